@@ -96,7 +96,7 @@ impl AddAssign<Duration> for Instant {
     }
 }
 
-impl Sub<Instant> for Instant {
+impl Sub<Self> for Instant {
     type Output = Duration;
     /// Saturating: an `earlier` that is later gives zero.
     fn sub(self, rhs: Self) -> Duration {
@@ -138,7 +138,10 @@ mod test {
         let t = Instant::from_millis(5);
         assert_eq!(t - Instant::from_millis(7), Duration::ZERO);
         assert_eq!(t.saturating_sub(Duration::from_millis(9)), Instant::ZERO);
-        assert_eq!(Instant::from_micros(u64::MAX) + Duration::from_secs(1), Instant::from_micros(u64::MAX));
+        assert_eq!(
+            Instant::from_micros(u64::MAX) + Duration::from_secs(1),
+            Instant::from_micros(u64::MAX)
+        );
     }
 
     #[test]
