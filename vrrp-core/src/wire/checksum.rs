@@ -1,0 +1,293 @@
+//! The Internet checksum ([RFC 1071]) and the VRRPv3 pseudo-header.
+//!
+//! The sum is taken over 32-bit big-endian words into a 64-bit accumulator
+//! and folded to 16 bits once at the end: one's-complement addition is
+//! associative and commutative, and 2^16 − 1 divides 2^32 − 1, so adding
+//! pairs of 16-bit words at a time gives the same folded result with half the
+//! additions. A 64-bit accumulator cannot overflow for any buffer shorter
+//! than 2^32 words.
+//!
+//! [RFC 1071]: <https://www.rfc-editor.org/rfc/rfc1071>
+
+use core::net::IpAddr;
+
+use super::{PROTOCOL, Version};
+
+/// The addresses of the IP header a VRRPv3 checksum covers
+/// ([RFC 9568 §5.2.8]).
+///
+/// The IPv4 pseudo-header is source, destination, a zero byte, the protocol
+/// and the VRRP length as 16 bits; the IPv6 one (RFC 8200 §8.1) is source,
+/// destination, the length as 32 bits, three zero bytes and the next header.
+/// For any VRRP message shorter than 64 KiB both add the same words to the
+/// sum — the addresses, [`PROTOCOL`] and the length — so one [`PseudoHeader`]
+/// serves both families.
+///
+/// [RFC 9568 §5.2.8]: <https://www.rfc-editor.org/rfc/rfc9568#section-5.2.8>
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PseudoHeader {
+    /// The IP source address.
+    pub src: IpAddr,
+    /// The IP destination address (the multicast group, or a unicast peer).
+    pub dst: IpAddr,
+}
+
+/// The pseudo-header a VRRP message's checksum covers, if any.
+///
+/// - VRRPv2 (RFC 3768 §5.3.8): none, the checksum covers the message alone.
+/// - VRRPv3 over IPv4 with `v3_checksum_as_v2` (keepalived's
+///   `vrrp_v3_checksum_as_v2`, for peers that compute it the v2 way): none.
+/// - Otherwise VRRPv3: the IPv4 or IPv6 pseudo-header from `src` and `dst`.
+///
+/// The switch has no effect over IPv6, where the kernel of every peer
+/// computes the checksum with the pseudo-header.
+pub fn pseudo_header(
+    version: Version,
+    v3_checksum_as_v2: bool,
+    src: IpAddr,
+    dst: IpAddr,
+) -> Option<PseudoHeader> {
+    match version {
+        Version::V2 => None,
+        Version::V3 if v3_checksum_as_v2 && src.is_ipv4() => None,
+        Version::V3 => Some(PseudoHeader { src, dst }),
+    }
+}
+
+/// A running one's-complement sum, not yet folded or complemented.
+///
+/// Parts added must each start at an even offset of the summed message (all
+/// VRRP fields do); an odd-length part is padded with a zero byte.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Sum(u64);
+
+impl Sum {
+    /// Adds `data` as big-endian words.
+    #[inline]
+    pub(crate) fn add_bytes(self, data: &[u8]) -> Self {
+        let mut acc = self.0;
+        let mut words = data.chunks_exact(4);
+        for word in &mut words {
+            acc += u64::from(u32::from_be_bytes([word[0], word[1], word[2], word[3]]));
+        }
+        let mut rest = words.remainder();
+        if let [hi, lo, tail @ ..] = rest {
+            acc += u64::from(u16::from_be_bytes([*hi, *lo]));
+            rest = tail;
+        }
+        if let [last] = rest {
+            acc += u64::from(*last) << 8;
+        }
+        Self(acc)
+    }
+
+    /// Adds one 16-bit word.
+    #[inline]
+    pub(crate) const fn add_u16(self, word: u16) -> Self {
+        Self(self.0 + word as u64)
+    }
+
+    /// Adds the pseudo-header for a VRRP message of `length` bytes.
+    #[inline]
+    pub(crate) fn add_pseudo_header(self, pseudo: &PseudoHeader, length: usize) -> Self {
+        // Both layouts reduce to the same words, see `PseudoHeader`. The
+        // length is added as 32 bits (IPv6); it never exceeds 16 over IPv4.
+        let length = length as u64;
+        Self(
+            self.add_addr(&pseudo.src).add_addr(&pseudo.dst).0
+                + u64::from(PROTOCOL)
+                + (length >> 16 & 0xffff)
+                + (length & 0xffff),
+        )
+    }
+
+    #[inline]
+    fn add_addr(self, addr: &IpAddr) -> Self {
+        match addr {
+            IpAddr::V4(v4) => Self(self.0 + u64::from(v4.to_bits())),
+            IpAddr::V6(v6) => {
+                let bits = v6.to_bits();
+                Self(self.0 + fold_u128(bits))
+            }
+        }
+    }
+
+    /// The folded 16-bit one's-complement sum.
+    #[inline]
+    pub(crate) const fn fold(self) -> u16 {
+        let mut acc = self.0;
+        while acc > 0xffff {
+            acc = (acc & 0xffff) + (acc >> 16);
+        }
+        acc as u16
+    }
+
+    /// The checksum to write: the complement of the folded sum.
+    #[inline]
+    pub(crate) const fn checksum(self) -> u16 {
+        !self.fold()
+    }
+
+    /// Whether a sum taken over a whole message, its checksum field
+    /// included, verifies.
+    #[inline]
+    pub(crate) const fn verifies(self) -> bool {
+        self.fold() == 0xffff
+    }
+}
+
+/// Reduces 128 bits to a value whose one's-complement sum is the same.
+#[inline]
+const fn fold_u128(bits: u128) -> u64 {
+    let words = [
+        (bits >> 96) as u32,
+        (bits >> 64) as u32,
+        (bits >> 32) as u32,
+        bits as u32,
+    ];
+    words[0] as u64 + words[1] as u64 + words[2] as u64 + words[3] as u64
+}
+
+/// The folded one's-complement sum of `data` as big-endian 16-bit words,
+/// an odd last byte padded with zero. Not complemented.
+pub fn data(data: &[u8]) -> u16 {
+    Sum::default().add_bytes(data).fold()
+}
+
+/// One's-complement sum of partial sums, each from [`data`] or
+/// [`pseudo_header_sum`].
+pub fn combine(sums: &[u16]) -> u16 {
+    sums.iter()
+        .fold(Sum::default(), |acc, &s| acc.add_u16(s))
+        .fold()
+}
+
+/// The folded one's-complement sum of the pseudo-header of a VRRP message
+/// of `length` bytes. Not complemented.
+pub fn pseudo_header_sum(pseudo: &PseudoHeader, length: usize) -> u16 {
+    Sum::default().add_pseudo_header(pseudo, length).fold()
+}
+
+/// The Internet checksum of `data`: the complement of its folded sum.
+pub fn internet_checksum(data: &[u8]) -> u16 {
+    Sum::default().add_bytes(data).checksum()
+}
+
+#[cfg(test)]
+mod test {
+    use core::net::{Ipv4Addr, Ipv6Addr};
+
+    use super::*;
+
+    /// The example of RFC 1071 §3.
+    static RFC1071_BYTES: [u8; 8] = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
+
+    /// The reference the fast sum is checked against: one 16-bit word at a
+    /// time, folding on every step.
+    fn slow_sum(data: &[u8]) -> u16 {
+        let mut acc: u32 = 0;
+        for pair in data.chunks(2) {
+            let word = u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]);
+            acc += u32::from(word);
+            acc = (acc & 0xffff) + (acc >> 16);
+        }
+        acc as u16
+    }
+
+    #[test]
+    fn test_rfc1071_example() {
+        assert_eq!(data(&RFC1071_BYTES), 0xddf2);
+        assert_eq!(internet_checksum(&RFC1071_BYTES), !0xddf2);
+    }
+
+    #[test]
+    fn test_matches_slow_sum_at_every_length() {
+        let bytes: Vec<u8> = (0..300u32).map(|i| (i * 131 + 7) as u8 | 0x80).collect();
+        for len in 0..bytes.len() {
+            assert_eq!(data(&bytes[..len]), slow_sum(&bytes[..len]), "length {len}");
+        }
+        let ones = [0xffu8; 61];
+        for len in 0..ones.len() {
+            assert_eq!(data(&ones[..len]), slow_sum(&ones[..len]), "length {len}");
+        }
+    }
+
+    #[test]
+    fn test_empty_and_zero() {
+        assert_eq!(data(&[]), 0);
+        assert_eq!(internet_checksum(&[0, 0]), 0xffff);
+        assert_eq!(data(&[0xab]), 0xab00);
+    }
+
+    #[test]
+    fn test_combine() {
+        let (a, b) = RFC1071_BYTES.split_at(4);
+        assert_eq!(combine(&[data(a), data(b)]), data(&RFC1071_BYTES));
+        assert_eq!(combine(&[0xffff, 0x0001]), 0x0001);
+        assert_eq!(combine(&[]), 0);
+    }
+
+    #[test]
+    fn test_pseudo_header_ipv4_layout() {
+        let src = Ipv4Addr::new(192, 0, 2, 11);
+        let dst = Ipv4Addr::new(224, 0, 0, 18);
+        let length: u16 = 20;
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&src.octets());
+        bytes.extend_from_slice(&dst.octets());
+        bytes.extend_from_slice(&[0, PROTOCOL]);
+        bytes.extend_from_slice(&length.to_be_bytes());
+        let pseudo = PseudoHeader {
+            src: src.into(),
+            dst: dst.into(),
+        };
+        assert_eq!(pseudo_header_sum(&pseudo, length.into()), slow_sum(&bytes));
+    }
+
+    #[test]
+    fn test_pseudo_header_ipv6_layout() {
+        let src: Ipv6Addr = "fe80::ec85:1bff:fe54:17bb".parse().unwrap();
+        let dst: Ipv6Addr = "ff02::12".parse().unwrap();
+        for length in [0u32, 40, 0xffff, 0x1_0004] {
+            let mut bytes = Vec::new();
+            bytes.extend_from_slice(&src.octets());
+            bytes.extend_from_slice(&dst.octets());
+            bytes.extend_from_slice(&length.to_be_bytes());
+            bytes.extend_from_slice(&[0, 0, 0, PROTOCOL]);
+            let pseudo = PseudoHeader {
+                src: src.into(),
+                dst: dst.into(),
+            };
+            assert_eq!(
+                pseudo_header_sum(&pseudo, length as usize),
+                slow_sum(&bytes),
+                "length {length}"
+            );
+        }
+    }
+
+    #[test]
+    fn test_pseudo_header_choice() {
+        let v4: IpAddr = Ipv4Addr::new(192, 0, 2, 11).into();
+        let g4: IpAddr = Ipv4Addr::new(224, 0, 0, 18).into();
+        let v6: IpAddr = "fe80::1".parse::<Ipv6Addr>().unwrap().into();
+        let g6: IpAddr = "ff02::12".parse::<Ipv6Addr>().unwrap().into();
+        let both4 = Some(PseudoHeader { src: v4, dst: g4 });
+        let both6 = Some(PseudoHeader { src: v6, dst: g6 });
+        assert_eq!(pseudo_header(Version::V2, false, v4, g4), None);
+        assert_eq!(pseudo_header(Version::V2, true, v4, g4), None);
+        assert_eq!(pseudo_header(Version::V3, false, v4, g4), both4);
+        assert_eq!(pseudo_header(Version::V3, true, v4, g4), None);
+        assert_eq!(pseudo_header(Version::V3, false, v6, g6), both6);
+        assert_eq!(pseudo_header(Version::V3, true, v6, g6), both6);
+    }
+
+    #[test]
+    fn test_fold_carries() {
+        // Many 0xffff words: the fold must carry more than once.
+        let ones = [0xffu8; 4096];
+        assert_eq!(data(&ones), 0xffff);
+        assert!(Sum::default().add_bytes(&ones).verifies());
+        assert!(!Sum::default().verifies());
+    }
+}
