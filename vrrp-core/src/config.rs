@@ -1,0 +1,154 @@
+//! What an [`Instance`](crate::Instance) is told once, at construction.
+
+use std::net::IpAddr;
+
+use crate::time::Duration;
+use crate::wire::{self, Auth, Family, Version};
+
+/// Priority of the router that owns the virtual addresses (RFC 9568 §6.1).
+pub const PRIORITY_OWNER: u8 = 255;
+/// Priority advertised by a Master that stops (RFC 9568 §6.1).
+pub const PRIORITY_STOP: u8 = 0;
+/// The default priority of a backup (RFC 9568 §6.1).
+pub const PRIORITY_DEFAULT: u8 = 100;
+
+/// Configuration of one virtual router: one VRID, one address family.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Config {
+    /// VRRPv3 (RFC 9568) or VRRPv2 (RFC 3768, IPv4 only).
+    pub version: Version,
+    /// Virtual Router Identifier, 1..=255.
+    pub vrid: u8,
+    /// Base priority: 1..=254 for a backup, 255 for the address owner.
+    pub priority: u8,
+    /// Advertisement interval in centiseconds (v3: 1..=4095; v2: whole seconds,
+    /// so a multiple of 100 up to 25500).
+    pub advert_interval: u16,
+    /// Whether a higher-priority Backup preempts a lower-priority Master.
+    pub preempt: bool,
+    /// How long a Backup keeps accepting a lower-priority Master before it
+    /// preempts (keepalived's `preempt_delay`). Zero preempts at once.
+    pub preempt_delay: Duration,
+    /// Accept mode (RFC 9568 §6.1): whether a non-owner Master accepts packets
+    /// addressed to the virtual addresses. The driver enforces it.
+    pub accept_mode: bool,
+    /// Our primary address on the interface: the advert source and the
+    /// tie-breaker between equal priorities. IPv6: the link-local address.
+    pub primary_address: IpAddr,
+    /// The virtual addresses, all of the instance's family.
+    pub virtual_addresses: Vec<IpAddr>,
+    /// VRRPv2 authentication (keepalived's `auth_type PASS`); v3 has none.
+    pub auth: Auth,
+    /// Unicast peers (keepalived's `unicast_peer`). Empty: multicast.
+    pub unicast_peers: Vec<IpAddr>,
+    /// Compute VRRPv3-over-IPv4 checksums without the pseudo-header
+    /// (keepalived's `v3_checksum_as_v2`).
+    pub v3_checksum_as_v2: bool,
+    /// Drop adverts whose address list differs from ours, unless sent by the
+    /// owner (RFC 3768 §7.1 MUST, RFC 9568 §7.1 MAY). keepalived's
+    /// `vrrp_skip_check_adv_addr` turns it off.
+    pub check_address_list: bool,
+}
+
+/// A configuration the protocol cannot run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// VRID 0 is reserved.
+    #[error("virtual router id must be 1..=255, not 0")]
+    ZeroVrid,
+    /// Priority 0 is reserved for the Master that stops.
+    #[error("priority must be 1..=255, not 0")]
+    ZeroPriority,
+    /// The interval does not fit the version's field.
+    #[error("advert interval {0} cs does not fit: v3 takes 1..=4095 cs, v2 whole seconds 1..=255")]
+    BadInterval(u16),
+    /// VRRPv2 carries IPv4 only.
+    #[error("VRRPv2 carries IPv4 only")]
+    Version2WithIpv6,
+    /// The virtual address list is empty or longer than 255.
+    #[error("a virtual router needs 1..=255 virtual addresses")]
+    AddressCount,
+    /// An address (virtual, peer) is of another family than the primary address.
+    #[error("{0} is not of the instance's address family")]
+    MixedFamilies(IpAddr),
+    /// VRRPv3 has no authentication (RFC 9568 §9).
+    #[error("VRRPv3 has no authentication")]
+    AuthWithVersion3,
+}
+
+impl Config {
+    /// A VRRPv3 backup with the RFC's defaults: priority 100, 1 s interval,
+    /// preempt on, accept mode off.
+    pub fn new(vrid: u8, primary_address: IpAddr, virtual_addresses: Vec<IpAddr>) -> Self {
+        Self {
+            version: Version::V3,
+            vrid,
+            priority: PRIORITY_DEFAULT,
+            advert_interval: 100,
+            preempt: true,
+            preempt_delay: Duration::ZERO,
+            accept_mode: false,
+            primary_address,
+            virtual_addresses,
+            auth: Auth::None,
+            unicast_peers: Vec::new(),
+            v3_checksum_as_v2: false,
+            check_address_list: true,
+        }
+    }
+
+    /// The address family, that of the primary address.
+    pub fn family(&self) -> Family {
+        Family::of(&self.primary_address)
+    }
+
+    /// Whether this router owns the virtual addresses (priority 255).
+    pub fn is_owner(&self) -> bool {
+        self.priority == PRIORITY_OWNER
+    }
+
+    /// Checks everything [`Instance::new`](crate::Instance::new) relies on.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.vrid == 0 {
+            return Err(ConfigError::ZeroVrid);
+        }
+        if self.priority == PRIORITY_STOP {
+            return Err(ConfigError::ZeroPriority);
+        }
+        let interval_ok = match self.version {
+            Version::V3 => (1..=4095).contains(&self.advert_interval),
+            Version::V2 => {
+                self.advert_interval % 100 == 0 && (100..=25_500).contains(&self.advert_interval)
+            }
+        };
+        if !interval_ok {
+            return Err(ConfigError::BadInterval(self.advert_interval));
+        }
+        let family = self.family();
+        if self.version == Version::V2 && family == Family::Ipv6 {
+            return Err(ConfigError::Version2WithIpv6);
+        }
+        if self.version == Version::V3 && self.auth != Auth::None {
+            return Err(ConfigError::AuthWithVersion3);
+        }
+        if self.virtual_addresses.is_empty() || self.virtual_addresses.len() > 255 {
+            return Err(ConfigError::AddressCount);
+        }
+        let foreign = self
+            .virtual_addresses
+            .iter()
+            .chain(&self.unicast_peers)
+            .find(|a| Family::of(a) != family);
+        match foreign {
+            Some(addr) => Err(ConfigError::MixedFamilies(*addr)),
+            None => Ok(()),
+        }
+    }
+
+    /// The virtual addresses in wire form, kept once so no advert allocates.
+    pub(crate) fn encoded_addresses(&self) -> Vec<u8> {
+        wire::encode_addresses(&self.virtual_addresses, self.family())
+            .expect("validate() checked the family and count")
+    }
+}

@@ -1,0 +1,351 @@
+//! One virtual router: one VRID, one address family, one interface.
+//!
+//! # Methods by category (quinn-proto's shape)
+//!
+//! - Inputs, `handle_*`: [`handle_startup`](Instance::handle_startup),
+//!   [`handle_shutdown`](Instance::handle_shutdown),
+//!   [`handle_advert`](Instance::handle_advert),
+//!   [`handle_timeout`](Instance::handle_timeout),
+//!   [`handle_link`](Instance::handle_link),
+//!   [`handle_tracking`](Instance::handle_tracking),
+//!   [`handle_command`](Instance::handle_command).
+//! - Outputs, `poll_*`: [`poll_action`](Instance::poll_action) until `None`,
+//!   then [`poll_timeout`](Instance::poll_timeout).
+//!
+//! Every input takes `now`; the instance never reads a clock. Time must not
+//! go backwards between calls.
+
+mod receive;
+mod transitions;
+
+use std::collections::VecDeque;
+use std::hash::{Hash, Hasher};
+use std::net::IpAddr;
+
+use crate::config::{Config, ConfigError, PRIORITY_OWNER};
+use crate::fsm::{Action, State};
+use crate::stats::Statistics;
+use crate::time::{Duration, Instant};
+use crate::timer::{Deadline, Timer};
+use crate::wire::{self, Addresses, Advertisement, Family, PseudoHeader, Version};
+
+pub use receive::Received;
+
+/// Most actions one input can queue (state change, addresses, advert, announce).
+const ACTION_CAPACITY: usize = 8;
+
+/// What the tracked objects (scripts, interfaces, processes) say, summed by the caller.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Tracking {
+    /// Sum of the weights of the tracked objects, added to the base priority.
+    pub weight: i32,
+    /// Whether a tracked object with weight 0 has failed: that means Fault.
+    pub failed: bool,
+}
+
+/// Administrative changes, applied at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Command {
+    /// New base priority (1..=255); 0 is ignored.
+    SetPriority(u8),
+    /// Turn preemption on or off.
+    SetPreempt(bool),
+}
+
+/// Reasons an instance is in Fault; any one suffices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+struct Faults {
+    link_down: bool,
+    track_failed: bool,
+    group: bool,
+}
+
+impl Faults {
+    fn any(self) -> bool {
+        self.link_down || self.track_failed || self.group
+    }
+}
+
+/// Why the master-down timer is running: decides the reason reported when it fires.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+enum Watch {
+    /// A Master is advertising, or none has been heard yet.
+    #[default]
+    Master,
+    /// We are ignoring a lower-priority Master to preempt it.
+    Preempting,
+    /// The Master sent priority 0: Skew_Time remains.
+    Stopped,
+}
+
+/// One virtual router.
+///
+/// Equality and hashing cover the protocol state only, never the
+/// [`Statistics`], so a model checker can store instances and deduplicate
+/// states while the counters keep growing.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    config: Config,
+    /// `config.virtual_addresses` in wire form, for emit and comparison.
+    vips: Vec<u8>,
+    state: State,
+    /// Base priority plus tracking weights, clamped; 255 for the owner.
+    priority: u8,
+    tracking: Tracking,
+    faults: Faults,
+    /// Master_Adver_Interval in centiseconds: learned from the Master (v3).
+    master_interval: u16,
+    timer: Option<Deadline>,
+    watch: Watch,
+    /// While a lower-priority Master is tolerated under `preempt_delay`: when that ends.
+    preempt_at: Option<Instant>,
+    /// The Master's address as last heard, or ours while Master.
+    master: Option<IpAddr>,
+    actions: VecDeque<Action>,
+    stats: Statistics,
+}
+
+impl Instance {
+    /// A stopped instance (state Initialize); call
+    /// [`handle_startup`](Self::handle_startup) to run it.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(Self {
+            vips: config.encoded_addresses(),
+            state: State::Initialize,
+            priority: config.priority,
+            tracking: Tracking::default(),
+            faults: Faults::default(),
+            master_interval: config.advert_interval,
+            timer: None,
+            watch: Watch::default(),
+            preempt_at: None,
+            master: None,
+            actions: VecDeque::with_capacity(ACTION_CAPACITY),
+            stats: Statistics::default(),
+            config,
+        })
+    }
+
+    // ===== poll_* =====
+
+    /// The next thing the caller must do, or `None` once drained.
+    #[must_use]
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// When to call [`handle_timeout`](Self::handle_timeout), and which timer that is.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Deadline> {
+        self.timer
+    }
+
+    // ===== accessors =====
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The VRID.
+    pub fn vrid(&self) -> u8 {
+        self.config.vrid
+    }
+
+    /// The address family.
+    pub fn family(&self) -> Family {
+        self.config.family()
+    }
+
+    /// The effective priority: base plus tracking weights, within 1..=254,
+    /// or 255 for the owner whatever the weights.
+    pub fn priority(&self) -> u8 {
+        self.priority
+    }
+
+    /// The Master's address as far as this router knows.
+    pub fn master(&self) -> Option<IpAddr> {
+        self.master
+    }
+
+    /// Master_Adver_Interval in centiseconds.
+    pub fn master_adver_interval(&self) -> u16 {
+        self.master_interval
+    }
+
+    /// Skew_Time (RFC 9568 §6.1): `((256 - Priority) * Master_Adver_Interval) / 256`.
+    /// VRRPv2 (RFC 3768 §6.1): `(256 - Priority) / 256` seconds, whatever
+    /// the interval.
+    pub fn skew_time(&self) -> Duration {
+        let interval_us = Duration::from_centis(u64::from(self.master_interval)).as_micros();
+        let skew_us = match self.config.version {
+            Version::V3 => (256 - u64::from(self.priority)) * interval_us / 256,
+            Version::V2 => (256 - u64::from(self.priority)) * 1_000_000 / 256,
+        };
+        Duration::from_micros(skew_us)
+    }
+
+    /// Master_Down_Interval: `3 * Master_Adver_Interval + Skew_Time`.
+    pub fn master_down_interval(&self) -> Duration {
+        let interval = Duration::from_centis(u64::from(self.master_interval));
+        Duration::from_micros(3 * interval.as_micros()) + self.skew_time()
+    }
+
+    /// The counters. Not part of equality or hashing.
+    pub fn stats(&self) -> &Statistics {
+        &self.stats
+    }
+
+    /// The tracking input last given.
+    pub fn tracking(&self) -> Tracking {
+        self.tracking
+    }
+
+    /// The virtual addresses in wire form.
+    pub fn addresses(&self) -> Addresses<'_> {
+        Addresses::new(self.family(), &self.vips).expect("validated at construction")
+    }
+
+    /// The advertisement to send for [`Action::SendAdvert`].
+    pub fn advertisement(&self, priority: u8) -> Advertisement<'_> {
+        Advertisement {
+            version: self.config.version,
+            vrid: self.config.vrid,
+            priority,
+            interval: self.config.advert_interval,
+            addresses: self.addresses(),
+            auth: self.config.auth,
+        }
+    }
+
+    /// The checksum pseudo-header for an advert from us to `dst`, if the
+    /// version uses one.
+    pub fn pseudo_header(&self, dst: IpAddr) -> Option<PseudoHeader> {
+        wire::pseudo_header(
+            self.config.version,
+            self.config.v3_checksum_as_v2,
+            self.config.primary_address,
+            dst,
+        )
+    }
+
+    /// Emits the advert for [`Action::SendAdvert`] to `dst` into `buf`,
+    /// checksum included; returns its length.
+    pub fn emit_advert(
+        &self,
+        priority: u8,
+        dst: IpAddr,
+        buf: &mut [u8],
+    ) -> Result<usize, wire::Error> {
+        let pseudo = self.pseudo_header(dst);
+        self.advertisement(priority).emit_into(buf, pseudo.as_ref())
+    }
+
+    // ===== time =====
+
+    /// Moves every stored instant `by` towards the epoch.
+    ///
+    /// A caller that keeps time relative (the model checker: `now` is always
+    /// zero) calls this when its clock advances, so no absolute timestamp
+    /// grows without bound in the protocol state.
+    pub fn rebase(&mut self, by: Duration) {
+        if let Some(deadline) = &mut self.timer {
+            deadline.at = deadline.at.saturating_sub(by);
+        }
+        if let Some(at) = &mut self.preempt_at {
+            *at = at.saturating_sub(by);
+        }
+    }
+
+    // ===== internals shared by the handlers =====
+
+    fn push(&mut self, action: Action) {
+        self.actions.push_back(action);
+    }
+
+    fn send_advert(&mut self, priority: u8) {
+        self.stats.adverts_sent += 1;
+        if priority == 0 {
+            self.stats.priority_zero_sent += 1;
+        }
+        self.push(Action::SendAdvert { priority });
+    }
+
+    fn arm(&mut self, timer: Timer, at: Instant) {
+        self.timer = Some(Deadline { at, timer });
+    }
+
+    fn arm_advert(&mut self, now: Instant) {
+        let interval = Duration::from_centis(u64::from(self.config.advert_interval));
+        self.arm(Timer::Advert, now + interval);
+    }
+
+    fn arm_master_down(&mut self, now: Instant) {
+        self.arm(Timer::MasterDown, now + self.master_down_interval());
+    }
+
+    /// Recomputes the effective priority from the base and the tracking weights.
+    fn update_priority(&mut self) {
+        let base = self.config.priority;
+        self.priority = if base == PRIORITY_OWNER {
+            base
+        } else {
+            let weighted = i64::from(base) + i64::from(self.tracking.weight);
+            weighted.clamp(1, 254) as u8
+        };
+    }
+}
+
+impl PartialEq for Instance {
+    fn eq(&self, other: &Self) -> bool {
+        self.protocol_key() == other.protocol_key() && self.config == other.config
+    }
+}
+
+impl Eq for Instance {}
+
+impl Hash for Instance {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.protocol_key().hash(state);
+    }
+}
+
+impl Instance {
+    /// The fields that make up protocol state: everything but the counters
+    /// and the constant configuration.
+    #[allow(clippy::type_complexity)]
+    fn protocol_key(
+        &self,
+    ) -> (
+        State,
+        u8,
+        Tracking,
+        Faults,
+        u16,
+        Option<Deadline>,
+        Watch,
+        Option<Instant>,
+        Option<IpAddr>,
+        &VecDeque<Action>,
+    ) {
+        (
+            self.state,
+            self.priority,
+            self.tracking,
+            self.faults,
+            self.master_interval,
+            self.timer,
+            self.watch,
+            self.preempt_at,
+            self.master,
+            &self.actions,
+        )
+    }
+}

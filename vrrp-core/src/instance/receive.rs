@@ -1,0 +1,260 @@
+//! Receiving an advertisement: the checks of RFC 9568 §7.1 in order, then
+//! the Backup and Master rules of §6.4.2 and §6.4.3.
+
+use std::net::IpAddr;
+
+use super::{Instance, Watch};
+use crate::fsm::{Reason, State};
+use crate::stats::{MasterReason, ProtocolError};
+use crate::time::Instant;
+use crate::wire::{self, Addresses, Advertisement, Auth, Error, Family, Packet, Version};
+
+/// What the network layer knows about a received advertisement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Received {
+    /// IP source: the sender's primary address.
+    pub src: IpAddr,
+    /// IP destination: the multicast group, or our address when unicast.
+    pub dst: IpAddr,
+    /// IPv4 TTL or IPv6 hop limit.
+    pub ttl: u8,
+}
+
+impl Received {
+    /// Whether the advert came to the multicast group.
+    pub fn is_multicast(&self) -> bool {
+        self.dst.is_multicast()
+    }
+}
+
+/// What the checks decided about one advert.
+enum Verdict<'a> {
+    Accept(Advertisement<'a>),
+    Drop,
+}
+
+impl Instance {
+    /// Handles a received VRRP message (`bytes` starts at the VRRP header).
+    ///
+    /// Every advert that fails a check is counted in [`Statistics`](crate::Statistics)
+    /// and dropped; it never changes state. Returns whether it was accepted.
+    pub fn handle_advert(&mut self, now: Instant, rx: &Received, bytes: &[u8]) -> bool {
+        match self.check(rx, bytes) {
+            Verdict::Accept(advert) => {
+                self.stats.adverts_received += 1;
+                if advert.priority == 0 {
+                    self.stats.priority_zero_received += 1;
+                }
+                self.on_advert(now, rx.src, &advert);
+                true
+            }
+            Verdict::Drop => false,
+        }
+    }
+
+    /// RFC 9568 §7.1 (and RFC 3768 §7.1 for v2), in the RFC's order.
+    fn check<'a>(&mut self, rx: &Received, bytes: &'a [u8]) -> Verdict<'a> {
+        let stats = &mut self.stats;
+        let family = self.config.family();
+        // Adverts to the multicast group must not have crossed a router.
+        if rx.is_multicast() && rx.ttl != wire::TTL {
+            stats.ip_ttl_errors += 1;
+            stats.protocol_error_reason = ProtocolError::IpTtl;
+            return Verdict::Drop;
+        }
+        if Family::of(&rx.src) != family {
+            stats.packet_length_errors += 1;
+            return Verdict::Drop;
+        }
+        let Ok(packet) = Packet::new_checked(bytes) else {
+            stats.packet_length_errors += 1;
+            return Verdict::Drop;
+        };
+        if packet.version() != self.config.version as u8 {
+            stats.version_errors += 1;
+            stats.protocol_error_reason = ProtocolError::Version;
+            return Verdict::Drop;
+        }
+        let advert = match Advertisement::parse(&packet, family) {
+            Ok(advert) => advert,
+            Err(error) => {
+                self.count_parse_error(error);
+                return Verdict::Drop;
+            }
+        };
+        let pseudo = wire::pseudo_header(
+            self.config.version,
+            self.config.v3_checksum_as_v2,
+            rx.src,
+            rx.dst,
+        );
+        if !packet.verify_checksum(pseudo.as_ref()) {
+            stats.checksum_errors += 1;
+            stats.protocol_error_reason = ProtocolError::Checksum;
+            return Verdict::Drop;
+        }
+        if advert.vrid != self.config.vrid {
+            stats.vrid_errors += 1;
+            stats.protocol_error_reason = ProtocolError::VrId;
+            return Verdict::Drop;
+        }
+        // RFC 9568 §7.1: "... and the local router is not the IPvX address
+        // owner": the owner never yields, so it has no use for adverts.
+        if self.config.is_owner() {
+            return Verdict::Drop;
+        }
+        if !self.config.unicast_peers.is_empty() && !self.config.unicast_peers.contains(&rx.src) {
+            stats.unicast_source_errors += 1;
+            return Verdict::Drop;
+        }
+        // RFC 3768 §7.1: the authentication type and data must match ours.
+        if advert.version == Version::V2 && !self.check_auth(advert.auth) {
+            return Verdict::Drop;
+        }
+        // RFC 9568 §7.1: an address list that differs is dropped unless the
+        // owner sent it.
+        let ours = Addresses::new(family, &self.vips).expect("validated at construction");
+        if self.config.check_address_list && !advert.addresses.same_set(&ours) {
+            self.stats.address_list_errors += 1;
+            if advert.priority != crate::config::PRIORITY_OWNER {
+                return Verdict::Drop;
+            }
+        }
+        if advert.interval != self.config.advert_interval {
+            self.stats.advert_interval_errors += 1;
+            // RFC 3768 §7.1: v2 drops it; RFC 9568 learns the Master's interval.
+            if advert.version == Version::V2 {
+                return Verdict::Drop;
+            }
+        }
+        Verdict::Accept(advert)
+    }
+
+    fn check_auth(&mut self, theirs: Auth) -> bool {
+        match (self.config.auth, theirs) {
+            (Auth::None, Auth::None) => true,
+            (Auth::Simple(ours), Auth::Simple(theirs)) if ours == theirs => true,
+            (Auth::Simple(_), Auth::Simple(_)) => {
+                self.stats.auth_failures += 1;
+                false
+            }
+            _ => {
+                self.stats.auth_type_mismatch += 1;
+                false
+            }
+        }
+    }
+
+    fn count_parse_error(&mut self, error: Error) {
+        let stats = &mut self.stats;
+        match error {
+            Error::BadVersion(_) => {
+                stats.version_errors += 1;
+                stats.protocol_error_reason = ProtocolError::Version;
+            }
+            Error::BadType(_) => stats.invalid_type_errors += 1,
+            Error::BadAuthType(_) => stats.invalid_auth_type += 1,
+            Error::ZeroInterval => stats.advert_interval_errors += 1,
+            _ => stats.packet_length_errors += 1,
+        }
+    }
+
+    /// A valid advert, by state.
+    fn on_advert(&mut self, now: Instant, src: IpAddr, advert: &Advertisement<'_>) {
+        match self.state {
+            State::Backup => self.backup_on_advert(now, src, advert),
+            State::Master => self.master_on_advert(now, src, advert),
+            // RFC 9568 §6.4.1: Initialize ignores adverts; so does Fault.
+            State::Initialize | State::Fault => {}
+        }
+    }
+
+    /// RFC 9568 §6.4.2 ("If an ADVERTISEMENT is received").
+    fn backup_on_advert(&mut self, now: Instant, src: IpAddr, advert: &Advertisement<'_>) {
+        if advert.priority == 0 {
+            // The Master stops: take over after Skew_Time.
+            self.watch = Watch::Stopped;
+            self.master = None;
+            self.arm(crate::timer::Timer::MasterDown, now + self.skew_time());
+            return;
+        }
+        let lower = advert.priority < self.priority;
+        if self.config.preempt && lower && !self.tolerate_lower_master(now) {
+            // Discard: the master-down timer runs out and we preempt.
+            self.watch = Watch::Preempting;
+            return;
+        }
+        if !lower {
+            self.preempt_at = None;
+        }
+        self.learn_interval(advert);
+        self.watch = Watch::Master;
+        self.master = Some(src);
+        self.arm_master_down(now);
+    }
+
+    /// keepalived's `preempt_delay`: a lower-priority Master is accepted
+    /// until the delay, counted from the first such advert, has passed.
+    fn tolerate_lower_master(&mut self, now: Instant) -> bool {
+        if self.config.preempt_delay == crate::time::Duration::ZERO {
+            return false;
+        }
+        let until = *self
+            .preempt_at
+            .get_or_insert(now + self.config.preempt_delay);
+        now < until
+    }
+
+    /// RFC 9568 §6.4.3 ("If an ADVERTISEMENT is received").
+    fn master_on_advert(&mut self, now: Instant, src: IpAddr, advert: &Advertisement<'_>) {
+        if advert.priority == 0 {
+            // Another router stops: assert ourselves at once.
+            self.send_advert(self.priority);
+            self.arm_advert(now);
+            return;
+        }
+        if self.yields_to(src, advert.priority) {
+            self.learn_interval(advert);
+            self.master = Some(src);
+            self.watch = Watch::Master;
+            self.leave_master(now, State::Backup, Reason::HigherPriorityMaster);
+            return;
+        }
+        // A lower-priority Master (e.g. after a partition healed): keepalived
+        // answers with an advert at once so it steps down within one packet
+        // instead of one interval. RFC 9568 discards it; the extra advert is harmless.
+        self.send_advert(self.priority);
+    }
+
+    /// RFC 9568 §6.4.3: higher priority wins; equal priority, the higher
+    /// primary address (unsigned, network byte order).
+    fn yields_to(&self, src: IpAddr, priority: u8) -> bool {
+        priority > self.priority
+            || (priority == self.priority && address_greater(src, self.config.primary_address))
+    }
+
+    /// RFC 9568 §6.4.2: "Set Master_Adver_Interval to Adver Interval contained in the ADVERTISEMENT".
+    fn learn_interval(&mut self, advert: &Advertisement<'_>) {
+        if advert.version == Version::V3 {
+            self.master_interval = advert.interval;
+        }
+    }
+
+    pub(super) fn note_master_reason(&mut self, reason: Reason) {
+        self.stats.master_transitions += 1;
+        self.stats.new_master_reason = match reason {
+            Reason::AddressOwner => MasterReason::Priority,
+            Reason::Preempted => MasterReason::Preempted,
+            _ => MasterReason::MasterNoResponse,
+        };
+    }
+}
+
+/// Unsigned comparison of two addresses of one family in network byte order.
+fn address_greater(a: IpAddr, b: IpAddr) -> bool {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => a.octets() > b.octets(),
+        (IpAddr::V6(a), IpAddr::V6(b)) => a.octets() > b.octets(),
+        _ => false,
+    }
+}

@@ -1,0 +1,299 @@
+//! Many instances behind one receive path: dispatch by (interface, family,
+//! VRID), one folded deadline, and sync groups that move together.
+
+use std::collections::VecDeque;
+
+use crate::fsm::{Action, State};
+use crate::instance::{Command, Instance, Received, Tracking};
+use crate::time::Instant;
+use crate::timer::Deadline;
+use crate::wire::{Family, Packet};
+
+/// Index of an instance in its [`Router`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InstanceId(u16);
+
+impl InstanceId {
+    /// The position of the instance, in the order it was added.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+/// Packets the router could not give to any instance (`vrrpv3Router*` counters).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RouterStats {
+    /// Shorter than a VRRP header.
+    pub packet_length_errors: u64,
+    /// No instance for that VRID on that interface and family.
+    pub vrid_errors: u64,
+}
+
+/// Why an instance cannot be added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouterError {
+    /// That (interface, family, VRID) is taken.
+    #[error("VRID {vrid} is already configured on interface {interface} for this address family")]
+    Duplicate {
+        /// The interface key.
+        interface: u32,
+        /// The VRID.
+        vrid: u8,
+    },
+    /// More instances than an [`InstanceId`] can name.
+    #[error("too many instances")]
+    Full,
+}
+
+/// One interface and family: the instance for each VRID, by index + 1 (0: none).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct VridTable {
+    interface: u32,
+    family: Family,
+    slots: [u16; 256],
+}
+
+/// A set of instances, typically all those of one daemon.
+///
+/// Same run loop as [`Instance`]: after any `handle_*`, drain
+/// [`poll_action`](Self::poll_action), then read [`poll_timeout`](Self::poll_timeout).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Router {
+    instances: Vec<Instance>,
+    interface_of: Vec<u32>,
+    tables: Vec<VridTable>,
+    /// Sync group of each instance, by index into `groups`.
+    group_of: Vec<Option<u16>>,
+    groups: Vec<Vec<InstanceId>>,
+    /// Instances that may have queued actions, in the order they got them.
+    ready: VecDeque<InstanceId>,
+    queued: Vec<bool>,
+    stats: RouterStats,
+}
+
+impl Router {
+    /// An empty router.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an instance that runs on `interface` (any key the caller
+    /// chooses, e.g. the ifindex).
+    pub fn add(&mut self, interface: u32, instance: Instance) -> Result<InstanceId, RouterError> {
+        let index = u16::try_from(self.instances.len()).map_err(|_| RouterError::Full)?;
+        let (family, vrid) = (instance.family(), instance.vrid());
+        let table = match self
+            .tables
+            .iter()
+            .position(|t| t.interface == interface && t.family == family)
+        {
+            Some(i) => &mut self.tables[i],
+            None => {
+                self.tables.push(VridTable {
+                    interface,
+                    family,
+                    slots: [0; 256],
+                });
+                self.tables.last_mut().expect("just pushed")
+            }
+        };
+        let slot = &mut table.slots[usize::from(vrid)];
+        if *slot != 0 {
+            return Err(RouterError::Duplicate { interface, vrid });
+        }
+        *slot = index + 1;
+        self.instances.push(instance);
+        self.interface_of.push(interface);
+        self.group_of.push(None);
+        self.queued.push(false);
+        self.ready.reserve(1);
+        Ok(InstanceId(index))
+    }
+
+    /// Makes `members` a sync group: when one becomes Master, Backup or
+    /// Fault, the others follow. An instance belongs to one group at most;
+    /// a later group takes it from an earlier one.
+    pub fn add_sync_group(&mut self, members: &[InstanceId]) {
+        let group = u16::try_from(self.groups.len()).expect("fewer groups than instances");
+        for id in members {
+            self.group_of[id.index()] = Some(group);
+        }
+        self.groups.push(members.to_vec());
+    }
+
+    /// The instance for that id.
+    pub fn instance(&self, id: InstanceId) -> &Instance {
+        &self.instances[id.index()]
+    }
+
+    /// All instances with their ids, in the order they were added.
+    pub fn instances(&self) -> impl Iterator<Item = (InstanceId, &Instance)> {
+        self.instances
+            .iter()
+            .enumerate()
+            .map(|(i, inst)| (InstanceId(i as u16), inst))
+    }
+
+    /// The interface key an instance was added with.
+    pub fn interface_of(&self, id: InstanceId) -> u32 {
+        self.interface_of[id.index()]
+    }
+
+    /// The instance for a VRID on an interface and family.
+    pub fn find(&self, interface: u32, family: Family, vrid: u8) -> Option<InstanceId> {
+        let table = self
+            .tables
+            .iter()
+            .find(|t| t.interface == interface && t.family == family)?;
+        match table.slots[usize::from(vrid)] {
+            0 => None,
+            n => Some(InstanceId(n - 1)),
+        }
+    }
+
+    /// Packets no instance took.
+    pub fn stats(&self) -> &RouterStats {
+        &self.stats
+    }
+
+    // ===== handle_* =====
+
+    /// Starts every instance.
+    pub fn handle_startup(&mut self, now: Instant) {
+        for i in 0..self.instances.len() {
+            self.with(now, InstanceId(i as u16), |inst| inst.handle_startup(now));
+        }
+    }
+
+    /// Shuts every instance down (Masters send priority 0).
+    pub fn handle_shutdown(&mut self, now: Instant) {
+        for i in 0..self.instances.len() {
+            self.with(now, InstanceId(i as u16), |inst| inst.handle_shutdown(now));
+        }
+    }
+
+    /// Gives a received VRRP message to its instance; returns which one, or
+    /// `None` (counted) when no instance has that VRID.
+    pub fn handle_packet(
+        &mut self,
+        now: Instant,
+        interface: u32,
+        rx: &Received,
+        bytes: &[u8],
+    ) -> Option<InstanceId> {
+        let Ok(packet) = Packet::new_checked(bytes) else {
+            self.stats.packet_length_errors += 1;
+            return None;
+        };
+        let Some(id) = self.find(interface, Family::of(&rx.src), packet.vrid()) else {
+            self.stats.vrid_errors += 1;
+            return None;
+        };
+        self.with(now, id, |inst| {
+            inst.handle_advert(now, rx, bytes);
+        });
+        Some(id)
+    }
+
+    /// Fires every due timer; spurious calls are no-ops.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for i in 0..self.instances.len() {
+            let due = self.instances[i]
+                .poll_timeout()
+                .is_some_and(|d| d.at <= now);
+            if due {
+                self.with(now, InstanceId(i as u16), |inst| inst.handle_timeout(now));
+            }
+        }
+    }
+
+    /// Link state of an interface, for every instance on it.
+    pub fn handle_link(&mut self, now: Instant, interface: u32, up: bool) {
+        for i in 0..self.instances.len() {
+            if self.interface_of[i] == interface {
+                self.with(now, InstanceId(i as u16), |inst| inst.handle_link(now, up));
+            }
+        }
+    }
+
+    /// New tracking totals for one instance.
+    pub fn handle_tracking(&mut self, now: Instant, id: InstanceId, tracking: Tracking) {
+        self.with(now, id, |inst| inst.handle_tracking(now, tracking));
+    }
+
+    /// An administrative change to one instance.
+    pub fn handle_command(&mut self, now: Instant, id: InstanceId, command: Command) {
+        self.with(now, id, |inst| inst.handle_command(now, command));
+    }
+
+    // ===== poll_* =====
+
+    /// The next action of any instance, in the order they were queued.
+    #[must_use]
+    pub fn poll_action(&mut self) -> Option<(InstanceId, Action)> {
+        while let Some(&id) = self.ready.front() {
+            if let Some(action) = self.instances[id.index()].poll_action() {
+                return Some((id, action));
+            }
+            self.ready.pop_front();
+            self.queued[id.index()] = false;
+        }
+        None
+    }
+
+    /// The earliest deadline of all instances, and whose it is.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<(InstanceId, Deadline)> {
+        self.instances
+            .iter()
+            .enumerate()
+            .filter_map(|(i, inst)| Some((InstanceId(i as u16), inst.poll_timeout()?)))
+            .min_by_key(|(_, d)| d.at)
+    }
+
+    // ===== internals =====
+
+    /// Runs `f` on one instance, then queues it for polling and moves its
+    /// sync group along.
+    fn with(&mut self, now: Instant, id: InstanceId, f: impl FnOnce(&mut Instance)) {
+        let before = self.instances[id.index()].state();
+        f(&mut self.instances[id.index()]);
+        self.mark_ready(id);
+        self.sync_group(now, id, before);
+    }
+
+    fn mark_ready(&mut self, id: InstanceId) {
+        if !self.queued[id.index()] {
+            self.queued[id.index()] = true;
+            self.ready.push_back(id);
+        }
+    }
+
+    /// keepalived's vrrp_sync_group: every member is in Fault while any
+    /// member has a fault of its own; otherwise they become Master together
+    /// and Backup together.
+    fn sync_group(&mut self, now: Instant, id: InstanceId, before: State) {
+        let Some(group) = self.group_of[id.index()] else {
+            return;
+        };
+        let members = std::mem::take(&mut self.groups[usize::from(group)]);
+        let faulty = members
+            .iter()
+            .any(|m| self.instances[m.index()].has_own_fault());
+        let after = self.instances[id.index()].state();
+        let follow = matches!(
+            (before, after),
+            (State::Backup, State::Master) | (State::Master, State::Backup)
+        );
+        for &member in &members {
+            let inst = &mut self.instances[member.index()];
+            inst.set_group_fault(now, faulty);
+            if follow && member != id {
+                inst.follow_group(now, after);
+            }
+            self.mark_ready(member);
+        }
+        self.groups[usize::from(group)] = members;
+    }
+}

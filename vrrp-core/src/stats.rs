@@ -1,0 +1,96 @@
+//! Per-instance statistics, named after the RFC 6527 (VRRPv3 MIB) counters.
+//!
+//! Kept apart from protocol state: counters grow forever, and the model
+//! checker hashes the protocol state only.
+
+/// Why this router last became Master (`vrrpv3StatisticsNewMasterReason`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum MasterReason {
+    /// Never Master.
+    #[default]
+    NotMaster,
+    /// It owns the addresses (priority 255).
+    Priority,
+    /// It preempted a lower-priority Master.
+    Preempted,
+    /// The Master stopped advertising (or announced priority 0).
+    MasterNoResponse,
+}
+
+/// The last protocol error seen (`vrrpv3StatisticsProtoErrReason`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ProtocolError {
+    /// No error yet.
+    #[default]
+    None,
+    /// TTL or hop limit was not 255.
+    IpTtl,
+    /// Version field differs from ours.
+    Version,
+    /// Checksum did not verify.
+    Checksum,
+    /// VRID not ours.
+    VrId,
+}
+
+/// Counters of one virtual router. Every dropped advert increments exactly
+/// one error counter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Statistics {
+    /// Valid advertisements received (`vrrpv3StatisticsRcvdAdvertisements`).
+    pub adverts_received: u64,
+    /// Advertisements sent (priority 0 included).
+    pub adverts_sent: u64,
+    /// Times this router became Master (`vrrpv3StatisticsMasterTransitions`).
+    pub master_transitions: u64,
+    /// Why it last became Master.
+    pub new_master_reason: MasterReason,
+    /// Priority-0 adverts received (`vrrpv3StatisticsRcvdPriZeroPackets`).
+    pub priority_zero_received: u64,
+    /// Priority-0 adverts sent (`vrrpv3StatisticsSentPriZeroPackets`).
+    pub priority_zero_sent: u64,
+    /// Adverts whose checksum failed (`vrrpv3RouterChecksumErrors`).
+    pub checksum_errors: u64,
+    /// Adverts of another version (`vrrpv3RouterVersionErrors`).
+    pub version_errors: u64,
+    /// Adverts for another VRID (`vrrpv3RouterVrIdErrors`).
+    pub vrid_errors: u64,
+    /// Multicast adverts with TTL or hop limit below 255 (`vrrpv3StatisticsIpTtlErrors`).
+    pub ip_ttl_errors: u64,
+    /// Packets of a type other than ADVERTISEMENT (`vrrpv3StatisticsRcvdInvalidTypePackets`).
+    pub invalid_type_errors: u64,
+    /// Address lists that differ from ours (`vrrpv3StatisticsAddressListErrors`).
+    pub address_list_errors: u64,
+    /// Truncated or overlong packets (`vrrpv3StatisticsPacketLengthErrors`).
+    pub packet_length_errors: u64,
+    /// Adverts with another interval (`vrrpv3StatisticsAdvIntervalErrors`):
+    /// dropped in v2, counted but used in v3.
+    pub advert_interval_errors: u64,
+    /// VRRPv2 adverts whose password differs (`vrrpStatsAuthFailures`, RFC 2787).
+    pub auth_failures: u64,
+    /// VRRPv2 adverts with an unknown auth type (`vrrpStatsInvalidAuthType`).
+    pub invalid_auth_type: u64,
+    /// VRRPv2 adverts with a known auth type other than ours (`vrrpStatsAuthTypeMismatch`).
+    pub auth_type_mismatch: u64,
+    /// Unicast-mode adverts from an address that is not a configured peer.
+    pub unicast_source_errors: u64,
+    /// The last protocol error.
+    pub protocol_error_reason: ProtocolError,
+}
+
+impl Statistics {
+    /// All adverts dropped by the receive checks.
+    pub fn receive_errors(&self) -> u64 {
+        self.checksum_errors
+            + self.version_errors
+            + self.vrid_errors
+            + self.ip_ttl_errors
+            + self.invalid_type_errors
+            + self.address_list_errors
+            + self.packet_length_errors
+            + self.auth_failures
+            + self.invalid_auth_type
+            + self.auth_type_mismatch
+            + self.unicast_source_errors
+    }
+}
