@@ -33,12 +33,16 @@ pub enum ProtocolError {
     VrId,
 }
 
-/// Counters of one virtual router. Every dropped advert increments exactly
-/// one error counter.
+/// Counters of one virtual router. Every received advert moves either
+/// `adverts_received` or `adverts_dropped`; a drop also moves exactly one
+/// error counter.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Statistics {
     /// Valid advertisements received (`vrrpv3StatisticsRcvdAdvertisements`).
     pub adverts_received: u64,
+    /// Adverts dropped by the receive checks, whatever the check; each drop
+    /// also moves exactly one of the error counters below.
+    pub adverts_dropped: u64,
     /// Advertisements sent (priority 0 included).
     pub adverts_sent: u64,
     /// Times this router became Master (`vrrpv3StatisticsMasterTransitions`).
@@ -76,21 +80,4 @@ pub struct Statistics {
     pub unicast_source_errors: u64,
     /// The last protocol error.
     pub protocol_error_reason: ProtocolError,
-}
-
-impl Statistics {
-    /// All adverts dropped by the receive checks.
-    pub fn receive_errors(&self) -> u64 {
-        self.checksum_errors
-            + self.version_errors
-            + self.vrid_errors
-            + self.ip_ttl_errors
-            + self.invalid_type_errors
-            + self.address_list_errors
-            + self.packet_length_errors
-            + self.auth_failures
-            + self.invalid_auth_type
-            + self.auth_type_mismatch
-            + self.unicast_source_errors
-    }
 }

@@ -48,7 +48,10 @@ impl Instance {
                 self.on_advert(now, rx.src, &advert);
                 true
             }
-            Verdict::Drop => false,
+            Verdict::Drop => {
+                self.stats.adverts_dropped += 1;
+                false
+            }
         }
     }
 

@@ -1,0 +1,253 @@
+//! The Router: dispatch by (interface, family, VRID), one deadline, sync groups.
+
+mod lan;
+
+use lan::{config, multicast, v4, v6, vip6};
+use vrrp_core::time::{Duration, Instant};
+use vrrp_core::wire::Family;
+use vrrp_core::{Action, Config, Instance, InstanceId, Reason, Received, Router, State, Tracking};
+
+fn vrid(c: Config, vrid: u8) -> Config {
+    Config { vrid, ..c }
+}
+
+/// Drains the router, returning (instance, action) pairs.
+fn drain(router: &mut Router) -> Vec<(InstanceId, Action)> {
+    std::iter::from_fn(|| router.poll_action()).collect()
+}
+
+/// Runs the router alone (nobody else on the LAN) until `until`.
+fn run_alone(router: &mut Router, until: Instant) -> Vec<(InstanceId, Action)> {
+    let mut actions = drain(router);
+    while let Some((_, deadline)) = router.poll_timeout().filter(|(_, d)| d.at <= until) {
+        router.handle_timeout(deadline.at);
+        actions.extend(drain(router));
+    }
+    actions
+}
+
+fn advert(config: Config, priority: u8) -> Vec<u8> {
+    let dst = multicast(config.family());
+    let mut buf = [0u8; 256];
+    let len = Instance::new(config)
+        .unwrap()
+        .emit_advert(priority, dst, &mut buf)
+        .unwrap();
+    buf[..len].to_vec()
+}
+
+#[test]
+fn dispatches_by_interface_family_and_vrid() {
+    let mut router = Router::new();
+    let a = router
+        .add(1, Instance::new(vrid(config(0, 100), 1)).unwrap())
+        .unwrap();
+    let b = router
+        .add(1, Instance::new(vrid(config(0, 100), 2)).unwrap())
+        .unwrap();
+    let c = router
+        .add(2, Instance::new(vrid(config(0, 100), 1)).unwrap())
+        .unwrap();
+    let six = Config {
+        priority: 100,
+        ..Config::new(1, v6(0), vec![vip6()])
+    };
+    let d = router.add(1, Instance::new(six).unwrap()).unwrap();
+    assert!(
+        router
+            .add(1, Instance::new(vrid(config(0, 50), 2)).unwrap())
+            .is_err(),
+        "VRID 2 taken on 1"
+    );
+    assert_eq!(router.find(1, Family::Ipv4, 2), Some(b));
+    assert_eq!(router.find(1, Family::Ipv6, 1), Some(d));
+    router.handle_startup(Instant::ZERO);
+    let _ = drain(&mut router);
+
+    let rx = Received {
+        src: v4(1),
+        dst: multicast(Family::Ipv4),
+        ttl: 255,
+    };
+    let now = Instant::from_millis(100);
+    assert_eq!(
+        router.handle_packet(now, 1, &rx, &advert(vrid(config(1, 200), 1), 200)),
+        Some(a)
+    );
+    assert_eq!(
+        router.handle_packet(now, 2, &rx, &advert(vrid(config(1, 200), 1), 200)),
+        Some(c)
+    );
+    assert_eq!(
+        router.handle_packet(now, 1, &rx, &advert(vrid(config(1, 200), 9), 200)),
+        None
+    );
+    assert_eq!(router.handle_packet(now, 1, &rx, &[0x31, 1]), None);
+    assert_eq!(router.stats().vrid_errors, 1);
+    assert_eq!(router.stats().packet_length_errors, 1);
+    assert_eq!(router.instance(a).stats().adverts_received, 1);
+    assert_eq!(router.instance(b).stats().adverts_received, 0);
+    assert_eq!(router.instance(c).stats().adverts_received, 1);
+}
+
+#[test]
+fn folds_deadlines_into_the_earliest() {
+    let mut router = Router::new();
+    let slow = router
+        .add(1, Instance::new(vrid(config(0, 10), 1)).unwrap())
+        .unwrap();
+    let fast = router
+        .add(1, Instance::new(vrid(config(0, 250), 2)).unwrap())
+        .unwrap();
+    router.handle_startup(Instant::ZERO);
+    assert_eq!(
+        drain(&mut router).len(),
+        2,
+        "both report Initialize -> Backup"
+    );
+    let (id, deadline) = router.poll_timeout().unwrap();
+    assert_eq!(id, fast);
+    assert_eq!(
+        deadline.at,
+        Instant::ZERO + router.instance(fast).master_down_interval()
+    );
+    router.handle_timeout(deadline.at);
+    let actions = drain(&mut router);
+    assert!(
+        actions.iter().all(|(id, _)| *id == fast),
+        "only the due instance acted"
+    );
+    assert_eq!(router.instance(slow).state(), State::Backup);
+    assert_eq!(router.instance(fast).state(), State::Master);
+}
+
+fn group_of_two() -> (Router, InstanceId, InstanceId) {
+    let mut router = Router::new();
+    let a = router
+        .add(1, Instance::new(vrid(config(0, 150), 1)).unwrap())
+        .unwrap();
+    let b = router
+        .add(2, Instance::new(vrid(config(0, 150), 2)).unwrap())
+        .unwrap();
+    router.add_sync_group(&[a, b]);
+    router.handle_startup(Instant::ZERO);
+    (router, a, b)
+}
+
+#[test]
+fn sync_group_becomes_master_together() {
+    let (mut router, a, b) = group_of_two();
+    // Both time out at the same instant anyway; make b's peer keep it Backup.
+    let rx = Received {
+        src: v4(1),
+        dst: multicast(Family::Ipv4),
+        ttl: 255,
+    };
+    let t = Instant::from_millis(3_000);
+    router.handle_packet(t, 2, &rx, &advert(vrid(config(1, 100), 2), 100));
+    let _ = drain(&mut router);
+    // a times out first (b was re-armed at 3 s): b follows a into Master.
+    let actions = run_alone(&mut router, Instant::from_millis(3_500));
+    assert_eq!(router.instance(a).state(), State::Master);
+    assert_eq!(router.instance(b).state(), State::Master);
+    let b_change = actions
+        .iter()
+        .find(|(id, act)| *id == b && matches!(act, Action::StateChanged { .. }));
+    assert!(
+        matches!(
+            b_change,
+            Some((
+                _,
+                Action::StateChanged {
+                    reason: Reason::SyncGroup,
+                    ..
+                }
+            ))
+        ),
+        "{actions:?}"
+    );
+    assert!(actions.contains(&(b, Action::AddVips)));
+}
+
+#[test]
+fn sync_group_steps_down_together() {
+    let (mut router, a, b) = group_of_two();
+    let _ = run_alone(&mut router, Instant::from_millis(10_000));
+    assert_eq!(
+        (router.instance(a).state(), router.instance(b).state()),
+        (State::Master, State::Master)
+    );
+    let rx = Received {
+        src: v4(1),
+        dst: multicast(Family::Ipv4),
+        ttl: 255,
+    };
+    router.handle_packet(
+        Instant::from_millis(10_100),
+        1,
+        &rx,
+        &advert(vrid(config(1, 200), 1), 200),
+    );
+    let actions = drain(&mut router);
+    assert_eq!(
+        (router.instance(a).state(), router.instance(b).state()),
+        (State::Backup, State::Backup)
+    );
+    assert!(actions.contains(&(b, Action::RemoveVips)));
+}
+
+#[test]
+fn sync_group_is_in_fault_while_any_member_is() {
+    let (mut router, a, b) = group_of_two();
+    let _ = run_alone(&mut router, Instant::from_millis(10_000));
+    let t = Instant::from_millis(10_100);
+    router.handle_link(t, 2, false);
+    let _ = drain(&mut router);
+    assert_eq!(
+        (router.instance(a).state(), router.instance(b).state()),
+        (State::Fault, State::Fault)
+    );
+    // a's own tracking fails and recovers while b's link is still down: a stays in Fault.
+    router.handle_tracking(
+        t,
+        a,
+        Tracking {
+            weight: 0,
+            failed: true,
+        },
+    );
+    router.handle_tracking(
+        t,
+        a,
+        Tracking {
+            weight: 0,
+            failed: false,
+        },
+    );
+    assert_eq!(router.instance(a).state(), State::Fault);
+    router.handle_link(t, 2, true);
+    let _ = drain(&mut router);
+    assert_eq!(
+        (router.instance(a).state(), router.instance(b).state()),
+        (State::Backup, State::Backup)
+    );
+    let _ = run_alone(&mut router, t + Duration::from_secs(10));
+    assert_eq!(
+        (router.instance(a).state(), router.instance(b).state()),
+        (State::Master, State::Master)
+    );
+}
+
+#[test]
+fn shutdown_sends_priority_zero_from_every_master() {
+    let (mut router, a, b) = group_of_two();
+    let _ = run_alone(&mut router, Instant::from_millis(10_000));
+    router.handle_shutdown(Instant::from_millis(10_000));
+    let actions = drain(&mut router);
+    for id in [a, b] {
+        assert!(actions.contains(&(id, Action::SendAdvert { priority: 0 })));
+        assert!(actions.contains(&(id, Action::RemoveVips)));
+        assert_eq!(router.instance(id).state(), State::Initialize);
+    }
+    assert_eq!(router.poll_timeout(), None);
+}
