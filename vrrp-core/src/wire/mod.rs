@@ -35,11 +35,13 @@
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+mod addresses;
 mod advert;
 pub mod checksum;
 mod packet;
 
-pub use advert::{Addresses, Advertisement, Auth, encode_addresses};
+pub use addresses::{Addresses, encode_addresses};
+pub use advert::{Advertisement, Auth};
 pub use checksum::{PseudoHeader, pseudo_header};
 pub use packet::Packet;
 
