@@ -457,7 +457,7 @@ mod test {
 
     #[test]
     fn test_emit_v3_checksum_as_v2() {
-        // keepalived's vrrp_v3_checksum_as_v2: no pseudo-header over IPv4.
+        // keepalived's v3_checksum_as_v2: no pseudo-header over IPv4.
         let bytes = emit(&v3_ipv4_repr(), None);
         assert_ne!(bytes, V3_IPV4_BYTES);
         assert_eq!(bytes[..6], V3_IPV4_BYTES[..6]);

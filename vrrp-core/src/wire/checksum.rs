@@ -37,12 +37,16 @@ pub struct PseudoHeader {
 /// The pseudo-header a VRRP message's checksum covers, if any.
 ///
 /// - VRRPv2 (RFC 3768 §5.3.8): none, the checksum covers the message alone.
-/// - VRRPv3 over IPv4 with `v3_checksum_as_v2` (keepalived's
-///   `vrrp_v3_checksum_as_v2`, for peers that compute it the v2 way): none.
+/// - VRRPv3 over IPv4 with `v3_checksum_as_v2` (keepalived's keyword of
+///   that name, for peers such as Cisco that leave the pseudo-header out of
+///   the IPv4 checksum): none.
 /// - Otherwise VRRPv3: the IPv4 or IPv6 pseudo-header from `src` and `dst`.
 ///
-/// The switch has no effect over IPv6, where the kernel of every peer
-/// computes the checksum with the pseudo-header.
+/// The switch has no effect over IPv6, where every peer includes the
+/// pseudo-header. `dst` is what the checksum covers, normally the packet's
+/// destination; keepalived's `old_unicast_checksum` computed unicast
+/// VRRPv3 checksums over the multicast group instead, and a caller that must
+/// match it passes the group here.
 pub fn pseudo_header(
     version: Version,
     v3_checksum_as_v2: bool,

@@ -27,7 +27,7 @@
 //! point RFC 9568 §7.1 puts it, separately from [`Advertisement::parse`], so it
 //! can count the failure on its own. Whether a pseudo-header takes part comes
 //! from [`pseudo_header`]: never for VRRPv2, always for VRRPv3 over IPv6, and
-//! for VRRPv3 over IPv4 unless keepalived's `vrrp_v3_checksum_as_v2` switch is
+//! for VRRPv3 over IPv4 unless keepalived's `v3_checksum_as_v2` switch is
 //! on.
 //!
 //! [RFC 9568 §5]: <https://www.rfc-editor.org/rfc/rfc9568#section-5>
