@@ -216,7 +216,8 @@ impl<'a> Advertisement<'a> {
     /// fourth), after checking the fields can be sent.
     fn header_words(&self, pseudo: Option<&PseudoHeader>) -> Result<[u16; 3], Error> {
         let family = self.family();
-        let word4 = match self.version {
+        // Bytes 4..6: v2 auth type and seconds; v3 reserved bits and centiseconds.
+        let interval_word = match self.version {
             Version::V2 => {
                 if family != Family::Ipv4 {
                     return Err(Error::BadVersion(Version::V2.number()));
@@ -253,7 +254,7 @@ impl<'a> Advertisement<'a> {
         Ok([
             u16::from_be_bytes([ver_type, self.vrid]),
             u16::from_be_bytes([self.priority, count]),
-            word4,
+            interval_word,
         ])
     }
 }

@@ -134,9 +134,12 @@ impl Family {
 /// Why a message could not be parsed, or an advertisement not emitted.
 ///
 /// The receive-side variants follow the order of the checks in
-/// [`Advertisement::parse`] and map onto the RFC 6527 counters (version
-/// errors, packet length errors, checksum errors, interval errors,
-/// authentication type errors).
+/// [`Advertisement::parse`], and map onto statistics counters: RFC 6527's
+/// version errors, invalid type packets, packet length errors (both
+/// [`Truncated`](Self::Truncated) and [`LengthMismatch`](Self::LengthMismatch)),
+/// checksum errors and advertisement interval errors (a zero interval never
+/// matches the configured one), and for VRRPv2 RFC 2787's invalid
+/// authentication type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
