@@ -1,13 +1,11 @@
 //! [`Advertisement`]: what a VRRP message means, borrowed from its buffer.
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
 use bytes::BufMut;
 
+use super::addresses::Addresses;
 use super::checksum::{PseudoHeader, Sum};
 use super::{
-    AUTH_LEN, Error, Family, HEADER_LEN, MAX_ADDRESSES, MAX_INTERVAL_V3, Packet,
-    TYPE_ADVERTISEMENT, Version,
+    AUTH_LEN, Error, Family, HEADER_LEN, MAX_INTERVAL_V3, Packet, TYPE_ADVERTISEMENT, Version,
 };
 
 /// VRRPv2 authentication type 0: no authentication.
@@ -18,140 +16,6 @@ const AUTH_TYPE_SIMPLE: u8 = 1;
 
 /// Centiseconds in a second: VRRPv2 intervals are whole seconds.
 const CENTIS_PER_SEC: u16 = 100;
-
-/// A borrowed list of addresses of one family, as they are on the wire
-/// (network byte order, back to back).
-///
-/// Equality and hashing are of the wire bytes, in order; [`same_set`]
-/// compares regardless of order.
-///
-/// [`same_set`]: Self::same_set
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Addresses<'a> {
-    family: Family,
-    bytes: &'a [u8],
-}
-
-impl<'a> Addresses<'a> {
-    /// Wraps `bytes` as addresses of `family`.
-    ///
-    /// Fails with [`Error::LengthMismatch`] unless `bytes` holds a whole
-    /// number of addresses, at most 255 (the count field is a byte).
-    pub const fn new(family: Family, bytes: &'a [u8]) -> Result<Self, Error> {
-        let address_len = family.address_len();
-        if bytes.len() % address_len != 0 || bytes.len() / address_len > MAX_ADDRESSES {
-            return Err(Error::LengthMismatch);
-        }
-        Ok(Self { family, bytes })
-    }
-
-    /// No addresses.
-    pub const fn empty(family: Family) -> Self {
-        Self { family, bytes: &[] }
-    }
-
-    /// The family of the addresses.
-    pub const fn family(&self) -> Family {
-        self.family
-    }
-
-    /// The number of addresses.
-    pub const fn len(&self) -> usize {
-        self.bytes.len() / self.family.address_len()
-    }
-
-    /// Whether there are no addresses.
-    pub const fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
-    }
-
-    /// The addresses as they are on the wire.
-    pub const fn as_bytes(&self) -> &'a [u8] {
-        self.bytes
-    }
-
-    /// The addresses, in wire order.
-    pub fn iter(&self) -> impl Iterator<Item = IpAddr> + 'a {
-        let family = self.family;
-        self.chunks().map(move |chunk| decode(family, chunk))
-    }
-
-    /// Whether `addr` is one of the addresses. An address of the other
-    /// family never is.
-    pub fn contains(&self, addr: IpAddr) -> bool {
-        match addr {
-            IpAddr::V4(v4) if self.family == Family::Ipv4 => {
-                self.chunks().any(|chunk| chunk == v4.octets())
-            }
-            IpAddr::V6(v6) if self.family == Family::Ipv6 => {
-                self.chunks().any(|chunk| chunk == v6.octets())
-            }
-            _ => false,
-        }
-    }
-
-    /// Whether both lists hold the same addresses, in any order: same
-    /// family, same count, and every address of each list in the other.
-    ///
-    /// Does not allocate; quadratic in the count (at most 255), with a fast
-    /// path when the bytes are equal, as they are between peers configured
-    /// alike.
-    pub fn same_set(&self, other: &Addresses<'_>) -> bool {
-        if self.family != other.family || self.bytes.len() != other.bytes.len() {
-            return false;
-        }
-        if self.bytes == other.bytes {
-            return true;
-        }
-        let within = |inner: &Addresses<'_>, outer: &Addresses<'_>| {
-            inner.chunks().all(|a| outer.chunks().any(|b| a == b))
-        };
-        within(self, other) && within(other, self)
-    }
-
-    fn chunks(&self) -> core::slice::ChunksExact<'a, u8> {
-        self.bytes.chunks_exact(self.family.address_len())
-    }
-}
-
-/// One address from a chunk of exactly `family.address_len()` bytes.
-fn decode(family: Family, chunk: &[u8]) -> IpAddr {
-    match family {
-        Family::Ipv4 => {
-            let mut octets = [0; 4];
-            octets.copy_from_slice(chunk);
-            IpAddr::V4(Ipv4Addr::from(octets))
-        }
-        Family::Ipv6 => {
-            let mut octets = [0; 16];
-            octets.copy_from_slice(chunk);
-            IpAddr::V6(Ipv6Addr::from(octets))
-        }
-    }
-}
-
-/// Serialises `addrs` into the wire form that [`Addresses::new`] wraps, for
-/// a configuration to build once and keep.
-///
-/// Allocates: meant for configuration time, not the advertisement path.
-/// Fails with [`Error::AddressFamilyMismatch`] if an address is not of
-/// `family`, and with [`Error::LengthMismatch`] if there are more than 255.
-pub fn encode_addresses(addrs: &[IpAddr], family: Family) -> Result<Vec<u8>, Error> {
-    if addrs.iter().any(|addr| Family::of(addr) != family) {
-        return Err(Error::AddressFamilyMismatch);
-    }
-    if addrs.len() > MAX_ADDRESSES {
-        return Err(Error::LengthMismatch);
-    }
-    let mut bytes = Vec::with_capacity(addrs.len() * family.address_len());
-    for addr in addrs {
-        match addr {
-            IpAddr::V4(v4) => bytes.extend_from_slice(&v4.octets()),
-            IpAddr::V6(v6) => bytes.extend_from_slice(&v6.octets()),
-        }
-    }
-    Ok(bytes)
-}
 
 /// VRRPv2 authentication ([RFC 3768 §5.3.6]). VRRPv3 has none: always
 /// [`Auth::None`].
@@ -277,22 +141,20 @@ impl<'a> Advertisement<'a> {
             vrid: packet.vrid(),
             priority: packet.priority(),
             interval,
-            addresses: Addresses {
-                family,
-                bytes: &bytes[HEADER_LEN..addresses_end],
-            },
+            // Sized by the count, a byte, and the family above.
+            addresses: Addresses::from_wire(family, &bytes[HEADER_LEN..addresses_end]),
             auth,
         })
     }
 
     /// The address family, that of [`addresses`](Self::addresses).
     pub const fn family(&self) -> Family {
-        self.addresses.family
+        self.addresses.family()
     }
 
     /// The length of the message [`emit`](Self::emit) writes.
     pub const fn buffer_len(&self) -> usize {
-        HEADER_LEN + self.addresses.bytes.len() + auth_len(self.version)
+        HEADER_LEN + self.addresses.as_bytes().len() + auth_len(self.version)
     }
 
     /// Writes exactly [`buffer_len`](Self::buffer_len) bytes through
@@ -324,7 +186,7 @@ impl<'a> Advertisement<'a> {
         let mut sum = header
             .iter()
             .fold(Sum::default(), |sum, &word| sum.add_u16(word))
-            .add_bytes(self.addresses.bytes);
+            .add_bytes(self.addresses.as_bytes());
         if self.version == Version::V2 {
             sum = sum.add_bytes(&auth);
         }
@@ -336,7 +198,7 @@ impl<'a> Advertisement<'a> {
             out.put_u16(word);
         }
         out.put_u16(sum.checksum());
-        out.put_slice(self.addresses.bytes);
+        out.put_slice(self.addresses.as_bytes());
         if self.version == Version::V2 {
             out.put_slice(&auth);
         }
@@ -354,7 +216,8 @@ impl<'a> Advertisement<'a> {
     /// fourth), after checking the fields can be sent.
     fn header_words(&self, pseudo: Option<&PseudoHeader>) -> Result<[u16; 3], Error> {
         let family = self.family();
-        let word4 = match self.version {
+        // Bytes 4..6: v2 auth type and seconds; v3 reserved bits and centiseconds.
+        let interval_word = match self.version {
             Version::V2 => {
                 if family != Family::Ipv4 {
                     return Err(Error::BadVersion(Version::V2.number()));
@@ -391,7 +254,7 @@ impl<'a> Advertisement<'a> {
         Ok([
             u16::from_be_bytes([ver_type, self.vrid]),
             u16::from_be_bytes([self.priority, count]),
-            word4,
+            interval_word,
         ])
     }
 }
@@ -401,5 +264,430 @@ const fn auth_len(version: Version) -> usize {
     match version {
         Version::V2 => AUTH_LEN,
         Version::V3 => 0,
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use core::net::{IpAddr, Ipv4Addr};
+
+    use super::*;
+    use crate::wire::{MULTICAST_V4, MULTICAST_V6};
+
+    /// keepalived, VRRPv3 over IPv4: VRID 198, priority 150, 50 cs,
+    /// 192.0.2.100..=102, from 192.0.2.11 to 224.0.0.18.
+    static V3_IPV4_BYTES: [u8; 20] = [
+        0x31, 0xc6, 0x96, 0x03, 0x00, 0x32, 0x4e, 0x30, 0xc0, 0x00, 0x02, 0x64, 0xc0, 0x00, 0x02,
+        0x65, 0xc0, 0x00, 0x02, 0x66,
+    ];
+
+    /// keepalived, VRRPv2 with `auth_type PASS`: VRID 25, priority 100, 1 s,
+    /// 192.0.2.100, password "1cee4b6e".
+    static V2_PASS_BYTES: [u8; 20] = [
+        0x21, 0x19, 0x64, 0x01, 0x01, 0x01, 0xb5, 0xef, 0xc0, 0x00, 0x02, 0x64, b'1', b'c', b'e',
+        b'e', b'4', b'b', b'6', b'e',
+    ];
+
+    /// keepalived, VRRPv3 over IPv6: VRID 195, priority 200, 25 cs,
+    /// 2001:db8::100 and fe80::5:100, from fe80::ec85:1bff:fe54:17bb.
+    static V3_IPV6_BYTES: [u8; 40] = [
+        0x31, 0xc3, 0xc8, 0x02, 0x00, 0x19, 0xbb, 0x1e, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0xfe, 0x80, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x01, 0x00,
+    ];
+
+    fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(a, b, c, d))
+    }
+
+    fn v6(s: &str) -> IpAddr {
+        IpAddr::V6(s.parse().unwrap())
+    }
+
+    fn pseudo_v4() -> PseudoHeader {
+        PseudoHeader {
+            src: v4(192, 0, 2, 11),
+            dst: MULTICAST_V4.into(),
+        }
+    }
+
+    fn pseudo_v6() -> PseudoHeader {
+        PseudoHeader {
+            src: v6("fe80::ec85:1bff:fe54:17bb"),
+            dst: MULTICAST_V6.into(),
+        }
+    }
+
+    fn v3_ipv4_repr() -> Advertisement<'static> {
+        Advertisement {
+            version: Version::V3,
+            vrid: 198,
+            priority: 150,
+            interval: 50,
+            addresses: Addresses::new(Family::Ipv4, &V3_IPV4_BYTES[8..]).unwrap(),
+            auth: Auth::None,
+        }
+    }
+
+    fn v2_pass_repr() -> Advertisement<'static> {
+        Advertisement {
+            version: Version::V2,
+            vrid: 25,
+            priority: 100,
+            interval: 100,
+            addresses: Addresses::new(Family::Ipv4, &V2_PASS_BYTES[8..12]).unwrap(),
+            auth: Auth::simple(b"1cee4b6e"),
+        }
+    }
+
+    fn v3_ipv6_repr() -> Advertisement<'static> {
+        Advertisement {
+            version: Version::V3,
+            vrid: 195,
+            priority: 200,
+            interval: 25,
+            addresses: Addresses::new(Family::Ipv6, &V3_IPV6_BYTES[8..]).unwrap(),
+            auth: Auth::None,
+        }
+    }
+
+    fn parse(bytes: &[u8], family: Family) -> Result<Advertisement<'_>, Error> {
+        Advertisement::parse(&Packet::new_unchecked(bytes), family)
+    }
+
+    /// Emits into a buffer 4 bytes longer than needed, pre-filled with 0xa5,
+    /// and checks the tail was left alone.
+    fn emit(repr: &Advertisement<'_>, pseudo: Option<&PseudoHeader>) -> Vec<u8> {
+        let mut bytes = vec![0xa5; repr.buffer_len() + 4];
+        let written = repr.emit_into(&mut bytes, pseudo).unwrap();
+        assert_eq!(written, repr.buffer_len());
+        assert_eq!(&bytes[written..], &[0xa5; 4]);
+        bytes.truncate(written);
+        bytes
+    }
+
+    #[test]
+    fn test_v3_ipv4_deconstruct() {
+        let repr = parse(&V3_IPV4_BYTES, Family::Ipv4).unwrap();
+        assert_eq!(repr, v3_ipv4_repr());
+        let addrs: Vec<IpAddr> = repr.addresses.iter().collect();
+        assert_eq!(
+            addrs,
+            [v4(192, 0, 2, 100), v4(192, 0, 2, 101), v4(192, 0, 2, 102)]
+        );
+        assert_eq!(repr.family(), Family::Ipv4);
+        assert_eq!(repr.buffer_len(), V3_IPV4_BYTES.len());
+    }
+
+    #[test]
+    fn test_v3_ipv4_construct() {
+        assert_eq!(emit(&v3_ipv4_repr(), Some(&pseudo_v4())), V3_IPV4_BYTES);
+    }
+
+    #[test]
+    fn test_v2_pass_deconstruct() {
+        let repr = parse(&V2_PASS_BYTES, Family::Ipv4).unwrap();
+        assert_eq!(repr, v2_pass_repr());
+        assert_eq!(repr.auth, Auth::Simple(*b"1cee4b6e"));
+        assert_eq!(
+            repr.addresses.iter().collect::<Vec<_>>(),
+            [v4(192, 0, 2, 100)]
+        );
+    }
+
+    #[test]
+    fn test_v2_pass_construct() {
+        assert_eq!(emit(&v2_pass_repr(), None), V2_PASS_BYTES);
+    }
+
+    #[test]
+    fn test_v3_ipv6_deconstruct() {
+        let repr = parse(&V3_IPV6_BYTES, Family::Ipv6).unwrap();
+        assert_eq!(repr, v3_ipv6_repr());
+        let addrs: Vec<IpAddr> = repr.addresses.iter().collect();
+        assert_eq!(addrs, [v6("2001:db8::100"), v6("fe80::5:100")]);
+    }
+
+    #[test]
+    fn test_v3_ipv6_construct() {
+        assert_eq!(emit(&v3_ipv6_repr(), Some(&pseudo_v6())), V3_IPV6_BYTES);
+    }
+
+    #[test]
+    fn test_emit_through_bufmut() {
+        let repr = v3_ipv6_repr();
+        let mut out = bytes::BytesMut::with_capacity(64);
+        out.put_u8(0xee); // emit appends after what is there
+        assert_eq!(repr.emit(&mut out, Some(&pseudo_v6())), Ok(40));
+        assert_eq!(out[0], 0xee);
+        assert_eq!(&out[1..], V3_IPV6_BYTES);
+
+        let mut vec = Vec::new();
+        assert_eq!(repr.emit(&mut vec, Some(&pseudo_v6())), Ok(40));
+        assert_eq!(vec, V3_IPV6_BYTES);
+    }
+
+    #[test]
+    fn test_emit_buffer_too_small_writes_nothing() {
+        for repr in [v3_ipv4_repr(), v2_pass_repr(), v3_ipv6_repr()] {
+            let required = repr.buffer_len();
+            for len in [0, 1, HEADER_LEN, required - 1] {
+                let mut bytes = vec![0xa5; len];
+                assert_eq!(
+                    repr.emit_into(&mut bytes, None),
+                    Err(Error::BufferTooSmall { required })
+                );
+                assert!(bytes.iter().all(|&b| b == 0xa5));
+            }
+        }
+    }
+
+    #[test]
+    fn test_emit_v2_auth_none_sends_zeros() {
+        let repr = Advertisement {
+            auth: Auth::None,
+            ..v2_pass_repr()
+        };
+        let bytes = emit(&repr, None);
+        assert_eq!(bytes[4], AUTH_TYPE_NONE);
+        assert_eq!(&bytes[12..], &[0; AUTH_LEN]);
+        let packet = Packet::new_checked(&bytes[..]).unwrap();
+        assert!(packet.verify_checksum(None));
+        assert_eq!(parse(&bytes, Family::Ipv4), Ok(repr));
+    }
+
+    #[test]
+    fn test_emit_v3_checksum_as_v2() {
+        // keepalived's v3_checksum_as_v2: no pseudo-header over IPv4.
+        let bytes = emit(&v3_ipv4_repr(), None);
+        assert_ne!(bytes, V3_IPV4_BYTES);
+        assert_eq!(bytes[..6], V3_IPV4_BYTES[..6]);
+        let packet = Packet::new_checked(&bytes[..]).unwrap();
+        assert!(packet.verify_checksum(None));
+        assert!(!packet.verify_checksum(Some(&pseudo_v4())));
+    }
+
+    #[test]
+    fn test_emit_no_addresses() {
+        let repr = Advertisement {
+            addresses: Addresses::empty(Family::Ipv6),
+            ..v3_ipv6_repr()
+        };
+        let bytes = emit(&repr, Some(&pseudo_v6()));
+        assert_eq!(bytes.len(), HEADER_LEN);
+        assert_eq!(bytes[3], 0);
+        assert_eq!(parse(&bytes, Family::Ipv6), Ok(repr));
+    }
+
+    #[test]
+    fn test_emit_refuses_what_cannot_be_sent() {
+        let cases = [
+            (
+                Advertisement {
+                    addresses: v3_ipv6_repr().addresses,
+                    ..v2_pass_repr()
+                },
+                Error::BadVersion(2),
+            ),
+            (
+                Advertisement {
+                    auth: Auth::simple(b"x"),
+                    ..v3_ipv4_repr()
+                },
+                Error::BadAuthType(1),
+            ),
+            (
+                Advertisement {
+                    interval: 0,
+                    ..v3_ipv4_repr()
+                },
+                Error::ZeroInterval,
+            ),
+            (
+                Advertisement {
+                    interval: 0,
+                    ..v2_pass_repr()
+                },
+                Error::ZeroInterval,
+            ),
+            (
+                Advertisement {
+                    interval: 4096,
+                    ..v3_ipv4_repr()
+                },
+                Error::BadInterval(4096),
+            ),
+            (
+                Advertisement {
+                    interval: 150,
+                    ..v2_pass_repr()
+                },
+                Error::BadInterval(150),
+            ),
+            (
+                Advertisement {
+                    interval: 25_600,
+                    ..v2_pass_repr()
+                },
+                Error::BadInterval(25_600),
+            ),
+        ];
+        for (repr, error) in cases {
+            let mut bytes = [0xa5; 64];
+            assert_eq!(repr.emit_into(&mut bytes, None), Err(error), "{repr:?}");
+            assert!(bytes.iter().all(|&b| b == 0xa5));
+        }
+        // The extremes that can be sent.
+        for repr in [
+            Advertisement {
+                interval: 4095,
+                ..v3_ipv4_repr()
+            },
+            Advertisement {
+                interval: 1,
+                ..v3_ipv4_repr()
+            },
+            Advertisement {
+                interval: 25_500,
+                ..v2_pass_repr()
+            },
+        ] {
+            let bytes = emit(&repr, None);
+            assert_eq!(parse(&bytes, Family::Ipv4), Ok(repr));
+        }
+    }
+
+    #[test]
+    fn test_emit_pseudo_header_family_mismatch() {
+        let mut bytes = [0xa5; 64];
+        let result = v3_ipv4_repr().emit_into(&mut bytes, Some(&pseudo_v6()));
+        assert_eq!(result, Err(Error::AddressFamilyMismatch));
+        let mixed = PseudoHeader {
+            src: v4(192, 0, 2, 11),
+            dst: MULTICAST_V6.into(),
+        };
+        let result = v3_ipv4_repr().emit_into(&mut bytes, Some(&mixed));
+        assert_eq!(result, Err(Error::AddressFamilyMismatch));
+        assert!(bytes.iter().all(|&b| b == 0xa5));
+    }
+
+    #[test]
+    fn test_parse_errors() {
+        let with = |base: &[u8], at: usize, value: u8| {
+            let mut bytes = base.to_vec();
+            bytes[at] = value;
+            bytes
+        };
+        // Shorter than the header, or than the count says.
+        assert_eq!(
+            parse(&V3_IPV4_BYTES[..7], Family::Ipv4),
+            Err(Error::Truncated)
+        );
+        assert_eq!(
+            parse(&V3_IPV4_BYTES[..19], Family::Ipv4),
+            Err(Error::Truncated)
+        );
+        assert_eq!(
+            parse(&V2_PASS_BYTES[..19], Family::Ipv4),
+            Err(Error::Truncated)
+        );
+        assert_eq!(
+            parse(&V2_PASS_BYTES[..12], Family::Ipv4),
+            Err(Error::Truncated)
+        );
+        assert_eq!(
+            parse(&V3_IPV6_BYTES, Family::Ipv4),
+            Err(Error::LengthMismatch)
+        );
+        assert_eq!(parse(&V3_IPV4_BYTES, Family::Ipv6), Err(Error::Truncated));
+        // Versions.
+        for version in [0, 1, 4, 15] {
+            let bytes = with(&V3_IPV4_BYTES, 0, version << 4 | 1);
+            assert_eq!(parse(&bytes, Family::Ipv4), Err(Error::BadVersion(version)));
+        }
+        let v2_over_ipv6 = with(&V3_IPV6_BYTES, 0, 0x21);
+        assert_eq!(
+            parse(&v2_over_ipv6, Family::Ipv6),
+            Err(Error::BadVersion(2))
+        );
+        // Type.
+        for msg_type in [0, 2, 15] {
+            let bytes = with(&V3_IPV4_BYTES, 0, 0x30 | msg_type);
+            assert_eq!(parse(&bytes, Family::Ipv4), Err(Error::BadType(msg_type)));
+        }
+        // Longer than the count says.
+        let mut long = V2_PASS_BYTES.to_vec();
+        long.push(0);
+        assert_eq!(parse(&long, Family::Ipv4), Err(Error::LengthMismatch));
+        let fewer = with(&V3_IPV4_BYTES, 3, 2);
+        assert_eq!(parse(&fewer, Family::Ipv4), Err(Error::LengthMismatch));
+        // Interval.
+        let zero_v3 = with(&with(&V3_IPV4_BYTES, 4, 0xf0), 5, 0);
+        assert_eq!(parse(&zero_v3, Family::Ipv4), Err(Error::ZeroInterval));
+        let zero_v2 = with(&V2_PASS_BYTES, 5, 0);
+        assert_eq!(parse(&zero_v2, Family::Ipv4), Err(Error::ZeroInterval));
+        // Authentication type.
+        for auth_type in [2, 3, 255] {
+            let bytes = with(&V2_PASS_BYTES, 4, auth_type);
+            assert_eq!(
+                parse(&bytes, Family::Ipv4),
+                Err(Error::BadAuthType(auth_type))
+            );
+        }
+    }
+
+    #[test]
+    fn test_parse_error_order() {
+        // Each pair breaks two checks; the earlier one is reported.
+        let mut bytes = V2_PASS_BYTES;
+        bytes[0] = 0x42; // version 4, type 2
+        assert_eq!(parse(&bytes, Family::Ipv4), Err(Error::BadVersion(4)));
+        let mut bytes = V2_PASS_BYTES;
+        bytes[0] = 0x22; // type 2, and truncated below
+        assert_eq!(parse(&bytes[..10], Family::Ipv4), Err(Error::BadType(2)));
+        let mut bytes = V2_PASS_BYTES;
+        bytes[5] = 0; // zero interval, and truncated below
+        assert_eq!(parse(&bytes[..19], Family::Ipv4), Err(Error::Truncated));
+        let mut bytes = V3_IPV4_BYTES.to_vec();
+        bytes[5] = 0; // zero interval, and too long
+        bytes.push(0);
+        assert_eq!(parse(&bytes, Family::Ipv4), Err(Error::LengthMismatch));
+        let mut bytes = V2_PASS_BYTES;
+        bytes[4] = 2; // AH, and zero interval
+        bytes[5] = 0;
+        assert_eq!(parse(&bytes, Family::Ipv4), Err(Error::ZeroInterval));
+        // A bad checksum is not parse's business.
+        let mut bytes = V3_IPV4_BYTES;
+        bytes[7] ^= 1;
+        assert_eq!(parse(&bytes, Family::Ipv4), Ok(v3_ipv4_repr()));
+    }
+
+    #[test]
+    fn test_parse_ignores_reserved_bits_and_type0_auth_data() {
+        let mut bytes = V3_IPV4_BYTES;
+        bytes[4] |= 0xf0;
+        assert_eq!(parse(&bytes, Family::Ipv4), Ok(v3_ipv4_repr()));
+
+        let mut bytes = V2_PASS_BYTES;
+        bytes[4] = AUTH_TYPE_NONE;
+        let expected = Advertisement {
+            auth: Auth::None,
+            ..v2_pass_repr()
+        };
+        assert_eq!(parse(&bytes, Family::Ipv4), Ok(expected));
+    }
+
+    #[test]
+    fn test_auth() {
+        assert_eq!(Auth::simple(b"secret"), Auth::Simple(*b"secret\0\0"));
+        assert_eq!(Auth::simple(b"1cee4b6e"), Auth::Simple(*b"1cee4b6e"));
+        assert_eq!(
+            Auth::simple(b"1cee4b6e-and-more"),
+            Auth::Simple(*b"1cee4b6e")
+        );
+        assert_eq!(Auth::simple(b""), Auth::Simple([0; 8]));
+        assert_eq!((Auth::None.auth_type(), Auth::None.data()), (0, [0; 8]));
+        assert_eq!(Auth::simple(b"ab").auth_type(), 1);
+        assert_eq!(Auth::simple(b"ab").data(), *b"ab\0\0\0\0\0\0");
     }
 }

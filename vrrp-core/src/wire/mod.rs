@@ -27,7 +27,7 @@
 //! point RFC 9568 §7.1 puts it, separately from [`Advertisement::parse`], so it
 //! can count the failure on its own. Whether a pseudo-header takes part comes
 //! from [`pseudo_header`]: never for VRRPv2, always for VRRPv3 over IPv6, and
-//! for VRRPv3 over IPv4 unless keepalived's `vrrp_v3_checksum_as_v2` switch is
+//! for VRRPv3 over IPv4 unless keepalived's `v3_checksum_as_v2` switch is
 //! on.
 //!
 //! [RFC 9568 §5]: <https://www.rfc-editor.org/rfc/rfc9568#section-5>
@@ -35,11 +35,13 @@
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+mod addresses;
 mod advert;
 pub mod checksum;
 mod packet;
 
-pub use advert::{Addresses, Advertisement, Auth, encode_addresses};
+pub use addresses::{Addresses, encode_addresses};
+pub use advert::{Advertisement, Auth};
 pub use checksum::{PseudoHeader, pseudo_header};
 pub use packet::Packet;
 
@@ -132,9 +134,12 @@ impl Family {
 /// Why a message could not be parsed, or an advertisement not emitted.
 ///
 /// The receive-side variants follow the order of the checks in
-/// [`Advertisement::parse`] and map onto the RFC 6527 counters (version
-/// errors, packet length errors, checksum errors, interval errors,
-/// authentication type errors).
+/// [`Advertisement::parse`], and map onto statistics counters: RFC 6527's
+/// version errors, invalid type packets, packet length errors (both
+/// [`Truncated`](Self::Truncated) and [`LengthMismatch`](Self::LengthMismatch)),
+/// checksum errors and advertisement interval errors (a zero interval never
+/// matches the configured one), and for VRRPv2 RFC 2787's invalid
+/// authentication type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
