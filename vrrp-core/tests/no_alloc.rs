@@ -1,36 +1,64 @@
-//! Steady state allocates nothing: a master and a backup exchanging 10,000
-//! adverts (emit, parse, checksum, timer reset), and a Router of 255
-//! instances dispatching them.
+//! The advertisement path allocates nothing: parse, verify and emit (into a
+//! slice, or a `BytesMut` with room), and the steady state of a master and a
+//! backup exchanging 10,000 adverts with a 255-instance Router dispatching
+//! them, are counted by a global allocator.
+//!
+//! Counting is per thread, so the test harness's own threads do not
+//! disturb it.
 
-#![allow(unsafe_code)] // a counting global allocator: test-only, forwards to System
+// GlobalAlloc is an unsafe trait; this file only forwards to System.
+#![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::net::{IpAddr, Ipv4Addr};
+use std::hint::black_box;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use bytes::BytesMut;
 use vrrp_core::time::Instant;
-use vrrp_core::wire::MULTICAST_V4;
+use vrrp_core::wire::{
+    Advertisement, Family, MULTICAST_V4, MULTICAST_V6, Packet, Version, pseudo_header,
+};
 use vrrp_core::{Action, Config, Instance, Received, Router, State};
 
 struct Counting;
 
 thread_local! {
-    /// Allocations made by this thread: the test harness's own threads allocate too.
+    // const-initialised and without Drop: using it never allocates.
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
+fn count_one() {
+    // try_with: the allocator may run while this thread is being torn down.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
 }
 
+// SAFETY: every method forwards its arguments unchanged to `System`, which
+// meets the `GlobalAlloc` contract; counting only touches a thread-local
+// `Cell` and neither allocates nor unwinds.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: forwarded unchanged to the system allocator.
+        count_one();
+        // SAFETY: our caller upholds `alloc`'s contract for `layout`.
         unsafe { System.alloc(layout) }
     }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: our caller upholds `alloc_zeroed`'s contract for `layout`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_one();
+        // SAFETY: `ptr` came from this allocator (so from `System`) with
+        // `layout`, as our caller guarantees.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
+        // SAFETY: `ptr` came from this allocator (so from `System`) with
+        // `layout`, as our caller guarantees.
         unsafe { System.dealloc(ptr, layout) }
     }
 }
@@ -38,15 +66,113 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-fn addr(last: u8) -> IpAddr {
+/// How many allocations (and reallocations) `f` made on this thread.
+fn allocations_during(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+/// keepalived's VRRPv2 PASS, VRRPv3 IPv4 and VRRPv3 IPv6 advertisements
+/// (tests/vectors/), with the IP addresses they were sent between.
+static V2_PASS: [u8; 20] = [
+    0x21, 0x19, 0x64, 0x01, 0x01, 0x01, 0xb5, 0xef, 0xc0, 0x00, 0x02, 0x64, b'1', b'c', b'e', b'e',
+    b'4', b'b', b'6', b'e',
+];
+static V3_IPV4: [u8; 20] = [
+    0x31, 0xc6, 0x96, 0x03, 0x00, 0x32, 0x4e, 0x30, 0xc0, 0x00, 0x02, 0x64, 0xc0, 0x00, 0x02, 0x65,
+    0xc0, 0x00, 0x02, 0x66,
+];
+static V3_IPV6: [u8; 40] = [
+    0x31, 0xc3, 0xc8, 0x02, 0x00, 0x19, 0xbb, 0x1e, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0xfe, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x01, 0x00,
+];
+
+/// Receives `bytes` as a driver would and sends the advertisement back out
+/// through a slice and a `BytesMut`, asserting the bytes match.
+fn receive_and_send(
+    bytes: &[u8],
+    version: Version,
+    family: Family,
+    src: IpAddr,
+    dst: IpAddr,
+    slice: &mut [u8],
+    bytes_mut: &mut BytesMut,
+) {
+    let pseudo = pseudo_header(version, false, src, dst);
+    let packet = Packet::new_checked(black_box(bytes)).unwrap();
+    assert!(packet.verify_checksum(pseudo.as_ref()));
+    let advert = Advertisement::parse(&packet, family).unwrap();
+    assert_eq!(advert.version, version);
+    let first = advert.addresses.iter().next().unwrap();
+    assert!(advert.addresses.contains(first));
+    assert!(advert.addresses.same_set(&advert.addresses));
+    black_box(advert.addresses.iter().count());
+
+    let written = advert.emit_into(slice, pseudo.as_ref()).unwrap();
+    assert_eq!(&slice[..written], bytes);
+
+    bytes_mut.clear();
+    advert.emit(bytes_mut, pseudo.as_ref()).unwrap();
+    assert_eq!(&bytes_mut[..], bytes);
+}
+
+#[test]
+fn counter_sees_allocations() {
+    let n = allocations_during(|| {
+        black_box(Vec::<u8>::with_capacity(16));
+    });
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn parse_verify_emit_allocate_nothing() {
+    let src_v4 = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 11));
+    let src_v6 = IpAddr::V6("fe80::ec85:1bff:fe54:17bb".parse::<Ipv6Addr>().unwrap());
+    let (dst_v4, dst_v6) = (IpAddr::V4(MULTICAST_V4), IpAddr::V6(MULTICAST_V6));
+    let mut slice = [0u8; 64];
+    let mut bytes_mut = BytesMut::with_capacity(64);
+
+    let n = allocations_during(|| {
+        for _ in 0..100 {
+            let (s, b) = (&mut slice[..], &mut bytes_mut);
+            receive_and_send(&V2_PASS, Version::V2, Family::Ipv4, src_v4, dst_v4, s, b);
+            let (s, b) = (&mut slice[..], &mut bytes_mut);
+            receive_and_send(&V3_IPV4, Version::V3, Family::Ipv4, src_v4, dst_v4, s, b);
+            let (s, b) = (&mut slice[..], &mut bytes_mut);
+            receive_and_send(&V3_IPV6, Version::V3, Family::Ipv6, src_v6, dst_v6, s, b);
+        }
+    });
+    assert_eq!(n, 0, "the advertisement path allocated");
+}
+
+#[test]
+fn errors_allocate_nothing() {
+    let mut short = [0u8; 4];
+    let n = allocations_during(|| {
+        for len in 0..V3_IPV6.len() {
+            let bytes = black_box(&V3_IPV6[..len]);
+            if let Ok(packet) = Packet::new_checked(bytes) {
+                assert!(Advertisement::parse(&packet, Family::Ipv6).is_err());
+            }
+        }
+        let packet = Packet::new_checked(&V3_IPV6[..]).unwrap();
+        let advert = Advertisement::parse(&packet, Family::Ipv6).unwrap();
+        assert!(advert.emit_into(&mut short, None).is_err());
+    });
+    assert_eq!(n, 0, "an error path allocated");
+}
+
+fn v4(last: u8) -> IpAddr {
     Ipv4Addr::new(192, 0, 2, last).into()
 }
 
 fn config(vrid: u8, me: u8, priority: u8) -> Config {
-    let vips = vec![addr(100), addr(101), addr(102)];
+    let vips = vec![v4(100), v4(101), v4(102)];
     Config {
         priority,
-        ..Config::new(vrid, addr(me), vips)
+        ..Config::new(vrid, v4(me), vips)
     }
 }
 
@@ -73,7 +199,7 @@ fn steady_state_allocates_nothing() {
     }
     let dst: IpAddr = MULTICAST_V4.into();
     let rx = Received {
-        src: addr(2),
+        src: v4(2),
         dst,
         ttl: 255,
     };
@@ -86,29 +212,29 @@ fn steady_state_allocates_nothing() {
     let _ = (drain(&mut master), drain(&mut backup));
     while router.poll_action().is_some() {}
 
-    let before = allocations();
-    for round in 0..10_000u32 {
-        now = master.poll_timeout().unwrap().at;
-        master.handle_timeout(now);
-        backup.handle_timeout(now);
-        if let Some(priority) = drain(&mut master) {
-            let len = master.emit_advert(priority, dst, &mut buf).unwrap();
-            assert!(backup.handle_advert(now, &rx, &buf[..len]));
-            router.handle_packet(now, 7, &rx, &buf[..len]);
+    let allocations = allocations_during(|| {
+        for round in 0..10_000u32 {
+            now = master.poll_timeout().unwrap().at;
+            master.handle_timeout(now);
+            backup.handle_timeout(now);
+            if let Some(priority) = drain(&mut master) {
+                let len = master.emit_advert(priority, dst, &mut buf).unwrap();
+                assert!(backup.handle_advert(now, &rx, &buf[..len]));
+                router.handle_packet(now, 7, &rx, &buf[..len]);
+            }
+            let _ = drain(&mut backup);
+            while router.poll_action().is_some() {}
+            if round == 0 {
+                // The first advert may move the router's instances; steady state starts here.
+                assert_eq!(master.state(), State::Master);
+            }
         }
-        let _ = drain(&mut backup);
-        while router.poll_action().is_some() {}
-        if round == 0 {
-            // The first advert may move the router's instances; steady state starts here.
-            assert_eq!(master.state(), State::Master);
-        }
-    }
-    let allocations = allocations() - before;
+    });
     assert_eq!(backup.state(), State::Backup);
     assert_eq!(backup.stats().adverts_received, 10_000);
     assert_eq!(
         router
-            .instance(router.find(7, vrrp_core::wire::Family::Ipv4, 51).unwrap())
+            .instance(router.find(7, Family::Ipv4, 51).unwrap())
             .stats()
             .adverts_received,
         10_000

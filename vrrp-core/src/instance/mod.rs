@@ -291,15 +291,28 @@ impl Instance {
         self.arm(Timer::MasterDown, now + self.master_down_interval());
     }
 
-    /// Recomputes the effective priority from the base and the tracking weights.
-    fn update_priority(&mut self) {
+    /// Recomputes the effective priority from the base and the tracking
+    /// weights. A higher priority shortens Master_Down_Interval (less skew):
+    /// a running master-down timer is pulled in so it never runs longer
+    /// than the new interval.
+    fn update_priority(&mut self, now: Instant) {
+        self.priority = self.weighted_priority();
+        let limit = now + self.master_down_interval();
+        if let Some(deadline) = &mut self.timer {
+            if deadline.timer == Timer::MasterDown && deadline.at > limit {
+                deadline.at = limit;
+            }
+        }
+    }
+
+    fn weighted_priority(&self) -> u8 {
         let base = self.config.priority;
-        self.priority = if base == PRIORITY_OWNER {
+        if base == PRIORITY_OWNER {
             base
         } else {
             let weighted = i64::from(base) + i64::from(self.tracking.weight);
             weighted.clamp(1, 254) as u8
-        };
+        }
     }
 }
 

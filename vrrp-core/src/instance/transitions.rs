@@ -77,7 +77,7 @@ impl Instance {
     /// priority; `failed` means Fault.
     pub fn handle_tracking(&mut self, now: Instant, tracking: Tracking) {
         self.tracking = tracking;
-        self.update_priority();
+        self.update_priority(now);
         let faults = Faults {
             track_failed: tracking.failed,
             ..self.faults
@@ -91,12 +91,16 @@ impl Instance {
     }
 
     /// An administrative change.
-    pub fn handle_command(&mut self, _now: Instant, command: Command) {
+    pub fn handle_command(&mut self, now: Instant, command: Command) {
         match command {
             Command::SetPriority(0) => {}
             Command::SetPriority(priority) => {
                 self.config.priority = priority;
-                self.update_priority();
+                self.update_priority(now);
+                // RFC 9568 §6.4.1: the owner does not wait for a master-down timer.
+                if self.config.is_owner() && self.state == State::Backup {
+                    self.become_master(now, Reason::AddressOwner);
+                }
             }
             Command::SetPreempt(preempt) => self.config.preempt = preempt,
         }
