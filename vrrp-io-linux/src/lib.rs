@@ -4,3 +4,16 @@
 //! syscalls that do it. Every block is non-blocking and small enough to be
 //! registered in one [`mio::Poll`] loop; none of them owns a thread, a timer or
 //! a runtime.
+//!
+//! - [`iface`]: look an interface up by name (index, MAC, flags, the
+//!   addresses VRRP sends from).
+//! - [`netlink`]: add / remove VIPs, create / delete links, watch links and
+//!   addresses change; requests answered by sequence number.
+//!
+//! Errors are `thiserror` enums whose messages say what to do about them.
+//! The only `unsafe` code is in the private `sys` module.
+
+pub mod iface;
+pub mod netlink;
+
+pub use iface::{IfaceError, Interface, MacAddr};
