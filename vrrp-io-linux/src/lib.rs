@@ -7,6 +7,8 @@
 //!
 //! - [`iface`]: look an interface up by name (index, MAC, flags, the
 //!   addresses VRRP sends from).
+//! - [`socket`]: raw VRRP sockets (IP protocol 112) per interface and
+//!   family: multicast group joined, TTL 255, source address per datagram.
 //! - [`netlink`]: add / remove VIPs, create / delete links, watch links and
 //!   addresses change; requests answered by sequence number.
 //!
@@ -15,5 +17,8 @@
 
 pub mod iface;
 pub mod netlink;
+pub mod socket;
+mod sys;
 
 pub use iface::{IfaceError, Interface, MacAddr};
+pub use socket::{Family, Received, SocketError, VrrpSocket};
