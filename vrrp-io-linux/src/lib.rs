@@ -9,16 +9,20 @@
 //!   addresses VRRP sends from).
 //! - [`socket`]: raw VRRP sockets (IP protocol 112) per interface and
 //!   family: multicast group joined, TTL 255, source address per datagram.
+//! - [`announce`]: gratuitous ARP and unsolicited neighbour advertisements,
+//!   built into stack buffers and sent on an AF_PACKET socket.
 //! - [`netlink`]: add / remove VIPs, create / delete links, watch links and
 //!   addresses change; requests answered by sequence number.
 //!
 //! Errors are `thiserror` enums whose messages say what to do about them.
 //! The only `unsafe` code is in the private `sys` module.
 
+pub mod announce;
 pub mod iface;
 pub mod netlink;
 pub mod socket;
 mod sys;
 
+pub use announce::{AnnounceError, Announcer};
 pub use iface::{IfaceError, Interface, MacAddr};
 pub use socket::{Family, Received, SocketError, VrrpSocket};

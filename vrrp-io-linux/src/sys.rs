@@ -305,6 +305,41 @@ pub(crate) fn send_ipv6_from(
     )
 }
 
+/// Sends a whole Ethernet frame on an AF_PACKET `SOCK_RAW` socket out of
+/// `ifindex`. `ethertype` (host order) becomes the frame's `skb->protocol`,
+/// `dst_mac` the link-layer destination the driver is told about.
+pub(crate) fn send_frame(
+    fd: BorrowedFd<'_>,
+    frame: &[u8],
+    ifindex: u32,
+    ethertype: u16,
+    dst_mac: [u8; 6],
+) -> io::Result<usize> {
+    let mut addr = libc::sockaddr_ll {
+        sll_family: libc::AF_PACKET as libc::c_ushort,
+        sll_protocol: ethertype.to_be(),
+        sll_ifindex: ifindex as libc::c_int,
+        sll_hatype: 0,
+        sll_pkttype: 0,
+        sll_halen: 6,
+        sll_addr: [0; 8],
+    };
+    addr.sll_addr[..6].copy_from_slice(&dst_mac);
+    // SAFETY: `frame` is readable for `frame.len()` bytes and `addr` is a
+    // complete sockaddr_ll whose size is passed along.
+    let ret = unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            frame.as_ptr().cast(),
+            frame.len(),
+            0,
+            (&raw const addr).cast(),
+            size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    };
+    cvt(ret)
+}
+
 /// `setsockopt(IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)`: deliver each datagram's
 /// destination address and interface (socket2 has no setter for it).
 pub(crate) fn enable_ipv6_recv_pktinfo(fd: BorrowedFd<'_>) -> io::Result<()> {
