@@ -13,6 +13,8 @@
 //!   built into stack buffers and sent on an AF_PACKET socket.
 //! - [`netlink`]: add / remove VIPs, create / delete links, watch links and
 //!   addresses change; requests answered by sequence number.
+//! - [`vmac`]: macvlan interfaces with the virtual router MAC
+//!   (keepalived's `use_vmac`).
 //!
 //! Errors are `thiserror` enums whose messages say what to do about them.
 //! The only `unsafe` code is in the private `sys` module.
@@ -22,6 +24,7 @@ pub mod iface;
 pub mod netlink;
 pub mod socket;
 mod sys;
+pub mod vmac;
 
 pub use announce::{AnnounceError, Announcer};
 pub use iface::{IfaceError, Interface, MacAddr};

@@ -5,63 +5,10 @@
 mod common;
 
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
 
-use common::{Lab, in_netns, ip, ip_json, skip_unless_root};
-use mio::{Events, Interest, Poll, Token};
-use vrrp_io_linux::netlink::{self, NetEvent, Netlink, Seq};
+use common::{Lab, Watcher, in_netns, ip, ip_json, skip_unless_root};
+use vrrp_io_linux::netlink::{self, NetEvent, Netlink};
 use vrrp_io_linux::{IfaceError, Interface, MacAddr};
-
-/// A `Netlink` in a mio loop, with the events it produced so far.
-struct Watcher {
-    poll: Poll,
-    netlink: Netlink,
-    seen: Vec<NetEvent>,
-}
-
-impl Watcher {
-    fn new(netlink: Netlink) -> Self {
-        let poll = Poll::new().unwrap();
-        let mut watcher = Self {
-            poll,
-            netlink,
-            seen: Vec::new(),
-        };
-        watcher
-            .poll
-            .registry()
-            .register(&mut watcher.netlink, Token(0), Interest::READABLE)
-            .unwrap();
-        watcher
-    }
-
-    /// Runs the loop until an event matches `wanted` (3 s at most) and takes
-    /// it out of `seen`. Other events stay: a notification can come before
-    /// or after the ack of the request that caused it.
-    fn wait_for(&mut self, what: &str, wanted: impl Fn(&NetEvent) -> bool) -> NetEvent {
-        let deadline = Instant::now() + Duration::from_secs(3);
-        let mut events = Events::with_capacity(8);
-        loop {
-            if let Some(at) = self.seen.iter().position(&wanted) {
-                return self.seen.remove(at);
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "timed out waiting for {what}; saw {:?}",
-                self.seen
-            );
-            self.poll.poll(&mut events, Some(left)).unwrap();
-            self.netlink.poll_events(&mut self.seen).unwrap();
-        }
-    }
-
-    fn wait_for_answer(&mut self, seq: Seq) -> NetEvent {
-        self.wait_for(&format!("the answer to {seq}"), |event| {
-            matches!(event, NetEvent::Ack { seq: s } | NetEvent::Error { seq: s, .. } if *s == seq)
-        })
-    }
-}
 
 /// `ip -j addr show dev eth0` entries for `addr`.
 fn ip_addr_entry(ns: &str, addr: IpAddr) -> Option<serde_json::Value> {

@@ -73,6 +73,12 @@ impl Netlink {
         self.send_request(RouteNetlinkMessage::DelLink(message), FLAGS_CHANGE)
     }
 
+    /// Deletes the link called `name` (e.g. a VMAC left by a previous run).
+    pub fn del_link_by_name(&mut self, name: &str) -> Result<Seq, NetlinkError> {
+        let message = LinkUnspec::new_with_name(name).build();
+        self.send_request(RouteNetlinkMessage::DelLink(message), FLAGS_CHANGE)
+    }
+
     /// Sets the link with index `ifindex` administratively up or down
     /// (`ip link set dev X up|down`).
     pub fn set_link_up(&mut self, ifindex: u32, up: bool) -> Result<Seq, NetlinkError> {

@@ -78,7 +78,7 @@ const SOCKET_RCVBUF: usize = 1024 * 1024;
 
 /// Flags of a request that creates something and must not replace it: the
 /// kernel answers `EEXIST` when it is already there.
-const FLAGS_CREATE: u16 = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+pub(crate) const FLAGS_CREATE: u16 = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
 /// Flags of a request that changes or deletes something, with an ack.
 const FLAGS_CHANGE: u16 = NLM_F_REQUEST | NLM_F_ACK;
 
@@ -122,6 +122,9 @@ pub enum NetlinkError {
         /// The prefix length asked for.
         prefix_len: u8,
     },
+    /// An interface name the kernel would refuse.
+    #[error("interface name {0:?} is not valid: Linux takes 1 to 15 bytes")]
+    BadInterfaceName(String),
     /// An address label the kernel would refuse.
     #[error("address label {0:?} is too long: Linux allows at most 15 bytes")]
     LabelTooLong(String),
@@ -168,7 +171,7 @@ impl Netlink {
 
     /// Serializes `message` with `flags` and a fresh sequence number and
     /// sends it to the kernel.
-    fn send_request(
+    pub(crate) fn send_request(
         &mut self,
         message: RouteNetlinkMessage,
         flags: u16,
