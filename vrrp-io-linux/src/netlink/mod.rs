@@ -155,9 +155,6 @@ impl Netlink {
         for group in [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR] {
             socket.add_membership(group).map_err(NetlinkError::Open)?;
         }
-        // Ask for detailed error messages in NLMSG_ERROR (logged at debug).
-        // Old kernels without extended acks refuse; that is harmless.
-        let _ = socket.set_ext_ack(true);
         // Best effort: a smaller buffer only makes EventsLost more likely.
         let _ = socket.set_rx_buf_sz(SOCKET_RCVBUF);
         socket.set_non_blocking(true).map_err(NetlinkError::Open)?;
