@@ -80,6 +80,18 @@ mod tests {
     }
 
     #[test]
+    fn names_linux_would_refuse_are_refused_before_sending() {
+        // Validation runs before anything is sent: no link is created here.
+        let mut netlink = Netlink::new().unwrap();
+        for name in ["", "vrrp.42-much-too-long"] {
+            assert!(matches!(
+                netlink.add_vmac(name, 1, 42, Family::Ipv4),
+                Err(NetlinkError::BadInterfaceName(bad)) if bad == name
+            ));
+        }
+    }
+
+    #[test]
     fn default_name_fits_linux_interface_names() {
         assert_eq!(vmac_name(7), "vrrp.7");
         assert!(vmac_name(255).len() <= MAX_IFNAME_LEN);

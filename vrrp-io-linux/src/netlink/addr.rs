@@ -191,6 +191,18 @@ mod tests {
     }
 
     #[test]
+    fn label_linux_would_refuse_is_refused_before_sending() {
+        // Validation runs before anything is sent: no address is added here.
+        let mut netlink = Netlink::new().unwrap();
+        let vip = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100));
+        let too_long = "eth0:a-long-label";
+        assert!(matches!(
+            netlink.add_address(1, vip, 32, Some(too_long)),
+            Err(NetlinkError::LabelTooLong(label)) if label == too_long
+        ));
+    }
+
+    #[test]
     fn a_message_the_kernel_sends_reads_back_as_the_same_address() {
         let mut message = address_message(7, "192.0.2.100".parse().unwrap(), 32).unwrap();
         message

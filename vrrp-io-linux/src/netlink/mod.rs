@@ -109,9 +109,6 @@ pub enum NetlinkError {
     /// The kernel refused a synchronous (start-up) request.
     #[error("the kernel refused the netlink request: {0}")]
     Refused(#[source] io::Error),
-    /// The kernel's answer could not be decoded.
-    #[error("cannot decode the kernel's netlink message: {0}")]
-    Decode(String),
     /// The prefix length does not fit the address family.
     #[error(
         "prefix length /{prefix_len} is too long for {addr}: at most /32 for IPv4, /128 for IPv6"
