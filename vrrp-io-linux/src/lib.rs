@@ -1,0 +1,31 @@
+//! Linux I/O building blocks for VRRP.
+//!
+//! The sans-I/O core (`vrrp-core`) decides *what* to do; this crate holds the
+//! syscalls that do it. Every block is non-blocking and small enough to be
+//! registered in one [`mio::Poll`] loop; none of them owns a thread, a timer or
+//! a runtime.
+//!
+//! - [`iface`]: look an interface up by name (index, MAC, flags, the
+//!   addresses VRRP sends from).
+//! - [`socket`]: raw VRRP sockets (IP protocol 112) per interface and
+//!   family: multicast group joined, TTL 255, source address per datagram.
+//! - [`announce`]: gratuitous ARP and unsolicited neighbour advertisements,
+//!   built into stack buffers and sent on an AF_PACKET socket.
+//! - [`netlink`]: add / remove VIPs, create / delete links, watch links and
+//!   addresses change; requests answered by sequence number.
+//! - [`vmac`]: macvlan interfaces with the virtual router MAC
+//!   (keepalived's `use_vmac`).
+//!
+//! Errors are `thiserror` enums whose messages say what to do about them.
+//! The only `unsafe` code is in the private `sys` module.
+
+pub mod announce;
+pub mod iface;
+pub mod netlink;
+pub mod socket;
+mod sys;
+pub mod vmac;
+
+pub use announce::{AnnounceError, Announcer};
+pub use iface::{IfaceError, Interface, MacAddr};
+pub use socket::{Family, Received, SocketError, VrrpSocket};

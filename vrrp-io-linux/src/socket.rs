@@ -1,0 +1,499 @@
+//! Raw VRRP sockets (IP protocol 112), one per (interface, address family).
+//!
+//! A [`VrrpSocket`] receives every VRRP packet that reaches its interface,
+//! multicast (224.0.0.18 / ff02::12, joined on that interface only) and
+//! unicast (keepalived's `unicast_peer`), and sends adverts with the header
+//! fields RFC 9568 §5.1 asks for: TTL / hop limit 255, source = the
+//! interface's primary IPv4 or link-local IPv6 address. The traffic class is
+//! 0xc0 (precedence "internetwork control"), as keepalived sends.
+//!
+//! **Source address.** The socket is never bound to an address: binding a
+//! raw IPv4 socket to one makes the kernel drop every datagram addressed to
+//! anything else, multicast included. Instead each datagram carries its
+//! source in an `IP_PKTINFO` / `IPV6_PKTINFO` control message
+//! (`ipi_spec_dst` / `ipi6_addr`, with the interface index). One socket thus
+//! both receives everything and sends from the right address to multicast and
+//! unicast destinations alike, and the source can change at run time
+//! ([`VrrpSocket::set_source`]) without reopening anything. (A second socket
+//! bound to the source would also work, but it would queue every unicast
+//! advert addressed to us that nobody reads.)
+//!
+//! **Checksums.** `IPV6_CHECKSUM` is deliberately not set: the kernel would
+//! then drop packets with a bad checksum silently, while the core must count
+//! them (RFC 6527 `vrrpv3StatisticsRcvdChecksumErrors`). The core computes
+//! and verifies VRRP checksums itself, for both families.
+//!
+//! **Batching.** There is no `recv_batch`: see the note at the top of the
+//! private `sys` module. Drain with [`VrrpSocket::recv`] until it returns
+//! `Ok(None)`.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+
+use mio::event::Source;
+use mio::unix::SourceFd;
+use socket2::{Domain, InterfaceIndexOrAddress, Protocol, Socket, Type};
+
+use crate::sys;
+
+/// IP protocol number of VRRP.
+pub const IPPROTO_VRRP: i32 = 112;
+/// The IPv4 multicast group of VRRP (RFC 9568 §5.1.1.2).
+pub const VRRP_GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
+/// The IPv6 multicast group of VRRP (RFC 9568 §5.1.2.2).
+pub const VRRP_GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
+/// TTL / hop limit VRRP packets are sent with and must arrive with.
+pub const VRRP_TTL: u8 = 255;
+/// TOS / traffic class of sent adverts: precedence 6, internetwork control.
+pub const VRRP_TOS: u8 = 0xc0;
+/// A receive buffer this long holds any VRRP packet a peer can send: a
+/// 60-byte IPv4 header plus the longest message (v3 over IPv6: 8 + 255 × 16
+/// bytes).
+pub const RECV_BUFFER_LEN: usize = 60 + 8 + 255 * 16;
+// VRRPv2 over IPv4 fits too: 255 addresses and 8 bytes of authentication.
+const _: () = assert!(RECV_BUFFER_LEN >= 60 + 8 + 255 * 4 + 8);
+
+/// Address family of a [`VrrpSocket`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// IPv4: VRRPv2 or VRRPv3.
+    Ipv4,
+    /// IPv6: VRRPv3.
+    Ipv6,
+}
+
+/// Why a VRRP socket could not be opened or used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SocketError {
+    /// The process may not open raw sockets.
+    #[error(
+        "opening a raw socket needs CAP_NET_RAW: run as root or grant the capability with `setcap cap_net_raw,cap_net_admin+ep`"
+    )]
+    PermissionDenied(#[source] io::Error),
+    /// A setup step failed (the message names it).
+    #[error("{step} failed: {source}")]
+    Setup {
+        /// What was being done, e.g. "joining 224.0.0.18 on eth0".
+        step: String,
+        /// Why it failed.
+        #[source]
+        source: io::Error,
+    },
+    /// Reading a datagram failed.
+    #[error("receiving a VRRP packet failed: {0}")]
+    Receive(#[source] io::Error),
+    /// A datagram longer than the caller's buffer arrived and was dropped.
+    #[error(
+        "dropped a {len}-byte packet longer than the {buffer_len}-byte receive buffer: use a buffer of RECV_BUFFER_LEN bytes"
+    )]
+    Truncated {
+        /// The datagram's length (for IPv4 with its IP header).
+        len: usize,
+        /// The buffer's length.
+        buffer_len: usize,
+    },
+    /// The kernel delivered an IPv4 datagram whose header does not parse.
+    #[error("dropped a {0}-byte IPv4 datagram with a malformed IP header")]
+    MalformedIpHeader(usize),
+    /// Sending failed; `WouldBlock` means the socket buffer is full and this
+    /// advert is lost (the next one follows an advert interval later).
+    #[error("sending a VRRP packet to {dst} failed: {source}")]
+    Send {
+        /// The destination.
+        dst: IpAddr,
+        /// Why it failed.
+        #[source]
+        source: io::Error,
+    },
+    /// The destination's address family is not the socket's.
+    #[error("cannot send to {dst} on an {family:?} VRRP socket")]
+    FamilyMismatch {
+        /// The destination.
+        dst: IpAddr,
+        /// The socket's family.
+        family: Family,
+    },
+}
+
+/// One received VRRP packet; the VRRP message is in the caller's
+/// `buf[..len]` (for IPv4 the IP header has been moved out of the way, so the
+/// message always starts at `buf[0]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    /// Source address (the sender's primary / link-local address).
+    pub src: IpAddr,
+    /// Destination address: the VRRP group or one of ours (unicast).
+    pub dst: IpAddr,
+    /// TTL / hop limit it arrived with (VRRP requires 255).
+    pub ttl: u8,
+    /// TOS / traffic class it arrived with.
+    pub tos: u8,
+    /// Interface it arrived on.
+    pub ifindex: u32,
+    /// Length of the VRRP message at the start of the buffer.
+    pub len: usize,
+}
+
+/// A non-blocking raw VRRP socket on one interface for one address family.
+///
+/// Register it with [`mio::Registry::register`] for
+/// [`mio::Interest::READABLE`] and, after each readable event, call
+/// [`VrrpSocket::recv`] until it returns `Ok(None)`.
+#[derive(Debug)]
+pub struct VrrpSocket {
+    socket: Socket,
+    family: Family,
+    ifindex: u32,
+    source: IpAddr,
+}
+
+fn setup(step: impl FnOnce() -> String) -> impl FnOnce(io::Error) -> SocketError {
+    move |source| SocketError::Setup {
+        step: step(),
+        source,
+    }
+}
+
+fn open_raw(domain: Domain, ifname: &str) -> Result<Socket, SocketError> {
+    let socket =
+        Socket::new(domain, Type::RAW, Some(Protocol::from(IPPROTO_VRRP))).map_err(|error| {
+            match error.kind() {
+                io::ErrorKind::PermissionDenied => SocketError::PermissionDenied(error),
+                _ => SocketError::Setup {
+                    step: "opening a raw VRRP socket".into(),
+                    source: error,
+                },
+            }
+        })?;
+    socket
+        .bind_device(Some(ifname.as_bytes()))
+        .map_err(setup(|| {
+            format!("binding the VRRP socket to interface {ifname}")
+        }))?;
+    socket
+        .set_nonblocking(true)
+        .map_err(setup(|| "making the VRRP socket non-blocking".into()))?;
+    Ok(socket)
+}
+
+impl VrrpSocket {
+    /// Opens the IPv4 socket of interface `ifname` (index `ifindex`): joins
+    /// 224.0.0.18 there, multicast loop off, TTL 255, TOS 0xc0; sends from
+    /// `source` (the interface's primary address, or `unicast_src_ip`).
+    pub fn open_ipv4(ifname: &str, ifindex: u32, source: Ipv4Addr) -> Result<Self, SocketError> {
+        let socket = open_raw(Domain::IPV4, ifname)?;
+        // Only the groups this socket joined, not every group any socket on
+        // the host joined (Linux's default, IP_MULTICAST_ALL=1).
+        socket
+            .set_multicast_all_v4(false)
+            .map_err(setup(|| "turning IP_MULTICAST_ALL off".into()))?;
+        socket
+            .join_multicast_v4_n(&VRRP_GROUP_V4, &InterfaceIndexOrAddress::Index(ifindex))
+            .map_err(setup(|| format!("joining {VRRP_GROUP_V4} on {ifname}")))?;
+        socket
+            .set_multicast_loop_v4(false)
+            .map_err(setup(|| "turning multicast loop off".into()))?;
+        let ttl = u32::from(VRRP_TTL);
+        socket
+            .set_ttl_v4(ttl)
+            .and_then(|()| socket.set_multicast_ttl_v4(ttl))
+            .map_err(setup(|| "setting TTL 255".into()))?;
+        socket
+            .set_tos_v4(u32::from(VRRP_TOS))
+            .map_err(setup(|| "setting TOS 0xc0".into()))?;
+        Ok(Self {
+            socket,
+            family: Family::Ipv4,
+            ifindex,
+            source: source.into(),
+        })
+    }
+
+    /// Opens the IPv6 socket of interface `ifname` (index `ifindex`): joins
+    /// ff02::12 there, multicast loop off, hop limit 255 (unicast and
+    /// multicast), traffic class 0xc0, and asks for each packet's hop limit,
+    /// destination and traffic class; sends from `source` (the interface's
+    /// link-local address).
+    pub fn open_ipv6(ifname: &str, ifindex: u32, source: Ipv6Addr) -> Result<Self, SocketError> {
+        let socket = open_raw(Domain::IPV6, ifname)?;
+        socket
+            .set_multicast_all_v6(false)
+            .map_err(setup(|| "turning IPV6_MULTICAST_ALL off".into()))?;
+        socket
+            .join_multicast_v6(&VRRP_GROUP_V6, ifindex)
+            .map_err(setup(|| format!("joining {VRRP_GROUP_V6} on {ifname}")))?;
+        socket
+            .set_multicast_loop_v6(false)
+            .map_err(setup(|| "turning multicast loop off".into()))?;
+        socket
+            .set_multicast_if_v6(ifindex)
+            .map_err(setup(|| format!("sending multicast out of {ifname}")))?;
+        let hops = u32::from(VRRP_TTL);
+        socket
+            .set_unicast_hops_v6(hops)
+            .and_then(|()| socket.set_multicast_hops_v6(hops))
+            .map_err(setup(|| "setting hop limit 255".into()))?;
+        socket
+            .set_tclass_v6(u32::from(VRRP_TOS))
+            .map_err(setup(|| "setting traffic class 0xc0".into()))?;
+        socket
+            .set_recv_hoplimit_v6(true)
+            .and_then(|()| socket.set_recv_tclass_v6(true))
+            .and_then(|()| sys::enable_ipv6_recv_pktinfo(socket.as_fd()))
+            .map_err(setup(|| "asking for hop limit and destination".into()))?;
+        Ok(Self {
+            socket,
+            family: Family::Ipv6,
+            ifindex,
+            source: source.into(),
+        })
+    }
+
+    /// The socket's address family.
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    /// The interface index the socket is bound to.
+    pub fn ifindex(&self) -> u32 {
+        self.ifindex
+    }
+
+    /// The address adverts are sent from.
+    pub fn source(&self) -> IpAddr {
+        self.source
+    }
+
+    /// The VRRP multicast group of the socket's family.
+    pub fn group(&self) -> IpAddr {
+        match self.family {
+            Family::Ipv4 => VRRP_GROUP_V4.into(),
+            Family::Ipv6 => VRRP_GROUP_V6.into(),
+        }
+    }
+
+    /// Sends from `source` from now on (the interface's primary address
+    /// changed). Fails if `source` is of the other family.
+    pub fn set_source(&mut self, source: IpAddr) -> Result<(), SocketError> {
+        self.check_family(source)?;
+        self.source = source;
+        Ok(())
+    }
+
+    fn check_family(&self, addr: IpAddr) -> Result<(), SocketError> {
+        match (self.family, addr) {
+            (Family::Ipv4, IpAddr::V4(_)) | (Family::Ipv6, IpAddr::V6(_)) => Ok(()),
+            _ => Err(SocketError::FamilyMismatch {
+                dst: addr,
+                family: self.family,
+            }),
+        }
+    }
+
+    /// Sends the VRRP message `payload` to `dst` ([`VrrpSocket::group`] or a
+    /// unicast peer) from the socket's source address.
+    pub fn send(&self, payload: &[u8], dst: IpAddr) -> Result<(), SocketError> {
+        let fd = self.socket.as_fd();
+        let sent = match (dst, self.source) {
+            (IpAddr::V4(dst), IpAddr::V4(src)) => {
+                sys::send_ipv4_from(fd, payload, dst, src, self.ifindex)
+            }
+            (IpAddr::V6(dst), IpAddr::V6(src)) => {
+                sys::send_ipv6_from(fd, payload, dst, src, self.ifindex)
+            }
+            _ => {
+                return Err(SocketError::FamilyMismatch {
+                    dst,
+                    family: self.family,
+                });
+            }
+        };
+        sent.map(drop)
+            .map_err(|source| SocketError::Send { dst, source })
+    }
+
+    /// Reads one VRRP packet into `buf` (best [`RECV_BUFFER_LEN`] bytes
+    /// long); `Ok(None)` once nothing is waiting.
+    ///
+    /// A packet that did not fit is dropped with
+    /// [`SocketError::Truncated`]; the caller counts it and reads on.
+    pub fn recv(&mut self, buf: &mut [u8]) -> Result<Option<Received>, SocketError> {
+        let received = match self.family {
+            Family::Ipv4 => self.recv_ipv4(buf),
+            Family::Ipv6 => self.recv_ipv6(buf),
+        };
+        match received {
+            Err(SocketError::Receive(error)) if error.kind() == io::ErrorKind::WouldBlock => {
+                Ok(None)
+            }
+            other => other.map(Some),
+        }
+    }
+
+    fn recv_ipv4(&self, buf: &mut [u8]) -> Result<Received, SocketError> {
+        let datagram = loop {
+            match sys::recv_truncating(self.socket.as_fd(), buf) {
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                other => break other.map_err(SocketError::Receive)?,
+            }
+        };
+        if datagram.truncated() {
+            return Err(SocketError::Truncated {
+                len: datagram.full_len,
+                buffer_len: buf.len(),
+            });
+        }
+        let header = Ipv4Header::parse(&buf[..datagram.len])
+            .ok_or(SocketError::MalformedIpHeader(datagram.len))?;
+        buf.copy_within(header.header_len..datagram.len, 0);
+        Ok(Received {
+            src: header.src.into(),
+            dst: header.dst.into(),
+            ttl: header.ttl,
+            tos: header.tos,
+            ifindex: self.ifindex,
+            len: datagram.len - header.header_len,
+        })
+    }
+
+    fn recv_ipv6(&self, buf: &mut [u8]) -> Result<Received, SocketError> {
+        let datagram = loop {
+            match sys::recv_ipv6(self.socket.as_fd(), buf) {
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                other => break other.map_err(SocketError::Receive)?,
+            }
+        };
+        if datagram.datagram.truncated() {
+            return Err(SocketError::Truncated {
+                len: datagram.datagram.full_len,
+                buffer_len: buf.len(),
+            });
+        }
+        Ok(Received {
+            src: datagram.src.into(),
+            dst: datagram.dst.unwrap_or(Ipv6Addr::UNSPECIFIED).into(),
+            // A missing hop limit reads as 0, which fails the core's TTL
+            // check: never as an accepted packet.
+            ttl: datagram.hop_limit.unwrap_or(0),
+            tos: datagram.traffic_class.unwrap_or(0),
+            ifindex: datagram.ifindex.unwrap_or(self.ifindex),
+            len: datagram.datagram.len,
+        })
+    }
+}
+
+/// The fields of an IPv4 header VRRP checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Ipv4Header {
+    header_len: usize,
+    tos: u8,
+    ttl: u8,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+}
+
+impl Ipv4Header {
+    /// Reads the header at the start of `packet`; `None` if it is not a
+    /// whole IPv4 header.
+    fn parse(packet: &[u8]) -> Option<Self> {
+        let first = *packet.first()?;
+        let header_len = usize::from(first & 0x0f) * 4;
+        if first >> 4 != 4 || header_len < 20 || packet.len() < header_len {
+            return None;
+        }
+        let addr =
+            |at: usize| Ipv4Addr::new(packet[at], packet[at + 1], packet[at + 2], packet[at + 3]);
+        Some(Self {
+            header_len,
+            tos: packet[1],
+            ttl: packet[8],
+            src: addr(12),
+            dst: addr(16),
+        })
+    }
+}
+
+impl AsFd for VrrpSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+}
+
+impl AsRawFd for VrrpSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.socket.as_raw_fd()
+    }
+}
+
+impl Source for VrrpSocket {
+    fn register(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> io::Result<()> {
+        SourceFd(&self.socket.as_raw_fd()).register(registry, token, interests)
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> io::Result<()> {
+        SourceFd(&self.socket.as_raw_fd()).reregister(registry, token, interests)
+    }
+
+    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
+        SourceFd(&self.socket.as_raw_fd()).deregister(registry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// IPv4 header of a VRRP advert as keepalived sends it: TOS 0xc0,
+    /// TTL 255, protocol 112, 192.0.2.1 → 224.0.0.18, no options.
+    const IPV4_HEADER: [u8; 20] = [
+        0x45, 0xc0, 0x00, 0x28, 0x00, 0x00, 0x40, 0x00, 0xff, 0x70, 0x00, 0x00, 192, 0, 2, 1, 224,
+        0, 0, 18,
+    ];
+
+    #[test]
+    fn ipv4_header_fields_vrrp_checks() {
+        let header = Ipv4Header::parse(&IPV4_HEADER).unwrap();
+        assert_eq!(
+            header,
+            Ipv4Header {
+                header_len: 20,
+                tos: 0xc0,
+                ttl: 255,
+                src: Ipv4Addr::new(192, 0, 2, 1),
+                dst: VRRP_GROUP_V4,
+            }
+        );
+    }
+
+    #[test]
+    fn ipv4_header_with_options_is_skipped_whole() {
+        let mut packet = IPV4_HEADER.to_vec();
+        packet[0] = 0x46; // IHL 6: one 4-byte option (router alert)
+        packet.extend_from_slice(&[0x94, 0x04, 0x00, 0x00]);
+        assert_eq!(Ipv4Header::parse(&packet).unwrap().header_len, 24);
+    }
+
+    #[test]
+    fn not_an_ipv4_header_is_refused() {
+        assert_eq!(Ipv4Header::parse(&[]), None);
+        assert_eq!(Ipv4Header::parse(&IPV4_HEADER[..19]), None);
+        let mut v6 = IPV4_HEADER;
+        v6[0] = 0x65;
+        assert_eq!(Ipv4Header::parse(&v6), None);
+        let mut short_ihl = IPV4_HEADER;
+        short_ihl[0] = 0x44;
+        assert_eq!(Ipv4Header::parse(&short_ihl), None);
+    }
+}

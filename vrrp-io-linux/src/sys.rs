@@ -1,0 +1,363 @@
+//! The crate's only `unsafe` code: the few socket calls that socket2 does not
+//! wrap for us.
+//!
+//! - `sendmsg` with an `IP_PKTINFO` / `IPV6_PKTINFO` control message, which
+//!   picks the source address and the outgoing interface of one datagram;
+//! - `recvmsg` on IPv6, parsing the `IPV6_PKTINFO`, `IPV6_HOPLIMIT` and
+//!   `IPV6_TCLASS` control messages (the IPv6 header is not delivered);
+//! - `recv` with `MSG_TRUNC` into an initialised `&mut [u8]`, so a truncated
+//!   datagram is noticed instead of being parsed;
+//! - `sendto` with a `sockaddr_ll` for AF_PACKET frames.
+//!
+//! Each function takes a borrowed descriptor and plain Rust values and returns
+//! plain Rust values; no pointer leaves this module. Every `unsafe` block says
+//! why it is sound in a `// SAFETY:` line.
+//!
+//! Batching with `recvmmsg` is left out on purpose: VRRP traffic is a few
+//! adverts per second per virtual router (at most 100/s at the minimum
+//! 10 ms interval), so one `recvmsg` per datagram costs nothing measurable and
+//! a batch API would only add a second receive path to keep right.
+
+#![allow(unsafe_code)]
+
+use std::io;
+use std::mem;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::{AsRawFd, BorrowedFd};
+
+/// Control-message space, aligned like `cmsghdr` (the kernel and the
+/// `CMSG_*` helpers expect an aligned buffer). Three control messages of at
+/// most 20 bytes of data need `3 * CMSG_SPACE(20) = 120` bytes on 64-bit.
+#[repr(C, align(8))]
+struct ControlBuf([u8; 128]);
+
+impl ControlBuf {
+    const fn new() -> Self {
+        Self([0; 128])
+    }
+}
+
+/// What `recv_truncating` read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Datagram {
+    /// Bytes written into the buffer.
+    pub(crate) len: usize,
+    /// The datagram's real length; longer than `len` if it was truncated.
+    pub(crate) full_len: usize,
+}
+
+impl Datagram {
+    fn new(full_len: usize, buffer_len: usize) -> Self {
+        Self {
+            len: full_len.min(buffer_len),
+            full_len,
+        }
+    }
+
+    /// The datagram was longer than the buffer; its tail is lost.
+    pub(crate) fn truncated(&self) -> bool {
+        self.full_len > self.len
+    }
+}
+
+/// What `recv_ipv6` read, with the facts the kernel reports in control
+/// messages (the IPv6 header itself is not delivered on raw sockets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ipv6Datagram {
+    /// Payload bytes written into the buffer, and whether the tail was lost.
+    pub(crate) datagram: Datagram,
+    /// Source address (without its scope id).
+    pub(crate) src: Ipv6Addr,
+    /// Destination address, from `IPV6_PKTINFO`.
+    pub(crate) dst: Option<Ipv6Addr>,
+    /// Receiving interface, from `IPV6_PKTINFO`.
+    pub(crate) ifindex: Option<u32>,
+    /// Hop limit the packet arrived with, from `IPV6_HOPLIMIT`.
+    pub(crate) hop_limit: Option<u8>,
+    /// Traffic class, from `IPV6_TCLASS`.
+    pub(crate) traffic_class: Option<u8>,
+}
+
+fn cvt(ret: isize) -> io::Result<usize> {
+    usize::try_from(ret).map_err(|_| io::Error::last_os_error())
+}
+
+fn in_addr(addr: Ipv4Addr) -> libc::in_addr {
+    libc::in_addr {
+        s_addr: u32::from_ne_bytes(addr.octets()),
+    }
+}
+
+fn in6_addr(addr: Ipv6Addr) -> libc::in6_addr {
+    libc::in6_addr {
+        s6_addr: addr.octets(),
+    }
+}
+
+fn sockaddr_in(addr: SocketAddrV4) -> libc::sockaddr_in {
+    libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: addr.port().to_be(),
+        sin_addr: in_addr(*addr.ip()),
+        sin_zero: [0; 8],
+    }
+}
+
+fn sockaddr_in6(addr: SocketAddrV6) -> libc::sockaddr_in6 {
+    libc::sockaddr_in6 {
+        sin6_family: libc::AF_INET6 as libc::sa_family_t,
+        sin6_port: addr.port().to_be(),
+        sin6_flowinfo: addr.flowinfo(),
+        sin6_addr: in6_addr(*addr.ip()),
+        sin6_scope_id: addr.scope_id(),
+    }
+}
+
+/// `recv(fd, buf, MSG_TRUNC)`: reads one datagram into `buf` and says whether
+/// it was longer than `buf`.
+pub(crate) fn recv_truncating(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<Datagram> {
+    // SAFETY: `buf` is a valid, initialised, writable region of `buf.len()`
+    // bytes for the duration of the call; the kernel writes at most that many.
+    let ret = unsafe {
+        libc::recv(
+            fd.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_TRUNC,
+        )
+    };
+    // With MSG_TRUNC, raw sockets return the datagram's real length.
+    Ok(Datagram::new(cvt(ret)?, buf.len()))
+}
+
+/// `recvmsg` on an IPv6 raw socket with `IPV6_RECVPKTINFO`,
+/// `IPV6_RECVHOPLIMIT` and `IPV6_RECVTCLASS` enabled.
+pub(crate) fn recv_ipv6(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<Ipv6Datagram> {
+    let mut control = ControlBuf::new();
+    // SAFETY: sockaddr_in6 is plain old data; all-zero is a valid value.
+    let mut src: libc::sockaddr_in6 = unsafe { mem::zeroed() };
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: msghdr is plain old data; all-zero is a valid (empty) value.
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+    msg.msg_name = (&raw mut src).cast();
+    msg.msg_namelen = size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+    msg.msg_iov = &raw mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.0.as_mut_ptr().cast();
+    msg.msg_controllen = control.0.len() as _;
+
+    // SAFETY: every pointer in `msg` points to a live local (`src`, `iov`,
+    // `control`) or to `buf`, with the lengths given; they outlive the call.
+    let ret = unsafe { libc::recvmsg(fd.as_raw_fd(), &raw mut msg, libc::MSG_TRUNC) };
+    // With MSG_TRUNC, raw sockets return the datagram's real length.
+    let full_len = cvt(ret)?;
+
+    let mut received = Ipv6Datagram {
+        datagram: Datagram::new(full_len, buf.len()),
+        src: Ipv6Addr::from(src.sin6_addr.s6_addr),
+        dst: None,
+        ifindex: None,
+        hop_limit: None,
+        traffic_class: None,
+    };
+
+    // SAFETY: `msg` was filled by a successful recvmsg; msg_control still
+    // points into `control` and msg_controllen is what the kernel wrote.
+    let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(&raw const msg) };
+    while !cmsg.is_null() {
+        // SAFETY: CMSG_FIRSTHDR/CMSG_NXTHDR only return non-null pointers to a
+        // complete cmsghdr inside the control buffer.
+        let header = unsafe { cmsg.read_unaligned() };
+        // SAFETY: the data of this control message starts right after its
+        // header, inside the control buffer.
+        let data = unsafe { libc::CMSG_DATA(cmsg) };
+        let data_len = header.cmsg_len.saturating_sub(cmsg_header_len());
+        if header.cmsg_level == libc::IPPROTO_IPV6 {
+            match header.cmsg_type {
+                libc::IPV6_PKTINFO if data_len >= size_of::<libc::in6_pktinfo>() => {
+                    // SAFETY: the kernel wrote a whole in6_pktinfo here
+                    // (length checked above); read_unaligned copes with the
+                    // buffer's alignment.
+                    let info = unsafe { data.cast::<libc::in6_pktinfo>().read_unaligned() };
+                    received.dst = Some(Ipv6Addr::from(info.ipi6_addr.s6_addr));
+                    received.ifindex = Some(info.ipi6_ifindex);
+                }
+                libc::IPV6_HOPLIMIT if data_len >= size_of::<libc::c_int>() => {
+                    // SAFETY: the kernel wrote an int here (length checked).
+                    let hops = unsafe { data.cast::<libc::c_int>().read_unaligned() };
+                    received.hop_limit = u8::try_from(hops).ok();
+                }
+                libc::IPV6_TCLASS if data_len >= size_of::<libc::c_int>() => {
+                    // SAFETY: the kernel wrote an int here (length checked).
+                    let tclass = unsafe { data.cast::<libc::c_int>().read_unaligned() };
+                    received.traffic_class = u8::try_from(tclass).ok();
+                }
+                _ => {}
+            }
+        }
+        // SAFETY: `msg` and `cmsg` are as above; CMSG_NXTHDR returns null
+        // past the last complete control message.
+        cmsg = unsafe { libc::CMSG_NXTHDR(&raw const msg, cmsg) };
+    }
+    Ok(received)
+}
+
+fn cmsg_header_len() -> usize {
+    // SAFETY: CMSG_LEN is pure arithmetic on its argument.
+    unsafe { libc::CMSG_LEN(0) as usize }
+}
+
+/// `sendmsg` of `payload` to `dst` with one control message carrying
+/// `pktinfo` (`level`/`kind` name it).
+fn sendmsg_with_pktinfo<Addr: Copy, Info: Copy>(
+    fd: BorrowedFd<'_>,
+    payload: &[u8],
+    dst: &Addr,
+    level: libc::c_int,
+    kind: libc::c_int,
+    pktinfo: &Info,
+) -> io::Result<usize> {
+    let mut control = ControlBuf::new();
+    let info_len = size_of::<Info>() as libc::c_uint;
+    // SAFETY: CMSG_SPACE is pure arithmetic on its argument.
+    let control_len = unsafe { libc::CMSG_SPACE(info_len) } as usize;
+    assert!(control_len <= control.0.len(), "control buffer too small");
+
+    let mut iov = libc::iovec {
+        // sendmsg never writes through iov_base.
+        iov_base: payload.as_ptr().cast_mut().cast(),
+        iov_len: payload.len(),
+    };
+    // SAFETY: msghdr is plain old data; all-zero is a valid (empty) value.
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+    msg.msg_name = std::ptr::from_ref(dst).cast_mut().cast();
+    msg.msg_namelen = size_of::<Addr>() as libc::socklen_t;
+    msg.msg_iov = &raw mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.0.as_mut_ptr().cast();
+    msg.msg_controllen = control_len as _;
+
+    // SAFETY: msg_control points to `control_len` (<= 128, asserted) bytes
+    // of the aligned `control`, so CMSG_FIRSTHDR returns its start.
+    let cmsg = unsafe { libc::CMSG_FIRSTHDR(&raw const msg) };
+    assert!(!cmsg.is_null(), "room for one control message");
+    // SAFETY: `cmsg` points to the aligned start of `control`, which has
+    // room for the header and CMSG_LEN(info_len) bytes of data (checked
+    // above); the data is written unaligned-safe.
+    unsafe {
+        (*cmsg).cmsg_level = level;
+        (*cmsg).cmsg_type = kind;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(info_len) as _;
+        libc::CMSG_DATA(cmsg)
+            .cast::<Info>()
+            .write_unaligned(*pktinfo);
+    }
+
+    // SAFETY: every pointer in `msg` points to a live local or borrowed
+    // argument with the lengths given; the kernel only reads them.
+    let ret = unsafe { libc::sendmsg(fd.as_raw_fd(), &raw const msg, 0) };
+    cvt(ret)
+}
+
+/// Sends one IPv4 datagram on a raw socket from `src` out of `ifindex`
+/// (`IP_PKTINFO`: `ipi_spec_dst` is the source, `ipi_ifindex` the interface).
+pub(crate) fn send_ipv4_from(
+    fd: BorrowedFd<'_>,
+    payload: &[u8],
+    dst: Ipv4Addr,
+    src: Ipv4Addr,
+    ifindex: u32,
+) -> io::Result<usize> {
+    let info = libc::in_pktinfo {
+        ipi_ifindex: ifindex as libc::c_int,
+        ipi_spec_dst: in_addr(src),
+        ipi_addr: in_addr(Ipv4Addr::UNSPECIFIED),
+    };
+    let dst = sockaddr_in(SocketAddrV4::new(dst, 0));
+    sendmsg_with_pktinfo(fd, payload, &dst, libc::IPPROTO_IP, libc::IP_PKTINFO, &info)
+}
+
+/// Sends one IPv6 datagram on a raw socket from `src` out of `ifindex`
+/// (`IPV6_PKTINFO`). The destination gets `ifindex` as scope id so that
+/// link-local and multicast destinations are unambiguous.
+pub(crate) fn send_ipv6_from(
+    fd: BorrowedFd<'_>,
+    payload: &[u8],
+    dst: Ipv6Addr,
+    src: Ipv6Addr,
+    ifindex: u32,
+) -> io::Result<usize> {
+    let info = libc::in6_pktinfo {
+        ipi6_addr: in6_addr(src),
+        ipi6_ifindex: ifindex,
+    };
+    let dst = sockaddr_in6(SocketAddrV6::new(dst, 0, 0, ifindex));
+    sendmsg_with_pktinfo(
+        fd,
+        payload,
+        &dst,
+        libc::IPPROTO_IPV6,
+        libc::IPV6_PKTINFO,
+        &info,
+    )
+}
+
+/// Sends a whole Ethernet frame on an AF_PACKET `SOCK_RAW` socket out of
+/// `ifindex`. `ethertype` (host order) becomes the frame's `skb->protocol`,
+/// `dst_mac` the link-layer destination the driver is told about.
+pub(crate) fn send_frame(
+    fd: BorrowedFd<'_>,
+    frame: &[u8],
+    ifindex: u32,
+    ethertype: u16,
+    dst_mac: [u8; 6],
+) -> io::Result<usize> {
+    let mut addr = libc::sockaddr_ll {
+        sll_family: libc::AF_PACKET as libc::c_ushort,
+        sll_protocol: ethertype.to_be(),
+        sll_ifindex: ifindex as libc::c_int,
+        sll_hatype: 0,
+        sll_pkttype: 0,
+        sll_halen: 6,
+        sll_addr: [0; 8],
+    };
+    addr.sll_addr[..6].copy_from_slice(&dst_mac);
+    // SAFETY: `frame` is readable for `frame.len()` bytes and `addr` is a
+    // complete sockaddr_ll whose size is passed along.
+    let ret = unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            frame.as_ptr().cast(),
+            frame.len(),
+            0,
+            (&raw const addr).cast(),
+            size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    };
+    cvt(ret)
+}
+
+/// `setsockopt(IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)`: deliver each datagram's
+/// destination address and interface (socket2 has no setter for it).
+pub(crate) fn enable_ipv6_recv_pktinfo(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: `on` is a live c_int and its size is passed along; the kernel
+    // only reads it.
+    let ret = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_RECVPKTINFO,
+            (&raw const on).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if ret == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

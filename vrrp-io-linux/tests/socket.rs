@@ -1,0 +1,214 @@
+//! Raw VRRP sockets between two namespaces on one bridge: what B receives is
+//! what RFC 9568 §5.1 says A must send (TTL / hop limit 255, A's primary /
+//! link-local source, the VRRP group or B's address as destination, TOS
+//! 0xc0), multicast and unicast, IPv4 and IPv6; A never hears itself.
+//! Needs root.
+
+mod common;
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use common::{Host, Lab, in_netns, skip_unless_root};
+use mio::{Events, Interest, Poll, Token};
+use vrrp_io_linux::socket::{RECV_BUFFER_LEN, VRRP_GROUP_V4, VRRP_GROUP_V6};
+use vrrp_io_linux::{Family, Interface, Received, SocketError, VrrpSocket};
+
+/// A VRRPv3 IPv4 advert captured from keepalived 2.2.7 (VRID 198, priority
+/// 150, 50 cs, 192.0.2.100-102): any bytes would do, these are real ones.
+const ADVERT_V4: [u8; 20] = [
+    0x31, 0xc6, 0x96, 0x03, 0x00, 0x32, 0x4e, 0x30, 192, 0, 2, 100, 192, 0, 2, 101, 192, 0, 2, 102,
+];
+/// A VRRPv3 IPv6 advert captured from keepalived 2.2.7 (VRID 195, priority
+/// 200, 25 cs, 2001:db8::100 and fe80::5:100).
+const ADVERT_V6: [u8; 40] = [
+    0x31, 0xc3, 0xc8, 0x02, 0x00, 0x19, 0xbb, 0x1e, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0x01, 0x00, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x05, 0x01, 0x00,
+];
+
+const A: Token = Token(1);
+const B: Token = Token(2);
+
+/// Two hosts on a LAN, each with its VRRP socket of `family` on eth0,
+/// registered in one mio loop.
+struct Pair {
+    _lab: Lab,
+    a: Host,
+    b: Host,
+    b_ifindex: u32,
+    socket_a: VrrpSocket,
+    socket_b: VrrpSocket,
+    poll: Poll,
+}
+
+fn open(host: &Host, family: Family) -> (u32, VrrpSocket) {
+    in_netns(&host.ns, || {
+        let iface = Interface::lookup("eth0").unwrap();
+        let socket = match family {
+            Family::Ipv4 => {
+                VrrpSocket::open_ipv4(&iface.name, iface.ifindex, iface.require_ipv4().unwrap())
+            }
+            Family::Ipv6 => VrrpSocket::open_ipv6(
+                &iface.name,
+                iface.ifindex,
+                iface.require_ipv6_link_local().unwrap(),
+            ),
+        };
+        (iface.ifindex, socket.unwrap())
+    })
+}
+
+impl Pair {
+    fn new(test: &str, family: Family) -> Self {
+        let mut lab = Lab::new(test);
+        let a = lab.host("a", 1);
+        let b = lab.host("b", 2);
+        let (_, mut socket_a) = open(&a, family);
+        let (b_ifindex, mut socket_b) = open(&b, family);
+        let poll = Poll::new().unwrap();
+        poll.registry()
+            .register(&mut socket_a, A, Interest::READABLE)
+            .unwrap();
+        poll.registry()
+            .register(&mut socket_b, B, Interest::READABLE)
+            .unwrap();
+        Self {
+            _lab: lab,
+            a,
+            b,
+            b_ifindex,
+            socket_a,
+            socket_b,
+            poll,
+        }
+    }
+
+    /// Waits (2 s at most) until B's socket is readable and reads one packet.
+    fn b_receives(&mut self) -> (Received, Vec<u8>) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut events = Events::with_capacity(4);
+        let mut buf = vec![0; RECV_BUFFER_LEN];
+        loop {
+            if let Some(received) = self.socket_b.recv(&mut buf).unwrap() {
+                buf.truncate(received.len);
+                return (received, buf);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "B received nothing");
+            self.poll.poll(&mut events, Some(left)).unwrap();
+        }
+    }
+
+    /// Asserts A's socket stays empty: multicast loop is off.
+    fn a_hears_nothing(&mut self) {
+        let mut events = Events::with_capacity(4);
+        self.poll
+            .poll(&mut events, Some(Duration::from_millis(100)))
+            .unwrap();
+        assert!(events.iter().all(|event| event.token() != A));
+        let mut buf = vec![0; RECV_BUFFER_LEN];
+        assert_eq!(self.socket_a.recv(&mut buf).unwrap(), None);
+    }
+}
+
+#[test]
+fn ipv4_multicast_advert_arrives_as_rfc_9568_says() {
+    if skip_unless_root("ipv4_multicast_advert_arrives_as_rfc_9568_says") {
+        return;
+    }
+    let mut pair = Pair::new("sock_v4_mcast", Family::Ipv4);
+    assert_eq!(pair.socket_a.group(), IpAddr::from(VRRP_GROUP_V4));
+    pair.socket_a
+        .send(&ADVERT_V4, VRRP_GROUP_V4.into())
+        .unwrap();
+    let (received, payload) = pair.b_receives();
+    assert_eq!(
+        received,
+        Received {
+            src: pair.a.ipv4.into(),
+            dst: VRRP_GROUP_V4.into(),
+            ttl: 255,
+            tos: 0xc0,
+            ifindex: pair.b_ifindex,
+            len: ADVERT_V4.len(),
+        }
+    );
+    assert_eq!(payload, ADVERT_V4, "the IP header is stripped");
+    pair.a_hears_nothing();
+}
+
+#[test]
+fn ipv4_unicast_advert_reaches_the_peer_address() {
+    if skip_unless_root("ipv4_unicast_advert_reaches_the_peer_address") {
+        return;
+    }
+    let mut pair = Pair::new("sock_v4_ucast", Family::Ipv4);
+    pair.socket_a.send(&ADVERT_V4, pair.b.ipv4.into()).unwrap();
+    let (received, payload) = pair.b_receives();
+    assert_eq!(received.src, IpAddr::from(pair.a.ipv4));
+    assert_eq!(received.dst, IpAddr::from(pair.b.ipv4));
+    assert_eq!((received.ttl, received.tos), (255, 0xc0));
+    assert_eq!(payload, ADVERT_V4);
+
+    // A packet (20-byte IP header + advert) longer than the caller's buffer
+    // is reported with its real length, not parsed.
+    pair.socket_a.send(&ADVERT_V4, pair.b.ipv4.into()).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    let mut small = [0; 16];
+    assert!(matches!(
+        pair.socket_b.recv(&mut small),
+        Err(SocketError::Truncated {
+            len: 40,
+            buffer_len: 16
+        })
+    ));
+    assert_eq!(pair.socket_b.recv(&mut small).unwrap(), None);
+
+    // The wrong family is refused before anything is sent.
+    assert!(matches!(
+        pair.socket_a.send(&ADVERT_V4, pair.b.ipv6.into()),
+        Err(SocketError::FamilyMismatch { .. })
+    ));
+}
+
+#[test]
+fn ipv6_multicast_advert_arrives_as_rfc_9568_says() {
+    if skip_unless_root("ipv6_multicast_advert_arrives_as_rfc_9568_says") {
+        return;
+    }
+    let mut pair = Pair::new("sock_v6_mcast", Family::Ipv6);
+    assert_eq!(pair.socket_a.source(), IpAddr::from(pair.a.link_local));
+    pair.socket_a
+        .send(&ADVERT_V6, VRRP_GROUP_V6.into())
+        .unwrap();
+    let (received, payload) = pair.b_receives();
+    assert_eq!(
+        received,
+        Received {
+            src: pair.a.link_local.into(),
+            dst: VRRP_GROUP_V6.into(),
+            ttl: 255,
+            tos: 0xc0,
+            ifindex: pair.b_ifindex,
+            len: ADVERT_V6.len(),
+        }
+    );
+    assert_eq!(payload, ADVERT_V6);
+    pair.a_hears_nothing();
+}
+
+#[test]
+fn ipv6_unicast_advert_reaches_the_peer_address() {
+    if skip_unless_root("ipv6_unicast_advert_reaches_the_peer_address") {
+        return;
+    }
+    let mut pair = Pair::new("sock_v6_ucast", Family::Ipv6);
+    for peer in [pair.b.ipv6, pair.b.link_local] {
+        pair.socket_a.send(&ADVERT_V6, peer.into()).unwrap();
+        let (received, payload) = pair.b_receives();
+        assert_eq!(received.src, IpAddr::from(pair.a.link_local));
+        assert_eq!(received.dst, IpAddr::from(peer));
+        assert_eq!((received.ttl, received.tos), (255, 0xc0));
+        assert_eq!(payload, ADVERT_V6);
+    }
+}
