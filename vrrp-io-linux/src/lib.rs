@@ -15,6 +15,8 @@
 //!   addresses change; requests answered by sequence number.
 //! - [`vmac`]: macvlan interfaces with the virtual router MAC
 //!   (keepalived's `use_vmac`).
+//! - [`track`]: track scripts and processes, and how their weights become
+//!   an instance's priority.
 //!
 //! Errors are `thiserror` enums whose messages say what to do about them.
 //! The only `unsafe` code is in the private `sys` module.
@@ -24,6 +26,7 @@ pub mod iface;
 pub mod netlink;
 pub mod socket;
 mod sys;
+pub mod track;
 pub mod vmac;
 
 pub use announce::{AnnounceError, Announcer};
