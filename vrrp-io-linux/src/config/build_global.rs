@@ -64,11 +64,7 @@ pub(crate) fn build_global(
         match item.keyword.as_str() {
             "router_id" => global.router_id = Some(ctx.string(item, "a router name")?.value),
             "enable_script_security" => global.enable_script_security = ctx.flag(item)?,
-            "script_user" => {
-                ctx.no_block(item)?;
-                ctx.value(item, "a user name")?;
-                global.script_user = ctx.run_as(item, 0)?;
-            }
+            "script_user" => global.script_user = Some(ctx.run_as_statement(item)?),
             "vrrp_version" => global.vrrp_version = Some(version(ctx, item)?),
             "vrrp_garp_interval" => global.vrrp_garp_interval = Some(ctx.seconds(item)?.value),
             "vrrp_gna_interval" => global.vrrp_gna_interval = Some(ctx.seconds(item)?.value),

@@ -33,11 +33,7 @@ pub(crate) fn build_script(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpScript,
             "weight" => script.weight = Some(ctx.weight(item, SCRIPT_WEIGHT.0, SCRIPT_WEIGHT.1)?),
             "rise" => script.rise = Some(at_least_one(ctx, item)?),
             "fall" => script.fall = Some(at_least_one(ctx, item)?),
-            "user" => {
-                ctx.no_block(item)?;
-                ctx.value(item, "a user name")?;
-                script.user = ctx.run_as(item, 0)?;
-            }
+            "user" => script.user = Some(ctx.run_as_statement(item)?),
             "init_fail" => script.init_fail = ctx.flag(item)?,
             _ => ctx.unknown(item, "vrrp_script"),
         }

@@ -68,14 +68,6 @@ fn check_instance(
                 .map(|peer| (peer.addr, &peer.at, "unicast_peer")),
         );
     for (addr, at, keyword) in addresses {
-        if version == VrrpVersion::V2 && addr.is_ipv6() {
-            return Err(ConfigError::invalid(
-                at,
-                format!(
-                    "VRRP version 2 is IPv4 only, but {keyword} {addr} is IPv6: use `version 3`"
-                ),
-            ));
-        }
         if Family::of(&addr) != family {
             return Err(ConfigError::invalid(
                 at,
@@ -84,6 +76,14 @@ fn check_instance(
                      serves one address family (addresses of the other family belong in \
                      virtual_ipaddress_excluded or in another instance)",
                     Family::of(&addr)
+                ),
+            ));
+        }
+        if version == VrrpVersion::V2 && addr.is_ipv6() {
+            return Err(ConfigError::invalid(
+                at,
+                format!(
+                    "VRRP version 2 is IPv4 only, but {keyword} {addr} is IPv6: use `version 3`"
                 ),
             ));
         }
@@ -316,18 +316,16 @@ fn warn_small_weights(
 }
 
 fn small_weight_message(tracked: &Tracked, weight: &Weight, inst: &VrrpInstance) -> String {
-    let w = weight.value.abs();
     format!(
-        "weight {} of `{}` may not exceed the priority gap between MASTER and BACKUP: the VIP \
-         moves on a failed check only if the weight is larger than master priority minus backup \
-         priority. With priorities 100 and 98 and weight 2, haproxy dying on the master leaves \
-         both at 100, a backup never preempts on a tie, and the VIP stays on the broken node. \
-         Use a weight larger than the gap (vrrp_instance {} has priority {}; with a {w}-point \
-         weight its peers must be within {} of it)",
+        "weight {} of `{}` may not exceed the priority gap between MASTER and BACKUP: when the \
+         check fails on the master its priority drops by only {}, so with priorities 100 and 98 \
+         and weight 2 both end at 100, a backup never preempts on a tie, and the VIP stays on \
+         the failed node. Use a weight larger than the gap between the priorities \
+         (vrrp_instance {} has priority {})",
         weight.value,
         tracked.name,
+        weight.value.abs(),
         inst.name,
         inst.effective_priority(),
-        w - 1
     )
 }

@@ -274,6 +274,13 @@ impl Ctx<'_> {
         Ok(weight)
     }
 
+    /// A whole `keyword USER [[:]GROUP]` statement.
+    pub(crate) fn run_as_statement(&mut self, node: &Node) -> Result<RunAs, ConfigError> {
+        self.no_block(node)?;
+        self.run_as(node, 0)?
+            .ok_or_else(|| missing(node, "a user name"))
+    }
+
     /// `USER [[:]GROUP]` from `args[index..]`.
     pub(crate) fn run_as(
         &mut self,
