@@ -62,6 +62,8 @@ impl<'w> SourceReader<'w> {
     }
 
     fn feed(&mut self, text: &str, file: &Arc<str>, dir: Option<&Path>) -> Result<(), ConfigError> {
+        // A byte-order mark would otherwise glue itself to the first keyword.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut pending: Option<LogicalLine> = None;
         for (index, physical) in text.split('\n').enumerate() {
             let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
@@ -241,6 +243,16 @@ mod tests {
             .unwrap();
         assert_eq!(texts(&lines), [vec!["a", "b", "c"], vec!["d"]]);
         assert_eq!(lines[0][2].at.line, 2);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let mut warnings = Vec::new();
+        let lines = SourceReader::new(&mut warnings)
+            .read_text("\u{feff}global_defs {", "t", None)
+            .unwrap();
+        assert_eq!(texts(&lines), [vec!["global_defs", "{"]]);
+        assert_eq!(lines[0][0].at.column, 1);
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::{ConfigError, Span, Warning};
 use super::instance::VrrpInstance;
-use super::model::{Family, InitialState, KeepalivedConfig, Tracked, VrrpVersion, Weight};
+use super::model::{
+    AuthType, Family, InitialState, KeepalivedConfig, Tracked, VrrpVersion, Weight,
+};
 
 /// The largest VRRPv3 interval: 12 bits of centiseconds.
 const V3_MAX_CENTIS: u32 = 4095;
@@ -188,6 +190,12 @@ fn check_authentication(
             "authentication needs a non-empty `auth_pass`",
         ));
     }
+    if let Some(kind) = auth.auth_type.as_ref().filter(|t| t.value == AuthType::Ah) {
+        warnings.push(Warning::new(
+            kind.at.clone(),
+            "auth_type AH (IPsec) is not supported: only PASS is; adverts will carry no AH header",
+        ));
+    }
     Ok(())
 }
 
@@ -328,4 +336,100 @@ fn small_weight_message(tracked: &Tracked, weight: &Weight, inst: &VrrpInstance)
         inst.name,
         inst.effective_priority(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Loaded, parse_str};
+
+    /// Scripts `small` (weight 2) and `big` (weight 10), then `body`.
+    fn load(body: &str) -> Result<Loaded, crate::config::ConfigError> {
+        let text = format!(
+            "vrrp_script small {{\n script a\n weight 2\n}}\n\
+             vrrp_script big {{\n script b\n weight 10\n}}\n{body}"
+        );
+        parse_str(&text, "v.conf")
+    }
+
+    fn instance(name: &str, vrid: u8, extra: &str) -> String {
+        format!(
+            "vrrp_instance {name} {{\n interface eth0\n virtual_router_id {vrid}\n\
+             virtual_ipaddress {{ 192.0.2.{vrid} }}\n{extra}}}\n"
+        )
+    }
+
+    fn messages(loaded: &Loaded) -> Vec<String> {
+        loaded.warnings.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn small_weight_warns_once_at_the_weight_that_applies() {
+        let body = instance("A", 1, "track_script { small }\n")
+            + &instance("B", 2, "track_script { small }\n");
+        let warnings = messages(&load(&body).unwrap());
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
+        assert!(warnings[0].starts_with("v.conf:3:2: weight 2 of `small`"));
+
+        let overridden = instance(
+            "A",
+            1,
+            "track_script {\n small weight 20\n big weight -1\n}\n",
+        );
+        let warnings = messages(&load(&overridden).unwrap());
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
+        assert!(warnings[0].starts_with("v.conf:15:6: weight -1 of `big`"));
+
+        let fine = instance("A", 1, "track_script {\n big\n small weight 0\n}\n");
+        assert!(load(&fine).unwrap().warnings.is_empty());
+    }
+
+    #[test]
+    fn nopreempt_with_state_master_warns() {
+        let body = instance("A", 1, " state MASTER\n nopreempt\n");
+        let warnings = messages(&load(&body).unwrap());
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].starts_with("v.conf:13:8: nopreempt needs `state BACKUP`"));
+    }
+
+    #[test]
+    fn an_instance_without_vips_warns_in_v2_and_fails_in_v3() {
+        let v2 = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n";
+        let warnings = messages(&load(v2).unwrap());
+        assert_eq!(
+            warnings,
+            ["v.conf:9:1: vrrp_instance A has no virtual_ipaddress; nothing will move"]
+        );
+        let v3 = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n version 3\n}\n";
+        let err = load(v3).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "v.conf:9:1: vrrp_instance A has no virtual_ipaddress: VRRPv3 requires at least one"
+        );
+    }
+
+    #[test]
+    fn ah_authentication_is_accepted_with_a_warning() {
+        let body = instance(
+            "A",
+            1,
+            " authentication {\n auth_type AH\n auth_pass x\n }\n",
+        );
+        let warnings = messages(&load(&body).unwrap());
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].starts_with("v.conf:14:12: auth_type AH (IPsec) is not supported"));
+    }
+
+    #[test]
+    fn global_vrrp_version_applies_to_ipv4_instances() {
+        let body = format!(
+            "global_defs {{\n vrrp_version 3\n}}\n{}",
+            instance("A", 1, " advert_int 0.5\n")
+        );
+        let loaded = load(&body).unwrap();
+        let instance = &loaded.config.instances[0];
+        assert_eq!(
+            loaded.config.effective_version(instance),
+            crate::config::VrrpVersion::V3
+        );
+    }
 }
