@@ -30,7 +30,7 @@
 //! # Ok::<(), vrrp_io_linux::config::ConfigError>(())
 //! ```
 //!
-//! Reading happens in stages, one file each: [`lexer`] (tokens of a line),
+//! Reading happens in stages, one file each: `lexer` (tokens of a line),
 //! `source` (lines of all files, `include` followed), `parser` (a generic
 //! tree of `keyword args { ... }`), the `build*` files (typed model, keyword
 //! by keyword) and `validate` (checks across sections).
