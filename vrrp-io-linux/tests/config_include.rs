@@ -45,7 +45,7 @@ fn glob_includes_in_sorted_order_relative_to_the_including_file() {
     let dir = TempDir::new("glob");
     let main = dir.write(
         "keepalived.conf",
-        "global_defs {\n  router_id lb\n}\ninclude conf.d/*.conf\n",
+        "global_defs {\n  router_id lb\n  script_user nobody\n}\ninclude conf.d/*.conf\n",
     );
     dir.write(
         "conf.d/10-script.conf",

@@ -86,11 +86,11 @@ fn backup_differs_only_in_priority_and_state() {
 }
 
 #[test]
-fn seed_warns_about_the_long_password_and_the_small_weight() {
+fn seed_warns_about_the_password_the_weight_and_root_scripts() {
     for name in ["seed-master.conf", "seed-backup.conf"] {
         let loaded = load_fixture(name);
         let shown: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
-        assert_eq!(loaded.warnings.len(), 2, "{shown:#?}");
+        assert_eq!(loaded.warnings.len(), 3, "{shown:#?}");
         assert!(
             loaded
                 .warnings
@@ -119,5 +119,12 @@ fn seed_warns_about_the_long_password_and_the_small_weight() {
             "{weight}"
         );
         assert!(weight.contains("never preempts on a tie"), "{weight}");
+
+        // keepalived -t calls this a SECURITY VIOLATION: killall runs as root.
+        let root = &shown[2];
+        assert!(
+            root.starts_with(&format!("{path}:10:1: this script may run as root")),
+            "{root}"
+        );
     }
 }

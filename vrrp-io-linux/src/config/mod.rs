@@ -39,6 +39,7 @@
 //! keepalived would accept but that is ignored, unsupported or suspicious
 //! becomes a [`Warning`] with a position.
 
+mod advice;
 mod build;
 mod build_address;
 mod build_global;

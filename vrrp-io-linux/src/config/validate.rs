@@ -1,21 +1,18 @@
 //! Checks across keywords and sections, once the whole file is read: the
-//! errors keepalived reports at startup, with positions, plus warnings for
-//! settings that load but probably do not do what their author wants.
+//! errors keepalived reports at startup, with positions. Warnings for what
+//! loads but probably does not do what its author wants are in `advice`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use super::error::{ConfigError, Span, Warning};
+use super::advice::advise;
+use super::error::{ConfigError, Warning};
 use super::instance::VrrpInstance;
-use super::model::{
-    AuthType, Family, InitialState, KeepalivedConfig, Tracked, VrrpVersion, Weight,
-};
+use super::model::{AuthType, Family, InitialState, KeepalivedConfig, Tracked, VrrpVersion};
 
 /// The largest VRRPv3 interval: 12 bits of centiseconds.
 const V3_MAX_CENTIS: u32 = 4095;
 /// The largest VRRPv2 interval: 8 bits of seconds.
 const V2_MAX_SECS: u32 = 255;
-/// Positive or negative weights up to this size draw the priority-gap warning.
-const SMALL_WEIGHT: i32 = 2;
 
 /// Checks `config`, returning the first error in file order and adding
 /// warnings to `warnings`.
@@ -23,14 +20,14 @@ pub(crate) fn validate(
     config: &KeepalivedConfig,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ConfigError> {
-    let mut warned_weights = BTreeSet::new();
     for instance in &config.instances {
         check_instance(config, instance, warnings)?;
         check_tracks(config, &instance.track_scripts, &instance.track_processes)?;
-        warn_small_weights(config, instance, &mut warned_weights, warnings);
     }
     check_duplicate_vrids(&config.instances)?;
-    check_sync_groups(config)
+    check_sync_groups(config)?;
+    advise(config, warnings);
+    Ok(())
 }
 
 fn check_instance(
@@ -290,54 +287,6 @@ fn check_sync_groups(config: &KeepalivedConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// The seed configuration's trap: `weight 2` with priorities 100 and 98.
-fn warn_small_weights(
-    config: &KeepalivedConfig,
-    inst: &VrrpInstance,
-    warned: &mut BTreeSet<Span>,
-    warnings: &mut Vec<Warning>,
-) {
-    let scripts = inst.track_scripts.iter().filter_map(|t| {
-        t.weight
-            .as_ref()
-            .or(config.script(&t.name)?.weight.as_ref())
-            .map(|w| (t, w))
-    });
-    let processes = inst.track_processes.iter().filter_map(|t| {
-        t.weight
-            .as_ref()
-            .or(config.track_process(&t.name)?.weight.as_ref())
-            .map(|w| (t, w))
-    });
-    for (tracked, weight) in scripts.chain(processes) {
-        if weight.value == 0
-            || weight.value.abs() > SMALL_WEIGHT
-            || !warned.insert(weight.at.clone())
-        {
-            continue;
-        }
-        warnings.push(Warning::new(
-            weight.at.clone(),
-            small_weight_message(tracked, weight, inst),
-        ));
-    }
-}
-
-fn small_weight_message(tracked: &Tracked, weight: &Weight, inst: &VrrpInstance) -> String {
-    format!(
-        "weight {} of `{}` may not exceed the priority gap between MASTER and BACKUP: when the \
-         check fails on the master its priority drops by only {}, so with priorities 100 and 98 \
-         and weight 2 both end at 100, a backup never preempts on a tie, and the VIP stays on \
-         the failed node. Use a weight larger than the gap between the priorities \
-         (vrrp_instance {} has priority {})",
-        weight.value,
-        tracked.name,
-        weight.value.abs(),
-        inst.name,
-        inst.effective_priority(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use crate::config::{Loaded, parse_str};
@@ -345,7 +294,8 @@ mod tests {
     /// Scripts `small` (weight 2) and `big` (weight 10), then `body`.
     fn load(body: &str) -> Result<Loaded, crate::config::ConfigError> {
         let text = format!(
-            "vrrp_script small {{\n script a\n weight 2\n}}\n\
+            "global_defs {{ script_user nobody }}\n\
+             vrrp_script small {{\n script a\n weight 2\n}}\n\
              vrrp_script big {{\n script b\n weight 10\n}}\n{body}"
         );
         parse_str(&text, "v.conf")
@@ -363,32 +313,11 @@ mod tests {
     }
 
     #[test]
-    fn small_weight_warns_once_at_the_weight_that_applies() {
-        let body = instance("A", 1, "track_script { small }\n")
-            + &instance("B", 2, "track_script { small }\n");
-        let warnings = messages(&load(&body).unwrap());
-        assert_eq!(warnings.len(), 1, "{warnings:#?}");
-        assert!(warnings[0].starts_with("v.conf:3:2: weight 2 of `small`"));
-
-        let overridden = instance(
-            "A",
-            1,
-            "track_script {\n small weight 20\n big weight -1\n}\n",
-        );
-        let warnings = messages(&load(&overridden).unwrap());
-        assert_eq!(warnings.len(), 1, "{warnings:#?}");
-        assert!(warnings[0].starts_with("v.conf:15:6: weight -1 of `big`"));
-
-        let fine = instance("A", 1, "track_script {\n big\n small weight 0\n}\n");
-        assert!(load(&fine).unwrap().warnings.is_empty());
-    }
-
-    #[test]
     fn nopreempt_with_state_master_warns() {
         let body = instance("A", 1, " state MASTER\n nopreempt\n");
         let warnings = messages(&load(&body).unwrap());
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].starts_with("v.conf:13:8: nopreempt needs `state BACKUP`"));
+        assert!(warnings[0].starts_with("v.conf:14:8: nopreempt needs `state BACKUP`"));
     }
 
     #[test]
@@ -397,13 +326,13 @@ mod tests {
         let warnings = messages(&load(v2).unwrap());
         assert_eq!(
             warnings,
-            ["v.conf:9:1: vrrp_instance A has no virtual_ipaddress; nothing will move"]
+            ["v.conf:10:1: vrrp_instance A has no virtual_ipaddress; nothing will move"]
         );
         let v3 = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n version 3\n}\n";
         let err = load(v3).unwrap_err().to_string();
         assert_eq!(
             err,
-            "v.conf:9:1: vrrp_instance A has no virtual_ipaddress: VRRPv3 requires at least one"
+            "v.conf:10:1: vrrp_instance A has no virtual_ipaddress: VRRPv3 requires at least one"
         );
     }
 
@@ -416,7 +345,7 @@ mod tests {
         );
         let warnings = messages(&load(&body).unwrap());
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].starts_with("v.conf:14:12: auth_type AH (IPsec) is not supported"));
+        assert!(warnings[0].starts_with("v.conf:15:12: auth_type AH (IPsec) is not supported"));
     }
 
     #[test]
