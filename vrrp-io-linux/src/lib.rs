@@ -5,6 +5,8 @@
 //! registered in one [`mio::Poll`] loop; none of them owns a thread, a timer or
 //! a runtime.
 //!
+//! - [`config`]: keepalived.conf, read and checked with file:line:column
+//!   positions on every error and warning.
 //! - [`iface`]: look an interface up by name (index, MAC, flags, the
 //!   addresses VRRP sends from).
 //! - [`socket`]: raw VRRP sockets (IP protocol 112) per interface and
@@ -22,6 +24,7 @@
 //! The only `unsafe` code is in the private `sys` module.
 
 pub mod announce;
+pub mod config;
 pub mod iface;
 pub mod netlink;
 pub mod socket;

@@ -1,0 +1,161 @@
+//! `global_defs { ... }` into [`GlobalDefs`].
+
+use super::error::ConfigError;
+use super::model::{GarpSettings, GlobalDefs, VrrpVersion};
+use super::parser::Node;
+use super::values::{Ctx, bad};
+
+/// Global keywords of keepalived's other daemons (LVS, checkers, BFD, SNMP,
+/// D-Bus, mail, process tuning): accepted and ignored, with an info note.
+const OTHER_DAEMONS: &[&str] = &[
+    "notification_email",
+    "notification_email_from",
+    "smtp_server",
+    "smtp_helo_name",
+    "smtp_connect_timeout",
+    "smtp_alert",
+    "smtp_alert_vrrp",
+    "smtp_alert_checker",
+    "no_email_faults",
+    "checker_log_all_failures",
+    "lvs_id",
+    "lvs_sync_daemon",
+    "lvs_timeouts",
+    "lvs_flush",
+    "lvs_flush_on_stop",
+    "checker_priority",
+    "checker_no_swap",
+    "checker_rt_priority",
+    "bfd_priority",
+    "bfd_no_swap",
+    "bfd_rt_priority",
+    "enable_snmp_vrrp",
+    "enable_snmp_keepalived",
+    "enable_snmp_rfc",
+    "enable_snmp_rfcv2",
+    "enable_snmp_rfcv3",
+    "enable_snmp_checker",
+    "enable_traps",
+    "snmp_socket",
+    "enable_dbus",
+    "enable_dbus_create_instance",
+    "vrrp_priority",
+    "vrrp_no_swap",
+    "vrrp_rt_priority",
+    "vrrp_rlimit_rtime",
+    "min_auto_priority_delay",
+];
+
+/// Reads the `global_defs` block at `node` into `global` (a second
+/// `global_defs` adds to the first, as in keepalived).
+pub(crate) fn build_global(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    global: &mut GlobalDefs,
+) -> Result<(), ConfigError> {
+    let nodes = ctx.block(node)?;
+    global.at.get_or_insert_with(|| node.at.clone());
+    for item in nodes {
+        if let Some(garp_keyword) = item.keyword.strip_prefix("vrrp_") {
+            if garp_setting(ctx, item, garp_keyword, &mut global.garp)? {
+                continue;
+            }
+        }
+        match item.keyword.as_str() {
+            "router_id" => global.router_id = Some(ctx.string(item, "a router name")?.value),
+            "enable_script_security" => global.enable_script_security = ctx.flag(item)?,
+            "script_user" => global.script_user = Some(ctx.run_as_statement(item)?),
+            "vrrp_version" => global.vrrp_version = Some(version(ctx, item)?),
+            "vrrp_garp_interval" => global.vrrp_garp_interval = Some(ctx.seconds(item)?.value),
+            "vrrp_gna_interval" => global.vrrp_gna_interval = Some(ctx.seconds(item)?.value),
+            "vrrp_check_unicast_src" => global.vrrp_check_unicast_src = ctx.flag(item)?,
+            "vrrp_skip_check_adv_addr" => global.vrrp_skip_check_adv_addr = ctx.bool_flag(item)?,
+            "vrrp_strict" => {
+                global.vrrp_strict = ctx.flag(item)?;
+                ctx.unsupported(
+                    item,
+                    "strict RFC mode is not implemented; the instances run in keepalived's default mode",
+                );
+            }
+            "max_auto_priority" => global.max_auto_priority = Some(max_auto_priority(ctx, item)?),
+            "dynamic_interfaces" => {
+                ctx.no_block(item)?;
+                ctx.extra_args(item, 1);
+                global.dynamic_interfaces = true;
+                match item.args.first() {
+                    None => {}
+                    Some(arg) if arg.text == "allow_if_changes" => {
+                        global.dynamic_interfaces_allow_if_changes = true;
+                    }
+                    Some(arg) => return Err(bad(item, arg, "allow_if_changes or nothing")),
+                }
+            }
+            "vrrp_iptables" | "vrrp_ipsets" => {
+                ctx.no_block(item)?;
+                let names = item.args.iter().map(|a| a.text.clone()).collect();
+                if item.keyword == "vrrp_iptables" {
+                    global.vrrp_iptables = Some(names);
+                } else {
+                    global.vrrp_ipsets = Some(names);
+                }
+                ctx.unsupported(
+                    item,
+                    "no firewall rules are installed; no_accept is not enforced",
+                );
+            }
+            keyword if OTHER_DAEMONS.contains(&keyword) => {
+                ctx.ignored(
+                    item,
+                    "it configures e-mail, LVS, SNMP or process tuning, not VRRP",
+                );
+            }
+            _ => ctx.unknown(item, "global_defs"),
+        }
+    }
+    Ok(())
+}
+
+/// The `garp_*` keywords shared by `global_defs` (as `vrrp_garp_*`) and
+/// instances. Returns whether `keyword` was one of them.
+pub(crate) fn garp_setting(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    keyword: &str,
+    garp: &mut GarpSettings,
+) -> Result<bool, ConfigError> {
+    match keyword {
+        "garp_master_delay" => garp.master_delay = Some(ctx.whole_seconds(node)?),
+        "garp_master_repeat" => garp.master_repeat = Some(ctx.count(node)?),
+        "garp_master_refresh" => garp.master_refresh = Some(ctx.whole_seconds(node)?),
+        "garp_master_refresh_repeat" => garp.master_refresh_repeat = Some(ctx.count(node)?),
+        "garp_lower_prio_delay" => garp.lower_prio_delay = Some(ctx.whole_seconds(node)?),
+        "garp_lower_prio_repeat" => garp.lower_prio_repeat = Some(ctx.count(node)?),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// `2` or `3`.
+pub(crate) fn version(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpVersion, ConfigError> {
+    let arg = ctx.value(node, "2 or 3")?;
+    match arg.text.as_str() {
+        "2" => Ok(VrrpVersion::V2),
+        "3" => Ok(VrrpVersion::V3),
+        _ => Err(bad(node, arg, "2 or 3")),
+    }
+}
+
+/// `max_auto_priority [-1..99]`; bare means the maximum, 99.
+fn max_auto_priority(ctx: &mut Ctx<'_>, node: &Node) -> Result<i32, ConfigError> {
+    ctx.no_block(node)?;
+    ctx.extra_args(node, 1);
+    match node.args.first() {
+        None => Ok(99),
+        Some(arg) => arg
+            .text
+            .parse::<i32>()
+            .ok()
+            .filter(|p| (-1..=99).contains(p))
+            .ok_or_else(|| bad(node, arg, "a priority -1..99")),
+    }
+}

@@ -1,0 +1,154 @@
+//! `vrrp_instance NAME { ... }` into [`VrrpInstance`].
+
+use std::time::Duration;
+
+use super::build_address::{authentication, unicast_peers, virtual_addresses};
+use super::build_global::{garp_setting, version};
+use super::build_track::{notify_script, track_block};
+use super::error::{ConfigError, Spanned};
+use super::instance::VrrpInstance;
+use super::model::{Centiseconds, InitialState, UseVmac};
+use super::parser::Node;
+use super::values::{Ctx, bad};
+
+/// keepalived's upper bound for `preempt_delay`.
+const MAX_PREEMPT_DELAY: Duration = Duration::from_secs(1000);
+
+/// Microseconds in a centisecond.
+const MICROS_PER_CENTI: u128 = 10_000;
+
+/// Instance keywords keepalived knows that this daemon does not implement.
+const UNSUPPORTED: &[(&str, &str)] = &[
+    ("virtual_routes", "routes are not installed"),
+    ("virtual_rules", "rules are not installed"),
+    (
+        "track_file",
+        "only scripts, interfaces and processes can be tracked",
+    ),
+    (
+        "track_bfd",
+        "only scripts, interfaces and processes can be tracked",
+    ),
+    ("mcast_dst_ip", "adverts always go to 224.0.0.18 / ff02::12"),
+    ("use_ipvlan", "only use_vmac is available"),
+    ("unicast_ttl", "unicast adverts use TTL 255"),
+    ("track_src_ip", "the source address is not tracked"),
+];
+
+/// `vrrp_instance NAME { ... }`.
+pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInstance, ConfigError> {
+    let (name, nodes) = ctx.named_block(node)?;
+    let mut inst = VrrpInstance::new(name.text.clone(), node.at.clone());
+    for item in nodes {
+        if track_block(
+            ctx,
+            item,
+            &mut inst.track_scripts,
+            &mut inst.track_interfaces,
+            &mut inst.track_processes,
+        )? || notify_script(ctx, item, &mut inst.notify, true)?
+            || garp_setting(ctx, item, &item.keyword, &mut inst.garp)?
+        {
+            continue;
+        }
+        match item.keyword.as_str() {
+            "interface" => inst.interface = Some(ctx.string(item, "an interface name")?),
+            "state" => inst.state = Some(state(ctx, item)?),
+            "virtual_router_id" => inst.virtual_router_id = Some(ctx.u8_in(item, 1, 255)?),
+            "priority" => inst.priority = Some(ctx.u8_in(item, 1, 255)?),
+            "advert_int" => inst.advert_int = Some(advert_int(ctx, item)?),
+            "version" => {
+                let at = item.args.first().map_or(&item.at, |a| &a.at).clone();
+                inst.version = Some(Spanned::new(version(ctx, item)?, at));
+            }
+            "nopreempt" => inst.nopreempt = ctx.flag(item)?,
+            "preempt" => inst.nopreempt = !ctx.flag(item)?,
+            "preempt_delay" => {
+                let delay = ctx.seconds(item)?;
+                if delay.value > MAX_PREEMPT_DELAY {
+                    return Err(bad(item, &item.args[0], "seconds 0..1000"));
+                }
+                inst.preempt_delay = Some(delay);
+            }
+            "accept" | "no_accept" => {
+                ctx.flag(item)?;
+                inst.accept = Some(Spanned::new(item.keyword == "accept", item.at.clone()));
+            }
+            "virtual_ipaddress" => inst.virtual_ipaddress.extend(virtual_addresses(ctx, item)?),
+            "virtual_ipaddress_excluded" => {
+                inst.virtual_ipaddress_excluded
+                    .extend(virtual_addresses(ctx, item)?);
+            }
+            "unicast_src_ip" => inst.unicast_src_ip = Some(ctx.ip(item)?),
+            "unicast_peer" => inst.unicast_peers.extend(unicast_peers(ctx, item)?),
+            "mcast_src_ip" => inst.mcast_src_ip = Some(ctx.ip(item)?),
+            "authentication" => inst.authentication = Some(authentication(ctx, item)?),
+            "use_vmac" => inst.use_vmac = Some(use_vmac(ctx, item)?),
+            "vmac_xmit_base" => inst.vmac_xmit_base = ctx.flag(item)?,
+            "native_ipv6" => inst.native_ipv6 = ctx.flag(item)?,
+            "dont_track_primary" => inst.dont_track_primary = ctx.flag(item)?,
+            "check_unicast_src" => inst.check_unicast_src = ctx.flag(item)?,
+            "strict_mode" => {
+                let on = ctx.bool_flag(item)?;
+                if on {
+                    ctx.unsupported(
+                        item,
+                        "strict RFC mode is not implemented; keepalived's default mode is used",
+                    );
+                }
+                inst.strict_mode = Some(Spanned::new(on, item.at.clone()));
+            }
+            "debug" => inst.debug = Some(ctx.u8_in(item, 0, 4)?.value),
+            "smtp_alert" => ctx.ignored(item, "e-mail alerts are not sent"),
+            "lvs_sync_daemon_interface" => ctx.unsupported(
+                item,
+                "there is no LVS sync daemon; use the LVS tooling directly",
+            ),
+            keyword => match UNSUPPORTED.iter().find(|(name, _)| *name == keyword) {
+                Some((_, why)) => ctx.unsupported(item, why),
+                None => ctx.unknown(item, "vrrp_instance"),
+            },
+        }
+    }
+    Ok(inst)
+}
+
+/// `MASTER` or `BACKUP`, in capitals as keepalived requires.
+fn state(ctx: &mut Ctx<'_>, node: &Node) -> Result<Spanned<InitialState>, ConfigError> {
+    let arg = ctx.value(node, "MASTER or BACKUP")?;
+    let state = match arg.text.as_str() {
+        "MASTER" => InitialState::Master,
+        "BACKUP" => InitialState::Backup,
+        _ => return Err(bad(node, arg, "MASTER or BACKUP")),
+    };
+    Ok(Spanned::new(state, arg.at.clone()))
+}
+
+/// Seconds in steps of 0.01, stored exactly as centiseconds. Whether the
+/// value suits the instance's version is checked once the version is known.
+fn advert_int(ctx: &mut Ctx<'_>, node: &Node) -> Result<Spanned<Centiseconds>, ConfigError> {
+    let seconds = ctx.seconds(node)?;
+    let micros = seconds.value.as_micros();
+    let expected = "seconds above 0 in steps of 0.01 (e.g. 1 or 0.25)";
+    if micros == 0 || micros % MICROS_PER_CENTI != 0 {
+        return Err(bad(node, &node.args[0], expected));
+    }
+    let centis =
+        u32::try_from(micros / MICROS_PER_CENTI).map_err(|_| bad(node, &node.args[0], expected))?;
+    Ok(Spanned::new(Centiseconds(centis), seconds.at))
+}
+
+/// `use_vmac [[name] NAME] ...`: only the name is kept.
+fn use_vmac(ctx: &mut Ctx<'_>, node: &Node) -> Result<UseVmac, ConfigError> {
+    ctx.no_block(node)?;
+    let (name, used) = match node.args.first().map(|a| a.text.as_str()) {
+        None => (None, 0),
+        Some("name") => (node.args.get(1).map(|a| a.text.clone()), 2),
+        Some(_) => (Some(node.args[0].text.clone()), 1),
+    };
+    ctx.extra_args(node, used);
+    Ok(UseVmac {
+        name,
+        at: node.at.clone(),
+    })
+}

@@ -1,0 +1,270 @@
+//! Reads configuration text into logical lines of tokens, following
+//! `include` directives the way keepalived does: an include is replaced by the
+//! lines of the files its glob pattern matches (in sorted order), wherever it
+//! stands, and relative patterns are relative to the including file's directory.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::error::{ConfigError, Span, Warning};
+use super::lexer::{Token, TokenKind, lex_line};
+
+/// How deep includes may nest before we call it a loop we failed to see.
+const MAX_INCLUDE_DEPTH: usize = 32;
+
+/// One statement's worth of tokens (a physical line, or several joined by `\`).
+pub(crate) type LogicalLine = Vec<Token>;
+
+/// Collects logical lines from a top-level text and everything it includes.
+pub(crate) struct SourceReader<'w> {
+    lines: Vec<LogicalLine>,
+    warnings: &'w mut Vec<Warning>,
+    /// Canonical paths of the files being read, outermost first.
+    open_files: Vec<PathBuf>,
+}
+
+impl<'w> SourceReader<'w> {
+    /// A reader that reports non-fatal findings into `warnings`.
+    pub(crate) fn new(warnings: &'w mut Vec<Warning>) -> Self {
+        Self {
+            lines: Vec::new(),
+            warnings,
+            open_files: Vec::new(),
+        }
+    }
+
+    /// Reads the file at `path` (and its includes).
+    pub(crate) fn read_file(mut self, path: &Path) -> Result<Vec<LogicalLine>, ConfigError> {
+        let text = read_lossy(path).map_err(|reason| ConfigError::Read {
+            path: path.display().to_string(),
+            reason,
+        })?;
+        if let Ok(canonical) = path.canonicalize() {
+            self.open_files.push(canonical);
+        }
+        let name: Arc<str> = Arc::from(path.display().to_string());
+        let dir = parent_dir(path);
+        self.feed(&text, &name, Some(&dir))?;
+        Ok(self.lines)
+    }
+
+    /// Reads `text`, named `origin` in positions. Includes resolve against
+    /// `base_dir`; without one, an include is an error.
+    pub(crate) fn read_text(
+        mut self,
+        text: &str,
+        origin: &str,
+        base_dir: Option<&Path>,
+    ) -> Result<Vec<LogicalLine>, ConfigError> {
+        self.feed(text, &Arc::from(origin), base_dir)?;
+        Ok(self.lines)
+    }
+
+    fn feed(&mut self, text: &str, file: &Arc<str>, dir: Option<&Path>) -> Result<(), ConfigError> {
+        // A byte-order mark would otherwise glue itself to the first keyword.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut pending: Option<LogicalLine> = None;
+        for (index, physical) in text.split('\n').enumerate() {
+            let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            let physical = physical.strip_suffix('\r').unwrap_or(physical);
+            let lexed = lex_line(physical, file, line_no)?;
+            let logical = match pending.take() {
+                Some(mut joined) => {
+                    joined.extend(lexed.tokens);
+                    joined
+                }
+                None => lexed.tokens,
+            };
+            if lexed.continues {
+                pending = Some(logical);
+            } else {
+                self.take_line(logical, dir)?;
+            }
+        }
+        if let Some(logical) = pending {
+            self.take_line(logical, dir)?;
+        }
+        Ok(())
+    }
+
+    fn take_line(&mut self, line: LogicalLine, dir: Option<&Path>) -> Result<(), ConfigError> {
+        match line.first() {
+            None => Ok(()),
+            Some(first) if first.kind == TokenKind::Word => match include_kind(&first.text) {
+                Some(strict) => self.include(&line, strict, dir),
+                None => {
+                    self.lines.push(line);
+                    Ok(())
+                }
+            },
+            Some(_) => {
+                self.lines.push(line);
+                Ok(())
+            }
+        }
+    }
+
+    fn include(
+        &mut self,
+        line: &[Token],
+        strict: bool,
+        dir: Option<&Path>,
+    ) -> Result<(), ConfigError> {
+        let keyword = &line[0];
+        let fail = |message: String| ConfigError::Include {
+            at: keyword.at.clone(),
+            message,
+        };
+        let pattern = match &line[1..] {
+            [pattern] if matches!(pattern.kind, TokenKind::Word | TokenKind::Quoted) => pattern,
+            [] => {
+                return Err(fail(format!(
+                    "expected a file name or glob pattern after {}",
+                    keyword.text
+                )));
+            }
+            _ => {
+                return Err(fail(format!(
+                    "{} takes one file name or glob pattern (quote it if it contains spaces)",
+                    keyword.text
+                )));
+            }
+        };
+        let Some(dir) = dir else {
+            return Err(fail(
+                "include needs a directory to resolve files against: use load() or parse_str_in()"
+                    .into(),
+            ));
+        };
+        if self.open_files.len() >= MAX_INCLUDE_DEPTH {
+            return Err(fail(format!(
+                "includes nested more than {MAX_INCLUDE_DEPTH} deep"
+            )));
+        }
+        let full_pattern = if Path::new(&pattern.text).is_absolute() {
+            pattern.text.clone()
+        } else {
+            let escaped_dir = glob::Pattern::escape(&dir.display().to_string());
+            format!("{}/{}", escaped_dir.trim_end_matches('/'), pattern.text)
+        };
+        let matches = glob::glob(&full_pattern).map_err(|err| {
+            fail(format!(
+                "bad include pattern \"{}\": {}",
+                pattern.text, err.msg
+            ))
+        })?;
+        let mut files: Vec<PathBuf> = matches
+            .filter_map(Result::ok)
+            .filter(|p| !p.is_dir())
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            let message = format!("include \"{full_pattern}\" matches no file");
+            if strict {
+                return Err(fail(message));
+            }
+            self.warnings.push(Warning::new(
+                keyword.at.clone(),
+                format!("{message}; skipped, as keepalived does"),
+            ));
+        }
+        for path in files {
+            self.include_file(&path, &keyword.at)?;
+        }
+        Ok(())
+    }
+
+    fn include_file(&mut self, path: &Path, at: &Span) -> Result<(), ConfigError> {
+        let fail = |message: String| ConfigError::Include {
+            at: at.clone(),
+            message,
+        };
+        let canonical = path
+            .canonicalize()
+            .map_err(|err| fail(format!("cannot read {}: {err}", path.display())))?;
+        if self.open_files.contains(&canonical) {
+            return Err(fail(format!(
+                "include loop: {} is already being read",
+                path.display()
+            )));
+        }
+        let text = read_lossy(path)
+            .map_err(|reason| fail(format!("cannot read {}: {reason}", path.display())))?;
+        self.open_files.push(canonical);
+        let name: Arc<str> = Arc::from(path.display().to_string());
+        let result = self.feed(&text, &name, Some(&parent_dir(path)));
+        self.open_files.pop();
+        result
+    }
+}
+
+/// `Some(strict)` when `word` is an include keyword; the lettered variants
+/// (`includer`, `includea`, ...) make a pattern that matches nothing an error.
+fn include_kind(word: &str) -> Option<bool> {
+    match word {
+        "include" => Some(false),
+        "includer" | "includem" | "includew" | "includeb" | "includea" => Some(true),
+        _ => None,
+    }
+}
+
+/// The directory that relative includes in `path` resolve against.
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Reads a file as text; bytes that are not UTF-8 (a Latin-1 comment, say)
+/// become U+FFFD instead of failing the whole load.
+fn read_lossy(path: &Path) -> Result<String, String> {
+    let bytes = fs::read(path).map_err(|err| err.to_string())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(lines: &[LogicalLine]) -> Vec<Vec<&str>> {
+        lines
+            .iter()
+            .map(|line| line.iter().map(|t| t.text.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn continuation_joins_lines_and_blank_lines_vanish() {
+        let mut warnings = Vec::new();
+        let lines = SourceReader::new(&mut warnings)
+            .read_text("a b \\\n  c\n\n# x\nd\r\n", "t", None)
+            .unwrap();
+        assert_eq!(texts(&lines), [vec!["a", "b", "c"], vec!["d"]]);
+        assert_eq!(lines[0][2].at.line, 2);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let mut warnings = Vec::new();
+        let lines = SourceReader::new(&mut warnings)
+            .read_text("\u{feff}global_defs {", "t", None)
+            .unwrap();
+        assert_eq!(texts(&lines), [vec!["global_defs", "{"]]);
+        assert_eq!(lines[0][0].at.column, 1);
+    }
+
+    #[test]
+    fn include_without_a_directory_is_an_error() {
+        let mut warnings = Vec::new();
+        let err = SourceReader::new(&mut warnings)
+            .read_text("\n  include foo.conf\n", "t", None)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("t:2:3: include needs a directory"),
+            "{err}"
+        );
+    }
+}
