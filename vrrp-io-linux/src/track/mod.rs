@@ -24,7 +24,11 @@ impl TrackWeight {
     /// What an object in this state contributes: `None` for Fault (weight 0
     /// and down), else the priority adjustment.
     pub fn contribution(self, up: bool) -> Option<i32> {
-        let weight = if self.reverse { -self.weight } else { self.weight };
+        let weight = if self.reverse {
+            -self.weight
+        } else {
+            self.weight
+        };
         match (weight, up) {
             (0, false) => None,
             (w, true) if w > 0 => Some(w),
@@ -37,10 +41,20 @@ impl TrackWeight {
 /// Sums the contributions of an instance's tracked objects, given as
 /// (weight, up) pairs.
 pub fn tracking(objects: impl IntoIterator<Item = (TrackWeight, bool)>) -> Tracking {
-    objects.into_iter().fold(Tracking::default(), |acc, (weight, up)| match weight.contribution(up) {
-        Some(w) => Tracking { weight: acc.weight + w, ..acc },
-        None => Tracking { failed: true, ..acc },
-    })
+    objects
+        .into_iter()
+        .fold(Tracking::default(), |acc, (weight, up)| {
+            match weight.contribution(up) {
+                Some(w) => Tracking {
+                    weight: acc.weight + w,
+                    ..acc
+                },
+                None => Tracking {
+                    failed: true,
+                    ..acc
+                },
+            }
+        })
 }
 
 #[cfg(test)]
@@ -66,10 +80,26 @@ mod test {
 
     #[test]
     fn sums_and_faults() {
-        let t = tracking([(w(2, false), true), (w(-60, false), false), (w(5, false), false)]);
-        assert_eq!(t, Tracking { weight: -58, failed: false });
+        let t = tracking([
+            (w(2, false), true),
+            (w(-60, false), false),
+            (w(5, false), false),
+        ]);
+        assert_eq!(
+            t,
+            Tracking {
+                weight: -58,
+                failed: false
+            }
+        );
         let t = tracking([(w(2, false), true), (w(0, false), false)]);
-        assert_eq!(t, Tracking { weight: 2, failed: true });
+        assert_eq!(
+            t,
+            Tracking {
+                weight: 2,
+                failed: true
+            }
+        );
         assert_eq!(tracking([]), Tracking::default());
     }
 }

@@ -78,12 +78,26 @@ impl ProcessTracker {
     }
 
     /// Like [`new`](Self::new), reading another procfs mount (tests, PID namespaces).
-    pub fn with_proc_root(specs: Vec<ProcessSpec>, interval: Duration, now: Instant, root: impl AsRef<Path>) -> Self {
+    pub fn with_proc_root(
+        specs: Vec<ProcessSpec>,
+        interval: Duration,
+        now: Instant,
+        root: impl AsRef<Path>,
+    ) -> Self {
         let tracked = specs
             .into_iter()
-            .map(|spec| Tracked { spec, state: ProcessState { up: true, count: 0 }, lost_since: None })
+            .map(|spec| Tracked {
+                spec,
+                state: ProcessState { up: true, count: 0 },
+                lost_since: None,
+            })
             .collect();
-        Self { tracked, interval, next_scan: now, proc_root: root.as_ref().to_path_buf() }
+        Self {
+            tracked,
+            interval,
+            next_scan: now,
+            proc_root: root.as_ref().to_path_buf(),
+        }
     }
 
     /// Whether spec `index` is up.
@@ -103,7 +117,11 @@ impl ProcessTracker {
             return None;
         }
         // A loss still inside its delay: when it will count.
-        let delays = self.tracked.iter().filter(|t| t.state.up).filter_map(|t| Some(t.lost_since? + t.spec.delay));
+        let delays = self
+            .tracked
+            .iter()
+            .filter(|t| t.state.up)
+            .filter_map(|t| Some(t.lost_since? + t.spec.delay));
         delays.chain([self.next_scan]).min()
     }
 
@@ -137,7 +155,10 @@ impl ProcessTracker {
             tracing::warn!(root = %self.proc_root.display(), "cannot read procfs");
             return counts;
         };
-        let needs_cmdline = self.tracked.iter().any(|t| t.spec.param_match != ParamMatch::Ignore || t.spec.process.len() > 15);
+        let needs_cmdline = self
+            .tracked
+            .iter()
+            .any(|t| t.spec.param_match != ParamMatch::Ignore || t.spec.process.len() > 15);
         for entry in entries.flatten() {
             let name = entry.file_name();
             if !name.as_encoded_bytes().iter().all(u8::is_ascii_digit) {
@@ -145,10 +166,19 @@ impl ProcessTracker {
             }
             let dir = entry.path();
             // A process may exit between read_dir and here: it just does not count.
-            let Ok(comm) = fs::read_to_string(dir.join("comm")) else { continue };
-            let cmdline = if needs_cmdline { fs::read(dir.join("cmdline")).unwrap_or_default() } else { Vec::new() };
-            let argv: Vec<&str> =
-                cmdline.split(|b| *b == 0).filter(|a| !a.is_empty()).filter_map(|a| std::str::from_utf8(a).ok()).collect();
+            let Ok(comm) = fs::read_to_string(dir.join("comm")) else {
+                continue;
+            };
+            let cmdline = if needs_cmdline {
+                fs::read(dir.join("cmdline")).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            let argv: Vec<&str> = cmdline
+                .split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .filter_map(|a| std::str::from_utf8(a).ok())
+                .collect();
             for (count, t) in counts.iter_mut().zip(&self.tracked) {
                 if matches(&t.spec, comm.trim_end(), &argv) {
                     *count += 1;
@@ -173,10 +203,18 @@ fn matches(spec: &ProcessSpec, comm: &str, argv: &[&str]) -> bool {
     match spec.param_match {
         ParamMatch::Ignore => true,
         ParamMatch::Exact => args.len() == want.len() && args.iter().zip(want).all(|(a, w)| a == w),
-        ParamMatch::Partial => args.len() >= want.len() && args.iter().zip(want).all(|(a, w)| a == w),
+        ParamMatch::Partial => {
+            args.len() >= want.len() && args.iter().zip(want).all(|(a, w)| a == w)
+        }
         ParamMatch::Initial => {
             args.len() >= want.len()
-                && args.iter().zip(want).enumerate().all(|(i, (a, w))| if i + 1 == want.len() { a.starts_with(w.as_str()) } else { a == w })
+                && args.iter().zip(want).enumerate().all(|(i, (a, w))| {
+                    if i + 1 == want.len() {
+                        a.starts_with(w.as_str())
+                    } else {
+                        a == w
+                    }
+                })
         }
     }
 }
@@ -202,26 +240,70 @@ mod test {
     #[test]
     fn matching_rules() {
         let s = spec("haproxy");
-        assert!(matches(&s, "haproxy", &["/usr/sbin/haproxy", "-f", "/etc/haproxy.cfg"]));
-        assert!(!matches(&s, "haproxy-exporter", &["/usr/bin/haproxy-exporter"]));
-        let exact = ProcessSpec { params: vec!["-f".into(), "/etc/haproxy.cfg".into()], param_match: ParamMatch::Exact, ..s.clone() };
-        assert!(matches(&exact, "haproxy", &["haproxy", "-f", "/etc/haproxy.cfg"]));
-        assert!(!matches(&exact, "haproxy", &["haproxy", "-f", "/etc/haproxy.cfg", "-D"]));
-        let partial = ProcessSpec { param_match: ParamMatch::Partial, ..exact.clone() };
-        assert!(matches(&partial, "haproxy", &["haproxy", "-f", "/etc/haproxy.cfg", "-D"]));
-        let initial = ProcessSpec { params: vec!["-f".into(), "/etc/hap".into()], param_match: ParamMatch::Initial, ..s };
-        assert!(matches(&initial, "haproxy", &["haproxy", "-f", "/etc/haproxy.cfg"]));
-        assert!(!matches(&initial, "haproxy", &["haproxy", "-x", "/etc/haproxy.cfg"]));
+        assert!(matches(
+            &s,
+            "haproxy",
+            &["/usr/sbin/haproxy", "-f", "/etc/haproxy.cfg"]
+        ));
+        assert!(!matches(
+            &s,
+            "haproxy-exporter",
+            &["/usr/bin/haproxy-exporter"]
+        ));
+        let exact = ProcessSpec {
+            params: vec!["-f".into(), "/etc/haproxy.cfg".into()],
+            param_match: ParamMatch::Exact,
+            ..s.clone()
+        };
+        assert!(matches(
+            &exact,
+            "haproxy",
+            &["haproxy", "-f", "/etc/haproxy.cfg"]
+        ));
+        assert!(!matches(
+            &exact,
+            "haproxy",
+            &["haproxy", "-f", "/etc/haproxy.cfg", "-D"]
+        ));
+        let partial = ProcessSpec {
+            param_match: ParamMatch::Partial,
+            ..exact.clone()
+        };
+        assert!(matches(
+            &partial,
+            "haproxy",
+            &["haproxy", "-f", "/etc/haproxy.cfg", "-D"]
+        ));
+        let initial = ProcessSpec {
+            params: vec!["-f".into(), "/etc/hap".into()],
+            param_match: ParamMatch::Initial,
+            ..s
+        };
+        assert!(matches(
+            &initial,
+            "haproxy",
+            &["haproxy", "-f", "/etc/haproxy.cfg"]
+        ));
+        assert!(!matches(
+            &initial,
+            "haproxy",
+            &["haproxy", "-x", "/etc/haproxy.cfg"]
+        ));
     }
 
     #[test]
     fn notices_a_process_dying_after_its_delay() {
-        // A uniquely named process: a copy of `sleep` under a fresh name.
+        // A uniquely named process: `sleep` run through a symlink, whose name
+        // becomes the comm (a copy could hit ETXTBSY while other tests fork).
         let dir = std::env::temp_dir().join(format!("vrrp-proc-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         let exe = dir.join("vrrptrackme");
-        fs::copy("/bin/sleep", &exe).unwrap();
-        let mut child = Command::new(&exe).arg("30").stdout(Stdio::null()).spawn().unwrap();
+        std::os::unix::fs::symlink("/bin/sleep", &exe).unwrap();
+        let mut child = Command::new(&exe)
+            .arg("30")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
 
         let start = Instant::now();
         let mut specs = vec![spec("vrrptrackme"), spec("vrrptrackme")];
@@ -230,16 +312,36 @@ mod test {
         let mut changes = Vec::new();
         tracker.handle_timeout(start, &mut changes);
         assert!(changes.is_empty());
-        assert_eq!(tracker.processes().next().unwrap().1, ProcessState { up: true, count: 1 });
+        assert_eq!(
+            tracker.processes().next().unwrap().1,
+            ProcessState { up: true, count: 1 }
+        );
 
         child.kill().unwrap();
         child.wait().unwrap();
         let later = start + Duration::from_millis(50);
         tracker.handle_timeout(later, &mut changes);
-        assert_eq!(changes, [ProcessChange { index: 0, up: false }], "the spec with a delay waits");
-        assert_eq!(tracker.poll_timeout(), Some(later + Duration::from_millis(10)), "the next scan");
+        assert_eq!(
+            changes,
+            [ProcessChange {
+                index: 0,
+                up: false
+            }],
+            "the spec with a delay waits"
+        );
+        assert_eq!(
+            tracker.poll_timeout(),
+            Some(later + Duration::from_millis(10)),
+            "the next scan"
+        );
         tracker.handle_timeout(later + Duration::from_secs(2), &mut changes);
-        assert_eq!(changes[1..], [ProcessChange { index: 1, up: false }]);
+        assert_eq!(
+            changes[1..],
+            [ProcessChange {
+                index: 1,
+                up: false
+            }]
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 }

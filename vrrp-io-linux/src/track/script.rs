@@ -116,7 +116,11 @@ impl ScriptRunner {
                 streak: 0,
                 running: None,
                 next_run: now,
-                state: ScriptState { up: !spec.init_fail, last: None, runs: 0 },
+                state: ScriptState {
+                    up: !spec.init_fail,
+                    last: None,
+                    runs: 0,
+                },
                 spec,
             })
             .collect();
@@ -158,7 +162,13 @@ impl ScriptRunner {
             if script.running.is_none() && script.next_run <= now {
                 script.next_run = now + script.spec.interval;
                 match script.spawn() {
-                    Ok(child) => script.running = Some(Running { child, started: now, killed: false }),
+                    Ok(child) => {
+                        script.running = Some(Running {
+                            child,
+                            started: now,
+                            killed: false,
+                        })
+                    }
                     Err(error) => {
                         tracing::warn!(script = %script.spec.name, %error, "track script could not start");
                         if let Some(up) = script.record(Outcome::SpawnFailed) {
@@ -187,7 +197,11 @@ impl Script {
     fn spawn(&self) -> io::Result<Child> {
         let (program, args) = self.argv.split_first().ok_or(io::ErrorKind::InvalidInput)?;
         let mut command = Command::new(program);
-        command.args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         // Its own process group, so a timeout kills the script's children too.
         command.process_group(0);
         if let Some((uid, gid)) = self.spec.run_as {
@@ -259,7 +273,9 @@ fn kill_group(child: &Child) -> nix::Result<()> {
 /// quotes. A line that needs a shell (pipes, redirections, variables,
 /// globs, `&&`, ...) runs under `/bin/sh -c`.
 pub fn split_command(line: &str) -> Vec<String> {
-    const SHELL: &[char] = &['|', '&', ';', '<', '>', '(', ')', '$', '`', '*', '?', '[', ']', '~', '{', '}', '#'];
+    const SHELL: &[char] = &[
+        '|', '&', ';', '<', '>', '(', ')', '$', '`', '*', '?', '[', ']', '~', '{', '}', '#',
+    ];
     if line.contains(SHELL) {
         return vec!["/bin/sh".into(), "-c".into(), line.into()];
     }
@@ -304,15 +320,27 @@ mod test {
 
     #[test]
     fn splits_like_a_shell_and_defers_to_one_when_needed() {
-        assert_eq!(split_command("killall -0 haproxy"), ["killall", "-0", "haproxy"]);
-        assert_eq!(split_command(r#"/bin/check "a b" 'c d' e\ f"#), ["/bin/check", "a b", "c d", "e f"]);
-        assert_eq!(split_command("pidof haproxy || exit 1"), ["/bin/sh", "-c", "pidof haproxy || exit 1"]);
+        assert_eq!(
+            split_command("killall -0 haproxy"),
+            ["killall", "-0", "haproxy"]
+        );
+        assert_eq!(
+            split_command(r#"/bin/check "a b" 'c d' e\ f"#),
+            ["/bin/check", "a b", "c d", "e f"]
+        );
+        assert_eq!(
+            split_command("pidof haproxy || exit 1"),
+            ["/bin/sh", "-c", "pidof haproxy || exit 1"]
+        );
         assert_eq!(split_command("  "), Vec::<String>::new());
         assert_eq!(split_command(r#""""#), [""]);
     }
 
     /// Drives the runner in real time until `until` returns true or 5 s pass.
-    fn drive(runner: &mut ScriptRunner, mut until: impl FnMut(&ScriptRunner, &[ScriptChange]) -> bool) -> Vec<ScriptChange> {
+    fn drive(
+        runner: &mut ScriptRunner,
+        mut until: impl FnMut(&ScriptRunner, &[ScriptChange]) -> bool,
+    ) -> Vec<ScriptChange> {
         let mut changes = Vec::new();
         let end = Instant::now() + Duration::from_secs(5);
         while Instant::now() < end {
@@ -331,13 +359,22 @@ mod test {
         std::fs::create_dir_all(&dir).unwrap();
         let flag = dir.join("ok");
         std::fs::write(&flag, "").unwrap();
-        let mut runner = ScriptRunner::new(vec![spec("flag", &format!("test -e {}", flag.display()))], Instant::now());
+        let mut runner = ScriptRunner::new(
+            vec![spec("flag", &format!("test -e {}", flag.display()))],
+            Instant::now(),
+        );
         assert!(runner.is_up(0));
         drive(&mut runner, |r, _| r.scripts().next().unwrap().1.runs >= 2);
         assert!(runner.is_up(0));
         std::fs::remove_file(&flag).unwrap();
         let changes = drive(&mut runner, |_, c| !c.is_empty());
-        assert_eq!(changes, [ScriptChange { index: 0, up: false }]);
+        assert_eq!(
+            changes,
+            [ScriptChange {
+                index: 0,
+                up: false
+            }]
+        );
         let state = runner.scripts().next().unwrap().1;
         assert_eq!(state.last, Some(Outcome::Exited(1)));
         std::fs::remove_dir_all(&dir).unwrap();
@@ -349,17 +386,39 @@ mod test {
         let started = Instant::now();
         let changes = drive(&mut runner, |_, c| !c.is_empty());
         let took = started.elapsed();
-        assert_eq!(changes, [ScriptChange { index: 0, up: false }]);
-        assert_eq!(runner.scripts().next().unwrap().1.last, Some(Outcome::TimedOut));
-        assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(3), "took {took:?}");
+        assert_eq!(
+            changes,
+            [ScriptChange {
+                index: 0,
+                up: false
+            }]
+        );
+        assert_eq!(
+            runner.scripts().next().unwrap().1.last,
+            Some(Outcome::TimedOut)
+        );
+        assert!(
+            took >= Duration::from_millis(300) && took < Duration::from_secs(3),
+            "took {took:?}"
+        );
     }
 
     #[test]
     fn a_missing_program_is_a_failure() {
-        let mut runner = ScriptRunner::new(vec![spec("missing", "/nonexistent/check")], Instant::now());
+        let mut runner =
+            ScriptRunner::new(vec![spec("missing", "/nonexistent/check")], Instant::now());
         let changes = drive(&mut runner, |_, c| !c.is_empty());
-        assert_eq!(changes, [ScriptChange { index: 0, up: false }]);
-        assert_eq!(runner.scripts().next().unwrap().1.last, Some(Outcome::SpawnFailed));
+        assert_eq!(
+            changes,
+            [ScriptChange {
+                index: 0,
+                up: false
+            }]
+        );
+        assert_eq!(
+            runner.scripts().next().unwrap().1.last,
+            Some(Outcome::SpawnFailed)
+        );
     }
 
     #[test]
