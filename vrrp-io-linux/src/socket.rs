@@ -35,16 +35,18 @@ use mio::event::Source;
 use mio::unix::SourceFd;
 use socket2::{Domain, InterfaceIndexOrAddress, Protocol, Socket, Type};
 
+use vrrp_core::wire;
+
 use crate::sys;
 
 /// IP protocol number of VRRP.
-pub const IPPROTO_VRRP: i32 = 112;
+pub const IPPROTO_VRRP: i32 = wire::PROTOCOL as i32;
 /// The IPv4 multicast group of VRRP (RFC 9568 §5.1.1.2).
-pub const VRRP_GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
+pub const VRRP_GROUP_V4: Ipv4Addr = wire::MULTICAST_V4;
 /// The IPv6 multicast group of VRRP (RFC 9568 §5.1.2.2).
-pub const VRRP_GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
+pub const VRRP_GROUP_V6: Ipv6Addr = wire::MULTICAST_V6;
 /// TTL / hop limit VRRP packets are sent with and must arrive with.
-pub const VRRP_TTL: u8 = 255;
+pub const VRRP_TTL: u8 = wire::TTL;
 /// TOS / traffic class of sent adverts: precedence 6, internetwork control.
 pub const VRRP_TOS: u8 = 0xc0;
 /// A receive buffer this long holds any VRRP packet a peer can send: a
@@ -54,14 +56,8 @@ pub const RECV_BUFFER_LEN: usize = 60 + 8 + 255 * 16;
 // VRRPv2 over IPv4 fits too: 255 addresses and 8 bytes of authentication.
 const _: () = assert!(RECV_BUFFER_LEN >= 60 + 8 + 255 * 4 + 8);
 
-/// Address family of a [`VrrpSocket`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Family {
-    /// IPv4: VRRPv2 or VRRPv3.
-    Ipv4,
-    /// IPv6: VRRPv3.
-    Ipv6,
-}
+/// Address family of a [`VrrpSocket`]: the core's, so the two never disagree.
+pub use vrrp_core::wire::Family;
 
 /// Why a VRRP socket could not be opened or used.
 #[derive(Debug, thiserror::Error)]
@@ -295,8 +291,14 @@ impl VrrpSocket {
     /// Sends the VRRP message `payload` to `dst` ([`VrrpSocket::group`] or a
     /// unicast peer) from the socket's source address.
     pub fn send(&self, payload: &[u8], dst: IpAddr) -> Result<(), SocketError> {
+        self.send_from(payload, self.source, dst)
+    }
+
+    /// Sends `payload` to `dst` from `src`: instances sharing the socket may
+    /// send from different addresses (keepalived's `unicast_src_ip`).
+    pub fn send_from(&self, payload: &[u8], src: IpAddr, dst: IpAddr) -> Result<(), SocketError> {
         let fd = self.socket.as_fd();
-        let sent = match (dst, self.source) {
+        let sent = match (dst, src) {
             (IpAddr::V4(dst), IpAddr::V4(src)) => {
                 sys::send_ipv4_from(fd, payload, dst, src, self.ifindex)
             }
