@@ -64,6 +64,6 @@ pub mod wire;
 pub use config::{Config, ConfigError};
 pub use fsm::{Action, Reason, State};
 pub use instance::{Command, Instance, Received, Tracking};
-pub use router::{InstanceId, Router, RouterStats};
+pub use router::{InstanceId, Router, RouterError, RouterStats};
 pub use stats::Statistics;
 pub use timer::{Deadline, Timer};

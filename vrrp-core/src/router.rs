@@ -122,6 +122,11 @@ impl Router {
         self.groups.push(members.to_vec());
     }
 
+    /// The id of the instance added `index`-th, if there is one.
+    pub fn id(&self, index: usize) -> Option<InstanceId> {
+        (index < self.instances.len()).then_some(InstanceId(index as u16))
+    }
+
     /// The instance for that id.
     pub fn instance(&self, id: InstanceId) -> &Instance {
         &self.instances[id.index()]

@@ -7,6 +7,8 @@
 //!
 //! - [`config`]: keepalived.conf, read and checked with file:line:column
 //!   positions on every error and warning.
+//! - [`driver`]: the mio event loop that runs a `vrrp_core::Router` on
+//!   all of the above.
 //! - [`iface`]: look an interface up by name (index, MAC, flags, the
 //!   addresses VRRP sends from).
 //! - [`socket`]: raw VRRP sockets (IP protocol 112) per interface and
@@ -25,6 +27,7 @@
 
 pub mod announce;
 pub mod config;
+pub mod driver;
 pub mod iface;
 pub mod netlink;
 pub mod socket;

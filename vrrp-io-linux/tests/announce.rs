@@ -105,14 +105,25 @@ impl Capture {
     }
 
     /// The first captured frame from `src` with `ethertype` (2 s at most).
-    fn frame_from(&mut self, src: MacAddr, ethertype: u16) -> Vec<u8> {
+    /// The first frame from `src` with `ethertype` that `wanted` accepts:
+    /// A also sends its own MLD reports, router and neighbour solicitations.
+    fn frame_from(
+        &mut self,
+        src: MacAddr,
+        ethertype: u16,
+        wanted: impl Fn(&[u8]) -> bool,
+    ) -> Vec<u8> {
         let deadline = Instant::now() + Duration::from_secs(2);
         let mut buf = [0; 1600];
         while Instant::now() < deadline {
             let Ok(len) = (&self.0).read(&mut buf) else {
                 continue;
             };
-            if len >= 14 && buf[6..12] == src.0 && buf[12..14] == ethertype.to_be_bytes() {
+            if len >= 14
+                && buf[6..12] == src.0
+                && buf[12..14] == ethertype.to_be_bytes()
+                && wanted(&buf[..len])
+            {
                 return buf[..len].to_vec();
             }
         }
@@ -136,7 +147,9 @@ fn gratuitous_arp_moves_a_neighbours_entry_to_our_mac() {
     lan.c_learns_a_mac_for(VIP4);
     let mut expected = [0; GARP_FRAME_LEN];
     build_gratuitous_arp(&mut expected, lan.a_mac, VIP4.parse().unwrap());
-    let frame = capture.frame_from(lan.a_mac, 0x0806);
+    let frame = capture.frame_from(lan.a_mac, 0x0806, |f| {
+        f.len() >= 42 && f[38..42] == expected[38..42]
+    });
     // The wire may add padding up to 60 bytes; the frame itself is ours.
     assert_eq!(frame[..GARP_FRAME_LEN], expected);
 }
@@ -173,7 +186,9 @@ fn unsolicited_na_moves_a_neighbours_entry_to_our_mac() {
     lan.c_learns_a_mac_for(VIP6);
     let mut expected = [0; NA_FRAME_LEN];
     build_unsolicited_na(&mut expected, lan.a_mac, VIP6.parse().unwrap(), false);
-    let frame = capture.frame_from(lan.a_mac, 0x86dd);
+    let frame = capture.frame_from(lan.a_mac, 0x86dd, |f| {
+        f.len() > 54 && f[20] == 58 && f[54] == 136
+    });
     assert_eq!(frame, expected);
     // The kernel accepted it: so its checksum, hop limit and flags are right.
     let entries = ip_json(&lan.c.ns, &["neigh", "show", VIP6, "dev", "eth0"]);

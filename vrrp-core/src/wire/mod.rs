@@ -131,6 +131,15 @@ impl Family {
     }
 }
 
+impl core::fmt::Display for Family {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Ipv4 => "IPv4",
+            Self::Ipv6 => "IPv6",
+        })
+    }
+}
+
 /// Why a message could not be parsed, or an advertisement not emitted.
 ///
 /// The receive-side variants follow the order of the checks in

@@ -64,33 +64,8 @@ pub enum VrrpVersion {
     V3,
 }
 
-/// IP address family of an instance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Family {
-    /// IPv4.
-    Ipv4,
-    /// IPv6.
-    Ipv6,
-}
-
-impl Family {
-    /// The family of `addr`.
-    pub fn of(addr: &IpAddr) -> Self {
-        match addr {
-            IpAddr::V4(_) => Self::Ipv4,
-            IpAddr::V6(_) => Self::Ipv6,
-        }
-    }
-}
-
-impl fmt::Display for Family {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Ipv4 => "IPv4",
-            Self::Ipv6 => "IPv6",
-        })
-    }
-}
+/// The address family of an instance: the core's.
+pub use vrrp_core::wire::Family;
 
 /// An interval in hundredths of a second, VRRPv3's unit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -213,16 +188,8 @@ pub struct VrrpScript {
     pub init_fail: bool,
 }
 
-/// How `vrrp_track_process` matches the parameters of a process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ParamMatch {
-    /// `param_match` alone: parameters must match exactly.
-    Exact,
-    /// `param_match partial`: the first configured parameters must match.
-    Partial,
-    /// `param_match initial`: like partial, and the last may be a prefix.
-    Initial,
-}
+/// How the parameters of a tracked process must match: the tracker's.
+pub use crate::track::process::ParamMatch;
 
 /// `vrrp_track_process NAME { ... }`: watches for a running process.
 #[derive(Clone, Debug, PartialEq, Eq)]

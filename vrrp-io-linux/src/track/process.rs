@@ -6,17 +6,16 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// How the parameters of a process must match.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// How the parameters of a process must match (keepalived's `param_match`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ParamMatch {
-    /// Parameters are not compared.
-    #[default]
-    Ignore,
-    /// The parameters are exactly the configured ones.
+    /// The parameters are exactly the configured ones (`param_match` alone,
+    /// or parameters given without it).
     Exact,
-    /// The configured parameters are a prefix of the process's.
+    /// The configured parameters are a prefix of the process's (`partial`).
     Partial,
-    /// Like `Partial`, and the last configured one may be a prefix of its counterpart.
+    /// Like `Partial`, and the last configured one may be a prefix of its
+    /// counterpart (`initial`).
     Initial,
 }
 
@@ -29,8 +28,8 @@ pub struct ProcessSpec {
     pub process: String,
     /// Parameters to match (argv\[1..\]).
     pub params: Vec<String>,
-    /// How to match them.
-    pub param_match: ParamMatch,
+    /// How to match them; `None`: parameters are not compared.
+    pub param_match: Option<ParamMatch>,
     /// Up while at least this many match.
     pub quorum: u32,
     /// ... and at most this many.
@@ -158,7 +157,7 @@ impl ProcessTracker {
         let needs_cmdline = self
             .tracked
             .iter()
-            .any(|t| t.spec.param_match != ParamMatch::Ignore || t.spec.process.len() > 15);
+            .any(|t| t.spec.param_match.is_some() || t.spec.process.len() > 15);
         for entry in entries.flatten() {
             let name = entry.file_name();
             if !name.as_encoded_bytes().iter().all(u8::is_ascii_digit) {
@@ -201,12 +200,14 @@ fn matches(spec: &ProcessSpec, comm: &str, argv: &[&str]) -> bool {
     let args = argv.get(1..).unwrap_or(&[]);
     let want = &spec.params;
     match spec.param_match {
-        ParamMatch::Ignore => true,
-        ParamMatch::Exact => args.len() == want.len() && args.iter().zip(want).all(|(a, w)| a == w),
-        ParamMatch::Partial => {
+        None => true,
+        Some(ParamMatch::Exact) => {
+            args.len() == want.len() && args.iter().zip(want).all(|(a, w)| a == w)
+        }
+        Some(ParamMatch::Partial) => {
             args.len() >= want.len() && args.iter().zip(want).all(|(a, w)| a == w)
         }
-        ParamMatch::Initial => {
+        Some(ParamMatch::Initial) => {
             args.len() >= want.len()
                 && args.iter().zip(want).enumerate().all(|(i, (a, w))| {
                     if i + 1 == want.len() {
@@ -230,7 +231,7 @@ mod test {
             name: "p".into(),
             process: process.into(),
             params: Vec::new(),
-            param_match: ParamMatch::Ignore,
+            param_match: None,
             quorum: 1,
             quorum_max: u32::MAX,
             delay: Duration::ZERO,
@@ -252,7 +253,7 @@ mod test {
         ));
         let exact = ProcessSpec {
             params: vec!["-f".into(), "/etc/haproxy.cfg".into()],
-            param_match: ParamMatch::Exact,
+            param_match: Some(ParamMatch::Exact),
             ..s.clone()
         };
         assert!(matches(
@@ -266,7 +267,7 @@ mod test {
             &["haproxy", "-f", "/etc/haproxy.cfg", "-D"]
         ));
         let partial = ProcessSpec {
-            param_match: ParamMatch::Partial,
+            param_match: Some(ParamMatch::Partial),
             ..exact.clone()
         };
         assert!(matches(
@@ -276,7 +277,7 @@ mod test {
         ));
         let initial = ProcessSpec {
             params: vec!["-f".into(), "/etc/hap".into()],
-            param_match: ParamMatch::Initial,
+            param_match: Some(ParamMatch::Initial),
             ..s
         };
         assert!(matches(

@@ -1,0 +1,188 @@
+//! Carrying out the core's actions: adverts, VIPs, announcements, events.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use vrrp_core::{Action, InstanceId, State};
+
+use super::{Driver, DriverEvent, Request};
+use crate::announce::Announcer;
+
+impl Driver {
+    /// Drains the router and carries out every action.
+    pub(super) fn run_actions(&mut self, now: Instant, out: &mut Vec<DriverEvent>) {
+        while let Some((id, action)) = self.router.poll_action() {
+            match action {
+                Action::SendAdvert { priority } => self.send_advert(id, priority),
+                Action::AddVips => self.add_vips(id),
+                Action::RemoveVips => self.remove_vips(id),
+                Action::AnnounceVips => self.garp.start(id, &self.specs[id.index()].garp, now),
+                Action::StateChanged {
+                    from,
+                    to,
+                    reason,
+                    master,
+                } => {
+                    let spec = &self.specs[id.index()];
+                    let priority = self.router.instance(id).priority();
+                    tracing::info!(instance = %spec.name, ?from, ?to, ?reason, ?master, priority, "state changed");
+                    if to != State::Master {
+                        self.garp.cancel(id);
+                    }
+                    let event = DriverEvent::StateChanged {
+                        instance: id.index(),
+                        from,
+                        to,
+                        reason,
+                        master,
+                        priority,
+                    };
+                    self.emit(out, event);
+                }
+                other => tracing::warn!(?other, "action not carried out"),
+            }
+        }
+    }
+
+    /// Sends the advert to the group, or to each unicast peer.
+    fn send_advert(&mut self, id: InstanceId, priority: u8) {
+        let instance = self.router.instance(id);
+        let socket = &self.sockets[self.socket_of[id.index()]];
+        let src = instance.config().primary_address;
+        let peers = &instance.config().unicast_peers;
+        let group = [socket.group()];
+        let destinations: &[IpAddr] = if peers.is_empty() { &group } else { peers };
+        for &dst in destinations {
+            let sent = instance
+                .emit_advert(priority, dst, &mut self.tx_buf)
+                .map_err(|e| e.to_string())
+                .and_then(|len| {
+                    socket
+                        .send_from(&self.tx_buf[..len], src, dst)
+                        .map_err(|e| e.to_string())
+                });
+            if let Err(error) = sent {
+                tracing::debug!(instance = %self.specs[id.index()].name, %dst, %error, "advert not sent");
+            }
+        }
+    }
+
+    fn add_vips(&mut self, id: InstanceId) {
+        self.installed[id.index()] = true;
+        self.request_vips(id, true);
+    }
+
+    fn remove_vips(&mut self, id: InstanceId) {
+        self.installed[id.index()] = false;
+        self.garp.cancel(id);
+        self.request_vips(id, false);
+    }
+
+    /// Asks the kernel to add (or delete) every installed VIP of an instance.
+    fn request_vips(&mut self, id: InstanceId, add: bool) {
+        let spec = &self.specs[id.index()];
+        for vip in spec.installed() {
+            let Some(link) = self.links.iter().find(|l| l.name == spec.interface_of(vip)) else {
+                continue;
+            };
+            let sent = if add {
+                self.netlink.add_address(
+                    link.ifindex,
+                    vip.addr,
+                    vip.prefix_len,
+                    vip.label.as_deref(),
+                )
+            } else {
+                self.netlink
+                    .del_address(link.ifindex, vip.addr, vip.prefix_len)
+            };
+            match sent {
+                Ok(seq) => {
+                    let request = if add {
+                        Request::AddVip(id, vip.addr)
+                    } else {
+                        Request::DelVip(id, vip.addr)
+                    };
+                    self.requests.insert(seq, request);
+                }
+                Err(error) => {
+                    tracing::error!(instance = %spec.name, vip = %vip.addr, %error, "netlink request failed")
+                }
+            }
+        }
+    }
+
+    /// One round of announcements for every VIP of an instance.
+    pub(super) fn announce(&mut self, id: InstanceId) {
+        if !self.installed[id.index()] {
+            return;
+        }
+        let spec = &self.specs[id.index()];
+        for vip in spec.installed() {
+            let Some(link) = self
+                .links
+                .iter_mut()
+                .find(|l| l.name == spec.interface_of(vip))
+            else {
+                continue;
+            };
+            let Some(mac) = link.mac else { continue };
+            if link.announcer.is_none() {
+                match Announcer::open(link.ifindex) {
+                    Ok(announcer) => link.announcer = Some(announcer),
+                    Err(error) => {
+                        tracing::error!(interface = %link.name, %error, "cannot announce VIPs");
+                        continue;
+                    }
+                }
+            }
+            let announcer = link.announcer.as_ref().expect("opened above");
+            let sent = match vip.addr {
+                IpAddr::V4(addr) => announcer.gratuitous_arp(mac, addr),
+                IpAddr::V6(addr) => announcer.unsolicited_na(mac, addr, link.ipv6_forwarding),
+            };
+            if let Err(error) = sent {
+                tracing::debug!(interface = %link.name, vip = %vip.addr, %error, "announcement not sent");
+            }
+        }
+    }
+
+    /// Whether `addr` is a VIP an instance has installed on `ifindex`.
+    pub(super) fn owner_of_installed(&self, ifindex: u32, addr: IpAddr) -> Option<InstanceId> {
+        self.router.instances().map(|(id, _)| id).find(|id| {
+            let spec = &self.specs[id.index()];
+            self.installed[id.index()]
+                && spec.installed().any(|vip| {
+                    vip.addr == addr
+                        && self
+                            .links
+                            .iter()
+                            .any(|l| l.ifindex == ifindex && l.name == spec.interface_of(vip))
+                })
+        })
+    }
+
+    /// Re-adds one VIP (removed behind our back).
+    pub(super) fn restore_vip(&mut self, id: InstanceId, addr: IpAddr) {
+        let spec = &self.specs[id.index()];
+        let Some(vip) = spec.installed().find(|v| v.addr == addr) else {
+            return;
+        };
+        let Some(link) = self.links.iter().find(|l| l.name == spec.interface_of(vip)) else {
+            return;
+        };
+        tracing::warn!(instance = %spec.name, vip = %addr, interface = %link.name,
+            "virtual address removed by someone else while Master: putting it back");
+        match self
+            .netlink
+            .add_address(link.ifindex, vip.addr, vip.prefix_len, vip.label.as_deref())
+        {
+            Ok(seq) => {
+                self.requests.insert(seq, Request::AddVip(id, addr));
+            }
+            Err(error) => {
+                tracing::error!(vip = %addr, %error, "cannot restore the virtual address")
+            }
+        }
+    }
+}

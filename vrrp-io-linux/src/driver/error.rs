@@ -1,0 +1,44 @@
+//! Why the driver could not start or had to stop.
+
+use crate::announce::AnnounceError;
+use crate::iface::IfaceError;
+use crate::netlink::NetlinkError;
+use crate::socket::SocketError;
+
+/// A fatal driver error. Per-packet and per-request failures are logged and
+/// counted instead; these stop the daemon.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriverError {
+    /// An interface named in the configuration is missing or unusable.
+    #[error(transparent)]
+    Interface(#[from] IfaceError),
+    /// A VRRP socket could not be opened.
+    #[error(transparent)]
+    Socket(#[from] SocketError),
+    /// The netlink socket failed.
+    #[error(transparent)]
+    Netlink(#[from] NetlinkError),
+    /// The announcement socket could not be opened.
+    #[error(transparent)]
+    Announce(#[from] AnnounceError),
+    /// An instance's configuration is not runnable.
+    #[error("vrrp_instance {instance}: {error}")]
+    Config {
+        /// The instance's name.
+        instance: String,
+        /// What is wrong.
+        error: vrrp_core::ConfigError,
+    },
+    /// Two instances share an interface, family and VRID.
+    #[error("vrrp_instance {instance}: {error}")]
+    Duplicate {
+        /// The instance's name.
+        instance: String,
+        /// What is wrong.
+        error: vrrp_core::RouterError,
+    },
+    /// The event loop itself failed (epoll, signals).
+    #[error("event loop: {0}")]
+    Poll(#[source] std::io::Error),
+}

@@ -1,0 +1,148 @@
+//! When to announce the VIPs again: keepalived's garp_master_delay,
+//! garp_master_repeat, garp_master_refresh and vrrp_garp_interval.
+
+use std::time::Instant;
+
+use vrrp_core::InstanceId;
+
+use super::spec::GarpSpec;
+
+/// One pending round: announce every VIP of `instance` once at `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Round {
+    instance: InstanceId,
+    at: Instant,
+    /// Rounds left in this burst, this one included.
+    left: u32,
+    /// Whether this burst is a periodic refresh (re-armed when done).
+    refresh: bool,
+}
+
+/// Pending announcement rounds of every instance.
+#[derive(Debug, Default)]
+pub(crate) struct GarpSchedule {
+    rounds: Vec<Round>,
+}
+
+impl GarpSchedule {
+    /// An instance became Master at `now`: a burst now, another after the
+    /// delay, and refreshes if configured.
+    pub(crate) fn start(&mut self, instance: InstanceId, spec: &GarpSpec, now: Instant) {
+        self.cancel(instance);
+        let burst = |at, left, refresh| Round {
+            instance,
+            at,
+            left,
+            refresh,
+        };
+        self.rounds.push(burst(now, spec.repeat.max(1), false));
+        if !spec.delay.is_zero() && spec.repeat > 0 {
+            self.rounds
+                .push(burst(now + spec.delay, spec.repeat, false));
+        }
+        if let Some(period) = spec.refresh.filter(|p| !p.is_zero()) {
+            self.rounds
+                .push(burst(now + period, spec.refresh_repeat.max(1), true));
+        }
+    }
+
+    /// The instance left Master: no more announcements.
+    pub(crate) fn cancel(&mut self, instance: InstanceId) {
+        self.rounds.retain(|r| r.instance != instance);
+    }
+
+    /// The next round's time.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        self.rounds.iter().map(|r| r.at).min()
+    }
+
+    /// Takes the rounds due at `now`, pushing each instance once per round
+    /// onto `due`, and re-arms the rest of their bursts.
+    pub(crate) fn take_due(
+        &mut self,
+        now: Instant,
+        specs: impl Fn(InstanceId) -> GarpSpec,
+        due: &mut Vec<InstanceId>,
+    ) {
+        for round in &mut self.rounds {
+            while round.left > 0 && round.at <= now {
+                due.push(round.instance);
+                round.left -= 1;
+                let spec = specs(round.instance);
+                if round.left > 0 {
+                    round.at += spec.interval;
+                } else if round.refresh {
+                    if let Some(period) = spec.refresh {
+                        round.left = spec.refresh_repeat.max(1);
+                        round.at += period;
+                    }
+                }
+            }
+        }
+        self.rounds.retain(|r| r.left > 0);
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn id(router: &mut vrrp_core::Router, vrid: u8) -> InstanceId {
+        let me = std::net::Ipv4Addr::new(192, 0, 2, 1).into();
+        let vip = std::net::Ipv4Addr::new(192, 0, 2, 100).into();
+        let config = vrrp_core::Config::new(vrid, me, vec![vip]);
+        router
+            .add(1, vrrp_core::Instance::new(config).unwrap())
+            .unwrap()
+    }
+
+    #[test]
+    fn keepalived_defaults_two_bursts_of_five() {
+        let mut router = vrrp_core::Router::new();
+        let a = id(&mut router, 1);
+        let spec = GarpSpec::default();
+        let t0 = Instant::now();
+        let mut s = GarpSchedule::default();
+        s.start(a, &spec, t0);
+        let mut due = Vec::new();
+        s.take_due(t0, |_| spec, &mut due);
+        assert_eq!(due.len(), 5, "first burst back to back");
+        assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(5)));
+        due.clear();
+        s.take_due(t0 + Duration::from_secs(5), |_| spec, &mut due);
+        assert_eq!(due.len(), 5);
+        assert_eq!(s.poll_timeout(), None);
+    }
+
+    #[test]
+    fn spaced_rounds_refresh_and_cancel() {
+        let mut router = vrrp_core::Router::new();
+        let (a, b) = (id(&mut router, 1), id(&mut router, 2));
+        let ms = Duration::from_millis;
+        let spec = GarpSpec {
+            delay: Duration::ZERO,
+            repeat: 2,
+            refresh: Some(ms(1000)),
+            refresh_repeat: 1,
+            interval: ms(10),
+        };
+        let t0 = Instant::now();
+        let mut s = GarpSchedule::default();
+        s.start(a, &spec, t0);
+        s.start(b, &spec, t0);
+        let mut due = Vec::new();
+        s.take_due(t0, |_| spec, &mut due);
+        assert_eq!(due, [a, b]);
+        assert_eq!(s.poll_timeout(), Some(t0 + ms(10)));
+        s.cancel(b);
+        due.clear();
+        s.take_due(t0 + ms(10), |_| spec, &mut due);
+        assert_eq!(due, [a]);
+        due.clear();
+        s.take_due(t0 + ms(1000), |_| spec, &mut due);
+        s.take_due(t0 + ms(2000), |_| spec, &mut due);
+        assert_eq!(due, [a, a], "a refresh every second");
+    }
+}

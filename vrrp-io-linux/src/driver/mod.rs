@@ -1,0 +1,319 @@
+//! The event loop: one [`mio::Poll`] over the VRRP sockets, the netlink
+//! socket, signals and a waker, driving a [`vrrp_core::Router`].
+//!
+//! # The run loop
+//!
+//! [`Driver::turn`] is one iteration, the core's rule applied to I/O:
+//!
+//! 1. ask every timer source for its deadline (the router's, track
+//!    scripts', process scans', announcements') and wait for I/O until the
+//!    earliest;
+//! 2. feed what arrived into the core (`handle_packet`, `handle_link`,
+//!    `handle_tracking`, ...), then fire what is due (`handle_timeout`);
+//! 3. drain the router's actions until none is left and carry them out:
+//!    adverts onto the sockets, VIPs through netlink, announcements onto
+//!    the wire; state changes come back to the caller as [`DriverEvent`]s.
+//!
+//! Nothing in a turn blocks except the wait itself: scripts are child
+//! processes, netlink answers come back as events.
+
+mod actions;
+mod clock;
+mod error;
+mod garp;
+mod handle;
+mod netevents;
+mod setup;
+mod spec;
+mod tracking;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
+use std::time::{Duration, Instant};
+
+use mio::{Events, Poll, Token, Waker};
+use vrrp_core::{InstanceId, Reason, Router, State};
+
+use self::clock::Clock;
+pub use self::error::DriverError;
+use self::garp::GarpSchedule;
+pub use self::handle::{Control, Handle, spawn};
+pub use self::spec::{DriverConfig, GarpSpec, InstanceSpec, Tracked, Vip};
+use crate::announce::Announcer;
+use crate::netlink::{NetEvent, Netlink, Seq};
+use crate::socket::VrrpSocket;
+use crate::track::process::{ProcessChange, ProcessTracker};
+use crate::track::script::{ScriptChange, ScriptRunner};
+
+const NETLINK: Token = Token(0);
+const SIGNALS: Token = Token(1);
+const WAKER: Token = Token(2);
+/// Socket i has token `SOCKETS + i`.
+const SOCKETS: usize = 16;
+
+/// How long a graceful stop waits for the kernel to confirm VIP removals.
+const STOP_GRACE: Duration = Duration::from_secs(1);
+
+/// What the driver tells its caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DriverEvent {
+    /// An instance changed state.
+    StateChanged {
+        /// Index into [`DriverConfig::instances`].
+        instance: usize,
+        /// State before.
+        from: State,
+        /// State after.
+        to: State,
+        /// Why.
+        reason: Reason,
+        /// The Master as far as this instance knows.
+        master: Option<IpAddr>,
+        /// The instance's effective priority.
+        priority: u8,
+    },
+    /// SIGHUP: the caller should reload its configuration.
+    Reload,
+    /// SIGUSR1: the caller should write a status dump.
+    DumpStatus,
+    /// The graceful stop finished: priority 0 sent, VIPs removed.
+    Stopped,
+}
+
+/// An interface the driver uses, kept current from netlink.
+#[derive(Debug)]
+struct Link {
+    name: String,
+    ifindex: u32,
+    mac: Option<crate::MacAddr>,
+    up: bool,
+    /// Announcements go out here (opened on first use).
+    announcer: Option<Announcer>,
+    /// Whether IPv6 forwarding is on (the NA Router flag).
+    ipv6_forwarding: bool,
+}
+
+/// An outstanding netlink request and what it was for.
+#[derive(Clone, Copy, Debug)]
+enum Request {
+    AddVip(InstanceId, IpAddr),
+    DelVip(InstanceId, IpAddr),
+}
+
+/// The VRRP driver: instances, sockets and the event loop.
+pub struct Driver {
+    poll: Poll,
+    events: Events,
+    clock: Clock,
+    router: Router,
+    specs: Vec<InstanceSpec>,
+    links: Vec<Link>,
+    /// Per instance: index into `sockets`.
+    socket_of: Vec<usize>,
+    sockets: Vec<VrrpSocket>,
+    netlink: Netlink,
+    requests: HashMap<Seq, Request>,
+    /// Per instance: whether its VIPs are installed (we added them).
+    installed: Vec<bool>,
+    garp: GarpSchedule,
+    scripts: ScriptRunner,
+    processes: ProcessTracker,
+    signals: Option<signal_hook_mio::v1_0::Signals>,
+    waker: Arc<Waker>,
+    control: (Sender<Control>, Receiver<Control>),
+    subscribers: Vec<Sender<DriverEvent>>,
+    /// Set once a graceful stop began: when to give up waiting for acks.
+    stopping: Option<Instant>,
+    stopped: bool,
+    rx_buf: Box<[u8]>,
+    tx_buf: Box<[u8]>,
+    scratch: Scratch,
+}
+
+/// Buffers reused across turns so a turn does not allocate.
+#[derive(Default)]
+struct Scratch {
+    net: Vec<NetEvent>,
+    scripts: Vec<ScriptChange>,
+    processes: Vec<ProcessChange>,
+    garp: Vec<InstanceId>,
+}
+
+impl Driver {
+    /// Looks up the interfaces, opens the sockets, removes VIPs a crashed
+    /// predecessor left behind, and starts every instance.
+    pub fn new(config: DriverConfig) -> Result<Self, DriverError> {
+        setup::build(config)
+    }
+
+    /// The router, for status and metrics.
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// The instance specs, in configuration order (index = `InstanceId::index`).
+    pub fn specs(&self) -> &[InstanceSpec] {
+        &self.specs
+    }
+
+    /// Track scripts and their states.
+    pub fn scripts(&self) -> &ScriptRunner {
+        &self.scripts
+    }
+
+    /// Tracked processes and their states.
+    pub fn processes(&self) -> &ProcessTracker {
+        &self.processes
+    }
+
+    /// A handle another thread can use to control this driver.
+    pub fn handle(&self) -> Handle {
+        Handle::new(self.control.0.clone(), Arc::clone(&self.waker))
+    }
+
+    /// Whether the graceful stop has finished.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Begins a graceful stop: Masters send priority 0 and remove their
+    /// VIPs; [`DriverEvent::Stopped`] follows once the kernel confirmed
+    /// (or after a second).
+    pub fn shutdown(&mut self, events: &mut Vec<DriverEvent>) {
+        if self.stopping.is_some() {
+            return;
+        }
+        let now = Instant::now();
+        tracing::info!("stopping: releasing every virtual address");
+        self.stopping = Some(now + STOP_GRACE);
+        self.router.handle_shutdown(self.clock.to_core(now));
+        self.run_actions(now, events);
+    }
+
+    /// Runs until the graceful stop finished, handing every event to `on_event`.
+    pub fn run(
+        &mut self,
+        mut on_event: impl FnMut(&mut Self, DriverEvent),
+    ) -> Result<(), DriverError> {
+        let mut events = Vec::new();
+        while !self.stopped {
+            self.turn(&mut events)?;
+            for event in events.drain(..) {
+                on_event(self, event);
+            }
+        }
+        Ok(())
+    }
+
+    /// One iteration of the loop (see the module docs); appends what
+    /// happened to `out`.
+    pub fn turn(&mut self, out: &mut Vec<DriverEvent>) -> Result<(), DriverError> {
+        let timeout = self
+            .poll_timeout()
+            .map(|at| at.saturating_duration_since(Instant::now()));
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => return Ok(()),
+            Err(error) => return Err(DriverError::Poll(error)),
+        }
+        let now = Instant::now();
+        // Taken out while handled, so the handlers may borrow self (no allocation).
+        let events = std::mem::replace(&mut self.events, Events::with_capacity(0));
+        for token in events.iter().map(|e| e.token()) {
+            match token {
+                NETLINK => self.read_netlink(now),
+                SIGNALS => self.read_signals(now, out),
+                WAKER => self.read_control(now, out),
+                Token(i) if i >= SOCKETS => self.read_socket(now, i - SOCKETS),
+                Token(other) => tracing::warn!(token = other, "event for an unknown token"),
+            }
+        }
+        self.events = events;
+        self.fire_timers(now);
+        self.run_actions(now, out);
+        self.check_stopped(now, out);
+        Ok(())
+    }
+
+    /// The earliest deadline of every timer source.
+    fn poll_timeout(&self) -> Option<Instant> {
+        let router = self
+            .router
+            .poll_timeout()
+            .map(|(_, d)| self.clock.to_std(d.at));
+        [
+            router,
+            self.scripts.poll_timeout(),
+            self.processes.poll_timeout(),
+            self.garp.poll_timeout(),
+            self.stopping,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    fn read_socket(&mut self, now: Instant, index: usize) {
+        let core_now = self.clock.to_core(now);
+        let Some(socket) = self.sockets.get_mut(index) else {
+            return;
+        };
+        loop {
+            match socket.recv(&mut self.rx_buf) {
+                Ok(Some(rx)) => {
+                    let received = vrrp_core::Received {
+                        src: rx.src,
+                        dst: rx.dst,
+                        ttl: rx.ttl,
+                    };
+                    self.router.handle_packet(
+                        core_now,
+                        rx.ifindex,
+                        &received,
+                        &self.rx_buf[..rx.len],
+                    );
+                }
+                Ok(None) => break,
+                Err(error) => tracing::debug!(%error, "VRRP packet not received"),
+            }
+        }
+    }
+
+    fn fire_timers(&mut self, now: Instant) {
+        self.router.handle_timeout(self.clock.to_core(now));
+        self.run_trackers(now);
+        let mut due = std::mem::take(&mut self.scratch.garp);
+        let specs = &self.specs;
+        self.garp
+            .take_due(now, |id| specs[id.index()].garp, &mut due);
+        for id in due.drain(..) {
+            self.announce(id);
+        }
+        self.scratch.garp = due;
+    }
+
+    fn check_stopped(&mut self, now: Instant, out: &mut Vec<DriverEvent>) {
+        let Some(deadline) = self.stopping else {
+            return;
+        };
+        let released = !self.installed.iter().any(|&i| i) && self.requests.is_empty();
+        if !self.stopped && (released || now >= deadline) {
+            if !released {
+                tracing::warn!(
+                    pending = self.requests.len(),
+                    "stopped before the kernel confirmed every VIP removal"
+                );
+            }
+            self.stopped = true;
+            self.emit(out, DriverEvent::Stopped);
+        }
+    }
+
+    fn emit(&mut self, out: &mut Vec<DriverEvent>, event: DriverEvent) {
+        self.subscribers.retain(|s| s.send(event.clone()).is_ok());
+        out.push(event);
+    }
+}

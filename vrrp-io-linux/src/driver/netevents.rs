@@ -1,0 +1,134 @@
+//! What arrives besides adverts: netlink events, signals, control messages.
+
+use std::time::Instant;
+
+use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1};
+use vrrp_core::{Command, State};
+
+use super::{Control, Driver, DriverEvent, Request};
+use crate::netlink::NetEvent;
+
+impl Driver {
+    pub(super) fn read_netlink(&mut self, now: Instant) {
+        let mut events = std::mem::take(&mut self.scratch.net);
+        if let Err(error) = self.netlink.poll_events(&mut events) {
+            tracing::error!(%error, "reading netlink");
+        }
+        for event in events.drain(..) {
+            self.on_net_event(now, event);
+        }
+        self.scratch.net = events;
+    }
+
+    fn on_net_event(&mut self, now: Instant, event: NetEvent) {
+        match event {
+            NetEvent::Ack { seq } => {
+                self.requests.remove(&seq);
+            }
+            NetEvent::Error { seq, errno } => match self.requests.remove(&seq) {
+                // Already there, or already gone: what we wanted.
+                Some(Request::AddVip(..)) if errno.is_already_exists() => {}
+                Some(Request::DelVip(..)) if errno.is_address_not_available() => {}
+                Some(Request::AddVip(id, addr)) | Some(Request::DelVip(id, addr)) => {
+                    tracing::error!(instance = %self.specs[id.index()].name, vip = %addr, %errno, "the kernel refused a VIP change");
+                }
+                None => {
+                    tracing::debug!(%seq, %errno, "netlink error for a request we no longer track")
+                }
+            },
+            NetEvent::LinkChanged {
+                ifindex, up, mac, ..
+            } => self.on_link(now, ifindex, up, mac),
+            NetEvent::LinkRemoved { ifindex, .. } => self.on_link(now, ifindex, false, None),
+            NetEvent::AddressRemoved { ifindex, addr, .. } => {
+                if let Some(id) = self.owner_of_installed(ifindex, addr) {
+                    if self.router.instance(id).state() == State::Master && self.stopping.is_none()
+                    {
+                        self.restore_vip(id, addr);
+                    }
+                }
+            }
+            NetEvent::AddressAdded { .. } => {}
+            NetEvent::EventsLost => self.resync(now),
+        }
+    }
+
+    /// A link went up or down: its instances enter or leave Fault, and
+    /// instances tracking it get new weights.
+    fn on_link(&mut self, now: Instant, ifindex: u32, up: bool, mac: Option<crate::MacAddr>) {
+        let Some(link) = self.links.iter_mut().find(|l| l.ifindex == ifindex) else {
+            return;
+        };
+        if mac.is_some() {
+            link.mac = mac;
+        }
+        if link.up == up {
+            return;
+        }
+        link.up = up;
+        tracing::info!(interface = %link.name, up, "link changed");
+        self.router
+            .handle_link(self.clock.to_core(now), ifindex, up);
+        self.update_all_tracking(now);
+    }
+
+    /// The kernel dropped notifications: read link state again and put back
+    /// the VIPs Masters should have.
+    fn resync(&mut self, now: Instant) {
+        tracing::warn!("netlink notifications lost: re-reading links");
+        let names: Vec<String> = self.links.iter().map(|l| l.name.clone()).collect();
+        for name in names {
+            match crate::iface::Interface::lookup(&name) {
+                Ok(iface) => self.on_link(now, iface.ifindex, iface.is_up(), iface.mac),
+                Err(error) => tracing::error!(%error, "re-reading interface"),
+            }
+        }
+        let masters: Vec<_> = self
+            .router
+            .instances()
+            .filter(|(_, i)| i.state() == State::Master)
+            .map(|(id, _)| id)
+            .collect();
+        for id in masters {
+            let addrs: Vec<_> = self.specs[id.index()].installed().map(|v| v.addr).collect();
+            for addr in addrs {
+                self.restore_vip(id, addr);
+            }
+        }
+    }
+
+    pub(super) fn read_signals(&mut self, now: Instant, out: &mut Vec<DriverEvent>) {
+        let Some(signals) = &mut self.signals else {
+            return;
+        };
+        let pending: Vec<i32> = signals.pending().collect();
+        for signal in pending {
+            match signal {
+                SIGTERM | SIGINT => self.shutdown(out),
+                SIGHUP => self.emit(out, DriverEvent::Reload),
+                SIGUSR1 => self.emit(out, DriverEvent::DumpStatus),
+                // A track script ended: reap it now rather than at its deadline.
+                SIGCHLD => self.run_trackers(now),
+                _ => {}
+            }
+        }
+    }
+
+    pub(super) fn read_control(&mut self, now: Instant, out: &mut Vec<DriverEvent>) {
+        while let Ok(control) = self.control.1.try_recv() {
+            match control {
+                Control::SetPriority { instance, priority } => {
+                    if let Some(id) = self.router.id(instance) {
+                        self.router.handle_command(
+                            self.clock.to_core(now),
+                            id,
+                            Command::SetPriority(priority),
+                        );
+                    }
+                }
+                Control::Subscribe(sender) => self.subscribers.push(sender),
+                Control::Shutdown => self.shutdown(out),
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! Start-up: interfaces, sockets, stale VIPs, instances.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::net::IpAddr;
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use mio::{Events, Interest, Poll, Token, Waker};
+use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1};
+use vrrp_core::wire::Family;
+use vrrp_core::{Instance, Router};
+
+use super::clock::Clock;
+use super::garp::GarpSchedule;
+use super::{
+    Driver, DriverConfig, DriverError, InstanceSpec, Link, NETLINK, SIGNALS, SOCKETS, Scratch,
+    WAKER,
+};
+use crate::iface::Interface;
+use crate::netlink::{Netlink, dump_addresses};
+use crate::socket::{RECV_BUFFER_LEN, VrrpSocket};
+use crate::track::process::ProcessTracker;
+use crate::track::script::ScriptRunner;
+
+/// Default /proc scan period for tracked processes.
+const PROCESS_INTERVAL: Duration = Duration::from_secs(1);
+
+pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
+    let poll = Poll::new().map_err(DriverError::Poll)?;
+    let now = Instant::now();
+    let clock = Clock::start();
+
+    let mut links: Vec<Link> = Vec::new();
+    let link_index = |name: &str, links: &mut Vec<Link>| -> Result<usize, DriverError> {
+        if let Some(i) = links.iter().position(|l| l.name == name) {
+            return Ok(i);
+        }
+        let iface = Interface::lookup(name)?;
+        links.push(Link {
+            name: iface.name.clone(),
+            ifindex: iface.ifindex,
+            mac: iface.mac,
+            up: iface.is_up(),
+            announcer: None,
+            ipv6_forwarding: ipv6_forwarding(name),
+        });
+        Ok(links.len() - 1)
+    };
+
+    let mut router = Router::new();
+    let mut sockets: Vec<VrrpSocket> = Vec::new();
+    let mut socket_of = Vec::new();
+    let mut specs = config.instances;
+    for spec in &mut specs {
+        link_index(&spec.interface, &mut links)?;
+        for vip in &spec.vips.clone() {
+            link_index(spec.interface_of(vip), &mut links)?;
+        }
+        let iface = Interface::lookup(&spec.interface)?;
+        spec.vrrp.virtual_addresses = spec.vips.iter().map(|v| v.addr).collect();
+        if spec.vrrp.primary_address.is_unspecified() {
+            spec.vrrp.primary_address = match Family::of(&spec.vrrp.primary_address) {
+                Family::Ipv4 => iface.require_ipv4()?.into(),
+                Family::Ipv6 => iface.require_ipv6_link_local()?.into(),
+            };
+        }
+        let instance = Instance::new(spec.vrrp.clone()).map_err(|error| DriverError::Config {
+            instance: spec.name.clone(),
+            error,
+        })?;
+        let family = instance.family();
+        let socket = match sockets
+            .iter()
+            .position(|s| s.ifindex() == iface.ifindex && s.family() == family)
+        {
+            Some(i) => i,
+            None => {
+                let mut socket = match spec.vrrp.primary_address {
+                    IpAddr::V4(src) => VrrpSocket::open_ipv4(&iface.name, iface.ifindex, src)?,
+                    IpAddr::V6(src) => VrrpSocket::open_ipv6(&iface.name, iface.ifindex, src)?,
+                };
+                poll.registry()
+                    .register(
+                        &mut socket,
+                        Token(SOCKETS + sockets.len()),
+                        Interest::READABLE,
+                    )
+                    .map_err(DriverError::Poll)?;
+                sockets.push(socket);
+                sockets.len() - 1
+            }
+        };
+        router
+            .add(iface.ifindex, instance)
+            .map_err(|error| DriverError::Duplicate {
+                instance: spec.name.clone(),
+                error,
+            })?;
+        socket_of.push(socket);
+    }
+    for group in &config.sync_groups {
+        let ids: Vec<_> = router
+            .instances()
+            .filter(|(id, _)| group.contains(&id.index()))
+            .map(|(id, _)| id)
+            .collect();
+        router.add_sync_group(&ids);
+    }
+
+    let mut netlink = Netlink::new()?;
+    poll.registry()
+        .register(&mut netlink, NETLINK, Interest::READABLE)
+        .map_err(DriverError::Poll)?;
+    remove_stale_vips(&specs, &links, &mut netlink)?;
+
+    let signals = if config.handle_signals {
+        let mut signals =
+            signal_hook_mio::v1_0::Signals::new([SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD])
+                .map_err(DriverError::Poll)?;
+        poll.registry()
+            .register(&mut signals, SIGNALS, Interest::READABLE)
+            .map_err(DriverError::Poll)?;
+        Some(signals)
+    } else {
+        None
+    };
+    let waker = Arc::new(Waker::new(poll.registry(), WAKER).map_err(DriverError::Poll)?);
+    let process_interval = if config.process_interval.is_zero() {
+        PROCESS_INTERVAL
+    } else {
+        config.process_interval
+    };
+
+    let instances = specs.len();
+    let mut driver = Driver {
+        poll,
+        events: Events::with_capacity(64),
+        clock,
+        router,
+        links,
+        socket_of,
+        sockets,
+        netlink,
+        requests: HashMap::new(),
+        installed: vec![false; instances],
+        garp: GarpSchedule::default(),
+        scripts: ScriptRunner::new(config.scripts, now),
+        processes: ProcessTracker::new(config.processes, process_interval, now),
+        signals,
+        waker,
+        control: mpsc::channel(),
+        subscribers: Vec::new(),
+        stopping: None,
+        stopped: false,
+        rx_buf: vec![0; RECV_BUFFER_LEN].into_boxed_slice(),
+        tx_buf: vec![0; RECV_BUFFER_LEN].into_boxed_slice(),
+        scratch: Scratch::default(),
+        specs,
+    };
+    driver.start(now);
+    Ok(driver)
+}
+
+impl Driver {
+    /// Links that are down put their instances in Fault before they start;
+    /// tracked objects give their first weights; then every instance starts.
+    fn start(&mut self, now: Instant) {
+        let core_now = self.clock.to_core(now);
+        for link in &self.links {
+            if !link.up {
+                tracing::warn!(interface = %link.name, "interface is down: its instances start in Fault");
+                self.router.handle_link(core_now, link.ifindex, false);
+            }
+        }
+        self.update_all_tracking(now);
+        self.router.handle_startup(core_now);
+        let mut events = Vec::new();
+        self.run_actions(now, &mut events);
+        // Nobody has subscribed yet: the first transitions are in the log.
+    }
+}
+
+/// Removes the VIPs of non-owner instances that are already on their
+/// interface: a crashed predecessor (keepalived too) leaves them behind,
+/// and two hosts answering for one address is the failure VRRP exists to
+/// prevent. An owner's (priority 255) addresses are the interface's own
+/// and are never touched.
+fn remove_stale_vips(
+    specs: &[InstanceSpec],
+    links: &[Link],
+    netlink: &mut Netlink,
+) -> Result<(), DriverError> {
+    let mut present: HashMap<u32, Vec<IpAddr>> = HashMap::new();
+    for spec in specs.iter().filter(|s| !s.vrrp.is_owner()) {
+        for vip in spec.installed() {
+            let Some(link) = links.iter().find(|l| l.name == spec.interface_of(vip)) else {
+                continue;
+            };
+            let addrs = match present.entry(link.ifindex) {
+                Entry::Occupied(entry) => entry.into_mut(),
+                Entry::Vacant(entry) => entry.insert(
+                    dump_addresses(link.ifindex)?
+                        .into_iter()
+                        .map(|a| a.addr)
+                        .collect(),
+                ),
+            };
+            if addrs.contains(&vip.addr) {
+                tracing::warn!(instance = %spec.name, vip = %vip.addr, interface = %link.name,
+                    "removing a virtual address left on the interface by an earlier run");
+                netlink.del_address(link.ifindex, vip.addr, vip.prefix_len)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the host forwards IPv6 on `interface` (sets the NA Router flag).
+fn ipv6_forwarding(interface: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{interface}/forwarding"))
+        .is_ok_and(|v| v.trim() == "1")
+}

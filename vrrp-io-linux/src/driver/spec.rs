@@ -1,0 +1,114 @@
+//! What the driver runs: virtual routers with their Linux specifics.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::track::TrackWeight;
+use crate::track::process::ProcessSpec;
+use crate::track::script::ScriptSpec;
+
+/// A virtual address as installed on an interface.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Vip {
+    /// The address.
+    pub addr: IpAddr,
+    /// Its prefix length (keepalived's default: /32 or /128).
+    pub prefix_len: u8,
+    /// The interface to install it on (keepalived's `dev`); `None`: the instance's.
+    pub interface: Option<String>,
+    /// IPv4 label (keepalived's `label`), e.g. `eth0:vip`.
+    pub label: Option<String>,
+}
+
+/// Gratuitous ARP / unsolicited NA timing (keepalived's `garp_master_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GarpSpec {
+    /// Delay of the second burst after becoming Master; zero: no second burst.
+    pub delay: Duration,
+    /// Announcements per address in each burst.
+    pub repeat: u32,
+    /// Period of the refresh bursts while Master; `None`: no refresh.
+    pub refresh: Option<Duration>,
+    /// Announcements per address in each refresh burst.
+    pub refresh_repeat: u32,
+    /// Gap between two announcements of one burst.
+    pub interval: Duration,
+}
+
+impl Default for GarpSpec {
+    /// keepalived's defaults: 5 now, 5 more after 5 s, no refresh.
+    fn default() -> Self {
+        Self {
+            delay: Duration::from_secs(5),
+            repeat: 5,
+            refresh: None,
+            refresh_repeat: 1,
+            interval: Duration::ZERO,
+        }
+    }
+}
+
+/// An object an instance tracks.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Tracked {
+    /// A track script, by index into [`DriverConfig::scripts`].
+    Script(usize),
+    /// A tracked process, by index into [`DriverConfig::processes`].
+    Process(usize),
+    /// An interface, by name: up or down.
+    Interface(String),
+}
+
+/// One virtual router.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceSpec {
+    /// Its name (keepalived's `vrrp_instance NAME`), for logs and notifications.
+    pub name: String,
+    /// The interface it runs on.
+    pub interface: String,
+    /// The protocol configuration. The driver overwrites
+    /// `virtual_addresses` with the addresses of `vips`, and sets
+    /// `primary_address` from the interface (primary IPv4, or IPv6
+    /// link-local) unless it is given (keepalived's `unicast_src_ip` /
+    /// `mcast_src_ip`), i.e. unless it is not unspecified (0.0.0.0 / ::).
+    pub vrrp: vrrp_core::Config,
+    /// The advertised virtual addresses.
+    pub vips: Vec<Vip>,
+    /// Addresses installed with the VIPs but not advertised
+    /// (keepalived's `virtual_ipaddress_excluded`).
+    pub excluded_vips: Vec<Vip>,
+    /// Tracked objects and their weights.
+    pub track: Vec<(Tracked, TrackWeight)>,
+    /// Announcement timing.
+    pub garp: GarpSpec,
+}
+
+/// Everything a [`Driver`](super::Driver) runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DriverConfig {
+    /// The virtual routers.
+    pub instances: Vec<InstanceSpec>,
+    /// Sync groups, as indices into `instances`.
+    pub sync_groups: Vec<Vec<usize>>,
+    /// Track scripts.
+    pub scripts: Vec<ScriptSpec>,
+    /// Tracked processes.
+    pub processes: Vec<ProcessSpec>,
+    /// How often /proc is scanned for tracked processes.
+    pub process_interval: Duration,
+    /// Handle SIGTERM, SIGINT, SIGHUP, SIGUSR1 (a daemon); an embedding
+    /// service that owns its signals leaves this off.
+    pub handle_signals: bool,
+}
+
+impl InstanceSpec {
+    /// The VIPs and excluded VIPs, all that is installed while Master.
+    pub fn installed(&self) -> impl Iterator<Item = &Vip> {
+        self.vips.iter().chain(&self.excluded_vips)
+    }
+
+    /// The interface a VIP goes on.
+    pub fn interface_of<'a>(&'a self, vip: &'a Vip) -> &'a str {
+        vip.interface.as_deref().unwrap_or(&self.interface)
+    }
+}
