@@ -52,6 +52,7 @@ mod lexer;
 mod model;
 mod parser;
 mod source;
+mod to_driver;
 mod validate;
 mod values;
 
@@ -66,6 +67,7 @@ pub use model::{
 };
 
 use source::{LogicalLine, SourceReader};
+pub use to_driver::driver_config;
 use values::Ctx;
 
 /// A configuration that loaded, and what is worth telling about it.

@@ -1,0 +1,420 @@
+//! From keepalived's model to what the driver runs.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use nix::unistd::{Group, User};
+use vrrp_core::wire::{Auth, Version};
+
+use super::error::ConfigError;
+use super::instance::VrrpInstance;
+use super::model::{
+    AuthType, Family, GarpSettings, KeepalivedConfig, RunAs, Tracked, VirtualAddress, VrrpVersion,
+};
+use crate::driver::{DriverConfig, GarpSpec, InstanceSpec, Tracked as DriverTracked, Vip};
+use crate::track::TrackWeight;
+use crate::track::process::ProcessSpec;
+use crate::track::script::ScriptSpec;
+
+/// keepalived's default `interval` of a `vrrp_script`.
+const SCRIPT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Maps a loaded configuration onto the driver's. Fails (with the position)
+/// only where the host disagrees: a script user that does not exist.
+pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigError> {
+    let scripts = config
+        .scripts
+        .iter()
+        .map(|s| script_spec(config, s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let processes = config.track_processes.iter().map(process_spec).collect();
+    let instances = config
+        .instances
+        .iter()
+        .map(|i| instance_spec(config, i))
+        .collect();
+    let sync_groups = config
+        .sync_groups
+        .iter()
+        .map(|g| {
+            g.members
+                .iter()
+                .filter_map(|m| config.instances.iter().position(|i| i.name == m.value))
+                .collect()
+        })
+        .collect();
+    Ok(DriverConfig {
+        instances,
+        sync_groups,
+        scripts,
+        processes,
+        process_interval: Duration::ZERO,
+        handle_signals: false,
+    })
+}
+
+fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> InstanceSpec {
+    let family = instance.family();
+    let version = match config.effective_version(instance) {
+        VrrpVersion::V2 => Version::V2,
+        VrrpVersion::V3 => Version::V3,
+    };
+    let unspecified: IpAddr = match family {
+        Family::Ipv4 => Ipv4Addr::UNSPECIFIED.into(),
+        Family::Ipv6 => Ipv6Addr::UNSPECIFIED.into(),
+    };
+    let source = instance
+        .unicast_src_ip
+        .as_ref()
+        .or(instance.mcast_src_ip.as_ref())
+        .map_or(unspecified, |s| s.value);
+    let vips: Vec<Vip> = instance.virtual_ipaddress.iter().map(vip).collect();
+    let mut vrrp = vrrp_core::Config::new(
+        instance.virtual_router_id.as_ref().map_or(0, |v| v.value),
+        source,
+        vips.iter().map(|v| v.addr).collect(),
+    );
+    vrrp.version = version;
+    vrrp.priority = instance.effective_priority();
+    // validate() checked v2 intervals are whole seconds and v3 ones fit 12 bits.
+    vrrp.advert_interval = u16::try_from(instance.effective_advert_int().0).unwrap_or(u16::MAX);
+    vrrp.preempt = !instance.nopreempt;
+    vrrp.preempt_delay = vrrp_core::time::Duration::from_micros(
+        instance
+            .preempt_delay
+            .as_ref()
+            .map_or(0, |d| d.value.as_micros().try_into().unwrap_or(u64::MAX)),
+    );
+    // keepalived accepts traffic to the VIPs unless told not to (or strict).
+    vrrp.accept_mode = instance
+        .accept
+        .as_ref()
+        .map_or(!config.global.vrrp_strict, |a| a.value);
+    vrrp.unicast_peers = instance.unicast_peers.iter().map(|p| p.addr).collect();
+    vrrp.check_address_list = !config.global.vrrp_skip_check_adv_addr;
+    vrrp.auth = match (&instance.authentication, version) {
+        (Some(auth), Version::V2) => {
+            match (auth.auth_type.as_ref().map(|t| t.value), &auth.auth_pass) {
+                (Some(AuthType::Pass), Some(pass)) => Auth::simple(&pass.value),
+                _ => Auth::None,
+            }
+        }
+        _ => Auth::None,
+    };
+
+    let groups = config
+        .sync_groups
+        .iter()
+        .filter(|g| g.members.iter().any(|m| m.value == instance.name));
+    let mut track = Vec::new();
+    for (tracked, group_tracked) in [(
+        &instance.track_scripts,
+        groups
+            .clone()
+            .flat_map(|g| &g.track_scripts)
+            .collect::<Vec<_>>(),
+    )] {
+        for t in tracked.iter().chain(group_tracked) {
+            if let Some(index) = config.scripts.iter().position(|s| s.name == t.name) {
+                let default = config.scripts[index].weight.as_ref();
+                track.push((DriverTracked::Script(index), weight(t, default)));
+            }
+        }
+    }
+    for t in instance
+        .track_processes
+        .iter()
+        .chain(groups.clone().flat_map(|g| &g.track_processes))
+    {
+        if let Some(index) = config.track_processes.iter().position(|p| p.name == t.name) {
+            let default = config.track_processes[index].weight.as_ref();
+            track.push((DriverTracked::Process(index), weight(t, default)));
+        }
+    }
+    for t in instance
+        .track_interfaces
+        .iter()
+        .chain(groups.flat_map(|g| &g.track_interfaces))
+    {
+        track.push((DriverTracked::Interface(t.name.clone()), weight(t, None)));
+    }
+
+    InstanceSpec {
+        name: instance.name.clone(),
+        interface: instance
+            .interface
+            .as_ref()
+            .map_or_else(String::new, |i| i.value.clone()),
+        vrrp,
+        vips,
+        excluded_vips: instance
+            .virtual_ipaddress_excluded
+            .iter()
+            .map(vip)
+            .collect(),
+        track,
+        garp: garp(
+            &instance.garp,
+            &config.global.garp,
+            config.global.vrrp_garp_interval,
+        ),
+    }
+}
+
+/// The weight a `track_*` entry gives: its own, else the tracked object's.
+fn weight(tracked: &Tracked, default: Option<&super::model::Weight>) -> TrackWeight {
+    match tracked.weight.as_ref().or(default) {
+        Some(w) => TrackWeight {
+            weight: w.value,
+            reverse: w.reverse,
+        },
+        None => TrackWeight {
+            weight: 0,
+            reverse: false,
+        },
+    }
+}
+
+fn vip(address: &VirtualAddress) -> Vip {
+    Vip {
+        addr: address.addr,
+        prefix_len: address.prefix_len,
+        interface: address.dev.clone(),
+        label: address.label.clone(),
+    }
+}
+
+/// The instance's garp settings, else the global ones, else keepalived's defaults.
+fn garp(instance: &GarpSettings, global: &GarpSettings, interval: Option<Duration>) -> GarpSpec {
+    let default = GarpSpec::default();
+    GarpSpec {
+        delay: instance
+            .master_delay
+            .or(global.master_delay)
+            .unwrap_or(default.delay),
+        repeat: instance
+            .master_repeat
+            .or(global.master_repeat)
+            .unwrap_or(default.repeat),
+        refresh: instance
+            .master_refresh
+            .or(global.master_refresh)
+            .filter(|r| !r.is_zero()),
+        refresh_repeat: instance
+            .master_refresh_repeat
+            .or(global.master_refresh_repeat)
+            .unwrap_or(default.refresh_repeat),
+        interval: interval.unwrap_or(default.interval),
+    }
+}
+
+fn script_spec(
+    config: &KeepalivedConfig,
+    script: &super::model::VrrpScript,
+) -> Result<ScriptSpec, ConfigError> {
+    let interval = script.interval.unwrap_or(SCRIPT_INTERVAL);
+    let run_as = match script.user.as_ref().or(config.global.script_user.as_ref()) {
+        Some(user) => Some(resolve(user, &script.at)?),
+        None => None,
+    };
+    Ok(ScriptSpec {
+        name: script.name.clone(),
+        command: script
+            .script
+            .as_ref()
+            .map_or_else(String::new, |s| s.value.clone()),
+        interval,
+        timeout: script.timeout.unwrap_or(interval),
+        rise: script.rise.unwrap_or(1),
+        fall: script.fall.unwrap_or(1),
+        init_fail: script.init_fail,
+        run_as,
+    })
+}
+
+/// A user (and group) name to uid and gid.
+fn resolve(run_as: &RunAs, at: &super::error::Span) -> Result<(u32, u32), ConfigError> {
+    let user = User::from_name(&run_as.user)
+        .ok()
+        .flatten()
+        .ok_or_else(|| {
+            ConfigError::invalid(
+                at,
+                format!("script user {:?} does not exist on this host", run_as.user),
+            )
+        })?;
+    let gid = match &run_as.group {
+        Some(name) => {
+            Group::from_name(name)
+                .ok()
+                .flatten()
+                .ok_or_else(|| {
+                    ConfigError::invalid(
+                        at,
+                        format!("script group {name:?} does not exist on this host"),
+                    )
+                })?
+                .gid
+        }
+        None => user.gid,
+    };
+    Ok((user.uid.as_raw(), gid.as_raw()))
+}
+
+fn process_spec(process: &super::model::TrackProcess) -> ProcessSpec {
+    let words = process.process.as_ref().map_or(&[][..], |p| &p.value[..]);
+    let (name, params) = words
+        .split_first()
+        .map_or((String::new(), Vec::new()), |(n, p)| {
+            (n.clone(), p.to_vec())
+        });
+    ProcessSpec {
+        name: process.name.clone(),
+        process: name,
+        param_match: process
+            .param_match
+            .or((!params.is_empty()).then_some(super::model::ParamMatch::Exact)),
+        params,
+        quorum: process.quorum.unwrap_or(1),
+        quorum_max: process.quorum_max.unwrap_or(u32::MAX),
+        delay: process.terminate_delay.unwrap_or(Duration::ZERO),
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::config::parse_str;
+
+    #[test]
+    fn the_seeds_master_maps_onto_the_driver() {
+        let text = include_str!("../../tests/fixtures/seed-master.conf");
+        let loaded = parse_str(text, "seed-master.conf").unwrap();
+        let driver = driver_config(&loaded.config).unwrap();
+        assert_eq!(driver.instances.len(), 1);
+        let spec = &driver.instances[0];
+        assert_eq!(spec.name, "OCP_EXT");
+        assert_eq!(
+            (
+                spec.vrrp.vrid,
+                spec.vrrp.priority,
+                spec.vrrp.advert_interval
+            ),
+            (51, 100, 100)
+        );
+        assert_eq!(spec.vrrp.version, Version::V2);
+        assert_eq!(spec.vrrp.auth, Auth::simple(b"1cee4b6e"));
+        assert!(
+            spec.vrrp.primary_address.is_unspecified(),
+            "taken from the interface at start"
+        );
+        assert_eq!(
+            spec.track,
+            [(
+                DriverTracked::Script(0),
+                TrackWeight {
+                    weight: 2,
+                    reverse: false
+                }
+            )]
+        );
+        assert_eq!(driver.scripts[0].command, "killall -0 haproxy");
+        assert_eq!(driver.scripts[0].interval, Duration::from_secs(2));
+        assert_eq!(spec.garp, GarpSpec::default());
+    }
+
+    #[test]
+    fn overrides_and_defaults() {
+        let text = r#"
+global_defs {
+    vrrp_garp_master_repeat 2
+    vrrp_garp_interval 0.01
+}
+vrrp_script chk {
+    script "true"
+    weight -20
+    rise 3
+    fall 2
+}
+vrrp_track_process hap {
+    process haproxy -f /etc/haproxy.cfg
+    weight 30
+    delay 2
+}
+vrrp_instance V6 {
+    interface eth0
+    virtual_router_id 7
+    priority 150
+    advert_int 0.25
+    nopreempt
+    native_ipv6
+    virtual_ipaddress { 2001:db8::100/64 dev eth1 }
+    track_script { chk weight -50 }
+    track_process { hap }
+    track_interface { eth1 weight -10 }
+    garp_master_delay 1
+}
+"#;
+        let loaded = parse_str(text, "t.conf").unwrap();
+        let driver = driver_config(&loaded.config).unwrap();
+        let spec = &driver.instances[0];
+        assert_eq!(spec.vrrp.version, Version::V3);
+        assert_eq!(spec.vrrp.advert_interval, 25);
+        assert!(!spec.vrrp.preempt);
+        assert_eq!(spec.vips[0].interface.as_deref(), Some("eth1"));
+        assert_eq!(spec.vips[0].prefix_len, 64);
+        assert_eq!(
+            spec.track[0],
+            (
+                DriverTracked::Script(0),
+                TrackWeight {
+                    weight: -50,
+                    reverse: false
+                }
+            )
+        );
+        assert_eq!(
+            spec.track[1],
+            (
+                DriverTracked::Process(0),
+                TrackWeight {
+                    weight: 30,
+                    reverse: false
+                }
+            )
+        );
+        assert_eq!(
+            spec.track[2],
+            (
+                DriverTracked::Interface("eth1".into()),
+                TrackWeight {
+                    weight: -10,
+                    reverse: false
+                }
+            )
+        );
+        assert_eq!(spec.garp.delay, Duration::from_secs(1));
+        assert_eq!(spec.garp.repeat, 2);
+        assert_eq!(spec.garp.interval, Duration::from_millis(10));
+        assert_eq!((driver.scripts[0].rise, driver.scripts[0].fall), (3, 2));
+        let process = &driver.processes[0];
+        assert_eq!(
+            (process.process.as_str(), process.params.len()),
+            ("haproxy", 2)
+        );
+        assert_eq!(
+            process.param_match,
+            Some(super::super::model::ParamMatch::Exact)
+        );
+        assert_eq!(process.delay, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn an_unknown_script_user_is_an_error_with_its_position() {
+        let text = "vrrp_script chk {\n  script \"true\"\n  user no-such-user-here\n}\n";
+        let loaded = parse_str(text, "t.conf").unwrap();
+        let error = driver_config(&loaded.config).unwrap_err().to_string();
+        assert!(error.starts_with("t.conf:1:"), "{error}");
+        assert!(error.contains("no-such-user-here"), "{error}");
+    }
+}
