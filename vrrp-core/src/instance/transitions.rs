@@ -18,6 +18,7 @@ impl Instance {
     /// RFC 9568 §6.4.2/§6.4.3 ("If a Shutdown event is received"): a Master
     /// sends priority 0 and removes the addresses; every state ends in Initialize.
     pub fn handle_shutdown(&mut self, _now: Instant) {
+        self.master = None;
         match self.state {
             State::Initialize => {}
             State::Master => {
@@ -29,7 +30,6 @@ impl Instance {
         }
         self.timer = None;
         self.preempt_at = None;
-        self.master = None;
         self.watch = Watch::Master;
     }
 
