@@ -178,6 +178,14 @@ impl Router {
         }
     }
 
+    /// Shuts one instance down (a Master sends priority 0 and removes its
+    /// addresses), leaving the others running: a daemon reloading its
+    /// configuration releases the instances it removes or replaces this way.
+    /// The instance stays in the router, in Initialize.
+    pub fn handle_instance_shutdown(&mut self, now: Instant, id: InstanceId) {
+        self.with(now, id, |inst| inst.handle_shutdown(now));
+    }
+
     /// Gives a received VRRP message to its instance; returns which one, or
     /// `None` (counted) when no instance has that VRID.
     pub fn handle_packet(

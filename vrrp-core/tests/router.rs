@@ -251,3 +251,27 @@ fn shutdown_sends_priority_zero_from_every_master() {
     }
     assert_eq!(router.poll_timeout(), None);
 }
+
+#[test]
+fn one_instance_shuts_down_while_the_others_run() {
+    let mut router = Router::new();
+    let a = router
+        .add(1, Instance::new(vrid(config(0, 100), 1)).unwrap())
+        .unwrap();
+    let b = router
+        .add(1, Instance::new(vrid(config(0, 100), 2)).unwrap())
+        .unwrap();
+    router.handle_startup(Instant::ZERO);
+    let _ = run_alone(&mut router, Instant::from_millis(10_000));
+    assert_eq!(router.instance(a).state(), State::Master);
+
+    router.handle_instance_shutdown(Instant::from_millis(10_000), a);
+    let actions = drain(&mut router);
+    assert!(actions.contains(&(a, Action::SendAdvert { priority: 0 })));
+    assert!(actions.contains(&(a, Action::RemoveVips)));
+    assert!(actions.iter().all(|(id, _)| *id == a), "{actions:?}");
+    assert_eq!(router.instance(a).state(), State::Initialize);
+    assert_eq!(router.instance(b).state(), State::Master);
+    let (next, _) = router.poll_timeout().expect("b still advertises");
+    assert_eq!(next, b);
+}
