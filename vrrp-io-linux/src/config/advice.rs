@@ -19,6 +19,17 @@ pub(crate) fn advise(config: &KeepalivedConfig, warnings: &mut Vec<Warning>) {
         warn_small_weights(config, instance, &mut warned_weights, warnings);
     }
     warn_scripts_as_root(config, warnings);
+    for (fifo, keyword) in [
+        (&config.global.notify_fifo, "notify_fifo"),
+        (&config.global.vrrp_notify_fifo, "vrrp_notify_fifo"),
+    ] {
+        if let (Some(script), None) = (&fifo.script, &fifo.path) {
+            warnings.push(Warning::new(
+                script.at.clone(),
+                format!("{keyword}_script without {keyword} PATH: the script is not started"),
+            ));
+        }
+    }
     for group in &config.sync_groups {
         if group.members.len() < 2 {
             warnings.push(Warning::new(
@@ -184,6 +195,28 @@ mod tests {
         assert!(warnings[0].starts_with("r.conf:5:1: this script may run as root"));
         let secure = format!("global_defs {{\n enable_script_security\n}}\n{text}");
         assert!(parse_str(&secure, "r.conf").unwrap().warnings.is_empty());
+    }
+
+    #[test]
+    fn notify_fifo_and_its_script() {
+        let text = concat!(
+            "global_defs {\n",
+            " notify_fifo /run/k.fifo nobody\n",
+            " notify_fifo_script \"/bin/reader -v\" nobody\n",
+            " vrrp_notify_fifo_script /bin/other nobody\n",
+            "}\n"
+        );
+        let loaded = parse_str(text, "f.conf").unwrap();
+        let fifo = &loaded.config.global.notify_fifo;
+        assert_eq!(fifo.path.as_ref().unwrap().value, "/run/k.fifo");
+        assert_eq!(fifo.owner.as_ref().unwrap().user, "nobody");
+        assert_eq!(fifo.script.as_ref().unwrap().command, "/bin/reader -v");
+        let warnings = messages(&loaded);
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
+        assert!(
+            warnings[0].starts_with("f.conf:4:2: vrrp_notify_fifo_script without vrrp_notify_fifo"),
+            "{warnings:#?}"
+        );
     }
 
     #[test]

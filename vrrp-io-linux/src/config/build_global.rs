@@ -1,9 +1,9 @@
 //! `global_defs { ... }` into [`GlobalDefs`].
 
-use super::error::ConfigError;
-use super::model::{GarpSettings, GlobalDefs, VrrpVersion};
+use super::error::{ConfigError, Spanned};
+use super::model::{GarpSettings, GlobalDefs, NotifyFifo, NotifyScript, VrrpVersion};
 use super::parser::Node;
-use super::values::{Ctx, bad};
+use super::values::{Ctx, bad, missing};
 
 /// Global keywords of keepalived's other daemons (LVS, checkers, BFD, SNMP,
 /// D-Bus, mail, process tuning): accepted and ignored, with an info note.
@@ -62,6 +62,29 @@ pub(crate) fn build_global(
             }
         }
         match item.keyword.as_str() {
+            "notify_fifo" | "vrrp_notify_fifo" => {
+                let fifo = fifo_of(global, &item.keyword);
+                ctx.no_block(item)?;
+                let path = item
+                    .args
+                    .first()
+                    .ok_or_else(|| missing(item, "the FIFO's path"))?;
+                fifo.path = Some(Spanned::new(path.text.clone(), path.at.clone()));
+                fifo.owner = ctx.run_as(item, 1)?;
+            }
+            "notify_fifo_script" | "vrrp_notify_fifo_script" => {
+                ctx.no_block(item)?;
+                let command = item
+                    .args
+                    .first()
+                    .ok_or_else(|| missing(item, "a script (quote it if it has arguments)"))?;
+                let fifo = fifo_of(global, item.keyword.trim_end_matches("_script"));
+                fifo.script = Some(NotifyScript {
+                    command: command.text.clone(),
+                    run_as: ctx.run_as(item, 1)?,
+                    at: item.at.clone(),
+                });
+            }
             "router_id" => global.router_id = Some(ctx.string(item, "a router name")?.value),
             "enable_script_security" => global.enable_script_security = ctx.flag(item)?,
             "script_user" => global.script_user = Some(ctx.run_as_statement(item)?),
@@ -113,6 +136,15 @@ pub(crate) fn build_global(
         }
     }
     Ok(())
+}
+
+/// The FIFO a `notify_fifo*` or `vrrp_notify_fifo*` keyword configures.
+fn fifo_of<'g>(global: &'g mut GlobalDefs, keyword: &str) -> &'g mut NotifyFifo {
+    if keyword == "vrrp_notify_fifo" {
+        &mut global.vrrp_notify_fifo
+    } else {
+        &mut global.notify_fifo
+    }
 }
 
 /// The `garp_*` keywords shared by `global_defs` (as `vrrp_garp_*`) and

@@ -62,8 +62,8 @@ pub use error::{ConfigError, Severity, Span, Spanned, Warning};
 pub use instance::{DEFAULT_ADVERT_INT, DEFAULT_PRIORITY, OWNER_PRIORITY, VrrpInstance};
 pub use model::{
     AuthType, Authentication, Centiseconds, Family, GarpSettings, GlobalDefs, InitialState,
-    KeepalivedConfig, Notify, NotifyScript, ParamMatch, RunAs, SyncGroup, TrackProcess, Tracked,
-    UnicastPeer, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
+    KeepalivedConfig, Notify, NotifyFifo, NotifyScript, ParamMatch, RunAs, SyncGroup, TrackProcess,
+    Tracked, UnicastPeer, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
 };
 
 use source::{LogicalLine, SourceReader};

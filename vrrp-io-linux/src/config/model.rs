@@ -127,6 +127,11 @@ pub struct GlobalDefs {
     pub dynamic_interfaces: bool,
     /// `dynamic_interfaces allow_if_changes`.
     pub dynamic_interfaces_allow_if_changes: bool,
+    /// `notify_fifo PATH [USER [GROUP]]` and its `notify_fifo_script`.
+    pub notify_fifo: NotifyFifo,
+    /// `vrrp_notify_fifo PATH [USER [GROUP]]` and its `vrrp_notify_fifo_script`
+    /// (keepalived's VRRP-only FIFO; here every event is a VRRP event).
+    pub vrrp_notify_fifo: NotifyFifo,
     /// `vrrp_iptables [CHAINS]`: accepted, unsupported (warned).
     pub vrrp_iptables: Option<Vec<String>>,
     /// `vrrp_ipsets [NAMES]`: accepted, unsupported (warned).
@@ -236,6 +241,19 @@ pub struct NotifyScript {
     pub run_as: Option<RunAs>,
     /// Where the keyword is.
     pub at: Span,
+}
+
+/// A notify FIFO: every state change written as a line
+/// (`INSTANCE "NAME" MASTER 100`), and optionally a script that reads it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NotifyFifo {
+    /// The FIFO's path (created if missing).
+    pub path: Option<Spanned<String>>,
+    /// Who owns a FIFO we create (`USER [GROUP]` after the path).
+    pub owner: Option<RunAs>,
+    /// `notify_fifo_script CMD [USER [GROUP]]`: started once, with the
+    /// FIFO's path as its last argument, to read the lines.
+    pub script: Option<NotifyScript>,
 }
 
 /// The notify scripts of an instance or a sync group.
