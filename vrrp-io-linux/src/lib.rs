@@ -21,6 +21,8 @@
 //!   (keepalived's `use_vmac`).
 //! - [`track`]: track scripts and processes, and how their weights become
 //!   an instance's priority.
+//! - [`notify`]: notify scripts and FIFOs, in the order of the state
+//!   changes, one at a time per instance.
 //!
 //! Errors are `thiserror` enums whose messages say what to do about them.
 //! The only `unsafe` code is in the private `sys` module.
@@ -30,6 +32,7 @@ pub mod config;
 pub mod driver;
 pub mod iface;
 pub mod netlink;
+pub mod notify;
 pub mod socket;
 mod sys;
 pub mod track;

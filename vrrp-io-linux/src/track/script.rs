@@ -264,7 +264,8 @@ impl Script {
     }
 }
 
-fn kill_group(child: &Child) -> nix::Result<()> {
+/// SIGKILLs `child`'s process group (it leads one: `process_group(0)`).
+pub(crate) fn kill_group(child: &Child) -> nix::Result<()> {
     let pid = i32::try_from(child.id()).map_err(|_| nix::Error::ESRCH)?;
     killpg(Pid::from_raw(pid), Signal::SIGKILL)
 }

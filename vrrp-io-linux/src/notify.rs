@@ -1,0 +1,707 @@
+//! Notify scripts and notify FIFOs (keepalived's `notify_master`,
+//! `notify_backup`, `notify_fault`, `notify_stop`, `notify` and
+//! `notify_fifo`), called as keepalived calls them:
+//!
+//! - `notify_<state>` runs as written;
+//! - `notify` runs with four more arguments: `INSTANCE|GROUP NAME
+//!   MASTER|BACKUP|FAULT|STOP PRIORITY` (the priority is 0 for a group);
+//! - a FIFO gets one line per change: `INSTANCE "NAME" MASTER 100`.
+//!
+//! Unlike keepalived, the scripts of one instance (or sync group) never
+//! overlap: they queue, strictly in the order of the state changes, and the
+//! next starts when the previous exited. A script that hangs is killed at
+//! the timeout so the queue moves on. Nothing here blocks: the driver calls
+//! [`Notifier::handle_timeout`] at [`Notifier::poll_timeout`] and on SIGCHLD.
+
+use std::collections::VecDeque;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use vrrp_core::State;
+
+use crate::track::script::{kill_group, split_command};
+
+/// How long a notify script may run before it is killed, unless configured.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How often a running script is looked at when no SIGCHLD says it ended
+/// (an embedding service may not forward signals).
+const REAP_POLL: Duration = Duration::from_millis(100);
+
+/// A command line to run and who runs it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NotifyCommand {
+    /// The command line as written (split into words, or run by `/bin/sh`
+    /// when it needs a shell).
+    pub command: String,
+    /// Run as this uid and gid (the script's user, or `script_user`).
+    pub run_as: Option<(u32, u32)>,
+}
+
+/// The notify scripts of one instance or sync group.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NotifyScripts {
+    /// `notify_master`.
+    pub master: Option<NotifyCommand>,
+    /// `notify_backup`.
+    pub backup: Option<NotifyCommand>,
+    /// `notify_fault`.
+    pub fault: Option<NotifyCommand>,
+    /// `notify_stop`.
+    pub stop: Option<NotifyCommand>,
+    /// `notify`: every change, with the four arguments.
+    pub any: Option<NotifyCommand>,
+}
+
+impl NotifyScripts {
+    fn for_state(&self, state: NotifyState) -> Option<&NotifyCommand> {
+        match state {
+            NotifyState::Master => self.master.as_ref(),
+            NotifyState::Backup => self.backup.as_ref(),
+            NotifyState::Fault => self.fault.as_ref(),
+            NotifyState::Stop => self.stop.as_ref(),
+        }
+    }
+}
+
+/// A sync group's notifications.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct GroupNotify {
+    /// The group's name (`vrrp_sync_group NAME`).
+    pub name: String,
+    /// Its members, as instance indices.
+    pub members: Vec<usize>,
+    /// Its scripts.
+    pub scripts: NotifyScripts,
+}
+
+/// A FIFO that gets a line per state change.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FifoSpec {
+    /// Its path; created (mode 0600) when missing.
+    pub path: PathBuf,
+    /// Owner of a FIFO we create.
+    pub owner: Option<(u32, u32)>,
+    /// A reader started once, with the path as its last argument
+    /// (`notify_fifo_script`).
+    pub script: Option<NotifyCommand>,
+}
+
+/// Everything the [`Notifier`] calls.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NotifyConfig {
+    /// Per instance, by index; instances past the end have none.
+    pub instances: Vec<NotifyScripts>,
+    /// Sync groups.
+    pub groups: Vec<GroupNotify>,
+    /// FIFOs.
+    pub fifos: Vec<FifoSpec>,
+    /// A notify script still running after this is killed; zero:
+    /// [`DEFAULT_TIMEOUT`].
+    pub timeout: Duration,
+}
+
+/// A state as notify scripts name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NotifyState {
+    /// `MASTER`.
+    Master,
+    /// `BACKUP`.
+    Backup,
+    /// `FAULT`.
+    Fault,
+    /// `STOP`: the instance was shut down.
+    Stop,
+}
+
+impl NotifyState {
+    /// The notify state of a core state (Initialize is only entered by a stop).
+    pub fn of(state: State) -> Self {
+        match state {
+            State::Master => Self::Master,
+            State::Backup => Self::Backup,
+            State::Fault => Self::Fault,
+            State::Initialize => Self::Stop,
+        }
+    }
+
+    /// keepalived's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Master => "MASTER",
+            Self::Backup => "BACKUP",
+            Self::Fault => "FAULT",
+            Self::Stop => "STOP",
+        }
+    }
+}
+
+/// One script run waiting in a queue.
+#[derive(Debug)]
+struct Job {
+    argv: Vec<String>,
+    run_as: Option<(u32, u32)>,
+    /// For logs: `OCP_EXT MASTER (notify_master)`.
+    label: String,
+}
+
+#[derive(Debug)]
+struct Running {
+    child: Child,
+    label: String,
+    started: Instant,
+    killed: bool,
+}
+
+/// The scripts of one instance or group: one at a time, in order.
+#[derive(Debug, Default)]
+struct Queue {
+    pending: VecDeque<Job>,
+    running: Option<Running>,
+}
+
+#[derive(Debug)]
+struct Fifo {
+    path: PathBuf,
+    file: File,
+    reader: Option<Child>,
+    /// Lines dropped since the FIFO filled (nobody reads it).
+    dropped: u64,
+}
+
+/// Runs the notify scripts of every instance and group, and writes the FIFOs.
+#[derive(Debug)]
+pub struct Notifier {
+    config: NotifyConfig,
+    /// Instances first, then groups.
+    queues: Vec<Queue>,
+    group_states: Vec<Option<NotifyState>>,
+    fifos: Vec<Fifo>,
+}
+
+impl Notifier {
+    /// Opens (creating if needed) the FIFOs and starts their readers. A FIFO
+    /// that cannot be opened is logged and left out.
+    pub fn new(config: NotifyConfig) -> Self {
+        let fifos = config.fifos.iter().filter_map(open_fifo).collect();
+        let queues = (0..config.instances.len() + config.groups.len())
+            .map(|_| Queue::default())
+            .collect();
+        Self {
+            group_states: vec![None; config.groups.len()],
+            queues,
+            fifos,
+            config,
+        }
+    }
+
+    /// Instance `instance`, called `name`, entered `state` with `priority`:
+    /// queues its scripts and those of any sync group this moves, writes
+    /// the FIFOs, and starts what can start.
+    pub fn state_changed(
+        &mut self,
+        now: Instant,
+        instance: usize,
+        name: &str,
+        state: State,
+        priority: u8,
+    ) {
+        let state = NotifyState::of(state);
+        if let Some(scripts) = self.config.instances.get(instance) {
+            let jobs = jobs(scripts, "INSTANCE", name, state, priority);
+            self.queues[instance].pending.extend(jobs);
+        }
+        self.write_fifos(&format!(
+            "INSTANCE \"{name}\" {} {priority}\n",
+            state.as_str()
+        ));
+        for g in 0..self.config.groups.len() {
+            let group = &self.config.groups[g];
+            if !group.members.contains(&instance) || self.group_states[g] == Some(state) {
+                continue;
+            }
+            self.group_states[g] = Some(state);
+            let jobs = jobs(&group.scripts, "GROUP", &group.name, state, 0);
+            let line = format!("GROUP \"{}\" {} 0\n", group.name, state.as_str());
+            self.queues[self.config.instances.len() + g]
+                .pending
+                .extend(jobs);
+            self.write_fifos(&line);
+        }
+        self.handle_timeout(now);
+    }
+
+    /// Reaps scripts that ended, kills those past the timeout, starts the
+    /// next of each queue. Call it at [`poll_timeout`](Self::poll_timeout)
+    /// and on SIGCHLD; spurious calls are harmless.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let timeout = self.timeout();
+        for queue in &mut self.queues {
+            if let Some(running) = &mut queue.running {
+                match running.child.try_wait() {
+                    Ok(Some(status)) => {
+                        if running.killed {
+                            tracing::warn!(script = %running.label, ?timeout, "notify script killed at its timeout");
+                        } else if !status.success() {
+                            tracing::warn!(script = %running.label, %status, "notify script failed");
+                        } else {
+                            tracing::debug!(script = %running.label, "notify script done");
+                        }
+                        queue.running = None;
+                    }
+                    Ok(None) => {
+                        if !running.killed && now >= running.started + timeout {
+                            let _ = kill_group(&running.child);
+                            running.killed = true;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(script = %running.label, %error, "cannot wait for notify script");
+                        queue.running = None;
+                    }
+                }
+            }
+            while queue.running.is_none() {
+                let Some(job) = queue.pending.pop_front() else {
+                    break;
+                };
+                match spawn(&job.argv, job.run_as) {
+                    Ok(child) => {
+                        queue.running = Some(Running {
+                            child,
+                            label: job.label,
+                            started: now,
+                            killed: false,
+                        })
+                    }
+                    Err(error) => {
+                        tracing::warn!(script = %job.label, %error, "notify script could not start")
+                    }
+                }
+            }
+        }
+    }
+
+    /// When to call [`handle_timeout`](Self::handle_timeout) next: while a
+    /// script runs, soon (in case no SIGCHLD comes) and at its timeout.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let timeout = self.timeout();
+        self.queues
+            .iter()
+            .filter_map(|q| q.running.as_ref())
+            .map(|r| (Instant::now() + REAP_POLL).min(r.started + timeout))
+            .min()
+    }
+
+    /// Whether no script runs or waits.
+    pub fn is_idle(&self) -> bool {
+        self.queues
+            .iter()
+            .all(|q| q.running.is_none() && q.pending.is_empty())
+    }
+
+    /// Scripts running or waiting, for status and metrics.
+    pub fn busy(&self) -> usize {
+        self.queues
+            .iter()
+            .map(|q| q.pending.len() + usize::from(q.running.is_some()))
+            .sum()
+    }
+
+    /// Takes the configuration of a reload. Queued and running scripts
+    /// carry on (they are the old configuration's, in order); a group
+    /// keeps its state when it keeps its name. FIFOs that stay are kept open.
+    pub fn reconfigure(&mut self, config: NotifyConfig) {
+        let mut old: Vec<Queue> = std::mem::take(&mut self.queues);
+        let old_groups: Vec<(String, Option<NotifyState>)> = self
+            .config
+            .groups
+            .iter()
+            .map(|g| g.name.clone())
+            .zip(self.group_states.iter().copied())
+            .collect();
+        self.group_states = config
+            .groups
+            .iter()
+            .map(|g| {
+                old_groups
+                    .iter()
+                    .find(|(name, _)| *name == g.name)
+                    .and_then(|(_, state)| *state)
+            })
+            .collect();
+        self.queues = (0..config.instances.len() + config.groups.len())
+            .map(|_| Queue::default())
+            .collect();
+        // Work in flight keeps running, in a queue of its own at the end.
+        let leftover: Vec<Queue> = old
+            .drain(..)
+            .filter(|q| q.running.is_some() || !q.pending.is_empty())
+            .collect();
+        self.queues.extend(leftover);
+        let mut fifos = std::mem::take(&mut self.fifos);
+        self.fifos = config
+            .fifos
+            .iter()
+            .filter_map(
+                |spec| match fifos.iter().position(|f| f.path == spec.path) {
+                    Some(i) => Some(fifos.swap_remove(i)),
+                    None => open_fifo(spec),
+                },
+            )
+            .collect();
+        self.config = config;
+    }
+
+    fn timeout(&self) -> Duration {
+        if self.config.timeout.is_zero() {
+            DEFAULT_TIMEOUT
+        } else {
+            self.config.timeout
+        }
+    }
+
+    fn write_fifos(&mut self, line: &str) {
+        for fifo in &mut self.fifos {
+            match fifo.file.write(line.as_bytes()) {
+                Ok(n) if n == line.len() => {
+                    if fifo.dropped > 0 {
+                        tracing::warn!(fifo = %fifo.path.display(), dropped = fifo.dropped, "notify FIFO drained again; lines were lost while it was full");
+                        fifo.dropped = 0;
+                    }
+                }
+                Ok(_) | Err(_) => {
+                    if fifo.dropped == 0 {
+                        tracing::warn!(fifo = %fifo.path.display(), "notify FIFO is full (is its reader running?): dropping lines");
+                    }
+                    fifo.dropped += 1;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Notifier {
+    /// FIFO readers get SIGTERM, as keepalived sends them. Notify scripts
+    /// are left to finish: one may be restarting a service.
+    fn drop(&mut self) {
+        for fifo in &mut self.fifos {
+            if let Some(reader) = &mut fifo.reader {
+                if let Ok(pid) = i32::try_from(reader.id()) {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGTERM,
+                    );
+                }
+                let _ = reader.try_wait();
+            }
+        }
+    }
+}
+
+/// The runs one change causes: the state's own script, then `notify`.
+fn jobs(
+    scripts: &NotifyScripts,
+    kind: &str,
+    name: &str,
+    state: NotifyState,
+    priority: u8,
+) -> impl Iterator<Item = Job> {
+    let own = scripts.for_state(state).map(|c| Job {
+        argv: split_command(&c.command),
+        run_as: c.run_as,
+        label: format!(
+            "{name} {} (notify_{})",
+            state.as_str(),
+            state.as_str().to_lowercase()
+        ),
+    });
+    let any = scripts.any.as_ref().map(|c| Job {
+        argv: with_args(
+            &c.command,
+            &[kind, name, state.as_str(), &priority.to_string()],
+        ),
+        run_as: c.run_as,
+        label: format!("{name} {} (notify)", state.as_str()),
+    });
+    own.into_iter().chain(any)
+}
+
+/// The argv of `command` with `args` appended; a command that needs a shell
+/// gets them as `"$@"` at the end of its line.
+pub fn with_args(command: &str, args: &[&str]) -> Vec<String> {
+    let mut argv = split_command(command);
+    if argv.first().is_some_and(|a| a == "/bin/sh") && argv.len() == 3 && argv[2] == command {
+        argv[2] = format!("{command} \"$@\"");
+        argv.push("sh".into());
+    }
+    argv.extend(args.iter().map(|a| (*a).to_owned()));
+    argv
+}
+
+fn spawn(argv: &[String], run_as: Option<(u32, u32)>) -> io::Result<Child> {
+    let (program, args) = argv.split_first().ok_or(io::ErrorKind::InvalidInput)?;
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0);
+    if let Some((uid, gid)) = run_as {
+        command.gid(gid).uid(uid);
+    }
+    command.spawn()
+}
+
+/// Creates the FIFO if missing, opens it read-write and non-blocking (so a
+/// write never blocks and never fails for want of a reader), starts its reader.
+fn open_fifo(spec: &FifoSpec) -> Option<Fifo> {
+    let opened = (|| -> io::Result<File> {
+        match std::fs::metadata(&spec.path) {
+            Ok(meta) if meta.file_type().is_fifo() => {}
+            Ok(_) => return Err(io::Error::other("exists and is not a FIFO")),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                nix::unistd::mkfifo(&spec.path, nix::sys::stat::Mode::from_bits_truncate(0o600))
+                    .map_err(io::Error::from)?;
+                if let Some((uid, gid)) = spec.owner {
+                    std::os::unix::fs::chown(&spec.path, Some(uid), Some(gid))?;
+                }
+            }
+            Err(error) => return Err(error),
+        }
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&spec.path)
+    })();
+    let file = match opened {
+        Ok(file) => file,
+        Err(error) => {
+            tracing::error!(fifo = %spec.path.display(), %error, "cannot open the notify FIFO");
+            return None;
+        }
+    };
+    let reader = spec.script.as_ref().and_then(|script| {
+        let path = spec.path.display().to_string();
+        match spawn(&with_args(&script.command, &[&path]), script.run_as) {
+            Ok(child) => Some(child),
+            Err(error) => {
+                tracing::error!(script = %script.command, %error, "cannot start the notify FIFO script");
+                None
+            }
+        }
+    });
+    Some(Fifo {
+        path: spec.path.clone(),
+        file,
+        reader,
+        dropped: 0,
+    })
+}
+
+#[cfg(test)]
+mod test {
+    use std::io::Read;
+
+    use super::*;
+
+    /// A directory of its own under the system temp dir.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("vrrp-notify-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// A notify command that logs `start ARGS`, sleeps, logs `end ARGS`.
+    /// Run through `sh FILE` so no test execs a file another test may still
+    /// hold open for writing (ETXTBSY).
+    fn logger(dir: &std::path::Path, tag: &str, sleep: &str) -> NotifyCommand {
+        let script = dir.join(format!("{tag}.sh"));
+        let log = dir.join("log");
+        std::fs::write(
+            &script,
+            format!(
+                "echo \"start {tag} $*\" >> {log}\nsleep {sleep}\necho \"end {tag} $*\" >> {log}\n",
+                log = log.display()
+            ),
+        )
+        .unwrap();
+        NotifyCommand {
+            command: format!("sh {}", script.display()),
+            run_as: None,
+        }
+    }
+
+    fn drive_until_idle(notifier: &mut Notifier) {
+        let end = Instant::now() + Duration::from_secs(10);
+        while !notifier.is_idle() {
+            assert!(Instant::now() < end, "notify scripts still busy after 10 s");
+            std::thread::sleep(Duration::from_millis(10));
+            notifier.handle_timeout(Instant::now());
+        }
+    }
+
+    #[test]
+    fn keepalived_arguments_strictly_in_order_one_at_a_time() {
+        let dir = scratch("order");
+        let scripts = NotifyScripts {
+            master: Some(logger(&dir, "master", "0.1")),
+            backup: Some(logger(&dir, "backup", "0.1")),
+            any: Some(logger(&dir, "any", "0")),
+            ..NotifyScripts::default()
+        };
+        let mut notifier = Notifier::new(NotifyConfig {
+            instances: vec![scripts],
+            ..NotifyConfig::default()
+        });
+        let now = Instant::now();
+        notifier.state_changed(now, 0, "VI_1", State::Backup, 98);
+        notifier.state_changed(now, 0, "VI_1", State::Master, 100);
+        notifier.state_changed(now, 0, "VI_1", State::Backup, 98);
+        assert_eq!(notifier.busy(), 6);
+        drive_until_idle(&mut notifier);
+        let log = std::fs::read_to_string(dir.join("log")).unwrap();
+        let expected = [
+            "start backup ",
+            "end backup ",
+            "start any INSTANCE VI_1 BACKUP 98",
+            "end any INSTANCE VI_1 BACKUP 98",
+            "start master ",
+            "end master ",
+            "start any INSTANCE VI_1 MASTER 100",
+            "end any INSTANCE VI_1 MASTER 100",
+            "start backup ",
+            "end backup ",
+            "start any INSTANCE VI_1 BACKUP 98",
+            "end any INSTANCE VI_1 BACKUP 98",
+        ];
+        assert_eq!(log.lines().collect::<Vec<_>>(), expected);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_group_notifies_once_per_state_with_priority_zero() {
+        let dir = scratch("group");
+        let mut notifier = Notifier::new(NotifyConfig {
+            instances: vec![NotifyScripts::default(); 2],
+            groups: vec![GroupNotify {
+                name: "G".into(),
+                members: vec![0, 1],
+                scripts: NotifyScripts {
+                    any: Some(logger(&dir, "g", "0")),
+                    ..NotifyScripts::default()
+                },
+            }],
+            ..NotifyConfig::default()
+        });
+        let now = Instant::now();
+        notifier.state_changed(now, 0, "A", State::Master, 100);
+        notifier.state_changed(now, 1, "B", State::Master, 100);
+        notifier.state_changed(now, 1, "B", State::Initialize, 100);
+        notifier.state_changed(now, 0, "A", State::Initialize, 100);
+        drive_until_idle(&mut notifier);
+        let log = std::fs::read_to_string(dir.join("log")).unwrap();
+        let starts: Vec<_> = log.lines().filter(|l| l.starts_with("start")).collect();
+        assert_eq!(
+            starts,
+            ["start g GROUP G MASTER 0", "start g GROUP G STOP 0"]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_hung_script_is_killed_and_the_queue_moves_on() {
+        let dir = scratch("hung");
+        let mut notifier = Notifier::new(NotifyConfig {
+            instances: vec![NotifyScripts {
+                master: Some(NotifyCommand {
+                    command: "sleep 1000".into(),
+                    run_as: None,
+                }),
+                backup: Some(logger(&dir, "backup", "0")),
+                ..NotifyScripts::default()
+            }],
+            timeout: Duration::from_millis(300),
+            ..NotifyConfig::default()
+        });
+        let started = Instant::now();
+        notifier.state_changed(started, 0, "VI_1", State::Master, 100);
+        notifier.state_changed(started, 0, "VI_1", State::Backup, 98);
+        drive_until_idle(&mut notifier);
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(300) && took < Duration::from_secs(3),
+            "{took:?}"
+        );
+        let log = std::fs::read_to_string(dir.join("log")).unwrap();
+        assert!(log.starts_with("start backup"), "{log}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn fifo_lines_as_keepalived_writes_them() {
+        let dir = scratch("fifo");
+        let path = dir.join("notify.fifo");
+        let mut notifier = Notifier::new(NotifyConfig {
+            instances: vec![NotifyScripts::default()],
+            groups: vec![GroupNotify {
+                name: "G".into(),
+                members: vec![0],
+                scripts: NotifyScripts::default(),
+            }],
+            fifos: vec![FifoSpec {
+                path: path.clone(),
+                owner: None,
+                script: None,
+            }],
+            ..NotifyConfig::default()
+        });
+        assert!(std::fs::metadata(&path).unwrap().file_type().is_fifo());
+        // A reader that opens after the writes still gets them (we hold the
+        // FIFO open read-write, so the lines wait in the pipe).
+        notifier.state_changed(Instant::now(), 0, "OCP_EXT", State::Master, 100);
+        notifier.state_changed(Instant::now(), 0, "OCP_EXT", State::Fault, 100);
+        let mut reader = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&path)
+            .unwrap();
+        let mut text = String::new();
+        let _ = reader.read_to_string(&mut text);
+        assert_eq!(
+            text,
+            "INSTANCE \"OCP_EXT\" MASTER 100\nGROUP \"G\" MASTER 0\n\
+             INSTANCE \"OCP_EXT\" FAULT 100\nGROUP \"G\" FAULT 0\n"
+        );
+        drop(notifier);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn shell_lines_get_the_arguments_as_dollar_at() {
+        assert_eq!(
+            with_args("/bin/n.sh -x", &["INSTANCE", "V", "MASTER", "100"]),
+            ["/bin/n.sh", "-x", "INSTANCE", "V", "MASTER", "100"]
+        );
+        assert_eq!(
+            with_args("logger -t vrrp $X", &["GROUP", "G"]),
+            [
+                "/bin/sh",
+                "-c",
+                "logger -t vrrp $X \"$@\"",
+                "sh",
+                "GROUP",
+                "G"
+            ]
+        );
+    }
+}
