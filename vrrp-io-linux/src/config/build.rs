@@ -108,12 +108,18 @@ fn build_sync_group(ctx: &mut Ctx<'_>, node: &Node) -> Result<SyncGroup, ConfigE
         }
         match item.keyword.as_str() {
             "group" => {
+                // keepalived reads the block as a list of words: several
+                // names may share a line.
                 for member in ctx.block(item)? {
                     ctx.no_block(member)?;
-                    ctx.extra_args(member, 0);
                     group
                         .members
                         .push(Spanned::new(member.keyword.clone(), member.at.clone()));
+                    for arg in &member.args {
+                        group
+                            .members
+                            .push(Spanned::new(arg.text.clone(), arg.at.clone()));
+                    }
                 }
             }
             "smtp_alert" => ctx.ignored(item, "e-mail alerts are not sent"),
