@@ -9,9 +9,11 @@ use vrrp_core::wire::{Auth, Version};
 use super::error::ConfigError;
 use super::instance::VrrpInstance;
 use super::model::{
-    AuthType, Family, GarpSettings, KeepalivedConfig, RunAs, Tracked, VirtualAddress, VrrpVersion,
+    AuthType, Family, GarpSettings, KeepalivedConfig, Notify, NotifyScript, RunAs, Tracked,
+    VirtualAddress, VrrpVersion,
 };
 use crate::driver::{DriverConfig, GarpSpec, InstanceSpec, Tracked as DriverTracked, Vip};
+use crate::notify::{FifoSpec, GroupNotify, NotifyCommand, NotifyConfig, NotifyScripts};
 use crate::track::TrackWeight;
 use crate::track::process::ProcessSpec;
 use crate::track::script::ScriptSpec;
@@ -49,7 +51,75 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         scripts,
         processes,
         process_interval: Duration::ZERO,
+        notify: notify_config(config)?,
         handle_signals: false,
+    })
+}
+
+/// The notify scripts of every instance and group, and the FIFOs, with
+/// their users resolved.
+fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError> {
+    let command = |script: &NotifyScript| -> Result<NotifyCommand, ConfigError> {
+        let run_as = match script
+            .run_as
+            .as_ref()
+            .or(config.global.script_user.as_ref())
+        {
+            Some(user) => Some(resolve(user, &script.at)?),
+            None => None,
+        };
+        Ok(NotifyCommand {
+            command: script.command.clone(),
+            run_as,
+        })
+    };
+    let scripts = |notify: &Notify| -> Result<NotifyScripts, ConfigError> {
+        let each = |s: &Option<NotifyScript>| s.as_ref().map(command).transpose();
+        Ok(NotifyScripts {
+            master: each(&notify.master)?,
+            backup: each(&notify.backup)?,
+            fault: each(&notify.fault)?,
+            stop: each(&notify.stop)?,
+            any: each(&notify.any)?,
+        })
+    };
+    let instances = config
+        .instances
+        .iter()
+        .map(|i| scripts(&i.notify))
+        .collect::<Result<_, _>>()?;
+    let groups = config
+        .sync_groups
+        .iter()
+        .map(|g| {
+            Ok(GroupNotify {
+                name: g.name.clone(),
+                members: g
+                    .members
+                    .iter()
+                    .filter_map(|m| config.instances.iter().position(|i| i.name == m.value))
+                    .collect(),
+                scripts: scripts(&g.notify)?,
+            })
+        })
+        .collect::<Result<_, ConfigError>>()?;
+    let mut fifos = Vec::new();
+    for fifo in [&config.global.notify_fifo, &config.global.vrrp_notify_fifo] {
+        let Some(path) = &fifo.path else { continue };
+        fifos.push(FifoSpec {
+            path: path.value.clone().into(),
+            owner: match &fifo.owner {
+                Some(owner) => Some(resolve(owner, &path.at)?),
+                None => None,
+            },
+            script: fifo.script.as_ref().map(command).transpose()?,
+        });
+    }
+    Ok(NotifyConfig {
+        instances,
+        groups,
+        fifos,
+        timeout: Duration::ZERO,
     })
 }
 
@@ -407,6 +477,49 @@ vrrp_instance V6 {
             Some(super::super::model::ParamMatch::Exact)
         );
         assert_eq!(process.delay, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn notify_scripts_of_instances_and_groups() {
+        let text = r#"
+global_defs {
+    script_user nobody
+    notify_fifo /run/vrrp.fifo
+}
+vrrp_instance A {
+    interface eth0
+    virtual_router_id 1
+    virtual_ipaddress { 192.0.2.1 }
+    notify_master "/bin/m a"
+    notify /bin/any root
+}
+vrrp_instance B {
+    interface eth0
+    virtual_router_id 2
+    virtual_ipaddress { 192.0.2.2 }
+}
+vrrp_sync_group G {
+    group { B A }
+    notify_fault /bin/f
+}
+"#;
+        let loaded = parse_str(text, "n.conf").unwrap();
+        let notify = driver_config(&loaded.config).unwrap().notify;
+        let nobody = User::from_name("nobody").unwrap().unwrap();
+        let nobody = Some((nobody.uid.as_raw(), nobody.gid.as_raw()));
+        let a = &notify.instances[0];
+        assert_eq!(a.master.as_ref().unwrap().command, "/bin/m a");
+        assert_eq!(a.master.as_ref().unwrap().run_as, nobody);
+        assert_eq!(a.any.as_ref().unwrap().run_as, Some((0, 0)));
+        assert_eq!(notify.instances[1], NotifyScripts::default());
+        assert_eq!(notify.groups[0].name, "G");
+        assert_eq!(notify.groups[0].members, [1, 0]);
+        assert_eq!(
+            notify.groups[0].scripts.fault.as_ref().unwrap().command,
+            "/bin/f"
+        );
+        assert_eq!(notify.fifos[0].path, std::path::Path::new("/run/vrrp.fifo"));
+        assert_eq!(notify.fifos[0].owner, None);
     }
 
     #[test]

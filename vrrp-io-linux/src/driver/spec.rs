@@ -96,6 +96,8 @@ pub struct DriverConfig {
     pub processes: Vec<ProcessSpec>,
     /// How often /proc is scanned for tracked processes.
     pub process_interval: Duration,
+    /// Notify scripts and FIFOs.
+    pub notify: crate::notify::NotifyConfig,
     /// Handle SIGTERM, SIGINT, SIGHUP, SIGUSR1 (a daemon); an embedding
     /// service that owns its signals leaves this off.
     pub handle_signals: bool,
