@@ -21,6 +21,8 @@
 //!   (keepalived's `use_vmac`).
 //! - [`track`]: track scripts and processes, and how their weights become
 //!   an instance's priority.
+//! - [`metrics`]: Prometheus text on a thread of its own.
+//! - [`status`]: the JSON status dump (SIGUSR1) and the counters' names.
 //! - [`notify`]: notify scripts and FIFOs, in the order of the state
 //!   changes, one at a time per instance.
 //!
@@ -31,9 +33,11 @@ pub mod announce;
 pub mod config;
 pub mod driver;
 pub mod iface;
+pub mod metrics;
 pub mod netlink;
 pub mod notify;
 pub mod socket;
+pub mod status;
 mod sys;
 pub mod track;
 pub mod vmac;

@@ -23,6 +23,17 @@ pub enum Control {
     Subscribe(Sender<DriverEvent>),
     /// Stop gracefully: priority 0, VIPs removed.
     Shutdown,
+    /// Run a function on the driver between two turns (status, metrics).
+    Inspect(Inspect),
+}
+
+/// A function a [`Handle`] runs on the driver's thread, with the driver.
+pub struct Inspect(pub Box<dyn FnOnce(&Driver) + Send>);
+
+impl std::fmt::Debug for Inspect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Inspect(..)")
+    }
 }
 
 /// Controls a driver running on another thread. Cheap to clone.
@@ -51,6 +62,19 @@ impl Handle {
         let (sender, receiver) = mpsc::channel();
         self.send(Control::Subscribe(sender));
         receiver
+    }
+
+    /// The driver's [`status::snapshot`](crate::status::snapshot), taken
+    /// between two turns; `None` if the driver did not answer within `wait`.
+    pub fn snapshot(&self, wait: std::time::Duration) -> Option<serde_json::Value> {
+        let (sender, receiver) = mpsc::channel();
+        let asked = self.send(Control::Inspect(Inspect(Box::new(move |driver| {
+            let _ = sender.send(crate::status::snapshot(driver));
+        }))));
+        if !asked {
+            return None;
+        }
+        receiver.recv_timeout(wait).ok()
     }
 
     /// Begins the graceful stop; the driver's thread ends after it.

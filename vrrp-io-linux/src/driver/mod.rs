@@ -23,6 +23,7 @@ mod error;
 mod garp;
 mod handle;
 mod netevents;
+mod observe;
 mod setup;
 mod spec;
 mod tracking;
@@ -39,10 +40,12 @@ use vrrp_core::{InstanceId, Reason, Router, State};
 use self::clock::Clock;
 pub use self::error::DriverError;
 use self::garp::GarpSchedule;
-pub use self::handle::{Control, Handle, spawn};
+pub use self::handle::{Control, Handle, Inspect, spawn};
+pub use self::observe::History;
 pub use self::spec::{DriverConfig, GarpSpec, InstanceSpec, Tracked, Vip};
 use crate::announce::Announcer;
 use crate::netlink::{NetEvent, Netlink, Seq};
+use crate::notify::Notifier;
 use crate::socket::VrrpSocket;
 use crate::track::process::{ProcessChange, ProcessTracker};
 use crate::track::script::{ScriptChange, ScriptRunner};
@@ -121,6 +124,10 @@ pub struct Driver {
     garp: GarpSchedule,
     scripts: ScriptRunner,
     processes: ProcessTracker,
+    /// Notify scripts and FIFOs.
+    notify: Notifier,
+    /// Per instance: transitions and the current state's start.
+    history: Vec<History>,
     signals: Option<signal_hook_mio::v1_0::Signals>,
     waker: Arc<Waker>,
     control: (Sender<Control>, Receiver<Control>),
@@ -249,6 +256,7 @@ impl Driver {
             self.scripts.poll_timeout(),
             self.processes.poll_timeout(),
             self.garp.poll_timeout(),
+            self.notify.poll_timeout(),
             self.stopping,
         ]
         .into_iter()
@@ -285,6 +293,7 @@ impl Driver {
     fn fire_timers(&mut self, now: Instant) {
         self.router.handle_timeout(self.clock.to_core(now));
         self.run_trackers(now);
+        self.notify.handle_timeout(now);
         let mut due = std::mem::take(&mut self.scratch.garp);
         let specs = &self.specs;
         self.garp
@@ -300,11 +309,19 @@ impl Driver {
             return;
         };
         let released = !self.installed.iter().any(|&i| i) && self.requests.is_empty();
-        if !self.stopped && (released || now >= deadline) {
+        // notify_stop scripts get the same grace as the VIP removals.
+        let notified = self.notify.is_idle();
+        if !self.stopped && ((released && notified) || now >= deadline) {
             if !released {
                 tracing::warn!(
                     pending = self.requests.len(),
                     "stopped before the kernel confirmed every VIP removal"
+                );
+            }
+            if !notified {
+                tracing::warn!(
+                    scripts = self.notify.busy(),
+                    "stopped while notify scripts still run or wait"
                 );
             }
             self.stopped = true;
@@ -313,6 +330,7 @@ impl Driver {
     }
 
     fn emit(&mut self, out: &mut Vec<DriverEvent>, event: DriverEvent) {
+        self.observe(&event);
         self.subscribers.retain(|s| s.send(event.clone()).is_ok());
         out.push(event);
     }

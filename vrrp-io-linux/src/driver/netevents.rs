@@ -128,6 +128,7 @@ impl Driver {
                 }
                 Control::Subscribe(sender) => self.subscribers.push(sender),
                 Control::Shutdown => self.shutdown(out),
+                Control::Inspect(inspect) => (inspect.0)(self),
             }
         }
     }

@@ -14,11 +14,12 @@ use vrrp_core::{Instance, Router};
 use super::clock::Clock;
 use super::garp::GarpSchedule;
 use super::{
-    Driver, DriverConfig, DriverError, InstanceSpec, Link, NETLINK, SIGNALS, SOCKETS, Scratch,
-    WAKER,
+    Driver, DriverConfig, DriverError, History, InstanceSpec, Link, NETLINK, SIGNALS, SOCKETS,
+    Scratch, WAKER,
 };
 use crate::iface::Interface;
 use crate::netlink::{Netlink, dump_addresses};
+use crate::notify::Notifier;
 use crate::socket::{RECV_BUFFER_LEN, VrrpSocket};
 use crate::track::process::ProcessTracker;
 use crate::track::script::ScriptRunner;
@@ -147,6 +148,8 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
         garp: GarpSchedule::default(),
         scripts: ScriptRunner::new(config.scripts, now),
         processes: ProcessTracker::new(config.processes, process_interval, now),
+        notify: Notifier::new(config.notify),
+        history: vec![History::default(); instances],
         signals,
         waker,
         control: mpsc::channel(),
