@@ -10,7 +10,11 @@ use clap::Parser;
 #[command(name = "keepalive-haproxy", version, about)]
 pub(crate) struct Args {
     /// The configuration file (keepalived.conf syntax).
-    #[arg(short = 'f', long = "use-file", default_value = "/etc/keepalived/keepalived.conf")]
+    #[arg(
+        short = 'f',
+        long = "use-file",
+        default_value = "/etc/keepalived/keepalived.conf"
+    )]
     pub(crate) use_file: PathBuf,
     /// Check the configuration and exit: 0 when it loads, 1 when not.
     #[arg(short = 't', long = "config-test")]

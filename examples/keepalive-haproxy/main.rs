@@ -19,7 +19,9 @@ fn main() -> ExitCode {
     let args = cli::Args::parse();
     let filter = if args.log_detail { "debug" } else { "info" };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
+        )
         .with_target(false)
         .init();
 
@@ -55,7 +57,9 @@ fn run(args: &cli::Args, loaded: &Loaded) -> Result<(), Box<dyn std::error::Erro
     }
     tracing::info!(instances = driver.specs().len(), "running");
     driver.run(|driver, event| match event {
-        DriverEvent::Reload => tracing::warn!("SIGHUP: reload is not supported yet; keeping the running configuration"),
+        DriverEvent::Reload => {
+            tracing::warn!("SIGHUP: reload is not supported yet; keeping the running configuration")
+        }
         DriverEvent::DumpStatus => tracing::info!(instances = driver.specs().len(), "SIGUSR1"),
         _ => {}
     })?;
