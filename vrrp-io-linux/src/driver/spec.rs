@@ -81,6 +81,10 @@ pub struct InstanceSpec {
     pub track: Vec<(Tracked, TrackWeight)>,
     /// Announcement timing.
     pub garp: GarpSpec,
+    /// keepalived's `use_vmac`: the name of a macvlan with the virtual
+    /// router MAC that carries the VIPs (those without an `interface`, or
+    /// with the instance's own) and sends the adverts.
+    pub vmac: Option<String>,
 }
 
 /// Everything a [`Driver`](super::Driver) runs.
@@ -131,6 +135,7 @@ impl InstanceSpec {
             excluded_vips: Vec::new(),
             track: Vec::new(),
             garp: GarpSpec::default(),
+            vmac: None,
         }
     }
 
