@@ -179,15 +179,30 @@ impl VrrpSocket {
     /// 224.0.0.18 there, multicast loop off, TTL 255, TOS 0xc0; sends from
     /// `source` (the interface's primary address, or `unicast_src_ip`).
     pub fn open_ipv4(ifname: &str, ifindex: u32, source: Ipv4Addr) -> Result<Self, SocketError> {
+        Self::ipv4(ifname, ifindex, source, true)
+    }
+
+    /// Opens a socket that only sends, out of `ifname`: no group joined, so
+    /// it hears nothing (a VMAC interface sends; its parent listens).
+    pub fn open_sender(ifname: &str, ifindex: u32, source: IpAddr) -> Result<Self, SocketError> {
+        match source {
+            IpAddr::V4(source) => Self::ipv4(ifname, ifindex, source, false),
+            IpAddr::V6(source) => Self::ipv6(ifname, ifindex, source, false),
+        }
+    }
+
+    fn ipv4(ifname: &str, ifindex: u32, source: Ipv4Addr, join: bool) -> Result<Self, SocketError> {
         let socket = open_raw(Domain::IPV4, ifname)?;
         // Only the groups this socket joined, not every group any socket on
         // the host joined (Linux's default, IP_MULTICAST_ALL=1).
         socket
             .set_multicast_all_v4(false)
             .map_err(setup(|| "turning IP_MULTICAST_ALL off".into()))?;
-        socket
-            .join_multicast_v4_n(&VRRP_GROUP_V4, &InterfaceIndexOrAddress::Index(ifindex))
-            .map_err(setup(|| format!("joining {VRRP_GROUP_V4} on {ifname}")))?;
+        if join {
+            socket
+                .join_multicast_v4_n(&VRRP_GROUP_V4, &InterfaceIndexOrAddress::Index(ifindex))
+                .map_err(setup(|| format!("joining {VRRP_GROUP_V4} on {ifname}")))?;
+        }
         socket
             .set_multicast_loop_v4(false)
             .map_err(setup(|| "turning multicast loop off".into()))?;
@@ -213,13 +228,19 @@ impl VrrpSocket {
     /// destination and traffic class; sends from `source` (the interface's
     /// link-local address).
     pub fn open_ipv6(ifname: &str, ifindex: u32, source: Ipv6Addr) -> Result<Self, SocketError> {
+        Self::ipv6(ifname, ifindex, source, true)
+    }
+
+    fn ipv6(ifname: &str, ifindex: u32, source: Ipv6Addr, join: bool) -> Result<Self, SocketError> {
         let socket = open_raw(Domain::IPV6, ifname)?;
         socket
             .set_multicast_all_v6(false)
             .map_err(setup(|| "turning IPV6_MULTICAST_ALL off".into()))?;
-        socket
-            .join_multicast_v6(&VRRP_GROUP_V6, ifindex)
-            .map_err(setup(|| format!("joining {VRRP_GROUP_V6} on {ifname}")))?;
+        if join {
+            socket
+                .join_multicast_v6(&VRRP_GROUP_V6, ifindex)
+                .map_err(setup(|| format!("joining {VRRP_GROUP_V6} on {ifname}")))?;
+        }
         socket
             .set_multicast_loop_v6(false)
             .map_err(setup(|| "turning multicast loop off".into()))?;

@@ -228,6 +228,13 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
             &config.global.garp,
             config.global.vrrp_garp_interval,
         ),
+        vmac: instance.use_vmac.as_ref().map(|v| {
+            let vrid = instance.virtual_router_id.as_ref().map_or(0, |v| v.value);
+            v.name.clone().unwrap_or_else(|| match family {
+                Family::Ipv4 => crate::vmac::vmac_name(vrid),
+                Family::Ipv6 => format!("vrrp6.{vrid}"),
+            })
+        }),
     }
 }
 

@@ -47,7 +47,10 @@ impl Driver {
     /// Sends the advert to the group, or to each unicast peer.
     fn send_advert(&mut self, id: InstanceId, priority: u8) {
         let instance = self.router.instance(id);
-        let socket = &self.sockets[self.socket_of[id.index()]];
+        let socket = match self.sender_of[id.index()] {
+            Some(sender) => &self.senders[sender],
+            None => &self.sockets[self.socket_of[id.index()]],
+        };
         let src = instance.config().primary_address;
         let peers = &instance.config().unicast_peers;
         let group = [socket.group()];

@@ -27,6 +27,7 @@ mod observe;
 mod setup;
 mod spec;
 mod tracking;
+mod vmac;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -117,6 +118,13 @@ pub struct Driver {
     /// Per instance: index into `sockets`.
     socket_of: Vec<usize>,
     sockets: Vec<VrrpSocket>,
+    /// Per instance with a VMAC: index into `senders`, the VMAC's send-only socket.
+    sender_of: Vec<Option<usize>>,
+    senders: Vec<VrrpSocket>,
+    /// VMAC interfaces we created, deleted when the driver is dropped.
+    vmacs: Vec<String>,
+    /// Sysctls to put back when the driver is dropped.
+    restore: Vec<vmac::Restore>,
     netlink: Netlink,
     requests: HashMap<Seq, Request>,
     /// Per instance: whether its VIPs are installed (we added them).
@@ -333,5 +341,19 @@ impl Driver {
         self.observe(&event);
         self.subscribers.retain(|s| s.send(event.clone()).is_ok());
         out.push(event);
+    }
+}
+
+impl Drop for Driver {
+    /// VMAC interfaces go and the parents' sysctls come back. (VIPs are
+    /// released by [`Driver::shutdown`]; a driver dropped without it leaves
+    /// them, as a crash would.)
+    fn drop(&mut self) {
+        for name in &self.vmacs {
+            if let Err(error) = self.netlink.del_link_by_name(name) {
+                tracing::warn!(vmac = %name, %error, "cannot delete the virtual MAC interface");
+            }
+        }
+        vmac::restore_all(&mut self.restore);
     }
 }

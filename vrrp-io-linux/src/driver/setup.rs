@@ -13,6 +13,7 @@ use vrrp_core::{Instance, Router};
 
 use super::clock::Clock;
 use super::garp::GarpSchedule;
+use super::vmac;
 use super::{
     Driver, DriverConfig, DriverError, History, InstanceSpec, Link, NETLINK, SIGNALS, SOCKETS,
     Scratch, WAKER,
@@ -49,16 +50,47 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
         Ok(links.len() - 1)
     };
 
+    let mut netlink = Netlink::new()?;
+    poll.registry()
+        .register(&mut netlink, NETLINK, Interest::READABLE)
+        .map_err(DriverError::Poll)?;
+    let (mut vmacs, mut restore, mut senders, mut sender_of) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+
     let mut router = Router::new();
     let mut sockets: Vec<VrrpSocket> = Vec::new();
     let mut socket_of = Vec::new();
     let mut specs = config.instances;
     for spec in &mut specs {
         link_index(&spec.interface, &mut links)?;
+        let iface = Interface::lookup(&spec.interface)?;
+        if let Some(vmac) = spec.vmac.clone() {
+            let family = Family::of(&spec.vrrp.primary_address);
+            vmac::create(
+                &mut netlink,
+                &vmac,
+                &iface.name,
+                iface.ifindex,
+                spec.vrrp.vrid,
+                family,
+                &mut restore,
+            )?;
+            vmacs.push(vmac.clone());
+            // As keepalived: addresses meant for the parent go on the VMAC.
+            let parent = spec.interface.clone();
+            let on_parent = |v: &&mut super::Vip| v.interface.as_ref().is_none_or(|i| *i == parent);
+            for vip in spec
+                .vips
+                .iter_mut()
+                .chain(&mut spec.excluded_vips)
+                .filter(on_parent)
+            {
+                vip.interface = Some(vmac.clone());
+            }
+        }
         for vip in &spec.vips.clone() {
             link_index(spec.interface_of(vip), &mut links)?;
         }
-        let iface = Interface::lookup(&spec.interface)?;
         spec.vrrp.virtual_addresses = spec.vips.iter().map(|v| v.addr).collect();
         if spec.vrrp.primary_address.is_unspecified() {
             spec.vrrp.primary_address = match Family::of(&spec.vrrp.primary_address) {
@@ -99,6 +131,19 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
                 error,
             })?;
         socket_of.push(socket);
+        sender_of.push(match &spec.vmac {
+            Some(vmac) => {
+                let link = link_index(vmac, &mut links)?;
+                let ifindex = links[link].ifindex;
+                senders.push(VrrpSocket::open_sender(
+                    vmac,
+                    ifindex,
+                    spec.vrrp.primary_address,
+                )?);
+                Some(senders.len() - 1)
+            }
+            None => None,
+        });
     }
     for group in &config.sync_groups {
         let ids: Vec<_> = router
@@ -142,6 +187,10 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
         links,
         socket_of,
         sockets,
+        sender_of,
+        senders,
+        vmacs,
+        restore,
         netlink,
         requests: HashMap::new(),
         installed: vec![false; instances],

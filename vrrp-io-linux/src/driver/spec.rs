@@ -1,6 +1,6 @@
 //! What the driver runs: virtual routers with their Linux specifics.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use crate::track::TrackWeight;
@@ -81,6 +81,10 @@ pub struct InstanceSpec {
     pub track: Vec<(Tracked, TrackWeight)>,
     /// Announcement timing.
     pub garp: GarpSpec,
+    /// keepalived's `use_vmac`: the name of a macvlan with the virtual
+    /// router MAC that carries the VIPs (those without an `interface`, or
+    /// with the instance's own) and sends the adverts.
+    pub vmac: Option<String>,
 }
 
 /// Everything a [`Driver`](super::Driver) runs.
@@ -103,7 +107,40 @@ pub struct DriverConfig {
     pub handle_signals: bool,
 }
 
+impl Vip {
+    /// A host address (/32 or /128) on the instance's interface.
+    pub fn new(addr: IpAddr) -> Self {
+        let prefix_len = if addr.is_ipv4() { 32 } else { 128 };
+        Self {
+            addr,
+            prefix_len,
+            interface: None,
+            label: None,
+        }
+    }
+}
+
 impl InstanceSpec {
+    /// A VRRPv3 instance with the RFC's defaults (priority 100, 1 s,
+    /// preempt), sending from the interface's own address, no tracking,
+    /// keepalived's announcement timing.
+    pub fn new(name: &str, interface: &str, vrid: u8, vips: &[IpAddr]) -> Self {
+        let unspecified: IpAddr = match vips.first() {
+            Some(IpAddr::V6(_)) => Ipv6Addr::UNSPECIFIED.into(),
+            _ => Ipv4Addr::UNSPECIFIED.into(),
+        };
+        Self {
+            name: name.to_owned(),
+            interface: interface.to_owned(),
+            vrrp: vrrp_core::Config::new(vrid, unspecified, vips.to_vec()),
+            vips: vips.iter().copied().map(Vip::new).collect(),
+            excluded_vips: Vec::new(),
+            track: Vec::new(),
+            garp: GarpSpec::default(),
+            vmac: None,
+        }
+    }
+
     /// The VIPs and excluded VIPs, all that is installed while Master.
     pub fn installed(&self) -> impl Iterator<Item = &Vip> {
         self.vips.iter().chain(&self.excluded_vips)
