@@ -24,6 +24,7 @@ mod garp;
 mod handle;
 mod netevents;
 mod observe;
+mod plumbing;
 mod setup;
 mod spec;
 mod tracking;

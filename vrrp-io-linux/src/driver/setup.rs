@@ -6,22 +6,20 @@ use std::net::IpAddr;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use mio::{Events, Interest, Poll, Token, Waker};
+use mio::{Events, Interest, Poll, Waker};
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1};
-use vrrp_core::wire::Family;
-use vrrp_core::{Instance, Router};
+use vrrp_core::Router;
 
 use super::clock::Clock;
 use super::garp::GarpSchedule;
-use super::vmac;
+use super::plumbing::{self, Plumbing};
 use super::{
-    Driver, DriverConfig, DriverError, History, InstanceSpec, Link, NETLINK, SIGNALS, SOCKETS,
-    Scratch, WAKER,
+    Driver, DriverConfig, DriverError, History, InstanceSpec, Link, NETLINK, SIGNALS, Scratch,
+    WAKER,
 };
-use crate::iface::Interface;
 use crate::netlink::{Netlink, dump_addresses};
 use crate::notify::Notifier;
-use crate::socket::{RECV_BUFFER_LEN, VrrpSocket};
+use crate::socket::RECV_BUFFER_LEN;
 use crate::track::process::ProcessTracker;
 use crate::track::script::ScriptRunner;
 
@@ -33,117 +31,35 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
     let now = Instant::now();
     let clock = Clock::start();
 
-    let mut links: Vec<Link> = Vec::new();
-    let link_index = |name: &str, links: &mut Vec<Link>| -> Result<usize, DriverError> {
-        if let Some(i) = links.iter().position(|l| l.name == name) {
-            return Ok(i);
-        }
-        let iface = Interface::lookup(name)?;
-        links.push(Link {
-            name: iface.name.clone(),
-            ifindex: iface.ifindex,
-            mac: iface.mac,
-            up: iface.is_up(),
-            announcer: None,
-            ipv6_forwarding: ipv6_forwarding(name),
-        });
-        Ok(links.len() - 1)
-    };
-
     let mut netlink = Netlink::new()?;
     poll.registry()
         .register(&mut netlink, NETLINK, Interest::READABLE)
         .map_err(DriverError::Poll)?;
-    let (mut vmacs, mut restore, mut senders, mut sender_of) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-
+    let (mut links, mut sockets, mut senders) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut vmacs, mut restore) = (Vec::new(), Vec::new());
+    let (mut socket_of, mut sender_of) = (Vec::new(), Vec::new());
     let mut router = Router::new();
-    let mut sockets: Vec<VrrpSocket> = Vec::new();
-    let mut socket_of = Vec::new();
     let mut specs = config.instances;
+    let mut plumbing = Plumbing {
+        registry: poll.registry(),
+        links: &mut links,
+        sockets: &mut sockets,
+        senders: &mut senders,
+        vmacs: &mut vmacs,
+        restore: &mut restore,
+        netlink: &mut netlink,
+    };
     for spec in &mut specs {
-        link_index(&spec.interface, &mut links)?;
-        let iface = Interface::lookup(&spec.interface)?;
-        if let Some(vmac) = spec.vmac.clone() {
-            let family = Family::of(&spec.vrrp.primary_address);
-            vmac::create(
-                &mut netlink,
-                &vmac,
-                &iface.name,
-                iface.ifindex,
-                spec.vrrp.vrid,
-                family,
-                &mut restore,
-            )?;
-            vmacs.push(vmac.clone());
-            // As keepalived: addresses meant for the parent go on the VMAC.
-            let parent = spec.interface.clone();
-            let on_parent = |v: &&mut super::Vip| v.interface.as_ref().is_none_or(|i| *i == parent);
-            for vip in spec
-                .vips
-                .iter_mut()
-                .chain(&mut spec.excluded_vips)
-                .filter(on_parent)
-            {
-                vip.interface = Some(vmac.clone());
-            }
-        }
-        for vip in &spec.vips.clone() {
-            link_index(spec.interface_of(vip), &mut links)?;
-        }
-        spec.vrrp.virtual_addresses = spec.vips.iter().map(|v| v.addr).collect();
-        if spec.vrrp.primary_address.is_unspecified() {
-            spec.vrrp.primary_address = match Family::of(&spec.vrrp.primary_address) {
-                Family::Ipv4 => iface.require_ipv4()?.into(),
-                Family::Ipv6 => iface.require_ipv6_link_local()?.into(),
-            };
-        }
-        let instance = Instance::new(spec.vrrp.clone()).map_err(|error| DriverError::Config {
-            instance: spec.name.clone(),
-            error,
-        })?;
-        let family = instance.family();
-        let socket = match sockets
-            .iter()
-            .position(|s| s.ifindex() == iface.ifindex && s.family() == family)
-        {
-            Some(i) => i,
-            None => {
-                let mut socket = match spec.vrrp.primary_address {
-                    IpAddr::V4(src) => VrrpSocket::open_ipv4(&iface.name, iface.ifindex, src)?,
-                    IpAddr::V6(src) => VrrpSocket::open_ipv6(&iface.name, iface.ifindex, src)?,
-                };
-                poll.registry()
-                    .register(
-                        &mut socket,
-                        Token(SOCKETS + sockets.len()),
-                        Interest::READABLE,
-                    )
-                    .map_err(DriverError::Poll)?;
-                sockets.push(socket);
-                sockets.len() - 1
-            }
-        };
+        let iface = plumbing::resolve(spec)?;
+        let (socket, sender) = plumbing.plumb(spec, &iface)?;
         router
-            .add(iface.ifindex, instance)
+            .add(iface.ifindex, plumbing::instance(spec)?)
             .map_err(|error| DriverError::Duplicate {
                 instance: spec.name.clone(),
                 error,
             })?;
         socket_of.push(socket);
-        sender_of.push(match &spec.vmac {
-            Some(vmac) => {
-                let link = link_index(vmac, &mut links)?;
-                let ifindex = links[link].ifindex;
-                senders.push(VrrpSocket::open_sender(
-                    vmac,
-                    ifindex,
-                    spec.vrrp.primary_address,
-                )?);
-                Some(senders.len() - 1)
-            }
-            None => None,
-        });
+        sender_of.push(sender);
     }
     for group in &config.sync_groups {
         let ids: Vec<_> = router
@@ -154,10 +70,6 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
         router.add_sync_group(&ids);
     }
 
-    let mut netlink = Netlink::new()?;
-    poll.registry()
-        .register(&mut netlink, NETLINK, Interest::READABLE)
-        .map_err(DriverError::Poll)?;
     remove_stale_vips(&specs, &links, &mut netlink)?;
 
     let signals = if config.handle_signals {
@@ -266,10 +178,4 @@ fn remove_stale_vips(
         }
     }
     Ok(())
-}
-
-/// Whether the host forwards IPv6 on `interface` (sets the NA Router flag).
-fn ipv6_forwarding(interface: &str) -> bool {
-    std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{interface}/forwarding"))
-        .is_ok_and(|v| v.trim() == "1")
 }

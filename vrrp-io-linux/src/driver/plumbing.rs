@@ -1,0 +1,149 @@
+//! What one instance needs from the host, shared by start-up and reload:
+//! its spec completed from the interface ([`resolve`]), then its links,
+//! VMAC and sockets ([`Plumbing::plumb`]).
+
+use std::net::IpAddr;
+
+use mio::{Interest, Registry, Token};
+use vrrp_core::Instance;
+use vrrp_core::wire::Family;
+
+use super::{DriverError, InstanceSpec, Link, SOCKETS, Vip, vmac};
+use crate::iface::Interface;
+use crate::netlink::Netlink;
+use crate::socket::VrrpSocket;
+
+/// Completes `spec` from the host without changing anything there: VIPs
+/// meant for the parent move to the VMAC (as keepalived), the advertised
+/// addresses are the VIPs', and the primary address is the interface's
+/// unless configured. Returns the interface.
+pub(super) fn resolve(spec: &mut InstanceSpec) -> Result<Interface, DriverError> {
+    let iface = Interface::lookup(&spec.interface)?;
+    if let Some(vmac) = spec.vmac.clone() {
+        let parent = spec.interface.clone();
+        let on_parent = |v: &&mut Vip| v.interface.as_ref().is_none_or(|i| *i == parent);
+        for vip in spec
+            .vips
+            .iter_mut()
+            .chain(&mut spec.excluded_vips)
+            .filter(on_parent)
+        {
+            vip.interface = Some(vmac.clone());
+        }
+    }
+    spec.vrrp.virtual_addresses = spec.vips.iter().map(|v| v.addr).collect();
+    if spec.vrrp.primary_address.is_unspecified() {
+        spec.vrrp.primary_address = match Family::of(&spec.vrrp.primary_address) {
+            Family::Ipv4 => iface.require_ipv4()?.into(),
+            Family::Ipv6 => iface.require_ipv6_link_local()?.into(),
+        };
+    }
+    Ok(iface)
+}
+
+/// The core instance of a resolved spec.
+pub(super) fn instance(spec: &InstanceSpec) -> Result<Instance, DriverError> {
+    Instance::new(spec.vrrp.clone()).map_err(|error| DriverError::Config {
+        instance: spec.name.clone(),
+        error,
+    })
+}
+
+/// The driver's interfaces, sockets and VMACs, borrowed while instances are
+/// added; sockets are shared per interface and family.
+pub(super) struct Plumbing<'a> {
+    pub(super) registry: &'a Registry,
+    pub(super) links: &'a mut Vec<Link>,
+    pub(super) sockets: &'a mut Vec<VrrpSocket>,
+    pub(super) senders: &'a mut Vec<VrrpSocket>,
+    pub(super) vmacs: &'a mut Vec<String>,
+    pub(super) restore: &'a mut Vec<vmac::Restore>,
+    pub(super) netlink: &'a mut Netlink,
+}
+
+impl Plumbing<'_> {
+    /// The link called `name`, looked up the first time.
+    pub(super) fn link_index(&mut self, name: &str) -> Result<usize, DriverError> {
+        if let Some(i) = self.links.iter().position(|l| l.name == name) {
+            return Ok(i);
+        }
+        let iface = Interface::lookup(name)?;
+        self.links.push(Link {
+            name: iface.name.clone(),
+            ifindex: iface.ifindex,
+            mac: iface.mac,
+            up: iface.is_up(),
+            announcer: None,
+            ipv6_forwarding: ipv6_forwarding(name),
+        });
+        Ok(self.links.len() - 1)
+    }
+
+    /// Creates the VMAC of a resolved spec, looks up its links, and opens
+    /// (or shares) its receive socket and its VMAC's send socket; returns
+    /// their indices.
+    pub(super) fn plumb(
+        &mut self,
+        spec: &InstanceSpec,
+        iface: &Interface,
+    ) -> Result<(usize, Option<usize>), DriverError> {
+        self.link_index(&spec.interface)?;
+        let family = Family::of(&spec.vrrp.primary_address);
+        if let Some(vmac) = &spec.vmac {
+            vmac::create(
+                self.netlink,
+                vmac,
+                &iface.name,
+                iface.ifindex,
+                spec.vrrp.vrid,
+                family,
+                self.restore,
+            )?;
+            if !self.vmacs.contains(vmac) {
+                self.vmacs.push(vmac.clone());
+            }
+        }
+        for vip in &spec.vips {
+            self.link_index(spec.interface_of(vip))?;
+        }
+        let socket = match self
+            .sockets
+            .iter()
+            .position(|s| s.ifindex() == iface.ifindex && s.family() == family)
+        {
+            Some(i) => i,
+            None => {
+                let mut socket = match spec.vrrp.primary_address {
+                    IpAddr::V4(src) => VrrpSocket::open_ipv4(&iface.name, iface.ifindex, src)?,
+                    IpAddr::V6(src) => VrrpSocket::open_ipv6(&iface.name, iface.ifindex, src)?,
+                };
+                let token = Token(SOCKETS + self.sockets.len());
+                self.registry
+                    .register(&mut socket, token, Interest::READABLE)
+                    .map_err(DriverError::Poll)?;
+                self.sockets.push(socket);
+                self.sockets.len() - 1
+            }
+        };
+        let sender = match &spec.vmac {
+            Some(vmac) => {
+                let link = self.link_index(vmac)?;
+                let ifindex = self.links[link].ifindex;
+                self.senders.push(VrrpSocket::open_sender(
+                    vmac,
+                    ifindex,
+                    spec.vrrp.primary_address,
+                )?);
+                Some(self.senders.len() - 1)
+            }
+            None => None,
+        };
+        Ok((socket, sender))
+    }
+}
+
+/// Whether the host forwards IPv6 on `interface` (sets the NA Router flag).
+fn ipv6_forwarding(interface: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{interface}/forwarding"))
+        .is_ok_and(|v| v.trim() == "1")
+}
