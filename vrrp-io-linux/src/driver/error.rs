@@ -38,6 +38,9 @@ pub enum DriverError {
         /// What is wrong.
         error: vrrp_core::RouterError,
     },
+    /// A reload that cannot be applied now.
+    #[error("reload: {0}")]
+    Reload(&'static str),
     /// The event loop itself failed (epoll, signals).
     #[error("event loop: {0}")]
     Poll(#[source] std::io::Error),

@@ -51,6 +51,18 @@ impl GarpSchedule {
         self.rounds.retain(|r| r.instance != instance);
     }
 
+    /// Instance ids changed (a reload): `map` gives each its new id, or
+    /// `None` for an instance that is gone, whose rounds are dropped.
+    pub(crate) fn remap(&mut self, map: impl Fn(InstanceId) -> Option<InstanceId>) {
+        self.rounds.retain_mut(|round| match map(round.instance) {
+            Some(id) => {
+                round.instance = id;
+                true
+            }
+            None => false,
+        });
+    }
+
     /// The next round's time.
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         self.rounds.iter().map(|r| r.at).min()

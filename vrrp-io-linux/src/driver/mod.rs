@@ -25,6 +25,7 @@ mod handle;
 mod netevents;
 mod observe;
 mod plumbing;
+mod reload;
 mod setup;
 mod spec;
 mod tracking;
@@ -44,6 +45,7 @@ pub use self::error::DriverError;
 use self::garp::GarpSchedule;
 pub use self::handle::{Control, Handle, Inspect, spawn};
 pub use self::observe::History;
+pub use self::reload::ReloadSummary;
 pub use self::spec::{DriverConfig, GarpSpec, InstanceSpec, Tracked, Vip};
 use crate::announce::Announcer;
 use crate::netlink::{NetEvent, Netlink, Seq};
@@ -137,6 +139,8 @@ pub struct Driver {
     notify: Notifier,
     /// Per instance: transitions and the current state's start.
     history: Vec<History>,
+    /// Sync groups as configured (indices into `specs`), for reloads.
+    sync_groups: Vec<Vec<usize>>,
     signals: Option<signal_hook_mio::v1_0::Signals>,
     waker: Arc<Waker>,
     control: (Sender<Control>, Receiver<Control>),

@@ -111,6 +111,7 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
         processes: ProcessTracker::new(config.processes, process_interval, now),
         notify: Notifier::new(config.notify),
         history: vec![History::default(); instances],
+        sync_groups: config.sync_groups,
         signals,
         waker,
         control: mpsc::channel(),

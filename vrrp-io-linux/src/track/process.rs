@@ -99,6 +99,23 @@ impl ProcessTracker {
         }
     }
 
+    /// Takes a reloaded configuration: a spec that did not change keeps
+    /// its state; new specs start up and are scanned at the next scan.
+    pub fn reconfigure(&mut self, specs: Vec<ProcessSpec>) {
+        let mut old = std::mem::take(&mut self.tracked);
+        self.tracked = specs
+            .into_iter()
+            .map(|spec| match old.iter().position(|t| t.spec == spec) {
+                Some(i) => old.swap_remove(i),
+                None => Tracked {
+                    spec,
+                    state: ProcessState { up: true, count: 0 },
+                    lost_since: None,
+                },
+            })
+            .collect();
+    }
+
     /// Whether spec `index` is up.
     pub fn is_up(&self, index: usize) -> bool {
         self.tracked[index].state.up

@@ -110,21 +110,30 @@ impl ScriptRunner {
     pub fn new(specs: Vec<ScriptSpec>, now: Instant) -> Self {
         let scripts = specs
             .into_iter()
-            .map(|spec| Script {
-                argv: split_command(&spec.command),
-                up: spec.init_fail.then_some(false),
-                streak: 0,
-                running: None,
-                next_run: now,
-                state: ScriptState {
-                    up: !spec.init_fail,
-                    last: None,
-                    runs: 0,
-                },
-                spec,
-            })
+            .map(|spec| Script::new(spec, now))
             .collect();
         Self { scripts }
+    }
+
+    /// Takes a reloaded configuration: a script whose spec did not change
+    /// keeps its state (and its run in progress), so a reload does not
+    /// make an instance's priority flap; new scripts start at `now`;
+    /// scripts no longer configured are killed if running.
+    pub fn reconfigure(&mut self, specs: Vec<ScriptSpec>, now: Instant) {
+        let mut old = std::mem::take(&mut self.scripts);
+        self.scripts = specs
+            .into_iter()
+            .map(|spec| match old.iter().position(|s| s.spec == spec) {
+                Some(i) => old.swap_remove(i),
+                None => Script::new(spec, now),
+            })
+            .collect();
+        for script in &mut old {
+            if let Some(running) = &mut script.running {
+                let _ = kill_group(&running.child);
+                let _ = running.child.wait();
+            }
+        }
     }
 
     /// Whether script `index` is up.
@@ -194,6 +203,22 @@ impl Drop for ScriptRunner {
 }
 
 impl Script {
+    fn new(spec: ScriptSpec, now: Instant) -> Self {
+        Self {
+            argv: split_command(&spec.command),
+            up: spec.init_fail.then_some(false),
+            streak: 0,
+            running: None,
+            next_run: now,
+            state: ScriptState {
+                up: !spec.init_fail,
+                last: None,
+                runs: 0,
+            },
+            spec,
+        }
+    }
+
     fn spawn(&self) -> io::Result<Child> {
         let (program, args) = self.argv.split_first().ok_or(io::ErrorKind::InvalidInput)?;
         let mut command = Command::new(program);
@@ -420,6 +445,24 @@ mod test {
             runner.scripts().next().unwrap().1.last,
             Some(Outcome::SpawnFailed)
         );
+    }
+
+    #[test]
+    fn reconfigure_keeps_the_state_of_unchanged_scripts() {
+        let mut runner = ScriptRunner::new(
+            vec![spec("false", "false"), spec("gone", "true")],
+            Instant::now(),
+        );
+        drive(&mut runner, |r, _| !r.is_up(0));
+        let runs = runner.scripts().next().unwrap().1.runs;
+        let mut new = spec("new", "true");
+        new.init_fail = true;
+        runner.reconfigure(vec![new, spec("false", "false")], Instant::now());
+        let names: Vec<_> = runner.scripts().map(|(s, _)| s.name.clone()).collect();
+        assert_eq!(names, ["new", "false"]);
+        assert!(!runner.is_up(1), "kept its failed state");
+        assert!(runner.scripts().nth(1).unwrap().1.runs >= runs);
+        assert!(!runner.is_up(0), "a new script starts afresh (init_fail)");
     }
 
     #[test]

@@ -1,0 +1,257 @@
+//! A new configuration for a running driver (SIGHUP), as keepalived
+//! reloads: an instance whose configuration did not change keeps its state,
+//! its timers, its counters and its VIPs (no flap, no transition); a changed
+//! one restarts; a removed one is released (priority 0 if Master, VIPs
+//! removed); a new one starts.
+//!
+//! Everything that can fail is done before anything running changes:
+//! interfaces are looked up, instances built and checked for duplicate
+//! VRIDs, new sockets and VMACs opened. A reload that fails leaves the
+//! driver exactly as it was.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use vrrp_core::{InstanceId, Router};
+
+use super::plumbing::{self, Plumbing};
+use super::{Driver, DriverConfig, DriverError, DriverEvent, InstanceSpec, Request, Tracked};
+use crate::track::TrackWeight;
+use crate::track::process::ProcessSpec;
+use crate::track::script::ScriptSpec;
+
+/// What a reload did, by instance name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReloadSummary {
+    /// Unchanged: kept running as they were.
+    pub kept: Vec<String>,
+    /// Changed: released and started again.
+    pub restarted: Vec<String>,
+    /// No longer configured: released.
+    pub removed: Vec<String>,
+    /// New: started.
+    pub added: Vec<String>,
+}
+
+/// A tracked object by what it is rather than by its index, so two
+/// configurations can be compared.
+#[derive(Debug, PartialEq, Eq)]
+enum TrackKey<'a> {
+    Script(&'a ScriptSpec),
+    Process(&'a ProcessSpec),
+    Interface(&'a str),
+}
+
+/// Everything that decides whether an instance is unchanged.
+#[derive(Debug, PartialEq, Eq)]
+struct Identity<'a> {
+    /// The spec without its index-based tracking.
+    spec: InstanceSpec,
+    track: Vec<(TrackKey<'a>, TrackWeight)>,
+    /// The names of its sync group's members, sorted.
+    group: Option<Vec<&'a str>>,
+}
+
+fn identity<'a>(
+    specs: &'a [InstanceSpec],
+    index: usize,
+    scripts: &'a [ScriptSpec],
+    processes: &'a [ProcessSpec],
+    groups: &[Vec<usize>],
+) -> Identity<'a> {
+    let spec = &specs[index];
+    let track = spec
+        .track
+        .iter()
+        .map(|(object, weight)| {
+            let key = match object {
+                Tracked::Script(i) => TrackKey::Script(&scripts[*i]),
+                Tracked::Process(i) => TrackKey::Process(&processes[*i]),
+                Tracked::Interface(name) => TrackKey::Interface(name),
+            };
+            (key, *weight)
+        })
+        .collect();
+    let group = groups.iter().rev().find(|g| g.contains(&index)).map(|g| {
+        let mut names: Vec<&str> = g.iter().map(|&m| specs[m].name.as_str()).collect();
+        names.sort_unstable();
+        names
+    });
+    Identity {
+        spec: InstanceSpec {
+            track: Vec::new(),
+            ..spec.clone()
+        },
+        track,
+        group,
+    }
+}
+
+impl Driver {
+    /// Applies `config` to the running driver (see the module docs).
+    /// Events of the instances released and started are appended to `out`:
+    /// the release events first, whose `instance` indices are those of the
+    /// configuration before the reload, then the start events, with the
+    /// new configuration's. On error nothing changed.
+    pub fn reload(
+        &mut self,
+        config: DriverConfig,
+        out: &mut Vec<DriverEvent>,
+    ) -> Result<ReloadSummary, DriverError> {
+        if self.stopping.is_some() {
+            return Err(DriverError::Reload("the driver is stopping"));
+        }
+        let now = Instant::now();
+        let core_now = self.clock.to_core(now);
+
+        // 1. Resolve and compare, touching nothing.
+        let mut specs = config.instances;
+        let ifaces = specs
+            .iter_mut()
+            .map(plumbing::resolve)
+            .collect::<Result<Vec<_>, _>>()?;
+        let old_scripts: Vec<ScriptSpec> = self.scripts.scripts().map(|(s, _)| s.clone()).collect();
+        let old_processes: Vec<ProcessSpec> =
+            self.processes.processes().map(|(p, _)| p.clone()).collect();
+        let kept_from: Vec<Option<usize>> = (0..specs.len())
+            .map(|i| {
+                let j = self.specs.iter().position(|o| o.name == specs[i].name)?;
+                let old = identity(
+                    &self.specs,
+                    j,
+                    &old_scripts,
+                    &old_processes,
+                    &self.sync_groups,
+                );
+                let new = identity(
+                    &specs,
+                    i,
+                    &config.scripts,
+                    &config.processes,
+                    &config.sync_groups,
+                );
+                (old == new).then_some(j)
+            })
+            .collect();
+        let mut router = Router::new();
+        for (i, spec) in specs.iter().enumerate() {
+            let (interface, instance) = match kept_from[i] {
+                Some(j) => {
+                    let id = self.old_id(j);
+                    (
+                        self.router.interface_of(id),
+                        self.router.instance(id).clone(),
+                    )
+                }
+                None => (ifaces[i].ifindex, plumbing::instance(spec)?),
+            };
+            router
+                .add(interface, instance)
+                .map_err(|error| DriverError::Duplicate {
+                    instance: spec.name.clone(),
+                    error,
+                })?;
+        }
+        for group in &config.sync_groups {
+            let ids: Vec<InstanceId> = group.iter().filter_map(|&m| router.id(m)).collect();
+            router.add_sync_group(&ids);
+        }
+
+        // 2. Links, VMACs and sockets of the new and changed instances:
+        //    nothing running changes yet.
+        let (mut socket_of, mut sender_of) = (Vec::new(), Vec::new());
+        let mut plumbing = Plumbing {
+            registry: self.poll.registry(),
+            links: &mut self.links,
+            sockets: &mut self.sockets,
+            senders: &mut self.senders,
+            vmacs: &mut self.vmacs,
+            restore: &mut self.restore,
+            netlink: &mut self.netlink,
+        };
+        for (i, spec) in specs.iter().enumerate() {
+            let (socket, sender) = match kept_from[i] {
+                Some(j) => (self.socket_of[j], self.sender_of[j]),
+                None => plumbing.plumb(spec, &ifaces[i])?,
+            };
+            socket_of.push(socket);
+            sender_of.push(sender);
+        }
+
+        // 3. Release the removed and changed instances, on the old router.
+        let mut summary = ReloadSummary::default();
+        let new_of: HashMap<usize, usize> = kept_from
+            .iter()
+            .enumerate()
+            .filter_map(|(i, j)| Some(((*j)?, i)))
+            .collect();
+        for (j, old) in self.specs.iter().enumerate() {
+            if new_of.contains_key(&j) {
+                summary.kept.push(old.name.clone());
+            } else if specs.iter().any(|s| s.name == old.name) {
+                summary.restarted.push(old.name.clone());
+            } else {
+                summary.removed.push(old.name.clone());
+            }
+        }
+        summary.added = specs
+            .iter()
+            .filter(|s| !self.specs.iter().any(|o| o.name == s.name))
+            .map(|s| s.name.clone())
+            .collect();
+        for j in (0..self.specs.len()).filter(|j| !new_of.contains_key(j)) {
+            let id = self.old_id(j);
+            self.router.handle_instance_shutdown(core_now, id);
+        }
+        self.run_actions(now, out);
+
+        // 4. Swap in the new configuration; per-instance state follows its instance.
+        let follow = |j: InstanceId| new_of.get(&j.index()).and_then(|&i| router.id(i));
+        self.garp.remap(follow);
+        self.requests = std::mem::take(&mut self.requests)
+            .into_iter()
+            .filter_map(|(seq, request)| {
+                Some(match request {
+                    Request::AddVip(id, addr) => (seq, Request::AddVip(follow(id)?, addr)),
+                    Request::DelVip(id, addr) => (seq, Request::DelVip(follow(id)?, addr)),
+                })
+            })
+            .collect();
+        self.installed = kept_from
+            .iter()
+            .map(|j| j.is_some_and(|j| self.installed[j]))
+            .collect();
+        self.history = kept_from
+            .iter()
+            .map(|j| j.map(|j| self.history[j].clone()).unwrap_or_default())
+            .collect();
+        self.router = router;
+        self.specs = specs;
+        self.socket_of = socket_of;
+        self.sender_of = sender_of;
+        self.sync_groups = config.sync_groups;
+        self.scripts.reconfigure(config.scripts, now);
+        self.processes.reconfigure(config.processes);
+        self.notify.reconfigure(config.notify);
+
+        // 5. Start the new and changed instances (Fault first if their link is down).
+        for (i, iface) in ifaces.iter().enumerate() {
+            let link_down = self
+                .links
+                .iter()
+                .any(|l| l.ifindex == iface.ifindex && !l.up);
+            if kept_from[i].is_none() && link_down {
+                self.router.handle_link(core_now, iface.ifindex, false);
+            }
+        }
+        self.update_all_tracking(now);
+        self.router.handle_startup(core_now);
+        self.run_actions(now, out);
+        Ok(summary)
+    }
+
+    /// The id of the old router's `j`-th instance.
+    fn old_id(&self, j: usize) -> InstanceId {
+        self.router.id(j).expect("one instance per spec")
+    }
+}

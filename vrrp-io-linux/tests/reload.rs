@@ -1,0 +1,231 @@
+//! `Driver::reload` against a real kernel: an unchanged instance keeps its
+//! state and VIP with no event, a changed one restarts, a removed one
+//! releases its VIP, a new one starts; a reload that fails changes nothing.
+//! Needs root.
+
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+
+use common::{Lab, in_netns, skip_unless_root};
+use vrrp_core::{Reason, State};
+use vrrp_io_linux::Interface;
+use vrrp_io_linux::driver::{Driver, DriverConfig, DriverEvent, InstanceSpec};
+use vrrp_io_linux::netlink::dump_addresses;
+
+fn vip(n: u8) -> IpAddr {
+    Ipv4Addr::new(192, 0, 2, n).into()
+}
+
+/// Instance `name` with VRID `vrid`, VIP 192.0.2.(100 + vrid), 100 ms adverts.
+fn instance(name: &str, vrid: u8, priority: u8) -> InstanceSpec {
+    let mut spec = InstanceSpec::new(name, "eth0", vrid, &[vip(100 + vrid)]);
+    spec.vrrp.priority = priority;
+    spec.vrrp.advert_interval = 10;
+    spec
+}
+
+fn config(instances: Vec<InstanceSpec>) -> DriverConfig {
+    DriverConfig {
+        instances,
+        ..DriverConfig::default()
+    }
+}
+
+/// Runs the driver until `done` holds (5 s at most), collecting events.
+fn run_until(
+    driver: &mut Driver,
+    events: &mut Vec<DriverEvent>,
+    mut done: impl FnMut(&Driver) -> bool,
+) {
+    let end = Instant::now() + Duration::from_secs(5);
+    while !done(driver) {
+        assert!(
+            Instant::now() < end,
+            "not done after 5 s; events: {events:#?}"
+        );
+        driver.turn(events).unwrap();
+    }
+}
+
+fn states(driver: &Driver) -> Vec<(String, State)> {
+    driver
+        .router()
+        .instances()
+        .map(|(id, i)| (driver.specs()[id.index()].name.clone(), i.state()))
+        .collect()
+}
+
+fn all_master(driver: &Driver) -> bool {
+    driver
+        .router()
+        .instances()
+        .all(|(_, i)| i.state() == State::Master)
+}
+
+/// The state changes of instance `name`; `names` are the instance names
+/// of the configuration the events were emitted under (release events of a
+/// reload carry the old configuration's indices).
+fn changes_of(events: &[DriverEvent], names: &[String], name: &str) -> Vec<(State, Reason)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            DriverEvent::StateChanged {
+                instance,
+                to,
+                reason,
+                ..
+            } if names.get(*instance).is_some_and(|n| n == name) => Some((*to, *reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn names(driver: &Driver) -> Vec<String> {
+    driver.specs().iter().map(|s| s.name.clone()).collect()
+}
+
+#[test]
+fn reload_keeps_unchanged_restarts_changed_releases_removed_starts_new() {
+    if skip_unless_root("reload_keeps_unchanged_restarts_changed_releases_removed_starts_new") {
+        return;
+    }
+    let mut lab = Lab::new("reload");
+    let host = lab.host("a", 2);
+    in_netns(&host.ns, || {
+        let eth0 = Interface::lookup("eth0").unwrap().ifindex;
+        let addresses = || -> Vec<IpAddr> {
+            dump_addresses(eth0)
+                .unwrap()
+                .into_iter()
+                .map(|a| a.addr)
+                .collect()
+        };
+        let mut driver = Driver::new(config(vec![
+            instance("A", 1, 200),
+            instance("B", 2, 200),
+            instance("C", 3, 200),
+        ]))
+        .unwrap();
+        let mut events = Vec::new();
+        run_until(&mut driver, &mut events, |d| {
+            all_master(d) && d.vips_installed(2)
+        });
+        // Let the kernel confirm the VIPs.
+        let end = Instant::now() + Duration::from_millis(300);
+        while Instant::now() < end {
+            driver.turn(&mut events).unwrap();
+        }
+        for n in [101, 102, 103] {
+            assert!(addresses().contains(&vip(n)), "{n} installed");
+        }
+        let a_before = driver
+            .router()
+            .instance(driver.router().id(0).unwrap())
+            .stats()
+            .clone();
+
+        // A failing reload (VRID 1 twice on eth0) changes nothing.
+        let mut reload_events = Vec::new();
+        let error = driver
+            .reload(
+                config(vec![instance("A", 1, 200), instance("X", 1, 100)]),
+                &mut reload_events,
+            )
+            .unwrap_err();
+        assert!(error.to_string().contains("VRID 1"), "{error}");
+        let mut missing = instance("M", 9, 100);
+        missing.interface = "nosuch0".into();
+        assert!(
+            driver
+                .reload(config(vec![missing]), &mut reload_events)
+                .is_err()
+        );
+        assert!(reload_events.is_empty(), "{reload_events:#?}");
+        assert!(all_master(&driver));
+        assert_eq!(driver.specs().len(), 3);
+
+        // A the same, B's priority changed, C gone, D new.
+        let old_names = names(&driver);
+        let started = Instant::now();
+        let summary = driver
+            .reload(
+                config(vec![
+                    instance("D", 4, 200),
+                    instance("A", 1, 200),
+                    instance("B", 2, 150),
+                ]),
+                &mut reload_events,
+            )
+            .unwrap();
+        assert_eq!(summary.kept, ["A"]);
+        assert_eq!(summary.restarted, ["B"]);
+        assert_eq!(summary.removed, ["C"]);
+        assert_eq!(summary.added, ["D"]);
+        // Released under the old configuration, started under the new.
+        let (released, started_events) = reload_events.split_at(2);
+        assert_eq!(
+            changes_of(released, &old_names, "B"),
+            [(State::Initialize, Reason::Shutdown)]
+        );
+        assert_eq!(
+            changes_of(released, &old_names, "C"),
+            [(State::Initialize, Reason::Shutdown)]
+        );
+        let new_names = names(&driver);
+        assert_eq!(
+            changes_of(started_events, &new_names, "D"),
+            [(State::Backup, Reason::Startup)]
+        );
+        assert_eq!(
+            changes_of(started_events, &new_names, "B"),
+            [(State::Backup, Reason::Startup)]
+        );
+        assert_eq!(started_events.len(), 2, "nothing for A: {reload_events:#?}");
+        // A kept its state, counters and VIP.
+        let a = driver.router().id(1).unwrap();
+        assert_eq!(driver.specs()[1].name, "A");
+        assert_eq!(driver.router().instance(a).state(), State::Master);
+        assert!(driver.vips_installed(1));
+        let a_after = driver.router().instance(a).stats();
+        assert_eq!(a_after.master_transitions, 1);
+        assert!(a_after.adverts_sent >= a_before.adverts_sent);
+
+        let mut after = Vec::new();
+        run_until(&mut driver, &mut after, |d| {
+            all_master(d) && d.vips_installed(0)
+        });
+        let end = Instant::now() + Duration::from_millis(300);
+        while Instant::now() < end {
+            driver.turn(&mut after).unwrap();
+        }
+        eprintln!(
+            "MEASURED: reload: restarted and new instances Master again after {:?}",
+            started.elapsed()
+        );
+        let now = addresses();
+        assert!(now.contains(&vip(101)), "A's VIP stayed");
+        assert!(now.contains(&vip(102)), "B's VIP back");
+        assert!(now.contains(&vip(104)), "D's VIP added");
+        assert!(!now.contains(&vip(103)), "C's VIP released");
+        assert!(changes_of(&after, &new_names, "A").is_empty(), "{after:#?}");
+        assert_eq!(
+            states(&driver),
+            [
+                ("D".to_owned(), State::Master),
+                ("A".to_owned(), State::Master),
+                ("B".to_owned(), State::Master)
+            ]
+        );
+
+        // The stop releases everything.
+        let mut stop = Vec::new();
+        driver.shutdown(&mut stop);
+        run_until(&mut driver, &mut stop, Driver::is_stopped);
+        let now = addresses();
+        for n in [101, 102, 104] {
+            assert!(!now.contains(&vip(n)), "{n} released at stop");
+        }
+    });
+}
