@@ -22,6 +22,8 @@
 //! - [`track`]: track scripts and processes, and how their weights become
 //!   an instance's priority.
 //! - [`metrics`]: Prometheus text on a thread of its own.
+//! - [`security`]: keepalived's `enable_script_security` checks.
+//! - [`systemd`]: `sd_notify` readiness, without libsystemd.
 //! - [`status`]: the JSON status dump (SIGUSR1) and the counters' names.
 //! - [`notify`]: notify scripts and FIFOs, in the order of the state
 //!   changes, one at a time per instance.
@@ -36,9 +38,11 @@ pub mod iface;
 pub mod metrics;
 pub mod netlink;
 pub mod notify;
+pub mod security;
 pub mod socket;
 pub mod status;
 mod sys;
+pub mod systemd;
 pub mod track;
 pub mod vmac;
 
