@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 use crate::driver::DriverConfig;
 use crate::track::script::split_command;
 
+/// The uid and gid a script runs as; `None`: the daemon's own.
+type RunAs = Option<(u32, u32)>;
+
 /// A script that anyone but root could change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Insecure {
@@ -93,11 +96,12 @@ pub fn check_path(executable: &Path) -> Option<(PathBuf, String)> {
 /// Every script of `config` that runs with root's user or group (`run_as`
 /// unset means the daemon's own user, `daemon_uid`) and is not safe.
 pub fn check(config: &DriverConfig, daemon_uid: u32) -> Vec<Insecure> {
-    let as_root = |run_as: Option<(u32, u32)>| match run_as {
+    let as_root = |run_as: RunAs| match run_as {
         Some((uid, gid)) => uid == 0 || gid == 0,
         None => daemon_uid == 0,
     };
-    let mut scripts: Vec<(String, &str, Option<(u32, u32)>)> = config
+    // (what runs it, command line, user and group)
+    let mut scripts: Vec<(String, &str, RunAs)> = config
         .scripts
         .iter()
         .map(|s| {
