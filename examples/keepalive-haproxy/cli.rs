@@ -37,6 +37,9 @@ pub(crate) struct Args {
     /// Where SIGUSR1 writes the JSON status.
     #[arg(long = "status-file", default_value = "/tmp/keepalive-haproxy.json")]
     pub(crate) status_file: PathBuf,
+    /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9650 or [::]:9650).
+    #[arg(long = "metrics-listen", value_name = "ADDR")]
+    pub(crate) metrics_listen: Option<std::net::SocketAddr>,
     /// Remove every configured virtual address from this host and exit
     /// (systemd ExecStopPost: no duplicate address survives a crash).
     #[arg(long = "release-vips")]

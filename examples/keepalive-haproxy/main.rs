@@ -5,41 +5,44 @@
 //! cargo run --example keepalive-haproxy                    # demonstration in namespaces
 //! keepalive-haproxy -f /etc/keepalived/keepalived.conf -n  # the daemon
 //! keepalive-haproxy -t -f keepalived.conf                  # check a configuration
+//! keepalive-haproxy --release-vips -f keepalived.conf      # systemd ExecStopPost
 //! ```
+//!
+//! The parts live in the library (`vrrp::linux::daemon`, `config`,
+//! `driver`, `notify`, `status`, `metrics`, `systemd`); this file wires them.
 
 mod cli;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use vrrp::linux::config::{self, Loaded};
-use vrrp::linux::driver::{Driver, DriverEvent};
+use vrrp::linux::daemon::{self, Daemon};
+use vrrp::linux::driver::{Driver, release_vips};
+use vrrp::linux::{metrics, systemd};
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
-    let filter = if args.log_detail { "debug" } else { "info" };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
-        )
-        .with_target(false)
-        .init();
-
-    let loaded = match config::load(&args.use_file) {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            eprintln!("{error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    for warning in &loaded.warnings {
-        eprintln!("{warning}");
-    }
+    init_logging(args.log_detail);
     if args.config_test {
-        println!("{}: configuration OK", args.use_file.display());
-        return ExitCode::SUCCESS;
+        return config_test(&args);
     }
-    match run(&args, &loaded) {
+    let missing = daemon::missing_capabilities();
+    if !missing.is_empty() {
+        eprintln!(
+            "keepalive-haproxy needs {} (raw VRRP sockets and address changes): run it as root, \
+             or grant exactly these with `setcap cap_net_raw,cap_net_admin+ep` on the binary or \
+             AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN in its systemd unit",
+            missing.join(" and ")
+        );
+        return ExitCode::FAILURE;
+    }
+    let result = if args.release_vips {
+        release(&args)
+    } else {
+        run(&args)
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error}");
@@ -48,21 +51,77 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &cli::Args, loaded: &Loaded) -> Result<(), Box<dyn std::error::Error>> {
-    let mut driver_config = config::driver_config(&loaded.config)?;
-    driver_config.handle_signals = true;
-    let mut driver = Driver::new(driver_config)?;
+/// Logs on stderr; no colours unless it is a terminal, no timestamps under
+/// journald (it adds its own).
+fn init_logging(detail: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| if detail { "debug" } else { "info" }.into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false);
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        builder.without_time().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// `-t`: the configuration's warnings (file:line:column), then OK or the error.
+fn config_test(args: &cli::Args) -> ExitCode {
+    match daemon::prepare(&args.use_file) {
+        Ok(prepared) => {
+            for warning in &prepared.warnings {
+                eprintln!("{warning}");
+            }
+            for insecure in &prepared.insecure {
+                eprintln!("{insecure}");
+            }
+            println!("{}: configuration OK", args.use_file.display());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--release-vips`: no duplicate address survives us, however we ended.
+fn release(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
+    let config =
+        vrrp::linux::config::driver_config(&vrrp::linux::config::load(&args.use_file)?.config)?;
+    for released in release_vips(&config)? {
+        tracing::info!(instance = %released.instance, vip = %released.addr, interface = %released.interface, "released");
+    }
+    Ok(())
+}
+
+fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
+    let prepared = daemon::prepare(&args.use_file)?;
+    prepared.log();
+    let mut config = prepared.config;
+    config.handle_signals = true;
+    let mut driver = Driver::new(config)?;
+    if let Some(addr) = args.metrics_listen {
+        let (bound, _thread) = metrics::serve(addr, driver.handle())?;
+        tracing::info!(%bound, "serving Prometheus metrics on /metrics");
+    }
     if let Some(pid) = &args.pid {
         std::fs::write(pid, format!("{}\n", std::process::id()))?;
     }
-    tracing::info!(instances = driver.specs().len(), "running");
-    driver.run(|driver, event| match event {
-        DriverEvent::Reload => {
-            tracing::warn!("SIGHUP: reload is not supported yet; keeping the running configuration")
-        }
-        DriverEvent::DumpStatus => tracing::info!(instances = driver.specs().len(), "SIGUSR1"),
-        _ => {}
-    })?;
+    let names: Vec<&str> = driver.specs().iter().map(|s| s.name.as_str()).collect();
+    tracing::info!(instances = ?names, "running");
+    let _ = systemd::notify(&format!(
+        "READY=1\nSTATUS=running {} instance(s)",
+        names.len()
+    ));
+    let daemon = Daemon {
+        config_path: args.use_file.clone(),
+        status_path: args.status_file.clone(),
+    };
+    driver.run(|driver, event| daemon.on_event(driver, event))?;
     if let Some(pid) = &args.pid {
         let _ = std::fs::remove_file(pid);
     }

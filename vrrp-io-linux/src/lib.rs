@@ -7,6 +7,8 @@
 //!
 //! - [`config`]: keepalived.conf, read and checked with file:line:column
 //!   positions on every error and warning.
+//! - [`daemon`]: the keepalived-compatible daemon's steps: load, check,
+//!   reload on SIGHUP, status on SIGUSR1.
 //! - [`driver`]: the mio event loop that runs a `vrrp_core::Router` on
 //!   all of the above.
 //! - [`iface`]: look an interface up by name (index, MAC, flags, the
@@ -33,6 +35,7 @@
 
 pub mod announce;
 pub mod config;
+pub mod daemon;
 pub mod driver;
 pub mod iface;
 pub mod metrics;
