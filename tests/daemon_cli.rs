@@ -1,0 +1,137 @@
+//! The daemon's command line without a network: `-t` exit codes and
+//! messages (warnings and errors at file:line:column), the seed's pitfall
+//! named, script security refused, missing capabilities explained.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `target/<profile>/examples/keepalive-haproxy`, next to this test's
+/// `target/<profile>/deps/` (cargo test builds the examples first).
+fn daemon() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile = exe.parent().and_then(Path::parent).unwrap();
+    let path = profile.join("examples").join("keepalive-haproxy");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --example keepalive-haproxy`",
+        path.display()
+    );
+    path
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("vrrp-io-linux/tests/fixtures")
+        .join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(daemon()).args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn scratch(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("daemon-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn config_test_passes_the_seed_and_names_its_pitfall() {
+    for side in ["seed-master.conf", "seed-backup.conf"] {
+        let path = fixture(side);
+        let out = run(&["-t", "-f", path.to_str().unwrap()]);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert!(out.status.success(), "{side}: {stderr}");
+        assert!(stdout.contains("configuration OK"), "{stdout}");
+        let weight = stderr
+            .lines()
+            .find(|l| l.contains("weight 2 of `haproxy_check`"))
+            .unwrap_or_else(|| panic!("no weight warning in {stderr}"));
+        assert!(
+            weight.starts_with(&format!("{}:13:1: ", path.display())),
+            "{weight}"
+        );
+        assert!(weight.contains("larger than the gap"), "{weight}");
+        assert!(stderr.contains("truncated to \"1cee4b6e\""), "{stderr}");
+    }
+}
+
+#[test]
+fn config_test_fails_with_the_position() {
+    let path = scratch(
+        "bad.conf",
+        "vrrp_instance V {\n interface eth0\n virtual_router_id 256\n}\n",
+    );
+    let out = run(&["-t", "-f", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!("{}:3:20: ", path.display())),
+        "{stderr}"
+    );
+    let missing = run(&["-t", "-f", "/nonexistent/keepalived.conf"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("/nonexistent/keepalived.conf"));
+}
+
+#[test]
+fn script_security_refuses_a_world_writable_script() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("\n*** SKIPPED: script security applies to scripts run as root ***\n");
+        return;
+    }
+    let script = scratch("check.sh", "#!/bin/sh\nexit 0\n");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let config = scratch(
+        "secure.conf",
+        &format!(
+            "global_defs {{\n enable_script_security\n}}\n\
+             vrrp_script chk {{\n script \"{}\"\n weight 10\n}}\n\
+             vrrp_instance V {{\n interface eth0\n virtual_router_id 1\n\
+             virtual_ipaddress {{ 192.0.2.100 }}\n track_script {{ chk }}\n}}\n",
+            script.display()
+        ),
+    );
+    let out = run(&["-t", "-f", config.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("vrrp_script chk"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{} is writable by everyone", script.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn without_net_raw_and_net_admin_it_says_what_to_do() {
+    if !nix::unistd::geteuid().is_root() {
+        // Not root: the real thing, no capabilities at all.
+        let out = run(&["-f", fixture("seed-master.conf").to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out.stderr).contains("CAP_NET_RAW and CAP_NET_ADMIN"));
+        return;
+    }
+    // Root: drop the two from the bounding set, so the exec'd daemon lacks them.
+    let out = Command::new("setpriv")
+        .args(["--bounding-set", "-net_raw,-net_admin"])
+        .arg(daemon())
+        .args(["-f", fixture("seed-master.conf").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("needs CAP_NET_RAW and CAP_NET_ADMIN"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("setcap cap_net_raw,cap_net_admin+ep"),
+        "{stderr}"
+    );
+}
