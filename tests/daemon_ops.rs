@@ -208,3 +208,45 @@ fn notify_status_metrics_and_release_after_sigkill() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("released"));
     say("MEASURED: SIGKILLed daemon left the VIP; --release-vips removed it");
 }
+
+#[test]
+fn track_process_haproxy_natively() {
+    if skip_unless_root("track_process_haproxy_natively") {
+        return;
+    }
+    let mut lab = Lab::new("trackproc");
+    let mut master = Node::new(&mut lab, "master", 2);
+    let haproxy = master.start_haproxy();
+    let config = seed("master")
+        .replace(
+            "vrrp_script haproxy_check {",
+            "vrrp_track_process haproxy_proc {\nprocess haproxy\nweight 5\n}\n\
+             vrrp_script unused_check {",
+        )
+        .replace(
+            "track_script {\nhaproxy_check\n}",
+            "track_process {\nhaproxy_proc\n}",
+        );
+    assert!(config.contains("track_process {\nhaproxy_proc"), "{config}");
+    let _daemon = master.start_daemon(&config, &[]);
+    time_until("the VIP on the master", Duration::from_secs(10), || {
+        master.has(VIP)
+    });
+    let status = master.status();
+    assert_eq!(
+        status["instances"][0]["priority"]["effective"], 105,
+        "{status:#}"
+    );
+    assert_eq!(status["instances"][0]["tracked"][0]["type"], "process");
+    drop(haproxy);
+    master.killall("KILL", "haproxy");
+    let noticed = time_until("the process counted gone", Duration::from_secs(3), || {
+        master.status()["instances"][0]["priority"]["effective"] == 100
+    });
+    let status = master.status();
+    assert_eq!(status["processes"][0]["count"], 0);
+    assert_eq!(status["processes"][0]["up"], false);
+    say(&format!(
+        "MEASURED: track_process haproxy (a /proc scan, no killall): death noticed within {noticed:?}"
+    ));
+}

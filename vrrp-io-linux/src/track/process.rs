@@ -310,6 +310,29 @@ mod test {
     }
 
     #[test]
+    fn reconfigure_keeps_the_state_of_unchanged_specs() {
+        let now = Instant::now();
+        let mut tracker = ProcessTracker::new(
+            vec![spec("no-such-process-here"), spec("gone")],
+            Duration::from_secs(1),
+            now,
+        );
+        let mut changes = Vec::new();
+        tracker.handle_timeout(now, &mut changes);
+        assert!(!tracker.is_up(0), "nothing matches: down");
+        let mut new = spec("new-one");
+        new.name = "n".into();
+        tracker.reconfigure(vec![new, spec("no-such-process-here")]);
+        let names: Vec<_> = tracker
+            .processes()
+            .map(|(s, _)| s.process.clone())
+            .collect();
+        assert_eq!(names, ["new-one", "no-such-process-here"]);
+        assert!(tracker.is_up(0), "a new spec starts up");
+        assert!(!tracker.is_up(1), "kept its state");
+    }
+
+    #[test]
     fn notices_a_process_dying_after_its_delay() {
         // A uniquely named process: `sleep` run through a symlink, whose name
         // becomes the comm (a copy could hit ETXTBSY while other tests fork).
