@@ -246,9 +246,21 @@ impl Node {
 }
 
 impl Drop for Node {
+    /// Ends the PID namespace (every process in it dies with its init) and
+    /// removes the host's directory, unless the test failed: then it stays
+    /// for a post-mortem.
     fn drop(&mut self) {
         let _ = self.unshare.kill();
         let _ = self.unshare.wait();
+        if std::thread::panicking() {
+            say(&format!(
+                "{}: kept {} for a post-mortem",
+                self.name,
+                self.dir.display()
+            ));
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
