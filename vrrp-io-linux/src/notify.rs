@@ -314,37 +314,50 @@ impl Notifier {
             .sum()
     }
 
-    /// Takes the configuration of a reload. Queued and running scripts
-    /// carry on (they are the old configuration's, in order); a group
-    /// keeps its state when it keeps its name. FIFOs that stay are kept open.
-    pub fn reconfigure(&mut self, config: NotifyConfig) {
-        let mut old: Vec<Queue> = std::mem::take(&mut self.queues);
-        let old_groups: Vec<(String, Option<NotifyState>)> = self
-            .config
-            .groups
-            .iter()
-            .map(|g| g.name.clone())
-            .zip(self.group_states.iter().copied())
+    /// Takes the configuration of a reload. `instance_map[old]` is the new
+    /// index of old instance `old` (by name), if it is still configured.
+    /// Queued and running scripts carry on in order: an instance's (or a
+    /// group's, by name) go on in its new queue, so its scripts still never
+    /// overlap; those of removed instances finish on their own. A group
+    /// keeps its state when it keeps its name; FIFOs that stay stay open.
+    pub fn reconfigure(&mut self, config: NotifyConfig, instance_map: &[Option<usize>]) {
+        let old_instances = self.config.instances.len();
+        let mut old: Vec<Option<Queue>> = std::mem::take(&mut self.queues)
+            .into_iter()
+            .map(Some)
             .collect();
-        self.group_states = config
+        let old_groups: Vec<&str> = self.config.groups.iter().map(|g| g.name.as_str()).collect();
+        let group_states = config
             .groups
             .iter()
             .map(|g| {
-                old_groups
-                    .iter()
-                    .find(|(name, _)| *name == g.name)
-                    .and_then(|(_, state)| *state)
+                let i = old_groups.iter().position(|name| *name == g.name)?;
+                self.group_states[i]
             })
             .collect();
-        self.queues = (0..config.instances.len() + config.groups.len())
+        let mut queues: Vec<Queue> = (0..config.instances.len() + config.groups.len())
             .map(|_| Queue::default())
             .collect();
-        // Work in flight keeps running, in a queue of its own at the end.
-        let leftover: Vec<Queue> = old
-            .drain(..)
-            .filter(|q| q.running.is_some() || !q.pending.is_empty())
-            .collect();
-        self.queues.extend(leftover);
+        for (j, new) in instance_map.iter().enumerate().take(old_instances) {
+            if let Some(i) = new.filter(|&i| i < config.instances.len()) {
+                queues[i] = old[j].take().unwrap_or_default();
+            }
+        }
+        for (g, group) in config.groups.iter().enumerate() {
+            if let Some(k) = old_groups.iter().position(|name| *name == group.name) {
+                queues[config.instances.len() + g] =
+                    old[old_instances + k].take().unwrap_or_default();
+            }
+        }
+        // The rest (removed instances and groups, earlier leftovers) finish
+        // on their own, after every regular queue.
+        queues.extend(
+            old.into_iter()
+                .flatten()
+                .filter(|q| q.running.is_some() || !q.pending.is_empty()),
+        );
+        self.queues = queues;
+        self.group_states = group_states;
         let mut fifos = std::mem::take(&mut self.fifos);
         self.fifos = config
             .fifos
@@ -683,6 +696,45 @@ mod test {
              INSTANCE \"OCP_EXT\" FAULT 100\nGROUP \"G\" FAULT 0\n"
         );
         drop(notifier);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_reload_keeps_an_instances_scripts_in_one_queue() {
+        let dir = scratch("reload");
+        let scripts = |tag: &str| NotifyScripts {
+            any: Some(logger(&dir, tag, "0.2")),
+            ..NotifyScripts::default()
+        };
+        let mut notifier = Notifier::new(NotifyConfig {
+            instances: vec![scripts("gone"), scripts("kept")],
+            ..NotifyConfig::default()
+        });
+        let now = Instant::now();
+        notifier.state_changed(now, 1, "K", State::Backup, 100);
+        notifier.state_changed(now, 0, "G", State::Backup, 100);
+        // K moves from index 1 to 0; G is removed.
+        notifier.reconfigure(
+            NotifyConfig {
+                instances: vec![scripts("kept")],
+                ..NotifyConfig::default()
+            },
+            &[None, Some(0)],
+        );
+        notifier.state_changed(Instant::now(), 0, "K", State::Master, 100);
+        drive_until_idle(&mut notifier);
+        let log = std::fs::read_to_string(dir.join("log")).unwrap();
+        let kept: Vec<_> = log.lines().filter(|l| l.contains(" K ")).collect();
+        assert_eq!(
+            kept,
+            [
+                "start kept INSTANCE K BACKUP 100",
+                "end kept INSTANCE K BACKUP 100",
+                "start kept INSTANCE K MASTER 100",
+                "end kept INSTANCE K MASTER 100",
+            ]
+        );
+        assert_eq!(log.lines().filter(|l| l.contains(" G ")).count(), 2);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -206,6 +206,11 @@ impl Driver {
         self.run_actions(now, out);
 
         // 4. Swap in the new configuration; per-instance state follows its instance.
+        let by_name: Vec<Option<usize>> = self
+            .specs
+            .iter()
+            .map(|old| specs.iter().position(|s| s.name == old.name))
+            .collect();
         let follow = |j: InstanceId| new_of.get(&j.index()).and_then(|&i| router.id(i));
         self.garp.remap(follow);
         self.requests = std::mem::take(&mut self.requests)
@@ -232,7 +237,7 @@ impl Driver {
         self.sync_groups = config.sync_groups;
         self.scripts.reconfigure(config.scripts, now);
         self.processes.reconfigure(config.processes);
-        self.notify.reconfigure(config.notify);
+        self.notify.reconfigure(config.notify, &by_name);
 
         // 5. Start the new and changed instances (Fault first if their link is down).
         for (i, iface) in ifaces.iter().enumerate() {
