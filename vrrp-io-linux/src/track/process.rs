@@ -339,6 +339,7 @@ mod test {
         let dir = std::env::temp_dir().join(format!("vrrp-proc-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         let exe = dir.join("vrrptrackme");
+        let _ = fs::remove_file(&exe);
         std::os::unix::fs::symlink("/bin/sleep", &exe).unwrap();
         let mut child = Command::new(&exe)
             .arg("30")
@@ -346,6 +347,13 @@ mod test {
             .spawn()
             .unwrap();
 
+        // Until the child has exec'd, its comm is still this test's name.
+        let comm = format!("/proc/{}/comm", child.id());
+        let exec_deadline = Instant::now() + Duration::from_secs(5);
+        while !fs::read_to_string(&comm).is_ok_and(|c| c.trim() == "vrrptrackme") {
+            assert!(Instant::now() < exec_deadline, "the child never exec'd");
+            std::thread::sleep(Duration::from_millis(1));
+        }
         let start = Instant::now();
         let mut specs = vec![spec("vrrptrackme"), spec("vrrptrackme")];
         specs[1].delay = Duration::from_secs(2);
