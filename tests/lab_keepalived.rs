@@ -1,0 +1,105 @@
+//! End-to-end tests in the LAB (`tests/lab/`): the harness's own checks.
+
+mod lab;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use lab::Lab;
+
+fn addr(text: &str) -> IpAddr {
+    text.parse().expect("an address")
+}
+
+/// Two hosts reach each other over the bridge over IPv4, IPv6 and
+/// link-local, with the MACs and addresses the harness promises; a cut
+/// bridge port partitions a host without touching its carrier.
+#[test]
+fn lab_hosts_reach_each_other() {
+    let Some(lab) = Lab::new("lab_hosts_reach_each_other") else {
+        return;
+    };
+    let a = lab.host("a", &["192.0.2.1/24", "2001:db8::1/64"]);
+    let b = lab.host("b", &["192.0.2.2/24", "2001:db8::2/64"]);
+    assert_eq!(
+        (a.mac(), b.mac()),
+        ("02:00:00:00:00:01", "02:00:00:00:00:02")
+    );
+    assert!(a.has_address(addr("fe80::1")) && b.has_address(addr("fe80::2")));
+    assert!(a.ping(addr("192.0.2.2")), "IPv4");
+    assert!(b.ping(addr("2001:db8::1")), "IPv6");
+    assert_eq!(a.neighbour_mac(addr("192.0.2.2")).as_deref(), Some(b.mac()));
+    assert_eq!(
+        b.neighbour_mac(addr("2001:db8::1")).as_deref(),
+        Some(a.mac())
+    );
+    let link_local = b.exec(&["ping", "-c", "1", "-W", "1", "-q", "fe80::1%eth0"]);
+    assert!(link_local.status.success(), "link-local");
+
+    lab.cut(&a, true);
+    assert!(
+        !a.ping(addr("192.0.2.2")),
+        "a cut host still reaches the bridge"
+    );
+    let link = a.exec(&["ip", "-br", "link", "show", "eth0"]);
+    assert!(
+        String::from_utf8_lossy(&link.stdout).contains(" UP "),
+        "carrier lost on a cut"
+    );
+    lab.cut(&a, false);
+    assert!(a.ping(addr("192.0.2.2")), "healed");
+
+    a.link_set(false);
+    assert!(!b.ping(addr("192.0.2.1")), "eth0 down");
+    a.link_set(true);
+    assert!(lab::watch::wait_for(Duration::from_secs(3), || b.ping(addr("192.0.2.1"))).is_some());
+}
+
+/// Everything a lab made is gone once it is dropped: namespaces, processes,
+/// its directory; also when the test body panics.
+#[test]
+fn lab_cleans_up_also_on_panic() {
+    let Some(lab) = Lab::new("lab_cleans_up_also_on_panic") else {
+        return;
+    };
+    let (id, dir) = (lab.id().to_owned(), lab.dir().to_owned());
+    let pids = {
+        let a = lab.host("a", &["192.0.2.1/24"]);
+        let sleeper = a.spawn("sleep", &["sleep", "1000"]);
+        assert_eq!(lab.namespaces().len(), 2, "{:?}", lab.namespaces());
+        vec![sleeper.pid()]
+    };
+    drop(lab);
+    assert_gone(&id, &pids);
+    assert!(!dir.exists(), "{} survived", dir.display());
+
+    let mut pids = Vec::new();
+    let mut panicking_id = String::new();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let lab = Lab::new("lab_cleans_up_also_on_panic (inner)").expect("root");
+        panicking_id = lab.id().to_owned();
+        let a = lab.host("a", &["192.0.2.1/24"]);
+        let _b = lab.host("b", &["192.0.2.2/24"]);
+        let sleeper = a.spawn("sleep", &["sleep", "1000"]);
+        pids.push(sleeper.pid());
+        panic!("on purpose: the lab must clean up while unwinding");
+    }));
+    assert!(result.is_err());
+    assert_gone(&panicking_id, &pids);
+    // A panicking lab keeps its directory for a post-mortem.
+    let _ = std::fs::remove_dir_all(std::env::temp_dir().join(&panicking_id));
+}
+
+fn assert_gone(id: &str, pids: &[nix::unistd::Pid]) {
+    let left: Vec<String> = lab::netns_list()
+        .into_iter()
+        .filter(|ns| ns.starts_with(id))
+        .collect();
+    assert!(left.is_empty(), "namespaces left: {left:?}");
+    for pid in pids {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "pid {pid} lives on"
+        );
+    }
+}
