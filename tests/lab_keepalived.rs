@@ -5,7 +5,7 @@ mod lab;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use lab::Lab;
+use lab::{Lab, Signal, haproxy};
 
 fn addr(text: &str) -> IpAddr {
     text.parse().expect("an address")
@@ -102,4 +102,49 @@ fn assert_gone(id: &str, pids: &[nix::unistd::Pid]) {
             "pid {pid} lives on"
         );
     }
+}
+
+/// Each host has its own PID namespace: `killall -0 haproxy` on B does not
+/// see A's HAProxy. Signals reach the program itself: SIGSTOP stops it,
+/// SIGCONT resumes it, SIGTERM ends it.
+#[test]
+fn lab_processes_are_per_host() {
+    let Some(lab) = Lab::new("lab_processes_are_per_host") else {
+        return;
+    };
+    let a = lab.host("a", &["192.0.2.1/24"]);
+    let b = lab.host("b", &["192.0.2.2/24"]);
+    let mut ha = haproxy::start(&a, 80);
+    let alive = |host: &lab::Host<'_>| host.exec(&["killall", "-0", "haproxy"]).status.success();
+    let seen = lab::watch::wait_for(Duration::from_secs(3), || alive(&a));
+    assert!(
+        seen.is_some(),
+        "A's haproxy is not seen on A:\n{}",
+        ha.log()
+    );
+    assert!(!alive(&b), "A's haproxy is seen on B");
+    let served = lab::watch::wait_for(Duration::from_secs(3), || {
+        b.http_get(addr("192.0.2.1"), 80).as_deref() == Some("a\n")
+    });
+    assert!(
+        served.is_some(),
+        "A's haproxy: {:?}",
+        b.http_get(addr("192.0.2.1"), 80)
+    );
+
+    let state = lab::process_state;
+    ha.kill(Signal::SIGSTOP);
+    let stopped = lab::watch::wait_for(Duration::from_secs(2), || state(ha.pid()) == Some('T'));
+    assert!(stopped.is_some(), "SIGSTOP: state {:?}", state(ha.pid()));
+    ha.kill(Signal::SIGCONT);
+    let resumed = lab::watch::wait_for(Duration::from_secs(2), || {
+        state(ha.pid()).is_some_and(|s| s != 'T')
+    });
+    assert!(resumed.is_some(), "SIGCONT: state {:?}", state(ha.pid()));
+    ha.kill(Signal::SIGTERM);
+    assert!(
+        ha.wait_exit(Duration::from_secs(5)).is_some(),
+        "SIGTERM did not end haproxy"
+    );
+    assert!(!alive(&a));
 }

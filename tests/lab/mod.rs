@@ -16,6 +16,8 @@
 //! - Every host also has its own PID namespace, so `killall -0 haproxy` run by
 //!   a daemon on host A sees A's processes only. [`Host::spawn`] and
 //!   [`Host::exec`] run commands in both of the host's namespaces.
+//! - [`Daemon`] starts keepalived or our daemon from the same keepalived.conf
+//!   text; [`keepalived`] builds that text; [`haproxy`] runs a real HAProxy.
 //! - [`watch`] measures: [`watch::wait_for`] polls, and
 //!   [`watch::AddressMonitor`] timestamps address events as netlink reports
 //!   them.
@@ -34,7 +36,10 @@
 // module is private to its test crate.
 #![allow(dead_code, unused_imports, unreachable_pub)]
 
+mod daemon;
+pub mod haproxy;
 mod host;
+pub mod keepalived;
 mod process;
 pub mod watch;
 
@@ -44,6 +49,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+pub use daemon::Daemon;
 pub use host::Host;
 pub use nix::sys::signal::Signal;
 pub use process::{Proc, state as process_state};
