@@ -1,11 +1,15 @@
-//! End-to-end tests in the LAB (`tests/lab/`): the harness's own checks.
+//! End-to-end tests in the LAB (`tests/lab/`): the harness's own checks, and
+//! keepalived against keepalived, the baseline our daemon is measured
+//! against. Timings print as `MEASURED ...` lines on stderr; assertions only
+//! hold them to generous bounds.
 
 mod lab;
 
 use std::net::IpAddr;
 use std::time::Duration;
 
-use lab::{Lab, Signal, haproxy};
+use lab::scenario::{self, Case};
+use lab::{Daemon, Lab, Signal, haproxy};
 
 fn addr(text: &str) -> IpAddr {
     text.parse().expect("an address")
@@ -147,4 +151,60 @@ fn lab_processes_are_per_host() {
         "SIGTERM did not end haproxy"
     );
     assert!(!alive(&a));
+}
+
+#[test]
+fn keepalived_v3_ipv4_1s() {
+    let case = Case::v3_ipv4(Duration::from_secs(1));
+    scenario::failover(
+        "keepalived_v3_ipv4_1s",
+        case,
+        &Daemon::Keepalived,
+        &Daemon::Keepalived,
+    );
+}
+
+#[test]
+fn keepalived_v3_ipv4_100ms() {
+    let case = Case::v3_ipv4(Duration::from_millis(100));
+    scenario::failover(
+        "keepalived_v3_ipv4_100ms",
+        case,
+        &Daemon::Keepalived,
+        &Daemon::Keepalived,
+    );
+}
+
+#[test]
+fn keepalived_v2_pass_ipv4_1s() {
+    let case = Case::v2_pass(Duration::from_secs(1), "lab-pass");
+    scenario::failover(
+        "keepalived_v2_pass_ipv4_1s",
+        case,
+        &Daemon::Keepalived,
+        &Daemon::Keepalived,
+    );
+}
+
+#[test]
+fn keepalived_v3_ipv6_1s() {
+    let case = Case::v3_ipv6(Duration::from_secs(1));
+    scenario::failover(
+        "keepalived_v3_ipv6_1s",
+        case,
+        &Daemon::Keepalived,
+        &Daemon::Keepalived,
+    );
+}
+
+#[test]
+fn keepalived_seed_config_keeps_vip_on_dead_haproxy() {
+    let test = "keepalived_seed_config_keeps_vip_on_dead_haproxy";
+    scenario::seed_haproxy_dies(test, &Daemon::Keepalived, &Daemon::Keepalived);
+}
+
+#[test]
+fn keepalived_track_script_moves_vip() {
+    let test = "keepalived_track_script_moves_vip";
+    scenario::track_script_moves_vip(test, &Daemon::Keepalived, &Daemon::Keepalived);
 }

@@ -20,7 +20,7 @@
 //!   text; [`keepalived`] builds that text; [`haproxy`] runs a real HAProxy.
 //! - [`watch`] measures: [`watch::wait_for`] polls, and
 //!   [`watch::AddressMonitor`] timestamps address events as netlink reports
-//!   them.
+//!   them; [`capture`] timestamps every advert on the bridge (tcpdump).
 //!
 //! Clean-up: dropping a [`Host`] kills every process in its namespaces and
 //! deletes them; dropping the [`Lab`] deletes the bridge and anything left
@@ -36,11 +36,13 @@
 // module is private to its test crate.
 #![allow(dead_code, unused_imports, unreachable_pub)]
 
+pub mod capture;
 mod daemon;
 pub mod haproxy;
 mod host;
 pub mod keepalived;
 mod process;
+pub mod scenario;
 pub mod watch;
 
 use std::io::Write;
@@ -162,6 +164,11 @@ impl Lab {
             &host.bridge_port(),
             updown,
         ]);
+    }
+
+    /// Starts capturing every VRRP packet on the bridge (tcpdump on `br0`).
+    pub fn capture_adverts(&self) -> capture::AdvertCapture {
+        capture::AdvertCapture::start(&self.bridge_ns, &self.dir)
     }
 
     /// The test name given to [`Lab::new`].
