@@ -212,11 +212,11 @@ impl Run<'_, '_> {
         let took = self.stop_a(on_a, Kill::Main(Signal::SIGKILL), rfc + SLACK);
         let goodbye = self.capture.from(self.src_a, since, since + took);
         let said = if goodbye.iter().any(|advert| advert.priority == 0) {
-            "sent priority 0"
+            "priority0_sent"
         } else {
             "silent"
         };
-        let what = format!("sigkill_main_process({said})->backup_holds_vip");
+        let what = format!("sigkill_main_only({said})->backup_holds_vip");
         self.measured(&what, took, Expect::Nothing);
     }
 

@@ -30,7 +30,8 @@ pub fn seed_haproxy_dies(test: &str, daemon_a: &Daemon, daemon_b: &Daemon) -> Op
     let b = lab.host("b", &["192.0.2.2/24"]);
     let c = lab.host("c", &["192.0.2.3/24"]);
     let vip = IpAddr::from([192, 0, 2, 100]);
-    let (haproxy_a, _haproxy_b) = (haproxy::start(&a, HTTP_PORT), haproxy::start(&b, HTTP_PORT));
+    let (mut haproxy_a, _haproxy_b) =
+        (haproxy::start(&a, HTTP_PORT), haproxy::start(&b, HTTP_PORT));
     let watch_b = b.monitor_addresses();
     // A first: started together, A (102) and B (100) run master-down timers
     // 7 ms apart, and both may take the VIP for a moment (see failover.rs).
@@ -44,6 +45,11 @@ pub fn seed_haproxy_dies(test: &str, daemon_a: &Daemon, daemon_b: &Daemon) -> Op
     std::thread::sleep(Duration::from_millis(2500));
 
     haproxy_a.kill(Signal::SIGKILL);
+    // Reaped, not a zombie, which `killall -0` would still find.
+    assert!(
+        haproxy_a.wait_exit(Duration::from_secs(5)).is_some(),
+        "haproxy lives on"
+    );
     let check = a.exec(&["killall", "-0", "haproxy"]);
     assert!(!check.status.success(), "A's haproxy check still passes");
     // Within one script interval A drops to 100; B must then still see an
