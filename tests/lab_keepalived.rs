@@ -6,8 +6,9 @@
 mod lab;
 
 use std::net::IpAddr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use lab::keepalived::Config;
 use lab::scenario::{self, Case};
 use lab::{Daemon, Lab, Signal, haproxy};
 
@@ -151,6 +152,47 @@ fn lab_processes_are_per_host() {
         "SIGTERM did not end haproxy"
     );
     assert!(!alive(&a));
+}
+
+/// `unicast_peer`: adverts go to the peer's address, not 224.0.0.18, and
+/// the capture on the bridge still sees them; B takes over after a crash.
+#[test]
+fn keepalived_v3_unicast_100ms() {
+    let Some(lab) = Lab::new("keepalived_v3_unicast_100ms") else {
+        return;
+    };
+    let a = lab.host("a", &["192.0.2.1/24"]);
+    let b = lab.host("b", &["192.0.2.2/24"]);
+    let capture = lab.capture_adverts();
+    let (vip, ip_a, ip_b) = (addr("192.0.2.100"), addr("192.0.2.1"), addr("192.0.2.2"));
+    let case = Case::v3_ipv4(Duration::from_millis(100));
+    let config = |name: &str, priority, src: &str, peer: &str| {
+        let instance = case.instance(priority).unicast(src, &[peer]);
+        Config::new(name).instance(instance).to_string()
+    };
+    let start = SystemTime::now();
+    let on_a = Daemon::Keepalived.start(&a, &config("a", 150, "192.0.2.1", "192.0.2.2"));
+    let took = lab::watch::wait_for(Duration::from_secs(5), || a.has_address(vip));
+    assert!(took.is_some(), "A never took the VIP:\n{}", on_a.log());
+    let _on_b = Daemon::Keepalived.start(&b, &config("b", 100, "192.0.2.2", "192.0.2.1"));
+    let stays = lab::watch::holds_for(Duration::from_millis(800), || !b.has_address(vip));
+    assert!(stays, "B took the VIP");
+
+    let adverts = capture.from(ip_a, start, SystemTime::now());
+    assert!(adverts.len() >= 5, "few adverts from A: {adverts:?}");
+    assert!(
+        adverts.iter().all(|advert| advert.dst == ip_b),
+        "{adverts:?}"
+    );
+
+    on_a.kill_group(Signal::SIGKILL);
+    let limit = case.master_down(100) + Duration::from_secs(2);
+    let took = lab::watch::wait_for(limit, || b.has_address(vip));
+    assert!(took.is_some(), "B did not take over");
+    let since = SystemTime::now();
+    assert!(capture.catch_up(since), "B does not advertise");
+    let from_b = capture.from(ip_b, since, SystemTime::now() + Duration::from_secs(1));
+    assert!(from_b.iter().all(|advert| advert.dst == ip_a), "{from_b:?}");
 }
 
 #[test]

@@ -17,6 +17,8 @@ pub struct Advert {
     pub at: SystemTime,
     /// IP source address.
     pub src: IpAddr,
+    /// IP destination: 224.0.0.18, ff02::12, or a unicast peer.
+    pub dst: IpAddr,
     /// 2 or 3.
     pub version: u8,
     /// Virtual router id.
@@ -43,7 +45,9 @@ impl AdvertCapture {
             .args([
                 "netns", "exec", bridge_ns, "tcpdump", "-i", "br0", "-n", "-tt", "-l",
             ])
-            .args(["-p", "ip proto 112 or ip6 proto 112"])
+            // Not -p: a promiscuous br0 also gets the unicast frames the
+            // bridge forwards from port to port (unicast_peer adverts).
+            .arg("ip proto 112 or ip6 proto 112")
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&log).expect("capture log"))
             .stderr(std::fs::File::create(&err).expect("capture log"))
@@ -108,6 +112,7 @@ fn parse_advert(line: &str) -> Option<Advert> {
     let at = SystemTime::UNIX_EPOCH
         + Duration::new(secs.parse().ok()?, micros.parse::<u32>().ok()? * 1000);
     let src = words.get(2)?.parse().ok()?;
+    let dst = words.get(4)?.trim_end_matches(':').parse().ok()?;
     let after = |key: &str| {
         let at = words.iter().position(|w| *w == key)?;
         Some(words.get(at + 1)?.trim_end_matches(','))
@@ -121,6 +126,7 @@ fn parse_advert(line: &str) -> Option<Advert> {
     Some(Advert {
         at,
         src,
+        dst,
         version,
         vrid: after("vrid")?.parse().ok()?,
         priority: after("prio")?.parse().ok()?,
@@ -134,6 +140,7 @@ fn parses_tcpdump_lines() {
               prio 150, authtype simple, intvl 1s, length 20";
     let advert = parse_advert(v2).expect("an advert");
     assert_eq!(advert.src, IpAddr::from([192, 0, 2, 1]));
+    assert_eq!(advert.dst, IpAddr::from([224, 0, 0, 18]));
     assert_eq!((advert.version, advert.vrid, advert.priority), (2, 51, 150));
     assert_eq!(advert.auth.as_deref(), Some("simple"));
     let since_epoch = advert.at.duration_since(SystemTime::UNIX_EPOCH).unwrap();
@@ -143,6 +150,7 @@ fn parses_tcpdump_lines() {
               prio 0, intvl 100cs, length 24";
     let advert = parse_advert(v3).expect("an advert");
     assert_eq!(advert.src, "fe80::1".parse::<IpAddr>().unwrap());
+    assert_eq!(advert.dst, "ff02::12".parse::<IpAddr>().unwrap());
     assert_eq!((advert.version, advert.priority, advert.auth), (3, 0, None));
     assert_eq!(parse_advert("tcpdump: verbose output suppressed"), None);
 }
