@@ -22,12 +22,23 @@
 //!   [`watch::AddressMonitor`] timestamps address events as netlink reports
 //!   them; [`capture`] timestamps every advert on the bridge (tcpdump).
 //!
+//! ```text
+//! let Some(lab) = Lab::new("my_test") else { return }; // not root: SKIPPED
+//! let a = lab.host("a", &["192.0.2.1/24"]);
+//! let text = keepalived::Config::new("a").instance(Instance::new("VI_1", 51).vip("192.0.2.100/24"));
+//! let on_a = Daemon::Keepalived.start(&a, &text.to_string()); // or Daemon::ours()
+//! let took = watch::wait_for(Duration::from_secs(5), || a.has_address(vip));
+//! on_a.kill(Signal::SIGTERM);
+//! ```
+//!
 //! Clean-up: dropping a [`Host`] kills every process in its namespaces and
 //! deletes them; dropping the [`Lab`] deletes the bridge and anything left
 //! under its name, also while a test panics (then it prints the tail of every
 //! log and keeps the lab's directory for a post-mortem). Namespaces left by a
 //! test process that died without unwinding are swept by the next
-//! [`Lab::new`]: names carry the creating pid, and a dead pid's namespaces go.
+//! [`Lab::new`]: names carry the creating pid, and a dead pid's namespaces go
+//! (with the processes in them). A host's PID namespace dies with the test
+//! process anyway: its init exits when its stdin, a pipe from the test, closes.
 //!
 //! Addresses: only 192.0.2.0/24, 198.18.0.0/15, 2001:db8::/32 and fe80::/64.
 
