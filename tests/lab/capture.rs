@@ -1,0 +1,156 @@
+//! Every VRRP advertisement on the segment, as tcpdump on the bridge saw it,
+//! with the kernel's receive timestamp: for timings that start at the last
+//! advert a Master sent rather than at a signal, and for checking what went
+//! on the wire (version, priority, authentication).
+
+use std::net::IpAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+use super::watch::wait_for;
+
+/// One VRRP packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Advert {
+    /// The kernel's timestamp of the frame on the bridge.
+    pub at: SystemTime,
+    /// IP source address.
+    pub src: IpAddr,
+    /// IP destination: 224.0.0.18, ff02::12, or a unicast peer.
+    pub dst: IpAddr,
+    /// 2 or 3.
+    pub version: u8,
+    /// Virtual router id.
+    pub vrid: u8,
+    /// Priority; 0 is a Master's goodbye.
+    pub priority: u8,
+    /// tcpdump's `authtype` (VRRPv2 only): `none`, `simple`, `ah`.
+    pub auth: Option<String>,
+}
+
+/// `tcpdump` on the lab's bridge, capturing IP protocol 112.
+pub struct AdvertCapture {
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+impl AdvertCapture {
+    /// Starts tcpdump on `br0` in namespace `bridge_ns`, writing to
+    /// `dir/adverts.log`; returns once it listens.
+    pub(super) fn start(bridge_ns: &str, dir: &Path) -> Self {
+        let log = dir.join("adverts.log");
+        let err = dir.join("adverts.err");
+        let child = Command::new("ip")
+            .args([
+                "netns", "exec", bridge_ns, "tcpdump", "-i", "br0", "-n", "-tt", "-l",
+            ])
+            // Not -p: a promiscuous br0 also gets the unicast frames the
+            // bridge forwards from port to port (unicast_peer adverts).
+            .arg("ip proto 112 or ip6 proto 112")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log).expect("capture log"))
+            .stderr(std::fs::File::create(&err).expect("capture log"))
+            .spawn()
+            .expect("cannot run tcpdump");
+        let listening = wait_for(Duration::from_secs(5), || {
+            std::fs::read_to_string(&err).is_ok_and(|text| text.contains("listening on"))
+        });
+        let capture = Self { child, log };
+        assert!(
+            listening.is_some(),
+            "tcpdump does not listen: {}",
+            std::fs::read_to_string(&err).unwrap_or_default()
+        );
+        capture
+    }
+
+    /// Waits (up to 3 s) until tcpdump has written an advert stamped at or
+    /// after `time`: then everything before `time` is in the log too. A new
+    /// Master advertises at once, so this is quick after a takeover.
+    pub fn catch_up(&self, time: SystemTime) -> bool {
+        wait_for(Duration::from_secs(3), || {
+            self.adverts()
+                .last()
+                .is_some_and(|advert| advert.at >= time)
+        })
+        .is_some()
+    }
+
+    /// Every advert so far, oldest first.
+    pub fn adverts(&self) -> Vec<Advert> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        text.lines().filter_map(parse_advert).collect()
+    }
+
+    /// The adverts `src` sent in `[from, to)`.
+    pub fn from(&self, src: IpAddr, from: SystemTime, to: SystemTime) -> Vec<Advert> {
+        let adverts = self.adverts().into_iter();
+        adverts
+            .filter(|a| a.src == src && a.at >= from && a.at < to)
+            .collect()
+    }
+
+    /// The last advert `src` sent before `before`.
+    pub fn last_before(&self, src: IpAddr, before: SystemTime) -> Option<Advert> {
+        self.from(src, SystemTime::UNIX_EPOCH, before).pop()
+    }
+}
+
+impl Drop for AdvertCapture {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Parses `1795710416.897213 IP 192.0.2.1 > 224.0.0.18: VRRPv2,
+/// Advertisement, vrid 51, prio 150, authtype simple, intvl 1s, length 20`.
+fn parse_advert(line: &str) -> Option<Advert> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (secs, micros) = words.first()?.split_once('.')?;
+    let at = SystemTime::UNIX_EPOCH
+        + Duration::new(secs.parse().ok()?, micros.parse::<u32>().ok()? * 1000);
+    let src = words.get(2)?.parse().ok()?;
+    let dst = words.get(4)?.trim_end_matches(':').parse().ok()?;
+    let after = |key: &str| {
+        let at = words.iter().position(|w| *w == key)?;
+        Some(words.get(at + 1)?.trim_end_matches(','))
+    };
+    let version = words
+        .get(5)?
+        .strip_prefix("VRRPv")?
+        .trim_end_matches(',')
+        .parse()
+        .ok()?;
+    Some(Advert {
+        at,
+        src,
+        dst,
+        version,
+        vrid: after("vrid")?.parse().ok()?,
+        priority: after("prio")?.parse().ok()?,
+        auth: after("authtype").map(str::to_owned),
+    })
+}
+
+#[test]
+fn parses_tcpdump_lines() {
+    let v2 = "1795710416.897213 IP 192.0.2.1 > 224.0.0.18: VRRPv2, Advertisement, vrid 51, \
+              prio 150, authtype simple, intvl 1s, length 20";
+    let advert = parse_advert(v2).expect("an advert");
+    assert_eq!(advert.src, IpAddr::from([192, 0, 2, 1]));
+    assert_eq!(advert.dst, IpAddr::from([224, 0, 0, 18]));
+    assert_eq!((advert.version, advert.vrid, advert.priority), (2, 51, 150));
+    assert_eq!(advert.auth.as_deref(), Some("simple"));
+    let since_epoch = advert.at.duration_since(SystemTime::UNIX_EPOCH).unwrap();
+    assert_eq!(since_epoch, Duration::new(1_795_710_416, 897_213_000));
+
+    let v3 = "1795710417.000001 IP6 fe80::1 > ff02::12: VRRPv3, Advertisement, vrid 51, \
+              prio 0, intvl 100cs, length 24";
+    let advert = parse_advert(v3).expect("an advert");
+    assert_eq!(advert.src, "fe80::1".parse::<IpAddr>().unwrap());
+    assert_eq!(advert.dst, "ff02::12".parse::<IpAddr>().unwrap());
+    assert_eq!((advert.version, advert.priority, advert.auth), (3, 0, None));
+    assert_eq!(parse_advert("tcpdump: verbose output suppressed"), None);
+}
