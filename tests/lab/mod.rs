@@ -348,6 +348,22 @@ fn sweep_stale() {
     }
 }
 
+/// Removes every namespace (and the processes in it) that process `pid`'s
+/// labs made, live or not; how many it removed. For a process that must
+/// clean up at once, without unwinding through its [`Lab`]s (a demo's second
+/// Ctrl-C, say). Never panics.
+pub fn remove_namespaces_of(pid: u32) -> usize {
+    let prefix = format!("{PREFIX}-{pid}-");
+    let mine: Vec<String> = netns_list()
+        .into_iter()
+        .filter(|ns| ns.starts_with(&prefix))
+        .collect();
+    for ns in &mine {
+        remove_namespace(ns);
+    }
+    mine.len()
+}
+
 /// `*.log` files under `dir`, one level of subdirectories deep, sorted.
 fn log_files(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
