@@ -122,6 +122,7 @@ fn demo_shows_the_tie_then_the_failovers_and_cleans_up() {
         "keepalive-haproxy -t` flags it: keepalived.conf:13: weight 2",
         "lb2 BACKUP 118 = 98 + 20",
         "the VIP is on lb2",
+        "lb2 MASTER 118 = 98 + 20 (haproxy_check up)",
         "client: GET http://192.0.2.100/ answered \"lb2\"",
         "the VIP is back on lb1",
         "after the signal (lb2's Skew_Time",

@@ -163,14 +163,11 @@ pub(crate) fn corrected(stage: &mut Stage<'_, '_>) -> Failovers {
     stage.timeline.mark(format!(
         "act 2: weight {CORRECTED_WEIGHT}, daemons restarted"
     ));
-    let (mut on_lb1, _on_lb2) = stage.elect(configs::corrected, CORRECTED_WEIGHT);
+    let (mut on_lb1, on_lb2) = stage.elect(configs::corrected, CORRECTED_WEIGHT);
     let (lb1_up, lb2_up) = (100 + CORRECTED_WEIGHT, 98 + CORRECTED_WEIGHT);
 
     let since = kill_haproxy(stage, &mut haproxy1);
     let bound = CHECK_INTERVAL + case.master_down(lb2_up);
-    println!(
-        "   lb1 drops to 100, below lb2's {lb2_up}: lb2 stops hearing a better master and takes over"
-    );
     let haproxy_killed = moved(stage, "lb2", since, bound + SLACK);
     println!(
         "   the VIP is on lb2 {} after the kill (at most {}: the check's interval 2 s + lb2's \
@@ -178,6 +175,20 @@ pub(crate) fn corrected(stage: &mut Stage<'_, '_>) -> Failovers {
         secs(haproxy_killed),
         secs(bound),
         secs(case.master_down(lb2_up))
+    );
+    let (lb1, lb2) = (
+        status(&stage.lb1.host, &on_lb1),
+        status(&stage.lb2.host, &on_lb2),
+    );
+    stage.priorities("priorities", &lb1, &lb2);
+    let fell = u64::from(effective(Side::Master, CORRECTED_WEIGHT, false));
+    if lb1.effective != fell || lb2.state != "MASTER" {
+        fail(format!(
+            "expected lb1 at {fell} and lb2 MASTER: lb1 {lb1:?}, lb2 {lb2:?}"
+        ));
+    }
+    println!(
+        "   lb1 fell to 100, below lb2's {lb2_up}: lb2 stopped hearing a better master and took over"
     );
     stage.served_by("lb2");
 
