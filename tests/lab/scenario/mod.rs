@@ -11,7 +11,7 @@ mod tracking;
 use std::net::IpAddr;
 use std::time::Duration;
 
-pub use failover::failover;
+pub use failover::{Failover, failover, failover_measured};
 pub use tracking::{seed_haproxy_dies, track_script_moves_vip};
 
 use super::keepalived::Instance;
