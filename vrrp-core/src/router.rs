@@ -1,7 +1,8 @@
 //! Many instances behind one receive path: dispatch by (interface, family,
 //! VRID), one folded deadline, and sync groups that move together.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 use crate::fsm::{Action, State};
 use crate::instance::{Command, Instance, Received, Tracking};
@@ -58,7 +59,7 @@ struct VridTable {
 ///
 /// Same run loop as [`Instance`]: after any `handle_*`, drain
 /// [`poll_action`](Self::poll_action), then read [`poll_timeout`](Self::poll_timeout).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default)]
 pub struct Router {
     instances: Vec<Instance>,
     interface_of: Vec<u32>,
@@ -69,6 +70,12 @@ pub struct Router {
     /// Instances that may have queued actions, in the order they got them.
     ready: VecDeque<InstanceId>,
     queued: Vec<bool>,
+    /// Every instance's deadline in a min-heap, so finding the next one and
+    /// the due ones costs O(log n), not a scan. An entry whose deadline is
+    /// no longer its instance's (`armed`) is stale and skipped; the top is
+    /// never stale between calls.
+    timers: BinaryHeap<Reverse<(Instant, InstanceId)>>,
+    armed: Vec<Option<Instant>>,
     stats: RouterStats,
 }
 
@@ -107,6 +114,11 @@ impl Router {
         self.interface_of.push(interface);
         self.group_of.push(None);
         self.queued.push(false);
+        self.armed.push(None);
+        // Room for the stale entries too (see `timer_capacity`), up front,
+        // so the steady state does not allocate.
+        let want = self.timer_capacity() + 1;
+        self.timers.reserve(want.saturating_sub(self.timers.len()));
         self.ready.reserve(1);
         Ok(InstanceId(index))
     }
@@ -211,13 +223,14 @@ impl Router {
 
     /// Fires every due timer; spurious calls are no-ops.
     pub fn handle_timeout(&mut self, now: Instant) {
-        for i in 0..self.instances.len() {
-            let due = self.instances[i]
-                .poll_timeout()
-                .is_some_and(|d| d.at <= now);
-            if due {
-                self.with(now, InstanceId(i as u16), |inst| inst.handle_timeout(now));
+        while let Some(&Reverse((at, id))) = self.timers.peek() {
+            if at > now {
+                break;
             }
+            self.timers.pop();
+            self.armed[id.index()] = None;
+            self.with(now, id, |inst| inst.handle_timeout(now));
+            self.drop_stale_timers();
         }
     }
 
@@ -258,11 +271,8 @@ impl Router {
     /// The earliest deadline of all instances, and whose it is.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<(InstanceId, Deadline)> {
-        self.instances
-            .iter()
-            .enumerate()
-            .filter_map(|(i, inst)| Some((InstanceId(i as u16), inst.poll_timeout()?)))
-            .min_by_key(|(_, d)| d.at)
+        let &Reverse((_, id)) = self.timers.peek()?;
+        Some((id, self.instances[id.index()].poll_timeout()?))
     }
 
     // ===== internals =====
@@ -272,14 +282,45 @@ impl Router {
     fn with(&mut self, now: Instant, id: InstanceId, f: impl FnOnce(&mut Instance)) {
         let before = self.instances[id.index()].state();
         f(&mut self.instances[id.index()]);
-        self.mark_ready(id);
+        self.touched(id);
         self.sync_group(now, id, before);
+        self.drop_stale_timers();
     }
 
-    fn mark_ready(&mut self, id: InstanceId) {
+    /// After an instance was handled: queue it for polling and re-file its deadline.
+    fn touched(&mut self, id: InstanceId) {
         if !self.queued[id.index()] {
             self.queued[id.index()] = true;
             self.ready.push_back(id);
+        }
+        let at = self.instances[id.index()].poll_timeout().map(|d| d.at);
+        if at != self.armed[id.index()] {
+            self.armed[id.index()] = at;
+            if let Some(at) = at {
+                if self.timers.len() >= self.timer_capacity() {
+                    // Stale entries pile up when timers are not fired (no
+                    // handle_timeout for a while): drop them all, in place.
+                    let armed = &self.armed;
+                    self.timers
+                        .retain(|&Reverse((at, id))| armed[id.index()] == Some(at));
+                }
+                self.timers.push(Reverse((at, id)));
+            }
+        }
+    }
+
+    /// How many heap entries (current and stale) the router keeps at most.
+    fn timer_capacity(&self) -> usize {
+        4 * self.instances.len() + 64
+    }
+
+    /// Pops stale entries until the top of the timer heap is current.
+    fn drop_stale_timers(&mut self) {
+        while let Some(&Reverse((at, id))) = self.timers.peek() {
+            if self.armed[id.index()] == Some(at) {
+                break;
+            }
+            self.timers.pop();
         }
     }
 
@@ -305,7 +346,7 @@ impl Router {
             if follow && member != id {
                 inst.follow_group(now, after);
             }
-            self.mark_ready(member);
+            self.touched(member);
         }
         self.groups[usize::from(group)] = members;
     }

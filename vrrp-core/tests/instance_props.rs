@@ -217,6 +217,9 @@ proptest! {
                 _ => {}
             }
             while router.poll_action().is_some() {}
+            // The router's timer heap agrees with a scan of every instance.
+            let earliest = ids.iter().filter_map(|&i| router.instance(i).poll_timeout()).map(|d| d.at).min();
+            assert_eq!(router.poll_timeout().map(|(_, d)| d.at), earliest);
             let states: Vec<State> = ids.iter().map(|&i| router.instance(i).state()).collect();
             let running = states.iter().filter(|s| **s != State::Initialize).count();
             if states.contains(&State::Fault) {

@@ -143,7 +143,7 @@ impl ProcessTracker {
 
     /// Scans if due and pushes every up/down change onto `changes`.
     pub fn handle_timeout(&mut self, now: Instant, changes: &mut Vec<ProcessChange>) {
-        if now >= self.next_scan {
+        if !self.tracked.is_empty() && now >= self.next_scan {
             self.next_scan = now + self.interval;
             let counts = self.scan();
             for (t, count) in self.tracked.iter_mut().zip(counts) {
