@@ -43,7 +43,9 @@ fn assert_issue_bounds(case: Case, run: &Failover) {
         || run.sigterm > case.skew(100) + Duration::from_millis(100)
     {
         say(&format!(
-            "NOTE {label}: beyond the issue's +100 ms, within the CI slack: {run:?}"
+            "NOTE {label}: beyond the issue's +100 ms, within the CI slack: SIGKILL {:?} \
+             after the last advert, SIGTERM {:?}",
+            run.sigkill_from_last_advert, run.sigterm
         ));
     }
 }
