@@ -62,7 +62,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-pub use daemon::Daemon;
+pub use daemon::{Daemon, status, status_path};
 pub use host::Host;
 pub use nix::sys::signal::Signal;
 pub use process::{Proc, state as process_state};
