@@ -348,6 +348,17 @@ impl Router {
             }
             self.touched(member);
         }
+        // A member can also enter Master straight from Initialize or Fault:
+        // the address owner does not wait (RFC 9568 §6.4.1), at startup or
+        // when the group's fault clears. The Backups follow it there.
+        let any_master = members
+            .iter()
+            .any(|m| self.instances[m.index()].state() == State::Master);
+        if any_master {
+            for &member in &members {
+                self.instances[member.index()].follow_group(now, State::Master);
+            }
+        }
         self.groups[usize::from(group)] = members;
     }
 }
