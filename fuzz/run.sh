@@ -26,6 +26,7 @@ if ! cargo fuzz build --sanitizer none >"$build_log" 2>&1; then
     exit 1
 fi
 rm -f "$build_log"
+passed=0
 for target in "${targets[@]}"; do
     mkdir -p "corpus/$target"
     cp -n "seeds/$target"/* "corpus/$target/" 2>/dev/null || true
@@ -41,6 +42,16 @@ for target in "${targets[@]}"; do
         rm -f "$log"
         exit 1
     fi
-    grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|cov: .*corp: ' "$log" | tail -n 4
+    # A run that executed nothing (a toolchain that builds but cannot fuzz)
+    # must not pass silently.
+    if ! grep -qE '^Done [1-9][0-9]* runs' "$log"; then
+        tail -n 30 "$log"
+        echo "== fuzz $target FAILED: libFuzzer reported no runs"
+        rm -f "$log"
+        exit 1
+    fi
+    grep -E '^Done|^stat::(number_of_executed_units|peak_rss_mb)' "$log"
     rm -f "$log"
+    passed=$((passed + 1))
 done
+echo "fuzz: $passed passed, 0 failed"
