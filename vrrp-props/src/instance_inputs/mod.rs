@@ -80,7 +80,7 @@ pub enum Setup {
 pub enum Input {
     /// Start an instance (in a Router: all of them).
     Startup(u8),
-    /// Stop an instance (in a Router: all of them).
+    /// Stop an instance (in a Router: one, or all of them).
     Shutdown(u8),
     /// This many milliseconds pass, then due timers fire.
     Wait(u16),

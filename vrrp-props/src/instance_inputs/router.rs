@@ -79,7 +79,11 @@ impl Rig {
         let now = self.now;
         match *input {
             Input::Startup(_) => self.router.handle_startup(now),
-            Input::Shutdown(_) => self.router.handle_shutdown(now),
+            // One more choice than instances: the whole router.
+            Input::Shutdown(k) => match self.ids.get(usize::from(k) % (self.ids.len() + 1)) {
+                Some(&id) => self.router.handle_instance_shutdown(now, id),
+                None => self.router.handle_shutdown(now),
+            },
             Input::Wait(ms) => {
                 self.now += Duration::from_millis(u64::from(ms));
                 self.fire();
