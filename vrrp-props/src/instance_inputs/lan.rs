@@ -128,12 +128,14 @@ impl Lan {
                 };
                 self.deliver(to, &rx, &bytes);
             }
-            Input::Link { to, up } => {
+            Input::Link { to, down } => {
+                let up = !down.0;
                 let node = self.node(to);
                 node.link_down = !up;
                 node.instance.handle_link(now, up);
             }
             Input::Track { to, weight, failed } => {
+                let failed = failed.0;
                 let node = self.node(to);
                 node.track_failed = failed;
                 let weight = i32::from(weight);

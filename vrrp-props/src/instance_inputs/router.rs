@@ -115,12 +115,14 @@ impl Rig {
             }
             // One host: there is no other instance's advert to deliver.
             Input::Deliver { .. } => {}
-            Input::Link { to, up } => {
+            Input::Link { to, down } => {
+                let up = !down.0;
                 let interface = self.interface(self.pick(to));
                 self.link_down[interface as usize] = !up;
                 self.router.handle_link(now, interface, up);
             }
             Input::Track { to, weight, failed } => {
+                let failed = failed.0;
                 let id = self.pick(to);
                 self.track_failed[id.index()] = failed;
                 let weight = i32::from(weight);

@@ -38,8 +38,8 @@ pub struct Host {
     pub priority: u8,
     /// keepalived's `nopreempt`.
     pub nopreempt: bool,
-    /// keepalived's `preempt_delay`, in tenths of a second.
-    pub preempt_delay: u8,
+    /// keepalived's `preempt_delay`, in tenths of a second (none: 0).
+    pub preempt_delay: Option<u8>,
     /// Accept mode.
     pub accept: bool,
     /// An advert interval other than the shared one (VRRPv3 learns the Master's).
@@ -102,7 +102,8 @@ impl Shared {
         config.priority = host.priority.max(1);
         config.advert_interval = interval(version, host.own_interval.unwrap_or(self.interval));
         config.preempt = !host.nopreempt;
-        config.preempt_delay = Duration::from_millis(u64::from(host.preempt_delay) * 100);
+        config.preempt_delay =
+            Duration::from_millis(u64::from(host.preempt_delay.unwrap_or(0)) * 100);
         config.accept_mode = host.accept;
         config.check_address_list = !self.skip_address_check;
         config.v3_checksum_as_v2 = self.v3_checksum_as_v2;
