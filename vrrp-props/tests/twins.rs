@@ -99,7 +99,7 @@ fn config_soup() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(cases(2_000))]
+    #![proptest_config(cases(5_000))]
 
     #[test]
     fn wire_parse_random_bytes(data in prop::collection::vec(any::<u8>(), 0..300)) {
@@ -128,7 +128,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(cases(1_000))]
+    #![proptest_config(cases(5_000))]
 
     #[test]
     fn instance_inputs_random_scenarios(data in prop::collection::vec(any::<u8>(), 0..2_000)) {
