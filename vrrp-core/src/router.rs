@@ -346,7 +346,6 @@ impl Router {
             if follow && member != id {
                 inst.follow_group(now, after);
             }
-            self.touched(member);
         }
         // A member can also enter Master straight from Initialize or Fault:
         // the address owner does not wait (RFC 9568 §6.4.1), at startup or
@@ -354,10 +353,11 @@ impl Router {
         let any_master = members
             .iter()
             .any(|m| self.instances[m.index()].state() == State::Master);
-        if any_master {
-            for &member in &members {
+        for &member in &members {
+            if any_master {
                 self.instances[member.index()].follow_group(now, State::Master);
             }
+            self.touched(member);
         }
         self.groups[usize::from(group)] = members;
     }

@@ -285,9 +285,12 @@ fn sync_group_follows_an_owner_into_master() {
     let a = router
         .add(1, Instance::new(vrid(config(0, 150), 1)).unwrap())
         .unwrap();
-    let owner = router
-        .add(2, Instance::new(vrid(config(0, 255), 2)).unwrap())
-        .unwrap();
+    // A slower owner, so the follower's first advert is the router's next deadline.
+    let slow_owner = Config {
+        advert_interval: 200,
+        ..vrid(config(0, 255), 2)
+    };
+    let owner = router.add(2, Instance::new(slow_owner).unwrap()).unwrap();
     router.add_sync_group(&[a, owner]);
     router.handle_startup(Instant::ZERO);
     let actions = drain(&mut router);
@@ -297,6 +300,13 @@ fn sync_group_follows_an_owner_into_master() {
         "{actions:?}"
     );
     assert!(actions.contains(&(a, Action::AddVips)));
+    // The follower's advert timer is filed with the router's deadlines.
+    let earliest = router
+        .instances()
+        .filter_map(|(_, inst)| inst.poll_timeout())
+        .map(|d| d.at)
+        .min();
+    assert_eq!(router.poll_timeout().map(|(_, d)| d.at), earliest);
 
     // And when the group's fault clears.
     let t = Instant::from_millis(500);
