@@ -35,7 +35,8 @@ pub struct Config {
     /// Our primary address on the interface: the advert source and the
     /// tie-breaker between equal priorities. IPv6: the link-local address.
     pub primary_address: IpAddr,
-    /// The virtual addresses, all of the instance's family.
+    /// The virtual addresses, all of the instance's family: 1..=255 of
+    /// them, or none at all in VRRPv2.
     pub virtual_addresses: Vec<IpAddr>,
     /// VRRPv2 authentication (keepalived's `auth_type PASS`); v3 has none.
     pub auth: Auth,
@@ -66,8 +67,10 @@ pub enum ConfigError {
     /// VRRPv2 carries IPv4 only.
     #[error("VRRPv2 carries IPv4 only")]
     Version2WithIpv6,
-    /// The virtual address list is empty or longer than 255.
-    #[error("a virtual router needs 1..=255 virtual addresses")]
+    /// The virtual address list is longer than 255, or empty in VRRPv3
+    /// (RFC 9568 §5.2.5: at least one; RFC 3768 sets no minimum, and
+    /// keepalived runs a VRRPv2 instance without any).
+    #[error("a virtual router needs at most 255 virtual addresses, and VRRPv3 at least one")]
     AddressCount,
     /// An address (virtual, peer) is of another family than the primary address.
     #[error("{0} is not of the instance's address family")]
@@ -132,7 +135,8 @@ impl Config {
         if self.version == Version::V3 && self.auth != Auth::None {
             return Err(ConfigError::AuthWithVersion3);
         }
-        if self.virtual_addresses.is_empty() || self.virtual_addresses.len() > 255 {
+        let none = self.virtual_addresses.is_empty() && self.version == Version::V3;
+        if none || self.virtual_addresses.len() > 255 {
             return Err(ConfigError::AddressCount);
         }
         let foreign = self
@@ -150,5 +154,67 @@ impl Config {
     pub(crate) fn encoded_addresses(&self) -> Vec<u8> {
         wire::encode_addresses(&self.virtual_addresses, self.family())
             .expect("validate() checked the family and count")
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+
+    fn v2(virtual_addresses: Vec<IpAddr>) -> Config {
+        Config {
+            version: Version::V2,
+            ..Config::new(1, Ipv4Addr::new(192, 0, 2, 1).into(), virtual_addresses)
+        }
+    }
+
+    /// Found by the `config_parse` fuzz target: keepalived.conf accepts a
+    /// VRRPv2 instance without `virtual_ipaddress` (with a warning, as
+    /// keepalived does), and the core then refused to build it.
+    #[test]
+    fn version_2_runs_without_virtual_addresses_and_version_3_does_not() {
+        assert_eq!(v2(vec![]).validate(), Ok(()));
+        let v3 = Config::new(1, Ipv4Addr::new(192, 0, 2, 1).into(), vec![]);
+        assert_eq!(v3.validate(), Err(ConfigError::AddressCount));
+        let too_many = (0..=255u8)
+            .map(|i| Ipv4Addr::new(198, 51, 100, i).into())
+            .collect();
+        assert_eq!(v2(too_many).validate(), Err(ConfigError::AddressCount));
+    }
+
+    #[test]
+    fn a_version_2_instance_without_virtual_addresses_advertises_an_empty_list() {
+        use crate::time::Instant;
+        use crate::wire::{MULTICAST_V4, TTL};
+        use crate::{Instance, Received, State};
+
+        let mut alone = Instance::new(v2(vec![])).unwrap();
+        alone.handle_startup(Instant::ZERO);
+        while alone.poll_action().is_some() {}
+        let deadline = alone.poll_timeout().unwrap().at;
+        alone.handle_timeout(deadline);
+        while alone.poll_action().is_some() {}
+        assert_eq!(alone.state(), State::Master);
+
+        let mut buf = [0; 64];
+        let len = alone
+            .emit_advert(100, MULTICAST_V4.into(), &mut buf)
+            .unwrap();
+        assert_eq!((len, buf[3]), (16, 0), "header, no address, auth data");
+        let mut peer = Instance::new(Config {
+            primary_address: Ipv4Addr::new(192, 0, 2, 2).into(),
+            priority: 50,
+            ..v2(vec![])
+        })
+        .unwrap();
+        peer.handle_startup(Instant::ZERO);
+        let rx = Received {
+            src: alone.config().primary_address,
+            dst: MULTICAST_V4.into(),
+            ttl: TTL,
+        };
+        assert!(peer.handle_advert(Instant::ZERO, &rx, &buf[..len]));
     }
 }

@@ -346,6 +346,17 @@ impl Router {
             if follow && member != id {
                 inst.follow_group(now, after);
             }
+        }
+        // A member can also enter Master straight from Initialize or Fault:
+        // the address owner does not wait (RFC 9568 §6.4.1), at startup or
+        // when the group's fault clears. The Backups follow it there.
+        let any_master = members
+            .iter()
+            .any(|m| self.instances[m.index()].state() == State::Master);
+        for &member in &members {
+            if any_master {
+                self.instances[member.index()].follow_group(now, State::Master);
+            }
             self.touched(member);
         }
         self.groups[usize::from(group)] = members;

@@ -1,6 +1,7 @@
-//! Arbitrary input sequences against real instances (the proptest twin of
-//! the `instance_inputs` fuzz target): nothing panics and the invariants of
-//! the state machine hold after every input.
+//! Arbitrary input sequences against real instances: nothing panics and the
+//! invariants of the state machine hold after every input. The
+//! `instance_inputs` fuzz target and its twin (`vrrp-props`) check the same
+//! invariants and more, over LANs of up to three instances and Routers.
 
 mod lan;
 

@@ -275,3 +275,48 @@ fn one_instance_shuts_down_while_the_others_run() {
     let (next, _) = router.poll_timeout().expect("b still advertises");
     assert_eq!(next, b);
 }
+
+/// Found by the `instance_inputs` fuzz target: the address owner enters
+/// Master straight from Initialize (or Fault), a move the group did not
+/// follow, so its siblings stayed Backup.
+#[test]
+fn sync_group_follows_an_owner_into_master() {
+    let mut router = Router::new();
+    let a = router
+        .add(1, Instance::new(vrid(config(0, 150), 1)).unwrap())
+        .unwrap();
+    // A slower owner, so the follower's first advert is the router's next deadline.
+    let slow_owner = Config {
+        advert_interval: 200,
+        ..vrid(config(0, 255), 2)
+    };
+    let owner = router.add(2, Instance::new(slow_owner).unwrap()).unwrap();
+    router.add_sync_group(&[a, owner]);
+    router.handle_startup(Instant::ZERO);
+    let actions = drain(&mut router);
+    assert_eq!(
+        (router.instance(a).state(), router.instance(owner).state()),
+        (State::Master, State::Master),
+        "{actions:?}"
+    );
+    assert!(actions.contains(&(a, Action::AddVips)));
+    // The follower's advert timer is filed with the router's deadlines.
+    let earliest = router
+        .instances()
+        .filter_map(|(_, inst)| inst.poll_timeout())
+        .map(|d| d.at)
+        .min();
+    assert_eq!(router.poll_timeout().map(|(_, d)| d.at), earliest);
+
+    // And when the group's fault clears.
+    let t = Instant::from_millis(500);
+    router.handle_link(t, 1, false);
+    let _ = drain(&mut router);
+    assert_eq!(router.instance(owner).state(), State::Fault);
+    router.handle_link(t, 1, true);
+    let _ = drain(&mut router);
+    assert_eq!(
+        (router.instance(a).state(), router.instance(owner).state()),
+        (State::Master, State::Master)
+    );
+}

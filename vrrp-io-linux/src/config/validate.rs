@@ -87,6 +87,16 @@ fn check_instance(
             ));
         }
     }
+    // With no address to blame above, `native_ipv6` alone made it IPv6.
+    if version == VrrpVersion::V2 && family == Family::Ipv6 {
+        return Err(ConfigError::invalid(
+            &inst.at,
+            format!(
+                "VRRP version 2 is IPv4 only, but vrrp_instance {name} is IPv6 (native_ipv6): \
+                 use `version 3`"
+            ),
+        ));
+    }
     check_advert_int(inst, version)?;
     if let Some(src) = &inst.unicast_src_ip {
         if inst.unicast_peers.is_empty() {
@@ -312,6 +322,21 @@ mod tests {
         assert_eq!(
             err,
             "v.conf:10:1: vrrp_instance A has no virtual_ipaddress: VRRPv3 requires at least one"
+        );
+    }
+
+    /// Found by the `config_parse` fuzz target: an IPv6 instance by
+    /// `native_ipv6` alone (no address to check against the version) loaded
+    /// as VRRPv2, which vrrp-core cannot run; keepalived refuses it too.
+    #[test]
+    fn version_2_with_native_ipv6_and_no_address_fails() {
+        let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n version 2\n \
+                    native_ipv6\n}\n";
+        let err = load(text).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "v.conf:10:1: VRRP version 2 is IPv4 only, but vrrp_instance A is IPv6 \
+             (native_ipv6): use `version 3`"
         );
     }
 

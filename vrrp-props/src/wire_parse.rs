@@ -1,0 +1,141 @@
+//! `wire_parse`: arbitrary bytes through the receive path of the wire format.
+//!
+//! The first byte picks the address family the message is read over (bit 0)
+//! and whether the re-emitted message carries a pseudo-header checksum (bit
+//! 1); the rest is the VRRP message. Properties:
+//!
+//! - nothing panics: [`Packet::new_checked`], every accessor after it,
+//!   [`Packet::verify_checksum`] on any length, [`Advertisement::parse`] over
+//!   either family;
+//! - what parses is exactly as long as it claims, and emits again into a
+//!   buffer of [`Advertisement::buffer_len`] bytes: the same bytes except the
+//!   fields a parse does not keep (the checksum, VRRPv3's reserved bits, the
+//!   VRRPv2 authentication data of type 0), a checksum that verifies, and a
+//!   message that parses back equal;
+//! - a buffer one byte short gets [`Error::BufferTooSmall`] and stays untouched.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use vrrp_core::wire::{
+    Advertisement, Auth, Error, Family, HEADER_LEN, MULTICAST_V4, MULTICAST_V6, Packet,
+    PseudoHeader, Version, checksum,
+};
+
+/// Byte 4..6 of a VRRPv3 header: 4 reserved bits, then Max Adver Int.
+const V3_INTERVAL_MASK: u16 = 0x0fff;
+/// Offset of the checksum in the header.
+const CHECKSUM_AT: usize = 6;
+
+/// Runs the target on one input; panics if a property fails.
+pub fn check(data: &[u8]) {
+    let Some((&selector, bytes)) = data.split_first() else {
+        return;
+    };
+    let family = if selector & 1 == 0 {
+        Family::Ipv4
+    } else {
+        Family::Ipv6
+    };
+    let pseudo = (selector & 2 != 0).then(|| pseudo_header(family));
+
+    // The checksum reads the whole buffer, whatever its length.
+    let _ = Packet::new_unchecked(bytes).verify_checksum(None);
+    let _ = Packet::new_unchecked(bytes).verify_checksum(Some(&pseudo_header(family)));
+
+    let Ok(packet) = Packet::new_checked(bytes) else {
+        assert!(
+            bytes.len() < HEADER_LEN,
+            "new_checked refused a full header"
+        );
+        return;
+    };
+    read_every_field(&packet);
+    // Whatever the family the caller got wrong, parse answers.
+    let other = match family {
+        Family::Ipv4 => Family::Ipv6,
+        Family::Ipv6 => Family::Ipv4,
+    };
+    let _ = Advertisement::parse(&packet, other);
+
+    if let Ok(advert) = Advertisement::parse(&packet, family) {
+        assert_eq!(advert.family(), family);
+        assert_eq!(
+            advert.buffer_len(),
+            bytes.len(),
+            "parse took a length that lies"
+        );
+        assert_eq!(advert.addresses.len(), usize::from(packet.count()));
+        assert_eq!(advert.addresses.iter().count(), advert.addresses.len());
+        reemit(bytes, &advert, pseudo.as_ref());
+    }
+}
+
+fn pseudo_header(family: Family) -> PseudoHeader {
+    match family {
+        Family::Ipv4 => PseudoHeader {
+            src: Ipv4Addr::new(192, 0, 2, 1).into(),
+            dst: MULTICAST_V4.into(),
+        },
+        Family::Ipv6 => PseudoHeader {
+            src: IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1)),
+            dst: MULTICAST_V6.into(),
+        },
+    }
+}
+
+/// The contract of a checked packet: no accessor panics.
+fn read_every_field(packet: &Packet<&[u8]>) {
+    let _ = (packet.version(), packet.msg_type(), packet.vrid());
+    let _ = (packet.priority(), packet.count(), packet.auth_type());
+    let _ = (packet.advert_int_secs(), packet.max_advert_int());
+    let _ = (packet.checksum(), packet.payload(), packet.as_bytes());
+}
+
+fn reemit(input: &[u8], advert: &Advertisement<'_>, pseudo: Option<&PseudoHeader>) {
+    let len = input.len();
+    let mut out = vec![0xa5; len];
+    assert_eq!(advert.emit_into(&mut out, pseudo), Ok(len), "{advert:?}");
+
+    assert_eq!(out[..CHECKSUM_AT - 2], input[..CHECKSUM_AT - 2], "header");
+    let word = |b: &[u8]| u16::from_be_bytes([b[4], b[5]]);
+    match advert.version {
+        Version::V3 => assert_eq!(word(&out), word(input) & V3_INTERVAL_MASK, "interval"),
+        Version::V2 => assert_eq!(word(&out), word(input), "auth type, interval"),
+    }
+    let addresses_end = HEADER_LEN + advert.addresses.as_bytes().len();
+    assert_eq!(
+        out[HEADER_LEN..addresses_end],
+        input[HEADER_LEN..addresses_end]
+    );
+    match advert.auth {
+        Auth::Simple(_) => assert_eq!(out[addresses_end..], input[addresses_end..], "password"),
+        Auth::None => assert!(out[addresses_end..].iter().all(|&b| b == 0), "auth data"),
+    }
+
+    // Computed here, not with verify_checksum, which cfg(fuzzing) turns off.
+    let mut sums = vec![checksum::data(&out)];
+    sums.extend(pseudo.map(|p| checksum::pseudo_header_sum(p, len)));
+    assert_eq!(
+        checksum::combine(&sums),
+        0xffff,
+        "emitted checksum does not verify"
+    );
+
+    let again = Packet::new_checked(&out[..]).expect("emitted a short message");
+    assert_eq!(
+        Advertisement::parse(&again, advert.family()).as_ref(),
+        Ok(advert),
+        "re-parse differs"
+    );
+
+    let mut vec = Vec::new();
+    assert_eq!(advert.emit(&mut vec, pseudo), Ok(len));
+    assert_eq!(vec, out, "BufMut and slice emit differ");
+
+    let mut short = vec![0x5a; len - 1];
+    assert_eq!(
+        advert.emit_into(&mut short, pseudo),
+        Err(Error::BufferTooSmall { required: len })
+    );
+    assert!(short.iter().all(|&b| b == 0x5a), "a failed emit wrote");
+}
