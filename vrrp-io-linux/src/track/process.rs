@@ -338,7 +338,9 @@ mod test {
         // becomes the comm (a copy could hit ETXTBSY while other tests fork).
         let dir = std::env::temp_dir().join(format!("vrrp-proc-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
-        let exe = dir.join("vrrptrackme");
+        // Unique per run: a process left by an earlier, failed run must not count.
+        let name = format!("vrt{}", std::process::id());
+        let exe = dir.join(&name);
         let _ = fs::remove_file(&exe);
         std::os::unix::fs::symlink("/bin/sleep", &exe).unwrap();
         let mut child = Command::new(&exe)
@@ -350,12 +352,12 @@ mod test {
         // Until the child has exec'd, its comm is still this test's name.
         let comm = format!("/proc/{}/comm", child.id());
         let exec_deadline = Instant::now() + Duration::from_secs(5);
-        while !fs::read_to_string(&comm).is_ok_and(|c| c.trim() == "vrrptrackme") {
+        while !fs::read_to_string(&comm).is_ok_and(|c| c.trim() == name) {
             assert!(Instant::now() < exec_deadline, "the child never exec'd");
             std::thread::sleep(Duration::from_millis(1));
         }
         let start = Instant::now();
-        let mut specs = vec![spec("vrrptrackme"), spec("vrrptrackme")];
+        let mut specs = vec![spec(&name), spec(&name)];
         specs[1].delay = Duration::from_secs(2);
         let mut tracker = ProcessTracker::new(specs, Duration::from_millis(10), start);
         let mut changes = Vec::new();
