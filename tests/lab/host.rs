@@ -255,7 +255,7 @@ impl<'lab> Host<'lab> {
 
     /// Runs `f` on a thread that entered the host's network namespace, so
     /// sockets it opens are the host's.
-    fn in_netns<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
+    pub fn in_netns<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
         let path = format!("/run/netns/{}", self.ns);
         std::thread::scope(|scope| {
             scope
