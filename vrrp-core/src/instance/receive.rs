@@ -217,6 +217,11 @@ impl Instance {
             return;
         }
         if self.yields_to(src, advert.priority) {
+            // Two Masters (a partition healed): ours may be the advert the
+            // other never heard. One advert before stepping down lets it
+            // know, so it announces the VIPs again to the hosts that
+            // followed ours (keepalived's `higher_prio_send_advert`).
+            self.send_advert(self.priority);
             self.learn_interval(advert);
             self.master = Some(src);
             self.watch = Watch::Master;
