@@ -118,6 +118,16 @@ pub fn transitions(status: &serde_json::Value, name: &str) -> u64 {
     instance(status, name)["transitions"].as_u64().unwrap_or(0)
 }
 
+/// Writes an executable shell script `name` (mode 0755) into `host`'s
+/// directory and returns its path.
+pub fn write_script(host: &Host<'_>, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = host.dir().join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}")).expect("write a script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
 /// The resident set size of `pid` in kB (`VmRSS` in /proc/PID/status).
 pub fn rss_kb(pid: nix::unistd::Pid) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
