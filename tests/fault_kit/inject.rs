@@ -131,6 +131,13 @@ pub fn ipv4_header(src: Ipv4Addr, dst: Ipv4Addr, ttl: u8) -> [u8; 20] {
     header
 }
 
+/// A whole IPv4 packet: [`ipv4_header`] and `payload`.
+pub fn ipv4_packet(src: Ipv4Addr, dst: Ipv4Addr, ttl: u8, payload: &[u8]) -> Vec<u8> {
+    let mut packet = ipv4_header(src, dst, ttl).to_vec();
+    packet.extend_from_slice(payload);
+    packet
+}
+
 /// A raw socket in a lab host's namespace that sends whole IPv4 packets.
 pub struct Injector {
     socket: Socket,
@@ -155,11 +162,14 @@ impl Injector {
 
     /// Sends `payload` in an IPv4 packet `src` → `dst` with `ttl`.
     pub fn send_raw(&self, src: Ipv4Addr, dst: Ipv4Addr, ttl: u8, payload: &[u8]) {
-        let mut packet = ipv4_header(src, dst, ttl).to_vec();
-        packet.extend_from_slice(payload);
+        self.send_packet(&ipv4_packet(src, dst, ttl, payload), dst);
+    }
+
+    /// Sends a whole IPv4 packet (header included) to `dst`.
+    pub fn send_packet(&self, packet: &[u8], dst: Ipv4Addr) {
         let to = SockAddr::from(SocketAddr::new(IpAddr::V4(dst), 0));
         loop {
-            match self.socket.send_to(&packet, &to) {
+            match self.socket.send_to(packet, &to) {
                 Ok(_) => return,
                 // A full send queue during a flood: wait for room.
                 Err(e) if e.raw_os_error() == Some(nix::errno::Errno::ENOBUFS as i32) => {

@@ -217,7 +217,10 @@ impl<'lab> Trio<'lab> {
         let on_b = start_running(&self.b, config_b, &[]);
         let heard = wait_for(Duration::from_secs(5), || {
             let status = status(&self.b, &on_b);
-            state(&status, NAME) == "BACKUP" && counter(&status, NAME, "adverts_received") >= 2
+            let heard = counter(&status, NAME, "adverts_received") >= 2;
+            // Not a status dump every 5 ms.
+            std::thread::sleep(Duration::from_millis(20));
+            state(&status, NAME) == "BACKUP" && heard
         });
         assert!(heard.is_some(), "B never heard A:\n{}", on_b.log());
         assert!(!self.b.has_address(VIP), "B holds the VIP beside A");
@@ -274,4 +277,53 @@ pub fn largest_gap(adverts: &[Advert]) -> (Duration, usize) {
         .max()
         .unwrap_or_default();
     (gap, adverts.len())
+}
+
+/// A small seeded random number generator (SplitMix64): reproducible runs
+/// without a dependency. Print the seed; the same seed replays the run.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator starting from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// A seed from the clock, for runs that are not replays.
+    pub fn seed_from_time() -> u64 {
+        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
+        let nanos = now.map(|d| d.as_nanos()).unwrap_or_default();
+        (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    /// A duration in `[low, high)`.
+    pub fn between(&mut self, low: Duration, high: Duration) -> Duration {
+        let span = u64::try_from((high - low).as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        low + Duration::from_micros(self.below(span))
+    }
+
+    /// Fills `bytes` with random bytes.
+    pub fn fill(&mut self, bytes: &mut [u8]) {
+        for chunk in bytes.chunks_mut(8) {
+            let word = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
+    }
 }
