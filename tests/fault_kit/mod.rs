@@ -42,6 +42,12 @@ pub fn status_path(host: &Host<'_>) -> PathBuf {
 /// Starts our daemon on `host` with `config` (written to [`config_path`]),
 /// its status file in the host's directory, and `extra` arguments.
 pub fn start(host: &Host<'_>, config: &str, extra: &[&str]) -> Proc {
+    start_as(host, &[], config, extra)
+}
+
+/// [`start`] through `wrapper` (`setpriv ...`): the daemon's command line
+/// follows the wrapper's.
+pub fn start_as(host: &Host<'_>, wrapper: &[&str], config: &str, extra: &[&str]) -> Proc {
     let Daemon::Ours(program) = Daemon::ours() else {
         unreachable!("Daemon::ours is ours")
     };
@@ -57,7 +63,8 @@ pub fn start(host: &Host<'_>, config: &str, extra: &[&str]) -> Proc {
         path.display().to_string(),
         status_path(host).display().to_string(),
     );
-    let mut argv = vec![program.as_str(), "-f", &path, "--status-file", &status];
+    let mut argv = wrapper.to_vec();
+    argv.extend([program.as_str(), "-f", &path, "--status-file", &status]);
     argv.extend_from_slice(extra);
     host.spawn("vrrp-rs", &argv)
 }
@@ -65,7 +72,12 @@ pub fn start(host: &Host<'_>, config: &str, extra: &[&str]) -> Proc {
 /// [`start`], then waits until the daemon runs its loop (its signal
 /// handlers are in place: before that, SIGUSR1 would kill it).
 pub fn start_running(host: &Host<'_>, config: &str, extra: &[&str]) -> Proc {
-    let daemon = start(host, config, extra);
+    start_running_as(host, &[], config, extra)
+}
+
+/// [`start_as`], then waits until the daemon runs its loop.
+pub fn start_running_as(host: &Host<'_>, wrapper: &[&str], config: &str, extra: &[&str]) -> Proc {
+    let daemon = start_as(host, wrapper, config, extra);
     let running = daemon.wait_log("running instances", Duration::from_secs(5));
     assert!(
         running.is_some(),
