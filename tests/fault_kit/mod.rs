@@ -10,6 +10,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod inject;
+pub mod timeline;
 
 use std::net::IpAddr;
 use std::path::PathBuf;
