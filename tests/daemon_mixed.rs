@@ -1,40 +1,47 @@
-//! A mixed pair, both ways: our daemon on one host and keepalived 2.2 with
-//! the same keepalived.conf on the other (the seed's, with a weight above
-//! the gap). The master side holds the VIP, a dead HAProxy moves it across,
-//! and a stopping master hands it over. Needs root and keepalived.
+//! A mixed pair, both ways, in the lab (`tests/lab/`): our daemon on one
+//! host and keepalived 2.2 with the same keepalived.conf on the other (the
+//! seed's, with a weight above the gap). The master side holds the VIP, a
+//! dead HAProxy moves it across, and a stopping master hands it over.
+//! Needs root and keepalived.
 
-mod daemon_support;
+mod lab;
 
+use std::net::IpAddr;
 use std::time::Duration;
 
-use daemon_support::{Lab, Node, PORT, VIP, say, seed_with_weight, skip_unless_root, time_until};
+use lab::keepalived::seed_with_weight;
+use lab::watch::wait_for;
+use lab::{Daemon, Host, Lab, haproxy, say};
 
-#[derive(Clone, Copy, Debug)]
-enum Side {
-    Ours,
-    Keepalived,
+/// The VIP of the seed's configuration.
+const VIP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 100));
+/// HAProxy's port.
+const PORT: u16 = 8080;
+
+/// How long until `check` holds, at most `timeout`; panics naming `what`.
+fn time_until(what: &str, timeout: Duration, check: impl FnMut() -> bool) -> Duration {
+    wait_for(timeout, check).unwrap_or_else(|| panic!("timed out after {timeout:?}: {what}"))
 }
 
-fn start(node: &mut Node, side: Side, config: &str) -> daemon_support::Proc {
-    match side {
-        Side::Ours => node.start_daemon(config, &[]),
-        Side::Keepalived => node.start_keepalived(config),
-    }
+/// `killall -SIG name` on `host`: what an operator would type.
+fn killall(host: &Host<'_>, signal: &str, name: &str) {
+    let out = host.exec(&["killall", &format!("-{signal}"), name]);
+    assert!(out.status.success(), "killall {name}: {out:?}");
 }
 
-fn mixed(test: &str, on_master: Side, on_backup: Side) {
-    if skip_unless_root(test) {
+fn mixed(test: &str, on_master: &Daemon, on_backup: &Daemon) {
+    let Some(lab) = Lab::new(test) else {
         return;
-    }
-    let mut lab = Lab::new(test);
-    let mut master = Node::new(&mut lab, "master", 2);
-    let mut backup = Node::new(&mut lab, "backup", 3);
-    let client = Node::new(&mut lab, "client", 10);
-    let _h = (master.start_haproxy(), backup.start_haproxy());
-    let _m = start(&mut master, on_master, &seed_with_weight("master", 5));
-    let _b = start(&mut backup, on_backup, &seed_with_weight("backup", 5));
+    };
+    let master = lab.host("master", &["192.0.2.2/24"]);
+    let backup = lab.host("backup", &["192.0.2.3/24"]);
+    let client = lab.host("client", &["192.0.2.10/24"]);
+    let (mut haproxy_master, _haproxy_backup) =
+        (haproxy::start(&master, PORT), haproxy::start(&backup, PORT));
+    let _m = on_master.start(&master, &seed_with_weight("master", 5));
+    let _b = on_backup.start(&backup, &seed_with_weight("backup", 5));
     let elected = time_until("the VIP on the master", Duration::from_secs(10), || {
-        master.has(VIP) && !backup.has(VIP)
+        master.has_address(VIP) && !backup.has_address(VIP)
     });
     time_until(
         "the client reaching HAProxy",
@@ -42,22 +49,23 @@ fn mixed(test: &str, on_master: Side, on_backup: Side) {
         || client.tcp_connect(VIP, PORT),
     );
 
-    master.killall("KILL", "haproxy");
+    killall(&master, "KILL", "haproxy");
+    assert!(haproxy_master.wait_exit(Duration::from_secs(5)).is_some());
     let moved = time_until("the VIP on the backup", Duration::from_secs(8), || {
-        backup.has(VIP) && !master.has(VIP)
+        backup.has_address(VIP) && !master.has_address(VIP)
     });
-    let _again = master.start_haproxy();
+    let _again = haproxy::start(&master, PORT);
     let back = time_until("the VIP back on the master", Duration::from_secs(8), || {
-        master.has(VIP) && !backup.has(VIP)
+        master.has_address(VIP) && !backup.has_address(VIP)
     });
 
     let daemon = match on_master {
-        Side::Ours => "keepalive-haproxy",
-        Side::Keepalived => "keepalived",
+        Daemon::Ours(_) => "keepalive-haproxy",
+        Daemon::Keepalived => "keepalived",
     };
-    master.killall("TERM", daemon);
+    killall(&master, "TERM", daemon);
     let stopped = time_until("the VIP on the backup", Duration::from_secs(2), || {
-        backup.has(VIP)
+        backup.has_address(VIP)
     });
     time_until(
         "the client reaching HAProxy",
@@ -65,18 +73,28 @@ fn mixed(test: &str, on_master: Side, on_backup: Side) {
         || client.tcp_connect(VIP, PORT),
     );
     say(&format!(
-        "MEASURED: mixed pair, master {on_master:?} / backup {on_backup:?}: elected in {elected:?}; \
+        "MEASURED: mixed pair, master {} / backup {}: elected in {elected:?}; \
          HAProxy killed -> backup in {moved:?}; restarted -> master in {back:?}; \
-         master stopped -> backup in {stopped:?}"
+         master stopped -> backup in {stopped:?}",
+        on_master.name(),
+        on_backup.name()
     ));
 }
 
 #[test]
 fn ours_master_keepalived_backup() {
-    mixed("mixed_ours_master", Side::Ours, Side::Keepalived);
+    mixed(
+        "ours_master_keepalived_backup",
+        &Daemon::ours(),
+        &Daemon::Keepalived,
+    );
 }
 
 #[test]
 fn keepalived_master_ours_backup() {
-    mixed("mixed_ka_master", Side::Keepalived, Side::Ours);
+    mixed(
+        "keepalived_master_ours_backup",
+        &Daemon::Keepalived,
+        &Daemon::ours(),
+    );
 }

@@ -1,64 +1,92 @@
-//! The daemon in operation, in network namespaces: SIGHUP with an unchanged
-//! configuration changes nothing (no transition, the VIP stays), a broken
-//! one is rejected; a hung track script counts as failure while adverts
-//! keep their interval; notify scripts run in order; SIGUSR1 status and
-//! Prometheus metrics; `--release-vips` after a SIGKILL. Needs root.
+//! The daemon in operation, in the lab (`tests/lab/`): SIGHUP with an
+//! unchanged configuration changes nothing (no transition, the VIP stays),
+//! a broken one is rejected; a hung track script counts as failure while
+//! adverts keep their interval; notify scripts run in order; SIGUSR1 status
+//! and Prometheus metrics; `--release-vips` after a SIGKILL. Needs root.
 
-mod daemon_support;
+mod lab;
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
-use daemon_support::{
-    Lab, Node, VIP, in_netns, say, seed, seed_with_weight, skip_unless_root, stays, time_until,
-    wait_for,
-};
+use lab::keepalived::{seed, seed_with_weight};
+use lab::watch::{holds_for, wait_for};
+use lab::{Daemon, Host, Lab, haproxy, say};
+
+/// The VIP of the seed's configuration.
+const VIP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 100));
+/// HAProxy's port.
+const PORT: u16 = 8080;
+
+/// How long until `check` holds, at most `timeout`; panics naming `what`.
+fn time_until(what: &str, timeout: Duration, check: impl FnMut() -> bool) -> Duration {
+    wait_for(timeout, check).unwrap_or_else(|| panic!("timed out after {timeout:?}: {what}"))
+}
+
+/// Asserts that `check` holds throughout `period`.
+fn stays(what: &str, period: Duration, check: impl FnMut() -> bool) {
+    assert!(holds_for(period, check), "{what} stopped holding");
+}
+
+/// `killall -SIG name` on `host`: what an operator would type.
+fn killall(host: &Host<'_>, signal: &str, name: &str) {
+    let out = host.exec(&["killall", &format!("-{signal}"), name]);
+    assert!(out.status.success(), "killall {name}: {out:?}");
+}
+
+/// Writes `text` to `<host dir>/<file>` and returns the path.
+fn write(host: &Host<'_>, file: &str, text: &str) -> PathBuf {
+    let path = host.dir().join(file);
+    std::fs::write(&path, text).expect("write into the host's directory");
+    path
+}
 
 #[test]
 fn sighup_with_an_unchanged_config_changes_nothing_and_a_broken_one_is_rejected() {
-    if skip_unless_root(
-        "sighup_with_an_unchanged_config_changes_nothing_and_a_broken_one_is_rejected",
-    ) {
+    let Some(lab) =
+        Lab::new("sighup_with_an_unchanged_config_changes_nothing_and_a_broken_one_is_rejected")
+    else {
         return;
-    }
-    let mut lab = Lab::new("sighup");
-    let mut master = Node::new(&mut lab, "master", 2);
-    let mut backup = Node::new(&mut lab, "backup", 3);
-    let _h = (master.start_haproxy(), backup.start_haproxy());
-    let daemon = master.start_daemon(&seed_with_weight("master", 5), &[]);
-    let _other = backup.start_daemon(&seed_with_weight("backup", 5), &[]);
+    };
+    let master = lab.host("master", &["192.0.2.2/24"]);
+    let backup = lab.host("backup", &["192.0.2.3/24"]);
+    let _h = (haproxy::start(&master, PORT), haproxy::start(&backup, PORT));
+    let ours = Daemon::ours();
+    let daemon = ours.start(&master, &seed_with_weight("master", 5));
+    let _other = ours.start(&backup, &seed_with_weight("backup", 5));
     time_until("the VIP on the master", Duration::from_secs(10), || {
-        master.has(VIP)
+        master.has_address(VIP)
     });
     let before = daemon.log().matches("state changed").count();
 
-    master.killall("HUP", "keepalive-haproxy");
-    daemon.wait_log("reloaded", Duration::from_secs(3));
+    killall(&master, "HUP", "keepalive-haproxy");
+    let reloaded = daemon.wait_log("reloaded", Duration::from_secs(3));
+    assert!(reloaded.is_some(), "{}", daemon.log());
     stays("the VIP on the master", Duration::from_secs(3), || {
-        master.has(VIP) && !backup.has(VIP)
+        master.has_address(VIP) && !backup.has_address(VIP)
     });
     let log = daemon.log();
     assert_eq!(log.matches("state changed").count(), before, "{log}");
     assert!(log.contains(r#"kept=["OCP_EXT"]"#), "{log}");
-    let status = master.status();
+    let status = lab::status(&master, &daemon);
     assert_eq!(status["instances"][0]["state"], "MASTER");
     assert_eq!(status["instances"][0]["stats"]["master_transitions"], 1);
 
     // A configuration that fails: rejected, the old one runs on.
-    master.write(
-        "keepalived.conf",
-        "vrrp_instance OCP_EXT {\n priority 300\n}\n",
-    );
-    master.killall("HUP", "keepalive-haproxy");
-    daemon.wait_log("reload rejected", Duration::from_secs(3));
+    let path = ours.config_path(&master);
+    std::fs::write(&path, "vrrp_instance OCP_EXT {\n priority 300\n}\n").expect("config");
+    killall(&master, "HUP", "keepalive-haproxy");
+    let rejected = daemon.wait_log("reload rejected", Duration::from_secs(3));
+    assert!(rejected.is_some(), "{}", daemon.log());
     assert!(
-        daemon.log().contains("keepalived.conf:2:"),
+        daemon.log().contains(&format!("{}:2:", path.display())),
         "{}",
         daemon.log()
     );
     stays("the VIP on the master", Duration::from_secs(2), || {
-        master.has(VIP)
+        master.has_address(VIP)
     });
     assert_eq!(daemon.log().matches("state changed").count(), before);
     say(
@@ -68,49 +96,35 @@ fn sighup_with_an_unchanged_config_changes_nothing_and_a_broken_one_is_rejected(
 
 #[test]
 fn a_hung_track_script_fails_at_its_timeout_and_adverts_keep_their_interval() {
-    if skip_unless_root("a_hung_track_script_fails_at_its_timeout_and_adverts_keep_their_interval")
-    {
+    let Some(lab) =
+        Lab::new("a_hung_track_script_fails_at_its_timeout_and_adverts_keep_their_interval")
+    else {
         return;
-    }
-    let mut lab = Lab::new("hung");
-    let mut master = Node::new(&mut lab, "master", 2);
-    let mut observer = Node::new(&mut lab, "observer", 10);
+    };
+    let master = lab.host("master", &["192.0.2.2/24"]);
     let config = seed("master")
         .replace("killall -0 haproxy", "sleep 1000")
         .replace("interval 2\n", "interval 1\ntimeout 1\n")
         .replace("weight 2\n", "weight -20\n");
-    let capture = observer.dir.join("vrrp.pcap");
-    let _tcpdump = observer.spawn(
-        "tcpdump",
-        &[
-            "tcpdump",
-            "-i",
-            "eth0",
-            "-n",
-            "-U",
-            "-w",
-            capture.to_str().unwrap(),
-            "ip proto 112",
-        ],
-    );
-    let _daemon = master.start_daemon(&config, &[]);
+    let capture = lab.capture_adverts();
+    let start = SystemTime::now();
+    let daemon = Daemon::ours().start(&master, &config);
     time_until("the VIP on the master", Duration::from_secs(10), || {
-        master.has(VIP)
+        master.has_address(VIP)
     });
     // Several runs hang and are killed while the master advertises.
     std::thread::sleep(Duration::from_secs(5));
-    let status = master.status();
+    let status = lab::status(&master, &daemon);
     let tracked = &status["instances"][0]["tracked"][0];
     assert_eq!(tracked["up"], false, "{status:#}");
     assert_eq!(tracked["last"], "TimedOut", "{status:#}");
     assert_eq!(status["instances"][0]["priority"]["effective"], 80);
-    observer.killall("INT", "tcpdump");
-    std::thread::sleep(Duration::from_millis(300));
-    let read = observer.exec(&["tcpdump", "-r", capture.to_str().unwrap(), "-n", "-tt"]);
-    let times: Vec<f64> = String::from_utf8_lossy(&read.stdout)
-        .lines()
-        .filter(|l| l.contains("VRRPv2"))
-        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+    let adverts = capture.from(IpAddr::from([192, 0, 2, 2]), start, SystemTime::now());
+    let times: Vec<f64> = adverts
+        .iter()
+        .filter(|advert| advert.version == 2)
+        .filter_map(|advert| advert.at.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map(|at| at.as_secs_f64())
         .collect();
     assert!(times.len() >= 4, "adverts seen: {times:?}");
     let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
@@ -125,14 +139,14 @@ fn a_hung_track_script_fails_at_its_timeout_and_adverts_keep_their_interval() {
 
 #[test]
 fn notify_status_metrics_and_release_after_sigkill() {
-    if skip_unless_root("notify_status_metrics_and_release_after_sigkill") {
+    let Some(lab) = Lab::new("notify_status_metrics_and_release_after_sigkill") else {
         return;
-    }
-    let mut lab = Lab::new("ops");
-    let mut master = Node::new(&mut lab, "master", 2);
-    let _haproxy = master.start_haproxy();
-    let events = master.dir.join("events");
-    let notify = master.write(
+    };
+    let master = lab.host("master", &["192.0.2.2/24"]);
+    let _haproxy = haproxy::start(&master, PORT);
+    let events = master.dir().join("events");
+    let notify = write(
+        &master,
         "notify.sh",
         &format!(
             "#!/bin/sh\necho \"$*\" >> {}\nsleep 0.2\n",
@@ -143,20 +157,23 @@ fn notify_status_metrics_and_release_after_sigkill() {
         "authentication {",
         &format!("notify \"/bin/sh {}\"\nauthentication {{", notify.display()),
     );
-    let mut daemon = master.start_daemon(&config, &["--metrics-listen", "127.0.0.1:9650"]);
+    let ours = Daemon::ours();
+    let mut daemon = ours.start_with(&master, &config, &["--metrics-listen", "127.0.0.1:9650"]);
     time_until("the VIP on the master", Duration::from_secs(10), || {
-        master.has(VIP)
+        master.has_address(VIP)
     });
-    let lines = wait_for("two notify lines", Duration::from_secs(3), || {
-        let text = std::fs::read_to_string(&events).ok()?;
-        (text.lines().count() >= 2).then_some(text)
+    let mut lines = String::new();
+    let notified = wait_for(Duration::from_secs(3), || {
+        lines = std::fs::read_to_string(&events).unwrap_or_default();
+        lines.lines().count() >= 2
     });
+    assert!(notified.is_some(), "two notify lines: {lines:?}");
     assert_eq!(
         lines.lines().collect::<Vec<_>>(),
         ["INSTANCE OCP_EXT BACKUP 105", "INSTANCE OCP_EXT MASTER 105"]
     );
 
-    let status = master.status();
+    let status = lab::status(&master, &daemon);
     let instance = &status["instances"][0];
     assert_eq!(instance["name"], "OCP_EXT");
     assert_eq!(instance["priority"]["base"], 100);
@@ -165,7 +182,7 @@ fn notify_status_metrics_and_release_after_sigkill() {
     assert!(instance["stats"]["adverts_sent"].as_u64().unwrap() > 0);
     assert_eq!(instance["timers"]["next"]["timer"], "Advert");
 
-    let metrics = in_netns(&master.ns, || {
+    let metrics = master.in_netns(|| {
         let mut stream = TcpStream::connect_timeout(
             &SocketAddr::from(([127, 0, 0, 1], 9650)),
             Duration::from_secs(1),
@@ -192,11 +209,13 @@ fn notify_status_metrics_and_release_after_sigkill() {
 
     // SIGKILL: the VIP stays behind (as keepalived's would) until
     // --release-vips (systemd's ExecStopPost) removes it.
-    master.killall("KILL", "keepalive-haproxy");
-    daemon.wait_exit(Duration::from_secs(3));
-    assert!(master.has(VIP), "a killed daemon cannot clean up");
-    let conf = master.dir.join("keepalived.conf");
-    let binary = daemon_support::daemon_binary();
+    killall(&master, "KILL", "keepalive-haproxy");
+    assert!(daemon.wait_exit(Duration::from_secs(3)).is_some());
+    assert!(master.has_address(VIP), "a killed daemon cannot clean up");
+    let conf = ours.config_path(&master);
+    let Daemon::Ours(binary) = &ours else {
+        unreachable!("Daemon::ours() is ours")
+    };
     let out = master.exec(&[
         binary.to_str().unwrap(),
         "--release-vips",
@@ -204,19 +223,18 @@ fn notify_status_metrics_and_release_after_sigkill() {
         conf.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{out:?}");
-    assert!(!master.has(VIP), "released: {out:?}");
+    assert!(!master.has_address(VIP), "released: {out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("released"));
     say("MEASURED: SIGKILLed daemon left the VIP; --release-vips removed it");
 }
 
 #[test]
 fn track_process_haproxy_natively() {
-    if skip_unless_root("track_process_haproxy_natively") {
+    let Some(lab) = Lab::new("track_process_haproxy_natively") else {
         return;
-    }
-    let mut lab = Lab::new("trackproc");
-    let mut master = Node::new(&mut lab, "master", 2);
-    let haproxy = master.start_haproxy();
+    };
+    let master = lab.host("master", &["192.0.2.2/24"]);
+    let mut haproxy = haproxy::start(&master, PORT);
     let config = seed("master")
         .replace(
             "vrrp_script haproxy_check {",
@@ -228,22 +246,25 @@ fn track_process_haproxy_natively() {
             "track_process {\nhaproxy_proc\n}",
         );
     assert!(config.contains("track_process {\nhaproxy_proc"), "{config}");
-    let _daemon = master.start_daemon(&config, &[]);
+    let daemon = Daemon::ours().start(&master, &config);
     time_until("the VIP on the master", Duration::from_secs(10), || {
-        master.has(VIP)
+        master.has_address(VIP)
     });
-    let status = master.status();
+    let status = lab::status(&master, &daemon);
     assert_eq!(
         status["instances"][0]["priority"]["effective"], 105,
         "{status:#}"
     );
     assert_eq!(status["instances"][0]["tracked"][0]["type"], "process");
-    drop(haproxy);
-    master.killall("KILL", "haproxy");
+    killall(&master, "KILL", "haproxy");
+    assert!(
+        haproxy.wait_exit(Duration::from_secs(5)).is_some(),
+        "reaped"
+    );
     let noticed = time_until("the process counted gone", Duration::from_secs(3), || {
-        master.status()["instances"][0]["priority"]["effective"] == 100
+        lab::status(&master, &daemon)["instances"][0]["priority"]["effective"] == 100
     });
-    let status = master.status();
+    let status = lab::status(&master, &daemon);
     assert_eq!(status["processes"][0]["count"], 0);
     assert_eq!(status["processes"][0]["up"], false);
     say(&format!(

@@ -2,7 +2,7 @@
 //! configured with keepalived.conf.
 //!
 //! ```text
-//! cargo run --example keepalive-haproxy                    # demonstration in namespaces
+//! cargo run --example keepalive-haproxy                    # no arguments: the demonstration (root)
 //! keepalive-haproxy -f /etc/keepalived/keepalived.conf -n  # the daemon
 //! keepalive-haproxy -t -f keepalived.conf                  # check a configuration
 //! keepalive-haproxy --release-vips -f keepalived.conf      # systemd ExecStopPost
@@ -12,6 +12,10 @@
 //! `driver`, `notify`, `status`, `metrics`, `systemd`); this file wires them.
 
 mod cli;
+mod demo;
+/// The namespace lab the demonstration builds, shared with the tests.
+#[path = "../../tests/lab/mod.rs"]
+mod lab;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -22,6 +26,9 @@ use vrrp::linux::driver::{Driver, release_vips};
 use vrrp::linux::{metrics, systemd};
 
 fn main() -> ExitCode {
+    if let Some(code) = demo::entry() {
+        return code;
+    }
     let args = cli::Args::parse();
     init_logging(args.log_detail);
     if args.config_test {

@@ -2,8 +2,10 @@
 //! keepalived.conf text.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use super::{Host, Proc};
+use super::watch::wait_for;
+use super::{Host, Proc, Signal};
 
 /// Environment variable naming our daemon's binary, overriding the default
 /// `target/<profile>/examples/keepalive-haproxy`.
@@ -49,11 +51,24 @@ impl Daemon {
     /// Writes `config` to `<host dir>/<name>.conf` and starts the daemon on
     /// `host` with it; its output goes to `<host dir>/<name>.<k>.log`.
     pub fn start(&self, host: &Host<'_>, config: &str) -> Proc {
-        let path = host.dir().join(format!("{}.conf", self.name()));
+        self.start_with(host, config, &[])
+    }
+
+    /// [`start`](Self::start) with `extra` arguments after the usual ones
+    /// (`--metrics-listen ...` for ours, say).
+    pub fn start_with(&self, host: &Host<'_>, config: &str, extra: &[&str]) -> Proc {
+        let path = self.config_path(host);
         std::fs::write(&path, config).expect("write the daemon's config");
-        let argv = self.argv(&path, host.dir());
+        let mut argv = self.argv(&path, host.dir());
+        argv.extend(extra.iter().map(|&arg| arg.to_owned()));
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
         host.spawn(self.name(), &argv)
+    }
+
+    /// Where [`start`](Self::start) writes the config on `host`:
+    /// `<host dir>/<name>.conf` (a reload test rewrites it there).
+    pub fn config_path(&self, host: &Host<'_>) -> PathBuf {
+        host.dir().join(format!("{}.conf", self.name()))
     }
 
     /// The command line for config file `config`, with state files in `dir`.
@@ -85,8 +100,41 @@ impl Daemon {
                      or set {DAEMON_ENV}",
                     program.display()
                 );
-                vec![program.display().to_string(), "-f".to_owned(), config]
+                // The status file in the host's directory: the default in
+                // /tmp is shared by every host and every test.
+                let status = status_path(dir).display().to_string();
+                let program = program.display().to_string();
+                vec![
+                    program,
+                    "-f".to_owned(),
+                    config,
+                    "--status-file".to_owned(),
+                    status,
+                ]
             }
         }
     }
+}
+
+/// Where our daemon, started with state files in `dir`, writes its SIGUSR1
+/// status: `<dir>/status.json`.
+pub fn status_path(dir: &Path) -> PathBuf {
+    dir.join("status.json")
+}
+
+/// Our daemon's JSON status: SIGUSR1 to `daemon` (started on `host`), then
+/// the status file once written anew (up to 3 s).
+pub fn status(host: &Host<'_>, daemon: &Proc) -> serde_json::Value {
+    let path = status_path(host.dir());
+    let _ = std::fs::remove_file(&path);
+    daemon.kill(Signal::SIGUSR1);
+    let mut parsed = None;
+    // The daemon renames the finished file into place.
+    wait_for(Duration::from_secs(3), || {
+        parsed = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
+        parsed.is_some()
+    });
+    parsed.unwrap_or_else(|| panic!("no status in {} after SIGUSR1", path.display()))
 }

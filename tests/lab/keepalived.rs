@@ -83,6 +83,7 @@ pub struct Instance {
     version: Option<u8>,
     state: Option<State>,
     native_ipv6: bool,
+    use_vmac: bool,
     nopreempt: bool,
     auth_pass: Option<String>,
     unicast: Option<(String, Vec<String>)>,
@@ -103,6 +104,7 @@ impl Instance {
             version: None,
             state: None,
             native_ipv6: false,
+            use_vmac: false,
             nopreempt: false,
             auth_pass: None,
             unicast: None,
@@ -144,6 +146,13 @@ impl Instance {
     /// `native_ipv6`: an IPv6 instance (VRRPv3 over ff02::12).
     pub fn native_ipv6(mut self) -> Self {
         self.native_ipv6 = true;
+        self
+    }
+
+    /// `use_vmac`: the VIPs live on a macvlan (`vrrp.<VRID>`) with the
+    /// virtual router MAC 00:00:5e:00:01:VRID, which moves with them.
+    pub fn use_vmac(mut self) -> Self {
+        self.use_vmac = true;
         self
     }
 
@@ -201,6 +210,9 @@ impl Display for Instance {
         }
         if self.native_ipv6 {
             writeln!(b, "    native_ipv6")?;
+        }
+        if self.use_vmac {
+            writeln!(b, "    use_vmac")?;
         }
         if self.nopreempt {
             writeln!(b, "    nopreempt")?;
@@ -297,6 +309,26 @@ impl Display for Script {
         }
         writeln!(f, "}}")
     }
+}
+
+/// The article's keepalived.conf for `side` (`"master"`: priority 100,
+/// `state MASTER`; `"backup"`: 98), as vrrp-io-linux's fixtures restore it
+/// (VIP 192.0.2.100, `auth_pass` a 36-character uuid, `killall -0 haproxy`
+/// every 2 s with weight 2), on the lab's `eth0` instead of `ens192`.
+pub fn seed(side: &str) -> String {
+    let text = match side {
+        "master" => include_str!("../../vrrp-io-linux/tests/fixtures/seed-master.conf"),
+        "backup" => include_str!("../../vrrp-io-linux/tests/fixtures/seed-backup.conf"),
+        other => panic!("the seed has a master and a backup side, not {other:?}"),
+    };
+    text.replace("ens192", "eth0")
+}
+
+/// [`seed`] with the track script's `weight 2` replaced by `weight`.
+pub fn seed_with_weight(side: &str, weight: i32) -> String {
+    let text = seed(side);
+    assert!(text.contains("weight 2\n"), "the seed's weight line moved");
+    text.replace("weight 2\n", &format!("weight {weight}\n"))
 }
 
 /// `name { line ... }`, indented for an instance's body.

@@ -62,7 +62,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-pub use daemon::Daemon;
+pub use daemon::{Daemon, status, status_path};
 pub use host::Host;
 pub use nix::sys::signal::Signal;
 pub use process::{Proc, state as process_state};
@@ -352,6 +352,22 @@ fn sweep_stale() {
             remove_namespace(&ns);
         }
     }
+}
+
+/// Removes every namespace (and the processes in it) that process `pid`'s
+/// labs made, live or not; how many it removed. For a process that must
+/// clean up at once, without unwinding through its [`Lab`]s (a demo's second
+/// Ctrl-C, say). Never panics.
+pub fn remove_namespaces_of(pid: u32) -> usize {
+    let prefix = format!("{PREFIX}-{pid}-");
+    let mine: Vec<String> = netns_list()
+        .into_iter()
+        .filter(|ns| ns.starts_with(&prefix))
+        .collect();
+    for ns in &mine {
+        remove_namespace(ns);
+    }
+    mine.len()
 }
 
 /// `*.log` files under `dir`, one level of subdirectories deep, sorted.

@@ -32,6 +32,44 @@ const SLACK_GOODBYE: Duration = Duration::from_millis(1400);
 /// 5. restart A again, then SIGKILL only its main process (keepalived's
 ///    VRRP child then still says goodbye; a one-process daemon cannot).
 pub fn failover(test: &str, case: Case, daemon_a: &Daemon, daemon_b: &Daemon) -> Option<()> {
+    failover_measured(test, case, daemon_a, daemon_b).map(|_| ())
+}
+
+/// What one [`failover`] run measured, for callers that hold the times to
+/// tighter bounds than the scenario's own, and the daemons' logs.
+#[derive(Debug, Clone)]
+pub struct Failover {
+    /// Step 1: A's daemon started → A holds the VIP.
+    pub start: Duration,
+    /// Step 2: SIGKILL to every process of A's daemon → B holds the VIP.
+    pub sigkill: Duration,
+    /// Step 2: A's last advert before the SIGKILL → B holds the VIP.
+    pub sigkill_from_last_advert: Duration,
+    /// Step 2: SIGKILL → C's neighbour entry for the VIP is B's MAC.
+    pub sigkill_client_moved: Duration,
+    /// Step 4: SIGTERM → B holds the VIP.
+    pub sigterm: Duration,
+    /// Step 4: A's priority 0 advert → B holds the VIP.
+    pub sigterm_from_priority0: Duration,
+    /// Step 4: SIGTERM → the VIP gone from A.
+    pub sigterm_release: Duration,
+    /// Step 5: SIGKILL to A's main process alone → B holds the VIP.
+    pub sigkill_main: Duration,
+    /// Step 5: whether A still sent priority 0 then.
+    pub sigkill_main_goodbye: bool,
+    /// Everything A's daemon logged, every start of it in order.
+    pub log_a: String,
+    /// Everything B's daemon logged.
+    pub log_b: String,
+}
+
+/// [`failover`], returning what it measured.
+pub fn failover_measured(
+    test: &str,
+    case: Case,
+    daemon_a: &Daemon,
+    daemon_b: &Daemon,
+) -> Option<Failover> {
     let lab = Lab::new(test)?;
     let a = lab.host("a", &strs(&case.addresses(1)));
     let b = lab.host("b", &strs(&case.addresses(2)));
@@ -52,13 +90,44 @@ pub fn failover(test: &str, case: Case, daemon_a: &Daemon, daemon_b: &Daemon) ->
         b,
     };
     let config_b = Config::new("b").instance(case.instance(100).state(State::Backup));
-    let (mut on_a, _on_b) = run.elect(daemon_b, &config_b.to_string());
-    run.crash(&mut on_a);
+    let (mut on_a, on_b, start) = run.elect(daemon_b, &config_b.to_string());
+    let (sigkill, sigkill_from_last_advert, sigkill_client_moved) = run.crash(&mut on_a);
     let mut on_a = run.restart();
-    run.clean_stop(&mut on_a);
+    let (sigterm, sigterm_from_priority0, sigterm_release) = run.clean_stop(&mut on_a);
     let mut on_a = run.restart();
-    run.kill_main_process(&mut on_a);
-    Some(())
+    let (sigkill_main, sigkill_main_goodbye) = run.kill_main_process(&mut on_a);
+    drop(on_a);
+    Some(Failover {
+        start,
+        sigkill,
+        sigkill_from_last_advert,
+        sigkill_client_moved,
+        sigterm,
+        sigterm_from_priority0,
+        sigterm_release,
+        sigkill_main,
+        sigkill_main_goodbye,
+        log_a: daemon_logs(&run.a, daemon_a),
+        log_b: on_b.log(),
+    })
+}
+
+/// Every log of `daemon` on `host`, oldest start first.
+fn daemon_logs(host: &Host<'_>, daemon: &Daemon) -> String {
+    let prefix = format!("{}.", daemon.name());
+    let mut logs: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir(host.dir())
+        .expect("the host's directory")
+        .flatten()
+        .map(|entry| entry.path())
+        .filter_map(|path| {
+            let name = path.file_name()?.to_str()?;
+            let k = name.strip_prefix(&prefix)?.strip_suffix(".log")?;
+            Some((k.parse().ok()?, path))
+        })
+        .collect();
+    logs.sort();
+    let logs = logs.iter().map(|(_, path)| std::fs::read_to_string(path));
+    logs.map(Result::unwrap_or_default).collect()
 }
 
 /// One failover run: its hosts, watchers, and what names its measurements.
@@ -95,7 +164,7 @@ impl Run<'_, '_> {
     /// Step 1. A starts alone: started together, keepalived (which ignores
     /// `state MASTER` below priority 255) runs two master-down timers only
     /// Skew_Time apart, a race the lab is too jittery to call.
-    fn elect(&self, daemon_b: &Daemon, config_b: &str) -> (Proc, Proc) {
+    fn elect(&self, daemon_b: &Daemon, config_b: &str) -> (Proc, Proc, Duration) {
         let vip = self.case.vip();
         let start = SystemTime::now();
         let on_a = self.daemon_a.start(&self.a, &self.config_a);
@@ -103,6 +172,7 @@ impl Run<'_, '_> {
         let took = took.unwrap_or_else(|| panic!("A never took the VIP:\n{}", on_a.log()));
         let rfc = self.case.master_down(150);
         self.measured("start->master_holds_vip", took, Expect::Rfc(rfc));
+        let elected = took;
 
         let start = SystemTime::now();
         let on_b = daemon_b.start(&self.b, config_b);
@@ -118,13 +188,16 @@ impl Run<'_, '_> {
         let b_took = self.watch_b.first(vip, true, start);
         assert_eq!(b_took, None, "B took the VIP although A is master");
         self.check_adverts(start);
-        (on_a, on_b)
+        (on_a, on_b, elected)
     }
 
     /// A advertised since `since` with the case's version, VRID, priority 150
     /// and authentication; B, a Backup all along, never advertised.
     fn check_adverts(&self, since: SystemTime) {
         let now = SystemTime::now();
+        // tcpdump writes behind: on a loaded box a 0.1 s run checked before
+        // it had written A's adverts of the last 0.2 s (seen twice).
+        assert!(self.capture.catch_up(now), "the capture stopped");
         let from_a = self.capture.from(self.src_a, since, now);
         assert!(
             !from_a.is_empty(),
@@ -147,8 +220,10 @@ impl Run<'_, '_> {
     }
 
     /// Step 2: no goodbye, B waits its master-down interval from A's last
-    /// advert; C's neighbour entry follows B's gratuitous ARP / NA.
-    fn crash(&self, on_a: &mut Proc) {
+    /// advert; C's neighbour entry follows B's gratuitous ARP / NA. Returns
+    /// the times from the signal and from A's last advert to B holding the
+    /// VIP, and from the signal to C's entry moving.
+    fn crash(&self, on_a: &mut Proc) -> (Duration, Duration, Duration) {
         let vip = self.case.vip();
         let rfc = self.case.master_down(100);
         let since = SystemTime::now();
@@ -177,11 +252,13 @@ impl Run<'_, '_> {
         let moved = moved.unwrap_or_else(|| panic!("C has {:?}", self.c.neighbour_mac(vip)));
         let what = "sigkill->client_neighbour_is_backup(poll)";
         self.measured(what, took + moved, Expect::Nothing);
+        (took, silence, took + moved)
     }
 
     /// Step 4: priority 0 on the wire, the VIP gone from A, B waits only its
-    /// Skew_Time.
-    fn clean_stop(&self, on_a: &mut Proc) {
+    /// Skew_Time. Returns the times from the signal and from the priority 0
+    /// advert to B holding the VIP, and from the signal to A dropping it.
+    fn clean_stop(&self, on_a: &mut Proc) -> (Duration, Duration, Duration) {
         let vip = self.case.vip();
         let rfc = self.case.skew(100);
         let since = SystemTime::now();
@@ -202,22 +279,21 @@ impl Run<'_, '_> {
             after,
             Expect::Rfc(rfc),
         );
+        (took, after, released)
     }
 
     /// Step 5: SIGKILL to the main process alone; says whether A still got
-    /// a priority 0 out.
-    fn kill_main_process(&self, on_a: &mut Proc) {
+    /// a priority 0 out; returns the takeover time and whether it did.
+    fn kill_main_process(&self, on_a: &mut Proc) -> (Duration, bool) {
         let rfc = self.case.master_down(100);
         let since = SystemTime::now();
         let took = self.stop_a(on_a, Kill::Main(Signal::SIGKILL), rfc + SLACK);
         let goodbye = self.capture.from(self.src_a, since, since + took);
-        let said = if goodbye.iter().any(|advert| advert.priority == 0) {
-            "priority0_sent"
-        } else {
-            "silent"
-        };
+        let goodbye = goodbye.iter().any(|advert| advert.priority == 0);
+        let said = if goodbye { "priority0_sent" } else { "silent" };
         let what = format!("sigkill_main_only({said})->backup_holds_vip");
         self.measured(&what, took, Expect::Nothing);
+        (took, goodbye)
     }
 
     /// Stops A's daemon with `kill` and returns how long until B held the

@@ -6,13 +6,23 @@
 //! [`Daemon`]: super::Daemon
 
 mod failover;
+mod interop;
+mod link;
+mod stale;
 mod tracking;
+mod trio;
+mod vmac;
 
 use std::net::IpAddr;
 use std::time::Duration;
 
-pub use failover::failover;
+pub use failover::{Failover, failover, failover_measured};
+pub use interop::{RECEIVE_ERRORS, keepalived_sees_a_bad_checksum, receive_errors, v3_advert};
+pub use link::{LinkDown, LinkFault, link_down};
+pub use stale::stale_vip;
 pub use tracking::{seed_haproxy_dies, track_script_moves_vip};
+pub use trio::{Trio, three_routers};
+pub use vmac::use_vmac;
 
 use super::keepalived::Instance;
 use super::{Daemon, say};

@@ -152,7 +152,7 @@ pub fn track_script_moves_vip(test: &str, daemon_a: &Daemon, daemon_b: &Daemon) 
 }
 
 /// Asserts that C's `GET http://vip/` is answered by host `name` within 3 s.
-fn served_by(c: &Host<'_>, vip: IpAddr, name: &str) {
+pub(super) fn served_by(c: &Host<'_>, vip: IpAddr, name: &str) {
     let mut last = None;
     let served = wait_for(Duration::from_secs(3), || {
         last = c.http_get(vip, HTTP_PORT);

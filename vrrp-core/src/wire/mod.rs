@@ -39,6 +39,8 @@ mod addresses;
 mod advert;
 pub mod checksum;
 mod packet;
+#[cfg(test)]
+mod test_vectors;
 
 pub use addresses::{Addresses, encode_addresses};
 pub use advert::{Advertisement, Auth};

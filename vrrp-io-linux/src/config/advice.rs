@@ -141,28 +141,8 @@ fn warn_scripts_as_root(config: &KeepalivedConfig, warnings: &mut Vec<Warning>) 
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Loaded, parse_str};
-
-    /// Scripts `small` (weight 2) and `big` (weight 10), then `body`.
-    fn load(body: &str) -> Result<Loaded, crate::config::ConfigError> {
-        let text = format!(
-            "global_defs {{\n script_user nobody\n}}\n\
-             vrrp_script small {{\n script a\n weight 2\n}}\n\
-             vrrp_script big {{\n script b\n weight 10\n}}\n{body}"
-        );
-        parse_str(&text, "v.conf")
-    }
-
-    fn instance(name: &str, vrid: u8, extra: &str) -> String {
-        format!(
-            "vrrp_instance {name} {{\n interface eth0\n virtual_router_id {vrid}\n\
-             virtual_ipaddress {{ 192.0.2.{vrid} }}\n{extra}}}\n"
-        )
-    }
-
-    fn messages(loaded: &Loaded) -> Vec<String> {
-        loaded.warnings.iter().map(ToString::to_string).collect()
-    }
+    use crate::config::parse_str;
+    use crate::config::test_support::{instance, load, messages};
 
     #[test]
     fn small_weight_warns_once_at_the_weight_that_applies() {
@@ -170,7 +150,7 @@ mod tests {
             + &instance("B", 2, "track_script { small }\n");
         let warnings = messages(&load(&body).unwrap());
         assert_eq!(warnings.len(), 1, "{warnings:#?}");
-        assert!(warnings[0].starts_with("v.conf:6:2: weight 2 of `small`"));
+        assert!(warnings[0].starts_with("v.conf:4:2: weight 2 of `small`"));
 
         let overridden = instance(
             "A",
@@ -179,7 +159,7 @@ mod tests {
         );
         let warnings = messages(&load(&overridden).unwrap());
         assert_eq!(warnings.len(), 1, "{warnings:#?}");
-        assert!(warnings[0].starts_with("v.conf:18:6: weight -1 of `big`"));
+        assert!(warnings[0].starts_with("v.conf:16:6: weight -1 of `big`"));
 
         let fine = instance("A", 1, "track_script {\n big\n small weight 0\n}\n");
         assert!(load(&fine).unwrap().warnings.is_empty());
@@ -227,6 +207,6 @@ mod tests {
         );
         let warnings = messages(&load(&text).unwrap());
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].starts_with("v.conf:17:1: vrrp_sync_group G has 1 instance(s)"));
+        assert!(warnings[0].starts_with("v.conf:15:1: vrrp_sync_group G has 1 instance(s)"));
     }
 }

@@ -52,6 +52,8 @@ mod lexer;
 mod model;
 mod parser;
 mod source;
+#[cfg(test)]
+mod test_support;
 mod to_driver;
 mod validate;
 mod values;

@@ -289,28 +289,7 @@ fn check_sync_groups(config: &KeepalivedConfig) -> Result<(), ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Loaded, parse_str};
-
-    /// Scripts `small` (weight 2) and `big` (weight 10), then `body`.
-    fn load(body: &str) -> Result<Loaded, crate::config::ConfigError> {
-        let text = format!(
-            "global_defs {{ script_user nobody }}\n\
-             vrrp_script small {{\n script a\n weight 2\n}}\n\
-             vrrp_script big {{\n script b\n weight 10\n}}\n{body}"
-        );
-        parse_str(&text, "v.conf")
-    }
-
-    fn instance(name: &str, vrid: u8, extra: &str) -> String {
-        format!(
-            "vrrp_instance {name} {{\n interface eth0\n virtual_router_id {vrid}\n\
-             virtual_ipaddress {{ 192.0.2.{vrid} }}\n{extra}}}\n"
-        )
-    }
-
-    fn messages(loaded: &Loaded) -> Vec<String> {
-        loaded.warnings.iter().map(ToString::to_string).collect()
-    }
+    use crate::config::test_support::{instance, load, messages};
 
     #[test]
     fn nopreempt_with_state_master_warns() {

@@ -118,6 +118,8 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
         subscribers: Vec::new(),
         stopping: None,
         stopped: false,
+        last_packets: None,
+        dense: false,
         rx_buf: vec![0; RECV_BUFFER_LEN].into_boxed_slice(),
         tx_buf: vec![0; RECV_BUFFER_LEN].into_boxed_slice(),
         scratch: Scratch::default(),

@@ -4,8 +4,16 @@
 //!
 //! As keepalived does, the VMAC gets `arp_ignore=1`, `accept_local=1`,
 //! `rp_filter=0`, and the parent `arp_ignore=1`, `arp_filter=1` (so the
-//! parent never answers ARP for the VIP with its own MAC); the parent's old
-//! values come back, and the VMAC goes, when the driver is dropped.
+//! parent never answers ARP for the VIP with its own MAC). Beyond
+//! keepalived, which leaves it to the administrator, the parent also gets
+//! `arp_announce=2`: replies to a client leave through the parent (its
+//! route to the subnet is older than the VIP's), and the parent's ARP
+//! request for that client would otherwise name the VIP as sender with
+//! the parent's own MAC, which the client then files as the VIP's MAC.
+//! keepalived's documented `all.arp_announce=1` does not prevent that
+//! when the VIP is in the parent's subnet; 2 makes the parent always
+//! ask from its own address. The parent's old values come back, and the
+//! VMAC goes, when the driver is dropped.
 
 use std::fs;
 use std::time::{Duration, Instant};
@@ -53,7 +61,11 @@ pub(super) fn create(
         ] {
             set_sysctl(name, key, value, None);
         }
-        for (key, value) in [("arp_ignore", "1"), ("arp_filter", "1")] {
+        for (key, value) in [
+            ("arp_ignore", "1"),
+            ("arp_filter", "1"),
+            ("arp_announce", "2"),
+        ] {
             set_sysctl(parent, key, value, Some(restore));
         }
     }
