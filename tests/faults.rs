@@ -601,10 +601,13 @@ fn hung_track_script_is_killed_at_its_timeout_and_adverts_stay_on_time() {
         ),
     );
     assert!(lifetimes.len() >= 2, "runs seen: {seen:?}");
+    // Seen by polling (an exec every 20 ms or more): the first and last
+    // sightings are up to a poll late or early. Killed at the timeout, not
+    // at the next interval (1 s), nor early.
     for lifetime in &lifetimes {
         let timeout = Duration::from_millis(500);
         assert!(
-            *lifetime >= timeout - Duration::from_millis(100) && *lifetime <= timeout + SLACK,
+            *lifetime >= timeout / 2 && *lifetime <= timeout + Duration::from_millis(250),
             "a hung run lived {lifetime:?}, its timeout is {timeout:?}"
         );
     }
