@@ -5,18 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// `target/<profile>/examples/keepalive-haproxy`, next to this test's
-/// `target/<profile>/deps/` (cargo test builds the examples first).
+mod lab;
+
+/// The daemon, built if need be.
 fn daemon() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile = exe.parent().and_then(Path::parent).unwrap();
-    let path = profile.join("examples").join("keepalive-haproxy");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build --example keepalive-haproxy`",
-        path.display()
-    );
-    path
+    lab::daemon::our_example()
 }
 
 fn fixture(name: &str) -> PathBuf {

@@ -12,21 +12,14 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use lab::{Daemon, Lab, Signal, say};
+use lab::{Lab, Signal, say};
 
 /// One demonstration at a time: they measure failover times.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// The example's binary (`cargo test` builds it).
+/// The example's binary, built if need be.
 fn demo_binary() -> PathBuf {
-    let Daemon::Ours(path) = Daemon::ours() else {
-        unreachable!("Daemon::ours is ours")
-    };
-    assert!(
-        path.exists(),
-        "run `cargo build --example keepalive-haproxy` first"
-    );
-    path
+    lab::daemon::our_example()
 }
 
 /// Whether to skip (after saying so): not root, and not CI, where a skip

@@ -25,19 +25,13 @@ pub enum Daemon {
 
 impl Daemon {
     /// Our daemon: `$VRRP_LAB_DAEMON`, else the `keepalive-haproxy` example
-    /// next to this test binary (`cargo test` builds examples; a single
-    /// `--test` run needs `cargo build --example keepalive-haproxy` first).
+    /// next to this test binary, built first if it is not there (a plain
+    /// `cargo test` builds the example as a test harness, not as the daemon).
     pub fn ours() -> Self {
         if let Some(path) = std::env::var_os(DAEMON_ENV) {
             return Self::Ours(path.into());
         }
-        // target/<profile>/deps/<test binary> -> target/<profile>/examples/
-        let exe = std::env::current_exe().expect("the test binary's path");
-        let profile = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>");
-        Self::Ours(profile.join("examples").join("keepalive-haproxy"))
+        Self::Ours(our_example())
     }
 
     /// `keepalived` or `vrrp-rs`, for MEASURED lines and messages.
@@ -137,4 +131,35 @@ pub fn status(host: &Host<'_>, daemon: &Proc) -> serde_json::Value {
         parsed.is_some()
     });
     parsed.unwrap_or_else(|| panic!("no status in {} after SIGUSR1", path.display()))
+}
+
+/// `target/<profile>/examples/keepalive-haproxy`, next to the running test
+/// binary (`target/<profile>/deps/`); built with the same profile when
+/// missing, once per test binary.
+pub fn our_example() -> PathBuf {
+    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    let path = profile.join("examples").join("keepalive-haproxy");
+    let _once = BUILD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !path.exists() {
+        let mut cargo = std::process::Command::new(env!("CARGO"));
+        cargo
+            .args(["build", "--example", "keepalive-haproxy"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile.file_name().is_some_and(|name| name == "release") {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("running cargo to build the daemon");
+        assert!(
+            status.success(),
+            "cargo build --example keepalive-haproxy failed"
+        );
+    }
+    path
 }

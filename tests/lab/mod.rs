@@ -48,7 +48,7 @@
 #![allow(dead_code, unused_imports, unreachable_pub)]
 
 pub mod capture;
-mod daemon;
+pub mod daemon;
 pub mod haproxy;
 mod host;
 pub mod keepalived;
