@@ -39,15 +39,22 @@ impl AdvertCapture {
     /// Starts tcpdump on `br0` in namespace `bridge_ns`, writing to
     /// `dir/adverts.log`; returns once it listens.
     pub(super) fn start(bridge_ns: &str, dir: &Path) -> Self {
-        let log = dir.join("adverts.log");
-        let err = dir.join("adverts.err");
+        Self::start_matching(bridge_ns, dir, "adverts", "ip proto 112 or ip6 proto 112")
+    }
+
+    /// Like [`start`](Self::start), with tcpdump filter `filter` (say
+    /// `ip proto 112 and src host 192.0.2.1`, so a flood from elsewhere is
+    /// not written out), logging to `dir/<name>.log`.
+    pub(super) fn start_matching(bridge_ns: &str, dir: &Path, name: &str, filter: &str) -> Self {
+        let log = dir.join(format!("{name}.log"));
+        let err = dir.join(format!("{name}.err"));
         let child = Command::new("ip")
             .args([
                 "netns", "exec", bridge_ns, "tcpdump", "-i", "br0", "-n", "-tt", "-l",
             ])
             // Not -p: a promiscuous br0 also gets the unicast frames the
             // bridge forwards from port to port (unicast_peer adverts).
-            .arg("ip proto 112 or ip6 proto 112")
+            .arg(filter)
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&log).expect("capture log"))
             .stderr(std::fs::File::create(&err).expect("capture log"))

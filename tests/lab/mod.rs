@@ -182,6 +182,12 @@ impl Lab {
         capture::AdvertCapture::start(&self.bridge_ns, &self.dir)
     }
 
+    /// Starts capturing the VRRP packets on the bridge that tcpdump filter
+    /// `filter` matches, into `<lab dir>/<name>.log`.
+    pub fn capture_adverts_matching(&self, name: &str, filter: &str) -> capture::AdvertCapture {
+        capture::AdvertCapture::start_matching(&self.bridge_ns, &self.dir, name, filter)
+    }
+
     /// The test name given to [`Lab::new`].
     pub fn name(&self) -> &str {
         &self.name

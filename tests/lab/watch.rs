@@ -175,7 +175,7 @@ fn parse_event(line: &str) -> Option<AddressEvent> {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.ffffff` in UTC.
-fn parse_utc(stamp: &str) -> Option<SystemTime> {
+pub fn parse_utc(stamp: &str) -> Option<SystemTime> {
     let (date, time) = stamp.split_once('T')?;
     let mut ymd = date.splitn(3, '-').map(str::parse::<i64>);
     let (y, m, d) = (ymd.next()?.ok()?, ymd.next()?.ok()?, ymd.next()?.ok()?);

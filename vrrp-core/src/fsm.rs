@@ -60,6 +60,13 @@ pub enum Action {
     /// Announce the virtual addresses: gratuitous ARP (IPv4) or unsolicited
     /// neighbour advertisements (IPv6).
     AnnounceVips,
+    /// Announce the virtual addresses again while staying Master: a
+    /// lower-priority Master was heard (a partition healed, a frozen router
+    /// resumed), and hosts that followed its announcements would keep
+    /// sending to it once it steps down. keepalived does the same
+    /// (`garp_lower_prio_repeat` / `garp_lower_prio_delay`); how often is
+    /// the caller's policy.
+    ReannounceVips,
     /// The state changed.
     StateChanged {
         /// State before.

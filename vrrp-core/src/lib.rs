@@ -33,7 +33,8 @@
 //!                 let len = instance.emit_advert(priority, dst, &mut buf).unwrap();
 //!                 let _packet = &buf[..len];              // hand it to a socket
 //!             }
-//!             Action::AddVips | Action::RemoveVips | Action::AnnounceVips => {}
+//!             Action::AddVips | Action::RemoveVips => {}    // netlink
+//!             Action::AnnounceVips | Action::ReannounceVips => {} // GARP / NA
 //!             Action::StateChanged { from, to, reason, .. } => {
 //!                 println!("{from:?} -> {to:?} ({reason:?})");
 //!             }

@@ -428,3 +428,56 @@ fn delivery_delay_does_not_cause_dual_master() {
     );
     assert_eq!(lan.vip_holders(), [1]);
 }
+
+/// Two Masters after a partition, healed just after router `first` sent an
+/// advert, so the other one's advert reaches its peer first. Either way
+/// router 0 (priority 200) ends Master and announces its addresses again
+/// for the hosts that followed router 1's announcements.
+fn heal_after_router_advertised(first: usize) {
+    let mut lan = Lan::new(vec![config(0, 200), config(1, 100)]);
+    lan.start_all();
+    lan.run_until(secs(10));
+    assert_eq!(lan.masters(), [0]);
+    lan.set_cut(0, 1, true);
+    lan.run_until(secs(20));
+    assert_eq!(lan.masters(), [0, 1], "two Masters in the partition");
+    assert!(lan.nodes[0].reannounced.is_empty());
+    let sent = lan.nodes[first].sent.len();
+    while lan.nodes[first].sent.len() == sent {
+        lan.run_for(Duration::from_millis(10));
+    }
+    let healed = lan.now;
+    lan.set_cut(0, 1, false);
+    let stepped_down = lan.run_until_transition(1, State::Backup, Duration::from_secs(2));
+    assert_eq!(stepped_down.reason, Reason::HigherPriorityMaster);
+    assert!(stepped_down.at > healed && stepped_down.at < healed + Duration::from_secs(1));
+    lan.run_for(Duration::from_secs(5));
+    assert_eq!(lan.masters(), [0]);
+    assert_eq!(lan.vip_holders(), [0]);
+    // Once or twice (router 1's advert, then its parting one in answer to
+    // router 0's): the driver makes one burst of them. Never afterwards.
+    let again = &lan.nodes[0].reannounced;
+    assert!(
+        (1..=2).contains(&again.len()),
+        "router 0 re-announced on hearing router 1 as a Master: {again:?}"
+    );
+    assert!(
+        again
+            .iter()
+            .all(|&at| at >= healed && at <= stepped_down.at)
+    );
+    assert!(lan.nodes[1].reannounced.is_empty());
+}
+
+#[test]
+fn after_a_partition_heals_the_master_announces_its_addresses_again() {
+    // Router 1's advert first: router 0 hears a lower-priority Master.
+    heal_after_router_advertised(0);
+}
+
+#[test]
+fn a_master_that_yields_after_a_partition_tells_the_other_first() {
+    // Router 0's advert first: router 1 steps down, but sends one advert
+    // before it does, so router 0 hears it all the same.
+    heal_after_router_advertised(1);
+}

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use super::{Instance, Watch};
-use crate::fsm::{Reason, State};
+use crate::fsm::{Action, Reason, State};
 use crate::stats::{MasterReason, ProtocolError};
 use crate::time::Instant;
 use crate::wire::{self, Addresses, Advertisement, Auth, Error, Family, Packet, Version};
@@ -217,6 +217,11 @@ impl Instance {
             return;
         }
         if self.yields_to(src, advert.priority) {
+            // Two Masters (a partition healed): ours may be the advert the
+            // other never heard. One advert before stepping down lets it
+            // know, so it announces the VIPs again to the hosts that
+            // followed ours (keepalived's `higher_prio_send_advert`).
+            self.send_advert(self.priority);
             self.learn_interval(advert);
             self.master = Some(src);
             self.watch = Watch::Master;
@@ -227,6 +232,9 @@ impl Instance {
         // answers with an advert at once so it steps down within one packet
         // instead of one interval. RFC 9568 discards it; the extra advert is harmless.
         self.send_advert(self.priority);
+        // Hosts that followed the other Master's announcements must learn
+        // ours again, or they keep sending to a router that let go.
+        self.push(Action::ReannounceVips);
     }
 
     /// RFC 9568 §6.4.3: higher priority wins; equal priority, the higher

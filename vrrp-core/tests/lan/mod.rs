@@ -37,6 +37,9 @@ pub struct Node {
     pub holds_vips: bool,
     /// Priorities of the adverts this router sent, in order.
     pub sent: Vec<(Instant, u8)>,
+    /// When it announced its addresses again as a Master that heard a
+    /// lower-priority Master.
+    pub reannounced: Vec<Instant>,
 }
 
 pub struct Lan {
@@ -84,6 +87,7 @@ impl Lan {
                 alive: true,
                 holds_vips: false,
                 sent: Vec::new(),
+                reannounced: Vec::new(),
             })
             .collect();
         Self {
@@ -268,6 +272,13 @@ impl Lan {
                 Action::AddVips => self.nodes[i].holds_vips = true,
                 Action::RemoveVips => self.nodes[i].holds_vips = false,
                 Action::AnnounceVips => {}
+                Action::ReannounceVips => {
+                    assert!(
+                        self.nodes[i].holds_vips,
+                        "re-announced VIPs it does not hold"
+                    );
+                    self.nodes[i].reannounced.push(self.now);
+                }
                 Action::StateChanged {
                     from, to, reason, ..
                 } => self.transitions.push(Transition {

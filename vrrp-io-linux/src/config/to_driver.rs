@@ -282,6 +282,18 @@ fn garp(instance: &GarpSettings, global: &GarpSettings, interval: Option<Duratio
             .or(global.master_refresh_repeat)
             .unwrap_or(default.refresh_repeat),
         interval: interval.unwrap_or(default.interval),
+        // keepalived: the instance's or global `garp_lower_prio_*`, else the
+        // global `vrrp_garp_master_*`.
+        lower_prio_repeat: instance
+            .lower_prio_repeat
+            .or(global.lower_prio_repeat)
+            .or(global.master_repeat)
+            .unwrap_or(default.lower_prio_repeat),
+        lower_prio_delay: instance
+            .lower_prio_delay
+            .or(global.lower_prio_delay)
+            .or(global.master_delay)
+            .unwrap_or(default.lower_prio_delay),
     }
 }
 
@@ -473,6 +485,10 @@ vrrp_instance V6 {
         assert_eq!(spec.garp.delay, Duration::from_secs(1));
         assert_eq!(spec.garp.repeat, 2);
         assert_eq!(spec.garp.interval, Duration::from_millis(10));
+        // keepalived: garp_lower_prio_* default to the global garp_master_*,
+        // not the instance's (garp_master_delay 1 is the instance's here).
+        assert_eq!(spec.garp.lower_prio_repeat, 2);
+        assert_eq!(spec.garp.lower_prio_delay, Duration::from_secs(5));
         assert_eq!((driver.scripts[0].rise, driver.scripts[0].fall), (3, 2));
         let process = &driver.processes[0];
         assert_eq!(

@@ -17,6 +17,12 @@ impl Driver {
                 Action::AddVips => self.add_vips(id),
                 Action::RemoveVips => self.remove_vips(id),
                 Action::AnnounceVips => self.garp.start(id, &self.specs[id.index()].garp, now),
+                Action::ReannounceVips => {
+                    let spec = &self.specs[id.index()];
+                    if self.garp.start_lower_prio(id, &spec.garp, now) {
+                        tracing::info!(instance = %spec.name, "heard a lower-priority Master: announcing the VIPs again");
+                    }
+                }
                 Action::StateChanged {
                     from,
                     to,

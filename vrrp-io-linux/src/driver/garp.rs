@@ -1,7 +1,8 @@
 //! When to announce the VIPs again: keepalived's garp_master_delay,
-//! garp_master_repeat, garp_master_refresh and vrrp_garp_interval.
+//! garp_master_repeat, garp_master_refresh, garp_lower_prio_delay,
+//! garp_lower_prio_repeat and vrrp_garp_interval.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use vrrp_core::InstanceId;
 
@@ -18,10 +19,18 @@ struct Round {
     refresh: bool,
 }
 
+/// The least time between two bursts for a lower-priority Master, per
+/// instance: a Master that resumes after a stop reads a backlog of the other
+/// Master's adverts at once, and forged adverts may come in floods; one
+/// burst answers them all.
+const LOWER_PRIO_MIN_GAP: Duration = Duration::from_secs(1);
+
 /// Pending announcement rounds of every instance.
 #[derive(Debug, Default)]
 pub(crate) struct GarpSchedule {
     rounds: Vec<Round>,
+    /// When each instance last began a burst for a lower-priority Master.
+    lower_prio: Vec<(InstanceId, Instant)>,
 }
 
 impl GarpSchedule {
@@ -46,6 +55,37 @@ impl GarpSchedule {
         }
     }
 
+    /// A Master heard a lower-priority Master at `now`: a burst now and
+    /// another after the delay (keepalived's `garp_lower_prio_*`), unless
+    /// one began less than [`LOWER_PRIO_MIN_GAP`] ago. Whether it began one.
+    pub(crate) fn start_lower_prio(
+        &mut self,
+        instance: InstanceId,
+        spec: &GarpSpec,
+        now: Instant,
+    ) -> bool {
+        let last = self.lower_prio.iter_mut().find(|(id, _)| *id == instance);
+        match last {
+            Some((_, at)) if now < *at + LOWER_PRIO_MIN_GAP => return false,
+            Some((_, at)) => *at = now,
+            None => self.lower_prio.push((instance, now)),
+        }
+        if spec.lower_prio_repeat == 0 {
+            return false;
+        }
+        let burst = |at| Round {
+            instance,
+            at,
+            left: spec.lower_prio_repeat,
+            refresh: false,
+        };
+        self.rounds.push(burst(now));
+        if !spec.lower_prio_delay.is_zero() {
+            self.rounds.push(burst(now + spec.lower_prio_delay));
+        }
+        true
+    }
+
     /// The instance left Master: no more announcements.
     pub(crate) fn cancel(&mut self, instance: InstanceId) {
         self.rounds.retain(|r| r.instance != instance);
@@ -61,6 +101,14 @@ impl GarpSchedule {
             }
             None => false,
         });
+        self.lower_prio
+            .retain_mut(|(instance, _)| match map(*instance) {
+                Some(id) => {
+                    *instance = id;
+                    true
+                }
+                None => false,
+            });
     }
 
     /// The next round's time.
@@ -139,6 +187,7 @@ mod test {
             refresh: Some(ms(1000)),
             refresh_repeat: 1,
             interval: ms(10),
+            ..GarpSpec::default()
         };
         let t0 = Instant::now();
         let mut s = GarpSchedule::default();
@@ -156,5 +205,47 @@ mod test {
         s.take_due(t0 + ms(1000), |_| spec, &mut due);
         s.take_due(t0 + ms(2000), |_| spec, &mut due);
         assert_eq!(due, [a, a], "a refresh every second");
+    }
+
+    #[test]
+    fn a_lower_priority_master_gets_two_bursts_and_at_most_one_per_second() {
+        let mut router = vrrp_core::Router::new();
+        let a = id(&mut router, 1);
+        let spec = GarpSpec {
+            lower_prio_repeat: 3,
+            lower_prio_delay: Duration::from_secs(2),
+            ..GarpSpec::default()
+        };
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut s = GarpSchedule::default();
+        assert!(s.start_lower_prio(a, &spec, t0));
+        // A backlog of the other Master's adverts read at once: one burst.
+        assert!(!s.start_lower_prio(a, &spec, t0));
+        assert!(!s.start_lower_prio(a, &spec, t0 + ms(999)));
+        let mut due = Vec::new();
+        s.take_due(t0, |_| spec, &mut due);
+        assert_eq!(due, [a, a, a]);
+        assert_eq!(s.poll_timeout(), Some(t0 + ms(2000)));
+        assert!(
+            s.start_lower_prio(a, &spec, t0 + ms(1000)),
+            "a second later"
+        );
+        due.clear();
+        s.take_due(t0 + ms(2000), |_| spec, &mut due);
+        assert_eq!(
+            due.len(),
+            6,
+            "the first burst's second half, the second's first"
+        );
+        // Leaving Master cancels the rest; repeat 0 announces nothing.
+        s.cancel(a);
+        assert_eq!(s.poll_timeout(), None);
+        let none = GarpSpec {
+            lower_prio_repeat: 0,
+            ..spec
+        };
+        assert!(!s.start_lower_prio(a, &none, t0 + ms(5000)));
+        assert_eq!(s.poll_timeout(), None);
     }
 }

@@ -33,10 +33,16 @@ pub struct GarpSpec {
     pub refresh_repeat: u32,
     /// Gap between two announcements of one burst.
     pub interval: Duration,
+    /// Announcements per address when a lower-priority Master is heard
+    /// (keepalived's `garp_lower_prio_repeat`); zero: none.
+    pub lower_prio_repeat: u32,
+    /// Delay of the second such burst (`garp_lower_prio_delay`); zero: none.
+    pub lower_prio_delay: Duration,
 }
 
 impl Default for GarpSpec {
-    /// keepalived's defaults: 5 now, 5 more after 5 s, no refresh.
+    /// keepalived's defaults: 5 now, 5 more after 5 s, no refresh; the
+    /// same when a lower-priority Master is heard.
     fn default() -> Self {
         Self {
             delay: Duration::from_secs(5),
@@ -44,6 +50,8 @@ impl Default for GarpSpec {
             refresh: None,
             refresh_repeat: 1,
             interval: Duration::ZERO,
+            lower_prio_repeat: 5,
+            lower_prio_delay: Duration::from_secs(5),
         }
     }
 }
