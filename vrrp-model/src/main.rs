@@ -88,7 +88,8 @@ struct ModelArgs {
     /// One tick in microseconds (default one centisecond).
     #[arg(long, default_value_t = vrrp_model::setup::DEFAULT_TICK_US)]
     tick_us: u64,
-    /// Faults with budgets: partition[=N],priority[=N],crash[=N],shutdown[=N],loss[=RUN].
+    /// Faults with budgets: partition[=N],priority[=N],crash[=N],shutdown[=N],loss[=N],
+    /// and lossy links loss-run=R (no end of losses, at most R in a row per link).
     /// Budgets default to 1; loss defaults to the longest run VRRP tolerates.
     #[arg(long, value_delimiter = ',')]
     faults: Vec<String>,
@@ -154,15 +155,16 @@ impl ModelArgs {
                 "crash" => setup.budget.crashes = budget,
                 "shutdown" => setup.budget.shutdowns = budget,
                 "loss" => {
-                    setup.loss_run = Some(budget);
+                    setup.budget.losses = budget;
                     derived_loss = n.is_none();
                 }
+                "loss-run" => setup.loss_run = Some(budget),
                 other => return Err(format!("unknown fault {other}")),
             }
         }
         if derived_loss {
             let timing = VrrpModel::new(setup.clone()).timing;
-            setup.loss_run = timing.tolerated_loss_run();
+            setup.budget.losses = timing.tolerated_loss_run().unwrap_or(0);
         }
         Ok(setup)
     }

@@ -4,16 +4,17 @@
 //! (whose timers may fire at any step, regardless of their duration). Steps:
 //!
 //! - `Fire(i)`: router `i`'s timer is due (its relative deadline is zero).
-//! - `Deliver`: the oldest packet on a link (links are FIFO), once it has
-//!   been in flight for `d_min`.
-//! - `Drop`: a packet just sent is lost, if the link has lost fewer than `L`
-//!   in a row.
+//! - `Deliver`: the oldest packet on a link (links are FIFO), when it has
+//!   been in flight a whole number of ticks in `d_min..=d_max`: every
+//!   packet's delay is a whole number of ticks, so deliveries fall on a grid
+//!   per packet instead of at every instant something else happens.
+//! - `Drop`: a packet just sent is lost, while the loss budget lasts (or,
+//!   on lossy links, if the link has lost fewer than `loss_run` in a row).
 //! - one disturbance per instant, while its budget lasts: `Partition`,
 //!   `Toggle` (priority), `Crash`, `Shutdown`; and `Restart` of a down router.
 //! - `Advance(dt)`: time passes. Urgent semantics: disabled while a timer is
-//!   due or a packet has been in flight for `d_max`. It steps one tick while
-//!   packets are in flight (so they can arrive at any tick of their window),
-//!   else jumps to the next deadline; never past a deadline or a window edge.
+//!   due or a packet has been in flight for `d_max`. It moves to the next
+//!   deadline or the next whole tick of a packet in flight, whichever is first.
 
 use std::fmt;
 
@@ -22,7 +23,7 @@ use vrrp_core::Instance;
 
 use crate::partition::{self, Groups};
 use crate::setup::{Mutation, Setup};
-use crate::state::{Clocks, Node, World};
+use crate::state::{Clocks, Node, RouterClocks, World};
 use crate::timing::Timing;
 use crate::trace::Event;
 
@@ -158,13 +159,17 @@ impl VrrpModel {
             nodes,
             frames: Vec::new(),
             partition: 0,
-            lost: vec![0; n * n],
+            lost: if self.setup.loss_run.is_some() {
+                vec![0; n * n]
+            } else {
+                Vec::new()
+            },
             budget: self.setup.budget,
             disturbed_now: false,
             clocks: Clocks {
                 quiet: 0,
-                stopped: vec![None; n],
-                preempt: vec![None; n],
+                stopped: RouterClocks::default(),
+                preempt: RouterClocks::default(),
             },
             seen: 0,
             violations: 0,
@@ -191,10 +196,12 @@ impl VrrpModel {
             if age >= t.d_max {
                 return None;
             }
-            if age < t.d_min {
-                next = next.min(t.d_min - age);
-            }
-            next = next.min(t.d_max - age).min(t.tick);
+            let to_grid = if age < t.d_min {
+                t.d_min - age
+            } else {
+                t.tick - age % t.tick
+            };
+            next = next.min(to_grid);
         }
         (next != u64::MAX).then_some(next)
     }
@@ -250,7 +257,7 @@ impl Model for VrrpModel {
         let mut last_link = None;
         for frame in &world.frames {
             let link = (frame.from, frame.to);
-            if last_link != Some(link) && frame.age() >= self.timing.d_min {
+            if last_link != Some(link) && self.timing.deliverable(frame.age()) {
                 out.push(Step::Deliver {
                     from: link.0,
                     to: link.1,
@@ -258,12 +265,18 @@ impl Model for VrrpModel {
             }
             last_link = Some(link);
         }
-        let run = self.setup.loss_run.unwrap_or(0);
+        // A packet sent this instant may be lost: from the budget, or as the
+        // noise of a lossy link that has not lost `loss_run` in a row.
         let mut last_drop = None;
         for frame in world.frames.iter().filter(|f| f.age() == 0) {
             let link = (frame.from, frame.to);
-            let lost = world.lost[usize::from(link.0) * self.routers() + usize::from(link.1)];
-            if last_drop != Some(link) && lost < run {
+            let may_lose = match self.setup.loss_run {
+                Some(run) => {
+                    world.lost[usize::from(link.0) * self.routers() + usize::from(link.1)] < run
+                }
+                None => world.budget.losses > 0,
+            };
+            if last_drop != Some(link) && may_lose {
                 out.push(Step::Drop {
                     from: link.0,
                     to: link.1,

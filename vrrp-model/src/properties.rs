@@ -163,13 +163,13 @@ fn stop_answered(model: &VrrpModel, w: &World) -> bool {
     w.clocks
         .stopped
         .iter()
-        .enumerate()
-        .all(|(r, clock)| clock.is_none_or(|c| c <= model.timing.stop_bound(&w.nodes[r].instance)))
+        .all(|(r, c)| c <= model.timing.stop_bound(&w.nodes[r].instance))
 }
 
 fn preemption_bounded(model: &VrrpModel, w: &World) -> bool {
     w.violations & violation::NOPREEMPT_PREEMPTED == 0
-        && w.clocks.preempt.iter().enumerate().all(|(r, clock)| {
-            clock.is_none_or(|c| c <= model.timing.preempt_bound(&w.nodes[r].instance))
-        })
+        && w.clocks
+            .preempt
+            .iter()
+            .all(|(r, c)| c <= model.timing.preempt_bound(&w.nodes[r].instance))
 }

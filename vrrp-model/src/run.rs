@@ -17,7 +17,7 @@ pub struct Options {
     pub threads: usize,
     /// Depth-first instead of breadth-first (less memory, longer traces).
     pub dfs: bool,
-    /// Stop after this many unique states (then the check is not exhaustive).
+    /// Stop after about this many generated states (then the check is not exhaustive).
     pub max_states: Option<usize>,
     /// Stop after this long (then the check is not exhaustive).
     pub timeout: Option<Duration>,
@@ -172,7 +172,7 @@ pub fn check(model: VrrpModel, options: &Options) -> Outcome {
         .as_ref()
         .is_some_and(|names| names.iter().any(|n| discoveries.contains_key(n)));
     let timed_out = options.timeout.is_some_and(|t| elapsed >= t);
-    let capped = options.max_states.is_some_and(|max| unique >= max);
+    let capped = options.max_states.is_some_and(|max| generated >= max);
     let verdicts = properties
         .iter()
         .map(|p| Verdict {

@@ -30,6 +30,9 @@ pub struct Budget {
     pub crashes: u8,
     /// Graceful shutdowns (a Master sends priority 0).
     pub shutdowns: u8,
+    /// Adverts that may be lost, anywhere and at any time. A loss is noise
+    /// VRRP must tolerate, not a disturbance: it does not reset the quiet clock.
+    pub losses: u8,
 }
 
 /// A deliberate defect for the must-fail tests: proof that the checker can
@@ -63,8 +66,10 @@ pub struct Setup {
     pub weight: u8,
     /// Disturbance budgets.
     pub budget: Budget,
-    /// Most adverts in a row that may be lost on one directed link: tolerated
-    /// noise, not a disturbance. `None`: no loss at all.
+    /// Lossy links without end: any number of adverts may be lost, but at
+    /// most this many in a row on one directed link. Like
+    /// [`Budget::losses`], noise rather than a disturbance. `None`: only the
+    /// budgeted losses. (Far more states: practical for two routers.)
     pub loss_run: Option<u8>,
     /// A deliberate defect, for must-fail tests.
     pub mutation: Option<Mutation>,
@@ -141,7 +146,7 @@ impl fmt::Display for Setup {
         write!(
             f,
             "{} routers {:?}, {:?}, advert {:?} cs, preempt {}, tick {} us, delay {}..={} ticks, \
-             weight {}, budget partitions {} toggles {} crashes {} shutdowns {}, loss run {}",
+             weight {}, budget partitions {} toggles {} crashes {} shutdowns {} losses {}, loss run {}",
             self.routers(),
             self.priorities,
             self.version,
@@ -155,6 +160,7 @@ impl fmt::Display for Setup {
             b.toggles,
             b.crashes,
             b.shutdowns,
+            b.losses,
             self.loss_run.map_or("none".to_string(), |n| n.to_string()),
         )?;
         if let Some(m) = self.mutation {

@@ -85,10 +85,55 @@ pub struct Clocks {
     pub quiet: u64,
     /// Per router: since it accepted a priority-0 advert as Backup while no
     /// Master is in its group (S8).
-    pub stopped: Vec<Option<u64>>,
+    pub stopped: RouterClocks,
     /// Per router: since it (preempting) last saw no lower-priority Master in
     /// its group, or since the last disturbance (S9).
-    pub preempt: Vec<Option<u64>>,
+    pub preempt: RouterClocks,
+}
+
+/// Clocks of some routers, kept sparse (sorted by router) because they run
+/// only briefly: an empty list costs no allocation when the state is cloned.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RouterClocks(Vec<(u8, u64)>);
+
+impl RouterClocks {
+    /// Router `r`'s clock, if running.
+    pub fn get(&self, r: usize) -> Option<u64> {
+        self.0
+            .iter()
+            .find(|(i, _)| usize::from(*i) == r)
+            .map(|&(_, c)| c)
+    }
+
+    /// Starts router `r`'s clock at zero unless it runs already.
+    pub fn start(&mut self, r: usize) {
+        if self.get(r).is_none() {
+            self.0.push((r as u8, 0));
+            self.0.sort_unstable();
+        }
+    }
+
+    /// Stops router `r`'s clock.
+    pub fn stop(&mut self, r: usize) {
+        self.0.retain(|(i, _)| usize::from(*i) != r);
+    }
+
+    /// Stops every clock.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// The running clocks: (router, microseconds).
+    pub fn iter(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        self.0.iter().map(|&(r, c)| (usize::from(r), c))
+    }
+
+    /// Advances every clock by `dt`, saturating at `cap(router)`.
+    pub fn advance(&mut self, dt: u64, cap: impl Fn(usize) -> u64) {
+        for (r, c) in &mut self.0 {
+            *c = (*c + dt).min(cap(usize::from(*r)));
+        }
+    }
 }
 
 /// Notable events of the last step only (reset by every step), for the
@@ -126,7 +171,8 @@ pub struct World {
     pub frames: Vec<Frame>,
     /// Index of the current set partition in `VrrpModel::partitions`.
     pub partition: u8,
-    /// Adverts lost in a row on each directed link `from * n + to`.
+    /// Adverts lost in a row on each directed link `from * n + to` (lossy
+    /// links only; empty otherwise).
     pub lost: Vec<u8>,
     /// What is left of the disturbance budgets.
     pub budget: Budget,

@@ -56,7 +56,11 @@ impl VrrpModel {
                     .rposition(|f| f.from == from && f.to == to && f.age() == 0)
                     .expect("Drop is enabled only for a frame sent this instant");
                 let frame = w.frames.remove(idx);
-                w.lost[self.link(from, to)] += 1;
+                if self.setup.loss_run.is_some() {
+                    w.lost[self.link(from, to)] += 1;
+                } else {
+                    w.budget.losses -= 1;
+                }
                 note(log, Event::Lost { frame });
             }
             Step::Advance(dt) => self.advance_by(&mut w, dt),
@@ -110,8 +114,8 @@ impl VrrpModel {
         if step.is_disturbance() {
             w.disturbed_now = true;
             w.clocks.quiet = 0;
-            w.clocks.stopped.iter_mut().for_each(|c| *c = None);
-            w.clocks.preempt.iter_mut().for_each(|c| *c = None);
+            w.clocks.stopped.clear();
+            w.clocks.preempt.clear();
         }
         self.update_clocks(&mut w);
         w.frames.sort_unstable();
@@ -156,7 +160,9 @@ impl VrrpModel {
             .expect("Deliver is enabled only for a frame in flight");
         let frame = w.frames.remove(idx);
         let link = self.link(from, to);
-        w.lost[link] = 0;
+        if let Some(lost) = w.lost.get_mut(link) {
+            *lost = 0;
+        }
         let r = usize::from(to);
         let receiver = &w.nodes[r].instance;
         let (state, priority) = (receiver.state(), receiver.priority());
@@ -187,7 +193,7 @@ impl VrrpModel {
             w.seen |= seen::TIE_BREAK;
         }
         if state == State::Backup && accepted && frame.priority() == 0 {
-            w.clocks.stopped[r] = Some(0);
+            w.clocks.stopped.start(r);
         }
         self.drain(w, r, Input::Advert, converged, log);
     }
@@ -318,18 +324,14 @@ impl VrrpModel {
         w.clocks.quiet = (w.clocks.quiet + dt).min(self.timing.t_conv);
         // The S8 and S9 clocks saturate one past their bound: past it the
         // property already failed, and the state space stays finite.
-        for (r, clock) in w.clocks.stopped.iter_mut().enumerate() {
-            if let Some(c) = clock {
-                let cap = self.timing.stop_bound(&w.nodes[r].instance) + 1;
-                *c = (*c + dt).min(cap);
-            }
-        }
-        for (r, clock) in w.clocks.preempt.iter_mut().enumerate() {
-            if let Some(c) = clock {
-                let cap = self.timing.preempt_bound(&w.nodes[r].instance) + 1;
-                *c = (*c + dt).min(cap);
-            }
-        }
+        let nodes = &w.nodes;
+        let timing = &self.timing;
+        w.clocks
+            .stopped
+            .advance(dt, |r| timing.stop_bound(&nodes[r].instance) + 1);
+        w.clocks
+            .preempt
+            .advance(dt, |r| timing.preempt_bound(&nodes[r].instance) + 1);
         w.disturbed_now = false;
     }
 
@@ -342,9 +344,11 @@ impl VrrpModel {
         let i8 = i as u8;
         w.frames.retain(|f| f.from != i8 && f.to != i8);
         let n = self.routers();
-        for j in 0..n {
-            w.lost[i * n + j] = 0;
-            w.lost[j * n + i] = 0;
+        if !w.lost.is_empty() {
+            for j in 0..n {
+                w.lost[i * n + j] = 0;
+                w.lost[j * n + i] = 0;
+            }
         }
     }
 
@@ -357,7 +361,7 @@ impl VrrpModel {
             .retain(|f| groups[usize::from(f.from)] == groups[usize::from(f.to)]);
         for a in 0..n {
             for b in 0..n {
-                if groups[a] != groups[b] {
+                if groups[a] != groups[b] && !w.lost.is_empty() {
                     w.lost[a * n + b] = 0;
                 }
             }
@@ -367,41 +371,28 @@ impl VrrpModel {
     /// Starts or stops the S8 and S9 clocks from the new state.
     fn update_clocks(&self, w: &mut World) {
         let groups = self.groups(w);
-        let nodes = &w.nodes;
-        let n = nodes.len();
-        let master_in_group =
-            |r: usize| (0..n).any(|m| groups[m] == groups[r] && nodes[m].is_master());
-        // S8: a Backup told "priority 0" waits for a Master.
-        let still_waiting: Vec<bool> = (0..n)
-            .map(|r| {
-                nodes[r].running()
-                    && nodes[r].instance.state() == State::Backup
-                    && !master_in_group(r)
-            })
-            .collect();
-        // S9: a preempting router sees a lower-priority Master in its group.
-        let sees_lower: Vec<bool> = (0..n)
-            .map(|r| {
-                let node = &nodes[r];
-                node.running()
-                    && node.instance.config().preempt
-                    && (0..n).any(|m| {
-                        m != r
-                            && groups[m] == groups[r]
-                            && nodes[m].is_master()
-                            && nodes[m].instance.priority() < node.instance.priority()
-                    })
-            })
-            .collect();
+        let n = w.nodes.len();
         for r in 0..n {
-            if !still_waiting[r] {
-                w.clocks.stopped[r] = None;
+            let nodes = &w.nodes;
+            let in_group = |m: usize| m != r && groups[m] == groups[r] && nodes[m].is_master();
+            let node = &nodes[r];
+            // S8: a Backup told "priority 0" waits for a Master.
+            let waiting =
+                node.running() && node.instance.state() == State::Backup && !(0..n).any(in_group);
+            // S9: a preempting router sees a lower-priority Master in its group.
+            let sees_lower = node.running()
+                && node.instance.config().preempt
+                && (0..n).any(|m| {
+                    in_group(m) && nodes[m].instance.priority() < node.instance.priority()
+                });
+            if !waiting {
+                w.clocks.stopped.stop(r);
             }
-            w.clocks.preempt[r] = if sees_lower[r] {
-                w.clocks.preempt[r].or(Some(0))
+            if sees_lower {
+                w.clocks.preempt.start(r);
             } else {
-                None
-            };
+                w.clocks.preempt.stop(r);
+            }
         }
     }
 }

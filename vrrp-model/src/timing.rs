@@ -56,7 +56,8 @@ pub struct Timing {
     pub mdi_max: u64,
     /// The shortest Skew_Time of any router that can be a Backup.
     pub skew_min: u64,
-    /// `L`: adverts that may be lost in a row on one link.
+    /// `L`: adverts that may be lost in a row on one link (the loss budget,
+    /// or the run of lossy links).
     pub loss_run: u64,
     /// The convergence bound (see the module docs).
     pub t_conv: u64,
@@ -84,7 +85,7 @@ impl Timing {
                 }
             }
         }
-        let loss_run = u64::from(setup.loss_run.unwrap_or(0));
+        let loss_run = u64::from(setup.loss_run.unwrap_or(setup.budget.losses));
         let resolve = (loss_run + 1) * advert_max + d_max;
         let t_conv = setup.t_conv_us.unwrap_or(2 * mdi_max + 2 * resolve + d_max);
         Self {
@@ -123,6 +124,12 @@ impl Timing {
             let lost = u64::from(run) * self.advert_max;
             lost + jitter < 2 * self.advert_max + self.skew_min
         })
+    }
+
+    /// Whether a packet in flight for `age` may arrive now: a whole number
+    /// of ticks in `d_min..=d_max`.
+    pub fn deliverable(&self, age: u64) -> bool {
+        age >= self.d_min && age % self.tick == 0
     }
 
     /// How long a priority-0 advert may go unanswered (S8): the receiver's
