@@ -15,9 +15,11 @@ use crate::model::VrrpModel;
 use crate::state::{World, seen, violation};
 
 /// S1: well-formed. Initialize has no timer; a Backup runs only the
-/// master-down timer, never beyond its Master_Down_Interval; a Master only
-/// the advert timer, never beyond its interval; a live router holds the
-/// virtual address exactly while Master.
+/// master-down timer, never beyond its Master_Down_Interval (at the lowest
+/// priority it can have: the checker found that a Backup whose priority
+/// rises keeps the longer timer armed at the lower priority until the next
+/// advert); a Master only the advert timer, never beyond its interval; a
+/// live router holds the virtual address exactly while Master.
 pub const S1: &str = "S1 well-formed timers and addresses";
 /// S2: a live priority-255 owner is never Backup.
 pub const S2: &str = "S2 owner never Backup";
@@ -40,7 +42,10 @@ pub const S6: &str = "S6 right winner after T_conv";
 /// S7: after `T_conv` of quiet, no state changes until the next disturbance.
 pub const S7: &str = "S7 no flapping after T_conv";
 /// S8: a Backup that accepted priority 0 sees a Master in its component
-/// within its Skew_Time plus `d_max`.
+/// within its Skew_Time plus `d_max`, unless it accepts another advert
+/// first: an advert still in flight from a router that was Master a moment
+/// ago restarts its Master_Down_Interval (RFC 9568 §6.4.2), and the checker
+/// finds that case with three routers.
 pub const S8: &str = "S8 priority-0 failover in Skew_Time + d_max";
 /// S9: a preempting router stops seeing a lower-priority Master in its
 /// component within its Master_Down_Interval + 2 d_max + L A; with preempt
@@ -102,15 +107,15 @@ fn masters_per_group<'a>(model: &'a VrrpModel, w: &'a World) -> impl Iterator<It
     })
 }
 
-fn well_formed(_: &VrrpModel, w: &World) -> bool {
-    w.nodes.iter().all(|node| {
+fn well_formed(model: &VrrpModel, w: &World) -> bool {
+    w.nodes.iter().enumerate().all(|(i, node)| {
         let instance = &node.instance;
         let timer = instance.poll_timeout();
         let timer_ok = match instance.state() {
             State::Initialize | State::Fault => timer.is_none(),
             State::Backup => timer.is_some_and(|d| {
-                d.timer == Timer::MasterDown
-                    && d.at.as_micros() <= instance.master_down_interval().as_micros()
+                let mdi = instance.master_down_interval().as_micros();
+                d.timer == Timer::MasterDown && d.at.as_micros() <= mdi.max(model.timing.mdi_of[i])
             }),
             State::Master => timer.is_some_and(|d| {
                 let interval = u64::from(instance.config().advert_interval) * 10_000;

@@ -192,8 +192,15 @@ impl VrrpModel {
         if state == State::Master && after == State::Backup && frame.priority() == priority {
             w.seen |= seen::TIE_BREAK;
         }
-        if state == State::Backup && accepted && frame.priority() == 0 {
-            w.clocks.stopped.start(r);
+        if state == State::Backup && accepted {
+            if frame.priority() == 0 {
+                w.clocks.stopped.start(r);
+            } else {
+                // A later advert supersedes the handover: possibly one still in
+                // flight from a router that was Master a moment ago (the
+                // checker found that case; RFC 9568 §6.4.2 accepts it).
+                w.clocks.stopped.stop(r);
+            }
         }
         self.drain(w, r, Input::Advert, converged, log);
     }

@@ -61,6 +61,10 @@ pub struct Timing {
     pub loss_run: u64,
     /// The convergence bound (see the module docs).
     pub t_conv: u64,
+    /// Per router: its longest Master_Down_Interval, at the lowest priority
+    /// it can have. A Backup's timer may run that long even after its
+    /// priority rose: the core re-arms it only on the next advert.
+    pub mdi_of: Vec<u64>,
 }
 
 impl Timing {
@@ -77,9 +81,12 @@ impl Timing {
             .unwrap_or(0);
         let mut mdi_max = 0;
         let mut skew_min = u64::MAX;
-        for i in 0..setup.routers() {
+        let mut mdi_of = vec![0; setup.routers()];
+        for (i, mdi_i) in mdi_of.iter_mut().enumerate() {
             for instance in Self::priority_variants(setup, i) {
-                mdi_max = mdi_max.max(instance.master_down_interval().as_micros());
+                let mdi = instance.master_down_interval().as_micros();
+                *mdi_i = (*mdi_i).max(mdi);
+                mdi_max = mdi_max.max(mdi);
                 if !instance.config().is_owner() {
                     skew_min = skew_min.min(instance.skew_time().as_micros());
                 }
@@ -97,6 +104,7 @@ impl Timing {
             skew_min,
             loss_run,
             t_conv,
+            mdi_of,
         }
     }
 
