@@ -23,6 +23,9 @@ pub struct Options {
     pub timeout: Option<Duration>,
     /// Stop as soon as one of these properties has a discovery.
     pub stop_at: Option<BTreeSet<&'static str>>,
+    /// Stop at the first violated safety property (a broken router can make
+    /// the state space far larger than a correct one).
+    pub stop_on_violation: bool,
 }
 
 impl Default for Options {
@@ -33,6 +36,7 @@ impl Default for Options {
             max_states: None,
             timeout: None,
             stop_at: None,
+            stop_on_violation: false,
         }
     }
 }
@@ -116,6 +120,7 @@ impl Outcome {
         );
         for v in &self.verdicts {
             let status = match (v.expectation == Expectation::Sometimes, v.ok()) {
+                (false, true) if !self.exhaustive => "no counterexample (search incomplete)",
                 (false, true) => "holds",
                 (false, false) => "VIOLATED",
                 (true, true) => "reached",
@@ -144,6 +149,8 @@ pub fn check(model: VrrpModel, options: &Options) -> Outcome {
     }
     if let Some(names) = &options.stop_at {
         builder = builder.finish_when(HasDiscoveries::AnyOf(names.clone()));
+    } else if options.stop_on_violation {
+        builder = builder.finish_when(HasDiscoveries::AnyFailures);
     }
     let start = Instant::now();
     let (generated, unique, max_depth, mut discoveries) = if options.dfs {
@@ -170,7 +177,11 @@ pub fn check(model: VrrpModel, options: &Options) -> Outcome {
     let stopped_at = options
         .stop_at
         .as_ref()
-        .is_some_and(|names| names.iter().any(|n| discoveries.contains_key(n)));
+        .is_some_and(|names| names.iter().any(|n| discoveries.contains_key(n)))
+        || (options.stop_on_violation
+            && properties.iter().any(|p| {
+                p.expectation != Expectation::Sometimes && discoveries.contains_key(p.name)
+            }));
     let timed_out = options.timeout.is_some_and(|t| elapsed >= t);
     let capped = options.max_states.is_some_and(|max| generated >= max);
     let verdicts = properties

@@ -17,6 +17,11 @@ fn partitions_and_loss() {
     assert_safe(&outcome);
     assert_reached(
         &outcome,
-        &[properties::V1, properties::V2, properties::V4, properties::V6],
+        &[
+            properties::V1,
+            properties::V2,
+            properties::V4,
+            properties::V6,
+        ],
     );
 }

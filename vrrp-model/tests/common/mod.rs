@@ -31,7 +31,11 @@ pub fn tolerated_losses(setup: &Setup) -> u8 {
 /// Checks exhaustively and prints the report.
 pub fn check(setup: Setup) -> (VrrpModel, Outcome) {
     let model = VrrpModel::new(setup);
-    let outcome = run::check(model.clone(), &Options::default());
+    let options = Options {
+        stop_on_violation: true,
+        ..Options::default()
+    };
+    let outcome = run::check(model.clone(), &options);
     println!("{}", model.setup);
     print!("{}", outcome.render(&model));
     (model, outcome)
@@ -57,10 +61,10 @@ pub fn refute(setup: Setup, property: &'static str) -> String {
 
 /// Asserts that the check was exhaustive and every safety property held.
 pub fn assert_safe(outcome: &Outcome) {
-    assert!(outcome.exhaustive, "the check must be exhaustive");
     for v in &outcome.verdicts {
         assert!(!v.violated(), "{} violated", v.name);
     }
+    assert!(outcome.exhaustive, "the check must be exhaustive");
 }
 
 /// Asserts that each of `names` (reachability properties) was reached.
