@@ -55,3 +55,16 @@ fn nopreempt_with_toggles_and_shutdown() {
     assert!(!outcome.verdict(properties::V4).ok());
     assert_reached(&outcome, &[properties::V5, properties::V6]);
 }
+
+/// VRRPv2: the receive path of RFC 3768 (authentication type, whole seconds).
+#[test]
+fn vrrpv2_crash_and_toggle() {
+    let mut setup = Setup::new(2, 100);
+    setup.version = vrrp_core::wire::Version::V2;
+    setup.delay_max = 1;
+    setup.budget.crashes = 1;
+    setup.budget.toggles = 1;
+    let (_, outcome) = check(setup);
+    assert_safe(&outcome);
+    assert_reached(&outcome, &[properties::V4, properties::V6]);
+}

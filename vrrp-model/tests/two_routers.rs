@@ -63,3 +63,13 @@ fn nopreempt_never_preempts() {
     assert!(!outcome.verdict(properties::V4).ok(), "nopreempt preempted");
     assert_reached(&outcome, &[properties::V5, properties::V6]);
 }
+
+/// VRRPv2 (RFC 3768): whole-second intervals, no interval learning.
+#[test]
+fn vrrpv2_every_fault() {
+    let mut setup = Setup::new(2, 100);
+    setup.version = vrrp_core::wire::Version::V2;
+    let (_, outcome) = check(every_fault(setup));
+    assert_safe(&outcome);
+    assert_reached(&outcome, &ALL_V);
+}
