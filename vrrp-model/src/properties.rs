@@ -31,7 +31,10 @@ pub const S4: &str = "S4 single master after T_conv";
 /// S5: after `T_conv` of quiet, every component with a live router has a Master.
 pub const S5: &str = "S5 election after T_conv";
 /// S6: after `T_conv` of quiet, with preempt, each component's Master has its
-/// highest priority; without preempt, it is unique.
+/// highest priority; without preempt, it is unique. And at any time, when a
+/// Master hears an equal priority, the address decides: the lower primary
+/// address steps down, the higher stays (RFC 9568 §6.4.3; added after the
+/// mutation run showed a reversed comparison went unnoticed).
 ///
 /// Not "the highest (priority, primary address)": RFC 9568 §6.4.2 has a
 /// Backup preempt only a *lower* priority, so a Backup that ties the Master
@@ -146,6 +149,9 @@ fn elected(model: &VrrpModel, w: &World) -> bool {
 }
 
 fn right_winner(model: &VrrpModel, w: &World) -> bool {
+    if w.violations & violation::WRONG_TIE_BREAK != 0 {
+        return false;
+    }
     if !converged(model, w) {
         return true;
     }

@@ -160,6 +160,9 @@ pub mod violation {
     pub const FLAP: u16 = 4;
     /// S9: a router with preemption off preempted.
     pub const NOPREEMPT_PREEMPTED: u16 = 8;
+    /// S6: a Master met an equal priority and the address did not decide
+    /// (the lower address must step down, the higher must stay).
+    pub const WRONG_TIE_BREAK: u16 = 16;
 }
 
 /// The whole system at one instant.

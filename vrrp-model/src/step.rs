@@ -189,8 +189,15 @@ impl VrrpModel {
             },
         );
         let after = w.nodes[r].instance.state();
-        if state == State::Master && after == State::Backup && frame.priority() == priority {
-            w.seen |= seen::TIE_BREAK;
+        if state == State::Master && accepted && frame.priority() == priority {
+            // RFC 9568 §6.4.3: equal priority, the higher primary address wins.
+            let yielded = after == State::Backup;
+            if yielded != (Setup::address(usize::from(from)) > Setup::address(r)) {
+                w.violations |= violation::WRONG_TIE_BREAK;
+            }
+            if yielded {
+                w.seen |= seen::TIE_BREAK;
+            }
         }
         if state == State::Backup && accepted {
             if frame.priority() == 0 {
