@@ -176,3 +176,26 @@ fn a_stopped_instance_ignores_link_changes() {
         })
     ));
 }
+
+/// A Master's own advert, looped back by the host (Linux loops multicast
+/// back to the sender unless told not to), must not make it answer: an
+/// answer would loop back too, an advert storm at line rate. Found while
+/// reviewing the surviving `address_greater` mutant `>` -> `>=`, which
+/// differs only for our own address.
+#[test]
+fn a_master_ignores_its_own_looped_back_advert() {
+    let mut me = master(config(0, 100));
+    let now = me.poll_timeout().unwrap().at;
+    let dst = multicast(wire::Family::Ipv4);
+    let mut buf = [0u8; 64];
+    let len = me.emit_advert(100, dst, &mut buf).unwrap();
+    let before = me.clone();
+    let rx = Received {
+        src: v4(0),
+        dst,
+        ttl: 255,
+    };
+    assert!(!me.handle_advert(now, &rx, &buf[..len]));
+    assert_eq!(me.poll_action(), None, "no answer to ourselves");
+    assert_eq!(me, before);
+}
