@@ -25,3 +25,25 @@ fn partitions_and_loss() {
         ],
     );
 }
+
+/// The target: partitions, loss and priority changes together
+/// (7.0 M states; about 25 s in the test profile on two cores).
+#[test]
+fn partitions_loss_and_priority_changes() {
+    let mut setup = Setup::new(3, 4);
+    setup.budget.partitions = 1;
+    setup.budget.toggles = 1;
+    setup.budget.losses = tolerated_losses(&setup);
+    let (_, outcome) = check(setup);
+    assert_safe(&outcome);
+    assert_reached(
+        &outcome,
+        &[
+            properties::V1,
+            properties::V2,
+            properties::V3,
+            properties::V4,
+            properties::V6,
+        ],
+    );
+}
