@@ -106,6 +106,12 @@ impl Instance {
         if self.config.is_owner() {
             return Verdict::Drop;
         }
+        // Our own advert, looped back by the host (Linux loops multicast back
+        // to the sender unless told not to): a Master would answer it, and
+        // the answer would loop back too.
+        if rx.src == self.config.primary_address {
+            return Verdict::Drop;
+        }
         if !self.config.unicast_peers.is_empty() && !self.config.unicast_peers.contains(&rx.src) {
             stats.unicast_source_errors += 1;
             return Verdict::Drop;

@@ -1,0 +1,44 @@
+//! vrrp-model: a stateright model checker that drives the real
+//! [`vrrp_core::Instance`] values the daemon runs — no re-implementation of
+//! VRRP — through partitions, priority changes, crashes, shutdowns and loss,
+//! and checks single-master safety and bounded convergence.
+//!
+//! - [`setup`]: what to check (routers, timing, faults and budgets).
+//! - [`timing`]: the bounds derived from it, `T_conv` among them.
+//! - [`model`]: the stateright model, a discrete global clock over relative
+//!   deadlines; [`state`]: what it explores.
+//! - [`properties`]: S1..S9 (always) and V1..V6 (sometimes).
+//! - [`trace`]: counterexamples as timelines; [`run`]: run and report.
+//!
+//! ```
+//! use vrrp_model::{Setup, VrrpModel, properties, run};
+//!
+//! let mut setup = Setup::new(2, 100); // two routers, 1 s adverts
+//! setup.budget.crashes = 1;
+//! let outcome = run::check(VrrpModel::new(setup), &run::Options::default());
+//! assert!(outcome.exhaustive && !outcome.any_violation());
+//! assert!(outcome.verdict(properties::V6).ok()); // the backup took over
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod model;
+pub mod partition;
+pub mod properties;
+pub mod run;
+pub mod setup;
+pub mod state;
+mod step;
+pub mod timing;
+pub mod trace;
+
+pub use model::{Step, VrrpModel};
+pub use setup::{Budget, Mutation, Setup};
+pub use state::World;
+pub use timing::Timing;
+
+/// Exploring clones every state once per successor: a few small vectors per
+/// router. mimalloc makes those allocations cheap; it applies to every
+/// binary that links this crate (the CLI and the tests).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

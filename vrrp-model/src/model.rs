@@ -1,0 +1,314 @@
+//! The stateright [`Model`]: which steps are enabled in a state.
+//!
+//! A custom model with a discrete global clock, not stateright's `ActorModel`
+//! (whose timers may fire at any step, regardless of their duration). Steps:
+//!
+//! - `Fire(i)`: router `i`'s timer is due (its relative deadline is zero).
+//! - `Deliver`: the oldest packet on a link (links are FIFO), when it has
+//!   been in flight a whole number of ticks in `d_min..=d_max`: every
+//!   packet's delay is a whole number of ticks, so deliveries fall on a grid
+//!   per packet instead of at every instant something else happens.
+//! - `Drop`: a packet just sent is lost, while the loss budget lasts (or,
+//!   on lossy links, if the link has lost fewer than `loss_run` in a row).
+//! - one disturbance per instant, while its budget lasts: `Partition`,
+//!   `Toggle` (priority), `Crash`, `Shutdown`; and `Restart` of a down router.
+//! - `Advance(dt)`: time passes. Urgent semantics: disabled while a timer is
+//!   due or a packet has been in flight for `d_max`. It moves to the next
+//!   deadline or the next whole tick of a packet in flight, whichever is first.
+
+use std::fmt;
+
+use stateright::{Model, Property};
+use vrrp_core::Instance;
+
+use crate::partition::{self, Groups};
+use crate::setup::{Mutation, Setup};
+use crate::state::{Clocks, Node, RouterClocks, World};
+use crate::timing::Timing;
+use crate::trace::Event;
+
+/// One step of the model (stateright's `Action`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// Router `i`'s timer fires.
+    Fire(u8),
+    /// The oldest packet on `from -> to` arrives.
+    Deliver {
+        /// Sender.
+        from: u8,
+        /// Receiver.
+        to: u8,
+    },
+    /// The newest packet on `from -> to`, sent this instant, is lost.
+    Drop {
+        /// Sender.
+        from: u8,
+        /// Receiver.
+        to: u8,
+    },
+    /// Time passes by this many microseconds.
+    Advance(u64),
+    /// The LAN splits or heals into partition number `k`.
+    Partition(u8),
+    /// Router `i`'s tracked object dies or comes back.
+    Toggle(u8),
+    /// Router `i` crashes silently.
+    Crash(u8),
+    /// Router `i` shuts down gracefully.
+    Shutdown(u8),
+    /// Router `i` (crashed or shut down) starts again.
+    Restart(u8),
+}
+
+impl Step {
+    /// Whether this step disturbs the system (resets the quiet clock).
+    pub fn is_disturbance(self) -> bool {
+        matches!(
+            self,
+            Self::Partition(_)
+                | Self::Toggle(_)
+                | Self::Crash(_)
+                | Self::Shutdown(_)
+                | Self::Restart(_)
+        )
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::Fire(i) => write!(f, "R{i} timer fires"),
+            Self::Deliver { from, to } => write!(f, "R{from} -> R{to} delivered"),
+            Self::Drop { from, to } => write!(f, "R{from} -> R{to} lost"),
+            Self::Advance(dt) => write!(f, "{dt} us pass"),
+            Self::Partition(k) => write!(f, "partition #{k}"),
+            Self::Toggle(i) => write!(f, "R{i} tracked object toggles"),
+            Self::Crash(i) => write!(f, "R{i} crashes"),
+            Self::Shutdown(i) => write!(f, "R{i} shuts down"),
+            Self::Restart(i) => write!(f, "R{i} restarts"),
+        }
+    }
+}
+
+/// The model: immutable configuration and what is derived from it.
+#[derive(Clone, Debug)]
+pub struct VrrpModel {
+    /// What the user chose.
+    pub setup: Setup,
+    /// The bounds derived from it.
+    pub timing: Timing,
+    /// Every set partition of the routers; the state holds an index.
+    pub partitions: Vec<Groups>,
+    /// A fresh instance per router, cloned on crash.
+    pub(crate) templates: Vec<Instance>,
+}
+
+impl VrrpModel {
+    /// Builds the model of `setup`.
+    ///
+    /// # Panics
+    /// If a router's configuration is one the core refuses, or there are
+    /// more than 255 routers.
+    pub fn new(setup: Setup) -> Self {
+        assert!(setup.routers() <= 255, "at most 255 routers");
+        let timing = Timing::new(&setup);
+        let partitions = partition::all(setup.routers());
+        let templates = (0..setup.routers()).map(|i| setup.instance(i)).collect();
+        Self {
+            setup,
+            timing,
+            partitions,
+            templates,
+        }
+    }
+
+    /// The number of routers.
+    pub fn routers(&self) -> usize {
+        self.setup.routers()
+    }
+
+    /// The group of each router in `world`.
+    pub fn groups<'a>(&'a self, world: &World) -> &'a [u8] {
+        &self.partitions[usize::from(world.partition)]
+    }
+
+    /// Whether the mutation is `m`.
+    pub(crate) fn mutated(&self, m: Mutation) -> bool {
+        self.setup.mutation == Some(m)
+    }
+
+    /// The initial state: every router starts at time zero on a whole LAN.
+    pub fn initial(&self) -> World {
+        self.initial_logged(&mut None)
+    }
+
+    /// [`initial`](Self::initial), collecting the startup events.
+    pub(crate) fn initial_logged(&self, log: &mut crate::step::Log<'_>) -> World {
+        let n = self.routers();
+        let nodes = self
+            .templates
+            .iter()
+            .map(|instance| Node {
+                instance: instance.clone(),
+                up: true,
+                degraded: false,
+                holds_vips: false,
+            })
+            .collect();
+        let mut world = World {
+            nodes,
+            frames: Vec::new(),
+            partition: 0,
+            lost: if self.setup.loss_run.is_some() {
+                vec![0; n * n]
+            } else {
+                Vec::new()
+            },
+            budget: self.setup.budget,
+            disturbed_now: false,
+            clocks: Clocks {
+                quiet: 0,
+                stopped: RouterClocks::default(),
+                preempt: RouterClocks::default(),
+            },
+            seen: 0,
+            violations: 0,
+        };
+        self.start_all(&mut world, log);
+        world
+    }
+
+    /// The next time advance, or `None` if it is disabled (something is
+    /// urgent) or nothing will ever happen.
+    fn advance(&self, world: &World) -> Option<u64> {
+        let t = &self.timing;
+        let mut next = u64::MAX;
+        for node in world.nodes.iter().filter(|n| n.up) {
+            if let Some(deadline) = node.instance.poll_timeout() {
+                match deadline.at.as_micros() {
+                    0 => return None,
+                    at => next = next.min(at),
+                }
+            }
+        }
+        for frame in &world.frames {
+            let age = frame.age();
+            if age >= t.d_max {
+                return None;
+            }
+            let to_grid = if age < t.d_min {
+                t.d_min - age
+            } else {
+                t.tick - age % t.tick
+            };
+            next = next.min(to_grid);
+        }
+        (next != u64::MAX).then_some(next)
+    }
+
+    fn disturbances(&self, world: &World, out: &mut Vec<Step>) {
+        let budget = world.budget;
+        let n = u8::try_from(self.routers()).expect("checked in new");
+        if budget.partitions > 0 {
+            let count = u8::try_from(self.partitions.len()).unwrap_or(u8::MAX);
+            out.extend(
+                (0..count)
+                    .filter(|&k| k != world.partition)
+                    .map(Step::Partition),
+            );
+        }
+        for i in 0..n {
+            let node = &world.nodes[usize::from(i)];
+            if node.running() {
+                if budget.toggles > 0 {
+                    out.push(Step::Toggle(i));
+                }
+                if budget.crashes > 0 {
+                    out.push(Step::Crash(i));
+                }
+                if budget.shutdowns > 0 {
+                    out.push(Step::Shutdown(i));
+                }
+            } else {
+                out.push(Step::Restart(i));
+            }
+        }
+    }
+}
+
+impl Model for VrrpModel {
+    type State = World;
+    type Action = Step;
+
+    fn init_states(&self) -> Vec<World> {
+        vec![self.initial()]
+    }
+
+    fn actions(&self, world: &World, out: &mut Vec<Step>) {
+        for (i, node) in world.nodes.iter().enumerate() {
+            let due = node
+                .instance
+                .poll_timeout()
+                .is_some_and(|d| d.at.as_micros() == 0);
+            if node.up && due {
+                out.push(Step::Fire(i as u8));
+            }
+        }
+        let mut last_link = None;
+        for frame in &world.frames {
+            let link = (frame.from, frame.to);
+            if last_link != Some(link) && self.timing.deliverable(frame.age()) {
+                out.push(Step::Deliver {
+                    from: link.0,
+                    to: link.1,
+                });
+            }
+            last_link = Some(link);
+        }
+        // A packet sent this instant may be lost: from the budget, or as the
+        // noise of a lossy link that has not lost `loss_run` in a row.
+        let mut last_drop = None;
+        for frame in world.frames.iter().filter(|f| f.age() == 0) {
+            let link = (frame.from, frame.to);
+            let may_lose = match self.setup.loss_run {
+                Some(run) => {
+                    world.lost[usize::from(link.0) * self.routers() + usize::from(link.1)] < run
+                }
+                None => world.budget.losses > 0,
+            };
+            if last_drop != Some(link) && may_lose {
+                out.push(Step::Drop {
+                    from: link.0,
+                    to: link.1,
+                });
+            }
+            last_drop = Some(link);
+        }
+        if !world.disturbed_now {
+            self.disturbances(world, out);
+        }
+        if let Some(dt) = self.advance(world) {
+            out.push(Step::Advance(dt));
+        }
+    }
+
+    fn next_state(&self, world: &World, step: Step) -> Option<World> {
+        Some(self.apply(world, step, &mut None))
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        crate::properties::all()
+    }
+
+    fn format_action(&self, step: &Step) -> String {
+        step.to_string()
+    }
+
+    fn format_step(&self, world: &World, step: Step) -> Option<String> {
+        let mut events: Vec<Event> = Vec::new();
+        let next = self.apply(world, step, &mut Some(&mut events));
+        let mut text: Vec<String> = events.iter().map(ToString::to_string).collect();
+        text.push(crate::trace::summary(self, &next));
+        Some(text.join("\n"))
+    }
+}

@@ -1,0 +1,186 @@
+//! The properties: S1..S9 must always hold, V1..V6 must be reached.
+//!
+//! stateright's `eventually` is checked only at terminal states and VRRP never
+//! terminates, so liveness is written as bounded safety over the auxiliary
+//! clocks of [`Clocks`](crate::state::Clocks): "after `T_conv` of quiet" is
+//! `quiet >= T_conv`, with `T_conv` from [`Timing`](crate::timing::Timing).
+//! "Live" means up and started (Backup, Master or Fault); a component is a
+//! group of the current set partition.
+
+use stateright::Property;
+use vrrp_core::config::PRIORITY_OWNER;
+use vrrp_core::{State, Timer};
+
+use crate::model::VrrpModel;
+use crate::state::{World, seen, violation};
+
+/// S1: well-formed. Initialize has no timer; a Backup runs only the
+/// master-down timer, never beyond its Master_Down_Interval (at the lowest
+/// priority it can have: the checker found that a Backup whose priority
+/// rises keeps the longer timer armed at the lower priority until the next
+/// advert); a Master only the advert timer, never beyond its interval; a
+/// live router holds the virtual address exactly while Master.
+pub const S1: &str = "S1 well-formed timers and addresses";
+/// S2: a live priority-255 owner is never Backup.
+pub const S2: &str = "S2 owner never Backup";
+/// S3: Backup to Master only on master-down expiry, Initialize to Master only
+/// as the owner; priority 0 only on shutdown; only a Master advertises.
+pub const S3: &str = "S3 legal transitions and adverts";
+/// S4: after `T_conv` of quiet, at most one Master per component.
+pub const S4: &str = "S4 single master after T_conv";
+/// S5: after `T_conv` of quiet, every component with a live router has a Master.
+pub const S5: &str = "S5 election after T_conv";
+/// S6: after `T_conv` of quiet, with preempt, each component's Master has its
+/// highest priority; without preempt, it is unique. And at any time, when a
+/// Master hears an equal priority, the address decides: the lower primary
+/// address steps down, the higher stays (RFC 9568 §6.4.3; added after the
+/// mutation run showed a reversed comparison went unnoticed).
+///
+/// Not "the highest (priority, primary address)": RFC 9568 §6.4.2 has a
+/// Backup preempt only a *lower* priority, so a Backup that ties the Master
+/// and has the higher address stays Backup. The address decides only between
+/// two Masters (V3). The checker finds that counterexample to the stricter
+/// wording at once (see the README).
+pub const S6: &str = "S6 right winner after T_conv";
+/// S7: after `T_conv` of quiet, no state changes until the next disturbance.
+pub const S7: &str = "S7 no flapping after T_conv";
+/// S8: a Backup that accepted priority 0 sees a Master in its component
+/// within its Skew_Time plus `d_max`, unless it accepts another advert
+/// first: an advert still in flight from a router that was Master a moment
+/// ago restarts its Master_Down_Interval (RFC 9568 §6.4.2), and the checker
+/// finds that case with three routers.
+pub const S8: &str = "S8 priority-0 failover in Skew_Time + d_max";
+/// S9: a preempting router stops seeing a lower-priority Master in its
+/// component within its Master_Down_Interval + 2 d_max + L A; with preempt
+/// off, nobody ever preempts.
+pub const S9: &str = "S9 preemption bounded, none with nopreempt";
+/// V1: two Masters in one component.
+pub const V1: &str = "V1 dual master occurs";
+/// V2: Masters in two components at once.
+pub const V2: &str = "V2 partition yields two masters";
+/// V3: a Master yields to an equal priority from a higher address.
+pub const V3: &str = "V3 address tie-break decides";
+/// V4: a Backup preempts.
+pub const V4: &str = "V4 preemption happens";
+/// V5: a Backup takes over after priority 0.
+pub const V5: &str = "V5 priority-0 failover happens";
+/// V6: a master-down timer fires on a silent Master.
+pub const V6: &str = "V6 master-down fires";
+
+/// Every property, in order.
+pub fn all() -> Vec<Property<VrrpModel>> {
+    vec![
+        Property::always(S1, well_formed),
+        Property::always(S2, owner_never_backup),
+        Property::always(S3, |_, w: &World| {
+            w.violations & (violation::ILLEGAL_TRANSITION | violation::ADVERT_NOT_MASTER) == 0
+        }),
+        Property::always(S4, |m, w: &World| {
+            !converged(m, w) || masters_per_group(m, w).all(|c| c <= 1)
+        }),
+        Property::always(S5, elected),
+        Property::always(S6, right_winner),
+        Property::always(S7, |_, w: &World| w.violations & violation::FLAP == 0),
+        Property::always(S8, stop_answered),
+        Property::always(S9, preemption_bounded),
+        Property::sometimes(V1, |m, w: &World| masters_per_group(m, w).any(|c| c >= 2)),
+        Property::sometimes(V2, |m, w: &World| {
+            masters_per_group(m, w).filter(|&c| c >= 1).count() >= 2
+        }),
+        Property::sometimes(V3, |_, w: &World| w.seen & seen::TIE_BREAK != 0),
+        Property::sometimes(V4, |_, w: &World| w.seen & seen::PREEMPTED != 0),
+        Property::sometimes(V5, |_, w: &World| w.seen & seen::MASTER_STOPPED != 0),
+        Property::sometimes(V6, |_, w: &World| w.seen & seen::MASTER_DOWN != 0),
+    ]
+}
+
+/// Whether nothing has disturbed the system for `T_conv`.
+pub fn converged(model: &VrrpModel, w: &World) -> bool {
+    w.clocks.quiet >= model.timing.t_conv
+}
+
+/// The number of Masters in each group of the current partition.
+fn masters_per_group<'a>(model: &'a VrrpModel, w: &'a World) -> impl Iterator<Item = usize> + 'a {
+    let groups = model.groups(w);
+    let count = groups.iter().max().map_or(0, |g| g + 1);
+    (0..count).map(move |g| {
+        (0..w.nodes.len())
+            .filter(|&i| groups[i] == g && w.nodes[i].is_master())
+            .count()
+    })
+}
+
+fn well_formed(model: &VrrpModel, w: &World) -> bool {
+    w.nodes.iter().enumerate().all(|(i, node)| {
+        let instance = &node.instance;
+        let timer = instance.poll_timeout();
+        let timer_ok = match instance.state() {
+            State::Initialize | State::Fault => timer.is_none(),
+            State::Backup => timer.is_some_and(|d| {
+                let mdi = instance.master_down_interval().as_micros();
+                d.timer == Timer::MasterDown && d.at.as_micros() <= mdi.max(model.timing.mdi_of[i])
+            }),
+            State::Master => timer.is_some_and(|d| {
+                let interval = u64::from(instance.config().advert_interval) * 10_000;
+                d.timer == Timer::Advert && d.at.as_micros() <= interval
+            }),
+        };
+        let vips_ok = !node.up || node.holds_vips == (instance.state() == State::Master);
+        timer_ok && vips_ok
+    })
+}
+
+fn owner_never_backup(_: &VrrpModel, w: &World) -> bool {
+    w.nodes.iter().all(|node| {
+        !(node.running()
+            && node.instance.config().priority == PRIORITY_OWNER
+            && node.instance.state() == State::Backup)
+    })
+}
+
+fn elected(model: &VrrpModel, w: &World) -> bool {
+    if !converged(model, w) {
+        return true;
+    }
+    let groups = model.groups(w);
+    (0..w.nodes.len())
+        .filter(|&i| w.nodes[i].running())
+        .all(|i| (0..w.nodes.len()).any(|m| groups[m] == groups[i] && w.nodes[m].is_master()))
+}
+
+fn right_winner(model: &VrrpModel, w: &World) -> bool {
+    if w.violations & violation::WRONG_TIE_BREAK != 0 {
+        return false;
+    }
+    if !converged(model, w) {
+        return true;
+    }
+    let groups = model.groups(w);
+    let n = w.nodes.len();
+    (0..n).filter(|&m| w.nodes[m].is_master()).all(|m| {
+        let rivals = (0..n).filter(|&j| j != m && groups[j] == groups[m]);
+        if model.setup.preempt {
+            let priority = |i: usize| w.nodes[i].instance.priority();
+            rivals
+                .filter(|&j| w.nodes[j].running())
+                .all(|j| priority(j) <= priority(m))
+        } else {
+            rivals.filter(|&j| w.nodes[j].is_master()).count() == 0
+        }
+    })
+}
+
+fn stop_answered(model: &VrrpModel, w: &World) -> bool {
+    w.clocks
+        .stopped
+        .iter()
+        .all(|(r, c)| c <= model.timing.stop_bound(&w.nodes[r].instance))
+}
+
+fn preemption_bounded(model: &VrrpModel, w: &World) -> bool {
+    w.violations & violation::NOPREEMPT_PREEMPTED == 0
+        && w.clocks
+            .preempt
+            .iter()
+            .all(|(r, c)| c <= model.timing.preempt_bound(&w.nodes[r].instance))
+}

@@ -1,0 +1,171 @@
+//! What the user chooses: routers, priorities, timing, faults and their budgets.
+//!
+//! Everything here is immutable during a check and lives in the
+//! [`VrrpModel`](crate::VrrpModel), never in the explored state.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+
+use vrrp_core::wire::{Auth, Version};
+use vrrp_core::{Config, Instance};
+
+/// One model tick, the unit of `--delay`: one centisecond, VRRPv3's unit of
+/// interval (RFC 9568 §5.2.7), in the core's microseconds.
+pub const DEFAULT_TICK_US: u64 = 10_000;
+
+/// The VRID every router runs.
+pub const VRID: u8 = 51;
+
+/// How many times the environment may inject each kind of disturbance.
+///
+/// Budgets are spent and never refilled, so after the last disturbance the
+/// model runs fault-free forever and the bounded-liveness properties apply.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Budget {
+    /// Changes of the set partition of the LAN (a cut or a heal).
+    pub partitions: u8,
+    /// Priority toggles: a tracked object (HAProxy) dies or comes back.
+    pub toggles: u8,
+    /// Silent crashes (the process dies; no priority 0).
+    pub crashes: u8,
+    /// Graceful shutdowns (a Master sends priority 0).
+    pub shutdowns: u8,
+    /// Adverts that may be lost, anywhere and at any time. A loss is noise
+    /// VRRP must tolerate, not a disturbance: it does not reset the quiet clock.
+    pub losses: u8,
+}
+
+/// A deliberate defect for the must-fail tests: proof that the checker can
+/// see a broken VRRP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mutation {
+    /// A Backup drops every advert of a higher priority than its own before
+    /// the core sees it.
+    BackupIgnoresHigherPriority,
+}
+
+/// A model configuration. [`Setup::new`] gives the defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setup {
+    /// Base priority of each router; the length is the number of routers.
+    /// Router `i` has the primary address 192.0.2.(i+1).
+    pub priorities: Vec<u8>,
+    /// VRRPv3 or VRRPv2 (then `advert` must be whole seconds).
+    pub version: Version,
+    /// Advertisement interval of each router in centiseconds (usually all equal).
+    pub advert: Vec<u16>,
+    /// Whether the routers preempt.
+    pub preempt: bool,
+    /// The model tick in microseconds.
+    pub tick_us: u64,
+    /// Fastest delivery, in ticks.
+    pub delay_min: u64,
+    /// Slowest delivery, in ticks: a packet is delivered (or lost) by then.
+    pub delay_max: u64,
+    /// How much a toggled tracked object takes off the priority.
+    pub weight: u8,
+    /// Disturbance budgets.
+    pub budget: Budget,
+    /// Lossy links without end: any number of adverts may be lost, but at
+    /// most this many in a row on one directed link. Like
+    /// [`Budget::losses`], noise rather than a disturbance. `None`: only the
+    /// budgeted losses. (Far more states: practical for two routers.)
+    pub loss_run: Option<u8>,
+    /// A deliberate defect, for must-fail tests.
+    pub mutation: Option<Mutation>,
+    /// Override of the derived convergence bound, in microseconds (for
+    /// measuring how tight the derived one is).
+    pub t_conv_us: Option<u64>,
+}
+
+impl Setup {
+    /// `routers` VRRPv3 routers with priorities 100, 150, 200, 250, ...,
+    /// advert interval `advert_cs`, preempt on, delivery within 0..=2 ticks,
+    /// no faults.
+    pub fn new(routers: usize, advert_cs: u16) -> Self {
+        let priorities = (0..routers)
+            .map(|i| u8::try_from(100 + 50 * i).unwrap_or(254).min(254))
+            .collect();
+        Self {
+            priorities,
+            version: Version::V3,
+            advert: vec![advert_cs; routers],
+            preempt: true,
+            tick_us: DEFAULT_TICK_US,
+            delay_min: 0,
+            delay_max: 2,
+            weight: 50,
+            budget: Budget::default(),
+            loss_run: None,
+            mutation: None,
+            t_conv_us: None,
+        }
+    }
+
+    /// The number of routers.
+    pub fn routers(&self) -> usize {
+        self.priorities.len()
+    }
+
+    /// Router `i`'s primary address: 192.0.2.(i+1).
+    pub fn address(i: usize) -> IpAddr {
+        let host = u8::try_from(i + 1).expect("at most 254 routers");
+        Ipv4Addr::new(192, 0, 2, host).into()
+    }
+
+    /// The virtual address all routers protect.
+    pub fn vip() -> IpAddr {
+        Ipv4Addr::new(192, 0, 2, 100).into()
+    }
+
+    /// The core configuration of router `i`.
+    pub fn config(&self, i: usize) -> Config {
+        let mut config = Config::new(VRID, Self::address(i), vec![Self::vip()]);
+        config.version = self.version;
+        config.priority = self.priorities[i];
+        config.advert_interval = self.advert[i];
+        config.preempt = self.preempt;
+        if self.version == Version::V2 {
+            config.auth = Auth::None;
+        }
+        config
+    }
+
+    /// A fresh, stopped core instance for router `i`.
+    ///
+    /// # Panics
+    /// If the configuration is one the core refuses.
+    pub fn instance(&self, i: usize) -> Instance {
+        Instance::new(self.config(i)).unwrap_or_else(|e| panic!("router {i}: {e}"))
+    }
+}
+
+impl fmt::Display for Setup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.budget;
+        write!(
+            f,
+            "{} routers {:?}, {:?}, advert {:?} cs, preempt {}, tick {} us, delay {}..={} ticks, \
+             weight {}, budget partitions {} toggles {} crashes {} shutdowns {} losses {}, loss run {}",
+            self.routers(),
+            self.priorities,
+            self.version,
+            self.advert,
+            self.preempt,
+            self.tick_us,
+            self.delay_min,
+            self.delay_max,
+            self.weight,
+            b.partitions,
+            b.toggles,
+            b.crashes,
+            b.shutdowns,
+            b.losses,
+            self.loss_run.map_or("none".to_string(), |n| n.to_string()),
+        )?;
+        if let Some(m) = self.mutation {
+            write!(f, ", mutation {m:?}")?;
+        }
+        Ok(())
+    }
+}

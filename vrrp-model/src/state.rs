@@ -1,0 +1,190 @@
+//! The explored state: the routers' real core instances, the packets in
+//! flight, the partition, what is left of the fault budgets, and the
+//! auxiliary clocks of the bounded-liveness properties.
+//!
+//! Time is relative: "now" is always `Instant::ZERO`, deadlines and packet
+//! ages are shifted when the clock advances, and every clock saturates, so
+//! the state space is finite and the graph cyclic without a horizon. Nothing
+//! here iterates a hash map.
+
+use vrrp_core::{Instance, State};
+
+use crate::setup::Budget;
+
+/// One router: the real `vrrp_core::Instance` and what the host knows.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Node {
+    /// The core instance, exactly as the daemon would hold it.
+    pub instance: Instance,
+    /// Whether the process is alive. A crashed router holds a fresh
+    /// (Initialize) instance until it restarts.
+    pub up: bool,
+    /// Whether its tracked object (HAProxy) is down, lowering the priority.
+    pub degraded: bool,
+    /// Whether the virtual address is installed, per `AddVips`/`RemoveVips`.
+    pub holds_vips: bool,
+}
+
+impl Node {
+    /// Up and started: Backup, Master or Fault.
+    pub fn running(&self) -> bool {
+        self.up && self.instance.state() != State::Initialize
+    }
+
+    /// Up and Master.
+    pub fn is_master(&self) -> bool {
+        self.up && self.instance.state() == State::Master
+    }
+}
+
+/// The longest advert the model emits: VRRPv2 header, one IPv4 address, auth.
+pub const FRAME_CAPACITY: usize = 24;
+
+/// A packet in flight on the directed link `from -> to`: the real bytes the
+/// core emitted, checksum included.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Frame {
+    /// Sender.
+    pub from: u8,
+    /// Receiver.
+    pub to: u8,
+    /// Microseconds in flight, negated so that sorting puts each link's
+    /// oldest frame first (links are FIFO).
+    pub neg_age: i64,
+    /// Order among the frames sent on this link in the same instant (a
+    /// Master may answer an advert and shut down at one instant: the
+    /// priority 0 must arrive last).
+    pub seq: u8,
+    /// The emitted advertisement.
+    pub bytes: [u8; FRAME_CAPACITY],
+    /// How many of `bytes` are used.
+    pub len: u8,
+}
+
+impl Frame {
+    /// Microseconds in flight.
+    pub fn age(&self) -> u64 {
+        self.neg_age.unsigned_abs()
+    }
+
+    /// The advert's bytes.
+    pub fn payload(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// The advertised priority (the third byte of the VRRP header).
+    pub fn priority(&self) -> u8 {
+        self.bytes[2]
+    }
+}
+
+/// Auxiliary clocks, in microseconds, each saturating.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Clocks {
+    /// Since the last disturbance, saturating at `T_conv`.
+    pub quiet: u64,
+    /// Per router: since it accepted a priority-0 advert as Backup while no
+    /// Master is in its group (S8).
+    pub stopped: RouterClocks,
+    /// Per router: since it (preempting) last saw no lower-priority Master in
+    /// its group, or since the last disturbance (S9).
+    pub preempt: RouterClocks,
+}
+
+/// Clocks of some routers, kept sparse (sorted by router) because they run
+/// only briefly: an empty list costs no allocation when the state is cloned.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RouterClocks(Vec<(u8, u64)>);
+
+impl RouterClocks {
+    /// Router `r`'s clock, if running.
+    pub fn get(&self, r: usize) -> Option<u64> {
+        self.0
+            .iter()
+            .find(|(i, _)| usize::from(*i) == r)
+            .map(|&(_, c)| c)
+    }
+
+    /// Starts router `r`'s clock at zero unless it runs already.
+    pub fn start(&mut self, r: usize) {
+        if self.get(r).is_none() {
+            self.0.push((r as u8, 0));
+            self.0.sort_unstable();
+        }
+    }
+
+    /// Stops router `r`'s clock.
+    pub fn stop(&mut self, r: usize) {
+        self.0.retain(|(i, _)| usize::from(*i) != r);
+    }
+
+    /// Stops every clock.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// The running clocks: (router, microseconds).
+    pub fn iter(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        self.0.iter().map(|&(r, c)| (usize::from(r), c))
+    }
+
+    /// Advances every clock by `dt`, saturating at `cap(router)`.
+    pub fn advance(&mut self, dt: u64, cap: impl Fn(usize) -> u64) {
+        for (r, c) in &mut self.0 {
+            *c = (*c + dt).min(cap(usize::from(*r)));
+        }
+    }
+}
+
+/// Notable events of the last step only (reset by every step), for the
+/// reachability properties V3..V6.
+pub mod seen {
+    /// A Master stepped down for an equal-priority advert from a higher address.
+    pub const TIE_BREAK: u8 = 1;
+    /// A Backup preempted a lower-priority Master.
+    pub const PREEMPTED: u8 = 2;
+    /// A Backup took over after a priority-0 advert.
+    pub const MASTER_STOPPED: u8 = 4;
+    /// A master-down timer fired on a silent Master.
+    pub const MASTER_DOWN: u8 = 8;
+}
+
+/// Safety violations detected on a step rather than in a state (sticky).
+pub mod violation {
+    /// S3: Backup to Master other than on master-down expiry, Master at
+    /// startup without owning the address, or priority 0 other than on shutdown.
+    pub const ILLEGAL_TRANSITION: u16 = 1;
+    /// S3: an advert sent by a router that is not Master.
+    pub const ADVERT_NOT_MASTER: u16 = 2;
+    /// S7: a state change after convergence with no disturbance.
+    pub const FLAP: u16 = 4;
+    /// S9: a router with preemption off preempted.
+    pub const NOPREEMPT_PREEMPTED: u16 = 8;
+    /// S6: a Master met an equal priority and the address did not decide
+    /// (the lower address must step down, the higher must stay).
+    pub const WRONG_TIE_BREAK: u16 = 16;
+}
+
+/// The whole system at one instant.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct World {
+    /// The routers, by index.
+    pub nodes: Vec<Node>,
+    /// Packets in flight, sorted (so the order they were sent in is not state).
+    pub frames: Vec<Frame>,
+    /// Index of the current set partition in `VrrpModel::partitions`.
+    pub partition: u8,
+    /// Adverts lost in a row on each directed link `from * n + to` (lossy
+    /// links only; empty otherwise).
+    pub lost: Vec<u8>,
+    /// What is left of the disturbance budgets.
+    pub budget: Budget,
+    /// Whether this instant already had its one disturbance.
+    pub disturbed_now: bool,
+    /// The property clocks.
+    pub clocks: Clocks,
+    /// Notable events of the last step ([`seen`] bits).
+    pub seen: u8,
+    /// Step-detected safety violations ([`violation`] bits).
+    pub violations: u16,
+}

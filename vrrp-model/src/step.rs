@@ -1,0 +1,424 @@
+//! Taking one step: calling the real core, carrying out its actions, and
+//! watching them for the step-based properties (S3, S7, S9 without preempt).
+//!
+//! Every core call gets `now = Instant::ZERO`; when time advances the model
+//! calls `Instance::rebase`, so deadlines stay relative.
+
+use vrrp_core::time::{Duration, Instant};
+use vrrp_core::wire::{self, TTL};
+use vrrp_core::{Action, Reason, Received, State, Timer, Tracking};
+
+use crate::model::{Step, VrrpModel};
+use crate::setup::{Mutation, Setup};
+use crate::state::{FRAME_CAPACITY, Frame, World, seen, violation};
+use crate::trace::Event;
+
+/// Where the events of a step go: nowhere while checking, into the timeline
+/// when printing a trace.
+pub(crate) type Log<'a> = Option<&'a mut Vec<Event>>;
+
+/// What a router was told.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Input {
+    Startup,
+    Shutdown,
+    Timeout(Option<Timer>),
+    Advert,
+    Tracking,
+}
+
+fn note(log: &mut Log<'_>, event: Event) {
+    if let Some(events) = log {
+        events.push(event);
+    }
+}
+
+impl VrrpModel {
+    /// The state after `step`. `log` collects what happened, for traces.
+    pub(crate) fn apply(&self, before: &World, step: Step, log: &mut Log<'_>) -> World {
+        let mut w = before.clone();
+        w.seen = 0;
+        // S7 watches every change of state made while converged, except the
+        // ones a disturbance makes itself.
+        let converged = w.clocks.quiet >= self.timing.t_conv && !step.is_disturbance();
+        match step {
+            Step::Fire(i) => {
+                let i = usize::from(i);
+                let timer = w.nodes[i].instance.poll_timeout().map(|d| d.timer);
+                w.nodes[i].instance.handle_timeout(Instant::ZERO);
+                self.drain(&mut w, i, Input::Timeout(timer), converged, log);
+            }
+            Step::Deliver { from, to } => self.deliver(&mut w, from, to, converged, log),
+            Step::Drop { from, to } => {
+                let idx = w
+                    .frames
+                    .iter()
+                    .rposition(|f| f.from == from && f.to == to && f.age() == 0)
+                    .expect("Drop is enabled only for a frame sent this instant");
+                let frame = w.frames.remove(idx);
+                if self.setup.loss_run.is_some() {
+                    w.lost[self.link(from, to)] += 1;
+                } else {
+                    w.budget.losses -= 1;
+                }
+                note(log, Event::Lost { frame });
+            }
+            Step::Advance(dt) => self.advance_by(&mut w, dt),
+            Step::Partition(k) => {
+                w.budget.partitions -= 1;
+                self.repartition(&mut w, k);
+                note(
+                    log,
+                    Event::Partition(self.partitions[usize::from(k)].clone()),
+                );
+            }
+            Step::Toggle(i) => {
+                w.budget.toggles -= 1;
+                let i = usize::from(i);
+                w.nodes[i].degraded = !w.nodes[i].degraded;
+                let tracking = self.tracking(w.nodes[i].degraded);
+                w.nodes[i].instance.handle_tracking(Instant::ZERO, tracking);
+                note(
+                    log,
+                    Event::Priority {
+                        router: i,
+                        priority: w.nodes[i].instance.priority(),
+                    },
+                );
+                self.drain(&mut w, i, Input::Tracking, converged, log);
+            }
+            Step::Crash(i) => {
+                w.budget.crashes -= 1;
+                self.crash(&mut w, usize::from(i));
+                note(log, Event::Crashed(usize::from(i)));
+            }
+            Step::Shutdown(i) => {
+                w.budget.shutdowns -= 1;
+                let i = usize::from(i);
+                w.nodes[i].instance.handle_shutdown(Instant::ZERO);
+                self.drain(&mut w, i, Input::Shutdown, converged, log);
+            }
+            Step::Restart(i) => {
+                let i = usize::from(i);
+                if !w.nodes[i].up {
+                    // A new process: a fresh instance told its tracked state.
+                    w.nodes[i].up = true;
+                    w.nodes[i].instance = self.templates[i].clone();
+                    let tracking = self.tracking(w.nodes[i].degraded);
+                    w.nodes[i].instance.handle_tracking(Instant::ZERO, tracking);
+                }
+                w.nodes[i].instance.handle_startup(Instant::ZERO);
+                self.drain(&mut w, i, Input::Startup, converged, log);
+            }
+        }
+        if step.is_disturbance() {
+            w.disturbed_now = true;
+            w.clocks.quiet = 0;
+            w.clocks.stopped.clear();
+            w.clocks.preempt.clear();
+        }
+        self.update_clocks(&mut w);
+        w.frames.sort_unstable();
+        w
+    }
+
+    /// Starts every router at once (the initial state).
+    pub(crate) fn start_all(&self, w: &mut World, log: &mut Log<'_>) {
+        for node in &mut w.nodes {
+            node.instance.handle_startup(Instant::ZERO);
+        }
+        for i in 0..w.nodes.len() {
+            self.drain(w, i, Input::Startup, false, log);
+        }
+        self.update_clocks(w);
+        w.frames.sort_unstable();
+    }
+
+    /// The tracking input of a router whose tracked object is up or down.
+    fn tracking(&self, degraded: bool) -> Tracking {
+        let weight = if degraded {
+            -i32::from(self.setup.weight)
+        } else {
+            0
+        };
+        Tracking {
+            weight,
+            failed: false,
+        }
+    }
+
+    fn link(&self, from: u8, to: u8) -> usize {
+        usize::from(from) * self.routers() + usize::from(to)
+    }
+
+    /// Hands the oldest packet on `from -> to` to the receiver's core.
+    fn deliver(&self, w: &mut World, from: u8, to: u8, converged: bool, log: &mut Log<'_>) {
+        let idx = w
+            .frames
+            .iter()
+            .position(|f| f.from == from && f.to == to)
+            .expect("Deliver is enabled only for a frame in flight");
+        let frame = w.frames.remove(idx);
+        let link = self.link(from, to);
+        if let Some(lost) = w.lost.get_mut(link) {
+            *lost = 0;
+        }
+        let r = usize::from(to);
+        let receiver = &w.nodes[r].instance;
+        let (state, priority) = (receiver.state(), receiver.priority());
+        if self.mutated(Mutation::BackupIgnoresHigherPriority)
+            && state == State::Backup
+            && frame.priority() > priority
+        {
+            note(log, Event::Ignored { frame });
+            return;
+        }
+        let rx = Received {
+            src: Setup::address(usize::from(from)),
+            dst: wire::MULTICAST_V4.into(),
+            ttl: TTL,
+        };
+        let accepted = w.nodes[r]
+            .instance
+            .handle_advert(Instant::ZERO, &rx, frame.payload());
+        note(
+            log,
+            Event::Delivered {
+                frame: frame.clone(),
+                accepted,
+            },
+        );
+        let after = w.nodes[r].instance.state();
+        if state == State::Master && accepted && frame.priority() == priority {
+            // RFC 9568 §6.4.3: equal priority, the higher primary address wins.
+            let yielded = after == State::Backup;
+            if yielded != (Setup::address(usize::from(from)) > Setup::address(r)) {
+                w.violations |= violation::WRONG_TIE_BREAK;
+            }
+            if yielded {
+                w.seen |= seen::TIE_BREAK;
+            }
+        }
+        if state == State::Backup && accepted {
+            if frame.priority() == 0 {
+                w.clocks.stopped.start(r);
+            } else {
+                // A later advert supersedes the handover: possibly one still in
+                // flight from a router that was Master a moment ago (the
+                // checker found that case; RFC 9568 §6.4.2 accepts it).
+                w.clocks.stopped.stop(r);
+            }
+        }
+        self.drain(w, r, Input::Advert, converged, log);
+    }
+
+    /// Carries out router `i`'s actions and checks them (S3, S7, S9).
+    fn drain(&self, w: &mut World, i: usize, input: Input, converged: bool, log: &mut Log<'_>) {
+        // Actions come in the order they happened: an advert queued before a
+        // StateChanged was sent in the state before it (a yielding Master
+        // sends one last advert, then becomes Backup).
+        let actions: Vec<Action> =
+            std::iter::from_fn(|| w.nodes[i].instance.poll_action()).collect();
+        let mut state = actions
+            .iter()
+            .find_map(|a| match a {
+                Action::StateChanged { from, .. } => Some(*from),
+                _ => None,
+            })
+            .unwrap_or_else(|| w.nodes[i].instance.state());
+        for action in actions {
+            match action {
+                Action::SendAdvert { priority } => {
+                    let shutting_down = input == Input::Shutdown;
+                    if priority == 0 && !shutting_down {
+                        w.violations |= violation::ILLEGAL_TRANSITION;
+                    }
+                    if state != State::Master && !(shutting_down && priority == 0) {
+                        w.violations |= violation::ADVERT_NOT_MASTER;
+                    }
+                    self.send(w, i, priority, log);
+                }
+                Action::AddVips => w.nodes[i].holds_vips = true,
+                Action::RemoveVips => w.nodes[i].holds_vips = false,
+                Action::StateChanged {
+                    from, to, reason, ..
+                } => {
+                    state = to;
+                    note(
+                        log,
+                        Event::Changed {
+                            router: i,
+                            from,
+                            to,
+                            reason,
+                        },
+                    );
+                    self.watch_transition(w, i, input, (from, to, reason), converged);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn watch_transition(
+        &self,
+        w: &mut World,
+        i: usize,
+        input: Input,
+        (from, to, reason): (State, State, Reason),
+        converged: bool,
+    ) {
+        let config = w.nodes[i].instance.config();
+        let legal = match (from, to) {
+            // RFC 9568 §6.4.2: only the Master_Down_Timer makes a Backup Master.
+            (State::Backup, State::Master) => input == Input::Timeout(Some(Timer::MasterDown)),
+            // RFC 9568 §6.4.1: only the address owner goes straight to Master.
+            (State::Initialize, State::Master) => {
+                input == Input::Startup && config.is_owner() && reason == Reason::AddressOwner
+            }
+            _ => true,
+        };
+        if !legal {
+            w.violations |= violation::ILLEGAL_TRANSITION;
+        }
+        if reason == Reason::Preempted && !config.preempt {
+            w.violations |= violation::NOPREEMPT_PREEMPTED;
+        }
+        if converged {
+            w.violations |= violation::FLAP;
+        }
+        w.seen |= match reason {
+            Reason::Preempted => seen::PREEMPTED,
+            Reason::MasterStopped => seen::MASTER_STOPPED,
+            Reason::MasterNoResponse => seen::MASTER_DOWN,
+            _ => 0,
+        };
+    }
+
+    /// Puts router `i`'s advert on the wire to every running router in its group.
+    fn send(&self, w: &mut World, i: usize, priority: u8, log: &mut Log<'_>) {
+        let mut bytes = [0u8; FRAME_CAPACITY];
+        let len = w.nodes[i]
+            .instance
+            .emit_advert(priority, wire::MULTICAST_V4.into(), &mut bytes)
+            .expect("an advert of one IPv4 address fits the frame");
+        let groups = self.groups(w);
+        let mut to = Vec::new();
+        for j in 0..w.nodes.len() {
+            if j != i && groups[j] == groups[i] && w.nodes[j].running() {
+                to.push(j);
+            }
+        }
+        for &j in &to {
+            let (from, to) = (i as u8, j as u8);
+            let seq = w
+                .frames
+                .iter()
+                .filter(|f| f.from == from && f.to == to && f.age() == 0)
+                .map(|f| usize::from(f.seq) + 1)
+                .max()
+                .unwrap_or(0);
+            w.frames.push(Frame {
+                from,
+                to,
+                neg_age: 0,
+                seq: seq as u8,
+                bytes,
+                len: len as u8,
+            });
+        }
+        note(
+            log,
+            Event::Sent {
+                router: i,
+                priority,
+                to,
+            },
+        );
+    }
+
+    /// Time passes by `dt` microseconds.
+    fn advance_by(&self, w: &mut World, dt: u64) {
+        let by = Duration::from_micros(dt);
+        for node in &mut w.nodes {
+            node.instance.rebase(by);
+        }
+        let dt_signed = i64::try_from(dt).expect("steps are short");
+        for frame in &mut w.frames {
+            frame.neg_age -= dt_signed;
+        }
+        w.clocks.quiet = (w.clocks.quiet + dt).min(self.timing.t_conv);
+        // The S8 and S9 clocks saturate one past their bound: past it the
+        // property already failed, and the state space stays finite.
+        let nodes = &w.nodes;
+        let timing = &self.timing;
+        w.clocks
+            .stopped
+            .advance(dt, |r| timing.stop_bound(&nodes[r].instance) + 1);
+        w.clocks
+            .preempt
+            .advance(dt, |r| timing.preempt_bound(&nodes[r].instance) + 1);
+        w.disturbed_now = false;
+    }
+
+    /// Router `i` dies: a fresh instance until it restarts; its packets vanish.
+    fn crash(&self, w: &mut World, i: usize) {
+        let node = &mut w.nodes[i];
+        node.instance = self.templates[i].clone();
+        node.up = false;
+        node.holds_vips = false;
+        let i8 = i as u8;
+        w.frames.retain(|f| f.from != i8 && f.to != i8);
+        let n = self.routers();
+        if !w.lost.is_empty() {
+            for j in 0..n {
+                w.lost[i * n + j] = 0;
+                w.lost[j * n + i] = 0;
+            }
+        }
+    }
+
+    /// The LAN becomes partition `k`: packets between groups vanish.
+    fn repartition(&self, w: &mut World, k: u8) {
+        w.partition = k;
+        let groups = self.partitions[usize::from(k)].clone();
+        let n = self.routers();
+        w.frames
+            .retain(|f| groups[usize::from(f.from)] == groups[usize::from(f.to)]);
+        for a in 0..n {
+            for b in 0..n {
+                if groups[a] != groups[b] && !w.lost.is_empty() {
+                    w.lost[a * n + b] = 0;
+                }
+            }
+        }
+    }
+
+    /// Starts or stops the S8 and S9 clocks from the new state.
+    fn update_clocks(&self, w: &mut World) {
+        let groups = self.groups(w);
+        let n = w.nodes.len();
+        for r in 0..n {
+            let nodes = &w.nodes;
+            let in_group = |m: usize| m != r && groups[m] == groups[r] && nodes[m].is_master();
+            let node = &nodes[r];
+            // S8: a Backup told "priority 0" waits for a Master.
+            let waiting =
+                node.running() && node.instance.state() == State::Backup && !(0..n).any(in_group);
+            // S9: a preempting router sees a lower-priority Master in its group.
+            let sees_lower = node.running()
+                && node.instance.config().preempt
+                && (0..n).any(|m| {
+                    in_group(m) && nodes[m].instance.priority() < node.instance.priority()
+                });
+            if !waiting {
+                w.clocks.stopped.stop(r);
+            }
+            if sees_lower {
+                w.clocks.preempt.start(r);
+            } else {
+                w.clocks.preempt.stop(r);
+            }
+        }
+    }
+}

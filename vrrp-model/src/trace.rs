@@ -1,0 +1,198 @@
+//! Counterexamples as readable timelines: one line per event, with the
+//! absolute time (the state keeps time relative, so it is rebuilt by adding
+//! up the `Advance` steps), the router, what happened, and every router's
+//! state after it.
+//!
+//! ```text
+//!     tick      time  router  event                                  states
+//!     0.00   0.000ms  R0      Initialize -> Backup (Startup)         B100 B150
+//! ```
+
+use std::fmt::{self, Write as _};
+
+use stateright::Path;
+use vrrp_core::{Reason, State};
+
+use crate::model::{Step, VrrpModel};
+use crate::partition;
+use crate::state::{Frame, World};
+
+/// Something that happened during a step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A router changed state.
+    Changed {
+        /// Which.
+        router: usize,
+        /// State before.
+        from: State,
+        /// State after.
+        to: State,
+        /// The core's reason.
+        reason: Reason,
+    },
+    /// A router sent an advert to these routers.
+    Sent {
+        /// Sender.
+        router: usize,
+        /// Advertised priority.
+        priority: u8,
+        /// Receivers (running routers in its group).
+        to: Vec<usize>,
+    },
+    /// A packet reached its receiver's core.
+    Delivered {
+        /// The packet.
+        frame: Frame,
+        /// Whether the core accepted it.
+        accepted: bool,
+    },
+    /// The mutation dropped a packet before the core saw it.
+    Ignored {
+        /// The packet.
+        frame: Frame,
+    },
+    /// A packet was lost.
+    Lost {
+        /// The packet.
+        frame: Frame,
+    },
+    /// The LAN became this partition.
+    Partition(Vec<u8>),
+    /// A router's effective priority changed (tracked object).
+    Priority {
+        /// Which.
+        router: usize,
+        /// The new effective priority.
+        priority: u8,
+    },
+    /// A router crashed.
+    Crashed(usize),
+}
+
+impl Event {
+    /// The router the event is about, for the timeline's router column.
+    fn router(&self) -> Option<usize> {
+        match self {
+            Self::Changed { router, .. } | Self::Sent { router, .. } => Some(*router),
+            Self::Priority { router, .. } | Self::Crashed(router) => Some(*router),
+            Self::Delivered { frame, .. } | Self::Ignored { frame } | Self::Lost { frame } => {
+                Some(usize::from(frame.to))
+            }
+            Self::Partition(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Changed {
+                from, to, reason, ..
+            } => write!(f, "{from:?} -> {to:?} ({reason:?})"),
+            Self::Sent { priority, to, .. } => {
+                let to: Vec<String> = to.iter().map(|j| format!("R{j}")).collect();
+                let to = if to.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    to.join(",")
+                };
+                write!(f, "sends advert p{priority} to {to}")
+            }
+            Self::Delivered { frame, accepted } => {
+                let verdict = if *accepted { "accepted" } else { "dropped" };
+                write!(
+                    f,
+                    "receives p{} from R{} ({verdict})",
+                    frame.priority(),
+                    frame.from
+                )
+            }
+            Self::Ignored { frame } => write!(
+                f,
+                "IGNORES p{} from R{} (mutation)",
+                frame.priority(),
+                frame.from
+            ),
+            Self::Lost { frame } => write!(f, "loses p{} from R{}", frame.priority(), frame.from),
+            Self::Partition(groups) => write!(f, "LAN becomes {}", partition::show(groups)),
+            Self::Priority { priority, .. } => {
+                write!(f, "tracked object toggles: priority {priority}")
+            }
+            Self::Crashed(_) => write!(f, "crashes"),
+        }
+    }
+}
+
+/// Every router's state in a few characters: `M150` (Master at priority
+/// 150), `B100`, `I` (stopped), `x` (crashed); then the partition.
+pub fn summary(model: &VrrpModel, w: &World) -> String {
+    let mut out = String::new();
+    for node in &w.nodes {
+        let instance = &node.instance;
+        let letter = match (node.up, instance.state()) {
+            (false, _) => "x",
+            (true, State::Initialize) => "I",
+            (true, State::Backup) => "B",
+            (true, State::Master) => "M",
+            (true, State::Fault) => "F",
+        };
+        if node.running() {
+            let _ = write!(out, "{letter}{:<4}", instance.priority());
+        } else {
+            let _ = write!(out, "{letter:<5}");
+        }
+    }
+    let groups = model.groups(w);
+    if groups.iter().any(|&g| g != 0) {
+        out.push_str(&partition::show(groups));
+    }
+    out.trim_end().to_string()
+}
+
+/// Renders `path` as a timeline.
+pub fn timeline(model: &VrrpModel, path: &Path<World, Step>) -> String {
+    let tick = model.timing.tick as f64;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:>8} {:>11}  {:<6}  {:<44} states",
+        "tick", "time", "router", "event"
+    );
+    let mut now = 0u64;
+    let line = |out: &mut String, now: u64, router: &str, event: &str, w: &World| {
+        let _ = writeln!(
+            out,
+            "{:>8.2} {:>9.3}ms  {:<6}  {:<44} {}",
+            now as f64 / tick,
+            now as f64 / 1000.0,
+            router,
+            event,
+            summary(model, w)
+        );
+    };
+    let mut events = Vec::new();
+    let initial = model.initial_logged(&mut Some(&mut events));
+    for event in events {
+        let router = event.router().map_or("-".to_string(), |r| format!("R{r}"));
+        line(&mut out, 0, &router, &event.to_string(), &initial);
+    }
+    let steps = path.clone().into_vec();
+    for (state, step) in steps {
+        let Some(step) = step else { continue };
+        if let Step::Advance(dt) = step {
+            now += dt;
+            continue;
+        }
+        let mut events = Vec::new();
+        let next = model.apply(&state, step, &mut Some(&mut events));
+        if events.is_empty() {
+            line(&mut out, now, "-", &step.to_string(), &next);
+        }
+        for event in events {
+            let router = event.router().map_or("-".to_string(), |r| format!("R{r}"));
+            line(&mut out, now, &router, &event.to_string(), &next);
+        }
+    }
+    out
+}

@@ -1,0 +1,71 @@
+//! The checker must be able to fail: broken setups and a broken router,
+//! each with the real core, must produce a counterexample, printed as a
+//! timeline.
+
+mod common;
+
+use common::{assert_safe, check, refute};
+use vrrp_core::wire::Version;
+use vrrp_model::{Mutation, Setup, VrrpModel, properties};
+
+/// Two routers, 4 cs adverts, no jitter, and `losses` adverts that may be lost.
+fn lossy(losses: u8) -> Setup {
+    let mut setup = Setup::new(2, 4);
+    (setup.delay_min, setup.delay_max) = (0, 0);
+    setup.budget.losses = losses;
+    setup
+}
+
+/// Master_Down_Interval is 3 intervals plus Skew_Time: three adverts lost in
+/// a row and the Backup takes over while the Master is alive.
+#[test]
+fn three_lost_adverts_in_a_row_give_a_dual_master() {
+    let timeline = refute(lossy(3), properties::S4);
+    assert_eq!(
+        timeline.matches("loses p150 from R1").count(),
+        3,
+        "{timeline}"
+    );
+    assert!(timeline.contains("M100 M150"), "{timeline}");
+}
+
+/// ... while two in a row are tolerated: the bound is exact.
+#[test]
+fn two_lost_adverts_in_a_row_are_tolerated() {
+    let (_, outcome) = check(lossy(2));
+    assert_safe(&outcome);
+}
+
+/// RFC 3768 §7.1: a VRRPv2 router drops adverts whose interval differs from
+/// its own, so two routers configured with 1 s and 2 s never hear each other.
+#[test]
+fn vrrpv2_with_mismatched_intervals_never_converges() {
+    let mut setup = Setup::new(2, 100);
+    setup.version = Version::V2;
+    setup.advert = vec![100, 200];
+    let timeline = refute(setup, properties::S4);
+    assert!(timeline.contains("(dropped)"), "{timeline}");
+    assert!(timeline.contains("M100 M150"), "{timeline}");
+}
+
+/// A Backup that drops higher-priority adverts before its core sees them:
+/// it times out on a healthy Master, again and again.
+#[test]
+fn backup_ignoring_higher_priority_adverts_is_caught() {
+    let mut setup = Setup::new(2, 4);
+    setup.mutation = Some(Mutation::BackupIgnoresHigherPriority);
+    let timeline = refute(setup.clone(), properties::S4);
+    assert!(timeline.contains("IGNORES p150 from R1"), "{timeline}");
+    refute(setup, properties::S7);
+}
+
+/// The bounded-liveness properties are not vacuous: with a convergence
+/// bound shorter than one Master_Down_Interval, nobody is Master in time.
+#[test]
+fn too_short_a_convergence_bound_is_refuted() {
+    let mut setup = Setup::new(2, 4);
+    let mdi = VrrpModel::new(setup.clone()).timing.mdi_max;
+    setup.t_conv_us = Some(mdi / 2);
+    let timeline = refute(setup, properties::S5);
+    assert!(timeline.contains("Initialize -> Backup"), "{timeline}");
+}
