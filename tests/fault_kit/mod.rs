@@ -20,7 +20,7 @@ use crate::lab::capture::{Advert, AdvertCapture};
 use crate::lab::keepalived::{Config, Instance, State};
 use crate::lab::scenario::Case;
 use crate::lab::watch::{AddressMonitor, wait_for};
-use crate::lab::{Daemon, Host, Lab, Proc, Signal, say};
+use crate::lab::{Daemon, Host, Lab, Proc, say};
 
 /// The virtual address every test moves.
 pub const VIP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 100));
@@ -37,7 +37,7 @@ pub fn config_path(host: &Host<'_>) -> PathBuf {
 
 /// Where our daemon on `host` writes its SIGUSR1 status.
 pub fn status_path(host: &Host<'_>) -> PathBuf {
-    host.dir().join("status.json")
+    crate::lab::status_path(host.dir())
 }
 
 /// Starts our daemon on `host` with `config` (written to [`config_path`]),
@@ -88,20 +88,8 @@ pub fn start_running_as(host: &Host<'_>, wrapper: &[&str], config: &str, extra: 
     daemon
 }
 
-/// SIGUSR1 to `daemon` on `host`, then its JSON status once written anew.
-pub fn status(host: &Host<'_>, daemon: &Proc) -> serde_json::Value {
-    let path = status_path(host);
-    let _ = std::fs::remove_file(&path);
-    daemon.kill(Signal::SIGUSR1);
-    let mut parsed = None;
-    wait_for(Duration::from_secs(3), || {
-        parsed = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|text| serde_json::from_str(&text).ok());
-        parsed.is_some()
-    });
-    parsed.unwrap_or_else(|| panic!("no status after SIGUSR1:\n{}", daemon.log()))
-}
+/// SIGUSR1 to our daemon, then its JSON status: the lab's.
+pub use crate::lab::status;
 
 /// The instance called `name` in a status.
 pub fn instance<'s>(status: &'s serde_json::Value, name: &str) -> &'s serde_json::Value {
