@@ -158,8 +158,8 @@ fn partition_and_heal() {
         std::thread::sleep(ADVERT * 3);
         assert_eq!(t.watch_a.first(VIP, false, start), None, "A let go");
         assert_eq!(t.holders(), (true, false), "one Master after the heal");
-        // A's announcements from its election are over; this one answers
-        // B's lower-priority advert.
+        // A's announcements from its election are over; this one follows
+        // B's lower-priority advert (or B's parting one).
         let client = t.client_reaches_within(&t.a, Duration::from_secs(1));
         measured(
             &format!("partition of the {name}"),

@@ -178,8 +178,10 @@ fn a_stopped_instance_ignores_link_changes() {
 }
 
 /// A Master's own advert, looped back by the host (Linux loops multicast
-/// back to the sender unless told not to), must not make it answer: an
-/// answer would loop back too, an advert storm at line rate. Found while
+/// back to the sender unless told not to), is not another Master's: it must
+/// not make it re-announce its addresses at every advert (it once answered
+/// it, an advert storm at line rate, when a Master still answered
+/// lower-priority Masters). Found while
 /// reviewing the surviving `address_greater` mutant `>` -> `>=`, which
 /// differs only for our own address.
 #[test]
@@ -196,6 +198,6 @@ fn a_master_ignores_its_own_looped_back_advert() {
         ttl: 255,
     };
     assert!(!me.handle_advert(now, &rx, &buf[..len]));
-    assert_eq!(me.poll_action(), None, "no answer to ourselves");
+    assert_eq!(me.poll_action(), None, "nothing for ourselves");
     assert_eq!(me, before);
 }

@@ -475,6 +475,40 @@ fn after_a_partition_heals_the_master_announces_its_addresses_again() {
     heal_after_router_advertised(0);
 }
 
+/// RFC 9568 §6.4.3 discards a lower-priority advert at a Master: router 0
+/// hears router 1's advert first after the heal and does not answer it
+/// (keepalived does, by default); its next periodic advert makes router 1
+/// step down. Forged lower-priority adverts therefore cannot make a Master
+/// send.
+#[test]
+fn a_master_does_not_answer_a_lower_priority_master() {
+    let mut lan = Lan::new(vec![config(0, 200), config(1, 100)]);
+    lan.delay = Duration::from_millis(1);
+    lan.start_all();
+    lan.run_until(secs(10));
+    lan.set_cut(0, 1, true);
+    lan.run_until(secs(20));
+    assert_eq!(lan.masters(), [0, 1], "two Masters in the partition");
+    // Heal while router 1's advert is on the wire.
+    let advert_due = lan.nodes[1].instance.poll_timeout().unwrap().at;
+    lan.run_until(advert_due);
+    lan.set_cut(0, 1, false);
+    let (last, _) = *lan.nodes[0].sent.last().unwrap();
+    let before = lan.nodes[0].sent.len();
+    let stepped_down = lan.run_until_transition(1, State::Backup, Duration::from_secs(2));
+    let heard = lan.nodes[0].reannounced[0];
+    assert_eq!(
+        lan.nodes[0].sent[before..],
+        [(last + Duration::from_secs(1), 200)],
+        "router 0 sent only its periodic advert"
+    );
+    assert!(
+        heard < last + Duration::from_secs(1),
+        "it heard router 1 first"
+    );
+    assert_eq!(stepped_down.at, last + Duration::from_secs(1) + lan.delay);
+}
+
 #[test]
 fn a_master_that_yields_after_a_partition_tells_the_other_first() {
     // Router 0's advert first: router 1 steps down, but sends one advert

@@ -487,3 +487,33 @@ fn ignored_sections_load_with_a_warning_each() {
             .starts_with("`virtual_server` block ignored")
     );
 }
+
+/// keepalived's switches for answering a lower-priority advert and for
+/// advertising before yielding: ours behaves as `lower_prio_no_advert` and
+/// `higher_prio_send_advert` on, so only turning them off is warned about.
+#[test]
+fn advert_policy_switches_warn_only_when_turned_off() {
+    let text = "global_defs {\n vrrp_lower_prio_no_advert\n vrrp_higher_prio_send_advert true\n}\n\
+                vrrp_instance V {\n interface eth0\n virtual_router_id 51\n priority 100\n\
+                virtual_ipaddress { 192.0.2.10 }\n lower_prio_no_advert false\n\
+                higher_prio_send_advert off\n}\n";
+    let loaded = parse(text);
+    let warned: Vec<(u32, &str)> = loaded
+        .warnings
+        .iter()
+        .map(|w| (w.at.line, w.message.as_str()))
+        .collect();
+    assert_eq!(warned.len(), 2, "{warned:?}");
+    assert_eq!(warned[0].0, 10);
+    assert!(
+        warned[0]
+            .1
+            .starts_with("`lower_prio_no_advert` is not supported")
+    );
+    assert_eq!(warned[1].0, 11);
+    assert!(
+        warned[1]
+            .1
+            .starts_with("`higher_prio_send_advert` is not supported")
+    );
+}

@@ -234,10 +234,10 @@ impl Instance {
             self.leave_master(now, State::Backup, Reason::HigherPriorityMaster);
             return;
         }
-        // A lower-priority Master (e.g. after a partition healed): keepalived
-        // answers with an advert at once so it steps down within one packet
-        // instead of one interval. RFC 9568 discards it; the extra advert is harmless.
-        self.send_advert(self.priority);
+        // A lower-priority Master (a partition healed, a frozen router
+        // resumed): RFC 9568 discards its advert; our next one makes it step
+        // down. keepalived answers at once by default; we do not, so forged
+        // lower-priority adverts cannot make us send one advert each.
         // Hosts that followed the other Master's announcements must learn
         // ours again, or they keep sending to a router that let go.
         self.push(Action::ReannounceVips);

@@ -100,6 +100,8 @@ pub(crate) fn build_global(
                     "strict RFC mode is not implemented; the instances run in keepalived's default mode",
                 );
             }
+            "vrrp_lower_prio_no_advert" => lower_prio_no_advert(ctx, item)?,
+            "vrrp_higher_prio_send_advert" => higher_prio_send_advert(ctx, item)?,
             "max_auto_priority" => global.max_auto_priority = Some(max_auto_priority(ctx, item)?),
             "dynamic_interfaces" => {
                 ctx.no_block(item)?;
@@ -190,4 +192,30 @@ fn max_auto_priority(ctx: &mut Ctx<'_>, node: &Node) -> Result<i32, ConfigError>
             .filter(|p| (-1..=99).contains(p))
             .ok_or_else(|| bad(node, arg, "a priority -1..99")),
     }
+}
+
+/// `[vrrp_]lower_prio_no_advert [BOOL]`: keepalived's Master answers a
+/// lower-priority advert unless this is on. Ours never answers (RFC 9568
+/// §6.4.3); it announces its addresses again instead.
+pub(crate) fn lower_prio_no_advert(ctx: &mut Ctx<'_>, node: &Node) -> Result<(), ConfigError> {
+    if !ctx.bool_flag(node)? {
+        ctx.unsupported(
+            node,
+            "a Master never answers a lower-priority advert (RFC 9568 6.4.3); it announces its addresses again",
+        );
+    }
+    Ok(())
+}
+
+/// `[vrrp_]higher_prio_send_advert [BOOL]`: keepalived's Master yields to
+/// a higher priority silently unless this is on. Ours always sends one
+/// advert first, so the other Master announces its addresses again.
+pub(crate) fn higher_prio_send_advert(ctx: &mut Ctx<'_>, node: &Node) -> Result<(), ConfigError> {
+    if !ctx.bool_flag(node)? {
+        ctx.unsupported(
+            node,
+            "a Master always sends one advert before it yields to a higher priority",
+        );
+    }
+    Ok(())
 }
