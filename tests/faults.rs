@@ -71,14 +71,22 @@ fn master_sigkill() {
 /// Master SIGSTOP for 5 s, then SIGCONT: B takes over meanwhile (two VIPs
 /// while A is frozen, as with a crash); on SIGCONT A, still Master with the
 /// higher priority, asserts itself and B lets go within one advert
-/// interval + Skew_Time. A never changes state; the client ends at A's MAC.
+/// interval + Skew_Time. A never changes state; the client ends at A's MAC;
+/// A's `notify_master_rx_lower_pri` ran, because it heard B as a Master.
 #[test]
 fn master_sigstop_then_sigcont() {
     let Some(lab) = Lab::new("master_sigstop") else {
         return;
     };
     let t = Trio::new(&lab, ADVERT);
-    let (on_a, on_b) = t.elect(&t.config_a(|i| i, ""), &t.config_b(|i| i, ""));
+    let heard = t.a.dir().join("rx_lower_pri");
+    let script = fault_kit::write_script(
+        &t.a,
+        "rx_lower_pri.sh",
+        &format!("echo heard >> {}\n", heard.display()),
+    );
+    let notify = format!("notify_master_rx_lower_pri {}", script.display());
+    let (on_a, on_b) = t.elect(&t.config_a(|i| i.line(&notify), ""), &t.config_b(|i| i, ""));
     let a_transitions = transitions(&status(&t.a, &on_a), NAME);
     std::thread::sleep(GARP_MASTER_DELAY);
     let stopped = SystemTime::now();
@@ -122,6 +130,13 @@ fn master_sigstop_then_sigcont() {
     measured(
         "master SIGSTOP 5s",
         &format!("client back at A's MAC {} after SIGCONT", secs(client)),
+    );
+    let ran = std::fs::read_to_string(&heard).unwrap_or_default();
+    assert_eq!(
+        ran.lines().count(),
+        1,
+        "notify_master_rx_lower_pri once (a burst a second at most): {ran:?}\n{}",
+        on_a.log()
     );
 }
 

@@ -89,6 +89,7 @@ pub struct Instance {
     unicast: Option<(String, Vec<String>)>,
     vips: Vec<String>,
     track_scripts: Vec<String>,
+    lines: Vec<String>,
 }
 
 impl Instance {
@@ -110,7 +111,14 @@ impl Instance {
             unicast: None,
             vips: Vec::new(),
             track_scripts: Vec::new(),
+            lines: Vec::new(),
         }
+    }
+
+    /// One more line in the block, as written (a keyword the builder lacks).
+    pub fn line(mut self, line: &str) -> Self {
+        self.lines.push(line.to_owned());
+        self
     }
 
     /// `interface` (default `eth0`).
@@ -233,6 +241,9 @@ impl Display for Instance {
         block(b, "virtual_ipaddress", &self.vips)?;
         if !self.track_scripts.is_empty() {
             block(b, "track_script", &self.track_scripts)?;
+        }
+        for line in &self.lines {
+            writeln!(b, "    {line}")?;
         }
         write!(f, "vrrp_instance {} {{\n{body}}}\n", self.name)
     }

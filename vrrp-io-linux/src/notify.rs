@@ -56,6 +56,10 @@ pub struct NotifyScripts {
     pub stop: Option<NotifyCommand>,
     /// `notify`: every change, with the four arguments.
     pub any: Option<NotifyCommand>,
+    /// `notify_master_rx_lower_pri` (instances only): run as written when
+    /// the instance, Master, hears a lower-priority Master (at most once a
+    /// second, with the re-announcement of its addresses).
+    pub master_rx_lower_pri: Option<NotifyCommand>,
 }
 
 impl NotifyScripts {
@@ -233,6 +237,28 @@ impl Notifier {
                 .extend(jobs);
             self.write_fifos(&line);
         }
+        self.handle_timeout(now);
+    }
+
+    /// Instance `instance`, called `name`, Master at `priority`, heard a
+    /// lower-priority Master: queues `notify_master_rx_lower_pri` and writes
+    /// the FIFOs (`INSTANCE "NAME" MASTER_RX_LOWER_PRI 100`), as keepalived.
+    pub fn master_rx_lower_pri(&mut self, now: Instant, instance: usize, name: &str, priority: u8) {
+        let script = self
+            .config
+            .instances
+            .get(instance)
+            .and_then(|s| s.master_rx_lower_pri.as_ref());
+        if let Some(c) = script {
+            self.queues[instance].pending.push_back(Job {
+                argv: split_command(&c.command),
+                run_as: c.run_as,
+                label: format!("{name} MASTER_RX_LOWER_PRI (notify_master_rx_lower_pri)"),
+            });
+        }
+        self.write_fifos(&format!(
+            "INSTANCE \"{name}\" MASTER_RX_LOWER_PRI {priority}\n"
+        ));
         self.handle_timeout(now);
     }
 
@@ -694,6 +720,56 @@ mod test {
             text,
             "INSTANCE \"OCP_EXT\" MASTER 100\nGROUP \"G\" MASTER 0\n\
              INSTANCE \"OCP_EXT\" FAULT 100\nGROUP \"G\" FAULT 0\n"
+        );
+        drop(notifier);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// keepalived's `notify_master_rx_lower_pri`: the script as written, no
+    /// arguments, in the instance's queue after its state scripts; the FIFO
+    /// gets `MASTER_RX_LOWER_PRI` with the priority. No `notify` run.
+    #[test]
+    fn master_rx_lower_pri_runs_its_script_and_writes_the_fifo() {
+        let dir = scratch("lower");
+        let path = dir.join("notify.fifo");
+        let mut notifier = Notifier::new(NotifyConfig {
+            instances: vec![NotifyScripts {
+                master: Some(logger(&dir, "master", "0.1")),
+                any: Some(logger(&dir, "any", "0")),
+                master_rx_lower_pri: Some(logger(&dir, "lower", "0")),
+                ..NotifyScripts::default()
+            }],
+            fifos: vec![FifoSpec {
+                path: path.clone(),
+                owner: None,
+                script: None,
+            }],
+            ..NotifyConfig::default()
+        });
+        let now = Instant::now();
+        notifier.state_changed(now, 0, "VI_1", State::Master, 100);
+        notifier.master_rx_lower_pri(now, 0, "VI_1", 100);
+        drive_until_idle(&mut notifier);
+        let log = std::fs::read_to_string(dir.join("log")).unwrap();
+        let expected = [
+            "start master ",
+            "end master ",
+            "start any INSTANCE VI_1 MASTER 100",
+            "end any INSTANCE VI_1 MASTER 100",
+            "start lower ",
+            "end lower ",
+        ];
+        assert_eq!(log.lines().collect::<Vec<_>>(), expected);
+        let mut reader = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&path)
+            .unwrap();
+        let mut text = String::new();
+        let _ = reader.read_to_string(&mut text);
+        assert_eq!(
+            text,
+            "INSTANCE \"VI_1\" MASTER 100\nINSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 100\n"
         );
         drop(notifier);
         std::fs::remove_dir_all(&dir).unwrap();

@@ -81,6 +81,7 @@ fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError>
             fault: each(&notify.fault)?,
             stop: each(&notify.stop)?,
             any: each(&notify.any)?,
+            master_rx_lower_pri: each(&notify.master_rx_lower_pri)?,
         })
     };
     let instances = config
@@ -515,6 +516,7 @@ vrrp_instance A {
     virtual_ipaddress { 192.0.2.1 }
     notify_master "/bin/m a"
     notify /bin/any root
+    notify_master_rx_lower_pri /bin/lower
 }
 vrrp_instance B {
     interface eth0
@@ -534,6 +536,11 @@ vrrp_sync_group G {
         assert_eq!(a.master.as_ref().unwrap().command, "/bin/m a");
         assert_eq!(a.master.as_ref().unwrap().run_as, nobody);
         assert_eq!(a.any.as_ref().unwrap().run_as, Some((0, 0)));
+        let lower = a.master_rx_lower_pri.as_ref().unwrap();
+        assert_eq!(
+            (lower.command.as_str(), lower.run_as),
+            ("/bin/lower", nobody)
+        );
         assert_eq!(notify.instances[1], NotifyScripts::default());
         assert_eq!(notify.groups[0].name, "G");
         assert_eq!(notify.groups[0].members, [1, 0]);

@@ -21,6 +21,9 @@ impl Driver {
                     let spec = &self.specs[id.index()];
                     if self.garp.start_lower_prio(id, &spec.garp, now) {
                         tracing::info!(instance = %spec.name, "heard a lower-priority Master: announcing the VIPs again");
+                        let priority = self.router.instance(id).priority();
+                        self.notify
+                            .master_rx_lower_pri(now, id.index(), &spec.name, priority);
                     }
                 }
                 Action::StateChanged {
