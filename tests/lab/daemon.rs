@@ -134,20 +134,21 @@ pub fn status(host: &Host<'_>, daemon: &Proc) -> serde_json::Value {
 }
 
 /// `target/<profile>/examples/keepalive-haproxy`, next to the running test
-/// binary (`target/<profile>/deps/`); built with the same profile when
-/// missing, once per test binary.
+/// binary (`target/<profile>/deps/`), built with the same profile once per
+/// test binary: `cargo test --test faults` alone does not rebuild examples,
+/// and a stale daemon would test yesterday's code (a no-op when current).
 pub fn our_example() -> PathBuf {
-    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    static BUILT: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
     let exe = std::env::current_exe().expect("the test binary's path");
     let profile = exe
         .parent()
         .and_then(Path::parent)
         .expect("target/<profile>");
     let path = profile.join("examples").join("keepalive-haproxy");
-    let _once = BUILD
+    let mut built = BUILT
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !path.exists() {
+    if !*built {
         let mut cargo = std::process::Command::new(env!("CARGO"));
         cargo
             .args(["build", "--example", "keepalive-haproxy"])
@@ -160,6 +161,7 @@ pub fn our_example() -> PathBuf {
             status.success(),
             "cargo build --example keepalive-haproxy failed"
         );
+        *built = true;
     }
     path
 }
