@@ -580,6 +580,18 @@ mod test {
         }
     }
 
+    /// What is waiting in the FIFO at `path`, without blocking.
+    fn read_fifo(path: &std::path::Path) -> String {
+        let mut reader = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .unwrap();
+        let mut text = String::new();
+        let _ = reader.read_to_string(&mut text);
+        text
+    }
+
     fn drive_until_idle(notifier: &mut Notifier) {
         let end = Instant::now() + Duration::from_secs(10);
         while !notifier.is_idle() {
@@ -709,13 +721,7 @@ mod test {
         // FIFO open read-write, so the lines wait in the pipe).
         notifier.state_changed(Instant::now(), 0, "OCP_EXT", State::Master, 100);
         notifier.state_changed(Instant::now(), 0, "OCP_EXT", State::Fault, 100);
-        let mut reader = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&path)
-            .unwrap();
-        let mut text = String::new();
-        let _ = reader.read_to_string(&mut text);
+        let text = read_fifo(&path);
         assert_eq!(
             text,
             "INSTANCE \"OCP_EXT\" MASTER 100\nGROUP \"G\" MASTER 0\n\
@@ -760,13 +766,7 @@ mod test {
             "end lower ",
         ];
         assert_eq!(log.lines().collect::<Vec<_>>(), expected);
-        let mut reader = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&path)
-            .unwrap();
-        let mut text = String::new();
-        let _ = reader.read_to_string(&mut text);
+        let text = read_fifo(&path);
         assert_eq!(
             text,
             "INSTANCE \"VI_1\" MASTER 100\nINSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 100\n"
