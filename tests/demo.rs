@@ -22,6 +22,18 @@ fn demo_binary() -> PathBuf {
     lab::daemon::our_example()
 }
 
+/// The demonstration with its output captured; it always cleans up (the
+/// lab's keep-namespaces switch is removed from its environment).
+fn start_demo() -> std::process::Child {
+    Command::new(demo_binary())
+        .env_remove(lab::KEEP_ENV)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the demonstration starts")
+}
+
 /// Whether to skip (after saying so): not root, and not CI, where a skip
 /// would be a silent pass.
 fn skip_unless_root(test: &str) -> bool {
@@ -84,13 +96,7 @@ fn demo_shows_the_tie_then_the_failovers_and_cleans_up() {
     }
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let started = Instant::now();
-    let child = Command::new(demo_binary())
-        .env_remove(lab::KEEP_ENV)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the demonstration starts");
+    let child = start_demo();
     let pid = child.id();
     let output = child.wait_with_output().expect("the demonstration ends");
     let took = started.elapsed();
@@ -140,12 +146,7 @@ fn demo_cleans_up_on_ctrl_c() {
         return;
     }
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let child = Command::new(demo_binary())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the demonstration starts");
+    let child = start_demo();
     let pid = child.id();
     // Act 1 is running by then: daemons, HAProxys, watchers.
     std::thread::sleep(Duration::from_secs(5));

@@ -100,8 +100,7 @@ pub(crate) fn build_global(
                     "strict RFC mode is not implemented; the instances run in keepalived's default mode",
                 );
             }
-            "vrrp_lower_prio_no_advert" => lower_prio_no_advert(ctx, item)?,
-            "vrrp_higher_prio_send_advert" => higher_prio_send_advert(ctx, item)?,
+            "vrrp_lower_prio_no_advert" | "vrrp_higher_prio_send_advert" => fixed_on(ctx, item)?,
             "max_auto_priority" => global.max_auto_priority = Some(max_auto_priority(ctx, item)?),
             "dynamic_interfaces" => {
                 ctx.no_block(item)?;
@@ -194,28 +193,18 @@ fn max_auto_priority(ctx: &mut Ctx<'_>, node: &Node) -> Result<i32, ConfigError>
     }
 }
 
-/// `[vrrp_]lower_prio_no_advert [BOOL]`: keepalived's Master answers a
-/// lower-priority advert unless this is on. Ours never answers (RFC 9568
-/// §6.4.3); it announces its addresses again instead.
-pub(crate) fn lower_prio_no_advert(ctx: &mut Ctx<'_>, node: &Node) -> Result<(), ConfigError> {
+/// A keepalived switch for behaviour ours has fixed on: `[vrrp_]lower_prio_no_advert`
+/// (ours never answers a lower-priority advert, RFC 9568 6.4.3) and
+/// `[vrrp_]higher_prio_send_advert` (ours always advertises once before
+/// yielding). `[BOOL]`, absent means on; only turning it off is warned about.
+pub(crate) fn fixed_on(ctx: &mut Ctx<'_>, node: &Node) -> Result<(), ConfigError> {
     if !ctx.bool_flag(node)? {
-        ctx.unsupported(
-            node,
-            "a Master never answers a lower-priority advert (RFC 9568 6.4.3); it announces its addresses again",
-        );
-    }
-    Ok(())
-}
-
-/// `[vrrp_]higher_prio_send_advert [BOOL]`: keepalived's Master yields to
-/// a higher priority silently unless this is on. Ours always sends one
-/// advert first, so the other Master announces its addresses again.
-pub(crate) fn higher_prio_send_advert(ctx: &mut Ctx<'_>, node: &Node) -> Result<(), ConfigError> {
-    if !ctx.bool_flag(node)? {
-        ctx.unsupported(
-            node,
-            "a Master always sends one advert before it yields to a higher priority",
-        );
+        let why = if node.keyword.ends_with("lower_prio_no_advert") {
+            "a Master never answers a lower-priority advert (RFC 9568 6.4.3); it announces its addresses again"
+        } else {
+            "a Master always sends one advert before it yields to a higher priority"
+        };
+        ctx.unsupported(node, why);
     }
     Ok(())
 }
