@@ -7,7 +7,7 @@
 //!
 //! 1. ask every timer source for its deadline (the router's, track
 //!    scripts', process scans', announcements') and wait for I/O until the
-//!    earliest;
+//!    earliest (a timerfd wakes the wait on time, to the microsecond);
 //! 2. feed what arrived into the core (`handle_packet`, `handle_link`,
 //!    `handle_tracking`, ...), then fire what is due (`handle_timeout`);
 //! 3. drain the router's actions until none is left and carry them out:
@@ -18,6 +18,7 @@
 //! processes, netlink answers come back as events.
 
 mod actions;
+mod alarm;
 mod clock;
 mod error;
 mod garp;
@@ -41,6 +42,7 @@ use std::time::{Duration, Instant};
 use mio::{Events, Poll, Token, Waker};
 use vrrp_core::{InstanceId, Reason, Router, State};
 
+use self::alarm::Alarm;
 use self::clock::Clock;
 pub use self::error::DriverError;
 use self::garp::GarpSchedule;
@@ -59,6 +61,7 @@ use crate::track::script::{ScriptChange, ScriptRunner};
 const NETLINK: Token = Token(0);
 const SIGNALS: Token = Token(1);
 const WAKER: Token = Token(2);
+const ALARM: Token = Token(3);
 /// Socket i has token `SOCKETS + i`.
 const SOCKETS: usize = 16;
 
@@ -151,6 +154,8 @@ pub struct Driver {
     sync_groups: Vec<Vec<usize>>,
     signals: Option<signal_hook_mio::v1_0::Signals>,
     waker: Arc<Waker>,
+    /// Wakes the poll at the next deadline to the microsecond.
+    alarm: Alarm,
     control: (Sender<Control>, Receiver<Control>),
     subscribers: Vec<Sender<DriverEvent>>,
     /// Set once a graceful stop began: when to give up waiting for acks.
@@ -249,7 +254,9 @@ impl Driver {
             let gap = deadline.map_or(COALESCE, |at| at.saturating_duration_since(Instant::now()));
             std::thread::sleep(gap.min(COALESCE));
         }
-        let timeout = deadline.map(|at| at.saturating_duration_since(Instant::now()));
+        let before = Instant::now();
+        self.alarm.arm(deadline, before);
+        let timeout = deadline.map(|at| at.saturating_duration_since(before));
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => return Ok(()),
@@ -264,6 +271,7 @@ impl Driver {
                 NETLINK => self.read_netlink(now),
                 SIGNALS => self.read_signals(now, out),
                 WAKER => self.read_control(now, out),
+                ALARM => self.alarm.handle_ring(),
                 Token(i) if i >= SOCKETS => self.read_socket(now, i - SOCKETS),
                 Token(other) => tracing::warn!(token = other, "event for an unknown token"),
             }

@@ -10,12 +10,13 @@ use mio::{Events, Interest, Poll, Waker};
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use vrrp_core::Router;
 
+use super::alarm::Alarm;
 use super::clock::Clock;
 use super::garp::GarpSchedule;
 use super::plumbing::{self, Plumbing};
 use super::{
-    Driver, DriverConfig, DriverError, History, InstanceSpec, Link, NETLINK, SIGNALS, Scratch,
-    WAKER,
+    ALARM, Driver, DriverConfig, DriverError, History, InstanceSpec, Link, NETLINK, SIGNALS,
+    Scratch, WAKER,
 };
 use crate::netlink::{Netlink, dump_addresses};
 use crate::notify::Notifier;
@@ -84,6 +85,7 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
         None
     };
     let waker = Arc::new(Waker::new(poll.registry(), WAKER).map_err(DriverError::Poll)?);
+    let alarm = Alarm::new(poll.registry(), ALARM).map_err(DriverError::Poll)?;
     let process_interval = if config.process_interval.is_zero() {
         PROCESS_INTERVAL
     } else {
@@ -114,6 +116,7 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
         sync_groups: config.sync_groups,
         signals,
         waker,
+        alarm,
         control: mpsc::channel(),
         subscribers: Vec::new(),
         stopping: None,
