@@ -99,7 +99,7 @@ struct ModelArgs {
     /// Turn preemption off on every router.
     #[arg(long)]
     no_preempt: bool,
-    /// Inject a defect: backup-ignores-higher, link-event-ignored.
+    /// Inject a defect: backup-ignores-higher, link-event-ignored, link-keeps-frames.
     #[arg(long)]
     mutation: Option<String>,
     /// Override the derived convergence bound (microseconds).
@@ -141,6 +141,7 @@ impl ModelArgs {
             None => None,
             Some("backup-ignores-higher") => Some(Mutation::BackupIgnoresHigherPriority),
             Some("link-event-ignored") => Some(Mutation::LinkEventIgnored),
+            Some("link-keeps-frames") => Some(Mutation::LinkDownKeepsFrames),
             Some(m) => return Err(format!("unknown mutation {m}")),
         };
         let mut derived_loss = false;

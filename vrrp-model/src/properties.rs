@@ -39,9 +39,9 @@ pub const S4: &str = "S4 single master after T_conv";
 /// it, so its component needs none.
 pub const S5: &str = "S5 election after T_conv";
 /// S6: after `T_conv` of quiet, with preempt, each component's Master has its
-/// highest priority (a Fault router with its link down is not in the
-/// Master's component, whatever its priority); without preempt, it is unique. And at any time, when a
-/// Master hears an equal priority, the address decides: the lower primary
+/// highest priority (a router whose link is down is not in the Master's
+/// component, whatever its priority); without preempt, it is unique. And at
+/// any time, when a Master hears an equal priority, the address decides: the lower primary
 /// address steps down, the higher stays (RFC 9568 §6.4.3; added after the
 /// mutation run showed a reversed comparison went unnoticed).
 ///
@@ -63,9 +63,10 @@ pub const S8: &str = "S8 priority-0 failover in Skew_Time + d_max";
 /// component within its Master_Down_Interval + 2 d_max + L A; with preempt
 /// off, nobody ever preempts.
 pub const S9: &str = "S9 preemption bounded, none with nopreempt";
-/// S10: a live router is in Fault exactly while its link is down. The model
-/// has no other fault: its tracked objects have weight −50, never 0.
-pub const S10: &str = "S10 Fault exactly while the link is down";
+/// S10: a live router is in Fault exactly while its link is down (the model
+/// has no other fault: its tracked objects have weight −50, never 0), and no
+/// packet to or from a router whose link is down is in flight.
+pub const S10: &str = "S10 Fault exactly while the link is down, cut off";
 /// V1: two Masters in one component.
 pub const V1: &str = "V1 dual master occurs";
 /// V2: Masters in two components at once.
@@ -97,11 +98,7 @@ pub fn all() -> Vec<Property<VrrpModel>> {
         Property::always(S7, |_, w: &World| w.violations & violation::FLAP == 0),
         Property::always(S8, stop_answered),
         Property::always(S9, preemption_bounded),
-        Property::always(S10, |_, w: &World| {
-            w.nodes
-                .iter()
-                .all(|n| !n.running() || n.link_down == (n.instance.state() == State::Fault))
-        }),
+        Property::always(S10, link_fault),
         Property::sometimes(V1, |m, w: &World| {
             masters_per_component(m, w).any(|c| c >= 2)
         }),
@@ -152,6 +149,14 @@ fn well_formed(model: &VrrpModel, w: &World) -> bool {
         let vips_ok = !node.up || node.holds_vips == (instance.state() == State::Master);
         timer_ok && vips_ok
     })
+}
+
+fn link_fault(_: &VrrpModel, w: &World) -> bool {
+    let down = |i: u8| w.nodes[usize::from(i)].link_down;
+    w.nodes
+        .iter()
+        .all(|n| !n.running() || n.link_down == (n.instance.state() == State::Fault))
+        && w.frames.iter().all(|f| !down(f.from) && !down(f.to))
 }
 
 fn owner_never_backup(_: &VrrpModel, w: &World) -> bool {

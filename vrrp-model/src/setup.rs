@@ -48,6 +48,9 @@ pub enum Mutation {
     /// The host cuts a router off when its link goes down but never calls
     /// `handle_link`: a daemon that misses the interface event.
     LinkEventIgnored,
+    /// A router's link goes down but the packets in flight to and from it
+    /// stay on the wire.
+    LinkDownKeepsFrames,
 }
 
 /// A model configuration. [`Setup::new`] gives the defaults.

@@ -164,7 +164,9 @@ impl VrrpModel {
         let up = w.nodes[i].link_down;
         if !up {
             w.budget.links -= 1;
-            self.isolate(w, i);
+            if !self.mutated(Mutation::LinkDownKeepsFrames) {
+                self.isolate(w, i);
+            }
         }
         w.nodes[i].link_down = !up;
         note(log, Event::Link { router: i, up });
