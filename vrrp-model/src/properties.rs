@@ -66,7 +66,7 @@ pub const S9: &str = "S9 preemption bounded, none with nopreempt";
 /// S10: a live router is in Fault exactly while its link is down (the model
 /// has no other fault: its tracked objects have weight −50, never 0), and no
 /// packet to or from a router whose link is down is in flight.
-pub const S10: &str = "S10 Fault exactly while the link is down, cut off";
+pub const S10: &str = "S10 link down: Fault, nothing in flight";
 /// V1: two Masters in one component.
 pub const V1: &str = "V1 dual master occurs";
 /// V2: Masters in two components at once.
