@@ -1,13 +1,14 @@
 //! vrrp-model: a stateright model checker that drives the real
 //! [`vrrp_core::Instance`] values the daemon runs — no re-implementation of
-//! VRRP — through partitions, priority changes, crashes, shutdowns and loss,
-//! and checks single-master safety and bounded convergence.
+//! VRRP — through partitions, priority changes, crashes, shutdowns, link
+//! failures and loss, and checks single-master safety and bounded
+//! convergence.
 //!
 //! - [`setup`]: what to check (routers, timing, faults and budgets).
 //! - [`timing`]: the bounds derived from it, `T_conv` among them.
 //! - [`model`]: the stateright model, a discrete global clock over relative
 //!   deadlines; [`state`]: what it explores.
-//! - [`properties`]: S1..S9 (always) and V1..V6 (sometimes).
+//! - [`properties`]: S1..S10 (always) and V1..V7 (sometimes).
 //! - [`trace`]: counterexamples as timelines; [`run`]: run and report.
 //!
 //! ```

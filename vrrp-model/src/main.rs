@@ -1,7 +1,7 @@
 //! `vrrp-model`: check, explore or simulate the real vrrp-core under faults.
 //!
 //! ```text
-//! vrrp-model check --routers 3 --faults partition,loss,priority,crash,shutdown --advert 4 --delay 2
+//! vrrp-model check --routers 3 --faults partition,loss,priority,crash,shutdown,link --advert 4 --delay 2
 //! vrrp-model explore 127.0.0.1:3000 --routers 2
 //! vrrp-model simulate --routers 4 --faults crash,partition --seconds 30
 //! ```
@@ -88,7 +88,7 @@ struct ModelArgs {
     /// One tick in microseconds (default one centisecond).
     #[arg(long, default_value_t = vrrp_model::setup::DEFAULT_TICK_US)]
     tick_us: u64,
-    /// Faults with budgets: partition[=N],priority[=N],crash[=N],shutdown[=N],loss[=N],
+    /// Faults with budgets: partition[=N],priority[=N],crash[=N],shutdown[=N],link[=N],loss[=N],
     /// and lossy links loss-run=R (no end of losses, at most R in a row per link).
     /// Budgets default to 1; loss defaults to the longest run VRRP tolerates.
     #[arg(long, value_delimiter = ',')]
@@ -99,7 +99,7 @@ struct ModelArgs {
     /// Turn preemption off on every router.
     #[arg(long)]
     no_preempt: bool,
-    /// Inject a defect: backup-ignores-higher.
+    /// Inject a defect: backup-ignores-higher, link-event-ignored, link-keeps-frames.
     #[arg(long)]
     mutation: Option<String>,
     /// Override the derived convergence bound (microseconds).
@@ -140,6 +140,8 @@ impl ModelArgs {
         setup.mutation = match self.mutation.as_deref() {
             None => None,
             Some("backup-ignores-higher") => Some(Mutation::BackupIgnoresHigherPriority),
+            Some("link-event-ignored") => Some(Mutation::LinkEventIgnored),
+            Some("link-keeps-frames") => Some(Mutation::LinkDownKeepsFrames),
             Some(m) => return Err(format!("unknown mutation {m}")),
         };
         let mut derived_loss = false;
@@ -154,6 +156,7 @@ impl ModelArgs {
                 "priority" => setup.budget.toggles = budget,
                 "crash" => setup.budget.crashes = budget,
                 "shutdown" => setup.budget.shutdowns = budget,
+                "link" => setup.budget.links = budget,
                 "loss" => {
                     setup.budget.losses = budget;
                     derived_loss = n.is_none();

@@ -11,7 +11,8 @@
 //! - `Drop`: a packet just sent is lost, while the loss budget lasts (or,
 //!   on lossy links, if the link has lost fewer than `loss_run` in a row).
 //! - one disturbance per instant, while its budget lasts: `Partition`,
-//!   `Toggle` (priority), `Crash`, `Shutdown`; and `Restart` of a down router.
+//!   `Toggle` (priority), `Crash`, `Shutdown`, `Link` down; and, for free,
+//!   `Restart` of a down router and `Link` up of a downed interface.
 //! - `Advance(dt)`: time passes. Urgent semantics: disabled while a timer is
 //!   due or a packet has been in flight for `d_max`. It moves to the next
 //!   deadline or the next whole tick of a packet in flight, whichever is first.
@@ -58,6 +59,8 @@ pub enum Step {
     Shutdown(u8),
     /// Router `i` (crashed or shut down) starts again.
     Restart(u8),
+    /// Router `i`'s interface goes down, or comes back if it is down.
+    Link(u8),
 }
 
 impl Step {
@@ -70,6 +73,7 @@ impl Step {
                 | Self::Crash(_)
                 | Self::Shutdown(_)
                 | Self::Restart(_)
+                | Self::Link(_)
         )
     }
 }
@@ -86,6 +90,7 @@ impl fmt::Display for Step {
             Self::Crash(i) => write!(f, "R{i} crashes"),
             Self::Shutdown(i) => write!(f, "R{i} shuts down"),
             Self::Restart(i) => write!(f, "R{i} restarts"),
+            Self::Link(i) => write!(f, "R{i} link toggles"),
         }
     }
 }
@@ -132,6 +137,21 @@ impl VrrpModel {
         &self.partitions[usize::from(world.partition)]
     }
 
+    /// Router `i`'s component: its group of the partition, or, while its
+    /// link is down, a component of its own (numbered from `routers()` up).
+    pub fn component(&self, world: &World, i: usize) -> usize {
+        if world.nodes[i].link_down {
+            self.routers() + i
+        } else {
+            usize::from(self.groups(world)[i])
+        }
+    }
+
+    /// Whether routers `a` and `b` (distinct) can hear each other.
+    pub fn connected(&self, world: &World, a: usize, b: usize) -> bool {
+        a != b && self.component(world, a) == self.component(world, b)
+    }
+
     /// Whether the mutation is `m`.
     pub(crate) fn mutated(&self, m: Mutation) -> bool {
         self.setup.mutation == Some(m)
@@ -153,6 +173,7 @@ impl VrrpModel {
                 up: true,
                 degraded: false,
                 holds_vips: false,
+                link_down: false,
             })
             .collect();
         let mut world = World {
@@ -229,8 +250,14 @@ impl VrrpModel {
                 if budget.shutdowns > 0 {
                     out.push(Step::Shutdown(i));
                 }
+                if budget.links > 0 && !node.link_down {
+                    out.push(Step::Link(i));
+                }
             } else {
                 out.push(Step::Restart(i));
+            }
+            if node.up && node.link_down {
+                out.push(Step::Link(i));
             }
         }
     }

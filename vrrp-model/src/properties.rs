@@ -1,11 +1,12 @@
-//! The properties: S1..S9 must always hold, V1..V6 must be reached.
+//! The properties: S1..S10 must always hold, V1..V7 must be reached.
 //!
 //! stateright's `eventually` is checked only at terminal states and VRRP never
 //! terminates, so liveness is written as bounded safety over the auxiliary
 //! clocks of [`Clocks`](crate::state::Clocks): "after `T_conv` of quiet" is
 //! `quiet >= T_conv`, with `T_conv` from [`Timing`](crate::timing::Timing).
-//! "Live" means up and started (Backup, Master or Fault); a component is a
-//! group of the current set partition.
+//! "Live" means up and started (Backup, Master or Fault). A component is a
+//! group of the current set partition, less the routers whose link is down:
+//! each of those is a component of its own ([`VrrpModel::component`]).
 
 use stateright::Property;
 use vrrp_core::config::PRIORITY_OWNER;
@@ -18,21 +19,29 @@ use crate::state::{World, seen, violation};
 /// master-down timer, never beyond its Master_Down_Interval (at the lowest
 /// priority it can have: the checker found that a Backup whose priority
 /// rises keeps the longer timer armed at the lower priority until the next
-/// advert); a Master only the advert timer, never beyond its interval; a
-/// live router holds the virtual address exactly while Master.
+/// advert); a Master only the advert timer, never beyond its interval;
+/// Fault has no timer; a live router holds the virtual address exactly
+/// while Master, so never in Fault.
 pub const S1: &str = "S1 well-formed timers and addresses";
 /// S2: a live priority-255 owner is never Backup.
 pub const S2: &str = "S2 owner never Backup";
 /// S3: Backup to Master only on master-down expiry, Initialize to Master only
-/// as the owner; priority 0 only on shutdown; only a Master advertises.
+/// as the owner; Backup or Master to Fault only when the link goes down,
+/// Initialize to Fault only on a start with the link down, out of Fault only
+/// when the link comes back (to Master only as the owner) or on shutdown;
+/// priority 0 only on shutdown; only a Master advertises.
 pub const S3: &str = "S3 legal transitions and adverts";
 /// S4: after `T_conv` of quiet, at most one Master per component.
 pub const S4: &str = "S4 single master after T_conv";
-/// S5: after `T_conv` of quiet, every component with a live router has a Master.
+/// S5: after `T_conv` of quiet, every component with a live router whose
+/// link is up has a Master. A router whose link is down is alone in its
+/// component and in Fault (S10): it cannot be Master, and nobody can serve
+/// it, so its component needs none.
 pub const S5: &str = "S5 election after T_conv";
 /// S6: after `T_conv` of quiet, with preempt, each component's Master has its
-/// highest priority; without preempt, it is unique. And at any time, when a
-/// Master hears an equal priority, the address decides: the lower primary
+/// highest priority (a router whose link is down is not in the Master's
+/// component, whatever its priority); without preempt, it is unique. And at
+/// any time, when a Master hears an equal priority, the address decides: the lower primary
 /// address steps down, the higher stays (RFC 9568 §6.4.3; added after the
 /// mutation run showed a reversed comparison went unnoticed).
 ///
@@ -54,6 +63,10 @@ pub const S8: &str = "S8 priority-0 failover in Skew_Time + d_max";
 /// component within its Master_Down_Interval + 2 d_max + L A; with preempt
 /// off, nobody ever preempts.
 pub const S9: &str = "S9 preemption bounded, none with nopreempt";
+/// S10: a live router is in Fault exactly while its link is down (the model
+/// has no other fault: its tracked objects have weight −50, never 0), and no
+/// packet to or from a router whose link is down is in flight.
+pub const S10: &str = "S10 link down: Fault, nothing in flight";
 /// V1: two Masters in one component.
 pub const V1: &str = "V1 dual master occurs";
 /// V2: Masters in two components at once.
@@ -66,6 +79,8 @@ pub const V4: &str = "V4 preemption happens";
 pub const V5: &str = "V5 priority-0 failover happens";
 /// V6: a master-down timer fires on a silent Master.
 pub const V6: &str = "V6 master-down fires";
+/// V7: a router leaves Fault for Backup or Master (its link came back).
+pub const V7: &str = "V7 fault clears";
 
 /// Every property, in order.
 pub fn all() -> Vec<Property<VrrpModel>> {
@@ -76,21 +91,25 @@ pub fn all() -> Vec<Property<VrrpModel>> {
             w.violations & (violation::ILLEGAL_TRANSITION | violation::ADVERT_NOT_MASTER) == 0
         }),
         Property::always(S4, |m, w: &World| {
-            !converged(m, w) || masters_per_group(m, w).all(|c| c <= 1)
+            !converged(m, w) || masters_per_component(m, w).all(|c| c <= 1)
         }),
         Property::always(S5, elected),
         Property::always(S6, right_winner),
         Property::always(S7, |_, w: &World| w.violations & violation::FLAP == 0),
         Property::always(S8, stop_answered),
         Property::always(S9, preemption_bounded),
-        Property::sometimes(V1, |m, w: &World| masters_per_group(m, w).any(|c| c >= 2)),
+        Property::always(S10, link_fault),
+        Property::sometimes(V1, |m, w: &World| {
+            masters_per_component(m, w).any(|c| c >= 2)
+        }),
         Property::sometimes(V2, |m, w: &World| {
-            masters_per_group(m, w).filter(|&c| c >= 1).count() >= 2
+            masters_per_component(m, w).filter(|&c| c >= 1).count() >= 2
         }),
         Property::sometimes(V3, |_, w: &World| w.seen & seen::TIE_BREAK != 0),
         Property::sometimes(V4, |_, w: &World| w.seen & seen::PREEMPTED != 0),
         Property::sometimes(V5, |_, w: &World| w.seen & seen::MASTER_STOPPED != 0),
         Property::sometimes(V6, |_, w: &World| w.seen & seen::MASTER_DOWN != 0),
+        Property::sometimes(V7, |_, w: &World| w.seen & seen::FAULT_CLEARED != 0),
     ]
 }
 
@@ -99,13 +118,15 @@ pub fn converged(model: &VrrpModel, w: &World) -> bool {
     w.clocks.quiet >= model.timing.t_conv
 }
 
-/// The number of Masters in each group of the current partition.
-fn masters_per_group<'a>(model: &'a VrrpModel, w: &'a World) -> impl Iterator<Item = usize> + 'a {
-    let groups = model.groups(w);
-    let count = groups.iter().max().map_or(0, |g| g + 1);
-    (0..count).map(move |g| {
-        (0..w.nodes.len())
-            .filter(|&i| groups[i] == g && w.nodes[i].is_master())
+/// The number of Masters in each component (some of them empty).
+fn masters_per_component<'a>(
+    model: &'a VrrpModel,
+    w: &'a World,
+) -> impl Iterator<Item = usize> + 'a {
+    let n = w.nodes.len();
+    (0..2 * n).map(move |c| {
+        (0..n)
+            .filter(|&i| model.component(w, i) == c && w.nodes[i].is_master())
             .count()
     })
 }
@@ -130,6 +151,14 @@ fn well_formed(model: &VrrpModel, w: &World) -> bool {
     })
 }
 
+fn link_fault(_: &VrrpModel, w: &World) -> bool {
+    let down = |i: u8| w.nodes[usize::from(i)].link_down;
+    w.nodes
+        .iter()
+        .all(|n| !n.running() || n.link_down == (n.instance.state() == State::Fault))
+        && w.frames.iter().all(|f| !down(f.from) && !down(f.to))
+}
+
 fn owner_never_backup(_: &VrrpModel, w: &World) -> bool {
     w.nodes.iter().all(|node| {
         !(node.running()
@@ -142,10 +171,13 @@ fn elected(model: &VrrpModel, w: &World) -> bool {
     if !converged(model, w) {
         return true;
     }
-    let groups = model.groups(w);
-    (0..w.nodes.len())
-        .filter(|&i| w.nodes[i].running())
-        .all(|i| (0..w.nodes.len()).any(|m| groups[m] == groups[i] && w.nodes[m].is_master()))
+    let n = w.nodes.len();
+    (0..n)
+        .filter(|&i| w.nodes[i].running() && !w.nodes[i].link_down)
+        .all(|i| {
+            w.nodes[i].is_master()
+                || (0..n).any(|m| model.connected(w, i, m) && w.nodes[m].is_master())
+        })
 }
 
 fn right_winner(model: &VrrpModel, w: &World) -> bool {
@@ -155,10 +187,9 @@ fn right_winner(model: &VrrpModel, w: &World) -> bool {
     if !converged(model, w) {
         return true;
     }
-    let groups = model.groups(w);
     let n = w.nodes.len();
     (0..n).filter(|&m| w.nodes[m].is_master()).all(|m| {
-        let rivals = (0..n).filter(|&j| j != m && groups[j] == groups[m]);
+        let rivals = (0..n).filter(|&j| model.connected(w, m, j));
         if model.setup.preempt {
             let priority = |i: usize| w.nodes[i].instance.priority();
             rivals

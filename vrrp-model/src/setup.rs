@@ -30,6 +30,9 @@ pub struct Budget {
     pub crashes: u8,
     /// Graceful shutdowns (a Master sends priority 0).
     pub shutdowns: u8,
+    /// Link failures: an interface goes down (the core enters Fault). Like a
+    /// restart after a crash, the link may come back at any time for free.
+    pub links: u8,
     /// Adverts that may be lost, anywhere and at any time. A loss is noise
     /// VRRP must tolerate, not a disturbance: it does not reset the quiet clock.
     pub losses: u8,
@@ -42,6 +45,12 @@ pub enum Mutation {
     /// A Backup drops every advert of a higher priority than its own before
     /// the core sees it.
     BackupIgnoresHigherPriority,
+    /// The host cuts a router off when its link goes down but never calls
+    /// `handle_link`: a daemon that misses the interface event.
+    LinkEventIgnored,
+    /// A router's link goes down but the packets in flight to and from it
+    /// stay on the wire.
+    LinkDownKeepsFrames,
 }
 
 /// A model configuration. [`Setup::new`] gives the defaults.
@@ -146,7 +155,8 @@ impl fmt::Display for Setup {
         write!(
             f,
             "{} routers {:?}, {:?}, advert {:?} cs, preempt {}, tick {} us, delay {}..={} ticks, \
-             weight {}, budget partitions {} toggles {} crashes {} shutdowns {} losses {}, loss run {}",
+             weight {}, budget partitions {} toggles {} crashes {} shutdowns {} links {} losses {}, \
+             loss run {}",
             self.routers(),
             self.priorities,
             self.version,
@@ -160,6 +170,7 @@ impl fmt::Display for Setup {
             b.toggles,
             b.crashes,
             b.shutdowns,
+            b.links,
             b.losses,
             self.loss_run.map_or("none".to_string(), |n| n.to_string()),
         )?;

@@ -23,6 +23,9 @@ pub struct Node {
     pub degraded: bool,
     /// Whether the virtual address is installed, per `AddVips`/`RemoveVips`.
     pub holds_vips: bool,
+    /// Whether its interface is down: it neither sends nor receives, and is
+    /// alone in its component. A property of the wire, kept across a crash.
+    pub link_down: bool,
 }
 
 impl Node {
@@ -137,7 +140,7 @@ impl RouterClocks {
 }
 
 /// Notable events of the last step only (reset by every step), for the
-/// reachability properties V3..V6.
+/// reachability properties V3..V7.
 pub mod seen {
     /// A Master stepped down for an equal-priority advert from a higher address.
     pub const TIE_BREAK: u8 = 1;
@@ -147,12 +150,15 @@ pub mod seen {
     pub const MASTER_STOPPED: u8 = 4;
     /// A master-down timer fired on a silent Master.
     pub const MASTER_DOWN: u8 = 8;
+    /// A router left Fault for Backup or Master (its link came back).
+    pub const FAULT_CLEARED: u8 = 16;
 }
 
 /// Safety violations detected on a step rather than in a state (sticky).
 pub mod violation {
     /// S3: Backup to Master other than on master-down expiry, Master at
-    /// startup without owning the address, or priority 0 other than on shutdown.
+    /// startup without owning the address, into or out of Fault other than
+    /// by the link, or priority 0 other than on shutdown.
     pub const ILLEGAL_TRANSITION: u16 = 1;
     /// S3: an advert sent by a router that is not Master.
     pub const ADVERT_NOT_MASTER: u16 = 2;

@@ -25,6 +25,8 @@ enum Input {
     Timeout(Option<Timer>),
     Advert,
     Tracking,
+    /// The interface came up (`true`) or went down.
+    Link(bool),
 }
 
 fn note(log: &mut Log<'_>, event: Event) {
@@ -106,10 +108,14 @@ impl VrrpModel {
                     w.nodes[i].instance = self.templates[i].clone();
                     let tracking = self.tracking(w.nodes[i].degraded);
                     w.nodes[i].instance.handle_tracking(Instant::ZERO, tracking);
+                    if w.nodes[i].link_down && !self.mutated(Mutation::LinkEventIgnored) {
+                        w.nodes[i].instance.handle_link(Instant::ZERO, false);
+                    }
                 }
                 w.nodes[i].instance.handle_startup(Instant::ZERO);
                 self.drain(&mut w, i, Input::Startup, converged, log);
             }
+            Step::Link(i) => self.toggle_link(&mut w, usize::from(i), converged, log),
         }
         if step.is_disturbance() {
             w.disturbed_now = true;
@@ -149,6 +155,25 @@ impl VrrpModel {
 
     fn link(&self, from: u8, to: u8) -> usize {
         usize::from(from) * self.routers() + usize::from(to)
+    }
+
+    /// Router `i`'s interface goes down (spending the budget) or comes back.
+    /// The wire changes first: a downed router is cut off before its core
+    /// hears of it, and a returning owner's first advert goes out.
+    fn toggle_link(&self, w: &mut World, i: usize, converged: bool, log: &mut Log<'_>) {
+        let up = w.nodes[i].link_down;
+        if !up {
+            w.budget.links -= 1;
+            if !self.mutated(Mutation::LinkDownKeepsFrames) {
+                self.isolate(w, i);
+            }
+        }
+        w.nodes[i].link_down = !up;
+        note(log, Event::Link { router: i, up });
+        if !self.mutated(Mutation::LinkEventIgnored) {
+            w.nodes[i].instance.handle_link(Instant::ZERO, up);
+            self.drain(w, i, Input::Link(up), converged, log);
+        }
     }
 
     /// Hands the oldest packet on `from -> to` to the receiver's core.
@@ -269,6 +294,7 @@ impl VrrpModel {
         converged: bool,
     ) {
         let config = w.nodes[i].instance.config();
+        let link = |up| input == Input::Link(up);
         let legal = match (from, to) {
             // RFC 9568 §6.4.2: only the Master_Down_Timer makes a Backup Master.
             (State::Backup, State::Master) => input == Input::Timeout(Some(Timer::MasterDown)),
@@ -276,6 +302,19 @@ impl VrrpModel {
             (State::Initialize, State::Master) => {
                 input == Input::Startup && config.is_owner() && reason == Reason::AddressOwner
             }
+            // Fault is keepalived's, not RFC 9568's; in the model only the
+            // link leads into it (or a start with the link already down) ...
+            (State::Backup | State::Master, State::Fault) => {
+                link(false) && reason == Reason::InterfaceDown
+            }
+            (State::Initialize, State::Fault) => input == Input::Startup && w.nodes[i].link_down,
+            // ... and out of it, as at startup (RFC 9568 §6.4.1): the owner
+            // to Master, the others to Backup; or a shutdown to Initialize.
+            (State::Fault, State::Backup) => link(true) && reason == Reason::FaultCleared,
+            (State::Fault, State::Master) => {
+                link(true) && config.is_owner() && reason == Reason::AddressOwner
+            }
+            (State::Fault, State::Initialize) => input == Input::Shutdown,
             _ => true,
         };
         if !legal {
@@ -293,19 +332,22 @@ impl VrrpModel {
             Reason::MasterNoResponse => seen::MASTER_DOWN,
             _ => 0,
         };
+        if from == State::Fault && matches!(to, State::Backup | State::Master) {
+            w.seen |= seen::FAULT_CLEARED;
+        }
     }
 
-    /// Puts router `i`'s advert on the wire to every running router in its group.
+    /// Puts router `i`'s advert on the wire to every running router in its
+    /// component: nobody while its link is down.
     fn send(&self, w: &mut World, i: usize, priority: u8, log: &mut Log<'_>) {
         let mut bytes = [0u8; FRAME_CAPACITY];
         let len = w.nodes[i]
             .instance
             .emit_advert(priority, wire::MULTICAST_V4.into(), &mut bytes)
             .expect("an advert of one IPv4 address fits the frame");
-        let groups = self.groups(w);
         let mut to = Vec::new();
         for j in 0..w.nodes.len() {
-            if j != i && groups[j] == groups[i] && w.nodes[j].running() {
+            if self.connected(w, i, j) && w.nodes[j].running() {
                 to.push(j);
             }
         }
@@ -367,6 +409,11 @@ impl VrrpModel {
         node.instance = self.templates[i].clone();
         node.up = false;
         node.holds_vips = false;
+        self.isolate(w, i);
+    }
+
+    /// Router `i` is cut off: the packets from and to it vanish.
+    fn isolate(&self, w: &mut World, i: usize) {
         let i8 = i as u8;
         w.frames.retain(|f| f.from != i8 && f.to != i8);
         let n = self.routers();
@@ -396,11 +443,10 @@ impl VrrpModel {
 
     /// Starts or stops the S8 and S9 clocks from the new state.
     fn update_clocks(&self, w: &mut World) {
-        let groups = self.groups(w);
         let n = w.nodes.len();
         for r in 0..n {
             let nodes = &w.nodes;
-            let in_group = |m: usize| m != r && groups[m] == groups[r] && nodes[m].is_master();
+            let in_group = |m: usize| self.connected(w, r, m) && nodes[m].is_master();
             let node = &nodes[r];
             // S8: a Backup told "priority 0" waits for a Master.
             let waiting =

@@ -12,7 +12,9 @@
 //!
 //! `T_conv = 2 * MDI_max + 2 * ((L + 1) * A + D) + D`, counted from the last
 //! disturbance (partition change, priority toggle, crash, shutdown, restart,
-//! startup). The argument, one phase per term:
+//! link down or up, startup). A link going down is a silent crash to the
+//! others; one coming back starts its router as a restart does. The
+//! argument, one phase per term:
 //!
 //! 1. `D + MDI_max`: the last advert sent before the disturbance arrives
 //!    within `D`; every Backup that hears no Master after that times out

@@ -68,6 +68,13 @@ pub enum Event {
     },
     /// A router crashed.
     Crashed(usize),
+    /// A router's interface went down or came back.
+    Link {
+        /// Which.
+        router: usize,
+        /// Whether it came back.
+        up: bool,
+    },
 }
 
 impl Event {
@@ -75,7 +82,9 @@ impl Event {
     fn router(&self) -> Option<usize> {
         match self {
             Self::Changed { router, .. } | Self::Sent { router, .. } => Some(*router),
-            Self::Priority { router, .. } | Self::Crashed(router) => Some(*router),
+            Self::Priority { router, .. } | Self::Crashed(router) | Self::Link { router, .. } => {
+                Some(*router)
+            }
             Self::Delivered { frame, .. } | Self::Ignored { frame } | Self::Lost { frame } => {
                 Some(usize::from(frame.to))
             }
@@ -120,12 +129,15 @@ impl fmt::Display for Event {
                 write!(f, "tracked object toggles: priority {priority}")
             }
             Self::Crashed(_) => write!(f, "crashes"),
+            Self::Link { up: true, .. } => write!(f, "link up"),
+            Self::Link { up: false, .. } => write!(f, "LINK DOWN"),
         }
     }
 }
 
 /// Every router's state in a few characters: `M150` (Master at priority
-/// 150), `B100`, `I` (stopped), `x` (crashed); then the partition.
+/// 150), `B100`, `F` (Fault), `I` (stopped), `x` (crashed), `/` after a
+/// router whose link is down; then the partition.
 pub fn summary(model: &VrrpModel, w: &World) -> String {
     let mut out = String::new();
     for node in &w.nodes {
@@ -137,11 +149,13 @@ pub fn summary(model: &VrrpModel, w: &World) -> String {
             (true, State::Master) => "M",
             (true, State::Fault) => "F",
         };
-        if node.running() {
-            let _ = write!(out, "{letter}{:<4}", instance.priority());
+        let link = if node.link_down { "/" } else { "" };
+        let entry = if node.running() {
+            format!("{letter}{}{link}", instance.priority())
         } else {
-            let _ = write!(out, "{letter:<5}");
-        }
+            format!("{letter}{link}")
+        };
+        let _ = write!(out, "{entry:<4} ");
     }
     let groups = model.groups(w);
     if groups.iter().any(|&g| g != 0) {

@@ -69,3 +69,27 @@ fn too_short_a_convergence_bound_is_refuted() {
     let timeline = refute(setup, properties::S5);
     assert!(timeline.contains("Initialize -> Backup"), "{timeline}");
 }
+
+/// A router cut off by its link whose core is never told stays Master with
+/// the virtual address, alone: S10 catches it (S4 and S5 cannot, as it is
+/// in a component of its own).
+#[test]
+fn a_missed_link_down_event_is_caught() {
+    let mut setup = Setup::new(2, 4);
+    setup.budget.links = 1;
+    setup.mutation = Some(Mutation::LinkEventIgnored);
+    let timeline = refute(setup, properties::S10);
+    assert!(timeline.contains("LINK DOWN"), "{timeline}");
+    assert!(timeline.contains("M150/"), "{timeline}");
+}
+
+/// A router whose link goes down while adverts to it are in flight: if they
+/// stayed on the wire, it would receive through a dead interface (S10).
+#[test]
+fn frames_kept_in_flight_to_a_downed_router_are_caught() {
+    let mut setup = Setup::new(2, 4);
+    setup.budget.links = 1;
+    setup.mutation = Some(Mutation::LinkDownKeepsFrames);
+    let timeline = refute(setup, properties::S10);
+    assert!(timeline.contains("LINK DOWN"), "{timeline}");
+}
