@@ -117,10 +117,18 @@ mod tests {
         let start = Instant::now();
         alarm.arm(Some(start + Duration::from_millis(5)), start);
         alarm.arm(None, Instant::now());
-        assert!(!rang(&mut poll, &mut events, Some(Duration::from_millis(50))));
+        assert!(!rang(
+            &mut poll,
+            &mut events,
+            Some(Duration::from_millis(50))
+        ));
         let now = Instant::now();
         alarm.arm(Some(now), now);
         assert_eq!(alarm.armed, None);
-        assert!(!rang(&mut poll, &mut events, Some(Duration::from_millis(50))));
+        assert!(!rang(
+            &mut poll,
+            &mut events,
+            Some(Duration::from_millis(50))
+        ));
     }
 }
