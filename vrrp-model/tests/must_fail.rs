@@ -70,16 +70,23 @@ fn too_short_a_convergence_bound_is_refuted() {
     assert!(timeline.contains("Initialize -> Backup"), "{timeline}");
 }
 
+/// Two routers, one link failure, and `mutation`: S10's counterexample,
+/// which must show the link going down.
+fn refute_with_link_down(mutation: Mutation) -> String {
+    let mut setup = Setup::new(2, 4);
+    setup.budget.links = 1;
+    setup.mutation = Some(mutation);
+    let timeline = refute(setup, properties::S10);
+    assert!(timeline.contains("LINK DOWN"), "{timeline}");
+    timeline
+}
+
 /// A router cut off by its link whose core is never told stays Master with
 /// the virtual address, alone: S10 catches it (S4 and S5 cannot, as it is
 /// in a component of its own).
 #[test]
 fn a_missed_link_down_event_is_caught() {
-    let mut setup = Setup::new(2, 4);
-    setup.budget.links = 1;
-    setup.mutation = Some(Mutation::LinkEventIgnored);
-    let timeline = refute(setup, properties::S10);
-    assert!(timeline.contains("LINK DOWN"), "{timeline}");
+    let timeline = refute_with_link_down(Mutation::LinkEventIgnored);
     assert!(timeline.contains("M150/"), "{timeline}");
 }
 
@@ -87,9 +94,5 @@ fn a_missed_link_down_event_is_caught() {
 /// stayed on the wire, it would receive through a dead interface (S10).
 #[test]
 fn frames_kept_in_flight_to_a_downed_router_are_caught() {
-    let mut setup = Setup::new(2, 4);
-    setup.budget.links = 1;
-    setup.mutation = Some(Mutation::LinkDownKeepsFrames);
-    let timeline = refute(setup, properties::S10);
-    assert!(timeline.contains("LINK DOWN"), "{timeline}");
+    refute_with_link_down(Mutation::LinkDownKeepsFrames);
 }
