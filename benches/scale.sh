@@ -9,7 +9,7 @@
 # VIP, from the kill and from the master's last advert as the backup's
 # tcpdump saw it.
 #
-# Usage (root): benches/scale.sh [SECONDS]
+# Usage (root): [OURS=BINARY] [FAILOVER_RUNS=N] benches/scale.sh [SECONDS]
 # Needs: keepalived, iproute2, tcpdump.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,9 +33,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-echo "building the daemon (release)..." >&2
-cargo build -q --release --example keepalive-haproxy
-OURS=$PWD/target/release/examples/keepalive-haproxy
+# OURS=/path/to/keepalive-haproxy measures another build (say, the one
+# before a change) instead of building this tree's.
+if [ -z "${OURS:-}" ]; then
+    echo "building the daemon (release)..." >&2
+    cargo build -q --release --example keepalive-haproxy
+    OURS=$PWD/target/release/examples/keepalive-haproxy
+fi
 
 lab() {
     cleanup_ns() { for ns in $(ip netns list | awk '{print $1}' | grep "^$PREFIX-" || true); do ip netns pids "$ns" | xargs -r kill -9 2>/dev/null || true; ip netns del "$ns"; done; }
