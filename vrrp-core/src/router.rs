@@ -248,6 +248,12 @@ impl Router {
         self.with(now, id, |inst| inst.handle_tracking(now, tracking));
     }
 
+    /// One instance's advert could not be sent
+    /// ([`Instance::handle_send_failure`]).
+    pub fn handle_send_failure(&mut self, id: InstanceId, priority: u8) {
+        self.instances[id.index()].handle_send_failure(priority);
+    }
+
     /// An administrative change to one instance.
     pub fn handle_command(&mut self, now: Instant, id: InstanceId, command: Command) {
         self.with(now, id, |inst| inst.handle_command(now, command));

@@ -43,8 +43,13 @@ pub struct Statistics {
     /// Adverts dropped by the receive checks, whatever the check; each drop
     /// also moves exactly one of the error counters below.
     pub adverts_dropped: u64,
-    /// Advertisements sent (priority 0 included).
+    /// Advertisements sent (priority 0 included): those the caller handed
+    /// to the network, less those it reported as not sent
+    /// ([`Instance::handle_send_failure`](crate::Instance::handle_send_failure)).
     pub adverts_sent: u64,
+    /// Advertisements the network refused (a failed send), not in
+    /// `adverts_sent`.
+    pub adverts_send_errors: u64,
     /// Times this router became Master (`vrrpv3StatisticsMasterTransitions`).
     pub master_transitions: u64,
     /// Why it last became Master.

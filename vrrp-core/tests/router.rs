@@ -320,3 +320,42 @@ fn sync_group_follows_an_owner_into_master() {
         (State::Master, State::Master)
     );
 }
+
+/// An advert the caller could not send counts as a send error, not as
+/// sent; a priority 0 one is not counted as a priority 0 sent either.
+#[test]
+fn a_send_failure_moves_the_advert_from_sent_to_send_errors() {
+    let mut router = Router::new();
+    let id = router
+        .add(1, Instance::new(config(0, 255)).unwrap())
+        .unwrap();
+    router.handle_startup(Instant::ZERO);
+    let sent = drain(&mut router)
+        .into_iter()
+        .filter(|(_, a)| matches!(a, Action::SendAdvert { priority: 255 }))
+        .count();
+    assert_eq!(sent, 1, "the owner advertises at once");
+    let stats = router.instance(id).stats().clone();
+    assert_eq!((stats.adverts_sent, stats.adverts_send_errors), (1, 0));
+    router.handle_send_failure(id, 255);
+    let stats = router.instance(id).stats().clone();
+    assert_eq!((stats.adverts_sent, stats.adverts_send_errors), (0, 1));
+
+    router.handle_shutdown(Instant::ZERO + Duration::from_secs(1));
+    assert!(
+        drain(&mut router)
+            .iter()
+            .any(|(_, a)| *a == Action::SendAdvert { priority: 0 })
+    );
+    assert_eq!(router.instance(id).stats().priority_zero_sent, 1);
+    router.handle_send_failure(id, 0);
+    let stats = router.instance(id).stats();
+    assert_eq!(
+        (
+            stats.adverts_sent,
+            stats.priority_zero_sent,
+            stats.adverts_send_errors
+        ),
+        (0, 0, 2)
+    );
+}

@@ -248,6 +248,17 @@ impl Instance {
         self.advertisement(priority).emit_into(buf, pseudo.as_ref())
     }
 
+    /// The advert of an [`Action::SendAdvert`] with `priority` could not be
+    /// sent (to one destination or more): it counts as a send error, not as
+    /// sent. The protocol goes on as if it had been lost on the wire.
+    pub fn handle_send_failure(&mut self, priority: u8) {
+        self.stats.adverts_sent = self.stats.adverts_sent.saturating_sub(1);
+        if priority == 0 {
+            self.stats.priority_zero_sent = self.stats.priority_zero_sent.saturating_sub(1);
+        }
+        self.stats.adverts_send_errors += 1;
+    }
+
     // ===== time =====
 
     /// Moves every stored instant `by` towards the epoch.
