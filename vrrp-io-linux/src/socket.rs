@@ -184,10 +184,23 @@ impl VrrpSocket {
 
     /// Opens a socket that only sends, out of `ifname`: no group joined, so
     /// it hears nothing (a VMAC interface sends; its parent listens).
+    ///
+    /// It may send from an address that `ifname` does not have
+    /// (`IPV6_FREEBIND`): a VMAC has no IPv6 link-local address of its own,
+    /// which would make it send MLD reports and router solicitations, and
+    /// its adverts leave from its parent's link-local address. (IPv4 needs
+    /// nothing of the kind: any of the host's addresses may be the source.)
     pub fn open_sender(ifname: &str, ifindex: u32, source: IpAddr) -> Result<Self, SocketError> {
         match source {
             IpAddr::V4(source) => Self::ipv4(ifname, ifindex, source, false),
-            IpAddr::V6(source) => Self::ipv6(ifname, ifindex, source, false),
+            IpAddr::V6(source) => {
+                let sender = Self::ipv6(ifname, ifindex, source, false)?;
+                sender
+                    .socket
+                    .set_freebind_v6(true)
+                    .map_err(setup(|| format!("allowing {source} as source on {ifname}")))?;
+                Ok(sender)
+            }
         }
     }
 

@@ -36,7 +36,8 @@ pub struct Counter {
 pub const COUNTERS: &[Counter] = &[
     Counter { name: "adverts_received", mib: "vrrpv3StatisticsRcvdAdvertisements", help: "Valid advertisements received.", get: |s| s.adverts_received },
     Counter { name: "adverts_dropped", mib: "", help: "Advertisements dropped by the receive checks.", get: |s| s.adverts_dropped },
-    Counter { name: "adverts_sent", mib: "", help: "Advertisements sent, priority 0 included.", get: |s| s.adverts_sent },
+    Counter { name: "adverts_sent", mib: "", help: "Advertisements the kernel took, priority 0 included.", get: |s| s.adverts_sent },
+    Counter { name: "adverts_send_errors", mib: "", help: "Advertisements the kernel refused to send.", get: |s| s.adverts_send_errors },
     Counter { name: "master_transitions", mib: "vrrpv3StatisticsMasterTransitions", help: "Times this router became Master.", get: |s| s.master_transitions },
     Counter { name: "priority_zero_received", mib: "vrrpv3StatisticsRcvdPriZeroPackets", help: "Priority-0 advertisements received.", get: |s| s.priority_zero_received },
     Counter { name: "priority_zero_sent", mib: "vrrpv3StatisticsSentPriZeroPackets", help: "Priority-0 advertisements sent.", get: |s| s.priority_zero_sent },

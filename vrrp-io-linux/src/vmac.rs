@@ -1,12 +1,22 @@
-//! Virtual MAC interfaces, keepalived's `use_vmac`: a macvlan in private
-//! mode on the VRRP interface that carries the virtual router MAC of RFC 9568
-//! §7.3, so that a failover moves the MAC with the VIP and neighbours need no
-//! ARP / NA update at all.
+//! Virtual MAC interfaces, keepalived's `use_vmac`: a macvlan on the VRRP
+//! interface that carries the virtual router MAC of RFC 9568 §7.3, so that a
+//! failover moves the MAC with the VIP and neighbours need no ARP / NA update
+//! at all.
 //!
-//! The link is created (and deleted) over the same [`Netlink`] socket as
-//! everything else; its answer comes back by sequence number, and the new
-//! interface shows up as a [`NetEvent::LinkChanged`](crate::netlink::NetEvent)
-//! with its name, index and MAC.
+//! **Bridge mode, not private.** Every router of a VRID has the same virtual
+//! MAC. The kernel's macvlan takes a frame whose *source* MAC is one of its
+//! private-mode macvlans' as that macvlan's own and hands it to that macvlan
+//! alone: the parent, where the VRRP socket listens, would never hear another
+//! Master that sends from the virtual MAC (as RFC 9568 §7.3 says it should),
+//! and both routers would be Master. In bridge mode such a frame also goes
+//! up the parent. (keepalived keeps private mode and listens on the macvlan
+//! itself.)
+//!
+//! The link is created down, and created or updated (a crashed run's link is
+//! put back in bridge mode) over the same [`Netlink`] socket as everything
+//! else; its answer comes back by sequence number, and the interface shows up
+//! as a [`NetEvent::LinkChanged`](crate::netlink::NetEvent) with its name,
+//! index and MAC. Whoever owns it brings it up while it is Master only.
 //!
 //! Left to the caller, as keepalived does them: the sysctls that make the
 //! parent not answer ARP for the VIP (`arp_ignore`, `arp_filter`), and
@@ -17,7 +27,7 @@ use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::link::MacVlanMode;
 
 use crate::iface::MacAddr;
-use crate::netlink::{FLAGS_CREATE, Netlink, NetlinkError, Seq};
+use crate::netlink::{FLAGS_CREATE_OR_UPDATE, Netlink, NetlinkError, Seq};
 use crate::socket::Family;
 
 /// Longest interface name Linux takes (`IFNAMSIZ` minus the NUL).
@@ -39,12 +49,13 @@ pub fn vmac_name(vrid: u8) -> String {
 }
 
 impl Netlink {
-    /// Creates macvlan `name` on interface `parent_ifindex`, mode private,
-    /// with the virtual router MAC of `vrid` and `family`, and sets it up.
+    /// Creates macvlan `name` on interface `parent_ifindex`, mode bridge,
+    /// with the virtual router MAC of `vrid` and `family`, administratively
+    /// down. A link of that name that exists is updated instead: mode, MAC
+    /// and down (the kernel refuses with `EOPNOTSUPP` if it is not a macvlan).
     ///
-    /// The answer comes later from [`Netlink::poll_events`]: an ack, or an
-    /// error where [`Errno::is_already_exists`](crate::netlink::Errno::is_already_exists)
-    /// means a link of that name exists.
+    /// The answer comes later from [`Netlink::poll_events`]: an ack or an
+    /// error.
     pub fn add_vmac(
         &mut self,
         name: &str,
@@ -55,11 +66,14 @@ impl Netlink {
         if name.len() > MAX_IFNAME_LEN || name.is_empty() {
             return Err(NetlinkError::BadInterfaceName(name.to_owned()));
         }
-        let message = LinkMacVlan::new(name, parent_ifindex, MacVlanMode::Private)
+        let message = LinkMacVlan::new(name, parent_ifindex, MacVlanMode::Bridge)
             .address(virtual_mac(vrid, family).0.to_vec())
-            .up()
+            .down()
             .build();
-        self.send_request(RouteNetlinkMessage::NewLink(message), FLAGS_CREATE)
+        self.send_request(
+            RouteNetlinkMessage::NewLink(message),
+            FLAGS_CREATE_OR_UPDATE,
+        )
     }
 }
 

@@ -13,9 +13,15 @@ impl Driver {
     pub(super) fn run_actions(&mut self, now: Instant, out: &mut Vec<DriverEvent>) {
         while let Some((id, action)) = self.router.poll_action() {
             match action {
-                Action::SendAdvert { priority } => self.send_advert(id, priority),
-                Action::AddVips => self.add_vips(id),
-                Action::RemoveVips => self.remove_vips(id),
+                Action::SendAdvert { priority } => self.send_advert(now, id, priority),
+                Action::AddVips => {
+                    self.set_vmac_up(id, true);
+                    self.add_vips(id);
+                }
+                Action::RemoveVips => {
+                    self.set_vmac_up(id, false);
+                    self.remove_vips(id);
+                }
                 Action::AnnounceVips => self.garp.start(id, &self.specs[id.index()].garp, now),
                 Action::ReannounceVips => {
                     let spec = &self.specs[id.index()];
@@ -53,8 +59,11 @@ impl Driver {
         }
     }
 
-    /// Sends the advert to the group, or to each unicast peer.
-    fn send_advert(&mut self, id: InstanceId, priority: u8) {
+    /// Sends the advert to the group, or to each unicast peer. An advert
+    /// the kernel refused for any destination is counted as a send error
+    /// and logged (a warning per instance at most every
+    /// [`SEND_WARN_EVERY`](super::SEND_WARN_EVERY)).
+    fn send_advert(&mut self, now: Instant, id: InstanceId, priority: u8) {
         let instance = self.router.instance(id);
         let socket = match self.sender_of[id.index()] {
             Some(sender) => &self.senders[sender],
@@ -64,6 +73,7 @@ impl Driver {
         let peers = &instance.config().unicast_peers;
         let group = [socket.group()];
         let destinations: &[IpAddr] = if peers.is_empty() { &group } else { peers };
+        let mut failed = false;
         for &dst in destinations {
             let sent = instance
                 .emit_advert(priority, dst, &mut self.tx_buf)
@@ -74,7 +84,34 @@ impl Driver {
                         .map_err(|e| e.to_string())
                 });
             if let Err(error) = sent {
-                tracing::debug!(instance = %self.specs[id.index()].name, %dst, %error, "advert not sent");
+                failed = true;
+                if let Some(held_back) = self.send_warnings.allow(id.index(), now) {
+                    tracing::warn!(instance = %self.specs[id.index()].name, %dst, %error,
+                        failures_not_logged = held_back, "advert not sent");
+                }
+            }
+        }
+        if failed {
+            self.router.handle_send_failure(id, priority);
+        }
+    }
+
+    /// With `use_vmac`, the VMAC is up exactly while the instance holds its
+    /// VIPs: before they are added, and down again when they go (see
+    /// `vmac`). The kernel applies a link change before its request returns,
+    /// so the advert and the announcements that follow leave a link that is up.
+    fn set_vmac_up(&mut self, id: InstanceId, up: bool) {
+        let spec = &self.specs[id.index()];
+        let Some(vmac) = &spec.vmac else { return };
+        let Some(link) = self.links.iter().find(|l| l.name == *vmac) else {
+            return;
+        };
+        match self.netlink.set_link_up(link.ifindex, up) {
+            Ok(seq) => {
+                self.requests.insert(seq, Request::VmacUp(id, up));
+            }
+            Err(error) => {
+                tracing::error!(instance = %spec.name, %vmac, up, %error, "cannot set the virtual MAC interface up or down")
             }
         }
     }

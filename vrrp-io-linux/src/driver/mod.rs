@@ -23,6 +23,7 @@ mod clock;
 mod error;
 mod garp;
 mod handle;
+mod log_limit;
 mod netevents;
 mod observe;
 mod plumbing;
@@ -47,6 +48,7 @@ use self::clock::Clock;
 pub use self::error::DriverError;
 use self::garp::GarpSchedule;
 pub use self::handle::{Control, Handle, Inspect, spawn};
+use self::log_limit::LogLimit;
 pub use self::observe::History;
 pub use self::release::{Released, release_vips};
 pub use self::reload::ReloadSummary;
@@ -70,6 +72,9 @@ const SOCKETS: usize = 16;
 /// each costs more than the adverts. A millisecond is far below any
 /// Master_Down_Interval (30 ms at the shortest interval).
 const COALESCE: Duration = Duration::from_millis(1);
+
+/// At most one "advert not sent" warning per instance this often.
+const SEND_WARN_EVERY: Duration = Duration::from_secs(10);
 
 /// How long a graceful stop waits for the kernel to confirm VIP removals.
 const STOP_GRACE: Duration = Duration::from_secs(1);
@@ -119,6 +124,8 @@ struct Link {
 enum Request {
     AddVip(InstanceId, IpAddr),
     DelVip(InstanceId, IpAddr),
+    /// An instance's VMAC set up (true) or down.
+    VmacUp(InstanceId, bool),
 }
 
 /// The VRRP driver: instances, sockets and the event loop.
@@ -144,6 +151,8 @@ pub struct Driver {
     /// Per instance: whether its VIPs are installed (we added them).
     installed: Vec<bool>,
     garp: GarpSchedule,
+    /// Rate limit of "advert not sent" warnings, per instance.
+    send_warnings: LogLimit,
     scripts: ScriptRunner,
     processes: ProcessTracker,
     /// Notify scripts and FIFOs.

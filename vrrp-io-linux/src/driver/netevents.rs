@@ -32,6 +32,10 @@ impl Driver {
                 Some(Request::AddVip(id, addr)) | Some(Request::DelVip(id, addr)) => {
                     tracing::error!(instance = %self.specs[id.index()].name, vip = %addr, %errno, "the kernel refused a VIP change");
                 }
+                Some(Request::VmacUp(id, up)) => {
+                    let spec = &self.specs[id.index()];
+                    tracing::error!(instance = %spec.name, vmac = ?spec.vmac, up, %errno, "the kernel refused to set the virtual MAC interface up or down");
+                }
                 None => {
                     tracing::debug!(%seq, %errno, "netlink error for a request we no longer track")
                 }

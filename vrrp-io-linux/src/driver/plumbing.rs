@@ -90,15 +90,18 @@ impl Plumbing<'_> {
         self.link_index(&spec.interface)?;
         let family = Family::of(&spec.vrrp.primary_address);
         if let Some(vmac) = &spec.vmac {
-            vmac::create(
-                self.netlink,
-                vmac,
-                &iface.name,
-                iface.ifindex,
-                spec.vrrp.vrid,
+            let carries_ipv6 = spec
+                .installed()
+                .any(|vip| vip.addr.is_ipv6() && spec.interface_of(vip) == vmac);
+            let vmac_spec = vmac::VmacSpec {
+                name: vmac,
+                parent: &iface.name,
+                parent_ifindex: iface.ifindex,
+                vrid: spec.vrrp.vrid,
                 family,
-                self.restore,
-            )?;
+                carries_ipv6,
+            };
+            vmac::create(self.netlink, &vmac_spec, self.restore)?;
             if !self.vmacs.contains(vmac) {
                 self.vmacs.push(vmac.clone());
             }

@@ -219,6 +219,7 @@ impl Driver {
                 Some(match request {
                     Request::AddVip(id, addr) => (seq, Request::AddVip(follow(id)?, addr)),
                     Request::DelVip(id, addr) => (seq, Request::DelVip(follow(id)?, addr)),
+                    Request::VmacUp(id, up) => (seq, Request::VmacUp(follow(id)?, up)),
                 })
             })
             .collect();

@@ -13,6 +13,7 @@ use vrrp_core::Router;
 use super::alarm::Alarm;
 use super::clock::Clock;
 use super::garp::GarpSchedule;
+use super::log_limit::LogLimit;
 use super::plumbing::{self, Plumbing};
 use super::{
     ALARM, Driver, DriverConfig, DriverError, History, InstanceSpec, Link, NETLINK, SIGNALS,
@@ -109,6 +110,7 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
         requests: HashMap::new(),
         installed: vec![false; instances],
         garp: GarpSchedule::default(),
+        send_warnings: LogLimit::new(super::SEND_WARN_EVERY),
         scripts: ScriptRunner::new(config.scripts, now),
         processes: ProcessTracker::new(config.processes, process_interval, now),
         notify: Notifier::new(config.notify),

@@ -2,6 +2,18 @@
 //! MAC carries the VIPs and sends the adverts, so a failover moves the MAC
 //! with the address.
 //!
+//! **Up only while Master.** Only the Master may send from the virtual MAC
+//! (RFC 9568 §7.3): any frame from it moves the switches' entry for that MAC
+//! to the sender, and the VIP's traffic with it. A Backup's VMAC is
+//! therefore administratively down (the driver brings it up before adding
+//! the VIPs and down when it removes them), so nothing can leave it: no MLD
+//! report, router solicitation, DAD probe or IGMP report, which a VMAC that
+//! stays up sends whenever the kernel joins or leaves a group on it. It
+//! never has a generated IPv6 link-local address (`addr_gen_mode` none), and
+//! no IPv6 at all unless an IPv6 address lives on it; IPv6 adverts leave it
+//! from the parent's link-local address (see `VrrpSocket::open_sender`).
+//! Receiving is the parent's job (bridge mode, see [`crate::vmac`]).
+//!
 //! As keepalived does, the VMAC gets `arp_ignore=1`, `accept_local=1`,
 //! `rp_filter=0`, and the parent `arp_ignore=1`, `arp_filter=1` (so the
 //! parent never answers ARP for the VIP with its own MAC). Beyond
@@ -18,8 +30,9 @@
 use std::fs;
 use std::time::{Duration, Instant};
 
+use crate::iface::Interface;
 use crate::netlink::{NetEvent, Netlink, Seq};
-use crate::socket::Family;
+use crate::socket::Family::{self, Ipv4, Ipv6};
 
 use super::DriverError;
 
@@ -30,43 +43,64 @@ pub(super) struct Restore {
     value: String,
 }
 
-/// Creates the VMAC `name` on `parent` (index `parent_ifindex`) and tunes
-/// the sysctls; an existing link of that name (a crashed run's) is reused.
+/// What the VMAC of one instance is made of.
+pub(super) struct VmacSpec<'a> {
+    /// The macvlan's name.
+    pub(super) name: &'a str,
+    /// The VRRP interface it sits on, and its index.
+    pub(super) parent: &'a str,
+    pub(super) parent_ifindex: u32,
+    pub(super) vrid: u8,
+    pub(super) family: Family,
+    /// Whether any IPv6 address (a VIP) lives on it.
+    pub(super) carries_ipv6: bool,
+}
+
+/// Creates the VMAC, down, and tunes the sysctls; an existing link of that
+/// name (a crashed run's, or keepalived's) is taken over: bridge mode, the
+/// virtual MAC, down.
 pub(super) fn create(
     netlink: &mut Netlink,
-    name: &str,
-    parent: &str,
-    parent_ifindex: u32,
-    vrid: u8,
-    family: Family,
+    vmac: &VmacSpec<'_>,
     restore: &mut Vec<Restore>,
 ) -> Result<(), DriverError> {
-    let seq = netlink.add_vmac(name, parent_ifindex, vrid, family)?;
+    let (name, parent, family) = (vmac.name, vmac.parent, vmac.family);
+    let existed = Interface::lookup(name).is_ok();
+    let seq = netlink.add_vmac(name, vmac.parent_ifindex, vmac.vrid, family)?;
     match wait_for(netlink, seq)? {
-        Ok(()) => tracing::info!(vmac = name, parent, "virtual MAC interface created"),
-        Err(errno) if errno.is_already_exists() => {
-            tracing::warn!(vmac = name, "virtual MAC interface exists: reusing it")
+        Ok(()) if existed => {
+            tracing::warn!(
+                vmac = name,
+                parent,
+                "virtual MAC interface exists: taking it over"
+            )
         }
+        Ok(()) => tracing::info!(vmac = name, parent, "virtual MAC interface created"),
         Err(errno) => {
             return Err(DriverError::Netlink(crate::netlink::NetlinkError::Refused(
                 errno.to_io(),
             )));
         }
     }
-    if family == Family::Ipv4 {
+    // Before it first goes up: no generated link-local address, and no IPv6
+    // at all where none is needed.
+    set_sysctl(Ipv6, name, "addr_gen_mode", "1", None);
+    let disable_ipv6 = if vmac.carries_ipv6 { "0" } else { "1" };
+    set_sysctl(Ipv6, name, "disable_ipv6", disable_ipv6, None);
+    if family == Ipv4 {
         for (key, value) in [
             ("arp_ignore", "1"),
             ("accept_local", "1"),
             ("rp_filter", "0"),
         ] {
-            set_sysctl(name, key, value, None);
+            set_sysctl(Ipv4, name, key, value, None);
         }
         for (key, value) in [
             ("arp_ignore", "1"),
             ("arp_filter", "1"),
             ("arp_announce", "2"),
         ] {
-            set_sysctl(parent, key, value, Some(restore));
+            set_sysctl(Ipv4, parent, key, value, Some(restore));
         }
     }
     Ok(())
@@ -81,8 +115,18 @@ pub(super) fn restore_all(restore: &mut Vec<Restore>) {
     }
 }
 
-fn set_sysctl(interface: &str, key: &str, value: &str, restore: Option<&mut Vec<Restore>>) {
-    let path = format!("/proc/sys/net/ipv4/conf/{interface}/{key}");
+fn set_sysctl(
+    family: Family,
+    interface: &str,
+    key: &str,
+    value: &str,
+    restore: Option<&mut Vec<Restore>>,
+) {
+    let dir = match family {
+        Ipv4 => "ipv4",
+        Ipv6 => "ipv6",
+    };
+    let path = format!("/proc/sys/net/{dir}/conf/{interface}/{key}");
     let old = fs::read_to_string(&path).map(|v| v.trim().to_owned());
     if old.as_deref().is_ok_and(|old| old == value) {
         return;

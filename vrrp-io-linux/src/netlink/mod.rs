@@ -79,6 +79,8 @@ const SOCKET_RCVBUF: usize = 1024 * 1024;
 /// Flags of a request that creates something and must not replace it: the
 /// kernel answers `EEXIST` when it is already there.
 pub(crate) const FLAGS_CREATE: u16 = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+/// Flags of a request that creates something, or changes it where it exists.
+pub(crate) const FLAGS_CREATE_OR_UPDATE: u16 = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE;
 /// Flags of a request that changes or deletes something, with an ack.
 const FLAGS_CHANGE: u16 = NLM_F_REQUEST | NLM_F_ACK;
 
