@@ -59,11 +59,7 @@ fn mixed(test: &str, on_master: &Daemon, on_backup: &Daemon) {
         master.has_address(VIP) && !backup.has_address(VIP)
     });
 
-    let daemon = match on_master {
-        Daemon::Ours(_) => "keepalive-haproxy",
-        Daemon::Keepalived => "keepalived",
-    };
-    killall(&master, "TERM", daemon);
+    killall(&master, "TERM", on_master.process_name());
     let stopped = time_until("the VIP on the backup", Duration::from_secs(2), || {
         backup.has_address(VIP)
     });
@@ -95,6 +91,30 @@ fn keepalived_master_ours_backup() {
     mixed(
         "keepalived_master_ours_backup",
         &Daemon::Keepalived,
+        &Daemon::ours(),
+    );
+}
+
+#[test]
+fn ours_master_keepalived_243_backup() {
+    let Some(keepalived) = Daemon::keepalived_243() else {
+        return;
+    };
+    mixed(
+        "ours_master_keepalived_243_backup",
+        &Daemon::ours(),
+        &keepalived,
+    );
+}
+
+#[test]
+fn keepalived_243_master_ours_backup() {
+    let Some(keepalived) = Daemon::keepalived_243() else {
+        return;
+    };
+    mixed(
+        "keepalived_243_master_ours_backup",
+        &keepalived,
         &Daemon::ours(),
     );
 }

@@ -2,7 +2,9 @@
 //! unchanged configuration changes nothing (no transition, the VIP stays),
 //! a broken one is rejected; a hung track script counts as failure while
 //! adverts keep their interval; notify scripts run in order; SIGUSR1 status
-//! and Prometheus metrics; `--release-vips` after a SIGKILL. Needs root.
+//! and Prometheus metrics; `--release-vips` after a SIGKILL; an advert the
+//! kernel refuses is counted as a send error and warned about, rate-limited,
+//! never counted as sent. Needs root.
 
 mod lab;
 
@@ -11,7 +13,7 @@ use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use lab::keepalived::{seed, seed_with_weight};
+use lab::keepalived::{Config, Instance, seed, seed_with_weight};
 use lab::watch::{holds_for, wait_for};
 use lab::{Daemon, Host, Lab, haproxy, say};
 
@@ -137,6 +139,72 @@ fn a_hung_track_script_fails_at_its_timeout_and_adverts_keep_their_interval() {
     ));
 }
 
+/// Our daemon's Prometheus text from `host`'s `127.0.0.1:port`.
+fn scrape(host: &Host<'_>, port: u16) -> String {
+    let metrics = host.in_netns(|| {
+        let to = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut stream = TcpStream::connect_timeout(&to, Duration::from_secs(1)).unwrap();
+        stream.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).unwrap();
+        text
+    });
+    assert!(metrics.starts_with("HTTP/1.1 200 OK"), "{metrics}");
+    metrics
+}
+
+/// A Master whose only unicast peer is the segment's broadcast address (a
+/// mistyped peer): the kernel refuses every advert (EACCES: a raw socket
+/// without SO_BROADCAST). A peer without a route would not do: a socket
+/// bound to eth0 takes any destination as on-link. Each is counted in `adverts_send_errors` (status and
+/// metrics), none in `adverts_sent`, and the log has one warning for them
+/// in ten seconds, not one per advert.
+#[test]
+fn a_refused_advert_is_a_send_error_warned_once_not_sent() {
+    let Some(lab) = Lab::new("a_refused_advert_is_a_send_error") else {
+        return;
+    };
+    let host = lab.host("a", &["192.0.2.1/24"]);
+    let instance = Instance::new("VI_1", 51)
+        .priority(100)
+        .advert_int(Duration::from_millis(100))
+        .version(3)
+        .vip("192.0.2.100/24")
+        .unicast("192.0.2.1", &["192.0.2.255"]);
+    let config = Config::new("a").instance(instance).to_string();
+    let daemon = Daemon::ours().start_with(&host, &config, &["--metrics-listen", "127.0.0.1:9651"]);
+    time_until("the VIP on the Master", Duration::from_secs(5), || {
+        host.has_address(VIP)
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let status = lab::status(&host, &daemon);
+    let stats = &status["instances"][0]["stats"];
+    let errors = stats["adverts_send_errors"]
+        .as_u64()
+        .expect("adverts_send_errors");
+    assert!(errors >= 15, "2 s of failed adverts at 100 ms: {stats}");
+    assert_eq!(stats["adverts_sent"], 0, "{stats}");
+    let metrics = scrape(&host, 9651);
+    let line = metrics
+        .lines()
+        .find(|l| l.starts_with("vrrp_adverts_send_errors_total{"))
+        .unwrap_or_else(|| panic!("no send errors in the metrics:\n{metrics}"));
+    let in_metrics: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(in_metrics >= errors, "{line}");
+    let log = daemon.log();
+    let warnings: Vec<_> = log
+        .lines()
+        .filter(|l| l.contains("advert not sent"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "one warning in 10 s:\n{log}");
+    assert!(warnings[0].contains("WARN"), "{}", warnings[0]);
+    assert!(warnings[0].contains("192.0.2.255"), "{}", warnings[0]);
+    say(&format!(
+        "MEASURED: {errors} refused adverts counted, 0 sent, {} warning line",
+        warnings.len()
+    ));
+}
+
 #[test]
 fn notify_status_metrics_and_release_after_sigkill() {
     let Some(lab) = Lab::new("notify_status_metrics_and_release_after_sigkill") else {
@@ -182,18 +250,7 @@ fn notify_status_metrics_and_release_after_sigkill() {
     assert!(instance["stats"]["adverts_sent"].as_u64().unwrap() > 0);
     assert_eq!(instance["timers"]["next"]["timer"], "Advert");
 
-    let metrics = master.in_netns(|| {
-        let mut stream = TcpStream::connect_timeout(
-            &SocketAddr::from(([127, 0, 0, 1], 9650)),
-            Duration::from_secs(1),
-        )
-        .unwrap();
-        stream.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").unwrap();
-        let mut text = String::new();
-        stream.read_to_string(&mut text).unwrap();
-        text
-    });
-    assert!(metrics.starts_with("HTTP/1.1 200 OK"), "{metrics}");
+    let metrics = scrape(&master, 9650);
     let labels = r#"instance="OCP_EXT",interface="eth0",vrid="51""#;
     for line in [
         format!("vrrp_state{{{labels},state=\"MASTER\"}} 1"),

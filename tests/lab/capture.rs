@@ -4,7 +4,7 @@
 //! on the wire (version, priority, authentication).
 
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime};
 
@@ -32,7 +32,7 @@ pub struct Advert {
 /// `tcpdump` on the lab's bridge, capturing IP protocol 112.
 pub struct AdvertCapture {
     child: Child,
-    log: std::path::PathBuf,
+    log: PathBuf,
 }
 
 impl AdvertCapture {
@@ -46,30 +46,10 @@ impl AdvertCapture {
     /// `ip proto 112 and src host 192.0.2.1`, so a flood from elsewhere is
     /// not written out), logging to `dir/<name>.log`.
     pub(super) fn start_matching(bridge_ns: &str, dir: &Path, name: &str, filter: &str) -> Self {
-        let log = dir.join(format!("{name}.log"));
-        let err = dir.join(format!("{name}.err"));
-        let child = Command::new("ip")
-            .args([
-                "netns", "exec", bridge_ns, "tcpdump", "-i", "br0", "-n", "-tt", "-l",
-            ])
-            // Not -p: a promiscuous br0 also gets the unicast frames the
-            // bridge forwards from port to port (unicast_peer adverts).
-            .arg(filter)
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&log).expect("capture log"))
-            .stderr(std::fs::File::create(&err).expect("capture log"))
-            .spawn()
-            .expect("cannot run tcpdump");
-        let listening = wait_for(Duration::from_secs(5), || {
-            std::fs::read_to_string(&err).is_ok_and(|text| text.contains("listening on"))
-        });
-        let capture = Self { child, log };
-        assert!(
-            listening.is_some(),
-            "tcpdump does not listen: {}",
-            std::fs::read_to_string(&err).unwrap_or_default()
-        );
-        capture
+        // Not -p: a promiscuous br0 also gets the unicast frames the
+        // bridge forwards from port to port (unicast_peer adverts).
+        let (child, log) = tcpdump(bridge_ns, dir, name, &["-i", "br0", filter]);
+        Self { child, log }
     }
 
     /// Waits (up to 3 s) until tcpdump has written an advert stamped at or
@@ -111,13 +91,100 @@ impl Drop for AdvertCapture {
     }
 }
 
+/// Starts `tcpdump -n -tt -l ARGS` in namespace `bridge_ns`, writing to
+/// `dir/<name>.log`; returns once it listens.
+fn tcpdump(bridge_ns: &str, dir: &Path, name: &str, args: &[&str]) -> (Child, PathBuf) {
+    let log = dir.join(format!("{name}.log"));
+    let err = dir.join(format!("{name}.err"));
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", bridge_ns, "tcpdump", "-n", "-tt", "-l"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&log).expect("capture log"))
+        .stderr(std::fs::File::create(&err).expect("capture log"))
+        .spawn()
+        .expect("cannot run tcpdump");
+    let listening = wait_for(Duration::from_secs(5), || {
+        std::fs::read_to_string(&err).is_ok_and(|text| text.contains("listening on"))
+    });
+    if listening.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!(
+            "tcpdump does not listen: {}",
+            std::fs::read_to_string(&err).unwrap_or_default()
+        );
+    }
+    (child, log)
+}
+
+/// One frame a host sent into the bridge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// The kernel's timestamp of the frame on the bridge port.
+    pub at: SystemTime,
+    /// tcpdump's line for it, after the timestamp.
+    pub text: String,
+}
+
+/// Every frame with one source MAC that a host sends into the bridge:
+/// tcpdump on the host's bridge port, inbound only (`-Q in`), link-level
+/// headers shown (`-e`).
+pub struct FrameCapture {
+    child: Child,
+    log: PathBuf,
+}
+
+impl FrameCapture {
+    /// Starts capturing on bridge port `port` in `bridge_ns` the frames
+    /// from `mac`, into `dir/<name>.log`; returns once tcpdump listens.
+    pub(super) fn start(bridge_ns: &str, dir: &Path, name: &str, port: &str, mac: &str) -> Self {
+        let filter = format!("ether src {mac}");
+        let (child, log) = tcpdump(
+            bridge_ns,
+            dir,
+            name,
+            &["-i", port, "-Q", "in", "-e", &filter],
+        );
+        Self { child, log }
+    }
+
+    /// Every frame so far, oldest first.
+    pub fn frames(&self) -> Vec<Frame> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        text.lines()
+            .filter_map(|line| {
+                let (stamp, text) = line.split_once(' ')?;
+                Some(Frame {
+                    at: parse_stamp(stamp)?,
+                    text: text.to_owned(),
+                })
+            })
+            .collect()
+    }
+}
+
+impl Drop for FrameCapture {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// tcpdump's `-tt` stamp, `1795710416.897213`.
+fn parse_stamp(stamp: &str) -> Option<SystemTime> {
+    let (secs, micros) = stamp.split_once('.')?;
+    Some(
+        SystemTime::UNIX_EPOCH
+            + Duration::new(secs.parse().ok()?, micros.parse::<u32>().ok()? * 1000),
+    )
+}
+
 /// Parses `1795710416.897213 IP 192.0.2.1 > 224.0.0.18: VRRPv2,
 /// Advertisement, vrid 51, prio 150, authtype simple, intvl 1s, length 20`.
 fn parse_advert(line: &str) -> Option<Advert> {
     let words: Vec<&str> = line.split_whitespace().collect();
-    let (secs, micros) = words.first()?.split_once('.')?;
-    let at = SystemTime::UNIX_EPOCH
-        + Duration::new(secs.parse().ok()?, micros.parse::<u32>().ok()? * 1000);
+    let at = parse_stamp(words.first()?)?;
     let src = words.get(2)?.parse().ok()?;
     let dst = words.get(4)?.trim_end_matches(':').parse().ok()?;
     let after = |key: &str| {

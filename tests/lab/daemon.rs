@@ -16,9 +16,12 @@ pub const DAEMON_ENV: &str = "VRRP_LAB_DAEMON";
 /// ours, or one against the other.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Daemon {
-    /// keepalived from `PATH`: `-n -l -D` (foreground, log to the console,
-    /// detailed), pid files in the host's directory.
+    /// keepalived from `PATH` (Debian's 2.2.7): `-n -l -D` (foreground, log
+    /// to the console, detailed), pid files in the host's directory.
     Keepalived,
+    /// keepalived 2.4.3 at this path (see [`Daemon::keepalived_243`]), run
+    /// as [`Daemon::Keepalived`] is.
+    Keepalived243(PathBuf),
     /// Our daemon, the binary at this path, run as `<path> -f <config>`.
     Ours(PathBuf),
 }
@@ -34,11 +37,53 @@ impl Daemon {
         Self::Ours(our_example())
     }
 
-    /// `keepalived` or `vrrp-rs`, for MEASURED lines and messages.
+    /// keepalived 2.4.3, the newest release, built from `../shared/peers`
+    /// into `target/keepalived-2.4.3/` (`.ci/run` builds it; here it is built
+    /// when missing, once per test binary, which takes a minute). `None`,
+    /// with a loud SKIPPED line, where it cannot be had: not root, or a plain
+    /// clone without `../shared`. Under `CI` a missing peer fails the test.
+    pub fn keepalived_243() -> Option<Self> {
+        static BUILT: std::sync::Mutex<Option<Result<PathBuf, String>>> =
+            std::sync::Mutex::new(None);
+        let mut built = BUILT
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let found = built.get_or_insert_with(build_keepalived_243).clone();
+        match found {
+            Ok(path) => Some(Self::Keepalived243(path)),
+            Err(why) if std::env::var_os("CI").is_some() => {
+                panic!("keepalived 2.4.3 is missing and CI must test against it: {why}")
+            }
+            Err(why) => {
+                super::say(&format!(
+                    "\n*** SKIPPED: keepalived 2.4.3 is missing: {why} ***\n"
+                ));
+                None
+            }
+        }
+    }
+
+    /// `keepalived`, `keepalived-2.4.3` or `vrrp-rs`, for MEASURED lines and
+    /// messages.
     pub fn name(&self) -> &'static str {
         match self {
             Self::Keepalived => "keepalived",
+            Self::Keepalived243(_) => "keepalived-2.4.3",
             Self::Ours(_) => "vrrp-rs",
+        }
+    }
+
+    /// Whether this is keepalived, of either version.
+    pub fn is_keepalived(&self) -> bool {
+        !matches!(self, Self::Ours(_))
+    }
+
+    /// The process name, for `killall`: `keepalived` or `keepalive-haproxy`.
+    pub fn process_name(&self) -> &'static str {
+        if self.is_keepalived() {
+            "keepalived"
+        } else {
+            "keepalive-haproxy"
         }
     }
 
@@ -69,11 +114,14 @@ impl Daemon {
     pub fn argv(&self, config: &Path, dir: &Path) -> Vec<String> {
         let config = config.display().to_string();
         match self {
-            Self::Keepalived => {
+            Self::Keepalived | Self::Keepalived243(_) => {
                 let pid = |name: &str| dir.join(name).display().to_string();
-                let mut argv: Vec<String> = ["keepalived", "-n", "-l", "-D", "-f"]
-                    .map(str::to_owned)
-                    .into();
+                let program = match self {
+                    Self::Keepalived243(path) => path.display().to_string(),
+                    _ => "keepalived".to_owned(),
+                };
+                let mut argv = vec![program];
+                argv.extend(["-n", "-l", "-D", "-f"].map(str::to_owned));
                 argv.push(config);
                 // Own pid files: the default ones in /run are shared by all
                 // hosts, and keepalived refuses to start when one is live.
@@ -164,4 +212,43 @@ pub fn our_example() -> PathBuf {
         *built = true;
     }
     path
+}
+
+/// Where [`Daemon::keepalived_243`] keeps the build: `target/keepalived-2.4.3/`.
+pub fn keepalived_243_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/keepalived-2.4.3")
+}
+
+/// The 2.4.3 binary, built by `../shared/peers/build-keepalived.sh` when it
+/// is not there yet (the script reuses a finished build); why not, if not.
+fn build_keepalived_243() -> Result<PathBuf, String> {
+    let dir = keepalived_243_dir();
+    let binary = dir.join("keepalived");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/peers/build-keepalived.sh");
+    if !script.exists() {
+        if binary.exists() {
+            return Ok(binary);
+        }
+        return Err(format!(
+            "no {} and no {} to build it (a plain clone has no ../shared): \
+             put keepalived 2.4.3 there to run these tests",
+            binary.display(),
+            script.display()
+        ));
+    }
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(&dir)
+        .output()
+        .map_err(|error| format!("cannot run {}: {error}", script.display()))?;
+    if !out.status.success() || !binary.exists() {
+        return Err(format!(
+            "{} failed ({}): {}; see {}/build.log",
+            script.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim(),
+            dir.display()
+        ));
+    }
+    Ok(binary)
 }

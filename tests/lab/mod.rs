@@ -49,6 +49,7 @@
 
 pub mod capture;
 pub mod daemon;
+pub mod fdb;
 pub mod haproxy;
 mod host;
 pub mod keepalived;
@@ -180,6 +181,18 @@ impl Lab {
     /// Starts capturing every VRRP packet on the bridge (tcpdump on `br0`).
     pub fn capture_adverts(&self) -> capture::AdvertCapture {
         capture::AdvertCapture::start(&self.bridge_ns, &self.dir)
+    }
+
+    /// Starts capturing every frame `host` sends into the bridge from
+    /// source MAC `mac`, into `<lab dir>/frames-from-<host>.log`.
+    pub fn capture_frames_from(&self, host: &Host<'_>, mac: &str) -> capture::FrameCapture {
+        let name = format!("frames-from-{}", host.name());
+        capture::FrameCapture::start(&self.bridge_ns, &self.dir, &name, &host.bridge_port(), mac)
+    }
+
+    /// Samples where the bridge has learnt `mac` every 50 ms for `period`.
+    pub fn sample_fdb(&self, mac: &str, period: Duration) -> Vec<fdb::FdbSample> {
+        fdb::sample(&self.bridge_ns, mac, period, Duration::from_millis(50))
     }
 
     /// Starts capturing the VRRP packets on the bridge that tcpdump filter

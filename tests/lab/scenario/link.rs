@@ -164,7 +164,7 @@ fn set_link(lab: &Lab, host: &Host<'_>, how: LinkDown, up: bool) {
 /// How many times `log` says the instance entered Fault.
 fn fault_lines(daemon: &Daemon, log: &str) -> usize {
     let needle = match daemon {
-        Daemon::Keepalived => "Entering FAULT STATE",
+        Daemon::Keepalived | Daemon::Keepalived243(_) => "Entering FAULT STATE",
         Daemon::Ours(_) => "to=Fault",
     };
     log.matches(needle).count()
