@@ -106,10 +106,7 @@ impl Driver {
 
         // 1. Resolve and compare, touching nothing.
         let mut specs = config.instances;
-        let ifaces = specs
-            .iter_mut()
-            .map(plumbing::resolve)
-            .collect::<Result<Vec<_>, _>>()?;
+        let ifaces = plumbing::resolve_all(&mut specs)?;
         let old_scripts: Vec<ScriptSpec> = self.scripts.scripts().map(|(s, _)| s.clone()).collect();
         let old_processes: Vec<ProcessSpec> =
             self.processes.processes().map(|(p, _)| p.clone()).collect();

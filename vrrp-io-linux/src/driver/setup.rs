@@ -51,9 +51,9 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
         restore: &mut restore,
         netlink: &mut netlink,
     };
-    for spec in &mut specs {
-        let iface = plumbing::resolve(spec)?;
-        let (socket, sender) = plumbing.plumb(spec, &iface)?;
+    let ifaces = plumbing::resolve_all(&mut specs)?;
+    for (spec, iface) in specs.iter().zip(&ifaces) {
+        let (socket, sender) = plumbing.plumb(spec, iface)?;
         router
             .add(iface.ifindex, plumbing::instance(spec)?)
             .map_err(|error| DriverError::Duplicate {
