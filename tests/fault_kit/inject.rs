@@ -106,6 +106,22 @@ impl Message {
     }
 }
 
+/// A CARP advertisement (OpenBSD's carp, ucarp) for virtual host `vhid`:
+/// IP protocol 112 and the VRRP group too, and its first bytes read as a
+/// VRRPv2 advert (version 2, type 1; vhid, advskew, authlen 7, demote,
+/// advbase where VRRPv2 has VRID, priority, address count, auth type and
+/// interval), but 36 bytes long: an 8-byte counter and a 20-byte
+/// SHA1-HMAC follow the header, with the checksum over the CARP header
+/// alone.
+pub fn carp(vhid: u8, advskew: u8) -> Vec<u8> {
+    let mut out = vec![0x21, vhid, advskew, 7, 0, 1, 0, 0];
+    out.extend_from_slice(&0x0123_4567_89ab_cdef_u64.to_be_bytes());
+    out.extend((0..20).map(|i| 0xa0 ^ i));
+    let sum = checksum(&out);
+    out[6..8].copy_from_slice(&sum.to_be_bytes());
+    out
+}
+
 /// The Internet checksum (RFC 1071) of `data`.
 pub fn checksum(data: &[u8]) -> u16 {
     let mut sum: u32 = data

@@ -198,6 +198,30 @@ fn vrrpv2_wrong_password_and_wrong_auth_type_are_dropped() {
     assert_dropped(&mut lan, v4(1), 255, &ah, |s| s.invalid_auth_type);
 }
 
+/// A CARP advertisement (OpenBSD's carp, ucarp): IP protocol 112 and the
+/// VRRP group as well, and its first byte reads as VRRPv2's (version 2,
+/// type 1), but it is 36 bytes: the header, an 8-byte counter and a 20-byte
+/// HMAC, checksummed without a pseudo-header.
+fn carp(vhid: u8, advskew: u8) -> Vec<u8> {
+    let mut bytes = vec![0x21, vhid, advskew, 7, 0, 1, 0, 0];
+    bytes.extend_from_slice(&[0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]);
+    bytes.extend((0..20).map(|i| 0xa0 ^ i));
+    Packet::new_unchecked(&mut bytes[..]).fill_checksum(None);
+    bytes
+}
+
+#[test]
+fn a_carp_advertisement_is_dropped_by_v2_and_v3_routers() {
+    let pass = Auth::simple(b"1cee4b6e");
+    let mut lan = converged(v2(0, 100, pass), v2(1, 200, pass));
+    let vrid = lan.nodes[0].instance.config().vrid;
+    assert_dropped(&mut lan, v4(1), 255, &carp(vrid, 0), |s| {
+        s.packet_length_errors
+    });
+    let mut lan = converged(config(0, 100), config(1, 200));
+    assert_dropped(&mut lan, v4(1), 255, &carp(vrid, 0), |s| s.version_errors);
+}
+
 #[test]
 fn vrrpv2_interval_mismatch_is_dropped() {
     let pass = Auth::simple(b"1cee4b6e");
