@@ -18,6 +18,9 @@ impl Driver {
                     self.set_vmac_up(id, true);
                     self.add_vips(id);
                 }
+                Action::RemoveVips if self.stopping.is_some() && self.installed[id.index()] => {
+                    self.defer_vip_removal(id, now);
+                }
                 Action::RemoveVips => {
                     self.set_vmac_up(id, false);
                     self.remove_vips(id);
@@ -100,7 +103,7 @@ impl Driver {
     /// VIPs: before they are added, and down again when they go (see
     /// `vmac`). The kernel applies a link change before its request returns,
     /// so the advert and the announcements that follow leave a link that is up.
-    fn set_vmac_up(&mut self, id: InstanceId, up: bool) {
+    pub(super) fn set_vmac_up(&mut self, id: InstanceId, up: bool) {
         let spec = &self.specs[id.index()];
         let Some(vmac) = &spec.vmac else { return };
         let Some(link) = self.links.iter().find(|l| l.name == *vmac) else {
@@ -121,7 +124,7 @@ impl Driver {
         self.request_vips(id, true);
     }
 
-    fn remove_vips(&mut self, id: InstanceId) {
+    pub(super) fn remove_vips(&mut self, id: InstanceId) {
         self.installed[id.index()] = false;
         self.garp.cancel(id);
         self.request_vips(id, false);

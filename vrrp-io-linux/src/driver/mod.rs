@@ -23,6 +23,7 @@ mod clock;
 mod error;
 mod garp;
 mod handle;
+mod handover;
 mod log_limit;
 mod netevents;
 mod observe;
@@ -48,6 +49,7 @@ use self::clock::Clock;
 pub use self::error::DriverError;
 use self::garp::GarpSchedule;
 pub use self::handle::{Control, Handle, Inspect, spawn};
+use self::handover::Handover;
 use self::log_limit::LogLimit;
 pub use self::observe::History;
 pub use self::release::{Released, release_vips};
@@ -151,6 +153,8 @@ pub struct Driver {
     /// Per instance: whether its VIPs are installed (we added them).
     installed: Vec<bool>,
     garp: GarpSchedule,
+    /// Stopping Masters that keep their VIPs until a new Master is heard.
+    handover: Handover,
     /// Rate limit of "advert not sent" warnings, per instance.
     send_warnings: LogLimit,
     scripts: ScriptRunner,
@@ -236,6 +240,10 @@ impl Driver {
         self.stopping = Some(now + STOP_GRACE);
         self.router.handle_shutdown(self.clock.to_core(now));
         self.run_actions(now, events);
+        // The grace for the kernel's acks starts when the last handover ends.
+        if let Some(last) = self.handover.last_deadline() {
+            self.stopping = Some(last + STOP_GRACE);
+        }
     }
 
     /// Runs until the graceful stop finished, handing every event to `on_event`.
@@ -303,6 +311,7 @@ impl Driver {
             self.scripts.poll_timeout(),
             self.processes.poll_timeout(),
             self.garp.poll_timeout(),
+            self.handover.poll_timeout(),
             self.notify.poll_timeout(),
             self.stopping,
         ]
@@ -317,10 +326,10 @@ impl Driver {
             .last_packets
             .is_some_and(|t| now.saturating_duration_since(t) < 2 * COALESCE);
         self.last_packets = Some(now);
-        let Some(socket) = self.sockets.get_mut(index) else {
-            return;
-        };
         loop {
+            let Some(socket) = self.sockets.get_mut(index) else {
+                return;
+            };
             match socket.recv(&mut self.rx_buf) {
                 Ok(Some(rx)) => {
                     let received = vrrp_core::Received {
@@ -328,12 +337,13 @@ impl Driver {
                         dst: rx.dst,
                         ttl: rx.ttl,
                     };
-                    self.router.handle_packet(
-                        core_now,
-                        rx.ifindex,
-                        &received,
-                        &self.rx_buf[..rx.len],
-                    );
+                    let bytes = &self.rx_buf[..rx.len];
+                    self.router
+                        .handle_packet(core_now, rx.ifindex, &received, bytes);
+                    if let Ok(packet) = vrrp_core::wire::Packet::new_checked(bytes) {
+                        let (vrid, priority) = (packet.vrid(), packet.priority());
+                        self.handover_heard(rx.src, vrid, priority);
+                    }
                 }
                 Ok(None) => break,
                 Err(error) => tracing::debug!(%error, "VRRP packet not received"),
@@ -343,6 +353,7 @@ impl Driver {
 
     fn fire_timers(&mut self, now: Instant) {
         self.router.handle_timeout(self.clock.to_core(now));
+        self.handover_timeouts(now);
         self.run_trackers(now);
         self.notify.handle_timeout(now);
         let mut due = std::mem::take(&mut self.scratch.garp);

@@ -13,6 +13,7 @@ use vrrp_core::Router;
 use super::alarm::Alarm;
 use super::clock::Clock;
 use super::garp::GarpSchedule;
+use super::handover::Handover;
 use super::log_limit::LogLimit;
 use super::plumbing::{self, Plumbing};
 use super::{
@@ -111,6 +112,7 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
         installed: vec![false; instances],
         garp: GarpSchedule::default(),
         send_warnings: LogLimit::new(super::SEND_WARN_EVERY),
+        handover: Handover::default(),
         scripts: ScriptRunner::new(config.scripts, now),
         processes: ProcessTracker::new(config.processes, process_interval, now),
         notify: Notifier::new(config.notify),

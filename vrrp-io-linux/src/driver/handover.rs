@@ -1,0 +1,82 @@
+//! A graceful stop that drops no client traffic (make before break).
+//!
+//! A Master that stops sends priority 0 at once (RFC 9568 §6.4.3), and the
+//! best Backup takes over after its Skew_Time, less than one advert
+//! interval. Removing the VIPs at the priority 0, as the RFC's state machine
+//! reads, leaves that Skew_Time in which nobody answers for them: at 0.1 s
+//! six lost pings, at 1 s up to sixty. So a stopping Master keeps its VIPs
+//! (not announcing them any more) until it hears the new Master's advert,
+//! whose announcement moves the clients, or one advert interval and
+//! [`SLACK`] have passed (no Backup at all). Only on a graceful stop: every
+//! other way out of Master removes the VIPs at once.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use vrrp_core::InstanceId;
+
+use super::Driver;
+
+/// On top of one advert interval: a Backup's Skew_Time is shorter than
+/// that, and its advert needs a moment to arrive.
+const SLACK: Duration = Duration::from_millis(100);
+
+/// The stopping Masters that still hold their VIPs.
+#[derive(Debug, Default)]
+pub(super) struct Handover {
+    /// Per instance: when to let go even if no new Master was heard.
+    pending: Vec<(InstanceId, Instant)>,
+}
+
+impl Handover {
+    /// The earliest deadline.
+    pub(super) fn poll_timeout(&self) -> Option<Instant> {
+        self.pending.iter().map(|&(_, at)| at).min()
+    }
+
+    /// The last deadline: when the stop is over at the latest.
+    pub(super) fn last_deadline(&self) -> Option<Instant> {
+        self.pending.iter().map(|&(_, at)| at).max()
+    }
+}
+
+impl Driver {
+    /// Holds `id`'s VIPs for the handover instead of removing them now.
+    pub(super) fn defer_vip_removal(&mut self, id: InstanceId, now: Instant) {
+        let interval = self.router.instance(id).config().advert_interval;
+        let deadline = now + Duration::from_millis(u64::from(interval) * 10) + SLACK;
+        self.garp.cancel(id);
+        self.handover.pending.push((id, deadline));
+    }
+
+    /// Releases the VIPs whose handover is over at `now`.
+    pub(super) fn handover_timeouts(&mut self, now: Instant) {
+        while let Some(k) = self.handover.pending.iter().position(|&(_, at)| at <= now) {
+            let (id, _) = self.handover.pending.swap_remove(k);
+            tracing::info!(instance = %self.specs[id.index()].name, "no new Master heard: releasing the VIPs");
+            self.release_now(id);
+        }
+    }
+
+    /// An advert for `vrid` at `priority` arrived from `src`: if another
+    /// router took over an instance in handover, that instance lets go.
+    pub(super) fn handover_heard(&mut self, src: IpAddr, vrid: u8, priority: u8) {
+        let successor = self.handover.pending.iter().position(|&(id, _)| {
+            let instance = self.router.instance(id);
+            instance.vrid() == vrid
+                && priority > 0
+                && src != instance.config().primary_address
+                && IpAddr::is_ipv4(&src) == IpAddr::is_ipv4(&instance.config().primary_address)
+        });
+        if let Some(k) = successor {
+            let (id, _) = self.handover.pending.swap_remove(k);
+            tracing::info!(instance = %self.specs[id.index()].name, master = %src, "the new Master is heard: releasing the VIPs");
+            self.release_now(id);
+        }
+    }
+
+    fn release_now(&mut self, id: InstanceId) {
+        self.set_vmac_up(id, false);
+        self.remove_vips(id);
+    }
+}
