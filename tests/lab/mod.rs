@@ -53,6 +53,7 @@ pub mod fdb;
 pub mod haproxy;
 mod host;
 pub mod keepalived;
+pub mod probe;
 mod process;
 pub mod scenario;
 pub mod watch;
