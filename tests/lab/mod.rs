@@ -56,6 +56,7 @@ pub mod keepalived;
 pub mod probe;
 mod process;
 pub mod scenario;
+pub mod tools;
 pub mod watch;
 
 use std::io::Write;
@@ -98,11 +99,19 @@ impl Lab {
                 std::env::var_os("CI").is_none(),
                 "{name}: the lab tests need root, and CI must run them"
             );
+            let missing = tools::missing_packages();
+            let missing = if missing.is_empty() {
+                String::new()
+            } else {
+                format!(" (and {} to install)", missing.join(" "))
+            };
             say(&format!(
-                "\n*** SKIPPED: needs root: {name} builds network namespaces; run `cargo test` as root (CI does) ***\n"
+                "\n*** SKIPPED: needs root{missing}: {name} builds network namespaces; run `cargo test` as root (CI does) ***\n"
             ));
             return None;
         }
+        // Missing programs: the tests that run them fail and say which.
+        let _ = tools::ensure();
         sweep_stale();
         let n = LABS.fetch_add(1, Ordering::Relaxed);
         let id = format!("{PREFIX}-{}-{n}", std::process::id());
