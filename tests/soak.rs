@@ -364,7 +364,7 @@ fn check_timelines(
 ) {
     let now = SystemTime::now();
     for node in nodes {
-        let held = timeline::held(&node.monitor.events(), VIP, now);
+        let held = lab::watch::held(&node.monitor.events(), VIP, now);
         let changes = timeline::changes(node.host.dir());
         let worst = timeline::longest_vip_outside_master(&held, &changes, NAME, &node.dead, start);
         if let Some((at, long)) = worst.filter(|(_, d)| *d > ADVERT) {

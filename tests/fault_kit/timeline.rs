@@ -2,11 +2,10 @@
 //! lines against the host's netlink address events, both stamped by the
 //! system clock (microseconds).
 
-use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use crate::lab::watch::{AddressEvent, parse_utc};
+use crate::lab::watch::parse_utc;
 
 /// One state change of one instance, from a daemon's log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,31 +55,6 @@ pub fn changes(dir: &Path) -> Vec<Change> {
         .collect();
     all.sort_by_key(|c| c.at);
     all
-}
-
-/// The intervals in which `vip` was on the host, from its address events
-/// (an interval still open ends at `now`).
-pub fn held(
-    events: &[AddressEvent],
-    vip: IpAddr,
-    now: SystemTime,
-) -> Vec<(SystemTime, SystemTime)> {
-    let mut intervals = Vec::new();
-    let mut since = None;
-    for event in events.iter().filter(|e| e.address == vip) {
-        match (event.added, since) {
-            (true, None) => since = Some(event.at),
-            (false, Some(start)) => {
-                intervals.push((start, event.at));
-                since = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(start) = since {
-        intervals.push((start, now));
-    }
-    intervals
 }
 
 /// The longest stretch within `[from, to)` in which the host held the VIP

@@ -222,3 +222,28 @@ fn parses_ip_monitor_lines() {
         None
     );
 }
+
+/// The intervals in which `vip` was on the host, from its address events
+/// (an interval still open ends at `now`).
+pub fn held(
+    events: &[AddressEvent],
+    vip: IpAddr,
+    now: SystemTime,
+) -> Vec<(SystemTime, SystemTime)> {
+    let mut intervals = Vec::new();
+    let mut since = None;
+    for event in events.iter().filter(|e| e.address == vip) {
+        match (event.added, since) {
+            (true, None) => since = Some(event.at),
+            (false, Some(start)) => {
+                intervals.push((start, event.at));
+                since = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = since {
+        intervals.push((start, now));
+    }
+    intervals
+}

@@ -14,7 +14,7 @@ use super::tracking::served_by;
 use super::{Case, Expect, HTTP_PORT, VRID, measured, pair_name};
 use crate::lab::capture::FrameCapture;
 use crate::lab::keepalived::{Config, State};
-use crate::lab::watch::{AddressMonitor, wait_for};
+use crate::lab::watch::{AddressMonitor, held, wait_for};
 use crate::lab::{Daemon, Host, Lab, Signal, haproxy, say};
 
 /// Slack on top of protocol times in the scenario's own assertions.
@@ -199,20 +199,8 @@ pub fn use_vmac(test: &str, case: Case, daemon_a: &Daemon, daemon_b: &Daemon) ->
 /// The frames `capture` holds that the host sent while `watch` did not see
 /// it hold `vip` (with [`EDGE`] around each holding), as tcpdump printed them.
 fn outside_master(capture: &FrameCapture, watch: &AddressMonitor, vip: IpAddr) -> Vec<String> {
-    let mut held = Vec::new();
-    let mut since = None;
-    for event in watch.events().into_iter().filter(|e| e.address == vip) {
-        match (event.added, since) {
-            (true, None) => since = Some(event.at),
-            (false, Some(start)) => {
-                held.push((start, event.at));
-                since = None;
-            }
-            _ => {}
-        }
-    }
     let far = SystemTime::now() + Duration::from_secs(3600);
-    held.extend(since.map(|start| (start, far)));
+    let held = held(&watch.events(), vip, far);
     capture
         .frames()
         .into_iter()
