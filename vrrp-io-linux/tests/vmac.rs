@@ -1,6 +1,8 @@
-//! VMAC interfaces against a real kernel: created as a private-mode macvlan
-//! on the parent with the RFC 9568 virtual MAC and up, reported by events,
-//! removed by index or by name. Needs root.
+//! VMAC interfaces against a real kernel: created as a bridge-mode macvlan
+//! on the parent with the RFC 9568 virtual MAC, down (its owner brings it up
+//! while Master), reported by events; one that exists (a crashed run's, or
+//! keepalived's private-mode one, up) is taken over; removed by index or by
+//! name. Needs root.
 
 mod common;
 
@@ -10,8 +12,8 @@ use vrrp_io_linux::vmac::{virtual_mac, vmac_name};
 use vrrp_io_linux::{Family, Interface};
 
 #[test]
-fn vmac_is_a_private_macvlan_with_the_virtual_mac_and_goes_away() {
-    if skip_unless_root("vmac_is_a_private_macvlan_with_the_virtual_mac_and_goes_away") {
+fn vmac_is_a_bridge_macvlan_with_the_virtual_mac_down_and_goes_away() {
+    if skip_unless_root("vmac_is_a_bridge_macvlan_with_the_virtual_mac_down_and_goes_away") {
         return;
     }
     let mut lab = Lab::new("vmac");
@@ -34,31 +36,54 @@ fn vmac_is_a_private_macvlan_with_the_virtual_mac_and_goes_away() {
         let answer = watcher.wait_for_answer(seq);
         assert_eq!(answer, NetEvent::Ack { seq });
         let mac = virtual_mac(42, *family);
-        let NetEvent::LinkChanged { ifindex, .. } = watcher.wait_for("the new link, up", |event| {
-            matches!(event, NetEvent::LinkChanged { name: n, up: true, mac: m, .. }
+        let NetEvent::LinkChanged { ifindex, .. } =
+            watcher.wait_for("the new link, down", |event| {
+                matches!(event, NetEvent::LinkChanged { name: n, up: false, mac: m, .. }
                 if n == name && *m == Some(mac))
-        }) else {
+            })
+        else {
             unreachable!()
         };
         created.push(ifindex);
+        let show = |name: &str| ip_json(&a.ns, &["-d", "link", "show", "dev", name])[0].clone();
+        let is_up = |link: &serde_json::Value| {
+            let flags = link["flags"].as_array().unwrap();
+            flags.iter().any(|flag| flag == "UP")
+        };
 
-        let link = &ip_json(&a.ns, &["-d", "link", "show", "dev", name])[0];
+        let link = show(name);
         assert_eq!(link["address"], *mac_text);
         assert_eq!(link["link"], "eth0");
         assert_eq!(link["linkinfo"]["info_kind"], "macvlan");
-        assert_eq!(link["linkinfo"]["info_data"]["mode"], "private");
-        let flags = link["flags"].as_array().unwrap();
-        assert!(flags.iter().any(|flag| flag == "UP"), "{flags:?}");
+        assert_eq!(link["linkinfo"]["info_data"]["mode"], "bridge");
+        assert!(!is_up(&link), "created up: {link}");
 
-        // A second one of the same name: EEXIST.
+        // One of that name in private mode and up, as keepalived leaves it:
+        // taken over, bridge mode and down again.
+        in_netns(&a.ns, || {
+            for args in [
+                vec![
+                    "link", "set", "dev", name, "type", "macvlan", "mode", "private",
+                ],
+                vec!["link", "set", "dev", name, "up"],
+            ] {
+                let out = std::process::Command::new("ip")
+                    .args(&args)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "ip {args:?}: {out:?}");
+            }
+        });
+        assert_eq!(show(name)["linkinfo"]["info_data"]["mode"], "private");
         let seq = watcher
             .netlink
             .add_vmac(name, parent.ifindex, 42, *family)
             .unwrap();
-        let NetEvent::Error { errno, .. } = watcher.wait_for_answer(seq) else {
-            panic!("creating it twice must fail");
-        };
-        assert!(errno.is_already_exists(), "{errno}");
+        assert_eq!(watcher.wait_for_answer(seq), NetEvent::Ack { seq });
+        let link = show(name);
+        assert_eq!(link["linkinfo"]["info_data"]["mode"], "bridge");
+        assert!(!is_up(&link), "still up: {link}");
+        assert_eq!(link["address"], *mac_text);
     }
 
     // Removed by index, and by name (as a start-up clean-up would).
