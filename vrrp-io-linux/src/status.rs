@@ -227,25 +227,26 @@ mod test {
             adverts_received: 1,
             adverts_dropped: 2,
             adverts_sent: 3,
-            master_transitions: 4,
-            priority_zero_received: 5,
-            priority_zero_sent: 6,
-            checksum_errors: 7,
-            version_errors: 8,
-            vrid_errors: 9,
-            ip_ttl_errors: 10,
-            invalid_type_errors: 11,
-            address_list_errors: 12,
-            packet_length_errors: 13,
-            advert_interval_errors: 14,
-            auth_failures: 15,
-            invalid_auth_type: 16,
-            auth_type_mismatch: 17,
-            unicast_source_errors: 18,
+            adverts_send_errors: 4,
+            master_transitions: 5,
+            priority_zero_received: 6,
+            priority_zero_sent: 7,
+            checksum_errors: 8,
+            version_errors: 9,
+            vrid_errors: 10,
+            ip_ttl_errors: 11,
+            invalid_type_errors: 12,
+            address_list_errors: 13,
+            packet_length_errors: 14,
+            advert_interval_errors: 15,
+            auth_failures: 16,
+            invalid_auth_type: 17,
+            auth_type_mismatch: 18,
+            unicast_source_errors: 19,
             ..Statistics::default()
         };
         let values: Vec<u64> = COUNTERS.iter().map(|c| (c.get)(&stats)).collect();
-        assert_eq!(values, (1..=18).collect::<Vec<u64>>());
+        assert_eq!(values, (1..=19).collect::<Vec<u64>>());
     }
 
     #[test]
