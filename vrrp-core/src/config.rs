@@ -49,6 +49,14 @@ pub struct Config {
     /// owner (RFC 3768 §7.1 MUST, RFC 9568 §7.1 MAY). keepalived's
     /// `vrrp_skip_check_adv_addr` turns it off.
     pub check_address_list: bool,
+    /// Do not answer a lower-priority Master's advert (keepalived's
+    /// `lower_prio_no_advert`). Off by default: RFC 9568 §6.4.3 sends an
+    /// advert at once.
+    pub lower_prio_no_advert: bool,
+    /// Send one advert before yielding to a higher-priority Master
+    /// (keepalived's `higher_prio_send_advert`). Off by default: RFC 9568
+    /// §6.4.3 yields silently.
+    pub higher_prio_send_advert: bool,
 }
 
 /// A configuration the protocol cannot run.
@@ -98,6 +106,8 @@ impl Config {
             unicast_peers: Vec::new(),
             v3_checksum_as_v2: false,
             check_address_list: true,
+            lower_prio_no_advert: false,
+            higher_prio_send_advert: false,
         }
     }
 

@@ -223,21 +223,25 @@ impl Instance {
             return;
         }
         if self.yields_to(src, advert.priority) {
-            // Two Masters (a partition healed): ours may be the advert the
-            // other never heard. One advert before stepping down lets it
-            // know, so it announces the VIPs again to the hosts that
-            // followed ours (keepalived's `higher_prio_send_advert`).
-            self.send_advert(self.priority);
+            // RFC 9568 §6.4.3: cancel the Adver_Timer, learn the interval,
+            // set the Master_Down_Timer, go to Backup; nothing is sent.
+            // keepalived's `higher_prio_send_advert` sends one advert first.
+            if self.config.higher_prio_send_advert {
+                self.send_advert(self.priority);
+            }
             self.learn_interval(advert);
             self.master = Some(src);
             self.watch = Watch::Master;
             self.leave_master(now, State::Backup, Reason::HigherPriorityMaster);
             return;
         }
-        // A lower-priority Master (a partition healed, a frozen router
-        // resumed): RFC 9568 discards its advert; our next one makes it step
-        // down. keepalived answers at once by default; we do not, so forged
-        // lower-priority adverts cannot make us send one advert each.
+        // RFC 9568 §6.4.3: a lower-priority Master (a partition healed, a
+        // frozen router resumed): discard its advert and send one at once,
+        // so it steps down now and learning bridges see our path.
+        // keepalived's `lower_prio_no_advert` leaves the answer out.
+        if !self.config.lower_prio_no_advert {
+            self.send_advert(self.priority);
+        }
         // Hosts that followed the other Master's announcements must learn
         // ours again, or they keep sending to a router that let go.
         self.push(Action::ReannounceVips);
