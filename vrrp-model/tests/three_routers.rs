@@ -25,22 +25,22 @@ fn partitions_loss_and(toggles: u8, links: u8, reached: &[&str]) {
 /// The LAN splits or heals once, and the adverts VRRP tolerates are lost.
 #[test]
 fn partitions_and_loss() {
-    use properties::{V1, V2, V4, V6};
-    partitions_loss_and(0, 0, &[V1, V2, V4, V6]);
+    use properties::{V1, V2, V4, V6, V8};
+    partitions_loss_and(0, 0, &[V1, V2, V4, V6, V8]);
 }
 
 /// Partitions, loss and priority changes together: the target
 /// (1.9 M states, about 4 s in a release build).
 #[test]
 fn partitions_loss_and_priority_changes() {
-    use properties::{V1, V2, V3, V4, V6};
-    partitions_loss_and(1, 0, &[V1, V2, V3, V4, V6]);
+    use properties::{V1, V2, V3, V4, V6, V8};
+    partitions_loss_and(1, 0, &[V1, V2, V3, V4, V6, V8]);
 }
 
 /// Partitions, loss and a link failure: a router cut off by its link while
 /// the LAN splits or heals (2.9 M states, about 6 s in a release build).
 #[test]
 fn partitions_loss_and_link() {
-    use properties::{V1, V2, V4, V6, V7};
-    partitions_loss_and(0, 1, &[V1, V2, V4, V6, V7]);
+    use properties::{V1, V2, V4, V6, V7, V8};
+    partitions_loss_and(0, 1, &[V1, V2, V4, V6, V7, V8]);
 }
