@@ -41,6 +41,8 @@ pub const COUNTERS: &[Counter] = &[
     Counter { name: "priority_zero_received", mib: "vrrpv3StatisticsRcvdPriZeroPackets", help: "Priority-0 advertisements received.", get: |s| s.priority_zero_received },
     Counter { name: "priority_zero_sent", mib: "vrrpv3StatisticsSentPriZeroPackets", help: "Priority-0 advertisements sent.", get: |s| s.priority_zero_sent },
     Counter { name: "checksum_errors", mib: "vrrpv3RouterChecksumErrors", help: "Advertisements with a bad checksum.", get: |s| s.checksum_errors },
+    Counter { name: "checksum_with_pseudo_header", mib: "", help: "VRRPv3 IPv4 advertisements checksummed with the pseudo-header.", get: |s| s.checksum_with_pseudo_header },
+    Counter { name: "checksum_without_pseudo_header", mib: "", help: "VRRPv3 IPv4 advertisements checksummed without the pseudo-header.", get: |s| s.checksum_without_pseudo_header },
     Counter { name: "version_errors", mib: "vrrpv3RouterVersionErrors", help: "Advertisements of another VRRP version.", get: |s| s.version_errors },
     Counter { name: "vrid_errors", mib: "vrrpv3RouterVrIdErrors", help: "Advertisements for another VRID.", get: |s| s.vrid_errors },
     Counter { name: "ip_ttl_errors", mib: "vrrpv3StatisticsIpTtlErrors", help: "Advertisements with TTL or hop limit below 255.", get: |s| s.ip_ttl_errors },
@@ -230,21 +232,23 @@ mod test {
             priority_zero_received: 5,
             priority_zero_sent: 6,
             checksum_errors: 7,
-            version_errors: 8,
-            vrid_errors: 9,
-            ip_ttl_errors: 10,
-            invalid_type_errors: 11,
-            address_list_errors: 12,
-            packet_length_errors: 13,
-            advert_interval_errors: 14,
-            auth_failures: 15,
-            invalid_auth_type: 16,
-            auth_type_mismatch: 17,
-            unicast_source_errors: 18,
+            checksum_with_pseudo_header: 8,
+            checksum_without_pseudo_header: 9,
+            version_errors: 10,
+            vrid_errors: 11,
+            ip_ttl_errors: 12,
+            invalid_type_errors: 13,
+            address_list_errors: 14,
+            packet_length_errors: 15,
+            advert_interval_errors: 16,
+            auth_failures: 17,
+            invalid_auth_type: 18,
+            auth_type_mismatch: 19,
+            unicast_source_errors: 20,
             ..Statistics::default()
         };
         let values: Vec<u64> = COUNTERS.iter().map(|c| (c.get)(&stats)).collect();
-        assert_eq!(values, (1..=18).collect::<Vec<u64>>());
+        assert_eq!(values, (1..=20).collect::<Vec<u64>>());
     }
 
     #[test]

@@ -85,16 +85,28 @@ impl Instance {
                 return Verdict::Drop;
             }
         };
-        let pseudo = wire::pseudo_header(
-            self.config.version,
-            self.config.v3_checksum_as_v2,
-            rx.src,
-            rx.dst,
-        );
-        if !packet.verify_checksum(pseudo.as_ref()) {
+        // RFC 9568 §5.2.8 defines the pseudo-header by RFC 8200's (IPv6)
+        // only; over IPv4 peers differ on whether to include one. Both forms
+        // are accepted unless strict, each counted.
+        let (version, as_v2) = (self.config.version, self.config.v3_checksum_as_v2);
+        let ours = wire::pseudo_header(version, as_v2, rx.src, rx.dst);
+        let other = wire::pseudo_header(version, !as_v2, rx.src, rx.dst);
+        let form = if packet.verify_checksum(ours.as_ref()) {
+            ours
+        } else if ours != other
+            && !self.config.strict_checksum
+            && packet.verify_checksum(other.as_ref())
+        {
+            other
+        } else {
             stats.checksum_errors += 1;
             stats.protocol_error_reason = ProtocolError::Checksum;
             return Verdict::Drop;
+        };
+        match (ours == other, form) {
+            (true, _) => {}
+            (false, Some(_)) => stats.checksum_with_pseudo_header += 1,
+            (false, None) => stats.checksum_without_pseudo_header += 1,
         }
         if advert.vrid != self.config.vrid {
             stats.vrid_errors += 1;
