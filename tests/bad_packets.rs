@@ -496,3 +496,45 @@ fn a_flood_of_garbage_is_counted_and_adverts_stay_on_time() {
         "an advert gap of {gap:?} during the flood"
     );
 }
+
+/// RFC 9568 §5.2.8 is read both ways over IPv4: an advert checksummed
+/// without the pseudo-header (Cisco, keepalived's `v3_checksum_as_v2`),
+/// forged from C as B with priority 50, is accepted by A and counted as
+/// such. A, the Master, answers each at once (RFC 9568 §6.4.3) and stays
+/// Master; nothing else moves. B's kernel drops packets claiming B's own
+/// address, so only A hears them.
+#[test]
+fn an_advert_without_the_pseudo_header_is_accepted_and_counted() {
+    let Some(lab) = Lab::new("no_pseudo_header") else {
+        return;
+    };
+    let t = Trio::new(&lab, ADVERT);
+    let (on_a, _on_b) = elect(&t);
+    let injector = Injector::new(&t.c);
+    let mut bytes = Message::v3(51, 50, 10, &[VIP]).bytes(B, GROUP);
+    bytes[6..8].fill(0);
+    let bare = fault_kit::inject::checksum(&bytes);
+    bytes[6..8].copy_from_slice(&bare.to_be_bytes());
+    let before = status(&t.a, &on_a);
+    for _ in 0..N {
+        injector.send_raw(B, GROUP, 255, &bytes);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(150));
+    let after = status(&t.a, &on_a);
+    let moved = moved(&before, &after, &["adverts_sent"]);
+    let want = BTreeMap::from([
+        ("VI_51.adverts_received".to_owned(), N),
+        ("VI_51.checksum_without_pseudo_header".to_owned(), N),
+    ]);
+    assert_eq!(moved, want, "A's counters");
+    assert_eq!(all_transitions(&after), all_transitions(&before), "A moved");
+    assert_eq!(state(&after, "VI_51"), "MASTER");
+    measured(
+        "bad packets",
+        &format!(
+            "{N} VRRPv3 adverts without the IPv4 pseudo-header (as B, priority 50) to A: \
+             accepted, checksum_without_pseudo_header +{N}, A still Master"
+        ),
+    );
+}

@@ -45,10 +45,22 @@ pub struct Config {
     /// Compute VRRPv3-over-IPv4 checksums without the pseudo-header
     /// (keepalived's `v3_checksum_as_v2`).
     pub v3_checksum_as_v2: bool,
+    /// Accept VRRPv3-over-IPv4 checksums only in the form we send. Off (the
+    /// default): both forms are accepted, each counted in
+    /// [`Statistics`](crate::Statistics), as RFC 9568 §5.2.8 is read both ways.
+    pub strict_checksum: bool,
     /// Drop adverts whose address list differs from ours, unless sent by the
     /// owner (RFC 3768 §7.1 MUST, RFC 9568 §7.1 MAY). keepalived's
     /// `vrrp_skip_check_adv_addr` turns it off.
     pub check_address_list: bool,
+    /// Do not answer a lower-priority Master's advert (keepalived's
+    /// `lower_prio_no_advert`). Off by default: RFC 9568 §6.4.3 sends an
+    /// advert at once.
+    pub lower_prio_no_advert: bool,
+    /// Send one advert before yielding to a higher-priority Master
+    /// (keepalived's `higher_prio_send_advert`). Off by default: RFC 9568
+    /// §6.4.3 yields silently.
+    pub higher_prio_send_advert: bool,
 }
 
 /// A configuration the protocol cannot run.
@@ -97,7 +109,10 @@ impl Config {
             auth: Auth::None,
             unicast_peers: Vec::new(),
             v3_checksum_as_v2: false,
+            strict_checksum: false,
             check_address_list: true,
+            lower_prio_no_advert: false,
+            higher_prio_send_advert: false,
         }
     }
 

@@ -429,89 +429,127 @@ fn delivery_delay_does_not_cause_dual_master() {
     assert_eq!(lan.vip_holders(), [1]);
 }
 
-/// Two Masters after a partition, healed just after router `first` sent an
-/// advert, so the other one's advert reaches its peer first. Either way
-/// router 0 (priority 200) ends Master and announces its addresses again
-/// for the hosts that followed router 1's announcements.
-fn heal_after_router_advertised(first: usize) {
-    let mut lan = Lan::new(vec![config(0, 200), config(1, 100)]);
-    lan.start_all();
-    lan.run_until(secs(10));
-    assert_eq!(lan.masters(), [0]);
-    lan.set_cut(0, 1, true);
-    lan.run_until(secs(20));
-    assert_eq!(lan.masters(), [0, 1], "two Masters in the partition");
-    assert!(lan.nodes[0].reannounced.is_empty());
-    let sent = lan.nodes[first].sent.len();
-    while lan.nodes[first].sent.len() == sent {
-        lan.run_for(Duration::from_millis(10));
+/// Two Masters in a partition, at 1 ms delivery: router 0 (priority 200)
+/// is Master from 3.21875 s and advertises at 3.21875 + k s; cut at 10 s,
+/// router 1 (100) last heard it at 9.21975 s and takes over one
+/// Master_Down_Interval later, at 12.829125 s, advertising at 12.829125 + k s.
+/// `tweak` adjusts the configurations (keepalived's switches).
+fn two_masters(tweak: impl Fn(usize, &mut vrrp_core::Config)) -> Lan {
+    let mut configs = vec![config(0, 200), config(1, 100)];
+    for (i, c) in configs.iter_mut().enumerate() {
+        tweak(i, c);
     }
-    let healed = lan.now;
-    lan.set_cut(0, 1, false);
-    let stepped_down = lan.run_until_transition(1, State::Backup, Duration::from_secs(2));
-    assert_eq!(stepped_down.reason, Reason::HigherPriorityMaster);
-    assert!(stepped_down.at > healed && stepped_down.at < healed + Duration::from_secs(1));
-    lan.run_for(Duration::from_secs(5));
-    assert_eq!(lan.masters(), [0]);
-    assert_eq!(lan.vip_holders(), [0]);
-    // Once or twice (router 1's advert, then its parting one in answer to
-    // router 0's): the driver makes one burst of them. Never afterwards.
-    let again = &lan.nodes[0].reannounced;
-    assert!(
-        (1..=2).contains(&again.len()),
-        "router 0 re-announced on hearing router 1 as a Master: {again:?}"
-    );
-    assert!(
-        again
-            .iter()
-            .all(|&at| at >= healed && at <= stepped_down.at)
-    );
-    assert!(lan.nodes[1].reannounced.is_empty());
-}
-
-#[test]
-fn after_a_partition_heals_the_master_announces_its_addresses_again() {
-    // Router 1's advert first: router 0 hears a lower-priority Master.
-    heal_after_router_advertised(0);
-}
-
-/// RFC 9568 §6.4.3 discards a lower-priority advert at a Master: router 0
-/// hears router 1's advert first after the heal and does not answer it
-/// (keepalived does, by default); its next periodic advert makes router 1
-/// step down. Forged lower-priority adverts therefore cannot make a Master
-/// send.
-#[test]
-fn a_master_does_not_answer_a_lower_priority_master() {
-    let mut lan = Lan::new(vec![config(0, 200), config(1, 100)]);
+    let mut lan = Lan::new(configs);
     lan.delay = Duration::from_millis(1);
     lan.start_all();
     lan.run_until(secs(10));
+    assert_eq!(lan.masters(), [0]);
     lan.set_cut(0, 1, true);
-    lan.run_until(secs(20));
+    lan.run_until(at_micros(19_500_000));
     assert_eq!(lan.masters(), [0, 1], "two Masters in the partition");
-    // Heal while router 1's advert is on the wire.
-    let advert_due = lan.nodes[1].instance.poll_timeout().unwrap().at;
-    lan.run_until(advert_due);
-    lan.set_cut(0, 1, false);
-    let (last, _) = *lan.nodes[0].sent.last().unwrap();
-    let before = lan.nodes[0].sent.len();
-    let stepped_down = lan.run_until_transition(1, State::Backup, Duration::from_secs(2));
-    let heard = lan.nodes[0].reannounced[0];
     assert_eq!(
-        lan.nodes[0].sent[before..],
-        [(last + Duration::from_secs(1), 200)],
-        "router 0 sent only its periodic advert"
+        lan.transitions.last().map(|t| (t.router, t.at)),
+        Some((1, at_micros(12_829_125)))
     );
-    assert!(
-        heard < last + Duration::from_secs(1),
-        "it heard router 1 first"
-    );
-    assert_eq!(stepped_down.at, last + Duration::from_secs(1) + lan.delay);
+    lan
 }
 
+/// The adverts router `i` sent from `since` on.
+fn sent_since(lan: &Lan, i: usize, since: Instant) -> Vec<(Instant, u8)> {
+    lan.nodes[i]
+        .sent
+        .iter()
+        .copied()
+        .filter(|&(at, _)| at >= since)
+        .collect()
+}
+
+/// RFC 9568 §6.4.3: a Master that hears a lower-priority Master discards the
+/// advert and sends one of its own at once. Healed as router 1's advert of
+/// 19.829125 s is on the wire: router 0 hears it at 19.830125 s, answers
+/// then (and announces its addresses again for the hosts that followed
+/// router 1), and router 1 steps down when the answer lands, 1 ms later,
+/// long before router 0's periodic advert of 20.21875 s.
 #[test]
-fn a_master_that_yields_after_a_partition_tells_the_other_first() {
-    // Router 0's advert first: router 1 steps down, but sends one advert
-    // before it does, so router 0 hears it all the same.
-    heal_after_router_advertised(1);
+fn a_master_answers_a_lower_priority_master_at_once() {
+    let mut lan = two_masters(|_, _| {});
+    lan.run_until(at_micros(19_829_125));
+    lan.set_cut(0, 1, false);
+    let healed = lan.now;
+    let stepped_down = lan.run_until_transition(1, State::Backup, Duration::from_secs(2));
+    assert_eq!(
+        (stepped_down.at, stepped_down.reason),
+        (at_micros(19_831_125), Reason::HigherPriorityMaster)
+    );
+    assert_eq!(sent_since(&lan, 0, healed), [(at_micros(19_830_125), 200)]);
+    assert_eq!(lan.nodes[0].reannounced, [at_micros(19_830_125)]);
+    assert_eq!(sent_since(&lan, 1, healed), [(healed, 100)]);
+    lan.run_for(Duration::from_secs(5));
+    assert_eq!(lan.masters(), [0]);
+    assert_eq!(lan.vip_holders(), [0]);
+    // Afterwards only the periodic adverts, on the Adver_Timer's old phase:
+    // the answer does not reset it.
+    let periodic: Vec<_> = (20..25)
+        .map(|k| (at_micros(k * SEC + 218_750), 200))
+        .collect();
+    assert_eq!(sent_since(&lan, 0, at_micros(19_900_000)), periodic);
+    assert!(lan.nodes[1].reannounced.is_empty());
+}
+
+/// RFC 9568 §6.4.3: a Master that hears a higher-priority Master goes to
+/// Backup without sending. Healed as router 0's advert of 20.21875 s is on
+/// the wire: router 1 steps down when it lands, at 20.21975 s, silently;
+/// router 0 never hears router 1 again.
+#[test]
+fn a_master_yields_to_a_higher_priority_master_without_an_advert() {
+    let mut lan = two_masters(|_, _| {});
+    lan.run_until(at_micros(20_218_750));
+    lan.set_cut(0, 1, false);
+    let healed = lan.now;
+    let stepped_down = lan.run_until_transition(1, State::Backup, Duration::from_secs(2));
+    assert_eq!(
+        (stepped_down.at, stepped_down.reason),
+        (at_micros(20_219_750), Reason::HigherPriorityMaster)
+    );
+    lan.run_for(Duration::from_secs(5));
+    assert_eq!(sent_since(&lan, 1, healed), [], "no parting advert");
+    assert!(lan.nodes[0].reannounced.is_empty());
+    assert_eq!(lan.masters(), [0]);
+    assert_eq!(lan.vip_holders(), [0]);
+}
+
+/// keepalived's `lower_prio_no_advert`: the answer is left out, and router 1
+/// steps down on router 0's periodic advert of 20.21875 s instead, at
+/// 20.21975 s. The addresses are still announced again.
+#[test]
+fn lower_prio_no_advert_leaves_the_answer_out() {
+    let mut lan = two_masters(|i, c| c.lower_prio_no_advert = i == 0);
+    lan.run_until(at_micros(19_829_125));
+    lan.set_cut(0, 1, false);
+    let healed = lan.now;
+    let stepped_down = lan.run_until_transition(1, State::Backup, Duration::from_secs(2));
+    assert_eq!(stepped_down.at, at_micros(20_219_750));
+    assert_eq!(sent_since(&lan, 0, healed), [(at_micros(20_218_750), 200)]);
+    assert_eq!(lan.nodes[0].reannounced, [at_micros(19_830_125)]);
+}
+
+/// keepalived's `higher_prio_send_advert`: router 1 sends one advert as it
+/// yields, at 20.21975 s, so router 0 hears of it at 20.22075 s, answers and
+/// announces its addresses again (the answer reaches a Backup, which keeps it).
+#[test]
+fn higher_prio_send_advert_sends_one_advert_before_yielding() {
+    let mut lan = two_masters(|i, c| c.higher_prio_send_advert = i == 1);
+    lan.run_until(at_micros(20_218_750));
+    lan.set_cut(0, 1, false);
+    let healed = lan.now;
+    let stepped_down = lan.run_until_transition(1, State::Backup, Duration::from_secs(2));
+    assert_eq!(stepped_down.at, at_micros(20_219_750));
+    lan.run_for(Duration::from_millis(500));
+    assert_eq!(sent_since(&lan, 1, healed), [(at_micros(20_219_750), 100)]);
+    assert_eq!(lan.nodes[0].reannounced, [at_micros(20_220_750)]);
+    assert_eq!(
+        sent_since(&lan, 0, healed),
+        [(healed, 200), (at_micros(20_220_750), 200)]
+    );
+    assert_eq!(lan.masters(), [0]);
 }

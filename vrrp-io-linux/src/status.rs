@@ -42,6 +42,8 @@ pub const COUNTERS: &[Counter] = &[
     Counter { name: "priority_zero_received", mib: "vrrpv3StatisticsRcvdPriZeroPackets", help: "Priority-0 advertisements received.", get: |s| s.priority_zero_received },
     Counter { name: "priority_zero_sent", mib: "vrrpv3StatisticsSentPriZeroPackets", help: "Priority-0 advertisements sent.", get: |s| s.priority_zero_sent },
     Counter { name: "checksum_errors", mib: "vrrpv3RouterChecksumErrors", help: "Advertisements with a bad checksum.", get: |s| s.checksum_errors },
+    Counter { name: "checksum_with_pseudo_header", mib: "", help: "VRRPv3 IPv4 advertisements checksummed with the pseudo-header.", get: |s| s.checksum_with_pseudo_header },
+    Counter { name: "checksum_without_pseudo_header", mib: "", help: "VRRPv3 IPv4 advertisements checksummed without the pseudo-header.", get: |s| s.checksum_without_pseudo_header },
     Counter { name: "version_errors", mib: "vrrpv3RouterVersionErrors", help: "Advertisements of another VRRP version.", get: |s| s.version_errors },
     Counter { name: "vrid_errors", mib: "vrrpv3RouterVrIdErrors", help: "Advertisements for another VRID.", get: |s| s.vrid_errors },
     Counter { name: "ip_ttl_errors", mib: "vrrpv3StatisticsIpTtlErrors", help: "Advertisements with TTL or hop limit below 255.", get: |s| s.ip_ttl_errors },
@@ -232,21 +234,23 @@ mod test {
             priority_zero_received: 6,
             priority_zero_sent: 7,
             checksum_errors: 8,
-            version_errors: 9,
-            vrid_errors: 10,
-            ip_ttl_errors: 11,
-            invalid_type_errors: 12,
-            address_list_errors: 13,
-            packet_length_errors: 14,
-            advert_interval_errors: 15,
-            auth_failures: 16,
-            invalid_auth_type: 17,
-            auth_type_mismatch: 18,
-            unicast_source_errors: 19,
+            checksum_with_pseudo_header: 9,
+            checksum_without_pseudo_header: 10,
+            version_errors: 11,
+            vrid_errors: 12,
+            ip_ttl_errors: 13,
+            invalid_type_errors: 14,
+            address_list_errors: 15,
+            packet_length_errors: 16,
+            advert_interval_errors: 17,
+            auth_failures: 18,
+            invalid_auth_type: 19,
+            auth_type_mismatch: 20,
+            unicast_source_errors: 21,
             ..Statistics::default()
         };
         let values: Vec<u64> = COUNTERS.iter().map(|c| (c.get)(&stats)).collect();
-        assert_eq!(values, (1..=19).collect::<Vec<u64>>());
+        assert_eq!(values, (1..=21).collect::<Vec<u64>>());
     }
 
     #[test]

@@ -489,31 +489,33 @@ fn ignored_sections_load_with_a_warning_each() {
 }
 
 /// keepalived's switches for answering a lower-priority advert and for
-/// advertising before yielding: ours behaves as `lower_prio_no_advert` and
-/// `higher_prio_send_advert` on, so only turning them off is warned about.
+/// advertising before yielding map onto the core, both ways: the instance
+/// keyword wins, the global `vrrp_` form is the default, and with neither
+/// the core does what RFC 9568 §6.4.3 says (answer; yield silently).
 #[test]
-fn advert_policy_switches_warn_only_when_turned_off() {
+fn advert_policy_switches_reach_the_core_both_ways() {
     let text = "global_defs {\n vrrp_lower_prio_no_advert\n vrrp_higher_prio_send_advert true\n}\n\
                 vrrp_instance V {\n interface eth0\n virtual_router_id 51\n priority 100\n\
-                virtual_ipaddress { 192.0.2.10 }\n lower_prio_no_advert false\n\
-                higher_prio_send_advert off\n}\n";
+                virtual_ipaddress { 192.0.2.10 }\n lower_prio_no_advert false\n}\n\
+                vrrp_instance W {\n interface eth0\n virtual_router_id 52\n priority 100\n\
+                virtual_ipaddress { 192.0.2.11 }\n higher_prio_send_advert off\n}\n";
     let loaded = parse(text);
-    let warned: Vec<(u32, &str)> = loaded
-        .warnings
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let driver = vrrp_io_linux::config::driver_config(&loaded.config).unwrap();
+    let switches: Vec<(bool, bool)> = driver
+        .instances
         .iter()
-        .map(|w| (w.at.line, w.message.as_str()))
+        .map(|i| (i.vrrp.lower_prio_no_advert, i.vrrp.higher_prio_send_advert))
         .collect();
-    assert_eq!(warned.len(), 2, "{warned:?}");
-    assert_eq!(warned[0].0, 10);
-    assert!(
-        warned[0]
-            .1
-            .starts_with("`lower_prio_no_advert` is not supported")
-    );
-    assert_eq!(warned[1].0, 11);
-    assert!(
-        warned[1]
-            .1
-            .starts_with("`higher_prio_send_advert` is not supported")
+    assert_eq!(switches, [(false, true), (true, false)]);
+
+    let plain = "vrrp_instance V {\n interface eth0\n virtual_router_id 51\n priority 100\n\
+                 virtual_ipaddress { 192.0.2.10 }\n}\n";
+    let driver = vrrp_io_linux::config::driver_config(&parse(plain).config).unwrap();
+    let vrrp = &driver.instances[0].vrrp;
+    assert_eq!(
+        (vrrp.lower_prio_no_advert, vrrp.higher_prio_send_advert),
+        (false, false),
+        "RFC 9568 by default"
     );
 }

@@ -8,7 +8,7 @@
 //! - [`timing`]: the bounds derived from it, `T_conv` among them.
 //! - [`model`]: the stateright model, a discrete global clock over relative
 //!   deadlines; [`state`]: what it explores.
-//! - [`properties`]: S1..S10 (always) and V1..V7 (sometimes).
+//! - [`properties`]: S1..S11 (always) and V1..V8 (sometimes).
 //! - [`trace`]: counterexamples as timelines; [`run`]: run and report.
 //!
 //! ```

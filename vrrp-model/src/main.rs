@@ -99,7 +99,8 @@ struct ModelArgs {
     /// Turn preemption off on every router.
     #[arg(long)]
     no_preempt: bool,
-    /// Inject a defect: backup-ignores-higher, link-event-ignored, link-keeps-frames.
+    /// Inject a defect: backup-ignores-higher, link-event-ignored, link-keeps-frames,
+    /// lower-prio-no-advert.
     #[arg(long)]
     mutation: Option<String>,
     /// Override the derived convergence bound (microseconds).
@@ -142,6 +143,7 @@ impl ModelArgs {
             Some("backup-ignores-higher") => Some(Mutation::BackupIgnoresHigherPriority),
             Some("link-event-ignored") => Some(Mutation::LinkEventIgnored),
             Some("link-keeps-frames") => Some(Mutation::LinkDownKeepsFrames),
+            Some("lower-prio-no-advert") => Some(Mutation::LowerPrioNoAdvert),
             Some(m) => return Err(format!("unknown mutation {m}")),
         };
         let mut derived_loss = false;

@@ -191,6 +191,7 @@ impl VrrpModel {
                 quiet: 0,
                 stopped: RouterClocks::default(),
                 preempt: RouterClocks::default(),
+                answered: RouterClocks::default(),
             },
             seen: 0,
             violations: 0,

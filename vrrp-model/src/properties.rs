@@ -1,4 +1,4 @@
-//! The properties: S1..S10 must always hold, V1..V7 must be reached.
+//! The properties: S1..S11 must always hold, V1..V8 must be reached.
 //!
 //! stateright's `eventually` is checked only at terminal states and VRRP never
 //! terminates, so liveness is written as bounded safety over the auxiliary
@@ -67,6 +67,11 @@ pub const S9: &str = "S9 preemption bounded, none with nopreempt";
 /// has no other fault: its tracked objects have weight −50, never 0), and no
 /// packet to or from a router whose link is down is in flight.
 pub const S10: &str = "S10 link down: Fault, nothing in flight";
+/// S11: RFC 9568 §6.4.3: a Master that hears a lower-priority Master's
+/// advert sends its own at once (before its next periodic one), and the
+/// lower Master is Backup within `d_max` of that answer, unless the answer
+/// is lost or a disturbance intervenes.
+pub const S11: &str = "S11 a lower Master is answered and steps down";
 /// V1: two Masters in one component.
 pub const V1: &str = "V1 dual master occurs";
 /// V2: Masters in two components at once.
@@ -81,6 +86,8 @@ pub const V5: &str = "V5 priority-0 failover happens";
 pub const V6: &str = "V6 master-down fires";
 /// V7: a router leaves Fault for Backup or Master (its link came back).
 pub const V7: &str = "V7 fault clears";
+/// V8: a Master answers a lower-priority Master (RFC 9568 §6.4.3).
+pub const V8: &str = "V8 a lower Master is answered";
 
 /// Every property, in order.
 pub fn all() -> Vec<Property<VrrpModel>> {
@@ -99,6 +106,10 @@ pub fn all() -> Vec<Property<VrrpModel>> {
         Property::always(S8, stop_answered),
         Property::always(S9, preemption_bounded),
         Property::always(S10, link_fault),
+        Property::always(S11, |m, w: &World| {
+            w.violations & violation::UNANSWERED_LOWER_MASTER == 0
+                && w.clocks.answered.iter().all(|(_, c)| c <= m.timing.d_max)
+        }),
         Property::sometimes(V1, |m, w: &World| {
             masters_per_component(m, w).any(|c| c >= 2)
         }),
@@ -110,6 +121,7 @@ pub fn all() -> Vec<Property<VrrpModel>> {
         Property::sometimes(V5, |_, w: &World| w.seen & seen::MASTER_STOPPED != 0),
         Property::sometimes(V6, |_, w: &World| w.seen & seen::MASTER_DOWN != 0),
         Property::sometimes(V7, |_, w: &World| w.seen & seen::FAULT_CLEARED != 0),
+        Property::sometimes(V8, |_, w: &World| w.seen & seen::ANSWERED != 0),
     ]
 }
 

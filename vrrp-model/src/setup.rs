@@ -51,6 +51,9 @@ pub enum Mutation {
     /// A router's link goes down but the packets in flight to and from it
     /// stay on the wire.
     LinkDownKeepsFrames,
+    /// Every router runs with keepalived's `lower_prio_no_advert`: a Master
+    /// does not answer a lower-priority Master (RFC 9568 §6.4.3 does).
+    LowerPrioNoAdvert,
 }
 
 /// A model configuration. [`Setup::new`] gives the defaults.
@@ -137,6 +140,7 @@ impl Setup {
         if self.version == Version::V2 {
             config.auth = Auth::None;
         }
+        config.lower_prio_no_advert = self.mutation == Some(Mutation::LowerPrioNoAdvert);
         config
     }
 

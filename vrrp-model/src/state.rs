@@ -92,6 +92,10 @@ pub struct Clocks {
     /// Per router: since it (preempting) last saw no lower-priority Master in
     /// its group, or since the last disturbance (S9).
     pub preempt: RouterClocks,
+    /// Per router: since a higher-priority Master answered its advert while
+    /// it was Master (S11); stopped when it leaves Master or the answer to
+    /// it is lost.
+    pub answered: RouterClocks,
 }
 
 /// Clocks of some routers, kept sparse (sorted by router) because they run
@@ -152,6 +156,8 @@ pub mod seen {
     pub const MASTER_DOWN: u8 = 8;
     /// A router left Fault for Backup or Master (its link came back).
     pub const FAULT_CLEARED: u8 = 16;
+    /// A Master answered a lower-priority Master's advert.
+    pub const ANSWERED: u8 = 32;
 }
 
 /// Safety violations detected on a step rather than in a state (sticky).
@@ -169,6 +175,9 @@ pub mod violation {
     /// S6: a Master met an equal priority and the address did not decide
     /// (the lower address must step down, the higher must stay).
     pub const WRONG_TIE_BREAK: u16 = 16;
+    /// S11: a Master heard a lower-priority Master's advert and did not
+    /// answer it at once (RFC 9568 §6.4.3).
+    pub const UNANSWERED_LOWER_MASTER: u16 = 32;
 }
 
 /// The whole system at one instant.

@@ -58,6 +58,9 @@ impl VrrpModel {
                     .rposition(|f| f.from == from && f.to == to && f.age() == 0)
                     .expect("Drop is enabled only for a frame sent this instant");
                 let frame = w.frames.remove(idx);
+                // S11 bounds the step-down of a lower Master that was
+                // answered, unless the answer is lost.
+                w.clocks.answered.stop(usize::from(to));
                 if self.setup.loss_run.is_some() {
                     w.lost[self.link(from, to)] += 1;
                 } else {
@@ -122,6 +125,7 @@ impl VrrpModel {
             w.clocks.quiet = 0;
             w.clocks.stopped.clear();
             w.clocks.preempt.clear();
+            w.clocks.answered.clear();
         }
         self.update_clocks(&mut w);
         w.frames.sort_unstable();
@@ -203,6 +207,7 @@ impl VrrpModel {
             dst: wire::MULTICAST_V4.into(),
             ttl: TTL,
         };
+        let sent = w.nodes[r].instance.stats().adverts_sent;
         let accepted = w.nodes[r]
             .instance
             .handle_advert(Instant::ZERO, &rx, frame.payload());
@@ -223,6 +228,24 @@ impl VrrpModel {
             if yielded {
                 w.seen |= seen::TIE_BREAK;
             }
+        }
+        let sender = usize::from(from);
+        if state == State::Master && accepted && frame.priority() != 0 && after == State::Master {
+            // RFC 9568 §6.4.3: a Master that hears a lower Master discards its
+            // advert and sends one at once (S11); the answer is in flight now.
+            let frames = w.frames.len();
+            self.drain(w, r, Input::Advert, converged, log);
+            if w.nodes[r].instance.stats().adverts_sent == sent {
+                w.violations |= violation::UNANSWERED_LOWER_MASTER;
+            }
+            let to_sender = w.frames[frames..]
+                .iter()
+                .any(|f| usize::from(f.from) == r && usize::from(f.to) == sender);
+            if to_sender && w.nodes[sender].is_master() {
+                w.clocks.answered.start(sender);
+                w.seen |= seen::ANSWERED;
+            }
+            return;
         }
         if state == State::Backup && accepted {
             if frame.priority() == 0 {
@@ -400,6 +423,7 @@ impl VrrpModel {
         w.clocks
             .preempt
             .advance(dt, |r| timing.preempt_bound(&nodes[r].instance) + 1);
+        w.clocks.answered.advance(dt, |_| timing.d_max + 1);
         w.disturbed_now = false;
     }
 
@@ -459,6 +483,10 @@ impl VrrpModel {
                 });
             if !waiting {
                 w.clocks.stopped.stop(r);
+            }
+            // S11: an answered lower Master that is no longer one.
+            if !node.is_master() {
+                w.clocks.answered.stop(r);
             }
             if sees_lower {
                 w.clocks.preempt.start(r);

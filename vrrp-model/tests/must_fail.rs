@@ -96,3 +96,24 @@ fn a_missed_link_down_event_is_caught() {
 fn frames_kept_in_flight_to_a_downed_router_are_caught() {
     refute_with_link_down(Mutation::LinkDownKeepsFrames);
 }
+
+/// RFC 9568 §6.4.3: a Master that hears a lower-priority Master answers at
+/// once. Every router with keepalived's `lower_prio_no_advert` (the core's
+/// switch, not a model-side defect) leaves the answer out: S11 catches it
+/// at the first lower advert a Master accepts, after a partition heals.
+#[test]
+fn a_master_that_does_not_answer_a_lower_master_is_caught() {
+    let mut setup = Setup::new(2, 4);
+    setup.budget.partitions = 1;
+    setup.mutation = Some(Mutation::LowerPrioNoAdvert);
+    let timeline = refute(setup.clone(), properties::S11);
+    assert!(
+        timeline.contains("R1      receives p100 from R0 (accepted)"),
+        "{timeline}"
+    );
+    // Without the switch the same setup holds S11.
+    setup.mutation = None;
+    let (_, outcome) = check(setup);
+    assert_safe(&outcome);
+    assert!(outcome.verdict(properties::V8).ok(), "V8 reached");
+}

@@ -85,16 +85,28 @@ impl Instance {
                 return Verdict::Drop;
             }
         };
-        let pseudo = wire::pseudo_header(
-            self.config.version,
-            self.config.v3_checksum_as_v2,
-            rx.src,
-            rx.dst,
-        );
-        if !packet.verify_checksum(pseudo.as_ref()) {
+        // RFC 9568 §5.2.8 defines the pseudo-header by RFC 8200's (IPv6)
+        // only; over IPv4 peers differ on whether to include one. Both forms
+        // are accepted unless strict, each counted.
+        let (version, as_v2) = (self.config.version, self.config.v3_checksum_as_v2);
+        let ours = wire::pseudo_header(version, as_v2, rx.src, rx.dst);
+        let other = wire::pseudo_header(version, !as_v2, rx.src, rx.dst);
+        let form = if packet.verify_checksum(ours.as_ref()) {
+            ours
+        } else if ours != other
+            && !self.config.strict_checksum
+            && packet.verify_checksum(other.as_ref())
+        {
+            other
+        } else {
             stats.checksum_errors += 1;
             stats.protocol_error_reason = ProtocolError::Checksum;
             return Verdict::Drop;
+        };
+        match (ours == other, form) {
+            (true, _) => {}
+            (false, Some(_)) => stats.checksum_with_pseudo_header += 1,
+            (false, None) => stats.checksum_without_pseudo_header += 1,
         }
         if advert.vrid != self.config.vrid {
             stats.vrid_errors += 1;
@@ -223,21 +235,25 @@ impl Instance {
             return;
         }
         if self.yields_to(src, advert.priority) {
-            // Two Masters (a partition healed): ours may be the advert the
-            // other never heard. One advert before stepping down lets it
-            // know, so it announces the VIPs again to the hosts that
-            // followed ours (keepalived's `higher_prio_send_advert`).
-            self.send_advert(self.priority);
+            // RFC 9568 §6.4.3: cancel the Adver_Timer, learn the interval,
+            // set the Master_Down_Timer, go to Backup; nothing is sent.
+            // keepalived's `higher_prio_send_advert` sends one advert first.
+            if self.config.higher_prio_send_advert {
+                self.send_advert(self.priority);
+            }
             self.learn_interval(advert);
             self.master = Some(src);
             self.watch = Watch::Master;
             self.leave_master(now, State::Backup, Reason::HigherPriorityMaster);
             return;
         }
-        // A lower-priority Master (a partition healed, a frozen router
-        // resumed): RFC 9568 discards its advert; our next one makes it step
-        // down. keepalived answers at once by default; we do not, so forged
-        // lower-priority adverts cannot make us send one advert each.
+        // RFC 9568 §6.4.3: a lower-priority Master (a partition healed, a
+        // frozen router resumed): discard its advert and send one at once,
+        // so it steps down now and learning bridges see our path.
+        // keepalived's `lower_prio_no_advert` leaves the answer out.
+        if !self.config.lower_prio_no_advert {
+            self.send_advert(self.priority);
+        }
         // Hosts that followed the other Master's announcements must learn
         // ours again, or they keep sending to a router that let go.
         self.push(Action::ReannounceVips);

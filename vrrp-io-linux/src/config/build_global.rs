@@ -100,7 +100,12 @@ pub(crate) fn build_global(
                     "strict RFC mode is not implemented; the instances run in keepalived's default mode",
                 );
             }
-            "vrrp_lower_prio_no_advert" | "vrrp_higher_prio_send_advert" => fixed_on(ctx, item)?,
+            "vrrp_lower_prio_no_advert" => {
+                global.vrrp_lower_prio_no_advert = ctx.bool_flag(item)?
+            }
+            "vrrp_higher_prio_send_advert" => {
+                global.vrrp_higher_prio_send_advert = ctx.bool_flag(item)?;
+            }
             "max_auto_priority" => global.max_auto_priority = Some(max_auto_priority(ctx, item)?),
             "dynamic_interfaces" => {
                 ctx.no_block(item)?;
@@ -191,20 +196,4 @@ fn max_auto_priority(ctx: &mut Ctx<'_>, node: &Node) -> Result<i32, ConfigError>
             .filter(|p| (-1..=99).contains(p))
             .ok_or_else(|| bad(node, arg, "a priority -1..99")),
     }
-}
-
-/// A keepalived switch for behaviour ours has fixed on: `[vrrp_]lower_prio_no_advert`
-/// (ours never answers a lower-priority advert, RFC 9568 6.4.3) and
-/// `[vrrp_]higher_prio_send_advert` (ours always advertises once before
-/// yielding). `[BOOL]`, absent means on; only turning it off is warned about.
-pub(crate) fn fixed_on(ctx: &mut Ctx<'_>, node: &Node) -> Result<(), ConfigError> {
-    if !ctx.bool_flag(node)? {
-        let why = if node.keyword.ends_with("lower_prio_no_advert") {
-            "a Master never answers a lower-priority advert (RFC 9568 6.4.3); it announces its addresses again"
-        } else {
-            "a Master always sends one advert before it yields to a higher priority"
-        };
-        ctx.unsupported(node, why);
-    }
-    Ok(())
 }

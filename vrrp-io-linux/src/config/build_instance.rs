@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::build_address::{authentication, unicast_peers, virtual_addresses};
-use super::build_global::{fixed_on, garp_setting, version};
+use super::build_global::{garp_setting, version};
 use super::build_track::{notify_script, track_block};
 use super::error::{ConfigError, Spanned};
 use super::instance::VrrpInstance;
@@ -98,7 +98,10 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 }
                 inst.strict_mode = Some(Spanned::new(on, item.at.clone()));
             }
-            "lower_prio_no_advert" | "higher_prio_send_advert" => fixed_on(ctx, item)?,
+            "lower_prio_no_advert" => inst.lower_prio_no_advert = Some(ctx.bool_flag(item)?),
+            "higher_prio_send_advert" => {
+                inst.higher_prio_send_advert = Some(ctx.bool_flag(item)?);
+            }
             "debug" => inst.debug = Some(ctx.u8_in(item, 0, 4)?.value),
             "smtp_alert" => ctx.ignored(item, "e-mail alerts are not sent"),
             "lvs_sync_daemon_interface" => ctx.unsupported(

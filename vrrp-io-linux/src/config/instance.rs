@@ -73,6 +73,10 @@ pub struct VrrpInstance {
     pub dont_track_primary: bool,
     /// `check_unicast_src`.
     pub check_unicast_src: bool,
+    /// `lower_prio_no_advert [BOOL]`; unset: the global `vrrp_` form.
+    pub lower_prio_no_advert: Option<bool>,
+    /// `higher_prio_send_advert [BOOL]`; unset: the global `vrrp_` form.
+    pub higher_prio_send_advert: Option<bool>,
     /// `strict_mode [BOOL]` (not supported yet: warned when on).
     pub strict_mode: Option<Spanned<bool>>,
     /// `debug 0..4`.
@@ -110,6 +114,8 @@ impl VrrpInstance {
             native_ipv6: false,
             dont_track_primary: false,
             check_unicast_src: false,
+            lower_prio_no_advert: None,
+            higher_prio_send_advert: None,
             strict_mode: None,
             debug: None,
         }

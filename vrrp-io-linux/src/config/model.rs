@@ -119,6 +119,12 @@ pub struct GlobalDefs {
     pub vrrp_check_unicast_src: bool,
     /// `vrrp_skip_check_adv_addr`: don't recheck addresses of the same master.
     pub vrrp_skip_check_adv_addr: bool,
+    /// `vrrp_lower_prio_no_advert [BOOL]`: a Master does not answer a
+    /// lower-priority advert (RFC 9568 §6.4.3 answers).
+    pub vrrp_lower_prio_no_advert: bool,
+    /// `vrrp_higher_prio_send_advert [BOOL]`: a Master advertises once
+    /// before it yields (RFC 9568 §6.4.3 yields silently).
+    pub vrrp_higher_prio_send_advert: bool,
     /// `vrrp_strict`: strict RFC compliance (not supported yet: warned).
     pub vrrp_strict: bool,
     /// `max_auto_priority [N]`: realtime priority cap; a bare keyword means 99.

@@ -163,6 +163,12 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
         .map_or(!config.global.vrrp_strict, |a| a.value);
     vrrp.unicast_peers = instance.unicast_peers.iter().map(|p| p.addr).collect();
     vrrp.check_address_list = !config.global.vrrp_skip_check_adv_addr;
+    vrrp.lower_prio_no_advert = instance
+        .lower_prio_no_advert
+        .unwrap_or(config.global.vrrp_lower_prio_no_advert);
+    vrrp.higher_prio_send_advert = instance
+        .higher_prio_send_advert
+        .unwrap_or(config.global.vrrp_higher_prio_send_advert);
     vrrp.auth = match (&instance.authentication, version) {
         (Some(auth), Version::V2) => {
             match (auth.auth_type.as_ref().map(|t| t.value), &auth.auth_pass) {

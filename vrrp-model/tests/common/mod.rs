@@ -80,12 +80,13 @@ pub fn assert_reached(outcome: &Outcome, names: &[&str]) {
     }
 }
 
-/// V1..V6.
-pub const ALL_V: [&str; 6] = [
+/// V1..V6 and V8.
+pub const ALL_V: [&str; 7] = [
     properties::V1,
     properties::V2,
     properties::V3,
     properties::V4,
     properties::V5,
     properties::V6,
+    properties::V8,
 ];
