@@ -14,7 +14,7 @@ fn daemon() -> PathBuf {
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("vrrp-io-linux/tests/fixtures")
+        .join("vrrp-keepalived/tests/fixtures")
         .join(name)
 }
 

@@ -323,13 +323,13 @@ impl Display for Script {
 }
 
 /// The article's keepalived.conf for `side` (`"master"`: priority 100,
-/// `state MASTER`; `"backup"`: 98), as vrrp-io-linux's fixtures restore it
+/// `state MASTER`; `"backup"`: 98), as vrrp-keepalived's fixtures restore it
 /// (VIP 192.0.2.100, `auth_pass` a 36-character uuid, `killall -0 haproxy`
 /// every 2 s with weight 2), on the lab's `eth0` instead of `ens192`.
 pub fn seed(side: &str) -> String {
     let text = match side {
-        "master" => include_str!("../../vrrp-io-linux/tests/fixtures/seed-master.conf"),
-        "backup" => include_str!("../../vrrp-io-linux/tests/fixtures/seed-backup.conf"),
+        "master" => include_str!("../../vrrp-keepalived/tests/fixtures/seed-master.conf"),
+        "backup" => include_str!("../../vrrp-keepalived/tests/fixtures/seed-backup.conf"),
         other => panic!("the seed has a master and a backup side, not {other:?}"),
     };
     text.replace("ens192", "eth0")

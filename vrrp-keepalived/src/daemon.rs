@@ -6,10 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{self, ConfigError, Warning};
-use crate::driver::{Driver, DriverConfig, DriverEvent};
+use crate::conf::{self, ConfigError, Warning};
 use crate::security::{self, Insecure};
 use crate::{status, systemd};
+use vrrp_io_linux::driver::{Driver, DriverConfig, DriverEvent};
 
 /// A configuration ready for the driver.
 #[derive(Debug)]
@@ -41,8 +41,8 @@ pub enum PrepareError {
 /// Loads the keepalived.conf at `path`, maps it onto the driver, and checks
 /// its scripts as keepalived's `enable_script_security` does.
 pub fn prepare(path: &Path) -> Result<Prepared, PrepareError> {
-    let loaded = config::load(path)?;
-    let driver_config = config::driver_config(&loaded.config)?;
+    let loaded = conf::load(path)?;
+    let driver_config = crate::driver_config(&loaded.config)?;
     let insecure = security::check(&driver_config, nix::unistd::geteuid().as_raw());
     if loaded.config.global.enable_script_security && !insecure.is_empty() {
         return Err(PrepareError::Insecure(insecure));

@@ -4,7 +4,7 @@
 //!
 //! The VRRP loop never waits for a scraper: [`serve`] runs its own thread
 //! with a blocking `TcpListener`, and for each scrape asks the driver for a
-//! [`status::snapshot`](crate::status::snapshot) through its
+//! [`status::snapshot`] through its
 //! [`Handle`]; the driver answers between two turns. Rendering happens on
 //! the metrics thread, from the snapshot alone ([`render`]).
 
@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::driver::Handle;
-use crate::status::COUNTERS;
+use crate::status::{self, COUNTERS};
+use vrrp_io_linux::driver::Handle;
 
 /// How long a scrape waits for the driver's snapshot.
 const SNAPSHOT_WAIT: Duration = Duration::from_secs(1);
@@ -68,7 +68,7 @@ fn answer(mut stream: TcpStream, handle: &Handle) -> io::Result<()> {
         .nth(1)
         .unwrap_or_default();
     let (status, body) = match path {
-        "/metrics" | "/" => match handle.snapshot(SNAPSHOT_WAIT) {
+        "/metrics" | "/" => match handle.inspect(status::snapshot, SNAPSHOT_WAIT) {
             Some(snapshot) => ("200 OK", render(&snapshot)),
             None => (
                 "503 Service Unavailable",

@@ -10,8 +10,8 @@ use std::fmt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::driver::DriverConfig;
-use crate::track::script::split_command;
+use vrrp_io_linux::driver::DriverConfig;
+use vrrp_io_linux::track::script::split_command;
 
 /// The uid and gid a script runs as; `None`: the daemon's own.
 type RunAs = Option<(u32, u32)>;
@@ -161,7 +161,7 @@ mod test {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
-    use crate::track::script::ScriptSpec;
+    use vrrp_io_linux::track::script::ScriptSpec;
 
     fn script(name: &str, command: &str, run_as: Option<(u32, u32)>) -> ScriptSpec {
         ScriptSpec {

@@ -16,7 +16,7 @@ use vrrp_core::stats::Statistics;
 use vrrp_core::wire::{Family, Version};
 use vrrp_core::{Reason, State};
 
-use crate::driver::{Driver, Tracked};
+use vrrp_io_linux::driver::{Driver, Tracked};
 
 /// A counter of [`Statistics`]: our name, its RFC 6527 (or RFC 2787)
 /// object where there is one, a help line, and how to read it.

@@ -1,22 +1,18 @@
 //! From keepalived's model to what the driver runs.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use nix::unistd::{Group, User};
-use vrrp_core::wire::{Auth, Version};
+use vrrp_io_linux::driver::{DriverConfig, GarpSpec, InstanceSpec, Tracked as DriverTracked, Vip};
+use vrrp_io_linux::notify::{FifoSpec, GroupNotify, NotifyCommand, NotifyConfig, NotifyScripts};
+use vrrp_io_linux::track::TrackWeight;
+use vrrp_io_linux::track::process::{ParamMatch as TrackerMatch, ProcessSpec};
+use vrrp_io_linux::track::script::ScriptSpec;
 
-use super::error::ConfigError;
-use super::instance::VrrpInstance;
-use super::model::{
-    AuthType, Family, GarpSettings, KeepalivedConfig, Notify, NotifyScript, RunAs, Tracked,
-    VirtualAddress, VrrpVersion,
+use crate::conf::{
+    ConfigError, Family, GarpSettings, KeepalivedConfig, Notify, NotifyScript, ParamMatch, RunAs,
+    Tracked, VirtualAddress, VrrpInstance,
 };
-use crate::driver::{DriverConfig, GarpSpec, InstanceSpec, Tracked as DriverTracked, Vip};
-use crate::notify::{FifoSpec, GroupNotify, NotifyCommand, NotifyConfig, NotifyScripts};
-use crate::track::TrackWeight;
-use crate::track::process::ProcessSpec;
-use crate::track::script::ScriptSpec;
 
 /// keepalived's default `interval` of a `vrrp_script`.
 const SCRIPT_INTERVAL: Duration = Duration::from_secs(1);
@@ -126,52 +122,8 @@ fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError>
 
 fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> InstanceSpec {
     let family = instance.family();
-    let version = match config.effective_version(instance) {
-        VrrpVersion::V2 => Version::V2,
-        VrrpVersion::V3 => Version::V3,
-    };
-    let unspecified: IpAddr = match family {
-        Family::Ipv4 => Ipv4Addr::UNSPECIFIED.into(),
-        Family::Ipv6 => Ipv6Addr::UNSPECIFIED.into(),
-    };
-    let source = instance
-        .unicast_src_ip
-        .as_ref()
-        .or(instance.mcast_src_ip.as_ref())
-        .map_or(unspecified, |s| s.value);
     let vips: Vec<Vip> = instance.virtual_ipaddress.iter().map(vip).collect();
-    let mut vrrp = vrrp_core::Config::new(
-        instance.virtual_router_id.as_ref().map_or(0, |v| v.value),
-        source,
-        vips.iter().map(|v| v.addr).collect(),
-    );
-    vrrp.version = version;
-    vrrp.priority = instance.effective_priority();
-    // validate() checked v2 intervals are whole seconds and v3 ones fit 12 bits.
-    vrrp.advert_interval = u16::try_from(instance.effective_advert_int().0).unwrap_or(u16::MAX);
-    vrrp.preempt = !instance.nopreempt;
-    vrrp.preempt_delay = vrrp_core::time::Duration::from_micros(
-        instance
-            .preempt_delay
-            .as_ref()
-            .map_or(0, |d| d.value.as_micros().try_into().unwrap_or(u64::MAX)),
-    );
-    // keepalived accepts traffic to the VIPs unless told not to (or strict).
-    vrrp.accept_mode = instance
-        .accept
-        .as_ref()
-        .map_or(!config.global.vrrp_strict, |a| a.value);
-    vrrp.unicast_peers = instance.unicast_peers.iter().map(|p| p.addr).collect();
-    vrrp.check_address_list = !config.global.vrrp_skip_check_adv_addr;
-    vrrp.auth = match (&instance.authentication, version) {
-        (Some(auth), Version::V2) => {
-            match (auth.auth_type.as_ref().map(|t| t.value), &auth.auth_pass) {
-                (Some(AuthType::Pass), Some(pass)) => Auth::simple(&pass.value),
-                _ => Auth::None,
-            }
-        }
-        _ => Auth::None,
-    };
+    let vrrp = crate::conf::vrrp_config(config, instance);
 
     let groups = config
         .sync_groups
@@ -232,7 +184,7 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
         vmac: instance.use_vmac.as_ref().map(|v| {
             let vrid = instance.virtual_router_id.as_ref().map_or(0, |v| v.value);
             v.name.clone().unwrap_or_else(|| match family {
-                Family::Ipv4 => crate::vmac::vmac_name(vrid),
+                Family::Ipv4 => vrrp_io_linux::vmac::vmac_name(vrid),
                 Family::Ipv6 => format!("vrrp6.{vrid}"),
             })
         }),
@@ -240,7 +192,7 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
 }
 
 /// The weight a `track_*` entry gives: its own, else the tracked object's.
-fn weight(tracked: &Tracked, default: Option<&super::model::Weight>) -> TrackWeight {
+fn weight(tracked: &Tracked, default: Option<&crate::conf::Weight>) -> TrackWeight {
     match tracked.weight.as_ref().or(default) {
         Some(w) => TrackWeight {
             weight: w.value,
@@ -300,7 +252,7 @@ fn garp(instance: &GarpSettings, global: &GarpSettings, interval: Option<Duratio
 
 fn script_spec(
     config: &KeepalivedConfig,
-    script: &super::model::VrrpScript,
+    script: &crate::conf::VrrpScript,
 ) -> Result<ScriptSpec, ConfigError> {
     let interval = script.interval.unwrap_or(SCRIPT_INTERVAL);
     let run_as = match script.user.as_ref().or(config.global.script_user.as_ref()) {
@@ -323,7 +275,7 @@ fn script_spec(
 }
 
 /// A user (and group) name to uid and gid.
-fn resolve(run_as: &RunAs, at: &super::error::Span) -> Result<(u32, u32), ConfigError> {
+fn resolve(run_as: &RunAs, at: &crate::conf::Span) -> Result<(u32, u32), ConfigError> {
     let user = User::from_name(&run_as.user)
         .ok()
         .flatten()
@@ -351,7 +303,7 @@ fn resolve(run_as: &RunAs, at: &super::error::Span) -> Result<(u32, u32), Config
     Ok((user.uid.as_raw(), gid.as_raw()))
 }
 
-fn process_spec(process: &super::model::TrackProcess) -> ProcessSpec {
+fn process_spec(process: &crate::conf::TrackProcess) -> ProcessSpec {
     let words = process.process.as_ref().map_or(&[][..], |p| &p.value[..]);
     let (name, params) = words
         .split_first()
@@ -363,7 +315,12 @@ fn process_spec(process: &super::model::TrackProcess) -> ProcessSpec {
         process: name,
         param_match: process
             .param_match
-            .or((!params.is_empty()).then_some(super::model::ParamMatch::Exact)),
+            .or((!params.is_empty()).then_some(ParamMatch::Exact))
+            .map(|m| match m {
+                ParamMatch::Exact => TrackerMatch::Exact,
+                ParamMatch::Partial => TrackerMatch::Partial,
+                ParamMatch::Initial => TrackerMatch::Initial,
+            }),
         params,
         quorum: process.quorum.unwrap_or(1),
         quorum_max: process.quorum_max.unwrap_or(u32::MAX),
@@ -373,12 +330,14 @@ fn process_spec(process: &super::model::TrackProcess) -> ProcessSpec {
 
 #[cfg(test)]
 mod test {
+    use vrrp_core::wire::{Auth, Version};
+
     use super::*;
-    use crate::config::parse_str;
+    use crate::conf::parse_str;
 
     #[test]
     fn the_seeds_master_maps_onto_the_driver() {
-        let text = include_str!("../../tests/fixtures/seed-master.conf");
+        let text = include_str!("../tests/fixtures/seed-master.conf");
         let loaded = parse_str(text, "seed-master.conf").unwrap();
         let driver = driver_config(&loaded.config).unwrap();
         assert_eq!(driver.instances.len(), 1);
@@ -498,7 +457,7 @@ vrrp_instance V6 {
         );
         assert_eq!(
             process.param_match,
-            Some(super::super::model::ParamMatch::Exact)
+            Some(vrrp_io_linux::track::process::ParamMatch::Exact)
         );
         assert_eq!(process.delay, Duration::from_secs(2));
     }

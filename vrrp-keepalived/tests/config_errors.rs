@@ -1,6 +1,6 @@
 //! Errors say file:line:column and what was expected; warnings say where.
 
-use vrrp_io_linux::config::{ConfigError, Loaded, Severity, parse_str};
+use vrrp_keepalived::conf::{ConfigError, Loaded, Severity, parse_str};
 
 /// A valid instance named `name` with `extra` lines added before its `}`.
 /// Its lines: 1 `vrrp_instance`, 2 interface, 3 virtual_router_id,

@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use vrrp_io_linux::config::{ConfigError, load, parse_str, parse_str_in};
+use vrrp_keepalived::conf::{ConfigError, load, parse_str, parse_str_in};
 
 /// A fresh directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);

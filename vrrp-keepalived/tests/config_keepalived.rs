@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use vrrp_io_linux::config::load;
+use vrrp_keepalived::conf::load;
 
 /// Lets keepalived accept interfaces this machine does not have.
 const PRELUDE: &str = "global_defs {\n    dynamic_interfaces\n}\n";

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use vrrp_io_linux::config::{
+use vrrp_keepalived::conf::{
     Centiseconds, Family, InitialState, KeepalivedConfig, Loaded, ParamMatch, RunAs, Severity,
     VrrpVersion, parse_str,
 };

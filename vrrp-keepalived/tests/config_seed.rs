@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use vrrp_io_linux::config::{
+use vrrp_keepalived::conf::{
     AuthType, Centiseconds, Family, InitialState, Loaded, Severity, VrrpVersion, load,
 };
 
@@ -72,7 +72,7 @@ fn backup_differs_only_in_priority_and_state() {
     let m = &master.instances[0];
     assert_eq!(b.virtual_ipaddress[0].addr, m.virtual_ipaddress[0].addr);
     assert_eq!(b.track_scripts[0].name, "haproxy_check");
-    let pass = |i: &vrrp_io_linux::config::VrrpInstance| {
+    let pass = |i: &vrrp_keepalived::conf::VrrpInstance| {
         i.authentication
             .as_ref()
             .unwrap()

@@ -10,11 +10,11 @@ use crate::lab::keepalived::{Config, Script, State};
 use crate::lab::watch::{holds_for, wait_for};
 use crate::lab::{Daemon, Host, Lab, Signal, haproxy, say};
 
-/// The article's keepalived.conf, master side (as vrrp-io-linux's fixtures
+/// The article's keepalived.conf, master side (as vrrp-keepalived's fixtures
 /// restore it: VIP 192.0.2.100, interface ens192).
-const SEED_MASTER: &str = include_str!("../../../vrrp-io-linux/tests/fixtures/seed-master.conf");
+const SEED_MASTER: &str = include_str!("../../../vrrp-keepalived/tests/fixtures/seed-master.conf");
 /// The article's backup side: priority 98, `state BACKUP`.
-const SEED_BACKUP: &str = include_str!("../../../vrrp-io-linux/tests/fixtures/seed-backup.conf");
+const SEED_BACKUP: &str = include_str!("../../../vrrp-keepalived/tests/fixtures/seed-backup.conf");
 
 /// Slack on top of protocol and script times in assertions.
 const SLACK: Duration = Duration::from_millis(2400);

@@ -141,8 +141,8 @@ fn warn_scripts_as_root(config: &KeepalivedConfig, warnings: &mut Vec<Warning>) 
 
 #[cfg(test)]
 mod tests {
-    use crate::config::parse_str;
-    use crate::config::test_support::{instance, load, messages};
+    use crate::conf::parse_str;
+    use crate::conf::test_support::{instance, load, messages};
 
     #[test]
     fn small_weight_warns_once_at_the_weight_that_applies() {

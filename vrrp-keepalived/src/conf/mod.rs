@@ -3,7 +3,7 @@
 //! Pure: no sockets, no netlink; [`load`] reads files and nothing else.
 //!
 //! ```
-//! use vrrp_io_linux::config::{parse_str, InitialState};
+//! use vrrp_keepalived::conf::{parse_str, InitialState};
 //!
 //! let text = r#"
 //! vrrp_script haproxy_check {
@@ -27,7 +27,7 @@
 //! for warning in &loaded.warnings {
 //!     eprintln!("{warning}"); // keepalived.conf:LINE:COLUMN: message
 //! }
-//! # Ok::<(), vrrp_io_linux::config::ConfigError>(())
+//! # Ok::<(), vrrp_keepalived::conf::ConfigError>(())
 //! ```
 //!
 //! Reading happens in stages, one file each: `lexer` (tokens of a line),
@@ -54,7 +54,7 @@ mod parser;
 mod source;
 #[cfg(test)]
 mod test_support;
-mod to_driver;
+mod to_core;
 mod validate;
 mod values;
 
@@ -69,7 +69,7 @@ pub use model::{
 };
 
 use source::{LogicalLine, SourceReader};
-pub use to_driver::driver_config;
+pub use to_core::vrrp_config;
 use values::Ctx;
 
 /// A configuration that loaded, and what is worth telling about it.

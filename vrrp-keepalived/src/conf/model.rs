@@ -193,8 +193,18 @@ pub struct VrrpScript {
     pub init_fail: bool,
 }
 
-/// How the parameters of a tracked process must match: the tracker's.
-pub use crate::track::process::ParamMatch;
+/// How the parameters of a process must match (keepalived's `param_match`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ParamMatch {
+    /// The parameters are exactly the configured ones (`param_match` alone,
+    /// or parameters given without it).
+    Exact,
+    /// The configured parameters are a prefix of the process's (`partial`).
+    Partial,
+    /// Like `Partial`, and the last configured one may be a prefix of its
+    /// counterpart (`initial`).
+    Initial,
+}
 
 /// `vrrp_track_process NAME { ... }`: watches for a running process.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -176,7 +176,7 @@ fn check_not_nested_section(owner: &Node, stack: &[Frame]) -> Result<(), ConfigE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::source::SourceReader;
+    use crate::conf::source::SourceReader;
 
     fn tree(text: &str) -> Result<Vec<Node>, ConfigError> {
         let mut warnings = Vec::new();

@@ -1,6 +1,6 @@
 //! Test helpers shared by the config modules' unit tests.
 
-use crate::config::{ConfigError, Loaded, parse_str};
+use crate::conf::{ConfigError, Loaded, parse_str};
 
 /// Scripts `small` (weight 2) and `big` (weight 10), then `body`.
 pub(crate) fn load(body: &str) -> Result<Loaded, ConfigError> {

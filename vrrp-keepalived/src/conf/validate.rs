@@ -299,7 +299,7 @@ fn check_sync_groups(config: &KeepalivedConfig) -> Result<(), ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::test_support::{instance, load, messages};
+    use crate::conf::test_support::{instance, load, messages};
 
     #[test]
     fn nopreempt_with_state_master_warns() {
@@ -362,7 +362,7 @@ mod tests {
         let instance = &loaded.config.instances[0];
         assert_eq!(
             loaded.config.effective_version(instance),
-            crate::config::VrrpVersion::V3
+            crate::conf::VrrpVersion::V3
         );
     }
 }
