@@ -23,6 +23,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod conf;
 pub mod model;
 pub mod partition;
 pub mod properties;
