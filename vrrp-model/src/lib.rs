@@ -39,8 +39,8 @@ pub use setup::{Budget, Mutation, Setup};
 pub use state::World;
 pub use timing::Timing;
 
-/// Exploring clones every state once per successor: a few small vectors per
-/// router. mimalloc makes those allocations cheap; it applies to every
-/// binary that links this crate (the CLI and the tests).
+/// The unit tests explore too: mimalloc for them, as for the CLI and the
+/// integration tests. A library leaves the allocator to its binaries.
+#[cfg(test)]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
