@@ -5,9 +5,10 @@
 
 use std::collections::BTreeSet;
 
+use super::config::KeepalivedConfig;
 use super::error::{Span, Warning};
 use super::instance::VrrpInstance;
-use super::model::{KeepalivedConfig, RunAs, Tracked, Weight};
+use super::model::{RunAs, Tracked, Weight};
 
 /// Positive or negative weights up to this size draw the priority-gap warning.
 const SMALL_WEIGHT: i32 = 2;

@@ -4,8 +4,9 @@ use super::build_global::build_global;
 use super::build_instance::build_instance;
 use super::build_script::{build_script, build_track_process};
 use super::build_track::{notify_script, track_block};
+use super::config::KeepalivedConfig;
 use super::error::{ConfigError, Span, Spanned};
-use super::model::{KeepalivedConfig, Notify, SyncGroup};
+use super::model::{Notify, SyncGroup};
 use super::parser::Node;
 use super::values::Ctx;
 

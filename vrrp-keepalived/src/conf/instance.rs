@@ -3,16 +3,14 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use vrrp_core::config::{PRIORITY_DEFAULT, PRIORITY_OWNER};
+
 use super::error::{Span, Spanned};
 use super::model::{
     Authentication, Centiseconds, Family, GarpSettings, InitialState, Notify, Tracked, UnicastPeer,
     UseVmac, VirtualAddress,
 };
 
-/// keepalived's priority when none is written and the state is not MASTER.
-pub const DEFAULT_PRIORITY: u8 = 100;
-/// The address owner's priority.
-pub const OWNER_PRIORITY: u8 = 255;
 /// keepalived's advertisement interval when none is written: 1 s.
 pub const DEFAULT_ADVERT_INT: Centiseconds = Centiseconds(100);
 
@@ -136,8 +134,8 @@ impl VrrpInstance {
     pub fn effective_priority(&self) -> u8 {
         match (&self.priority, &self.state) {
             (Some(priority), _) => priority.value,
-            (None, Some(state)) if state.value == InitialState::Master => OWNER_PRIORITY,
-            (None, _) => DEFAULT_PRIORITY,
+            (None, Some(state)) if state.value == InitialState::Master => PRIORITY_OWNER,
+            (None, _) => PRIORITY_DEFAULT,
         }
     }
 
@@ -145,7 +143,7 @@ impl VrrpInstance {
     pub fn effective_state(&self) -> InitialState {
         match &self.state {
             Some(state) => state.value,
-            None if self.effective_priority() == OWNER_PRIORITY => InitialState::Master,
+            None if self.effective_priority() == PRIORITY_OWNER => InitialState::Master,
             None => InitialState::Backup,
         }
     }

@@ -46,6 +46,7 @@ mod build_global;
 mod build_instance;
 mod build_script;
 mod build_track;
+mod config;
 mod error;
 mod instance;
 mod lexer;
@@ -60,12 +61,13 @@ mod values;
 
 use std::path::Path;
 
+pub use config::KeepalivedConfig;
 pub use error::{ConfigError, Severity, Span, Spanned, Warning};
-pub use instance::{DEFAULT_ADVERT_INT, DEFAULT_PRIORITY, OWNER_PRIORITY, VrrpInstance};
+pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
 pub use model::{
-    AuthType, Authentication, Centiseconds, Family, GarpSettings, GlobalDefs, InitialState,
-    KeepalivedConfig, Notify, NotifyFifo, NotifyScript, ParamMatch, RunAs, SyncGroup, TrackProcess,
-    Tracked, UnicastPeer, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
+    AuthType, Authentication, Centiseconds, Family, GarpSettings, GlobalDefs, InitialState, Notify,
+    NotifyFifo, NotifyScript, ParamMatch, RunAs, SyncGroup, TrackProcess, Tracked, UnicastPeer,
+    UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
 };
 
 use source::{LogicalLine, SourceReader};

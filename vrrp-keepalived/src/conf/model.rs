@@ -1,4 +1,6 @@
-//! The typed configuration, at keepalived's level of abstraction.
+//! The typed configuration's parts, at keepalived's level of abstraction
+//! (the whole is [`KeepalivedConfig`](super::KeepalivedConfig), an instance
+//! [`VrrpInstance`](super::VrrpInstance)).
 //!
 //! Fields hold what the file says: `Option` means "not written", so a later
 //! step can tell a default from a choice. The `effective_*` helpers apply
@@ -11,49 +13,6 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::error::{Span, Spanned};
-use super::instance::VrrpInstance;
-
-/// Everything keepalived.conf says about VRRP.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KeepalivedConfig {
-    /// `global_defs`.
-    pub global: GlobalDefs,
-    /// `vrrp_script` blocks, in file order.
-    pub scripts: Vec<VrrpScript>,
-    /// `vrrp_track_process` blocks, in file order.
-    pub track_processes: Vec<TrackProcess>,
-    /// `vrrp_instance` blocks, in file order.
-    pub instances: Vec<VrrpInstance>,
-    /// `vrrp_sync_group` blocks, in file order.
-    pub sync_groups: Vec<SyncGroup>,
-}
-
-impl KeepalivedConfig {
-    /// The `vrrp_script` called `name`.
-    pub fn script(&self, name: &str) -> Option<&VrrpScript> {
-        self.scripts.iter().find(|s| s.name == name)
-    }
-
-    /// The `vrrp_track_process` called `name`.
-    pub fn track_process(&self, name: &str) -> Option<&TrackProcess> {
-        self.track_processes.iter().find(|p| p.name == name)
-    }
-
-    /// The `vrrp_instance` called `name`.
-    pub fn instance(&self, name: &str) -> Option<&VrrpInstance> {
-        self.instances.iter().find(|i| i.name == name)
-    }
-
-    /// The VRRP version `instance` runs: its own `version`, else 3 for IPv6,
-    /// else the global `vrrp_version`, else 2 (keepalived's rule).
-    pub fn effective_version(&self, instance: &VrrpInstance) -> VrrpVersion {
-        match (&instance.version, instance.family()) {
-            (Some(version), _) => version.value,
-            (None, Family::Ipv6) => VrrpVersion::V3,
-            (None, Family::Ipv4) => self.global.vrrp_version.unwrap_or(VrrpVersion::V2),
-        }
-    }
-}
 
 /// VRRP protocol version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -6,8 +6,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use vrrp_core::wire::{Auth, Version};
 
+use super::config::KeepalivedConfig;
 use super::instance::VrrpInstance;
-use super::model::{AuthType, Family, KeepalivedConfig, VrrpVersion};
+use super::model::{AuthType, Family, VrrpVersion};
 
 /// The protocol configuration of `instance` (one of `config`'s). The source
 /// address is `unicast_src_ip` or `mcast_src_ip`, else unspecified (the

@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use super::advice::advise;
+use super::config::KeepalivedConfig;
 use super::error::{ConfigError, Warning};
 use super::instance::VrrpInstance;
-use super::model::{AuthType, Family, InitialState, KeepalivedConfig, Tracked, VrrpVersion};
+use super::model::{AuthType, Family, InitialState, Tracked, VrrpVersion};
 
 /// The largest VRRPv3 interval: 12 bits of centiseconds.
 const V3_MAX_CENTIS: u32 = 4095;
