@@ -28,6 +28,7 @@
 pub mod announce;
 pub mod driver;
 pub mod iface;
+mod mac;
 pub mod netlink;
 pub mod notify;
 pub mod socket;
