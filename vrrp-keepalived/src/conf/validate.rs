@@ -9,6 +9,7 @@ use super::config::KeepalivedConfig;
 use super::error::{ConfigError, Warning};
 use super::instance::VrrpInstance;
 use super::model::{AuthType, Family, InitialState, Tracked, VrrpVersion};
+use super::to_core::vrrp_config;
 
 /// The largest VRRPv3 interval: 12 bits of centiseconds.
 const V3_MAX_CENTIS: u32 = 4095;
@@ -124,6 +125,7 @@ fn check_instance(
         ));
     }
     check_authentication(inst, version, warnings)?;
+    check_core(config, inst)?;
     if inst.nopreempt && inst.effective_state() == InitialState::Master {
         if let Some(state) = &inst.state {
             warnings.push(Warning::new(
@@ -133,6 +135,40 @@ fn check_instance(
         }
     }
     Ok(())
+}
+
+/// The core's own checks ([`vrrp_core::Config::validate`]) on the settings
+/// the daemon will run, at the position of the keyword at fault. The checks
+/// above say the same in keepalived's words first; this one keeps the two
+/// from drifting apart (a file that loads always makes an `Instance`).
+fn check_core(config: &KeepalivedConfig, inst: &VrrpInstance) -> Result<(), ConfigError> {
+    use vrrp_core::ConfigError as Core;
+    let Err(error) = vrrp_config(config, inst).validate() else {
+        return Ok(());
+    };
+    let at = match error {
+        Core::ZeroVrid => inst.virtual_router_id.as_ref().map(|v| &v.at),
+        Core::ZeroPriority => inst.priority.as_ref().map(|p| &p.at),
+        Core::BadInterval(_) => inst.advert_int.as_ref().map(|a| &a.at),
+        Core::Version2WithIpv6 => inst.version.as_ref().map(|v| &v.at),
+        Core::AuthWithVersion3 => inst.authentication.as_ref().map(|a| &a.at),
+        Core::MixedFamilies(addr) => inst
+            .virtual_ipaddress
+            .iter()
+            .find(|v| v.addr == addr)
+            .map(|v| &v.at)
+            .or_else(|| {
+                inst.unicast_peers
+                    .iter()
+                    .find(|p| p.addr == addr)
+                    .map(|p| &p.at)
+            }),
+        _ => None,
+    };
+    Err(ConfigError::invalid(
+        at.unwrap_or(&inst.at),
+        format!("vrrp_instance {}: {error}", inst.name),
+    ))
 }
 
 /// v2: whole seconds 1..255; v3: 0.01..40.95 s.
@@ -301,6 +337,25 @@ fn check_sync_groups(config: &KeepalivedConfig) -> Result<(), ConfigError> {
 #[cfg(test)]
 mod tests {
     use crate::conf::test_support::{instance, load, messages};
+
+    /// More than 255 VIPs: nothing above counts them, the core's check does,
+    /// with the instance's position.
+    #[test]
+    fn the_core_checks_what_the_reader_does_not() {
+        let vips: String = (0..256)
+            .map(|i| format!(" 10.0.{}.{}\n", i / 250, i % 250 + 1))
+            .collect();
+        let body = format!(
+            "vrrp_instance A {{\n interface eth0\n virtual_router_id 1\n version 3\n\
+             virtual_ipaddress {{\n{vips} }}\n}}\n"
+        );
+        let err = load(&body).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "v.conf:10:1: vrrp_instance A: a virtual router needs at most 255 virtual \
+             addresses, and VRRPv3 at least one"
+        );
+    }
 
     #[test]
     fn nopreempt_with_state_master_warns() {
