@@ -108,7 +108,7 @@ impl Daemon {
         match event {
             DriverEvent::Reload => self.reload(driver),
             DriverEvent::DumpStatus => {
-                let snapshot = status::snapshot(driver);
+                let snapshot = status::to_json(&status::snapshot(driver));
                 match status::write(&snapshot, &self.status_path) {
                     Ok(()) => tracing::info!(file = %self.status_path.display(), "status written"),
                     Err(error) => {

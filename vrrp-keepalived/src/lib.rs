@@ -13,8 +13,9 @@
 //! - [`to_driver`]: a loaded configuration → the driver's spec
 //!   ([`driver_config`]), keepalived's defaults applied;
 //! - [`security`]: keepalived's `enable_script_security` checks;
-//! - [`status`]: the JSON status dump (SIGUSR1) and the counters' names;
-//! - [`metrics`]: Prometheus text on a thread of its own;
+//! - [`snapshot`]: one typed snapshot of the running driver, which
+//!   [`status`] (the JSON dump on SIGUSR1, the counters' names) and
+//!   [`metrics`] (Prometheus text on a thread of its own) both render;
 //! - [`systemd`]: `sd_notify` readiness, without libsystemd;
 //! - [`daemon`]: the keepalived-compatible daemon's steps: load, check,
 //!   reload on SIGHUP, status on SIGUSR1.
@@ -28,6 +29,8 @@ pub mod daemon;
 pub mod metrics;
 #[cfg(feature = "linux")]
 pub mod security;
+#[cfg(feature = "linux")]
+pub mod snapshot;
 #[cfg(feature = "linux")]
 pub mod status;
 #[cfg(feature = "linux")]

@@ -4,9 +4,9 @@
 //!
 //! The VRRP loop never waits for a scraper: [`serve`] runs its own thread
 //! with a blocking `TcpListener`, and for each scrape asks the driver for a
-//! [`status::snapshot`] through its
-//! [`Handle`]; the driver answers between two turns. Rendering happens on
-//! the metrics thread, from the snapshot alone ([`render`]).
+//! typed [`Snapshot`] through its [`Handle`]; the driver answers between
+//! two turns. Rendering happens on the metrics thread, from the snapshot
+//! alone ([`render`]), as the status dump renders the same snapshot.
 
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
@@ -14,10 +14,10 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use serde_json::Value;
-
-use crate::status::{self, COUNTERS};
 use vrrp_io_linux::driver::Handle;
+
+use crate::snapshot::{InstanceStatus, Snapshot};
+use crate::status::{self, COUNTERS, state_name};
 
 /// How long a scrape waits for the driver's snapshot.
 const SNAPSHOT_WAIT: Duration = Duration::from_secs(1);
@@ -113,43 +113,29 @@ fn escape(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn flag(value: &Value) -> u8 {
-    u8::from(value.as_bool().unwrap_or(false))
-}
-
-/// The Prometheus text of a [`status::snapshot`](crate::status::snapshot).
-pub fn render(snapshot: &Value) -> String {
+/// The Prometheus text of a [`Snapshot`].
+pub fn render(snapshot: &Snapshot) -> String {
     let mut out = String::new();
-    let empty = Vec::new();
-    let instances = snapshot["instances"].as_array().unwrap_or(&empty);
-    let labels_of = |i: &Value| -> [(&'static str, String); 3] {
+    let instances = &snapshot.instances;
+    let labels_of = |i: &InstanceStatus| -> [(&'static str, String); 3] {
         [
-            ("instance", text(&i["name"])),
-            ("interface", text(&i["interface"])),
-            ("vrid", text(&i["vrid"])),
+            ("instance", i.name.clone()),
+            ("interface", i.interface.clone()),
+            ("vrid", i.config.vrid.to_string()),
         ]
     };
-    let per_instance =
-        |out: &mut String, name: &str, kind: &str, help: &str, value: &dyn Fn(&Value) -> String| {
-            let mut family = Family::new(out, name, kind, help);
-            for i in instances {
-                let labels = labels_of(i);
-                let labels: Vec<(&str, &str)> =
-                    labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                let value = value(i);
-                if !value.is_empty() {
-                    family.sample(name, &labels, value);
-                }
-            }
-        };
+    let per_instance = |out: &mut String,
+                        name: &str,
+                        kind: &str,
+                        help: &str,
+                        value: &dyn Fn(&InstanceStatus) -> String| {
+        let mut family = Family::new(out, name, kind, help);
+        for i in instances {
+            let labels = labels_of(i);
+            let labels: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            family.sample(name, &labels, value(i));
+        }
+    };
 
     let mut family = Family::new(
         &mut out,
@@ -159,7 +145,7 @@ pub fn render(snapshot: &Value) -> String {
     );
     for i in instances {
         let labels = labels_of(i);
-        let state = text(&i["state"]);
+        let state = state_name(i.state);
         for candidate in STATES {
             let mut all: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
             all.push(("state", candidate));
@@ -171,40 +157,35 @@ pub fn render(snapshot: &Value) -> String {
         "vrrp_priority",
         "gauge",
         "Effective priority: base plus track weights.",
-        &|i| text(&i["priority"]["effective"]),
+        &|i| i.priority.to_string(),
     );
     per_instance(
         &mut out,
         "vrrp_base_priority",
         "gauge",
         "Configured priority.",
-        &|i| text(&i["priority"]["base"]),
+        &|i| i.config.priority.to_string(),
     );
     per_instance(
         &mut out,
         "vrrp_vips_installed",
         "gauge",
         "1 while the instance has its virtual addresses installed.",
-        &|i| flag(&i["vips_installed"]).to_string(),
+        &|i| u8::from(i.vips_installed).to_string(),
     );
     per_instance(
         &mut out,
         "vrrp_transitions_total",
         "counter",
         "State changes since the daemon started.",
-        &|i| text(&i["transitions"]),
+        &|i| i.history.transitions.to_string(),
     );
     per_instance(
         &mut out,
         "vrrp_master_down_interval_seconds",
         "gauge",
         "Master_Down_Interval as the instance computes it now.",
-        &|i| {
-            format!(
-                "{}",
-                i["timers"]["master_down_interval_us"].as_u64().unwrap_or(0) as f64 / 1e6
-            )
-        },
+        &|i| format!("{}", i.master_down_interval.as_micros() as f64 / 1e6),
     );
     for counter in COUNTERS {
         let name = format!("vrrp_{}_total", counter.name);
@@ -214,7 +195,7 @@ pub fn render(snapshot: &Value) -> String {
             format!("{} ({})", counter.help, counter.mib)
         };
         per_instance(&mut out, &name, "counter", &help, &|i| {
-            text(&i["stats"][counter.name])
+            (counter.get)(&i.stats).to_string()
         });
     }
 
@@ -226,27 +207,26 @@ pub fn render(snapshot: &Value) -> String {
     );
     for i in instances {
         let labels = labels_of(i);
-        for t in i["tracked"].as_array().unwrap_or(&empty) {
+        for t in &i.tracked {
             let mut all: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let (kind, name) = (text(&t["type"]), text(&t["name"]));
-            all.push(("type", &kind));
-            all.push(("object", &name));
-            family.sample("vrrp_tracked_up", &all, flag(&t["up"]));
+            all.push(("type", t.kind.name()));
+            all.push(("object", &t.name));
+            family.sample("vrrp_tracked_up", &all, u8::from(t.up == Some(true)));
         }
     }
 
-    let scripts = snapshot["scripts"].as_array().unwrap_or(&empty);
+    let scripts = &snapshot.scripts;
     let mut family = Family::new(
         &mut out,
         "vrrp_script_up",
         "gauge",
         "1 while a vrrp_script counts as up (after rise/fall).",
     );
-    for s in scripts {
+    for (spec, state) in scripts {
         family.sample(
             "vrrp_script_up",
-            &[("script", &text(&s["name"]))],
-            flag(&s["up"]),
+            &[("script", &spec.name)],
+            u8::from(state.up),
         );
     }
     let mut family = Family::new(
@@ -255,25 +235,25 @@ pub fn render(snapshot: &Value) -> String {
         "counter",
         "Runs of a vrrp_script.",
     );
-    for s in scripts {
+    for (spec, state) in scripts {
         family.sample(
             "vrrp_script_runs_total",
-            &[("script", &text(&s["name"]))],
-            text(&s["runs"]),
+            &[("script", &spec.name)],
+            state.runs,
         );
     }
-    let processes = snapshot["processes"].as_array().unwrap_or(&empty);
+    let processes = &snapshot.processes;
     let mut family = Family::new(
         &mut out,
         "vrrp_process_up",
         "gauge",
         "1 while a vrrp_track_process is within its quorum.",
     );
-    for p in processes {
+    for (spec, state) in processes {
         family.sample(
             "vrrp_process_up",
-            &[("process", &text(&p["name"]))],
-            flag(&p["up"]),
+            &[("process", &spec.name)],
+            u8::from(state.up),
         );
     }
     let mut family = Family::new(
@@ -282,46 +262,124 @@ pub fn render(snapshot: &Value) -> String {
         "gauge",
         "Processes matching a vrrp_track_process at the last scan.",
     );
-    for p in processes {
+    for (spec, state) in processes {
         family.sample(
             "vrrp_process_count",
-            &[("process", &text(&p["name"]))],
-            text(&p["count"]),
+            &[("process", &spec.name)],
+            state.count,
         );
     }
-    let router = &snapshot["router"];
     let _ = writeln!(
         out,
         "# HELP vrrp_router_vrid_errors_total Advertisements for a VRID no instance has (vrrpv3RouterVrIdErrors).\n\
          # TYPE vrrp_router_vrid_errors_total counter\nvrrp_router_vrid_errors_total {}\n\
          # HELP vrrp_notify_scripts_busy Notify scripts running or queued.\n\
          # TYPE vrrp_notify_scripts_busy gauge\nvrrp_notify_scripts_busy {}",
-        text(&router["vrid_errors"]),
-        text(&snapshot["notify_scripts_busy"]),
+        snapshot.router.vrid_errors, snapshot.notify_scripts_busy,
     );
     out
 }
 
 #[cfg(test)]
 mod test {
-    use serde_json::json;
+    use std::net::Ipv4Addr;
+    use std::time::SystemTime;
+
+    use vrrp_core::wire::Family as IpFamily;
+    use vrrp_core::{Config, RouterStats, State, Statistics, Tracking};
+    use vrrp_io_linux::driver::History;
+    use vrrp_io_linux::track::TrackWeight;
+    use vrrp_io_linux::track::process::{ProcessSpec, ProcessState};
+    use vrrp_io_linux::track::script::{ScriptSpec, ScriptState};
 
     use super::*;
+    use crate::snapshot::{TrackedKind, TrackedStatus};
 
-    fn snapshot() -> Value {
-        json!({
-            "instances": [{
-                "name": "OCP_EXT", "interface": "ens192", "vrid": 51, "state": "MASTER",
-                "priority": { "base": 100, "effective": 102 }, "vips_installed": true,
-                "transitions": 2, "timers": { "master_down_interval_us": 3_609_375 },
-                "stats": { "adverts_received": 7, "master_transitions": 1 },
-                "tracked": [{ "type": "script", "name": "haproxy_check", "up": true }],
+    fn snapshot() -> Snapshot {
+        let vip = Ipv4Addr::new(192, 0, 2, 100).into();
+        let mut config = Config::new(51, Ipv4Addr::new(192, 0, 2, 11).into(), vec![vip]);
+        config.priority = 100;
+        let instance = InstanceStatus {
+            name: "OCP_EXT".into(),
+            interface: "ens192".into(),
+            config,
+            family: IpFamily::Ipv4,
+            state: State::Master,
+            history: History {
+                transitions: 2,
+                ..History::default()
+            },
+            priority: 102,
+            master: None,
+            vips: Vec::new(),
+            vips_installed: true,
+            master_adver_interval: 100,
+            skew_time: vrrp_core::time::Duration::ZERO,
+            master_down_interval: vrrp_core::time::Duration::from_micros(3_609_375),
+            next_timer: None,
+            tracking: Tracking::default(),
+            tracked: vec![TrackedStatus {
+                name: "haproxy_check".into(),
+                up: Some(true),
+                weight: TrackWeight {
+                    weight: 2,
+                    reverse: false,
+                },
+                kind: TrackedKind::Script {
+                    last: None,
+                    runs: 5,
+                },
             }],
-            "scripts": [{ "name": "haproxy_check", "up": true, "runs": 5 }],
-            "processes": [{ "name": "hap\"x", "up": false, "count": 0 }],
-            "router": { "vrid_errors": 3 },
-            "notify_scripts_busy": 0,
-        })
+            stats: Statistics {
+                adverts_received: 7,
+                master_transitions: 1,
+                ..Statistics::default()
+            },
+        };
+        let script = ScriptSpec {
+            name: "haproxy_check".into(),
+            command: "killall -0 haproxy".into(),
+            interval: Duration::from_secs(2),
+            timeout: Duration::from_secs(2),
+            rise: 1,
+            fall: 1,
+            init_fail: false,
+            run_as: None,
+        };
+        let process = ProcessSpec {
+            name: "hap\"x".into(),
+            process: "haproxy".into(),
+            params: Vec::new(),
+            param_match: None,
+            quorum: 1,
+            quorum_max: u32::MAX,
+            delay: Duration::ZERO,
+        };
+        Snapshot {
+            time: SystemTime::UNIX_EPOCH,
+            pid: 1,
+            instances: vec![instance],
+            scripts: vec![(
+                script,
+                ScriptState {
+                    up: true,
+                    last: None,
+                    runs: 5,
+                },
+            )],
+            processes: vec![(
+                process,
+                ProcessState {
+                    up: false,
+                    count: 0,
+                },
+            )],
+            notify_scripts_busy: 0,
+            router: RouterStats {
+                vrid_errors: 3,
+                ..RouterStats::default()
+            },
+        }
     }
 
     #[test]

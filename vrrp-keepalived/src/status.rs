@@ -1,7 +1,7 @@
 //! The status dump (SIGUSR1, as keepalived's data dump, in JSON): every
 //! instance's state, priorities, Master, timers, RFC 6527 counters and
 //! tracked objects; the track scripts and processes. The metrics endpoint
-//! renders the same snapshot.
+//! renders the same typed [`Snapshot`].
 //!
 //! Counter names and their RFC 6527 (VRRPv3 MIB) objects, see [`COUNTERS`]:
 //! `adverts_received` is `vrrpv3StatisticsRcvdAdvertisements`,
@@ -16,7 +16,9 @@ use vrrp_core::stats::Statistics;
 use vrrp_core::wire::{Family, Version};
 use vrrp_core::{Reason, State};
 
-use vrrp_io_linux::driver::{Driver, Tracked};
+use vrrp_io_linux::driver::Driver;
+
+use crate::snapshot::{InstanceStatus, Snapshot, TrackedKind};
 
 /// A counter of [`Statistics`]: our name, its RFC 6527 (or RFC 2787)
 /// object where there is one, a help line, and how to read it.
@@ -90,86 +92,16 @@ fn unix_seconds(t: SystemTime) -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-/// Everything the dump holds, as JSON.
-pub fn snapshot(driver: &Driver) -> Value {
-    let scripts: Vec<_> = driver.scripts().scripts().collect();
-    let processes: Vec<_> = driver.processes().processes().collect();
-    let instances: Vec<Value> = driver
-        .router()
-        .instances()
-        .map(|(id, instance)| {
-            let index = id.index();
-            let spec = &driver.specs()[index];
-            let history = driver.history().get(index).cloned().unwrap_or_default();
-            let config = instance.config();
-            let stats = instance.stats();
-            let counters: serde_json::Map<String, Value> = COUNTERS
-                .iter()
-                .map(|c| (c.name.to_owned(), json!((c.get)(stats))))
-                .collect();
-            let tracked: Vec<Value> = spec
-                .track
-                .iter()
-                .map(|(object, weight)| match object {
-                    Tracked::Script(i) => {
-                        let (script, state) = &scripts[*i];
-                        json!({
-                            "type": "script", "name": script.name, "up": state.up,
-                            "weight": weight.weight, "reverse": weight.reverse,
-                            "last": state.last.map(|o| format!("{o:?}")), "runs": state.runs,
-                        })
-                    }
-                    Tracked::Process(i) => {
-                        let (process, state) = &processes[*i];
-                        json!({
-                            "type": "process", "name": process.name, "up": state.up,
-                            "weight": weight.weight, "reverse": weight.reverse,
-                            "count": state.count,
-                        })
-                    }
-                    Tracked::Interface(name) => json!({
-                        "type": "interface", "name": name, "up": driver.link_up(name),
-                        "weight": weight.weight, "reverse": weight.reverse,
-                    }),
-                })
-                .collect();
-            let next = driver.next_timer(index).map(|(timer, left)| {
-                json!({ "timer": format!("{timer:?}"), "in_ms": millis(left) })
-            });
-            json!({
-                "name": spec.name,
-                "interface": spec.interface,
-                "vrid": config.vrid,
-                "family": match instance.family() { Family::Ipv4 => "ipv4", Family::Ipv6 => "ipv6" },
-                "version": match config.version { Version::V2 => 2, Version::V3 => 3 },
-                "state": state_name(instance.state()),
-                "since": history.since.map(unix_seconds),
-                "reason": history.reason.map(reason_text),
-                "transitions": history.transitions,
-                "priority": { "base": config.priority, "effective": instance.priority() },
-                "master": instance.master().map(|m| m.to_string()),
-                "primary_address": config.primary_address.to_string(),
-                "preempt": config.preempt,
-                "preempt_delay_ms": config.preempt_delay.as_micros() / 1000,
-                "unicast_peers": config.unicast_peers.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                "vips": spec.installed().map(|v| format!("{}/{} dev {}", v.addr, v.prefix_len, spec.interface_of(v))).collect::<Vec<_>>(),
-                "vips_installed": driver.vips_installed(index),
-                "timers": {
-                    "advert_interval_ms": u64::from(config.advert_interval) * 10,
-                    "master_adver_interval_ms": u64::from(instance.master_adver_interval()) * 10,
-                    "skew_time_us": instance.skew_time().as_micros(),
-                    "master_down_interval_us": instance.master_down_interval().as_micros(),
-                    "next": next,
-                },
-                "tracking": { "weight": instance.tracking().weight, "failed": instance.tracking().failed },
-                "tracked": tracked,
-                "stats": counters,
-                "new_master_reason": format!("{:?}", stats.new_master_reason),
-                "protocol_error_reason": format!("{:?}", stats.protocol_error_reason),
-            })
-        })
-        .collect();
-    let scripts: Vec<Value> = scripts
+/// The driver's [`Snapshot`], taken now (between two turns).
+pub fn snapshot(driver: &Driver) -> Snapshot {
+    Snapshot::take(driver)
+}
+
+/// The dump: `snapshot` as JSON.
+pub fn to_json(snapshot: &Snapshot) -> Value {
+    let instances: Vec<Value> = snapshot.instances.iter().map(instance_json).collect();
+    let scripts: Vec<Value> = snapshot
+        .scripts
         .iter()
         .map(|(spec, state)| {
             json!({
@@ -180,7 +112,8 @@ pub fn snapshot(driver: &Driver) -> Value {
             })
         })
         .collect();
-    let processes: Vec<Value> = processes
+    let processes: Vec<Value> = snapshot
+        .processes
         .iter()
         .map(|(spec, state)| {
             json!({
@@ -189,15 +122,80 @@ pub fn snapshot(driver: &Driver) -> Value {
             })
         })
         .collect();
-    let router = driver.router().stats();
+    let router = &snapshot.router;
     json!({
-        "time": unix_seconds(SystemTime::now()),
-        "pid": std::process::id(),
+        "time": unix_seconds(snapshot.time),
+        "pid": snapshot.pid,
         "instances": instances,
         "scripts": scripts,
         "processes": processes,
-        "notify_scripts_busy": driver.notifier().busy(),
+        "notify_scripts_busy": snapshot.notify_scripts_busy,
         "router": { "packet_length_errors": router.packet_length_errors, "vrid_errors": router.vrid_errors },
+    })
+}
+
+fn instance_json(i: &InstanceStatus) -> Value {
+    let config = &i.config;
+    let counters: serde_json::Map<String, Value> = COUNTERS
+        .iter()
+        .map(|c| (c.name.to_owned(), json!((c.get)(&i.stats))))
+        .collect();
+    let tracked: Vec<Value> = i
+        .tracked
+        .iter()
+        .map(|t| {
+            let (kind, weight, reverse) = (t.kind.name(), t.weight.weight, t.weight.reverse);
+            match t.kind {
+                TrackedKind::Script { last, runs } => json!({
+                    "type": kind, "name": t.name, "up": t.up,
+                    "weight": weight, "reverse": reverse,
+                    "last": last.map(|o| format!("{o:?}")), "runs": runs,
+                }),
+                TrackedKind::Process { count } => json!({
+                    "type": kind, "name": t.name, "up": t.up,
+                    "weight": weight, "reverse": reverse,
+                    "count": count,
+                }),
+                TrackedKind::Interface => json!({
+                    "type": kind, "name": t.name, "up": t.up,
+                    "weight": weight, "reverse": reverse,
+                }),
+            }
+        })
+        .collect();
+    let next = i
+        .next_timer
+        .map(|(timer, left)| json!({ "timer": format!("{timer:?}"), "in_ms": millis(left) }));
+    json!({
+        "name": i.name,
+        "interface": i.interface,
+        "vrid": config.vrid,
+        "family": match i.family { Family::Ipv4 => "ipv4", Family::Ipv6 => "ipv6" },
+        "version": match config.version { Version::V2 => 2, Version::V3 => 3 },
+        "state": state_name(i.state),
+        "since": i.history.since.map(unix_seconds),
+        "reason": i.history.reason.map(reason_text),
+        "transitions": i.history.transitions,
+        "priority": { "base": config.priority, "effective": i.priority },
+        "master": i.master.map(|m| m.to_string()),
+        "primary_address": config.primary_address.to_string(),
+        "preempt": config.preempt,
+        "preempt_delay_ms": config.preempt_delay.as_micros() / 1000,
+        "unicast_peers": config.unicast_peers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "vips": i.vips,
+        "vips_installed": i.vips_installed,
+        "timers": {
+            "advert_interval_ms": u64::from(config.advert_interval) * 10,
+            "master_adver_interval_ms": u64::from(i.master_adver_interval) * 10,
+            "skew_time_us": i.skew_time.as_micros(),
+            "master_down_interval_us": i.master_down_interval.as_micros(),
+            "next": next,
+        },
+        "tracking": { "weight": i.tracking.weight, "failed": i.tracking.failed },
+        "tracked": tracked,
+        "stats": counters,
+        "new_master_reason": format!("{:?}", i.stats.new_master_reason),
+        "protocol_error_reason": format!("{:?}", i.stats.protocol_error_reason),
     })
 }
 
