@@ -17,6 +17,18 @@ use crate::conf::{
 /// keepalived's default `interval` of a `vrrp_script`.
 const SCRIPT_INTERVAL: Duration = Duration::from_secs(1);
 
+/// keepalived's announcement timing where none is written: 5 now, 5 more
+/// after 5 s, no refresh; the same when a lower-priority Master is heard.
+const GARP_DEFAULTS: GarpSpec = GarpSpec {
+    delay: Duration::from_secs(5),
+    repeat: 5,
+    refresh: None,
+    refresh_repeat: 1,
+    interval: Duration::ZERO,
+    lower_prio_repeat: 5,
+    lower_prio_delay: Duration::from_secs(5),
+};
+
 /// Maps a loaded configuration onto the driver's. Fails (with the position)
 /// only where the host disagrees: a script user that does not exist.
 pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigError> {
@@ -216,7 +228,7 @@ fn vip(address: &VirtualAddress) -> Vip {
 
 /// The instance's garp settings, else the global ones, else keepalived's defaults.
 fn garp(instance: &GarpSettings, global: &GarpSettings, interval: Option<Duration>) -> GarpSpec {
-    let default = GarpSpec::default();
+    let default = GARP_DEFAULTS;
     GarpSpec {
         delay: instance
             .master_delay
@@ -369,7 +381,7 @@ mod test {
         );
         assert_eq!(driver.scripts[0].command, "killall -0 haproxy");
         assert_eq!(driver.scripts[0].interval, Duration::from_secs(2));
-        assert_eq!(spec.garp, GarpSpec::default());
+        assert_eq!(spec.garp, GARP_DEFAULTS);
     }
 
     #[test]
