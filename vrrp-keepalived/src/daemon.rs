@@ -42,7 +42,7 @@ pub enum PrepareError {
 /// its scripts as keepalived's `enable_script_security` does.
 pub fn prepare(path: &Path) -> Result<Prepared, PrepareError> {
     let loaded = conf::load(path)?;
-    let driver_config = crate::driver_config(&loaded.config)?;
+    let driver_config = crate::to_driver::driver_config(&loaded.config)?;
     let insecure = security::check(&driver_config, nix::unistd::geteuid().as_raw());
     if loaded.config.global.enable_script_security && !insecure.is_empty() {
         return Err(PrepareError::Insecure(insecure));
