@@ -1,5 +1,8 @@
 //! Linux I/O building blocks for VRRP.
 //!
+//! Its place (see ARCHITECTURE.md): Linux only, on `vrrp-core`, with no
+//! keepalived vocabulary; `vrrp-keepalived` maps keepalived.conf onto it.
+//!
 //! The sans-I/O core (`vrrp-core`) decides *what* to do; this crate holds the
 //! syscalls that do it. Every block is non-blocking and small enough to be
 //! registered in one [`mio::Poll`] loop; none of them owns a thread, a timer or

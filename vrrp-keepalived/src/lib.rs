@@ -1,6 +1,6 @@
 //! keepalived compatibility for vrrp-rs: everything that speaks keepalived's
 //! vocabulary, on top of the protocol (`vrrp-core`) and the Linux driver
-//! (`vrrp-io-linux`).
+//! (`vrrp-io-linux`). Its place: see ARCHITECTURE.md.
 //!
 //! - [`conf`]: keepalived.conf, read and checked with file:line:column
 //!   positions on every error and warning. Pure: with

@@ -20,6 +20,9 @@
 //! assert!(outcome.exhaustive && !outcome.any_violation());
 //! assert!(outcome.verdict(properties::V6).ok()); // the backup took over
 //! ```
+//!
+//! Its place (see ARCHITECTURE.md): on `vrrp-core` and the pure
+//! keepalived.conf reader ([`conf`]), never on the Linux stack.
 
 #![forbid(unsafe_code)]
 
