@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-mod lab;
+use vrrp_lab as lab;
 
 /// The daemon, built if need be.
 fn daemon() -> PathBuf {

@@ -15,8 +15,7 @@
 mod cli;
 mod demo;
 /// The namespace lab the demonstration builds, shared with the tests.
-#[path = "../../tests/lab/mod.rs"]
-mod lab;
+use vrrp_lab as lab;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

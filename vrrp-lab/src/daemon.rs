@@ -151,7 +151,7 @@ pub fn our_example() -> PathBuf {
     if !*built {
         let mut cargo = std::process::Command::new(env!("CARGO"));
         cargo
-            .args(["build", "--example", "keepalive-haproxy"])
+            .args(["build", "-p", "vrrp", "--example", "keepalive-haproxy"])
             .current_dir(env!("CARGO_MANIFEST_DIR"));
         if profile.file_name().is_some_and(|name| name == "release") {
             cargo.arg("--release");

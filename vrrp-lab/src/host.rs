@@ -281,7 +281,7 @@ impl Drop for Host<'_> {
 }
 
 /// Runs `ip -j -n ns args` and parses its JSON (an empty array for no output).
-pub fn ip_json(ns: &str, args: &[&str]) -> serde_json::Value {
+pub(crate) fn ip_json(ns: &str, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["-j", "-n", ns];
     all.extend_from_slice(args);
     let text = ip(&all);

@@ -1,6 +1,9 @@
 //! LAB: a throw-away Ethernet segment of network namespaces for end-to-end
 //! tests of VRRP daemons, ours and keepalived alike.
 //!
+//! Its place (see ARCHITECTURE.md): `publish = false`, on `vrrp-core` and
+//! `vrrp-io-linux`; the root package's tests and the demonstration use it.
+//!
 //! ```text
 //!   vlab-<pid>-<n>-a          vlab-<pid>-<n>-br            vlab-<pid>-<n>-b
 //!  ┌───────────────┐        ┌───────────────────┐        ┌───────────────┐
@@ -42,10 +45,7 @@
 //!
 //! Addresses: only 192.0.2.0/24, 198.18.0.0/15, 2001:db8::/32 and fe80::/64.
 
-// Each test binary uses a different part of the harness (and of its
-// re-exports), and the items are `pub` for the reader's sake though the
-// module is private to its test crate.
-#![allow(dead_code, unused_imports, unreachable_pub)]
+#![forbid(unsafe_code)]
 
 pub mod capture;
 pub mod daemon;

@@ -6,10 +6,10 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use super::{Case, Expect, measured, pair_name};
-use crate::lab::capture::AdvertCapture;
-use crate::lab::keepalived::{Config, State};
-use crate::lab::watch::{AddressMonitor, wait_for};
-use crate::lab::{Daemon, Host, Lab, Proc, Signal, say};
+use crate::capture::AdvertCapture;
+use crate::keepalived::{Config, State};
+use crate::watch::{AddressMonitor, wait_for};
+use crate::{Daemon, Host, Lab, Proc, Signal, say};
 
 /// Slack on top of protocol times in assertions (tests share 2 cores): B
 /// must hold the VIP within 6 s of a crash at 1 s adverts.

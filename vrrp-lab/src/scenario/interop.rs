@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::{Case, VRID};
-use crate::lab::keepalived::{Config, State};
-use crate::lab::{Daemon, Lab};
+use crate::keepalived::{Config, State};
+use crate::{Daemon, Lab};
 
 /// What keepalived 2.2.7 logs (with `-D`) when it drops or distrusts a
 /// received advert, lowercased; from its `vrrp_check_packet` and the
@@ -45,7 +45,7 @@ pub fn receive_errors(log: &str) -> Vec<&str> {
 /// A VRRPv3 advert for [`VRID`] at `priority` from `src` to 224.0.0.18,
 /// announcing 192.0.2.100, checksum correct or (`corrupt`) not.
 pub fn v3_advert(src: IpAddr, priority: u8, corrupt: bool) -> Vec<u8> {
-    use vrrp::core::wire::{Addresses, Advertisement, Auth, Family, Version, pseudo_header};
+    use vrrp_core::wire::{Addresses, Advertisement, Auth, Family, Version, pseudo_header};
     let group = IpAddr::from([224, 0, 0, 18]);
     let vip = [192, 0, 2, 100];
     let advert = Advertisement {
@@ -112,7 +112,7 @@ pub fn keepalived_sees_a_bad_checksum(test: &str) -> Option<String> {
 /// Sends `payload` from `src` to 224.0.0.18 out of `eth0` (TTL 255), from
 /// a thread inside the sending host's namespace.
 fn send(src: IpAddr, payload: &[u8]) -> Result<(), String> {
-    use vrrp::linux::{Interface, VrrpSocket};
+    use vrrp_io_linux::{Interface, VrrpSocket};
     let eth0 = Interface::lookup("eth0").map_err(|e| e.to_string())?;
     let socket = VrrpSocket::open_sender("eth0", eth0.ifindex, src).map_err(|e| e.to_string())?;
     socket

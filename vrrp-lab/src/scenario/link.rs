@@ -6,9 +6,9 @@ use std::time::{Duration, SystemTime};
 
 use super::trio::src;
 use super::{Case, Expect, measured, pair_name};
-use crate::lab::keepalived::{Config, State};
-use crate::lab::watch::wait_for;
-use crate::lab::{Daemon, Host, Lab};
+use crate::keepalived::{Config, State};
+use crate::watch::wait_for;
+use crate::{Daemon, Host, Lab};
 
 /// Slack on top of protocol times in the scenario's own assertions.
 const SLACK: Duration = Duration::from_millis(2400);

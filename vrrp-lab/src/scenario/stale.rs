@@ -6,9 +6,9 @@
 use std::time::{Duration, SystemTime};
 
 use super::{Case, Expect, measured};
-use crate::lab::keepalived::{Config, State};
-use crate::lab::watch::{holds_for, wait_for};
-use crate::lab::{Daemon, Lab, Signal};
+use crate::keepalived::{Config, State};
+use crate::watch::{holds_for, wait_for};
+use crate::{Daemon, Lab, Signal};
 
 /// Runs the stale-VIP scenario with `daemon` on A and B; returns how long
 /// after B's daemon started again the stale VIP was gone.

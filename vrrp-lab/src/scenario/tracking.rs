@@ -6,9 +6,9 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use super::{Case, Expect, HTTP_PORT, measured, pair_name};
-use crate::lab::keepalived::{Config, Script, State};
-use crate::lab::watch::{holds_for, wait_for};
-use crate::lab::{Daemon, Host, Lab, Signal, haproxy, say};
+use crate::keepalived::{Config, Script, State};
+use crate::watch::{holds_for, wait_for};
+use crate::{Daemon, Host, Lab, Signal, haproxy, say};
 
 /// The article's keepalived.conf, master side (as vrrp-keepalived's fixtures
 /// restore it: VIP 192.0.2.100, interface ens192).

@@ -7,9 +7,9 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use super::{Case, Expect, measured, pair_name};
-use crate::lab::keepalived::{Config, State};
-use crate::lab::watch::wait_for;
-use crate::lab::{Daemon, Host, Lab, Signal};
+use crate::keepalived::{Config, State};
+use crate::watch::wait_for;
+use crate::{Daemon, Host, Lab, Signal};
 
 /// Slack on top of protocol times in the scenario's own assertions.
 const SLACK: Duration = Duration::from_millis(2400);

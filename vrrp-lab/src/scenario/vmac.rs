@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime};
 
 use super::tracking::served_by;
 use super::{Case, Expect, HTTP_PORT, VRID, measured, pair_name};
-use crate::lab::keepalived::{Config, State};
-use crate::lab::watch::wait_for;
-use crate::lab::{Daemon, Host, Lab, Signal, haproxy};
+use crate::keepalived::{Config, State};
+use crate::watch::wait_for;
+use crate::{Daemon, Host, Lab, Signal, haproxy};
 
 /// Slack on top of protocol times in the scenario's own assertions.
 const SLACK: Duration = Duration::from_millis(2400);
