@@ -25,7 +25,7 @@
 //! `AVAILABILITY_EVENTS=sigterm,partition` runs a subset (keys in
 //! [`Event::key`]).
 
-mod lab;
+use vrrp_lab as lab;
 
 use std::fmt::Write as _;
 use std::net::IpAddr;

@@ -14,7 +14,7 @@
 //! A's adverts still on time. Needs root; prints MEASURED lines.
 
 mod fault_kit;
-mod lab;
+use vrrp_lab as lab;
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;

@@ -6,7 +6,7 @@
 //! test removes the mark and turns its place into `line:col`.
 
 mod fault_kit;
-mod lab;
+use vrrp_lab as lab;
 
 use std::process::Command;
 use std::time::{Duration, SystemTime};

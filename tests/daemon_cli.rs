@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-mod lab;
+use vrrp_lab as lab;
 
 /// The daemon, built if need be.
 fn daemon() -> PathBuf {
@@ -14,7 +14,7 @@ fn daemon() -> PathBuf {
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("vrrp-io-linux/tests/fixtures")
+        .join("vrrp-keepalived/tests/fixtures")
         .join(name)
 }
 

@@ -1,10 +1,10 @@
-//! A mixed pair, both ways, in the lab (`tests/lab/`): our daemon on one
+//! A mixed pair, both ways, in the lab (`vrrp-lab`): our daemon on one
 //! host and keepalived 2.2 with the same keepalived.conf on the other (the
 //! seed's, with a weight above the gap). The master side holds the VIP, a
 //! dead HAProxy moves it across, and a stopping master hands it over.
 //! Needs root and keepalived.
 
-mod lab;
+use vrrp_lab as lab;
 
 use std::net::IpAddr;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The daemon in operation, in the lab (`tests/lab/`): SIGHUP with an
+//! The daemon in operation, in the lab (`vrrp-lab`): SIGHUP with an
 //! unchanged configuration changes nothing (no transition, the VIP stays),
 //! a broken one is rejected; a hung track script counts as failure while
 //! adverts keep their interval; notify scripts run in order; SIGUSR1 status
@@ -6,7 +6,7 @@
 //! kernel refuses is counted as a send error and warned about, rate-limited,
 //! never counted as sent. Needs root.
 
-mod lab;
+use vrrp_lab as lab;
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};

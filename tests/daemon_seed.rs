@@ -1,5 +1,5 @@
 //! The seed's master/backup pair on two hosts plus a client, in the lab
-//! (`tests/lab/`: each host with its own network and PID namespace, a real
+//! (`vrrp-lab`: each host with its own network and PID namespace, a real
 //! HAProxy, and our daemon with the seed's keepalived.conf):
 //!
 //! - the client reaches the VIP (ping, TCP to HAProxy);
@@ -12,7 +12,7 @@
 //!
 //! Needs root; prints MEASURED lines.
 
-mod lab;
+use vrrp_lab as lab;
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};

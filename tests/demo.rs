@@ -5,7 +5,7 @@
 //! when interrupted. Needs root (CI is root); otherwise SKIPPED, except the
 //! check of what it says to a user who is not root.
 
-mod lab;
+use vrrp_lab as lab;
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};

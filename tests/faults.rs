@@ -5,7 +5,7 @@
 //! kernel's capture timestamps, not from polling. Needs root.
 
 mod fault_kit;
-mod lab;
+use vrrp_lab as lab;
 
 use std::time::{Duration, SystemTime};
 

@@ -1,9 +1,9 @@
-//! End-to-end tests in the LAB (`tests/lab/`): the harness's own checks, and
+//! End-to-end tests in the LAB (`vrrp-lab`): the harness's own checks, and
 //! keepalived against keepalived, the baseline our daemon is measured
 //! against. Timings print as `MEASURED ...` lines on stderr; assertions only
 //! hold them to generous bounds.
 
-mod lab;
+use vrrp_lab as lab;
 
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};

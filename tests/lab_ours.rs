@@ -1,11 +1,11 @@
-//! End-to-end tests of OUR daemon in the LAB (`tests/lab/`), issue 4's
+//! End-to-end tests of OUR daemon in the LAB (`vrrp-lab`), issue 4's
 //! list: pairs and a trio of our daemons, IPv4 and IPv6, crash, clean stop,
 //! link down, a stale VIP, `use_vmac`, and keepalived 2.2.7 as the peer.
 //! Each test builds its own namespaces; timings print as `MEASURED ...`
 //! lines on stderr, next to lab_keepalived's, and are held to the issue's
 //! bounds where the issue sets one.
 
-mod lab;
+use vrrp_lab as lab;
 
 use std::time::Duration;
 

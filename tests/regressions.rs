@@ -12,7 +12,7 @@
 //! Needs root; prints MEASURED lines.
 
 mod fault_kit;
-mod lab;
+use vrrp_lab as lab;
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant, SystemTime};

@@ -5,7 +5,7 @@
 //! drop to `nobody`).
 
 mod fault_kit;
-mod lab;
+use vrrp_lab as lab;
 
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, SystemTime};

@@ -21,7 +21,7 @@
 //! `VRRP_SOAK_MINUTES=60` in front. Needs root.
 
 mod fault_kit;
-mod lab;
+use vrrp_lab as lab;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};

@@ -8,22 +8,22 @@
 //! keepalive-haproxy --release-vips -f keepalived.conf      # systemd ExecStopPost
 //! ```
 //!
-//! The parts live in the library (`vrrp::linux::daemon`, `config`,
-//! `driver`, `notify`, `status`, `metrics`, `systemd`); this file wires them.
+//! The parts live in the libraries (`vrrp::keepalived::{daemon, conf,
+//! status, metrics, systemd}`, `vrrp::linux::{driver, notify}`); this file
+//! wires them.
 
 mod cli;
 mod demo;
 /// The namespace lab the demonstration builds, shared with the tests.
-#[path = "../../tests/lab/mod.rs"]
-mod lab;
+use vrrp_lab as lab;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use vrrp::linux::daemon::{self, Daemon};
+use vrrp::keepalived::daemon::{self, Daemon};
+use vrrp::keepalived::{metrics, systemd};
 use vrrp::linux::driver::{Driver, release_vips};
-use vrrp::linux::{metrics, systemd};
 
 fn main() -> ExitCode {
     if let Some(code) = demo::entry() {
@@ -98,7 +98,7 @@ fn config_test(args: &cli::Args) -> ExitCode {
 /// `--release-vips`: no duplicate address survives us, however we ended.
 fn release(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     let config =
-        vrrp::linux::config::driver_config(&vrrp::linux::config::load(&args.use_file)?.config)?;
+        vrrp::keepalived::driver_config(&vrrp::keepalived::conf::load(&args.use_file)?.config)?;
     for released in release_vips(&config)? {
         tracing::info!(instance = %released.instance, vip = %released.addr, interface = %released.interface, "released");
     }

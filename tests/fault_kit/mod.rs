@@ -1,5 +1,5 @@
 //! What the fault matrix, the bad-packet tests, the config rejection tests
-//! and the soak share, on top of the lab (`tests/lab/`): our daemon with a
+//! and the soak share, on top of the lab (`vrrp-lab`): our daemon with a
 //! status file of its own per host, its JSON status, a three-host segment
 //! (A priority 150, B 100, a client C), VIP timelines, advert gaps, RSS, and
 //! the raw-socket injector ([`inject`]).

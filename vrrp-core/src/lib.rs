@@ -1,5 +1,8 @@
 //! Sans-I/O VRRP: RFC 9568 (VRRPv3, IPv4 and IPv6) and RFC 3768 (VRRPv2).
 //!
+//! Its place (see ARCHITECTURE.md): the protocol, at the bottom of the
+//! workspace; it depends on no other crate of it, and every other runs it.
+//!
 //! The core never reads a clock, touches a socket, sleeps, spawns or draws a
 //! random number. Inputs are values (`now`, received bytes, link and tracking
 //! events); outputs are values ([`Action`]s and a [`Deadline`]). The Linux

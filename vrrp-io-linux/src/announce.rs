@@ -22,7 +22,8 @@
 //! AF_PACKET rather than an ICMPv6 socket: the same socket serves both
 //! families, the Ethernet source can be a virtual MAC, and the NA may come
 //! from the VIP whatever the kernel's source-address rules think. The ICMPv6
-//! checksum is computed here. The socket is opened with protocol 0, so it
+//! checksum is computed here, with the core's checksum module
+//! ([`checksum::ipv6_upper_layer`]). The socket is opened with protocol 0, so it
 //! receives nothing and never needs reading.
 //!
 //! Frames are built on the stack into fixed-size arrays: no allocation per
@@ -33,6 +34,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use socket2::{Domain, Socket, Type};
+use vrrp_core::wire::checksum;
 
 use crate::iface::MacAddr;
 use crate::sys;
@@ -208,38 +210,8 @@ pub fn build_unsolicited_na(
     icmp[25] = 1; // option length in units of 8 bytes
     icmp[26..32].copy_from_slice(&mac.0);
 
-    let checksum = icmpv6_checksum(vip, ALL_NODES, icmp);
+    let checksum = checksum::ipv6_upper_layer(vip, ALL_NODES, IPPROTO_ICMPV6, icmp);
     icmp[2..4].copy_from_slice(&checksum.to_be_bytes());
-}
-
-/// The ICMPv6 checksum (RFC 4443 §2.3) of `message` (checksum field zero)
-/// with the IPv6 pseudo-header (RFC 8200 §8.1).
-fn icmpv6_checksum(src: Ipv6Addr, dst: Ipv6Addr, message: &[u8]) -> u16 {
-    let length = u32::try_from(message.len()).expect("ICMPv6 message fits in 32 bits");
-    let mut sum = 0u32;
-    for chunk in [&src.octets()[..], &dst.octets()[..], message] {
-        sum = add_words(sum, chunk);
-    }
-    sum += length >> 16;
-    sum += length & 0xffff;
-    sum += u32::from(IPPROTO_ICMPV6);
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
-
-/// Adds `bytes` as big-endian 16-bit words (an odd last byte padded with
-/// zero) to the running ones'-complement `sum`, folding the carries.
-fn add_words(mut sum: u32, bytes: &[u8]) -> u32 {
-    let mut words = bytes.chunks_exact(2);
-    for word in &mut words {
-        sum += u32::from(u16::from_be_bytes([word[0], word[1]]));
-    }
-    if let [last] = words.remainder() {
-        sum += u32::from(*last) << 8;
-    }
-    (sum & 0xffff) + (sum >> 16)
 }
 
 #[cfg(test)]
@@ -331,12 +303,20 @@ mod tests {
         );
         // Summing a message with its checksum in place gives 0xffff, whose
         // complement is 0 (RFC 1071).
-        assert_eq!(icmpv6_checksum(vip, ALL_NODES, &frame[54..]), 0);
+        assert_eq!(
+            checksum::ipv6_upper_layer(vip, ALL_NODES, IPPROTO_ICMPV6, &frame[54..]),
+            0
+        );
     }
 
     #[test]
     fn odd_length_is_padded_with_a_zero_byte() {
-        assert_eq!(add_words(0, &[0x12, 0x34, 0x56]), 0x1234 + 0x5600);
-        assert_eq!(add_words(0xffff, &[0x00, 0x01]), 0x0001, "carry folded");
+        // The core's sum, which the ICMPv6 checksum uses.
+        assert_eq!(checksum::data(&[0x12, 0x34, 0x56]), 0x1234 + 0x5600);
+        assert_eq!(
+            checksum::combine(&[0xffff, checksum::data(&[0x00, 0x01])]),
+            0x0001,
+            "carry folded"
+        );
     }
 }

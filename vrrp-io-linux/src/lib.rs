@@ -1,14 +1,13 @@
 //! Linux I/O building blocks for VRRP.
 //!
+//! Its place (see ARCHITECTURE.md): Linux only, on `vrrp-core`, with no
+//! keepalived vocabulary; `vrrp-keepalived` maps keepalived.conf onto it.
+//!
 //! The sans-I/O core (`vrrp-core`) decides *what* to do; this crate holds the
 //! syscalls that do it. Every block is non-blocking and small enough to be
 //! registered in one [`mio::Poll`] loop; none of them owns a thread, a timer or
 //! a runtime.
 //!
-//! - [`config`]: keepalived.conf, read and checked with file:line:column
-//!   positions on every error and warning.
-//! - [`daemon`]: the keepalived-compatible daemon's steps: load, check,
-//!   reload on SIGHUP, status on SIGUSR1.
 //! - [`driver`]: the mio event loop that runs a `vrrp_core::Router` on
 //!   all of the above.
 //! - [`iface`]: look an interface up by name (index, MAC, flags, the
@@ -23,10 +22,6 @@
 //!   (keepalived's `use_vmac`).
 //! - [`track`]: track scripts and processes, and how their weights become
 //!   an instance's priority.
-//! - [`metrics`]: Prometheus text on a thread of its own.
-//! - [`security`]: keepalived's `enable_script_security` checks.
-//! - [`systemd`]: `sd_notify` readiness, without libsystemd.
-//! - [`status`]: the JSON status dump (SIGUSR1) and the counters' names.
 //! - [`notify`]: notify scripts and FIFOs, in the order of the state
 //!   changes, one at a time per instance.
 //!
@@ -34,18 +29,13 @@
 //! The only `unsafe` code is in the private `sys` module.
 
 pub mod announce;
-pub mod config;
-pub mod daemon;
 pub mod driver;
 pub mod iface;
-pub mod metrics;
+mod mac;
 pub mod netlink;
 pub mod notify;
-pub mod security;
 pub mod socket;
-pub mod status;
 mod sys;
-pub mod systemd;
 pub mod track;
 pub mod vmac;
 

@@ -20,9 +20,13 @@
 //! assert!(outcome.exhaustive && !outcome.any_violation());
 //! assert!(outcome.verdict(properties::V6).ok()); // the backup took over
 //! ```
+//!
+//! Its place (see ARCHITECTURE.md): on `vrrp-core` and the pure
+//! keepalived.conf reader ([`conf`]), never on the Linux stack.
 
 #![forbid(unsafe_code)]
 
+pub mod conf;
 pub mod model;
 pub mod partition;
 pub mod properties;
@@ -38,8 +42,8 @@ pub use setup::{Budget, Mutation, Setup};
 pub use state::World;
 pub use timing::Timing;
 
-/// Exploring clones every state once per successor: a few small vectors per
-/// router. mimalloc makes those allocations cheap; it applies to every
-/// binary that links this crate (the CLI and the tests).
+/// The unit tests explore too: mimalloc for them, as for the CLI and the
+/// integration tests. A library leaves the allocator to its binaries.
+#[cfg(test)]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -1,5 +1,6 @@
 //! The properties behind the fuzz targets in `fuzz/`, written once and run by
-//! two drivers:
+//! two drivers (its place, see ARCHITECTURE.md: on `vrrp-core` and the pure
+//! keepalived.conf reader only, never on the Linux stack):
 //!
 //! - libFuzzer, through cargo-fuzz (`fuzz/fuzz_targets/*.rs` are one line
 //!   each: they hand the fuzzer's bytes to a `check` function here);

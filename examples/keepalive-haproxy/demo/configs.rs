@@ -1,13 +1,15 @@
 //! The keepalived.conf texts the demonstration runs: the article's, exactly
-//! (its master and backup sides, as vrrp-io-linux's fixtures restore them),
+//! (its master and backup sides, as vrrp-keepalived's fixtures restore them),
 //! and the same with a weight larger than the priority gap.
 
 use std::time::Duration;
 
 /// The article's master side (`state MASTER`, `priority 100`).
-const ARTICLE_MASTER: &str = include_str!("../../../vrrp-io-linux/tests/fixtures/seed-master.conf");
+const ARTICLE_MASTER: &str =
+    include_str!("../../../vrrp-keepalived/tests/fixtures/seed-master.conf");
 /// The article's backup side (`state BACKUP`, `priority 98`).
-const ARTICLE_BACKUP: &str = include_str!("../../../vrrp-io-linux/tests/fixtures/seed-backup.conf");
+const ARTICLE_BACKUP: &str =
+    include_str!("../../../vrrp-keepalived/tests/fixtures/seed-backup.conf");
 
 /// The article's `weight` of `haproxy_check`.
 pub(crate) const ARTICLE_WEIGHT: u8 = 2;
@@ -77,7 +79,7 @@ pub(crate) fn backup_takes_over(master: u8, backup: u8) -> bool {
 /// `keepalived.conf:13: weight 2 of ... may not exceed the priority gap
 /// ...`; `None` when it has nothing to say about it.
 pub(crate) fn gap_warning(text: &str) -> Option<String> {
-    let loaded = vrrp::linux::config::parse_str(text, "keepalived.conf").ok()?;
+    let loaded = vrrp::keepalived::conf::parse_str(text, "keepalived.conf").ok()?;
     let warning = loaded
         .warnings
         .iter()

@@ -1,5 +1,5 @@
 //! `cargo run --example keepalive-haproxy` with no arguments: a
-//! demonstration in throw-away network namespaces (the lab of `tests/lab`).
+//! demonstration in throw-away network namespaces (the lab of `vrrp-lab`, shared with the tests).
 //! Two load balancers, lb1 and lb2, each run HAProxy and this very binary
 //! as their daemon (`-f <config> -n`, in the host's namespaces); a client
 //! fetches `http://VIP/`, which names the host that answered. Act 1 runs the

@@ -193,6 +193,27 @@ pub fn internet_checksum(data: &[u8]) -> u16 {
     Sum::default().add_bytes(data).checksum()
 }
 
+/// The checksum of an IPv6 upper-layer `message` (its checksum field zero)
+/// with the pseudo-header of RFC 8200 §8.1: `src`, `dst`, the length as 32
+/// bits and `next_header`. ICMPv6 (RFC 4443 §2.3) takes it with next header
+/// 58; the driver's unsolicited neighbour advertisements do.
+pub fn ipv6_upper_layer(
+    src: core::net::Ipv6Addr,
+    dst: core::net::Ipv6Addr,
+    next_header: u8,
+    message: &[u8],
+) -> u16 {
+    let length = message.len() as u64;
+    Sum::default()
+        .add_addr(&IpAddr::V6(src))
+        .add_addr(&IpAddr::V6(dst))
+        .add_bytes(message)
+        .add_u16((length >> 16 & 0xffff) as u16)
+        .add_u16((length & 0xffff) as u16)
+        .add_u16(u16::from(next_header))
+        .checksum()
+}
+
 #[cfg(test)]
 mod test {
     use core::net::{Ipv4Addr, Ipv6Addr};

@@ -64,12 +64,17 @@ impl Handle {
         receiver
     }
 
-    /// The driver's [`status::snapshot`](crate::status::snapshot), taken
-    /// between two turns; `None` if the driver did not answer within `wait`.
-    pub fn snapshot(&self, wait: std::time::Duration) -> Option<serde_json::Value> {
+    /// Runs `look` on the driver between two turns and returns its answer
+    /// (a status snapshot, say); `None` if the driver did not answer within
+    /// `wait`.
+    pub fn inspect<T: Send + 'static>(
+        &self,
+        look: impl FnOnce(&Driver) -> T + Send + 'static,
+        wait: std::time::Duration,
+    ) -> Option<T> {
         let (sender, receiver) = mpsc::channel();
         let asked = self.send(Control::Inspect(Inspect(Box::new(move |driver| {
-            let _ = sender.send(crate::status::snapshot(driver));
+            let _ = sender.send(look(driver));
         }))));
         if !asked {
             return None;

@@ -113,7 +113,7 @@ pub enum DriverEvent {
 struct Link {
     name: String,
     ifindex: u32,
-    mac: Option<crate::MacAddr>,
+    mac: Option<crate::iface::MacAddr>,
     up: bool,
     /// Announcements go out here (opened on first use).
     announcer: Option<Announcer>,

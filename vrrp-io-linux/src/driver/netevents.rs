@@ -59,7 +59,13 @@ impl Driver {
 
     /// A link went up or down: its instances enter or leave Fault, and
     /// instances tracking it get new weights.
-    fn on_link(&mut self, now: Instant, ifindex: u32, up: bool, mac: Option<crate::MacAddr>) {
+    fn on_link(
+        &mut self,
+        now: Instant,
+        ifindex: u32,
+        up: bool,
+        mac: Option<crate::iface::MacAddr>,
+    ) {
         let Some(link) = self.links.iter_mut().find(|l| l.ifindex == ifindex) else {
             return;
         };

@@ -20,7 +20,7 @@ pub struct Vip {
     pub label: Option<String>,
 }
 
-/// Gratuitous ARP / unsolicited NA timing (keepalived's `garp_master_*`).
+/// Gratuitous ARP / unsolicited NA timing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct GarpSpec {
     /// Delay of the second burst after becoming Master; zero: no second burst.
@@ -41,8 +41,8 @@ pub struct GarpSpec {
 }
 
 impl Default for GarpSpec {
-    /// keepalived's defaults: 5 now, 5 more after 5 s, no refresh; the
-    /// same when a lower-priority Master is heard.
+    /// 5 now, 5 more after 5 s, no refresh; the same when a lower-priority
+    /// Master is heard.
     fn default() -> Self {
         Self {
             delay: Duration::from_secs(5),
@@ -131,7 +131,7 @@ impl Vip {
 impl InstanceSpec {
     /// A VRRPv3 instance with the RFC's defaults (priority 100, 1 s,
     /// preempt), sending from the interface's own address, no tracking,
-    /// keepalived's announcement timing.
+    /// the default announcement timing.
     pub fn new(name: &str, interface: &str, vrid: u8, vips: &[IpAddr]) -> Self {
         let unspecified: IpAddr = match vips.first() {
             Some(IpAddr::V6(_)) => Ipv6Addr::UNSPECIFIED.into(),

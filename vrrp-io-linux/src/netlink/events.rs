@@ -9,7 +9,7 @@ use rtnetlink::packet_route::RouteNetlinkMessage;
 use super::Seq;
 use super::addr::InterfaceAddress;
 use super::link::LinkInfo;
-use crate::iface::MacAddr;
+use crate::mac::MacAddr;
 
 /// One thing the kernel said on the netlink socket.
 #[derive(Debug, Clone, PartialEq, Eq)]

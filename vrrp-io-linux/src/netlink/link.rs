@@ -5,7 +5,7 @@ use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
 
 use super::{FLAGS_CHANGE, Netlink, NetlinkError, Seq, blocking};
-use crate::iface::MacAddr;
+use crate::mac::MacAddr;
 
 /// The parts of a link message VRRP cares about.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,11 @@ use std::collections::BTreeSet;
 use vrrp_model::run::{self, Options, Outcome};
 use vrrp_model::{Budget, Setup, VrrpModel, properties};
 
+/// Exploring clones every state once per successor; mimalloc makes those
+/// allocations cheap (the library leaves the allocator to its binaries).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Every disturbance once but the link (checked on its own in
 /// `tests/quick.rs`, to keep the test run short), and the loss VRRP
 /// tolerates at this timing.

@@ -1,0 +1,147 @@
+//! The top level of the file: dispatches each section to its builder.
+
+use super::build_global::build_global;
+use super::build_instance::build_instance;
+use super::build_script::{build_script, build_track_process};
+use super::build_track::{notify_script, track_block};
+use super::config::KeepalivedConfig;
+use super::error::{ConfigError, Span, Spanned};
+use super::model::{Notify, SyncGroup};
+use super::parser::Node;
+use super::values::Ctx;
+
+/// Top-level blocks of keepalived's other features: skipped whole, with a
+/// warning, so that a real configuration still loads.
+const IGNORED_SECTIONS: &[(&str, &str)] = &[
+    (
+        "virtual_server",
+        "LVS virtual servers are not managed by this daemon",
+    ),
+    (
+        "virtual_server_group",
+        "LVS virtual servers are not managed by this daemon",
+    ),
+    ("static_ipaddress", "static addresses are not installed"),
+    ("static_routes", "static routes are not installed"),
+    ("static_rules", "static rules are not installed"),
+    ("vrrp_track_file", "tracking files is not supported"),
+    ("track_file", "tracking files is not supported"),
+    ("linkbeat_interfaces", "link state comes from netlink"),
+    (
+        "garp_group",
+        "per-interface gratuitous ARP groups are not supported",
+    ),
+    ("bfd_instance", "BFD is not supported"),
+    (
+        "interface_up_down_delays",
+        "interface debouncing is not supported",
+    ),
+];
+
+/// Builds the typed configuration from the top-level statements.
+pub(crate) fn build_config(
+    ctx: &mut Ctx<'_>,
+    nodes: &[Node],
+) -> Result<KeepalivedConfig, ConfigError> {
+    let mut config = KeepalivedConfig::default();
+    for node in nodes {
+        match node.keyword.as_str() {
+            "global_defs" => build_global(ctx, node, &mut config.global)?,
+            "vrrp_script" => {
+                let script = build_script(ctx, node)?;
+                unique(
+                    "vrrp_script",
+                    &script.name,
+                    &script.at,
+                    config.scripts.iter().map(|s| (&s.name, &s.at)),
+                )?;
+                config.scripts.push(script);
+            }
+            "vrrp_track_process" => {
+                let process = build_track_process(ctx, node)?;
+                let existing = config.track_processes.iter().map(|p| (&p.name, &p.at));
+                unique("vrrp_track_process", &process.name, &process.at, existing)?;
+                config.track_processes.push(process);
+            }
+            "vrrp_instance" => {
+                let instance = build_instance(ctx, node)?;
+                let existing = config.instances.iter().map(|i| (&i.name, &i.at));
+                unique("vrrp_instance", &instance.name, &instance.at, existing)?;
+                config.instances.push(instance);
+            }
+            "vrrp_sync_group" => {
+                let group = build_sync_group(ctx, node)?;
+                let existing = config.sync_groups.iter().map(|g| (&g.name, &g.at));
+                unique("vrrp_sync_group", &group.name, &group.at, existing)?;
+                config.sync_groups.push(group);
+            }
+            keyword => match IGNORED_SECTIONS.iter().find(|(name, _)| *name == keyword) {
+                Some((_, why)) => ctx.warn(&node.at, format!("`{keyword}` block ignored: {why}")),
+                None => ctx.unknown(node, "the top level"),
+            },
+        }
+    }
+    Ok(config)
+}
+
+/// `vrrp_sync_group NAME { group { ... } notify_* track_* }`.
+fn build_sync_group(ctx: &mut Ctx<'_>, node: &Node) -> Result<SyncGroup, ConfigError> {
+    let (name, nodes) = ctx.named_block(node)?;
+    let mut group = SyncGroup {
+        name: name.text.clone(),
+        at: node.at.clone(),
+        members: Vec::new(),
+        notify: Notify::default(),
+        track_scripts: Vec::new(),
+        track_interfaces: Vec::new(),
+        track_processes: Vec::new(),
+    };
+    for item in nodes {
+        if track_block(
+            ctx,
+            item,
+            &mut group.track_scripts,
+            &mut group.track_interfaces,
+            &mut group.track_processes,
+        )? || notify_script(ctx, item, &mut group.notify, false)?
+        {
+            continue;
+        }
+        match item.keyword.as_str() {
+            "group" => {
+                // keepalived reads the block as a list of words: several
+                // names may share a line.
+                for member in ctx.block(item)? {
+                    ctx.no_block(member)?;
+                    group
+                        .members
+                        .push(Spanned::new(member.keyword.clone(), member.at.clone()));
+                    for arg in &member.args {
+                        group
+                            .members
+                            .push(Spanned::new(arg.text.clone(), arg.at.clone()));
+                    }
+                }
+            }
+            "smtp_alert" => ctx.ignored(item, "e-mail alerts are not sent"),
+            _ => ctx.unknown(item, "vrrp_sync_group"),
+        }
+    }
+    Ok(group)
+}
+
+/// Names of a kind must be unique: a second definition is an error.
+fn unique<'a>(
+    kind: &str,
+    name: &str,
+    at: &Span,
+    mut existing: impl Iterator<Item = (&'a String, &'a Span)>,
+) -> Result<(), ConfigError> {
+    match existing.find(|(other, _)| other.as_str() == name) {
+        Some((_, first)) => Err(ConfigError::invalid(
+            at,
+            format!("{kind} {name} is defined twice (first at {first})"),
+        )),
+        None => Ok(()),
+    }
+}

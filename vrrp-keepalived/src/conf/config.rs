@@ -1,0 +1,46 @@
+//! The whole typed configuration: what keepalived.conf says about VRRP.
+
+use super::instance::VrrpInstance;
+use super::model::{Family, GlobalDefs, SyncGroup, TrackProcess, VrrpScript, VrrpVersion};
+
+/// Everything keepalived.conf says about VRRP.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeepalivedConfig {
+    /// `global_defs`.
+    pub global: GlobalDefs,
+    /// `vrrp_script` blocks, in file order.
+    pub scripts: Vec<VrrpScript>,
+    /// `vrrp_track_process` blocks, in file order.
+    pub track_processes: Vec<TrackProcess>,
+    /// `vrrp_instance` blocks, in file order.
+    pub instances: Vec<VrrpInstance>,
+    /// `vrrp_sync_group` blocks, in file order.
+    pub sync_groups: Vec<SyncGroup>,
+}
+
+impl KeepalivedConfig {
+    /// The `vrrp_script` called `name`.
+    pub fn script(&self, name: &str) -> Option<&VrrpScript> {
+        self.scripts.iter().find(|s| s.name == name)
+    }
+
+    /// The `vrrp_track_process` called `name`.
+    pub fn track_process(&self, name: &str) -> Option<&TrackProcess> {
+        self.track_processes.iter().find(|p| p.name == name)
+    }
+
+    /// The `vrrp_instance` called `name`.
+    pub fn instance(&self, name: &str) -> Option<&VrrpInstance> {
+        self.instances.iter().find(|i| i.name == name)
+    }
+
+    /// The VRRP version `instance` runs: its own `version`, else 3 for IPv6,
+    /// else the global `vrrp_version`, else 2 (keepalived's rule).
+    pub fn effective_version(&self, instance: &VrrpInstance) -> VrrpVersion {
+        match (&instance.version, instance.family()) {
+            (Some(version), _) => version.value,
+            (None, Family::Ipv6) => VrrpVersion::V3,
+            (None, Family::Ipv4) => self.global.vrrp_version.unwrap_or(VrrpVersion::V2),
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! The typed `vrrp_instance`.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use vrrp_core::config::{PRIORITY_DEFAULT, PRIORITY_OWNER};
+
+use super::error::{Span, Spanned};
+use super::model::{
+    Authentication, Centiseconds, Family, GarpSettings, InitialState, Notify, Tracked, UnicastPeer,
+    UseVmac, VirtualAddress,
+};
+
+/// keepalived's advertisement interval when none is written: 1 s.
+pub const DEFAULT_ADVERT_INT: Centiseconds = Centiseconds(100);
+
+/// `vrrp_instance NAME { ... }`: one virtual router on one interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VrrpInstance {
+    /// Its name.
+    pub name: String,
+    /// Where `vrrp_instance` starts.
+    pub at: Span,
+    /// `interface IF`.
+    pub interface: Option<Spanned<String>>,
+    /// `state MASTER|BACKUP`.
+    pub state: Option<Spanned<InitialState>>,
+    /// `virtual_router_id 1..255`.
+    pub virtual_router_id: Option<Spanned<u8>>,
+    /// `priority 1..255`.
+    pub priority: Option<Spanned<u8>>,
+    /// `advert_int SECS`, exact in centiseconds.
+    pub advert_int: Option<Spanned<Centiseconds>>,
+    /// `version 2|3`.
+    pub version: Option<Spanned<super::model::VrrpVersion>>,
+    /// `nopreempt` (a later `preempt` clears it).
+    pub nopreempt: bool,
+    /// `preempt_delay SECS`.
+    pub preempt_delay: Option<Spanned<Duration>>,
+    /// `accept` (true) or `no_accept` (false).
+    pub accept: Option<Spanned<bool>>,
+    /// `virtual_ipaddress { ... }`: the addresses advertised.
+    pub virtual_ipaddress: Vec<VirtualAddress>,
+    /// `virtual_ipaddress_excluded { ... }`: moved with the VIPs, not advertised.
+    pub virtual_ipaddress_excluded: Vec<VirtualAddress>,
+    /// `unicast_src_ip ADDR`.
+    pub unicast_src_ip: Option<Spanned<IpAddr>>,
+    /// `unicast_peer { ... }`.
+    pub unicast_peers: Vec<UnicastPeer>,
+    /// `mcast_src_ip ADDR`.
+    pub mcast_src_ip: Option<Spanned<IpAddr>>,
+    /// `authentication { ... }`.
+    pub authentication: Option<Authentication>,
+    /// `track_script { ... }`.
+    pub track_scripts: Vec<Tracked>,
+    /// `track_interface { ... }`.
+    pub track_interfaces: Vec<Tracked>,
+    /// `track_process { ... }`.
+    pub track_processes: Vec<Tracked>,
+    /// `notify*` scripts.
+    pub notify: Notify,
+    /// `garp_*` settings (override the global `vrrp_garp_*`).
+    pub garp: GarpSettings,
+    /// `use_vmac [NAME]`.
+    pub use_vmac: Option<UseVmac>,
+    /// `vmac_xmit_base`: send adverts on the base interface, not the macvlan.
+    pub vmac_xmit_base: bool,
+    /// `native_ipv6`: an IPv6 instance even without addresses.
+    pub native_ipv6: bool,
+    /// `dont_track_primary`: ignore faults of `interface`.
+    pub dont_track_primary: bool,
+    /// `check_unicast_src`.
+    pub check_unicast_src: bool,
+    /// `lower_prio_no_advert [BOOL]`; unset: the global `vrrp_` form.
+    pub lower_prio_no_advert: Option<bool>,
+    /// `higher_prio_send_advert [BOOL]`; unset: the global `vrrp_` form.
+    pub higher_prio_send_advert: Option<bool>,
+    /// `strict_mode [BOOL]` (not supported yet: warned when on).
+    pub strict_mode: Option<Spanned<bool>>,
+    /// `debug 0..4`.
+    pub debug: Option<u8>,
+}
+
+impl VrrpInstance {
+    /// An instance with nothing configured.
+    pub fn new(name: String, at: Span) -> Self {
+        Self {
+            name,
+            at,
+            interface: None,
+            state: None,
+            virtual_router_id: None,
+            priority: None,
+            advert_int: None,
+            version: None,
+            nopreempt: false,
+            preempt_delay: None,
+            accept: None,
+            virtual_ipaddress: Vec::new(),
+            virtual_ipaddress_excluded: Vec::new(),
+            unicast_src_ip: None,
+            unicast_peers: Vec::new(),
+            mcast_src_ip: None,
+            authentication: None,
+            track_scripts: Vec::new(),
+            track_interfaces: Vec::new(),
+            track_processes: Vec::new(),
+            notify: Notify::default(),
+            garp: GarpSettings::default(),
+            use_vmac: None,
+            vmac_xmit_base: false,
+            native_ipv6: false,
+            dont_track_primary: false,
+            check_unicast_src: false,
+            lower_prio_no_advert: None,
+            higher_prio_send_advert: None,
+            strict_mode: None,
+            debug: None,
+        }
+    }
+
+    /// The address family: that of the first VIP, else of the unicast
+    /// addresses, else IPv6 with `native_ipv6`, else IPv4.
+    pub fn family(&self) -> Family {
+        let first = self
+            .virtual_ipaddress
+            .first()
+            .map(|vip| vip.addr)
+            .or_else(|| self.unicast_src_ip.as_ref().map(|src| src.value))
+            .or_else(|| self.unicast_peers.first().map(|peer| peer.addr));
+        match first {
+            Some(addr) => Family::of(&addr),
+            None if self.native_ipv6 => Family::Ipv6,
+            None => Family::Ipv4,
+        }
+    }
+
+    /// The priority in force: as written, else 255 for `state MASTER` and 100
+    /// otherwise (keepalived's rule).
+    pub fn effective_priority(&self) -> u8 {
+        match (&self.priority, &self.state) {
+            (Some(priority), _) => priority.value,
+            (None, Some(state)) if state.value == InitialState::Master => PRIORITY_OWNER,
+            (None, _) => PRIORITY_DEFAULT,
+        }
+    }
+
+    /// The initial state: as written, else MASTER only for the address owner.
+    pub fn effective_state(&self) -> InitialState {
+        match &self.state {
+            Some(state) => state.value,
+            None if self.effective_priority() == PRIORITY_OWNER => InitialState::Master,
+            None => InitialState::Backup,
+        }
+    }
+
+    /// The advertisement interval: as written, else 1 s.
+    pub fn effective_advert_int(&self) -> Centiseconds {
+        self.advert_int
+            .as_ref()
+            .map_or(DEFAULT_ADVERT_INT, |a| a.value)
+    }
+
+    /// Adverts go to unicast peers rather than the multicast group.
+    pub fn is_unicast(&self) -> bool {
+        !self.unicast_peers.is_empty()
+    }
+}

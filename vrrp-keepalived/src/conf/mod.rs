@@ -1,0 +1,120 @@
+//! keepalived.conf, read as keepalived reads it, with better errors.
+//!
+//! Pure: no sockets, no netlink; [`load`] reads files and nothing else.
+//!
+//! ```
+//! use vrrp_keepalived::conf::{parse_str, InitialState};
+//!
+//! let text = r#"
+//! vrrp_script haproxy_check {
+//!     script "killall -0 haproxy"
+//!     interval 2
+//!     weight 5
+//! }
+//! vrrp_instance OCP_EXT {
+//!     interface ens192
+//!     virtual_router_id 51
+//!     priority 100
+//!     state MASTER
+//!     virtual_ipaddress { 192.0.2.100 dev ens192 }
+//!     track_script { haproxy_check }
+//! }
+//! "#;
+//! let loaded = parse_str(text, "keepalived.conf")?;
+//! let instance = &loaded.config.instances[0];
+//! assert_eq!(instance.effective_state(), InitialState::Master);
+//! assert_eq!(instance.virtual_ipaddress[0].prefix_len, 32);
+//! for warning in &loaded.warnings {
+//!     eprintln!("{warning}"); // keepalived.conf:LINE:COLUMN: message
+//! }
+//! # Ok::<(), vrrp_keepalived::conf::ConfigError>(())
+//! ```
+//!
+//! Reading happens in stages, one file each: `lexer` (tokens of a line),
+//! `source` (lines of all files, `include` followed), `parser` (a generic
+//! tree of `keyword args { ... }`), the `build*` files (typed model, keyword
+//! by keyword) and `validate` (checks across sections).
+//!
+//! Errors stop the load and carry the position of the culprit; anything that
+//! keepalived would accept but that is ignored, unsupported or suspicious
+//! becomes a [`Warning`] with a position.
+
+mod advice;
+mod build;
+mod build_address;
+mod build_global;
+mod build_instance;
+mod build_script;
+mod build_track;
+mod config;
+mod error;
+mod instance;
+mod lexer;
+mod model;
+mod parser;
+mod source;
+#[cfg(test)]
+mod test_support;
+mod to_core;
+mod validate;
+mod values;
+
+use std::path::Path;
+
+pub use config::KeepalivedConfig;
+pub use error::{ConfigError, Severity, Span, Spanned, Warning};
+pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
+pub use model::{
+    AuthType, Authentication, Centiseconds, Family, GarpSettings, GlobalDefs, InitialState, Notify,
+    NotifyFifo, NotifyScript, ParamMatch, RunAs, SyncGroup, TrackProcess, Tracked, UnicastPeer,
+    UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
+};
+
+use source::{LogicalLine, SourceReader};
+pub use to_core::vrrp_config;
+use values::Ctx;
+
+/// A configuration that loaded, and what is worth telling about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loaded {
+    /// The typed, validated configuration.
+    pub config: KeepalivedConfig,
+    /// Ignored, unsupported or suspicious settings, in the order found.
+    pub warnings: Vec<Warning>,
+}
+
+/// Reads the configuration file at `path`, following its includes (relative
+/// patterns resolve against the including file's directory).
+pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+    let mut warnings = Vec::new();
+    let lines = SourceReader::new(&mut warnings).read_file(path)?;
+    finish(lines, warnings)
+}
+
+/// Reads configuration `text`; positions name it `origin`. Any `include` is
+/// an error: use [`parse_str_in`] to allow them.
+pub fn parse_str(text: &str, origin: &str) -> Result<Loaded, ConfigError> {
+    let mut warnings = Vec::new();
+    let lines = SourceReader::new(&mut warnings).read_text(text, origin, None)?;
+    finish(lines, warnings)
+}
+
+/// Like [`parse_str`], with includes resolved against `base_dir` (absolute
+/// include paths are followed too).
+pub fn parse_str_in(text: &str, origin: &str, base_dir: &Path) -> Result<Loaded, ConfigError> {
+    let mut warnings = Vec::new();
+    let lines = SourceReader::new(&mut warnings).read_text(text, origin, Some(base_dir))?;
+    finish(lines, warnings)
+}
+
+fn finish(lines: Vec<LogicalLine>, mut warnings: Vec<Warning>) -> Result<Loaded, ConfigError> {
+    let tree = parser::parse_tree(lines)?;
+    let config = build::build_config(
+        &mut Ctx {
+            warnings: &mut warnings,
+        },
+        &tree,
+    )?;
+    validate::validate(&config, &mut warnings)?;
+    Ok(Loaded { config, warnings })
+}

@@ -1,0 +1,342 @@
+//! The typed configuration's parts, at keepalived's level of abstraction
+//! (the whole is [`KeepalivedConfig`](super::KeepalivedConfig), an instance
+//! [`VrrpInstance`](super::VrrpInstance)).
+//!
+//! Fields hold what the file says: `Option` means "not written", so a later
+//! step can tell a default from a choice. The `effective_*` helpers apply
+//! keepalived's defaults. Times are exact integers: [`Duration`] parsed from
+//! decimal text with microsecond resolution, and [`Centiseconds`] for the
+//! advertisement interval. Lists keep the file's order.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::error::{Span, Spanned};
+
+/// VRRP protocol version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VrrpVersion {
+    /// RFC 3768: IPv4 only, whole-second intervals, optional PASS auth.
+    V2,
+    /// RFC 9568: IPv4 and IPv6, centisecond intervals, no auth.
+    V3,
+}
+
+/// The address family of an instance: the core's.
+pub use vrrp_core::wire::Family;
+
+/// An interval in hundredths of a second, VRRPv3's unit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Centiseconds(pub u32);
+
+impl Centiseconds {
+    /// The same interval as a [`Duration`].
+    pub fn as_duration(self) -> Duration {
+        Duration::from_millis(u64::from(self.0) * 10)
+    }
+}
+
+impl fmt::Display for Centiseconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:02}s", self.0 / 100, self.0 % 100)
+    }
+}
+
+/// A user (and optionally group) to run a script as: `USER [[:]GROUP]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RunAs {
+    /// User name.
+    pub user: String,
+    /// Group name; `None` means the user's primary group.
+    pub group: Option<String>,
+    /// `:` was given: also set the user's supplementary groups.
+    pub supplementary_groups: bool,
+}
+
+/// `global_defs`. Keywords for e-mail, LVS, SNMP and the like are accepted and
+/// reported as ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GlobalDefs {
+    /// Where `global_defs` starts, if present.
+    pub at: Option<Span>,
+    /// `router_id NAME`.
+    pub router_id: Option<String>,
+    /// `enable_script_security`.
+    pub enable_script_security: bool,
+    /// `script_user USER [GROUP]`: default user for scripts.
+    pub script_user: Option<RunAs>,
+    /// `vrrp_version 2|3`: default version of instances.
+    pub vrrp_version: Option<VrrpVersion>,
+    /// Gratuitous ARP / NA defaults for instances (`vrrp_garp_*`).
+    pub garp: GarpSettings,
+    /// `vrrp_garp_interval SECS`: pause between gratuitous ARPs on an interface.
+    pub vrrp_garp_interval: Option<Duration>,
+    /// `vrrp_gna_interval SECS`: pause between unsolicited NAs on an interface.
+    pub vrrp_gna_interval: Option<Duration>,
+    /// `vrrp_check_unicast_src`: accept unicast adverts only from listed peers.
+    pub vrrp_check_unicast_src: bool,
+    /// `vrrp_skip_check_adv_addr`: don't recheck addresses of the same master.
+    pub vrrp_skip_check_adv_addr: bool,
+    /// `vrrp_lower_prio_no_advert [BOOL]`: a Master does not answer a
+    /// lower-priority advert (RFC 9568 §6.4.3 answers).
+    pub vrrp_lower_prio_no_advert: bool,
+    /// `vrrp_higher_prio_send_advert [BOOL]`: a Master advertises once
+    /// before it yields (RFC 9568 §6.4.3 yields silently).
+    pub vrrp_higher_prio_send_advert: bool,
+    /// `vrrp_strict`: strict RFC compliance (not supported yet: warned).
+    pub vrrp_strict: bool,
+    /// `max_auto_priority [N]`: realtime priority cap; a bare keyword means 99.
+    pub max_auto_priority: Option<i32>,
+    /// `dynamic_interfaces`: interfaces may be missing at startup.
+    pub dynamic_interfaces: bool,
+    /// `dynamic_interfaces allow_if_changes`.
+    pub dynamic_interfaces_allow_if_changes: bool,
+    /// `notify_fifo PATH [USER [GROUP]]` and its `notify_fifo_script`.
+    pub notify_fifo: NotifyFifo,
+    /// `vrrp_notify_fifo PATH [USER [GROUP]]` and its `vrrp_notify_fifo_script`
+    /// (keepalived's VRRP-only FIFO; here every event is a VRRP event).
+    pub vrrp_notify_fifo: NotifyFifo,
+    /// `vrrp_iptables [CHAINS]`: accepted, unsupported (warned).
+    pub vrrp_iptables: Option<Vec<String>>,
+    /// `vrrp_ipsets [NAMES]`: accepted, unsupported (warned).
+    pub vrrp_ipsets: Option<Vec<String>>,
+}
+
+/// Gratuitous ARP / unsolicited NA timing. In `global_defs` the keywords carry
+/// a `vrrp_` prefix; in an instance they don't.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GarpSettings {
+    /// `garp_master_delay SECS`: delay of the second burst after becoming master.
+    pub master_delay: Option<Duration>,
+    /// `garp_master_repeat N`: messages per burst after becoming master.
+    pub master_repeat: Option<u32>,
+    /// `garp_master_refresh SECS`: periodic refresh while master (0: none).
+    pub master_refresh: Option<Duration>,
+    /// `garp_master_refresh_repeat N`: messages per refresh.
+    pub master_refresh_repeat: Option<u32>,
+    /// `garp_lower_prio_delay SECS`: delay after a lower-priority advert.
+    pub lower_prio_delay: Option<Duration>,
+    /// `garp_lower_prio_repeat N`: messages after a lower-priority advert.
+    pub lower_prio_repeat: Option<u32>,
+}
+
+/// A tracker's weight: `weight N [reverse|noreverse]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Weight {
+    /// Added to (positive) or subtracted from (negative) the priority; 0 means
+    /// "failure puts the instance in FAULT".
+    pub value: i32,
+    /// `reverse`: the adjustment applies the other way round.
+    pub reverse: bool,
+    /// Where the `weight` keyword is.
+    pub at: Span,
+}
+
+/// `vrrp_script NAME { ... }`: a command run periodically.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VrrpScript {
+    /// Its name, used by `track_script`.
+    pub name: String,
+    /// Where `vrrp_script` starts.
+    pub at: Span,
+    /// `script CMD`: the command line, quotes removed.
+    pub script: Option<Spanned<String>>,
+    /// `interval SECS` (keepalived default 1 s).
+    pub interval: Option<Duration>,
+    /// `timeout SECS` (default: the interval).
+    pub timeout: Option<Duration>,
+    /// `weight N [reverse]` (default 0).
+    pub weight: Option<Weight>,
+    /// `rise N`: successes needed to count as up.
+    pub rise: Option<u32>,
+    /// `fall N`: failures needed to count as down.
+    pub fall: Option<u32>,
+    /// `user USER [GROUP]`.
+    pub user: Option<RunAs>,
+    /// `init_fail`: start in the failed state.
+    pub init_fail: bool,
+}
+
+/// How the parameters of a process must match (keepalived's `param_match`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ParamMatch {
+    /// The parameters are exactly the configured ones (`param_match` alone,
+    /// or parameters given without it).
+    Exact,
+    /// The configured parameters are a prefix of the process's (`partial`).
+    Partial,
+    /// Like `Partial`, and the last configured one may be a prefix of its
+    /// counterpart (`initial`).
+    Initial,
+}
+
+/// `vrrp_track_process NAME { ... }`: watches for a running process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackProcess {
+    /// Its name, used by `track_process`.
+    pub name: String,
+    /// Where `vrrp_track_process` starts.
+    pub at: Span,
+    /// `process NAME [PARAMS...]`: the process name then its parameters.
+    pub process: Option<Spanned<Vec<String>>>,
+    /// `param_match [partial|initial]`.
+    pub param_match: Option<ParamMatch>,
+    /// `weight N [reverse]`.
+    pub weight: Option<Weight>,
+    /// `quorum N`: processes needed (default 1).
+    pub quorum: Option<u32>,
+    /// `quorum_max N`: most processes allowed.
+    pub quorum_max: Option<u32>,
+    /// `fork_delay SECS` (also set by `delay`).
+    pub fork_delay: Option<Duration>,
+    /// `terminate_delay SECS` (also set by `delay`).
+    pub terminate_delay: Option<Duration>,
+    /// `full_command`: match the whole command line.
+    pub full_command: bool,
+}
+
+/// A reference to a tracked object: `NAME [weight N [reverse]]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Tracked {
+    /// Script, interface or process name.
+    pub name: String,
+    /// A weight overriding the tracked object's own.
+    pub weight: Option<Weight>,
+    /// Where the name is.
+    pub at: Span,
+}
+
+/// A notify script: `notify_* CMD [USER [GROUP]]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NotifyScript {
+    /// The command line, quotes removed.
+    pub command: String,
+    /// Who runs it, if not the global `script_user`.
+    pub run_as: Option<RunAs>,
+    /// Where the keyword is.
+    pub at: Span,
+}
+
+/// A notify FIFO: every state change written as a line
+/// (`INSTANCE "NAME" MASTER 100`), and optionally a script that reads it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NotifyFifo {
+    /// The FIFO's path (created if missing).
+    pub path: Option<Spanned<String>>,
+    /// Who owns a FIFO we create (`USER [GROUP]` after the path).
+    pub owner: Option<RunAs>,
+    /// `notify_fifo_script CMD [USER [GROUP]]`: started once, with the
+    /// FIFO's path as its last argument, to read the lines.
+    pub script: Option<NotifyScript>,
+}
+
+/// The notify scripts of an instance or a sync group.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Notify {
+    /// `notify_master`.
+    pub master: Option<NotifyScript>,
+    /// `notify_backup`.
+    pub backup: Option<NotifyScript>,
+    /// `notify_fault`.
+    pub fault: Option<NotifyScript>,
+    /// `notify_stop`.
+    pub stop: Option<NotifyScript>,
+    /// `notify`: run on every transition with the state as arguments.
+    pub any: Option<NotifyScript>,
+    /// `notify_master_rx_lower_pri` (instances only).
+    pub master_rx_lower_pri: Option<NotifyScript>,
+}
+
+/// One line of `virtual_ipaddress` / `virtual_ipaddress_excluded`:
+/// `ADDR[/PREFIX] [brd X] [dev IF] [scope S] [label L] [no_track]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct VirtualAddress {
+    /// The address.
+    pub addr: IpAddr,
+    /// Prefix length; /32 (IPv4) or /128 (IPv6) when not written, as in keepalived.
+    pub prefix_len: u8,
+    /// `brd ADDR`: broadcast address.
+    pub brd: Option<IpAddr>,
+    /// `dev IF`: interface, if not the instance's.
+    pub dev: Option<String>,
+    /// `scope S`: site, link, host, nowhere, global or a number.
+    pub scope: Option<String>,
+    /// `label L`: an ifconfig-style alias name.
+    pub label: Option<String>,
+    /// `no_track`: deleting the address does not make the instance leave MASTER.
+    pub no_track: bool,
+    /// Where the address is.
+    pub at: Span,
+}
+
+/// One line of `unicast_peer`: `ADDR [min_ttl N] [max_ttl N]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UnicastPeer {
+    /// The peer's address.
+    pub addr: IpAddr,
+    /// `min_ttl N`: lowest TTL accepted from it.
+    pub min_ttl: Option<u8>,
+    /// `max_ttl N`: highest TTL accepted from it.
+    pub max_ttl: Option<u8>,
+    /// Where the address is.
+    pub at: Span,
+}
+
+/// `auth_type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AuthType {
+    /// `PASS`: VRRPv2 simple text password (RFC 2338 type 1).
+    Pass,
+    /// `AH`: IPsec AH (type 2).
+    Ah,
+}
+
+/// `authentication { auth_type T  auth_pass P }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authentication {
+    /// Where `authentication` is.
+    pub at: Span,
+    /// `auth_type PASS|AH`.
+    pub auth_type: Option<Spanned<AuthType>>,
+    /// `auth_pass P`: at most 8 bytes, as keepalived sends it (longer
+    /// passwords are truncated, with a warning).
+    pub auth_pass: Option<Spanned<Vec<u8>>>,
+}
+
+/// `use_vmac [NAME]`: run the instance on a macvlan with the virtual MAC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UseVmac {
+    /// The macvlan interface's name (keepalived picks `vrrp.VRID` otherwise).
+    pub name: Option<String>,
+    /// Where `use_vmac` is.
+    pub at: Span,
+}
+
+/// Initial state requested by `state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InitialState {
+    /// `state MASTER`.
+    Master,
+    /// `state BACKUP`.
+    Backup,
+}
+
+/// `vrrp_sync_group NAME { ... }`: instances that change state together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncGroup {
+    /// Its name.
+    pub name: String,
+    /// Where `vrrp_sync_group` starts.
+    pub at: Span,
+    /// `group { INSTANCE ... }`: member instance names.
+    pub members: Vec<Spanned<String>>,
+    /// Notify scripts for the group.
+    pub notify: Notify,
+    /// `track_script { ... }` applying to all members.
+    pub track_scripts: Vec<Tracked>,
+    /// `track_interface { ... }` applying to all members.
+    pub track_interfaces: Vec<Tracked>,
+    /// `track_process { ... }` applying to all members.
+    pub track_processes: Vec<Tracked>,
+}

@@ -1,0 +1,69 @@
+//! A `vrrp_instance` → the core's [`vrrp_core::Config`]: the protocol
+//! settings alone, keepalived's defaults applied. Pure, so the model checker
+//! and the fuzz properties run the very settings the daemon would.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use vrrp_core::wire::{Auth, Version};
+
+use super::config::KeepalivedConfig;
+use super::instance::VrrpInstance;
+use super::model::{AuthType, Family, VrrpVersion};
+
+/// The protocol configuration of `instance` (one of `config`'s). The source
+/// address is `unicast_src_ip` or `mcast_src_ip`, else unspecified (the
+/// driver then takes the interface's).
+pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_core::Config {
+    let version = match config.effective_version(instance) {
+        VrrpVersion::V2 => Version::V2,
+        VrrpVersion::V3 => Version::V3,
+    };
+    let unspecified: IpAddr = match instance.family() {
+        Family::Ipv4 => Ipv4Addr::UNSPECIFIED.into(),
+        Family::Ipv6 => Ipv6Addr::UNSPECIFIED.into(),
+    };
+    let source = instance
+        .unicast_src_ip
+        .as_ref()
+        .or(instance.mcast_src_ip.as_ref())
+        .map_or(unspecified, |s| s.value);
+    let mut vrrp = vrrp_core::Config::new(
+        instance.virtual_router_id.as_ref().map_or(0, |v| v.value),
+        source,
+        instance.virtual_ipaddress.iter().map(|v| v.addr).collect(),
+    );
+    vrrp.version = version;
+    vrrp.priority = instance.effective_priority();
+    // validate() checked v2 intervals are whole seconds and v3 ones fit 12 bits.
+    vrrp.advert_interval = u16::try_from(instance.effective_advert_int().0).unwrap_or(u16::MAX);
+    vrrp.preempt = !instance.nopreempt;
+    vrrp.preempt_delay = vrrp_core::time::Duration::from_micros(
+        instance
+            .preempt_delay
+            .as_ref()
+            .map_or(0, |d| d.value.as_micros().try_into().unwrap_or(u64::MAX)),
+    );
+    // keepalived accepts traffic to the VIPs unless told not to (or strict).
+    vrrp.accept_mode = instance
+        .accept
+        .as_ref()
+        .map_or(!config.global.vrrp_strict, |a| a.value);
+    vrrp.unicast_peers = instance.unicast_peers.iter().map(|p| p.addr).collect();
+    vrrp.check_address_list = !config.global.vrrp_skip_check_adv_addr;
+    vrrp.lower_prio_no_advert = instance
+        .lower_prio_no_advert
+        .unwrap_or(config.global.vrrp_lower_prio_no_advert);
+    vrrp.higher_prio_send_advert = instance
+        .higher_prio_send_advert
+        .unwrap_or(config.global.vrrp_higher_prio_send_advert);
+    vrrp.auth = match (&instance.authentication, version) {
+        (Some(auth), Version::V2) => {
+            match (auth.auth_type.as_ref().map(|t| t.value), &auth.auth_pass) {
+                (Some(AuthType::Pass), Some(pass)) => Auth::simple(&pass.value),
+                _ => Auth::None,
+            }
+        }
+        _ => Auth::None,
+    };
+    vrrp
+}

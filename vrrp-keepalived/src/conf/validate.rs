@@ -1,0 +1,424 @@
+//! Checks across keywords and sections, once the whole file is read: the
+//! errors keepalived reports at startup, with positions. Warnings for what
+//! loads but probably does not do what its author wants are in `advice`.
+
+use std::collections::BTreeMap;
+
+use super::advice::advise;
+use super::config::KeepalivedConfig;
+use super::error::{ConfigError, Warning};
+use super::instance::VrrpInstance;
+use super::model::{AuthType, Family, InitialState, Tracked, VrrpVersion};
+use super::to_core::vrrp_config;
+
+/// The largest VRRPv3 interval: 12 bits of centiseconds.
+const V3_MAX_CENTIS: u32 = 4095;
+/// The largest VRRPv2 interval: 8 bits of seconds.
+const V2_MAX_SECS: u32 = 255;
+
+/// Checks `config`, returning the first error in file order and adding
+/// warnings to `warnings`.
+pub(crate) fn validate(
+    config: &KeepalivedConfig,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ConfigError> {
+    for instance in &config.instances {
+        check_instance(config, instance, warnings)?;
+        check_tracks(config, &instance.track_scripts, &instance.track_processes)?;
+    }
+    check_duplicate_vrids(&config.instances)?;
+    check_sync_groups(config)?;
+    advise(config, warnings);
+    Ok(())
+}
+
+fn check_instance(
+    config: &KeepalivedConfig,
+    inst: &VrrpInstance,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ConfigError> {
+    let name = &inst.name;
+    if inst.interface.is_none() {
+        return Err(ConfigError::invalid(
+            &inst.at,
+            format!("vrrp_instance {name} has no `interface`: name the interface its adverts use"),
+        ));
+    }
+    if inst.virtual_router_id.is_none() {
+        return Err(ConfigError::invalid(
+            &inst.at,
+            format!(
+                "vrrp_instance {name} has no `virtual_router_id` (1..255, the same on all its routers)"
+            ),
+        ));
+    }
+    let family = inst.family();
+    let version = config.effective_version(inst);
+    let addresses = inst
+        .virtual_ipaddress
+        .iter()
+        .map(|vip| (vip.addr, &vip.at, "virtual_ipaddress"))
+        .chain(
+            inst.unicast_src_ip
+                .iter()
+                .map(|src| (src.value, &src.at, "unicast_src_ip")),
+        )
+        .chain(
+            inst.unicast_peers
+                .iter()
+                .map(|peer| (peer.addr, &peer.at, "unicast_peer")),
+        );
+    for (addr, at, keyword) in addresses {
+        if Family::of(&addr) != family {
+            return Err(ConfigError::invalid(
+                at,
+                format!(
+                    "{keyword} {addr} is {} but vrrp_instance {name} is {family}: one instance \
+                     serves one address family (addresses of the other family belong in \
+                     virtual_ipaddress_excluded or in another instance)",
+                    Family::of(&addr)
+                ),
+            ));
+        }
+        if version == VrrpVersion::V2 && addr.is_ipv6() {
+            return Err(ConfigError::invalid(
+                at,
+                format!(
+                    "VRRP version 2 is IPv4 only, but {keyword} {addr} is IPv6: use `version 3`"
+                ),
+            ));
+        }
+    }
+    // With no address to blame above, `native_ipv6` alone made it IPv6.
+    if version == VrrpVersion::V2 && family == Family::Ipv6 {
+        return Err(ConfigError::invalid(
+            &inst.at,
+            format!(
+                "VRRP version 2 is IPv4 only, but vrrp_instance {name} is IPv6 (native_ipv6): \
+                 use `version 3`"
+            ),
+        ));
+    }
+    check_advert_int(inst, version)?;
+    if let Some(src) = &inst.unicast_src_ip {
+        if inst.unicast_peers.is_empty() {
+            return Err(ConfigError::invalid(
+                &src.at,
+                format!(
+                    "unicast without peers: vrrp_instance {name} sets unicast_src_ip but has no \
+                     unicast_peer block, so no advert would be sent to anyone"
+                ),
+            ));
+        }
+    }
+    if inst.virtual_ipaddress.is_empty() {
+        let message = format!("vrrp_instance {name} has no virtual_ipaddress");
+        if version == VrrpVersion::V3 {
+            return Err(ConfigError::invalid(
+                &inst.at,
+                format!("{message}: VRRPv3 requires at least one"),
+            ));
+        }
+        warnings.push(Warning::new(
+            inst.at.clone(),
+            format!("{message}; nothing will move"),
+        ));
+    }
+    check_authentication(inst, version, warnings)?;
+    check_core(config, inst)?;
+    if inst.nopreempt && inst.effective_state() == InitialState::Master {
+        if let Some(state) = &inst.state {
+            warnings.push(Warning::new(
+                state.at.clone(),
+                format!("nopreempt needs `state BACKUP`: vrrp_instance {name} starts as MASTER and takes over anyway"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The core's own checks ([`vrrp_core::Config::validate`]) on the settings
+/// the daemon will run, at the position of the keyword at fault. The checks
+/// above say the same in keepalived's words first; this one keeps the two
+/// from drifting apart (a file that loads always makes an `Instance`).
+fn check_core(config: &KeepalivedConfig, inst: &VrrpInstance) -> Result<(), ConfigError> {
+    use vrrp_core::ConfigError as Core;
+    let Err(error) = vrrp_config(config, inst).validate() else {
+        return Ok(());
+    };
+    let at = match error {
+        Core::ZeroVrid => inst.virtual_router_id.as_ref().map(|v| &v.at),
+        Core::ZeroPriority => inst.priority.as_ref().map(|p| &p.at),
+        Core::BadInterval(_) => inst.advert_int.as_ref().map(|a| &a.at),
+        Core::Version2WithIpv6 => inst.version.as_ref().map(|v| &v.at),
+        Core::AuthWithVersion3 => inst.authentication.as_ref().map(|a| &a.at),
+        Core::MixedFamilies(addr) => inst
+            .virtual_ipaddress
+            .iter()
+            .find(|v| v.addr == addr)
+            .map(|v| &v.at)
+            .or_else(|| {
+                inst.unicast_peers
+                    .iter()
+                    .find(|p| p.addr == addr)
+                    .map(|p| &p.at)
+            }),
+        _ => None,
+    };
+    Err(ConfigError::invalid(
+        at.unwrap_or(&inst.at),
+        format!("vrrp_instance {}: {error}", inst.name),
+    ))
+}
+
+/// v2: whole seconds 1..255; v3: 0.01..40.95 s.
+fn check_advert_int(inst: &VrrpInstance, version: VrrpVersion) -> Result<(), ConfigError> {
+    let Some(advert) = &inst.advert_int else {
+        return Ok(());
+    };
+    let centis = advert.value.0;
+    let problem = match version {
+        VrrpVersion::V2 if centis % 100 != 0 => Some(format!(
+            "advert_int {} is not a whole number of seconds, which VRRP version 2 requires; \
+             use `version 3` for sub-second intervals",
+            advert.value
+        )),
+        VrrpVersion::V2 if centis / 100 > V2_MAX_SECS => Some(format!(
+            "advert_int {} is out of range for VRRP version 2 (1..{V2_MAX_SECS} seconds)",
+            advert.value
+        )),
+        VrrpVersion::V3 if centis > V3_MAX_CENTIS => Some(format!(
+            "advert_int {} is out of range for VRRP version 3 (0.01..40.95 seconds)",
+            advert.value
+        )),
+        _ => None,
+    };
+    match problem {
+        Some(message) => Err(ConfigError::invalid(&advert.at, message)),
+        None => Ok(()),
+    }
+}
+
+fn check_authentication(
+    inst: &VrrpInstance,
+    version: VrrpVersion,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ConfigError> {
+    let Some(auth) = &inst.authentication else {
+        return Ok(());
+    };
+    if version == VrrpVersion::V3 {
+        warnings.push(Warning::new(
+            auth.at.clone(),
+            format!(
+                "VRRP version 3 has no authentication: vrrp_instance {}'s authentication block \
+                 is ignored, as keepalived does",
+                inst.name
+            ),
+        ));
+        return Ok(());
+    }
+    if auth.auth_type.is_none() {
+        return Err(ConfigError::invalid(
+            &auth.at,
+            "authentication needs `auth_type PASS` (or AH)",
+        ));
+    }
+    if auth
+        .auth_pass
+        .as_ref()
+        .is_none_or(|pass| pass.value.is_empty())
+    {
+        return Err(ConfigError::invalid(
+            &auth.at,
+            "authentication needs a non-empty `auth_pass`",
+        ));
+    }
+    if let Some(kind) = auth.auth_type.as_ref().filter(|t| t.value == AuthType::Ah) {
+        warnings.push(Warning::new(
+            kind.at.clone(),
+            "auth_type AH (IPsec) is not supported: only PASS is; adverts will carry no AH header",
+        ));
+    }
+    Ok(())
+}
+
+/// Every tracked script and process must be defined.
+fn check_tracks(
+    config: &KeepalivedConfig,
+    scripts: &[Tracked],
+    processes: &[Tracked],
+) -> Result<(), ConfigError> {
+    if let Some(t) = scripts.iter().find(|t| config.script(&t.name).is_none()) {
+        return Err(ConfigError::invalid(
+            &t.at,
+            format!(
+                "track_script names `{}`, but no vrrp_script {} is defined",
+                t.name, t.name
+            ),
+        ));
+    }
+    if let Some(t) = processes
+        .iter()
+        .find(|t| config.track_process(&t.name).is_none())
+    {
+        return Err(ConfigError::invalid(
+            &t.at,
+            format!(
+                "track_process names `{}`, but no vrrp_track_process {} is defined",
+                t.name, t.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// One (interface, VRID, family) per instance, unless both are unicast to
+/// disjoint peers (which keepalived allows).
+fn check_duplicate_vrids(instances: &[VrrpInstance]) -> Result<(), ConfigError> {
+    let mut seen: BTreeMap<(&str, u8, Family), &VrrpInstance> = BTreeMap::new();
+    for inst in instances {
+        let (Some(interface), Some(vrid)) = (&inst.interface, &inst.virtual_router_id) else {
+            continue;
+        };
+        let key = (interface.value.as_str(), vrid.value, inst.family());
+        if let Some(first) = seen.get(&key) {
+            let disjoint_unicast = inst.is_unicast()
+                && first.is_unicast()
+                && !inst
+                    .unicast_peers
+                    .iter()
+                    .any(|p| first.unicast_peers.iter().any(|q| q.addr == p.addr));
+            if !disjoint_unicast {
+                return Err(ConfigError::invalid(
+                    &vrid.at,
+                    format!(
+                        "virtual_router_id {} is already used on {} for {} by vrrp_instance {} ({}): \
+                         each virtual router needs its own VRID on an interface",
+                        vrid.value, key.0, key.2, first.name, first.at
+                    ),
+                ));
+            }
+        }
+        seen.entry(key).or_insert(inst);
+    }
+    Ok(())
+}
+
+fn check_sync_groups(config: &KeepalivedConfig) -> Result<(), ConfigError> {
+    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    for group in &config.sync_groups {
+        for member in &group.members {
+            if config.instance(&member.value).is_none() {
+                return Err(ConfigError::invalid(
+                    &member.at,
+                    format!(
+                        "vrrp_sync_group {} names instance `{}`, but no vrrp_instance {} is defined",
+                        group.name, member.value, member.value
+                    ),
+                ));
+            }
+            if let Some(other) = owner.insert(&member.value, &group.name) {
+                return Err(ConfigError::invalid(
+                    &member.at,
+                    format!(
+                        "vrrp_instance {} is already in vrrp_sync_group {other}; an instance can \
+                         belong to one sync group only",
+                        member.value
+                    ),
+                ));
+            }
+        }
+        check_tracks(config, &group.track_scripts, &group.track_processes)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::conf::test_support::{instance, load, messages};
+
+    /// More than 255 VIPs: nothing above counts them, the core's check does,
+    /// with the instance's position.
+    #[test]
+    fn the_core_checks_what_the_reader_does_not() {
+        let vips: String = (0..256)
+            .map(|i| format!(" 10.0.{}.{}\n", i / 250, i % 250 + 1))
+            .collect();
+        let body = format!(
+            "vrrp_instance A {{\n interface eth0\n virtual_router_id 1\n version 3\n\
+             virtual_ipaddress {{\n{vips} }}\n}}\n"
+        );
+        let err = load(&body).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "v.conf:10:1: vrrp_instance A: a virtual router needs at most 255 virtual \
+             addresses, and VRRPv3 at least one"
+        );
+    }
+
+    #[test]
+    fn nopreempt_with_state_master_warns() {
+        let body = instance("A", 1, " state MASTER\n nopreempt\n");
+        let warnings = messages(&load(&body).unwrap());
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].starts_with("v.conf:14:8: nopreempt needs `state BACKUP`"));
+    }
+
+    #[test]
+    fn an_instance_without_vips_warns_in_v2_and_fails_in_v3() {
+        let v2 = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n";
+        let warnings = messages(&load(v2).unwrap());
+        assert_eq!(
+            warnings,
+            ["v.conf:10:1: vrrp_instance A has no virtual_ipaddress; nothing will move"]
+        );
+        let v3 = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n version 3\n}\n";
+        let err = load(v3).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "v.conf:10:1: vrrp_instance A has no virtual_ipaddress: VRRPv3 requires at least one"
+        );
+    }
+
+    /// Found by the `config_parse` fuzz target: an IPv6 instance by
+    /// `native_ipv6` alone (no address to check against the version) loaded
+    /// as VRRPv2, which vrrp-core cannot run; keepalived refuses it too.
+    #[test]
+    fn version_2_with_native_ipv6_and_no_address_fails() {
+        let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n version 2\n \
+                    native_ipv6\n}\n";
+        let err = load(text).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "v.conf:10:1: VRRP version 2 is IPv4 only, but vrrp_instance A is IPv6 \
+             (native_ipv6): use `version 3`"
+        );
+    }
+
+    #[test]
+    fn ah_authentication_is_accepted_with_a_warning() {
+        let body = instance(
+            "A",
+            1,
+            " authentication {\n auth_type AH\n auth_pass x\n }\n",
+        );
+        let warnings = messages(&load(&body).unwrap());
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].starts_with("v.conf:15:12: auth_type AH (IPsec) is not supported"));
+    }
+
+    #[test]
+    fn global_vrrp_version_applies_to_ipv4_instances() {
+        let body = format!(
+            "global_defs {{\n vrrp_version 3\n}}\n{}",
+            instance("A", 1, " advert_int 0.5\n")
+        );
+        let loaded = load(&body).unwrap();
+        let instance = &loaded.config.instances[0];
+        assert_eq!(
+            loaded.config.effective_version(instance),
+            crate::conf::VrrpVersion::V3
+        );
+    }
+}

@@ -1,0 +1,218 @@
+//! The keepalived-compatible daemon's steps, so the `keepalive-haproxy`
+//! example stays short and another daemon can reuse them: load and check a
+//! configuration ([`prepare`]), then answer the driver's events
+//! ([`Daemon::on_event`]): SIGHUP reloads, SIGUSR1 writes the status, and
+//! systemd hears about readiness and reloads.
+
+use std::path::{Path, PathBuf};
+
+use crate::conf::{self, ConfigError, Warning};
+use crate::security::{self, Insecure};
+use crate::{status, systemd};
+use vrrp_io_linux::driver::{Driver, DriverConfig, DriverEvent};
+
+/// A configuration ready for the driver.
+#[derive(Debug)]
+pub struct Prepared {
+    /// What the driver runs.
+    pub config: DriverConfig,
+    /// What the configuration check found worth saying (file:line:column).
+    pub warnings: Vec<Warning>,
+    /// Scripts that run as root from a path others can write, allowed
+    /// because `enable_script_security` is off: worth a warning each.
+    pub insecure: Vec<Insecure>,
+}
+
+/// Why a configuration cannot run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PrepareError {
+    /// It does not parse or does not make sense (with its position).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// `enable_script_security` is on and these scripts are not safe.
+    #[error(
+        "enable_script_security: refusing scripts that others could change:\n  {}",
+        .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
+    )]
+    Insecure(Vec<Insecure>),
+}
+
+/// Loads the keepalived.conf at `path`, maps it onto the driver, and checks
+/// its scripts as keepalived's `enable_script_security` does.
+pub fn prepare(path: &Path) -> Result<Prepared, PrepareError> {
+    let loaded = conf::load(path)?;
+    let driver_config = crate::to_driver::driver_config(&loaded.config)?;
+    let insecure = security::check(&driver_config, nix::unistd::geteuid().as_raw());
+    if loaded.config.global.enable_script_security && !insecure.is_empty() {
+        return Err(PrepareError::Insecure(insecure));
+    }
+    Ok(Prepared {
+        config: driver_config,
+        warnings: loaded.warnings,
+        insecure,
+    })
+}
+
+impl Prepared {
+    /// Logs the warnings and the insecure scripts.
+    pub fn log(&self) {
+        for warning in &self.warnings {
+            tracing::warn!("{warning}");
+        }
+        for insecure in &self.insecure {
+            tracing::warn!("{insecure}");
+        }
+    }
+}
+
+/// The capabilities the daemon needs that this process lacks, by name:
+/// CAP_NET_RAW (raw VRRP sockets, gratuitous ARP) and CAP_NET_ADMIN
+/// (addresses, VMACs). Read from /proc/self/status.
+pub fn missing_capabilities() -> Vec<&'static str> {
+    missing_from(&std::fs::read_to_string("/proc/self/status").unwrap_or_default())
+}
+
+/// The needed capabilities missing from `status`, a /proc/PID/status text.
+fn missing_from(status: &str) -> Vec<&'static str> {
+    const CAP_NET_ADMIN: u32 = 12;
+    const CAP_NET_RAW: u32 = 13;
+    let effective = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .unwrap_or(0);
+    [
+        (CAP_NET_RAW, "CAP_NET_RAW"),
+        (CAP_NET_ADMIN, "CAP_NET_ADMIN"),
+    ]
+    .into_iter()
+    .filter(|(bit, _)| effective & (1 << bit) == 0)
+    .map(|(_, name)| name)
+    .collect()
+}
+
+/// What the daemon does with the driver's events.
+#[derive(Debug)]
+pub struct Daemon {
+    /// The configuration file, read again on SIGHUP.
+    pub config_path: PathBuf,
+    /// Where SIGUSR1 writes the JSON status.
+    pub status_path: PathBuf,
+}
+
+impl Daemon {
+    /// Answers one driver event: SIGHUP reloads, SIGUSR1 dumps the status.
+    /// State changes are logged by the driver, one line each.
+    pub fn on_event(&self, driver: &mut Driver, event: DriverEvent) {
+        match event {
+            DriverEvent::Reload => self.reload(driver),
+            DriverEvent::DumpStatus => {
+                let snapshot = status::to_json(&status::snapshot(driver));
+                match status::write(&snapshot, &self.status_path) {
+                    Ok(()) => tracing::info!(file = %self.status_path.display(), "status written"),
+                    Err(error) => {
+                        tracing::error!(file = %self.status_path.display(), %error, "cannot write the status")
+                    }
+                }
+            }
+            DriverEvent::Stopped => {
+                let _ = systemd::notify("STOPPING=1");
+            }
+            _ => {}
+        }
+    }
+
+    /// Reads the configuration again and applies it; a configuration that
+    /// fails is rejected and the running one stays.
+    pub fn reload(&self, driver: &mut Driver) {
+        let _ = systemd::notify("RELOADING=1");
+        tracing::info!(file = %self.config_path.display(), "SIGHUP: reloading");
+        match prepare(&self.config_path) {
+            Err(error) => {
+                tracing::error!("reload rejected, the running configuration stays: {error}")
+            }
+            Ok(prepared) => {
+                prepared.log();
+                let mut config = prepared.config;
+                config.handle_signals = true;
+                let mut events = Vec::new();
+                match driver.reload(config, &mut events) {
+                    Ok(summary) => tracing::info!(
+                        kept = ?summary.kept,
+                        restarted = ?summary.restarted,
+                        removed = ?summary.removed,
+                        added = ?summary.added,
+                        "reloaded"
+                    ),
+                    Err(error) => {
+                        tracing::error!("reload rejected, the running configuration stays: {error}")
+                    }
+                }
+            }
+        }
+        let _ = systemd::notify("READY=1");
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn write(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("vrrp-daemon-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    const INSTANCE: &str = "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n \
+                            virtual_ipaddress { 192.0.2.1 }\n track_script { chk }\n}\n";
+
+    #[test]
+    fn a_config_error_names_its_position() {
+        let path = write("bad.conf", "vrrp_instance V {\n priority 300\n}\n");
+        let error = prepare(&path).unwrap_err().to_string();
+        assert!(error.contains("bad.conf:2:"), "{error}");
+    }
+
+    #[test]
+    fn script_security_refuses_what_others_can_change() {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("SKIPPED: script security applies to root's scripts");
+            return;
+        }
+        // /tmp is sticky (fine) but a 0777 file in it is not.
+        let script = write("check.sh", "#!/bin/sh\nexit 0\n");
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        let body = format!(
+            "vrrp_script chk {{\n script \"{}\"\n}}\n{INSTANCE}",
+            script.display()
+        );
+        let lax = write("lax.conf", &body);
+        let prepared = prepare(&lax).unwrap();
+        assert_eq!(prepared.insecure.len(), 1, "warned, not refused");
+        let strict = write(
+            "strict.conf",
+            &format!("global_defs {{\n enable_script_security\n}}\n{body}"),
+        );
+        let error = prepare(&strict).unwrap_err().to_string();
+        assert!(error.contains("refusing"), "{error}");
+        assert!(error.contains(&script.display().to_string()), "{error}");
+        assert!(error.contains("writable by everyone"), "{error}");
+    }
+
+    #[test]
+    fn capabilities_from_proc_status() {
+        let status = |eff: &str| format!("Name:\tx\nCapInh:\t0\nCapEff:\t{eff}\nCapBnd:\t0\n");
+        assert!(missing_from(&status("000001ffffffffff")).is_empty());
+        assert!(missing_from(&status("0000000000003000")).is_empty());
+        assert_eq!(missing_from(&status("0000000000002000")), ["CAP_NET_ADMIN"]);
+        assert_eq!(
+            missing_from(&status("0000000000000000")),
+            ["CAP_NET_RAW", "CAP_NET_ADMIN"]
+        );
+    }
+}

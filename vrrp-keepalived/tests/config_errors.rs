@@ -1,0 +1,357 @@
+//! Errors say file:line:column and what was expected; warnings say where.
+
+use vrrp_keepalived::conf::{ConfigError, Loaded, Severity, parse_str};
+
+/// A valid instance named `name` with `extra` lines added before its `}`.
+/// Its lines: 1 `vrrp_instance`, 2 interface, 3 virtual_router_id,
+/// 4-6 virtual_ipaddress, 7.. `extra`.
+fn instance(name: &str, vrid: &str, extra: &str) -> String {
+    format!(
+        "vrrp_instance {name} {{\n    interface eth0\n    virtual_router_id {vrid}\n    \
+         virtual_ipaddress {{\n        192.0.2.10/24\n    }}\n{extra}}}\n"
+    )
+}
+
+fn error(text: &str) -> String {
+    match parse_str(text, "keepalived.conf") {
+        Ok(loaded) => panic!("expected an error, loaded {loaded:#?}"),
+        Err(err) => err.to_string(),
+    }
+}
+
+fn ok(text: &str) -> Loaded {
+    parse_str(text, "keepalived.conf").unwrap_or_else(|err| panic!("{err}"))
+}
+
+#[test]
+fn bad_number_names_keyword_expectation_and_value() {
+    assert_eq!(
+        error(&instance("V", "abc", "")),
+        "keepalived.conf:3:23: expected a number 1..255 after virtual_router_id, found \"abc\""
+    );
+}
+
+#[test]
+fn vrid_and_priority_out_of_range() {
+    for vrid in ["0", "256"] {
+        assert_eq!(
+            error(&instance("V", vrid, "")),
+            format!(
+                "keepalived.conf:3:23: expected a number 1..255 after virtual_router_id, found \"{vrid}\""
+            )
+        );
+    }
+    for priority in ["0", "256", "-1"] {
+        assert_eq!(
+            error(&instance("V", "1", &format!("    priority {priority}\n"))),
+            format!(
+                "keepalived.conf:7:14: expected a number 1..255 after priority, found \"{priority}\""
+            )
+        );
+    }
+    assert_eq!(
+        ok(&instance("V", "255", "    priority 255\n"))
+            .config
+            .instances[0]
+            .effective_priority(),
+        255
+    );
+}
+
+#[test]
+fn unclosed_brace_points_at_the_open_block() {
+    let text = instance("V", "1", "    authentication {\n        auth_type PASS\n");
+    assert_eq!(
+        error(&text),
+        "keepalived.conf:1:1: block `vrrp_instance` is never closed: missing '}' (its '{' is at keepalived.conf:1:17)"
+    );
+    let err = parse_str(&text, "keepalived.conf").unwrap_err();
+    assert!(matches!(err, ConfigError::UnclosedBlock { .. }));
+}
+
+#[test]
+fn sync_group_with_unknown_instance() {
+    let text = instance("V", "1", "") + "vrrp_sync_group G {\n  group {\n    V\n    W\n  }\n}\n";
+    assert_eq!(
+        error(&text),
+        "keepalived.conf:11:5: vrrp_sync_group G names instance `W`, but no vrrp_instance W is defined"
+    );
+}
+
+#[test]
+fn instance_in_two_sync_groups() {
+    let text = instance("V", "1", "")
+        + "vrrp_sync_group A { group { V } }\nvrrp_sync_group B { group { V } }\n";
+    assert_eq!(
+        error(&text),
+        "keepalived.conf:9:29: vrrp_instance V is already in vrrp_sync_group A; an instance can belong to one sync group only"
+    );
+}
+
+#[test]
+fn undefined_track_script_and_process() {
+    let text = instance(
+        "V",
+        "1",
+        "    track_script {\n        chk_haproxy weight 5\n    }\n",
+    );
+    assert_eq!(
+        error(&text),
+        "keepalived.conf:8:9: track_script names `chk_haproxy`, but no vrrp_script chk_haproxy is defined"
+    );
+    let text = instance("V", "1", "    track_process { haproxy }\n");
+    assert_eq!(
+        error(&text),
+        "keepalived.conf:7:21: track_process names `haproxy`, but no vrrp_track_process haproxy is defined"
+    );
+    let text =
+        instance("V", "1", "") + "vrrp_sync_group G {\n group { V }\n track_script { nope }\n}\n";
+    assert!(error(&text).starts_with("keepalived.conf:10:17: track_script names `nope`"));
+}
+
+#[test]
+fn version_2_with_ipv6() {
+    let text = "vrrp_instance V6 {\n interface eth0\n virtual_router_id 7\n version 2\n \
+                virtual_ipaddress {\n  2001:db8::7/64\n }\n}\n";
+    assert_eq!(
+        error(text),
+        "keepalived.conf:6:3: VRRP version 2 is IPv4 only, but virtual_ipaddress 2001:db8::7 is IPv6: use `version 3`"
+    );
+    let peer = "vrrp_instance V6 {\n interface eth0\n virtual_router_id 7\n version 2\n \
+                native_ipv6\n unicast_peer {\n  2001:db8::8\n }\n}\n";
+    assert!(error(peer).starts_with(
+        "keepalived.conf:7:3: VRRP version 2 is IPv4 only, but unicast_peer 2001:db8::8"
+    ));
+}
+
+#[test]
+fn unicast_src_ip_without_peers() {
+    let text = instance("V", "1", "    unicast_src_ip 192.0.2.2\n");
+    assert_eq!(
+        error(&text),
+        "keepalived.conf:7:20: unicast without peers: vrrp_instance V sets unicast_src_ip but has no \
+         unicast_peer block, so no advert would be sent to anyone"
+    );
+    let with_peer = instance(
+        "V",
+        "1",
+        "    unicast_src_ip 192.0.2.2\n    unicast_peer {\n 192.0.2.3\n }\n",
+    );
+    assert!(ok(&with_peer).config.instances[0].is_unicast());
+}
+
+#[test]
+fn missing_interface_and_duplicate_vrid() {
+    let text = "vrrp_instance V {\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n}\n";
+    assert!(error(text).starts_with("keepalived.conf:1:1: vrrp_instance V has no `interface`"));
+
+    let text = instance("A", "51", "") + &instance("B", "51", "");
+    assert_eq!(
+        error(&text),
+        "keepalived.conf:10:23: virtual_router_id 51 is already used on eth0 for IPv4 by vrrp_instance A \
+         (keepalived.conf:1:1): each virtual router needs its own VRID on an interface"
+    );
+    // Same VRID, other family: allowed.
+    let v6 = "vrrp_instance C {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress { 2001:db8::1 }\n}\n";
+    ok(&(instance("A", "51", "") + v6));
+    // Same VRID, unicast to disjoint peers: allowed, as in keepalived.
+    let a = instance("A", "51", " unicast_peer { 192.0.2.2 }\n");
+    let b = instance("B", "51", " unicast_peer { 192.0.2.3 }\n");
+    ok(&(a.clone() + &b));
+    let c = instance("C", "51", " unicast_peer { 192.0.2.2 }\n");
+    assert!(error(&(a + &c)).contains("virtual_router_id 51 is already used"));
+}
+
+#[test]
+fn advert_int_must_fit_the_version() {
+    let v2 = |value: &str| instance("V", "1", &format!("    advert_int {value}\n"));
+    assert!(error(&v2("0.5")).starts_with(
+        "keepalived.conf:7:16: advert_int 0.50s is not a whole number of seconds, which VRRP version 2 requires"
+    ));
+    assert!(error(&v2("256")).starts_with(
+        "keepalived.conf:7:16: advert_int 256.00s is out of range for VRRP version 2"
+    ));
+    assert_eq!(
+        ok(&v2("255")).config.instances[0]
+            .advert_int
+            .as_ref()
+            .unwrap()
+            .value
+            .0,
+        25500
+    );
+    let v3 = |value: &str| {
+        instance(
+            "V",
+            "1",
+            &format!("    version 3\n    advert_int {value}\n"),
+        )
+    };
+    assert!(
+        error(&v3("41")).starts_with(
+            "keepalived.conf:8:16: advert_int 41.00s is out of range for VRRP version 3"
+        )
+    );
+    assert_eq!(
+        error(&v3("0.005")),
+        "keepalived.conf:8:16: expected seconds above 0 in steps of 0.01 (e.g. 1 or 0.25) after advert_int, found \"0.005\""
+    );
+    assert!(error(&v3("0")).contains("expected seconds above 0"));
+    assert!(error(&v3("fast")).contains("after advert_int, found \"fast\""));
+}
+
+#[test]
+fn authentication_with_version_3_is_a_warning() {
+    let text = instance(
+        "V",
+        "1",
+        "    version 3\n    authentication {\n        auth_type PASS\n        auth_pass secret\n    }\n",
+    );
+    let loaded = ok(&text);
+    assert_eq!(loaded.warnings.len(), 1);
+    assert!(
+        loaded.warnings[0]
+            .to_string()
+            .starts_with("keepalived.conf:8:5: VRRP version 3 has no authentication"),
+        "{}",
+        loaded.warnings[0]
+    );
+    let no_pass = instance("V", "1", "    authentication { auth_type PASS }\n");
+    assert!(error(&no_pass).contains("authentication needs a non-empty `auth_pass`"));
+}
+
+#[test]
+fn unknown_keywords_warn_with_their_line() {
+    let text = instance("V", "1", "    frobnicate 3\n    $CHECK=1\n") + "mystery_block {\n}\n";
+    let loaded = ok(&text);
+    let shown: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "keepalived.conf:7:5: unknown keyword `frobnicate` in vrrp_instance; ignored",
+            "keepalived.conf:8:5: parameter definitions and substitutions (`$CHECK=1`) are not supported; line ignored",
+            "keepalived.conf:10:1: unknown keyword `mystery_block` in the top level; ignored",
+        ]
+    );
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .all(|w| w.severity == Severity::Warning)
+    );
+}
+
+#[test]
+fn comments_of_both_kinds_and_quoted_strings() {
+    let text = "# hash comment\n! bang comment\nvrrp_script s { # trailing\n  script \"/bin/check --flag 'a b' # not a comment\" ! trailing\n}\n\
+                vrrp_instance V { ! here too\n interface eth0 # and here\n virtual_router_id 1\n \
+                virtual_ipaddress { 192.0.2.1 }\n track_script { s }\n}\n";
+    let config = ok(text).config;
+    assert_eq!(
+        config.scripts[0].script.as_ref().unwrap().value,
+        "/bin/check --flag 'a b' # not a comment"
+    );
+    assert_eq!(
+        config.instances[0].interface.as_ref().unwrap().value,
+        "eth0"
+    );
+}
+
+#[test]
+fn value_errors_name_what_was_expected() {
+    let cases = [
+        (
+            "    state master\n",
+            "keepalived.conf:7:11: expected MASTER or BACKUP after state, found \"master\"",
+        ),
+        (
+            "    version 4\n",
+            "keepalived.conf:7:13: expected 2 or 3 after version, found \"4\"",
+        ),
+        (
+            "    priority\n",
+            "keepalived.conf:7:5: expected a number 1..255 after priority",
+        ),
+        (
+            "    mcast_src_ip 192.0.2\n",
+            "keepalived.conf:7:18: expected an IPv4 or IPv6 address after mcast_src_ip, found \"192.0.2\"",
+        ),
+        (
+            "    track_script { s weight 300 }\n",
+            "keepalived.conf:7:29: expected a weight -253..253 after weight, found \"300\"",
+        ),
+        (
+            "    interface { eth0 }\n",
+            "keepalived.conf:7:15: interface takes no block",
+        ),
+        (
+            "    virtual_ipaddress\n",
+            "keepalived.conf:7:5: expected a block { ... } after virtual_ipaddress",
+        ),
+        (
+            "    authentication { auth_type MD5 }\n",
+            "keepalived.conf:7:32: expected PASS or AH after auth_type, found \"MD5\"",
+        ),
+    ];
+    for (extra, expected) in cases {
+        assert_eq!(error(&instance("V", "1", extra)), expected, "{extra:?}");
+    }
+}
+
+#[test]
+fn address_lines_are_checked() {
+    let vip = |line: &str| {
+        format!(
+            "vrrp_instance V {{\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {{\n  {line}\n }}\n}}\n"
+        )
+    };
+    assert_eq!(
+        error(&vip("192.0.2.1/33")),
+        "keepalived.conf:5:3: expected an IPv4 or IPv6 address, optionally with /PREFIX after virtual_ipaddress, found \"192.0.2.1/33\""
+    );
+    assert_eq!(
+        error(&vip("192.0.2.1 device eth0")),
+        "keepalived.conf:5:13: expected brd, dev, scope, label or no_track after 192.0.2.1, found \"device\""
+    );
+    assert!(
+        error(&vip("192.0.2.1 dev"))
+            .starts_with("keepalived.conf:5:13: expected an interface name after dev")
+    );
+    assert!(
+        error(&vip("192.0.2.1 scope galaxy"))
+            .contains("expected site, link, host, nowhere, global or a number")
+    );
+    let mixed = "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  192.0.2.1\n  2001:db8::1\n }\n}\n";
+    assert!(error(mixed).starts_with(
+        "keepalived.conf:6:3: virtual_ipaddress 2001:db8::1 is IPv6 but vrrp_instance V is IPv4"
+    ));
+    let loaded = ok(&vip(
+        "192.0.2.1 dev eth0 peer 192.0.2.9 preferred_lft forever",
+    ));
+    assert_eq!(loaded.warnings.len(), 2);
+    assert!(
+        loaded.warnings[0]
+            .message
+            .contains("`peer` is not supported")
+    );
+}
+
+#[test]
+fn duplicate_names_are_errors() {
+    let text = instance("V", "1", "") + &instance("V", "2", "");
+    assert_eq!(
+        error(&text),
+        "keepalived.conf:8:1: vrrp_instance V is defined twice (first at keepalived.conf:1:1)"
+    );
+}
+
+#[test]
+fn a_missing_brace_before_the_next_section_is_blamed_on_the_right_block() {
+    // The seed article's text lost its braces: this is the error such a file gives.
+    let text = "global_defs {\n  router_id ovp_vrrp\n\nvrrp_script haproxy_check {\n  script \"killall -0 haproxy\"\n}\n";
+    assert_eq!(
+        error(text),
+        "keepalived.conf:1:1: block `global_defs` is never closed: missing '}' before `vrrp_script` at \
+         keepalived.conf:4:1 (a top-level section cannot sit inside another block)"
+    );
+}

@@ -1,0 +1,257 @@
+//! Differential test against keepalived itself: for each configuration below,
+//! `keepalived -t` (config test) and our reader must agree on accept / reject,
+//! except where a case says why we deliberately differ.
+//!
+//! Needs the `keepalived` binary (CI installs it); without it the test says
+//! SKIPPED and passes.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use vrrp_keepalived::conf::load;
+
+/// Lets keepalived accept interfaces this machine does not have.
+const PRELUDE: &str = "global_defs {\n    dynamic_interfaces\n}\n";
+
+/// What keepalived does with a case, and what we do.
+struct Case {
+    name: &'static str,
+    body: &'static str,
+    keepalived_accepts: bool,
+    we_accept: bool,
+}
+
+const fn agree(name: &'static str, accepts: bool, body: &'static str) -> Case {
+    Case {
+        name,
+        body,
+        keepalived_accepts: accepts,
+        we_accept: accepts,
+    }
+}
+
+const INSTANCE_OK: &str = "vrrp_instance V {\n interface ens192\n virtual_router_id 51\n \
+                           virtual_ipaddress {\n  192.0.2.100/24 dev ens192\n }\n}\n";
+
+const CASES: &[Case] = &[
+    agree("minimal instance", true, INSTANCE_OK),
+    // No scripts in these cases: `keepalived -t` checks scripts against this
+    // machine (the script user, the file's presence and permissions), which
+    // is not what is compared here.
+    Case {
+        name: "the seed's instance: keepalived -t counts the auth_pass truncation as an error \
+               (yet runs it), we load with a warning",
+        keepalived_accepts: false,
+        we_accept: true,
+        body: "vrrp_instance OCP_EXT {\ninterface ens192\nvirtual_router_id 51\npriority 100\nstate MASTER\n\
+         virtual_ipaddress {\n192.0.2.100 dev ens192\n}\n\
+         authentication {\nauth_type PASS\nauth_pass 1cee4b6e-2cdc-48bf-83b2-01a96d1593e4\n}\n}\n",
+    },
+    agree(
+        "the seed's instance with an 8-byte auth_pass",
+        true,
+        "vrrp_instance OCP_EXT {\ninterface ens192\nvirtual_router_id 51\npriority 98\nstate BACKUP\n\
+         virtual_ipaddress {\n192.0.2.100 dev ens192\n}\n\
+         authentication {\nauth_type PASS\nauth_pass 1cee4b6e\n}\n}\n",
+    ),
+    agree(
+        "v3, IPv6, fractional advert_int, brace on the next line, both comments",
+        true,
+        "vrrp_instance V6 # comment\n{ ! another\n interface ens192\n version 3\n virtual_router_id 195\n \
+         advert_int 0.25\n native_ipv6\n virtual_ipaddress {\n  2001:db8::100/64 dev ens192\n }\n}\n",
+    ),
+    agree(
+        "unicast with peers, sync group",
+        true,
+        "vrrp_instance A {\n interface ens192\n virtual_router_id 7\n unicast_src_ip 192.0.2.1\n \
+         unicast_peer {\n  192.0.2.2\n }\n virtual_ipaddress { 192.0.2.7 }\n}\nvrrp_instance B {\n interface ens224\n \
+         virtual_router_id 8\n virtual_ipaddress { 198.51.100.8 }\n}\n\
+         vrrp_sync_group G {\n group {\n  A\n  B\n }\n}\n",
+    ),
+    agree(
+        "virtual_router_id 0",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 0\n virtual_ipaddress { 192.0.2.1 }\n}\n",
+    ),
+    agree(
+        "virtual_router_id 256",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 256\n virtual_ipaddress { 192.0.2.1 }\n}\n",
+    ),
+    agree(
+        "priority 0",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n priority 0\n virtual_ipaddress { 192.0.2.1 }\n}\n",
+    ),
+    agree(
+        "priority 256",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n priority 256\n virtual_ipaddress { 192.0.2.1 }\n}\n",
+    ),
+    agree(
+        "unicast_src_ip without peers",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n unicast_src_ip 192.0.2.2\n \
+         virtual_ipaddress { 192.0.2.1 }\n}\n",
+    ),
+    agree(
+        "undefined track_script",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+         track_script {\n  nope\n }\n}\n",
+    ),
+    agree(
+        "sync group naming an unknown instance",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n}\n\
+         vrrp_sync_group G {\n group {\n  V\n  W\n }\n}\n",
+    ),
+    agree(
+        "unclosed block",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n",
+    ),
+    agree(
+        "v2 advert_int 0.5",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n advert_int 0.5\n \
+         virtual_ipaddress { 192.0.2.1 }\n}\n",
+    ),
+    agree(
+        "mixed address families in virtual_ipaddress",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n \
+         virtual_ipaddress {\n  192.0.2.1\n  2001:db8::1\n }\n}\n",
+    ),
+    Case {
+        name: "version 2 with an IPv6 VIP: keepalived (without vrrp_strict) accepts it, we refuse: \
+               RFC 3768 is IPv4 only and no other router would understand it",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n version 2\n \
+               virtual_ipaddress { 2001:db8::1 }\n}\n",
+        keepalived_accepts: true,
+        we_accept: false,
+    },
+    Case {
+        name: "duplicate VRID on one interface: keepalived finds it only once the interface \
+               exists (at startup, not under -t with dynamic_interfaces), we find it in the text",
+        body: "vrrp_instance A {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n}\n\
+               vrrp_instance B {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.2 }\n}\n",
+        keepalived_accepts: true,
+        we_accept: false,
+    },
+    agree(
+        "one instance in two sync groups",
+        false,
+        "vrrp_instance A {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n}\n\
+         vrrp_instance B {\n interface ens192\n virtual_router_id 2\n virtual_ipaddress { 192.0.2.2 }\n}\n\
+         vrrp_sync_group G {\n group {\n  A\n  B\n }\n}\nvrrp_sync_group H {\n group {\n  A\n  B\n }\n}\n",
+    ),
+    agree(
+        "state in lower case",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n state master\n \
+         virtual_ipaddress { 192.0.2.1 }\n}\n",
+    ),
+    agree(
+        "no interface, multicast",
+        false,
+        "vrrp_instance V {\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n}\n",
+    ),
+    Case {
+        name: "authentication with version 3: keepalived -t counts it as an error (and ignores \
+               the block), we load with a warning",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n version 3\n \
+               virtual_ipaddress { 192.0.2.1 }\n authentication {\n  auth_type PASS\n  auth_pass x\n }\n}\n",
+        keepalived_accepts: false,
+        we_accept: true,
+    },
+    Case {
+        name: "unknown keyword: keepalived -t fails, we load with a warning",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n frobnicate\n \
+               virtual_ipaddress { 192.0.2.1 }\n}\n",
+        keepalived_accepts: false,
+        we_accept: true,
+    },
+];
+
+fn keepalived() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/sbin".into(), "/usr/local/sbin".into()])
+        .map(|dir| dir.join("keepalived"))
+        .find(|candidate| candidate.is_file())
+}
+
+/// keepalived's verdict and its console output.
+fn keepalived_check(binary: &Path, config: &Path) -> (bool, String) {
+    let output = Command::new(binary)
+        .args([
+            "--config-test",
+            "--log-console",
+            "--log-detail",
+            "--use-file",
+        ])
+        .arg(config)
+        .output()
+        .expect("run keepalived");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+#[test]
+fn keepalived_and_we_agree() {
+    let Some(binary) = keepalived() else {
+        eprintln!("SKIPPED: keepalived is not installed");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("vrrp-config-keepalived-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let mut disagreements = Vec::new();
+    for (index, case) in CASES.iter().enumerate() {
+        let path = dir.join(format!("case{index}.conf"));
+        fs::write(&path, format!("{PRELUDE}{}", case.body)).unwrap();
+        let (theirs, their_output) = keepalived_check(&binary, &path);
+        let ours = load(&path);
+        if theirs != case.keepalived_accepts || ours.is_ok() != case.we_accept {
+            disagreements.push(format!(
+                "{}: keepalived accepts={theirs} (expected {}), we accept={} (expected {})\n\
+                 keepalived said:\n{their_output}\nwe said: {:?}",
+                case.name,
+                case.keepalived_accepts,
+                ours.is_ok(),
+                case.we_accept,
+                ours.as_ref()
+                    .map(|l| &l.warnings)
+                    .map_err(ToString::to_string),
+            ));
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+}
+
+#[test]
+fn auth_pass_truncation_is_reported_on_the_same_line_as_keepalived() {
+    let Some(binary) = keepalived() else {
+        eprintln!("SKIPPED: keepalived is not installed");
+        return;
+    };
+    let seed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-master.conf");
+    let (_, output) = keepalived_check(&binary, &seed);
+    let theirs = output
+        .lines()
+        .find(|line| line.contains("Truncating auth_pass"))
+        .unwrap_or_else(|| panic!("keepalived said no truncation:\n{output}"));
+    let ours = load(&seed).unwrap();
+    let warning = ours
+        .warnings
+        .iter()
+        .find(|w| w.message.starts_with("auth_pass"))
+        .unwrap();
+    assert!(
+        theirs.contains(&format!("Line {})", warning.at.line)),
+        "{theirs} vs {warning}"
+    );
+}
