@@ -143,7 +143,7 @@ impl Drop for Proc {
     }
 }
 
-/// The state letter of `pid` in /proc/<pid>/stat (`R`, `S`, `T`, `Z`...).
+/// The state letter of `pid` in `/proc/<pid>/stat` (`R`, `S`, `T`, `Z`...).
 pub fn state(pid: Pid) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     stat.rsplit_once(')')?.1.trim_start().chars().next()
