@@ -5,7 +5,8 @@
 //! ([`lab::probe`]). Each event is counted in its own window: the lost pings
 //! and the failed connections from the event until the pair has had time to
 //! settle (twice the backup's Master_Down_Interval, plus a check interval
-//! and a second); putting the pair back afterwards is not counted.
+//! and a second) and the client is served again; putting the pair back
+//! afterwards is not counted.
 //!
 //! Events: the master's daemon SIGKILLed; started again with the stale VIP
 //! still on its interface; SIGTERM; HAProxy killed on the master; the
@@ -44,6 +45,10 @@ const PORT: u16 = 80;
 /// (`locktime`) of the one before; an event inside that time would be
 /// measured against the last one's leftovers.
 const QUIET: Duration = Duration::from_secs(6);
+/// How long an event may keep the client from being served, and the pair
+/// from coming back, before the run fails: a client that followed a Master
+/// which then let go waits for its ARP entry to go stale (15 to 45 s).
+const RECOVERY: Duration = Duration::from_secs(60);
 /// Instances while the SIGHUP row runs.
 const LARGE: u8 = 255;
 
@@ -266,7 +271,7 @@ impl<'lab> Pair<'lab> {
     /// Waits until lb1 alone holds the VIP and the client reaches HAProxy
     /// through it, then [`QUIET`]: each event starts from a steady state.
     fn settled(&self) {
-        let timeout = self.setting.window() + Duration::from_secs(5);
+        let timeout = self.setting.window() + RECOVERY;
         let settled = wait_for(timeout, || {
             self.lb1.has_address(VIP)
                 && !self.lb2.has_address(VIP)
@@ -317,6 +322,15 @@ impl<'lab> Pair<'lab> {
             Event::SighupLarge => self.on_lb1.as_ref().expect("lb1 runs").kill(Signal::SIGHUP),
         }
         std::thread::sleep(window);
+        // Counted until the client gets through again, however long that
+        // takes (up to RECOVERY): a blackhole past the window is the event's.
+        let served = wait_for(RECOVERY, || self.client.tcp_connect(VIP, PORT));
+        assert!(
+            served.is_some(),
+            "{}: {}: the client was not served for {RECOVERY:?}",
+            self.daemon.name(),
+            event.label()
+        );
         (from, SystemTime::now())
     }
 

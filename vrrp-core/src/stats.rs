@@ -60,10 +60,10 @@ pub struct Statistics {
     pub priority_zero_sent: u64,
     /// Adverts whose checksum failed (`vrrpv3RouterChecksumErrors`).
     pub checksum_errors: u64,
-    /// VRRPv3-over-IPv4 adverts whose checksum verified with the IPv4
+    /// Accepted VRRPv3-over-IPv4 adverts whose checksum covers the IPv4
     /// pseudo-header (keepalived's, FRR's and Wireshark's default).
     pub checksum_with_pseudo_header: u64,
-    /// VRRPv3-over-IPv4 adverts whose checksum verified without it
+    /// Accepted VRRPv3-over-IPv4 adverts whose checksum leaves it out
     /// (keepalived's `v3_checksum_as_v2`, Cisco).
     pub checksum_without_pseudo_header: u64,
     /// Adverts of another version (`vrrpv3RouterVersionErrors`).

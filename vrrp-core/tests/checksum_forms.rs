@@ -111,3 +111,20 @@ fn neither_form_is_a_checksum_error() {
     assert!(lan.inject(0, v4(2), 255, &WITHOUT_PSEUDO_HEADER));
     assert_eq!(counts(&lan).2, 2);
 }
+
+/// The forms count accepted adverts only: one dropped by a later check
+/// (here another VRID) moves its error counter, not a form.
+#[test]
+fn a_dropped_advert_counts_no_form() {
+    let mut lan = backup(|_| {});
+    let mut bytes = WITH_PSEUDO_HEADER;
+    bytes[1] = 52;
+    // The VRID is the low byte of the first word: one more in the sum is
+    // one less in the checksum.
+    bytes[6..8].copy_from_slice(&0xa16fu16.to_be_bytes());
+    let base = counts(&lan);
+    let vrid = lan.nodes[0].instance.stats().vrid_errors;
+    assert!(!lan.inject(0, v4(1), 255, &bytes));
+    assert_eq!(counts(&lan), base);
+    assert_eq!(lan.nodes[0].instance.stats().vrid_errors, vrid + 1);
+}

@@ -519,3 +519,27 @@ fn advert_policy_switches_reach_the_core_both_ways() {
         "RFC 9568 by default"
     );
 }
+
+/// keepalived's `v3_checksum_as_v2` (global, and per instance over it)
+/// chooses the checksum form we send; by default the IPv4 pseudo-header is
+/// included, as keepalived does.
+#[test]
+fn v3_checksum_as_v2_chooses_the_form_sent() {
+    let text = "global_defs {\n v3_checksum_as_v2\n}\n\
+                vrrp_instance V {\n interface eth0\n virtual_router_id 51\n priority 100\n\
+                virtual_ipaddress { 192.0.2.10 }\n}\n\
+                vrrp_instance W {\n interface eth0\n virtual_router_id 52\n priority 100\n\
+                virtual_ipaddress { 192.0.2.11 }\n v3_checksum_as_v2 false\n}\n";
+    let loaded = parse(text);
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let driver = vrrp_io_linux::config::driver_config(&loaded.config).unwrap();
+    let as_v2: Vec<bool> = driver
+        .instances
+        .iter()
+        .map(|i| i.vrrp.v3_checksum_as_v2)
+        .collect();
+    assert_eq!(as_v2, [true, false]);
+    let plain = text.replace(" v3_checksum_as_v2\n", "");
+    let driver = vrrp_io_linux::config::driver_config(&parse(&plain).config).unwrap();
+    assert!(!driver.instances[0].vrrp.v3_checksum_as_v2);
+}

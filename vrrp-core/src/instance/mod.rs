@@ -21,6 +21,7 @@ mod transitions;
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::config::{Config, ConfigError, PRIORITY_OWNER};
 use crate::fsm::{Action, State};
@@ -86,9 +87,11 @@ enum Watch {
 /// states while the counters keep growing.
 #[derive(Clone, Debug)]
 pub struct Instance {
-    config: Config,
+    /// Shared between clones (a model checker clones every state); copied
+    /// on the rare write (`handle_command`).
+    config: Arc<Config>,
     /// `config.virtual_addresses` in wire form, for emit and comparison.
-    vips: Vec<u8>,
+    vips: Arc<[u8]>,
     state: State,
     /// Base priority plus tracking weights, clamped; 255 for the owner.
     priority: u8,
@@ -112,7 +115,7 @@ impl Instance {
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         config.validate()?;
         Ok(Self {
-            vips: config.encoded_addresses(),
+            vips: config.encoded_addresses().into(),
             state: State::Initialize,
             priority: config.priority,
             tracking: Tracking::default(),
@@ -124,7 +127,7 @@ impl Instance {
             master: None,
             actions: VecDeque::with_capacity(ACTION_CAPACITY),
             stats: Statistics::default(),
-            config,
+            config: Arc::new(config),
         })
     }
 

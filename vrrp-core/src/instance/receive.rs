@@ -103,11 +103,8 @@ impl Instance {
             stats.protocol_error_reason = ProtocolError::Checksum;
             return Verdict::Drop;
         };
-        match (ours == other, form) {
-            (true, _) => {}
-            (false, Some(_)) => stats.checksum_with_pseudo_header += 1,
-            (false, None) => stats.checksum_without_pseudo_header += 1,
-        }
+        // Which IPv4 form an accepted advert used (None: the question does not arise).
+        let ipv4_form = (ours != other).then_some(form.is_some());
         if advert.vrid != self.config.vrid {
             stats.vrid_errors += 1;
             stats.protocol_error_reason = ProtocolError::VrId;
@@ -147,6 +144,11 @@ impl Instance {
             if advert.version == Version::V2 {
                 return Verdict::Drop;
             }
+        }
+        match ipv4_form {
+            Some(true) => self.stats.checksum_with_pseudo_header += 1,
+            Some(false) => self.stats.checksum_without_pseudo_header += 1,
+            None => {}
         }
         Verdict::Accept(advert)
     }

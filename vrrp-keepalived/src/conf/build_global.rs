@@ -100,6 +100,7 @@ pub(crate) fn build_global(
                     "strict RFC mode is not implemented; the instances run in keepalived's default mode",
                 );
             }
+            "v3_checksum_as_v2" => global.v3_checksum_as_v2 = ctx.bool_flag(item)?,
             "vrrp_lower_prio_no_advert" => {
                 global.vrrp_lower_prio_no_advert = ctx.bool_flag(item)?
             }

@@ -99,6 +99,7 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 inst.strict_mode = Some(Spanned::new(on, item.at.clone()));
             }
             "lower_prio_no_advert" => inst.lower_prio_no_advert = Some(ctx.bool_flag(item)?),
+            "v3_checksum_as_v2" => inst.v3_checksum_as_v2 = Some(ctx.bool_flag(item)?),
             "higher_prio_send_advert" => {
                 inst.higher_prio_send_advert = Some(ctx.bool_flag(item)?);
             }

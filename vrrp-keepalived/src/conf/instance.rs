@@ -75,6 +75,8 @@ pub struct VrrpInstance {
     pub lower_prio_no_advert: Option<bool>,
     /// `higher_prio_send_advert [BOOL]`; unset: the global `vrrp_` form.
     pub higher_prio_send_advert: Option<bool>,
+    /// `v3_checksum_as_v2 [BOOL]`; unset: the global keyword.
+    pub v3_checksum_as_v2: Option<bool>,
     /// `strict_mode [BOOL]` (not supported yet: warned when on).
     pub strict_mode: Option<Spanned<bool>>,
     /// `debug 0..4`.
@@ -114,6 +116,7 @@ impl VrrpInstance {
             check_unicast_src: false,
             lower_prio_no_advert: None,
             higher_prio_send_advert: None,
+            v3_checksum_as_v2: None,
             strict_mode: None,
             debug: None,
         }

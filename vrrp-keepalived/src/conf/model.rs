@@ -84,6 +84,9 @@ pub struct GlobalDefs {
     /// `vrrp_higher_prio_send_advert [BOOL]`: a Master advertises once
     /// before it yields (RFC 9568 §6.4.3 yields silently).
     pub vrrp_higher_prio_send_advert: bool,
+    /// `v3_checksum_as_v2`: VRRPv3-over-IPv4 checksums sent without the
+    /// pseudo-header (both forms are accepted either way).
+    pub v3_checksum_as_v2: bool,
     /// `vrrp_strict`: strict RFC compliance (not supported yet: warned).
     pub vrrp_strict: bool,
     /// `max_auto_priority [N]`: realtime priority cap; a bare keyword means 99.

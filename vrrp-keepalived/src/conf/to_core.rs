@@ -56,6 +56,9 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
     vrrp.higher_prio_send_advert = instance
         .higher_prio_send_advert
         .unwrap_or(config.global.vrrp_higher_prio_send_advert);
+    vrrp.v3_checksum_as_v2 = instance
+        .v3_checksum_as_v2
+        .unwrap_or(config.global.v3_checksum_as_v2);
     vrrp.auth = match (&instance.authentication, version) {
         (Some(auth), Version::V2) => {
             match (auth.auth_type.as_ref().map(|t| t.value), &auth.auth_pass) {

@@ -29,6 +29,8 @@ pub struct Shared {
     pub v3_checksum_as_v2: bool,
     /// Unicast peers instead of the multicast group.
     pub unicast: bool,
+    /// Accept only the VRRPv3-over-IPv4 checksum form we send.
+    pub strict_checksum: bool,
 }
 
 /// What one instance has of its own.
@@ -44,6 +46,10 @@ pub struct Host {
     pub accept: bool,
     /// An advert interval other than the shared one (VRRPv3 learns the Master's).
     pub own_interval: Option<u16>,
+    /// keepalived's `lower_prio_no_advert`.
+    pub lower_prio_no_advert: bool,
+    /// keepalived's `higher_prio_send_advert`.
+    pub higher_prio_send_advert: bool,
 }
 
 /// One to three hosts.
@@ -107,6 +113,9 @@ impl Shared {
         config.accept_mode = host.accept;
         config.check_address_list = !self.skip_address_check;
         config.v3_checksum_as_v2 = self.v3_checksum_as_v2;
+        config.strict_checksum = self.strict_checksum;
+        config.lower_prio_no_advert = host.lower_prio_no_advert;
+        config.higher_prio_send_advert = host.higher_prio_send_advert;
         if version == Version::V2 {
             config.auth = self.password.map_or(Auth::None, password);
         }
