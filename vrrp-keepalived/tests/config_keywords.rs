@@ -491,7 +491,8 @@ fn ignored_sections_load_with_a_warning_each() {
 /// keepalived's switches for answering a lower-priority advert and for
 /// advertising before yielding map onto the core, both ways: the instance
 /// keyword wins, the global `vrrp_` form is the default, and with neither
-/// the core does what RFC 9568 §6.4.3 says (answer; yield silently).
+/// a Master answers (RFC 9568 §6.4.3) and, without use_vmac, advertises
+/// once before it yields.
 #[test]
 fn advert_policy_switches_reach_the_core_both_ways() {
     let text = "global_defs {\n vrrp_lower_prio_no_advert\n vrrp_higher_prio_send_advert true\n}\n\
@@ -509,15 +510,19 @@ fn advert_policy_switches_reach_the_core_both_ways() {
         .collect();
     assert_eq!(switches, [(false, true), (true, false)]);
 
+    // Unset: answer (RFC 9568); the parting advert only without use_vmac,
+    // where the clients' ARP entries need the winner to announce again.
     let plain = "vrrp_instance V {\n interface eth0\n virtual_router_id 51\n priority 100\n\
-                 virtual_ipaddress { 192.0.2.10 }\n}\n";
+                 virtual_ipaddress { 192.0.2.10 }\n}\n\
+                 vrrp_instance W {\n interface eth0\n virtual_router_id 52\n priority 100\n\
+                 use_vmac\n virtual_ipaddress { 192.0.2.11 }\n}\n";
     let driver = vrrp_keepalived::driver_config(&parse(plain).config).unwrap();
-    let vrrp = &driver.instances[0].vrrp;
-    assert_eq!(
-        (vrrp.lower_prio_no_advert, vrrp.higher_prio_send_advert),
-        (false, false),
-        "RFC 9568 by default"
-    );
+    let switches: Vec<(bool, bool)> = driver
+        .instances
+        .iter()
+        .map(|i| (i.vrrp.lower_prio_no_advert, i.vrrp.higher_prio_send_advert))
+        .collect();
+    assert_eq!(switches, [(false, true), (false, false)]);
 }
 
 /// keepalived's `v3_checksum_as_v2` (global, and per instance over it)
@@ -532,7 +537,7 @@ fn v3_checksum_as_v2_chooses_the_form_sent() {
                 virtual_ipaddress { 192.0.2.11 }\n v3_checksum_as_v2 false\n}\n";
     let loaded = parse(text);
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
-    let driver = vrrp_io_linux::config::driver_config(&loaded.config).unwrap();
+    let driver = vrrp_keepalived::driver_config(&loaded.config).unwrap();
     let as_v2: Vec<bool> = driver
         .instances
         .iter()
@@ -540,6 +545,6 @@ fn v3_checksum_as_v2_chooses_the_form_sent() {
         .collect();
     assert_eq!(as_v2, [true, false]);
     let plain = text.replace(" v3_checksum_as_v2\n", "");
-    let driver = vrrp_io_linux::config::driver_config(&parse(&plain).config).unwrap();
+    let driver = vrrp_keepalived::driver_config(&parse(&plain).config).unwrap();
     assert!(!driver.instances[0].vrrp.v3_checksum_as_v2);
 }

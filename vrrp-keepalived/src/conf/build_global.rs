@@ -105,7 +105,7 @@ pub(crate) fn build_global(
                 global.vrrp_lower_prio_no_advert = ctx.bool_flag(item)?
             }
             "vrrp_higher_prio_send_advert" => {
-                global.vrrp_higher_prio_send_advert = ctx.bool_flag(item)?;
+                global.vrrp_higher_prio_send_advert = Some(ctx.bool_flag(item)?);
             }
             "max_auto_priority" => global.max_auto_priority = Some(max_auto_priority(ctx, item)?),
             "dynamic_interfaces" => {

@@ -82,8 +82,9 @@ pub struct GlobalDefs {
     /// lower-priority advert (RFC 9568 §6.4.3 answers).
     pub vrrp_lower_prio_no_advert: bool,
     /// `vrrp_higher_prio_send_advert [BOOL]`: a Master advertises once
-    /// before it yields (RFC 9568 §6.4.3 yields silently).
-    pub vrrp_higher_prio_send_advert: bool,
+    /// before it yields (RFC 9568 §6.4.3 yields silently); unset, see
+    /// [`conf::vrrp_config`](crate::conf::vrrp_config).
+    pub vrrp_higher_prio_send_advert: Option<bool>,
     /// `v3_checksum_as_v2`: VRRPv3-over-IPv4 checksums sent without the
     /// pseudo-header (both forms are accepted either way).
     pub v3_checksum_as_v2: bool,

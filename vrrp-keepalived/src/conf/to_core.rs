@@ -53,9 +53,16 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
     vrrp.lower_prio_no_advert = instance
         .lower_prio_no_advert
         .unwrap_or(config.global.vrrp_lower_prio_no_advert);
+    // Unset, on without use_vmac (keepalived: off). A Master that yields
+    // silently after a partition heals (its rival's advert crossed first)
+    // leaves the clients that followed it at its MAC until their ARP entry
+    // goes stale (8-9 s measured, tests/faults.rs); its one parting advert
+    // makes the winner answer and announce the VIPs again. With use_vmac the
+    // MAC does not change, and the RFC's silent yield costs nothing.
     vrrp.higher_prio_send_advert = instance
         .higher_prio_send_advert
-        .unwrap_or(config.global.vrrp_higher_prio_send_advert);
+        .or(config.global.vrrp_higher_prio_send_advert)
+        .unwrap_or(instance.use_vmac.is_none());
     vrrp.v3_checksum_as_v2 = instance
         .v3_checksum_as_v2
         .unwrap_or(config.global.v3_checksum_as_v2);
