@@ -159,7 +159,8 @@ fn ours_removes_a_stale_vip_at_start() {
 /// `use_vmac` on both hosts ([`scenario::use_vmac`]): whichever daemon is
 /// Master, the client's neighbour entry for the VIP is the virtual MAC and
 /// the VIP serves it. Where our daemon is Backup, not one frame leaves its
-/// VMAC, and the bridge never learns the virtual MAC on its port.
+/// VMAC, and the bridge never learns the virtual MAC on its port; where it
+/// is Master, every sample has the virtual MAC on its port.
 /// keepalived's frames are measured and printed, not held to that.
 fn vmac_pair(test: &str, case: Case, daemon_a: &Daemon, daemon_b: &Daemon) {
     let Some(run) = scenario::use_vmac(test, case, daemon_a, daemon_b) else {
@@ -184,6 +185,10 @@ fn vmac_pair(test: &str, case: Case, daemon_a: &Daemon, daemon_b: &Daemon) {
         assert_eq!(
             run.fdb_on_backup[k], 0,
             "the bridge learnt the virtual MAC on {host}'s port while {host} was Backup"
+        );
+        assert_eq!(
+            run.fdb_not_on_master[k], 0,
+            "the bridge did not have the virtual MAC on {host}'s port while {host} was Master"
         );
     }
 }

@@ -37,6 +37,9 @@ pub struct VmacRun {
     /// Per host (A, B): bridge samples, taken while the other host was the
     /// stable Master, that placed the virtual MAC on this host's port.
     pub fdb_on_backup: [usize; 2],
+    /// Per host (A, B): bridge samples, taken while this host was the
+    /// stable Master, that did not place the virtual MAC on its port.
+    pub fdb_not_on_master: [usize; 2],
     /// Bridge samples taken in all.
     pub fdb_samples: usize,
 }
@@ -88,7 +91,7 @@ pub fn use_vmac(test: &str, case: Case, daemon_a: &Daemon, daemon_b: &Daemon) ->
     };
     // A stable phase: a few adverts' worth of samples, at least 2 s.
     let period = (case.advert * 3).max(Duration::from_secs(2));
-    let mut fdb_on_backup = [0, 0];
+    let (mut fdb_on_backup, mut fdb_not_on_master) = ([0, 0], [0, 0]);
     let mut fdb_samples = 0;
     let mut sample_fdb = |master: &Host<'_>, backup: &Host<'_>, k: usize| {
         let samples = lab.sample_fdb(&vmac, period);
@@ -96,6 +99,10 @@ pub fn use_vmac(test: &str, case: Case, daemon_a: &Daemon, daemon_b: &Daemon) ->
         fdb_on_backup[k] += samples
             .iter()
             .filter(|s| s.ports.contains(&backup.bridge_port()))
+            .count();
+        fdb_not_on_master[1 - k] += samples
+            .iter()
+            .filter(|s| !s.ports.contains(&master.bridge_port()))
             .count();
         let wrong: Vec<_> = samples
             .iter()
@@ -192,6 +199,7 @@ pub fn use_vmac(test: &str, case: Case, daemon_a: &Daemon, daemon_b: &Daemon) ->
         frames_while_backup,
         frames: frames.map(|capture| capture.frames().len()),
         fdb_on_backup,
+        fdb_not_on_master,
         fdb_samples,
     })
 }
