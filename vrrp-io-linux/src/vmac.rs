@@ -19,8 +19,7 @@
 //! index and MAC. Whoever owns it brings it up while it is Master only.
 //!
 //! Left to the caller, as keepalived does them: the sysctls that make the
-//! parent not answer ARP for the VIP (`arp_ignore`, `arp_filter`), and
-//! picking another name if a v4 and a v6 instance share a VRID.
+//! parent not answer ARP for the VIP (`arp_ignore`, `arp_filter`).
 
 use rtnetlink::LinkMacVlan;
 use rtnetlink::packet_route::RouteNetlinkMessage;
@@ -43,9 +42,13 @@ pub fn virtual_mac(vrid: u8, family: Family) -> MacAddr {
     MacAddr([0x00, 0x00, 0x5e, 0x00, family_byte, vrid])
 }
 
-/// keepalived's default VMAC interface name, `vrrp.VRID`.
-pub fn vmac_name(vrid: u8) -> String {
-    format!("vrrp.{vrid}")
+/// keepalived's default VMAC interface name: `vrrp.VRID` for IPv4,
+/// `vrrp6.VRID` for IPv6 (a v4 and a v6 instance may share a VRID).
+pub fn vmac_name(vrid: u8, family: Family) -> String {
+    match family {
+        Family::Ipv4 => format!("vrrp.{vrid}"),
+        Family::Ipv6 => format!("vrrp6.{vrid}"),
+    }
 }
 
 impl Netlink {
@@ -107,7 +110,8 @@ mod tests {
 
     #[test]
     fn default_name_fits_linux_interface_names() {
-        assert_eq!(vmac_name(7), "vrrp.7");
-        assert!(vmac_name(255).len() <= MAX_IFNAME_LEN);
+        assert_eq!(vmac_name(7, Family::Ipv4), "vrrp.7");
+        assert_eq!(vmac_name(7, Family::Ipv6), "vrrp6.7");
+        assert!(vmac_name(255, Family::Ipv6).len() <= MAX_IFNAME_LEN);
     }
 }

@@ -24,8 +24,16 @@ fn vmac_is_a_bridge_macvlan_with_the_virtual_mac_down_and_goes_away() {
     let mut watcher = Watcher::new(netlink);
 
     let cases = [
-        (vmac_name(42), Family::Ipv4, "00:00:5e:00:01:2a"),
-        ("vrrp6.42".to_owned(), Family::Ipv6, "00:00:5e:00:02:2a"),
+        (
+            vmac_name(42, Family::Ipv4),
+            Family::Ipv4,
+            "00:00:5e:00:01:2a",
+        ),
+        (
+            vmac_name(42, Family::Ipv6),
+            Family::Ipv6,
+            "00:00:5e:00:02:2a",
+        ),
     ];
     let mut created = Vec::new();
     for (name, family, mac_text) in &cases {

@@ -10,8 +10,8 @@ use vrrp_io_linux::track::process::{ParamMatch as TrackerMatch, ProcessSpec};
 use vrrp_io_linux::track::script::ScriptSpec;
 
 use crate::conf::{
-    ConfigError, Family, GarpSettings, KeepalivedConfig, Notify, NotifyScript, ParamMatch, RunAs,
-    Tracked, VirtualAddress, VrrpInstance,
+    ConfigError, GarpSettings, KeepalivedConfig, Notify, NotifyScript, ParamMatch, RunAs, Tracked,
+    VirtualAddress, VrrpInstance,
 };
 
 /// keepalived's default `interval` of a `vrrp_script`.
@@ -195,10 +195,9 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
         ),
         vmac: instance.use_vmac.as_ref().map(|v| {
             let vrid = instance.virtual_router_id.as_ref().map_or(0, |v| v.value);
-            v.name.clone().unwrap_or_else(|| match family {
-                Family::Ipv4 => vrrp_io_linux::vmac::vmac_name(vrid),
-                Family::Ipv6 => format!("vrrp6.{vrid}"),
-            })
+            v.name
+                .clone()
+                .unwrap_or_else(|| vrrp_io_linux::vmac::vmac_name(vrid, family))
         }),
     }
 }
