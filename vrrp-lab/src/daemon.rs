@@ -242,12 +242,21 @@ fn build_keepalived_243() -> Result<PathBuf, String> {
             script.display()
         ));
     }
+    // The script's status is not the verdict: it ends with `--version |
+    // head -1` under pipefail, which can die of SIGPIPE after a good build.
     let out = std::process::Command::new("bash")
         .arg(&script)
         .arg(&dir)
         .output()
         .map_err(|error| format!("cannot run {}: {error}", script.display()))?;
-    if !out.status.success() || !binary.exists() {
+    let version = std::process::Command::new(&binary)
+        .arg("--version")
+        .output()
+        .map(|v| {
+            String::from_utf8_lossy(&v.stderr).into_owned() + &String::from_utf8_lossy(&v.stdout)
+        })
+        .unwrap_or_default();
+    if !version.contains("v2.4.3") {
         return Err(format!(
             "{} failed ({}): {}; see {}/build.log",
             script.display(),
