@@ -145,14 +145,10 @@ fn master_sigstop_then_sigcont() {
 /// one (A) within one advert interval + Skew_Time after it heals, and the
 /// client at A's MAC.
 ///
-/// How the client comes back: A announces the VIP again when it hears B's
-/// advert (RFC 9568 §6.4.3 answers it). If B's periodic advert crosses the
-/// healed link first, A hears that; if A's crosses first, B yields, and by
-/// the RFC silently: A would hear nothing, and the client would keep B's
-/// MAC until its neighbour entry is resolved anew (8-9 s measured). So
-/// without `use_vmac` our daemon's B advertises once before it yields
-/// (keepalived's `higher_prio_send_advert`, on by default here): either way
-/// A hears B and the client is at A's MAC within a second.
+/// A announces the VIP again when it hears B (RFC 9568 §6.4.3 answers): B's
+/// periodic advert, or, if A's crossed first, the one B sends before it
+/// yields (`higher_prio_send_advert`, our default without `use_vmac`; a
+/// silent yield left the client at B's MAC for 8-9 s).
 #[test]
 fn partition_and_heal() {
     let Some(lab) = Lab::new("partition") else {
