@@ -29,6 +29,11 @@ pub(super) struct Handover {
 }
 
 impl Handover {
+    /// Whether a stopping Master waits for its successor.
+    pub(super) fn is_waiting(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// The earliest deadline.
     pub(super) fn poll_timeout(&self) -> Option<Instant> {
         self.pending.iter().map(|&(_, at)| at).min()

@@ -340,7 +340,12 @@ impl Driver {
                     let bytes = &self.rx_buf[..rx.len];
                     self.router
                         .handle_packet(core_now, rx.ifindex, &received, bytes);
-                    if let Ok(packet) = vrrp_core::wire::Packet::new_checked(bytes) {
+                    // Parsed again only while a stopping Master waits for a successor.
+                    let handover = self.handover.is_waiting();
+                    if let Some(packet) = handover
+                        .then(|| vrrp_core::wire::Packet::new_checked(bytes).ok())
+                        .flatten()
+                    {
                         let (vrid, priority) = (packet.vrid(), packet.priority());
                         self.handover_heard(rx.src, vrid, priority);
                     }
