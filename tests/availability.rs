@@ -236,20 +236,22 @@ impl<'lab> Pair<'lab> {
 
     /// Both daemons, lb1 first; waits until lb1 holds the VIP, lb2 has
     /// heard it, and the client reaches the VIP.
-    fn start(&mut self, large: bool) {
+    fn start(&mut self, large: bool) -> Result<(), String> {
         self.large = large;
         self.start_lb1();
         let held = wait_for(Duration::from_secs(15), || self.lb1.has_address(VIP));
-        assert!(
-            held.is_some(),
-            "lb1 never took the VIP:\n{}",
-            self.log_lb1()
-        );
+        if held.is_none() {
+            return Err(format!(
+                "{}: lb1 never took the VIP; the end of its log:\n{}",
+                self.daemon.name(),
+                tail(&self.log_lb1(), 30)
+            ));
+        }
         remove_pid_files(&self.lb2);
         let config = self.setting.config(false, large);
         self.on_lb2 = Some(self.daemon.start(&self.lb2, &config));
         std::thread::sleep(self.setting.master_down() + self.setting.advert);
-        self.settled();
+        self.settled()
     }
 
     /// Stops both daemons (SIGTERM, each process).
@@ -270,25 +272,28 @@ impl<'lab> Pair<'lab> {
 
     /// Waits until lb1 alone holds the VIP and the client reaches HAProxy
     /// through it, then [`QUIET`]: each event starts from a steady state.
-    fn settled(&self) {
+    fn settled(&self) -> Result<(), String> {
         let timeout = self.setting.window() + RECOVERY;
         let settled = wait_for(timeout, || {
             self.lb1.has_address(VIP)
                 && !self.lb2.has_address(VIP)
                 && self.client.tcp_connect(VIP, PORT)
         });
-        assert!(
-            settled.is_some(),
-            "{}: the VIP did not come back to lb1 alone:\n{}",
-            self.daemon.name(),
-            self.log_lb1()
-        );
+        if settled.is_none() {
+            return Err(format!(
+                "{}: the VIP did not come back to lb1 alone within {timeout:?}; \
+                 the end of lb1's log:\n{}",
+                self.daemon.name(),
+                tail(&self.log_lb1(), 30)
+            ));
+        }
         std::thread::sleep(QUIET);
+        Ok(())
     }
 
     /// Causes `event`; returns the window to count in. [`Pair::restore`]
     /// puts the pair back afterwards.
-    fn cause(&mut self, event: Event, lab: &Lab) -> (SystemTime, SystemTime) {
+    fn cause(&mut self, event: Event, lab: &Lab) -> Result<(SystemTime, SystemTime), String> {
         let window = self.setting.window();
         let from = SystemTime::now();
         match event {
@@ -325,26 +330,33 @@ impl<'lab> Pair<'lab> {
         // Counted until the client gets through again, however long that
         // takes (up to RECOVERY): a blackhole past the window is the event's.
         let served = wait_for(RECOVERY, || self.client.tcp_connect(VIP, PORT));
-        assert!(
-            served.is_some(),
-            "{}: {}: the client was not served for {RECOVERY:?}",
-            self.daemon.name(),
-            event.label()
-        );
-        (from, SystemTime::now())
+        if served.is_none() {
+            return Err(format!(
+                "{}: {}: the client was not served for {RECOVERY:?}",
+                self.daemon.name(),
+                event.label()
+            ));
+        }
+        Ok((from, SystemTime::now()))
     }
 
     /// Puts the pair back as it was before `event`.
-    fn restore(&mut self, event: Event) {
+    fn restore(&mut self, event: Event) -> Result<(), String> {
         match event {
-            Event::SigKill => return, // the next event restarts it
+            Event::SigKill => return Ok(()), // the next event restarts it
             Event::SigTerm => self.start_lb1(),
             Event::HaproxyKilled => self.haproxy = Some(haproxy::start(&self.lb1, PORT)),
             Event::LinkDown => self.lb1.link_set(true),
             Event::RestartWithStaleVip | Event::PartitionHealed | Event::SighupLarge => {}
         }
-        self.settled();
+        self.settled()
     }
+}
+
+/// The last `lines` lines of `log`.
+fn tail(log: &str, lines: usize) -> String {
+    let all: Vec<&str> = log.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// keepalived refuses to start while its pid files name a live process; a
@@ -356,37 +368,66 @@ fn remove_pid_files(host: &Host<'_>) {
     }
 }
 
-/// Runs every event `runs` times for `daemon` at `setting`; the losses per
-/// event, in [`EVENTS`] order.
-fn measure(test: &str, setting: Setting, daemon: &Daemon, runs: usize) -> Option<Vec<Vec<Loss>>> {
+/// How one event ended: what the client lost, or why the pair did not come
+/// back to a steady state (then nothing after it was measured).
+type Outcome = Result<Loss, String>;
+
+/// Runs every event `runs` times for `daemon` at `setting`; the outcomes per
+/// event, in [`EVENTS`] order. The first event the pair does not come back
+/// from ends the run: whatever came after it would start from an unknown
+/// state.
+fn measure(
+    test: &str,
+    setting: Setting,
+    daemon: &Daemon,
+    runs: usize,
+) -> Option<Vec<Vec<Outcome>>> {
     let lab = Lab::new(test)?;
     let mut pair = Pair::new(&lab, setting, daemon);
     let probes = Probes::start(&pair.client, VIP, PORT);
-    let mut losses = vec![Vec::new(); EVENTS.len()];
-    pair.start(false);
-    for _ in 0..runs {
-        for (k, &event) in EVENTS.iter().enumerate() {
-            if event == Event::SighupLarge || !event.selected() {
-                continue;
-            }
-            let (from, to) = pair.cause(event, &lab);
-            pair.restore(event);
-            losses[k].push(count(&probes, from, to));
+    let mut outcomes = vec![Vec::new(); EVENTS.len()];
+    let run = |pair: &mut Pair<'_>, event: Event| -> Outcome {
+        let (from, to) = pair.cause(event, &lab)?;
+        pair.restore(event)?;
+        Ok(count(&probes, from, to))
+    };
+    let small = EVENTS.iter().filter(|&&e| e != Event::SighupLarge);
+    let phases: [(bool, Vec<Event>); 2] = [
+        (false, small.copied().filter(|e| e.selected()).collect()),
+        (
+            true,
+            [Event::SighupLarge]
+                .into_iter()
+                .filter(|e| e.selected())
+                .collect(),
+        ),
+    ];
+    'phases: for (large, events) in phases {
+        if events.is_empty() {
+            continue;
         }
+        if let Err(why) = pair.start(large) {
+            outcomes[EVENTS
+                .iter()
+                .position(|&e| e == events[0])
+                .expect("an event")]
+            .push(Err(why));
+            break;
+        }
+        for _ in 0..runs {
+            for &event in &events {
+                let outcome = run(&mut pair, event);
+                let failed = outcome.is_err();
+                outcomes[EVENTS.iter().position(|&e| e == event).expect("an event")].push(outcome);
+                if failed {
+                    break 'phases;
+                }
+            }
+        }
+        pair.stop();
     }
     pair.stop();
-    if !Event::SighupLarge.selected() {
-        return Some(losses);
-    }
-    pair.start(true);
-    let k = EVENTS.len() - 1;
-    for _ in 0..runs {
-        let (from, to) = pair.cause(Event::SighupLarge, &lab);
-        pair.restore(Event::SighupLarge);
-        losses[k].push(count(&probes, from, to));
-    }
-    pair.stop();
-    Some(losses)
+    Some(outcomes)
 }
 
 fn count(probes: &Probes, from: SystemTime, to: SystemTime) -> Loss {
@@ -404,28 +445,33 @@ fn count(probes: &Probes, from: SystemTime, to: SystemTime) -> Loss {
     }
 }
 
-/// `3 / 2 / 4` (each run) and the median.
-fn cell(values: &[usize]) -> String {
-    let mut sorted = values.to_vec();
+/// Each run's value (`x` where the pair did not come back) and the median
+/// of the measured ones: `**3** (3 2 4)`.
+fn cell(outcomes: &[Outcome], value: impl Fn(&Loss) -> usize) -> String {
+    let mut sorted: Vec<usize> = outcomes.iter().flatten().map(&value).collect();
     sorted.sort_unstable();
-    let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0);
-    let each: Vec<String> = values.iter().map(usize::to_string).collect();
-    if values.len() == 1 {
-        median.to_string()
-    } else {
-        format!("**{median}** ({})", each.join(" "))
+    let median = sorted
+        .get(sorted.len() / 2)
+        .map_or("x".to_string(), usize::to_string);
+    if outcomes.len() == 1 {
+        return median;
     }
+    let each: Vec<String> = outcomes
+        .iter()
+        .map(|o| o.as_ref().map_or("x".to_string(), |l| value(l).to_string()))
+        .collect();
+    format!("**{median}** ({})", each.join(" "))
 }
 
 /// The markdown table of one setting: per event, ours and keepalived's lost
-/// pings and failed connections.
-fn table(setting: Setting, ours: &[Vec<Loss>], theirs: &[Vec<Loss>], name: &str) -> String {
+/// pings and failed connections; below it, why a pair did not come back.
+fn table(setting: Setting, ours: &[Vec<Outcome>], theirs: &[Vec<Outcome>], name: &str) -> String {
     let mut out = format!(
         "\n{} (window {:.1} s per event; lost pings / failed TCP connects, median (each run))\n",
         setting.label,
         setting.window().as_secs_f64()
     );
-    if let Some(first) = ours.first().and_then(|runs| runs.first()) {
+    if let Some(Ok(first)) = ours.iter().flatten().next() {
         let _ = writeln!(
             out,
             "(a window holds about {} pings and {} connects)",
@@ -437,36 +483,46 @@ fn table(setting: Setting, ours: &[Vec<Loss>], theirs: &[Vec<Loss>], name: &str)
         "\n| event | vrrp-rs pings | {name} pings | vrrp-rs connects | {name} connects |\n\
          |---|---|---|---|---|\n"
     );
-    for (k, event) in EVENTS
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| !ours[*k].is_empty())
-    {
-        let pings = |l: &[Loss]| cell(&l.iter().map(|x| x.pings_lost).collect::<Vec<_>>());
-        let connects = |l: &[Loss]| cell(&l.iter().map(|x| x.connects_failed).collect::<Vec<_>>());
+    for (k, event) in EVENTS.iter().enumerate() {
+        if ours[k].is_empty() && theirs[k].is_empty() {
+            continue;
+        }
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
             event.label(),
-            pings(&ours[k]),
-            pings(&theirs[k]),
-            connects(&ours[k]),
-            connects(&theirs[k])
+            cell(&ours[k], |l| l.pings_lost),
+            cell(&theirs[k], |l| l.pings_lost),
+            cell(&ours[k], |l| l.connects_failed),
+            cell(&theirs[k], |l| l.connects_failed)
         );
+    }
+    for why in ours
+        .iter()
+        .chain(theirs)
+        .flatten()
+        .filter_map(|o| o.as_ref().err())
+    {
+        let _ = writeln!(out, "\nx: {why}");
     }
     out
 }
 
-/// Ours: nothing lost on SIGTERM or SIGHUP.
-fn assert_goals(setting: Setting, ours: &[Vec<Loss>]) {
-    for event in [Event::SigTerm, Event::SighupLarge] {
-        let k = EVENTS.iter().position(|&e| e == event).expect("an event");
-        for loss in &ours[k] {
+/// Ours: back to a steady state after every event, and nothing lost on
+/// SIGTERM or SIGHUP.
+fn assert_goals(setting: Setting, ours: &[Vec<Outcome>]) {
+    for (k, outcome) in ours.iter().enumerate() {
+        for outcome in outcome {
+            let loss = match outcome {
+                Ok(loss) => loss,
+                Err(why) => panic!("{}: {why}", setting.label),
+            };
+            let goal = [Event::SigTerm, Event::SighupLarge].contains(&EVENTS[k]);
             assert!(
-                loss.pings_lost == 0 && loss.connects_failed == 0,
+                !goal || (loss.pings_lost == 0 && loss.connects_failed == 0),
                 "{}: {}: {loss:?}",
                 setting.label,
-                event.label()
+                EVENTS[k].label()
             );
         }
     }
