@@ -23,6 +23,17 @@ fn ok(text: &str) -> Loaded {
     parse_str(text, "keepalived.conf").unwrap_or_else(|err| panic!("{err}"))
 }
 
+/// Loads `text` and returns the warning that starts with `expected`.
+fn warned(text: &str, expected: &str) -> Loaded {
+    let loaded = ok(text);
+    let all: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        all.iter().any(|w| w.starts_with(expected)),
+        "no warning {expected:?} among {all:#?}"
+    );
+    loaded
+}
+
 #[test]
 fn bad_number_names_keyword_expectation_and_value() {
     assert_eq!(
@@ -88,25 +99,60 @@ fn instance_in_two_sync_groups() {
     );
 }
 
+/// keepalived looks a tracked name up where it reads it: an undefined one,
+/// or one defined further down, is ignored with a message; so here.
 #[test]
-fn undefined_track_script_and_process() {
+fn undefined_track_script_and_process_are_ignored_as_keepalived_does() {
     let text = instance(
         "V",
         "1",
         "    track_script {\n        chk_haproxy weight 5\n    }\n",
     );
-    assert_eq!(
-        error(&text),
-        "keepalived.conf:8:9: track_script names `chk_haproxy`, but no vrrp_script chk_haproxy is defined"
+    let loaded = warned(
+        &text,
+        "keepalived.conf:8:9: track_script `chk_haproxy` ignored, as keepalived ignores it: \
+         no vrrp_script chk_haproxy is defined before vrrp_instance V",
     );
+    assert!(loaded.config.instances[0].track_scripts.is_empty());
+    let later = text.clone() + "vrrp_script chk_haproxy {\n    script \"/bin/true\"\n}\n";
+    let loaded = warned(
+        &later,
+        "keepalived.conf:8:9: track_script `chk_haproxy` ignored",
+    );
+    assert!(loaded.config.instances[0].track_scripts.is_empty());
+    let before = "vrrp_script chk_haproxy {\n    script \"/bin/true\"\n}\n".to_string() + &text;
+    let loaded = ok(&before);
+    assert_eq!(loaded.config.instances[0].track_scripts.len(), 1);
+    assert!(
+        !loaded
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("ignored")),
+        "{:?}",
+        loaded.warnings
+    );
+    let twice = "vrrp_script c {\n    script \"/bin/true\"\n}\n".to_string()
+        + &instance(
+            "V",
+            "1",
+            "    track_script {\n        c\n        c weight 3\n    }\n",
+        );
+    let loaded = warned(
+        &twice,
+        "keepalived.conf:12:9: track_script `c` ignored, as keepalived ignores it: \
+         vrrp_instance V already tracks it",
+    );
+    assert_eq!(loaded.config.instances[0].track_scripts.len(), 1);
     let text = instance("V", "1", "    track_process { haproxy }\n");
-    assert_eq!(
-        error(&text),
-        "keepalived.conf:7:21: track_process names `haproxy`, but no vrrp_track_process haproxy is defined"
+    warned(
+        &text,
+        "keepalived.conf:7:21: track_process `haproxy` ignored, as keepalived ignores it: \
+         no vrrp_track_process haproxy is defined",
     );
     let text =
         instance("V", "1", "") + "vrrp_sync_group G {\n group { V }\n track_script { nope }\n}\n";
-    assert!(error(&text).starts_with("keepalived.conf:10:17: track_script names `nope`"));
+    let loaded = warned(&text, "keepalived.conf:10:17: track_script `nope` ignored");
+    assert!(loaded.config.sync_groups[0].track_scripts.is_empty());
 }
 
 #[test]
@@ -217,7 +263,11 @@ fn authentication_with_version_3_is_a_warning() {
         loaded.warnings[0]
     );
     let no_pass = instance("V", "1", "    authentication { auth_type PASS }\n");
-    assert!(error(&no_pass).contains("authentication needs a non-empty `auth_pass`"));
+    warned(
+        &no_pass,
+        "keepalived.conf:7:5: vrrp_instance V: auth_type PASS without an auth_pass: \
+         authentication is ignored",
+    );
 }
 
 #[test]
@@ -261,10 +311,6 @@ fn comments_of_both_kinds_and_quoted_strings() {
 fn value_errors_name_what_was_expected() {
     let cases = [
         (
-            "    state master\n",
-            "keepalived.conf:7:11: expected MASTER or BACKUP after state, found \"master\"",
-        ),
-        (
             "    version 4\n",
             "keepalived.conf:7:13: expected 2 or 3 after version, found \"4\"",
         ),
@@ -288,13 +334,69 @@ fn value_errors_name_what_was_expected() {
             "    virtual_ipaddress\n",
             "keepalived.conf:7:5: expected a block { ... } after virtual_ipaddress",
         ),
-        (
-            "    authentication { auth_type MD5 }\n",
-            "keepalived.conf:7:32: expected PASS or AH after auth_type, found \"MD5\"",
-        ),
     ];
     for (extra, expected) in cases {
         assert_eq!(error(&instance("V", "1", extra)), expected, "{extra:?}");
+    }
+}
+
+/// A keyword that changes where adverts go is never ignored: another
+/// multicast group than VRRP's is refused until it is implemented.
+#[test]
+fn another_multicast_group_is_refused() {
+    assert_eq!(
+        error(&instance("V", "1", "    mcast_dst_ip 224.0.0.19\n")),
+        "keepalived.conf:7:18: mcast_dst_ip 224.0.0.19: only the VRRP group 224.0.0.18 is \
+         implemented; routers that send to another group would not hear us nor we them, and \
+         both would become Master"
+    );
+    let global = |group: &str| {
+        format!(
+            "global_defs {{\n    {group}\n}}\n{}",
+            instance("V", "1", "")
+        )
+    };
+    assert!(error(&global("vrrp_mcast_group6 ff02::13")).starts_with(
+        "keepalived.conf:2:23: vrrp_mcast_group6 ff02::13: only the VRRP group ff02::12"
+    ));
+    ok(&global("vrrp_mcast_group4 224.0.0.18"));
+    ok(&instance("V", "1", "    mcast_dst_ip 224.0.0.18\n"));
+}
+
+/// Values keepalived reports and then runs with a default: so do we, with a
+/// warning at the value.
+#[test]
+fn values_keepalived_replaces_are_replaced_with_a_warning() {
+    for (extra, expected) in [
+        (
+            "    state master\n",
+            "keepalived.conf:7:11: unknown state `master`: BACKUP is used (as keepalived does)",
+        ),
+        (
+            "    state SLAVE\n",
+            "keepalived.conf:7:11: unknown state `SLAVE`: BACKUP is used (as keepalived does)",
+        ),
+        (
+            "    state MASTER\n    state BACKUP\n",
+            "keepalived.conf:8:11: state BACKUP ignored: MASTER was set before",
+        ),
+        (
+            "    authentication { auth_type MD5 }\n",
+            "keepalived.conf:7:32: unknown auth_type `MD5`: adverts carry no authentication",
+        ),
+    ] {
+        let loaded = warned(&instance("V", "1", extra), expected);
+        let master = extra.contains("MASTER");
+        assert_eq!(
+            loaded.config.instances[0].state.as_ref().map(|s| s.value),
+            Some(if master {
+                vrrp_keepalived::conf::InitialState::Master
+            } else {
+                vrrp_keepalived::conf::InitialState::Backup
+            })
+            .filter(|_| extra.contains("state")),
+            "{extra:?}"
+        );
     }
 }
 
@@ -322,9 +424,21 @@ fn address_lines_are_checked() {
             .contains("expected site, link, host, nowhere, global or a number")
     );
     let mixed = "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  192.0.2.1\n  2001:db8::1\n }\n}\n";
-    assert!(error(mixed).starts_with(
-        "keepalived.conf:6:3: virtual_ipaddress 2001:db8::1 is IPv6 but vrrp_instance V is IPv4"
-    ));
+    let loaded = warned(
+        mixed,
+        "keepalived.conf:6:3: virtual_ipaddress 2001:db8::1 ignored: it is IPv6, but \
+         vrrp_instance V is IPv4",
+    );
+    assert_eq!(loaded.config.instances[0].virtual_ipaddress.len(), 1);
+    // The first address decides, peers included, in file order.
+    let peer_first = "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n version 3\n \
+                      unicast_peer {\n  2001:db8::2\n }\n virtual_ipaddress {\n  192.0.2.1\n  2001:db8::1\n }\n}\n";
+    let loaded = warned(
+        peer_first,
+        "keepalived.conf:9:3: virtual_ipaddress 192.0.2.1 ignored: it is IPv4, but \
+         vrrp_instance V is IPv6",
+    );
+    assert_eq!(loaded.config.instances[0].virtual_ipaddress.len(), 1);
     let loaded = ok(&vip(
         "192.0.2.1 dev eth0 peer 192.0.2.9 preferred_lft forever",
     ));

@@ -1,9 +1,13 @@
-//! Differential test against keepalived itself: for each configuration below,
-//! `keepalived -t` (config test) and our reader must agree on accept / reject,
-//! except where a case says why we deliberately differ.
+//! Differential test against keepalived itself, 2.2.7 (Debian's) and 2.4.3
+//! (built from ../shared/peers into target/ by .ci/run): for each
+//! configuration below, `keepalived -t` (config test) and our reader must
+//! agree on accept / reject, except where a case says why we deliberately
+//! differ. `keepalived -t` fails on any message it reports, also on what the
+//! daemon then runs with the offending line ignored; there we load with a
+//! warning, and every line keepalived names has a warning of ours.
 //!
-//! Needs the `keepalived` binary (CI installs it); without it the test says
-//! SKIPPED and passes.
+//! Needs the `keepalived` binary (the test command installs it); without it
+//! the test says SKIPPED and passes.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -95,12 +99,44 @@ const CASES: &[Case] = &[
         "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n unicast_src_ip 192.0.2.2\n \
          virtual_ipaddress { 192.0.2.1 }\n}\n",
     ),
-    agree(
-        "undefined track_script",
-        false,
-        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
-         track_script {\n  nope\n }\n}\n",
-    ),
+    Case {
+        name: "undefined track_script: keepalived -t reports it, runs without it; we warn",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+               track_script {\n  nope\n }\n}\n",
+        keepalived_accepts: false,
+        we_accept: true,
+    },
+    Case {
+        name: "track_script defined after the instance: keepalived looks it up where it reads \
+               it, so it is ignored (reported); we warn",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+               track_script {\n  later\n }\n}\nvrrp_script later {\n script \"/bin/true\"\n}\n",
+        keepalived_accepts: false,
+        we_accept: true,
+    },
+    Case {
+        name: "state SLAVE: keepalived -t reports it and runs BACKUP; we warn",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n state SLAVE\n \
+               virtual_ipaddress { 192.0.2.1 }\n}\n",
+        keepalived_accepts: false,
+        we_accept: true,
+    },
+    Case {
+        name: "auth_type PASS; (unknown type): keepalived -t reports it and runs without \
+               authentication; we warn",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n \
+               virtual_ipaddress { 192.0.2.1 }\n authentication {\n  auth_type PASS;\n  auth_pass secret\n }\n}\n",
+        keepalived_accepts: false,
+        we_accept: true,
+    },
+    Case {
+        name: "auth_type PASS without auth_pass: keepalived -t reports it and runs without \
+               authentication; we warn",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n \
+               virtual_ipaddress { 192.0.2.1 }\n authentication {\n  auth_type PASS\n }\n}\n",
+        keepalived_accepts: false,
+        we_accept: true,
+    },
     agree(
         "sync group naming an unknown instance",
         false,
@@ -118,12 +154,14 @@ const CASES: &[Case] = &[
         "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n advert_int 0.5\n \
          virtual_ipaddress { 192.0.2.1 }\n}\n",
     ),
-    agree(
-        "mixed address families in virtual_ipaddress",
-        false,
-        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n \
-         virtual_ipaddress {\n  192.0.2.1\n  2001:db8::1\n }\n}\n",
-    ),
+    Case {
+        name: "mixed address families in virtual_ipaddress: keepalived -t reports the IPv6 one \
+               and runs without it; we warn",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n \
+               virtual_ipaddress {\n  192.0.2.1\n  2001:db8::1\n }\n}\n",
+        keepalived_accepts: false,
+        we_accept: true,
+    },
     Case {
         name: "version 2 with an IPv6 VIP: keepalived (without vrrp_strict) accepts it, we refuse: \
                RFC 3768 is IPv4 only and no other router would understand it",
@@ -147,12 +185,13 @@ const CASES: &[Case] = &[
          vrrp_instance B {\n interface ens192\n virtual_router_id 2\n virtual_ipaddress { 192.0.2.2 }\n}\n\
          vrrp_sync_group G {\n group {\n  A\n  B\n }\n}\nvrrp_sync_group H {\n group {\n  A\n  B\n }\n}\n",
     ),
-    agree(
-        "state in lower case",
-        false,
-        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n state master\n \
-         virtual_ipaddress { 192.0.2.1 }\n}\n",
-    ),
+    Case {
+        name: "state in lower case: keepalived -t reports it and runs BACKUP; we warn",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n state master\n \
+               virtual_ipaddress { 192.0.2.1 }\n}\n",
+        keepalived_accepts: false,
+        we_accept: true,
+    },
     agree(
         "no interface, multicast",
         false,
@@ -167,6 +206,14 @@ const CASES: &[Case] = &[
         we_accept: true,
     },
     Case {
+        name: "another multicast group: keepalived runs it, we refuse it until it is \
+               implemented (ignoring it would make a dual Master with keepalived peers)",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n mcast_dst_ip 224.0.0.19\n \
+               virtual_ipaddress { 192.0.2.1 }\n}\n",
+        keepalived_accepts: true,
+        we_accept: false,
+    },
+    Case {
         name: "unknown keyword: keepalived -t fails, we load with a warning",
         body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n frobnicate\n \
                virtual_ipaddress { 192.0.2.1 }\n}\n",
@@ -175,12 +222,35 @@ const CASES: &[Case] = &[
     },
 ];
 
-fn keepalived() -> Option<PathBuf> {
+/// Debian's keepalived (2.2.7), then 2.4.3 where .ci/run built it.
+fn keepalived() -> Vec<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
+    let installed = std::env::split_paths(&path)
         .chain(["/usr/sbin".into(), "/sbin".into(), "/usr/local/sbin".into()])
         .map(|dir| dir.join("keepalived"))
-        .find(|candidate| candidate.is_file())
+        .find(|candidate| candidate.is_file());
+    let built =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/keepalived-2.4.3/keepalived");
+    if !built.is_file() {
+        eprintln!(
+            "NOTE: {} is missing (.ci/run builds it from ../shared/peers): \
+             comparing with the installed keepalived only",
+            built.display()
+        );
+    }
+    installed
+        .into_iter()
+        .chain(built.is_file().then_some(built))
+        .collect()
+}
+
+/// The lines keepalived names in its messages (`(FILE: Line N)`).
+fn lines_named(output: &str) -> Vec<u32> {
+    output
+        .split("Line ")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next()?.trim().parse().ok())
+        .collect()
 }
 
 /// keepalived's verdict and its console output.
@@ -202,30 +272,48 @@ fn keepalived_check(binary: &Path, config: &Path) -> (bool, String) {
 
 #[test]
 fn keepalived_and_we_agree() {
-    let Some(binary) = keepalived() else {
+    let binaries = keepalived();
+    if binaries.is_empty() {
         eprintln!("SKIPPED: keepalived is not installed");
         return;
-    };
+    }
     let dir = std::env::temp_dir().join(format!("vrrp-config-keepalived-{}", std::process::id()));
     fs::create_dir_all(&dir).unwrap();
     let mut disagreements = Vec::new();
     for (index, case) in CASES.iter().enumerate() {
         let path = dir.join(format!("case{index}.conf"));
         fs::write(&path, format!("{PRELUDE}{}", case.body)).unwrap();
-        let (theirs, their_output) = keepalived_check(&binary, &path);
         let ours = load(&path);
-        if theirs != case.keepalived_accepts || ours.is_ok() != case.we_accept {
-            disagreements.push(format!(
-                "{}: keepalived accepts={theirs} (expected {}), we accept={} (expected {})\n\
-                 keepalived said:\n{their_output}\nwe said: {:?}",
-                case.name,
-                case.keepalived_accepts,
-                ours.is_ok(),
-                case.we_accept,
-                ours.as_ref()
-                    .map(|l| &l.warnings)
-                    .map_err(ToString::to_string),
-            ));
+        for binary in &binaries {
+            let (theirs, their_output) = keepalived_check(binary, &path);
+            let said = || {
+                format!(
+                    "{} ({}): keepalived said:\n{their_output}\nwe said: {:?}",
+                    case.name,
+                    binary.display(),
+                    ours.as_ref()
+                        .map(|l| &l.warnings)
+                        .map_err(ToString::to_string)
+                )
+            };
+            if theirs != case.keepalived_accepts || ours.is_ok() != case.we_accept {
+                disagreements.push(format!(
+                    "keepalived accepts={theirs} (expected {}), we accept={} (expected {}): {}",
+                    case.keepalived_accepts,
+                    ours.is_ok(),
+                    case.we_accept,
+                    said()
+                ));
+            }
+            // What keepalived reports and runs anyway, we warn about on the same line.
+            if let Ok(loaded) = &ours {
+                for line in lines_named(&their_output) {
+                    if !loaded.warnings.iter().any(|w| w.at.line == line) {
+                        disagreements
+                            .push(format!("no warning of ours on line {line}: {}", said()));
+                    }
+                }
+            }
         }
     }
     let _ = fs::remove_dir_all(&dir);
@@ -234,7 +322,7 @@ fn keepalived_and_we_agree() {
 
 #[test]
 fn auth_pass_truncation_is_reported_on_the_same_line_as_keepalived() {
-    let Some(binary) = keepalived() else {
+    let Some(binary) = keepalived().into_iter().next() else {
         eprintln!("SKIPPED: keepalived is not installed");
         return;
     };

@@ -6,7 +6,7 @@ use super::build_script::{build_script, build_track_process};
 use super::build_track::{notify_script, track_block};
 use super::config::KeepalivedConfig;
 use super::error::{ConfigError, Span, Spanned};
-use super::model::{Notify, SyncGroup};
+use super::model::{Notify, SyncGroup, Tracked};
 use super::parser::Node;
 use super::values::Ctx;
 
@@ -64,13 +64,19 @@ pub(crate) fn build_config(
                 config.track_processes.push(process);
             }
             "vrrp_instance" => {
-                let instance = build_instance(ctx, node)?;
+                let mut instance = build_instance(ctx, node)?;
+                let owner = format!("vrrp_instance {}", instance.name);
+                resolve_tracks(ctx, &config, &owner, &mut instance.track_scripts, false);
+                resolve_tracks(ctx, &config, &owner, &mut instance.track_processes, true);
                 let existing = config.instances.iter().map(|i| (&i.name, &i.at));
                 unique("vrrp_instance", &instance.name, &instance.at, existing)?;
                 config.instances.push(instance);
             }
             "vrrp_sync_group" => {
-                let group = build_sync_group(ctx, node)?;
+                let mut group = build_sync_group(ctx, node)?;
+                let owner = format!("vrrp_sync_group {}", group.name);
+                resolve_tracks(ctx, &config, &owner, &mut group.track_scripts, false);
+                resolve_tracks(ctx, &config, &owner, &mut group.track_processes, true);
                 let existing = config.sync_groups.iter().map(|g| (&g.name, &g.at));
                 unique("vrrp_sync_group", &group.name, &group.at, existing)?;
                 config.sync_groups.push(group);
@@ -82,6 +88,52 @@ pub(crate) fn build_config(
         }
     }
     Ok(config)
+}
+
+/// Keeps the `track_script` (or, with `process`, `track_process`) entries
+/// of `owner` that name a definition read before it, once each. As in
+/// keepalived, which looks a name up when it reads it, any other entry is
+/// ignored with a warning, also when its definition comes later in the file.
+fn resolve_tracks(
+    ctx: &mut Ctx<'_>,
+    config: &KeepalivedConfig,
+    owner: &str,
+    tracks: &mut Vec<Tracked>,
+    process: bool,
+) {
+    let (keyword, section) = if process {
+        ("track_process", "vrrp_track_process")
+    } else {
+        ("track_script", "vrrp_script")
+    };
+    let mut kept: Vec<Tracked> = Vec::with_capacity(tracks.len());
+    for track in tracks.drain(..) {
+        let defined = if process {
+            config.track_process(&track.name).is_some()
+        } else {
+            config.script(&track.name).is_some()
+        };
+        let why = if kept.iter().any(|k| k.name == track.name) {
+            format!("{owner} already tracks it")
+        } else if !defined {
+            format!(
+                "no {section} {} is defined before {owner} (keepalived looks the name up \
+                 where it reads it, so a later definition does not count)",
+                track.name
+            )
+        } else {
+            kept.push(track);
+            continue;
+        };
+        ctx.warn(
+            &track.at,
+            format!(
+                "{keyword} `{}` ignored, as keepalived ignores it: {why}",
+                track.name
+            ),
+        );
+    }
+    *tracks = kept;
 }
 
 /// `vrrp_sync_group NAME { group { ... } notify_* track_* }`.

@@ -3,8 +3,11 @@
 
 use std::net::IpAddr;
 
-use super::error::{ConfigError, Spanned};
-use super::model::{AuthType, Authentication, UnicastPeer, VirtualAddress};
+use vrrp_core::wire;
+
+use super::error::{ConfigError, Span, Spanned};
+use super::instance::VrrpInstance;
+use super::model::{AuthType, Authentication, Family, UnicastPeer, VirtualAddress};
 use super::parser::{Arg, Node};
 use super::values::{Ctx, bad, number_in};
 
@@ -186,6 +189,82 @@ pub(crate) fn unicast_peers(
     Ok(peers)
 }
 
+/// The address family of a `vrrp_instance`, decided as keepalived decides
+/// it while reading: by the first `virtual_ipaddress` or `unicast_peer`
+/// address in file order, or by `native_ipv6`.
+#[derive(Debug, Default)]
+pub(crate) struct FamilyChoice {
+    /// The family, once an address or `native_ipv6` has decided it.
+    pub(crate) decided: Option<Family>,
+}
+
+impl FamilyChoice {
+    /// Decides by `first`, the first address of a list just read, unless
+    /// decided already.
+    pub(crate) fn decide(&mut self, first: Option<IpAddr>) {
+        if self.decided.is_none() {
+            self.decided = first.map(|addr| Family::of(&addr));
+        }
+    }
+
+    /// Drops the virtual addresses and peers of the other family, each with
+    /// a warning: keepalived ignores them the same way.
+    pub(crate) fn keep_one(&self, ctx: &mut Ctx<'_>, inst: &mut VrrpInstance) {
+        let Some(family) = self.decided else {
+            return;
+        };
+        let name = inst.name.clone();
+        let mut dropped = |keyword: &str, addr: &IpAddr, at: &Span| {
+            ctx.warn(
+                at,
+                format!(
+                    "{keyword} {addr} ignored: it is {}, but vrrp_instance {name} is {family} \
+                     (decided by its first address), as keepalived ignores it; put it in \
+                     virtual_ipaddress_excluded or in an instance of its own family",
+                    Family::of(addr)
+                ),
+            );
+        };
+        inst.virtual_ipaddress.retain(|vip| {
+            let keep = Family::of(&vip.addr) == family;
+            if !keep {
+                dropped("virtual_ipaddress", &vip.addr, &vip.at);
+            }
+            keep
+        });
+        inst.unicast_peers.retain(|peer| {
+            let keep = Family::of(&peer.addr) == family;
+            if !keep {
+                dropped("unicast_peer", &peer.addr, &peer.at);
+            }
+            keep
+        });
+    }
+}
+
+/// `vrrp_mcast_group4`, `vrrp_mcast_group6` or `mcast_dst_ip`: the VRRP
+/// groups (RFC 9568 §5.1.1.2, §5.1.2.2: 224.0.0.18, ff02::12) are accepted.
+/// Another group is refused, never ignored: peers that send to it would not
+/// hear our adverts nor we theirs, and both sides would become Master.
+pub(crate) fn multicast_group(ctx: &mut Ctx<'_>, node: &Node) -> Result<(), ConfigError> {
+    let group = ctx.ip(node)?;
+    let vrrp_group: IpAddr = match group.value {
+        IpAddr::V4(_) => wire::MULTICAST_V4.into(),
+        IpAddr::V6(_) => wire::MULTICAST_V6.into(),
+    };
+    if group.value == vrrp_group {
+        return Ok(());
+    }
+    Err(ConfigError::invalid(
+        &group.at,
+        format!(
+            "{} {}: only the VRRP group {vrrp_group} is implemented; routers that send to \
+             another group would not hear us nor we them, and both would become Master",
+            node.keyword, group.value
+        ),
+    ))
+}
+
 /// `authentication { auth_type PASS|AH  auth_pass SECRET }`.
 pub(crate) fn authentication(
     ctx: &mut Ctx<'_>,
@@ -196,14 +275,25 @@ pub(crate) fn authentication(
         auth_type: None,
         auth_pass: None,
     };
+    let mut type_written = false;
     for item in ctx.block(node)? {
         match item.keyword.as_str() {
             "auth_type" => {
+                type_written = true;
                 let arg = ctx.value(item, "PASS or AH")?;
                 let kind = match arg.text.as_str() {
                     "PASS" => AuthType::Pass,
                     "AH" => AuthType::Ah,
-                    _ => return Err(bad(item, arg, "PASS or AH")),
+                    other => {
+                        ctx.warn(
+                            &arg.at,
+                            format!(
+                                "unknown auth_type `{other}`: adverts carry no authentication \
+                                 (as keepalived does); write PASS or AH"
+                            ),
+                        );
+                        continue;
+                    }
                 };
                 auth.auth_type = Some(Spanned::new(kind, arg.at.clone()));
             }
@@ -226,6 +316,13 @@ pub(crate) fn authentication(
             }
             _ => ctx.unknown(item, "authentication"),
         }
+    }
+    if !type_written {
+        ctx.warn(
+            &node.at,
+            "authentication without auth_type: adverts carry no authentication \
+             (as keepalived does); add `auth_type PASS`",
+        );
     }
     Ok(auth)
 }

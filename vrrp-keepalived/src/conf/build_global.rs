@@ -1,5 +1,6 @@
 //! `global_defs { ... }` into [`GlobalDefs`].
 
+use super::build_address::multicast_group;
 use super::error::{ConfigError, Spanned};
 use super::model::{GarpSettings, GlobalDefs, NotifyFifo, NotifyScript, VrrpVersion};
 use super::parser::Node;
@@ -89,6 +90,7 @@ pub(crate) fn build_global(
             "enable_script_security" => global.enable_script_security = ctx.flag(item)?,
             "script_user" => global.script_user = Some(ctx.run_as_statement(item)?),
             "vrrp_version" => global.vrrp_version = Some(version(ctx, item)?),
+            "vrrp_mcast_group4" | "vrrp_mcast_group6" => multicast_group(ctx, item)?,
             "vrrp_garp_interval" => global.vrrp_garp_interval = Some(ctx.seconds(item)?.value),
             "vrrp_gna_interval" => global.vrrp_gna_interval = Some(ctx.seconds(item)?.value),
             "vrrp_check_unicast_src" => global.vrrp_check_unicast_src = ctx.flag(item)?,

@@ -2,12 +2,14 @@
 
 use std::time::Duration;
 
-use super::build_address::{authentication, unicast_peers, virtual_addresses};
+use super::build_address::{
+    FamilyChoice, authentication, multicast_group, unicast_peers, virtual_addresses,
+};
 use super::build_global::{garp_setting, version};
 use super::build_track::{notify_script, track_block};
 use super::error::{ConfigError, Spanned};
 use super::instance::VrrpInstance;
-use super::model::{Centiseconds, InitialState, UseVmac};
+use super::model::{Centiseconds, Family, InitialState, UseVmac};
 use super::parser::Node;
 use super::values::{Ctx, bad};
 
@@ -29,7 +31,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
         "track_bfd",
         "only scripts, interfaces and processes can be tracked",
     ),
-    ("mcast_dst_ip", "adverts always go to 224.0.0.18 / ff02::12"),
     ("use_ipvlan", "only use_vmac is available"),
     ("unicast_ttl", "unicast adverts use TTL 255"),
     ("track_src_ip", "the source address is not tracked"),
@@ -39,6 +40,7 @@ const UNSUPPORTED: &[(&str, &str)] = &[
 pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInstance, ConfigError> {
     let (name, nodes) = ctx.named_block(node)?;
     let mut inst = VrrpInstance::new(name.text.clone(), node.at.clone());
+    let mut family = FamilyChoice::default();
     for item in nodes {
         if track_block(
             ctx,
@@ -53,7 +55,7 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
         }
         match item.keyword.as_str() {
             "interface" => inst.interface = Some(ctx.string(item, "an interface name")?),
-            "state" => inst.state = Some(state(ctx, item)?),
+            "state" => inst.state = Some(state(ctx, item, inst.state.as_ref())?),
             "virtual_router_id" => inst.virtual_router_id = Some(ctx.u8_in(item, 1, 255)?),
             "priority" => inst.priority = Some(ctx.u8_in(item, 1, 255)?),
             "advert_int" => inst.advert_int = Some(advert_int(ctx, item)?),
@@ -74,18 +76,42 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 ctx.flag(item)?;
                 inst.accept = Some(Spanned::new(item.keyword == "accept", item.at.clone()));
             }
-            "virtual_ipaddress" => inst.virtual_ipaddress.extend(virtual_addresses(ctx, item)?),
+            "virtual_ipaddress" => {
+                let vips = virtual_addresses(ctx, item)?;
+                family.decide(vips.first().map(|vip| vip.addr));
+                inst.virtual_ipaddress.extend(vips);
+            }
             "virtual_ipaddress_excluded" => {
                 inst.virtual_ipaddress_excluded
                     .extend(virtual_addresses(ctx, item)?);
             }
             "unicast_src_ip" => inst.unicast_src_ip = Some(ctx.ip(item)?),
-            "unicast_peer" => inst.unicast_peers.extend(unicast_peers(ctx, item)?),
+            "unicast_peer" => {
+                let peers = unicast_peers(ctx, item)?;
+                family.decide(peers.first().map(|peer| peer.addr));
+                inst.unicast_peers.extend(peers);
+            }
             "mcast_src_ip" => inst.mcast_src_ip = Some(ctx.ip(item)?),
+            "mcast_dst_ip" => multicast_group(ctx, item)?,
             "authentication" => inst.authentication = Some(authentication(ctx, item)?),
             "use_vmac" => inst.use_vmac = Some(use_vmac(ctx, item)?),
             "vmac_xmit_base" => inst.vmac_xmit_base = ctx.flag(item)?,
-            "native_ipv6" => inst.native_ipv6 = ctx.flag(item)?,
+            "native_ipv6" => {
+                ctx.flag(item)?;
+                if family.decided == Some(Family::Ipv4) {
+                    ctx.warn(
+                        &item.at,
+                        format!(
+                            "native_ipv6 ignored: vrrp_instance {} already has IPv4 addresses \
+                             (keepalived ignores it too)",
+                            inst.name
+                        ),
+                    );
+                } else {
+                    family.decided = Some(Family::Ipv6);
+                    inst.native_ipv6 = true;
+                }
+            }
             "dont_track_primary" => inst.dont_track_primary = ctx.flag(item)?,
             "check_unicast_src" => inst.check_unicast_src = ctx.flag(item)?,
             "strict_mode" => {
@@ -115,17 +141,41 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
             },
         }
     }
+    family.keep_one(ctx, &mut inst);
     Ok(inst)
 }
 
-/// `MASTER` or `BACKUP`, in capitals as keepalived requires.
-fn state(ctx: &mut Ctx<'_>, node: &Node) -> Result<Spanned<InitialState>, ConfigError> {
+/// `MASTER` or `BACKUP`, in capitals. As in keepalived, anything else
+/// (`SLAVE`, `backup`) is BACKUP with a warning, and a `BACKUP` after a
+/// `MASTER` is ignored.
+fn state(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    before: Option<&Spanned<InitialState>>,
+) -> Result<Spanned<InitialState>, ConfigError> {
     let arg = ctx.value(node, "MASTER or BACKUP")?;
+    let master_before = before.filter(|s| s.value == InitialState::Master);
     let state = match arg.text.as_str() {
         "MASTER" => InitialState::Master,
         "BACKUP" => InitialState::Backup,
-        _ => return Err(bad(node, arg, "MASTER or BACKUP")),
+        other => {
+            ctx.warn(
+                &arg.at,
+                format!(
+                    "unknown state `{other}`: BACKUP is used (as keepalived does); \
+                     write MASTER or BACKUP"
+                ),
+            );
+            InitialState::Backup
+        }
     };
+    if let (Some(master), InitialState::Backup) = (master_before, state) {
+        ctx.warn(
+            &arg.at,
+            "state BACKUP ignored: MASTER was set before (as keepalived does)",
+        );
+        return Ok(master.clone());
+    }
     Ok(Spanned::new(state, arg.at.clone()))
 }
 

@@ -69,7 +69,10 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
     vrrp.auth = match (&instance.authentication, version) {
         (Some(auth), Version::V2) => {
             match (auth.auth_type.as_ref().map(|t| t.value), &auth.auth_pass) {
-                (Some(AuthType::Pass), Some(pass)) => Auth::simple(&pass.value),
+                // keepalived ignores PASS with an empty password.
+                (Some(AuthType::Pass), Some(pass)) if !pass.value.is_empty() => {
+                    Auth::simple(&pass.value)
+                }
                 _ => Auth::None,
             }
         }

@@ -8,7 +8,7 @@ use super::advice::advise;
 use super::config::KeepalivedConfig;
 use super::error::{ConfigError, Warning};
 use super::instance::VrrpInstance;
-use super::model::{AuthType, Family, InitialState, Tracked, VrrpVersion};
+use super::model::{AuthType, Family, InitialState, VrrpVersion};
 use super::to_core::vrrp_config;
 
 /// The largest VRRPv3 interval: 12 bits of centiseconds.
@@ -24,7 +24,6 @@ pub(crate) fn validate(
 ) -> Result<(), ConfigError> {
     for instance in &config.instances {
         check_instance(config, instance, warnings)?;
-        check_tracks(config, &instance.track_scripts, &instance.track_processes)?;
     }
     check_duplicate_vrids(&config.instances)?;
     check_sync_groups(config)?;
@@ -218,10 +217,15 @@ fn check_authentication(
         ));
         return Ok(());
     }
-    if auth.auth_type.is_none() {
+    // No auth_type, or an unknown one: warned about where the block is read.
+    let Some(kind) = &auth.auth_type else {
+        return Ok(());
+    };
+    if kind.value == AuthType::Ah {
         return Err(ConfigError::invalid(
-            &auth.at,
-            "authentication needs `auth_type PASS` (or AH)",
+            &kind.at,
+            "auth_type AH (IPsec) is not supported yet: keepalived peers would drop our \
+             unauthenticated adverts and we theirs, and both would become Master",
         ));
     }
     if auth
@@ -229,44 +233,12 @@ fn check_authentication(
         .as_ref()
         .is_none_or(|pass| pass.value.is_empty())
     {
-        return Err(ConfigError::invalid(
-            &auth.at,
-            "authentication needs a non-empty `auth_pass`",
-        ));
-    }
-    if let Some(kind) = auth.auth_type.as_ref().filter(|t| t.value == AuthType::Ah) {
         warnings.push(Warning::new(
-            kind.at.clone(),
-            "auth_type AH (IPsec) is not supported: only PASS is; adverts will carry no AH header",
-        ));
-    }
-    Ok(())
-}
-
-/// Every tracked script and process must be defined.
-fn check_tracks(
-    config: &KeepalivedConfig,
-    scripts: &[Tracked],
-    processes: &[Tracked],
-) -> Result<(), ConfigError> {
-    if let Some(t) = scripts.iter().find(|t| config.script(&t.name).is_none()) {
-        return Err(ConfigError::invalid(
-            &t.at,
+            auth.at.clone(),
             format!(
-                "track_script names `{}`, but no vrrp_script {} is defined",
-                t.name, t.name
-            ),
-        ));
-    }
-    if let Some(t) = processes
-        .iter()
-        .find(|t| config.track_process(&t.name).is_none())
-    {
-        return Err(ConfigError::invalid(
-            &t.at,
-            format!(
-                "track_process names `{}`, but no vrrp_track_process {} is defined",
-                t.name, t.name
+                "vrrp_instance {}: auth_type PASS without an auth_pass: authentication is \
+                 ignored and adverts carry none (as keepalived does)",
+                inst.name
             ),
         ));
     }
@@ -329,7 +301,6 @@ fn check_sync_groups(config: &KeepalivedConfig) -> Result<(), ConfigError> {
                 ));
             }
         }
-        check_tracks(config, &group.track_scripts, &group.track_processes)?;
     }
     Ok(())
 }
@@ -397,15 +368,45 @@ mod tests {
     }
 
     #[test]
-    fn ah_authentication_is_accepted_with_a_warning() {
+    fn ah_authentication_is_refused_until_it_is_sent() {
         let body = instance(
             "A",
             1,
             " authentication {\n auth_type AH\n auth_pass x\n }\n",
         );
-        let warnings = messages(&load(&body).unwrap());
-        assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].starts_with("v.conf:15:12: auth_type AH (IPsec) is not supported"));
+        let error = load(&body).unwrap_err().to_string();
+        assert!(
+            error.starts_with("v.conf:15:12: auth_type AH (IPsec) is not supported yet"),
+            "{error}"
+        );
+    }
+
+    /// keepalived runs these without authentication; so do we, and say so.
+    #[test]
+    fn authentication_that_keepalived_ignores_is_ignored_with_a_warning() {
+        for (block, expected) in [
+            (
+                " authentication {\n auth_type PASS;\n auth_pass secret\n }\n",
+                "v.conf:15:12: unknown auth_type `PASS;`: adverts carry no authentication",
+            ),
+            (
+                " authentication {\n auth_pass secret\n }\n",
+                "v.conf:14:2: authentication without auth_type: adverts carry no authentication",
+            ),
+            (
+                " authentication {\n auth_type PASS\n }\n",
+                "v.conf:14:2: vrrp_instance A: auth_type PASS without an auth_pass",
+            ),
+        ] {
+            let loaded = load(&instance("A", 1, block)).unwrap();
+            let warnings = messages(&loaded);
+            assert!(
+                warnings.iter().any(|w| w.starts_with(expected)),
+                "{block}: {warnings:?}"
+            );
+            let core = crate::conf::vrrp_config(&loaded.config, &loaded.config.instances[0]);
+            assert_eq!(core.auth, vrrp_core::wire::Auth::None, "{block}");
+        }
     }
 
     #[test]
