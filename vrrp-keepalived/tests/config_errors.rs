@@ -272,14 +272,14 @@ fn authentication_with_version_3_is_a_warning() {
 
 #[test]
 fn unknown_keywords_warn_with_their_line() {
-    let text = instance("V", "1", "    frobnicate 3\n    $CHECK=1\n") + "mystery_block {\n}\n";
+    let text = instance("V", "1", "    frobnicate 3\n    $CHECK\n") + "mystery_block {\n}\n";
     let loaded = ok(&text);
     let shown: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(
         shown,
         [
             "keepalived.conf:7:5: unknown keyword `frobnicate` in vrrp_instance; ignored",
-            "keepalived.conf:8:5: parameter definitions and substitutions (`$CHECK=1`) are not supported; line ignored",
+            "keepalived.conf:8:5: `$CHECK`: no such parameter is defined before this line ($NAME=VALUE); line ignored",
             "keepalived.conf:10:1: unknown keyword `mystery_block` in the top level; ignored",
         ]
     );
@@ -467,5 +467,49 @@ fn a_missing_brace_before_the_next_section_is_blamed_on_the_right_block() {
         error(text),
         "keepalived.conf:1:1: block `global_defs` is never closed: missing '}' before `vrrp_script` at \
          keepalived.conf:4:1 (a top-level section cannot sit inside another block)"
+    );
+}
+
+/// keepalived's conditional lines and parameters, through the whole reader:
+/// one file for two hosts, told apart by the config id.
+#[test]
+fn one_file_for_two_hosts_with_conditions_and_parameters() {
+    use vrrp_keepalived::conf::{ReadOptions, parse_str_with};
+    let text = "$VIP=192.0.2.100/24\n\
+                @lb1 $PRIORITY=100\n\
+                @lb2 $PRIORITY=98\n\
+                vrrp_instance V {\n\
+                \x20   interface eth0\n\
+                \x20   virtual_router_id 51\n\
+                \x20   priority $PRIORITY\n\
+                \x20   @lb1 state MASTER\n\
+                \x20   @^lb1 state BACKUP\n\
+                \x20   virtual_ipaddress {\n        ${VIP}\n    }\n}\n";
+    for (id, priority, master) in [("lb1", 100, true), ("lb2", 98, false)] {
+        let options = ReadOptions {
+            config_id: Some(id.to_string()),
+        };
+        let loaded = parse_str_with(text, "keepalived.conf", None, &options)
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        let instance = &loaded.config.instances[0];
+        assert_eq!(instance.effective_priority(), priority, "{id}");
+        assert_eq!(
+            instance.effective_state() == vrrp_keepalived::conf::InitialState::Master,
+            master,
+            "{id}"
+        );
+        assert_eq!(
+            instance.virtual_ipaddress[0].addr.to_string(),
+            "192.0.2.100",
+            "{id}"
+        );
+        assert!(loaded.warnings.is_empty(), "{id}: {:?}", loaded.warnings);
+    }
+    // A host the file does not name: no priority line, so keepalived's default.
+    let other = parse_str_with(text, "keepalived.conf", None, &ReadOptions::default());
+    let error = other.unwrap_err().to_string();
+    assert!(
+        error.starts_with("keepalived.conf:7:14: expected a number 1..255 after priority"),
+        "{error}"
     );
 }

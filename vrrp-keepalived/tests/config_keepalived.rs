@@ -213,6 +213,18 @@ const CASES: &[Case] = &[
         keepalived_accepts: true,
         we_accept: false,
     },
+    agree(
+        "parameters and another host's conditional lines (an invalid priority there)",
+        true,
+        "$PRIO=150\n$VIP=192.0.2.1\nvrrp_instance V {\n interface ens192\n virtual_router_id 1\n \
+         priority $PRIO\n @no-such-host priority 300\n virtual_ipaddress { ${VIP} }\n}\n",
+    ),
+    agree(
+        "a multi-line parameter expanded twice",
+        true,
+        "$INST= \\\nvrrp_instance V${N} { \\\n interface ens192 \\\n virtual_router_id ${N} \\\n \
+         virtual_ipaddress { 192.0.2.${N} } \\\n}\n$N=1\n$INST\n$N=2\n$INST\n",
+    ),
     Case {
         name: "unknown keyword: keepalived -t fails, we load with a warning",
         body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n frobnicate\n \

@@ -52,6 +52,7 @@ mod instance;
 mod lexer;
 mod model;
 mod parser;
+mod preprocess;
 mod source;
 #[cfg(test)]
 mod test_support;
@@ -83,27 +84,65 @@ pub struct Loaded {
     pub warnings: Vec<Warning>,
 }
 
-/// Reads the configuration file at `path`, following its includes (relative
-/// patterns resolve against the including file's directory).
+/// keepalived's command-line settings that change what a file says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// `-i` / `--config-id`: the id `@ID` lines are compared with. None
+    /// drops every `@ID` line and keeps every `@^ID` one.
+    pub config_id: Option<String>,
+}
+
+impl ReadOptions {
+    /// keepalived's default: this host's name up to its first dot.
+    pub fn this_host() -> Self {
+        let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok());
+        Self {
+            config_id: name
+                .and_then(|n| n.trim().split('.').next().map(str::to_string))
+                .filter(|n| !n.is_empty()),
+        }
+    }
+}
+
+/// Reads the configuration file at `path` as keepalived does on this host
+/// ([`ReadOptions::this_host`]), following its includes (relative patterns
+/// resolve against the including file's directory).
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+    load_with(path, &ReadOptions::this_host())
+}
+
+/// Like [`load`], with `options` (another host's config id).
+pub fn load_with(path: &Path, options: &ReadOptions) -> Result<Loaded, ConfigError> {
     let mut warnings = Vec::new();
-    let lines = SourceReader::new(&mut warnings).read_file(path)?;
+    let lines = SourceReader::new(&mut warnings, options.config_id.clone()).read_file(path)?;
     finish(lines, warnings)
 }
 
-/// Reads configuration `text`; positions name it `origin`. Any `include` is
-/// an error: use [`parse_str_in`] to allow them.
+/// Reads configuration `text`, with no config id; positions name it
+/// `origin`. Any `include` is an error: use [`parse_str_in`] to allow them.
 pub fn parse_str(text: &str, origin: &str) -> Result<Loaded, ConfigError> {
-    let mut warnings = Vec::new();
-    let lines = SourceReader::new(&mut warnings).read_text(text, origin, None)?;
-    finish(lines, warnings)
+    parse_str_with(text, origin, None, &ReadOptions::default())
 }
 
 /// Like [`parse_str`], with includes resolved against `base_dir` (absolute
 /// include paths are followed too).
 pub fn parse_str_in(text: &str, origin: &str, base_dir: &Path) -> Result<Loaded, ConfigError> {
+    parse_str_with(text, origin, Some(base_dir), &ReadOptions::default())
+}
+
+/// Reads configuration `text` with `options`; includes resolve against
+/// `base_dir`, and without one are an error.
+pub fn parse_str_with(
+    text: &str,
+    origin: &str,
+    base_dir: Option<&Path>,
+    options: &ReadOptions,
+) -> Result<Loaded, ConfigError> {
     let mut warnings = Vec::new();
-    let lines = SourceReader::new(&mut warnings).read_text(text, origin, Some(base_dir))?;
+    let lines = SourceReader::new(&mut warnings, options.config_id.clone())
+        .read_text(text, origin, base_dir)?;
     finish(lines, warnings)
 }
 

@@ -180,7 +180,7 @@ mod tests {
 
     fn tree(text: &str) -> Result<Vec<Node>, ConfigError> {
         let mut warnings = Vec::new();
-        parse_tree(SourceReader::new(&mut warnings).read_text(text, "t.conf", None)?)
+        parse_tree(SourceReader::new(&mut warnings, None).read_text(text, "t.conf", None)?)
     }
 
     /// A compact rendering: `kw(args){children}`.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::error::{ConfigError, Span, Warning};
 use super::lexer::{Token, TokenKind, lex_line};
+use super::preprocess::{Origin, Preprocessor};
 
 /// How deep includes may nest before we call it a loop we failed to see.
 const MAX_INCLUDE_DEPTH: usize = 32;
@@ -22,15 +23,19 @@ pub(crate) struct SourceReader<'w> {
     warnings: &'w mut Vec<Warning>,
     /// Canonical paths of the files being read, outermost first.
     open_files: Vec<PathBuf>,
+    /// Conditional lines and parameters, across includes.
+    preprocessor: Preprocessor,
 }
 
 impl<'w> SourceReader<'w> {
-    /// A reader that reports non-fatal findings into `warnings`.
-    pub(crate) fn new(warnings: &'w mut Vec<Warning>) -> Self {
+    /// A reader that reports non-fatal findings into `warnings` and keeps
+    /// the `@ID` lines of `config_id`.
+    pub(crate) fn new(warnings: &'w mut Vec<Warning>, config_id: Option<String>) -> Self {
         Self {
             lines: Vec::new(),
             warnings,
             open_files: Vec::new(),
+            preprocessor: Preprocessor::new(config_id),
         }
     }
 
@@ -65,21 +70,26 @@ impl<'w> SourceReader<'w> {
         // A byte-order mark would otherwise glue itself to the first keyword.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut pending: Option<LogicalLine> = None;
+        let pwd = dir.map_or_else(|| ".".to_string(), |d| d.display().to_string());
         for (index, physical) in text.split('\n').enumerate() {
             let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
             let physical = physical.strip_suffix('\r').unwrap_or(physical);
-            let lexed = lex_line(physical, file, line_no)?;
-            let logical = match pending.take() {
-                Some(mut joined) => {
-                    joined.extend(lexed.tokens);
-                    joined
+            let at = Span::new(file, line_no, 1);
+            let origin = Origin { at: &at, dir: &pwd };
+            for produced in self.preprocessor.line(physical, &origin)? {
+                let lexed = lex_line(&produced, file, line_no)?;
+                let logical = match pending.take() {
+                    Some(mut joined) => {
+                        joined.extend(lexed.tokens);
+                        joined
+                    }
+                    None => lexed.tokens,
+                };
+                if lexed.continues {
+                    pending = Some(logical);
+                } else {
+                    self.take_line(logical, dir)?;
                 }
-                None => lexed.tokens,
-            };
-            if lexed.continues {
-                pending = Some(logical);
-            } else {
-                self.take_line(logical, dir)?;
             }
         }
         if let Some(logical) = pending {
@@ -238,7 +248,7 @@ mod tests {
     #[test]
     fn continuation_joins_lines_and_blank_lines_vanish() {
         let mut warnings = Vec::new();
-        let lines = SourceReader::new(&mut warnings)
+        let lines = SourceReader::new(&mut warnings, None)
             .read_text("a b \\\n  c\n\n# x\nd\r\n", "t", None)
             .unwrap();
         assert_eq!(texts(&lines), [vec!["a", "b", "c"], vec!["d"]]);
@@ -248,7 +258,7 @@ mod tests {
     #[test]
     fn a_byte_order_mark_is_skipped() {
         let mut warnings = Vec::new();
-        let lines = SourceReader::new(&mut warnings)
+        let lines = SourceReader::new(&mut warnings, None)
             .read_text("\u{feff}global_defs {", "t", None)
             .unwrap();
         assert_eq!(texts(&lines), [vec!["global_defs", "{"]]);
@@ -258,7 +268,7 @@ mod tests {
     #[test]
     fn include_without_a_directory_is_an_error() {
         let mut warnings = Vec::new();
-        let err = SourceReader::new(&mut warnings)
+        let err = SourceReader::new(&mut warnings, None)
             .read_text("\n  include foo.conf\n", "t", None)
             .unwrap_err();
         assert!(

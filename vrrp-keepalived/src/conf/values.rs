@@ -41,12 +41,7 @@ impl Ctx<'_> {
     pub(crate) fn unknown(&mut self, node: &Node, section: &str) {
         let message = if node.keyword.starts_with('$') {
             format!(
-                "parameter definitions and substitutions (`{}`) are not supported; line ignored",
-                node.keyword
-            )
-        } else if node.keyword.starts_with('@') {
-            format!(
-                "conditional configuration (`{}`) is not supported; line ignored",
+                "`{}`: no such parameter is defined before this line ($NAME=VALUE); line ignored",
                 node.keyword
             )
         } else {
