@@ -38,7 +38,7 @@ fn scratch(name: &str, text: &str) -> PathBuf {
 fn config_test_passes_the_seed_and_names_its_pitfall() {
     for side in ["seed-master.conf", "seed-backup.conf"] {
         let path = fixture(side);
-        let out = run(&["-t", "-f", path.to_str().unwrap()]);
+        let out = run(&["-t", "--no-host-checks", "-f", path.to_str().unwrap()]);
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
         assert!(out.status.success(), "{side}: {stderr}");
         assert!(stdout.contains("configuration OK"), "{stdout}");
@@ -53,6 +53,44 @@ fn config_test_passes_the_seed_and_names_its_pitfall() {
         assert!(weight.contains("larger than the gap"), "{weight}");
         assert!(stderr.contains("truncated to \"1cee4b6e\""), "{stderr}");
     }
+}
+
+/// As keepalived: the seed's interface (ens192) does not exist here, so `-t`
+/// refuses the file on this host; a script that cannot run is disabled.
+#[test]
+fn config_test_checks_the_file_against_this_host() {
+    let seed = fixture("seed-master.conf");
+    let out = run(&["-t", "-f", seed.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.contains("interface ens192 of vrrp_instance OCP_EXT does not exist"))
+        .unwrap_or_else(|| panic!("no interface error in {stderr}"));
+    assert!(
+        error.starts_with(&format!("{}:", seed.display())),
+        "{error}"
+    );
+    let config = scratch(
+        "host.conf",
+        "vrrp_script chk {\n script \"/no/such/check.sh\"\n weight 10\n}\n\
+         vrrp_instance V {\n interface lo\n virtual_router_id 1\n\
+         virtual_ipaddress { 192.0.2.100 }\n track_script { chk }\n}\n",
+    );
+    let out = run(&["-t", "-f", config.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let host = stderr
+        .split("on this host:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no host section in {stderr}"));
+    assert!(
+        host.starts_with(&format!(
+            "{}:2:9: vrrp_script chk disabled",
+            config.display()
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -91,7 +129,7 @@ fn script_security_refuses_a_world_writable_script() {
             script.display()
         ),
     );
-    let out = run(&["-t", "-f", config.to_str().unwrap()]);
+    let out = run(&["-t", "--no-host-checks", "-f", config.to_str().unwrap()]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("vrrp_script chk"), "{stderr}");

@@ -19,6 +19,10 @@ pub(crate) struct Args {
     /// Check the configuration and exit: 0 when it loads, 1 when not.
     #[arg(short = 't', long = "config-test")]
     pub(crate) config_test: bool,
+    /// With -t: check the file alone, not against this host (its
+    /// interfaces and scripts), for a file meant for another host.
+    #[arg(long = "no-host-checks", requires = "config_test")]
+    pub(crate) no_host_checks: bool,
     /// Stay in the foreground (always so: accepted for keepalived's command lines).
     #[arg(short = 'n', long = "dont-fork")]
     pub(crate) dont_fork: bool,

@@ -75,11 +75,18 @@ fn init_logging(detail: bool) {
     }
 }
 
-/// `-t`: the configuration's warnings (file:line:column), then OK or the error.
+/// `-t`: the configuration's warnings (file:line:column), what checking it
+/// against this host found (unless `--no-host-checks`), then OK or the error.
 fn config_test(args: &cli::Args) -> ExitCode {
-    match daemon::prepare(&args.use_file) {
+    match daemon::prepare(&args.use_file, !args.no_host_checks) {
         Ok(prepared) => {
             for warning in &prepared.warnings {
+                eprintln!("{warning}");
+            }
+            if !prepared.host.is_empty() {
+                eprintln!("on this host:");
+            }
+            for warning in &prepared.host {
                 eprintln!("{warning}");
             }
             for insecure in &prepared.insecure {
@@ -106,7 +113,7 @@ fn release(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
-    let prepared = daemon::prepare(&args.use_file)?;
+    let prepared = daemon::prepare(&args.use_file, true)?;
     prepared.log();
     let mut config = prepared.config;
     config.handle_signals = true;

@@ -18,6 +18,9 @@ pub struct Prepared {
     pub config: DriverConfig,
     /// What the configuration check found worth saying (file:line:column).
     pub warnings: Vec<Warning>,
+    /// What checking it against this host found ([`host::check`](crate::host::check)):
+    /// interfaces that may come later, scripts disabled.
+    pub host: Vec<Warning>,
     /// Scripts that run as root from a path others can write, allowed
     /// because `enable_script_security` is off: worth a warning each.
     pub insecure: Vec<Insecure>,
@@ -38,10 +41,17 @@ pub enum PrepareError {
     Insecure(Vec<Insecure>),
 }
 
-/// Loads the keepalived.conf at `path`, maps it onto the driver, and checks
-/// its scripts as keepalived's `enable_script_security` does.
-pub fn prepare(path: &Path) -> Result<Prepared, PrepareError> {
-    let loaded = conf::load(path)?;
+/// Loads the keepalived.conf at `path`, checks it against this host as
+/// keepalived does (with `host_checks`: [`host::check`]), maps it onto the
+/// driver, and checks its scripts as keepalived's `enable_script_security`
+/// does.
+pub fn prepare(path: &Path, host_checks: bool) -> Result<Prepared, PrepareError> {
+    let mut loaded = conf::load(path)?;
+    let host = if host_checks {
+        crate::host::check(&mut loaded.config)?
+    } else {
+        Vec::new()
+    };
     let driver_config = crate::to_driver::driver_config(&loaded.config)?;
     let insecure = security::check(&driver_config, nix::unistd::geteuid().as_raw());
     if loaded.config.global.enable_script_security && !insecure.is_empty() {
@@ -50,6 +60,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, PrepareError> {
     Ok(Prepared {
         config: driver_config,
         warnings: loaded.warnings,
+        host,
         insecure,
     })
 }
@@ -57,7 +68,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, PrepareError> {
 impl Prepared {
     /// Logs the warnings and the insecure scripts.
     pub fn log(&self) {
-        for warning in &self.warnings {
+        for warning in self.warnings.iter().chain(&self.host) {
             tracing::warn!("{warning}");
         }
         for insecure in &self.insecure {
@@ -128,7 +139,7 @@ impl Daemon {
     pub fn reload(&self, driver: &mut Driver) {
         let _ = systemd::notify("RELOADING=1");
         tracing::info!(file = %self.config_path.display(), "SIGHUP: reloading");
-        match prepare(&self.config_path) {
+        match prepare(&self.config_path, true) {
             Err(error) => {
                 tracing::error!("reload rejected, the running configuration stays: {error}")
             }
@@ -173,7 +184,7 @@ mod test {
     #[test]
     fn a_config_error_names_its_position() {
         let path = write("bad.conf", "vrrp_instance V {\n priority 300\n}\n");
-        let error = prepare(&path).unwrap_err().to_string();
+        let error = prepare(&path, false).unwrap_err().to_string();
         assert!(error.contains("bad.conf:2:"), "{error}");
     }
 
@@ -192,13 +203,13 @@ mod test {
             script.display()
         );
         let lax = write("lax.conf", &body);
-        let prepared = prepare(&lax).unwrap();
+        let prepared = prepare(&lax, false).unwrap();
         assert_eq!(prepared.insecure.len(), 1, "warned, not refused");
         let strict = write(
             "strict.conf",
             &format!("global_defs {{\n enable_script_security\n}}\n{body}"),
         );
-        let error = prepare(&strict).unwrap_err().to_string();
+        let error = prepare(&strict, false).unwrap_err().to_string();
         assert!(error.contains("refusing"), "{error}");
         assert!(error.contains(&script.display().to_string()), "{error}");
         assert!(error.contains("writable by everyone"), "{error}");

@@ -13,6 +13,8 @@
 //! - [`to_driver`]: a loaded configuration → the driver's spec
 //!   ([`driver_config`]), keepalived's defaults applied;
 //! - [`security`]: keepalived's `enable_script_security` checks;
+//! - [`host`]: what keepalived checks on the host it starts on (interfaces,
+//!   scripts that can run);
 //! - [`snapshot`]: one typed snapshot of the running driver, which
 //!   [`status`] (the JSON dump on SIGUSR1, the counters' names) and
 //!   [`metrics`] (Prometheus text on a thread of its own) both render;
@@ -25,6 +27,8 @@
 pub mod conf;
 #[cfg(feature = "linux")]
 pub mod daemon;
+#[cfg(feature = "linux")]
+pub mod host;
 #[cfg(feature = "linux")]
 pub mod metrics;
 #[cfg(feature = "linux")]

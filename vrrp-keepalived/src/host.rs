@@ -1,0 +1,159 @@
+//! What keepalived checks on the host it starts on, once the file reads
+//! well: each instance's interface exists (unless `dynamic_interfaces`), and
+//! each `vrrp_script` can be run. keepalived disables a script it cannot
+//! run ("Disabling track script X since not found/accessible") and tracks
+//! the rest; [`check`] does the same to the configuration. `-t` prints these
+//! findings apart from the file's own, and `--no-host-checks` leaves them
+//! out for a file meant for another host.
+
+use std::os::unix::fs::PermissionsExt;
+
+use vrrp_io_linux::iface::{IfaceError, Interface};
+
+use crate::conf::{ConfigError, KeepalivedConfig, Tracked, Warning};
+use crate::security::executable;
+
+/// Checks `config` against this host: an error for the first interface that
+/// does not exist; warnings for interfaces that may come later
+/// (`dynamic_interfaces`) and for each script disabled because it cannot be
+/// run, which `config` no longer tracks.
+pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError> {
+    let mut warnings = Vec::new();
+    for instance in &config.instances {
+        let Some(interface) = &instance.interface else {
+            continue;
+        };
+        if !matches!(
+            Interface::lookup(&interface.value),
+            Err(IfaceError::NotFound(_))
+        ) {
+            continue;
+        }
+        let message = format!(
+            "interface {} of vrrp_instance {} does not exist on this host",
+            interface.value, instance.name
+        );
+        if !config.global.dynamic_interfaces {
+            return Err(ConfigError::invalid(
+                &interface.at,
+                format!(
+                    "{message} (keepalived refuses it too); set `dynamic_interfaces` in \
+                     global_defs if it appears later, or check this file with \
+                     --no-host-checks on another host"
+                ),
+            ));
+        }
+        warnings.push(Warning::new(
+            interface.at.clone(),
+            format!("{message}: the instance waits for it (dynamic_interfaces)"),
+        ));
+    }
+    let disabled: Vec<String> = config
+        .scripts
+        .iter()
+        .filter_map(|script| {
+            let command = script.script.as_ref()?;
+            let why = cannot_run(&command.value)?;
+            warnings.push(Warning::new(
+                command.at.clone(),
+                format!(
+                    "vrrp_script {} disabled: `{}` {why}; keepalived disables it too, so no \
+                     instance tracks it and it changes no priority",
+                    script.name, command.value
+                ),
+            ));
+            Some(script.name.clone())
+        })
+        .collect();
+    let untrack = |tracks: &mut Vec<Tracked>| tracks.retain(|t| !disabled.contains(&t.name));
+    config
+        .instances
+        .iter_mut()
+        .for_each(|i| untrack(&mut i.track_scripts));
+    config
+        .sync_groups
+        .iter_mut()
+        .for_each(|g| untrack(&mut g.track_scripts));
+    config.scripts.retain(|s| !disabled.contains(&s.name));
+    Ok(warnings)
+}
+
+/// Why `command` cannot be run here, if it cannot.
+fn cannot_run(command: &str) -> Option<&'static str> {
+    let Some(path) = executable(command) else {
+        return Some("is not found (in PATH, or at its path)");
+    };
+    match std::fs::metadata(&path) {
+        Err(_) => Some("is not found (in PATH, or at its path)"),
+        Ok(meta) if !meta.is_file() => Some("is not a file"),
+        Ok(meta) if meta.permissions().mode() & 0o111 == 0 => Some("is not executable"),
+        Ok(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::conf::parse_str;
+
+    fn config(interface: &str, script: &str, dynamic: bool) -> KeepalivedConfig {
+        let global = if dynamic {
+            "global_defs {\n dynamic_interfaces\n}\n"
+        } else {
+            ""
+        };
+        let text = format!(
+            "{global}vrrp_script chk {{\n script \"{script}\"\n weight 20\n}}\n\
+             vrrp_instance V {{\n interface {interface}\n virtual_router_id 1\n \
+             virtual_ipaddress {{ 192.0.2.1 }}\n track_script {{\n  chk\n }}\n}}\n"
+        );
+        parse_str(&text, "h.conf").unwrap().config
+    }
+
+    #[test]
+    fn a_missing_interface_is_an_error_unless_dynamic() {
+        let mut missing = config("no-such-if0", "/bin/true", false);
+        let error = check(&mut missing).unwrap_err().to_string();
+        assert!(
+            error.starts_with(
+                "h.conf:6:12: interface no-such-if0 of vrrp_instance V does not exist"
+            ),
+            "{error}"
+        );
+        let mut dynamic = config("no-such-if0", "/bin/true", true);
+        let warnings = check(&mut dynamic).unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].message.contains("dynamic_interfaces"));
+    }
+
+    #[test]
+    fn a_script_that_cannot_run_is_disabled_and_untracked() {
+        let plain = std::env::temp_dir().join(format!("host-check-{}.sh", std::process::id()));
+        std::fs::write(&plain, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let plain = plain.display().to_string();
+        for (script, why) in [
+            ("/no/such/check.sh", "is not found"),
+            ("no-such-command-here --flag", "is not found"),
+            (plain.as_str(), "is not executable"),
+        ] {
+            let mut config = config("lo", script, false);
+            let warnings = check(&mut config).unwrap();
+            assert_eq!(warnings.len(), 1, "{script}: {warnings:?}");
+            assert!(
+                warnings[0]
+                    .to_string()
+                    .starts_with("h.conf:2:9: vrrp_script chk disabled")
+                    && warnings[0].message.contains(why),
+                "{script}: {}",
+                warnings[0]
+            );
+            assert!(config.scripts.is_empty(), "{script}");
+            assert!(config.instances[0].track_scripts.is_empty(), "{script}");
+        }
+        let _ = std::fs::remove_file(&plain);
+        let mut fine = config("lo", "/bin/true", false);
+        assert!(check(&mut fine).unwrap().is_empty());
+        assert_eq!(fine.instances[0].track_scripts.len(), 1);
+    }
+}
