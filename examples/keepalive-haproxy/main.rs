@@ -115,6 +115,7 @@ fn release(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
 fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     let prepared = daemon::prepare(&args.use_file, true)?;
     prepared.log();
+    let alerts = prepared.alerts.clone();
     let mut config = prepared.config;
     config.handle_signals = true;
     let mut driver = Driver::new(config)?;
@@ -131,10 +132,12 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         "READY=1\nSTATUS=running {} instance(s)",
         names.len()
     ));
-    let daemon = Daemon {
+    let mut daemon = Daemon {
         config_path: args.use_file.clone(),
         status_path: args.status_file.clone(),
+        alerts: None,
     };
+    daemon.restart_alerts(alerts);
     driver.run(|driver, event| daemon.on_event(driver, event))?;
     if let Some(pid) = &args.pid {
         let _ = std::fs::remove_file(pid);

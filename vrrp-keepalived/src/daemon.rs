@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::conf::{self, ConfigError, Warning};
+use crate::mail::{AlertPlan, Alerts};
 use crate::security::{self, Insecure};
 use crate::{status, systemd};
 use vrrp_io_linux::driver::{Driver, DriverConfig, DriverEvent};
@@ -24,6 +25,8 @@ pub struct Prepared {
     /// Scripts that run as root from a path others can write, allowed
     /// because `enable_script_security` is off: worth a warning each.
     pub insecure: Vec<Insecure>,
+    /// Who mails whom on state changes (`smtp_alert`), if anyone.
+    pub alerts: Option<AlertPlan>,
 }
 
 /// Why a configuration cannot run.
@@ -53,6 +56,7 @@ pub fn prepare(path: &Path, host_checks: bool) -> Result<Prepared, PrepareError>
         Vec::new()
     };
     let driver_config = crate::to_driver::driver_config(&loaded.config)?;
+    let alerts = AlertPlan::from_config(&loaded.config);
     let insecure = security::check(&driver_config, nix::unistd::geteuid().as_raw());
     if loaded.config.global.enable_script_security && !insecure.is_empty() {
         return Err(PrepareError::Insecure(insecure));
@@ -62,6 +66,7 @@ pub fn prepare(path: &Path, host_checks: bool) -> Result<Prepared, PrepareError>
         warnings: loaded.warnings,
         host,
         insecure,
+        alerts,
     })
 }
 
@@ -74,6 +79,25 @@ impl Prepared {
         for insecure in &self.insecure {
             tracing::warn!("{insecure}");
         }
+    }
+}
+
+impl Daemon {
+    /// Follows `plan` from now on; the worker is kept when the plan is the
+    /// same.
+    pub fn restart_alerts(&mut self, plan: Option<AlertPlan>) {
+        if self.alerts.as_ref().map(Alerts::plan) == plan.as_ref() {
+            return;
+        }
+        self.alerts = plan.and_then(|plan| match Alerts::start(plan) {
+            Ok(alerts) => Some(alerts),
+            Err(error) => {
+                tracing::error!(
+                    "smtp_alert: cannot start the mail worker, no mail will be sent: {error}"
+                );
+                None
+            }
+        });
     }
 }
 
@@ -110,14 +134,23 @@ pub struct Daemon {
     pub config_path: PathBuf,
     /// Where SIGUSR1 writes the JSON status.
     pub status_path: PathBuf,
+    /// The e-mail alerts (`smtp_alert`), if the configuration has any.
+    pub alerts: Option<Alerts>,
 }
 
 impl Daemon {
-    /// Answers one driver event: SIGHUP reloads, SIGUSR1 dumps the status.
-    /// State changes are logged by the driver, one line each.
-    pub fn on_event(&self, driver: &mut Driver, event: DriverEvent) {
+    /// Answers one driver event: SIGHUP reloads, SIGUSR1 dumps the status,
+    /// a state change is mailed where `smtp_alert` asks. State changes are
+    /// logged by the driver, one line each.
+    pub fn on_event(&mut self, driver: &mut Driver, event: DriverEvent) {
         match event {
             DriverEvent::Reload => self.reload(driver),
+            DriverEvent::StateChanged { instance, to, .. } => {
+                if let (Some(alerts), Some(spec)) = (&mut self.alerts, driver.specs().get(instance))
+                {
+                    alerts.on_state(&spec.name, to);
+                }
+            }
             DriverEvent::DumpStatus => {
                 let snapshot = status::to_json(&status::snapshot(driver));
                 match status::write(&snapshot, &self.status_path) {
@@ -136,7 +169,7 @@ impl Daemon {
 
     /// Reads the configuration again and applies it; a configuration that
     /// fails is rejected and the running one stays.
-    pub fn reload(&self, driver: &mut Driver) {
+    pub fn reload(&mut self, driver: &mut Driver) {
         let _ = systemd::notify("RELOADING=1");
         tracing::info!(file = %self.config_path.display(), "SIGHUP: reloading");
         match prepare(&self.config_path, true) {
@@ -145,6 +178,7 @@ impl Daemon {
             }
             Ok(prepared) => {
                 prepared.log();
+                self.restart_alerts(prepared.alerts.clone());
                 let mut config = prepared.config;
                 config.handle_signals = true;
                 let mut events = Vec::new();

@@ -13,6 +13,7 @@
 //! - [`to_driver`]: a loaded configuration → the driver's spec
 //!   ([`driver_config`]), keepalived's defaults applied;
 //! - [`security`]: keepalived's `enable_script_security` checks;
+//! - [`mail`]: keepalived's e-mail alerts on state changes (`smtp_alert`);
 //! - [`host`]: what keepalived checks on the host it starts on (interfaces,
 //!   scripts that can run);
 //! - [`snapshot`]: one typed snapshot of the running driver, which
@@ -29,6 +30,8 @@ pub mod conf;
 pub mod daemon;
 #[cfg(feature = "linux")]
 pub mod host;
+#[cfg(feature = "linux")]
+pub mod mail;
 #[cfg(feature = "linux")]
 pub mod metrics;
 #[cfg(feature = "linux")]

@@ -85,21 +85,27 @@ fn global_defs_keywords() {
         Some(&["keepalived".to_owned()][..])
     );
     assert_eq!(g.at.as_ref().map(|at| at.line), Some(2));
+    assert_eq!(
+        g.smtp.to,
+        ["admin@example.com", "Ops <ops@example.com>"].map(String::from)
+    );
+    assert_eq!(g.smtp.from.as_deref(), Some("keepalived@example.com"));
+    assert_eq!(
+        g.smtp.server.as_ref().map(|s| s.value),
+        Some("192.0.2.25:25".parse().unwrap())
+    );
+    assert_eq!(g.smtp.connect_timeout, Some(Duration::from_secs(30)));
 
     let notes: Vec<(Severity, u32)> = loaded
         .warnings
         .iter()
         .map(|w| (w.severity, w.at.line))
         .collect();
-    // vrrp_strict, the four mail keywords (info), the two firewall keywords.
+    // vrrp_strict and the two firewall keywords; the mail keywords are read.
     assert_eq!(
         notes,
         [
             (Severity::Warning, 17),
-            (Severity::Info, 18),
-            (Severity::Info, 21),
-            (Severity::Info, 22),
-            (Severity::Info, 23),
             (Severity::Warning, 26),
             (Severity::Warning, 27),
         ]
@@ -354,7 +360,6 @@ fn vrrp_instance_keywords() {
     assert_eq!(
         notes,
         [
-            (Severity::Info, "`smtp_alert`"),
             (Severity::Warning, "`lvs_sync_daemon_interface`"),
             // vrrp_script chk runs as root: no script_user anywhere.
             (Severity::Warning, "this"),

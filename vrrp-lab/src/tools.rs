@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 /// Each program the lab runs, and the Debian package that has it.
-const NEEDED: [(&str, &str); 8] = [
+const NEEDED: [(&str, &str); 9] = [
     ("ip", "iproute2"),
     ("bridge", "iproute2"),
     ("keepalived", "keepalived"),
@@ -16,6 +16,7 @@ const NEEDED: [(&str, &str); 8] = [
     ("ping", "iputils-ping"),
     ("haproxy", "haproxy"),
     ("setpriv", "util-linux"),
+    ("aiosmtpd", "python3-aiosmtpd"),
 ];
 
 /// The packages of the programs not on `PATH`, without repeats.

@@ -147,6 +147,7 @@ fn build_sync_group(ctx: &mut Ctx<'_>, node: &Node) -> Result<SyncGroup, ConfigE
         track_scripts: Vec::new(),
         track_interfaces: Vec::new(),
         track_processes: Vec::new(),
+        smtp_alert: None,
     };
     for item in nodes {
         if track_block(
@@ -175,7 +176,7 @@ fn build_sync_group(ctx: &mut Ctx<'_>, node: &Node) -> Result<SyncGroup, ConfigE
                     }
                 }
             }
-            "smtp_alert" => ctx.ignored(item, "e-mail alerts are not sent"),
+            "smtp_alert" => group.smtp_alert = Some(ctx.bool_flag(item)?),
             _ => ctx.unknown(item, "vrrp_sync_group"),
         }
     }

@@ -1,6 +1,7 @@
 //! `global_defs { ... }` into [`GlobalDefs`].
 
 use super::build_address::multicast_group;
+use super::build_smtp::smtp_setting;
 use super::error::{ConfigError, Spanned};
 use super::model::{GarpSettings, GlobalDefs, NotifyFifo, NotifyScript, VrrpVersion};
 use super::parser::Node;
@@ -9,15 +10,7 @@ use super::values::{Ctx, bad, missing};
 /// Global keywords of keepalived's other daemons (LVS, checkers, BFD, SNMP,
 /// D-Bus, mail, process tuning): accepted and ignored, with an info note.
 const OTHER_DAEMONS: &[&str] = &[
-    "notification_email",
-    "notification_email_from",
-    "smtp_server",
-    "smtp_helo_name",
-    "smtp_connect_timeout",
-    "smtp_alert",
-    "smtp_alert_vrrp",
     "smtp_alert_checker",
-    "no_email_faults",
     "checker_log_all_failures",
     "lvs_id",
     "lvs_sync_daemon",
@@ -90,6 +83,7 @@ pub(crate) fn build_global(
             "enable_script_security" => global.enable_script_security = ctx.flag(item)?,
             "script_user" => global.script_user = Some(ctx.run_as_statement(item)?),
             "vrrp_version" => global.vrrp_version = Some(version(ctx, item)?),
+            keyword if smtp_setting(ctx, item, keyword, &mut global.smtp)? => {}
             "vrrp_mcast_group4" | "vrrp_mcast_group6" => multicast_group(ctx, item)?,
             "vrrp_garp_interval" => global.vrrp_garp_interval = Some(ctx.seconds(item)?.value),
             "vrrp_gna_interval" => global.vrrp_gna_interval = Some(ctx.seconds(item)?.value),

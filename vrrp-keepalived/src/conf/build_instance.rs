@@ -130,7 +130,7 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 inst.higher_prio_send_advert = Some(ctx.bool_flag(item)?);
             }
             "debug" => inst.debug = Some(ctx.u8_in(item, 0, 4)?.value),
-            "smtp_alert" => ctx.ignored(item, "e-mail alerts are not sent"),
+            "smtp_alert" => inst.smtp_alert = Some(ctx.bool_flag(item)?),
             "lvs_sync_daemon_interface" => ctx.unsupported(
                 item,
                 "there is no LVS sync daemon; use the LVS tooling directly",

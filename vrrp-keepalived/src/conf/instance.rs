@@ -81,6 +81,8 @@ pub struct VrrpInstance {
     pub strict_mode: Option<Spanned<bool>>,
     /// `debug 0..4`.
     pub debug: Option<u8>,
+    /// `smtp_alert [BOOL]`: mail when the instance changes state.
+    pub smtp_alert: Option<bool>,
 }
 
 impl VrrpInstance {
@@ -119,6 +121,7 @@ impl VrrpInstance {
             v3_checksum_as_v2: None,
             strict_mode: None,
             debug: None,
+            smtp_alert: None,
         }
     }
 

@@ -45,6 +45,7 @@ mod build_address;
 mod build_global;
 mod build_instance;
 mod build_script;
+mod build_smtp;
 mod build_track;
 mod config;
 mod error;
@@ -67,8 +68,8 @@ pub use error::{ConfigError, Severity, Span, Spanned, Warning};
 pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
 pub use model::{
     AuthType, Authentication, Centiseconds, Family, GarpSettings, GlobalDefs, InitialState, Notify,
-    NotifyFifo, NotifyScript, ParamMatch, RunAs, SyncGroup, TrackProcess, Tracked, UnicastPeer,
-    UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
+    NotifyFifo, NotifyScript, ParamMatch, RunAs, Smtp, SyncGroup, TrackProcess, Tracked,
+    UnicastPeer, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
 };
 
 use source::{LogicalLine, SourceReader};

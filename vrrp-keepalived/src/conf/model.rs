@@ -96,6 +96,8 @@ pub struct GlobalDefs {
     pub dynamic_interfaces: bool,
     /// `dynamic_interfaces allow_if_changes`.
     pub dynamic_interfaces_allow_if_changes: bool,
+    /// E-mail on state changes: `notification_email`, `smtp_server`, ...
+    pub smtp: Smtp,
     /// `notify_fifo PATH [USER [GROUP]]` and its `notify_fifo_script`.
     pub notify_fifo: NotifyFifo,
     /// `vrrp_notify_fifo PATH [USER [GROUP]]` and its `vrrp_notify_fifo_script`
@@ -326,6 +328,28 @@ pub enum InitialState {
     Backup,
 }
 
+/// keepalived's e-mail alerts (`global_defs`): where and to whom a mail
+/// goes when an instance or sync group with `smtp_alert` changes state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Smtp {
+    /// `smtp_server ADDR [PORT]` (port 25 when not written).
+    pub server: Option<Spanned<std::net::SocketAddr>>,
+    /// `smtp_helo_name NAME` (keepalived's default: localhost).
+    pub helo_name: Option<String>,
+    /// `smtp_connect_timeout SECS` (default 30 s).
+    pub connect_timeout: Option<Duration>,
+    /// `notification_email_from ADDR`.
+    pub from: Option<String>,
+    /// `notification_email { ADDR ... }`.
+    pub to: Vec<String>,
+    /// `smtp_alert [BOOL]`: the default of every instance and group.
+    pub alert: Option<bool>,
+    /// `smtp_alert_vrrp [BOOL]`: the default of VRRP's, before `smtp_alert`.
+    pub alert_vrrp: Option<bool>,
+    /// `no_email_faults`: no mail on entering FAULT.
+    pub no_email_faults: bool,
+}
+
 /// `vrrp_sync_group NAME { ... }`: instances that change state together.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncGroup {
@@ -343,4 +367,6 @@ pub struct SyncGroup {
     pub track_interfaces: Vec<Tracked>,
     /// `track_process { ... }` applying to all members.
     pub track_processes: Vec<Tracked>,
+    /// `smtp_alert [BOOL]`: mail when the group changes state.
+    pub smtp_alert: Option<bool>,
 }
