@@ -483,8 +483,10 @@ fn a_flood_of_garbage_is_counted_and_adverts_stay_on_time() {
         "B: {lost} more packets than sent beyond A's {sent_by_a} adverts"
     );
     // One second where the machine keeps up; a 2-core VM running the other
-    // tests beside needs two or three. Still a flood below 6 s.
-    assert!(took < Duration::from_secs(6), "the flood took {took:?}");
+    // tests beside needs two or three, and 6 under a load of 9. The queue
+    // overflow counted above shows it was a flood; this bound only catches
+    // a sender that stalled.
+    assert!(took < Duration::from_secs(20), "the flood took {took:?}");
     assert_eq!(
         all_transitions(&after_a),
         all_transitions(&before_a),
