@@ -166,3 +166,24 @@ fn without_net_raw_and_net_admin_it_says_what_to_do() {
         "{stderr}"
     );
 }
+
+/// keepalived's `-i`: one file for several hosts, `@ID` lines for each.
+#[test]
+fn config_id_chooses_the_conditional_lines() {
+    let path = scratch(
+        "shared.conf",
+        "vrrp_instance V {\n interface lo\n virtual_router_id 1\n @lb1 priority 100\n \
+         @lb2 priority 98\n @lb3 priority 300\n virtual_ipaddress { 192.0.2.100 }\n}\n",
+    );
+    for id in ["lb1", "lb2", "other"] {
+        let out = run(&["-t", "-i", id, "-f", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{id}: {}", text(&out.stderr));
+    }
+    let out = run(&["-t", "-i", "lb3", "-f", path.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("{}:6:16: ", path.display())),
+        "{stderr}"
+    );
+}

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use vrrp::keepalived::daemon;
 
 /// A keepalived-compatible VRRP daemon for HAProxy hosts. Without
 /// arguments, a demonstration in throw-away network namespaces.
@@ -19,6 +20,10 @@ pub(crate) struct Args {
     /// Check the configuration and exit: 0 when it loads, 1 when not.
     #[arg(short = 't', long = "config-test")]
     pub(crate) config_test: bool,
+    /// The config id that `@ID` lines of the configuration are compared
+    /// with (keepalived's -i; default: this host's name up to its first dot).
+    #[arg(short = 'i', long = "config-id", value_name = "ID")]
+    pub(crate) config_id: Option<String>,
     /// With -t: check the file alone, not against this host (its
     /// interfaces and scripts), for a file meant for another host.
     #[arg(long = "no-host-checks", requires = "config_test")]
@@ -48,4 +53,18 @@ pub(crate) struct Args {
     /// (systemd ExecStopPost: no duplicate address survives a crash).
     #[arg(long = "release-vips")]
     pub(crate) release_vips: bool,
+}
+
+impl Args {
+    /// How the daemon reads and checks its configuration.
+    pub(crate) fn options(&self) -> daemon::Options {
+        let mut options = daemon::Options {
+            host_checks: !self.no_host_checks,
+            ..daemon::Options::default()
+        };
+        if let Some(id) = &self.config_id {
+            options.read.config_id = Some(id.clone());
+        }
+        options
+    }
 }

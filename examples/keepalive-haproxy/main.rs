@@ -78,7 +78,7 @@ fn init_logging(detail: bool) {
 /// `-t`: the configuration's warnings (file:line:column), what checking it
 /// against this host found (unless `--no-host-checks`), then OK or the error.
 fn config_test(args: &cli::Args) -> ExitCode {
-    match daemon::prepare(&args.use_file, !args.no_host_checks) {
+    match daemon::prepare(&args.use_file, &args.options()) {
         Ok(prepared) => {
             for warning in &prepared.warnings {
                 eprintln!("{warning}");
@@ -104,8 +104,9 @@ fn config_test(args: &cli::Args) -> ExitCode {
 
 /// `--release-vips`: no duplicate address survives us, however we ended.
 fn release(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
-    let config =
-        vrrp::keepalived::driver_config(&vrrp::keepalived::conf::load(&args.use_file)?.config)?;
+    let config = vrrp::keepalived::driver_config(
+        &vrrp::keepalived::conf::load_with(&args.use_file, &args.options().read)?.config,
+    )?;
     for released in release_vips(&config)? {
         tracing::info!(instance = %released.instance, vip = %released.addr, interface = %released.interface, "released");
     }
@@ -113,7 +114,7 @@ fn release(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
-    let prepared = daemon::prepare(&args.use_file, true)?;
+    let prepared = daemon::prepare(&args.use_file, &args.options())?;
     prepared.log();
     let alerts = prepared.alerts.clone();
     let mut config = prepared.config;
@@ -136,6 +137,7 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         config_path: args.use_file.clone(),
         status_path: args.status_file.clone(),
         alerts: None,
+        options: args.options(),
     };
     daemon.restart_alerts(alerts);
     driver.run(|driver, event| daemon.on_event(driver, event))?;

@@ -12,6 +12,25 @@ use crate::security::{self, Insecure};
 use crate::{status, systemd};
 use vrrp_io_linux::driver::{Driver, DriverConfig, DriverEvent};
 
+/// How [`prepare`] reads and checks a configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// keepalived's `-i`: the config id `@ID` lines are compared with.
+    pub read: conf::ReadOptions,
+    /// Check the file against this host ([`host::check`](crate::host::check)).
+    pub host_checks: bool,
+}
+
+impl Default for Options {
+    /// keepalived's: this host's name as the config id, host checks on.
+    fn default() -> Self {
+        Self {
+            read: conf::ReadOptions::this_host(),
+            host_checks: true,
+        }
+    }
+}
+
 /// A configuration ready for the driver.
 #[derive(Debug)]
 pub struct Prepared {
@@ -48,8 +67,9 @@ pub enum PrepareError {
 /// keepalived does (with `host_checks`: [`host::check`]), maps it onto the
 /// driver, and checks its scripts as keepalived's `enable_script_security`
 /// does.
-pub fn prepare(path: &Path, host_checks: bool) -> Result<Prepared, PrepareError> {
-    let mut loaded = conf::load(path)?;
+pub fn prepare(path: &Path, options: &Options) -> Result<Prepared, PrepareError> {
+    let mut loaded = conf::load_with(path, &options.read)?;
+    let host_checks = options.host_checks;
     let host = if host_checks {
         crate::host::check(&mut loaded.config)?
     } else {
@@ -136,6 +156,8 @@ pub struct Daemon {
     pub status_path: PathBuf,
     /// The e-mail alerts (`smtp_alert`), if the configuration has any.
     pub alerts: Option<Alerts>,
+    /// How the configuration is read again.
+    pub options: Options,
 }
 
 impl Daemon {
@@ -172,7 +194,7 @@ impl Daemon {
     pub fn reload(&mut self, driver: &mut Driver) {
         let _ = systemd::notify("RELOADING=1");
         tracing::info!(file = %self.config_path.display(), "SIGHUP: reloading");
-        match prepare(&self.config_path, true) {
+        match prepare(&self.config_path, &self.options) {
             Err(error) => {
                 tracing::error!("reload rejected, the running configuration stays: {error}")
             }
@@ -215,10 +237,17 @@ mod test {
     const INSTANCE: &str = "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n \
                             virtual_ipaddress { 192.0.2.1 }\n track_script { chk }\n}\n";
 
+    fn no_host_checks() -> Options {
+        Options {
+            host_checks: false,
+            ..Options::default()
+        }
+    }
+
     #[test]
     fn a_config_error_names_its_position() {
         let path = write("bad.conf", "vrrp_instance V {\n priority 300\n}\n");
-        let error = prepare(&path, false).unwrap_err().to_string();
+        let error = prepare(&path, &no_host_checks()).unwrap_err().to_string();
         assert!(error.contains("bad.conf:2:"), "{error}");
     }
 
@@ -237,13 +266,13 @@ mod test {
             script.display()
         );
         let lax = write("lax.conf", &body);
-        let prepared = prepare(&lax, false).unwrap();
+        let prepared = prepare(&lax, &no_host_checks()).unwrap();
         assert_eq!(prepared.insecure.len(), 1, "warned, not refused");
         let strict = write(
             "strict.conf",
             &format!("global_defs {{\n enable_script_security\n}}\n{body}"),
         );
-        let error = prepare(&strict, false).unwrap_err().to_string();
+        let error = prepare(&strict, &no_host_checks()).unwrap_err().to_string();
         assert!(error.contains("refusing"), "{error}");
         assert!(error.contains(&script.display().to_string()), "{error}");
         assert!(error.contains("writable by everyone"), "{error}");

@@ -90,10 +90,9 @@ impl Preprocessor {
         let mut line = text;
         let mut replacements = 0;
         loop {
-            let trimmed = line.trim_start();
-            if trimmed.starts_with('@') {
-                match self.condition(trimmed) {
-                    Some(rest) => line = rest.to_string(),
+            if line.trim_start().starts_with('@') {
+                match self.condition(&line) {
+                    Some(rest) => line = rest,
                     None => return Ok(()),
                 }
                 continue;
@@ -131,15 +130,19 @@ impl Preprocessor {
         }
     }
 
-    /// The rest of an `@ID rest` / `@^ID rest` line if it applies here.
-    fn condition<'t>(&self, line: &'t str) -> Option<&'t str> {
-        let (negated, body) = match line.strip_prefix("@^") {
+    /// The rest of an `@ID rest` / `@^ID rest` line if it applies here,
+    /// with blanks where `@ID` stood, so columns stay those of the file.
+    fn condition(&self, line: &str) -> Option<String> {
+        let trimmed = line.trim_start();
+        let (negated, body) = match trimmed.strip_prefix("@^") {
             Some(body) => (true, body),
-            None => (false, &line[1..]),
+            None => (false, &trimmed[1..]),
         };
         let (id, rest) = body.split_once([' ', '\t'])?;
         let matches = self.config_id.as_deref() == Some(id);
-        (matches != negated).then_some(rest.trim_start())
+        let rest = rest.trim_start();
+        let consumed = line[..line.len() - rest.len()].chars().count();
+        (matches != negated).then(|| format!("{}{rest}", " ".repeat(consumed)))
     }
 
     fn define(&mut self, name: &str, value: &str) {
@@ -321,8 +324,15 @@ mod tests {
 
     use super::*;
 
-    /// The lines `text` stands for, with `config_id`.
+    /// The lines `text` stands for, with `config_id`, trimmed.
     fn run(config_id: Option<&str>, text: &str) -> Vec<String> {
+        untrimmed(config_id, text)
+            .iter()
+            .map(|l| l.trim().to_string())
+            .collect()
+    }
+
+    fn untrimmed(config_id: Option<&str>, text: &str) -> Vec<String> {
         let mut pre = Preprocessor::new(config_id.map(str::to_string));
         let at = Span::new(&Arc::from("t.conf"), 1, 1);
         let origin = Origin {
@@ -347,6 +357,14 @@ mod tests {
             ["router_id backup_router", "192.0.2.4", "plain"]
         );
         assert_eq!(run(None, text), ["192.0.2.4", "192.0.2.5", "plain"]);
+    }
+
+    #[test]
+    fn a_conditional_line_keeps_its_columns() {
+        assert_eq!(
+            untrimmed(Some("lb1"), " @lb1  priority 100\n\t@^lb2 state MASTER"),
+            ["       priority 100", "       state MASTER"]
+        );
     }
 
     #[test]
@@ -407,7 +425,7 @@ mod tests {
         let text = "$P=240 # the master\n  priority $P   ! trailing\n\"quoted # kept\" \\# x";
         assert_eq!(
             run(None, text),
-            ["  priority 240   ! trailing", "\"quoted # kept\" \\# x"]
+            ["priority 240   ! trailing", "\"quoted # kept\" \\# x"]
         );
     }
 
