@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use crate::fsm::{Action, State};
-use crate::instance::{Command, Instance, Received, Tracking};
+use crate::instance::{Command, Instance, Received, Tracking, Transmit};
 use crate::time::Instant;
 use crate::timer::Deadline;
 use crate::wire::{Family, Packet};
@@ -58,7 +58,9 @@ struct VridTable {
 /// A set of instances, typically all those of one daemon.
 ///
 /// Same run loop as [`Instance`]: after any `handle_*`, drain
-/// [`poll_action`](Self::poll_action), then read [`poll_timeout`](Self::poll_timeout).
+/// [`poll_action`](Self::poll_action) (after each `SendAdvert`,
+/// [`poll_transmit`](Self::poll_transmit)), then read
+/// [`poll_timeout`](Self::poll_timeout).
 #[derive(Clone, Debug, Default)]
 pub struct Router {
     instances: Vec<Instance>,
@@ -76,6 +78,9 @@ pub struct Router {
     /// never stale between calls.
     timers: BinaryHeap<Reverse<(Instant, InstanceId)>>,
     armed: Vec<Option<Instant>>,
+    /// The instance whose `SendAdvert` [`poll_action`](Self::poll_action)
+    /// returned last, for [`poll_transmit`](Self::poll_transmit).
+    sending: Option<InstanceId>,
     stats: RouterStats,
 }
 
@@ -266,12 +271,27 @@ impl Router {
     pub fn poll_action(&mut self) -> Option<(InstanceId, Action)> {
         while let Some(&id) = self.ready.front() {
             if let Some(action) = self.instances[id.index()].poll_action() {
+                self.sending = matches!(action, Action::SendAdvert { .. }).then_some(id);
                 return Some((id, action));
             }
             self.ready.pop_front();
             self.queued[id.index()] = false;
         }
+        self.sending = None;
         None
+    }
+
+    /// The next datagram of the advert the last `SendAdvert` from
+    /// [`poll_action`](Self::poll_action) announced
+    /// ([`Instance::poll_transmit`]), and whose it is.
+    #[must_use]
+    pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<(InstanceId, Transmit)> {
+        let id = self.sending?;
+        let transmit = self.instances[id.index()].poll_transmit(buf);
+        if transmit.is_none() {
+            self.sending = None;
+        }
+        Some((id, transmit?))
     }
 
     /// The earliest deadline of all instances, and whose it is.

@@ -298,10 +298,7 @@ impl VrrpSocket {
 
     /// The VRRP multicast group of the socket's family.
     pub fn group(&self) -> IpAddr {
-        match self.family {
-            Family::Ipv4 => VRRP_GROUP_V4.into(),
-            Family::Ipv6 => VRRP_GROUP_V6.into(),
-        }
+        self.family.multicast()
     }
 
     /// Sends from `source` from now on (the interface's primary address

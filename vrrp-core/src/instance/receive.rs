@@ -258,7 +258,9 @@ impl Instance {
         }
         // Hosts that followed the other Master's announcements must learn
         // ours again, or they keep sending to a router that let go.
-        self.push(Action::ReannounceVips);
+        self.push(Action::ReannounceVips {
+            priority: self.priority,
+        });
     }
 
     /// RFC 9568 §6.4.3: higher priority wins; equal priority, the higher

@@ -131,6 +131,14 @@ impl Family {
             IpAddr::V6(_) => Self::Ipv6,
         }
     }
+
+    /// The multicast group advertisements of this family go to.
+    pub const fn multicast(self) -> IpAddr {
+        match self {
+            Self::Ipv4 => IpAddr::V4(MULTICAST_V4),
+            Self::Ipv6 => IpAddr::V6(MULTICAST_V6),
+        }
+    }
 }
 
 impl core::fmt::Display for Family {
@@ -217,6 +225,8 @@ mod test {
         assert_eq!(Family::Ipv6.address_len(), 16);
         assert_eq!(Family::of(&IpAddr::V4(MULTICAST_V4)), Family::Ipv4);
         assert_eq!(Family::of(&IpAddr::V6(MULTICAST_V6)), Family::Ipv6);
+        assert_eq!(Family::Ipv4.multicast(), IpAddr::V4(MULTICAST_V4));
+        assert_eq!(Family::Ipv6.multicast(), IpAddr::V6(MULTICAST_V6));
     }
 
     #[test]
