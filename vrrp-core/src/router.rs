@@ -24,7 +24,9 @@ impl InstanceId {
 /// Packets the router could not give to any instance (`vrrpv3Router*` counters).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RouterStats {
-    /// Shorter than a VRRP header.
+    /// Shorter than a VRRP header, so without a VRID to find an instance
+    /// by. Counted here only: the instance never sees them, nor checks the
+    /// header's length again.
     pub packet_length_errors: u64,
     /// No instance for that VRID on that interface and family.
     pub vrid_errors: u64,
@@ -221,7 +223,7 @@ impl Router {
             return None;
         };
         self.with(now, id, |inst| {
-            inst.handle_advert(now, rx, bytes);
+            inst.handle_packet(now, rx, Ok(packet));
         });
         Some(id)
     }
