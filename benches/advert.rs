@@ -135,7 +135,7 @@ fn backup(c: &mut Criterion) {
     group.finish();
 }
 
-/// A Master's Adver_Timer: fire, queue the advert, emit it, re-arm.
+/// A Master's Adver_Timer: fire, queue the advert, write it out, re-arm.
 fn master(c: &mut Criterion) {
     let sample = &samples()[1];
     let mut master = Instance::new(Config {
@@ -153,8 +153,10 @@ fn master(c: &mut Criterion) {
             let now = master.poll_timeout().unwrap().at;
             master.handle_timeout(now);
             while let Some(action) = master.poll_action() {
-                if let vrrp::core::Action::SendAdvert { priority } = action {
-                    black_box(master.emit_advert(priority, sample.dst, &mut buf).unwrap());
+                if let vrrp::core::Action::SendAdvert { .. } = action {
+                    while let Some(transmit) = master.poll_transmit(&mut buf) {
+                        black_box(transmit);
+                    }
                 }
             }
         })

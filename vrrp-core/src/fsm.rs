@@ -46,9 +46,10 @@ pub enum Reason {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Action {
-    /// Send an advertisement carrying `priority` to the multicast group or to
-    /// each unicast peer. Build it with
-    /// [`Instance::advertisement`](crate::Instance::advertisement).
+    /// An advertisement carrying `priority` is ready: drain
+    /// [`Instance::poll_transmit`](crate::Instance::poll_transmit) now, one
+    /// datagram to the multicast group or one to each unicast peer, and hand
+    /// each to the socket.
     SendAdvert {
         /// The priority to advertise: 0 when stopping, else the effective one.
         priority: u8,
@@ -66,7 +67,10 @@ pub enum Action {
     /// sending to it once it steps down. keepalived does the same
     /// (`garp_lower_prio_repeat` / `garp_lower_prio_delay`); how often is
     /// the caller's policy.
-    ReannounceVips,
+    ReannounceVips {
+        /// Our effective priority (for keepalived's `notify_master_rx_lower_pri`).
+        priority: u8,
+    },
     /// The state changed.
     StateChanged {
         /// State before.
@@ -78,5 +82,7 @@ pub enum Action {
         /// The Master as far as this router knows: itself, the sender of the
         /// advert that made it Backup, or `None` when unknown.
         master: Option<IpAddr>,
+        /// The effective priority in the new state (for notify scripts and logs).
+        priority: u8,
     },
 }

@@ -5,7 +5,7 @@
 //!
 //! The core never reads a clock, touches a socket, sleeps, spawns or draws a
 //! random number. Inputs are values (`now`, received bytes, link and tracking
-//! events); outputs are values ([`Action`]s and a [`Deadline`]). The Linux
+//! events); outputs are values ([`Action`]s, [`Transmit`]s and a [`Deadline`]). The Linux
 //! driver, the model checker, the benches and an embedding service all run
 //! this same code.
 //!
@@ -13,8 +13,9 @@
 //!
 //! Every mutation (a `handle_*` call) must be followed by draining
 //! [`Instance::poll_action`] (or [`Router::poll_action`]) until it returns
-//! `None`, and then reading `poll_timeout` to learn when to call
-//! `handle_timeout` next. Calling `handle_timeout` early is a harmless no-op.
+//! `None` — after each [`Action::SendAdvert`], draining `poll_transmit`,
+//! which writes each datagram and names its destination — and then reading
+//! `poll_timeout` to learn when to call `handle_timeout` next. Calling `handle_timeout` early is a harmless no-op.
 //! Time must never go backwards between calls.
 //!
 //! ```
@@ -31,13 +32,13 @@
 //! for _ in 0..3 {
 //!     while let Some(action) = instance.poll_action() { // 2. drain the actions
 //!         match action {
-//!             Action::SendAdvert { priority } => {
-//!                 let dst = vrrp_core::wire::MULTICAST_V4.into();
-//!                 let len = instance.emit_advert(priority, dst, &mut buf).unwrap();
-//!                 let _packet = &buf[..len];              // hand it to a socket
+//!             Action::SendAdvert { .. } => {
+//!                 while let Some(transmit) = instance.poll_transmit(&mut buf) {
+//!                     let _packet = &buf[..transmit.len]; // to transmit.destination
+//!                 }
 //!             }
 //!             Action::AddVips | Action::RemoveVips => {}    // netlink
-//!             Action::AnnounceVips | Action::ReannounceVips => {} // GARP / NA
+//!             Action::AnnounceVips | Action::ReannounceVips { .. } => {} // GARP / NA
 //!             Action::StateChanged { from, to, reason, .. } => {
 //!                 println!("{from:?} -> {to:?} ({reason:?})");
 //!             }
@@ -67,7 +68,7 @@ pub mod wire;
 
 pub use config::{Config, ConfigError};
 pub use fsm::{Action, Reason, State};
-pub use instance::{Command, Instance, Received, Tracking};
+pub use instance::{Command, Instance, Received, Tracking, Transmit};
 pub use router::{InstanceId, Router, RouterError, RouterStats};
 pub use stats::Statistics;
 pub use timer::{Deadline, Timer};

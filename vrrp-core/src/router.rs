@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use crate::fsm::{Action, State};
-use crate::instance::{Command, Instance, Received, Tracking};
+use crate::instance::{Command, Instance, Received, Tracking, Transmit};
 use crate::time::Instant;
 use crate::timer::Deadline;
 use crate::wire::{Family, Packet};
@@ -24,7 +24,9 @@ impl InstanceId {
 /// Packets the router could not give to any instance (`vrrpv3Router*` counters).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RouterStats {
-    /// Shorter than a VRRP header.
+    /// Shorter than a VRRP header, so without a VRID to find an instance
+    /// by. Counted here only: the instance never sees them, nor checks the
+    /// header's length again.
     pub packet_length_errors: u64,
     /// No instance for that VRID on that interface and family.
     pub vrid_errors: u64,
@@ -58,7 +60,9 @@ struct VridTable {
 /// A set of instances, typically all those of one daemon.
 ///
 /// Same run loop as [`Instance`]: after any `handle_*`, drain
-/// [`poll_action`](Self::poll_action), then read [`poll_timeout`](Self::poll_timeout).
+/// [`poll_action`](Self::poll_action) (after each `SendAdvert`,
+/// [`poll_transmit`](Self::poll_transmit)), then read
+/// [`poll_timeout`](Self::poll_timeout).
 #[derive(Clone, Debug, Default)]
 pub struct Router {
     instances: Vec<Instance>,
@@ -76,6 +80,9 @@ pub struct Router {
     /// never stale between calls.
     timers: BinaryHeap<Reverse<(Instant, InstanceId)>>,
     armed: Vec<Option<Instant>>,
+    /// The instance whose `SendAdvert` [`poll_action`](Self::poll_action)
+    /// returned last, for [`poll_transmit`](Self::poll_transmit).
+    sending: Option<InstanceId>,
     stats: RouterStats,
 }
 
@@ -216,7 +223,7 @@ impl Router {
             return None;
         };
         self.with(now, id, |inst| {
-            inst.handle_advert(now, rx, bytes);
+            inst.handle_packet(now, rx, Ok(packet));
         });
         Some(id)
     }
@@ -266,12 +273,27 @@ impl Router {
     pub fn poll_action(&mut self) -> Option<(InstanceId, Action)> {
         while let Some(&id) = self.ready.front() {
             if let Some(action) = self.instances[id.index()].poll_action() {
+                self.sending = matches!(action, Action::SendAdvert { .. }).then_some(id);
                 return Some((id, action));
             }
             self.ready.pop_front();
             self.queued[id.index()] = false;
         }
+        self.sending = None;
         None
+    }
+
+    /// The next datagram of the advert the last `SendAdvert` from
+    /// [`poll_action`](Self::poll_action) announced
+    /// ([`Instance::poll_transmit`]), and whose it is.
+    #[must_use]
+    pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<(InstanceId, Transmit)> {
+        let id = self.sending?;
+        let transmit = self.instances[id.index()].poll_transmit(buf);
+        if transmit.is_none() {
+            self.sending = None;
+        }
+        Some((id, transmit?))
     }
 
     /// The earliest deadline of all instances, and whose it is.

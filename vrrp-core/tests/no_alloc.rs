@@ -217,13 +217,20 @@ fn steady_state_allocates_nothing() {
             now = master.poll_timeout().unwrap().at;
             master.handle_timeout(now);
             backup.handle_timeout(now);
-            if let Some(priority) = drain(&mut master) {
-                let len = master.emit_advert(priority, dst, &mut buf).unwrap();
+            if drain(&mut master).is_some() {
+                let transmit = master.poll_transmit(&mut buf).unwrap();
+                assert_eq!(transmit.destination, dst);
+                let len = transmit.len;
                 assert!(backup.handle_advert(now, &rx, &buf[..len]));
                 router.handle_packet(now, 7, &rx, &buf[..len]);
+                assert_eq!(master.poll_transmit(&mut buf), None);
             }
             let _ = drain(&mut backup);
-            while router.poll_action().is_some() {}
+            while let Some((_, action)) = router.poll_action() {
+                if let Action::SendAdvert { .. } = action {
+                    while router.poll_transmit(&mut buf).is_some() {}
+                }
+            }
             if round == 0 {
                 // The first advert may move the router's instances; steady state starts here.
                 assert_eq!(master.state(), State::Master);

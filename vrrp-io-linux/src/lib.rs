@@ -41,4 +41,4 @@ pub mod vmac;
 
 pub use announce::{AnnounceError, Announcer};
 pub use iface::{IfaceError, Interface, MacAddr};
-pub use socket::{Family, Received, SocketError, VrrpSocket};
+pub use socket::{Datagram, Family, SocketError, VrrpSocket};

@@ -35,7 +35,8 @@ use mio::event::Source;
 use mio::unix::SourceFd;
 use socket2::{Domain, InterfaceIndexOrAddress, Protocol, Socket, Type};
 
-use vrrp_core::wire;
+use vrrp_core::Received;
+use vrrp_core::wire::{self, Ipv4Packet, Ipv4Repr};
 
 use crate::sys;
 
@@ -117,13 +118,9 @@ pub enum SocketError {
 /// `buf[..len]` (for IPv4 the IP header has been moved out of the way, so the
 /// message always starts at `buf[0]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Received {
-    /// Source address (the sender's primary / link-local address).
-    pub src: IpAddr,
-    /// Destination address: the VRRP group or one of ours (unicast).
-    pub dst: IpAddr,
-    /// TTL / hop limit it arrived with (VRRP requires 255).
-    pub ttl: u8,
+pub struct Datagram {
+    /// Source, destination and TTL / hop limit: what the core checks.
+    pub rx: Received,
     /// TOS / traffic class it arrived with.
     pub tos: u8,
     /// Interface it arrived on.
@@ -298,10 +295,7 @@ impl VrrpSocket {
 
     /// The VRRP multicast group of the socket's family.
     pub fn group(&self) -> IpAddr {
-        match self.family {
-            Family::Ipv4 => VRRP_GROUP_V4.into(),
-            Family::Ipv6 => VRRP_GROUP_V6.into(),
-        }
+        self.family.multicast()
     }
 
     /// Sends from `source` from now on (the interface's primary address
@@ -355,7 +349,7 @@ impl VrrpSocket {
     ///
     /// A packet that did not fit is dropped with
     /// [`SocketError::Truncated`]; the caller counts it and reads on.
-    pub fn recv(&mut self, buf: &mut [u8]) -> Result<Option<Received>, SocketError> {
+    pub fn recv(&mut self, buf: &mut [u8]) -> Result<Option<Datagram>, SocketError> {
         let received = match self.family {
             Family::Ipv4 => self.recv_ipv4(buf),
             Family::Ipv6 => self.recv_ipv6(buf),
@@ -368,7 +362,7 @@ impl VrrpSocket {
         }
     }
 
-    fn recv_ipv4(&self, buf: &mut [u8]) -> Result<Received, SocketError> {
+    fn recv_ipv4(&self, buf: &mut [u8]) -> Result<Datagram, SocketError> {
         let datagram = loop {
             match sys::recv_truncating(self.socket.as_fd(), buf) {
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
@@ -381,20 +375,23 @@ impl VrrpSocket {
                 buffer_len: buf.len(),
             });
         }
-        let header = Ipv4Header::parse(&buf[..datagram.len])
-            .ok_or(SocketError::MalformedIpHeader(datagram.len))?;
+        let packet = Ipv4Packet::new_checked(&buf[..datagram.len])
+            .map_err(|_| SocketError::MalformedIpHeader(datagram.len))?;
+        let header = Ipv4Repr::parse(&packet);
         buf.copy_within(header.header_len..datagram.len, 0);
-        Ok(Received {
-            src: header.src.into(),
-            dst: header.dst.into(),
-            ttl: header.ttl,
+        Ok(Datagram {
+            rx: Received {
+                src: header.src.into(),
+                dst: header.dst.into(),
+                ttl: header.ttl,
+            },
             tos: header.tos,
             ifindex: self.ifindex,
             len: datagram.len - header.header_len,
         })
     }
 
-    fn recv_ipv6(&self, buf: &mut [u8]) -> Result<Received, SocketError> {
+    fn recv_ipv6(&self, buf: &mut [u8]) -> Result<Datagram, SocketError> {
         let datagram = loop {
             match sys::recv_ipv6(self.socket.as_fd(), buf) {
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
@@ -407,46 +404,17 @@ impl VrrpSocket {
                 buffer_len: buf.len(),
             });
         }
-        Ok(Received {
-            src: datagram.src.into(),
-            dst: datagram.dst.unwrap_or(Ipv6Addr::UNSPECIFIED).into(),
-            // A missing hop limit reads as 0, which fails the core's TTL
-            // check: never as an accepted packet.
-            ttl: datagram.hop_limit.unwrap_or(0),
+        Ok(Datagram {
+            rx: Received {
+                src: datagram.src.into(),
+                dst: datagram.dst.unwrap_or(Ipv6Addr::UNSPECIFIED).into(),
+                // A missing hop limit reads as 0, which fails the core's TTL
+                // check: never as an accepted packet.
+                ttl: datagram.hop_limit.unwrap_or(0),
+            },
             tos: datagram.traffic_class.unwrap_or(0),
             ifindex: datagram.ifindex.unwrap_or(self.ifindex),
             len: datagram.datagram.len,
-        })
-    }
-}
-
-/// The fields of an IPv4 header VRRP checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Ipv4Header {
-    header_len: usize,
-    tos: u8,
-    ttl: u8,
-    src: Ipv4Addr,
-    dst: Ipv4Addr,
-}
-
-impl Ipv4Header {
-    /// Reads the header at the start of `packet`; `None` if it is not a
-    /// whole IPv4 header.
-    fn parse(packet: &[u8]) -> Option<Self> {
-        let first = *packet.first()?;
-        let header_len = usize::from(first & 0x0f) * 4;
-        if first >> 4 != 4 || header_len < 20 || packet.len() < header_len {
-            return None;
-        }
-        let addr =
-            |at: usize| Ipv4Addr::new(packet[at], packet[at + 1], packet[at + 2], packet[at + 3]);
-        Some(Self {
-            header_len,
-            tos: packet[1],
-            ttl: packet[8],
-            src: addr(12),
-            dst: addr(16),
         })
     }
 }
@@ -484,52 +452,5 @@ impl Source for VrrpSocket {
 
     fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
         SourceFd(&self.socket.as_raw_fd()).deregister(registry)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// IPv4 header of a VRRP advert as keepalived sends it: TOS 0xc0,
-    /// TTL 255, protocol 112, 192.0.2.1 → 224.0.0.18, no options.
-    const IPV4_HEADER: [u8; 20] = [
-        0x45, 0xc0, 0x00, 0x28, 0x00, 0x00, 0x40, 0x00, 0xff, 0x70, 0x00, 0x00, 192, 0, 2, 1, 224,
-        0, 0, 18,
-    ];
-
-    #[test]
-    fn ipv4_header_fields_vrrp_checks() {
-        let header = Ipv4Header::parse(&IPV4_HEADER).unwrap();
-        assert_eq!(
-            header,
-            Ipv4Header {
-                header_len: 20,
-                tos: 0xc0,
-                ttl: 255,
-                src: Ipv4Addr::new(192, 0, 2, 1),
-                dst: VRRP_GROUP_V4,
-            }
-        );
-    }
-
-    #[test]
-    fn ipv4_header_with_options_is_skipped_whole() {
-        let mut packet = IPV4_HEADER.to_vec();
-        packet[0] = 0x46; // IHL 6: one 4-byte option (router alert)
-        packet.extend_from_slice(&[0x94, 0x04, 0x00, 0x00]);
-        assert_eq!(Ipv4Header::parse(&packet).unwrap().header_len, 24);
-    }
-
-    #[test]
-    fn not_an_ipv4_header_is_refused() {
-        assert_eq!(Ipv4Header::parse(&[]), None);
-        assert_eq!(Ipv4Header::parse(&IPV4_HEADER[..19]), None);
-        let mut v6 = IPV4_HEADER;
-        v6[0] = 0x65;
-        assert_eq!(Ipv4Header::parse(&v6), None);
-        let mut short_ihl = IPV4_HEADER;
-        short_ihl[0] = 0x44;
-        assert_eq!(Ipv4Header::parse(&short_ihl), None);
     }
 }

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use common::{Host, Lab, in_netns, skip_unless_root};
 use mio::{Events, Interest, Poll, Token};
+use vrrp_core::Received;
 use vrrp_io_linux::socket::{RECV_BUFFER_LEN, VRRP_GROUP_V4, VRRP_GROUP_V6};
-use vrrp_io_linux::{Family, Interface, Received, SocketError, VrrpSocket};
+use vrrp_io_linux::{Datagram, Family, Interface, SocketError, VrrpSocket};
 
 /// A VRRPv3 IPv4 advert captured from keepalived 2.2.7 (VRID 198, priority
 /// 150, 50 cs, 192.0.2.100-102): any bytes would do, these are real ones.
@@ -84,7 +85,7 @@ impl Pair {
     }
 
     /// Waits (2 s at most) until B's socket is readable and reads one packet.
-    fn b_receives(&mut self) -> (Received, Vec<u8>) {
+    fn b_receives(&mut self) -> (Datagram, Vec<u8>) {
         let deadline = Instant::now() + Duration::from_secs(2);
         let mut events = Events::with_capacity(4);
         let mut buf = vec![0; RECV_BUFFER_LEN];
@@ -124,10 +125,12 @@ fn ipv4_multicast_advert_arrives_as_rfc_9568_says() {
     let (received, payload) = pair.b_receives();
     assert_eq!(
         received,
-        Received {
-            src: pair.a.ipv4.into(),
-            dst: VRRP_GROUP_V4.into(),
-            ttl: 255,
+        Datagram {
+            rx: Received {
+                src: pair.a.ipv4.into(),
+                dst: VRRP_GROUP_V4.into(),
+                ttl: 255,
+            },
             tos: 0xc0,
             ifindex: pair.b_ifindex,
             len: ADVERT_V4.len(),
@@ -145,9 +148,9 @@ fn ipv4_unicast_advert_reaches_the_peer_address() {
     let mut pair = Pair::new("sock_v4_ucast", Family::Ipv4);
     pair.socket_a.send(&ADVERT_V4, pair.b.ipv4.into()).unwrap();
     let (received, payload) = pair.b_receives();
-    assert_eq!(received.src, IpAddr::from(pair.a.ipv4));
-    assert_eq!(received.dst, IpAddr::from(pair.b.ipv4));
-    assert_eq!((received.ttl, received.tos), (255, 0xc0));
+    assert_eq!(received.rx.src, IpAddr::from(pair.a.ipv4));
+    assert_eq!(received.rx.dst, IpAddr::from(pair.b.ipv4));
+    assert_eq!((received.rx.ttl, received.tos), (255, 0xc0));
     assert_eq!(payload, ADVERT_V4);
 
     // A packet (20-byte IP header + advert) longer than the caller's buffer
@@ -184,10 +187,12 @@ fn ipv6_multicast_advert_arrives_as_rfc_9568_says() {
     let (received, payload) = pair.b_receives();
     assert_eq!(
         received,
-        Received {
-            src: pair.a.link_local.into(),
-            dst: VRRP_GROUP_V6.into(),
-            ttl: 255,
+        Datagram {
+            rx: Received {
+                src: pair.a.link_local.into(),
+                dst: VRRP_GROUP_V6.into(),
+                ttl: 255,
+            },
             tos: 0xc0,
             ifindex: pair.b_ifindex,
             len: ADVERT_V6.len(),
@@ -206,9 +211,9 @@ fn ipv6_unicast_advert_reaches_the_peer_address() {
     for peer in [pair.b.ipv6, pair.b.link_local] {
         pair.socket_a.send(&ADVERT_V6, peer.into()).unwrap();
         let (received, payload) = pair.b_receives();
-        assert_eq!(received.src, IpAddr::from(pair.a.link_local));
-        assert_eq!(received.dst, IpAddr::from(peer));
-        assert_eq!((received.ttl, received.tos), (255, 0xc0));
+        assert_eq!(received.rx.src, IpAddr::from(pair.a.link_local));
+        assert_eq!(received.rx.dst, IpAddr::from(peer));
+        assert_eq!((received.rx.ttl, received.tos), (255, 0xc0));
         assert_eq!(payload, ADVERT_V6);
     }
 }

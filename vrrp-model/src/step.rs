@@ -364,10 +364,10 @@ impl VrrpModel {
     /// component: nobody while its link is down.
     fn send(&self, w: &mut World, i: usize, priority: u8, log: &mut Log<'_>) {
         let mut bytes = [0u8; FRAME_CAPACITY];
-        let len = w.nodes[i]
-            .instance
-            .emit_advert(priority, wire::MULTICAST_V4.into(), &mut bytes)
-            .expect("an advert of one IPv4 address fits the frame");
+        let transmit = w.nodes[i].instance.poll_transmit(&mut bytes);
+        let len = transmit
+            .expect("an advert of one IPv4 address fits the frame")
+            .len;
         let mut to = Vec::new();
         for j in 0..w.nodes.len() {
             if self.connected(w, i, j) && w.nodes[j].running() {

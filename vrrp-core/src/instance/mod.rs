@@ -9,14 +9,17 @@
 //!   [`handle_link`](Instance::handle_link),
 //!   [`handle_tracking`](Instance::handle_tracking),
 //!   [`handle_command`](Instance::handle_command).
-//! - Outputs, `poll_*`: [`poll_action`](Instance::poll_action) until `None`,
-//!   then [`poll_timeout`](Instance::poll_timeout).
+//! - Outputs, `poll_*`: [`poll_action`](Instance::poll_action) until `None`
+//!   (after each [`SendAdvert`](crate::Action::SendAdvert),
+//!   [`poll_transmit`](Instance::poll_transmit) until `None`), then
+//!   [`poll_timeout`](Instance::poll_timeout).
 //!
 //! Every input takes `now`; the instance never reads a clock. Time must not
 //! go backwards between calls.
 
 mod receive;
 mod transitions;
+mod transmit;
 
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
@@ -31,6 +34,8 @@ use crate::timer::{Deadline, Timer};
 use crate::wire::{self, Addresses, Advertisement, Family, PseudoHeader, Version};
 
 pub use receive::Received;
+use transmit::Sending;
+pub use transmit::Transmit;
 
 /// Most actions one input can queue (state change, addresses, advert, announce).
 const ACTION_CAPACITY: usize = 8;
@@ -106,6 +111,8 @@ pub struct Instance {
     /// The Master's address as last heard, or ours while Master.
     master: Option<IpAddr>,
     actions: VecDeque<Action>,
+    /// The advert [`poll_transmit`](Self::poll_transmit) is writing out.
+    sending: Option<Sending>,
     stats: Statistics,
 }
 
@@ -126,6 +133,7 @@ impl Instance {
             preempt_at: None,
             master: None,
             actions: VecDeque::with_capacity(ACTION_CAPACITY),
+            sending: None,
             stats: Statistics::default(),
             config: Arc::new(config),
         })
@@ -136,7 +144,11 @@ impl Instance {
     /// The next thing the caller must do, or `None` once drained.
     #[must_use]
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.actions.pop_front()
+        let action = self.actions.pop_front()?;
+        if let Action::SendAdvert { priority } = action {
+            self.sending = Some(Sending { priority, next: 0 });
+        }
+        Some(action)
     }
 
     /// When to call [`handle_timeout`](Self::handle_timeout), and which timer that is.
@@ -216,7 +228,7 @@ impl Instance {
         Addresses::new(self.family(), &self.vips).expect("validated at construction")
     }
 
-    /// The advertisement to send for [`Action::SendAdvert`].
+    /// The advertisement an [`Action::SendAdvert`] with `priority` sends.
     pub fn advertisement(&self, priority: u8) -> Advertisement<'_> {
         Advertisement {
             version: self.config.version,
@@ -239,8 +251,10 @@ impl Instance {
         )
     }
 
-    /// Emits the advert for [`Action::SendAdvert`] to `dst` into `buf`,
-    /// checksum included; returns its length.
+    /// Emits the advert of an [`Action::SendAdvert`] with `priority` to `dst`
+    /// into `buf`, checksum included; returns its length. The run loop uses
+    /// [`poll_transmit`](Self::poll_transmit), which picks the destinations;
+    /// this is for crafting adverts (tests, benches, tools).
     pub fn emit_advert(
         &self,
         priority: u8,
@@ -361,6 +375,7 @@ impl Instance {
         Option<Instant>,
         Option<IpAddr>,
         &VecDeque<Action>,
+        Option<Sending>,
     ) {
         (
             self.state,
@@ -373,6 +388,7 @@ impl Instance {
             self.preempt_at,
             self.master,
             &self.actions,
+            self.sending,
         )
     }
 }

@@ -39,7 +39,19 @@ impl Instance {
     /// Every advert that fails a check is counted in [`Statistics`](crate::Statistics)
     /// and dropped; it never changes state. Returns whether it was accepted.
     pub fn handle_advert(&mut self, now: Instant, rx: &Received, bytes: &[u8]) -> bool {
-        match self.check(rx, bytes) {
+        self.handle_packet(now, rx, Packet::new_checked(bytes))
+    }
+
+    /// [`handle_advert`](Self::handle_advert) once the length of the fixed
+    /// header was checked: the [`Router`](crate::Router) checks it to find
+    /// the VRID, and counts the failures itself.
+    pub(crate) fn handle_packet(
+        &mut self,
+        now: Instant,
+        rx: &Received,
+        packet: Result<Packet<&[u8]>, Error>,
+    ) -> bool {
+        match self.check(rx, packet) {
             Verdict::Accept(advert) => {
                 self.stats.adverts_received += 1;
                 if advert.priority == 0 {
@@ -56,7 +68,7 @@ impl Instance {
     }
 
     /// RFC 9568 §7.1 (and RFC 3768 §7.1 for v2), in the RFC's order.
-    fn check<'a>(&mut self, rx: &Received, bytes: &'a [u8]) -> Verdict<'a> {
+    fn check<'a>(&mut self, rx: &Received, packet: Result<Packet<&'a [u8]>, Error>) -> Verdict<'a> {
         let stats = &mut self.stats;
         let family = self.config.family();
         // Adverts to the multicast group must not have crossed a router.
@@ -69,7 +81,7 @@ impl Instance {
             stats.packet_length_errors += 1;
             return Verdict::Drop;
         }
-        let Ok(packet) = Packet::new_checked(bytes) else {
+        let Ok(packet) = packet else {
             stats.packet_length_errors += 1;
             return Verdict::Drop;
         };
@@ -258,7 +270,9 @@ impl Instance {
         }
         // Hosts that followed the other Master's announcements must learn
         // ours again, or they keep sending to a router that let go.
-        self.push(Action::ReannounceVips);
+        self.push(Action::ReannounceVips {
+            priority: self.priority,
+        });
     }
 
     /// RFC 9568 §6.4.3: higher priority wins; equal priority, the higher

@@ -209,12 +209,13 @@ impl Instance {
     fn enter(&mut self, to: State, reason: Reason) {
         let from = self.state;
         self.state = to;
-        let master = self.master;
+        let (master, priority) = (self.master, self.priority);
         self.push(Action::StateChanged {
             from,
             to,
             reason,
             master,
+            priority,
         });
     }
 }

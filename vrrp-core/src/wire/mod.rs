@@ -1,7 +1,8 @@
 //! The VRRP advertisement on the wire: VRRPv3 ([RFC 9568 §5]) over IPv4 and
 //! IPv6, and VRRPv2 ([RFC 3768 §5]) over IPv4.
 //!
-//! Two layers, after smoltcp's `wire` module:
+//! Two layers, after smoltcp's `wire` module (and [`Ipv4Packet`] /
+//! [`Ipv4Repr`] for the IPv4 header a raw socket receives in front of it):
 //!
 //! - [`Packet`] is a zero-copy view over a buffer holding one VRRP message
 //!   (the IP payload). It reads and writes the raw fields and computes the
@@ -38,6 +39,7 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 mod addresses;
 mod advert;
 pub mod checksum;
+mod ipv4;
 mod packet;
 #[cfg(test)]
 mod test_vectors;
@@ -45,6 +47,7 @@ mod test_vectors;
 pub use addresses::{Addresses, encode_addresses};
 pub use advert::{Advertisement, Auth};
 pub use checksum::{PseudoHeader, pseudo_header};
+pub use ipv4::{IPV4_HEADER_LEN, Ipv4Packet, Ipv4Repr};
 pub use packet::Packet;
 
 /// The IP protocol number of VRRP (the IPv4 protocol / IPv6 next header).
@@ -131,6 +134,14 @@ impl Family {
             IpAddr::V6(_) => Self::Ipv6,
         }
     }
+
+    /// The multicast group advertisements of this family go to.
+    pub const fn multicast(self) -> IpAddr {
+        match self {
+            Self::Ipv4 => IpAddr::V4(MULTICAST_V4),
+            Self::Ipv6 => IpAddr::V6(MULTICAST_V6),
+        }
+    }
 }
 
 impl core::fmt::Display for Family {
@@ -196,6 +207,10 @@ pub enum Error {
     /// the other family.
     #[error("address of the wrong family for this VRRP advertisement")]
     AddressFamilyMismatch,
+    /// Not a whole IPv4 header: version not 4, IHL under five words, or
+    /// fewer bytes than the IHL says ([`Ipv4Packet::check_len`]).
+    #[error("malformed IPv4 header")]
+    MalformedIpv4Header,
 }
 
 #[cfg(test)]
@@ -217,6 +232,8 @@ mod test {
         assert_eq!(Family::Ipv6.address_len(), 16);
         assert_eq!(Family::of(&IpAddr::V4(MULTICAST_V4)), Family::Ipv4);
         assert_eq!(Family::of(&IpAddr::V6(MULTICAST_V6)), Family::Ipv6);
+        assert_eq!(Family::Ipv4.multicast(), IpAddr::V4(MULTICAST_V4));
+        assert_eq!(Family::Ipv6.multicast(), IpAddr::V6(MULTICAST_V6));
     }
 
     #[test]

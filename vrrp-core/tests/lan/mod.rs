@@ -272,7 +272,7 @@ impl Lan {
                 Action::AddVips => self.nodes[i].holds_vips = true,
                 Action::RemoveVips => self.nodes[i].holds_vips = false,
                 Action::AnnounceVips => {}
-                Action::ReannounceVips => {
+                Action::ReannounceVips { .. } => {
                     assert!(
                         self.nodes[i].holds_vips,
                         "re-announced VIPs it does not hold"
@@ -293,36 +293,36 @@ impl Lan {
         }
     }
 
+    /// Puts each datagram of the advert on the wire: to every other router
+    /// when multicast, to the one with that address when unicast.
     fn send(&mut self, from: usize, priority: u8) {
         self.nodes[from].sent.push((self.now, priority));
-        if !self.nodes[from].alive {
-            return;
-        }
-        let instance = &self.nodes[from].instance;
-        let dst = multicast(instance.family());
         let mut buf = [0u8; 1024];
-        let len = instance.emit_advert(priority, dst, &mut buf).unwrap();
-        for to in 0..self.nodes.len() {
-            if to != from {
-                let bytes = buf[..len].to_vec();
-                self.in_flight.push(InFlight {
-                    at: self.now + self.delay,
-                    from,
-                    to,
-                    dst,
-                    ttl: wire::TTL,
-                    bytes,
-                });
+        while let Some(transmit) = self.nodes[from].instance.poll_transmit(&mut buf) {
+            if !self.nodes[from].alive {
+                continue;
+            }
+            let dst = transmit.destination;
+            for to in 0..self.nodes.len() {
+                let addressed =
+                    dst.is_multicast() || self.nodes[to].instance.config().primary_address == dst;
+                if to != from && addressed {
+                    self.in_flight.push(InFlight {
+                        at: self.now + self.delay,
+                        from,
+                        to,
+                        dst,
+                        ttl: wire::TTL,
+                        bytes: buf[..transmit.len].to_vec(),
+                    });
+                }
             }
         }
     }
 }
 
 pub fn multicast(family: Family) -> IpAddr {
-    match family {
-        Family::Ipv4 => wire::MULTICAST_V4.into(),
-        Family::Ipv6 => wire::MULTICAST_V6.into(),
-    }
+    family.multicast()
 }
 
 /// Micros as an instant, for exact expectations.

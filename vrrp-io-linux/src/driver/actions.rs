@@ -26,11 +26,10 @@ impl Driver {
                     self.remove_vips(id);
                 }
                 Action::AnnounceVips => self.garp.start(id, &self.specs[id.index()].garp, now),
-                Action::ReannounceVips => {
+                Action::ReannounceVips { priority } => {
                     let spec = &self.specs[id.index()];
                     if self.garp.start_lower_prio(id, &spec.garp, now) {
                         tracing::info!(instance = %spec.name, "heard a lower-priority Master: announcing the VIPs again");
-                        let priority = self.router.instance(id).priority();
                         self.notify
                             .master_rx_lower_pri(now, id.index(), &spec.name, priority);
                     }
@@ -40,9 +39,9 @@ impl Driver {
                     to,
                     reason,
                     master,
+                    priority,
                 } => {
                     let spec = &self.specs[id.index()];
-                    let priority = self.router.instance(id).priority();
                     tracing::info!(instance = %spec.name, ?from, ?to, ?reason, ?master, priority, "state changed");
                     if to != State::Master {
                         self.garp.cancel(id);
@@ -62,30 +61,19 @@ impl Driver {
         }
     }
 
-    /// Sends the advert to the group, or to each unicast peer. An advert
-    /// the kernel refused for any destination is counted as a send error
-    /// and logged (a warning per instance at most every
-    /// [`SEND_WARN_EVERY`](super::SEND_WARN_EVERY)).
+    /// Sends each datagram of the advert where the core says (the group,
+    /// or each unicast peer). An advert the kernel refused for any
+    /// destination is counted as a send error and logged (a warning per
+    /// instance at most every [`SEND_WARN_EVERY`](super::SEND_WARN_EVERY)).
     fn send_advert(&mut self, now: Instant, id: InstanceId, priority: u8) {
-        let instance = self.router.instance(id);
         let socket = match self.sender_of[id.index()] {
             Some(sender) => &self.senders[sender],
             None => &self.sockets[self.socket_of[id.index()]],
         };
-        let src = instance.config().primary_address;
-        let peers = &instance.config().unicast_peers;
-        let group = [socket.group()];
-        let destinations: &[IpAddr] = if peers.is_empty() { &group } else { peers };
         let mut failed = false;
-        for &dst in destinations {
-            let sent = instance
-                .emit_advert(priority, dst, &mut self.tx_buf)
-                .map_err(|e| e.to_string())
-                .and_then(|len| {
-                    socket
-                        .send_from(&self.tx_buf[..len], src, dst)
-                        .map_err(|e| e.to_string())
-                });
+        while let Some((_, transmit)) = self.router.poll_transmit(&mut self.tx_buf) {
+            let (src, dst) = (transmit.source, transmit.destination);
+            let sent = socket.send_from(&self.tx_buf[..transmit.len], src, dst);
             if let Err(error) = sent {
                 failed = true;
                 if let Some(held_back) = self.send_warnings.allow(id.index(), now) {

@@ -331,15 +331,10 @@ impl Driver {
                 return;
             };
             match socket.recv(&mut self.rx_buf) {
-                Ok(Some(rx)) => {
-                    let received = vrrp_core::Received {
-                        src: rx.src,
-                        dst: rx.dst,
-                        ttl: rx.ttl,
-                    };
-                    let bytes = &self.rx_buf[..rx.len];
+                Ok(Some(datagram)) => {
+                    let bytes = &self.rx_buf[..datagram.len];
                     self.router
-                        .handle_packet(core_now, rx.ifindex, &received, bytes);
+                        .handle_packet(core_now, datagram.ifindex, &datagram.rx, bytes);
                     // Parsed again only while a stopping Master waits for a successor.
                     let handover = self.handover.is_waiting();
                     if let Some(packet) = handover
@@ -347,7 +342,7 @@ impl Driver {
                         .flatten()
                     {
                         let (vrid, priority) = (packet.vrid(), packet.priority());
-                        self.handover_heard(rx.src, vrid, priority);
+                        self.handover_heard(datagram.rx.src, vrid, priority);
                     }
                 }
                 Ok(None) => break,

@@ -34,7 +34,7 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
     );
     vrrp.version = version;
     vrrp.priority = instance.effective_priority();
-    // validate() checked v2 intervals are whole seconds and v3 ones fit 12 bits.
+    // What does not fit is refused by the core's validate() (conf/validate.rs).
     vrrp.advert_interval = u16::try_from(instance.effective_advert_int().0).unwrap_or(u16::MAX);
     vrrp.preempt = !instance.nopreempt;
     vrrp.preempt_delay = vrrp_core::time::Duration::from_micros(

@@ -3,10 +3,11 @@
 //! loads but probably does not do what its author wants are in `advice`.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use super::advice::advise;
 use super::config::KeepalivedConfig;
-use super::error::{ConfigError, Warning};
+use super::error::{ConfigError, Span, Warning};
 use super::instance::VrrpInstance;
 use super::model::{AuthType, Family, InitialState, VrrpVersion};
 use super::to_core::vrrp_config;
@@ -51,54 +52,8 @@ fn check_instance(
             ),
         ));
     }
-    let family = inst.family();
     let version = config.effective_version(inst);
-    let addresses = inst
-        .virtual_ipaddress
-        .iter()
-        .map(|vip| (vip.addr, &vip.at, "virtual_ipaddress"))
-        .chain(
-            inst.unicast_src_ip
-                .iter()
-                .map(|src| (src.value, &src.at, "unicast_src_ip")),
-        )
-        .chain(
-            inst.unicast_peers
-                .iter()
-                .map(|peer| (peer.addr, &peer.at, "unicast_peer")),
-        );
-    for (addr, at, keyword) in addresses {
-        if Family::of(&addr) != family {
-            return Err(ConfigError::invalid(
-                at,
-                format!(
-                    "{keyword} {addr} is {} but vrrp_instance {name} is {family}: one instance \
-                     serves one address family (addresses of the other family belong in \
-                     virtual_ipaddress_excluded or in another instance)",
-                    Family::of(&addr)
-                ),
-            ));
-        }
-        if version == VrrpVersion::V2 && addr.is_ipv6() {
-            return Err(ConfigError::invalid(
-                at,
-                format!(
-                    "VRRP version 2 is IPv4 only, but {keyword} {addr} is IPv6: use `version 3`"
-                ),
-            ));
-        }
-    }
-    // With no address to blame above, `native_ipv6` alone made it IPv6.
-    if version == VrrpVersion::V2 && family == Family::Ipv6 {
-        return Err(ConfigError::invalid(
-            &inst.at,
-            format!(
-                "VRRP version 2 is IPv4 only, but vrrp_instance {name} is IPv6 (native_ipv6): \
-                 use `version 3`"
-            ),
-        ));
-    }
-    check_advert_int(inst, version)?;
+    check_core(config, inst, version)?;
     if let Some(src) = &inst.unicast_src_ip {
         if inst.unicast_peers.is_empty() {
             return Err(ConfigError::invalid(
@@ -110,21 +65,14 @@ fn check_instance(
             ));
         }
     }
+    // VRRPv3 without one is the core's error (above); v2 loads, warned.
     if inst.virtual_ipaddress.is_empty() {
-        let message = format!("vrrp_instance {name} has no virtual_ipaddress");
-        if version == VrrpVersion::V3 {
-            return Err(ConfigError::invalid(
-                &inst.at,
-                format!("{message}: VRRPv3 requires at least one"),
-            ));
-        }
         warnings.push(Warning::new(
             inst.at.clone(),
-            format!("{message}; nothing will move"),
+            format!("vrrp_instance {name} has no virtual_ipaddress; nothing will move"),
         ));
     }
     check_authentication(inst, version, warnings)?;
-    check_core(config, inst)?;
     if inst.nopreempt && inst.effective_state() == InitialState::Master {
         if let Some(state) = &inst.state {
             warnings.push(Warning::new(
@@ -136,15 +84,32 @@ fn check_instance(
     Ok(())
 }
 
-/// The core's own checks ([`vrrp_core::Config::validate`]) on the settings
-/// the daemon will run, at the position of the keyword at fault. The checks
-/// above say the same in keepalived's words first; this one keeps the two
-/// from drifting apart (a file that loads always makes an `Instance`).
-fn check_core(config: &KeepalivedConfig, inst: &VrrpInstance) -> Result<(), ConfigError> {
+/// The protocol rules are the core's ([`vrrp_core::Config::validate`], on
+/// the settings the daemon will run): the reader does not check them
+/// again, it says the core's error in keepalived's words where it has them,
+/// at the position of the keyword at fault.
+fn check_core(
+    config: &KeepalivedConfig,
+    inst: &VrrpInstance,
+    version: VrrpVersion,
+) -> Result<(), ConfigError> {
     use vrrp_core::ConfigError as Core;
     let Err(error) = vrrp_config(config, inst).validate() else {
         return Ok(());
     };
+    let name = &inst.name;
+    let worded = match error {
+        Core::BadInterval(_) => advert_int_error(inst, version),
+        Core::Version2WithIpv6 | Core::MixedFamilies(_) => address_error(inst, version),
+        Core::AddressCount if inst.virtual_ipaddress.is_empty() => Some(ConfigError::invalid(
+            &inst.at,
+            format!("vrrp_instance {name} has no virtual_ipaddress: VRRPv3 requires at least one"),
+        )),
+        _ => None,
+    };
+    if let Some(worded) = worded {
+        return Err(worded);
+    }
     let at = match error {
         Core::ZeroVrid => inst.virtual_router_id.as_ref().map(|v| &v.at),
         Core::ZeroPriority => inst.priority.as_ref().map(|p| &p.at),
@@ -166,36 +131,86 @@ fn check_core(config: &KeepalivedConfig, inst: &VrrpInstance) -> Result<(), Conf
     };
     Err(ConfigError::invalid(
         at.unwrap_or(&inst.at),
-        format!("vrrp_instance {}: {error}", inst.name),
+        format!("vrrp_instance {name}: {error}"),
     ))
 }
 
-/// v2: whole seconds 1..255; v3: 0.01..40.95 s.
-fn check_advert_int(inst: &VrrpInstance, version: VrrpVersion) -> Result<(), ConfigError> {
-    let Some(advert) = &inst.advert_int else {
-        return Ok(());
-    };
+/// The addresses an instance names, in file order, with their keywords.
+fn addresses(inst: &VrrpInstance) -> impl Iterator<Item = (IpAddr, &Span, &'static str)> {
+    let vips = inst
+        .virtual_ipaddress
+        .iter()
+        .map(|vip| (vip.addr, &vip.at, "virtual_ipaddress"));
+    let src = inst
+        .unicast_src_ip
+        .iter()
+        .map(|src| (src.value, &src.at, "unicast_src_ip"));
+    let peers = inst
+        .unicast_peers
+        .iter()
+        .map(|peer| (peer.addr, &peer.at, "unicast_peer"));
+    vips.chain(src).chain(peers)
+}
+
+/// The core's `MixedFamilies` or `Version2WithIpv6`, for the first address
+/// at fault in file order: one not of the instance's family (that of its
+/// first address), or an IPv6 one in VRRPv2; else `native_ipv6` in VRRPv2.
+fn address_error(inst: &VrrpInstance, version: VrrpVersion) -> Option<ConfigError> {
+    let (name, family) = (&inst.name, inst.family());
+    for (addr, at, keyword) in addresses(inst) {
+        if Family::of(&addr) != family {
+            return Some(ConfigError::invalid(
+                at,
+                format!(
+                    "{keyword} {addr} is {} but vrrp_instance {name} is {family}: one instance \
+                     serves one address family (addresses of the other family belong in \
+                     virtual_ipaddress_excluded or in another instance)",
+                    Family::of(&addr)
+                ),
+            ));
+        }
+        if version == VrrpVersion::V2 && addr.is_ipv6() {
+            return Some(ConfigError::invalid(
+                at,
+                format!(
+                    "VRRP version 2 is IPv4 only, but {keyword} {addr} is IPv6: use `version 3`"
+                ),
+            ));
+        }
+    }
+    (version == VrrpVersion::V2 && family == Family::Ipv6).then(|| {
+        ConfigError::invalid(
+            &inst.at,
+            format!(
+                "VRRP version 2 is IPv4 only, but vrrp_instance {name} is IPv6 (native_ipv6): \
+                 use `version 3`"
+            ),
+        )
+    })
+}
+
+/// The core's `BadInterval`, for the `advert_int` written: v2 whole seconds
+/// 1..255; v3 0.01..40.95 s.
+fn advert_int_error(inst: &VrrpInstance, version: VrrpVersion) -> Option<ConfigError> {
+    let advert = inst.advert_int.as_ref()?;
     let centis = advert.value.0;
-    let problem = match version {
-        VrrpVersion::V2 if centis % 100 != 0 => Some(format!(
+    let message = match version {
+        VrrpVersion::V2 if centis % 100 != 0 => format!(
             "advert_int {} is not a whole number of seconds, which VRRP version 2 requires; \
              use `version 3` for sub-second intervals",
             advert.value
-        )),
-        VrrpVersion::V2 if centis / 100 > V2_MAX_SECS => Some(format!(
+        ),
+        VrrpVersion::V2 if centis / 100 > V2_MAX_SECS => format!(
             "advert_int {} is out of range for VRRP version 2 (1..{V2_MAX_SECS} seconds)",
             advert.value
-        )),
-        VrrpVersion::V3 if centis > V3_MAX_CENTIS => Some(format!(
+        ),
+        VrrpVersion::V3 if centis > V3_MAX_CENTIS => format!(
             "advert_int {} is out of range for VRRP version 3 (0.01..40.95 seconds)",
             advert.value
-        )),
-        _ => None,
+        ),
+        _ => return None,
     };
-    match problem {
-        Some(message) => Err(ConfigError::invalid(&advert.at, message)),
-        None => Ok(()),
-    }
+    Some(ConfigError::invalid(&advert.at, message))
 }
 
 fn check_authentication(

@@ -5,14 +5,14 @@ use vrrp_core::{Action, Command, Instance, Received, State, Tracking};
 
 use super::observer::{Observer, Step};
 use super::setup::{self, Hosts, Shared};
-use super::{Input, destination, emit, peer_advert};
+use super::{Datagrams, Input, check_sent, peer_advert, transmit};
 
 /// One host: its instance, what the driver saw of it, and its inputs' state.
 struct Node {
     instance: Instance,
     observer: Observer,
-    /// The priority of the last advert it sent, to deliver again.
-    last_sent: Option<u8>,
+    /// The datagrams of the last advert it sent, to deliver again.
+    last_sent: Option<Datagrams>,
     link_down: bool,
     track_failed: bool,
 }
@@ -20,7 +20,6 @@ struct Node {
 pub(super) struct Lan {
     now: Instant,
     nodes: Vec<Node>,
-    unicast: bool,
 }
 
 impl Lan {
@@ -44,7 +43,6 @@ impl Lan {
         Self {
             now: Instant::ZERO,
             nodes,
-            unicast: shared.unicast,
         }
     }
 
@@ -101,22 +99,29 @@ impl Lan {
                 let family = self.nodes[to].instance.family();
                 let rx = Received {
                     src: setup::peer_address(family, peer),
-                    dst: setup::group(family),
+                    dst: family.multicast(),
                     ttl: vrrp_core::wire::TTL,
                 };
                 self.deliver(to, &rx, &bytes.0);
             }
             Input::Deliver { from, to, damage } => {
                 let (from, to) = (self.pick(from), self.pick(to));
-                let Some(priority) = self.nodes[from].last_sent else {
-                    return;
-                };
                 if from == to {
                     return;
                 }
-                let dst = destination(self.nodes[to].instance.config(), self.unicast);
+                // The datagram of the last advert that went to `to`: the
+                // group's, or the one to its address.
+                let address = self.nodes[to].instance.config().primary_address;
+                let Some((transmit, bytes)) = self.nodes[from]
+                    .last_sent
+                    .iter()
+                    .flatten()
+                    .find(|(t, _)| t.destination.is_multicast() || t.destination == address)
+                else {
+                    return;
+                };
+                let (dst, mut bytes) = (transmit.destination, bytes.clone());
                 let sender = &self.nodes[from].instance;
-                let mut bytes = emit(sender, priority, dst);
                 if let Some((at, bits)) = damage {
                     let at = usize::from(at) % bytes.len();
                     bytes[at] ^= bits;
@@ -192,19 +197,21 @@ impl Lan {
     fn check(&mut self, k: usize, input: &Input, step: &Step<'_, Input>) {
         let now = self.now;
         let node = &mut self.nodes[k];
-        let actions: Vec<Action> = std::iter::from_fn(|| node.instance.poll_action()).collect();
+        let mut actions = Vec::new();
+        let mut sent = Vec::new();
+        while let Some(action) = node.instance.poll_action() {
+            if let Action::SendAdvert { priority } = action {
+                let instance = &mut node.instance;
+                sent.push((priority, transmit(|buf| instance.poll_transmit(buf))));
+            }
+            actions.push(action);
+        }
         let faulty = node.link_down || node.track_failed;
         node.observer
             .observe(&node.instance, &actions, now, faulty, step);
-        for action in &actions {
-            if let Action::SendAdvert { priority } = *action {
-                node.last_sent = Some(priority);
-                emit(
-                    &node.instance,
-                    priority,
-                    setup::group(node.instance.family()),
-                );
-            }
+        for (priority, datagrams) in sent {
+            check_sent(&node.instance, priority, &datagrams);
+            node.last_sent = Some(datagrams);
         }
         let instance = &node.instance;
         if matches!(input, Input::Wait(_) | Input::FireNext { .. }) {

@@ -35,7 +35,7 @@ mod setup;
 
 use arbitrary::{Arbitrary, Unstructured};
 use vrrp_core::wire::Version;
-use vrrp_core::{Config, Instance, Received};
+use vrrp_core::{Config, Instance, Received, Transmit};
 
 pub use setup::{Host, Hosts, Shared};
 
@@ -317,7 +317,36 @@ pub(crate) fn destination(receiver: &Config, unicast: bool) -> std::net::IpAddr 
     if unicast {
         receiver.primary_address
     } else {
-        setup::group(receiver.family())
+        receiver.family().multicast()
+    }
+}
+
+/// One advert's datagrams, as `poll_transmit` wrote them.
+pub(crate) type Datagrams = Vec<(Transmit, Vec<u8>)>;
+
+/// Drains `poll_transmit` after a `SendAdvert`.
+pub(crate) fn transmit(mut poll: impl FnMut(&mut [u8]) -> Option<Transmit>) -> Datagrams {
+    let mut buf = [0u8; 1500];
+    std::iter::from_fn(|| poll(&mut buf).map(|t| (t, buf[..t.len].to_vec()))).collect()
+}
+
+/// Checks the datagrams of `instance`'s advert with `priority`: one to the
+/// group, or one to each unicast peer, from our address; each parses back
+/// to the advert and carries the checksum for its destination.
+pub(crate) fn check_sent(instance: &Instance, priority: u8, sent: &Datagrams) {
+    let config = instance.config();
+    let destinations: Vec<_> = sent.iter().map(|(t, _)| t.destination).collect();
+    if config.unicast_peers.is_empty() {
+        assert_eq!(destinations, [instance.family().multicast()]);
+    } else {
+        assert_eq!(destinations, config.unicast_peers);
+    }
+    for (transmit, bytes) in sent {
+        assert_eq!(transmit.source, config.primary_address);
+        assert_eq!(bytes, &emit(instance, priority, transmit.destination));
+        let packet = vrrp_core::wire::Packet::new_checked(&bytes[..]).expect("sent too short");
+        let pseudo = instance.pseudo_header(transmit.destination);
+        assert!(packet.verify_checksum(pseudo.as_ref()), "bad checksum sent");
     }
 }
 

@@ -89,7 +89,7 @@ impl Observer {
                 assert!(self.holds_vips, "{at}: VIPs removed that were not added");
                 self.holds_vips = false;
             }
-            Action::AnnounceVips | Action::ReannounceVips => {
+            Action::AnnounceVips | Action::ReannounceVips { .. } => {
                 assert!(self.holds_vips, "{at}: announced VIPs it does not hold");
             }
             Action::SendAdvert { priority } => {

@@ -8,7 +8,7 @@ use vrrp_core::{Action, Command, Instance, InstanceId, Received, Router, State, 
 
 use super::observer::{Observer, Step};
 use super::setup::{self, Hosts, Shared};
-use super::{Input, emit, peer_advert};
+use super::{Datagrams, Input, check_sent, peer_advert, transmit};
 
 pub(super) struct Rig {
     now: Instant,
@@ -108,7 +108,7 @@ impl Rig {
                 let family = self.router.instance(id).family();
                 let rx = Received {
                     src: setup::peer_address(family, peer),
-                    dst: setup::group(family),
+                    dst: family.multicast(),
                     ttl: vrrp_core::wire::TTL,
                 };
                 self.deliver(self.interface(id), &rx, &bytes.0);
@@ -184,8 +184,22 @@ impl Rig {
     fn check(&mut self, index: usize, input: &Input) {
         let now = self.now;
         let mut actions: BTreeMap<InstanceId, Vec<Action>> = BTreeMap::new();
+        let mut sent: Vec<(InstanceId, u8, Datagrams)> = Vec::new();
         while let Some((id, action)) = self.router.poll_action() {
+            if let Action::SendAdvert { priority } = action {
+                let router = &mut self.router;
+                let datagrams = transmit(|buf| {
+                    router.poll_transmit(buf).map(|(from, t)| {
+                        assert_eq!(from, id, "a datagram of another instance");
+                        t
+                    })
+                });
+                sent.push((id, priority, datagrams));
+            }
             actions.entry(id).or_default().push(action);
+        }
+        for (id, priority, datagrams) in &sent {
+            check_sent(self.router.instance(*id), *priority, datagrams);
         }
         let group_faulty = self.group.iter().any(|&m| self.faulty(m));
         for (k, &id) in self.ids.iter().enumerate() {
@@ -198,11 +212,6 @@ impl Rig {
             let faulty = self.faulty(id) || (group_faulty && self.group.contains(&id));
             let mine = actions.remove(&id).unwrap_or_default();
             self.observers[k].observe(instance, &mine, now, faulty, &step);
-            for action in &mine {
-                if let Action::SendAdvert { priority } = *action {
-                    emit(instance, priority, setup::group(instance.family()));
-                }
-            }
             if matches!(input, Input::Wait(_) | Input::FireNext { .. }) {
                 let due = instance.poll_timeout().is_some_and(|d| d.at <= now);
                 assert!(!due, "{step}: a due timer survived handle_timeout");

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use arbitrary::{Arbitrary, Unstructured};
 use vrrp_core::Config;
 use vrrp_core::time::Duration;
-use vrrp_core::wire::{Auth, Family, MULTICAST_V4, MULTICAST_V6, Version};
+use vrrp_core::wire::{Auth, Family, Version};
 
 /// What every instance of the scenario has in common.
 #[derive(Clone, Debug, Arbitrary)]
@@ -165,13 +165,5 @@ pub(crate) fn vip(family: Family, i: u8) -> IpAddr {
     match family {
         Family::Ipv4 => Ipv4Addr::new(192, 0, 2, 100 + i).into(),
         Family::Ipv6 => Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100 + u16::from(i)).into(),
-    }
-}
-
-/// The VRRP multicast group of `family`.
-pub(crate) fn group(family: Family) -> IpAddr {
-    match family {
-        Family::Ipv4 => MULTICAST_V4.into(),
-        Family::Ipv6 => MULTICAST_V6.into(),
     }
 }
