@@ -31,6 +31,12 @@ impl Names<'_> {
         &self.hosts[self.member(i).host].name
     }
 
+    /// The widest host name, for the columns.
+    fn width(&self) -> usize {
+        let n = self.built.order.len();
+        (0..n).map(|i| self.host(i).len()).max().unwrap_or(0).max(4)
+    }
+
     fn object(&self, scenario: Scenario) -> &str {
         scenario
             .object()
@@ -135,35 +141,46 @@ fn render_router(hosts: &[Host], report: &RouterReport, out: &mut String) {
         built,
     };
     describe(&names, out);
+    if let Some(row) = report.rows.first() {
+        bound(row, out);
+    }
     for finding in &report.findings {
         let _ = writeln!(out, "  DEAF: {finding}");
     }
+    let cells: Vec<(String, String, String, &str, usize)> = report
+        .rows
+        .iter()
+        .map(|row| {
+            let holders = if row.ok {
+                holders(&names, row)
+            } else {
+                "-".into()
+            };
+            let within = if row.ok {
+                seconds(row.worst)
+            } else {
+                "-".into()
+            };
+            let verdict = match (row.ok, row.exhaustive) {
+                (true, _) => "ok",
+                (false, true) => "FAILS",
+                (false, false) => "UNKNOWN",
+            };
+            let scenario = names.scenario(row.scenario);
+            (scenario, holders, within, verdict, row.states)
+        })
+        .collect();
+    let ws = cells.iter().map(|c| c.0.len()).max().unwrap_or(0).max(8);
+    let wv = cells.iter().map(|c| c.1.len()).max().unwrap_or(0).max(9);
     let _ = writeln!(
         out,
-        "\n  {:<40} {:<12} {:<8} {:<7} {:>8}",
+        "\n  {:<ws$}  {:<wv$}  {:<8} {:<7} {:>8}",
         "scenario", "VIP after", "within", "verdict", "states"
     );
-    for row in &report.rows {
-        let holders = if row.ok {
-            holders(&names, row)
-        } else {
-            "-".into()
-        };
-        let within = if row.ok {
-            seconds(row.worst)
-        } else {
-            "-".into()
-        };
-        let verdict = match (row.ok, row.exhaustive) {
-            (true, _) => "ok",
-            (false, true) => "FAILS",
-            (false, false) => "UNKNOWN",
-        };
+    for (scenario, holders, within, verdict, states) in &cells {
         let _ = writeln!(
             out,
-            "  {:<40} {holders:<12} {within:<8} {verdict:<7} {:>8}",
-            names.scenario(row.scenario),
-            row.states
+            "  {scenario:<ws$}  {holders:<wv$}  {within:<8} {verdict:<7} {states:>8}"
         );
     }
     if report.rows.iter().any(|r| !r.exhaustive) {
@@ -181,12 +198,13 @@ fn render_router(hosts: &[Host], report: &RouterReport, out: &mut String) {
 /// The hosts' settings and the bound, in a few lines.
 fn describe(names: &Names<'_>, out: &mut String) {
     let n = names.built.order.len();
+    let w = names.width();
     for i in 0..n {
         let member = names.member(i);
         let config = &member.config;
         let healthy = build::tracking(member, None).weight;
         let mut line = format!(
-            "  {:<8} priority {}",
+            "  {:<w$} priority {}",
             names.host(i),
             config.priority.saturating_add_signed(healthy as i8)
         );
@@ -234,15 +252,22 @@ fn describe(names: &Names<'_>, out: &mut String) {
              hosts' addresses rose in the order of the files)"
         );
     }
-    let timing = crate::timing::Timing::new(&names.built.setup);
+}
+
+/// The bound the rows are checked against, from a row's model.
+fn bound(row: &Row, out: &mut String) {
+    let t = &row.model.timing;
+    let us = |v: u64| seconds(Duration::from_micros(v));
     let _ = writeln!(
         out,
-        "  converged means: after the last disturbance, within T_conv = 2 Master_Down_Interval \
-             + 2 ((L+1) Advertisement_Interval + D) + D (+ preempt_delay), with \
-             Master_Down_Interval up to {} (RFC 3768 and RFC 9568 §6.1: 3 Advertisement_Interval + Skew_Time), \
-             delivery within D = {}, and L lost adverts in a row",
-        seconds(Duration::from_micros(timing.mdi_max)),
-        seconds(Duration::from_micros(timing.d_max)),
+        "  converged: within T_conv = 2 MDI + 2 ((L+1) A + D) + D (+ preempt_delay) = {} of the \
+         last disturbance,\n  with MDI = 3 A + Skew_Time <= {} (Master_Down_Interval, RFC 3768 and \
+         RFC 9568 §6.1), A = {}, delivery D <= {}, L = {} adverts lost in a row",
+        seconds(row.t_conv),
+        us(t.mdi_max),
+        us(t.advert_max),
+        us(t.d_max),
+        t.loss_run,
     );
 }
 
@@ -280,8 +305,12 @@ fn failure(names: &Names<'_>, report: &RouterReport, row: &Row, out: &mut String
     let _ = writeln!(out, "\n  FAILS: {}", names.scenario(row.scenario));
     let _ = writeln!(
         out,
-        "    {:>8}  {:<8} {:<40} {:<8} priority",
-        "time", "host", "event", "state"
+        "    {:>8}  {:<w$} {:<40} {:<10} priority",
+        "time",
+        "host",
+        "event",
+        "state",
+        w = names.width()
     );
     let model = &row.model;
     let mut now = 0u64;
@@ -313,7 +342,7 @@ fn failure(names: &Names<'_>, report: &RouterReport, row: &Row, out: &mut String
         .collect();
     let _ = writeln!(
         out,
-        "    {:>8}  {:<8} {:<40}",
+        "    {:>8}  {:<w$} {:<40}",
         seconds_at(now),
         "-",
         format!(
@@ -324,7 +353,8 @@ fn failure(names: &Names<'_>, report: &RouterReport, row: &Row, out: &mut String
             } else {
                 holders.join(" and ")
             }
-        )
+        ),
+        w = names.width()
     );
     let checked = ScenarioModel::new(model.clone(), row.scenario);
     if let Some(problem) = checked.problem(&last) {
@@ -417,8 +447,9 @@ fn timeline_lines(
         };
         let _ = writeln!(
             out,
-            "    {:>8}  {host:<8} {text:<40} {state:<8} {priority}",
-            seconds_at(now)
+            "    {:>8}  {host:<w$} {text:<40} {state:<10} {priority}",
+            seconds_at(now),
+            w = names.width()
         );
     }
 }
