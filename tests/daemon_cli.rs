@@ -1,6 +1,7 @@
 //! The daemon's command line without a network: `-t` exit codes and
 //! messages (warnings and errors at file:line:column), the seed's pitfall
-//! named, script security refused, missing capabilities explained.
+//! named, script security refused, missing capabilities explained, and
+//! `--verify` on both hosts' files.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -50,7 +51,7 @@ fn config_test_passes_the_seed_and_names_its_pitfall() {
             weight.starts_with(&format!("{}:13:1: ", path.display())),
             "{weight}"
         );
-        assert!(weight.contains("larger than the gap"), "{weight}");
+        assert!(weight.contains("keepalive-haproxy --verify"), "{weight}");
         assert!(stderr.contains("truncated to \"1cee4b6e\""), "{stderr}");
     }
 }
@@ -109,6 +110,31 @@ fn config_test_fails_with_the_position() {
     let missing = run(&["-t", "-f", "/nonexistent/keepalived.conf"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(text(&missing.stderr).contains("/nonexistent/keepalived.conf"));
+}
+
+/// `--verify` reads both hosts' files, which `-t` cannot: the seed's pair
+/// fails on the tie (exit 1), a file that does not load exits 2.
+#[test]
+fn verify_reads_every_hosts_file() {
+    let (master, backup) = (fixture("seed-master.conf"), fixture("seed-backup.conf"));
+    let out = run(&[
+        "--verify",
+        master.to_str().unwrap(),
+        backup.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("equal to seed-backup's 98 + 2; a Backup does not take over"),
+        "{stdout}"
+    );
+    let bad = scratch(
+        "bad-verify.conf",
+        "vrrp_instance V {\n interface eth0\n virtual_router_id 256\n}\n",
+    );
+    let out = run(&["--verify", master.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with(&format!("{}:3:20: ", bad.display())));
 }
 
 #[test]

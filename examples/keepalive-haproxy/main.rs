@@ -5,6 +5,7 @@
 //! cargo run --example keepalive-haproxy                    # no arguments: the demonstration (root)
 //! keepalive-haproxy -f /etc/keepalived/keepalived.conf -n  # the daemon
 //! keepalive-haproxy -t -f keepalived.conf                  # check a configuration
+//! keepalive-haproxy --verify lb1.conf lb2.conf             # model-check a deployment, one file per host
 //! keepalive-haproxy --release-vips -f keepalived.conf      # systemd ExecStopPost
 //! ```
 //!
@@ -30,6 +31,9 @@ fn main() -> ExitCode {
         return code;
     }
     let args = cli::Args::parse();
+    if !args.verify.is_empty() {
+        return verify(&args.verify);
+    }
     init_logging(args.log_detail);
     if args.config_test {
         return config_test(&args);
@@ -98,6 +102,26 @@ fn config_test(args: &cli::Args) -> ExitCode {
         Err(error) => {
             eprintln!("{error}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--verify`: every scenario of the deployment explored by the model
+/// checker, on the real core; 2 when a file does not load.
+fn verify(files: &[std::path::PathBuf]) -> ExitCode {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match vrrp_model::verify::verify(files, threads) {
+        Ok(report) => {
+            print!("{}", report.render());
+            if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::from(2)
         }
     }
 }

@@ -114,11 +114,10 @@ fn seed_warns_about_the_password_the_weight_and_root_scripts() {
             weight.starts_with(&format!("{path}:13:1: weight 2 of `haproxy_check`")),
             "{weight}"
         );
-        assert!(
-            weight.contains("priority gap between MASTER and BACKUP"),
-            "{weight}"
-        );
-        assert!(weight.contains("never preempts on a tie"), "{weight}");
+        // One file cannot see the other host's priority: it says so and
+        // points to --verify, which reads both.
+        assert!(weight.contains("exceeds the priority gap"), "{weight}");
+        assert!(weight.contains("--verify"), "{weight}");
 
         // keepalived -t calls this a SECURITY VIOLATION: killall runs as root.
         let root = &shown[2];

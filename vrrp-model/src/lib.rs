@@ -10,6 +10,8 @@
 //!   deadlines; [`state`]: what it explores.
 //! - [`properties`]: S1..S11 (always) and V1..V8 (sometimes).
 //! - [`trace`]: counterexamples as timelines; [`run`]: run and report.
+//! - [`verify`]: a deployment's keepalived.conf files, one per host,
+//!   checked scenario by scenario.
 //!
 //! ```
 //! use vrrp_model::{Setup, VrrpModel, properties, run};
@@ -36,6 +38,7 @@ pub mod state;
 mod step;
 pub mod timing;
 pub mod trace;
+pub mod verify;
 
 pub use model::{Step, VrrpModel};
 pub use setup::{Budget, Mutation, Setup};

@@ -4,6 +4,7 @@
 //! vrrp-model check --routers 3 --faults partition,loss,priority,crash,shutdown,link --advert 4 --delay 2
 //! vrrp-model explore 127.0.0.1:3000 --routers 2
 //! vrrp-model simulate --routers 4 --faults crash,partition --seconds 30
+//! vrrp-model verify lb1.conf lb2.conf
 //! ```
 
 #![forbid(unsafe_code)]
@@ -55,6 +56,16 @@ enum Command {
         address: String,
         #[command(flatten)]
         model: ModelArgs,
+    },
+    /// Model-check a deployment's keepalived.conf files, one per host: exit 0
+    /// when every scenario is ok, 1 when one fails, 2 when a file is unreadable.
+    Verify {
+        /// One keepalived.conf per host.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Random walks, for sizes beyond exhaustive checking.
     Simulate {
@@ -226,6 +237,15 @@ fn main() -> ExitCode {
             outcome.any_violation()
         }),
         Command::Explore { address, model } => explore(&address, &model),
+        Command::Verify { files, threads } => {
+            let threads = threads.unwrap_or_else(|| Options::default().threads);
+            vrrp_model::verify::verify(&files, threads)
+                .map(|report| {
+                    print!("{}", report.render());
+                    !report.ok()
+                })
+                .map_err(|e| e.to_string())
+        }
         Command::Simulate {
             model,
             seed,

@@ -6,8 +6,9 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
+use vrrp_core::time::Instant;
 use vrrp_core::wire::{Auth, Version};
-use vrrp_core::{Config, Instance};
+use vrrp_core::{Config, Instance, Tracking};
 
 /// One model tick, the unit of `--delay`: one centisecond, VRRPv3's unit of
 /// interval (RFC 9568 §5.2.7), in the core's microseconds.
@@ -56,6 +57,18 @@ pub enum Mutation {
     LowerPrioNoAdvert,
 }
 
+/// One router's own settings, read from a deployment's files (`verify`):
+/// they replace the uniform ones of [`Setup`] for that router.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostSettings {
+    /// Its core configuration, in the model's addresses ([`Setup::address`]).
+    pub config: Config,
+    /// What its tracked objects say while all are up.
+    pub healthy: Tracking,
+    /// What they say while its toggled object is down.
+    pub degraded: Tracking,
+}
+
 /// A model configuration. [`Setup::new`] gives the defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Setup {
@@ -88,6 +101,8 @@ pub struct Setup {
     /// Override of the derived convergence bound, in microseconds (for
     /// measuring how tight the derived one is).
     pub t_conv_us: Option<u64>,
+    /// Per-router settings that replace the uniform ones (empty: none).
+    pub hosts: Vec<HostSettings>,
 }
 
 impl Setup {
@@ -111,6 +126,7 @@ impl Setup {
             loss_run: None,
             mutation: None,
             t_conv_us: None,
+            hosts: Vec::new(),
         }
     }
 
@@ -132,6 +148,9 @@ impl Setup {
 
     /// The core configuration of router `i`.
     pub fn config(&self, i: usize) -> Config {
+        if let Some(host) = self.hosts.get(i) {
+            return host.config.clone();
+        }
         let mut config = Config::new(VRID, Self::address(i), vec![Self::vip()]);
         config.version = self.version;
         config.priority = self.priorities[i];
@@ -149,7 +168,34 @@ impl Setup {
     /// # Panics
     /// If the configuration is one the core refuses.
     pub fn instance(&self, i: usize) -> Instance {
-        Instance::new(self.config(i)).unwrap_or_else(|e| panic!("router {i}: {e}"))
+        let mut instance =
+            Instance::new(self.config(i)).unwrap_or_else(|e| panic!("router {i}: {e}"));
+        instance.handle_tracking(Instant::ZERO, self.tracking(i, false));
+        while instance.poll_action().is_some() {}
+        instance
+    }
+
+    /// What router `i`'s tracked objects say while its toggled one is down
+    /// (`degraded`) or up.
+    pub fn tracking(&self, i: usize, degraded: bool) -> Tracking {
+        match self.hosts.get(i) {
+            Some(host) if degraded => host.degraded,
+            Some(host) => host.healthy,
+            None if degraded => Tracking {
+                weight: -i32::from(self.weight),
+                failed: false,
+            },
+            None => Tracking::default(),
+        }
+    }
+
+    /// Whether router `i`'s adverts go to router `j`: always, unless `i`
+    /// sends unicast to a list of peers that leaves `j` out.
+    pub fn sends_to(&self, i: usize, j: usize) -> bool {
+        self.hosts.get(i).is_none_or(|host| {
+            let peers = &host.config.unicast_peers;
+            peers.is_empty() || peers.contains(&Self::address(j))
+        })
     }
 }
 

@@ -6,7 +6,7 @@
 
 use vrrp_core::time::{Duration, Instant};
 use vrrp_core::wire::{self, TTL};
-use vrrp_core::{Action, Reason, Received, State, Timer, Tracking};
+use vrrp_core::{Action, Reason, Received, State, Timer};
 
 use crate::model::{Step, VrrpModel};
 use crate::setup::{Mutation, Setup};
@@ -81,7 +81,7 @@ impl VrrpModel {
                 w.budget.toggles -= 1;
                 let i = usize::from(i);
                 w.nodes[i].degraded = !w.nodes[i].degraded;
-                let tracking = self.tracking(w.nodes[i].degraded);
+                let tracking = self.setup.tracking(i, w.nodes[i].degraded);
                 w.nodes[i].instance.handle_tracking(Instant::ZERO, tracking);
                 note(
                     log,
@@ -109,7 +109,7 @@ impl VrrpModel {
                     // A new process: a fresh instance told its tracked state.
                     w.nodes[i].up = true;
                     w.nodes[i].instance = self.templates[i].clone();
-                    let tracking = self.tracking(w.nodes[i].degraded);
+                    let tracking = self.setup.tracking(i, w.nodes[i].degraded);
                     w.nodes[i].instance.handle_tracking(Instant::ZERO, tracking);
                     if w.nodes[i].link_down && !self.mutated(Mutation::LinkEventIgnored) {
                         w.nodes[i].instance.handle_link(Instant::ZERO, false);
@@ -142,19 +142,6 @@ impl VrrpModel {
         }
         self.update_clocks(w);
         w.frames.sort_unstable();
-    }
-
-    /// The tracking input of a router whose tracked object is up or down.
-    fn tracking(&self, degraded: bool) -> Tracking {
-        let weight = if degraded {
-            -i32::from(self.setup.weight)
-        } else {
-            0
-        };
-        Tracking {
-            weight,
-            failed: false,
-        }
     }
 
     fn link(&self, from: u8, to: u8) -> usize {
@@ -370,7 +357,7 @@ impl VrrpModel {
             .len;
         let mut to = Vec::new();
         for j in 0..w.nodes.len() {
-            if self.connected(w, i, j) && w.nodes[j].running() {
+            if self.connected(w, i, j) && w.nodes[j].running() && self.setup.sends_to(i, j) {
                 to.push(j);
             }
         }

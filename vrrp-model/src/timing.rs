@@ -38,8 +38,8 @@
 //! needs `(L - 2) * A + J < Skew`: with `J < Skew` two losses in a row are
 //! tolerated, never three ([`Timing::tolerated_loss_run`]).
 
+use vrrp_core::Instance;
 use vrrp_core::time::Instant;
-use vrrp_core::{Instance, Tracking};
 
 use crate::setup::Setup;
 
@@ -114,13 +114,7 @@ impl Timing {
     fn priority_variants(setup: &Setup, i: usize) -> [Instance; 2] {
         let base = setup.instance(i);
         let mut toggled = base.clone();
-        toggled.handle_tracking(
-            Instant::ZERO,
-            Tracking {
-                weight: -i32::from(setup.weight),
-                failed: false,
-            },
-        );
+        toggled.handle_tracking(Instant::ZERO, setup.tracking(i, true));
         [base, toggled]
     }
 

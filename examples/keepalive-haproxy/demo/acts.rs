@@ -27,6 +27,29 @@ pub(crate) struct Failovers {
     pub(crate) sigterm: Duration,
 }
 
+/// Before the lab: `--verify` on the article's two files finds the tie
+/// without running anything. Whether it does is the model checker's
+/// verdict on the real core; the act that follows shows it on real hosts.
+pub(crate) fn verify_first() {
+    println!(
+        "0. Before anything runs: `keepalive-haproxy --verify lb1.conf lb2.conf` on the article's two files"
+    );
+    let (lb1, lb2) = (
+        configs::article(Side::Master),
+        configs::article(Side::Backup),
+    );
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match vrrp_model::verify::verify_texts(&[("lb1.conf", &lb1), ("lb2.conf", &lb2)], threads) {
+        Ok(report) => {
+            for line in report.render().lines().skip(1) {
+                println!("   {line}");
+            }
+        }
+        Err(error) => println!("   cannot read the article's files: {error}"),
+    }
+    println!();
+}
+
 /// Act 1: the article's configuration; HAProxy dies on the master and the
 /// VIP stays there. Returns how long it was watched staying.
 pub(crate) fn article(stage: &mut Stage<'_, '_>) -> Duration {
@@ -115,7 +138,7 @@ fn explain_tie() {
          The fix: a weight larger than the gap between the priorities (here 2)."
     );
     if let Some(warning) = configs::gap_warning(&configs::article(Side::Master)) {
-        println!("   `keepalive-haproxy -t` flags it: {warning}");
+        println!("   `keepalive-haproxy -t`, reading one file, can only say: {warning}");
     }
 }
 

@@ -76,8 +76,8 @@ pub(crate) fn backup_takes_over(master: u8, backup: u8) -> bool {
 }
 
 /// What `keepalive-haproxy -t` says about the weight in `text`, in short:
-/// `keepalived.conf:13: weight 2 of ... may not exceed the priority gap
-/// ...`; `None` when it has nothing to say about it.
+/// `keepalived.conf:13: weight 2 of ... moves the VIP only if it exceeds
+/// the priority gap ...`; `None` when it has nothing to say about it.
 pub(crate) fn gap_warning(text: &str) -> Option<String> {
     let loaded = vrrp::keepalived::conf::parse_str(text, "keepalived.conf").ok()?;
     let warning = loaded
@@ -148,7 +148,9 @@ mod tests {
     fn the_configuration_check_flags_the_article_only() {
         let warning = gap_warning(&article(Side::Master)).expect("a warning");
         assert!(
-            warning.starts_with("keepalived.conf:13: weight 2 of `haproxy_check` may not exceed"),
+            warning.starts_with(
+                "keepalived.conf:13: weight 2 of `haproxy_check` moves the VIP only if it exceeds"
+            ),
             "{warning}"
         );
         assert!(!warning.contains(": when"), "{warning}");

@@ -2,7 +2,8 @@
 //! demonstration in throw-away network namespaces (the lab of `vrrp-lab`, shared with the tests).
 //! Two load balancers, lb1 and lb2, each run HAProxy and this very binary
 //! as their daemon (`-f <config> -n`, in the host's namespaces); a client
-//! fetches `http://VIP/`, which names the host that answered. Act 1 runs the
+//! fetches `http://VIP/`, which names the host that answered. Before the
+//! lab starts, `--verify` reads the article's two files. Act 1 runs the
 //! article's configuration and shows its tie; act 2 the corrected one and
 //! its failovers, each timed. Exit 0 only when everything went as expected;
 //! 1 when not (the logs are kept and their directory named); 2 when it
@@ -78,6 +79,7 @@ fn run() -> ExitCode {
         "keepalive-haproxy, no arguments: a demonstration (the daemon: keepalive-haproxy -f keepalived.conf -n).\n\
          Two HAProxy hosts and a client in throw-away network namespaces; Ctrl-C stops and removes them.\n"
     );
+    acts::verify_first();
     let Ok(Some(lab)) = catch_unwind(|| Lab::new("keepalive-haproxy demonstration")) else {
         return report_failure(None, clock);
     };

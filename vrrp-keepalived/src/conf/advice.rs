@@ -10,7 +10,8 @@ use super::error::{Span, Warning};
 use super::instance::VrrpInstance;
 use super::model::{RunAs, Tracked, Weight};
 
-/// Positive or negative weights up to this size draw the priority-gap warning.
+/// Positive or negative weights up to this size draw the one-file note when
+/// the file does not show the other hosts' priorities.
 const SMALL_WEIGHT: i32 = 2;
 
 /// Adds every advisory warning about `config` to `warnings`.
@@ -47,6 +48,13 @@ pub(crate) fn advise(config: &KeepalivedConfig, warnings: &mut Vec<Warning>) {
 }
 
 /// The seed configuration's trap: `weight 2` with priorities 100 and 98.
+///
+/// A failure moves the VIP only if the weight exceeds the priority gap
+/// between the hosts. Where the file holds the other side (an instance of
+/// the same VRID and family), the gap is known: warn only if the weight
+/// does not exceed it. Usually the other host's priority lives in its own
+/// file: then say so in one line, for small weights, and point to
+/// `--verify`, which reads every host's file.
 fn warn_small_weights(
     config: &KeepalivedConfig,
     inst: &VrrpInstance,
@@ -65,32 +73,63 @@ fn warn_small_weights(
             .or(config.track_process(&t.name)?.weight.as_ref())
             .map(|w| (t, w))
     });
+    let vrid = |i: &VrrpInstance| i.virtual_router_id.as_ref().map(|v| v.value);
+    let gap = config
+        .instances
+        .iter()
+        .filter(|other| other.name != inst.name)
+        .filter(|other| vrid(other) == vrid(inst) && other.family() == inst.family())
+        .map(|other| {
+            let (a, b) = (inst.effective_priority(), other.effective_priority());
+            (other, a.abs_diff(b))
+        })
+        .max_by_key(|&(_, gap)| gap);
     for (tracked, weight) in scripts.chain(processes) {
-        if weight.value == 0
-            || weight.value.abs() > SMALL_WEIGHT
-            || !warned.insert(weight.at.clone())
-        {
+        if weight.value == 0 || !warned.insert(weight.at.clone()) {
             continue;
         }
-        warnings.push(Warning::new(
-            weight.at.clone(),
-            small_weight_message(tracked, weight, inst),
-        ));
+        let size = weight.value.unsigned_abs();
+        match gap {
+            Some((other, gap)) if size <= u32::from(gap) => warnings.push(Warning::new(
+                weight.at.clone(),
+                gap_message(tracked, weight, inst, other, gap),
+            )),
+            Some(_) => {}
+            None if size <= SMALL_WEIGHT.unsigned_abs() => warnings.push(Warning::new(
+                weight.at.clone(),
+                format!(
+                    "weight {} of `{}` moves the VIP only if it exceeds the priority gap to the \
+                     other hosts (vrrp_instance {} has priority {}; theirs are in their own \
+                     files): check with `keepalive-haproxy --verify` and every host's file",
+                    weight.value,
+                    tracked.name,
+                    inst.name,
+                    inst.effective_priority(),
+                ),
+            )),
+            None => {}
+        }
     }
 }
 
-fn small_weight_message(tracked: &Tracked, weight: &Weight, inst: &VrrpInstance) -> String {
+fn gap_message(
+    tracked: &Tracked,
+    weight: &Weight,
+    inst: &VrrpInstance,
+    other: &VrrpInstance,
+    gap: u8,
+) -> String {
     format!(
-        "weight {} of `{}` may not exceed the priority gap between MASTER and BACKUP: when the \
-         check fails on the master its priority drops by only {}, so with priorities 100 and 98 \
-         and weight 2 both end at 100, a backup never preempts on a tie, and the VIP stays on \
-         the failed node. Use a weight larger than the gap between the priorities \
-         (vrrp_instance {} has priority {})",
+        "weight {} of `{}` does not exceed the priority gap of {gap} between vrrp_instance {} \
+         ({}) and {} ({}): when the check fails on the higher one, it ends at or above the \
+         other, a backup never preempts on a tie, and the VIP stays on the failed node. Use a \
+         weight larger than {gap}",
         weight.value,
         tracked.name,
-        weight.value.abs(),
         inst.name,
         inst.effective_priority(),
+        other.name,
+        other.effective_priority(),
     )
 }
 
@@ -146,12 +185,13 @@ mod tests {
     use crate::conf::test_support::{instance, load, messages};
 
     #[test]
-    fn small_weight_warns_once_at_the_weight_that_applies() {
+    fn small_weight_says_once_that_the_gap_is_in_another_file() {
         let body = instance("A", 1, "track_script { small }\n")
             + &instance("B", 2, "track_script { small }\n");
         let warnings = messages(&load(&body).unwrap());
         assert_eq!(warnings.len(), 1, "{warnings:#?}");
-        assert!(warnings[0].starts_with("v.conf:4:2: weight 2 of `small`"));
+        assert!(warnings[0].starts_with("v.conf:4:2: weight 2 of `small` moves the VIP only if"));
+        assert!(warnings[0].contains("--verify"), "{warnings:#?}");
 
         let overridden = instance(
             "A",
@@ -164,6 +204,25 @@ mod tests {
 
         let fine = instance("A", 1, "track_script {\n big\n small weight 0\n}\n");
         assert!(load(&fine).unwrap().warnings.is_empty());
+    }
+
+    #[test]
+    fn a_gap_the_file_shows_decides() {
+        // Both sides of VRID 1 in one file (on two interfaces): the gap is known.
+        let pair = |a: u8, b: u8| {
+            instance(
+                "A",
+                1,
+                &format!(" priority {a}\n track_script {{ small }}\n"),
+            ) + &instance("B", 1, &format!(" priority {b}\n interface eth1\n"))
+        };
+        assert!(messages(&load(&pair(101, 100)).unwrap()).is_empty());
+        let warnings = messages(&load(&pair(100, 98)).unwrap());
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
+        assert!(
+            warnings[0].contains("does not exceed the priority gap of 2 between vrrp_instance A"),
+            "{warnings:#?}"
+        );
     }
 
     #[test]

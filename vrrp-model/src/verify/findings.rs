@@ -1,0 +1,148 @@
+//! Settings that make two hosts of one virtual router deaf to each other:
+//! each is a finding in itself, named with both files' lines. The
+//! scenarios then show what the deafness does.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use vrrp_core::wire::{Family, Version};
+use vrrp_keepalived::conf::Span;
+
+use super::hosts::{Host, Member, VirtualRouter};
+
+/// Two hosts that cannot hear each other, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// What differs, with `file:line:col` of both sides.
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Every pair of members of `router` that would drop each other's adverts.
+pub fn deafness(hosts: &[Host], router: &VirtualRouter) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (i, a) in router.members.iter().enumerate() {
+        for b in &router.members[i + 1..] {
+            pair(hosts, a, b, &mut out);
+        }
+    }
+    for a in &router.members {
+        for b in &router.members {
+            if a.host != b.host {
+                unicast(hosts, a, b, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// Where an instance says it, or where the instance starts ("default").
+fn at(member: &Member, span: Option<&Span>) -> String {
+    match span {
+        Some(span) => span.to_string(),
+        None => format!("{} (not set)", member.instance.at),
+    }
+}
+
+fn pair(hosts: &[Host], a: &Member, b: &Member, out: &mut Vec<Finding>) {
+    let (ca, cb) = (&a.config, &b.config);
+    let (na, nb) = (&hosts[a.host].name, &hosts[b.host].name);
+    let mut say = |what: String| out.push(Finding { message: what });
+    if ca.version != cb.version {
+        say(format!(
+            "{na} runs VRRP{} ({}) and {nb} VRRP{} ({}): each drops the other's adverts \
+             (wrong version)",
+            version(ca.version),
+            at(a, a.instance.version.as_ref().map(|v| &v.at)),
+            version(cb.version),
+            at(b, b.instance.version.as_ref().map(|v| &v.at)),
+        ));
+        return;
+    }
+    if ca.version == Version::V2 && ca.advert_interval != cb.advert_interval {
+        say(format!(
+            "{na} advertises every {} s ({}) and {nb} every {} s ({}): VRRPv2 drops adverts \
+             of another interval (RFC 3768 §7.1), so each hears nobody",
+            ca.advert_interval / 100,
+            at(a, a.instance.advert_int.as_ref().map(|v| &v.at)),
+            cb.advert_interval / 100,
+            at(b, b.instance.advert_int.as_ref().map(|v| &v.at)),
+        ));
+    }
+    if ca.version == Version::V2 && ca.auth != cb.auth {
+        let auth = |m: &Member| {
+            let auth = m.instance.authentication.as_ref();
+            auth.and_then(|x| x.auth_pass.as_ref().map(|p| p.at.clone()))
+                .or_else(|| auth.map(|x| x.at.clone()))
+        };
+        say(format!(
+            "{na} ({}) and {nb} ({}) authenticate differently: each drops the other's adverts \
+             (RFC 3768 §7.1)",
+            at(a, auth(a).as_ref()),
+            at(b, auth(b).as_ref()),
+        ));
+    }
+    let vips = |m: &Member| {
+        let mut v: Vec<IpAddr> = m.config.virtual_addresses.clone();
+        v.sort();
+        v
+    };
+    if vips(a) != vips(b) && (ca.check_address_list || cb.check_address_list) {
+        let first = |m: &Member| m.instance.virtual_ipaddress.first().map(|v| v.at.clone());
+        say(format!(
+            "{na} ({}) and {nb} ({}) list different virtual addresses: an advert whose address \
+             list differs is dropped (RFC 3768 §7.1)",
+            at(a, first(a).as_ref()),
+            at(b, first(b).as_ref()),
+        ));
+    }
+    let v3_ipv4 = ca.version == Version::V3 && ca.family() == Family::Ipv4;
+    if v3_ipv4 && ca.v3_checksum_as_v2 != cb.v3_checksum_as_v2 {
+        say(format!(
+            "{na} ({}) and {nb} ({}) compute the VRRPv3 checksum differently \
+             (v3_checksum_as_v2): keepalived drops the other form; this daemon accepts both",
+            a.instance.at, b.instance.at,
+        ));
+    }
+}
+
+/// `a` sends unicast and its peer list leaves `b` out: a one-way link.
+fn unicast(hosts: &[Host], a: &Member, b: &Member, out: &mut Vec<Finding>) {
+    let (na, nb) = (&hosts[a.host].name, &hosts[b.host].name);
+    if a.instance.unicast_peers.is_empty() {
+        if !b.instance.unicast_peers.is_empty() {
+            out.push(Finding {
+                message: format!(
+                    "{na} sends to the multicast group ({} has no unicast_peer) and {nb} to \
+                     unicast peers ({}): {nb} drops {na}'s adverts, which come from no listed peer",
+                    a.instance.at, b.instance.unicast_peers[0].at
+                ),
+            });
+        }
+        return;
+    }
+    let Some(src) = &b.instance.unicast_src_ip else {
+        return;
+    };
+    if !a.instance.unicast_peers.iter().any(|p| p.addr == src.value) {
+        out.push(Finding {
+            message: format!(
+                "{na}'s unicast_peer list ({}) leaves out {nb} ({}, {}): {na}'s adverts never \
+                 reach {nb}, a one-way link",
+                a.instance.unicast_peers[0].at, src.value, src.at
+            ),
+        });
+    }
+}
+
+fn version(v: Version) -> u8 {
+    match v {
+        Version::V2 => 2,
+        _ => 3,
+    }
+}

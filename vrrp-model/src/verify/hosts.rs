@@ -1,0 +1,239 @@
+//! A deployment's files, one per host → its virtual routers: the instances
+//! that share a family and a VRID across files (and an interface name,
+//! where one file has several instances of that family and VRID).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use vrrp_keepalived::conf::{
+    self, ConfigError, Family, KeepalivedConfig, Span, Tracked, VrrpInstance, Weight,
+};
+
+/// One host: one keepalived.conf.
+#[derive(Clone, Debug)]
+pub struct Host {
+    /// Its name: the file's stem (`lb1` for `lb1.conf`).
+    pub name: String,
+    /// The file as given.
+    pub path: String,
+    /// What the daemon's reader made of it.
+    pub config: KeepalivedConfig,
+}
+
+/// A tracked object as one instance sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackedObject {
+    /// `haproxy_check`, `eth1`, ...
+    pub name: String,
+    /// `track_script`, `track_process` or `track_interface`.
+    pub kind: &'static str,
+    /// keepalived's weight, `reverse` applied: positive adds while up,
+    /// negative while down, 0 puts the instance in Fault while down.
+    pub weight: i32,
+    /// Where the weight (or, without one, the reference) is written.
+    pub at: Span,
+    /// The sync group it comes from, when it is a sibling's object that
+    /// faults this instance through the group.
+    pub via_group: Option<String>,
+}
+
+impl TrackedObject {
+    /// What it adds to the priority while `up`; `None`: the instance is in
+    /// Fault. keepalived's rule, as `vrrp_io_linux::track::TrackWeight`
+    /// applies it in the daemon.
+    pub fn contribution(&self, up: bool) -> Option<i32> {
+        match (self.weight, up) {
+            (0, false) => None,
+            (w, true) if w > 0 => Some(w),
+            (w, false) if w < 0 => Some(w),
+            _ => Some(0),
+        }
+    }
+}
+
+/// One host's instance of a virtual router.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// Index into the hosts.
+    pub host: usize,
+    /// The instance as written.
+    pub instance: VrrpInstance,
+    /// The protocol settings the daemon runs.
+    pub config: vrrp_core::Config,
+    /// Its tracked objects, those of its sync groups included.
+    pub tracked: Vec<TrackedObject>,
+    /// The sync group it belongs to, if any.
+    pub sync_group: Option<String>,
+}
+
+/// The instances of one virtual router across the hosts.
+#[derive(Clone, Debug)]
+pub struct VirtualRouter {
+    /// The first member's instance name.
+    pub name: String,
+    /// Its VRID.
+    pub vrid: u8,
+    /// Its address family.
+    pub family: Family,
+    /// One member per host that runs it, in host order.
+    pub members: Vec<Member>,
+}
+
+/// Reads each file with the daemon's own reader; the first error stops.
+pub fn read(paths: &[impl AsRef<Path>]) -> Result<Vec<Host>, ConfigError> {
+    paths
+        .iter()
+        .map(|path| {
+            let path = path.as_ref();
+            let loaded = conf::load(path)?;
+            let name = path.file_stem().map_or_else(
+                || path.display().to_string(),
+                |s| s.to_string_lossy().into(),
+            );
+            Ok(Host {
+                name,
+                path: path.display().to_string(),
+                config: loaded.config,
+            })
+        })
+        .collect()
+}
+
+/// Reads `(name, text)` pairs, one per host (positions name the file
+/// `name`; `include` is an error): for callers that hold the text.
+pub fn read_texts(files: &[(&str, &str)]) -> Result<Vec<Host>, ConfigError> {
+    files
+        .iter()
+        .map(|&(name, text)| {
+            let loaded = conf::parse_str(text, name)?;
+            let stem = Path::new(name)
+                .file_stem()
+                .map_or_else(|| name.to_string(), |s| s.to_string_lossy().into());
+            Ok(Host {
+                name: stem,
+                path: name.to_string(),
+                config: loaded.config,
+            })
+        })
+        .collect()
+}
+
+/// The virtual routers of `hosts`, in the order first met.
+pub fn virtual_routers(hosts: &[Host]) -> Vec<VirtualRouter> {
+    let mut keys: Vec<(Family, u8, Option<String>)> = Vec::new();
+    let mut routers: BTreeMap<usize, VirtualRouter> = BTreeMap::new();
+    for (h, host) in hosts.iter().enumerate() {
+        for instance in &host.config.instances {
+            let vrid = instance.virtual_router_id.as_ref().map_or(0, |v| v.value);
+            let family = instance.family();
+            let same = |i: &VrrpInstance| {
+                i.family() == family && i.virtual_router_id.as_ref().map(|v| v.value) == Some(vrid)
+            };
+            // One instance of this family and VRID in the file: the interface
+            // name may differ from host to host. Several: it tells them apart.
+            let interface = (host.config.instances.iter().filter(|i| same(i)).count() > 1)
+                .then(|| instance.interface.as_ref().map(|i| i.value.clone()))
+                .flatten();
+            let key = (family, vrid, interface);
+            let index = keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                keys.push(key);
+                keys.len() - 1
+            });
+            let router = routers.entry(index).or_insert_with(|| VirtualRouter {
+                name: instance.name.clone(),
+                vrid,
+                family,
+                members: Vec::new(),
+            });
+            router.members.push(member(&host.config, h, instance));
+        }
+    }
+    routers.into_values().collect()
+}
+
+fn member(config: &KeepalivedConfig, host: usize, instance: &VrrpInstance) -> Member {
+    let groups: Vec<_> = config
+        .sync_groups
+        .iter()
+        .filter(|g| g.members.iter().any(|m| m.value == instance.name))
+        .collect();
+    let mut tracked = objects(
+        config,
+        instance
+            .track_scripts
+            .iter()
+            .chain(groups.iter().flat_map(|g| &g.track_scripts)),
+        instance
+            .track_processes
+            .iter()
+            .chain(groups.iter().flat_map(|g| &g.track_processes)),
+        instance
+            .track_interfaces
+            .iter()
+            .chain(groups.iter().flat_map(|g| &g.track_interfaces)),
+    );
+    // A sibling in Fault puts the whole group in Fault (the core's
+    // `set_group_fault`): its weight-0 objects fault this instance too.
+    for group in &groups {
+        let siblings = group
+            .members
+            .iter()
+            .filter(|m| m.value != instance.name)
+            .filter_map(|m| config.instance(&m.value));
+        for sibling in siblings {
+            let own = objects(
+                config,
+                &sibling.track_scripts,
+                &sibling.track_processes,
+                &sibling.track_interfaces,
+            );
+            for mut object in own {
+                if object.weight == 0 && !tracked.iter().any(|t| t.name == object.name) {
+                    object.via_group = Some(group.name.clone());
+                    tracked.push(object);
+                }
+            }
+        }
+    }
+    Member {
+        host,
+        instance: instance.clone(),
+        config: conf::vrrp_config(config, instance),
+        tracked,
+        sync_group: groups.first().map(|g| g.name.clone()),
+    }
+}
+
+/// The tracked objects of these `track_*` entries (unknown names are the
+/// reader's to report).
+fn objects<'a>(
+    config: &KeepalivedConfig,
+    scripts: impl IntoIterator<Item = &'a Tracked>,
+    processes: impl IntoIterator<Item = &'a Tracked>,
+    interfaces: impl IntoIterator<Item = &'a Tracked>,
+) -> Vec<TrackedObject> {
+    let scripts = scripts.into_iter().filter_map(|t| {
+        let script = config.script(&t.name)?;
+        Some(object(t, "track_script", script.weight.as_ref()))
+    });
+    let processes = processes.into_iter().filter_map(|t| {
+        let process = config.track_process(&t.name)?;
+        Some(object(t, "track_process", process.weight.as_ref()))
+    });
+    let interfaces = interfaces
+        .into_iter()
+        .map(|t| object(t, "track_interface", None));
+    scripts.chain(processes).chain(interfaces).collect()
+}
+
+/// The weight a `track_*` entry gives: its own, else the object's, else 0.
+fn object(tracked: &Tracked, kind: &'static str, default: Option<&Weight>) -> TrackedObject {
+    let weight = tracked.weight.as_ref().or(default);
+    TrackedObject {
+        name: tracked.name.clone(),
+        kind,
+        weight: weight.map_or(0, |w| if w.reverse { -w.value } else { w.value }),
+        at: weight.map_or_else(|| tracked.at.clone(), |w| w.at.clone()),
+        via_group: None,
+    }
+}

@@ -1,0 +1,188 @@
+//! `verify` on deployments written for these tests (`tests/verify/<case>/`,
+//! one keepalived.conf per host). Every verdict comes from the exhaustive
+//! exploration of the real core; the tests check what it found and how the
+//! report says it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use vrrp_model::verify::scenario::Disturbance;
+use vrrp_model::verify::{self, Report};
+
+/// Exploring clones every state once per successor; mimalloc makes those
+/// allocations cheap (the library leaves the allocator to its binaries).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn files(case: &str) -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/verify")
+        .join(case);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+fn verify(case: &str) -> Report {
+    let report = verify::verify(&files(case), 2).unwrap();
+    print!("{}", report.render());
+    report
+}
+
+#[test]
+fn the_articles_pair_fails_on_the_tie_and_says_why() {
+    let report = verify("article");
+    assert!(!report.ok());
+    assert_eq!(report.failing(), ["haproxy_check fails on lb1"]);
+    let [router] = &report.routers[..] else {
+        panic!("one virtual router")
+    };
+    assert!(router.findings.is_empty(), "{:?}", router.findings);
+    let failed: Vec<_> = router.rows.iter().filter(|r| !r.ok).collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].scenario.disturbance, Disturbance::Fails(0));
+    assert!(failed[0].exhaustive && failed[0].counterexample.is_some());
+    let text = report.render();
+    assert!(
+        text.contains(
+            "haproxy_check fails on lb1: lb1 drops to 100, equal to lb2's 98 + 2; a Backup does \
+             not take over from an equal Master, so the VIP stays on lb1, where haproxy_check \
+             failed. Use a weight above 2."
+        ),
+        "{text}"
+    );
+    // The timeline: lb1 wins the start, then its check fails.
+    assert!(text.contains("haproxy_check fails      "), "{text}");
+    // Every other scenario converges, the crash of the Master within one
+    // Master_Down_Interval (3 s + Skew_Time at priority 100, plus delivery).
+    let crash = router
+        .rows
+        .iter()
+        .find(|r| r.scenario.router == 0 && r.scenario.disturbance == Disturbance::Crashes)
+        .unwrap();
+    assert!(crash.ok && crash.holders == [vec![1]], "{crash:?}");
+    let mdi = 3_000_000 + (256 - 100) * 1_000_000 / 256;
+    assert!(crash.worst.as_micros() >= mdi && crash.worst.as_micros() <= mdi + 30_000);
+}
+
+#[test]
+fn a_weight_above_the_gap_moves_the_vip() {
+    for case in ["weight20", "gap1"] {
+        let report = verify(case);
+        assert!(report.ok(), "{case}");
+        let rows = &report.routers[0].rows;
+        let fails = rows
+            .iter()
+            .find(|r| r.scenario.router == 0 && r.scenario.disturbance == Disturbance::Fails(0))
+            .unwrap();
+        assert_eq!(fails.holders, [vec![1]], "{case}: the VIP moves to lb2");
+    }
+}
+
+#[test]
+fn deaf_v2_hosts_are_named_with_both_lines() {
+    let report = verify("advert");
+    assert!(!report.ok());
+    let findings = &report.routers[0].findings;
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let finding = findings[0].to_string();
+    assert!(finding.contains("advert/lb1.conf:13:16") && finding.contains("advert/lb2.conf:13:16"));
+    assert!(
+        report
+            .render()
+            .contains("lb1 and lb2 both hold the VIP, for good")
+    );
+
+    let report = verify("auth");
+    assert!(!report.ok());
+    let finding = report.routers[0].findings[0].to_string();
+    assert!(finding.contains("authenticate differently"), "{finding}");
+    assert!(finding.contains("auth/lb1.conf:21:19") && finding.contains("auth/lb2.conf:21:19"));
+}
+
+#[test]
+fn nopreempt_keeps_the_vip_on_a_degraded_master_unless_the_check_faults() {
+    let weighted = verify("nopreempt_weighted");
+    assert_eq!(weighted.failing(), ["haproxy_check fails on lb1"]);
+    assert!(weighted.render().contains("lb2 runs nopreempt"));
+
+    let fault = verify("nopreempt_fault");
+    assert!(fault.ok());
+    let fails = &fault.routers[0].rows[1];
+    assert_eq!(fails.scenario.disturbance, Disturbance::Fails(0));
+    assert_eq!(fails.holders, [vec![1]]);
+}
+
+#[test]
+fn a_unicast_peer_left_out_is_a_one_way_link() {
+    let report = verify("unicast_missing");
+    assert!(!report.ok());
+    let findings = &report.routers[0].findings;
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let finding = findings[0].to_string();
+    assert!(
+        finding.contains("unicast_missing/lb3.conf:9:9) leaves out lb2"),
+        "{finding}"
+    );
+    assert!(
+        finding.contains("unicast_missing/lb2.conf:7:20"),
+        "{finding}"
+    );
+    // With lb1 serving, the one-way link is harmless; without it, lb2 and
+    // lb3 both take the VIP.
+    let rows = &report.routers[0].rows;
+    assert!(rows[0].ok, "the start");
+    let lb1_gone = rows
+        .iter()
+        .find(|r| r.scenario.router == 0 && r.scenario.disturbance == Disturbance::Crashes)
+        .unwrap();
+    assert!(!lb1_gone.ok && lb1_gone.counterexample.is_some());
+}
+
+#[test]
+fn a_sync_groups_members_fault_together() {
+    let report = verify("sync_group");
+    assert!(report.ok());
+    // FRONT tracks chk_front; chk_back (BACK's, weight 0) faults it
+    // through the group, so the VIP of FRONT moves too.
+    let front = &report.routers[0];
+    assert_eq!(front.router.name, "FRONT");
+    let names: Vec<_> = front.router.members[0]
+        .tracked
+        .iter()
+        .map(|t| (t.name.as_str(), t.via_group.as_deref()))
+        .collect();
+    assert_eq!(names, [("chk_front", None), ("chk_back", Some("EDGE"))]);
+    let back_fails = front
+        .rows
+        .iter()
+        .find(|r| r.scenario.router == 0 && r.scenario.disturbance == Disturbance::Fails(1))
+        .unwrap();
+    assert_eq!(back_fails.holders, [vec![1]]);
+}
+
+#[test]
+fn the_command_exits_0_1_or_2() {
+    let run = |case: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_vrrp-model"))
+            .arg("verify")
+            .args(files(case))
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    assert_eq!(run("gap1").0, Some(0));
+    assert_eq!(run("article").0, Some(1));
+    let (code, stderr) = run("broken");
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("broken/lb2.conf:12:14: expected a number 1..255 after priority"),
+        "{stderr}"
+    );
+}
