@@ -112,8 +112,12 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     config.handle_signals = true;
     let mut driver = Driver::new(config)?;
     if let Some(addr) = args.metrics_listen {
-        let (bound, _thread) = metrics::serve(addr, driver.handle())?;
-        tracing::info!(%bound, "serving Prometheus metrics on /metrics");
+        let sets = metrics::MetricSets {
+            ours: args.metrics_names.contains(&cli::MetricNames::Vrrp),
+            exporter: args.metrics_names.contains(&cli::MetricNames::Keepalived),
+        };
+        let (bound, _thread) = metrics::serve(addr, driver.handle(), sets)?;
+        tracing::info!(%bound, ?sets, "serving Prometheus metrics on /metrics");
     }
     if let Some(pid) = &args.pid {
         std::fs::write(pid, format!("{}\n", std::process::id()))?;
