@@ -49,6 +49,10 @@ pub(crate) struct Args {
         default_value = "keepalived,vrrp"
     )]
     pub(crate) metrics_names: Vec<MetricNames>,
+    /// Print the number of the signal for STOP, RELOAD, DATA, STATS or JSON
+    /// and exit, as keepalived does (keepalived-exporter asks it).
+    #[arg(long = "signum", value_name = "SIGFUNC")]
+    pub(crate) signum: Option<String>,
     /// Remove every configured virtual address from this host and exit
     /// (systemd ExecStopPost: no duplicate address survives a crash).
     #[arg(long = "release-vips")]

@@ -6,6 +6,7 @@
 //! keepalive-haproxy -f /etc/keepalived/keepalived.conf -n  # the daemon
 //! keepalive-haproxy -t -f keepalived.conf                  # check a configuration
 //! keepalive-haproxy --release-vips -f keepalived.conf      # systemd ExecStopPost
+//! keepalive-haproxy --signum=DATA                          # 10: SIGUSR1 writes $TMPDIR/keepalived.data
 //! ```
 //!
 //! The parts live in the libraries (`vrrp::keepalived::{daemon, conf,
@@ -22,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use vrrp::keepalived::daemon::{self, Daemon};
-use vrrp::keepalived::{metrics, systemd};
+use vrrp::keepalived::{dump, metrics, systemd};
 use vrrp::linux::driver::{Driver, release_vips};
 
 fn main() -> ExitCode {
@@ -30,6 +31,9 @@ fn main() -> ExitCode {
         return code;
     }
     let args = cli::Args::parse();
+    if let Some(func) = &args.signum {
+        return signum(func);
+    }
     init_logging(args.log_detail);
     if args.config_test {
         return config_test(&args);
@@ -95,6 +99,20 @@ fn config_test(args: &cli::Args) -> ExitCode {
     }
 }
 
+/// `--signum=FUNC`: the signal's number, or keepalived's error and 1.
+fn signum(func: &str) -> ExitCode {
+    match dump::signum(func) {
+        Some(number) => {
+            println!("{number}");
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("Unknown sigfunc {func}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// `--release-vips`: no duplicate address survives us, however we ended.
 fn release(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     let config =
@@ -119,6 +137,9 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         let (bound, _thread) = metrics::serve(addr, driver.handle(), sets)?;
         tracing::info!(%bound, ?sets, "serving Prometheus metrics on /metrics");
     }
+    let dumps = dump::tmp_dir();
+    daemon::serve_dumps(driver.handle(), dumps.clone())?;
+    tracing::info!(dir = %dumps.display(), "SIGUSR1, SIGUSR2, SIGRTMIN+2: keepalived.data, .stats, .json");
     if let Some(pid) = &args.pid {
         std::fs::write(pid, format!("{}\n", std::process::id()))?;
     }
