@@ -263,8 +263,104 @@ fn dumps(daemon: &Proc, signums: &[String; 3], dir: &Path) -> (View, View) {
     (text, parse_json(&texts[2]))
 }
 
-/// One daemon's views at each step: (step, host, text view, JSON view).
-type Story = Vec<(&'static str, &'static str, View, View)>;
+/// One daemon's views at each step: (step, host, text view, JSON view,
+/// and for ours the `keepalived_*` series it serves).
+type Story = Vec<(&'static str, &'static str, View, View, Series)>;
+
+/// Prometheus series: `name{labels}` → value.
+type Series = BTreeMap<String, i64>;
+
+/// The exporter's metric of each keepalived.stats counter.
+const METRICS: [(&str, &str); 14] = [
+    ("advert_rcvd", "keepalived_advertisements_received_total"),
+    ("advert_sent", "keepalived_advertisements_sent_total"),
+    ("become_master", "keepalived_become_master_total"),
+    ("release_master", "keepalived_release_master_total"),
+    ("packet_len_err", "keepalived_packet_length_errors_total"),
+    (
+        "advert_interval_err",
+        "keepalived_advertisements_interval_errors_total",
+    ),
+    ("ip_ttl_err", "keepalived_ip_ttl_errors_total"),
+    (
+        "invalid_type_rcvd",
+        "keepalived_invalid_type_received_total",
+    ),
+    ("addr_list_err", "keepalived_address_list_errors_total"),
+    (
+        "invalid_authtype",
+        "keepalived_authentication_invalid_total",
+    ),
+    (
+        "authtype_mismatch",
+        "keepalived_authentication_mismatch_total",
+    ),
+    ("auth_failure", "keepalived_authentication_failure_total"),
+    ("pri_zero_rcvd", "keepalived_priority_zero_received_total"),
+    ("pri_zero_sent", "keepalived_priority_zero_sent_total"),
+];
+
+/// What keepalived-exporter serves for `view` (its collector's rules: an
+/// address line's first word is `ip_address`, its third `intf`), without
+/// the advertisement counts.
+fn exporter_series(view: &View) -> Series {
+    let mut series = Series::from([("keepalived_up".to_owned(), 1)]);
+    for (iname, v) in &view.vrrps {
+        let common = format!("iname=\"{iname}\",intf=\"{}\",vrid=\"{}\"", v.intf, v.vrid);
+        for (counter, metric) in &METRICS[2..] {
+            series.insert(format!("{metric}{{{common}}}"), v.stats[*counter]);
+        }
+        series.insert(
+            format!("keepalived_gratuitous_arp_delay_total{{{common}}}"),
+            v.garp_delay,
+        );
+        for (metric, lines) in [
+            ("keepalived_vrrp_state", &v.vips),
+            ("keepalived_vrrp_excluded_state", &v.evips),
+        ] {
+            for line in lines {
+                let words: Vec<&str> = line.split(' ').collect();
+                let labels = format!(
+                    "iname=\"{iname}\",intf=\"{}\",vrid=\"{}\",ip_address=\"{}\"",
+                    words[2], v.vrid, words[0]
+                );
+                series.insert(format!("{metric}{{{labels}}}"), v.state);
+            }
+        }
+    }
+    for (name, (status, state)) in &view.scripts {
+        let status = ["BAD", "GOOD"].iter().position(|s| s == status).unwrap() as i64;
+        series.insert(
+            format!("keepalived_script_status{{name=\"{name}\"}}"),
+            status,
+        );
+        let states = [
+            "idle",
+            "running",
+            "requested termination",
+            "forcing termination",
+        ];
+        if let Some(state) = states.iter().position(|s| s == state) {
+            series.insert(
+                format!("keepalived_script_state{{name=\"{name}\"}}"),
+                state as i64,
+            );
+        }
+    }
+    series
+}
+
+/// The `keepalived_*` series of a scrape, without the advertisement counts.
+fn scraped_series(text: &str) -> Series {
+    text.lines()
+        .filter(|l| l.starts_with("keepalived_"))
+        .filter(|l| !l.starts_with(METRICS[0].1) && !l.starts_with(METRICS[1].1))
+        .map(|l| {
+            let (name, value) = l.rsplit_once(' ').unwrap();
+            (name.to_owned(), value.parse().unwrap())
+        })
+        .collect()
+}
 
 fn config(lab: &Lab, router: &str, priority: u8) -> String {
     let script = lab.dir().join("check.sh");
@@ -284,13 +380,23 @@ fn config(lab: &Lab, router: &str, priority: u8) -> String {
         .to_string()
 }
 
-/// Starts `daemon` on `host` with its dump files in the host's directory.
+/// Where our daemon serves its metrics on each host.
+const METRICS_PORT: u16 = 9650;
+
+/// Starts `daemon` on `host` with its dump files in the host's directory
+/// (and ours with its metrics on [`METRICS_PORT`]).
 fn start(daemon: &Daemon, host: &Host<'_>, config: &str) -> Proc {
     let path = daemon.config_path(host);
     std::fs::write(&path, config).unwrap();
     let tmpdir = format!("TMPDIR={}", host.dir().display());
     let mut argv = vec!["env".to_owned(), tmpdir];
     argv.extend(daemon.argv(&path, host.dir()));
+    if !daemon.is_keepalived() {
+        argv.extend([
+            "--metrics-listen".to_owned(),
+            format!("127.0.0.1:{METRICS_PORT}"),
+        ]);
+    }
     let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
     host.spawn(daemon.name(), &argv)
 }
@@ -308,7 +414,13 @@ fn story(daemon: &Daemon, program: &str) -> Option<Story> {
     let mut views = Story::new();
     let mut look = |step, name, host: &Host<'_>, proc: &Proc| {
         let (text, json) = dumps(proc, &signums, host.dir());
-        views.push((step, name, text, json));
+        let series = if daemon.is_keepalived() {
+            Series::new()
+        } else {
+            let local = "127.0.0.1".parse().unwrap();
+            scraped_series(&host.http_get(local, METRICS_PORT).expect("our metrics"))
+        };
+        views.push((step, name, text, json, series));
     };
 
     assert!(wait_for(Duration::from_secs(10), || a.has_address(vip)).is_some());
@@ -331,12 +443,21 @@ fn story(daemon: &Daemon, program: &str) -> Option<Story> {
     Some(views)
 }
 
-/// `view` without its advertisement counts, which depend on timing.
+/// `view` without what depends on timing: its advertisement counts, and
+/// whether a script run is in flight (keepalived's `running`; ours are
+/// never seen running, see `dump`).
 fn untimed(view: &View) -> View {
     let mut view = view.clone();
     for vrrp in view.vrrps.values_mut() {
         vrrp.stats.remove("advert_rcvd");
         vrrp.stats.remove("advert_sent");
+    }
+    for (status, state) in view.scripts.values_mut() {
+        assert!(
+            ["idle", "running"].contains(&state.as_str()),
+            "{status} {state}"
+        );
+        state.clear();
     }
     view
 }
@@ -346,9 +467,9 @@ fn untimed(view: &View) -> View {
 /// the files are written; `a` restarted counts its own term only).
 fn check_adverts(name: &str, story: &Story) {
     let count = |step, host, counter: &str| {
-        let (_, _, text, _) = story
+        let (_, _, text, _, _) = story
             .iter()
-            .find(|(s, h, _, _)| *s == step && *h == host)
+            .find(|(s, h, _, _, _)| *s == step && *h == host)
             .unwrap();
         text.vrrps["VI_1"].stats[counter]
     };
@@ -383,7 +504,7 @@ const EXPECTED: [(&str, &str, i64, i64, i64, i64); 5] = [
 /// Holds `story` to [`EXPECTED`], with the addresses and the script.
 fn check_story(name: &str, story: &Story) {
     assert_eq!(story.len(), EXPECTED.len());
-    for ((step, host, text, _), expected) in story.iter().zip(EXPECTED) {
+    for ((step, host, text, _, _), expected) in story.iter().zip(EXPECTED) {
         let vrrp = &text.vrrps["VI_1"];
         let s = |c: &str| vrrp.stats[c];
         let got = (
@@ -458,7 +579,7 @@ fn dump_files_match_keepalived_227_and_243_field_by_field() {
     for (name, story) in peers.iter().chain([&("vrrp-rs", our_story.clone())]) {
         check_story(name, story);
         check_adverts(name, story);
-        for (step, host, text, json) in story {
+        for (step, host, text, json, _) in story {
             // The exporter's two modes see the same instance.
             assert_eq!(
                 untimed(text).vrrps,
@@ -469,10 +590,16 @@ fn dump_files_match_keepalived_227_and_243_field_by_field() {
     }
     let mut fields = BTreeMap::<String, usize>::new();
     for (peer, story) in &peers {
-        for ((step, host, theirs, theirs_json), (_, _, ours, ours_json)) in
+        for ((step, host, theirs, theirs_json, _), (_, _, ours, ours_json, served)) in
             story.iter().zip(&our_story)
         {
             let at = format!("{step}, host {host}: ours vs {peer}");
+            // What we serve is what the exporter would serve for keepalived
+            // (whose script state depends on timing; ours is idle).
+            let mut served = served.clone();
+            let state = served.remove("keepalived_script_state{name=\"chk\"}");
+            assert_eq!(state, Some(0), "{at}: script state");
+            assert_eq!(served, exporter_series(&untimed(theirs)), "{at}: /metrics");
             let (theirs, ours) = (untimed(theirs), untimed(ours));
             assert_eq!(
                 ours.scripts, theirs.scripts,
