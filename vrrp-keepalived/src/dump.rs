@@ -20,7 +20,7 @@ use vrrp_core::wire::{Auth, Family, Version};
 use vrrp_io_linux::track::script::split_command;
 
 use crate::snapshot::{InstanceStatus, Snapshot, TrackedKind, VipStatus};
-use crate::status::{COUNTERS, state_name};
+use crate::status::state_name;
 
 /// One of keepalived's dump files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -358,31 +358,24 @@ fn data(snapshot: &Snapshot) -> String {
     out
 }
 
-/// A counter of `i`'s, by our name in [`COUNTERS`].
-fn counter(i: &InstanceStatus, name: &str) -> u64 {
-    COUNTERS
-        .iter()
-        .find(|c| c.name == name)
-        .map_or(0, |c| (c.get)(&i.stats))
-}
-
 /// keepalived's counters of an instance, by its JSON names, in its order.
 pub fn keepalived_counters(i: &InstanceStatus) -> [(&'static str, u64); 14] {
+    let s = &i.stats;
     [
-        ("advert_rcvd", counter(i, "adverts_received")),
-        ("advert_sent", counter(i, "adverts_sent")),
-        ("become_master", counter(i, "master_transitions")),
+        ("advert_rcvd", s.adverts_received),
+        ("advert_sent", s.adverts_sent),
+        ("become_master", s.master_transitions),
         ("release_master", i.masters_released()),
-        ("packet_len_err", counter(i, "packet_length_errors")),
-        ("advert_interval_err", counter(i, "advert_interval_errors")),
-        ("ip_ttl_err", counter(i, "ip_ttl_errors")),
-        ("invalid_type_rcvd", counter(i, "invalid_type_errors")),
-        ("addr_list_err", counter(i, "address_list_errors")),
-        ("invalid_authtype", counter(i, "invalid_auth_type")),
-        ("authtype_mismatch", counter(i, "auth_type_mismatch")),
-        ("auth_failure", counter(i, "auth_failures")),
-        ("pri_zero_rcvd", counter(i, "priority_zero_received")),
-        ("pri_zero_sent", counter(i, "priority_zero_sent")),
+        ("packet_len_err", s.packet_length_errors),
+        ("advert_interval_err", s.advert_interval_errors),
+        ("ip_ttl_err", s.ip_ttl_errors),
+        ("invalid_type_rcvd", s.invalid_type_errors),
+        ("addr_list_err", s.address_list_errors),
+        ("invalid_authtype", s.invalid_auth_type),
+        ("authtype_mismatch", s.auth_type_mismatch),
+        ("auth_failure", s.auth_failures),
+        ("pri_zero_rcvd", s.priority_zero_received),
+        ("pri_zero_sent", s.priority_zero_sent),
     ]
 }
 

@@ -111,8 +111,10 @@ pub fn render(snapshot: &Snapshot) -> String {
     for (name, help, key) in COUNTERS {
         let mut family = Family::new(&mut out, name, "counter", help);
         for i in instances {
-            let counters = keepalived_counters(i);
-            let value = counters.iter().find(|(k, _)| *k == key).map_or(0, |c| c.1);
+            let (_, value) = keepalived_counters(i)
+                .into_iter()
+                .find(|(k, _)| *k == key)
+                .expect("every key is keepalived's");
             let labels = [
                 ("iname", i.name.as_str()),
                 ("intf", &i.interface),

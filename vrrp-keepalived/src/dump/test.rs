@@ -192,3 +192,28 @@ fn vip_lines_as_keepalived_prints_them() {
         "192.0.2.9 dev eth0 scope global label eth0:vip"
     );
 }
+
+#[test]
+fn each_keepalived_counter_reads_its_own_field() {
+    let mut i = fixture::snapshot().instances.remove(0);
+    i.state = State::Backup;
+    i.stats = vrrp_core::Statistics {
+        adverts_received: 1,
+        adverts_sent: 2,
+        master_transitions: 3,
+        packet_length_errors: 5,
+        advert_interval_errors: 6,
+        ip_ttl_errors: 7,
+        invalid_type_errors: 8,
+        address_list_errors: 9,
+        invalid_auth_type: 10,
+        auth_type_mismatch: 11,
+        auth_failures: 12,
+        priority_zero_received: 13,
+        priority_zero_sent: 14,
+        ..vrrp_core::Statistics::default()
+    };
+    let values = keepalived_counters(&i).map(|(_, v)| v);
+    // A Backup released every term as Master it had: 3.
+    assert_eq!(values, [1, 2, 3, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+}
