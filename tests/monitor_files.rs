@@ -658,3 +658,37 @@ fn dump_files_match_keepalived_227_and_243_field_by_field() {
         started.elapsed().as_secs_f64()
     ));
 }
+
+/// `--signum` prints what keepalived 2.2.7 prints, for every name the
+/// exporter or an operator asks, and fails as it does on an unknown one.
+/// STATS_CLEAR alone differs on purpose: refused, as our counters cannot
+/// be cleared (keepalived says 63, whose default action would end us).
+#[test]
+fn signum_answers_as_keepalived_does() {
+    let Ok(theirs) = Command::new("keepalived").arg("--signum=DATA").output() else {
+        lab::say("\n*** SKIPPED: signum_answers_as_keepalived_does: no keepalived on PATH ***\n");
+        return;
+    };
+    assert!(theirs.status.success());
+    let Daemon::Ours(ours) = Daemon::ours() else {
+        unreachable!()
+    };
+    let answer = |program: &Path, func: &str| {
+        let out = Command::new(program)
+            .arg(format!("--signum={func}"))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        )
+    };
+    for func in ["STOP", "RELOAD", "DATA", "STATS", "JSON", "NOSUCH"] {
+        assert_eq!(
+            answer(&ours, func),
+            answer(Path::new("keepalived"), func),
+            "{func}"
+        );
+    }
+    assert_eq!(answer(&ours, "STATS_CLEAR"), (Some(1), String::new()));
+}
