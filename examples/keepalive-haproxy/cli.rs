@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use vrrp::keepalived::daemon;
 
 /// A keepalived-compatible VRRP daemon for HAProxy hosts. Without
@@ -54,6 +54,19 @@ pub(crate) struct Args {
     /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9650 or [::]:9650).
     #[arg(long = "metrics-listen", value_name = "ADDR")]
     pub(crate) metrics_listen: Option<std::net::SocketAddr>,
+    /// Which metric names --metrics-listen serves: keepalived-exporter's
+    /// (`keepalived_*`), ours (`vrrp_*`), or both (the default).
+    #[arg(
+        long = "metrics-names",
+        value_name = "SET",
+        value_delimiter = ',',
+        default_value = "keepalived,vrrp"
+    )]
+    pub(crate) metrics_names: Vec<MetricNames>,
+    /// Print the number of the signal for STOP, RELOAD, DATA, STATS or JSON
+    /// and exit, as keepalived does (keepalived-exporter asks it).
+    #[arg(long = "signum", value_name = "SIGFUNC")]
+    pub(crate) signum: Option<String>,
     /// Remove every configured virtual address from this host and exit
     /// (systemd ExecStopPost: no duplicate address survives a crash).
     #[arg(long = "release-vips")]
@@ -72,4 +85,13 @@ impl Args {
         }
         options
     }
+}
+
+/// A set of metric names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MetricNames {
+    /// keepalived-exporter's `keepalived_*`.
+    Keepalived,
+    /// Ours, `vrrp_*`.
+    Vrrp,
 }

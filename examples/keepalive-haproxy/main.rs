@@ -7,6 +7,7 @@
 //! keepalive-haproxy -t -f keepalived.conf                  # check a configuration
 //! keepalive-haproxy --verify lb1.conf lb2.conf             # model-check a deployment, one file per host
 //! keepalive-haproxy --release-vips -f keepalived.conf      # systemd ExecStopPost
+//! keepalive-haproxy --signum=DATA                          # 10: SIGUSR1 writes $TMPDIR/keepalived.data
 //! ```
 //!
 //! The parts live in the libraries (`vrrp::keepalived::{daemon, conf,
@@ -23,7 +24,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use vrrp::keepalived::daemon::{self, Daemon};
-use vrrp::keepalived::{metrics, systemd};
+use vrrp::keepalived::{dump, metrics, systemd};
 use vrrp::linux::driver::{Driver, release_vips};
 
 fn main() -> ExitCode {
@@ -33,6 +34,9 @@ fn main() -> ExitCode {
     let args = cli::Args::parse();
     if !args.verify.is_empty() {
         return verify(&args.verify);
+    }
+    if let Some(func) = &args.signum {
+        return signum(func);
     }
     init_logging(args.log_detail);
     if args.config_test {
@@ -126,6 +130,20 @@ fn verify(files: &[std::path::PathBuf]) -> ExitCode {
     }
 }
 
+/// `--signum=FUNC`: the signal's number, or keepalived's error and 1.
+fn signum(func: &str) -> ExitCode {
+    match dump::signum(func) {
+        Some(number) => {
+            println!("{number}");
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("Unknown sigfunc {func}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// `--release-vips`: no duplicate address survives us, however we ended.
 fn release(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     let config = vrrp::keepalived::driver_config(
@@ -145,9 +163,16 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     config.handle_signals = true;
     let mut driver = Driver::new(config)?;
     if let Some(addr) = args.metrics_listen {
-        let (bound, _thread) = metrics::serve(addr, driver.handle())?;
-        tracing::info!(%bound, "serving Prometheus metrics on /metrics");
+        let sets = metrics::MetricSets {
+            ours: args.metrics_names.contains(&cli::MetricNames::Vrrp),
+            exporter: args.metrics_names.contains(&cli::MetricNames::Keepalived),
+        };
+        let (bound, _thread) = metrics::serve(addr, driver.handle(), sets)?;
+        tracing::info!(%bound, ?sets, "serving Prometheus metrics on /metrics");
     }
+    let dumps = dump::tmp_dir();
+    daemon::serve_dumps(driver.handle(), dumps.clone())?;
+    tracing::info!(dir = %dumps.display(), "SIGUSR1, SIGUSR2, SIGRTMIN+2: keepalived.data, .stats, .json");
     if let Some(pid) = &args.pid {
         std::fs::write(pid, format!("{}\n", std::process::id()))?;
     }

@@ -2,15 +2,23 @@
 //! example stays short and another daemon can reuse them: load and check a
 //! configuration ([`prepare`]), then answer the driver's events
 //! ([`Daemon::on_event`]): SIGHUP reloads, SIGUSR1 writes the status, and
-//! systemd hears about readiness and reloads.
+//! systemd hears about readiness and reloads; keepalived's dump files are
+//! written on their signals ([`serve_dumps`]).
 
+use std::io;
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crate::conf::{self, ConfigError, Warning};
+use crate::dump::Dump;
 use crate::mail::{AlertPlan, Alerts};
 use crate::security::{self, Insecure};
 use crate::{status, systemd};
-use vrrp_io_linux::driver::{Driver, DriverConfig, DriverEvent};
+use vrrp_io_linux::driver::{Driver, DriverConfig, DriverEvent, Handle};
+
+/// How long a dump waits for the driver's snapshot.
+const SNAPSHOT_WAIT: Duration = Duration::from_secs(1);
 
 /// How [`prepare`] reads and checks a configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,6 +153,33 @@ fn missing_from(status: &str) -> Vec<&'static str> {
     .filter(|(bit, _)| effective & (1 << bit) == 0)
     .map(|(_, name)| name)
     .collect()
+}
+
+/// Writes keepalived's dump file into `dir` on its signal (SIGUSR1:
+/// `keepalived.data`, SIGUSR2: `keepalived.stats`, SIGRTMIN+2:
+/// `keepalived.json`), from a snapshot `handle` asks the driver for, on a
+/// thread of its own. SIGUSR1 also reaches the driver (the status dump).
+/// A file that cannot be written is logged as an error.
+pub fn serve_dumps(handle: Handle, dir: PathBuf) -> io::Result<JoinHandle<()>> {
+    let mut signals = signal_hook::iterator::Signals::new(Dump::ALL.map(Dump::signal))?;
+    std::thread::Builder::new()
+        .name("dumps".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                let Some(dump) = Dump::of_signal(signal) else {
+                    continue;
+                };
+                let file = dir.join(dump.file_name());
+                let Some(snapshot) = handle.inspect(status::snapshot, SNAPSHOT_WAIT) else {
+                    tracing::error!(file = %file.display(), "cannot write: the VRRP driver did not answer");
+                    continue;
+                };
+                match dump.write(&snapshot, &dir) {
+                    Ok(path) => tracing::info!(file = %path.display(), "written"),
+                    Err(error) => tracing::error!(file = %file.display(), %error, "cannot write"),
+                }
+            }
+        })
 }
 
 /// What the daemon does with the driver's events.

@@ -17,8 +17,10 @@
 //! - [`host`]: what keepalived checks on the host it starts on (interfaces,
 //!   scripts that can run);
 //! - [`snapshot`]: one typed snapshot of the running driver, which
-//!   [`status`] (the JSON dump on SIGUSR1, the counters' names) and
-//!   [`metrics`] (Prometheus text on a thread of its own) both render;
+//!   [`status`] (the JSON dump on SIGUSR1, the counters' names),
+//!   [`metrics`] (Prometheus text on a thread of its own, with
+//!   keepalived-exporter's names from [`exporter`]) and [`dump`]
+//!   (keepalived's own dump files, for keepalived-exporter) all render;
 //! - [`systemd`]: `sd_notify` readiness, without libsystemd;
 //! - [`daemon`]: the keepalived-compatible daemon's steps: load, check,
 //!   reload on SIGHUP, status on SIGUSR1.
@@ -29,11 +31,17 @@ pub mod conf;
 #[cfg(feature = "linux")]
 pub mod daemon;
 #[cfg(feature = "linux")]
+pub mod dump;
+#[cfg(feature = "linux")]
+pub mod exporter;
+#[cfg(feature = "linux")]
 pub mod host;
 #[cfg(feature = "linux")]
 pub mod mail;
 #[cfg(feature = "linux")]
 pub mod metrics;
+#[cfg(feature = "linux")]
+mod prometheus;
 #[cfg(feature = "linux")]
 pub mod security;
 #[cfg(feature = "linux")]

@@ -1,6 +1,8 @@
 //! Prometheus metrics (`--metrics-listen ADDR`): state per instance,
 //! priorities, transitions, RFC 6527 counters, track script and process
-//! results, in the text exposition format.
+//! results, in the text exposition format; beside them, by default, the
+//! same state under keepalived-exporter's names ([`exporter`]), so its
+//! dashboards work unchanged. [`MetricSets`] turns either set off.
 //!
 //! The VRRP loop never waits for a scraper: [`serve`] runs its own thread
 //! with a blocking `TcpListener`, and for each scrape asks the driver for a
@@ -16,6 +18,8 @@ use std::time::Duration;
 
 use vrrp_io_linux::driver::Handle;
 
+use crate::exporter;
+use crate::prometheus::Family;
 use crate::snapshot::{InstanceStatus, Snapshot};
 use crate::status::{self, COUNTERS, state_name};
 
@@ -26,9 +30,32 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The states a `vrrp_state` series exists for.
 const STATES: [&str; 4] = ["INIT", "BACKUP", "MASTER", "FAULT"];
 
+/// Which metric names a scrape shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetricSets {
+    /// Ours: `vrrp_*`.
+    pub ours: bool,
+    /// keepalived-exporter's: `keepalived_*`.
+    pub exporter: bool,
+}
+
+impl Default for MetricSets {
+    /// Both.
+    fn default() -> Self {
+        Self {
+            ours: true,
+            exporter: true,
+        }
+    }
+}
+
 /// Binds `addr` and serves `/metrics` (and `/`) on a thread of its own
 /// until the process ends. Fails only if the address cannot be bound.
-pub fn serve(addr: SocketAddr, handle: Handle) -> io::Result<(SocketAddr, JoinHandle<()>)> {
+pub fn serve(
+    addr: SocketAddr,
+    handle: Handle,
+    sets: MetricSets,
+) -> io::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind(addr)?;
     let bound = listener.local_addr()?;
     let thread = std::thread::Builder::new()
@@ -37,7 +64,7 @@ pub fn serve(addr: SocketAddr, handle: Handle) -> io::Result<(SocketAddr, JoinHa
             for stream in listener.incoming() {
                 match stream {
                     Ok(stream) => {
-                        if let Err(error) = answer(stream, &handle) {
+                        if let Err(error) = answer(stream, &handle, sets) {
                             tracing::debug!(%error, "metrics client");
                         }
                     }
@@ -49,7 +76,7 @@ pub fn serve(addr: SocketAddr, handle: Handle) -> io::Result<(SocketAddr, JoinHa
 }
 
 /// Reads one HTTP request and answers it.
-fn answer(mut stream: TcpStream, handle: &Handle) -> io::Result<()> {
+fn answer(mut stream: TcpStream, handle: &Handle, sets: MetricSets) -> io::Result<()> {
     stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
     stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
     let mut request = Vec::new();
@@ -69,7 +96,9 @@ fn answer(mut stream: TcpStream, handle: &Handle) -> io::Result<()> {
         .unwrap_or_default();
     let (status, body) = match path {
         "/metrics" | "/" => match handle.inspect(status::snapshot, SNAPSHOT_WAIT) {
-            Some(snapshot) => ("200 OK", render(&snapshot)),
+            Some(snapshot) => ("200 OK", render_sets(&snapshot, sets)),
+            // As keepalived-exporter when keepalived does not answer.
+            None if sets.exporter => ("200 OK", exporter::render_down()),
             None => (
                 "503 Service Unavailable",
                 "the VRRP driver did not answer\n".to_owned(),
@@ -85,35 +114,19 @@ fn answer(mut stream: TcpStream, handle: &Handle) -> io::Result<()> {
     )
 }
 
-/// One metric family: its HELP and TYPE, then samples.
-struct Family<'a> {
-    out: &'a mut String,
-}
-
-impl<'a> Family<'a> {
-    fn new(out: &'a mut String, name: &str, kind: &str, help: &str) -> Self {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        Self { out }
+/// The Prometheus text of a [`Snapshot`], in the chosen sets of names.
+pub fn render_sets(snapshot: &Snapshot, sets: MetricSets) -> String {
+    let mut out = String::new();
+    if sets.ours {
+        out += &render(snapshot);
     }
-
-    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
-        let labels: Vec<String> = labels
-            .iter()
-            .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
-            .collect();
-        let _ = writeln!(self.out, "{name}{{{}}} {value}", labels.join(","));
+    if sets.exporter {
+        out += &exporter::render(snapshot);
     }
+    out
 }
 
-/// A label value with `\`, `"` and newlines escaped.
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-/// The Prometheus text of a [`Snapshot`].
+/// The Prometheus text of a [`Snapshot`], in our names.
 pub fn render(snapshot: &Snapshot) -> String {
     let mut out = String::new();
     let instances = &snapshot.instances;
@@ -282,109 +295,12 @@ pub fn render(snapshot: &Snapshot) -> String {
 
 #[cfg(test)]
 mod test {
-    use std::net::Ipv4Addr;
-    use std::time::SystemTime;
-
-    use vrrp_core::wire::Family as IpFamily;
-    use vrrp_core::{Config, RouterStats, State, Statistics, Tracking};
-    use vrrp_io_linux::driver::History;
-    use vrrp_io_linux::track::TrackWeight;
-    use vrrp_io_linux::track::process::{ProcessSpec, ProcessState};
-    use vrrp_io_linux::track::script::{ScriptSpec, ScriptState};
-
     use super::*;
-    use crate::snapshot::{TrackedKind, TrackedStatus};
-
-    fn snapshot() -> Snapshot {
-        let vip = Ipv4Addr::new(192, 0, 2, 100).into();
-        let mut config = Config::new(51, Ipv4Addr::new(192, 0, 2, 11).into(), vec![vip]);
-        config.priority = 100;
-        let instance = InstanceStatus {
-            name: "OCP_EXT".into(),
-            interface: "ens192".into(),
-            config,
-            family: IpFamily::Ipv4,
-            state: State::Master,
-            history: History {
-                transitions: 2,
-                ..History::default()
-            },
-            priority: 102,
-            master: None,
-            vips: Vec::new(),
-            vips_installed: true,
-            master_adver_interval: 100,
-            skew_time: vrrp_core::time::Duration::ZERO,
-            master_down_interval: vrrp_core::time::Duration::from_micros(3_609_375),
-            next_timer: None,
-            tracking: Tracking::default(),
-            tracked: vec![TrackedStatus {
-                name: "haproxy_check".into(),
-                up: Some(true),
-                weight: TrackWeight {
-                    weight: 2,
-                    reverse: false,
-                },
-                kind: TrackedKind::Script {
-                    last: None,
-                    runs: 5,
-                },
-            }],
-            stats: Statistics {
-                adverts_received: 7,
-                master_transitions: 1,
-                ..Statistics::default()
-            },
-        };
-        let script = ScriptSpec {
-            name: "haproxy_check".into(),
-            command: "killall -0 haproxy".into(),
-            interval: Duration::from_secs(2),
-            timeout: Duration::from_secs(2),
-            rise: 1,
-            fall: 1,
-            init_fail: false,
-            run_as: None,
-        };
-        let process = ProcessSpec {
-            name: "hap\"x".into(),
-            process: "haproxy".into(),
-            params: Vec::new(),
-            param_match: None,
-            quorum: 1,
-            quorum_max: u32::MAX,
-            delay: Duration::ZERO,
-        };
-        Snapshot {
-            time: SystemTime::UNIX_EPOCH,
-            pid: 1,
-            instances: vec![instance],
-            scripts: vec![(
-                script,
-                ScriptState {
-                    up: true,
-                    last: None,
-                    runs: 5,
-                },
-            )],
-            processes: vec![(
-                process,
-                ProcessState {
-                    up: false,
-                    count: 0,
-                },
-            )],
-            notify_scripts_busy: 0,
-            router: RouterStats {
-                vrid_errors: 3,
-                ..RouterStats::default()
-            },
-        }
-    }
+    use crate::snapshot::fixture;
 
     #[test]
     fn renders_states_priorities_counters_and_tracks() {
-        let text = render(&snapshot());
+        let text = render(&fixture::snapshot());
         let l = r#"instance="OCP_EXT",interface="ens192",vrid="51""#;
         for line in [
             format!("vrrp_state{{{l},state=\"MASTER\"}} 1"),
@@ -392,10 +308,10 @@ mod test {
             format!("vrrp_priority{{{l}}} 102"),
             format!("vrrp_base_priority{{{l}}} 100"),
             format!("vrrp_vips_installed{{{l}}} 1"),
-            format!("vrrp_transitions_total{{{l}}} 2"),
+            format!("vrrp_transitions_total{{{l}}} 4"),
             format!("vrrp_master_down_interval_seconds{{{l}}} 3.609375"),
             format!("vrrp_adverts_received_total{{{l}}} 7"),
-            format!("vrrp_master_transitions_total{{{l}}} 1"),
+            format!("vrrp_master_transitions_total{{{l}}} 2"),
             format!("vrrp_tracked_up{{{l},type=\"script\",object=\"haproxy_check\"}} 1"),
             "vrrp_script_up{script=\"haproxy_check\"} 1".to_owned(),
             "vrrp_script_runs_total{script=\"haproxy_check\"} 5".to_owned(),
@@ -409,10 +325,39 @@ mod test {
             );
         }
         assert!(text.contains("(vrrpv3StatisticsRcvdAdvertisements)"));
+        assert!(!text.contains("keepalived_"), "our set alone");
         // Every sample line is `name{labels} value` or `name value`.
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let value = line.rsplit(' ').next().unwrap();
             assert!(value.parse::<f64>().is_ok(), "{line}");
         }
+    }
+
+    #[test]
+    fn sets_choose_the_names() {
+        let snapshot = fixture::snapshot();
+        let names = |sets| {
+            let text = render_sets(&snapshot, sets);
+            let ours = text.lines().any(|l| l.starts_with("vrrp_state{"));
+            let theirs = text
+                .lines()
+                .any(|l| l.starts_with("keepalived_vrrp_state{"));
+            (ours, theirs)
+        };
+        assert_eq!(names(MetricSets::default()), (true, true));
+        assert_eq!(
+            names(MetricSets {
+                ours: false,
+                exporter: true
+            }),
+            (false, true)
+        );
+        assert_eq!(
+            names(MetricSets {
+                ours: true,
+                exporter: false
+            }),
+            (true, false)
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! One typed snapshot of a running driver, taken between two of its turns:
-//! what the status dump ([`status::to_json`](crate::status::to_json)) and
-//! the metrics ([`metrics::render`](crate::metrics::render)) both render.
+//! what the status dump ([`status::to_json`](crate::status::to_json)), the
+//! metrics ([`metrics::render`](crate::metrics::render)) and keepalived's
+//! dump files ([`dump`](crate::dump)) all render.
 
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -12,6 +13,9 @@ use vrrp_io_linux::driver::{Driver, History, Tracked};
 use vrrp_io_linux::track::TrackWeight;
 use vrrp_io_linux::track::process::{ProcessSpec, ProcessState};
 use vrrp_io_linux::track::script::{Outcome, ScriptSpec, ScriptState};
+
+#[cfg(test)]
+pub(crate) mod fixture;
 
 /// Everything the status dump and the metrics show.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,10 +55,14 @@ pub struct InstanceStatus {
     pub priority: u8,
     /// The Master it hears, if any.
     pub master: Option<IpAddr>,
-    /// Every address installed while Master, as `ADDR/LEN dev IF`.
-    pub vips: Vec<String>,
+    /// Every address installed while Master: the advertised ones, then
+    /// the excluded ones.
+    pub vips: Vec<VipStatus>,
     /// Whether they are installed now.
     pub vips_installed: bool,
+    /// Delay of the second gratuitous ARP burst after becoming Master
+    /// (keepalived's `garp_master_delay`).
+    pub garp_delay: std::time::Duration,
     /// Master_Adver_Interval, in centiseconds.
     pub master_adver_interval: u16,
     /// Skew_Time.
@@ -69,6 +77,21 @@ pub struct InstanceStatus {
     pub tracked: Vec<TrackedStatus>,
     /// Its RFC 6527 counters.
     pub stats: Statistics,
+}
+
+/// A virtual address of an instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VipStatus {
+    /// The address.
+    pub addr: IpAddr,
+    /// Its prefix length.
+    pub prefix_len: u8,
+    /// The interface it is installed on.
+    pub interface: String,
+    /// Its IPv4 label, if any.
+    pub label: Option<String>,
+    /// Installed but not advertised (keepalived's `virtual_ipaddress_excluded`).
+    pub excluded: bool,
 }
 
 /// A tracked object as one instance sees it.
@@ -111,6 +134,17 @@ impl TrackedKind {
             Self::Process { .. } => "process",
             Self::Interface => "interface",
         }
+    }
+}
+
+impl InstanceStatus {
+    /// Times it left Master: every time it became Master, except the
+    /// current one (keepalived's `release_master`, counted on leaving
+    /// Master for Backup or Fault).
+    pub fn masters_released(&self) -> u64 {
+        self.stats
+            .master_transitions
+            .saturating_sub(u64::from(self.state == State::Master))
     }
 }
 
@@ -178,11 +212,17 @@ impl Snapshot {
                     master: instance.master(),
                     vips: spec
                         .installed()
-                        .map(|v| {
-                            format!("{}/{} dev {}", v.addr, v.prefix_len, spec.interface_of(v))
+                        .enumerate()
+                        .map(|(k, v)| VipStatus {
+                            addr: v.addr,
+                            prefix_len: v.prefix_len,
+                            interface: spec.interface_of(v).to_owned(),
+                            label: v.label.clone(),
+                            excluded: k >= spec.vips.len(),
                         })
                         .collect(),
                     vips_installed: driver.vips_installed(index),
+                    garp_delay: spec.garp.delay,
                     master_adver_interval: instance.master_adver_interval(),
                     skew_time: instance.skew_time(),
                     master_down_interval: instance.master_down_interval(),

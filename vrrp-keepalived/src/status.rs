@@ -185,7 +185,7 @@ fn instance_json(i: &InstanceStatus) -> Value {
         "preempt": config.preempt,
         "preempt_delay_ms": config.preempt_delay.as_micros() / 1000,
         "unicast_peers": config.unicast_peers.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "vips": i.vips,
+        "vips": i.vips.iter().map(|v| format!("{}/{} dev {}", v.addr, v.prefix_len, v.interface)).collect::<Vec<_>>(),
         "vips_installed": i.vips_installed,
         "timers": {
             "advert_interval_ms": u64::from(config.advert_interval) * 10,

@@ -1,0 +1,485 @@
+//! keepalived's dump files, which keepalived-exporter reads: on a signal,
+//! keepalived writes `keepalived.data` (SIGUSR1), `keepalived.stats`
+//! (SIGUSR2) or `keepalived.json` (SIGRTMIN+2) into its temporary
+//! directory, `$TMPDIR` when that is an absolute path, else `/tmp`.
+//! `keepalived --signum=DATA|STATS|JSON` prints those numbers.
+//!
+//! Here the same files, in the same formats, rendered from the
+//! [`Snapshot`]. Lines keepalived writes about things we do not have
+//! (file descriptors, socket pools, interfaces, global definitions) are
+//! left out; every line keepalived-exporter reads is there.
+
+use std::io;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+use vrrp_core::State;
+use vrrp_core::wire::{Auth, Family, Version};
+use vrrp_io_linux::track::script::split_command;
+
+use crate::snapshot::{InstanceStatus, Snapshot, TrackedKind, VipStatus};
+use crate::status::state_name;
+
+/// One of keepalived's dump files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dump {
+    /// `keepalived.data`: the configuration and state of each instance
+    /// and script (SIGUSR1, `--signum=DATA`).
+    Data,
+    /// `keepalived.stats`: each instance's counters (SIGUSR2, `--signum=STATS`).
+    Stats,
+    /// `keepalived.json`: both, in JSON (SIGRTMIN+2, `--signum=JSON`).
+    Json,
+}
+
+impl Dump {
+    /// The three files.
+    pub const ALL: [Self; 3] = [Self::Data, Self::Stats, Self::Json];
+
+    /// Its file name in the temporary directory.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Self::Data => "keepalived.data",
+            Self::Stats => "keepalived.stats",
+            Self::Json => "keepalived.json",
+        }
+    }
+
+    /// The signal that asks for it, as keepalived numbers it.
+    pub fn signal(self) -> i32 {
+        match self {
+            Self::Data => nix::libc::SIGUSR1,
+            Self::Stats => nix::libc::SIGUSR2,
+            Self::Json => nix::libc::SIGRTMIN() + 2,
+        }
+    }
+
+    /// The file a signal asks for.
+    pub fn of_signal(signal: i32) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.signal() == signal)
+    }
+
+    /// Its text for `snapshot`.
+    pub fn render(self, snapshot: &Snapshot) -> String {
+        match self {
+            Self::Data => data(snapshot),
+            Self::Stats => stats(snapshot),
+            Self::Json => json(snapshot).to_string(),
+        }
+    }
+
+    /// Writes it into `dir` atomically (a temporary file renamed over it,
+    /// so a reader never sees half a file); returns its path.
+    pub fn write(self, snapshot: &Snapshot, dir: &Path) -> io::Result<PathBuf> {
+        let path = dir.join(self.file_name());
+        let temp = dir.join(format!(".{}.{}", self.file_name(), std::process::id()));
+        std::fs::write(&temp, self.render(snapshot))?;
+        std::fs::rename(&temp, &path)?;
+        Ok(path)
+    }
+}
+
+/// `keepalived --signum=FUNC`: the signal for STOP, RELOAD, DATA, STATS or
+/// JSON. `None` for anything else, STATS_CLEAR included (our counters
+/// cannot be cleared, and that signal's default action ends a process).
+pub fn signum(func: &str) -> Option<i32> {
+    match func {
+        "STOP" => Some(nix::libc::SIGTERM),
+        "RELOAD" => Some(nix::libc::SIGHUP),
+        "DATA" => Some(Dump::Data.signal()),
+        "STATS" => Some(Dump::Stats.signal()),
+        "JSON" => Some(Dump::Json.signal()),
+        _ => None,
+    }
+}
+
+/// keepalived's temporary directory: `$TMPDIR` if it is absolute, else `/tmp`.
+pub fn tmp_dir() -> PathBuf {
+    tmp_dir_from(std::env::var_os("TMPDIR").map(PathBuf::from))
+}
+
+fn tmp_dir_from(tmpdir: Option<PathBuf>) -> PathBuf {
+    tmpdir
+        .filter(|dir| dir.is_absolute())
+        .unwrap_or_else(|| PathBuf::from("/tmp"))
+}
+
+/// keepalived's number for a state (`keepalived_vrrp_state`'s value, the
+/// JSON's `state`): INIT 0, BACKUP 1, MASTER 2, FAULT 3.
+pub fn state_code(state: State) -> u8 {
+    match state {
+        State::Initialize => 0,
+        State::Backup => 1,
+        State::Master => 2,
+        State::Fault => 3,
+    }
+}
+
+/// keepalived's `wantstate`: the state itself, except that an instance
+/// still initialising wants Backup (Master if it owns the addresses).
+pub fn wanted_state(i: &InstanceStatus) -> State {
+    match i.state {
+        State::Initialize if i.config.is_owner() => State::Master,
+        State::Initialize => State::Backup,
+        state => state,
+    }
+}
+
+/// An address as keepalived prints it: the prefix only when it is not a
+/// host's (/32, /128).
+pub fn vip_address(v: &VipStatus) -> String {
+    let host = match v.addr {
+        IpAddr::V4(_) => 32,
+        IpAddr::V6(_) => 128,
+    };
+    if v.prefix_len == host {
+        v.addr.to_string()
+    } else {
+        format!("{}/{}", v.addr, v.prefix_len)
+    }
+}
+
+/// A virtual address line as keepalived writes it, e.g.
+/// `192.0.2.100 dev eth0 scope global set` (`set`: installed now).
+pub fn vip_line(v: &VipStatus, installed: bool) -> String {
+    let mut line = format!("{} dev {} scope global", vip_address(v), v.interface);
+    if let Some(label) = &v.label {
+        line += &format!(" label {label}");
+    }
+    if v.addr.is_ipv6() {
+        // keepalived's defaults: a /128 is deprecated, others preferred.
+        line += if v.prefix_len == 128 {
+            " deprecated"
+        } else {
+            " preferred_lft forever"
+        };
+    }
+    if installed {
+        line += " set";
+    }
+    line
+}
+
+/// A command as keepalived prints it: each word in single quotes.
+fn quoted(command: &str) -> String {
+    split_command(command)
+        .iter()
+        .map(|word| format!("'{word}'"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whole seconds as an integer, else a fraction, as keepalived's `%g`.
+fn seconds(d: Duration) -> Value {
+    if d.subsec_nanos() == 0 {
+        json!(d.as_secs())
+    } else {
+        json!(d.as_secs_f64())
+    }
+}
+
+fn unix_time(i: &InstanceStatus) -> Duration {
+    i.history
+        .since
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .unwrap_or_default()
+}
+
+/// The text of `keepalived.data`.
+fn data(snapshot: &Snapshot) -> String {
+    let mut out = String::new();
+    let mut line = |text: String| {
+        out += &text;
+        out.push('\n');
+    };
+    if !snapshot.instances.is_empty() {
+        line("------< VRRP Topology >------".into());
+    }
+    for i in &snapshot.instances {
+        let config = &i.config;
+        let v2 = config.version == Version::V2;
+        line(format!(" VRRP Instance = {}", i.name));
+        line(format!("   VRRP Version = {}", if v2 { 2 } else { 3 }));
+        if i.family == Family::Ipv6 {
+            line("   Using Native IPv6".into());
+        }
+        line(format!("   State = {}", state_name(i.state)));
+        if i.state == State::Backup {
+            if let Some(master) = i.master {
+                line(format!("   Master router = {master}"));
+            }
+            if !v2 {
+                line(format!(
+                    "   Master advert interval = {} milli-sec",
+                    u32::from(i.master_adver_interval) * 10
+                ));
+            }
+        }
+        line(format!("   Wantstate = {}", state_name(wanted_state(i))));
+        let since = unix_time(i);
+        line(format!(
+            "   Last transition = {}.{:06}",
+            since.as_secs(),
+            since.subsec_micros()
+        ));
+        line(format!(
+            "   Master down timer = {} usecs",
+            i.master_down_interval.as_micros()
+        ));
+        line(format!("   Interface = {}", i.interface));
+        line(format!("   Using src_ip = {}", config.primary_address));
+        if config.unicast_peers.is_empty() {
+            line(format!(
+                "   Multicast address {}",
+                match i.family {
+                    Family::Ipv4 => "224.0.0.18",
+                    Family::Ipv6 => "ff02::12",
+                }
+            ));
+        }
+        line(format!(
+            "   Gratuitous ARP delay = {}",
+            i.garp_delay.as_secs()
+        ));
+        line(format!("   Virtual Router ID = {}", config.vrid));
+        line(format!("   Priority = {}", config.priority));
+        line(format!("   Effective priority = {}", i.priority));
+        line(if v2 {
+            format!("   Advert interval = {} sec", config.advert_interval / 100)
+        } else {
+            format!(
+                "   Advert interval = {} milli-sec",
+                u32::from(config.advert_interval) * 10
+            )
+        });
+        line(format!(
+            "   Accept = {}",
+            if config.accept_mode {
+                "enabled"
+            } else {
+                "disabled"
+            }
+        ));
+        line(format!(
+            "   Preempt = {}",
+            if config.preempt {
+                "enabled"
+            } else {
+                "disabled"
+            }
+        ));
+        if config.preempt_delay.as_micros() > 0 {
+            line(format!(
+                "   Preempt delay = {} secs",
+                config.preempt_delay.as_micros() as f64 / 1e6
+            ));
+        }
+        match config.auth {
+            Auth::Simple(_) => {
+                line("   Authentication type = SIMPLE_PASSWORD".into());
+                line("   Password = ********".into());
+            }
+            Auth::None if v2 => line("   Authentication type = none".into()),
+            Auth::None => {}
+        }
+        let (vips, excluded): (Vec<_>, Vec<_>) = i.vips.iter().partition(|v| !v.excluded);
+        if !vips.is_empty() {
+            line(format!("   Virtual IP ({}):", vips.len()));
+            for v in vips {
+                line(format!("     {}", vip_line(v, i.vips_installed)));
+            }
+        }
+        if !excluded.is_empty() {
+            line("   Virtual IP Excluded :".into());
+            for v in excluded {
+                line(format!("     {}", vip_line(v, i.vips_installed)));
+            }
+        }
+        if !config.unicast_peers.is_empty() {
+            line("   Unicast Peer :".into());
+            for peer in &config.unicast_peers {
+                line(format!("     {peer}"));
+            }
+        }
+        for (heading, kind) in [
+            ("Tracked interfaces", "interface"),
+            ("Tracked scripts", "script"),
+        ] {
+            let tracked: Vec<_> = i.tracked.iter().filter(|t| t.kind.name() == kind).collect();
+            if !tracked.is_empty() {
+                line(format!("   {heading} :"));
+                for t in tracked {
+                    line(format!(
+                        "     {} weight {}{}",
+                        t.name,
+                        t.weight.weight,
+                        if t.weight.reverse { " reverse" } else { "" }
+                    ));
+                }
+            }
+        }
+        let processes: Vec<_> = i
+            .tracked
+            .iter()
+            .filter(|t| matches!(t.kind, TrackedKind::Process { .. }))
+            .collect();
+        if !processes.is_empty() {
+            line("   Tracked processes :".into());
+            for t in processes {
+                line(format!(
+                    "     {}, weight {}{}",
+                    t.name,
+                    t.weight.weight,
+                    if t.weight.reverse { " reverse" } else { "" }
+                ));
+            }
+        }
+    }
+    if !snapshot.scripts.is_empty() {
+        line("------< VRRP Scripts >------".into());
+    }
+    for (spec, state) in &snapshot.scripts {
+        line(format!(" VRRP Script = {}", spec.name));
+        line(format!("   Command = {}", quoted(&spec.command)));
+        line(format!("   Interval = {} sec", spec.interval.as_secs()));
+        line(format!("   Timeout = {} sec", spec.timeout.as_secs()));
+        line(format!("   Rise = {}", spec.rise));
+        line(format!("   Fall = {}", spec.fall));
+        line(format!(
+            "   Status = {}",
+            if state.up { "GOOD" } else { "BAD" }
+        ));
+        // Runs are not observable between two turns of the driver: a
+        // script is idle whenever the snapshot is taken.
+        line("   State = idle".into());
+    }
+    out
+}
+
+/// keepalived's counters of an instance, by its JSON names, in its order.
+pub fn keepalived_counters(i: &InstanceStatus) -> [(&'static str, u64); 14] {
+    let s = &i.stats;
+    [
+        ("advert_rcvd", s.adverts_received),
+        ("advert_sent", s.adverts_sent),
+        ("become_master", s.master_transitions),
+        ("release_master", i.masters_released()),
+        ("packet_len_err", s.packet_length_errors),
+        ("advert_interval_err", s.advert_interval_errors),
+        ("ip_ttl_err", s.ip_ttl_errors),
+        ("invalid_type_rcvd", s.invalid_type_errors),
+        ("addr_list_err", s.address_list_errors),
+        ("invalid_authtype", s.invalid_auth_type),
+        ("authtype_mismatch", s.auth_type_mismatch),
+        ("auth_failure", s.auth_failures),
+        ("pri_zero_rcvd", s.priority_zero_received),
+        ("pri_zero_sent", s.priority_zero_sent),
+    ]
+}
+
+/// The text of `keepalived.stats`.
+fn stats(snapshot: &Snapshot) -> String {
+    let mut out = String::new();
+    for i in &snapshot.instances {
+        let [
+            rcvd,
+            sent,
+            became,
+            release,
+            len,
+            interval,
+            ttl,
+            kind,
+            list,
+            auth_type,
+            mismatch,
+            failure,
+            zero_rcvd,
+            zero_sent,
+        ] = keepalived_counters(i).map(|(_, value)| value);
+        out += &format!(
+            "VRRP Instance: {}\n  Advertisements:\n    Received: {rcvd}\n    Sent: {sent}\n  \
+             Became master: {became}\n  Released master: {release}\n  Packet Errors:\n    \
+             Length: {len}\n    TTL: {ttl}\n    Invalid Type: {kind}\n    \
+             Advertisement Interval: {interval}\n    Address List: {list}\n  \
+             Authentication Errors:\n    Invalid Type: {auth_type}\n    \
+             Type Mismatch: {mismatch}\n    Failure: {failure}\n  Priority Zero:\n    \
+             Received: {zero_rcvd}\n    Sent: {zero_sent}\n",
+            i.name
+        );
+    }
+    out
+}
+
+/// The JSON of `keepalived.json`: an array of `{ "data", "stats" }`.
+fn json(snapshot: &Snapshot) -> Value {
+    let scripts = &snapshot.scripts;
+    let entries: Vec<Value> = snapshot
+        .instances
+        .iter()
+        .map(|i| {
+            let config = &i.config;
+            let lines = |excluded: bool| -> Vec<String> {
+                i.vips
+                    .iter()
+                    .filter(|v| v.excluded == excluded)
+                    .map(|v| vip_line(v, i.vips_installed))
+                    .collect()
+            };
+            let mut data = json!({
+                "iname": i.name,
+                "ifp_ifname": i.interface,
+                "last_transition": unix_time(i).as_secs_f64(),
+                "garp_delay": seconds(i.garp_delay),
+                "vrid": config.vrid,
+                "base_priority": config.priority,
+                "effective_priority": i.priority,
+                "vipset": i.vips_installed,
+                "adver_int": seconds(Duration::from_millis(u64::from(config.advert_interval) * 10)),
+                "master_adver_int": seconds(Duration::from_millis(u64::from(i.master_adver_interval) * 10)),
+                "accept": u8::from(config.accept_mode),
+                "nopreempt": !config.preempt,
+                "preempt_delay": config.preempt_delay.as_micros() / 1_000_000,
+                "state": state_code(i.state),
+                "wantstate": state_code(wanted_state(i)),
+                "version": match config.version { Version::V2 => 2, Version::V3 => 3 },
+                "auth_type": u8::from(matches!(config.auth, Auth::Simple(_))),
+            });
+            for (key, list) in [("vips", lines(false)), ("evips", lines(true))] {
+                if !list.is_empty() {
+                    data[key] = json!(list);
+                }
+            }
+            let track_ifp: Vec<&str> = i
+                .tracked
+                .iter()
+                .filter(|t| t.kind == TrackedKind::Interface)
+                .map(|t| t.name.as_str())
+                .collect();
+            let track_script: Vec<String> = i
+                .tracked
+                .iter()
+                .filter(|t| t.kind.name() == "script")
+                .filter_map(|t| scripts.iter().find(|(spec, _)| spec.name == t.name))
+                .map(|(spec, _)| quoted(&spec.command))
+                .collect();
+            if !track_ifp.is_empty() {
+                data["track_ifp"] = json!(track_ifp);
+            }
+            if !track_script.is_empty() {
+                data["track_script"] = json!(track_script);
+            }
+            let stats: serde_json::Map<String, Value> = keepalived_counters(i)
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), json!(value)))
+                .collect();
+            json!({ "data": data, "stats": stats })
+        })
+        .collect();
+    Value::Array(entries)
+}
+
+#[cfg(test)]
+mod test;
