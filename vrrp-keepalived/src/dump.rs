@@ -141,10 +141,28 @@ pub fn vip_address(v: &VipStatus) -> String {
     }
 }
 
-/// A virtual address line as keepalived writes it, e.g.
+/// keepalived's name of an instance's interface (`Interface = ` in
+/// keepalived.data): with `use_vmac`, `vrrp.51, vmac on eth0`.
+pub fn interface_text(i: &InstanceStatus) -> String {
+    match &i.vmac {
+        Some(vmac) => format!("{vmac}, vmac on {}", i.interface),
+        None => i.interface.clone(),
+    }
+}
+
+/// keepalived's name of the interface an address is on: with `use_vmac`,
+/// `vrrp.51@eth0` for the addresses the VMAC carries.
+pub fn vip_dev(i: &InstanceStatus, v: &VipStatus) -> String {
+    match &i.vmac {
+        Some(vmac) if *vmac == v.interface => format!("{vmac}@{}", i.interface),
+        _ => v.interface.clone(),
+    }
+}
+
+/// A virtual address line of `i` as keepalived writes it, e.g.
 /// `192.0.2.100 dev eth0 scope global set` (`set`: installed now).
-pub fn vip_line(v: &VipStatus, installed: bool) -> String {
-    let mut line = format!("{} dev {} scope global", vip_address(v), v.interface);
+pub fn vip_line(i: &InstanceStatus, v: &VipStatus) -> String {
+    let mut line = format!("{} dev {} scope global", vip_address(v), vip_dev(i, v));
     if let Some(label) = &v.label {
         line += &format!(" label {label}");
     }
@@ -156,7 +174,7 @@ pub fn vip_line(v: &VipStatus, installed: bool) -> String {
             " preferred_lft forever"
         };
     }
-    if installed {
+    if i.vips_installed {
         line += " set";
     }
     line
@@ -228,7 +246,7 @@ fn data(snapshot: &Snapshot) -> String {
             "   Master down timer = {} usecs",
             i.master_down_interval.as_micros()
         ));
-        line(format!("   Interface = {}", i.interface));
+        line(format!("   Interface = {}", interface_text(i)));
         line(format!("   Using src_ip = {}", config.primary_address));
         if config.unicast_peers.is_empty() {
             line(format!(
@@ -288,13 +306,13 @@ fn data(snapshot: &Snapshot) -> String {
         if !vips.is_empty() {
             line(format!("   Virtual IP ({}):", vips.len()));
             for v in vips {
-                line(format!("     {}", vip_line(v, i.vips_installed)));
+                line(format!("     {}", vip_line(i, v)));
             }
         }
         if !excluded.is_empty() {
             line("   Virtual IP Excluded :".into());
             for v in excluded {
-                line(format!("     {}", vip_line(v, i.vips_installed)));
+                line(format!("     {}", vip_line(i, v)));
             }
         }
         if !config.unicast_peers.is_empty() {
@@ -425,12 +443,13 @@ fn json(snapshot: &Snapshot) -> Value {
                 i.vips
                     .iter()
                     .filter(|v| v.excluded == excluded)
-                    .map(|v| vip_line(v, i.vips_installed))
+                    .map(|v| vip_line(i, v))
                     .collect()
             };
             let mut data = json!({
                 "iname": i.name,
-                "ifp_ifname": i.interface,
+                "ifp_ifname": i.vmac.as_ref().unwrap_or(&i.interface),
+                "vmac_ifname": i.vmac.as_deref().unwrap_or_default(),
                 "last_transition": unix_time(i).as_secs_f64(),
                 "garp_delay": seconds(i.garp_delay),
                 "vrid": config.vrid,
