@@ -5,6 +5,9 @@
 //! /tmp). Each file is read as keepalived-exporter reads it, and every
 //! field the exporter reads is compared between the three.
 //!
+//! Two instances: VI_1 with two addresses, an excluded one and a track
+//! script; VI_2 with `use_vmac`, which keepalived names apart.
+//!
 //! The story: `a` (priority 150) and `b` (100) start; `a` is Master. `a`
 //! stops (priority 0), `b` takes over. `a` starts again and preempts `b`.
 //! `b`'s track script (weight 0) fails: `b` goes to Fault.
@@ -386,6 +389,12 @@ fn config(host: &Host<'_>, priority: u8) -> String {
                 .line("virtual_ipaddress_excluded {\n        192.0.2.102\n    }")
                 .track_script("chk"),
         )
+        .instance(
+            Instance::new("VI_2", 52)
+                .priority(priority)
+                .use_vmac()
+                .vip("192.0.2.110"),
+        )
         .to_string()
 }
 
@@ -596,9 +605,15 @@ fn dump_files_match_keepalived_227_and_243_field_by_field() {
         check_story(name, story);
         check_adverts(name, story);
         for (step, host, text, json, _) in story {
-            // The exporter's two modes see the same instance.
+            // The exporter's two modes see the same instance, except for a
+            // VMAC's name: `vrrp.52, vmac on eth0` in keepalived.data,
+            // `vrrp.52` in the JSON.
+            let mut text = untimed(text);
+            let vmac = text.vrrps.get_mut("VI_2").unwrap();
+            assert_eq!(vmac.intf, "vrrp.52, vmac on eth0", "{name}");
+            vmac.intf = "vrrp.52".into();
             assert_eq!(
-                untimed(text).vrrps,
+                text.vrrps,
                 untimed(json).vrrps,
                 "{name}, {step}, {host}: data+stats vs JSON"
             );
@@ -621,22 +636,25 @@ fn dump_files_match_keepalived_227_and_243_field_by_field() {
                 ours.scripts, theirs.scripts,
                 "{at}: scripts (status, state)"
             );
-            let (t, o) = (&theirs.vrrps["VI_1"], &ours.vrrps["VI_1"]);
-            for (field, equal) in [
-                ("state", o.state == t.state),
-                ("wantstate", o.wantstate == t.wantstate),
-                ("intf", o.intf == t.intf),
-                ("garp_delay", o.garp_delay == t.garp_delay),
-                ("vrid", o.vrid == t.vrid),
-                ("vips", o.vips == t.vips),
-                ("evips", o.evips == t.evips),
-            ] {
-                assert!(equal, "{at}: {field}: ours {o:?}\n theirs {t:?}");
-                *fields.entry(field.to_owned()).or_default() += 1;
-            }
-            for (counter, value) in &t.stats {
-                assert_eq!(o.stats.get(counter), Some(value), "{at}: {counter}");
-                *fields.entry(counter.clone()).or_default() += 1;
+            assert_eq!(ours.vrrps.len(), 2, "{at}: VI_1 and VI_2");
+            for (iname, t) in &theirs.vrrps {
+                let o = &ours.vrrps[iname];
+                for (field, equal) in [
+                    ("state", o.state == t.state),
+                    ("wantstate", o.wantstate == t.wantstate),
+                    ("intf", o.intf == t.intf),
+                    ("garp_delay", o.garp_delay == t.garp_delay),
+                    ("vrid", o.vrid == t.vrid),
+                    ("vips", o.vips == t.vips),
+                    ("evips", o.evips == t.evips),
+                ] {
+                    assert!(equal, "{at}: {iname} {field}: ours {o:?}\n theirs {t:?}");
+                    *fields.entry(field.to_owned()).or_default() += 1;
+                }
+                for (counter, value) in &t.stats {
+                    assert_eq!(o.stats.get(counter), Some(value), "{at}: {iname} {counter}");
+                    *fields.entry(counter.clone()).or_default() += 1;
+                }
             }
             assert_eq!(
                 untimed(ours_json).vrrps,
