@@ -710,3 +710,42 @@ fn signum_answers_as_keepalived_does() {
     }
     assert_eq!(answer(&ours, "STATS_CLEAR"), (Some(1), String::new()));
 }
+
+/// A dump file that cannot be written is logged as an error, and the
+/// daemon goes on (here: `TMPDIR` names a directory that does not exist).
+#[test]
+fn a_dump_that_cannot_be_written_is_logged() {
+    let Some(lab) = Lab::new("a_dump_that_cannot_be_written_is_logged") else {
+        return;
+    };
+    let a = lab.host("a", &["192.0.2.1/24"]);
+    let ours = Daemon::ours();
+    let config = Config::new("a").instance(Instance::new("VI_1", 51).vip("192.0.2.100"));
+    let path = ours.config_path(&a);
+    std::fs::write(&path, config.to_string()).unwrap();
+    let missing = a.dir().join("missing");
+    let mut argv = vec!["env".to_owned(), format!("TMPDIR={}", missing.display())];
+    argv.extend(ours.argv(&path, a.dir()));
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let mut daemon = a.spawn(ours.name(), &argv);
+    assert!(
+        daemon
+            .wait_log("keepalived.data, .stats, .json", Duration::from_secs(10))
+            .is_some()
+    );
+    let stats = signums(argv[2])[1].clone();
+    signal(&daemon, &stats);
+    let logged = daemon.wait_log("cannot write", Duration::from_secs(3));
+    assert!(logged.is_some(), "no error logged:\n{}", daemon.log());
+    let line = daemon
+        .log()
+        .lines()
+        .find(|l| l.contains("cannot write"))
+        .unwrap()
+        .to_owned();
+    assert!(
+        line.contains("ERROR") && line.contains("missing/keepalived.stats"),
+        "{line}"
+    );
+    assert!(daemon.is_running(), "the daemon goes on");
+}
