@@ -5,11 +5,16 @@
 //! /tmp). Each file is read as keepalived-exporter reads it, and every
 //! field the exporter reads is compared between the three.
 //!
+//! Two instances: VI_1 with two addresses, an excluded one and a track
+//! script; VI_2 with `use_vmac`, which keepalived names apart.
+//!
 //! The story: `a` (priority 150) and `b` (100) start; `a` is Master. `a`
 //! stops (priority 0), `b` takes over. `a` starts again and preempts `b`.
 //! `b`'s track script (weight 0) fails: `b` goes to Fault.
 //! Advertisement counts depend on timing, so they are held to what the
 //! peer counted; everything else must be equal.
+
+mod exporter_rules;
 
 use vrrp_lab as lab;
 
@@ -18,205 +23,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use exporter_rules::{
+    Series, View, exporter_series, parse_data, parse_json, parse_stats, scraped_series, untimed,
+};
 use lab::keepalived::{Config, Instance, Script};
 use lab::watch::wait_for;
 use lab::{Daemon, Host, Lab, Proc, Signal};
-use serde_json::Value;
-
-/// keepalived.stats' counters as the exporter names them (its JSON names).
-const COUNTERS: [&str; 14] = [
-    "advert_rcvd",
-    "advert_sent",
-    "become_master",
-    "release_master",
-    "packet_len_err",
-    "advert_interval_err",
-    "ip_ttl_err",
-    "invalid_type_rcvd",
-    "addr_list_err",
-    "invalid_authtype",
-    "authtype_mismatch",
-    "auth_failure",
-    "pri_zero_rcvd",
-    "pri_zero_sent",
-];
-
-/// What the exporter takes from the files for one instance.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Vrrp {
-    state: i64,
-    wantstate: i64,
-    intf: String,
-    garp_delay: i64,
-    vrid: i64,
-    vips: Vec<String>,
-    evips: Vec<String>,
-    stats: BTreeMap<String, i64>,
-}
-
-/// What the exporter takes from the files: instances by name, and each
-/// script's status and state (keepalived.data only).
-#[derive(Clone, Debug, Default, PartialEq)]
-struct View {
-    vrrps: BTreeMap<String, Vrrp>,
-    scripts: BTreeMap<String, (String, String)>,
-}
-
-/// keepalived's state names, numbered as the exporter numbers them.
-fn state_number(name: &str) -> i64 {
-    ["INIT", "BACKUP", "MASTER", "FAULT"]
-        .iter()
-        .position(|s| *s == name)
-        .unwrap_or_else(|| panic!("the exporter rejects state {name:?}")) as i64
-}
-
-/// keepalived.data, read by the exporter's rules: ` VRRP Instance = X`
-/// opens an instance; its `   key = value` lines (or `   key:` then
-/// `     value` lines) give State, Wantstate, Interface, Gratuitous ARP
-/// delay, Virtual Router ID and the addresses; ` VRRP Script = X` opens a
-/// script whose Status and State it keeps.
-fn parse_data(text: &str, view: &mut View) {
-    let (mut instance, mut key, mut script) = (None::<String>, String::new(), None::<String>);
-    for line in text.lines() {
-        if let Some(name) = line.strip_prefix(" VRRP Instance = ") {
-            instance = Some(name.trim().to_owned());
-            script = None;
-            view.vrrps.entry(name.trim().to_owned()).or_default();
-            continue;
-        }
-        if let Some(name) = line.strip_prefix(" VRRP Script = ") {
-            instance = None;
-            script = Some(name.trim().to_owned());
-            view.scripts.entry(name.trim().to_owned()).or_default();
-            continue;
-        }
-        if !line.starts_with("   ") {
-            (instance, script) = (None, None);
-            continue;
-        }
-        if let Some(name) = &script {
-            if let Some((k, v)) = line.split_once('=') {
-                let entry = view.scripts.get_mut(name).unwrap();
-                match k.trim() {
-                    "Status" => entry.0 = v.trim().to_owned(),
-                    "State" => entry.1 = v.trim().to_owned(),
-                    _ => {}
-                }
-            }
-            continue;
-        }
-        let Some(name) = &instance else { continue };
-        let vrrp = view.vrrps.get_mut(name).unwrap();
-        let value = if line.starts_with("     ") {
-            line.trim().to_owned()
-        } else if let Some((k, v)) = line.split_once('=').or_else(|| line.split_once(':')) {
-            key = k.trim().to_owned();
-            v.trim().to_owned()
-        } else {
-            continue;
-        };
-        if value.is_empty() {
-            continue;
-        }
-        let number = || {
-            value
-                .parse::<i64>()
-                .unwrap_or_else(|_| panic!("{key}: {value:?}"))
-        };
-        match key.as_str() {
-            "State" => vrrp.state = state_number(&value),
-            "Wantstate" => vrrp.wantstate = state_number(&value),
-            "Interface" | "Listening device" => vrrp.intf = value,
-            "Gratuitous ARP delay" => vrrp.garp_delay = number(),
-            "Virtual Router ID" => vrrp.vrid = number(),
-            k if k.starts_with("Virtual IP Excluded") => vrrp.evips.push(value),
-            k if k.starts_with("Virtual IP (") => vrrp.vips.push(value),
-            _ => {}
-        }
-    }
-}
-
-/// keepalived.stats, read by the exporter's rules: `VRRP Instance: X`,
-/// then sections (`  Advertisements:`) of `    key: n` and top-level
-/// `  key: n` lines; every value must be an integer.
-fn parse_stats(text: &str, view: &mut View) {
-    let (mut instance, mut section) = (String::new(), String::new());
-    for line in text.lines() {
-        if let Some(name) = line.strip_prefix("VRRP Instance:") {
-            instance = name.trim().to_owned();
-            continue;
-        }
-        if line.starts_with("  ") && !line.starts_with("    ") && line.ends_with(':') {
-            section = line.trim().trim_end_matches(':').to_owned();
-            continue;
-        }
-        let Some((key, value)) = line.trim().split_once(':') else {
-            continue;
-        };
-        let value: i64 = value.trim().parse().unwrap_or_else(|_| panic!("{line:?}"));
-        if !line.starts_with("    ") {
-            section.clear();
-        }
-        let name = match (section.as_str(), key) {
-            ("Advertisements", "Received") => "advert_rcvd",
-            ("Advertisements", "Sent") => "advert_sent",
-            ("", "Became master") => "become_master",
-            ("", "Released master") => "release_master",
-            ("Packet Errors", "Length") => "packet_len_err",
-            ("Packet Errors", "TTL") => "ip_ttl_err",
-            ("Packet Errors", "Invalid Type") => "invalid_type_rcvd",
-            ("Packet Errors", "Advertisement Interval") => "advert_interval_err",
-            ("Packet Errors", "Address List") => "addr_list_err",
-            ("Authentication Errors", "Invalid Type") => "invalid_authtype",
-            ("Authentication Errors", "Type Mismatch") => "authtype_mismatch",
-            ("Authentication Errors", "Failure") => "auth_failure",
-            ("Priority Zero", "Received") => "pri_zero_rcvd",
-            ("Priority Zero", "Sent") => "pri_zero_sent",
-            _ => continue,
-        };
-        let vrrp = view.vrrps.entry(instance.clone()).or_default();
-        vrrp.stats.insert(name.to_owned(), value);
-    }
-}
-
-/// keepalived.json, read as the exporter decodes it: an array of
-/// `{data, stats}` whose numbers must fit Go's `int`.
-fn parse_json(text: &str) -> View {
-    let value: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
-    let int = |v: &Value, key: &str| {
-        v.get(key).map_or(0, |n| {
-            n.as_i64()
-                .unwrap_or_else(|| panic!("{key}: {n} is not an int"))
-        })
-    };
-    let list = |v: &Value, key: &str| -> Vec<String> {
-        v.get(key)
-            .and_then(Value::as_array)
-            .map_or_else(Vec::new, |a| {
-                a.iter().map(|s| s.as_str().unwrap().to_owned()).collect()
-            })
-    };
-    let mut view = View::default();
-    for entry in value.as_array().expect("an array") {
-        let (data, stats) = (&entry["data"], &entry["stats"]);
-        let vrrp = Vrrp {
-            state: int(data, "state"),
-            wantstate: int(data, "wantstate"),
-            intf: data["ifp_ifname"].as_str().unwrap_or_default().to_owned(),
-            garp_delay: int(data, "garp_delay"),
-            vrid: int(data, "vrid"),
-            vips: list(data, "vips"),
-            evips: list(data, "evips"),
-            stats: COUNTERS
-                .iter()
-                .map(|&c| (c.to_owned(), int(stats, c)))
-                .collect(),
-        };
-        view.vrrps
-            .insert(data["iname"].as_str().unwrap().to_owned(), vrrp);
-    }
-    view
-}
 
 /// Sends signal `number` to `daemon` as `kill -N` does.
 fn signal(daemon: &Proc, number: &str) {
@@ -268,101 +80,6 @@ fn dumps(daemon: &Proc, signums: &[String; 3], dir: &Path) -> (View, View) {
 /// and for ours the `keepalived_*` series it serves).
 type Story = Vec<(&'static str, &'static str, View, View, Series)>;
 
-/// Prometheus series: `name{labels}` → value.
-type Series = BTreeMap<String, i64>;
-
-/// The exporter's metric of each keepalived.stats counter.
-const METRICS: [(&str, &str); 14] = [
-    ("advert_rcvd", "keepalived_advertisements_received_total"),
-    ("advert_sent", "keepalived_advertisements_sent_total"),
-    ("become_master", "keepalived_become_master_total"),
-    ("release_master", "keepalived_release_master_total"),
-    ("packet_len_err", "keepalived_packet_length_errors_total"),
-    (
-        "advert_interval_err",
-        "keepalived_advertisements_interval_errors_total",
-    ),
-    ("ip_ttl_err", "keepalived_ip_ttl_errors_total"),
-    (
-        "invalid_type_rcvd",
-        "keepalived_invalid_type_received_total",
-    ),
-    ("addr_list_err", "keepalived_address_list_errors_total"),
-    (
-        "invalid_authtype",
-        "keepalived_authentication_invalid_total",
-    ),
-    (
-        "authtype_mismatch",
-        "keepalived_authentication_mismatch_total",
-    ),
-    ("auth_failure", "keepalived_authentication_failure_total"),
-    ("pri_zero_rcvd", "keepalived_priority_zero_received_total"),
-    ("pri_zero_sent", "keepalived_priority_zero_sent_total"),
-];
-
-/// What keepalived-exporter serves for `view` (its collector's rules: an
-/// address line's first word is `ip_address`, its third `intf`), without
-/// the advertisement counts.
-fn exporter_series(view: &View) -> Series {
-    let mut series = Series::from([("keepalived_up".to_owned(), 1)]);
-    for (iname, v) in &view.vrrps {
-        let common = format!("iname=\"{iname}\",intf=\"{}\",vrid=\"{}\"", v.intf, v.vrid);
-        for (counter, metric) in &METRICS[2..] {
-            series.insert(format!("{metric}{{{common}}}"), v.stats[*counter]);
-        }
-        series.insert(
-            format!("keepalived_gratuitous_arp_delay_total{{{common}}}"),
-            v.garp_delay,
-        );
-        for (metric, lines) in [
-            ("keepalived_vrrp_state", &v.vips),
-            ("keepalived_vrrp_excluded_state", &v.evips),
-        ] {
-            for line in lines {
-                let words: Vec<&str> = line.split(' ').collect();
-                let labels = format!(
-                    "iname=\"{iname}\",intf=\"{}\",vrid=\"{}\",ip_address=\"{}\"",
-                    words[2], v.vrid, words[0]
-                );
-                series.insert(format!("{metric}{{{labels}}}"), v.state);
-            }
-        }
-    }
-    for (name, (status, state)) in &view.scripts {
-        let status = ["BAD", "GOOD"].iter().position(|s| s == status).unwrap() as i64;
-        series.insert(
-            format!("keepalived_script_status{{name=\"{name}\"}}"),
-            status,
-        );
-        let states = [
-            "idle",
-            "running",
-            "requested termination",
-            "forcing termination",
-        ];
-        if let Some(state) = states.iter().position(|s| s == state) {
-            series.insert(
-                format!("keepalived_script_state{{name=\"{name}\"}}"),
-                state as i64,
-            );
-        }
-    }
-    series
-}
-
-/// The `keepalived_*` series of a scrape, without the advertisement counts.
-fn scraped_series(text: &str) -> Series {
-    text.lines()
-        .filter(|l| l.starts_with("keepalived_"))
-        .filter(|l| !l.starts_with(METRICS[0].1) && !l.starts_with(METRICS[1].1))
-        .map(|l| {
-            let (name, value) = l.rsplit_once(' ').unwrap();
-            (name.to_owned(), value.parse().unwrap())
-        })
-        .collect()
-}
-
 /// Writes `host`'s check script, exiting `status`; renamed into place, so
 /// a run in flight keeps the old one.
 fn check_script(host: &Host<'_>, status: u8) -> String {
@@ -385,6 +102,12 @@ fn config(host: &Host<'_>, priority: u8) -> String {
                 .vip("192.0.2.101/24")
                 .line("virtual_ipaddress_excluded {\n        192.0.2.102\n    }")
                 .track_script("chk"),
+        )
+        .instance(
+            Instance::new("VI_2", 52)
+                .priority(priority)
+                .use_vmac()
+                .vip("192.0.2.110"),
         )
         .to_string()
 }
@@ -458,25 +181,6 @@ fn story(daemon: &Daemon, program: &str) -> Option<Story> {
     );
     look("b's check failed", "b", &b, &on_b);
     Some(views)
-}
-
-/// `view` without what depends on timing: its advertisement counts, and
-/// whether a script run is in flight (keepalived's `running`; ours are
-/// never seen running, see `dump`).
-fn untimed(view: &View) -> View {
-    let mut view = view.clone();
-    for vrrp in view.vrrps.values_mut() {
-        vrrp.stats.remove("advert_rcvd");
-        vrrp.stats.remove("advert_sent");
-    }
-    for (status, state) in view.scripts.values_mut() {
-        assert!(
-            ["idle", "running"].contains(&state.as_str()),
-            "{status} {state}"
-        );
-        state.clear();
-    }
-    view
 }
 
 /// Holds the advertisement counts of one step to each other: the Backup
@@ -596,9 +300,15 @@ fn dump_files_match_keepalived_227_and_243_field_by_field() {
         check_story(name, story);
         check_adverts(name, story);
         for (step, host, text, json, _) in story {
-            // The exporter's two modes see the same instance.
+            // The exporter's two modes see the same instance, except for a
+            // VMAC's name: `vrrp.52, vmac on eth0` in keepalived.data,
+            // `vrrp.52` in the JSON.
+            let mut text = untimed(text);
+            let vmac = text.vrrps.get_mut("VI_2").unwrap();
+            assert_eq!(vmac.intf, "vrrp.52, vmac on eth0", "{name}");
+            vmac.intf = "vrrp.52".into();
             assert_eq!(
-                untimed(text).vrrps,
+                text.vrrps,
                 untimed(json).vrrps,
                 "{name}, {step}, {host}: data+stats vs JSON"
             );
@@ -621,22 +331,25 @@ fn dump_files_match_keepalived_227_and_243_field_by_field() {
                 ours.scripts, theirs.scripts,
                 "{at}: scripts (status, state)"
             );
-            let (t, o) = (&theirs.vrrps["VI_1"], &ours.vrrps["VI_1"]);
-            for (field, equal) in [
-                ("state", o.state == t.state),
-                ("wantstate", o.wantstate == t.wantstate),
-                ("intf", o.intf == t.intf),
-                ("garp_delay", o.garp_delay == t.garp_delay),
-                ("vrid", o.vrid == t.vrid),
-                ("vips", o.vips == t.vips),
-                ("evips", o.evips == t.evips),
-            ] {
-                assert!(equal, "{at}: {field}: ours {o:?}\n theirs {t:?}");
-                *fields.entry(field.to_owned()).or_default() += 1;
-            }
-            for (counter, value) in &t.stats {
-                assert_eq!(o.stats.get(counter), Some(value), "{at}: {counter}");
-                *fields.entry(counter.clone()).or_default() += 1;
+            assert_eq!(ours.vrrps.len(), 2, "{at}: VI_1 and VI_2");
+            for (iname, t) in &theirs.vrrps {
+                let o = &ours.vrrps[iname];
+                for (field, equal) in [
+                    ("state", o.state == t.state),
+                    ("wantstate", o.wantstate == t.wantstate),
+                    ("intf", o.intf == t.intf),
+                    ("garp_delay", o.garp_delay == t.garp_delay),
+                    ("vrid", o.vrid == t.vrid),
+                    ("vips", o.vips == t.vips),
+                    ("evips", o.evips == t.evips),
+                ] {
+                    assert!(equal, "{at}: {iname} {field}: ours {o:?}\n theirs {t:?}");
+                    *fields.entry(field.to_owned()).or_default() += 1;
+                }
+                for (counter, value) in &t.stats {
+                    assert_eq!(o.stats.get(counter), Some(value), "{at}: {iname} {counter}");
+                    *fields.entry(counter.clone()).or_default() += 1;
+                }
             }
             assert_eq!(
                 untimed(ours_json).vrrps,
@@ -691,4 +404,43 @@ fn signum_answers_as_keepalived_does() {
         );
     }
     assert_eq!(answer(&ours, "STATS_CLEAR"), (Some(1), String::new()));
+}
+
+/// A dump file that cannot be written is logged as an error, and the
+/// daemon goes on (here: `TMPDIR` names a directory that does not exist).
+#[test]
+fn a_dump_that_cannot_be_written_is_logged() {
+    let Some(lab) = Lab::new("a_dump_that_cannot_be_written_is_logged") else {
+        return;
+    };
+    let a = lab.host("a", &["192.0.2.1/24"]);
+    let ours = Daemon::ours();
+    let config = Config::new("a").instance(Instance::new("VI_1", 51).vip("192.0.2.100"));
+    let path = ours.config_path(&a);
+    std::fs::write(&path, config.to_string()).unwrap();
+    let missing = a.dir().join("missing");
+    let mut argv = vec!["env".to_owned(), format!("TMPDIR={}", missing.display())];
+    argv.extend(ours.argv(&path, a.dir()));
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let mut daemon = a.spawn(ours.name(), &argv);
+    assert!(
+        daemon
+            .wait_log("keepalived.data, .stats, .json", Duration::from_secs(10))
+            .is_some()
+    );
+    let stats = signums(argv[2])[1].clone();
+    signal(&daemon, &stats);
+    let logged = daemon.wait_log("cannot write", Duration::from_secs(3));
+    assert!(logged.is_some(), "no error logged:\n{}", daemon.log());
+    let line = daemon
+        .log()
+        .lines()
+        .find(|l| l.contains("cannot write"))
+        .unwrap()
+        .to_owned();
+    assert!(
+        line.contains("ERROR") && line.contains("missing/keepalived.stats"),
+        "{line}"
+    );
+    assert!(daemon.is_running(), "the daemon goes on");
 }

@@ -16,11 +16,10 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 use vrrp_core::State;
-use vrrp_core::wire::{Auth, Family, Version};
+use vrrp_core::wire::{Auth, Version};
 use vrrp_io_linux::track::script::split_command;
 
 use crate::snapshot::{InstanceStatus, Snapshot, TrackedKind, VipStatus};
-use crate::status::state_name;
 
 /// One of keepalived's dump files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,7 +63,7 @@ impl Dump {
     /// Its text for `snapshot`.
     pub fn render(self, snapshot: &Snapshot) -> String {
         match self {
-            Self::Data => data(snapshot),
+            Self::Data => data::render(snapshot),
             Self::Stats => stats(snapshot),
             Self::Json => json(snapshot).to_string(),
         }
@@ -141,10 +140,28 @@ pub fn vip_address(v: &VipStatus) -> String {
     }
 }
 
-/// A virtual address line as keepalived writes it, e.g.
+/// keepalived's name of an instance's interface (`Interface = ` in
+/// keepalived.data): with `use_vmac`, `vrrp.51, vmac on eth0`.
+pub fn interface_text(i: &InstanceStatus) -> String {
+    match &i.vmac {
+        Some(vmac) => format!("{vmac}, vmac on {}", i.interface),
+        None => i.interface.clone(),
+    }
+}
+
+/// keepalived's name of the interface an address is on: with `use_vmac`,
+/// `vrrp.51@eth0` for the addresses the VMAC carries.
+pub fn vip_dev(i: &InstanceStatus, v: &VipStatus) -> String {
+    match &i.vmac {
+        Some(vmac) if *vmac == v.interface => format!("{vmac}@{}", i.interface),
+        _ => v.interface.clone(),
+    }
+}
+
+/// A virtual address line of `i` as keepalived writes it, e.g.
 /// `192.0.2.100 dev eth0 scope global set` (`set`: installed now).
-pub fn vip_line(v: &VipStatus, installed: bool) -> String {
-    let mut line = format!("{} dev {} scope global", vip_address(v), v.interface);
+pub fn vip_line(i: &InstanceStatus, v: &VipStatus) -> String {
+    let mut line = format!("{} dev {} scope global", vip_address(v), vip_dev(i, v));
     if let Some(label) = &v.label {
         line += &format!(" label {label}");
     }
@@ -156,7 +173,7 @@ pub fn vip_line(v: &VipStatus, installed: bool) -> String {
             " preferred_lft forever"
         };
     }
-    if installed {
+    if i.vips_installed {
         line += " set";
     }
     line
@@ -185,177 +202,6 @@ fn unix_time(i: &InstanceStatus) -> Duration {
         .since
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .unwrap_or_default()
-}
-
-/// The text of `keepalived.data`.
-fn data(snapshot: &Snapshot) -> String {
-    let mut out = String::new();
-    let mut line = |text: String| {
-        out += &text;
-        out.push('\n');
-    };
-    if !snapshot.instances.is_empty() {
-        line("------< VRRP Topology >------".into());
-    }
-    for i in &snapshot.instances {
-        let config = &i.config;
-        let v2 = config.version == Version::V2;
-        line(format!(" VRRP Instance = {}", i.name));
-        line(format!("   VRRP Version = {}", if v2 { 2 } else { 3 }));
-        if i.family == Family::Ipv6 {
-            line("   Using Native IPv6".into());
-        }
-        line(format!("   State = {}", state_name(i.state)));
-        if i.state == State::Backup {
-            if let Some(master) = i.master {
-                line(format!("   Master router = {master}"));
-            }
-            if !v2 {
-                line(format!(
-                    "   Master advert interval = {} milli-sec",
-                    u32::from(i.master_adver_interval) * 10
-                ));
-            }
-        }
-        line(format!("   Wantstate = {}", state_name(wanted_state(i))));
-        let since = unix_time(i);
-        line(format!(
-            "   Last transition = {}.{:06}",
-            since.as_secs(),
-            since.subsec_micros()
-        ));
-        line(format!(
-            "   Master down timer = {} usecs",
-            i.master_down_interval.as_micros()
-        ));
-        line(format!("   Interface = {}", i.interface));
-        line(format!("   Using src_ip = {}", config.primary_address));
-        if config.unicast_peers.is_empty() {
-            line(format!(
-                "   Multicast address {}",
-                match i.family {
-                    Family::Ipv4 => "224.0.0.18",
-                    Family::Ipv6 => "ff02::12",
-                }
-            ));
-        }
-        line(format!(
-            "   Gratuitous ARP delay = {}",
-            i.garp_delay.as_secs()
-        ));
-        line(format!("   Virtual Router ID = {}", config.vrid));
-        line(format!("   Priority = {}", config.priority));
-        line(format!("   Effective priority = {}", i.priority));
-        line(if v2 {
-            format!("   Advert interval = {} sec", config.advert_interval / 100)
-        } else {
-            format!(
-                "   Advert interval = {} milli-sec",
-                u32::from(config.advert_interval) * 10
-            )
-        });
-        line(format!(
-            "   Accept = {}",
-            if config.accept_mode {
-                "enabled"
-            } else {
-                "disabled"
-            }
-        ));
-        line(format!(
-            "   Preempt = {}",
-            if config.preempt {
-                "enabled"
-            } else {
-                "disabled"
-            }
-        ));
-        if config.preempt_delay.as_micros() > 0 {
-            line(format!(
-                "   Preempt delay = {} secs",
-                config.preempt_delay.as_micros() as f64 / 1e6
-            ));
-        }
-        match config.auth {
-            Auth::Simple(_) => {
-                line("   Authentication type = SIMPLE_PASSWORD".into());
-                line("   Password = ********".into());
-            }
-            Auth::None if v2 => line("   Authentication type = none".into()),
-            Auth::None => {}
-        }
-        let (vips, excluded): (Vec<_>, Vec<_>) = i.vips.iter().partition(|v| !v.excluded);
-        if !vips.is_empty() {
-            line(format!("   Virtual IP ({}):", vips.len()));
-            for v in vips {
-                line(format!("     {}", vip_line(v, i.vips_installed)));
-            }
-        }
-        if !excluded.is_empty() {
-            line("   Virtual IP Excluded :".into());
-            for v in excluded {
-                line(format!("     {}", vip_line(v, i.vips_installed)));
-            }
-        }
-        if !config.unicast_peers.is_empty() {
-            line("   Unicast Peer :".into());
-            for peer in &config.unicast_peers {
-                line(format!("     {peer}"));
-            }
-        }
-        for (heading, kind) in [
-            ("Tracked interfaces", "interface"),
-            ("Tracked scripts", "script"),
-        ] {
-            let tracked: Vec<_> = i.tracked.iter().filter(|t| t.kind.name() == kind).collect();
-            if !tracked.is_empty() {
-                line(format!("   {heading} :"));
-                for t in tracked {
-                    line(format!(
-                        "     {} weight {}{}",
-                        t.name,
-                        t.weight.weight,
-                        if t.weight.reverse { " reverse" } else { "" }
-                    ));
-                }
-            }
-        }
-        let processes: Vec<_> = i
-            .tracked
-            .iter()
-            .filter(|t| matches!(t.kind, TrackedKind::Process { .. }))
-            .collect();
-        if !processes.is_empty() {
-            line("   Tracked processes :".into());
-            for t in processes {
-                line(format!(
-                    "     {}, weight {}{}",
-                    t.name,
-                    t.weight.weight,
-                    if t.weight.reverse { " reverse" } else { "" }
-                ));
-            }
-        }
-    }
-    if !snapshot.scripts.is_empty() {
-        line("------< VRRP Scripts >------".into());
-    }
-    for (spec, state) in &snapshot.scripts {
-        line(format!(" VRRP Script = {}", spec.name));
-        line(format!("   Command = {}", quoted(&spec.command)));
-        line(format!("   Interval = {} sec", spec.interval.as_secs()));
-        line(format!("   Timeout = {} sec", spec.timeout.as_secs()));
-        line(format!("   Rise = {}", spec.rise));
-        line(format!("   Fall = {}", spec.fall));
-        line(format!(
-            "   Status = {}",
-            if state.up { "GOOD" } else { "BAD" }
-        ));
-        // Runs are not observable between two turns of the driver: a
-        // script is idle whenever the snapshot is taken.
-        line("   State = idle".into());
-    }
-    out
 }
 
 /// keepalived's counters of an instance, by its JSON names, in its order.
@@ -425,12 +271,13 @@ fn json(snapshot: &Snapshot) -> Value {
                 i.vips
                     .iter()
                     .filter(|v| v.excluded == excluded)
-                    .map(|v| vip_line(v, i.vips_installed))
+                    .map(|v| vip_line(i, v))
                     .collect()
             };
             let mut data = json!({
                 "iname": i.name,
-                "ifp_ifname": i.interface,
+                "ifp_ifname": i.vmac.as_ref().unwrap_or(&i.interface),
+                "vmac_ifname": i.vmac.as_deref().unwrap_or_default(),
                 "last_transition": unix_time(i).as_secs_f64(),
                 "garp_delay": seconds(i.garp_delay),
                 "vrid": config.vrid,
@@ -481,5 +328,6 @@ fn json(snapshot: &Snapshot) -> Value {
     Value::Array(entries)
 }
 
+mod data;
 #[cfg(test)]
 mod test;

@@ -5,11 +5,12 @@
 //! The exporter reads keepalived's dump files; its values are those of
 //! [`dump`](crate::dump), rendered here from the same [`Snapshot`]:
 //!
-//! - per instance, labels `iname`, `intf` (the instance's interface) and
+//! - per instance, labels `iname`, `intf` (the instance's interface as
+//!   keepalived.data names it: `vrrp.51, vmac on eth0` with `use_vmac`) and
 //!   `vrid`: the counters of `keepalived.stats` as `keepalived_*_total`,
 //!   and `keepalived_gratuitous_arp_delay_total` (seconds);
 //! - per virtual address, labels `iname`, `intf` (the address's
-//!   interface), `vrid` and `ip_address` (as keepalived prints it, the
+//!   interface: `vrrp.51@eth0` on a VMAC), `vrid` and `ip_address` (as keepalived prints it, the
 //!   prefix only when not /32 or /128): `keepalived_vrrp_state`, or
 //!   `keepalived_vrrp_excluded_state` for an excluded address, valued
 //!   INIT 0, BACKUP 1, MASTER 2, FAULT 3. An instance without addresses
@@ -19,7 +20,7 @@
 //! - `keepalived_up`: 1 when the snapshot came, 0 when the driver did not
 //!   answer ([`render_down`]).
 
-use crate::dump::{keepalived_counters, state_code, vip_address};
+use crate::dump::{interface_text, keepalived_counters, state_code, vip_address, vip_dev};
 use crate::prometheus::Family;
 use crate::snapshot::{InstanceStatus, Snapshot};
 
@@ -117,7 +118,7 @@ pub fn render(snapshot: &Snapshot) -> String {
                 .expect("every key is keepalived's");
             let labels = [
                 ("iname", i.name.as_str()),
-                ("intf", &i.interface),
+                ("intf", &interface_text(i)),
                 ("vrid", &vrid(i)),
             ];
             family.sample(name, &labels, value);
@@ -128,7 +129,7 @@ pub fn render(snapshot: &Snapshot) -> String {
     for i in instances {
         let labels = [
             ("iname", i.name.as_str()),
-            ("intf", &i.interface),
+            ("intf", &interface_text(i)),
             ("vrid", &vrid(i)),
         ];
         family.sample(name, &labels, i.garp_delay.as_secs());
@@ -149,7 +150,7 @@ pub fn render(snapshot: &Snapshot) -> String {
                 let address = vip_address(v);
                 let labels = [
                     ("iname", i.name.as_str()),
-                    ("intf", &v.interface),
+                    ("intf", &vip_dev(i, v)),
                     ("vrid", &vrid(i)),
                     ("ip_address", &address),
                 ];
@@ -158,7 +159,7 @@ pub fn render(snapshot: &Snapshot) -> String {
             if !excluded && i.vips.iter().all(|v| v.excluded) {
                 let labels = [
                     ("iname", i.name.as_str()),
-                    ("intf", &i.interface),
+                    ("intf", &interface_text(i)),
                     ("vrid", &vrid(i)),
                     ("ip_address", ""),
                 ];

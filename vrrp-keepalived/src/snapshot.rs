@@ -43,6 +43,9 @@ pub struct InstanceStatus {
     pub name: String,
     /// The interface it runs on.
     pub interface: String,
+    /// Its VMAC (`use_vmac`), which carries the addresses meant for
+    /// `interface` and sends the adverts.
+    pub vmac: Option<String>,
     /// Its protocol configuration (base priority, interval, peers, ...).
     pub config: Config,
     /// Its address family.
@@ -86,7 +89,7 @@ pub struct VipStatus {
     pub addr: IpAddr,
     /// Its prefix length.
     pub prefix_len: u8,
-    /// The interface it is installed on.
+    /// The interface it is installed on (the VMAC for those it carries).
     pub interface: String,
     /// Its IPv4 label, if any.
     pub label: Option<String>,
@@ -204,6 +207,7 @@ impl Snapshot {
                 InstanceStatus {
                     name: spec.name.clone(),
                     interface: spec.interface.clone(),
+                    vmac: spec.vmac.clone(),
                     config: instance.config().clone(),
                     family: instance.family(),
                     state: instance.state(),

@@ -161,6 +161,7 @@ fn write_replaces_the_file_whole() {
 
 #[test]
 fn vip_lines_as_keepalived_prints_them() {
+    let mut i = fixture::snapshot().instances.remove(0);
     let v6 = VipStatus {
         addr: "2001:db8::1".parse().unwrap(),
         prefix_len: 64,
@@ -168,18 +169,10 @@ fn vip_lines_as_keepalived_prints_them() {
         label: None,
         excluded: false,
     };
-    assert_eq!(
-        vip_line(&v6, false),
-        "2001:db8::1/64 dev eth0 scope global preferred_lft forever"
-    );
     let host6 = VipStatus {
         prefix_len: 128,
-        ..v6
+        ..v6.clone()
     };
-    assert_eq!(
-        vip_line(&host6, true),
-        "2001:db8::1 dev eth0 scope global deprecated set"
-    );
     let labelled = VipStatus {
         addr: "192.0.2.9".parse().unwrap(),
         prefix_len: 32,
@@ -187,9 +180,58 @@ fn vip_lines_as_keepalived_prints_them() {
         label: Some("eth0:vip".into()),
         excluded: false,
     };
+    i.vips_installed = false;
     assert_eq!(
-        vip_line(&labelled, false),
+        vip_line(&i, &v6),
+        "2001:db8::1/64 dev eth0 scope global preferred_lft forever"
+    );
+    assert_eq!(
+        vip_line(&i, &labelled),
         "192.0.2.9 dev eth0 scope global label eth0:vip"
+    );
+    i.vips_installed = true;
+    assert_eq!(
+        vip_line(&i, &host6),
+        "2001:db8::1 dev eth0 scope global deprecated set"
+    );
+}
+
+#[test]
+fn a_vmac_is_named_as_keepalived_names_it() {
+    let mut i = fixture::snapshot().instances.remove(0);
+    i.interface = "eth0".into();
+    i.vmac = Some("vrrp.51".into());
+    let on_vmac = VipStatus {
+        addr: "192.0.2.100".parse().unwrap(),
+        prefix_len: 32,
+        interface: "vrrp.51".into(),
+        label: None,
+        excluded: false,
+    };
+    let elsewhere = VipStatus {
+        interface: "eth1".into(),
+        ..on_vmac.clone()
+    };
+    assert_eq!(interface_text(&i), "vrrp.51, vmac on eth0");
+    assert_eq!(
+        vip_line(&i, &on_vmac),
+        "192.0.2.100 dev vrrp.51@eth0 scope global set"
+    );
+    assert_eq!(
+        vip_line(&i, &elsewhere),
+        "192.0.2.100 dev eth1 scope global set"
+    );
+    let snapshot = Snapshot {
+        instances: vec![i],
+        ..fixture::snapshot()
+    };
+    let json: Value = serde_json::from_str(&Dump::Json.render(&snapshot)).unwrap();
+    assert_eq!(json[0]["data"]["ifp_ifname"], "vrrp.51");
+    assert_eq!(json[0]["data"]["vmac_ifname"], "vrrp.51");
+    assert!(
+        Dump::Data
+            .render(&snapshot)
+            .contains("\n   Interface = vrrp.51, vmac on eth0\n")
     );
 }
 

@@ -28,6 +28,7 @@ fn instance(name: &str, interface: &str, config: Config, family: Family) -> Inst
     InstanceStatus {
         name: name.into(),
         interface: interface.into(),
+        vmac: None,
         config,
         family,
         state: State::Backup,
