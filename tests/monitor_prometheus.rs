@@ -31,22 +31,13 @@ fn prometheus() -> Result<(), String> {
         return Ok(());
     }
     lab::say("== monitor_prometheus: installing prometheus (apt-get, once)");
-    let apt = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(["-o", "DPkg::Lock::Timeout=300", "-qq"])
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .output()
-    };
-    let result = apt(&["update"])
-        .and_then(|_| apt(&["install", "-y", "--no-install-recommends", "prometheus"]));
+    let result = lab::tools::apt_install(&["prometheus"]);
     if found() {
         return Ok(());
     }
-    Err(match result {
-        Ok(out) => String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        Err(error) => error.to_string(),
-    })
+    Err(result
+        .err()
+        .unwrap_or_else(|| "installed, yet not on PATH".into()))
 }
 
 /// A query string with everything but unreserved characters escaped.

@@ -54,6 +54,23 @@ fn install() -> Result<(), String> {
         "== lab: installing {} (apt-get, once)",
         missing.join(" ")
     ));
+    let result = apt_install(&missing);
+    let still = missing_packages();
+    if still.is_empty() {
+        return Ok(());
+    }
+    let line = format!(
+        "*** lab: cannot install {} ({}): the tests that run them will fail ***",
+        still.join(" "),
+        result.err().unwrap_or_default()
+    );
+    super::say(&line);
+    Err(line)
+}
+
+/// `apt-get update` and `apt-get install` of `packages` (root; waits for
+/// the dpkg lock up to 5 min); apt-get's complaint if it fails.
+pub fn apt_install(packages: &[&str]) -> Result<(), String> {
     let apt = |args: &[&str]| {
         Command::new("apt-get")
             .args(["-o", "DPkg::Lock::Timeout=300", "-qq"])
@@ -62,20 +79,10 @@ fn install() -> Result<(), String> {
             .output()
     };
     let mut install = vec!["install", "-y", "--no-install-recommends"];
-    install.extend(&missing);
-    let result = apt(&["update"]).and_then(|_| apt(&install));
-    let still = missing_packages();
-    if still.is_empty() {
-        return Ok(());
+    install.extend(packages);
+    match apt(&["update"]).and_then(|_| apt(&install)) {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err(String::from_utf8_lossy(&out.stderr).trim().to_owned()),
+        Err(error) => Err(error.to_string()),
     }
-    let why = match result {
-        Ok(out) => String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        Err(error) => error.to_string(),
-    };
-    let line = format!(
-        "*** lab: cannot install {} ({why}): the tests that run them will fail ***",
-        still.join(" ")
-    );
-    super::say(&line);
-    Err(line)
 }
