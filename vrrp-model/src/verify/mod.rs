@@ -51,6 +51,9 @@ pub struct Row {
     pub ok: bool,
     /// Whether every reachable state was explored (or a counterexample found).
     pub exhaustive: bool,
+    /// Whether it is another row's exploration (the same model: another
+    /// tracked object of the same weight on the same host).
+    pub shared: bool,
     /// The sets of VIP holders once converged (model routers), as seen.
     pub holders: Vec<Vec<usize>>,
     /// The latest instant after the last disturbance at which the
@@ -134,13 +137,28 @@ fn verify_router(hosts: &[Host], router: VirtualRouter, threads: usize) -> Route
     } else {
         build::build(&router)
     };
-    let rows = match &built {
-        Ok(built) => scenarios(&router, built)
-            .into_iter()
-            .map(|s| run(&router, built, s, threads))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
+    let mut rows: Vec<Row> = Vec::new();
+    if let Ok(built) = &built {
+        for scenario in scenarios(&router, built) {
+            let model = scenario_model(&router, built, scenario);
+            // Two objects of one host with the same effect (weight) make
+            // the same model: explored once, reported twice.
+            let same = rows.iter().find(|row| {
+                row.scenario.router == scenario.router
+                    && same_kind(row.scenario.disturbance, scenario.disturbance)
+                    && row.model.setup == model.setup
+            });
+            let row = match same {
+                Some(row) => Row {
+                    scenario,
+                    shared: true,
+                    ..row.clone()
+                },
+                None => run(model, scenario, threads),
+            };
+            rows.push(row);
+        }
+    }
     RouterReport {
         router,
         built,
@@ -199,8 +217,16 @@ pub fn scenario_model(router: &VirtualRouter, built: &Built, scenario: Scenario)
     VrrpModel::new(setup)
 }
 
-fn run(router: &VirtualRouter, built: &Built, scenario: Scenario, threads: usize) -> Row {
-    let model = scenario_model(router, built, scenario);
+/// Whether `a` and `b` are the same disturbance but for the object.
+fn same_kind(a: Disturbance, b: Disturbance) -> bool {
+    matches!(
+        (a, b),
+        (Disturbance::Fails(_), Disturbance::Fails(_))
+            | (Disturbance::Recovers(_), Disturbance::Recovers(_))
+    )
+}
+
+fn run(model: VrrpModel, scenario: Scenario, threads: usize) -> Row {
     let checked = ScenarioModel::new(model.clone(), scenario);
     let observed = checked.observed.clone();
     let start = Instant::now();
@@ -223,6 +249,7 @@ fn run(router: &VirtualRouter, built: &Built, scenario: Scenario, threads: usize
         scenario,
         ok: counterexample.is_none() && exhaustive,
         exhaustive,
+        shared: false,
         holders,
         worst: Duration::from_micros(observed.worst_us.load(Ordering::Relaxed)),
         t_conv: Duration::from_micros(model.timing.t_conv),

@@ -103,6 +103,7 @@ impl Report {
             .routers
             .iter()
             .flat_map(|r| &r.rows)
+            .filter(|r| !r.shared)
             .map(|r| r.states)
             .sum();
         let _ = writeln!(
