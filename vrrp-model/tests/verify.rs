@@ -186,3 +186,18 @@ fn the_command_exits_0_1_or_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_weight_in_a_sync_group_is_named_as_beyond_the_model() {
+    let report = verify("sync_group_weighted");
+    let notes: Vec<&String> = report.routers.iter().flat_map(|r| &r.notes).collect();
+    // Each host's each member: its weighted object, at the weight's line.
+    assert_eq!(notes.len(), 4, "{notes:#?}");
+    assert!(notes[0].starts_with("lb1: track_script chk_front has weight -30 ("));
+    assert!(notes[0].contains("sync_group_weighted/lb1.conf:5:5) in sync group EDGE"));
+    // Each member alone moves with its own check.
+    let front = &report.routers[0];
+    let fails = &front.rows[1];
+    assert_eq!(fails.scenario.disturbance, Disturbance::Fails(0));
+    assert_eq!(fails.holders, [vec![1]]);
+}

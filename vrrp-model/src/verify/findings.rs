@@ -111,6 +111,33 @@ fn pair(hosts: &[Host], a: &Member, b: &Member, out: &mut Vec<Finding>) {
     }
 }
 
+/// What the model leaves out for `router`, in words: a sync-group member
+/// whose tracked object has a weight moves alone in the model, while the
+/// daemon's sync group drags its siblings after it (keepalived refuses
+/// such weights in a sync group unless `sync_group_tracking_weight`).
+pub fn notes(hosts: &[Host], router: &VirtualRouter) -> Vec<String> {
+    let mut out = Vec::new();
+    for member in &router.members {
+        let Some(group) = &member.sync_group else {
+            continue;
+        };
+        for object in member.tracked.iter().filter(|o| o.weight != 0) {
+            out.push(format!(
+                "{}: {} {} has weight {} ({}) in sync group {group}: here {} moves alone; the \
+                 daemon moves the whole group with it, which this model does not run \
+                 (keepalived wants weight 0 in a sync group)",
+                hosts[member.host].name,
+                object.kind,
+                object.name,
+                object.weight,
+                object.at,
+                member.instance.name,
+            ));
+        }
+    }
+    out
+}
+
 /// `a` sends unicast and its peer list leaves `b` out: a one-way link.
 fn unicast(hosts: &[Host], a: &Member, b: &Member, out: &mut Vec<Finding>) {
     let (na, nb) = (&hosts[a.host].name, &hosts[b.host].name);

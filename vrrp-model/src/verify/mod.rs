@@ -80,6 +80,8 @@ pub struct RouterReport {
     pub built: Result<Built, String>,
     /// Hosts that cannot hear each other.
     pub findings: Vec<Finding>,
+    /// What the model leaves out for this router, in words.
+    pub notes: Vec<String>,
     /// One per scenario.
     pub rows: Vec<Row>,
 }
@@ -132,6 +134,7 @@ fn verify_hosts(hosts: Vec<Host>, threads: usize, start: Instant) -> Report {
 
 fn verify_router(hosts: &[Host], router: VirtualRouter, threads: usize) -> RouterReport {
     let findings = findings::deafness(hosts, &router);
+    let notes = findings::notes(hosts, &router);
     let built = if router.members.len() < 2 {
         Err("runs on one host only: nothing to verify".into())
     } else {
@@ -163,6 +166,7 @@ fn verify_router(hosts: &[Host], router: VirtualRouter, threads: usize) -> Route
         router,
         built,
         findings,
+        notes,
         rows,
     }
 }

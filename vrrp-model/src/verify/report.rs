@@ -148,6 +148,9 @@ fn render_router(hosts: &[Host], report: &RouterReport, out: &mut String) {
     for finding in &report.findings {
         let _ = writeln!(out, "  DEAF: {finding}");
     }
+    for note in &report.notes {
+        let _ = writeln!(out, "  note: {note}");
+    }
     let cells: Vec<(String, String, String, &str, usize)> = report
         .rows
         .iter()
