@@ -201,3 +201,38 @@ fn a_weight_in_a_sync_group_is_named_as_beyond_the_model() {
     assert_eq!(fails.scenario.disturbance, Disturbance::Fails(0));
     assert_eq!(fails.holders, [vec![1]]);
 }
+
+#[test]
+fn preempt_delay_holds_the_takeover_back_and_the_bound_allows_for_it() {
+    let report = verify("preempt_delay");
+    assert!(report.ok());
+    let rows = &report.routers[0].rows;
+    let fails = &rows[1];
+    assert_eq!(fails.scenario.disturbance, Disturbance::Fails(0));
+    assert_eq!(fails.holders, [vec![1]]);
+    // lb2 waits its 5 s before it stops accepting the lower Master, then
+    // its Master_Down_Interval.
+    let mdi = 3_000_000 + (256 - 118) * 1_000_000 / 256;
+    assert!(
+        fails.worst.as_micros() > 5_000_000 + mdi,
+        "{:?}",
+        fails.worst
+    );
+    assert!(fails.worst < fails.t_conv);
+}
+
+#[test]
+fn one_instance_name_with_two_vrids_is_two_routers_each_alone() {
+    let report = verify("vrid_mismatch");
+    assert!(!report.ok());
+    assert_eq!(report.routers.len(), 2);
+    let finding = report.routers[0].findings[0].to_string();
+    assert!(
+        finding.contains("vrid_mismatch/lb1.conf:10:23"),
+        "{finding}"
+    );
+    assert!(
+        finding.contains("vrid_mismatch/lb2.conf:10:23"),
+        "{finding}"
+    );
+}

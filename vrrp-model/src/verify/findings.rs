@@ -23,9 +23,36 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Every pair of members of `router` that would drop each other's adverts.
+/// Every pair of members of `router` that would drop each other's adverts,
+/// and, for a router on one host, an instance of the same name on another
+/// host with another VRID or family: two routers, each alone.
 pub fn deafness(hosts: &[Host], router: &VirtualRouter) -> Vec<Finding> {
     let mut out = Vec::new();
+    if let [alone] = &router.members[..] {
+        for (h, host) in hosts.iter().enumerate().filter(|&(h, _)| h != alone.host) {
+            for other in host
+                .config
+                .instances
+                .iter()
+                .filter(|i| i.name == router.name)
+            {
+                let vrid = |i: &vrrp_keepalived::conf::VrrpInstance| {
+                    i.virtual_router_id.as_ref().map(|v| v.at.clone())
+                };
+                out.push(Finding {
+                    message: format!(
+                        "{}'s {} ({}) and {}'s ({}) are not one virtual router: another VRID or \
+                         family, so each is alone and never hears the other",
+                        hosts[alone.host].name,
+                        router.name,
+                        at(alone, vrid(&alone.instance).as_ref()),
+                        hosts[h].name,
+                        vrid(other).map_or_else(|| other.at.to_string(), |s| s.to_string()),
+                    ),
+                });
+            }
+        }
+    }
     for (i, a) in router.members.iter().enumerate() {
         for b in &router.members[i + 1..] {
             pair(hosts, a, b, &mut out);

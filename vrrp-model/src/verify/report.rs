@@ -133,6 +133,7 @@ fn render_router(hosts: &[Host], report: &RouterReport, out: &mut String) {
         Ok(built) => built,
         Err(why) => {
             let _ = writeln!(out, "  not verified: {why}");
+            findings(report, out);
             return;
         }
     };
@@ -145,12 +146,8 @@ fn render_router(hosts: &[Host], report: &RouterReport, out: &mut String) {
     if let Some(row) = report.rows.first() {
         bound(row, out);
     }
-    for finding in &report.findings {
-        let _ = writeln!(out, "  DEAF: {finding}");
-    }
-    for note in &report.notes {
-        let _ = writeln!(out, "  note: {note}");
-    }
+    findings(report, out);
+
     let cells: Vec<(String, String, String, &str, usize)> = report
         .rows
         .iter()
@@ -255,6 +252,16 @@ fn describe(names: &Names<'_>, out: &mut String) {
             "  (no unicast_src_ip / mcast_src_ip in every file: ties are broken as if the \
              hosts' addresses rose in the order of the files)"
         );
+    }
+}
+
+/// The findings (failures in themselves) and the notes.
+fn findings(report: &RouterReport, out: &mut String) {
+    for finding in &report.findings {
+        let _ = writeln!(out, "  DEAF: {finding}");
+    }
+    for note in &report.notes {
+        let _ = writeln!(out, "  note: {note}");
     }
 }
 
