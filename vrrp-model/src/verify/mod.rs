@@ -7,8 +7,8 @@
 //! - [`build`]: a virtual router → the model's [`Setup`](crate::Setup).
 //! - [`scenario`]: one disturbance on one host, explored exhaustively
 //!   against the expectation.
-//! - [`report`]: the table, and for a failing row its timeline and one
-//!   sentence.
+//! - [`report`]: the table; `explain`: a failing row's timeline and
+//!   sentence; `names`: the deployment's names for the model's routers.
 //!
 //! ```no_run
 //! let report = vrrp_model::verify::verify(&["lb1.conf", "lb2.conf"], 2)?;
@@ -18,8 +18,10 @@
 //! ```
 
 pub mod build;
+mod explain;
 pub mod findings;
 pub mod hosts;
+mod names;
 pub mod report;
 pub mod scenario;
 
