@@ -236,3 +236,21 @@ fn one_instance_name_with_two_vrids_is_two_routers_each_alone() {
         "{finding}"
     );
 }
+
+#[test]
+fn another_version_on_one_vrid_is_deaf() {
+    let report = verify("version");
+    assert!(!report.ok());
+    let finding = report.routers[0].findings[0].to_string();
+    assert!(
+        finding.contains("lb1 runs VRRPv3 (") && finding.contains("version/lb1.conf:6:13)"),
+        "{finding}"
+    );
+    assert!(
+        finding.contains("version/lb2.conf:2:1, not set)"),
+        "{finding}"
+    );
+    // Deaf from the start: both take the VIP.
+    let start = &report.routers[0].rows[0];
+    assert!(!start.ok && start.counterexample.is_some());
+}

@@ -68,11 +68,11 @@ pub fn deafness(hosts: &[Host], router: &VirtualRouter) -> Vec<Finding> {
     out
 }
 
-/// Where an instance says it, or where the instance starts ("default").
+/// Where an instance says it, or where the instance starts ("not set").
 fn at(member: &Member, span: Option<&Span>) -> String {
     match span {
         Some(span) => span.to_string(),
-        None => format!("{} (not set)", member.instance.at),
+        None => format!("{}, not set", member.instance.at),
     }
 }
 
@@ -82,7 +82,7 @@ fn pair(hosts: &[Host], a: &Member, b: &Member, out: &mut Vec<Finding>) {
     let mut say = |what: String| out.push(Finding { message: what });
     if ca.version != cb.version {
         say(format!(
-            "{na} runs VRRP{} ({}) and {nb} VRRP{} ({}): each drops the other's adverts \
+            "{na} runs VRRPv{} ({}) and {nb} VRRPv{} ({}): each drops the other's adverts \
              (wrong version)",
             version(ca.version),
             at(a, a.instance.version.as_ref().map(|v| &v.at)),
