@@ -254,3 +254,19 @@ fn another_version_on_one_vrid_is_deaf() {
     let start = &report.routers[0].rows[0];
     assert!(!start.ok && start.counterexample.is_some());
 }
+
+#[test]
+fn different_address_lists_are_deaf() {
+    let report = verify("vips");
+    assert!(!report.ok());
+    let finding = report.routers[0].findings[0].to_string();
+    assert!(
+        finding.contains("list different virtual addresses"),
+        "{finding}"
+    );
+    assert!(finding.contains("vips/lb1.conf:14:9") && finding.contains("vips/lb2.conf:14:9"));
+    assert!(
+        !report.routers[0].rows[0].ok,
+        "both hold their VIP from the start"
+    );
+}
