@@ -270,3 +270,16 @@ fn different_address_lists_are_deaf() {
         "both hold their VIP from the start"
     );
 }
+
+/// This daemon accepts both VRRPv3 checksum forms over IPv4, so two hosts
+/// that send different ones still hear each other: the exploration says
+/// ok, and a note warns that keepalived would not.
+#[test]
+fn a_checksum_form_mismatch_is_a_note_not_deafness() {
+    let report = verify("checksum");
+    assert!(report.ok());
+    let router = &report.routers[0];
+    assert!(router.findings.is_empty());
+    assert!(router.notes[0].contains("keepalived drops the other one"));
+    assert_eq!(router.rows[0].holders, [vec![0]], "lb1 (150) holds the VIP");
+}

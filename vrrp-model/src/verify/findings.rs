@@ -1,6 +1,7 @@
 //! Settings that make two hosts of one virtual router deaf to each other:
 //! each is a finding in itself, named with both files' lines. The
-//! scenarios then show what the deafness does.
+//! scenarios then show what the deafness does. And notes: what the model
+//! leaves out, or what would be deaf with keepalived on the other side.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -128,22 +129,32 @@ fn pair(hosts: &[Host], a: &Member, b: &Member, out: &mut Vec<Finding>) {
             at(b, first(b).as_ref()),
         ));
     }
-    let v3_ipv4 = ca.version == Version::V3 && ca.family() == Family::Ipv4;
-    if v3_ipv4 && ca.v3_checksum_as_v2 != cb.v3_checksum_as_v2 {
-        say(format!(
-            "{na} ({}) and {nb} ({}) compute the VRRPv3 checksum differently \
-             (v3_checksum_as_v2): keepalived drops the other form; this daemon accepts both",
-            a.instance.at, b.instance.at,
-        ));
-    }
 }
 
 /// What the model leaves out for `router`, in words: a sync-group member
 /// whose tracked object has a weight moves alone in the model, while the
 /// daemon's sync group drags its siblings after it (keepalived refuses
 /// such weights in a sync group unless `sync_group_tracking_weight`).
+///
+/// And two hosts that compute the VRRPv3 checksum over IPv4 differently
+/// (`v3_checksum_as_v2`): this daemon accepts both forms, so the model
+/// (and a deployment of this daemon) is not deaf, but keepalived on either
+/// side drops the other form.
 pub fn notes(hosts: &[Host], router: &VirtualRouter) -> Vec<String> {
     let mut out = Vec::new();
+    for (i, a) in router.members.iter().enumerate() {
+        for b in &router.members[i + 1..] {
+            let v3_ipv4 = a.config.version == Version::V3 && a.config.family() == Family::Ipv4;
+            if v3_ipv4 && a.config.v3_checksum_as_v2 != b.config.v3_checksum_as_v2 {
+                out.push(format!(
+                    "{} ({}) and {} ({}) compute the VRRPv3 checksum differently \
+                     (v3_checksum_as_v2): this daemon accepts both forms, keepalived drops the \
+                     other one",
+                    hosts[a.host].name, a.instance.at, hosts[b.host].name, b.instance.at,
+                ));
+            }
+        }
+    }
     for member in &router.members {
         let Some(group) = &member.sync_group else {
             continue;
