@@ -18,9 +18,9 @@ pub(crate) struct Args {
     )]
     pub(crate) use_file: PathBuf,
     /// Model-check a deployment before it goes live, one keepalived.conf per
-    /// host (unprivileged: nothing on this machine is looked at): exit 0 when
+    /// host, at least two (unprivileged: nothing on this machine is looked at): exit 0 when
     /// every scenario is ok, 1 when one fails, 2 when a file is unreadable.
-    #[arg(long = "verify", value_name = "FILE", num_args = 1..)]
+    #[arg(long = "verify", value_name = "FILE", num_args = 2..)]
     pub(crate) verify: Vec<PathBuf>,
     /// Check the configuration and exit: 0 when it loads, 1 when not.
     #[arg(short = 't', long = "config-test")]

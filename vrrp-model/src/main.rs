@@ -60,8 +60,8 @@ enum Command {
     /// Model-check a deployment's keepalived.conf files, one per host: exit 0
     /// when every scenario is ok, 1 when one fails, 2 when a file is unreadable.
     Verify {
-        /// One keepalived.conf per host.
-        #[arg(required = true)]
+        /// One keepalived.conf per host, at least two.
+        #[arg(required = true, num_args = 2..)]
         files: Vec<std::path::PathBuf>,
         /// Worker threads (default: every core).
         #[arg(long)]

@@ -186,3 +186,100 @@ fn the_command_exits_0_1_or_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_weight_in_a_sync_group_is_named_as_beyond_the_model() {
+    let report = verify("sync_group_weighted");
+    let notes: Vec<&String> = report.routers.iter().flat_map(|r| &r.notes).collect();
+    // Each host's each member: its weighted object, at the weight's line.
+    assert_eq!(notes.len(), 4, "{notes:#?}");
+    assert!(notes[0].starts_with("lb1: track_script chk_front has weight -30 ("));
+    assert!(notes[0].contains("sync_group_weighted/lb1.conf:5:5) in sync group EDGE"));
+    // Each member alone moves with its own check.
+    let front = &report.routers[0];
+    let fails = &front.rows[1];
+    assert_eq!(fails.scenario.disturbance, Disturbance::Fails(0));
+    assert_eq!(fails.holders, [vec![1]]);
+}
+
+#[test]
+fn preempt_delay_holds_the_takeover_back_and_the_bound_allows_for_it() {
+    let report = verify("preempt_delay");
+    assert!(report.ok());
+    let rows = &report.routers[0].rows;
+    let fails = &rows[1];
+    assert_eq!(fails.scenario.disturbance, Disturbance::Fails(0));
+    assert_eq!(fails.holders, [vec![1]]);
+    // lb2 waits its 5 s before it stops accepting the lower Master, then
+    // its Master_Down_Interval.
+    let mdi = 3_000_000 + (256 - 118) * 1_000_000 / 256;
+    assert!(
+        fails.worst.as_micros() > 5_000_000 + mdi,
+        "{:?}",
+        fails.worst
+    );
+    assert!(fails.worst < fails.t_conv);
+}
+
+#[test]
+fn one_instance_name_with_two_vrids_is_two_routers_each_alone() {
+    let report = verify("vrid_mismatch");
+    assert!(!report.ok());
+    assert_eq!(report.routers.len(), 2);
+    let finding = report.routers[0].findings[0].to_string();
+    assert!(
+        finding.contains("vrid_mismatch/lb1.conf:10:23"),
+        "{finding}"
+    );
+    assert!(
+        finding.contains("vrid_mismatch/lb2.conf:10:23"),
+        "{finding}"
+    );
+}
+
+#[test]
+fn another_version_on_one_vrid_is_deaf() {
+    let report = verify("version");
+    assert!(!report.ok());
+    let finding = report.routers[0].findings[0].to_string();
+    assert!(
+        finding.contains("lb1 runs VRRPv3 (") && finding.contains("version/lb1.conf:6:13)"),
+        "{finding}"
+    );
+    assert!(
+        finding.contains("version/lb2.conf:2:1, not set)"),
+        "{finding}"
+    );
+    // Deaf from the start: both take the VIP.
+    let start = &report.routers[0].rows[0];
+    assert!(!start.ok && start.counterexample.is_some());
+}
+
+#[test]
+fn different_address_lists_are_deaf() {
+    let report = verify("vips");
+    assert!(!report.ok());
+    let finding = report.routers[0].findings[0].to_string();
+    assert!(
+        finding.contains("list different virtual addresses"),
+        "{finding}"
+    );
+    assert!(finding.contains("vips/lb1.conf:14:9") && finding.contains("vips/lb2.conf:14:9"));
+    assert!(
+        !report.routers[0].rows[0].ok,
+        "both hold their VIP from the start"
+    );
+}
+
+/// This daemon accepts both VRRPv3 checksum forms over IPv4, so two hosts
+/// that send different ones still hear each other: the exploration says
+/// ok, and a note warns that keepalived would not.
+#[test]
+fn a_checksum_form_mismatch_is_a_note_not_deafness() {
+    let report = verify("checksum");
+    assert!(report.ok());
+    let router = &report.routers[0];
+    assert!(router.findings.is_empty());
+    assert!(router.notes[0].contains("keepalived drops the other one"));
+    assert_eq!(router.rows[0].holders, [vec![0]], "lb1 (150) holds the VIP");
+}

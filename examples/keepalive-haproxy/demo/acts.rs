@@ -41,8 +41,12 @@ pub(crate) fn verify_first() {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     match vrrp_model::verify::verify_texts(&[("lb1.conf", &lb1), ("lb2.conf", &lb2)], threads) {
         Ok(report) => {
-            for line in report.render().lines().skip(1) {
-                println!("   {line}");
+            for line in report.render().lines().skip(2) {
+                if line.is_empty() {
+                    println!();
+                } else {
+                    println!("   {line}");
+                }
             }
         }
         Err(error) => println!("   cannot read the article's files: {error}"),
@@ -138,7 +142,10 @@ fn explain_tie() {
          The fix: a weight larger than the gap between the priorities (here 2)."
     );
     if let Some(warning) = configs::gap_warning(&configs::article(Side::Master)) {
-        println!("   `keepalive-haproxy -t`, reading one file, can only say: {warning}");
+        println!(
+            "   `keepalive-haproxy -t`, reading one file, can only say: {warning};\n   \
+             `--verify` (above) read both and found the tie before anything ran."
+        );
     }
 }
 

@@ -1,6 +1,7 @@
 //! Settings that make two hosts of one virtual router deaf to each other:
 //! each is a finding in itself, named with both files' lines. The
-//! scenarios then show what the deafness does.
+//! scenarios then show what the deafness does. And notes: what the model
+//! leaves out, or what would be deaf with keepalived on the other side.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -23,9 +24,36 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Every pair of members of `router` that would drop each other's adverts.
+/// Every pair of members of `router` that would drop each other's adverts,
+/// and, for a router on one host, an instance of the same name on another
+/// host with another VRID or family: two routers, each alone.
 pub fn deafness(hosts: &[Host], router: &VirtualRouter) -> Vec<Finding> {
     let mut out = Vec::new();
+    if let [alone] = &router.members[..] {
+        for (h, host) in hosts.iter().enumerate().filter(|&(h, _)| h != alone.host) {
+            for other in host
+                .config
+                .instances
+                .iter()
+                .filter(|i| i.name == router.name)
+            {
+                let vrid = |i: &vrrp_keepalived::conf::VrrpInstance| {
+                    i.virtual_router_id.as_ref().map(|v| v.at.clone())
+                };
+                out.push(Finding {
+                    message: format!(
+                        "{}'s {} ({}) and {}'s ({}) are not one virtual router: another VRID or \
+                         family, so each is alone and never hears the other",
+                        hosts[alone.host].name,
+                        router.name,
+                        at(alone, vrid(&alone.instance).as_ref()),
+                        hosts[h].name,
+                        vrid(other).map_or_else(|| other.at.to_string(), |s| s.to_string()),
+                    ),
+                });
+            }
+        }
+    }
     for (i, a) in router.members.iter().enumerate() {
         for b in &router.members[i + 1..] {
             pair(hosts, a, b, &mut out);
@@ -41,11 +69,11 @@ pub fn deafness(hosts: &[Host], router: &VirtualRouter) -> Vec<Finding> {
     out
 }
 
-/// Where an instance says it, or where the instance starts ("default").
+/// Where an instance says it, or where the instance starts ("not set").
 fn at(member: &Member, span: Option<&Span>) -> String {
     match span {
         Some(span) => span.to_string(),
-        None => format!("{} (not set)", member.instance.at),
+        None => format!("{}, not set", member.instance.at),
     }
 }
 
@@ -55,7 +83,7 @@ fn pair(hosts: &[Host], a: &Member, b: &Member, out: &mut Vec<Finding>) {
     let mut say = |what: String| out.push(Finding { message: what });
     if ca.version != cb.version {
         say(format!(
-            "{na} runs VRRP{} ({}) and {nb} VRRP{} ({}): each drops the other's adverts \
+            "{na} runs VRRPv{} ({}) and {nb} VRRPv{} ({}): each drops the other's adverts \
              (wrong version)",
             version(ca.version),
             at(a, a.instance.version.as_ref().map(|v| &v.at)),
@@ -101,14 +129,51 @@ fn pair(hosts: &[Host], a: &Member, b: &Member, out: &mut Vec<Finding>) {
             at(b, first(b).as_ref()),
         ));
     }
-    let v3_ipv4 = ca.version == Version::V3 && ca.family() == Family::Ipv4;
-    if v3_ipv4 && ca.v3_checksum_as_v2 != cb.v3_checksum_as_v2 {
-        say(format!(
-            "{na} ({}) and {nb} ({}) compute the VRRPv3 checksum differently \
-             (v3_checksum_as_v2): keepalived drops the other form; this daemon accepts both",
-            a.instance.at, b.instance.at,
-        ));
+}
+
+/// What the model leaves out for `router`, in words: a sync-group member
+/// whose tracked object has a weight moves alone in the model, while the
+/// daemon's sync group drags its siblings after it (keepalived refuses
+/// such weights in a sync group unless `sync_group_tracking_weight`).
+///
+/// And two hosts that compute the VRRPv3 checksum over IPv4 differently
+/// (`v3_checksum_as_v2`): this daemon accepts both forms, so the model
+/// (and a deployment of this daemon) is not deaf, but keepalived on either
+/// side drops the other form.
+pub fn notes(hosts: &[Host], router: &VirtualRouter) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, a) in router.members.iter().enumerate() {
+        for b in &router.members[i + 1..] {
+            let v3_ipv4 = a.config.version == Version::V3 && a.config.family() == Family::Ipv4;
+            if v3_ipv4 && a.config.v3_checksum_as_v2 != b.config.v3_checksum_as_v2 {
+                out.push(format!(
+                    "{} ({}) and {} ({}) compute the VRRPv3 checksum differently \
+                     (v3_checksum_as_v2): this daemon accepts both forms, keepalived drops the \
+                     other one",
+                    hosts[a.host].name, a.instance.at, hosts[b.host].name, b.instance.at,
+                ));
+            }
+        }
     }
+    for member in &router.members {
+        let Some(group) = &member.sync_group else {
+            continue;
+        };
+        for object in member.tracked.iter().filter(|o| o.weight != 0) {
+            out.push(format!(
+                "{}: {} {} has weight {} ({}) in sync group {group}: here {} moves alone; the \
+                 daemon moves the whole group with it, which this model does not run \
+                 (keepalived wants weight 0 in a sync group)",
+                hosts[member.host].name,
+                object.kind,
+                object.name,
+                object.weight,
+                object.at,
+                member.instance.name,
+            ));
+        }
+    }
+    out
 }
 
 /// `a` sends unicast and its peer list leaves `b` out: a one-way link.

@@ -237,3 +237,52 @@ fn object(tracked: &Tracked, kind: &'static str, default: Option<&Weight>) -> Tr
         via_group: None,
     }
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn object(weight: i32) -> TrackedObject {
+        TrackedObject {
+            name: "chk".into(),
+            kind: "track_script",
+            weight,
+            at: Span::new(&"x.conf".into(), 1, 1),
+            via_group: None,
+        }
+    }
+
+    /// keepalived's rule: a positive weight is added while up, a negative
+    /// one while down, weight 0 down is Fault.
+    #[test]
+    fn contribution_follows_keepalived() {
+        assert_eq!(object(2).contribution(true), Some(2));
+        assert_eq!(object(2).contribution(false), Some(0));
+        assert_eq!(object(-20).contribution(true), Some(0));
+        assert_eq!(object(-20).contribution(false), Some(-20));
+        assert_eq!(object(0).contribution(true), Some(0));
+        assert_eq!(object(0).contribution(false), None);
+    }
+
+    #[test]
+    fn reverse_flips_the_weight_and_groups_add_their_objects() {
+        let text = "vrrp_script s {\n script x\n weight 5 reverse\n}\n\
+                    vrrp_script g {\n script y\n}\n\
+                    vrrp_instance A {\n interface eth0\n virtual_router_id 1\n\
+                    virtual_ipaddress { 192.0.2.1 }\n track_script { s }\n}\n\
+                    vrrp_instance B {\n interface eth1\n virtual_router_id 2\n\
+                    virtual_ipaddress { 192.0.2.2 }\n track_script { g }\n}\n\
+                    vrrp_sync_group G {\n group { A B }\n}\n";
+        let hosts = read_texts(&[("h1.conf", text), ("h2.conf", text)]).unwrap();
+        let routers = virtual_routers(&hosts);
+        assert_eq!(routers.len(), 2);
+        let a = &routers[0].members[0];
+        let seen: Vec<_> = a
+            .tracked
+            .iter()
+            .map(|t| (t.name.as_str(), t.weight, t.via_group.as_deref()))
+            .collect();
+        assert_eq!(seen, [("s", -5, None), ("g", 0, Some("G"))]);
+        assert_eq!(routers[0].members.len(), 2);
+    }
+}

@@ -7,8 +7,8 @@
 //! - [`build`]: a virtual router → the model's [`Setup`](crate::Setup).
 //! - [`scenario`]: one disturbance on one host, explored exhaustively
 //!   against the expectation.
-//! - [`report`]: the table, and for a failing row its timeline and one
-//!   sentence.
+//! - [`report`]: the table; `explain`: a failing row's timeline and
+//!   sentence; `names`: the deployment's names for the model's routers.
 //!
 //! ```no_run
 //! let report = vrrp_model::verify::verify(&["lb1.conf", "lb2.conf"], 2)?;
@@ -18,8 +18,10 @@
 //! ```
 
 pub mod build;
+mod explain;
 pub mod findings;
 pub mod hosts;
+mod names;
 pub mod report;
 pub mod scenario;
 
@@ -51,6 +53,9 @@ pub struct Row {
     pub ok: bool,
     /// Whether every reachable state was explored (or a counterexample found).
     pub exhaustive: bool,
+    /// Whether it is another row's exploration (the same model: another
+    /// tracked object of the same weight on the same host).
+    pub shared: bool,
     /// The sets of VIP holders once converged (model routers), as seen.
     pub holders: Vec<Vec<usize>>,
     /// The latest instant after the last disturbance at which the
@@ -77,6 +82,8 @@ pub struct RouterReport {
     pub built: Result<Built, String>,
     /// Hosts that cannot hear each other.
     pub findings: Vec<Finding>,
+    /// What the model leaves out for this router, in words.
+    pub notes: Vec<String>,
     /// One per scenario.
     pub rows: Vec<Row>,
 }
@@ -129,22 +136,39 @@ fn verify_hosts(hosts: Vec<Host>, threads: usize, start: Instant) -> Report {
 
 fn verify_router(hosts: &[Host], router: VirtualRouter, threads: usize) -> RouterReport {
     let findings = findings::deafness(hosts, &router);
+    let notes = findings::notes(hosts, &router);
     let built = if router.members.len() < 2 {
         Err("runs on one host only: nothing to verify".into())
     } else {
         build::build(&router)
     };
-    let rows = match &built {
-        Ok(built) => scenarios(&router, built)
-            .into_iter()
-            .map(|s| run(&router, built, s, threads))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
+    let mut rows: Vec<Row> = Vec::new();
+    if let Ok(built) = &built {
+        for scenario in scenarios(&router, built) {
+            let model = scenario_model(&router, built, scenario);
+            // Two objects of one host with the same effect (weight) make
+            // the same model: explored once, reported twice.
+            let same = rows.iter().find(|row| {
+                row.scenario.router == scenario.router
+                    && same_kind(row.scenario.disturbance, scenario.disturbance)
+                    && row.model.setup == model.setup
+            });
+            let row = match same {
+                Some(row) => Row {
+                    scenario,
+                    shared: true,
+                    ..row.clone()
+                },
+                None => run(model, scenario, threads),
+            };
+            rows.push(row);
+        }
+    }
     RouterReport {
         router,
         built,
         findings,
+        notes,
         rows,
     }
 }
@@ -199,8 +223,16 @@ pub fn scenario_model(router: &VirtualRouter, built: &Built, scenario: Scenario)
     VrrpModel::new(setup)
 }
 
-fn run(router: &VirtualRouter, built: &Built, scenario: Scenario, threads: usize) -> Row {
-    let model = scenario_model(router, built, scenario);
+/// Whether `a` and `b` are the same disturbance but for the object.
+fn same_kind(a: Disturbance, b: Disturbance) -> bool {
+    matches!(
+        (a, b),
+        (Disturbance::Fails(_), Disturbance::Fails(_))
+            | (Disturbance::Recovers(_), Disturbance::Recovers(_))
+    )
+}
+
+fn run(model: VrrpModel, scenario: Scenario, threads: usize) -> Row {
     let checked = ScenarioModel::new(model.clone(), scenario);
     let observed = checked.observed.clone();
     let start = Instant::now();
@@ -223,6 +255,7 @@ fn run(router: &VirtualRouter, built: &Built, scenario: Scenario, threads: usize
         scenario,
         ok: counterexample.is_none() && exhaustive,
         exhaustive,
+        shared: false,
         holders,
         worst: Duration::from_micros(observed.worst_us.load(Ordering::Relaxed)),
         t_conv: Duration::from_micros(model.timing.t_conv),

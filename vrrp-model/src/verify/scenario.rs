@@ -7,16 +7,17 @@
 //! any instant once what came before has converged (`T_conv` of quiet):
 //! the first after the start, a second one (a recovery, a heal, a
 //! restart) after the first. The scenario is *done* once its disturbances
-//! have all happened; from then
-//! on nothing disturbs the system, and after `T_conv` of quiet the
-//! [expectation](ScenarioModel::problem) must hold in every reachable state.
+//! have all happened; from then on nothing disturbs the system, and after
+//! `T_conv` of quiet the [expectation](ScenarioModel::problem) must hold in
+//! every reachable state.
 //!
-//! Exploring each scenario on its own is what keeps three hosts small: the
-//! state space of one fault is a few thousand states, that of every fault
-//! together millions. It is sound for the question asked ("what happens
-//! when X happens"): each row's verdict covers every interleaving of that
-//! one disturbance with the protocol, delays and losses. Combinations of
-//! disturbances are `vrrp-model check`'s job.
+//! Exploring each scenario on its own is what keeps three hosts small: one
+//! fault on two hosts is a few thousand states, on three at most a few
+//! hundred thousand; every fault together would be millions. It is sound
+//! for the question a row asks ("what happens when X happens"): its verdict
+//! covers every interleaving of that one disturbance with the protocol,
+//! the delays and the losses. Combinations of disturbances, at any
+//! instant, are `vrrp-model check`'s job.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
