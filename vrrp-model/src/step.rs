@@ -191,7 +191,11 @@ impl VrrpModel {
         }
         let rx = Received {
             src: Setup::address(usize::from(from)),
-            dst: wire::MULTICAST_V4.into(),
+            dst: if frame.unicast {
+                Setup::address(r)
+            } else {
+                wire::MULTICAST_V4.into()
+            },
             ttl: TTL,
         };
         let sent = w.nodes[r].instance.stats().adverts_sent;
@@ -351,33 +355,39 @@ impl VrrpModel {
     /// component: nobody while its link is down.
     fn send(&self, w: &mut World, i: usize, priority: u8, log: &mut Log<'_>) {
         let mut bytes = [0u8; FRAME_CAPACITY];
-        let transmit = w.nodes[i].instance.poll_transmit(&mut bytes);
-        let len = transmit
-            .expect("an advert of one IPv4 address fits the frame")
-            .len;
         let mut to = Vec::new();
-        for j in 0..w.nodes.len() {
-            if self.connected(w, i, j) && w.nodes[j].running() && self.setup.sends_to(i, j) {
-                to.push(j);
+        // One datagram to the group, or one per unicast peer: each goes to
+        // the running routers in `i`'s component that it is addressed to.
+        while let Some(transmit) = w.nodes[i].instance.poll_transmit(&mut bytes) {
+            let unicast = !transmit.destination.is_multicast();
+            let len = u8::try_from(transmit.len).expect("an advert fits the frame");
+            for j in 0..w.nodes.len() {
+                let addressed = !unicast || Setup::address(j) == transmit.destination;
+                if addressed
+                    && self.connected(w, i, j)
+                    && w.nodes[j].running()
+                    && self.setup.sends_to(i, j)
+                {
+                    to.push(j);
+                    let (from, to) = (i as u8, j as u8);
+                    let seq = w
+                        .frames
+                        .iter()
+                        .filter(|f| f.from == from && f.to == to && f.age() == 0)
+                        .map(|f| usize::from(f.seq) + 1)
+                        .max()
+                        .unwrap_or(0);
+                    w.frames.push(Frame {
+                        from,
+                        to,
+                        neg_age: 0,
+                        seq: seq as u8,
+                        bytes,
+                        len,
+                        unicast,
+                    });
+                }
             }
-        }
-        for &j in &to {
-            let (from, to) = (i as u8, j as u8);
-            let seq = w
-                .frames
-                .iter()
-                .filter(|f| f.from == from && f.to == to && f.age() == 0)
-                .map(|f| usize::from(f.seq) + 1)
-                .max()
-                .unwrap_or(0);
-            w.frames.push(Frame {
-                from,
-                to,
-                neg_age: 0,
-                seq: seq as u8,
-                bytes,
-                len: len as u8,
-            });
         }
         note(
             log,

@@ -283,3 +283,18 @@ fn a_checksum_form_mismatch_is_a_note_not_deafness() {
     assert!(router.notes[0].contains("keepalived drops the other one"));
     assert_eq!(router.rows[0].holders, [vec![0]], "lb1 (150) holds the VIP");
 }
+
+/// VRRPv3 over unicast: each advert goes to its peer's own address, and the
+/// peer checks the checksum against that address (not the group's), so the
+/// two hosts hear each other and every scenario holds.
+#[test]
+fn vrrpv3_unicast_peers_hear_each_other() {
+    let report = verify("unicast_v3");
+    assert!(report.ok(), "{}", report.render());
+    let rows = &report.routers[0].rows;
+    let crash = rows
+        .iter()
+        .find(|r| r.scenario.router == 1 && r.scenario.disturbance == Disturbance::Crashes)
+        .expect("lb2 crashes");
+    assert_eq!(crash.holders, [vec![0]], "the VIP moves to lb1");
+}
