@@ -49,6 +49,25 @@ pub struct Tracking {
     pub failed: bool,
 }
 
+impl Tracking {
+    /// The sum of tracked objects' contributions: `Some(w)` adds `w` to
+    /// the priority, `None` is a failed object of weight 0 (Fault).
+    pub fn sum(contributions: impl IntoIterator<Item = Option<i32>>) -> Self {
+        contributions
+            .into_iter()
+            .fold(Self::default(), |acc, contribution| match contribution {
+                Some(w) => Self {
+                    weight: acc.weight + w,
+                    ..acc
+                },
+                None => Self {
+                    failed: true,
+                    ..acc
+                },
+            })
+    }
+}
+
 /// Administrative changes, applied at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -41,20 +41,11 @@ impl TrackWeight {
 /// Sums the contributions of an instance's tracked objects, given as
 /// (weight, up) pairs.
 pub fn tracking(objects: impl IntoIterator<Item = (TrackWeight, bool)>) -> Tracking {
-    objects
-        .into_iter()
-        .fold(Tracking::default(), |acc, (weight, up)| {
-            match weight.contribution(up) {
-                Some(w) => Tracking {
-                    weight: acc.weight + w,
-                    ..acc
-                },
-                None => Tracking {
-                    failed: true,
-                    ..acc
-                },
-            }
-        })
+    Tracking::sum(
+        objects
+            .into_iter()
+            .map(|(weight, up)| weight.contribution(up)),
+    )
 }
 
 #[cfg(test)]

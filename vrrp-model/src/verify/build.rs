@@ -105,20 +105,11 @@ fn peers(member: &Member, members: &[&Member]) -> Vec<IpAddr> {
 /// What `member`'s tracked objects say with object `down` down (the
 /// others up).
 pub fn tracking(member: &Member, down: Option<usize>) -> Tracking {
-    member
-        .tracked
-        .iter()
-        .enumerate()
-        .fold(Tracking::default(), |acc, (k, object)| {
-            match object.contribution(down != Some(k)) {
-                Some(w) => Tracking {
-                    weight: acc.weight + w,
-                    ..acc
-                },
-                None => Tracking {
-                    failed: true,
-                    ..acc
-                },
-            }
-        })
+    Tracking::sum(
+        member
+            .tracked
+            .iter()
+            .enumerate()
+            .map(|(k, object)| object.contribution(down != Some(k))),
+    )
 }
