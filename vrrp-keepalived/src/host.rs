@@ -6,6 +6,7 @@
 //! findings apart from the file's own, and `--no-host-checks` leaves them
 //! out for a file meant for another host.
 
+use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
 
 use vrrp_io_linux::iface::{IfaceError, Interface};
@@ -19,14 +20,18 @@ use crate::security::executable;
 /// run, which `config` no longer tracks.
 pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError> {
     let mut warnings = Vec::new();
+    // One look-up per interface, not per instance: a reload of 255
+    // instances on one interface must not stall the loop (keepalived 2159).
+    let mut absent: HashMap<&str, bool> = HashMap::new();
     for instance in &config.instances {
         let Some(interface) = &instance.interface else {
             continue;
         };
-        if !matches!(
-            Interface::lookup(&interface.value),
-            Err(IfaceError::NotFound(_))
-        ) {
+        let name = interface.value.as_str();
+        let missing = *absent
+            .entry(name)
+            .or_insert_with(|| matches!(Interface::lookup(name), Err(IfaceError::NotFound(_))));
+        if !missing {
             continue;
         }
         let message = format!(
