@@ -31,36 +31,37 @@ impl Instance {
     /// announced, written into `buf`; `None` once every destination has had
     /// one. Drain it after each `SendAdvert`, before the next action.
     ///
-    /// A `buf` too short for the advert (a few dozen bytes; 1500 always
-    /// do) leaves the advert unsent and counts it as a send error, as
-    /// [`handle_send_failure`](Self::handle_send_failure) does.
+    /// A `buf` shorter than the advert ([`buffer_len`], 4,088 bytes at
+    /// most: 255 IPv6 addresses) leaves it unsent and counts it as a send
+    /// error, as [`handle_send_failure`](Self::handle_send_failure) does.
+    ///
+    /// [`buffer_len`]: crate::wire::Advertisement::buffer_len
     ///
     /// [`Action::SendAdvert`]: crate::Action::SendAdvert
     #[must_use]
     pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<Transmit> {
-        let sending = self.sending?;
+        let Sending { priority, next } = self.sending.take()?;
         let peers = &self.config.unicast_peers;
-        let destination = match peers.get(sending.next) {
+        let destination = match peers.get(next) {
             Some(&peer) => peer,
             None => self.family().multicast(),
         };
-        let more = sending.next + 1 < peers.len();
-        self.sending = more.then_some(Sending {
-            next: sending.next + 1,
-            ..sending
-        });
-        match self.emit_advert(sending.priority, destination, buf) {
-            Ok(len) => Some(Transmit {
-                destination,
-                source: self.config.primary_address,
-                len,
-            }),
-            // The configuration was validated: only the buffer can be short.
-            Err(_) => {
-                self.sending = None;
-                self.handle_send_failure(sending.priority);
-                None
-            }
+        if next + 1 < peers.len() {
+            self.sending = Some(Sending {
+                priority,
+                next: next + 1,
+            });
         }
+        let Ok(len) = self.emit_advert(priority, destination, buf) else {
+            // The configuration was validated: only the buffer can be short.
+            self.sending = None;
+            self.handle_send_failure(priority);
+            return None;
+        };
+        Some(Transmit {
+            destination,
+            source: self.config.primary_address,
+            len,
+        })
     }
 }

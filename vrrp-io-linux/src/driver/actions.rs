@@ -13,7 +13,10 @@ impl Driver {
     pub(super) fn run_actions(&mut self, now: Instant, out: &mut Vec<DriverEvent>) {
         while let Some((id, action)) = self.router.poll_action() {
             match action {
-                Action::SendAdvert { priority } => self.send_advert(now, id, priority),
+                Action::SendAdvert { priority } => {
+                    let name = &self.specs[id.index()].name;
+                    self.adverts.send(&mut self.router, now, id, priority, name);
+                }
                 Action::AddVips => {
                     self.set_vmac_up(id, true);
                     self.add_vips(id);
@@ -58,32 +61,6 @@ impl Driver {
                 }
                 other => tracing::warn!(?other, "action not carried out"),
             }
-        }
-    }
-
-    /// Sends each datagram of the advert where the core says (the group,
-    /// or each unicast peer). An advert the kernel refused for any
-    /// destination is counted as a send error and logged (a warning per
-    /// instance at most every [`SEND_WARN_EVERY`](super::SEND_WARN_EVERY)).
-    fn send_advert(&mut self, now: Instant, id: InstanceId, priority: u8) {
-        let socket = match self.sender_of[id.index()] {
-            Some(sender) => &self.senders[sender],
-            None => &self.sockets[self.socket_of[id.index()]],
-        };
-        let mut failed = false;
-        while let Some((_, transmit)) = self.router.poll_transmit(&mut self.tx_buf) {
-            let (src, dst) = (transmit.source, transmit.destination);
-            let sent = socket.send_from(&self.tx_buf[..transmit.len], src, dst);
-            if let Err(error) = sent {
-                failed = true;
-                if let Some(held_back) = self.send_warnings.allow(id.index(), now) {
-                    tracing::warn!(instance = %self.specs[id.index()].name, %dst, %error,
-                        failures_not_logged = held_back, "advert not sent");
-                }
-            }
-        }
-        if failed {
-            self.router.handle_send_failure(id, priority);
         }
     }
 

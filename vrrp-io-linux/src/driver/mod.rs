@@ -18,6 +18,7 @@
 //! processes, netlink answers come back as events.
 
 mod actions;
+mod adverts;
 mod alarm;
 mod clock;
 mod error;
@@ -44,13 +45,13 @@ use std::time::{Duration, Instant};
 use mio::{Events, Poll, Token, Waker};
 use vrrp_core::{InstanceId, Reason, Router, State};
 
+use self::adverts::Adverts;
 use self::alarm::Alarm;
 use self::clock::Clock;
 pub use self::error::DriverError;
 use self::garp::GarpSchedule;
 pub use self::handle::{Control, Handle, Inspect, spawn};
 use self::handover::Handover;
-use self::log_limit::LogLimit;
 pub use self::observe::History;
 pub use self::release::{Released, release_vips};
 pub use self::reload::ReloadSummary;
@@ -58,7 +59,6 @@ pub use self::spec::{DriverConfig, GarpSpec, InstanceSpec, Tracked, Vip};
 use crate::announce::Announcer;
 use crate::netlink::{NetEvent, Netlink, Seq};
 use crate::notify::Notifier;
-use crate::socket::VrrpSocket;
 use crate::track::process::{ProcessChange, ProcessTracker};
 use crate::track::script::{ScriptChange, ScriptRunner};
 
@@ -138,12 +138,8 @@ pub struct Driver {
     router: Router,
     specs: Vec<InstanceSpec>,
     links: Vec<Link>,
-    /// Per instance: index into `sockets`.
-    socket_of: Vec<usize>,
-    sockets: Vec<VrrpSocket>,
-    /// Per instance with a VMAC: index into `senders`, the VMAC's send-only socket.
-    sender_of: Vec<Option<usize>>,
-    senders: Vec<VrrpSocket>,
+    /// The VRRP sockets.
+    adverts: Adverts,
     /// VMAC interfaces we created, deleted when the driver is dropped.
     vmacs: Vec<String>,
     /// Sysctls to put back when the driver is dropped.
@@ -155,8 +151,6 @@ pub struct Driver {
     garp: GarpSchedule,
     /// Stopping Masters that keep their VIPs until a new Master is heard.
     handover: Handover,
-    /// Rate limit of "advert not sent" warnings, per instance.
-    send_warnings: LogLimit,
     scripts: ScriptRunner,
     processes: ProcessTracker,
     /// Notify scripts and FIFOs.
@@ -177,8 +171,6 @@ pub struct Driver {
     /// When a socket last had packets, and whether they are arriving densely.
     last_packets: Option<Instant>,
     dense: bool,
-    rx_buf: Box<[u8]>,
-    tx_buf: Box<[u8]>,
     scratch: Scratch,
 }
 
@@ -326,27 +318,17 @@ impl Driver {
             .last_packets
             .is_some_and(|t| now.saturating_duration_since(t) < 2 * COALESCE);
         self.last_packets = Some(now);
-        loop {
-            let Some(socket) = self.sockets.get_mut(index) else {
-                return;
-            };
-            match socket.recv(&mut self.rx_buf) {
-                Ok(Some(datagram)) => {
-                    let bytes = &self.rx_buf[..datagram.len];
-                    self.router
-                        .handle_packet(core_now, datagram.ifindex, &datagram.rx, bytes);
-                    // Parsed again only while a stopping Master waits for a successor.
-                    let handover = self.handover.is_waiting();
-                    if let Some(packet) = handover
-                        .then(|| vrrp_core::wire::Packet::new_checked(bytes).ok())
-                        .flatten()
-                    {
-                        let (vrid, priority) = (packet.vrid(), packet.priority());
-                        self.handover_heard(datagram.rx.src, vrid, priority);
-                    }
-                }
-                Ok(None) => break,
-                Err(error) => tracing::debug!(%error, "VRRP packet not received"),
+        while let Some((datagram, bytes)) = self.adverts.recv(index) {
+            self.router
+                .handle_packet(core_now, datagram.ifindex, &datagram.rx, bytes);
+            // Parsed again only while a stopping Master waits for a successor.
+            let handover = self.handover.is_waiting();
+            if let Some(packet) = handover
+                .then(|| vrrp_core::wire::Packet::new_checked(bytes).ok())
+                .flatten()
+            {
+                let (vrid, priority) = (packet.vrid(), packet.priority());
+                self.handover_heard(datagram.rx.src, vrid, priority);
             }
         }
     }

@@ -160,15 +160,15 @@ impl Driver {
         let mut plumbing = Plumbing {
             registry: self.poll.registry(),
             links: &mut self.links,
-            sockets: &mut self.sockets,
-            senders: &mut self.senders,
+            sockets: &mut self.adverts.sockets,
+            senders: &mut self.adverts.senders,
             vmacs: &mut self.vmacs,
             restore: &mut self.restore,
             netlink: &mut self.netlink,
         };
         for (i, spec) in specs.iter().enumerate() {
             let (socket, sender) = match kept_from[i] {
-                Some(j) => (self.socket_of[j], self.sender_of[j]),
+                Some(j) => (self.adverts.socket_of[j], self.adverts.sender_of[j]),
                 None => plumbing.plumb(spec, &ifaces[i])?,
             };
             socket_of.push(socket);
@@ -230,8 +230,8 @@ impl Driver {
             .collect();
         self.router = router;
         self.specs = specs;
-        self.socket_of = socket_of;
-        self.sender_of = sender_of;
+        self.adverts.socket_of = socket_of;
+        self.adverts.sender_of = sender_of;
         self.sync_groups = config.sync_groups;
         self.scripts.reconfigure(config.scripts, now);
         self.processes.reconfigure(config.processes);

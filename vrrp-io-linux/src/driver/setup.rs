@@ -10,11 +10,11 @@ use mio::{Events, Interest, Poll, Waker};
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use vrrp_core::Router;
 
+use super::adverts::Adverts;
 use super::alarm::Alarm;
 use super::clock::Clock;
 use super::garp::GarpSchedule;
 use super::handover::Handover;
-use super::log_limit::LogLimit;
 use super::plumbing::{self, Plumbing};
 use super::{
     ALARM, Driver, DriverConfig, DriverError, History, InstanceSpec, Link, NETLINK, SIGNALS,
@@ -22,7 +22,6 @@ use super::{
 };
 use crate::netlink::{Netlink, dump_addresses};
 use crate::notify::Notifier;
-use crate::socket::RECV_BUFFER_LEN;
 use crate::track::process::ProcessTracker;
 use crate::track::script::ScriptRunner;
 
@@ -101,17 +100,13 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
         clock,
         router,
         links,
-        socket_of,
-        sockets,
-        sender_of,
-        senders,
+        adverts: Adverts::new(sockets, socket_of, senders, sender_of),
         vmacs,
         restore,
         netlink,
         requests: HashMap::new(),
         installed: vec![false; instances],
         garp: GarpSchedule::default(),
-        send_warnings: LogLimit::new(super::SEND_WARN_EVERY),
         handover: Handover::default(),
         scripts: ScriptRunner::new(config.scripts, now),
         processes: ProcessTracker::new(config.processes, process_interval, now),
@@ -127,8 +122,6 @@ pub(super) fn build(config: DriverConfig) -> Result<Driver, DriverError> {
         stopped: false,
         last_packets: None,
         dense: false,
-        rx_buf: vec![0; RECV_BUFFER_LEN].into_boxed_slice(),
-        tx_buf: vec![0; RECV_BUFFER_LEN].into_boxed_slice(),
         scratch: Scratch::default(),
         specs,
     };
