@@ -6,7 +6,7 @@
 //!
 //! - [`setup`]: what to check (routers, timing, faults and budgets).
 //! - [`timing`]: the bounds derived from it, `T_conv` among them.
-//! - [`model`]: the stateright model, a discrete global clock over relative
+//! - [`model`]: the steps, a discrete global clock over relative
 //!   deadlines; [`state`]: what it explores.
 //! - [`properties`]: S1..S11 (always) and V1..V8 (sometimes).
 //! - [`trace`]: counterexamples as timelines; [`run`]: run and report.
@@ -27,6 +27,8 @@
 #![forbid(unsafe_code)]
 
 pub mod conf;
+mod event;
+mod graph;
 pub mod model;
 pub mod partition;
 pub mod properties;

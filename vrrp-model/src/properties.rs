@@ -97,9 +97,7 @@ pub fn all() -> Vec<Property<VrrpModel>> {
         Property::always(S3, |_, w: &World| {
             w.violations & (violation::ILLEGAL_TRANSITION | violation::ADVERT_NOT_MASTER) == 0
         }),
-        Property::always(S4, |m, w: &World| {
-            !converged(m, w) || masters_per_component(m, w).all(|c| c <= 1)
-        }),
+        Property::always(S4, |m, w: &World| !converged(m, w) || !dual_master(m, w)),
         Property::always(S5, elected),
         Property::always(S6, right_winner),
         Property::always(S7, |_, w: &World| w.violations & violation::FLAP == 0),
@@ -110,11 +108,10 @@ pub fn all() -> Vec<Property<VrrpModel>> {
             w.violations & violation::UNANSWERED_LOWER_MASTER == 0
                 && w.clocks.answered.iter().all(|(_, c)| c <= m.timing.d_max)
         }),
-        Property::sometimes(V1, |m, w: &World| {
-            masters_per_component(m, w).any(|c| c >= 2)
-        }),
+        Property::sometimes(V1, dual_master),
         Property::sometimes(V2, |m, w: &World| {
-            masters_per_component(m, w).filter(|&c| c >= 1).count() >= 2
+            let components = master_components(m, w);
+            components.first() != components.last()
         }),
         Property::sometimes(V3, |_, w: &World| w.seen & seen::TIE_BREAK != 0),
         Property::sometimes(V4, |_, w: &World| w.seen & seen::PREEMPTED != 0),
@@ -130,17 +127,19 @@ pub fn converged(model: &VrrpModel, w: &World) -> bool {
     w.clocks.quiet >= model.timing.t_conv
 }
 
-/// The number of Masters in each component (some of them empty).
-fn masters_per_component<'a>(
-    model: &'a VrrpModel,
-    w: &'a World,
-) -> impl Iterator<Item = usize> + 'a {
-    let n = w.nodes.len();
-    (0..2 * n).map(move |c| {
-        (0..n)
-            .filter(|&i| model.component(w, i) == c && w.nodes[i].is_master())
-            .count()
-    })
+/// The component of each Master, sorted.
+fn master_components(model: &VrrpModel, w: &World) -> Vec<usize> {
+    let mut components: Vec<usize> = (0..w.nodes.len())
+        .filter(|&i| w.nodes[i].is_master())
+        .map(|i| model.component(w, i))
+        .collect();
+    components.sort_unstable();
+    components
+}
+
+/// Whether some component has two Masters or more.
+fn dual_master(model: &VrrpModel, w: &World) -> bool {
+    master_components(model, w).windows(2).any(|p| p[0] == p[1])
 }
 
 fn well_formed(model: &VrrpModel, w: &World) -> bool {

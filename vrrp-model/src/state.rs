@@ -144,7 +144,7 @@ impl RouterClocks {
 }
 
 /// Notable events of the last step only (reset by every step), for the
-/// reachability properties V3..V7.
+/// reachability properties V3..V8.
 pub mod seen {
     /// A Master stepped down for an equal-priority advert from a higher address.
     pub const TIE_BREAK: u8 = 1;

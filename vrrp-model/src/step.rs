@@ -8,14 +8,10 @@ use vrrp_core::time::{Duration, Instant};
 use vrrp_core::wire::{self, TTL};
 use vrrp_core::{Action, Reason, Received, State, Timer, Tracking};
 
+use crate::event::{Event, Log, note};
 use crate::model::{Step, VrrpModel};
 use crate::setup::{Mutation, Setup};
-use crate::state::{FRAME_CAPACITY, Frame, World, seen, violation};
-use crate::trace::Event;
-
-/// Where the events of a step go: nowhere while checking, into the timeline
-/// when printing a trace.
-pub(crate) type Log<'a> = Option<&'a mut Vec<Event>>;
+use crate::state::{Clocks, FRAME_CAPACITY, Frame, Node, RouterClocks, World, seen, violation};
 
 /// What a router was told.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -27,12 +23,6 @@ enum Input {
     Tracking,
     /// The interface came up (`true`) or went down.
     Link(bool),
-}
-
-fn note(log: &mut Log<'_>, event: Event) {
-    if let Some(events) = log {
-        events.push(event);
-    }
 }
 
 impl VrrpModel {
@@ -130,6 +120,49 @@ impl VrrpModel {
         self.update_clocks(&mut w);
         w.frames.sort_unstable();
         w
+    }
+
+    /// The initial state: every router starts at time zero on a whole LAN.
+    pub fn initial(&self) -> World {
+        self.initial_logged(&mut None)
+    }
+
+    /// [`initial`](Self::initial), collecting the startup events.
+    pub(crate) fn initial_logged(&self, log: &mut Log<'_>) -> World {
+        let n = self.routers();
+        let nodes = self
+            .templates
+            .iter()
+            .map(|instance| Node {
+                instance: instance.clone(),
+                up: true,
+                degraded: false,
+                holds_vips: false,
+                link_down: false,
+            })
+            .collect();
+        let mut world = World {
+            nodes,
+            frames: Vec::new(),
+            partition: 0,
+            lost: if self.setup.loss_run.is_some() {
+                vec![0; n * n]
+            } else {
+                Vec::new()
+            },
+            budget: self.setup.budget,
+            disturbed_now: false,
+            clocks: Clocks {
+                quiet: 0,
+                stopped: RouterClocks::default(),
+                preempt: RouterClocks::default(),
+                answered: RouterClocks::default(),
+            },
+            seen: 0,
+            violations: 0,
+        };
+        self.start_all(&mut world, log);
+        world
     }
 
     /// Starts every router at once (the initial state).
