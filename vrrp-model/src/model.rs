@@ -236,7 +236,10 @@ impl VrrpModel {
     fn disturbances(&self, world: &World, out: &mut Vec<Step>) {
         let budget = world.budget;
         let n = u8::try_from(self.routers()).expect("checked in new");
-        if budget.partitions > 0 {
+        // A partition, a crash or a link failure right after time advanced
+        // is offered before the advance instead (README, "Reductions").
+        let timeless = !world.just_advanced;
+        if budget.partitions > 0 && timeless {
             let count = u8::try_from(self.partitions.len()).unwrap_or(u8::MAX);
             out.extend(
                 (0..count)
@@ -250,13 +253,13 @@ impl VrrpModel {
                 if budget.toggles > 0 {
                     out.push(Step::Toggle(i));
                 }
-                if budget.crashes > 0 {
+                if budget.crashes > 0 && timeless {
                     out.push(Step::Crash(i));
                 }
                 if budget.shutdowns > 0 {
                     out.push(Step::Shutdown(i));
                 }
-                if budget.links > 0 && !node.link_down {
+                if budget.links > 0 && !node.link_down && timeless {
                     out.push(Step::Link(i));
                 }
             } else {

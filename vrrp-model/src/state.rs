@@ -196,6 +196,11 @@ pub struct World {
     pub budget: Budget,
     /// Whether this instant already had its one disturbance.
     pub disturbed_now: bool,
+    /// Whether time has just advanced (no step yet at this instant) from an
+    /// instant without a disturbance. A partition, crash or link failure
+    /// now would do what one just before the advance does, with the clocks
+    /// of the properties behind, so it is not offered (README, "Reductions").
+    pub just_advanced: bool,
     /// The property clocks.
     pub clocks: Clocks,
     /// Notable events of the last step ([`seen`] bits).

@@ -117,6 +117,7 @@ impl VrrpModel {
             w.clocks.preempt.clear();
             w.clocks.answered.clear();
         }
+        w.just_advanced = matches!(step, Step::Advance(_)) && !before.disturbed_now;
         self.update_clocks(&mut w);
         w.frames.sort_unstable();
         w
@@ -152,6 +153,7 @@ impl VrrpModel {
             },
             budget: self.setup.budget,
             disturbed_now: false,
+            just_advanced: false,
             clocks: Clocks {
                 quiet: 0,
                 stopped: RouterClocks::default(),
