@@ -1,4 +1,5 @@
-//! The properties: S1..S11 must always hold, V1..V8 must be reached.
+//! The properties: S1..S13 must always hold, V1..V8 should be reached, and
+//! those the chosen faults make reachable ([`required`]) must be.
 //!
 //! stateright's `eventually` is checked only at terminal states and VRRP never
 //! terminates, so liveness is written as bounded safety over the auxiliary
@@ -13,6 +14,7 @@ use vrrp_core::config::PRIORITY_OWNER;
 use vrrp_core::{State, Timer};
 
 use crate::model::VrrpModel;
+use crate::setup::Setup;
 use crate::state::{World, seen, violation};
 
 /// S1: well-formed. Initialize has no timer; a Backup runs only the
@@ -72,6 +74,13 @@ pub const S10: &str = "S10 link down: Fault, nothing in flight";
 /// lower Master is Backup within `d_max` of that answer, unless the answer
 /// is lost or a disturbance intervenes.
 pub const S11: &str = "S11 a lower Master is answered and steps down";
+/// S12: RFC 9568 §6.4.3: a Master that shuts down sends priority 0 to every
+/// running router of its component (the converse of S3's "priority 0 only
+/// on shutdown").
+pub const S12: &str = "S12 a stopping Master sends priority 0";
+/// S13: RFC 9568 §6.4.3: a Master that hears priority 0 sends an advert at
+/// once, so no Backup takes over after Skew_Time while it is there.
+pub const S13: &str = "S13 a Master answers priority 0 at once";
 /// V1: two Masters in one component.
 pub const V1: &str = "V1 dual master occurs";
 /// V2: Masters in two components at once.
@@ -108,6 +117,12 @@ pub fn all() -> Vec<Property<VrrpModel>> {
             w.violations & violation::UNANSWERED_LOWER_MASTER == 0
                 && w.clocks.answered.iter().all(|(_, c)| c <= m.timing.d_max)
         }),
+        Property::always(S12, |_, w: &World| {
+            w.violations & violation::SILENT_SHUTDOWN == 0
+        }),
+        Property::always(S13, |_, w: &World| {
+            w.violations & violation::UNANSWERED_STOP == 0
+        }),
         Property::sometimes(V1, dual_master),
         Property::sometimes(V2, |m, w: &World| {
             let components = master_components(m, w);
@@ -120,6 +135,45 @@ pub fn all() -> Vec<Property<VrrpModel>> {
         Property::sometimes(V7, |_, w: &World| w.seen & seen::FAULT_CLEARED != 0),
         Property::sometimes(V8, |_, w: &World| w.seen & seen::ANSWERED != 0),
     ]
+}
+
+/// The reachability properties that `setup`'s faults make reachable: an
+/// exhaustive check that does not reach one of them explored less than it
+/// claims (vacuous), and fails.
+///
+/// - V2 with a partition: the cut leaves a Master on each side.
+/// - V4 with a crash or a shutdown, preemption on, no address owner and two
+///   priorities: the highest router goes, a lower one takes over, and the
+///   highest comes back as Backup and preempts it.
+/// - V5 with a shutdown: the Master shuts down and a Backup hears it.
+/// - V6 with a crash or a link failure: a Backup outlives a silent Master.
+/// - V7 with a link failure: the link comes back.
+///
+/// V1, V3 and V8 need two Masters that hear each other (V3 at equal
+/// priority): a single cut never gives that, and a start-up race only at
+/// some timings, so they are not required.
+pub fn required(setup: &Setup) -> Vec<&'static str> {
+    let b = setup.budget;
+    let several = setup.routers() >= 2;
+    let no_owner = !setup.priorities.contains(&PRIORITY_OWNER);
+    let two_priorities = setup.priorities.iter().any(|&p| p != setup.priorities[0]);
+    let mut out = Vec::new();
+    if several && b.partitions > 0 {
+        out.push(V2);
+    }
+    if several && setup.preempt && no_owner && two_priorities && b.crashes + b.shutdowns > 0 {
+        out.push(V4);
+    }
+    if several && b.shutdowns > 0 {
+        out.push(V5);
+    }
+    if several && b.crashes + b.links > 0 {
+        out.push(V6);
+    }
+    if b.links > 0 {
+        out.push(V7);
+    }
+    out
 }
 
 /// Whether nothing has disturbed the system for `T_conv`.

@@ -178,6 +178,12 @@ pub mod violation {
     /// S11: a Master heard a lower-priority Master's advert and did not
     /// answer it at once (RFC 9568 §6.4.3).
     pub const UNANSWERED_LOWER_MASTER: u16 = 32;
+    /// S12: a Master shut down without a priority-0 advert to every router
+    /// of its component (RFC 9568 §6.4.3).
+    pub const SILENT_SHUTDOWN: u16 = 64;
+    /// S13: a Master heard priority 0 and did not advertise at once (RFC
+    /// 9568 §6.4.3).
+    pub const UNANSWERED_STOP: u16 = 128;
 }
 
 /// The whole system at one instant.

@@ -90,8 +90,16 @@ impl VrrpModel {
             Step::Shutdown(i) => {
                 w.budget.shutdowns -= 1;
                 let i = usize::from(i);
+                let was_master = w.nodes[i].is_master();
                 w.nodes[i].instance.handle_shutdown(Instant::ZERO);
                 self.drain(&mut w, i, Input::Shutdown, converged, log);
+                if self.mutated(Mutation::SilentShutdown) {
+                    self.lose_stop(&mut w, i, log);
+                }
+                // S12: RFC 9568 §6.4.3, a Master that shuts down sends priority 0.
+                if was_master && !self.stop_sent(&w, i) {
+                    w.violations |= violation::SILENT_SHUTDOWN;
+                }
             }
             Step::Restart(i) => {
                 let i = usize::from(i);
@@ -196,6 +204,32 @@ impl VrrpModel {
         usize::from(from) * self.routers() + usize::from(to)
     }
 
+    /// Whether router `i`'s priority 0 is in flight to every running router
+    /// of its component.
+    fn stop_sent(&self, w: &World, i: usize) -> bool {
+        let to_j = |j: usize| {
+            w.frames.iter().any(|f| {
+                (usize::from(f.from), usize::from(f.to)) == (i, j)
+                    && f.priority() == 0
+                    && f.age() == 0
+            })
+        };
+        (0..w.nodes.len())
+            .filter(|&j| self.connected(w, i, j) && w.nodes[j].running())
+            .all(to_j)
+    }
+
+    /// `Mutation::SilentShutdown`: router `i`'s priority 0 never leaves.
+    fn lose_stop(&self, w: &mut World, i: usize, log: &mut Log<'_>) {
+        let (stops, kept) = std::mem::take(&mut w.frames)
+            .into_iter()
+            .partition(|f| usize::from(f.from) == i && f.priority() == 0 && f.age() == 0);
+        w.frames = kept;
+        for frame in stops {
+            note(log, Event::Lost { frame });
+        }
+    }
+
     /// Router `i`'s interface goes down (spending the budget) or comes back.
     /// The wire changes first: a downed router is cut off before its core
     /// hears of it, and a returning owner's first advert goes out.
@@ -230,10 +264,19 @@ impl VrrpModel {
         let r = usize::from(to);
         let receiver = &w.nodes[r].instance;
         let (state, priority) = (receiver.state(), receiver.priority());
-        if self.mutated(Mutation::BackupIgnoresHigherPriority)
-            && state == State::Backup
-            && frame.priority() > priority
-        {
+        // S13: RFC 9568 §6.4.3, a Master that hears priority 0 advertises at once.
+        let stop_to_master = state == State::Master && frame.priority() == 0;
+        let ignored = match self.setup.mutation {
+            Some(Mutation::BackupIgnoresHigherPriority) => {
+                state == State::Backup && frame.priority() > priority
+            }
+            Some(Mutation::MasterIgnoresStop) => stop_to_master,
+            _ => false,
+        };
+        if ignored {
+            if stop_to_master {
+                w.violations |= violation::UNANSWERED_STOP;
+            }
             note(log, Event::Ignored { frame });
             return;
         }
@@ -293,6 +336,9 @@ impl VrrpModel {
             }
         }
         self.drain(w, r, Input::Advert, converged, log);
+        if stop_to_master && accepted && w.nodes[r].instance.stats().adverts_sent == sent {
+            w.violations |= violation::UNANSWERED_STOP;
+        }
     }
 
     /// Carries out router `i`'s actions and checks them (S3, S7, S9).
