@@ -8,7 +8,7 @@
 //! - [`timing`]: the bounds derived from it, `T_conv` among them.
 //! - [`model`]: the steps, a discrete global clock over relative
 //!   deadlines; [`state`]: what it explores.
-//! - [`properties`]: S1..S13 (always) and V1..V8 (sometimes, some required).
+//! - [`properties`]: S1..S14 (always) and V1..V8 (sometimes, some required).
 //! - [`trace`]: counterexamples as timelines; [`run`]: run and report.
 //!
 //! ```

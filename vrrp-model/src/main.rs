@@ -107,7 +107,7 @@ struct ModelArgs {
     #[arg(long)]
     no_preempt: bool,
     /// Inject a defect: backup-ignores-higher, link-event-ignored, link-keeps-frames,
-    /// lower-prio-no-advert, silent-shutdown, master-ignores-stop.
+    /// lower-prio-no-advert, silent-shutdown, master-ignores-stop, late-clock.
     #[arg(long)]
     mutation: Option<String>,
     /// Override the derived convergence bound (microseconds).
@@ -153,6 +153,7 @@ impl ModelArgs {
             Some("lower-prio-no-advert") => Some(Mutation::LowerPrioNoAdvert),
             Some("silent-shutdown") => Some(Mutation::SilentShutdown),
             Some("master-ignores-stop") => Some(Mutation::MasterIgnoresStop),
+            Some("late-clock") => Some(Mutation::LateClock),
             Some(m) => return Err(format!("unknown mutation {m}")),
         };
         let mut derived_loss = false;

@@ -1,4 +1,4 @@
-//! The properties: S1..S13 must always hold, V1..V8 should be reached, and
+//! The properties: S1..S14 must always hold, V1..V8 should be reached, and
 //! those the chosen faults make reachable ([`required`]) must be.
 //!
 //! stateright's `eventually` is checked only at terminal states and VRRP never
@@ -81,6 +81,15 @@ pub const S12: &str = "S12 a stopping Master sends priority 0";
 /// S13: RFC 9568 §6.4.3: a Master that hears priority 0 sends an advert at
 /// once, so no Backup takes over after Skew_Time while it is there.
 pub const S13: &str = "S13 a Master answers priority 0 at once";
+/// S14: the Master_Down_Timer is the RFC's, not only bounded by it: a
+/// Backup that starts (or whose link comes back) arms it to its
+/// Master_Down_Interval (RFC 9568 §6.4.1); one that accepts an advert sets
+/// it to Skew_Time after priority 0, leaves it when it discards a lower
+/// priority to preempt, and resets it to Master_Down_Interval otherwise
+/// (§6.4.2). Only its expiry makes a Backup Master (S3), so a Backup takes
+/// over exactly that long after the later of its start and the last advert
+/// it accepted.
+pub const S14: &str = "S14 master-down timer as RFC 9568 sets it";
 /// V1: two Masters in one component.
 pub const V1: &str = "V1 dual master occurs";
 /// V2: Masters in two components at once.
@@ -122,6 +131,9 @@ pub fn all() -> Vec<Property<VrrpModel>> {
         }),
         Property::always(S13, |_, w: &World| {
             w.violations & violation::UNANSWERED_STOP == 0
+        }),
+        Property::always(S14, |_, w: &World| {
+            w.violations & violation::TIMER_NOT_RFC == 0
         }),
         Property::sometimes(V1, dual_master),
         Property::sometimes(V2, |m, w: &World| {

@@ -59,6 +59,9 @@ pub enum Mutation {
     SilentShutdown,
     /// A Master drops priority-0 adverts before its core sees them.
     MasterIgnoresStop,
+    /// The host hands adverts to the core with a receive time one tick
+    /// late (a timestamp taken after a batch, not at arrival).
+    LateClock,
 }
 
 /// A model configuration. [`Setup::new`] gives the defaults.

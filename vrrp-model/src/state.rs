@@ -184,6 +184,9 @@ pub mod violation {
     /// S13: a Master heard priority 0 and did not advertise at once (RFC
     /// 9568 §6.4.3).
     pub const UNANSWERED_STOP: u16 = 128;
+    /// S14: a Backup's Master_Down_Timer armed to anything but the RFC's
+    /// interval (RFC 9568 §6.4.1, §6.4.2).
+    pub const TIMER_NOT_RFC: u16 = 256;
 }
 
 /// The whole system at one instant.

@@ -286,9 +286,13 @@ impl VrrpModel {
             ttl: TTL,
         };
         let sent = w.nodes[r].instance.stats().adverts_sent;
-        let accepted = w.nodes[r]
-            .instance
-            .handle_advert(Instant::ZERO, &rx, frame.payload());
+        let timer_before = w.nodes[r].instance.poll_timeout();
+        let now = if self.mutated(Mutation::LateClock) {
+            Instant::ZERO + Duration::from_micros(self.timing.tick)
+        } else {
+            Instant::ZERO
+        };
+        let accepted = w.nodes[r].instance.handle_advert(now, &rx, frame.payload());
         note(
             log,
             Event::Delivered {
@@ -338,6 +342,22 @@ impl VrrpModel {
         self.drain(w, r, Input::Advert, converged, log);
         if stop_to_master && accepted && w.nodes[r].instance.stats().adverts_sent == sent {
             w.violations |= violation::UNANSWERED_STOP;
+        }
+        if state == State::Backup && accepted {
+            // S14: RFC 9568 §6.4.2: priority 0 sets the Master_Down_Timer to
+            // Skew_Time; a lower priority is discarded when preempting;
+            // anything else resets it to Master_Down_Interval.
+            let instance = &w.nodes[r].instance;
+            let expected = if frame.priority() == 0 {
+                Some(instance.skew_time().as_micros())
+            } else if frame.priority() < priority && instance.config().preempt {
+                timer_before.map(|d| d.at.as_micros())
+            } else {
+                Some(instance.master_down_interval().as_micros())
+            };
+            if instance.poll_timeout().map(|d| d.at.as_micros()) != expected {
+                w.violations |= violation::TIMER_NOT_RFC;
+            }
         }
     }
 
@@ -423,6 +443,16 @@ impl VrrpModel {
         };
         if !legal {
             w.violations |= violation::ILLEGAL_TRANSITION;
+        }
+        // S14: RFC 9568 §6.4.1: a router that starts (or whose link comes
+        // back) as Backup waits a whole Master_Down_Interval.
+        let instance = &w.nodes[i].instance;
+        let mdi = instance.master_down_interval().as_micros();
+        if to == State::Backup
+            && matches!(from, State::Initialize | State::Fault)
+            && instance.poll_timeout().map(|d| d.at.as_micros()) != Some(mdi)
+        {
+            w.violations |= violation::TIMER_NOT_RFC;
         }
         if reason == Reason::Preempted && !config.preempt {
             w.violations |= violation::NOPREEMPT_PREEMPTED;

@@ -155,3 +155,17 @@ fn a_master_that_ignores_priority_zero_is_caught() {
     let (_, outcome) = check(setup);
     assert_safe(&outcome);
 }
+
+/// RFC 9568 §6.4.2: an accepted advert resets the Master_Down_Timer to
+/// Master_Down_Interval from its arrival. A host that hands adverts to the
+/// core with a receive time one tick late arms it a tick too far: S14.
+#[test]
+fn a_master_down_timer_armed_late_is_caught() {
+    let mut setup = Setup::new(2, 4);
+    setup.mutation = Some(Mutation::LateClock);
+    let timeline = refute(setup, properties::S14);
+    assert!(
+        timeline.contains("R0      receives p150 from R1 (accepted)"),
+        "{timeline}"
+    );
+}
