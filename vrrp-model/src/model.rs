@@ -20,7 +20,7 @@
 
 use std::fmt;
 
-use vrrp_core::Instance;
+use vrrp_core::{Instance, State};
 
 use crate::partition::{self, Groups};
 use crate::setup::{Mutation, Setup};
@@ -236,8 +236,11 @@ impl VrrpModel {
     fn disturbances(&self, world: &World, out: &mut Vec<Step>) {
         let budget = world.budget;
         let n = u8::try_from(self.routers()).expect("checked in new");
-        // A partition, a crash or a link failure right after time advanced
-        // is offered before the advance instead (README, "Reductions").
+        // A disturbance that does not depend on the time, right after time
+        // advanced, is offered before the advance instead (README,
+        // "Reductions"): a partition, a crash, a link failure, and a
+        // priority change but the rise of a Backup's (the core clamps its
+        // timer to the new, shorter Master_Down_Interval from now).
         let timeless = !world.just_advanced;
         if budget.partitions > 0 && timeless {
             let count = u8::try_from(self.partitions.len()).unwrap_or(u8::MAX);
@@ -250,7 +253,8 @@ impl VrrpModel {
         for i in 0..n {
             let node = &world.nodes[usize::from(i)];
             if node.running() {
-                if budget.toggles > 0 {
+                let rise = node.degraded && node.instance.state() == State::Backup;
+                if budget.toggles > 0 && (timeless || rise) {
                     out.push(Step::Toggle(i));
                 }
                 if budget.crashes > 0 && timeless {

@@ -18,10 +18,10 @@ use crate::setup::Setup;
 use crate::state::{World, seen, violation};
 
 /// S1: well-formed. Initialize has no timer; a Backup runs only the
-/// master-down timer, never beyond its Master_Down_Interval (at the lowest
-/// priority it can have: the checker found that a Backup whose priority
-/// rises keeps the longer timer armed at the lower priority until the next
-/// advert); a Master only the advert timer, never beyond its interval;
+/// master-down timer, never beyond its current Master_Down_Interval (the
+/// core clamps it when the priority rises; the reduction of priority
+/// changes relies on it, README "Reductions"); a Master only the advert
+/// timer, never beyond its interval;
 /// Fault has no timer; a live router holds the virtual address exactly
 /// while Master, so never in Fault.
 pub const S1: &str = "S1 well-formed timers and addresses";
@@ -208,15 +208,15 @@ fn dual_master(model: &VrrpModel, w: &World) -> bool {
     master_components(model, w).windows(2).any(|p| p[0] == p[1])
 }
 
-fn well_formed(model: &VrrpModel, w: &World) -> bool {
-    w.nodes.iter().enumerate().all(|(i, node)| {
+fn well_formed(_: &VrrpModel, w: &World) -> bool {
+    w.nodes.iter().all(|node| {
         let instance = &node.instance;
         let timer = instance.poll_timeout();
         let timer_ok = match instance.state() {
             State::Initialize | State::Fault => timer.is_none(),
             State::Backup => timer.is_some_and(|d| {
                 let mdi = instance.master_down_interval().as_micros();
-                d.timer == Timer::MasterDown && d.at.as_micros() <= mdi.max(model.timing.mdi_of[i])
+                d.timer == Timer::MasterDown && d.at.as_micros() <= mdi
             }),
             State::Master => timer.is_some_and(|d| {
                 let interval = u64::from(instance.config().advert_interval) * 10_000;

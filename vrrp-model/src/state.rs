@@ -206,9 +206,10 @@ pub struct World {
     /// Whether this instant already had its one disturbance.
     pub disturbed_now: bool,
     /// Whether time has just advanced (no step yet at this instant) from an
-    /// instant without a disturbance. A partition, crash or link failure
-    /// now would do what one just before the advance does, with the clocks
-    /// of the properties behind, so it is not offered (README, "Reductions").
+    /// instant without a disturbance. A disturbance that does not depend on
+    /// the time would now do what one just before the advance does, with
+    /// the clocks of the properties behind, so it is not offered (README,
+    /// "Reductions").
     pub just_advanced: bool,
     /// The property clocks.
     pub clocks: Clocks,
