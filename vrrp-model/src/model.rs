@@ -238,7 +238,8 @@ impl VrrpModel {
         let n = u8::try_from(self.routers()).expect("checked in new");
         // A disturbance that does not depend on the time, right after time
         // advanced, is offered before the advance instead (README,
-        // "Reductions"): a partition, a crash, a link failure, and a
+        // "Reductions"): a partition, a crash, a link failure, the
+        // shutdown of a router that is not Master (it sends nothing), and a
         // priority change but the rise of a Backup's (the core clamps its
         // timer to the new, shorter Master_Down_Interval from now).
         let timeless = !world.just_advanced;
@@ -260,7 +261,7 @@ impl VrrpModel {
                 if budget.crashes > 0 && timeless {
                     out.push(Step::Crash(i));
                 }
-                if budget.shutdowns > 0 {
+                if budget.shutdowns > 0 && (timeless || node.is_master()) {
                     out.push(Step::Shutdown(i));
                 }
                 if budget.links > 0 && !node.link_down && timeless {
