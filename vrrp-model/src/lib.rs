@@ -6,9 +6,9 @@
 //!
 //! - [`setup`]: what to check (routers, timing, faults and budgets).
 //! - [`timing`]: the bounds derived from it, `T_conv` among them.
-//! - [`model`]: the stateright model, a discrete global clock over relative
+//! - [`model`]: the steps, a discrete global clock over relative
 //!   deadlines; [`state`]: what it explores.
-//! - [`properties`]: S1..S11 (always) and V1..V8 (sometimes).
+//! - [`properties`]: S1..S14 (always) and V1..V8 (sometimes, some required).
 //! - [`trace`]: counterexamples as timelines; [`run`]: run and report.
 //! - [`verify`]: a deployment's keepalived.conf files, one per host,
 //!   checked scenario by scenario.
@@ -29,6 +29,8 @@
 #![forbid(unsafe_code)]
 
 pub mod conf;
+mod event;
+mod graph;
 pub mod model;
 pub mod partition;
 pub mod properties;

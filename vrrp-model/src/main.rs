@@ -33,7 +33,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Explore every reachable state; exit 1 on a violated property.
+    /// Explore every reachable state; exit 1 on a violated property or a
+    /// vacuous check (a reachability property the faults make reachable,
+    /// not reached).
     Check {
         #[command(flatten)]
         model: ModelArgs,
@@ -116,7 +118,7 @@ struct ModelArgs {
     #[arg(long)]
     no_preempt: bool,
     /// Inject a defect: backup-ignores-higher, link-event-ignored, link-keeps-frames,
-    /// lower-prio-no-advert.
+    /// lower-prio-no-advert, silent-shutdown, master-ignores-stop, late-clock.
     #[arg(long)]
     mutation: Option<String>,
     /// Override the derived convergence bound (microseconds).
@@ -160,6 +162,9 @@ impl ModelArgs {
             Some("link-event-ignored") => Some(Mutation::LinkEventIgnored),
             Some("link-keeps-frames") => Some(Mutation::LinkDownKeepsFrames),
             Some("lower-prio-no-advert") => Some(Mutation::LowerPrioNoAdvert),
+            Some("silent-shutdown") => Some(Mutation::SilentShutdown),
+            Some("master-ignores-stop") => Some(Mutation::MasterIgnoresStop),
+            Some("late-clock") => Some(Mutation::LateClock),
             Some(m) => return Err(format!("unknown mutation {m}")),
         };
         let mut derived_loss = false;
@@ -234,7 +239,7 @@ fn main() -> ExitCode {
             }
             let outcome = run::check(model.clone(), &options);
             print!("{}", outcome.render(&model));
-            outcome.any_violation()
+            outcome.failed()
         }),
         Command::Explore { address, model } => explore(&address, &model),
         Command::Verify { files, threads } => {
@@ -301,6 +306,7 @@ fn simulate(setup: Setup, seed: u64, depth: usize, seconds: u64) -> bool {
             name: p.name,
             expectation: p.expectation.clone(),
             discovery: discoveries.remove(p.name),
+            required: false,
         })
         .collect();
     let outcome = run::Outcome {

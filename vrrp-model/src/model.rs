@@ -1,4 +1,5 @@
-//! The stateright [`Model`]: which steps are enabled in a state.
+//! The steps of the model and which are enabled in a state; the checker
+//! explores them through the stateright `Model` of `graph.rs`.
 //!
 //! A custom model with a discrete global clock, not stateright's `ActorModel`
 //! (whose timers may fire at any step, regardless of their duration). Steps:
@@ -19,14 +20,12 @@
 
 use std::fmt;
 
-use stateright::{Model, Property};
-use vrrp_core::Instance;
+use vrrp_core::{Instance, State};
 
 use crate::partition::{self, Groups};
 use crate::setup::{Mutation, Setup};
-use crate::state::{Clocks, Node, RouterClocks, World};
+use crate::state::World;
 use crate::timing::Timing;
-use crate::trace::Event;
 
 /// One step of the model (stateright's `Action`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -157,49 +156,6 @@ impl VrrpModel {
         self.setup.mutation == Some(m)
     }
 
-    /// The initial state: every router starts at time zero on a whole LAN.
-    pub fn initial(&self) -> World {
-        self.initial_logged(&mut None)
-    }
-
-    /// [`initial`](Self::initial), collecting the startup events.
-    pub(crate) fn initial_logged(&self, log: &mut crate::step::Log<'_>) -> World {
-        let n = self.routers();
-        let nodes = self
-            .templates
-            .iter()
-            .map(|instance| Node {
-                instance: instance.clone(),
-                up: true,
-                degraded: false,
-                holds_vips: false,
-                link_down: false,
-            })
-            .collect();
-        let mut world = World {
-            nodes,
-            frames: Vec::new(),
-            partition: 0,
-            lost: if self.setup.loss_run.is_some() {
-                vec![0; n * n]
-            } else {
-                Vec::new()
-            },
-            budget: self.setup.budget,
-            disturbed_now: false,
-            clocks: Clocks {
-                quiet: 0,
-                stopped: RouterClocks::default(),
-                preempt: RouterClocks::default(),
-                answered: RouterClocks::default(),
-            },
-            seen: 0,
-            violations: 0,
-        };
-        self.start_all(&mut world, log);
-        world
-    }
-
     /// The next time advance, or `None` if it is disabled (something is
     /// urgent) or nothing will ever happen.
     fn advance(&self, world: &World) -> Option<u64> {
@@ -228,51 +184,8 @@ impl VrrpModel {
         (next != u64::MAX).then_some(next)
     }
 
-    fn disturbances(&self, world: &World, out: &mut Vec<Step>) {
-        let budget = world.budget;
-        let n = u8::try_from(self.routers()).expect("checked in new");
-        if budget.partitions > 0 {
-            let count = u8::try_from(self.partitions.len()).unwrap_or(u8::MAX);
-            out.extend(
-                (0..count)
-                    .filter(|&k| k != world.partition)
-                    .map(Step::Partition),
-            );
-        }
-        for i in 0..n {
-            let node = &world.nodes[usize::from(i)];
-            if node.running() {
-                if budget.toggles > 0 {
-                    out.push(Step::Toggle(i));
-                }
-                if budget.crashes > 0 {
-                    out.push(Step::Crash(i));
-                }
-                if budget.shutdowns > 0 {
-                    out.push(Step::Shutdown(i));
-                }
-                if budget.links > 0 && !node.link_down {
-                    out.push(Step::Link(i));
-                }
-            } else {
-                out.push(Step::Restart(i));
-            }
-            if node.up && node.link_down {
-                out.push(Step::Link(i));
-            }
-        }
-    }
-}
-
-impl Model for VrrpModel {
-    type State = World;
-    type Action = Step;
-
-    fn init_states(&self) -> Vec<World> {
-        vec![self.initial()]
-    }
-
-    fn actions(&self, world: &World, out: &mut Vec<Step>) {
+    /// The steps enabled in `world` (stateright's `actions`).
+    pub fn enabled(&self, world: &World, out: &mut Vec<Step>) {
         for (i, node) in world.nodes.iter().enumerate() {
             let due = node
                 .instance
@@ -320,23 +233,46 @@ impl Model for VrrpModel {
         }
     }
 
-    fn next_state(&self, world: &World, step: Step) -> Option<World> {
-        Some(self.apply(world, step, &mut None))
-    }
-
-    fn properties(&self) -> Vec<Property<Self>> {
-        crate::properties::all()
-    }
-
-    fn format_action(&self, step: &Step) -> String {
-        step.to_string()
-    }
-
-    fn format_step(&self, world: &World, step: Step) -> Option<String> {
-        let mut events: Vec<Event> = Vec::new();
-        let next = self.apply(world, step, &mut Some(&mut events));
-        let mut text: Vec<String> = events.iter().map(ToString::to_string).collect();
-        text.push(crate::trace::summary(self, &next));
-        Some(text.join("\n"))
+    fn disturbances(&self, world: &World, out: &mut Vec<Step>) {
+        let budget = world.budget;
+        let n = u8::try_from(self.routers()).expect("checked in new");
+        // A disturbance that does not depend on the time, right after time
+        // advanced, is offered before the advance instead (README,
+        // "Reductions"): a partition, a crash, a link failure, the
+        // shutdown of a router that is not Master (it sends nothing), and a
+        // priority change but the rise of a Backup's (the core clamps its
+        // timer to the new, shorter Master_Down_Interval from now).
+        let timeless = !world.just_advanced;
+        if budget.partitions > 0 && timeless {
+            let count = u8::try_from(self.partitions.len()).unwrap_or(u8::MAX);
+            out.extend(
+                (0..count)
+                    .filter(|&k| k != world.partition)
+                    .map(Step::Partition),
+            );
+        }
+        for i in 0..n {
+            let node = &world.nodes[usize::from(i)];
+            if node.running() {
+                let rise = node.degraded && node.instance.state() == State::Backup;
+                if budget.toggles > 0 && (timeless || rise) {
+                    out.push(Step::Toggle(i));
+                }
+                if budget.crashes > 0 && timeless {
+                    out.push(Step::Crash(i));
+                }
+                if budget.shutdowns > 0 && (timeless || node.is_master()) {
+                    out.push(Step::Shutdown(i));
+                }
+                if budget.links > 0 && !node.link_down && timeless {
+                    out.push(Step::Link(i));
+                }
+            } else {
+                out.push(Step::Restart(i));
+            }
+            if node.up && node.link_down {
+                out.push(Step::Link(i));
+            }
+        }
     }
 }

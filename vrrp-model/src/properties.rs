@@ -1,4 +1,5 @@
-//! The properties: S1..S11 must always hold, V1..V8 must be reached.
+//! The properties: S1..S14 must always hold, V1..V8 should be reached, and
+//! those the chosen faults make reachable ([`required`]) must be.
 //!
 //! stateright's `eventually` is checked only at terminal states and VRRP never
 //! terminates, so liveness is written as bounded safety over the auxiliary
@@ -13,13 +14,14 @@ use vrrp_core::config::PRIORITY_OWNER;
 use vrrp_core::{State, Timer};
 
 use crate::model::VrrpModel;
+use crate::setup::Setup;
 use crate::state::{World, seen, violation};
 
 /// S1: well-formed. Initialize has no timer; a Backup runs only the
-/// master-down timer, never beyond its Master_Down_Interval (at the lowest
-/// priority it can have: the checker found that a Backup whose priority
-/// rises keeps the longer timer armed at the lower priority until the next
-/// advert); a Master only the advert timer, never beyond its interval;
+/// master-down timer, never beyond its current Master_Down_Interval (the
+/// core clamps it when the priority rises; the reduction of priority
+/// changes relies on it, README "Reductions"); a Master only the advert
+/// timer, never beyond its interval;
 /// Fault has no timer; a live router holds the virtual address exactly
 /// while Master, so never in Fault.
 pub const S1: &str = "S1 well-formed timers and addresses";
@@ -72,6 +74,22 @@ pub const S10: &str = "S10 link down: Fault, nothing in flight";
 /// lower Master is Backup within `d_max` of that answer, unless the answer
 /// is lost or a disturbance intervenes.
 pub const S11: &str = "S11 a lower Master is answered and steps down";
+/// S12: RFC 9568 §6.4.3: a Master that shuts down sends priority 0 to every
+/// running router of its component (the converse of S3's "priority 0 only
+/// on shutdown").
+pub const S12: &str = "S12 a stopping Master sends priority 0";
+/// S13: RFC 9568 §6.4.3: a Master that hears priority 0 sends an advert at
+/// once, so no Backup takes over after Skew_Time while it is there.
+pub const S13: &str = "S13 a Master answers priority 0 at once";
+/// S14: the Master_Down_Timer is the RFC's, not only bounded by it: a
+/// Backup that starts (or whose link comes back) arms it to its
+/// Master_Down_Interval (RFC 9568 §6.4.1); one that accepts an advert sets
+/// it to Skew_Time after priority 0, leaves it when it discards a lower
+/// priority to preempt, and resets it to Master_Down_Interval otherwise
+/// (§6.4.2). Only its expiry makes a Backup Master (S3), so a Backup takes
+/// over exactly that long after the later of its start and the last advert
+/// it accepted.
+pub const S14: &str = "S14 master-down timer as RFC 9568 sets it";
 /// V1: two Masters in one component.
 pub const V1: &str = "V1 dual master occurs";
 /// V2: Masters in two components at once.
@@ -97,9 +115,7 @@ pub fn all() -> Vec<Property<VrrpModel>> {
         Property::always(S3, |_, w: &World| {
             w.violations & (violation::ILLEGAL_TRANSITION | violation::ADVERT_NOT_MASTER) == 0
         }),
-        Property::always(S4, |m, w: &World| {
-            !converged(m, w) || masters_per_component(m, w).all(|c| c <= 1)
-        }),
+        Property::always(S4, |m, w: &World| !converged(m, w) || !dual_master(m, w)),
         Property::always(S5, elected),
         Property::always(S6, right_winner),
         Property::always(S7, |_, w: &World| w.violations & violation::FLAP == 0),
@@ -110,11 +126,19 @@ pub fn all() -> Vec<Property<VrrpModel>> {
             w.violations & violation::UNANSWERED_LOWER_MASTER == 0
                 && w.clocks.answered.iter().all(|(_, c)| c <= m.timing.d_max)
         }),
-        Property::sometimes(V1, |m, w: &World| {
-            masters_per_component(m, w).any(|c| c >= 2)
+        Property::always(S12, |_, w: &World| {
+            w.violations & violation::SILENT_SHUTDOWN == 0
         }),
+        Property::always(S13, |_, w: &World| {
+            w.violations & violation::UNANSWERED_STOP == 0
+        }),
+        Property::always(S14, |_, w: &World| {
+            w.violations & violation::TIMER_NOT_RFC == 0
+        }),
+        Property::sometimes(V1, dual_master),
         Property::sometimes(V2, |m, w: &World| {
-            masters_per_component(m, w).filter(|&c| c >= 1).count() >= 2
+            let components = master_components(m, w);
+            components.first() != components.last()
         }),
         Property::sometimes(V3, |_, w: &World| w.seen & seen::TIE_BREAK != 0),
         Property::sometimes(V4, |_, w: &World| w.seen & seen::PREEMPTED != 0),
@@ -125,33 +149,74 @@ pub fn all() -> Vec<Property<VrrpModel>> {
     ]
 }
 
+/// The reachability properties that `setup`'s faults make reachable: an
+/// exhaustive check that does not reach one of them explored less than it
+/// claims (vacuous), and fails.
+///
+/// - V2 with a partition: the cut leaves a Master on each side.
+/// - V4 with a crash or a shutdown, preemption on, no address owner and two
+///   priorities: the highest router goes, a lower one takes over, and the
+///   highest comes back as Backup and preempts it.
+/// - V5 with a shutdown: the Master shuts down and a Backup hears it.
+/// - V6 with a crash or a link failure: a Backup outlives a silent Master.
+/// - V7 with a link failure: the link comes back.
+///
+/// V1, V3 and V8 need two Masters that hear each other (V3 at equal
+/// priority): a single cut never gives that, and a start-up race only at
+/// some timings, so they are not required.
+pub fn required(setup: &Setup) -> Vec<&'static str> {
+    let b = setup.budget;
+    let several = setup.routers() >= 2;
+    let no_owner = !setup.priorities.contains(&PRIORITY_OWNER);
+    let two_priorities = setup.priorities.iter().any(|&p| p != setup.priorities[0]);
+    let mut out = Vec::new();
+    if several && b.partitions > 0 {
+        out.push(V2);
+    }
+    if several && setup.preempt && no_owner && two_priorities && b.crashes + b.shutdowns > 0 {
+        out.push(V4);
+    }
+    if several && b.shutdowns > 0 {
+        out.push(V5);
+    }
+    if several && b.crashes + b.links > 0 {
+        out.push(V6);
+    }
+    if b.links > 0 {
+        out.push(V7);
+    }
+    out
+}
+
 /// Whether nothing has disturbed the system for `T_conv`.
 pub fn converged(model: &VrrpModel, w: &World) -> bool {
     w.clocks.quiet >= model.timing.t_conv
 }
 
-/// The number of Masters in each component (some of them empty).
-fn masters_per_component<'a>(
-    model: &'a VrrpModel,
-    w: &'a World,
-) -> impl Iterator<Item = usize> + 'a {
-    let n = w.nodes.len();
-    (0..2 * n).map(move |c| {
-        (0..n)
-            .filter(|&i| model.component(w, i) == c && w.nodes[i].is_master())
-            .count()
-    })
+/// The component of each Master, sorted.
+fn master_components(model: &VrrpModel, w: &World) -> Vec<usize> {
+    let mut components: Vec<usize> = (0..w.nodes.len())
+        .filter(|&i| w.nodes[i].is_master())
+        .map(|i| model.component(w, i))
+        .collect();
+    components.sort_unstable();
+    components
 }
 
-fn well_formed(model: &VrrpModel, w: &World) -> bool {
-    w.nodes.iter().enumerate().all(|(i, node)| {
+/// Whether some component has two Masters or more.
+fn dual_master(model: &VrrpModel, w: &World) -> bool {
+    master_components(model, w).windows(2).any(|p| p[0] == p[1])
+}
+
+fn well_formed(_: &VrrpModel, w: &World) -> bool {
+    w.nodes.iter().all(|node| {
         let instance = &node.instance;
         let timer = instance.poll_timeout();
         let timer_ok = match instance.state() {
             State::Initialize | State::Fault => timer.is_none(),
             State::Backup => timer.is_some_and(|d| {
                 let mdi = instance.master_down_interval().as_micros();
-                d.timer == Timer::MasterDown && d.at.as_micros() <= mdi.max(model.timing.mdi_of[i])
+                d.timer == Timer::MasterDown && d.at.as_micros() <= mdi
             }),
             State::Master => timer.is_some_and(|d| {
                 let interval = u64::from(instance.config().advert_interval) * 10_000;

@@ -8,7 +8,7 @@ use stateright::{Checker, Expectation, HasDiscoveries, Model, Path};
 
 use crate::model::{Step, VrrpModel};
 use crate::state::World;
-use crate::trace;
+use crate::{properties, trace};
 
 /// How to search.
 #[derive(Clone, Debug)]
@@ -50,6 +50,9 @@ pub struct Verdict {
     pub expectation: Expectation,
     /// A counterexample (Always) or an example (Sometimes).
     pub discovery: Option<Path<World, Step>>,
+    /// A reachability property the faults make reachable
+    /// ([`properties::required`]).
+    pub required: bool,
 }
 
 impl Verdict {
@@ -59,6 +62,11 @@ impl Verdict {
             Expectation::Always | Expectation::Eventually => self.discovery.is_none(),
             Expectation::Sometimes => self.discovery.is_some(),
         }
+    }
+
+    /// Whether this is a required reachability property left unreached.
+    pub fn vacuous(&self) -> bool {
+        self.required && self.discovery.is_none()
     }
 
     /// Whether this is a safety property with a counterexample.
@@ -101,6 +109,22 @@ impl Outcome {
         self.verdicts.iter().any(Verdict::violated)
     }
 
+    /// The required reachability properties an exhaustive check did not
+    /// reach (none if the check stopped early: it may not have got there).
+    pub fn vacuous(&self) -> Vec<&'static str> {
+        let unreached = self.verdicts.iter().filter(|v| v.vacuous());
+        unreached
+            .filter(|_| self.exhaustive)
+            .map(|v| v.name)
+            .collect()
+    }
+
+    /// Whether the check failed: a safety property is violated, or a
+    /// required reachability property was not reached.
+    pub fn failed(&self) -> bool {
+        self.any_violation() || !self.vacuous().is_empty()
+    }
+
     /// The report: counts, time, each property, and a timeline per
     /// counterexample.
     pub fn render(&self, model: &VrrpModel) -> String {
@@ -124,6 +148,7 @@ impl Outcome {
                 (false, true) => "holds",
                 (false, false) => "VIOLATED",
                 (true, true) => "reached",
+                (true, false) if v.required && self.exhaustive => "NOT REACHED: vacuous",
                 (true, false) => "not reached",
             };
             let _ = writeln!(out, "  {:<46} {status}", v.name);
@@ -184,12 +209,14 @@ pub fn check(model: VrrpModel, options: &Options) -> Outcome {
             }));
     let timed_out = options.timeout.is_some_and(|t| elapsed >= t);
     let capped = options.max_states.is_some_and(|max| generated >= max);
+    let required = properties::required(&model.setup);
     let verdicts = properties
         .iter()
         .map(|p| Verdict {
             name: p.name,
             expectation: p.expectation.clone(),
             discovery: discoveries.remove(p.name),
+            required: required.contains(&p.name),
         })
         .collect();
     Outcome {

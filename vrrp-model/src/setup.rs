@@ -55,6 +55,14 @@ pub enum Mutation {
     /// Every router runs with keepalived's `lower_prio_no_advert`: a Master
     /// does not answer a lower-priority Master (RFC 9568 §6.4.3 does).
     LowerPrioNoAdvert,
+    /// The host of a stopping Master exits before its priority-0 advert is
+    /// on the wire (a daemon that does not flush on SIGTERM).
+    SilentShutdown,
+    /// A Master drops priority-0 adverts before its core sees them.
+    MasterIgnoresStop,
+    /// The host hands adverts to the core with a receive time one tick
+    /// late (a timestamp taken after a batch, not at arrival).
+    LateClock,
 }
 
 /// One router's own settings, read from a deployment's files (`verify`):

@@ -147,7 +147,7 @@ impl RouterClocks {
 }
 
 /// Notable events of the last step only (reset by every step), for the
-/// reachability properties V3..V7.
+/// reachability properties V3..V8.
 pub mod seen {
     /// A Master stepped down for an equal-priority advert from a higher address.
     pub const TIE_BREAK: u8 = 1;
@@ -181,6 +181,15 @@ pub mod violation {
     /// S11: a Master heard a lower-priority Master's advert and did not
     /// answer it at once (RFC 9568 §6.4.3).
     pub const UNANSWERED_LOWER_MASTER: u16 = 32;
+    /// S12: a Master shut down without a priority-0 advert to every router
+    /// of its component (RFC 9568 §6.4.3).
+    pub const SILENT_SHUTDOWN: u16 = 64;
+    /// S13: a Master heard priority 0 and did not advertise at once (RFC
+    /// 9568 §6.4.3).
+    pub const UNANSWERED_STOP: u16 = 128;
+    /// S14: a Backup's Master_Down_Timer armed to anything but the RFC's
+    /// interval (RFC 9568 §6.4.1, §6.4.2).
+    pub const TIMER_NOT_RFC: u16 = 256;
 }
 
 /// The whole system at one instant.
@@ -199,6 +208,12 @@ pub struct World {
     pub budget: Budget,
     /// Whether this instant already had its one disturbance.
     pub disturbed_now: bool,
+    /// Whether time has just advanced (no step yet at this instant) from an
+    /// instant without a disturbance. A disturbance that does not depend on
+    /// the time would now do what one just before the advance does, with
+    /// the clocks of the properties behind, so it is not offered (README,
+    /// "Reductions").
+    pub just_advanced: bool,
     /// The property clocks.
     pub clocks: Clocks,
     /// Notable events of the last step ([`seen`] bits).

@@ -8,14 +8,10 @@ use vrrp_core::time::{Duration, Instant};
 use vrrp_core::wire::{self, TTL};
 use vrrp_core::{Action, Reason, Received, State, Timer};
 
+use crate::event::{Event, Log, note};
 use crate::model::{Step, VrrpModel};
 use crate::setup::{Mutation, Setup};
-use crate::state::{FRAME_CAPACITY, Frame, World, seen, violation};
-use crate::trace::Event;
-
-/// Where the events of a step go: nowhere while checking, into the timeline
-/// when printing a trace.
-pub(crate) type Log<'a> = Option<&'a mut Vec<Event>>;
+use crate::state::{Clocks, FRAME_CAPACITY, Frame, Node, RouterClocks, World, seen, violation};
 
 /// What a router was told.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -27,12 +23,6 @@ enum Input {
     Tracking,
     /// The interface came up (`true`) or went down.
     Link(bool),
-}
-
-fn note(log: &mut Log<'_>, event: Event) {
-    if let Some(events) = log {
-        events.push(event);
-    }
 }
 
 impl VrrpModel {
@@ -100,8 +90,16 @@ impl VrrpModel {
             Step::Shutdown(i) => {
                 w.budget.shutdowns -= 1;
                 let i = usize::from(i);
+                let was_master = w.nodes[i].is_master();
                 w.nodes[i].instance.handle_shutdown(Instant::ZERO);
                 self.drain(&mut w, i, Input::Shutdown, converged, log);
+                if self.mutated(Mutation::SilentShutdown) {
+                    self.lose_stop(&mut w, i, log);
+                }
+                // S12: RFC 9568 §6.4.3, a Master that shuts down sends priority 0.
+                if was_master && !self.stop_sent(&w, i) {
+                    w.violations |= violation::SILENT_SHUTDOWN;
+                }
             }
             Step::Restart(i) => {
                 let i = usize::from(i);
@@ -127,9 +125,54 @@ impl VrrpModel {
             w.clocks.preempt.clear();
             w.clocks.answered.clear();
         }
+        w.just_advanced = matches!(step, Step::Advance(_)) && !before.disturbed_now;
         self.update_clocks(&mut w);
         w.frames.sort_unstable();
         w
+    }
+
+    /// The initial state: every router starts at time zero on a whole LAN.
+    pub fn initial(&self) -> World {
+        self.initial_logged(&mut None)
+    }
+
+    /// [`initial`](Self::initial), collecting the startup events.
+    pub(crate) fn initial_logged(&self, log: &mut Log<'_>) -> World {
+        let n = self.routers();
+        let nodes = self
+            .templates
+            .iter()
+            .map(|instance| Node {
+                instance: instance.clone(),
+                up: true,
+                degraded: false,
+                holds_vips: false,
+                link_down: false,
+            })
+            .collect();
+        let mut world = World {
+            nodes,
+            frames: Vec::new(),
+            partition: 0,
+            lost: if self.setup.loss_run.is_some() {
+                vec![0; n * n]
+            } else {
+                Vec::new()
+            },
+            budget: self.setup.budget,
+            disturbed_now: false,
+            just_advanced: false,
+            clocks: Clocks {
+                quiet: 0,
+                stopped: RouterClocks::default(),
+                preempt: RouterClocks::default(),
+                answered: RouterClocks::default(),
+            },
+            seen: 0,
+            violations: 0,
+        };
+        self.start_all(&mut world, log);
+        world
     }
 
     /// Starts every router at once (the initial state).
@@ -146,6 +189,32 @@ impl VrrpModel {
 
     fn link(&self, from: u8, to: u8) -> usize {
         usize::from(from) * self.routers() + usize::from(to)
+    }
+
+    /// Whether router `i`'s priority 0 is in flight to every running router
+    /// of its component.
+    fn stop_sent(&self, w: &World, i: usize) -> bool {
+        let to_j = |j: usize| {
+            w.frames.iter().any(|f| {
+                (usize::from(f.from), usize::from(f.to)) == (i, j)
+                    && f.priority() == 0
+                    && f.age() == 0
+            })
+        };
+        (0..w.nodes.len())
+            .filter(|&j| self.connected(w, i, j) && w.nodes[j].running())
+            .all(to_j)
+    }
+
+    /// `Mutation::SilentShutdown`: router `i`'s priority 0 never leaves.
+    fn lose_stop(&self, w: &mut World, i: usize, log: &mut Log<'_>) {
+        let (stops, kept) = std::mem::take(&mut w.frames)
+            .into_iter()
+            .partition(|f| usize::from(f.from) == i && f.priority() == 0 && f.age() == 0);
+        w.frames = kept;
+        for frame in stops {
+            note(log, Event::Lost { frame });
+        }
     }
 
     /// Router `i`'s interface goes down (spending the budget) or comes back.
@@ -182,10 +251,19 @@ impl VrrpModel {
         let r = usize::from(to);
         let receiver = &w.nodes[r].instance;
         let (state, priority) = (receiver.state(), receiver.priority());
-        if self.mutated(Mutation::BackupIgnoresHigherPriority)
-            && state == State::Backup
-            && frame.priority() > priority
-        {
+        // S13: RFC 9568 §6.4.3, a Master that hears priority 0 advertises at once.
+        let stop_to_master = state == State::Master && frame.priority() == 0;
+        let ignored = match self.setup.mutation {
+            Some(Mutation::BackupIgnoresHigherPriority) => {
+                state == State::Backup && frame.priority() > priority
+            }
+            Some(Mutation::MasterIgnoresStop) => stop_to_master,
+            _ => false,
+        };
+        if ignored {
+            if stop_to_master {
+                w.violations |= violation::UNANSWERED_STOP;
+            }
             note(log, Event::Ignored { frame });
             return;
         }
@@ -199,9 +277,13 @@ impl VrrpModel {
             ttl: TTL,
         };
         let sent = w.nodes[r].instance.stats().adverts_sent;
-        let accepted = w.nodes[r]
-            .instance
-            .handle_advert(Instant::ZERO, &rx, frame.payload());
+        let timer_before = w.nodes[r].instance.poll_timeout();
+        let now = if self.mutated(Mutation::LateClock) {
+            Instant::ZERO + Duration::from_micros(self.timing.tick)
+        } else {
+            Instant::ZERO
+        };
+        let accepted = w.nodes[r].instance.handle_advert(now, &rx, frame.payload());
         note(
             log,
             Event::Delivered {
@@ -249,6 +331,25 @@ impl VrrpModel {
             }
         }
         self.drain(w, r, Input::Advert, converged, log);
+        if stop_to_master && accepted && w.nodes[r].instance.stats().adverts_sent == sent {
+            w.violations |= violation::UNANSWERED_STOP;
+        }
+        if state == State::Backup && accepted {
+            // S14: RFC 9568 §6.4.2: priority 0 sets the Master_Down_Timer to
+            // Skew_Time; a lower priority is discarded when preempting;
+            // anything else resets it to Master_Down_Interval.
+            let instance = &w.nodes[r].instance;
+            let expected = if frame.priority() == 0 {
+                Some(instance.skew_time().as_micros())
+            } else if frame.priority() < priority && instance.config().preempt {
+                timer_before.map(|d| d.at.as_micros())
+            } else {
+                Some(instance.master_down_interval().as_micros())
+            };
+            if instance.poll_timeout().map(|d| d.at.as_micros()) != expected {
+                w.violations |= violation::TIMER_NOT_RFC;
+            }
+        }
     }
 
     /// Carries out router `i`'s actions and checks them (S3, S7, S9).
@@ -333,6 +434,16 @@ impl VrrpModel {
         };
         if !legal {
             w.violations |= violation::ILLEGAL_TRANSITION;
+        }
+        // S14: RFC 9568 §6.4.1: a router that starts (or whose link comes
+        // back) as Backup waits a whole Master_Down_Interval.
+        let instance = &w.nodes[i].instance;
+        let mdi = instance.master_down_interval().as_micros();
+        if to == State::Backup
+            && matches!(from, State::Initialize | State::Fault)
+            && instance.poll_timeout().map(|d| d.at.as_micros()) != Some(mdi)
+        {
+            w.violations |= violation::TIMER_NOT_RFC;
         }
         if reason == Reason::Preempted && !config.preempt {
             w.violations |= violation::NOPREEMPT_PREEMPTED;

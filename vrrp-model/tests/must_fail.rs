@@ -6,6 +6,7 @@ mod common;
 
 use common::{assert_safe, check, refute};
 use vrrp_core::wire::Version;
+use vrrp_model::run::{self, Options};
 use vrrp_model::{Mutation, Setup, VrrpModel, properties};
 
 /// Two routers, 4 cs adverts, no jitter, and `losses` adverts that may be lost.
@@ -116,4 +117,55 @@ fn a_master_that_does_not_answer_a_lower_master_is_caught() {
     let (_, outcome) = check(setup);
     assert_safe(&outcome);
     assert!(outcome.verdict(properties::V8).ok(), "V8 reached");
+}
+
+/// RFC 9568 §6.4.3: a Master that shuts down sends priority 0. A host that
+/// exits before it is on the wire breaks S12; and as no Backup then hears a
+/// priority 0, the exhaustive check never reaches V5, which a shutdown makes
+/// reachable: the check fails as vacuous too.
+#[test]
+fn a_master_that_stops_without_priority_zero_is_caught() {
+    let mut setup = Setup::new(2, 4);
+    setup.budget.shutdowns = 1;
+    setup.mutation = Some(Mutation::SilentShutdown);
+    let timeline = refute(setup.clone(), properties::S12);
+    assert!(timeline.contains("loses p0 from R1"), "{timeline}");
+    let model = VrrpModel::new(setup);
+    let outcome = run::check(model.clone(), &Options::default());
+    print!("{}", outcome.render(&model));
+    assert!(outcome.exhaustive);
+    assert_eq!(outcome.vacuous(), vec![properties::V5]);
+    assert!(outcome.render(&model).contains("NOT REACHED: vacuous"));
+    assert!(outcome.failed());
+}
+
+/// RFC 9568 §6.4.3: a Master that hears priority 0 advertises at once. Two
+/// Masters meet when a partition heals; one shuts down; the other, dropping
+/// the priority 0 before its core sees it, stays silent: S13. Without the
+/// defect the same setup holds every property.
+#[test]
+fn a_master_that_ignores_priority_zero_is_caught() {
+    let mut setup = Setup::new(2, 4);
+    setup.budget.partitions = 2;
+    setup.budget.shutdowns = 1;
+    setup.mutation = Some(Mutation::MasterIgnoresStop);
+    let timeline = refute(setup.clone(), properties::S13);
+    assert!(timeline.contains("IGNORES p0"), "{timeline}");
+    setup.mutation = None;
+    let (_, outcome) = check(setup);
+    assert_safe(&outcome);
+}
+
+/// RFC 9568 §6.4.2: an accepted advert resets the Master_Down_Timer to
+/// Master_Down_Interval from its arrival. A host that hands adverts to the
+/// core with a receive time one tick late arms it a tick too far: S14.
+#[test]
+fn a_master_down_timer_armed_late_is_caught() {
+    let mut setup = Setup::new(2, 4);
+    setup.mutation = Some(Mutation::LateClock);
+    let timeline = refute(setup, properties::S14);
+    assert!(
+        timeline.contains("R0      receives p150 from R1 (accepted)"),
+        "{timeline}"
+    );
 }

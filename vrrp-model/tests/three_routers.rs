@@ -36,7 +36,7 @@ fn partitions_and_loss() {
 }
 
 /// Partitions, loss and priority changes together: the target
-/// (7.0 M states with RFC 9568's answer to a lower Master).
+/// (5.8 M states with RFC 9568's answer to a lower Master).
 #[test]
 fn partitions_loss_and_priority_changes() {
     use properties::{V1, V2, V3, V4, V6, V8};

@@ -67,12 +67,19 @@ pub fn refute(setup: Setup, property: &'static str) -> String {
     vrrp_model::trace::timeline(&model, verdict.discovery.as_ref().unwrap())
 }
 
-/// Asserts that the check was exhaustive and every safety property held.
+/// Asserts that the check was exhaustive, every safety property held, and
+/// every reachability property the faults make reachable was reached.
 pub fn assert_safe(outcome: &Outcome) {
     for v in &outcome.verdicts {
         assert!(!v.violated(), "{} violated", v.name);
     }
     assert!(outcome.exhaustive, "the check must be exhaustive");
+    assert!(
+        outcome.vacuous().is_empty(),
+        "vacuous: {:?}",
+        outcome.vacuous()
+    );
+    assert!(!outcome.failed());
 }
 
 /// Asserts that each of `names` (reachability properties) was reached.
