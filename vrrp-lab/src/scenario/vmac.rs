@@ -132,6 +132,20 @@ pub fn use_vmac(test: &str, case: Case, daemon_a: &Daemon, daemon_b: &Daemon) ->
         "B took the VIP from A:\n{}",
         on_b.log()
     );
+    if case.ipv6 {
+        // RFC 9568 §7.4: the virtual MAC MUST NOT form an IPv6 interface
+        // identifier, on the Master's VMAC (up) either.
+        let formed = vmac_interface_ids(&a);
+        say(&format!(
+            "MEASURED {name} {label} interface_ids_from_the_vmac_on_A ({}): {}",
+            daemon_a.name(),
+            formed.len()
+        ));
+        assert!(
+            daemon_a.is_keepalived() || formed.is_empty(),
+            "RFC 9568 7.4: A formed IPv6 addresses from the virtual MAC: {formed:?}"
+        );
+    }
     sample_fdb(&a, &b, 1);
     assert!(!b.has_address(vip), "B took the VIP from A");
 
@@ -202,6 +216,17 @@ pub fn use_vmac(test: &str, case: Case, daemon_a: &Daemon, daemon_b: &Daemon) ->
         fdb_not_on_master,
         fdb_samples,
     })
+}
+
+/// The IPv6 addresses on `host` whose interface identifier comes from an
+/// IPv6 virtual MAC (00-00-5E-00-02-XX gives ...:200:5eff:fe00:2XX).
+fn vmac_interface_ids(host: &Host<'_>) -> Vec<String> {
+    let out = host.exec(&["ip", "-6", "-o", "addr", "show"]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|line| line.contains("200:5eff:fe00:2"))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The frames `capture` holds that the host sent while `watch` did not see
