@@ -175,7 +175,8 @@ pub fn serve_dumps(handle: Handle, dir: PathBuf) -> io::Result<JoinHandle<()>> {
                     continue;
                 };
                 match dump.write(&snapshot, &dir) {
-                    Ok(path) => tracing::info!(file = %path.display(), "written"),
+                    // Routine (an exporter asks every scrape): not worth a line at info.
+                    Ok(path) => tracing::debug!(file = %path.display(), "written"),
                     Err(error) => tracing::error!(file = %file.display(), %error, "cannot write"),
                 }
             }
