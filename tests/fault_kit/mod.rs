@@ -203,13 +203,13 @@ impl<'lab> Trio<'lab> {
     /// (scripts, say) and the instance changed by `tweak`.
     pub fn config_a(&self, tweak: impl FnOnce(Instance) -> Instance, extra: &str) -> String {
         let instance = tweak(self.case.instance(PRIORITY_A).state(State::Master));
-        format!("{}{extra}", Config::new("a").instance(instance))
+        format!("{extra}{}", Config::new("a").instance(instance))
     }
 
     /// B's config: [`PRIORITY_B`], `state BACKUP`.
     pub fn config_b(&self, tweak: impl FnOnce(Instance) -> Instance, extra: &str) -> String {
         let instance = tweak(self.case.instance(PRIORITY_B).state(State::Backup));
-        format!("{}{extra}", Config::new("b").instance(instance))
+        format!("{extra}{}", Config::new("b").instance(instance))
     }
 
     /// Starts A, waits for it to hold the VIP, then B, and waits until B is
