@@ -79,6 +79,17 @@ impl Interface {
         })
     }
 
+    /// Whether an interface called `name` exists in the caller's network
+    /// namespace: one link request, no address dump.
+    pub fn exists(name: &str) -> Result<bool, IfaceError> {
+        netlink::get_link_by_name(name)
+            .map(|link| link.is_some())
+            .map_err(|source| IfaceError::Netlink {
+                name: name.to_owned(),
+                source,
+            })
+    }
+
     /// Up for VRRP: administratively up and running.
     pub fn is_up(&self) -> bool {
         self.admin_up && self.running

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
 
-use vrrp_io_linux::iface::{IfaceError, Interface};
+use vrrp_io_linux::iface::Interface;
 
 use crate::conf::{ConfigError, KeepalivedConfig, Tracked, Warning};
 use crate::security::executable;
@@ -30,7 +30,7 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
         let name = interface.value.as_str();
         let missing = *absent
             .entry(name)
-            .or_insert_with(|| matches!(Interface::lookup(name), Err(IfaceError::NotFound(_))));
+            .or_insert_with(|| matches!(Interface::exists(name), Ok(false)));
         if !missing {
             continue;
         }
