@@ -69,6 +69,9 @@ impl Preprocessor {
             self.continue_definition(open, text);
             return Ok(Vec::new());
         }
+        if !text.contains('$') && !text.trim_start().starts_with('@') {
+            return Ok(vec![text.to_string()]);
+        }
         let mut out = Vec::new();
         self.expand(text.to_string(), origin, 0, &mut out)?;
         Ok(out)
