@@ -112,8 +112,9 @@ pub struct Alerts {
     queue: SyncSender<Mail>,
     /// The last state of every instance heard of.
     states: HashMap<String, State>,
-    /// The state each instance or group was last mailed in.
-    mailed: HashMap<String, State>,
+    /// The state each instance (`false`) or group (`true`) was last mailed
+    /// in, by name: a group may share a name with an instance.
+    mailed: HashMap<(bool, String), State>,
 }
 
 impl Alerts {
@@ -172,59 +173,41 @@ impl Alerts {
     /// The mail for `name` entering `to`, unless it was mailed in `to` last
     /// or keepalived sends none for it.
     fn mail_once(&mut self, name: &str, to: State, group: bool) -> Option<Mail> {
-        if self.mailed.get(name) == Some(&to) || (to == State::Fault && self.plan.no_email_faults) {
+        let key = (group, name.to_string());
+        if self.mailed.get(&key) == Some(&to) || (to == State::Fault && self.plan.no_email_faults) {
             return None;
         }
         let mail = mail(&self.plan.router_id, name, to, group);
-        self.mailed.insert(name.to_string(), to);
+        self.mailed.insert(key, to);
         Some(mail)
     }
 }
 
 /// keepalived's mail for instance (or, with `group`, sync group) `name`
-/// entering `to`.
+/// entering `to` (`Initialize`: stopping).
 pub fn mail(router_id: &str, name: &str, to: State, group: bool) -> Mail {
-    let (what, subject, body) = match (to, group) {
-        (State::Master, false) => (
-            "Instance",
-            "Entering MASTER state",
-            "=> VRRP Instance is now owning VRRP VIPs <=",
-        ),
-        (State::Backup, false) => (
-            "Instance",
-            "Entering BACKUP state",
-            "=> VRRP Instance is no longer owning VRRP VIPs <=",
-        ),
-        (State::Fault, false) => (
-            "Instance",
-            "Entering FAULT state",
-            "=> VRRP Instance is no longer owning VRRP VIPs <=",
-        ),
-        (State::Initialize, false) => ("Instance", "Stopping", "=> VRRP Instance stopping <="),
-        (State::Master, true) => (
-            "Group",
-            "Entering MASTER state",
-            "=> All VRRP group instances are now in MASTER state <=",
-        ),
-        (State::Backup, true) => (
-            "Group",
-            "Entering BACKUP state",
-            "=> All VRRP group instances are now in BACKUP state <=",
-        ),
-        (State::Fault, true) => (
-            "Group",
-            "Entering FAULT state",
-            "=> All VRRP group instances are now in FAULT state <=",
-        ),
-        (State::Initialize, true) => (
-            "Group",
-            "Stopping",
-            "=> All VRRP group instances are now stopping <=",
-        ),
+    let word = match to {
+        State::Master => "MASTER",
+        State::Backup => "BACKUP",
+        State::Fault => "FAULT",
+        State::Initialize => "",
     };
+    let subject = if to == State::Initialize {
+        "Stopping".to_string()
+    } else {
+        format!("Entering {word} state")
+    };
+    let body = match (group, to) {
+        (false, State::Master) => "=> VRRP Instance is now owning VRRP VIPs <=".to_string(),
+        (false, State::Initialize) => "=> VRRP Instance stopping <=".to_string(),
+        (false, _) => "=> VRRP Instance is no longer owning VRRP VIPs <=".to_string(),
+        (true, State::Initialize) => "=> All VRRP group instances are now stopping <=".to_string(),
+        (true, _) => format!("=> All VRRP group instances are now in {word} state <="),
+    };
+    let what = if group { "Group" } else { "Instance" };
     Mail {
         subject: format!("[{router_id}] VRRP {what} {name} - {subject}"),
-        body: body.to_string(),
+        body,
     }
 }
 
@@ -370,6 +353,14 @@ mod tests {
             "[lb1] VRRP Instance VI_1 - Entering MASTER state"
         );
         assert_eq!(m.body, "=> VRRP Instance is now owning VRRP VIPs <=");
+        let f = mail("lb1", "VI_1", State::Fault, false);
+        assert_eq!(f.subject, "[lb1] VRRP Instance VI_1 - Entering FAULT state");
+        assert_eq!(f.body, "=> VRRP Instance is no longer owning VRRP VIPs <=");
+        let s = mail("lb1", "VI_1", State::Initialize, false);
+        assert_eq!(s.subject, "[lb1] VRRP Instance VI_1 - Stopping");
+        assert_eq!(s.body, "=> VRRP Instance stopping <=");
+        let gs = mail("lb1", "G", State::Initialize, true);
+        assert_eq!(gs.body, "=> All VRRP group instances are now stopping <=");
         let g = mail("lb1", "G", State::Backup, true);
         assert_eq!(g.subject, "[lb1] VRRP Group G - Entering BACKUP state");
         assert_eq!(
