@@ -62,9 +62,6 @@ pub struct Frame {
     pub bytes: [u8; FRAME_CAPACITY],
     /// How many of `bytes` are used.
     pub len: u8,
-    /// Sent to the receiver's own address (a unicast peer), not to the
-    /// group: the receiver's core checks the VRRPv3 checksum against it.
-    pub unicast: bool,
 }
 
 impl Frame {

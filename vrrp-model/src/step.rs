@@ -267,9 +267,16 @@ impl VrrpModel {
             note(log, Event::Ignored { frame });
             return;
         }
+        let unicast = !w.nodes[usize::from(from)]
+            .instance
+            .config()
+            .unicast_peers
+            .is_empty();
         let rx = Received {
             src: Setup::address(usize::from(from)),
-            dst: if frame.unicast {
+            // A sender with unicast peers addressed this frame to the
+            // receiver itself (see `send`); the VRRPv3 checksum covers it.
+            dst: if unicast {
                 Setup::address(r)
             } else {
                 wire::MULTICAST_V4.into()
@@ -495,7 +502,6 @@ impl VrrpModel {
                         seq: seq as u8,
                         bytes,
                         len,
-                        unicast,
                     });
                 }
             }
