@@ -6,7 +6,7 @@ use vrrp_core::State;
 use vrrp_core::wire::{Auth, Family, Version};
 
 use super::{interface_text, quoted, unix_time, vip_line, wanted_state};
-use crate::snapshot::{Snapshot, TrackedKind};
+use crate::snapshot::Snapshot;
 use crate::status::state_name;
 
 /// The text of `keepalived.data`.
@@ -125,37 +125,23 @@ pub(super) fn render(snapshot: &Snapshot) -> String {
                 line(format!("     {peer}"));
             }
         }
-        for (heading, kind) in [
-            ("Tracked interfaces", "interface"),
-            ("Tracked scripts", "script"),
+        // keepalived writes a comma after a process's name only.
+        for (heading, kind, comma) in [
+            ("Tracked interfaces", "interface", ""),
+            ("Tracked scripts", "script", ""),
+            ("Tracked processes", "process", ","),
         ] {
             let tracked: Vec<_> = i.tracked.iter().filter(|t| t.kind.name() == kind).collect();
             if !tracked.is_empty() {
                 line(format!("   {heading} :"));
                 for t in tracked {
                     line(format!(
-                        "     {} weight {}{}",
+                        "     {}{comma} weight {}{}",
                         t.name,
                         t.weight.weight,
                         if t.weight.reverse { " reverse" } else { "" }
                     ));
                 }
-            }
-        }
-        let processes: Vec<_> = i
-            .tracked
-            .iter()
-            .filter(|t| matches!(t.kind, TrackedKind::Process { .. }))
-            .collect();
-        if !processes.is_empty() {
-            line("   Tracked processes :".into());
-            for t in processes {
-                line(format!(
-                    "     {}, weight {}{}",
-                    t.name,
-                    t.weight.weight,
-                    if t.weight.reverse { " reverse" } else { "" }
-                ));
             }
         }
     }
