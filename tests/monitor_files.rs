@@ -118,19 +118,13 @@ const METRICS_PORT: u16 = 9650;
 /// Starts `daemon` on `host` with its dump files in the host's directory
 /// (and ours with its metrics on [`METRICS_PORT`]).
 fn start(daemon: &Daemon, host: &Host<'_>, config: &str) -> Proc {
-    let path = daemon.config_path(host);
-    std::fs::write(&path, config).unwrap();
-    let tmpdir = format!("TMPDIR={}", host.dir().display());
-    let mut argv = vec!["env".to_owned(), tmpdir];
-    argv.extend(daemon.argv(&path, host.dir()));
-    if !daemon.is_keepalived() {
-        argv.extend([
-            "--metrics-listen".to_owned(),
-            format!("127.0.0.1:{METRICS_PORT}"),
-        ]);
-    }
-    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-    host.spawn(daemon.name(), &argv)
+    let metrics = format!("127.0.0.1:{METRICS_PORT}");
+    let extra: &[&str] = if daemon.is_keepalived() {
+        &[]
+    } else {
+        &["--metrics-listen", &metrics]
+    };
+    daemon.start_with(host, config, extra)
 }
 
 /// Runs the story with `daemon` on both hosts.
@@ -419,7 +413,7 @@ fn a_dump_that_cannot_be_written_is_logged() {
     let path = ours.config_path(&a);
     std::fs::write(&path, config.to_string()).unwrap();
     let missing = a.dir().join("missing");
-    let mut argv = vec!["env".to_owned(), format!("TMPDIR={}", missing.display())];
+    let mut argv = vec!["env".to_owned(), lab::daemon::dumps_in(&missing)];
     argv.extend(ours.argv(&path, a.dir()));
     let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
     let mut daemon = a.spawn(ours.name(), &argv);

@@ -64,9 +64,7 @@ pub fn start_as(host: &Host<'_>, wrapper: &[&str], config: &str, extra: &[&str])
         path.display().to_string(),
         status_path(host).display().to_string(),
     );
-    // keepalived's dump files (SIGUSR1 writes keepalived.data too) in the
-    // host's directory, as the lab's Daemon::start does.
-    let tmpdir = format!("TMPDIR={}", host.dir().display());
+    let tmpdir = crate::lab::daemon::dumps_in(host.dir());
     let mut argv = vec!["env", tmpdir.as_str()];
     argv.extend_from_slice(wrapper);
     argv.extend([program.as_str(), "-f", &path, "--status-file", &status]);

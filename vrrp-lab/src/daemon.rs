@@ -98,9 +98,7 @@ impl Daemon {
     pub fn start_with(&self, host: &Host<'_>, config: &str, extra: &[&str]) -> Proc {
         let path = self.config_path(host);
         std::fs::write(&path, config).expect("write the daemon's config");
-        // keepalived's dump files (SIGUSR1 writes keepalived.data too) go to
-        // $TMPDIR: the host's directory, not the /tmp every host shares.
-        let mut argv = vec!["env".to_owned(), format!("TMPDIR={}", host.dir().display())];
+        let mut argv = vec!["env".to_owned(), dumps_in(host.dir())];
         argv.extend(self.argv(&path, host.dir()));
         argv.extend(extra.iter().map(|&arg| arg.to_owned()));
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
@@ -159,6 +157,13 @@ impl Daemon {
             }
         }
     }
+}
+
+/// `TMPDIR=<dir>`, for `env`: keepalived's dump files (SIGUSR1 writes
+/// keepalived.data too) go to `$TMPDIR`, so each lab host's go to its own
+/// directory, not to the /tmp every host shares.
+pub fn dumps_in(dir: &Path) -> String {
+    format!("TMPDIR={}", dir.display())
 }
 
 /// Where our daemon, started with state files in `dir`, writes its SIGUSR1
