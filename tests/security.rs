@@ -117,7 +117,8 @@ fn unprivileged_daemon_with_two_capabilities_elects_and_moves_the_vip() {
     on_a.kill(Signal::SIGTERM);
     let moved = t.watch_b.wait(VIP, true, stopped, Duration::from_secs(3));
     let moved = moved.unwrap_or_else(|| panic!("B never took the VIP:\n{}", on_b.log()));
-    let released = t.watch_a.first(VIP, false, stopped);
+    // A releases once it hears B's first advert, so just after B adds it.
+    let released = t.watch_a.wait(VIP, false, stopped, Duration::from_secs(3));
     assert!(
         released.is_some(),
         "nobody's daemon left the VIP:\n{}",
