@@ -45,7 +45,7 @@ impl Driver {
                     priority,
                 } => {
                     let spec = &self.specs[id.index()];
-                    tracing::info!(instance = %spec.name, ?from, ?to, ?reason, ?master, priority, "state changed");
+                    tracing::info!(instance = %spec.name, vrid = spec.vrrp.vrid, ?from, ?to, ?reason, ?master, priority, "state changed");
                     if to != State::Master {
                         self.garp.cancel(id);
                     }
