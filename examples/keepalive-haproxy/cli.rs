@@ -5,10 +5,13 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 use vrrp::keepalived::daemon;
 
-/// A keepalived-compatible VRRP daemon for HAProxy hosts. Without
-/// arguments, a demonstration in throw-away network namespaces.
+/// A keepalived-compatible VRRP daemon for HAProxy hosts
+///
+/// It reads keepalived.conf, runs every vrrp_instance, tracks HAProxy with
+/// the configured scripts and moves the virtual addresses. Without
+/// arguments, a demonstration in throw-away network namespaces (root).
 #[derive(Debug, Parser)]
-#[command(name = "keepalive-haproxy", version, about)]
+#[command(name = "keepalive-haproxy", version)]
 pub(crate) struct Args {
     /// The configuration file (keepalived.conf syntax).
     #[arg(
