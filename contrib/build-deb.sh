@@ -9,15 +9,26 @@
 # man page, gzipped, where the package's asset
 # `target/release/man/keepalive-haproxy.8.gz` points, and packages that same
 # build with `cargo deb --no-build`.
+#
+# PROFILE (default release) selects the Cargo profile: tests/package.rs
+# packages the dev build the lab tests already made, as the release build
+# (LTO, one codegen unit) costs 5 to 8 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --example keepalive-haproxy --example keepalive-haproxy-man
+profile=${PROFILE:-release}
+case "$profile" in
+    dev) dir=debug ;;
+    *) dir=$profile ;;
+esac
+cargo build --profile "$profile" --example keepalive-haproxy --example keepalive-haproxy-man
 # cargo-deb reads `target/release/` in assets as Cargo's target directory,
 # wherever CARGO_TARGET_DIR or a config puts it: ask Cargo for it too.
 target=$(cargo metadata --format-version 1 --no-deps |
     sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-"$target/release/examples/keepalive-haproxy-man" "$target/release/man/keepalive-haproxy.8"
-# Debian's man pages are gzipped; cargo-deb leaves files of target/release as they are.
-gzip -9nf "$target/release/man/keepalive-haproxy.8"
-cargo deb --no-build "$@"
+mkdir -p "$target/$dir/man"
+"$target/$dir/examples/keepalive-haproxy-man" "$target/$dir/man/keepalive-haproxy.8"
+# Debian's man pages are gzipped; cargo-deb leaves files of target/release as
+# they are (it reads target/release in assets as the profile's directory).
+gzip -9nf "$target/$dir/man/keepalive-haproxy.8"
+cargo deb --no-build --profile "$profile" "$@"
