@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 
+use crate::auth_hmac::{HmacConfig, HmacConfigError};
 use crate::time::Duration;
 use crate::wire::{self, Auth, Family, Version};
 
@@ -61,6 +62,9 @@ pub struct Config {
     /// (keepalived's `higher_prio_send_advert`). Off by default: RFC 9568
     /// §6.4.3 yields silently.
     pub higher_prio_send_advert: bool,
+    /// Authenticated adverts (keepalived 2.4's `auth_hmac`), v2 and v3;
+    /// exclusive with the VRRPv2 password.
+    pub auth_hmac: Option<HmacConfig>,
 }
 
 /// A configuration the protocol cannot run.
@@ -90,6 +94,13 @@ pub enum ConfigError {
     /// VRRPv3 has no authentication (RFC 9568 §9).
     #[error("VRRPv3 has no authentication")]
     AuthWithVersion3,
+    /// `auth_hmac` cannot run.
+    #[error(transparent)]
+    AuthHmac(#[from] HmacConfigError),
+    /// `auth_hmac` and a VRRPv2 password at once (keepalived drops the
+    /// password).
+    #[error("auth_hmac and a VRRPv2 password are exclusive")]
+    AuthHmacWithPassword,
 }
 
 impl Config {
@@ -113,6 +124,7 @@ impl Config {
             check_address_list: true,
             lower_prio_no_advert: false,
             higher_prio_send_advert: false,
+            auth_hmac: None,
         }
     }
 
@@ -149,6 +161,12 @@ impl Config {
         }
         if self.version == Version::V3 && self.auth != Auth::None {
             return Err(ConfigError::AuthWithVersion3);
+        }
+        if let Some(hmac) = &self.auth_hmac {
+            hmac.validate()?;
+            if self.auth != Auth::None {
+                return Err(ConfigError::AuthHmacWithPassword);
+            }
         }
         let none = self.virtual_addresses.is_empty() && self.version == Version::V3;
         if none || self.virtual_addresses.len() > 255 {

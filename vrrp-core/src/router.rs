@@ -83,6 +83,9 @@ pub struct Router {
     /// The instance whose `SendAdvert` [`poll_action`](Self::poll_action)
     /// returned last, for [`poll_transmit`](Self::poll_transmit).
     sending: Option<InstanceId>,
+    /// The wall clock as last given ([`handle_wall_clock`](Self::handle_wall_clock)),
+    /// handed to an instance before it verifies or signs.
+    wall_clock: core::time::Duration,
     stats: RouterStats,
 }
 
@@ -190,6 +193,13 @@ impl Router {
         }
     }
 
+    /// The wall clock now, for the instances with `auth_hmac`
+    /// ([`Instance::handle_wall_clock`]); each gets it when it next
+    /// verifies or signs, so a call costs nothing per instance.
+    pub fn handle_wall_clock(&mut self, since_epoch: core::time::Duration) {
+        self.wall_clock = since_epoch;
+    }
+
     /// Shuts every instance down (Masters send priority 0).
     pub fn handle_shutdown(&mut self, now: Instant) {
         for i in 0..self.instances.len() {
@@ -289,7 +299,9 @@ impl Router {
     #[must_use]
     pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<(InstanceId, Transmit)> {
         let id = self.sending?;
-        let transmit = self.instances[id.index()].poll_transmit(buf);
+        let instance = &mut self.instances[id.index()];
+        instance.handle_wall_clock(self.wall_clock);
+        let transmit = instance.poll_transmit(buf);
         if transmit.is_none() {
             self.sending = None;
         }
@@ -308,8 +320,10 @@ impl Router {
     /// Runs `f` on one instance, then queues it for polling and moves its
     /// sync group along.
     fn with(&mut self, now: Instant, id: InstanceId, f: impl FnOnce(&mut Instance)) {
-        let before = self.instances[id.index()].state();
-        f(&mut self.instances[id.index()]);
+        let instance = &mut self.instances[id.index()];
+        let before = instance.state();
+        instance.handle_wall_clock(self.wall_clock);
+        f(instance);
         self.touched(id);
         self.sync_group(now, id, before);
         self.drop_stale_timers();

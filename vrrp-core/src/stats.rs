@@ -89,6 +89,19 @@ pub struct Statistics {
     pub auth_type_mismatch: u64,
     /// Unicast-mode adverts from an address that is not a configured peer.
     pub unicast_source_errors: u64,
+    /// `auth_hmac` enforce: adverts without a trailer (keepalived's
+    /// `auth_ext_missing`).
+    pub hmac_missing: u64,
+    /// `auth_hmac`: trailers of another scheme or with reserved bits set.
+    pub hmac_malformed: u64,
+    /// `auth_hmac`: trailers naming a key id we do not have.
+    pub hmac_unknown_key: u64,
+    /// `auth_hmac`: tags that do not verify (another key, or a forgery).
+    pub hmac_bad_tag: u64,
+    /// `auth_hmac` time mode: sequences outside the freshness window.
+    pub hmac_stale: u64,
+    /// `auth_hmac`: sequences not after the sender's last (replays).
+    pub hmac_replayed: u64,
     /// The last protocol error.
     pub protocol_error_reason: ProtocolError,
 }

@@ -15,9 +15,10 @@ use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use bytes::BytesMut;
+use vrrp_core::auth_hmac::{AntiReplay, HmacConfig, Key, Mode};
 use vrrp_core::time::Instant;
 use vrrp_core::wire::{
-    Advertisement, Family, MULTICAST_V4, MULTICAST_V6, Packet, Version, pseudo_header,
+    Advertisement, Family, MULTICAST_V4, MULTICAST_V6, Packet, TRAILER_LEN, Version, pseudo_header,
 };
 use vrrp_core::{Action, Config, Instance, Received, Router, State};
 
@@ -168,12 +169,26 @@ fn v4(last: u8) -> IpAddr {
     Ipv4Addr::new(192, 0, 2, last).into()
 }
 
-fn config(vrid: u8, me: u8, priority: u8) -> Config {
+fn config(vrid: u8, me: u8, priority: u8, hmac: &Option<HmacConfig>) -> Config {
     let vips = vec![v4(100), v4(101), v4(102)];
     Config {
         priority,
+        auth_hmac: hmac.clone(),
         ..Config::new(vrid, v4(me), vips)
     }
+}
+
+/// `auth_hmac` in time mode, one key.
+fn hmac() -> Option<HmacConfig> {
+    Some(HmacConfig {
+        keys: vec![Key {
+            id: 1,
+            bytes: vec![0x42; 32],
+        }],
+        active_key: 1,
+        mode: Mode::Enforce,
+        anti_replay: AntiReplay::default_for(100),
+    })
 }
 
 /// Drains `instance`; returns the priority of the advert it asked to send, if any.
@@ -189,14 +204,30 @@ fn drain(instance: &mut Instance) -> Option<u8> {
 
 #[test]
 fn steady_state_allocates_nothing() {
-    let mut master = Instance::new(config(51, 2, 200)).unwrap();
-    let mut backup = Instance::new(config(51, 1, 100)).unwrap();
+    steady_state(None);
+}
+
+#[test]
+fn steady_state_with_auth_hmac_allocates_nothing() {
+    steady_state(hmac());
+}
+
+/// 10,000 adverts from a Master to a Backup and to a router of 255
+/// instances; nothing may allocate. With `auth_hmac`, every advert is
+/// signed and verified (the clock stands still: the counter moves).
+fn steady_state(hmac: Option<HmacConfig>) {
+    let wall_clock = std::time::Duration::from_secs(1_796_640_915);
+    let mut master = Instance::new(config(51, 2, 200, &hmac)).unwrap();
+    let mut backup = Instance::new(config(51, 1, 100, &hmac)).unwrap();
     let mut router = Router::new();
     for vrid in 1..=255 {
         router
-            .add(7, Instance::new(config(vrid, 1, 100)).unwrap())
+            .add(7, Instance::new(config(vrid, 1, 100, &hmac)).unwrap())
             .unwrap();
     }
+    master.handle_wall_clock(wall_clock);
+    backup.handle_wall_clock(wall_clock);
+    router.handle_wall_clock(wall_clock);
     let dst: IpAddr = MULTICAST_V4.into();
     let rx = Received {
         src: v4(2),
@@ -204,6 +235,7 @@ fn steady_state_allocates_nothing() {
         ttl: 255,
     };
     let mut buf = [0u8; 1500];
+    let mut transmit_len = 0;
 
     let mut now = Instant::ZERO;
     master.handle_startup(now);
@@ -221,6 +253,7 @@ fn steady_state_allocates_nothing() {
                 let transmit = master.poll_transmit(&mut buf).unwrap();
                 assert_eq!(transmit.destination, dst);
                 let len = transmit.len;
+                transmit_len = len;
                 assert!(backup.handle_advert(now, &rx, &buf[..len]));
                 router.handle_packet(now, 7, &rx, &buf[..len]);
                 assert_eq!(master.poll_transmit(&mut buf), None);
@@ -239,6 +272,13 @@ fn steady_state_allocates_nothing() {
     });
     assert_eq!(backup.state(), State::Backup);
     assert_eq!(backup.stats().adverts_received, 10_000);
+    if hmac.is_some() {
+        assert_eq!(
+            backup.stats().hmac_bad_tag + backup.stats().hmac_replayed,
+            0
+        );
+        assert_eq!(transmit_len, 20 + TRAILER_LEN, "signed");
+    }
     assert_eq!(
         router
             .instance(router.find(7, Family::Ipv4, 51).unwrap())

@@ -79,6 +79,7 @@ pub fn prepare(path: &Path, options: &Options) -> Result<Prepared, PrepareError>
     let mut loaded = conf::load_with(path, &options.read)?;
     let host_checks = options.host_checks;
     let host = if host_checks {
+        loaded.config.read_key_files()?;
         crate::host::check(&mut loaded.config)?
     } else {
         Vec::new()

@@ -57,6 +57,12 @@ pub const COUNTERS: &[Counter] = &[
     Counter { name: "invalid_auth_type", mib: "vrrpStatsInvalidAuthType", help: "VRRPv2 advertisements with an unknown auth type.", get: |s| s.invalid_auth_type },
     Counter { name: "auth_type_mismatch", mib: "vrrpStatsAuthTypeMismatch", help: "VRRPv2 advertisements with another auth type.", get: |s| s.auth_type_mismatch },
     Counter { name: "unicast_source_errors", mib: "", help: "Unicast advertisements from an address that is not a peer.", get: |s| s.unicast_source_errors },
+    Counter { name: "auth_ext_missing", mib: "", help: "auth_hmac enforce: advertisements without a trailer.", get: |s| s.hmac_missing },
+    Counter { name: "auth_ext_malformed", mib: "", help: "auth_hmac: malformed trailers.", get: |s| s.hmac_malformed },
+    Counter { name: "auth_ext_unknown_key", mib: "", help: "auth_hmac: trailers naming a key id we do not have.", get: |s| s.hmac_unknown_key },
+    Counter { name: "auth_ext_invalid_hmac", mib: "", help: "auth_hmac: tags that do not verify (another key, or a forgery).", get: |s| s.hmac_bad_tag },
+    Counter { name: "auth_ext_stale", mib: "", help: "auth_hmac time mode: trailers outside the freshness window.", get: |s| s.hmac_stale },
+    Counter { name: "auth_ext_replay", mib: "", help: "auth_hmac: replayed trailers.", get: |s| s.hmac_replayed },
 ];
 
 /// keepalived's name of a state.
@@ -245,10 +251,16 @@ mod test {
             invalid_auth_type: 19,
             auth_type_mismatch: 20,
             unicast_source_errors: 21,
+            hmac_missing: 22,
+            hmac_malformed: 23,
+            hmac_unknown_key: 24,
+            hmac_bad_tag: 25,
+            hmac_stale: 26,
+            hmac_replayed: 27,
             ..Statistics::default()
         };
         let values: Vec<u64> = COUNTERS.iter().map(|c| (c.get)(&stats)).collect();
-        assert_eq!(values, (1..=21).collect::<Vec<u64>>());
+        assert_eq!(values, (1..=27).collect::<Vec<u64>>());
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //!   [`handle_timeout`](Instance::handle_timeout),
 //!   [`handle_link`](Instance::handle_link),
 //!   [`handle_tracking`](Instance::handle_tracking),
-//!   [`handle_command`](Instance::handle_command).
+//!   [`handle_command`](Instance::handle_command),
+//!   [`handle_wall_clock`](Instance::handle_wall_clock) (`auth_hmac` only).
 //! - Outputs, `poll_*`: [`poll_action`](Instance::poll_action) until `None`
 //!   (after each [`SendAdvert`](crate::Action::SendAdvert),
 //!   [`poll_transmit`](Instance::poll_transmit) until `None`), then
@@ -26,12 +27,13 @@ use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use crate::auth_hmac::HmacAuth;
 use crate::config::{Config, ConfigError, PRIORITY_OWNER};
 use crate::fsm::{Action, State};
 use crate::stats::Statistics;
 use crate::time::{Duration, Instant};
 use crate::timer::{Deadline, Timer};
-use crate::wire::{self, Addresses, Advertisement, Family, PseudoHeader, Version};
+use crate::wire::{self, Addresses, Advertisement, Family, PseudoHeader, TRAILER_LEN, Version};
 
 pub use receive::Received;
 use transmit::Sending;
@@ -132,6 +134,15 @@ pub struct Instance {
     actions: VecDeque<Action>,
     /// The advert [`poll_transmit`](Self::poll_transmit) is writing out.
     sending: Option<Sending>,
+    /// `auth_hmac`: keys, the last sequence sent, the last accepted per
+    /// sender. Not protocol state: outside equality and hashing.
+    hmac: Option<HmacAuth>,
+    /// The trailer of the advert being written out: signed once, the same
+    /// on every unicast copy.
+    trailer: Option<[u8; TRAILER_LEN]>,
+    /// The wall clock (since the Unix epoch) as last given to
+    /// [`handle_wall_clock`](Self::handle_wall_clock): `auth_hmac`'s time.
+    wall_clock: core::time::Duration,
     stats: Statistics,
 }
 
@@ -140,6 +151,10 @@ impl Instance {
     /// [`handle_startup`](Self::handle_startup) to run it.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         config.validate()?;
+        let hmac = match &config.auth_hmac {
+            Some(hmac) => Some(HmacAuth::new(hmac, config.unicast_peers.len())?),
+            None => None,
+        };
         Ok(Self {
             vips: config.encoded_addresses().into(),
             state: State::Initialize,
@@ -153,6 +168,9 @@ impl Instance {
             master: None,
             actions: VecDeque::with_capacity(ACTION_CAPACITY),
             sending: None,
+            hmac,
+            trailer: None,
+            wall_clock: core::time::Duration::ZERO,
             stats: Statistics::default(),
             config: Arc::new(config),
         })
@@ -166,6 +184,7 @@ impl Instance {
         let action = self.actions.pop_front()?;
         if let Action::SendAdvert { priority } = action {
             self.sending = Some(Sending { priority, next: 0 });
+            self.trailer = None;
         }
         Some(action)
     }
@@ -296,6 +315,15 @@ impl Instance {
     }
 
     // ===== time =====
+
+    /// The wall clock now, as time since the Unix epoch: `auth_hmac` puts
+    /// it in the sequence of each advert it signs, and (time mode) refuses
+    /// adverts signed further than the window from it. Call it before the
+    /// other `handle_*` calls when `auth_hmac` is configured; the core
+    /// reads no clock. Without `auth_hmac` it does nothing.
+    pub fn handle_wall_clock(&mut self, since_epoch: core::time::Duration) {
+        self.wall_clock = since_epoch;
+    }
 
     /// Moves every stored instant `by` towards the epoch.
     ///

@@ -4,10 +4,13 @@
 use std::net::IpAddr;
 
 use super::{Instance, Watch};
+use crate::auth_hmac::{AuthError, Binding};
 use crate::fsm::{Action, Reason, State};
 use crate::stats::{MasterReason, ProtocolError};
 use crate::time::Instant;
-use crate::wire::{self, Addresses, Advertisement, Auth, Error, Family, Packet, Version};
+use crate::wire::{
+    self, Addresses, Advertisement, Auth, Error, Family, Packet, TRAILER_LEN, Version,
+};
 
 /// What the network layer knows about a received advertisement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -90,6 +93,15 @@ impl Instance {
             stats.protocol_error_reason = ProtocolError::Version;
             return Verdict::Drop;
         }
+        // auth_hmac: a trailer makes the datagram exactly TRAILER_LEN longer
+        // than its header says. Over IPv6 the checksum covers it.
+        let bytes = packet.into_inner();
+        let (message, trailer) = split_trailer(bytes, &packet, family, self.hmac.is_some());
+        let packet = Packet::new_unchecked(message);
+        let summed = match (trailer, family) {
+            (Some(_), Family::Ipv6) => Packet::new_unchecked(bytes),
+            _ => packet,
+        };
         let advert = match Advertisement::parse(&packet, family) {
             Ok(advert) => advert,
             Err(error) => {
@@ -103,11 +115,11 @@ impl Instance {
         let (version, as_v2) = (self.config.version, self.config.v3_checksum_as_v2);
         let ours = wire::pseudo_header(version, as_v2, rx.src, rx.dst);
         let other = wire::pseudo_header(version, !as_v2, rx.src, rx.dst);
-        let form = if packet.verify_checksum(ours.as_ref()) {
+        let form = if summed.verify_checksum(ours.as_ref()) {
             ours
         } else if ours != other
             && !self.config.strict_checksum
-            && packet.verify_checksum(other.as_ref())
+            && summed.verify_checksum(other.as_ref())
         {
             other
         } else {
@@ -137,6 +149,10 @@ impl Instance {
             stats.unicast_source_errors += 1;
             return Verdict::Drop;
         }
+        // auth_hmac, before any field reaches the state machine.
+        if !self.check_hmac(rx.src, message, trailer) {
+            return Verdict::Drop;
+        }
         // RFC 3768 §7.1: the authentication type and data must match ours.
         if advert.version == Version::V2 && !self.check_auth(advert.auth) {
             return Verdict::Drop;
@@ -163,6 +179,32 @@ impl Instance {
             None => {}
         }
         Verdict::Accept(advert)
+    }
+
+    /// Whether `auth_hmac` (when configured) lets the advert through; each
+    /// refusal counted in its own counter.
+    fn check_hmac(&mut self, src: IpAddr, message: &[u8], trailer: Option<&[u8]>) -> bool {
+        let Some(hmac) = self.hmac.as_mut() else {
+            return true;
+        };
+        let binding = Binding {
+            version: self.config.version,
+            vrid: self.config.vrid,
+            sender: src,
+        };
+        let Err(error) = hmac.verify(message, trailer, binding, self.wall_clock) else {
+            return true;
+        };
+        let stats = &mut self.stats;
+        *match error {
+            AuthError::Missing => &mut stats.hmac_missing,
+            AuthError::Malformed => &mut stats.hmac_malformed,
+            AuthError::UnknownKey(_) => &mut stats.hmac_unknown_key,
+            AuthError::BadTag => &mut stats.hmac_bad_tag,
+            AuthError::Stale { .. } => &mut stats.hmac_stale,
+            AuthError::Replayed => &mut stats.hmac_replayed,
+        } += 1;
+        false
     }
 
     fn check_auth(&mut self, theirs: Auth) -> bool {
@@ -305,5 +347,23 @@ fn address_greater(a: IpAddr, b: IpAddr) -> bool {
         (IpAddr::V4(a), IpAddr::V4(b)) => a.octets() > b.octets(),
         (IpAddr::V6(a), IpAddr::V6(b)) => a.octets() > b.octets(),
         _ => false,
+    }
+}
+
+/// Splits an `auth_hmac` trailer off `bytes` when the instance has
+/// `auth_hmac` and the datagram is exactly a trailer longer than the
+/// message its header describes.
+fn split_trailer<'a>(
+    bytes: &'a [u8],
+    packet: &Packet<&'a [u8]>,
+    family: Family,
+    hmac: bool,
+) -> (&'a [u8], Option<&'a [u8]>) {
+    let message_len = packet.message_len(family);
+    if hmac && bytes.len() == message_len + TRAILER_LEN {
+        let (message, trailer) = bytes.split_at(message_len);
+        (message, Some(trailer))
+    } else {
+        (bytes, None)
     }
 }

@@ -5,6 +5,8 @@
 use std::net::IpAddr;
 
 use super::Instance;
+use crate::auth_hmac::Binding;
+use crate::wire::{Packet, TRAILER_LEN};
 
 /// One datagram, written at the start of the caller's buffer by
 /// [`Instance::poll_transmit`].
@@ -52,7 +54,11 @@ impl Instance {
                 next: next + 1,
             });
         }
-        let Ok(len) = self.emit_advert(priority, destination, buf) else {
+        let emitted = self
+            .emit_advert(priority, destination, buf)
+            .ok()
+            .and_then(|len| self.append_trailer(destination, buf, len));
+        let Some(len) = emitted else {
             // The configuration was validated: only the buffer can be short.
             self.sending = None;
             self.handle_send_failure(priority);
@@ -63,5 +69,38 @@ impl Instance {
             source: self.config.primary_address,
             len,
         })
+    }
+
+    /// `auth_hmac`: appends the trailer to the `len`-byte message in `buf`,
+    /// signed on the advert's first copy; returns the datagram's length, or
+    /// `None` when `buf` has no room. The checksum covers the trailer over
+    /// IPv6 (the kernel's IPV6_CHECKSUM sums the whole payload, as
+    /// keepalived's peers verify it) and not over IPv4, as keepalived sends.
+    fn append_trailer(&mut self, destination: IpAddr, buf: &mut [u8], len: usize) -> Option<usize> {
+        let Some(hmac) = self.hmac.as_mut().filter(|h| h.signs()) else {
+            return Some(len);
+        };
+        let end = len
+            .checked_add(TRAILER_LEN)
+            .filter(|&end| end <= buf.len())?;
+        let (message, rest) = buf.split_at_mut(len);
+        let binding = Binding {
+            version: self.config.version,
+            vrid: self.config.vrid,
+            sender: self.config.primary_address,
+        };
+        let wall_clock = self.wall_clock;
+        let trailer = self.trailer.get_or_insert_with(|| {
+            let mut trailer = [0; TRAILER_LEN];
+            hmac.sign(message, &mut trailer, binding, wall_clock);
+            trailer
+        });
+        rest[..TRAILER_LEN].copy_from_slice(trailer);
+        if destination.is_ipv6() {
+            let pseudo = self.pseudo_header(destination);
+            let mut datagram = Packet::new_unchecked(&mut buf[..end]);
+            datagram.fill_checksum(pseudo.as_ref());
+        }
+        Some(end)
     }
 }

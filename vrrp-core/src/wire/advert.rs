@@ -110,7 +110,7 @@ impl<'a> Advertisement<'a> {
         }
 
         let addresses_end = HEADER_LEN + usize::from(packet.count()) * family.address_len();
-        let required = addresses_end + auth_len(version);
+        let required = packet.message_len(family);
         if bytes.len() < required {
             return Err(Error::Truncated);
         }

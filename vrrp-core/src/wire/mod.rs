@@ -39,6 +39,7 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 mod addresses;
 mod advert;
 pub mod checksum;
+pub mod hmac_trailer;
 mod ipv4;
 mod packet;
 #[cfg(test)]
@@ -47,6 +48,7 @@ mod test_vectors;
 pub use addresses::{Addresses, encode_addresses};
 pub use advert::{Advertisement, Auth};
 pub use checksum::{PseudoHeader, pseudo_header};
+pub use hmac_trailer::{Sequence, TRAILER_LEN, Trailer, TrailerRepr};
 pub use ipv4::{IPV4_HEADER_LEN, Ipv4Packet, Ipv4Repr};
 pub use packet::Packet;
 
@@ -211,6 +213,10 @@ pub enum Error {
     /// fewer bytes than the IHL says ([`Ipv4Packet::check_len`]).
     #[error("malformed IPv4 header")]
     MalformedIpv4Header,
+    /// An HMAC authentication trailer ([`hmac_trailer`]) of another scheme,
+    /// with reserved bits set, or not [`TRAILER_LEN`] bytes long.
+    #[error("malformed HMAC authentication trailer")]
+    MalformedTrailer,
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! [`Packet`]: a zero-copy view over the bytes of one VRRP message.
 
 use super::checksum::{PseudoHeader, Sum};
-use super::{Error, HEADER_LEN};
+use super::{AUTH_LEN, Error, Family, HEADER_LEN};
 
 /// A read/write view over a buffer holding one VRRP message, the IP payload.
 ///
@@ -107,6 +107,15 @@ impl<T: AsRef<[u8]>> Packet<T> {
         } else {
             Ok(())
         }
+    }
+
+    /// The length of the message the header describes: the fixed header,
+    /// `count` addresses of `family` and, for VRRPv2, the authentication
+    /// data. A datagram longer by [`TRAILER_LEN`](super::TRAILER_LEN) carries an
+    /// `auth_hmac` trailer.
+    pub fn message_len(&self, family: Family) -> usize {
+        let auth = if self.version() == 2 { AUTH_LEN } else { 0 };
+        HEADER_LEN + usize::from(self.count()) * family.address_len() + auth
     }
 
     /// The underlying buffer.

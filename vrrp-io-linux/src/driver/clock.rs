@@ -22,6 +22,15 @@ impl Clock {
         CoreInstant::from_micros(u64::try_from(micros).unwrap_or(u64::MAX))
     }
 
+    /// The wall clock as time since the Unix epoch: what `auth_hmac`
+    /// signs with and checks freshness against
+    /// ([`Router::handle_wall_clock`](vrrp_core::Router::handle_wall_clock)).
+    pub(crate) fn wall_clock() -> std::time::Duration {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+    }
+
     /// The monotonic instant of a core one.
     pub(crate) fn to_std(self, t: CoreInstant) -> std::time::Instant {
         self.epoch + std::time::Duration::from_micros(t.as_micros())

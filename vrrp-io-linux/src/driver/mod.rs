@@ -272,6 +272,7 @@ impl Driver {
             Err(error) => return Err(DriverError::Poll(error)),
         }
         let now = Instant::now();
+        self.router.handle_wall_clock(Clock::wall_clock());
         self.dense = false;
         // Taken out while handled, so the handlers may borrow self (no allocation).
         let events = std::mem::replace(&mut self.events, Events::with_capacity(0));

@@ -141,6 +141,7 @@ impl Driver {
             }
         }
         self.update_all_tracking(now);
+        self.router.handle_wall_clock(Clock::wall_clock());
         self.router.handle_startup(core_now);
         let mut events = Vec::new();
         self.run_actions(now, &mut events);

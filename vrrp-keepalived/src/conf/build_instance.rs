@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::build_address::{
     FamilyChoice, authentication, multicast_group, unicast_peers, virtual_addresses,
 };
+use super::build_auth_hmac::auth_hmac;
 use super::build_global::{garp_setting, version};
 use super::build_track::{notify_script, track_block};
 use super::error::{ConfigError, Spanned};
@@ -94,6 +95,10 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
             "mcast_src_ip" => inst.mcast_src_ip = Some(ctx.ip(item)?),
             "mcast_dst_ip" => multicast_group(ctx, item)?,
             "authentication" => inst.authentication = Some(authentication(ctx, item)?),
+            "auth_hmac" => {
+                let block = auth_hmac(ctx, item, inst.auth_hmac.take())?;
+                inst.auth_hmac = Some(block);
+            }
             "use_vmac" => inst.use_vmac = Some(use_vmac(ctx, item)?),
             "vmac_xmit_base" => inst.vmac_xmit_base = ctx.flag(item)?,
             "native_ipv6" => {

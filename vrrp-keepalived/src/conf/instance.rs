@@ -7,8 +7,8 @@ use vrrp_core::config::{PRIORITY_DEFAULT, PRIORITY_OWNER};
 
 use super::error::{Span, Spanned};
 use super::model::{
-    Authentication, Centiseconds, Family, GarpSettings, InitialState, Notify, Tracked, UnicastPeer,
-    UseVmac, VirtualAddress,
+    AuthHmac, Authentication, Centiseconds, Family, GarpSettings, InitialState, Notify, Tracked,
+    UnicastPeer, UseVmac, VirtualAddress,
 };
 
 /// keepalived's advertisement interval when none is written: 1 s.
@@ -51,6 +51,8 @@ pub struct VrrpInstance {
     pub mcast_src_ip: Option<Spanned<IpAddr>>,
     /// `authentication { ... }`.
     pub authentication: Option<Authentication>,
+    /// `auth_hmac { ... }` (keepalived 2.4).
+    pub auth_hmac: Option<AuthHmac>,
     /// `track_script { ... }`.
     pub track_scripts: Vec<Tracked>,
     /// `track_interface { ... }`.
@@ -106,6 +108,7 @@ impl VrrpInstance {
             unicast_peers: Vec::new(),
             mcast_src_ip: None,
             authentication: None,
+            auth_hmac: None,
             track_scripts: Vec::new(),
             track_interfaces: Vec::new(),
             track_processes: Vec::new(),

@@ -42,6 +42,7 @@
 mod advice;
 mod build;
 mod build_address;
+mod build_auth_hmac;
 mod build_global;
 mod build_instance;
 mod build_script;
@@ -50,6 +51,7 @@ mod build_track;
 mod config;
 mod error;
 mod instance;
+mod key_files;
 mod lexer;
 mod model;
 mod parser;

@@ -310,6 +310,52 @@ pub struct Authentication {
     pub auth_pass: Option<Spanned<Vec<u8>>>,
 }
 
+/// `auth_hmac { ... }` (keepalived 2.4): HMAC-authenticated adverts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthHmac {
+    /// Where `auth_hmac` is.
+    pub at: Span,
+    /// `key ID VALUE`, in file order.
+    pub keys: Vec<HmacKey>,
+    /// `active_key ID`: the key this router signs with.
+    pub active_key: Option<Spanned<u8>>,
+    /// `anti_replay monotonic` (true) or `time` (false, the default).
+    pub monotonic: Option<Spanned<bool>>,
+    /// `time_window SECONDS`; unset: three advert intervals, 5..=300 s.
+    pub time_window: Option<Spanned<u16>>,
+    /// `mode enforce|permissive|receive-only`; unset: enforce.
+    pub mode: Option<Spanned<vrrp_core::auth_hmac::Mode>>,
+}
+
+/// `key ID VALUE` of an `auth_hmac` block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HmacKey {
+    /// 1..=255.
+    pub id: Spanned<u8>,
+    /// The key, or the file that holds it.
+    pub value: Spanned<KeyValue>,
+}
+
+/// Where a key's bytes are.
+#[derive(Clone, PartialEq, Eq)]
+pub enum KeyValue {
+    /// Inline: `hex:...` decoded, or the text's bytes.
+    Bytes(Vec<u8>),
+    /// `file:PATH`, read by the daemon ([`KeepalivedConfig::read_key_files`](super::KeepalivedConfig::read_key_files)),
+    /// not by the reader: `--verify` reads files meant for other hosts.
+    File(std::path::PathBuf),
+}
+
+impl fmt::Debug for KeyValue {
+    /// Never the secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bytes(bytes) => write!(f, "Bytes({} bytes)", bytes.len()),
+            Self::File(path) => f.debug_tuple("File").field(path).finish(),
+        }
+    }
+}
+
 /// `use_vmac [NAME]`: run the instance on a macvlan with the virtual MAC.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UseVmac {

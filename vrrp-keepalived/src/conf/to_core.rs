@@ -4,11 +4,12 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use vrrp_core::auth_hmac::{AntiReplay, HmacConfig, KEY_MAX, KEY_MIN, Key, Mode};
 use vrrp_core::wire::{Auth, Version};
 
 use super::config::KeepalivedConfig;
 use super::instance::VrrpInstance;
-use super::model::{AuthType, Family, VrrpVersion};
+use super::model::{AuthHmac, AuthType, Family, KeyValue, VrrpVersion};
 
 /// The protocol configuration of `instance` (one of `config`'s). The source
 /// address is `unicast_src_ip` or `mcast_src_ip`, else unspecified (the
@@ -66,7 +67,13 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
     vrrp.v3_checksum_as_v2 = instance
         .v3_checksum_as_v2
         .unwrap_or(config.global.v3_checksum_as_v2);
+    vrrp.auth_hmac = instance
+        .auth_hmac
+        .as_ref()
+        .map(|auth| hmac_config(auth, vrrp.advert_interval));
     vrrp.auth = match (&instance.authentication, version) {
+        // keepalived drops the password when auth_hmac is there.
+        _ if vrrp.auth_hmac.is_some() => Auth::None,
         (Some(auth), Version::V2) => {
             match (auth.auth_type.as_ref().map(|t| t.value), &auth.auth_pass) {
                 // keepalived ignores PASS with an empty password.
@@ -79,4 +86,40 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
         _ => Auth::None,
     };
     vrrp
+}
+
+/// `auth_hmac` with keepalived's defaults: enforce, time mode, a window of
+/// three intervals. A key still in its file (`--verify` does not read files
+/// meant for other hosts) stands for itself by its path, so two hosts that
+/// name the same file share a key.
+fn hmac_config(auth: &AuthHmac, advert_interval: u16) -> HmacConfig {
+    let keys = auth
+        .keys
+        .iter()
+        .map(|key| Key {
+            id: key.id.value,
+            bytes: match &key.value.value {
+                KeyValue::Bytes(bytes) => bytes.clone(),
+                KeyValue::File(path) => {
+                    let mut bytes = format!("file:{}", path.display()).into_bytes();
+                    bytes.resize(bytes.len().clamp(KEY_MIN, KEY_MAX), 0);
+                    bytes
+                }
+            },
+        })
+        .collect();
+    let anti_replay = match (&auth.monotonic, &auth.time_window) {
+        (Some(monotonic), _) if monotonic.value => AntiReplay::Monotonic,
+        (_, Some(window)) => AntiReplay::Time {
+            window_secs: window.value,
+        },
+        _ => AntiReplay::default_for(advert_interval),
+    };
+    HmacConfig {
+        keys,
+        // 0 names no key: the core refuses it (validate.rs says where).
+        active_key: auth.active_key.as_ref().map_or(0, |k| k.value),
+        mode: auth.mode.as_ref().map_or(Mode::Enforce, |m| m.value),
+        anti_replay,
+    }
 }

@@ -101,6 +101,17 @@ fn check_core(
     let worded = match error {
         Core::BadInterval(_) => advert_int_error(inst, version),
         Core::Version2WithIpv6 | Core::MixedFamilies(_) => address_error(inst, version),
+        Core::AuthHmac(vrrp_core::auth_hmac::HmacConfigError::NoActiveKey(0)) => {
+            inst.auth_hmac.as_ref().map(|auth| {
+                ConfigError::invalid(
+                    &auth.at,
+                    format!(
+                        "vrrp_instance {name}: auth_hmac has no active_key: name the key this \
+                         router signs with (keepalived would run without authentication)"
+                    ),
+                )
+            })
+        }
         Core::AddressCount if inst.virtual_ipaddress.is_empty() => Some(ConfigError::invalid(
             &inst.at,
             format!("vrrp_instance {name} has no virtual_ipaddress: VRRPv3 requires at least one"),
@@ -116,6 +127,10 @@ fn check_core(
         Core::BadInterval(_) => inst.advert_int.as_ref().map(|a| &a.at),
         Core::Version2WithIpv6 => inst.version.as_ref().map(|v| &v.at),
         Core::AuthWithVersion3 => inst.authentication.as_ref().map(|a| &a.at),
+        Core::AuthHmac(_) | Core::AuthHmacWithPassword => inst
+            .auth_hmac
+            .as_ref()
+            .map(|a| a.active_key.as_ref().map_or(&a.at, |k| &k.at)),
         Core::MixedFamilies(addr) => inst
             .virtual_ipaddress
             .iter()
@@ -221,6 +236,17 @@ fn check_authentication(
     let Some(auth) = &inst.authentication else {
         return Ok(());
     };
+    if inst.auth_hmac.is_some() {
+        warnings.push(Warning::new(
+            auth.at.clone(),
+            format!(
+                "vrrp_instance {}: auth_hmac and authentication are exclusive: the \
+                 authentication block is dropped (as keepalived does)",
+                inst.name
+            ),
+        ));
+        return Ok(());
+    }
     if version == VrrpVersion::V3 {
         warnings.push(Warning::new(
             auth.at.clone(),
