@@ -12,13 +12,20 @@
 //!   fields a parse does not keep (the checksum, VRRPv3's reserved bits, the
 //!   VRRPv2 authentication data of type 0), a checksum that verifies, and a
 //!   message that parses back equal;
-//! - a buffer one byte short gets [`Error::BufferTooSmall`] and stays untouched.
+//! - a buffer one byte short gets [`Error::BufferTooSmall`] and stays untouched;
+//! - `auth_hmac`: the last [`TRAILER_LEN`] bytes read as a trailer without a
+//!   panic, and one that parses emits back to the same bytes; a trailer
+//!   nobody signed never verifies; the message signed verifies, once (the
+//!   same again is a replay), and not after any byte it covers changed.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use std::time::Duration;
+
+use vrrp_core::auth_hmac::{AntiReplay, AuthError, Binding, HmacAuth, HmacConfig, Key, Mode};
 use vrrp_core::wire::{
     Advertisement, Auth, Error, Family, HEADER_LEN, MULTICAST_V4, MULTICAST_V6, Packet,
-    PseudoHeader, Version, checksum,
+    PseudoHeader, TRAILER_LEN, Trailer, TrailerRepr, Version, checksum,
 };
 
 /// Byte 4..6 of a VRRPv3 header: 4 reserved bits, then Max Adver Int.
@@ -37,6 +44,8 @@ pub fn check(data: &[u8]) {
         Family::Ipv6
     };
     let pseudo = (selector & 2 != 0).then(|| pseudo_header(family));
+
+    check_trailer(bytes, family);
 
     // The checksum reads the whole buffer, whatever its length.
     let _ = Packet::new_unchecked(bytes).verify_checksum(None);
@@ -138,4 +147,79 @@ fn reemit(input: &[u8], advert: &Advertisement<'_>, pseudo: Option<&PseudoHeader
         Err(Error::BufferTooSmall { required: len })
     );
     assert!(short.iter().all(|&b| b == 0x5a), "a failed emit wrote");
+}
+
+/// The wall clock the `auth_hmac` properties sign and verify at.
+const NOW: Duration = Duration::from_secs(1_796_640_915);
+
+fn hmac_auth() -> HmacAuth {
+    let config = HmacConfig {
+        keys: vec![Key {
+            id: 1,
+            bytes: vec![0x3c; 32],
+        }],
+        active_key: 1,
+        mode: Mode::Enforce,
+        anti_replay: AntiReplay::default_for(100),
+    };
+    HmacAuth::new(&config, 1).expect("a valid auth_hmac")
+}
+
+/// The `auth_hmac` properties on `bytes`: the message is all but the last
+/// [`TRAILER_LEN`] bytes (all of them when shorter).
+fn check_trailer(bytes: &[u8], family: Family) {
+    let sender = pseudo_header(family).src;
+    let binding = Binding {
+        version: Version::V3,
+        vrid: bytes.get(1).copied().unwrap_or(0),
+        sender,
+    };
+    let (message, trailer) = bytes.split_at(bytes.len().saturating_sub(TRAILER_LEN));
+    if let Ok(view) = Trailer::new_checked(trailer) {
+        let _ = (
+            view.key_id(),
+            view.reserved(),
+            view.sequence(),
+            view.tag(),
+            view.header(),
+        );
+        if let Ok(repr) = TrailerRepr::parse(&view) {
+            let mut again = [0u8; TRAILER_LEN];
+            repr.emit(&mut again);
+            again[TRAILER_LEN - 16..].copy_from_slice(view.tag());
+            assert_eq!(&again[..], trailer, "a trailer emits back to its bytes");
+        }
+    }
+    // Nobody signed it: it must not verify (a forged tag has 2^-128).
+    let verified = hmac_auth().verify(message, Some(trailer), binding, NOW);
+    assert!(
+        verified.is_err(),
+        "an unsigned trailer verified: {verified:?}"
+    );
+
+    // Signed, it verifies once; a changed covered byte never does.
+    let mut signer = hmac_auth();
+    let mut signed = [0u8; TRAILER_LEN];
+    signer.sign(bytes, &mut signed, binding, NOW);
+    let mut receiver = hmac_auth();
+    assert!(
+        receiver.verify(bytes, Some(&signed), binding, NOW).is_ok(),
+        "signed, refused"
+    );
+    assert_eq!(
+        receiver.verify(bytes, Some(&signed), binding, NOW),
+        Err(AuthError::Replayed)
+    );
+    // A byte the input picks, but the checksum's, which the tag leaves out.
+    let at = bytes.last().map(|&b| usize::from(b) % bytes.len());
+    if let Some(at) = at.filter(|at| !(6..8).contains(at)) {
+        let mut changed = bytes.to_vec();
+        changed[at] ^= 0x01;
+        assert!(
+            hmac_auth()
+                .verify(&changed, Some(&signed), binding, NOW)
+                .is_err(),
+            "byte {at} changed, still verified"
+        );
+    }
 }
