@@ -204,8 +204,9 @@ fn unix_time(i: &InstanceStatus) -> Duration {
         .unwrap_or_default()
 }
 
-/// keepalived's counters of an instance, by its JSON names, in its order.
-pub fn keepalived_counters(i: &InstanceStatus) -> [(&'static str, u64); 14] {
+/// keepalived's counters of an instance, by its JSON names, in its order
+/// (2.4.3's: the `auth_ext_*` of `auth_hmac` last).
+pub fn keepalived_counters(i: &InstanceStatus) -> [(&'static str, u64); 20] {
     let s = &i.stats;
     [
         ("advert_rcvd", s.adverts_received),
@@ -222,6 +223,12 @@ pub fn keepalived_counters(i: &InstanceStatus) -> [(&'static str, u64); 14] {
         ("auth_failure", s.auth_failures),
         ("pri_zero_rcvd", s.priority_zero_received),
         ("pri_zero_sent", s.priority_zero_sent),
+        ("auth_ext_missing", s.hmac_missing),
+        ("auth_ext_malformed", s.hmac_malformed),
+        ("auth_ext_unknown_key", s.hmac_unknown_key),
+        ("auth_ext_invalid_hmac", s.hmac_bad_tag),
+        ("auth_ext_stale", s.hmac_stale),
+        ("auth_ext_replay", s.hmac_replayed),
     ]
 }
 
@@ -244,6 +251,12 @@ fn stats(snapshot: &Snapshot) -> String {
             failure,
             zero_rcvd,
             zero_sent,
+            missing,
+            malformed,
+            unknown_key,
+            invalid_hmac,
+            stale,
+            replay,
         ] = keepalived_counters(i).map(|(_, value)| value);
         out += &format!(
             "VRRP Instance: {}\n  Advertisements:\n    Received: {rcvd}\n    Sent: {sent}\n  \
@@ -251,7 +264,11 @@ fn stats(snapshot: &Snapshot) -> String {
              Length: {len}\n    TTL: {ttl}\n    Invalid Type: {kind}\n    \
              Advertisement Interval: {interval}\n    Address List: {list}\n  \
              Authentication Errors:\n    Invalid Type: {auth_type}\n    \
-             Type Mismatch: {mismatch}\n    Failure: {failure}\n  Priority Zero:\n    \
+             Type Mismatch: {mismatch}\n    Failure: {failure}\n  \
+             Authentication Extension Errors:\n    Missing: {missing}\n    \
+             Malformed: {malformed}\n    Unknown Key: {unknown_key}\n    \
+             Invalid HMAC: {invalid_hmac}\n    Stale: {stale}\n    Replay: {replay}\n  \
+             Priority Zero:\n    \
              Received: {zero_rcvd}\n    Sent: {zero_sent}\n",
             i.name
         );
