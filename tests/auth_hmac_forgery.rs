@@ -41,8 +41,12 @@ fn config(me: u8, priority: u8, state: State) -> String {
         .version(3)
         .state(state)
         .vip(&format!("{VIP}/24"))
-        .line(&format!("    auth_hmac {{\n        key 1 {KEY}\n        active_key 1\n    }}"));
-    Config::new(&format!("host{me}")).instance(instance).to_string()
+        .line(&format!(
+            "    auth_hmac {{\n        key 1 {KEY}\n        active_key 1\n    }}"
+        ));
+    Config::new(&format!("host{me}"))
+        .instance(instance)
+        .to_string()
 }
 
 /// The program a daemon runs, for `--signum`.
@@ -85,7 +89,9 @@ fn capture_one(host: &Host<'_>, from: Ipv4Addr) -> Vec<u8> {
         socket.bind_device(Some(b"eth0")).unwrap();
         // The kernel hands a host multicast only for groups it joined.
         socket.join_multicast_v4(&GROUP, &F).unwrap();
-        socket.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .unwrap();
         socket
     });
     let mut buf = [0u8; 1500];
@@ -156,10 +162,17 @@ fn run(test: &str, ours_master: bool) {
     let kept = holds_for(Duration::from_millis(500), || {
         m.has_address(vip) && !b.has_address(vip)
     });
-    assert!(kept, "the forger moved the VIP:\n{}\n{}", on_m.log(), on_b.log());
+    assert!(
+        kept,
+        "the forger moved the VIP:\n{}\n{}",
+        on_m.log(),
+        on_b.log()
+    );
     let after = (counters(&m, &on_m, master), counters(&b, &on_b, backup));
     let moved = |before: &serde_json::Value, after: &serde_json::Value, name: &str| {
-        after[name].as_u64().unwrap_or_else(|| panic!("no {name} in {after}"))
+        after[name]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no {name} in {after}"))
             - before[name].as_u64().unwrap_or(0)
     };
     for (who, daemon, before, after) in [

@@ -260,6 +260,16 @@ impl Router {
         }
     }
 
+    /// A new `auth_hmac` for one running instance
+    /// ([`Instance::handle_auth_hmac`]).
+    pub fn handle_auth_hmac(
+        &mut self,
+        id: InstanceId,
+        hmac: Option<crate::auth_hmac::HmacConfig>,
+    ) -> Result<(), crate::ConfigError> {
+        self.instances[id.index()].handle_auth_hmac(hmac)
+    }
+
     /// New tracking totals for one instance.
     pub fn handle_tracking(&mut self, now: Instant, id: InstanceId, tracking: Tracking) {
         self.with(now, id, |inst| inst.handle_tracking(now, tracking));

@@ -247,3 +247,147 @@ fn receive_only_sends_plain_adverts_and_permissive_signs() {
         assert_eq!(sent[0].1.len(), len, "{mode:?}");
     }
 }
+
+/// A Master and a Backup exchanging adverts while the roll-out moves both
+/// from no `auth_hmac` through receive-only, permissive and enforce, then
+/// rotates the key (add key 2, sign with it, drop key 1), one router at a
+/// time as an operator reloads them: every advert is accepted, nobody
+/// moves, and each step changes only the trailer.
+#[test]
+fn roll_out_and_rotation_one_router_at_a_time_lose_no_advert() {
+    let key = |id: u8| Key {
+        id,
+        bytes: vec![id; 32],
+    };
+    let hmac = |keys: Vec<Key>, active_key: u8, mode: Mode| {
+        Some(HmacConfig {
+            keys,
+            active_key,
+            mode,
+            anti_replay: AntiReplay::default_for(100),
+        })
+    };
+    let v4 = |last: u8| IpAddr::from([192, 0, 2, last]);
+    let config = |me: u8, priority: u8| Config {
+        priority,
+        ..Config::new(51, v4(me), vec![v4(100)])
+    };
+    let mut master = Instance::new(config(1, 150)).unwrap();
+    let mut backup = Instance::new(config(2, 100)).unwrap();
+    let rx = Received {
+        src: v4(1),
+        dst: "224.0.0.18".parse().unwrap(),
+        ttl: 255,
+    };
+    let wall = WallClock::from_secs(1_796_640_915);
+    let mut now = Instant::ZERO;
+    master.handle_startup(now);
+    backup.handle_startup(now);
+    let mut sent = Vec::new();
+    drain(&mut backup, &mut Vec::new());
+    // Master takes over, then one advert per round reaches the Backup.
+    let mut round = |master: &mut Instance, backup: &mut Instance, step: &str| {
+        for _ in 0..3 {
+            now = master.poll_timeout().unwrap().at;
+            let clock = wall + WallClock::from_micros(now.as_micros());
+            master.handle_wall_clock(clock);
+            backup.handle_wall_clock(clock);
+            master.handle_timeout(now);
+            sent.clear();
+            drain(master, &mut sent);
+            for (_, bytes) in &sent {
+                assert!(
+                    backup.handle_advert(now, &rx, bytes),
+                    "{step}: {:?}",
+                    backup.stats()
+                );
+            }
+            drain(backup, &mut Vec::new());
+        }
+        assert_eq!(master.state(), State::Master, "{step}");
+        assert_eq!(backup.state(), State::Backup, "{step}");
+        sent.last().map_or(0, |(_, bytes)| bytes.len())
+    };
+    assert_eq!(round(&mut master, &mut backup, "plain"), 12);
+    let steps: [(&str, bool, Option<HmacConfig>, usize); 10] = [
+        (
+            "backup receive-only",
+            false,
+            hmac(vec![key(1)], 1, Mode::ReceiveOnly),
+            12,
+        ),
+        (
+            "master receive-only",
+            true,
+            hmac(vec![key(1)], 1, Mode::ReceiveOnly),
+            12,
+        ),
+        (
+            "backup permissive",
+            false,
+            hmac(vec![key(1)], 1, Mode::Permissive),
+            12,
+        ),
+        (
+            "master permissive",
+            true,
+            hmac(vec![key(1)], 1, Mode::Permissive),
+            40,
+        ),
+        (
+            "backup enforce",
+            false,
+            hmac(vec![key(1)], 1, Mode::Enforce),
+            40,
+        ),
+        (
+            "master enforce",
+            true,
+            hmac(vec![key(1)], 1, Mode::Enforce),
+            40,
+        ),
+        (
+            "backup adds key 2",
+            false,
+            hmac(vec![key(1), key(2)], 1, Mode::Enforce),
+            40,
+        ),
+        (
+            "master signs with key 2",
+            true,
+            hmac(vec![key(1), key(2)], 2, Mode::Enforce),
+            40,
+        ),
+        (
+            "backup drops key 1",
+            false,
+            hmac(vec![key(2)], 2, Mode::Enforce),
+            40,
+        ),
+        (
+            "master drops key 1",
+            true,
+            hmac(vec![key(2)], 2, Mode::Enforce),
+            40,
+        ),
+    ];
+    for (step, on_master, config, len) in steps {
+        let router = if on_master { &mut master } else { &mut backup };
+        router.handle_auth_hmac(config).unwrap();
+        assert_eq!(
+            round(&mut master, &mut backup, step),
+            len,
+            "{step}: advert length"
+        );
+    }
+    assert_eq!(master.stats().master_transitions, 1);
+    assert_eq!(backup.stats().master_transitions, 0);
+    assert_eq!(backup.stats().adverts_dropped, 0);
+    // Refused: nothing changes.
+    let bad = hmac(vec![key(2)], 9, Mode::Enforce);
+    assert!(backup.handle_auth_hmac(bad).is_err());
+    assert_eq!(
+        backup.config().auth_hmac,
+        hmac(vec![key(2)], 2, Mode::Enforce)
+    );
+}

@@ -221,6 +221,20 @@ impl HmacAuth {
         })
     }
 
+    /// The same router with a new configuration (keys, mode, anti-replay):
+    /// the last sequence sent and the senders' last accepted ones carry
+    /// over.
+    pub fn reconfigured(self, config: &HmacConfig) -> Result<Self, HmacConfigError> {
+        config.validate()?;
+        Ok(Self {
+            keys: Keys::new(&config.keys),
+            active_key: config.active_key,
+            mode: config.mode,
+            anti_replay: config.anti_replay,
+            ..self
+        })
+    }
+
     /// Whether adverts carry a trailer: every mode but receive-only.
     pub fn signs(&self) -> bool {
         self.mode != Mode::ReceiveOnly

@@ -27,7 +27,7 @@ use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::auth_hmac::HmacAuth;
+use crate::auth_hmac::{HmacAuth, HmacConfig};
 use crate::config::{Config, ConfigError, PRIORITY_OWNER};
 use crate::fsm::{Action, State};
 use crate::stats::Statistics;
@@ -312,6 +312,28 @@ impl Instance {
             self.stats.priority_zero_sent = self.stats.priority_zero_sent.saturating_sub(1);
         }
         self.stats.adverts_send_errors += 1;
+    }
+
+    /// A new `auth_hmac` for a running instance (a reload that rotates
+    /// keys, moves the roll-out to the next mode, or adds or removes
+    /// `auth_hmac`): state, timers and counters stay, and so do the last
+    /// sequence sent and the last accepted from each sender, so a reload
+    /// neither repeats a sequence nor lets an old advert in again. Refused
+    /// (nothing changes) when the new one cannot run.
+    pub fn handle_auth_hmac(&mut self, hmac: Option<HmacConfig>) -> Result<(), ConfigError> {
+        let config = Config {
+            auth_hmac: hmac,
+            ..Config::clone(&self.config)
+        };
+        config.validate()?;
+        self.hmac = match (&config.auth_hmac, self.hmac.take()) {
+            (Some(new), Some(old)) => Some(old.reconfigured(new)?),
+            (Some(new), None) => Some(HmacAuth::new(new, config.unicast_peers.len())?),
+            (None, _) => None,
+        };
+        self.trailer = None;
+        self.config = Arc::new(config);
+        Ok(())
     }
 
     // ===== time =====

@@ -77,14 +77,14 @@ fn identity<'a>(
         names.sort_unstable();
         names
     });
-    Identity {
-        spec: InstanceSpec {
-            track: Vec::new(),
-            ..spec.clone()
-        },
-        track,
-        group,
-    }
+    // auth_hmac changes in place (keys rotated, the roll-out's next mode):
+    // no restart, no transition.
+    let mut spec = InstanceSpec {
+        track: Vec::new(),
+        ..spec.clone()
+    };
+    spec.vrrp.auth_hmac = None;
+    Identity { spec, track, group }
 }
 
 impl Driver {
@@ -135,10 +135,17 @@ impl Driver {
             let (interface, instance) = match kept_from[i] {
                 Some(j) => {
                     let id = self.old_id(j);
-                    (
-                        self.router.interface_of(id),
-                        self.router.instance(id).clone(),
-                    )
+                    let mut instance = self.router.instance(id).clone();
+                    if instance.config().auth_hmac != spec.vrrp.auth_hmac {
+                        instance
+                            .handle_auth_hmac(spec.vrrp.auth_hmac.clone())
+                            .map_err(|error| DriverError::Config {
+                                instance: spec.name.clone(),
+                                error,
+                            })?;
+                        tracing::info!(instance = %spec.name, "auth_hmac changed in place");
+                    }
+                    (self.router.interface_of(id), instance)
                 }
                 None => (ifaces[i].ifindex, plumbing::instance(spec)?),
             };
