@@ -146,10 +146,10 @@ impl Followed {
         self.0.retain(|(i, _)| usize::from(*i) != r);
     }
 
-    /// Time passes by `dt`, each record saturating at `cap(router)`.
-    pub fn advance(&mut self, dt: u64, cap: impl Fn(usize) -> u64) {
-        for (r, h) in &mut self.0 {
-            h.ago = (h.ago + dt).min(cap(usize::from(*r)));
+    /// Time passes by `dt`, each record saturating at `cap`.
+    pub fn advance(&mut self, dt: u64, cap: u64) {
+        for (_, h) in &mut self.0 {
+            h.ago = (h.ago + dt).min(cap);
         }
     }
 }

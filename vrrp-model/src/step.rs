@@ -14,6 +14,7 @@ use crate::setup::{Mutation, Setup};
 use crate::state::{
     Clocks, FRAME_CAPACITY, Followed, Frame, Node, RouterClocks, World, seen, violation,
 };
+use crate::timing::{rfc_master_down_interval, rfc_wait};
 
 /// What a router was told.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -337,8 +338,9 @@ impl VrrpModel {
             }
             return;
         }
+        let mut followed = false;
         if state == State::Backup && accepted {
-            self.note_heard(w, r, &frame);
+            followed = self.note_heard(w, r, &frame);
             if frame.priority() == 0 {
                 w.clocks.stopped.start(r);
             } else {
@@ -355,14 +357,14 @@ impl VrrpModel {
         if state == State::Backup && accepted {
             // S14: RFC 9568 §6.4.2: priority 0 sets the Master_Down_Timer to
             // Skew_Time; a lower priority is discarded when preempting;
-            // anything else resets it to Master_Down_Interval.
+            // anything else resets it to Master_Down_Interval. The waits
+            // are the RFCs' formulas, not the core's.
             let instance = &w.nodes[r].instance;
-            let expected = if frame.priority() == 0 {
-                Some(instance.skew_time().as_micros())
-            } else if frame.priority() < priority && instance.config().preempt {
-                timer_before.map(|d| d.at.as_micros())
-            } else {
-                Some(instance.master_down_interval().as_micros())
+            let expected = match w.clocks.followed.get(r) {
+                Some(heard) if followed => {
+                    Some(rfc_wait(instance.config().version, priority, &heard))
+                }
+                _ => timer_before.map(|d| d.at.as_micros()),
             };
             if instance.poll_timeout().map(|d| d.at.as_micros()) != expected {
                 w.violations |= violation::TIMER_NOT_RFC;
@@ -461,7 +463,9 @@ impl VrrpModel {
         // S14: RFC 9568 §6.4.1: a router that starts (or whose link comes
         // back) as Backup waits a whole Master_Down_Interval.
         let instance = &w.nodes[i].instance;
-        let mdi = instance.master_down_interval().as_micros();
+        let config = instance.config();
+        let mdi =
+            rfc_master_down_interval(config.version, instance.priority(), config.advert_interval);
         if to == State::Backup
             && matches!(from, State::Initialize | State::Fault)
             && instance.poll_timeout().map(|d| d.at.as_micros()) != Some(mdi)
@@ -554,8 +558,7 @@ impl VrrpModel {
             .preempt
             .advance(dt, |r| timing.preempt_bound(&nodes[r].instance) + 1);
         w.clocks.answered.advance(dt, |_| timing.d_max + 1);
-        let cap = self.heard_cap();
-        w.clocks.followed.advance(dt, |_| cap);
+        w.clocks.followed.advance(dt, self.heard_cap());
         w.disturbed_now = false;
     }
 

@@ -20,13 +20,14 @@ impl VrrpModel {
     /// host dropped it before the core saw it): if RFC 9568 §6.4.2 has a
     /// Backup set its Master_Down_Timer for it (priority 0, a priority not
     /// lower than its own, or preemption off), it is the advert `r` follows.
-    pub(crate) fn note_heard(&self, w: &mut World, r: usize, frame: &Frame) {
+    /// Returns whether it is.
+    pub(crate) fn note_heard(&self, w: &mut World, r: usize, frame: &Frame) -> bool {
         let instance = &w.nodes[r].instance;
         let priority = frame.priority();
         let follows =
             priority == 0 || priority >= instance.priority() || !instance.config().preempt;
         if !follows {
-            return;
+            return false;
         }
         let sender = w.nodes[usize::from(frame.from)].instance.config();
         let interval = match (instance.config().version, priority) {
@@ -42,6 +43,7 @@ impl VrrpModel {
             ago: 0,
         };
         w.clocks.followed.set(r, heard);
+        true
     }
 
     /// Where the records saturate: past the longest wait the RFCs give a

@@ -177,10 +177,15 @@ pub fn rfc_skew(version: Version, priority: u8, interval_cs: u16) -> u64 {
 /// priority 0, Master_Down_Interval (`3 * Master_Adver_Interval +
 /// Skew_Time`, §6.1) otherwise.
 pub fn rfc_wait(version: Version, priority: u8, heard: &Heard) -> u64 {
-    let skew = rfc_skew(version, priority, heard.interval);
     if heard.stop {
-        skew
+        rfc_skew(version, priority, heard.interval)
     } else {
-        3 * u64::from(heard.interval) * 10_000 + skew
+        rfc_master_down_interval(version, priority, heard.interval)
     }
+}
+
+/// Master_Down_Interval in microseconds, `3 * Master_Adver_Interval +
+/// Skew_Time` (RFC 9568 §6.1; RFC 3768 §6.1 with its Skew_Time).
+pub fn rfc_master_down_interval(version: Version, priority: u8, interval_cs: u16) -> u64 {
+    3 * u64::from(interval_cs) * 10_000 + rfc_skew(version, priority, interval_cs)
 }
