@@ -2,7 +2,8 @@
 //! machine, with the vrrp-model tests as the test command) showed that
 //! neither the model checker nor the other core tests pinned down. The model
 //! only sends well-formed adverts and ignores the statistics counters, so
-//! these are the receive-side counters of RFC 6527.
+//! these are the receive-side counters of RFC 6527, and what only the daemon
+//! uses: the tracking sum, the accessors its snapshot reads, equality.
 
 mod lan;
 
@@ -10,7 +11,9 @@ use lan::{Lan, config, multicast, v4, v6, vip6};
 use vrrp_core::stats::MasterReason;
 use vrrp_core::time::Instant;
 use vrrp_core::wire::{self, Packet};
-use vrrp_core::{Action, Command, Config, Instance, Reason, Received, State, Statistics};
+use vrrp_core::{
+    Action, Command, Config, Instance, Reason, Received, State, Statistics, Tracking,
+};
 
 /// A backup (router 0) that has heard its master (router 1) for a while.
 fn converged() -> Lan {
@@ -200,4 +203,85 @@ fn a_master_ignores_its_own_looped_back_advert() {
     assert!(!me.handle_advert(now, &rx, &buf[..len]));
     assert_eq!(me.poll_action(), None, "nothing for ourselves");
     assert_eq!(me, before);
+}
+
+/// mod.rs `Tracking::sum`: the daemon adds its tracked objects' weights; a
+/// failed object of weight 0 (`None`) means Fault, whatever the others say.
+/// The model hands the core a `Tracking` directly and never sums.
+#[test]
+fn tracking_adds_the_weights_and_keeps_a_failed_object() {
+    let healthy = Tracking {
+        weight: 7,
+        failed: false,
+    };
+    assert_eq!(Tracking::sum([Some(10), Some(-3)]), healthy);
+    let failed = Tracking {
+        weight: 7,
+        failed: true,
+    };
+    assert_eq!(Tracking::sum([Some(5), None, Some(2)]), failed);
+    assert_eq!(Tracking::sum([]), Tracking::default());
+}
+
+/// mod.rs `Instance::master`, `Instance::tracking`, `weighted_priority`:
+/// what the daemon's snapshot reports (the Master as last heard, ours while
+/// Master; the tracking input last given) and the priority it makes.
+#[test]
+fn the_snapshot_accessors_report_the_master_and_the_tracking() {
+    let lan = converged();
+    assert_eq!(lan.nodes[0].instance.master(), Some(v4(1)), "as heard");
+    assert_eq!(lan.nodes[1].instance.master(), Some(v4(1)), "ourselves");
+    let mut instance = Instance::new(config(0, 100)).unwrap();
+    let tracking = Tracking {
+        weight: -20,
+        failed: false,
+    };
+    instance.handle_tracking(Instant::ZERO, tracking);
+    assert_eq!(instance.tracking(), tracking);
+    assert_eq!(instance.priority(), 80);
+}
+
+/// mod.rs `PartialEq for Instance`: equal by protocol state and
+/// configuration, never by the counters (the model checker keeps one copy of
+/// each state; its hash is the same key).
+#[test]
+fn instances_are_equal_by_protocol_state_and_config_not_counters() {
+    let a = Instance::new(config(0, 100)).unwrap();
+    let mut counted = a.clone();
+    counted.handle_send_failure(100);
+    assert_ne!(counted.stats(), a.stats());
+    assert_eq!(counted, a, "counters are not state");
+    let mut started = a.clone();
+    started.handle_startup(Instant::ZERO);
+    assert_ne!(started, a, "another state");
+    let other = Instance::new(config(1, 100)).unwrap();
+    assert_ne!(other, a, "another configuration, the same state");
+}
+
+/// mod.rs `update_priority`: a Backup whose priority falls keeps its
+/// Master_Down_Timer (RFC 9568 §6.4.2 re-arms it only on an advert); one
+/// whose priority rises has it pulled in to now plus the new, shorter
+/// Master_Down_Interval, never pushed out.
+#[test]
+fn a_priority_change_only_pulls_a_backups_timer_in() {
+    let mut instance = Instance::new(config(0, 100)).unwrap();
+    instance.handle_startup(Instant::ZERO);
+    while instance.poll_action().is_some() {}
+    let armed = instance.poll_timeout().unwrap();
+    let fall = Tracking {
+        weight: -50,
+        failed: false,
+    };
+    instance.handle_tracking(Instant::from_millis(50), fall);
+    assert_eq!(instance.priority(), 50);
+    assert_eq!(instance.poll_timeout(), Some(armed), "a fall leaves it");
+    let rise = Tracking {
+        weight: 150,
+        failed: false,
+    };
+    let now = Instant::from_millis(100);
+    instance.handle_tracking(now, rise);
+    let pulled = instance.poll_timeout().unwrap();
+    assert_eq!(pulled.at, now + instance.master_down_interval());
+    assert!(pulled.at < armed.at, "a rise pulls it in");
 }

@@ -8,7 +8,7 @@
 //! - [`timing`]: the bounds derived from it, `T_conv` among them.
 //! - [`model`]: the steps, a discrete global clock over relative
 //!   deadlines; [`state`]: what it explores.
-//! - [`properties`]: S1..S14 (always) and V1..V8 (sometimes, some required).
+//! - [`properties`]: S1..S16 (always) and V1..V9 (sometimes, some required).
 //! - [`trace`]: counterexamples as timelines; [`run`]: run and report.
 //! - [`verify`]: a deployment's keepalived.conf files, one per host,
 //!   checked scenario by scenario.
@@ -38,6 +38,7 @@ pub mod run;
 pub mod setup;
 pub mod state;
 mod step;
+mod takeover;
 pub mod timing;
 pub mod trace;
 pub mod verify;

@@ -118,7 +118,7 @@ struct ModelArgs {
     #[arg(long)]
     no_preempt: bool,
     /// Inject a defect: backup-ignores-higher, link-event-ignored, link-keeps-frames,
-    /// lower-prio-no-advert, silent-shutdown, master-ignores-stop, late-clock.
+    /// lower-prio-no-advert, silent-shutdown, master-ignores-stop, late-clock, fast-clock.
     #[arg(long)]
     mutation: Option<String>,
     /// Override the derived convergence bound (microseconds).
@@ -165,6 +165,7 @@ impl ModelArgs {
             Some("silent-shutdown") => Some(Mutation::SilentShutdown),
             Some("master-ignores-stop") => Some(Mutation::MasterIgnoresStop),
             Some("late-clock") => Some(Mutation::LateClock),
+            Some("fast-clock") => Some(Mutation::FastClock),
             Some(m) => return Err(format!("unknown mutation {m}")),
         };
         let mut derived_loss = false;

@@ -156,16 +156,36 @@ impl VrrpModel {
         self.setup.mutation == Some(m)
     }
 
+    /// How far router `i`'s host clock moves while `dt` passes: as far,
+    /// unless it runs fast ([`Mutation::FastClock`], router 0).
+    pub(crate) fn host_time(&self, i: usize, dt: u64) -> u64 {
+        if i == 0 && self.mutated(Mutation::FastClock) {
+            dt * 11 / 10
+        } else {
+            dt
+        }
+    }
+
+    /// How long until router `i`'s host clock has moved by `host_dt`, at
+    /// least (the inverse of [`host_time`](Self::host_time), rounded up).
+    fn real_time(&self, i: usize, host_dt: u64) -> u64 {
+        if i == 0 && self.mutated(Mutation::FastClock) {
+            (host_dt * 10).div_ceil(11)
+        } else {
+            host_dt
+        }
+    }
+
     /// The next time advance, or `None` if it is disabled (something is
     /// urgent) or nothing will ever happen.
     fn advance(&self, world: &World) -> Option<u64> {
         let t = &self.timing;
         let mut next = u64::MAX;
-        for node in world.nodes.iter().filter(|n| n.up) {
+        for (i, node) in world.nodes.iter().enumerate().filter(|(_, n)| n.up) {
             if let Some(deadline) = node.instance.poll_timeout() {
                 match deadline.at.as_micros() {
                     0 => return None,
-                    at => next = next.min(at),
+                    at => next = next.min(self.real_time(i, at)),
                 }
             }
         }

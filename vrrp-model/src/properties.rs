@@ -1,4 +1,4 @@
-//! The properties: S1..S14 must always hold, V1..V8 should be reached, and
+//! The properties: S1..S16 must always hold, V1..V9 should be reached, and
 //! those the chosen faults make reachable ([`required`]) must be.
 //!
 //! stateright's `eventually` is checked only at terminal states and VRRP never
@@ -88,8 +88,42 @@ pub const S13: &str = "S13 a Master answers priority 0 at once";
 /// priority to preempt, and resets it to Master_Down_Interval otherwise
 /// (§6.4.2). Only its expiry makes a Backup Master (S3), so a Backup takes
 /// over exactly that long after the later of its start and the last advert
-/// it accepted.
+/// it accepted. The intervals are the RFCs' formulas
+/// ([`rfc_wait`](crate::timing::rfc_wait)), not the core's `skew_time`: the
+/// mutation run found VRRPv2's Skew_Time broken five ways unnoticed while
+/// S14 compared the core with itself.
 pub const S14: &str = "S14 master-down timer as RFC 9568 sets it";
+/// S15: best Backup first (RFC 9568 §6.1, §6.4.2: Skew_Time orders the
+/// takeover). When a Backup `a` takes over on its Master_Down_Timer, no
+/// other running Backup `b` of its component that followed the same
+/// advert (one emission of one sender: priority 0 from a stopping Master,
+/// or the last advert of a Master that died or was cut off) is due
+/// earlier by the RFC's timers: `b` arrived-at + `b`'s wait is not below
+/// `a`'s. With one interval that reads: if `b` has the higher priority, the
+/// two arrivals were less than `Skew_a - Skew_b` apart (`b` not later by
+/// that much), then `b` takes over first, and a slower, lower Backup never
+/// wins the race to be preempted.
+///
+/// It applies only where the RFC orders the race: the same advert (a
+/// Backup that lost it, or never heard the Master since it started, waits
+/// from another instant); neither priority changed since (a new priority
+/// moves the timer); arrivals within the Skew_Time gap (at advert 4 cs the
+/// gap between priorities 100 and 150 is 7.8 ms, below the model's one-tick
+/// jitter, so only equal delays qualify; at 1 s it is 195 ms). A tie in
+/// priority is decided by arrival: the address decides only between two
+/// Masters (S6). The waits are computed by the RFC's formulas
+/// ([`rfc_wait`](crate::timing::rfc_wait)), not by the core's.
+pub const S15: &str = "S15 best Backup first";
+/// S16: no needless takeover (RFC 9568 §6.4.2). A Backup does not take
+/// over while the Master whose advert it last followed is still Master in
+/// its component and that advert arrived less than the Backup's
+/// Master_Down_Interval ago (by the RFC's formula). "Heard" is an
+/// arrival, not a send: lost adverts and delays up to `d_max` are what the
+/// model's network does, and a Backup that heard nothing for a whole
+/// Master_Down_Interval may take over (three losses in a row do that,
+/// `tests/must_fail.rs`). Priority 0 is S13's: the Master that hears it
+/// answers at once.
+pub const S16: &str = "S16 no takeover from a Master still heard";
 /// V1: two Masters in one component.
 pub const V1: &str = "V1 dual master occurs";
 /// V2: Masters in two components at once.
@@ -106,6 +140,9 @@ pub const V6: &str = "V6 master-down fires";
 pub const V7: &str = "V7 fault clears";
 /// V8: a Master answers a lower-priority Master (RFC 9568 §6.4.3).
 pub const V8: &str = "V8 a lower Master is answered";
+/// V9: a Backup takes over while another that followed the same advert is
+/// still waiting (S15 compares them).
+pub const V9: &str = "V9 a takeover race is run";
 
 /// Every property, in order.
 pub fn all() -> Vec<Property<VrrpModel>> {
@@ -135,6 +172,12 @@ pub fn all() -> Vec<Property<VrrpModel>> {
         Property::always(S14, |_, w: &World| {
             w.violations & violation::TIMER_NOT_RFC == 0
         }),
+        Property::always(S15, |_, w: &World| {
+            w.violations & violation::SLOWER_BACKUP_FIRST == 0
+        }),
+        Property::always(S16, |_, w: &World| {
+            w.violations & violation::NEEDLESS_TAKEOVER == 0
+        }),
         Property::sometimes(V1, dual_master),
         Property::sometimes(V2, |m, w: &World| {
             let components = master_components(m, w);
@@ -146,6 +189,7 @@ pub fn all() -> Vec<Property<VrrpModel>> {
         Property::sometimes(V6, |_, w: &World| w.seen & seen::MASTER_DOWN != 0),
         Property::sometimes(V7, |_, w: &World| w.seen & seen::FAULT_CLEARED != 0),
         Property::sometimes(V8, |_, w: &World| w.seen & seen::ANSWERED != 0),
+        Property::sometimes(V9, |_, w: &World| w.seen & seen::RACE != 0),
     ]
 }
 
@@ -160,6 +204,11 @@ pub fn all() -> Vec<Property<VrrpModel>> {
 /// - V5 with a shutdown: the Master shuts down and a Backup hears it.
 /// - V6 with a crash or a link failure: a Backup outlives a silent Master.
 /// - V7 with a link failure: the link comes back.
+/// - V9 with three routers or more of the uniform setup and a partition, a
+///   crash, a shutdown or a link failure: the Master goes, and two Backups
+///   that followed its last advert at the same delay race. A deployment's
+///   own hosts (`verify`) may leave one out of another's unicast peers, so
+///   it is not required there.
 ///
 /// V1, V3 and V8 need two Masters that hear each other (V3 at equal
 /// priority): a single cut never gives that, and a start-up race only at
@@ -184,6 +233,10 @@ pub fn required(setup: &Setup) -> Vec<&'static str> {
     }
     if b.links > 0 {
         out.push(V7);
+    }
+    let losses_of_master = b.partitions + b.crashes + b.shutdowns + b.links;
+    if setup.routers() >= 3 && setup.hosts.is_empty() && losses_of_master > 0 {
+        out.push(V9);
     }
     out
 }

@@ -63,6 +63,11 @@ pub enum Mutation {
     /// The host hands adverts to the core with a receive time one tick
     /// late (a timestamp taken after a batch, not at arrival).
     LateClock,
+    /// Router 0's host clock runs 10 % fast (a drifting virtual machine):
+    /// its timers expire after 10/11 of their time. Its core arms them as
+    /// the RFC says, but a lower Backup that runs early by more than the
+    /// gap between two Skew_Times wins the takeover race.
+    FastClock,
 }
 
 /// One router's own settings, read from a deployment's files (`verify`):

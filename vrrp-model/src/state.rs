@@ -96,6 +96,62 @@ pub struct Clocks {
     /// it was Master (S11); stopped when it leaves Master or the answer to
     /// it is lost.
     pub answered: RouterClocks,
+    /// Per Backup: the last advert it followed (S15, S16).
+    pub followed: Followed,
+}
+
+/// The advert a Backup last followed: one that set its Master_Down_Timer
+/// (RFC 9568 §6.4.2: priority 0, a priority not lower than its own, or
+/// preemption off), as the model saw it arrive. Kept while the router stays
+/// a Backup at the same priority, so its timer was not touched since (S15,
+/// S16). Each field but the sender follows from the timer the core armed,
+/// so the record adds few states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Heard {
+    /// Sender.
+    pub from: u8,
+    /// Whether it was priority 0 (the sender stopped).
+    pub stop: bool,
+    /// Master_Adver_Interval in force after it, in centiseconds: the
+    /// sender's interval, or the Backup's own after priority 0 (which does
+    /// not teach one) and in VRRPv2.
+    pub interval: u16,
+    /// Microseconds since it arrived, saturating past the longest wait the
+    /// RFCs give a Backup (a saturated record says nothing).
+    pub ago: u64,
+}
+
+/// The [`Heard`] record of some routers, sparse and sorted by router.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Followed(Vec<(u8, Heard)>);
+
+impl Followed {
+    /// Router `r`'s record.
+    pub fn get(&self, r: usize) -> Option<Heard> {
+        self.0
+            .iter()
+            .find(|(i, _)| usize::from(*i) == r)
+            .map(|&(_, h)| h)
+    }
+
+    /// Router `r` followed `heard`.
+    pub fn set(&mut self, r: usize, heard: Heard) {
+        self.forget(r);
+        self.0.push((r as u8, heard));
+        self.0.sort_unstable();
+    }
+
+    /// Router `r`'s record goes.
+    pub fn forget(&mut self, r: usize) {
+        self.0.retain(|(i, _)| usize::from(*i) != r);
+    }
+
+    /// Time passes by `dt`, each record saturating at `cap`.
+    pub fn advance(&mut self, dt: u64, cap: u64) {
+        for (_, h) in &mut self.0 {
+            h.ago = (h.ago + dt).min(cap);
+        }
+    }
 }
 
 /// Clocks of some routers, kept sparse (sorted by router) because they run
@@ -158,6 +214,9 @@ pub mod seen {
     pub const FAULT_CLEARED: u8 = 16;
     /// A Master answered a lower-priority Master's advert.
     pub const ANSWERED: u8 = 32;
+    /// A Backup took over while another Backup of its component that
+    /// followed the same advert was still waiting (S15 compared them).
+    pub const RACE: u8 = 64;
 }
 
 /// Safety violations detected on a step rather than in a state (sticky).
@@ -187,6 +246,12 @@ pub mod violation {
     /// S14: a Backup's Master_Down_Timer armed to anything but the RFC's
     /// interval (RFC 9568 §6.4.1, §6.4.2).
     pub const TIMER_NOT_RFC: u16 = 256;
+    /// S15: a Backup took over while one that followed the same advert was
+    /// due earlier by the RFC's Skew_Time.
+    pub const SLOWER_BACKUP_FIRST: u16 = 512;
+    /// S16: a Backup took over less than its Master_Down_Interval after it
+    /// followed an advert of a Master that is still Master in its component.
+    pub const NEEDLESS_TAKEOVER: u16 = 1024;
 }
 
 /// The whole system at one instant.

@@ -11,7 +11,10 @@ use vrrp_core::{Action, Reason, Received, State, Timer};
 use crate::event::{Event, Log, note};
 use crate::model::{Step, VrrpModel};
 use crate::setup::{Mutation, Setup};
-use crate::state::{Clocks, FRAME_CAPACITY, Frame, Node, RouterClocks, World, seen, violation};
+use crate::state::{
+    Clocks, FRAME_CAPACITY, Followed, Frame, Node, RouterClocks, World, seen, violation,
+};
+use crate::timing::{rfc_master_down_interval, rfc_wait};
 
 /// What a router was told.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,6 +74,9 @@ impl VrrpModel {
                 w.budget.toggles -= 1;
                 let i = usize::from(i);
                 w.nodes[i].degraded = !w.nodes[i].degraded;
+                // A new priority moves its timer: the advert it followed no
+                // longer sets it (S15, S16).
+                w.clocks.followed.forget(i);
                 let tracking = self.setup.tracking(i, w.nodes[i].degraded);
                 w.nodes[i].instance.handle_tracking(Instant::ZERO, tracking);
                 note(
@@ -167,6 +173,7 @@ impl VrrpModel {
                 stopped: RouterClocks::default(),
                 preempt: RouterClocks::default(),
                 answered: RouterClocks::default(),
+                followed: Followed::default(),
             },
             seen: 0,
             violations: 0,
@@ -264,6 +271,10 @@ impl VrrpModel {
             if stop_to_master {
                 w.violations |= violation::UNANSWERED_STOP;
             }
+            if state == State::Backup {
+                // A valid advert that a correct host hands to the core.
+                self.note_heard(w, r, &frame);
+            }
             note(log, Event::Ignored { frame });
             return;
         }
@@ -327,7 +338,9 @@ impl VrrpModel {
             }
             return;
         }
+        let mut followed = false;
         if state == State::Backup && accepted {
+            followed = self.note_heard(w, r, &frame);
             if frame.priority() == 0 {
                 w.clocks.stopped.start(r);
             } else {
@@ -344,14 +357,14 @@ impl VrrpModel {
         if state == State::Backup && accepted {
             // S14: RFC 9568 §6.4.2: priority 0 sets the Master_Down_Timer to
             // Skew_Time; a lower priority is discarded when preempting;
-            // anything else resets it to Master_Down_Interval.
+            // anything else resets it to Master_Down_Interval. The waits
+            // are the RFCs' formulas, not the core's.
             let instance = &w.nodes[r].instance;
-            let expected = if frame.priority() == 0 {
-                Some(instance.skew_time().as_micros())
-            } else if frame.priority() < priority && instance.config().preempt {
-                timer_before.map(|d| d.at.as_micros())
-            } else {
-                Some(instance.master_down_interval().as_micros())
+            let expected = match w.clocks.followed.get(r) {
+                Some(heard) if followed => {
+                    Some(rfc_wait(instance.config().version, priority, &heard))
+                }
+                _ => timer_before.map(|d| d.at.as_micros()),
             };
             if instance.poll_timeout().map(|d| d.at.as_micros()) != expected {
                 w.violations |= violation::TIMER_NOT_RFC;
@@ -442,10 +455,17 @@ impl VrrpModel {
         if !legal {
             w.violations |= violation::ILLEGAL_TRANSITION;
         }
+        if (from, to) == (State::Backup, State::Master) {
+            let (seen_bits, violations) = self.judge_takeover(w, i);
+            w.seen |= seen_bits;
+            w.violations |= violations;
+        }
         // S14: RFC 9568 §6.4.1: a router that starts (or whose link comes
         // back) as Backup waits a whole Master_Down_Interval.
         let instance = &w.nodes[i].instance;
-        let mdi = instance.master_down_interval().as_micros();
+        let config = instance.config();
+        let mdi =
+            rfc_master_down_interval(config.version, instance.priority(), config.advert_interval);
         if to == State::Backup
             && matches!(from, State::Initialize | State::Fault)
             && instance.poll_timeout().map(|d| d.at.as_micros()) != Some(mdi)
@@ -518,9 +538,9 @@ impl VrrpModel {
 
     /// Time passes by `dt` microseconds.
     fn advance_by(&self, w: &mut World, dt: u64) {
-        let by = Duration::from_micros(dt);
-        for node in &mut w.nodes {
-            node.instance.rebase(by);
+        for (i, node) in w.nodes.iter_mut().enumerate() {
+            node.instance
+                .rebase(Duration::from_micros(self.host_time(i, dt)));
         }
         let dt_signed = i64::try_from(dt).expect("steps are short");
         for frame in &mut w.frames {
@@ -538,6 +558,7 @@ impl VrrpModel {
             .preempt
             .advance(dt, |r| timing.preempt_bound(&nodes[r].instance) + 1);
         w.clocks.answered.advance(dt, |_| timing.d_max + 1);
+        w.clocks.followed.advance(dt, self.heard_cap());
         w.disturbed_now = false;
     }
 
@@ -601,6 +622,10 @@ impl VrrpModel {
             // S11: an answered lower Master that is no longer one.
             if !node.is_master() {
                 w.clocks.answered.stop(r);
+            }
+            // S15, S16: only a running Backup follows a Master.
+            if !node.running() || node.instance.state() != State::Backup {
+                w.clocks.followed.forget(r);
             }
             if sees_lower {
                 w.clocks.preempt.start(r);

@@ -40,8 +40,10 @@
 
 use vrrp_core::Instance;
 use vrrp_core::time::Instant;
+use vrrp_core::wire::Version;
 
 use crate::setup::Setup;
+use crate::state::Heard;
 
 /// Derived durations, in microseconds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,6 +65,10 @@ pub struct Timing {
     pub loss_run: u64,
     /// The convergence bound (see the module docs).
     pub t_conv: u64,
+    /// The longest a Backup waits by the RFCs after it follows an advert:
+    /// `4 A` bounds `3 A + Skew_Time` (Skew_Time is below one interval, in
+    /// VRRPv2 too, whose intervals are whole seconds).
+    pub wait_max: u64,
     /// Per router: its longest Master_Down_Interval, at the lowest priority
     /// it can have. A Backup's timer may run that long even after its
     /// priority rose: the core re-arms it only on the next advert.
@@ -106,6 +112,7 @@ impl Timing {
             skew_min,
             loss_run,
             t_conv,
+            wait_max: 4 * advert_max,
             mdi_of,
         }
     }
@@ -151,4 +158,34 @@ impl Timing {
             + 2 * self.d_max
             + self.loss_run * self.advert_max
     }
+}
+
+/// Skew_Time in microseconds, rounded down, written from the RFCs rather
+/// than taken from the core (S15 and S16 judge the core's timers by it):
+/// RFC 9568 §6.1, `((256 - Priority) * Master_Adver_Interval) / 256`;
+/// RFC 3768 §6.1 (VRRPv2), `(256 - Priority) / 256` seconds.
+pub fn rfc_skew(version: Version, priority: u8, interval_cs: u16) -> u64 {
+    let unit = match version {
+        Version::V3 => u64::from(interval_cs) * 10_000,
+        Version::V2 => 1_000_000,
+    };
+    (256 - u64::from(priority)) * unit / 256
+}
+
+/// How long, by the RFC, a Backup at `priority` waits after following
+/// `heard` before it takes over (RFC 9568 §6.4.2): Skew_Time after
+/// priority 0, Master_Down_Interval (`3 * Master_Adver_Interval +
+/// Skew_Time`, §6.1) otherwise.
+pub fn rfc_wait(version: Version, priority: u8, heard: &Heard) -> u64 {
+    if heard.stop {
+        rfc_skew(version, priority, heard.interval)
+    } else {
+        rfc_master_down_interval(version, priority, heard.interval)
+    }
+}
+
+/// Master_Down_Interval in microseconds, `3 * Master_Adver_Interval +
+/// Skew_Time` (RFC 9568 §6.1; RFC 3768 §6.1 with its Skew_Time).
+pub fn rfc_master_down_interval(version: Version, priority: u8, interval_cs: u16) -> u64 {
+    3 * u64::from(interval_cs) * 10_000 + rfc_skew(version, priority, interval_cs)
 }

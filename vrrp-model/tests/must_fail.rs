@@ -169,3 +169,44 @@ fn a_master_down_timer_armed_late_is_caught() {
         "{timeline}"
     );
 }
+
+/// RFC 9568 §6.1, §6.4.2: Skew_Time orders the takeover. Three routers; the
+/// Master (200) dies; the Backups (100 and 150) followed its last advert at
+/// the same delay. Router 0's host clock runs 10 % fast: its core arms the
+/// timer as the RFC says (S14 holds), yet 144.4 ms on its clock pass in
+/// 131.3 ms, before 150's 136.6 ms: the lower Backup wins the race (S15).
+/// Without the defect the same setup holds every property and runs the
+/// race (V9).
+#[test]
+fn a_lower_backup_that_wins_the_takeover_race_is_caught() {
+    let mut setup = Setup::new(3, 4);
+    setup.delay_max = 1;
+    setup.budget.crashes = 1;
+    setup.mutation = Some(Mutation::FastClock);
+    let timeline = refute(setup.clone(), properties::S15);
+    assert!(timeline.contains("crashes"), "{timeline}");
+    assert!(
+        timeline.contains("R0      Backup -> Master (MasterNoResponse)"),
+        "{timeline}"
+    );
+    setup.mutation = None;
+    let (_, outcome) = check(setup);
+    assert_safe(&outcome);
+    assert!(outcome.verdict(properties::V9).ok(), "V9 reached");
+}
+
+/// RFC 9568 §6.4.2: a Backup that hears a higher Master resets its
+/// Master_Down_Timer. One whose host drops those adverts before its core
+/// sees them takes over from a Master it hears: S16 at the first takeover,
+/// without waiting for T_conv as S4 and S7 do.
+#[test]
+fn a_takeover_from_a_master_still_heard_is_caught() {
+    let mut setup = Setup::new(2, 4);
+    setup.mutation = Some(Mutation::BackupIgnoresHigherPriority);
+    let timeline = refute(setup, properties::S16);
+    assert!(timeline.contains("IGNORES p150 from R1"), "{timeline}");
+    assert!(
+        timeline.contains("R0      Backup -> Master (MasterNoResponse)"),
+        "{timeline}"
+    );
+}
