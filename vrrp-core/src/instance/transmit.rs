@@ -5,6 +5,14 @@
 use std::net::IpAddr;
 
 use super::Instance;
+use crate::wire::Family;
+
+/// The multicast groups as stored values, like the unicast peers in the
+/// configuration: [`Instance::poll_transmit`] hands the emitter a
+/// reference to its destination, never a copy it just assembled on the
+/// stack (reading that back stalled the Master's timer path).
+static GROUP_V4: IpAddr = Family::Ipv4.multicast();
+static GROUP_V6: IpAddr = Family::Ipv6.multicast();
 
 /// One datagram, written at the start of the caller's buffer by
 /// [`Instance::poll_transmit`].
@@ -43,8 +51,11 @@ impl Instance {
         let Sending { priority, next } = self.sending.take()?;
         let peers = &self.config.unicast_peers;
         let destination = match peers.get(next) {
-            Some(&peer) => peer,
-            None => self.family().multicast(),
+            Some(peer) => peer,
+            None => match self.config.family() {
+                Family::Ipv4 => &GROUP_V4,
+                Family::Ipv6 => &GROUP_V6,
+            },
         };
         if next + 1 < peers.len() {
             self.sending = Some(Sending {
@@ -52,16 +63,25 @@ impl Instance {
                 next: next + 1,
             });
         }
-        let Ok(len) = self.emit_advert(priority, destination, buf) else {
-            // The configuration was validated: only the buffer can be short.
-            self.sending = None;
-            self.handle_send_failure(priority);
+        let Ok(len) = self.emit_to(priority, destination, buf) else {
+            self.transmit_failed(priority);
             return None;
         };
         Some(Transmit {
-            destination,
+            destination: *destination,
             source: self.config.primary_address,
             len,
         })
+    }
+
+    /// The advert did not fit the caller's buffer (the configuration was
+    /// validated: nothing else can fail): its other datagrams are dropped
+    /// too, and it counts as a send error. Out of line, so that the
+    /// counters it touches stay out of the hot path's registers.
+    #[cold]
+    #[inline(never)]
+    fn transmit_failed(&mut self, priority: u8) {
+        self.sending = None;
+        self.handle_send_failure(priority);
     }
 }

@@ -41,6 +41,7 @@ mod advert;
 pub mod checksum;
 mod ipv4;
 mod packet;
+mod template;
 #[cfg(test)]
 mod test_vectors;
 
@@ -49,6 +50,7 @@ pub use advert::{Advertisement, Auth};
 pub use checksum::{PseudoHeader, pseudo_header};
 pub use ipv4::{IPV4_HEADER_LEN, Ipv4Packet, Ipv4Repr};
 pub use packet::Packet;
+pub use template::AdvertTemplate;
 
 /// The IP protocol number of VRRP (the IPv4 protocol / IPv6 next header).
 pub const PROTOCOL: u8 = 112;
