@@ -11,9 +11,7 @@ use lan::{Lan, config, multicast, v4, v6, vip6};
 use vrrp_core::stats::MasterReason;
 use vrrp_core::time::Instant;
 use vrrp_core::wire::{self, Packet};
-use vrrp_core::{
-    Action, Command, Config, Instance, Reason, Received, State, Statistics, Tracking,
-};
+use vrrp_core::{Action, Command, Config, Instance, Reason, Received, State, Statistics, Tracking};
 
 /// A backup (router 0) that has heard its master (router 1) for a while.
 fn converged() -> Lan {

@@ -11,18 +11,16 @@
 //!   untracked NAs on routers only. `drop_unsolicited_na` must stay 0 (the
 //!   default).
 
-mod common;
-
 use std::io::Read;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use common::{Host, Lab, eventually, in_netns, ip, ip_json, skip_unless_root, sysctl};
 use socket2::{Domain, Protocol, Socket, Type};
 use vrrp_io_linux::announce::{
     GARP_FRAME_LEN, NA_FRAME_LEN, build_gratuitous_arp, build_unsolicited_na,
 };
 use vrrp_io_linux::{Announcer, Interface, MacAddr};
+use vrrp_lab::{Host, Lab, ip, watch};
 
 const VIP4: &str = "192.0.2.100";
 const VIP6: &str = "2001:db8::100";
@@ -30,26 +28,23 @@ const VIP6: &str = "2001:db8::100";
 const OLD_MAC: &str = "02:00:00:00:00:99";
 
 /// A announcing, C listening (with a frame capture), on one LAN.
-struct Lan {
-    _lab: Lab,
-    a: Host,
-    c: Host,
+struct Lan<'lab> {
+    a: Host<'lab>,
+    c: Host<'lab>,
     announcer: Announcer,
     a_mac: MacAddr,
 }
 
-impl Lan {
-    fn new(test: &str) -> Self {
-        let mut lab = Lab::new(test);
-        let a = lab.host("a", 1);
-        let c = lab.host("c", 3);
-        let (iface, announcer) = in_netns(&a.ns, || {
+impl<'lab> Lan<'lab> {
+    fn new(lab: &'lab Lab) -> Self {
+        let a = lab.host("a", &["192.0.2.1/24", "2001:db8::1/64"]);
+        let c = lab.host("c", &["192.0.2.3/24", "2001:db8::3/64"]);
+        let (iface, announcer) = a.in_netns(|| {
             let iface = Interface::lookup("eth0").unwrap();
             let announcer = Announcer::open(iface.ifindex).unwrap();
             (iface, announcer)
         });
         Self {
-            _lab: lab,
             a_mac: iface.mac.unwrap(),
             a,
             c,
@@ -59,22 +54,35 @@ impl Lan {
 
     /// The MAC C's neighbour table holds for `addr`, if any.
     fn c_neighbour(&self, addr: &str) -> Option<String> {
-        let entries = ip_json(&self.c.ns, &["neigh", "show", addr, "dev", "eth0"]);
+        let entries = self.c.ip_json(&["neigh", "show", addr, "dev", "eth0"]);
         entries[0]["lladdr"].as_str().map(str::to_owned)
     }
 
     /// Waits until C maps `addr` to A's MAC.
     fn c_learns_a_mac_for(&self, addr: &str) {
-        let want = self.a.mac_text();
-        eventually(&format!("C's neighbour entry {addr} -> {want}"), || {
-            (self.c_neighbour(addr).as_deref() == Some(want.as_str())).then_some(())
+        let want = self.a.mac();
+        let learnt = watch::wait_for(Duration::from_secs(3), || {
+            self.c_neighbour(addr).as_deref() == Some(want)
         });
+        assert!(
+            learnt.is_some(),
+            "timed out waiting for C's neighbour entry {addr} -> {want}"
+        );
     }
 
     /// Gives C a STALE entry mapping `addr` to the old master's MAC.
     fn c_caches_old_mac(&self, addr: &str) {
         ip(&[
-            "-n", &self.c.ns, "neigh", "replace", addr, "lladdr", OLD_MAC, "nud", "stale", "dev",
+            "-n",
+            self.c.ns(),
+            "neigh",
+            "replace",
+            addr,
+            "lladdr",
+            OLD_MAC,
+            "nud",
+            "stale",
+            "dev",
             "eth0",
         ]);
         assert_eq!(self.c_neighbour(addr).as_deref(), Some(OLD_MAC));
@@ -91,13 +99,12 @@ impl Lan {
 struct Capture(Socket);
 
 impl Capture {
-    fn open(ns: &str) -> Self {
+    fn open(host: &Host<'_>) -> Self {
         const ETH_P_ALL: u16 = 0x0003;
         let protocol = Protocol::from(i32::from(ETH_P_ALL.to_be()));
-        let socket = in_netns(ns, || {
-            Socket::new(Domain::PACKET, Type::RAW, Some(protocol))
-        })
-        .expect("capture socket");
+        let socket = host
+            .in_netns(|| Socket::new(Domain::PACKET, Type::RAW, Some(protocol)))
+            .expect("capture socket");
         socket
             .set_read_timeout(Some(Duration::from_millis(200)))
             .unwrap();
@@ -133,11 +140,11 @@ impl Capture {
 
 #[test]
 fn gratuitous_arp_moves_a_neighbours_entry_to_our_mac() {
-    if skip_unless_root("gratuitous_arp_moves_a_neighbours_entry_to_our_mac") {
+    let Some(lab) = Lab::new("garp_update") else {
         return;
-    }
-    let lan = Lan::new("garp_update");
-    let mut capture = Capture::open(&lan.c.ns);
+    };
+    let lan = Lan::new(&lab);
+    let mut capture = Capture::open(&lan.c);
     lan.c_caches_old_mac(VIP4);
 
     lan.announcer
@@ -156,27 +163,27 @@ fn gratuitous_arp_moves_a_neighbours_entry_to_our_mac() {
 
 #[test]
 fn gratuitous_arp_creates_an_entry_only_with_arp_accept() {
-    if skip_unless_root("gratuitous_arp_creates_an_entry_only_with_arp_accept") {
+    let Some(lab) = Lab::new("garp_accept") else {
         return;
-    }
-    let lan = Lan::new("garp_accept");
+    };
+    let lan = Lan::new(&lab);
     let vip = VIP4.parse().unwrap();
 
     lan.announcer.gratuitous_arp(lan.a_mac, vip).unwrap();
     lan.c_ignores(VIP4);
 
-    sysctl(&lan.c.ns, "net.ipv4.conf.eth0.arp_accept=1");
+    lan.c.sysctl("net.ipv4.conf.eth0.arp_accept=1");
     lan.announcer.gratuitous_arp(lan.a_mac, vip).unwrap();
     lan.c_learns_a_mac_for(VIP4);
 }
 
 #[test]
 fn unsolicited_na_moves_a_neighbours_entry_to_our_mac() {
-    if skip_unless_root("unsolicited_na_moves_a_neighbours_entry_to_our_mac") {
+    let Some(lab) = Lab::new("na_update") else {
         return;
-    }
-    let lan = Lan::new("na_update");
-    let mut capture = Capture::open(&lan.c.ns);
+    };
+    let lan = Lan::new(&lab);
+    let mut capture = Capture::open(&lan.c);
     lan.c_caches_old_mac(VIP6);
 
     lan.announcer
@@ -191,16 +198,16 @@ fn unsolicited_na_moves_a_neighbours_entry_to_our_mac() {
     });
     assert_eq!(frame, expected);
     // The kernel accepted it: so its checksum, hop limit and flags are right.
-    let entries = ip_json(&lan.c.ns, &["neigh", "show", VIP6, "dev", "eth0"]);
+    let entries = lan.c.ip_json(&["neigh", "show", VIP6, "dev", "eth0"]);
     assert!(entries[0].get("router").is_none(), "Router flag was clear");
 }
 
 #[test]
 fn unsolicited_na_creates_an_entry_only_on_routers_accepting_untracked_nas() {
-    if skip_unless_root("unsolicited_na_creates_an_entry_only_on_routers_accepting_untracked_nas") {
+    let Some(lab) = Lab::new("na_untracked") else {
         return;
-    }
-    let lan = Lan::new("na_untracked");
+    };
+    let lan = Lan::new(&lab);
     let vip: IpAddr = VIP6.parse().unwrap();
     let IpAddr::V6(vip) = vip else { unreachable!() };
 
@@ -208,14 +215,14 @@ fn unsolicited_na_creates_an_entry_only_on_routers_accepting_untracked_nas() {
     lan.c_ignores(VIP6);
 
     // accept_untracked_na alone is not enough on a host...
-    sysctl(&lan.c.ns, "net.ipv6.conf.eth0.accept_untracked_na=1");
+    lan.c.sysctl("net.ipv6.conf.eth0.accept_untracked_na=1");
     lan.announcer.unsolicited_na(lan.a_mac, vip, false).unwrap();
     lan.c_ignores(VIP6);
 
     // ...the kernel learns untracked NAs only when it forwards.
-    sysctl(&lan.c.ns, "net.ipv6.conf.eth0.forwarding=1");
+    lan.c.sysctl("net.ipv6.conf.eth0.forwarding=1");
     lan.announcer.unsolicited_na(lan.a_mac, vip, true).unwrap();
     lan.c_learns_a_mac_for(VIP6);
-    let entries = ip_json(&lan.c.ns, &["neigh", "show", VIP6, "dev", "eth0"]);
+    let entries = lan.c.ip_json(&["neigh", "show", VIP6, "dev", "eth0"]);
     assert!(entries[0].get("router").is_some(), "Router flag was set");
 }

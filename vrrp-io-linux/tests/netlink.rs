@@ -2,17 +2,16 @@
 //! removed with their events and acks, "already done" errors told apart,
 //! link changes seen, interfaces looked up. Needs root.
 
-mod common;
-
 use std::net::IpAddr;
 
-use common::{Lab, Watcher, in_netns, ip, ip_json, skip_unless_root};
 use vrrp_io_linux::netlink::{self, NetEvent, Netlink};
 use vrrp_io_linux::{IfaceError, Interface, MacAddr};
+use vrrp_lab::netlink_watch::NetlinkWatcher;
+use vrrp_lab::{Host, Lab, ip};
 
 /// `ip -j addr show dev eth0` entries for `addr`.
-fn ip_addr_entry(ns: &str, addr: IpAddr) -> Option<serde_json::Value> {
-    let links = ip_json(ns, &["addr", "show", "dev", "eth0"]);
+fn ip_addr_entry(host: &Host<'_>, addr: IpAddr) -> Option<serde_json::Value> {
+    let links = host.ip_json(&["addr", "show", "dev", "eth0"]);
     links[0]["addr_info"]
         .as_array()?
         .iter()
@@ -22,15 +21,13 @@ fn ip_addr_entry(ns: &str, addr: IpAddr) -> Option<serde_json::Value> {
 
 #[test]
 fn vip_add_and_delete_are_acked_seen_as_events_and_visible_to_ip() {
-    if skip_unless_root("vip_add_and_delete_are_acked_seen_as_events_and_visible_to_ip") {
+    let Some(lab) = Lab::new("nl_vip") else {
         return;
-    }
-    let mut lab = Lab::new("nl_vip");
-    let a = lab.host("a", 1);
-    let (iface, netlink) = in_netns(&a.ns, || {
-        (Interface::lookup("eth0").unwrap(), Netlink::new().unwrap())
-    });
-    let mut watcher = Watcher::new(netlink);
+    };
+    let a = lab.host("a", &["192.0.2.1/24", "2001:db8::1/64"]);
+    let (iface, netlink) =
+        a.in_netns(|| (Interface::lookup("eth0").unwrap(), Netlink::new().unwrap()));
+    let mut watcher = NetlinkWatcher::new(netlink);
 
     let cases: [(IpAddr, u8, Option<&str>); 2] = [
         ("192.0.2.100".parse().unwrap(), 32, Some("eth0:vip")),
@@ -51,7 +48,7 @@ fn vip_add_and_delete_are_acked_seen_as_events_and_visible_to_ip() {
                     prefix_len,
                 }
         });
-        let entry = ip_addr_entry(&a.ns, vip).expect("ip addr shows the VIP");
+        let entry = ip_addr_entry(&a, vip).expect("ip addr shows the VIP");
         assert_eq!(entry["prefixlen"], u64::from(prefix_len));
         if let Some(label) = label {
             assert_eq!(entry["label"], label);
@@ -61,7 +58,9 @@ fn vip_add_and_delete_are_acked_seen_as_events_and_visible_to_ip() {
             assert!(entry.get("tentative").is_none(), "{entry}");
         }
         // The start-up dump (run inside the namespace) sees it too.
-        let dumped = in_netns(&a.ns, || netlink::dump_addresses(iface.ifindex)).unwrap();
+        let dumped = a
+            .in_netns(|| netlink::dump_addresses(iface.ifindex))
+            .unwrap();
         let found = dumped.iter().find(|address| address.addr == vip).unwrap();
         assert_eq!(found.prefix_len, prefix_len);
         assert_eq!(found.label.as_deref(), label);
@@ -91,7 +90,7 @@ fn vip_add_and_delete_are_acked_seen_as_events_and_visible_to_ip() {
                     prefix_len,
                 }
         });
-        assert!(ip_addr_entry(&a.ns, vip).is_none());
+        assert!(ip_addr_entry(&a, vip).is_none());
 
         // Deleting it again: EADDRNOTAVAIL, told apart too.
         let seq = watcher
@@ -108,24 +107,22 @@ fn vip_add_and_delete_are_acked_seen_as_events_and_visible_to_ip() {
 
 #[test]
 fn link_down_and_up_are_reported() {
-    if skip_unless_root("link_down_and_up_are_reported") {
+    let Some(lab) = Lab::new("nl_link") else {
         return;
-    }
-    let mut lab = Lab::new("nl_link");
-    let a = lab.host("a", 1);
-    let (iface, netlink) = in_netns(&a.ns, || {
-        (Interface::lookup("eth0").unwrap(), Netlink::new().unwrap())
-    });
-    let mut watcher = Watcher::new(netlink);
+    };
+    let a = lab.host("a", &["192.0.2.1/24", "2001:db8::1/64"]);
+    let (iface, netlink) =
+        a.in_netns(|| (Interface::lookup("eth0").unwrap(), Netlink::new().unwrap()));
+    let mut watcher = NetlinkWatcher::new(netlink);
     let ifindex = iface.ifindex;
     let is_eth0 = |event: &NetEvent, want_up: bool| {
         matches!(event, NetEvent::LinkChanged { ifindex: i, name, up, mac }
-            if *i == ifindex && name == "eth0" && *up == want_up && *mac == Some(MacAddr(a.mac)))
+            if *i == ifindex && name == "eth0" && *up == want_up && *mac == Some(MacAddr(a.mac_bytes())))
     };
 
-    ip(&["-n", &a.ns, "link", "set", "dev", "eth0", "down"]);
+    ip(&["-n", a.ns(), "link", "set", "dev", "eth0", "down"]);
     watcher.wait_for("eth0 down", |event| is_eth0(event, false));
-    ip(&["-n", &a.ns, "link", "set", "dev", "eth0", "up"]);
+    ip(&["-n", a.ns(), "link", "set", "dev", "eth0", "up"]);
     watcher.wait_for("eth0 up and running", |event| is_eth0(event, true));
 
     // Our own request path, too.
@@ -136,27 +133,26 @@ fn link_down_and_up_are_reported() {
 
 #[test]
 fn interface_lookup_reports_index_mac_flags_and_source_addresses() {
-    if skip_unless_root("interface_lookup_reports_index_mac_flags_and_source_addresses") {
+    let Some(lab) = Lab::new("nl_iface") else {
         return;
-    }
-    let mut lab = Lab::new("nl_iface");
-    let a = lab.host("a", 1);
+    };
+    let a = lab.host("a", &["192.0.2.1/24", "2001:db8::1/64"]);
     // A secondary in the same subnet must not be taken for the primary.
-    ip(&["-n", &a.ns, "addr", "add", "192.0.2.50/24", "dev", "eth0"]);
-    let (iface, missing, lo) = in_netns(&a.ns, || {
+    ip(&["-n", a.ns(), "addr", "add", "192.0.2.50/24", "dev", "eth0"]);
+    let (iface, missing, lo) = a.in_netns(|| {
         (
             Interface::lookup("eth0").unwrap(),
             Interface::lookup("eth9").unwrap_err(),
             Interface::lookup("lo").unwrap(),
         )
     });
-    let links = ip_json(&a.ns, &["link", "show", "dev", "eth0"]);
+    let links = a.ip_json(&["link", "show", "dev", "eth0"]);
     assert_eq!(links[0]["ifindex"], u64::from(iface.ifindex));
     assert_eq!(iface.name, "eth0");
-    assert_eq!(iface.mac, Some(MacAddr(a.mac)));
+    assert_eq!(iface.mac, Some(MacAddr(a.mac_bytes())));
     assert!(iface.is_up());
-    assert_eq!(iface.primary_ipv4, Some(a.ipv4));
-    assert_eq!(iface.ipv6_link_local, Some(a.link_local));
+    assert_eq!(iface.primary_ipv4, Some(a.ipv4()));
+    assert_eq!(iface.ipv6_link_local, Some(a.link_local()));
 
     assert!(matches!(&missing, IfaceError::NotFound(name) if name == "eth9"));
     assert_eq!(

@@ -3,16 +3,14 @@
 //! releases its VIP, a new one starts; a reload that fails changes nothing.
 //! Needs root.
 
-mod common;
-
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
-use common::{Lab, in_netns, skip_unless_root};
 use vrrp_core::{Reason, State};
 use vrrp_io_linux::Interface;
 use vrrp_io_linux::driver::{Driver, DriverConfig, DriverEvent, InstanceSpec};
 use vrrp_io_linux::netlink::dump_addresses;
+use vrrp_lab::Lab;
 
 fn vip(n: u8) -> IpAddr {
     Ipv4Addr::new(192, 0, 2, n).into()
@@ -88,12 +86,11 @@ fn names(driver: &Driver) -> Vec<String> {
 
 #[test]
 fn reload_keeps_unchanged_restarts_changed_releases_removed_starts_new() {
-    if skip_unless_root("reload_keeps_unchanged_restarts_changed_releases_removed_starts_new") {
+    let Some(lab) = Lab::new("reload") else {
         return;
-    }
-    let mut lab = Lab::new("reload");
-    let host = lab.host("a", 2);
-    in_netns(&host.ns, || {
+    };
+    let host = lab.host("a", &["192.0.2.2/24", "2001:db8::2/64"]);
+    host.in_netns(|| {
         let eth0 = Interface::lookup("eth0").unwrap().ifindex;
         let addresses = || -> Vec<IpAddr> {
             dump_addresses(eth0)

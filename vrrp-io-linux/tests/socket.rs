@@ -4,16 +4,14 @@
 //! 0xc0), multicast and unicast, IPv4 and IPv6; A never hears itself.
 //! Needs root.
 
-mod common;
-
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use common::{Host, Lab, in_netns, skip_unless_root};
 use mio::{Events, Interest, Poll, Token};
 use vrrp_core::Received;
 use vrrp_io_linux::socket::{RECV_BUFFER_LEN, VRRP_GROUP_V4, VRRP_GROUP_V6};
 use vrrp_io_linux::{Datagram, Family, Interface, SocketError, VrrpSocket};
+use vrrp_lab::{Host, Lab};
 
 /// A VRRPv3 IPv4 advert captured from keepalived 2.2.7 (VRID 198, priority
 /// 150, 50 cs, 192.0.2.100-102): any bytes would do, these are real ones.
@@ -32,18 +30,17 @@ const B: Token = Token(2);
 
 /// Two hosts on a LAN, each with its VRRP socket of `family` on eth0,
 /// registered in one mio loop.
-struct Pair {
-    _lab: Lab,
-    a: Host,
-    b: Host,
+struct Pair<'lab> {
+    a: Host<'lab>,
+    b: Host<'lab>,
     b_ifindex: u32,
     socket_a: VrrpSocket,
     socket_b: VrrpSocket,
     poll: Poll,
 }
 
-fn open(host: &Host, family: Family) -> (u32, VrrpSocket) {
-    in_netns(&host.ns, || {
+fn open(host: &Host<'_>, family: Family) -> (u32, VrrpSocket) {
+    host.in_netns(|| {
         let iface = Interface::lookup("eth0").unwrap();
         let socket = match family {
             Family::Ipv4 => {
@@ -59,11 +56,10 @@ fn open(host: &Host, family: Family) -> (u32, VrrpSocket) {
     })
 }
 
-impl Pair {
-    fn new(test: &str, family: Family) -> Self {
-        let mut lab = Lab::new(test);
-        let a = lab.host("a", 1);
-        let b = lab.host("b", 2);
+impl<'lab> Pair<'lab> {
+    fn new(lab: &'lab Lab, family: Family) -> Self {
+        let a = lab.host("a", &["192.0.2.1/24", "2001:db8::1/64"]);
+        let b = lab.host("b", &["192.0.2.2/24", "2001:db8::2/64"]);
         let (_, mut socket_a) = open(&a, family);
         let (b_ifindex, mut socket_b) = open(&b, family);
         let poll = Poll::new().unwrap();
@@ -74,7 +70,6 @@ impl Pair {
             .register(&mut socket_b, B, Interest::READABLE)
             .unwrap();
         Self {
-            _lab: lab,
             a,
             b,
             b_ifindex,
@@ -114,10 +109,10 @@ impl Pair {
 
 #[test]
 fn ipv4_multicast_advert_arrives_as_rfc_9568_says() {
-    if skip_unless_root("ipv4_multicast_advert_arrives_as_rfc_9568_says") {
+    let Some(lab) = Lab::new("sock_v4_mcast") else {
         return;
-    }
-    let mut pair = Pair::new("sock_v4_mcast", Family::Ipv4);
+    };
+    let mut pair = Pair::new(&lab, Family::Ipv4);
     assert_eq!(pair.socket_a.group(), IpAddr::from(VRRP_GROUP_V4));
     pair.socket_a
         .send(&ADVERT_V4, VRRP_GROUP_V4.into())
@@ -127,7 +122,7 @@ fn ipv4_multicast_advert_arrives_as_rfc_9568_says() {
         received,
         Datagram {
             rx: Received {
-                src: pair.a.ipv4.into(),
+                src: pair.a.ipv4().into(),
                 dst: VRRP_GROUP_V4.into(),
                 ttl: 255,
             },
@@ -142,20 +137,24 @@ fn ipv4_multicast_advert_arrives_as_rfc_9568_says() {
 
 #[test]
 fn ipv4_unicast_advert_reaches_the_peer_address() {
-    if skip_unless_root("ipv4_unicast_advert_reaches_the_peer_address") {
+    let Some(lab) = Lab::new("sock_v4_ucast") else {
         return;
-    }
-    let mut pair = Pair::new("sock_v4_ucast", Family::Ipv4);
-    pair.socket_a.send(&ADVERT_V4, pair.b.ipv4.into()).unwrap();
+    };
+    let mut pair = Pair::new(&lab, Family::Ipv4);
+    pair.socket_a
+        .send(&ADVERT_V4, pair.b.ipv4().into())
+        .unwrap();
     let (received, payload) = pair.b_receives();
-    assert_eq!(received.rx.src, IpAddr::from(pair.a.ipv4));
-    assert_eq!(received.rx.dst, IpAddr::from(pair.b.ipv4));
+    assert_eq!(received.rx.src, IpAddr::from(pair.a.ipv4()));
+    assert_eq!(received.rx.dst, IpAddr::from(pair.b.ipv4()));
     assert_eq!((received.rx.ttl, received.tos), (255, 0xc0));
     assert_eq!(payload, ADVERT_V4);
 
     // A packet (20-byte IP header + advert) longer than the caller's buffer
     // is reported with its real length, not parsed.
-    pair.socket_a.send(&ADVERT_V4, pair.b.ipv4.into()).unwrap();
+    pair.socket_a
+        .send(&ADVERT_V4, pair.b.ipv4().into())
+        .unwrap();
     std::thread::sleep(Duration::from_millis(50));
     let mut small = [0; 16];
     assert!(matches!(
@@ -169,18 +168,18 @@ fn ipv4_unicast_advert_reaches_the_peer_address() {
 
     // The wrong family is refused before anything is sent.
     assert!(matches!(
-        pair.socket_a.send(&ADVERT_V4, pair.b.ipv6.into()),
+        pair.socket_a.send(&ADVERT_V4, pair.b.ipv6().into()),
         Err(SocketError::FamilyMismatch { .. })
     ));
 }
 
 #[test]
 fn ipv6_multicast_advert_arrives_as_rfc_9568_says() {
-    if skip_unless_root("ipv6_multicast_advert_arrives_as_rfc_9568_says") {
+    let Some(lab) = Lab::new("sock_v6_mcast") else {
         return;
-    }
-    let mut pair = Pair::new("sock_v6_mcast", Family::Ipv6);
-    assert_eq!(pair.socket_a.source(), IpAddr::from(pair.a.link_local));
+    };
+    let mut pair = Pair::new(&lab, Family::Ipv6);
+    assert_eq!(pair.socket_a.source(), IpAddr::from(pair.a.link_local()));
     pair.socket_a
         .send(&ADVERT_V6, VRRP_GROUP_V6.into())
         .unwrap();
@@ -189,7 +188,7 @@ fn ipv6_multicast_advert_arrives_as_rfc_9568_says() {
         received,
         Datagram {
             rx: Received {
-                src: pair.a.link_local.into(),
+                src: pair.a.link_local().into(),
                 dst: VRRP_GROUP_V6.into(),
                 ttl: 255,
             },
@@ -204,14 +203,14 @@ fn ipv6_multicast_advert_arrives_as_rfc_9568_says() {
 
 #[test]
 fn ipv6_unicast_advert_reaches_the_peer_address() {
-    if skip_unless_root("ipv6_unicast_advert_reaches_the_peer_address") {
+    let Some(lab) = Lab::new("sock_v6_ucast") else {
         return;
-    }
-    let mut pair = Pair::new("sock_v6_ucast", Family::Ipv6);
-    for peer in [pair.b.ipv6, pair.b.link_local] {
+    };
+    let mut pair = Pair::new(&lab, Family::Ipv6);
+    for peer in [pair.b.ipv6(), pair.b.link_local()] {
         pair.socket_a.send(&ADVERT_V6, peer.into()).unwrap();
         let (received, payload) = pair.b_receives();
-        assert_eq!(received.rx.src, IpAddr::from(pair.a.link_local));
+        assert_eq!(received.rx.src, IpAddr::from(pair.a.link_local()));
         assert_eq!(received.rx.dst, IpAddr::from(peer));
         assert_eq!((received.rx.ttl, received.tos), (255, 0xc0));
         assert_eq!(payload, ADVERT_V6);

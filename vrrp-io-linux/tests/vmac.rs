@@ -4,24 +4,21 @@
 //! keepalived's private-mode one, up) is taken over; removed by index or by
 //! name. Needs root.
 
-mod common;
-
-use common::{Lab, Watcher, in_netns, ip_json, skip_unless_root};
 use vrrp_io_linux::netlink::{NetEvent, Netlink};
 use vrrp_io_linux::vmac::{virtual_mac, vmac_name};
 use vrrp_io_linux::{Family, Interface};
+use vrrp_lab::Lab;
+use vrrp_lab::netlink_watch::NetlinkWatcher;
 
 #[test]
 fn vmac_is_a_bridge_macvlan_with_the_virtual_mac_down_and_goes_away() {
-    if skip_unless_root("vmac_is_a_bridge_macvlan_with_the_virtual_mac_down_and_goes_away") {
+    let Some(lab) = Lab::new("vmac") else {
         return;
-    }
-    let mut lab = Lab::new("vmac");
-    let a = lab.host("a", 1);
-    let (parent, netlink) = in_netns(&a.ns, || {
-        (Interface::lookup("eth0").unwrap(), Netlink::new().unwrap())
-    });
-    let mut watcher = Watcher::new(netlink);
+    };
+    let a = lab.host("a", &["192.0.2.1/24", "2001:db8::1/64"]);
+    let (parent, netlink) =
+        a.in_netns(|| (Interface::lookup("eth0").unwrap(), Netlink::new().unwrap()));
+    let mut watcher = NetlinkWatcher::new(netlink);
 
     let cases = [
         (
@@ -53,7 +50,7 @@ fn vmac_is_a_bridge_macvlan_with_the_virtual_mac_down_and_goes_away() {
             unreachable!()
         };
         created.push(ifindex);
-        let show = |name: &str| ip_json(&a.ns, &["-d", "link", "show", "dev", name])[0].clone();
+        let show = |name: &str| a.ip_json(&["-d", "link", "show", "dev", name])[0].clone();
         let is_up = |link: &serde_json::Value| {
             let flags = link["flags"].as_array().unwrap();
             flags.iter().any(|flag| flag == "UP")
@@ -68,7 +65,7 @@ fn vmac_is_a_bridge_macvlan_with_the_virtual_mac_down_and_goes_away() {
 
         // One of that name in private mode and up, as keepalived leaves it:
         // taken over, bridge mode and down again.
-        in_netns(&a.ns, || {
+        a.in_netns(|| {
             for args in [
                 vec![
                     "link", "set", "dev", name, "type", "macvlan", "mode", "private",
@@ -105,7 +102,7 @@ fn vmac_is_a_bridge_macvlan_with_the_virtual_mac_down_and_goes_away() {
             |event| matches!(event, NetEvent::LinkRemoved { ifindex: i, .. } if *i == ifindex),
         );
     }
-    let links = ip_json(&a.ns, &["link", "show"]);
+    let links = a.ip_json(&["link", "show"]);
     let names: Vec<_> = links
         .as_array()
         .unwrap()

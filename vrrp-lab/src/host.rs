@@ -2,7 +2,7 @@
 //! namespace for the processes it runs.
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv6Addr, SocketAddr, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -27,6 +27,8 @@ pub struct Host<'lab> {
     ns: String,
     index: u8,
     mac: String,
+    /// The addresses [`Lab::host`] was given, without their prefixes.
+    given: Vec<IpAddr>,
     dir: PathBuf,
     /// `unshare --kill-child`, parent of the PID namespace's init.
     unshare: Child,
@@ -72,18 +74,20 @@ impl<'lab> Host<'lab> {
             ns,
             index,
             mac: format!("02:00:00:00:00:{index:02x}"),
+            given: Vec::new(),
             dir,
             init: Pid::from_raw(0),
             unshare,
             spawned: AtomicU32::new(0),
         };
         host.init = super::process::child_of(&mut host.unshare, "the host's init");
-        host.plug(addresses);
+        host.given = host.plug(addresses);
         host
     }
 
-    /// Creates `eth0` and its bridge port, and addresses it.
-    fn plug(&self, addresses: &[&str]) {
+    /// Creates `eth0` and its bridge port, and addresses it; the addresses
+    /// given, parsed.
+    fn plug(&self, addresses: &[&str]) -> Vec<IpAddr> {
         let (ns, port) = (&self.ns, self.bridge_port());
         let br = &self.lab.bridge_ns;
         let mac = self.mac.as_str();
@@ -96,18 +100,24 @@ impl<'lab> Host<'lab> {
         ip(&["-n", ns, "link", "set", "eth0", "addrgenmode", "none"]);
         ip(&["-n", ns, "link", "set", "lo", "up"]);
         ip(&["-n", ns, "link", "set", "eth0", "up"]);
-        let link_local = format!("{}/64", self.link_local());
-        for address in addresses.iter().copied().chain([link_local.as_str()]) {
-            let ip_part = address.split('/').next().unwrap_or_default();
-            let parsed: IpAddr = ip_part
-                .parse()
-                .unwrap_or_else(|_| panic!("not an address/prefix: {address}"));
-            let mut args = vec!["-n", ns, "addr", "add", address, "dev", "eth0"];
-            if parsed.is_ipv6() {
-                args.push("nodad");
-            }
-            ip(&args);
+        let given = addresses.iter().map(|a| self.add_address(a)).collect();
+        self.add_address(&format!("{}/64", self.link_local()));
+        given
+    }
+
+    /// Adds `address` (`"192.0.2.1/24"`) to `eth0`, IPv6 without duplicate
+    /// address detection; the address without its prefix.
+    fn add_address(&self, address: &str) -> IpAddr {
+        let ip_part = address.split('/').next().unwrap_or_default();
+        let parsed: IpAddr = ip_part
+            .parse()
+            .unwrap_or_else(|_| panic!("not an address/prefix: {address}"));
+        let mut args = vec!["-n", &self.ns, "addr", "add", address, "dev", "eth0"];
+        if parsed.is_ipv6() {
+            args.push("nodad");
         }
+        ip(&args);
+        parsed
     }
 
     /// The name given to [`Lab::host`].
@@ -128,6 +138,37 @@ impl<'lab> Host<'lab> {
     /// `eth0`'s MAC, `02:00:00:00:00:NN` as `ip` prints it.
     pub fn mac(&self) -> &str {
         &self.mac
+    }
+
+    /// `eth0`'s MAC as bytes.
+    pub fn mac_bytes(&self) -> [u8; 6] {
+        let mut bytes = [0; 6];
+        for (byte, hex) in bytes.iter_mut().zip(self.mac.split(':')) {
+            *byte = u8::from_str_radix(hex, 16).expect("a MAC we formatted");
+        }
+        bytes
+    }
+
+    /// The first IPv4 address [`Lab::host`] was given; panics if none was.
+    pub fn ipv4(&self) -> Ipv4Addr {
+        self.given
+            .iter()
+            .find_map(|a| match a {
+                IpAddr::V4(v4) => Some(*v4),
+                IpAddr::V6(_) => None,
+            })
+            .unwrap_or_else(|| panic!("host {} has no IPv4 address", self.name))
+    }
+
+    /// The first IPv6 address [`Lab::host`] was given; panics if none was.
+    pub fn ipv6(&self) -> Ipv6Addr {
+        self.given
+            .iter()
+            .find_map(|a| match a {
+                IpAddr::V6(v6) => Some(*v6),
+                IpAddr::V4(_) => None,
+            })
+            .unwrap_or_else(|| panic!("host {} has no IPv6 address", self.name))
     }
 
     /// `eth0`'s link-local address, `fe80::NN`.
@@ -202,6 +243,17 @@ impl<'lab> Host<'lab> {
         json.as_array()?
             .iter()
             .find_map(|entry| Some(entry["lladdr"].as_str()?.to_owned()))
+    }
+
+    /// Runs `ip -j args` in the host's namespace and parses its JSON (an
+    /// empty array for no output).
+    pub fn ip_json(&self, args: &[&str]) -> serde_json::Value {
+        ip_json(&self.ns, args)
+    }
+
+    /// Sets a sysctl in the host's network namespace (`"net.ipv4.conf.eth0.arp_accept=1"`).
+    pub fn sysctl(&self, setting: &str) {
+        ip(&["netns", "exec", &self.ns, "sysctl", "-qw", setting]);
     }
 
     /// Sets `eth0` administratively up or down.

@@ -2,7 +2,8 @@
 //! tests of VRRP daemons, ours and keepalived alike.
 //!
 //! Its place (see ARCHITECTURE.md): `publish = false`, on `vrrp-core` and
-//! `vrrp-io-linux`; the root package's tests and the demonstration use it.
+//! `vrrp-io-linux`; the root package's tests, `vrrp-io-linux`'s namespace
+//! tests (a dev-dependency cycle, which cargo allows) and the demonstration use it.
 //!
 //! ```text
 //!   vlab-<pid>-<n>-a          vlab-<pid>-<n>-br            vlab-<pid>-<n>-b
@@ -24,6 +25,8 @@
 //! - [`watch`] measures: [`watch::wait_for`] polls, and
 //!   [`watch::AddressMonitor`] timestamps address events as netlink reports
 //!   them; [`capture`] timestamps every advert on the bridge (tcpdump).
+//! - [`netlink_watch::NetlinkWatcher`] waits for the answers and
+//!   notifications of netlink requests (`vrrp-io-linux`'s own tests).
 //!
 //! ```text
 //! let Some(lab) = Lab::new("my_test") else { return }; // not root: SKIPPED
@@ -53,6 +56,7 @@ pub mod fdb;
 pub mod haproxy;
 mod host;
 pub mod keepalived;
+pub mod netlink_watch;
 pub mod probe;
 mod process;
 pub mod scenario;

@@ -33,7 +33,9 @@ use crate::fsm::{Action, State};
 use crate::stats::Statistics;
 use crate::time::{Duration, Instant};
 use crate::timer::{Deadline, Timer};
-use crate::wire::{self, Addresses, Advertisement, Family, PseudoHeader, TRAILER_LEN, Version};
+use crate::wire::{
+    self, Addresses, AdvertTemplate, Advertisement, Family, PseudoHeader, TRAILER_LEN, Version,
+};
 
 pub use receive::Received;
 use transmit::Sending;
@@ -118,6 +120,9 @@ pub struct Instance {
     config: Arc<Config>,
     /// `config.virtual_addresses` in wire form, for emit and comparison.
     vips: Arc<[u8]>,
+    /// Our advert, encoded once: every emit only sets the priority and the
+    /// checksum.
+    template: AdvertTemplate,
     state: State,
     /// Base priority plus tracking weights, clamped; 255 for the owner.
     priority: u8,
@@ -155,8 +160,12 @@ impl Instance {
             Some(hmac) => Some(HmacAuth::new(hmac, config.unicast_peers.len())?),
             None => None,
         };
+        let vips: Arc<[u8]> = config.encoded_addresses().into();
+        let template = AdvertTemplate::new(&advertisement(&config, &vips, 0))
+            .expect("validate() checked what the encoder checks");
         Ok(Self {
-            vips: config.encoded_addresses().into(),
+            vips,
+            template,
             state: State::Initialize,
             priority: config.priority,
             tracking: Tracking::default(),
@@ -268,14 +277,7 @@ impl Instance {
 
     /// The advertisement an [`Action::SendAdvert`] with `priority` sends.
     pub fn advertisement(&self, priority: u8) -> Advertisement<'_> {
-        Advertisement {
-            version: self.config.version,
-            vrid: self.config.vrid,
-            priority,
-            interval: self.config.advert_interval,
-            addresses: self.addresses(),
-            auth: self.config.auth,
-        }
+        advertisement(&self.config, &self.vips, priority)
     }
 
     /// The checksum pseudo-header for an advert from us to `dst`, if the
@@ -299,8 +301,14 @@ impl Instance {
         dst: IpAddr,
         buf: &mut [u8],
     ) -> Result<usize, wire::Error> {
-        let pseudo = self.pseudo_header(dst);
-        self.advertisement(priority).emit_into(buf, pseudo.as_ref())
+        self.emit_to(priority, &dst, buf)
+    }
+
+    /// [`emit_advert`](Self::emit_advert), the destination taken by
+    /// reference (see [`poll_transmit`](Self::poll_transmit)).
+    fn emit_to(&self, priority: u8, dst: &IpAddr, buf: &mut [u8]) -> Result<usize, wire::Error> {
+        let pseudo = self.pseudo_header(*dst);
+        self.template.emit_into(priority, buf, pseudo.as_ref())
     }
 
     /// The advert of an [`Action::SendAdvert`] with `priority` could not be
@@ -459,5 +467,18 @@ impl Instance {
             &self.actions,
             self.sending,
         )
+    }
+}
+
+/// The advertisement of `config`, whose virtual addresses in wire form are
+/// `vips`, with `priority`.
+fn advertisement<'a>(config: &Config, vips: &'a [u8], priority: u8) -> Advertisement<'a> {
+    Advertisement {
+        version: config.version,
+        vrid: config.vrid,
+        priority,
+        interval: config.advert_interval,
+        addresses: Addresses::new(config.family(), vips).expect("validated at construction"),
+        auth: config.auth,
     }
 }

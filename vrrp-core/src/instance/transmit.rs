@@ -6,7 +6,14 @@ use std::net::IpAddr;
 
 use super::Instance;
 use crate::auth_hmac::Binding;
-use crate::wire::{Packet, TRAILER_LEN};
+use crate::wire::{Family, Packet, TRAILER_LEN};
+
+/// The multicast groups as stored values, like the unicast peers in the
+/// configuration: [`Instance::poll_transmit`] hands the emitter a
+/// reference to its destination, never a copy it just assembled on the
+/// stack (reading that back stalled the Master's timer path).
+static GROUP_V4: IpAddr = Family::Ipv4.multicast();
+static GROUP_V6: IpAddr = Family::Ipv6.multicast();
 
 /// One datagram, written at the start of the caller's buffer by
 /// [`Instance::poll_transmit`].
@@ -45,8 +52,11 @@ impl Instance {
         let Sending { priority, next } = self.sending.take()?;
         let peers = &self.config.unicast_peers;
         let destination = match peers.get(next) {
-            Some(&peer) => peer,
-            None => self.family().multicast(),
+            Some(peer) => peer,
+            None => match self.config.family() {
+                Family::Ipv4 => &GROUP_V4,
+                Family::Ipv6 => &GROUP_V6,
+            },
         };
         if next + 1 < peers.len() {
             self.sending = Some(Sending {
@@ -54,14 +64,10 @@ impl Instance {
                 next: next + 1,
             });
         }
-        let emitted = self
-            .emit_advert(priority, destination, buf)
-            .ok()
-            .and_then(|len| self.append_trailer(destination, buf, len));
-        let Some(len) = emitted else {
-            // The configuration was validated: only the buffer can be short.
-            self.sending = None;
-            self.handle_send_failure(priority);
+        let emitted = self.emit_to(priority, destination, buf).ok();
+        let destination = *destination;
+        let Some(len) = emitted.and_then(|len| self.append_trailer(destination, buf, len)) else {
+            self.transmit_failed(priority);
             return None;
         };
         Some(Transmit {
@@ -102,5 +108,16 @@ impl Instance {
             datagram.fill_checksum(pseudo.as_ref());
         }
         Some(end)
+    }
+
+    /// The advert did not fit the caller's buffer (the configuration was
+    /// validated: nothing else can fail): its other datagrams are dropped
+    /// too, and it counts as a send error. Out of line, so that the
+    /// counters it touches stay out of the hot path's registers.
+    #[cold]
+    #[inline(never)]
+    fn transmit_failed(&mut self, priority: u8) {
+        self.sending = None;
+        self.handle_send_failure(priority);
     }
 }

@@ -42,6 +42,7 @@ pub mod checksum;
 pub mod hmac_trailer;
 mod ipv4;
 mod packet;
+mod template;
 #[cfg(test)]
 mod test_vectors;
 
@@ -51,6 +52,7 @@ pub use checksum::{PseudoHeader, pseudo_header};
 pub use hmac_trailer::{Sequence, TRAILER_LEN, Trailer, TrailerRepr};
 pub use ipv4::{IPV4_HEADER_LEN, Ipv4Packet, Ipv4Repr};
 pub use packet::Packet;
+pub use template::AdvertTemplate;
 
 /// The IP protocol number of VRRP (the IPv4 protocol / IPv6 next header).
 pub const PROTOCOL: u8 = 112;

@@ -1,12 +1,11 @@
 //! Carrying out the core's actions: adverts, VIPs, announcements, events.
 
-use std::net::IpAddr;
 use std::time::Instant;
 
 use vrrp_core::{Action, InstanceId, State};
 
-use super::{Driver, DriverEvent, Request};
-use crate::announce::Announcer;
+use super::event::DriverEvent;
+use super::run::Driver;
 
 impl Driver {
     /// Drains the router and carries out every action.
@@ -18,23 +17,27 @@ impl Driver {
                     self.adverts.send(&mut self.router, now, id, priority, name);
                 }
                 Action::AddVips => {
-                    self.set_vmac_up(id, true);
-                    self.add_vips(id);
+                    let spec = &self.specs[id.index()];
+                    self.host.set_vmac_up(id, spec, true);
+                    self.host.add_vips(id, spec);
                 }
-                Action::RemoveVips if self.stopping.is_some() && self.installed[id.index()] => {
+                Action::RemoveVips
+                    if self.stopping.is_some() && self.host.is_installed(id.index()) =>
+                {
                     self.defer_vip_removal(id, now);
                 }
-                Action::RemoveVips => {
-                    self.set_vmac_up(id, false);
-                    self.remove_vips(id);
-                }
+                Action::RemoveVips => self.remove_vips(id),
                 Action::AnnounceVips => self.garp.start(id, &self.specs[id.index()].garp, now),
                 Action::ReannounceVips { priority } => {
                     let spec = &self.specs[id.index()];
                     if self.garp.start_lower_prio(id, &spec.garp, now) {
                         tracing::info!(instance = %spec.name, "heard a lower-priority Master: announcing the VIPs again");
-                        self.notify
-                            .master_rx_lower_pri(now, id.index(), &spec.name, priority);
+                        self.observers.notifier_mut().master_rx_lower_pri(
+                            now,
+                            id.index(),
+                            &spec.name,
+                            priority,
+                        );
                     }
                 }
                 Action::StateChanged {
@@ -64,142 +67,18 @@ impl Driver {
         }
     }
 
-    /// With `use_vmac`, the VMAC is up exactly while the instance holds its
-    /// VIPs: before they are added, and down again when they go (see
-    /// `vmac`). The kernel applies a link change before its request returns,
-    /// so the advert and the announcements that follow leave a link that is up.
-    pub(super) fn set_vmac_up(&mut self, id: InstanceId, up: bool) {
-        let spec = &self.specs[id.index()];
-        let Some(vmac) = &spec.vmac else { return };
-        let Some(link) = self.links.iter().find(|l| l.name == *vmac) else {
-            return;
-        };
-        match self.netlink.set_link_up(link.ifindex, up) {
-            Ok(seq) => {
-                self.requests.insert(seq, Request::VmacUp(id, up));
-            }
-            Err(error) => {
-                tracing::error!(instance = %spec.name, %vmac, up, %error, "cannot set the virtual MAC interface up or down")
-            }
-        }
-    }
-
-    fn add_vips(&mut self, id: InstanceId) {
-        self.installed[id.index()] = true;
-        self.request_vips(id, true);
-    }
-
+    /// Takes `id`'s VIPs away (its VMAC down first) and stops announcing them.
     pub(super) fn remove_vips(&mut self, id: InstanceId) {
-        self.installed[id.index()] = false;
+        let spec = &self.specs[id.index()];
+        self.host.set_vmac_up(id, spec, false);
         self.garp.cancel(id);
-        self.request_vips(id, false);
+        self.host.remove_vips(id, spec);
     }
 
-    /// Asks the kernel to add (or delete) every installed VIP of an instance.
-    fn request_vips(&mut self, id: InstanceId, add: bool) {
-        let spec = &self.specs[id.index()];
-        for vip in spec.installed() {
-            let Some(link) = self.links.iter().find(|l| l.name == spec.interface_of(vip)) else {
-                continue;
-            };
-            let sent = if add {
-                self.netlink.add_address(
-                    link.ifindex,
-                    vip.addr,
-                    vip.prefix_len,
-                    vip.label.as_deref(),
-                )
-            } else {
-                self.netlink
-                    .del_address(link.ifindex, vip.addr, vip.prefix_len)
-            };
-            match sent {
-                Ok(seq) => {
-                    let request = if add {
-                        Request::AddVip(id, vip.addr)
-                    } else {
-                        Request::DelVip(id, vip.addr)
-                    };
-                    self.requests.insert(seq, request);
-                }
-                Err(error) => {
-                    tracing::error!(instance = %spec.name, vip = %vip.addr, %error, "netlink request failed")
-                }
-            }
-        }
-    }
-
-    /// One round of announcements for every VIP of an instance.
-    pub(super) fn announce(&mut self, id: InstanceId) {
-        if !self.installed[id.index()] {
-            return;
-        }
-        let spec = &self.specs[id.index()];
-        for vip in spec.installed() {
-            let Some(link) = self
-                .links
-                .iter_mut()
-                .find(|l| l.name == spec.interface_of(vip))
-            else {
-                continue;
-            };
-            let Some(mac) = link.mac else { continue };
-            if link.announcer.is_none() {
-                match Announcer::open(link.ifindex) {
-                    Ok(announcer) => link.announcer = Some(announcer),
-                    Err(error) => {
-                        tracing::error!(interface = %link.name, %error, "cannot announce VIPs");
-                        continue;
-                    }
-                }
-            }
-            let announcer = link.announcer.as_ref().expect("opened above");
-            let sent = match vip.addr {
-                IpAddr::V4(addr) => announcer.gratuitous_arp(mac, addr),
-                IpAddr::V6(addr) => announcer.unsolicited_na(mac, addr, link.ipv6_forwarding),
-            };
-            if let Err(error) = sent {
-                tracing::debug!(interface = %link.name, vip = %vip.addr, %error, "announcement not sent");
-            }
-        }
-    }
-
-    /// Whether `addr` is a VIP an instance has installed on `ifindex`.
-    pub(super) fn owner_of_installed(&self, ifindex: u32, addr: IpAddr) -> Option<InstanceId> {
-        self.router.instances().map(|(id, _)| id).find(|id| {
-            let spec = &self.specs[id.index()];
-            self.installed[id.index()]
-                && spec.installed().any(|vip| {
-                    vip.addr == addr
-                        && self
-                            .links
-                            .iter()
-                            .any(|l| l.ifindex == ifindex && l.name == spec.interface_of(vip))
-                })
-        })
-    }
-
-    /// Re-adds one VIP (removed behind our back).
-    pub(super) fn restore_vip(&mut self, id: InstanceId, addr: IpAddr) {
-        let spec = &self.specs[id.index()];
-        let Some(vip) = spec.installed().find(|v| v.addr == addr) else {
-            return;
-        };
-        let Some(link) = self.links.iter().find(|l| l.name == spec.interface_of(vip)) else {
-            return;
-        };
-        tracing::warn!(instance = %spec.name, vip = %addr, interface = %link.name,
-            "virtual address removed by someone else while Master: putting it back");
-        match self
-            .netlink
-            .add_address(link.ifindex, vip.addr, vip.prefix_len, vip.label.as_deref())
-        {
-            Ok(seq) => {
-                self.requests.insert(seq, Request::AddVip(id, addr));
-            }
-            Err(error) => {
-                tracing::error!(vip = %addr, %error, "cannot restore the virtual address")
-            }
-        }
+    /// Holds `id`'s VIPs for the handover instead of removing them now.
+    fn defer_vip_removal(&mut self, id: InstanceId, now: Instant) {
+        let interval = self.router.instance(id).config().advert_interval;
+        self.garp.cancel(id);
+        self.handover.start(id, interval, now);
     }
 }

@@ -1,17 +1,20 @@
 //! The VRRP sockets: adverts read from them for the router, and the
 //! router's datagrams written to them.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use vrrp_core::{InstanceId, Router};
 
 use super::log_limit::LogLimit;
 use crate::socket::{Datagram, RECV_BUFFER_LEN, VrrpSocket};
 
+/// At most one "advert not sent" warning per instance this often.
+const SEND_WARN_EVERY: Duration = Duration::from_secs(10);
+
 /// The sockets adverts go through, and their buffers.
 pub(super) struct Adverts {
     /// One per (interface, family), shared by its instances; socket `i`
-    /// has token `SOCKETS + i`.
+    /// has token [`SOCKETS`](super::wakeups::SOCKETS)` + i`.
     pub(super) sockets: Vec<VrrpSocket>,
     /// Per instance: index into `sockets`.
     pub(super) socket_of: Vec<usize>,
@@ -37,7 +40,7 @@ impl Adverts {
             socket_of,
             senders,
             sender_of,
-            send_warnings: LogLimit::new(super::SEND_WARN_EVERY),
+            send_warnings: LogLimit::new(SEND_WARN_EVERY),
             rx_buf: vec![0; RECV_BUFFER_LEN].into_boxed_slice(),
             tx_buf: vec![0; RECV_BUFFER_LEN].into_boxed_slice(),
         }
@@ -62,7 +65,7 @@ impl Adverts {
     /// unicast peer. An advert the kernel refused for any destination is
     /// counted as a send error ([`Router::handle_send_failure`]) and logged
     /// (a warning per instance at most every
-    /// [`SEND_WARN_EVERY`](super::SEND_WARN_EVERY)).
+    /// [`SEND_WARN_EVERY`]).
     pub(super) fn send(
         &mut self,
         router: &mut Router,

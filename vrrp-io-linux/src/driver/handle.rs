@@ -6,35 +6,10 @@ use std::thread::JoinHandle;
 
 use mio::Waker;
 
-use super::{Driver, DriverConfig, DriverError, DriverEvent};
-
-/// What a [`Handle`] asks of the driver.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Control {
-    /// New base priority for an instance (index into the config).
-    SetPriority {
-        /// The instance.
-        instance: usize,
-        /// Its new base priority, 1..=255.
-        priority: u8,
-    },
-    /// Send every event from now on to this channel.
-    Subscribe(Sender<DriverEvent>),
-    /// Stop gracefully: priority 0, VIPs removed.
-    Shutdown,
-    /// Run a function on the driver between two turns (status, metrics).
-    Inspect(Inspect),
-}
-
-/// A function a [`Handle`] runs on the driver's thread, with the driver.
-pub struct Inspect(pub Box<dyn FnOnce(&Driver) + Send>);
-
-impl std::fmt::Debug for Inspect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Inspect(..)")
-    }
-}
+use super::error::DriverError;
+use super::event::DriverEvent;
+use super::run::{Control, Driver, Inspect};
+use super::spec::DriverConfig;
 
 /// Controls a driver running on another thread. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -43,11 +18,17 @@ pub struct Handle {
     waker: Arc<Waker>,
 }
 
-impl Handle {
-    pub(super) fn new(sender: Sender<Control>, waker: Arc<Waker>) -> Self {
-        Self { sender, waker }
+impl Driver {
+    /// A handle another thread can use to control this driver.
+    pub fn handle(&self) -> Handle {
+        Handle {
+            sender: self.control.0.clone(),
+            waker: Arc::clone(self.wakeups.waker()),
+        }
     }
+}
 
+impl Handle {
     fn send(&self, control: Control) -> bool {
         self.sender.send(control).is_ok() && self.waker.wake().is_ok()
     }

@@ -13,9 +13,7 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use vrrp_core::InstanceId;
-
-use super::Driver;
+use vrrp_core::{InstanceId, Router};
 
 /// On top of one advert interval: a Backup's Skew_Time is shorter than
 /// that, and its advert needs a moment to arrive.
@@ -43,45 +41,36 @@ impl Handover {
     pub(super) fn last_deadline(&self) -> Option<Instant> {
         self.pending.iter().map(|&(_, at)| at).max()
     }
-}
 
-impl Driver {
-    /// Holds `id`'s VIPs for the handover instead of removing them now.
-    pub(super) fn defer_vip_removal(&mut self, id: InstanceId, now: Instant) {
-        let interval = self.router.instance(id).config().advert_interval;
+    /// `id`, advertising every `interval` centiseconds, holds its VIPs
+    /// from `now` until a successor is heard or the handover times out.
+    pub(super) fn start(&mut self, id: InstanceId, interval: u16, now: Instant) {
         let deadline = now + Duration::from_millis(u64::from(interval) * 10) + SLACK;
-        self.garp.cancel(id);
-        self.handover.pending.push((id, deadline));
+        self.pending.push((id, deadline));
     }
 
-    /// Releases the VIPs whose handover is over at `now`.
-    pub(super) fn handover_timeouts(&mut self, now: Instant) {
-        while let Some(k) = self.handover.pending.iter().position(|&(_, at)| at <= now) {
-            let (id, _) = self.handover.pending.swap_remove(k);
-            tracing::info!(instance = %self.specs[id.index()].name, "no new Master heard: releasing the VIPs");
-            self.release_now(id);
-        }
+    /// An instance whose handover is over at `now`, taken out; call until `None`.
+    pub(super) fn take_due(&mut self, now: Instant) -> Option<InstanceId> {
+        let k = self.pending.iter().position(|&(_, at)| at <= now)?;
+        Some(self.pending.swap_remove(k).0)
     }
 
-    /// An advert for `vrid` at `priority` arrived from `src`: if another
-    /// router took over an instance in handover, that instance lets go.
-    pub(super) fn handover_heard(&mut self, src: IpAddr, vrid: u8, priority: u8) {
-        let successor = self.handover.pending.iter().position(|&(id, _)| {
-            let instance = self.router.instance(id);
+    /// An advert for `vrid` at `priority` arrived from `src`: the instance
+    /// in handover (of `router`) another router took over, taken out.
+    pub(super) fn take_succeeded(
+        &mut self,
+        router: &Router,
+        src: IpAddr,
+        vrid: u8,
+        priority: u8,
+    ) -> Option<InstanceId> {
+        let k = self.pending.iter().position(|&(id, _)| {
+            let instance = router.instance(id);
             instance.vrid() == vrid
                 && priority > 0
                 && src != instance.config().primary_address
                 && IpAddr::is_ipv4(&src) == IpAddr::is_ipv4(&instance.config().primary_address)
-        });
-        if let Some(k) = successor {
-            let (id, _) = self.handover.pending.swap_remove(k);
-            tracing::info!(instance = %self.specs[id.index()].name, master = %src, "the new Master is heard: releasing the VIPs");
-            self.release_now(id);
-        }
-    }
-
-    fn release_now(&mut self, id: InstanceId) {
-        self.set_vmac_up(id, false);
-        self.remove_vips(id);
+        })?;
+        Some(self.pending.swap_remove(k).0)
     }
 }

@@ -5,15 +5,15 @@ use std::time::Instant;
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use vrrp_core::{Command, State};
 
-use super::{Control, Driver, DriverEvent, Request};
+use super::event::DriverEvent;
+use super::host::Request;
+use super::run::{Control, Driver};
 use crate::netlink::NetEvent;
 
 impl Driver {
     pub(super) fn read_netlink(&mut self, now: Instant) {
         let mut events = std::mem::take(&mut self.scratch.net);
-        if let Err(error) = self.netlink.poll_events(&mut events) {
-            tracing::error!(%error, "reading netlink");
-        }
+        self.host.poll_events(&mut events);
         for event in events.drain(..) {
             self.on_net_event(now, event);
         }
@@ -23,9 +23,9 @@ impl Driver {
     fn on_net_event(&mut self, now: Instant, event: NetEvent) {
         match event {
             NetEvent::Ack { seq } => {
-                self.requests.remove(&seq);
+                self.host.answered(seq);
             }
-            NetEvent::Error { seq, errno } => match self.requests.remove(&seq) {
+            NetEvent::Error { seq, errno } => match self.host.answered(seq) {
                 // Already there, or already gone: what we wanted.
                 Some(Request::AddVip(..)) if errno.is_already_exists() => {}
                 Some(Request::DelVip(..)) if errno.is_address_not_available() => {}
@@ -45,10 +45,14 @@ impl Driver {
             } => self.on_link(now, ifindex, up, mac),
             NetEvent::LinkRemoved { ifindex, .. } => self.on_link(now, ifindex, false, None),
             NetEvent::AddressRemoved { ifindex, addr, .. } => {
-                if let Some(id) = self.owner_of_installed(ifindex, addr) {
+                let ids = self.router.instances().map(|(id, _)| id);
+                if let Some(id) = self
+                    .host
+                    .owner_of_installed(ids, &self.specs, ifindex, addr)
+                {
                     if self.router.instance(id).state() == State::Master && self.stopping.is_none()
                     {
-                        self.restore_vip(id, addr);
+                        self.host.restore_vip(id, &self.specs[id.index()], addr);
                     }
                 }
             }
@@ -66,7 +70,7 @@ impl Driver {
         up: bool,
         mac: Option<crate::iface::MacAddr>,
     ) {
-        let Some(link) = self.links.iter_mut().find(|l| l.ifindex == ifindex) else {
+        let Some(link) = self.host.link_mut(ifindex) else {
             return;
         };
         if mac.is_some() {
@@ -86,7 +90,7 @@ impl Driver {
     /// the VIPs Masters should have.
     fn resync(&mut self, now: Instant) {
         tracing::warn!("netlink notifications lost: re-reading links");
-        let names: Vec<String> = self.links.iter().map(|l| l.name.clone()).collect();
+        let names: Vec<String> = self.host.links().iter().map(|l| l.name.clone()).collect();
         for name in names {
             match crate::iface::Interface::lookup(&name) {
                 Ok(iface) => self.on_link(now, iface.ifindex, iface.is_up(), iface.mac),
@@ -100,19 +104,15 @@ impl Driver {
             .map(|(id, _)| id)
             .collect();
         for id in masters {
-            let addrs: Vec<_> = self.specs[id.index()].installed().map(|v| v.addr).collect();
-            for addr in addrs {
-                self.restore_vip(id, addr);
+            let spec = &self.specs[id.index()];
+            for addr in spec.installed().map(|v| v.addr) {
+                self.host.restore_vip(id, spec, addr);
             }
         }
     }
 
     pub(super) fn read_signals(&mut self, now: Instant, out: &mut Vec<DriverEvent>) {
-        let Some(signals) = &mut self.signals else {
-            return;
-        };
-        let pending: Vec<i32> = signals.pending().collect();
-        for signal in pending {
+        for signal in self.wakeups.pending_signals() {
             match signal {
                 SIGTERM | SIGINT => self.shutdown(out),
                 SIGHUP => self.emit(out, DriverEvent::Reload),
@@ -136,7 +136,7 @@ impl Driver {
                         );
                     }
                 }
-                Control::Subscribe(sender) => self.subscribers.push(sender),
+                Control::Subscribe(sender) => self.observers.subscribe(sender),
                 Control::Shutdown => self.shutdown(out),
                 Control::Inspect(inspect) => (inspect.0)(self),
             }

@@ -1,12 +1,15 @@
-//! Who hears of a state change besides the caller: the instance's history
-//! (for status dumps and metrics) and the notify scripts and FIFOs.
+//! Who hears of what the driver does besides the caller: the instances'
+//! histories (for status dumps and metrics), the notify scripts and FIFOs,
+//! and the subscribers of a [`Handle`](super::Handle).
 
+use std::sync::mpsc::Sender;
 use std::time::{Instant, SystemTime};
 
 use vrrp_core::Reason;
 
-use super::{Driver, DriverEvent};
-use crate::notify::Notifier;
+use super::event::DriverEvent;
+use super::spec::InstanceSpec;
+use crate::notify::{Notifier, NotifyConfig};
 
 /// One instance's history, for status dumps and metrics.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,9 +22,41 @@ pub struct History {
     pub reason: Option<Reason>,
 }
 
-impl Driver {
+/// The histories, the notify scripts and the subscribers.
+pub(super) struct Observers {
+    /// Notify scripts and FIFOs.
+    notify: Notifier,
+    /// Per instance: transitions and the current state's start.
+    history: Vec<History>,
+    subscribers: Vec<Sender<DriverEvent>>,
+}
+
+impl Observers {
+    /// `instances` without history yet, and no subscriber.
+    pub(super) fn new(notify: NotifyConfig, instances: usize) -> Self {
+        Self {
+            notify: Notifier::new(notify),
+            history: vec![History::default(); instances],
+            subscribers: Vec::new(),
+        }
+    }
+
+    /// Records `event` (a state change in the history and to the notify
+    /// scripts), sends it to every subscriber still listening and appends
+    /// it to `out`. `specs` name the instances.
+    pub(super) fn emit(
+        &mut self,
+        out: &mut Vec<DriverEvent>,
+        event: DriverEvent,
+        specs: &[InstanceSpec],
+    ) {
+        self.observe(&event, specs);
+        self.subscribers.retain(|s| s.send(event.clone()).is_ok());
+        out.push(event);
+    }
+
     /// Records a state change and hands it to the notify scripts.
-    pub(super) fn observe(&mut self, event: &DriverEvent) {
+    fn observe(&mut self, event: &DriverEvent, specs: &[InstanceSpec]) {
         let DriverEvent::StateChanged {
             instance,
             to,
@@ -37,38 +72,44 @@ impl Driver {
             history.since = Some(SystemTime::now());
             history.reason = Some(reason);
         }
-        let name = &self.specs[instance].name;
+        let name = &specs[instance].name;
         self.notify
             .state_changed(Instant::now(), instance, name, to, priority);
     }
 
+    /// Every event from now on goes to `sender` too.
+    pub(super) fn subscribe(&mut self, sender: Sender<DriverEvent>) {
+        self.subscribers.push(sender);
+    }
+
     /// Each instance's history, in configuration order.
-    pub fn history(&self) -> &[History] {
+    pub(super) fn history(&self) -> &[History] {
         &self.history
     }
 
     /// The notify scripts' runner.
-    pub fn notifier(&self) -> &Notifier {
+    pub(super) fn notifier(&self) -> &Notifier {
         &self.notify
     }
-}
 
-impl Driver {
-    /// Whether the interface called `name` is up, if the driver uses it.
-    pub fn link_up(&self, name: &str) -> Option<bool> {
-        self.links.iter().find(|l| l.name == name).map(|l| l.up)
+    /// The notify scripts' runner, to run scripts and fire its timers.
+    pub(super) fn notifier_mut(&mut self) -> &mut Notifier {
+        &mut self.notify
     }
 
-    /// Whether instance `index` has its VIPs installed.
-    pub fn vips_installed(&self, index: usize) -> bool {
-        self.installed.get(index).copied().unwrap_or(false)
-    }
-
-    /// Instance `index`'s running timer and how long until it fires.
-    pub fn next_timer(&self, index: usize) -> Option<(vrrp_core::Timer, std::time::Duration)> {
-        let id = self.router.id(index)?;
-        let deadline = self.router.instance(id).poll_timeout()?;
-        let at = self.clock.to_std(deadline.at);
-        Some((deadline.timer, at.saturating_duration_since(Instant::now())))
+    /// A new configuration: new instance `i` keeps the history of old
+    /// instance `kept_from[i]`, if any; the notify scripts are `notify`,
+    /// `by_name[j]` the new index of old instance `j`.
+    pub(super) fn reconfigure(
+        &mut self,
+        kept_from: &[Option<usize>],
+        notify: NotifyConfig,
+        by_name: &[Option<usize>],
+    ) {
+        self.history = kept_from
+            .iter()
+            .map(|j| j.map(|j| self.history[j].clone()).unwrap_or_default())
+            .collect();
+        self.notify.reconfigure(notify, by_name);
     }
 }

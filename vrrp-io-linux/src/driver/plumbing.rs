@@ -8,9 +8,12 @@ use mio::{Interest, Registry, Token};
 use vrrp_core::Instance;
 use vrrp_core::wire::Family;
 
-use super::{DriverError, InstanceSpec, Link, SOCKETS, Vip, vmac};
+use super::error::DriverError;
+use super::host::Host;
+use super::spec::{InstanceSpec, Vip};
+use super::vmac;
+use super::wakeups::SOCKETS;
 use crate::iface::Interface;
-use crate::netlink::Netlink;
 use crate::socket::VrrpSocket;
 
 /// Completes every spec from the host ([`resolve`]), looking each interface
@@ -75,32 +78,12 @@ pub(super) fn instance(spec: &InstanceSpec) -> Result<Instance, DriverError> {
 /// added; sockets are shared per interface and family.
 pub(super) struct Plumbing<'a> {
     pub(super) registry: &'a Registry,
-    pub(super) links: &'a mut Vec<Link>,
+    pub(super) host: &'a mut Host,
     pub(super) sockets: &'a mut Vec<VrrpSocket>,
     pub(super) senders: &'a mut Vec<VrrpSocket>,
-    pub(super) vmacs: &'a mut Vec<String>,
-    pub(super) restore: &'a mut Vec<vmac::Restore>,
-    pub(super) netlink: &'a mut Netlink,
 }
 
 impl Plumbing<'_> {
-    /// The link called `name`, looked up the first time.
-    pub(super) fn link_index(&mut self, name: &str) -> Result<usize, DriverError> {
-        if let Some(i) = self.links.iter().position(|l| l.name == name) {
-            return Ok(i);
-        }
-        let iface = Interface::lookup(name)?;
-        self.links.push(Link {
-            name: iface.name.clone(),
-            ifindex: iface.ifindex,
-            mac: iface.mac,
-            up: iface.is_up(),
-            announcer: None,
-            ipv6_forwarding: ipv6_forwarding(name),
-        });
-        Ok(self.links.len() - 1)
-    }
-
     /// Creates the VMAC of a resolved spec, looks up its links, and opens
     /// (or shares) its receive socket and its VMAC's send socket; returns
     /// their indices.
@@ -109,7 +92,7 @@ impl Plumbing<'_> {
         spec: &InstanceSpec,
         iface: &Interface,
     ) -> Result<(usize, Option<usize>), DriverError> {
-        self.link_index(&spec.interface)?;
+        self.host.link_index(&spec.interface)?;
         let family = Family::of(&spec.vrrp.primary_address);
         if let Some(vmac) = &spec.vmac {
             let carries_ipv6 = spec
@@ -123,13 +106,10 @@ impl Plumbing<'_> {
                 family,
                 carries_ipv6,
             };
-            vmac::create(self.netlink, &vmac_spec, self.restore)?;
-            if !self.vmacs.contains(vmac) {
-                self.vmacs.push(vmac.clone());
-            }
+            self.host.create_vmac(&vmac_spec)?;
         }
         for vip in &spec.vips {
-            self.link_index(spec.interface_of(vip))?;
+            self.host.link_index(spec.interface_of(vip))?;
         }
         let socket = match self
             .sockets
@@ -152,8 +132,8 @@ impl Plumbing<'_> {
         };
         let sender = match &spec.vmac {
             Some(vmac) => {
-                let link = self.link_index(vmac)?;
-                let ifindex = self.links[link].ifindex;
+                let link = self.host.link_index(vmac)?;
+                let ifindex = self.host.links()[link].ifindex;
                 self.senders.push(VrrpSocket::open_sender(
                     vmac,
                     ifindex,
@@ -165,10 +145,4 @@ impl Plumbing<'_> {
         };
         Ok((socket, sender))
     }
-}
-
-/// Whether the host forwards IPv6 on `interface` (sets the NA Router flag).
-fn ipv6_forwarding(interface: &str) -> bool {
-    std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{interface}/forwarding"))
-        .is_ok_and(|v| v.trim() == "1")
 }

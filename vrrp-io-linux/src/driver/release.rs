@@ -5,7 +5,8 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use super::{DriverConfig, DriverError};
+use super::error::DriverError;
+use super::spec::DriverConfig;
 use crate::iface::Interface;
 use crate::netlink::{NetEvent, Netlink, dump_addresses};
 

@@ -14,8 +14,11 @@ use std::time::Instant;
 
 use vrrp_core::{InstanceId, Router};
 
+use super::error::DriverError;
+use super::event::DriverEvent;
 use super::plumbing::{self, Plumbing};
-use super::{Driver, DriverConfig, DriverError, DriverEvent, InstanceSpec, Request, Tracked};
+use super::run::Driver;
+use super::spec::{DriverConfig, InstanceSpec, Tracked};
 use crate::track::TrackWeight;
 use crate::track::process::ProcessSpec;
 use crate::track::script::ScriptSpec;
@@ -107,9 +110,13 @@ impl Driver {
         // 1. Resolve and compare, touching nothing.
         let mut specs = config.instances;
         let ifaces = plumbing::resolve_all(&mut specs)?;
-        let old_scripts: Vec<ScriptSpec> = self.scripts.scripts().map(|(s, _)| s.clone()).collect();
-        let old_processes: Vec<ProcessSpec> =
-            self.processes.processes().map(|(p, _)| p.clone()).collect();
+        let old_scripts: Vec<ScriptSpec> =
+            self.scripts().scripts().map(|(s, _)| s.clone()).collect();
+        let old_processes: Vec<ProcessSpec> = self
+            .processes()
+            .processes()
+            .map(|(p, _)| p.clone())
+            .collect();
         let kept_from: Vec<Option<usize>> = (0..specs.len())
             .map(|i| {
                 let j = self.specs.iter().position(|o| o.name == specs[i].name)?;
@@ -165,13 +172,10 @@ impl Driver {
         //    nothing running changes yet.
         let (mut socket_of, mut sender_of) = (Vec::new(), Vec::new());
         let mut plumbing = Plumbing {
-            registry: self.poll.registry(),
-            links: &mut self.links,
+            registry: self.wakeups.registry(),
+            host: &mut self.host,
             sockets: &mut self.adverts.sockets,
             senders: &mut self.adverts.senders,
-            vmacs: &mut self.vmacs,
-            restore: &mut self.restore,
-            netlink: &mut self.netlink,
         };
         for (i, spec) in specs.iter().enumerate() {
             let (socket, sender) = match kept_from[i] {
@@ -217,37 +221,22 @@ impl Driver {
             .collect();
         let follow = |j: InstanceId| new_of.get(&j.index()).and_then(|&i| router.id(i));
         self.garp.remap(follow);
-        self.requests = std::mem::take(&mut self.requests)
-            .into_iter()
-            .filter_map(|(seq, request)| {
-                Some(match request {
-                    Request::AddVip(id, addr) => (seq, Request::AddVip(follow(id)?, addr)),
-                    Request::DelVip(id, addr) => (seq, Request::DelVip(follow(id)?, addr)),
-                    Request::VmacUp(id, up) => (seq, Request::VmacUp(follow(id)?, up)),
-                })
-            })
-            .collect();
-        self.installed = kept_from
-            .iter()
-            .map(|j| j.is_some_and(|j| self.installed[j]))
-            .collect();
-        self.history = kept_from
-            .iter()
-            .map(|j| j.map(|j| self.history[j].clone()).unwrap_or_default())
-            .collect();
+        self.host.remap(&kept_from, follow);
         self.router = router;
         self.specs = specs;
         self.adverts.socket_of = socket_of;
         self.adverts.sender_of = sender_of;
         self.sync_groups = config.sync_groups;
-        self.scripts.reconfigure(config.scripts, now);
-        self.processes.reconfigure(config.processes);
-        self.notify.reconfigure(config.notify, &by_name);
+        self.trackers
+            .reconfigure(config.scripts, config.processes, now);
+        self.observers
+            .reconfigure(&kept_from, config.notify, &by_name);
 
         // 5. Start the new and changed instances (Fault first if their link is down).
         for (i, iface) in ifaces.iter().enumerate() {
             let link_down = self
-                .links
+                .host
+                .links()
                 .iter()
                 .any(|l| l.ifindex == iface.ifindex && !l.up);
             if kept_from[i].is_none() && link_down {

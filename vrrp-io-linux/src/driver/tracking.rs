@@ -1,60 +1,108 @@
-//! Tracked objects to the core's `handle_tracking`.
+//! Tracked objects (track scripts, processes, interfaces): their runners,
+//! and each instance's total for the core's `handle_tracking`.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use vrrp_core::InstanceId;
-
-use super::{Driver, Tracked};
+use super::spec::{InstanceSpec, Tracked};
 use crate::track;
+use crate::track::process::{ProcessChange, ProcessSpec, ProcessTracker};
+use crate::track::script::{ScriptChange, ScriptRunner, ScriptSpec};
 
-impl Driver {
-    /// Runs scripts and process scans that are due; on any change, gives the
-    /// instances tracking them their new totals.
-    pub(super) fn run_trackers(&mut self, now: Instant) {
-        let mut scripts = std::mem::take(&mut self.scratch.scripts);
-        let mut processes = std::mem::take(&mut self.scratch.processes);
-        self.scripts.handle_timeout(now, &mut scripts);
-        self.processes.handle_timeout(now, &mut processes);
-        for change in &scripts {
+/// Default /proc scan period for tracked processes.
+const PROCESS_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The track scripts and tracked processes, and the buffers their changes
+/// are read into (reused across turns: no allocation).
+pub(super) struct Trackers {
+    scripts: ScriptRunner,
+    processes: ProcessTracker,
+    script_changes: Vec<ScriptChange>,
+    process_changes: Vec<ProcessChange>,
+}
+
+impl Trackers {
+    /// Scripts first run and processes first scanned from `now`; a zero
+    /// `process_interval` is the default, a second.
+    pub(super) fn new(
+        scripts: Vec<ScriptSpec>,
+        processes: Vec<ProcessSpec>,
+        process_interval: Duration,
+        now: Instant,
+    ) -> Self {
+        let process_interval = if process_interval.is_zero() {
+            PROCESS_INTERVAL
+        } else {
+            process_interval
+        };
+        Self {
+            scripts: ScriptRunner::new(scripts, now),
+            processes: ProcessTracker::new(processes, process_interval, now),
+            script_changes: Vec::new(),
+            process_changes: Vec::new(),
+        }
+    }
+
+    /// Track scripts and their states.
+    pub(super) fn scripts(&self) -> &ScriptRunner {
+        &self.scripts
+    }
+
+    /// Tracked processes and their states.
+    pub(super) fn processes(&self) -> &ProcessTracker {
+        &self.processes
+    }
+
+    /// When the next script run or process scan is due.
+    pub(super) fn poll_timeout(&self) -> Option<Instant> {
+        [self.scripts.poll_timeout(), self.processes.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Runs the scripts and process scans that are due (and reaps scripts
+    /// that ended); whether any object went up or down.
+    pub(super) fn handle_timeout(&mut self, now: Instant) -> bool {
+        let (scripts, processes) = (&mut self.script_changes, &mut self.process_changes);
+        self.scripts.handle_timeout(now, scripts);
+        self.processes.handle_timeout(now, processes);
+        for change in scripts.iter() {
             tracing::info!(script = %self.scripts.scripts().nth(change.index).map_or("", |(s, _)| &s.name), up = change.up, "track script changed");
         }
-        for change in &processes {
+        for change in processes.iter() {
             tracing::info!(process = %self.processes.processes().nth(change.index).map_or("", |(s, _)| &s.name), up = change.up, "tracked process changed");
         }
-        if !scripts.is_empty() || !processes.is_empty() {
-            self.update_all_tracking(now);
-        }
+        let changed = !scripts.is_empty() || !processes.is_empty();
         scripts.clear();
         processes.clear();
-        self.scratch.scripts = scripts;
-        self.scratch.processes = processes;
+        changed
     }
 
-    /// Recomputes every instance's tracking; the core hears only changes.
-    pub(super) fn update_all_tracking(&mut self, now: Instant) {
-        let core_now = self.clock.to_core(now);
-        for index in 0..self.specs.len() {
-            let id = self.router.id(index).expect("one instance per spec");
-            let tracking = self.tracking_of(id);
-            if tracking != self.router.instance(id).tracking() {
-                self.router.handle_tracking(core_now, id, tracking);
-            }
-        }
-    }
-
-    fn tracking_of(&self, id: InstanceId) -> vrrp_core::Tracking {
-        let spec = &self.specs[id.index()];
+    /// The total of `spec`'s tracked objects; `link_up` tells whether an
+    /// interface is up (`None`: not one the driver uses, counted as up).
+    pub(super) fn tracking(
+        &self,
+        spec: &InstanceSpec,
+        link_up: impl Fn(&str) -> Option<bool>,
+    ) -> vrrp_core::Tracking {
         track::tracking(spec.track.iter().map(|(object, weight)| {
             let up = match object {
                 Tracked::Script(i) => self.scripts.is_up(*i),
                 Tracked::Process(i) => self.processes.is_up(*i),
-                Tracked::Interface(name) => self
-                    .links
-                    .iter()
-                    .find(|l| &l.name == name)
-                    .is_none_or(|l| l.up),
+                Tracked::Interface(name) => link_up(name).unwrap_or(true),
             };
             (*weight, up)
         }))
+    }
+
+    /// A new configuration's scripts and processes.
+    pub(super) fn reconfigure(
+        &mut self,
+        scripts: Vec<ScriptSpec>,
+        processes: Vec<ProcessSpec>,
+        now: Instant,
+    ) {
+        self.scripts.reconfigure(scripts, now);
+        self.processes.reconfigure(processes);
     }
 }

@@ -34,7 +34,7 @@ use crate::iface::Interface;
 use crate::netlink::{NetEvent, Netlink, Seq};
 use crate::socket::Family::{self, Ipv4, Ipv6};
 
-use super::DriverError;
+use super::error::DriverError;
 
 /// A sysctl to put back when the driver ends.
 #[derive(Debug)]

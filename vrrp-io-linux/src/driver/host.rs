@@ -1,0 +1,368 @@
+//! What the driver changes on the host, through netlink: the links it
+//! watches, the VIPs it installs (and announces), the VMAC interfaces it
+//! creates and the sysctls it sets for them.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::net::IpAddr;
+
+use vrrp_core::InstanceId;
+
+use super::error::DriverError;
+use super::spec::InstanceSpec;
+use super::vmac;
+use crate::announce::Announcer;
+use crate::iface::{Interface, MacAddr};
+use crate::netlink::{NetEvent, Netlink, Seq, dump_addresses};
+
+/// An interface the driver uses, kept current from netlink.
+#[derive(Debug)]
+pub(super) struct Link {
+    pub(super) name: String,
+    pub(super) ifindex: u32,
+    pub(super) mac: Option<MacAddr>,
+    pub(super) up: bool,
+    /// Announcements go out here (opened on first use).
+    announcer: Option<Announcer>,
+    /// Whether IPv6 forwarding is on (the NA Router flag).
+    ipv6_forwarding: bool,
+}
+
+/// An outstanding netlink request and what it was for.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Request {
+    AddVip(InstanceId, IpAddr),
+    DelVip(InstanceId, IpAddr),
+    /// An instance's VMAC set up (true) or down.
+    VmacUp(InstanceId, bool),
+}
+
+/// The links, the netlink socket, the requests in flight and what they
+/// installed.
+pub(super) struct Host {
+    links: Vec<Link>,
+    netlink: Netlink,
+    requests: HashMap<Seq, Request>,
+    /// Per instance: whether its VIPs are installed (we added them).
+    installed: Vec<bool>,
+    /// VMAC interfaces we created, deleted when the driver is dropped.
+    vmacs: Vec<String>,
+    /// Sysctls to put back when the driver is dropped.
+    restore: Vec<vmac::Restore>,
+}
+
+impl Host {
+    /// No links yet ([`link_index`](Self::link_index) adds them), and none
+    /// of the `instances` with its VIPs installed.
+    pub(super) fn new(netlink: Netlink, instances: usize) -> Self {
+        Self {
+            links: Vec::new(),
+            netlink,
+            requests: HashMap::new(),
+            installed: vec![false; instances],
+            vmacs: Vec::new(),
+            restore: Vec::new(),
+        }
+    }
+
+    /// The netlink socket, to register with the poll.
+    pub(super) fn netlink_mut(&mut self) -> &mut Netlink {
+        &mut self.netlink
+    }
+
+    /// The netlink events that arrived, appended to `events`.
+    pub(super) fn poll_events(&mut self, events: &mut Vec<NetEvent>) {
+        if let Err(error) = self.netlink.poll_events(events) {
+            tracing::error!(%error, "reading netlink");
+        }
+    }
+
+    // ===== links =====
+
+    /// The link called `name`, looked up the first time.
+    pub(super) fn link_index(&mut self, name: &str) -> Result<usize, DriverError> {
+        if let Some(i) = self.links.iter().position(|l| l.name == name) {
+            return Ok(i);
+        }
+        let iface = Interface::lookup(name)?;
+        self.links.push(Link {
+            name: iface.name.clone(),
+            ifindex: iface.ifindex,
+            mac: iface.mac,
+            up: iface.is_up(),
+            announcer: None,
+            ipv6_forwarding: ipv6_forwarding(name),
+        });
+        Ok(self.links.len() - 1)
+    }
+
+    /// The links, in the order they were first used.
+    pub(super) fn links(&self) -> &[Link] {
+        &self.links
+    }
+
+    /// The link with index `ifindex`, if the driver uses it.
+    pub(super) fn link_mut(&mut self, ifindex: u32) -> Option<&mut Link> {
+        self.links.iter_mut().find(|l| l.ifindex == ifindex)
+    }
+
+    /// Whether the interface called `name` is up, if the driver uses it.
+    pub(super) fn link_up(&self, name: &str) -> Option<bool> {
+        self.links.iter().find(|l| l.name == name).map(|l| l.up)
+    }
+
+    fn link_of(&self, name: &str) -> Option<&Link> {
+        self.links.iter().find(|l| l.name == name)
+    }
+
+    // ===== VMACs =====
+
+    /// Creates (or takes over) a VMAC interface; deleted on drop.
+    pub(super) fn create_vmac(&mut self, spec: &vmac::VmacSpec<'_>) -> Result<(), DriverError> {
+        vmac::create(&mut self.netlink, spec, &mut self.restore)?;
+        if !self.vmacs.iter().any(|v| v == spec.name) {
+            self.vmacs.push(spec.name.to_owned());
+        }
+        Ok(())
+    }
+
+    /// With `use_vmac`, the VMAC is up exactly while the instance holds its
+    /// VIPs: before they are added, and down again when they go (see
+    /// `vmac`). The kernel applies a link change before its request returns,
+    /// so the advert and the announcements that follow leave a link that is up.
+    pub(super) fn set_vmac_up(&mut self, id: InstanceId, spec: &InstanceSpec, up: bool) {
+        let Some(vmac) = &spec.vmac else { return };
+        let Some(link) = self.link_of(vmac) else {
+            return;
+        };
+        match self.netlink.set_link_up(link.ifindex, up) {
+            Ok(seq) => {
+                self.requests.insert(seq, Request::VmacUp(id, up));
+            }
+            Err(error) => {
+                tracing::error!(instance = %spec.name, %vmac, up, %error, "cannot set the virtual MAC interface up or down")
+            }
+        }
+    }
+
+    // ===== VIPs =====
+
+    /// Adds the instance's VIPs.
+    pub(super) fn add_vips(&mut self, id: InstanceId, spec: &InstanceSpec) {
+        self.installed[id.index()] = true;
+        self.request_vips(id, spec, true);
+    }
+
+    /// Removes the instance's VIPs.
+    pub(super) fn remove_vips(&mut self, id: InstanceId, spec: &InstanceSpec) {
+        self.installed[id.index()] = false;
+        self.request_vips(id, spec, false);
+    }
+
+    /// Asks the kernel to add (or delete) every installed VIP of an instance.
+    fn request_vips(&mut self, id: InstanceId, spec: &InstanceSpec, add: bool) {
+        for vip in spec.installed() {
+            let Some(link) = self.link_of(spec.interface_of(vip)) else {
+                continue;
+            };
+            let sent = if add {
+                self.netlink.add_address(
+                    link.ifindex,
+                    vip.addr,
+                    vip.prefix_len,
+                    vip.label.as_deref(),
+                )
+            } else {
+                self.netlink
+                    .del_address(link.ifindex, vip.addr, vip.prefix_len)
+            };
+            match sent {
+                Ok(seq) => {
+                    let request = if add {
+                        Request::AddVip(id, vip.addr)
+                    } else {
+                        Request::DelVip(id, vip.addr)
+                    };
+                    self.requests.insert(seq, request);
+                }
+                Err(error) => {
+                    tracing::error!(instance = %spec.name, vip = %vip.addr, %error, "netlink request failed")
+                }
+            }
+        }
+    }
+
+    /// Whether instance `index` has its VIPs installed.
+    pub(super) fn is_installed(&self, index: usize) -> bool {
+        self.installed.get(index).copied().unwrap_or(false)
+    }
+
+    /// Whether any instance has its VIPs installed, or a request is unanswered.
+    pub(super) fn is_idle(&self) -> bool {
+        !self.installed.iter().any(|&i| i) && self.requests.is_empty()
+    }
+
+    /// Requests the kernel has not answered yet.
+    pub(super) fn pending(&self) -> usize {
+        self.requests.len()
+    }
+
+    /// The request `seq` was answered: what it was, if we still track it.
+    pub(super) fn answered(&mut self, seq: Seq) -> Option<Request> {
+        self.requests.remove(&seq)
+    }
+
+    /// Which instance installed `addr` on `ifindex`, among `ids`.
+    pub(super) fn owner_of_installed(
+        &self,
+        mut ids: impl Iterator<Item = InstanceId>,
+        specs: &[InstanceSpec],
+        ifindex: u32,
+        addr: IpAddr,
+    ) -> Option<InstanceId> {
+        ids.find(|id| {
+            let spec = &specs[id.index()];
+            self.installed[id.index()]
+                && spec.installed().any(|vip| {
+                    vip.addr == addr
+                        && self
+                            .links
+                            .iter()
+                            .any(|l| l.ifindex == ifindex && l.name == spec.interface_of(vip))
+                })
+        })
+    }
+
+    /// Re-adds one VIP (removed behind our back).
+    pub(super) fn restore_vip(&mut self, id: InstanceId, spec: &InstanceSpec, addr: IpAddr) {
+        let Some(vip) = spec.installed().find(|v| v.addr == addr) else {
+            return;
+        };
+        let Some(link) = self.link_of(spec.interface_of(vip)) else {
+            return;
+        };
+        tracing::warn!(instance = %spec.name, vip = %addr, interface = %link.name,
+            "virtual address removed by someone else while Master: putting it back");
+        match self
+            .netlink
+            .add_address(link.ifindex, vip.addr, vip.prefix_len, vip.label.as_deref())
+        {
+            Ok(seq) => {
+                self.requests.insert(seq, Request::AddVip(id, addr));
+            }
+            Err(error) => {
+                tracing::error!(vip = %addr, %error, "cannot restore the virtual address")
+            }
+        }
+    }
+
+    /// One round of announcements for every VIP of an instance.
+    pub(super) fn announce(&mut self, id: InstanceId, spec: &InstanceSpec) {
+        if !self.installed[id.index()] {
+            return;
+        }
+        for vip in spec.installed() {
+            let Some(link) = self
+                .links
+                .iter_mut()
+                .find(|l| l.name == spec.interface_of(vip))
+            else {
+                continue;
+            };
+            let Some(mac) = link.mac else { continue };
+            if link.announcer.is_none() {
+                match Announcer::open(link.ifindex) {
+                    Ok(announcer) => link.announcer = Some(announcer),
+                    Err(error) => {
+                        tracing::error!(interface = %link.name, %error, "cannot announce VIPs");
+                        continue;
+                    }
+                }
+            }
+            let announcer = link.announcer.as_ref().expect("opened above");
+            let sent = match vip.addr {
+                IpAddr::V4(addr) => announcer.gratuitous_arp(mac, addr),
+                IpAddr::V6(addr) => announcer.unsolicited_na(mac, addr, link.ipv6_forwarding),
+            };
+            if let Err(error) = sent {
+                tracing::debug!(interface = %link.name, vip = %vip.addr, %error, "announcement not sent");
+            }
+        }
+    }
+
+    /// Removes the VIPs of non-owner instances that are already on their
+    /// interface: a crashed predecessor (keepalived too) leaves them behind,
+    /// and two hosts answering for one address is the failure VRRP exists to
+    /// prevent. An owner's (priority 255) addresses are the interface's own
+    /// and are never touched.
+    pub(super) fn remove_stale_vips(&mut self, specs: &[InstanceSpec]) -> Result<(), DriverError> {
+        let mut present: HashMap<u32, Vec<IpAddr>> = HashMap::new();
+        for spec in specs.iter().filter(|s| !s.vrrp.is_owner()) {
+            for vip in spec.installed() {
+                let Some(link) = self.link_of(spec.interface_of(vip)) else {
+                    continue;
+                };
+                let addrs = match present.entry(link.ifindex) {
+                    Entry::Occupied(entry) => entry.into_mut(),
+                    Entry::Vacant(entry) => entry.insert(
+                        dump_addresses(link.ifindex)?
+                            .into_iter()
+                            .map(|a| a.addr)
+                            .collect(),
+                    ),
+                };
+                if addrs.contains(&vip.addr) {
+                    tracing::warn!(instance = %spec.name, vip = %vip.addr, interface = %link.name,
+                        "removing a virtual address left on the interface by an earlier run");
+                    self.netlink
+                        .del_address(link.ifindex, vip.addr, vip.prefix_len)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A new configuration: `kept_from[i]` is the old index of new instance
+    /// `i` if it was kept (it keeps its installed VIPs), and `follow` maps
+    /// an old instance to its new one (requests of removed ones are forgotten).
+    pub(super) fn remap(
+        &mut self,
+        kept_from: &[Option<usize>],
+        follow: impl Fn(InstanceId) -> Option<InstanceId>,
+    ) {
+        self.requests = std::mem::take(&mut self.requests)
+            .into_iter()
+            .filter_map(|(seq, request)| {
+                Some(match request {
+                    Request::AddVip(id, addr) => (seq, Request::AddVip(follow(id)?, addr)),
+                    Request::DelVip(id, addr) => (seq, Request::DelVip(follow(id)?, addr)),
+                    Request::VmacUp(id, up) => (seq, Request::VmacUp(follow(id)?, up)),
+                })
+            })
+            .collect();
+        self.installed = kept_from
+            .iter()
+            .map(|j| j.is_some_and(|j| self.installed[j]))
+            .collect();
+    }
+}
+
+impl Drop for Host {
+    /// VMAC interfaces go and the parents' sysctls come back. (VIPs are
+    /// released by the driver's graceful stop; a driver dropped without it
+    /// leaves them, as a crash would.)
+    fn drop(&mut self) {
+        for name in &self.vmacs {
+            if let Err(error) = self.netlink.del_link_by_name(name) {
+                tracing::warn!(vmac = %name, %error, "cannot delete the virtual MAC interface");
+            }
+        }
+        vmac::restore_all(&mut self.restore);
+    }
+}
+
+/// Whether the host forwards IPv6 on `interface` (sets the NA Router flag).
+fn ipv6_forwarding(interface: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{interface}/forwarding"))
+        .is_ok_and(|v| v.trim() == "1")
+}
