@@ -24,7 +24,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use vrrp::keepalived::daemon::{self, Daemon};
-use vrrp::keepalived::{dump, metrics, systemd};
+use vrrp::keepalived::{dump, journal, metrics, systemd};
 use vrrp::linux::driver::{Driver, release_vips};
 
 fn main() -> ExitCode {
@@ -66,17 +66,38 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs on stderr; no colours unless it is a terminal, no timestamps under
-/// journald (it adds its own).
+/// Logs on stderr; no colours unless it is a terminal. Under systemd
+/// (stderr is the journal), each event goes to journald with its fields
+/// (`journalctl VRID=51`), falling back to stderr, without timestamps
+/// (journald adds its own), when journald's socket does not answer.
 fn init_logging(detail: bool) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| if detail { "debug" } else { "info" }.into());
+    let under_journald = journal::stderr_is_journal();
+    if under_journald {
+        let path = journal::socket_path();
+        match journal::JournalLayer::new(&path) {
+            Ok(layer) => {
+                tracing_subscriber::registry()
+                    .with(filter)
+                    .with(layer)
+                    .init();
+                return;
+            }
+            Err(error) => eprintln!(
+                "journald at {} does not answer ({error}): logging to stderr",
+                path.display()
+            ),
+        }
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
-    if std::env::var_os("JOURNAL_STREAM").is_some() {
+    if under_journald || std::env::var_os("JOURNAL_STREAM").is_some() {
         builder.without_time().init();
     } else {
         builder.init();

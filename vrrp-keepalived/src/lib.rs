@@ -37,6 +37,8 @@ pub mod exporter;
 #[cfg(feature = "linux")]
 pub mod host;
 #[cfg(feature = "linux")]
+pub mod journal;
+#[cfg(feature = "linux")]
 pub mod mail;
 #[cfg(feature = "linux")]
 pub mod metrics;
