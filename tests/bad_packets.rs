@@ -330,8 +330,10 @@ fn each_bad_packet_moves_its_counter_and_nothing_else() {
             moved.is_some(),
             "{instance}: a valid forged advert moved nothing:\n{log}"
         );
+        let vrid = &instance["VI_".len()..];
         let line = format!(
-            "instance={instance} from=Master to=Backup reason=HigherPriorityMaster master=Some({B})"
+            "instance={instance} vrid={vrid} from=Master to=Backup reason=HigherPriorityMaster \
+             master=Some({B})"
         );
         assert!(log.contains(&line), "{line:?} not in\n{log}");
         // A takes over again once the forged Master falls silent.

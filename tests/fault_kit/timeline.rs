@@ -17,7 +17,7 @@ pub struct Change {
 }
 
 /// Parses `2026-11-26T17:39:27.405342Z  INFO state changed instance=VI_51
-/// from=Backup to=Master reason=...`.
+/// vrid=51 from=Backup to=Master reason=...`.
 pub fn parse_change(line: &str) -> Option<Change> {
     if !line.contains(" state changed ") {
         return None;
@@ -124,7 +124,7 @@ fn a_vip_held_as_backup_is_measured() {
         instance: "V".into(),
         to: to.into(),
     };
-    let line = "2026-11-26T17:39:27.405342Z  INFO state changed instance=V from=Backup to=Master \
+    let line = "2026-11-26T17:39:27.405342Z  INFO state changed instance=V vrid=51 from=Backup to=Master \
                 reason=MasterNoResponse master=Some(192.0.2.1) priority=150";
     assert_eq!(parse_change(line).map(|c| c.to), Some("Master".into()));
     let changes = [
