@@ -44,10 +44,10 @@ impl Node {
 }
 
 /// A value carried along but left out of equality, hashing and ordering:
-/// absolute quantities (the wall clock, emission stamps, `auth_hmac`
-/// sequences and tags) whose meaning the state keeps in a canonical,
-/// bounded form instead (README, "Forger": two states that differ only in
-/// them have the same futures, shifted in time).
+/// absolute quantities (the wall clock, `auth_hmac` sequences and tags)
+/// whose meaning the state keeps in a canonical, bounded form instead
+/// (README, "Forger": two states that differ only in them have the same
+/// futures, shifted in time).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Hidden<T>(pub T);
 
@@ -59,21 +59,35 @@ impl<T> PartialEq for Hidden<T> {
 
 impl<T> Eq for Hidden<T> {}
 
+impl<T> PartialOrd for Hidden<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T> Ord for Hidden<T> {
+    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
+        std::cmp::Ordering::Equal
+    }
+}
+
 impl<T> Hash for Hidden<T> {
     fn hash<H: Hasher>(&self, _: &mut H) {}
 }
 
-/// The longest advert the model emits: VRRPv2 header, one IPv4 address,
-/// auth, and an `auth_hmac` trailer.
-pub const FRAME_CAPACITY: usize = 24 + TRAILER_LEN;
+/// The longest advert the model emits: VRRPv2 header, one IPv4 address, auth.
+pub const FRAME_CAPACITY: usize = 24;
+
+/// The longest datagram: an advert and its `auth_hmac` trailer.
+pub const DATAGRAM_CAPACITY: usize = FRAME_CAPACITY + TRAILER_LEN;
 
 /// A packet in flight on the directed link `from -> to`: the real bytes the
 /// core emitted, checksum (and `auth_hmac` trailer) included.
 ///
-/// Equality, hashing and order leave the trailer out (its sequence and tag
-/// are absolute: every advert would be a new state) and take the
-/// emission's [`rank`](Self::rank) among its sender's adverts instead.
-#[derive(Clone, Debug)]
+/// The trailer is [`Hidden`]: its sequence and tag are absolute, and every
+/// advert would be a new state. The emission's [`rank`](Self::rank) among
+/// its sender's stands for them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Frame {
     /// Sender.
     pub from: u8,
@@ -90,14 +104,12 @@ pub struct Frame {
     pub bytes: [u8; FRAME_CAPACITY],
     /// How many of `bytes` are used.
     pub len: u8,
-    /// How many of them are the VRRP message (the rest is the trailer).
-    pub msg_len: u8,
-    /// Which emission this is: a counter over every advert sent.
-    pub stamp: Hidden<u64>,
-    /// The emission's place among its sender's emissions that the state
-    /// holds (frames in flight and the forger's captures), from 0: their
-    /// order is all that the stamps and sequences mean for the future.
+    /// With a forger: the emission's place among its sender's emissions
+    /// that the state holds (frames in flight and captures), from 0. Their
+    /// order is all that their sequences mean for the future. 0 otherwise.
     pub rank: u8,
+    /// The `auth_hmac` trailer the core appended, if any.
+    pub trailer: Hidden<Option<Box<[u8; TRAILER_LEN]>>>,
 }
 
 impl Frame {
@@ -106,52 +118,23 @@ impl Frame {
         self.neg_age.unsigned_abs()
     }
 
-    /// The advert's bytes.
-    pub fn payload(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
+    /// The datagram as the core emitted it: the advert, then its trailer
+    /// (assembled in `buf`).
+    pub fn datagram<'a>(&'a self, buf: &'a mut [u8; DATAGRAM_CAPACITY]) -> &'a [u8] {
+        let len = usize::from(self.len);
+        match &self.trailer.0 {
+            None => &self.bytes[..len],
+            Some(trailer) => {
+                buf[..len].copy_from_slice(&self.bytes[..len]);
+                buf[len..len + TRAILER_LEN].copy_from_slice(&trailer[..]);
+                &buf[..len + TRAILER_LEN]
+            }
+        }
     }
 
     /// The advertised priority (the third byte of the VRRP header).
     pub fn priority(&self) -> u8 {
         self.bytes[2]
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn key(&self) -> (u8, u8, i64, u8, &[u8], u8) {
-        (
-            self.from,
-            self.to,
-            self.neg_age,
-            self.seq,
-            &self.bytes[..usize::from(self.msg_len)],
-            self.rank,
-        )
-    }
-}
-
-impl PartialEq for Frame {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Frame {}
-
-impl Hash for Frame {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.key().hash(state);
-    }
-}
-
-impl PartialOrd for Frame {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Frame {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key().cmp(&other.key())
     }
 }
 
@@ -383,6 +366,4 @@ pub struct World {
     /// Hidden: every deadline in the state is relative, and the sequences
     /// that the wall clock feeds are kept by their order ([`Frame::rank`]).
     pub now_us: Hidden<u64>,
-    /// The next emission's [`Frame::stamp`].
-    pub next_stamp: Hidden<u64>,
 }

@@ -12,8 +12,8 @@ use crate::event::{Event, Log, note};
 use crate::model::{Step, VrrpModel};
 use crate::setup::{Mutation, Setup, WALL_EPOCH_SECS};
 use crate::state::{
-    Capture, Clocks, FRAME_CAPACITY, Followed, Frame, Hidden, Node, RouterClocks, World, seen,
-    violation,
+    Capture, Clocks, DATAGRAM_CAPACITY, FRAME_CAPACITY, Followed, Frame, Hidden, Node,
+    RouterClocks, World, seen, violation,
 };
 use crate::timing::{rfc_master_down_interval, rfc_wait};
 
@@ -160,12 +160,11 @@ impl VrrpModel {
         }
     }
 
-    /// Replaces each emission's stamp, as far as the state shows it, by its
-    /// rank among its sender's emissions in flight or captured: only their
-    /// order decides the future (which capture a delivery makes a replay,
-    /// and, with `auth_hmac`, which sequence a core refuses). Without a
-    /// forger, or once its replays are spent, the captures go and every
-    /// rank is 0.
+    /// Makes the ranks of each sender's emissions (frames in flight and
+    /// captures) dense again, from 0, in their order: only the order
+    /// decides the future (which capture a delivery makes a replay and,
+    /// with `auth_hmac`, which sequence a core refuses). Without a forger,
+    /// or once its replays are spent, the captures go and every rank is 0.
     fn rank_emissions(&self, w: &mut World) {
         if w.budget.replays == 0 {
             w.captures.clear();
@@ -174,24 +173,24 @@ impl VrrpModel {
             }
             return;
         }
-        let mut stamps: Vec<(u8, u64)> = w
+        let mut ranks: Vec<(u8, u8)> = w
             .frames
             .iter()
             .chain(w.captures.iter().map(|c| &c.frame))
-            .map(|f| (f.from, f.stamp.0))
+            .map(|f| (f.from, f.rank))
             .collect();
-        stamps.sort_unstable();
-        stamps.dedup();
-        let rank = |from: u8, stamp: u64| {
-            let first = stamps.partition_point(|&(f, _)| f < from);
-            let at = stamps.partition_point(|&p| p < (from, stamp));
-            u8::try_from(at - first).unwrap_or(u8::MAX)
+        ranks.sort_unstable();
+        ranks.dedup();
+        let dense = |from: u8, rank: u8| {
+            let first = ranks.partition_point(|&(f, _)| f < from);
+            let at = ranks.partition_point(|&p| p < (from, rank));
+            (at - first) as u8
         };
         for frame in &mut w.frames {
-            frame.rank = rank(frame.from, frame.stamp.0);
+            frame.rank = dense(frame.from, frame.rank);
         }
         for capture in &mut w.captures {
-            capture.frame.rank = rank(capture.frame.from, capture.frame.stamp.0);
+            capture.frame.rank = dense(capture.frame.from, capture.frame.rank);
         }
         w.captures.sort_unstable();
     }
@@ -232,9 +231,11 @@ impl VrrpModel {
             dst: wire::MULTICAST_V4.into(),
             ttl: TTL,
         };
+        let mut buf = [0; DATAGRAM_CAPACITY];
+        let datagram = frame.datagram(&mut buf);
         let accepted = w.nodes[r]
             .instance
-            .handle_advert(Instant::ZERO, &rx, frame.payload());
+            .handle_advert(Instant::ZERO, &rx, datagram);
         note(
             log,
             Event::Replayed {
@@ -301,7 +302,6 @@ impl VrrpModel {
             violations: 0,
             captures: Vec::new(),
             now_us: Hidden(0),
-            next_stamp: Hidden(0),
         };
         self.start_all(&mut world, log);
         world
@@ -428,11 +428,13 @@ impl VrrpModel {
         } else {
             Instant::ZERO
         };
-        let accepted = w.nodes[r].instance.handle_advert(now, &rx, frame.payload());
+        let mut buf = [0; DATAGRAM_CAPACITY];
+        let datagram = frame.datagram(&mut buf);
+        let accepted = w.nodes[r].instance.handle_advert(now, &rx, datagram);
         // The receiver's core has had this emission: from now on, a
         // delivery of it or of an earlier capture of its sender is a replay.
         for capture in &mut w.captures {
-            if capture.frame.from == from && capture.frame.stamp.0 <= frame.stamp.0 {
+            if capture.frame.from == from && capture.frame.rank <= frame.rank {
                 capture.had |= 1 << to;
             }
         }
@@ -626,11 +628,21 @@ impl VrrpModel {
     /// Puts router `i`'s advert on the wire to every running router in its
     /// component: nobody while its link is down.
     fn send(&self, w: &mut World, i: usize, priority: u8, log: &mut Log<'_>) {
-        let mut bytes = [0u8; FRAME_CAPACITY];
+        let mut bytes = [0u8; DATAGRAM_CAPACITY];
         let mut to = Vec::new();
-        let stamp = w.next_stamp.0;
-        w.next_stamp.0 += 1;
-        let trailer = if self.setup.auth_hmac.is_some() {
+        // With a forger, the emission ranks after every other of its sender.
+        let sender = i as u8;
+        let rank = if w.budget.replays > 0 {
+            let frames = w.frames.iter().chain(w.captures.iter().map(|c| &c.frame));
+            frames
+                .filter(|f| f.from == sender)
+                .map(|f| f.rank + 1)
+                .max()
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        let trailer_len = if self.setup.auth_hmac.is_some() {
             TRAILER_LEN
         } else {
             0
@@ -640,21 +652,28 @@ impl VrrpModel {
         // the running routers in `i`'s component that it is addressed to.
         while let Some(transmit) = w.nodes[i].instance.poll_transmit(&mut bytes) {
             let unicast = !transmit.destination.is_multicast();
-            let len = u8::try_from(transmit.len).expect("an advert fits the frame");
-            let msg_len = len - trailer as u8;
-            let frame = move |from: u8, to: u8, seq: u8| Frame {
+            let len = transmit.len - trailer_len;
+            let trailer: Option<Box<[u8; TRAILER_LEN]>> = (trailer_len > 0).then(|| {
+                Box::new(
+                    bytes[len..transmit.len]
+                        .try_into()
+                        .expect("a trailer is TRAILER_LEN bytes"),
+                )
+            });
+            let mut message = [0u8; FRAME_CAPACITY];
+            message[..len].copy_from_slice(&bytes[..len]);
+            let frame = |from: u8, to: u8, seq: u8| Frame {
                 from,
                 to,
                 neg_age: 0,
                 seq,
-                bytes,
-                len,
-                msg_len,
-                stamp: Hidden(stamp),
-                rank: 0,
+                bytes: message,
+                len: u8::try_from(len).expect("an advert fits the frame"),
+                rank,
+                trailer: Hidden(trailer.clone()),
             };
             if captured.is_none() && !unicast {
-                captured = Some(frame(i as u8, 0, 0));
+                captured = Some(frame(sender, 0, 0));
             }
             for j in 0..w.nodes.len() {
                 let addressed = !unicast || Setup::address(j) == transmit.destination;
