@@ -60,3 +60,15 @@ fn time_mode_three_routers_partition() {
     let (_, outcome) = check(setup);
     assert_replays_harmless(&outcome);
 }
+
+/// V10 is required exactly when there is a forger: a check in which it
+/// never replays anything fails as vacuous instead of passing S17 for
+/// nothing.
+#[test]
+fn a_forger_that_never_acts_makes_the_check_vacuous() {
+    let setup = two_routers(HmacMode::Time);
+    assert!(properties::required(&setup).contains(&properties::V10));
+    let mut quiet = setup;
+    quiet.budget.replays = 0;
+    assert!(!properties::required(&quiet).contains(&properties::V10));
+}
