@@ -55,6 +55,13 @@ pub enum Event {
         /// The packet.
         frame: Frame,
     },
+    /// The forger replayed a captured advert to `frame.to`.
+    Replayed {
+        /// The advert.
+        frame: Frame,
+        /// Whether the core accepted it.
+        accepted: bool,
+    },
     /// A packet was lost.
     Lost {
         /// The packet.
@@ -88,9 +95,10 @@ impl Event {
             Self::Priority { router, .. } | Self::Crashed(router) | Self::Link { router, .. } => {
                 Some(*router)
             }
-            Self::Delivered { frame, .. } | Self::Ignored { frame } | Self::Lost { frame } => {
-                Some(usize::from(frame.to))
-            }
+            Self::Delivered { frame, .. }
+            | Self::Replayed { frame, .. }
+            | Self::Ignored { frame }
+            | Self::Lost { frame } => Some(usize::from(frame.to)),
             Self::Partition(_) => None,
         }
     }
@@ -116,6 +124,15 @@ impl fmt::Display for Event {
                 write!(
                     f,
                     "receives p{} from R{} ({verdict})",
+                    frame.priority(),
+                    frame.from
+                )
+            }
+            Self::Replayed { frame, accepted } => {
+                let verdict = if *accepted { "ACCEPTED" } else { "dropped" };
+                write!(
+                    f,
+                    "REPLAY of p{} from R{} ({verdict})",
                     frame.priority(),
                     frame.from
                 )

@@ -8,7 +8,7 @@
 //! - [`timing`]: the bounds derived from it, `T_conv` among them.
 //! - [`model`]: the steps, a discrete global clock over relative
 //!   deadlines; [`state`]: what it explores.
-//! - [`properties`]: S1..S16 (always) and V1..V9 (sometimes, some required).
+//! - [`properties`]: S1..S17 (always) and V1..V11 (sometimes, some required).
 //! - [`trace`]: counterexamples as timelines; [`run`]: run and report.
 //! - [`verify`]: a deployment's keepalived.conf files, one per host,
 //!   checked scenario by scenario.
@@ -44,7 +44,7 @@ pub mod trace;
 pub mod verify;
 
 pub use model::{Step, VrrpModel};
-pub use setup::{Budget, Mutation, Setup};
+pub use setup::{Budget, HmacMode, Mutation, Setup};
 pub use state::World;
 pub use timing::Timing;
 

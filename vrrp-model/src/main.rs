@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand};
 use stateright::{Checker, Model, UniformChooser};
 use vrrp_core::wire::Version;
 use vrrp_model::run::{self, Options};
-use vrrp_model::{Mutation, Setup, VrrpModel};
+use vrrp_model::{HmacMode, Mutation, Setup, VrrpModel};
 
 /// Exploring clones every state once per successor: a few small vectors per
 /// router. mimalloc makes those allocations cheap.
@@ -107,7 +107,8 @@ struct ModelArgs {
     #[arg(long, default_value_t = vrrp_model::setup::DEFAULT_TICK_US)]
     tick_us: u64,
     /// Faults with budgets: partition[=N],priority[=N],crash[=N],shutdown[=N],link[=N],loss[=N],
-    /// and lossy links loss-run=R (no end of losses, at most R in a row per link).
+    /// replay[=N] (a forger replays captured adverts), and lossy links loss-run=R (no end of
+    /// losses, at most R in a row per link).
     /// Budgets default to 1; loss defaults to the longest run VRRP tolerates.
     #[arg(long, value_delimiter = ',')]
     faults: Vec<String>,
@@ -117,8 +118,13 @@ struct ModelArgs {
     /// Turn preemption off on every router.
     #[arg(long)]
     no_preempt: bool,
+    /// keepalived's auth_hmac on every router (one key, enforce), with time or monotonic
+    /// anti-replay.
+    #[arg(long, value_name = "time|monotonic")]
+    auth_hmac: Option<String>,
     /// Inject a defect: backup-ignores-higher, link-event-ignored, link-keeps-frames,
-    /// lower-prio-no-advert, silent-shutdown, master-ignores-stop, late-clock, fast-clock.
+    /// lower-prio-no-advert, silent-shutdown, master-ignores-stop, late-clock, fast-clock,
+    /// reload-forgets-replay.
     #[arg(long)]
     mutation: Option<String>,
     /// Override the derived convergence bound (microseconds).
@@ -166,7 +172,14 @@ impl ModelArgs {
             Some("master-ignores-stop") => Some(Mutation::MasterIgnoresStop),
             Some("late-clock") => Some(Mutation::LateClock),
             Some("fast-clock") => Some(Mutation::FastClock),
+            Some("reload-forgets-replay") => Some(Mutation::ReloadForgetsReplay),
             Some(m) => return Err(format!("unknown mutation {m}")),
+        };
+        setup.auth_hmac = match self.auth_hmac.as_deref() {
+            None => None,
+            Some("time") => Some(HmacMode::Time),
+            Some("monotonic") => Some(HmacMode::Monotonic),
+            Some(m) => return Err(format!("--auth-hmac {m}: time or monotonic")),
         };
         let mut derived_loss = false;
         for fault in &self.faults {
@@ -186,6 +199,7 @@ impl ModelArgs {
                     derived_loss = n.is_none();
                 }
                 "loss-run" => setup.loss_run = Some(budget),
+                "replay" => setup.budget.replays = budget,
                 other => return Err(format!("unknown fault {other}")),
             }
         }

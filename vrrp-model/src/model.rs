@@ -9,6 +9,9 @@
 //!   been in flight a whole number of ticks in `d_min..=d_max`: every
 //!   packet's delay is a whole number of ticks, so deliveries fall on a grid
 //!   per packet instead of at every instant something else happens.
+//! - `Replay`: the forger delivers a captured advert again to a router
+//!   that had it or a later one of its sender, while its budget lasts, at
+//!   an instant that may still be disturbed (not a disturbance itself).
 //! - `Drop`: a packet just sent is lost, while the loss budget lasts (or,
 //!   on lossy links, if the link has lost fewer than `loss_run` in a row).
 //! - one disturbance per instant, while its budget lasts: `Partition`,
@@ -60,6 +63,16 @@ pub enum Step {
     Restart(u8),
     /// Router `i`'s interface goes down, or comes back if it is down.
     Link(u8),
+    /// The forger delivers its capture of `from`'s advert at `priority` to
+    /// router `to`, which already had it or a later one of `from`.
+    Replay {
+        /// The captured advert's sender.
+        from: u8,
+        /// Its priority.
+        priority: u8,
+        /// Receiver.
+        to: u8,
+    },
 }
 
 impl Step {
@@ -90,6 +103,9 @@ impl fmt::Display for Step {
             Self::Shutdown(i) => write!(f, "R{i} shuts down"),
             Self::Restart(i) => write!(f, "R{i} restarts"),
             Self::Link(i) => write!(f, "R{i} link toggles"),
+            Self::Replay { from, priority, to } => {
+                write!(f, "forger replays R{from}'s p{priority} to R{to}")
+            }
         }
     }
 }
@@ -115,6 +131,13 @@ impl VrrpModel {
     /// more than 255 routers.
     pub fn new(setup: Setup) -> Self {
         assert!(setup.routers() <= 255, "at most 255 routers");
+        // A core keeps the last sequence of 4 senders (keepalived's number
+        // for multicast): with more, an evicted sender's replay would pass,
+        // and the captures' `had` bits would not say what the core knows.
+        assert!(
+            setup.budget.replays == 0 || (setup.routers() <= 5 && setup.hosts.is_empty()),
+            "the forger works on up to 5 routers of the uniform setup"
+        );
         let timing = Timing::new(&setup);
         let partitions = partition::all(setup.routers());
         let templates = (0..setup.routers()).map(|i| setup.instance(i)).collect();
@@ -247,9 +270,34 @@ impl VrrpModel {
         }
         if !world.disturbed_now {
             self.disturbances(world, out);
+            self.replays(world, out);
         }
         if let Some(dt) = self.advance(world) {
             out.push(Step::Advance(dt));
+        }
+    }
+
+    /// The forger's replays: a capture to a running router with its link
+    /// up, not an owner (which drops every advert before it is
+    /// authenticated), that had it or a later advert of its sender.
+    fn replays(&self, world: &World, out: &mut Vec<Step>) {
+        if world.budget.replays == 0 {
+            return;
+        }
+        for capture in &world.captures {
+            for (r, node) in world.nodes.iter().enumerate() {
+                let target = node.running()
+                    && !node.link_down
+                    && !node.instance.config().is_owner()
+                    && capture.had & (1 << r) != 0;
+                if target {
+                    out.push(Step::Replay {
+                        from: capture.frame.from,
+                        priority: capture.frame.priority(),
+                        to: r as u8,
+                    });
+                }
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-//! The properties: S1..S16 must always hold, V1..V9 should be reached, and
+//! The properties: S1..S17 must always hold, V1..V11 should be reached, and
 //! those the chosen faults make reachable ([`required`]) must be.
 //!
 //! stateright's `eventually` is checked only at terminal states and VRRP never
@@ -124,6 +124,14 @@ pub const S15: &str = "S15 best Backup first";
 /// `tests/must_fail.rs`). Priority 0 is S13's: the Master that hears it
 /// answers at once.
 pub const S16: &str = "S16 no takeover from a Master still heard";
+/// S17: a replay never takes effect. When the forger delivers a captured
+/// advert again to a router that already had it or a later one of its
+/// sender, the router's protocol state after it (state, priority, timers,
+/// Master, virtual addresses) equals its state before, it sends nothing,
+/// and with `auth_hmac` the core counts it (`hmac_replayed` or
+/// `hmac_stale`). Without `auth_hmac` nothing tells a replay from an
+/// advert, and the checker refutes it (`tests/must_fail.rs`).
+pub const S17: &str = "S17 a replayed advert takes no effect";
 /// V1: two Masters in one component.
 pub const V1: &str = "V1 dual master occurs";
 /// V2: Masters in two components at once.
@@ -143,6 +151,11 @@ pub const V8: &str = "V8 a lower Master is answered";
 /// V9: a Backup takes over while another that followed the same advert is
 /// still waiting (S15 compares them).
 pub const V9: &str = "V9 a takeover race is run";
+/// V10: the forger replayed an advert (S17 is not vacuous).
+pub const V10: &str = "V10 a replay is delivered";
+/// V11: a replayed advert changed its receiver's state (Backup, Master):
+/// reached without `auth_hmac`, never with it (S17).
+pub const V11: &str = "V11 a replay moves a router";
 
 /// Every property, in order.
 pub fn all() -> Vec<Property<VrrpModel>> {
@@ -178,6 +191,9 @@ pub fn all() -> Vec<Property<VrrpModel>> {
         Property::always(S16, |_, w: &World| {
             w.violations & violation::NEEDLESS_TAKEOVER == 0
         }),
+        Property::always(S17, |_, w: &World| {
+            w.violations & violation::REPLAY_TOOK_EFFECT == 0
+        }),
         Property::sometimes(V1, dual_master),
         Property::sometimes(V2, |m, w: &World| {
             let components = master_components(m, w);
@@ -190,6 +206,8 @@ pub fn all() -> Vec<Property<VrrpModel>> {
         Property::sometimes(V7, |_, w: &World| w.seen & seen::FAULT_CLEARED != 0),
         Property::sometimes(V8, |_, w: &World| w.seen & seen::ANSWERED != 0),
         Property::sometimes(V9, |_, w: &World| w.seen & seen::RACE != 0),
+        Property::sometimes(V10, |_, w: &World| w.seen & seen::REPLAYED != 0),
+        Property::sometimes(V11, |_, w: &World| w.seen & seen::REPLAY_MOVED != 0),
     ]
 }
 
@@ -210,9 +228,13 @@ pub fn all() -> Vec<Property<VrrpModel>> {
 ///   own hosts (`verify`) may leave one out of another's unicast peers, so
 ///   it is not required there.
 ///
+/// - V10 with a forger: a Backup hears its Master, and the forger replays
+///   that advert to it.
+///
 /// V1, V3 and V8 need two Masters that hear each other (V3 at equal
 /// priority): a single cut never gives that, and a start-up race only at
-/// some timings, so they are not required.
+/// some timings, so they are not required. V11 is a defect (S17 forbids
+/// it).
 pub fn required(setup: &Setup) -> Vec<&'static str> {
     let b = setup.budget;
     let several = setup.routers() >= 2;
@@ -237,6 +259,9 @@ pub fn required(setup: &Setup) -> Vec<&'static str> {
     let losses_of_master = b.partitions + b.crashes + b.shutdowns + b.links;
     if setup.routers() >= 3 && setup.hosts.is_empty() && losses_of_master > 0 {
         out.push(V9);
+    }
+    if several && b.replays > 0 {
+        out.push(V10);
     }
     out
 }

@@ -6,6 +6,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
+use vrrp_core::auth_hmac::{AntiReplay, HmacConfig, Key, Mode};
 use vrrp_core::time::Instant;
 use vrrp_core::wire::{Auth, Version};
 use vrrp_core::{Config, Instance, Tracking};
@@ -37,6 +38,10 @@ pub struct Budget {
     /// Adverts that may be lost, anywhere and at any time. A loss is noise
     /// VRRP must tolerate, not a disturbance: it does not reset the quiet clock.
     pub losses: u8,
+    /// Replays by a forger on the segment: an advert it captured, delivered
+    /// again to a router that already had it or a newer one of the same
+    /// sender (README, "Forger"). Like a loss, not a disturbance.
+    pub replays: u8,
 }
 
 /// A deliberate defect for the must-fail tests: proof that the checker can
@@ -68,7 +73,32 @@ pub enum Mutation {
     /// the RFC says, but a lower Backup that runs early by more than the
     /// gap between two Skew_Times wins the takeover race.
     FastClock,
+    /// The host reloads `auth_hmac` just before a replayed advert arrives,
+    /// and rebuilds it (`handle_auth_hmac(None)`, then `Some`) instead of
+    /// handing the new configuration over: the core's anti-replay state
+    /// (the last sequence accepted from each sender) is lost, and the
+    /// replay passes.
+    ReloadForgetsReplay,
 }
+
+/// `auth_hmac` on every router: one shared key, enforce mode, and this
+/// anti-replay mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HmacMode {
+    /// Time mode, keepalived's default window (three intervals, at least
+    /// 5 s): the sequence must be fresh and grow per sender.
+    Time,
+    /// Monotonic mode: the sequence must grow per sender.
+    Monotonic,
+}
+
+/// The wall clock the model's routers start at, since the Unix epoch
+/// (2026-12-07 00:00:00 UTC); each router is given this plus model time
+/// through `Instance::handle_wall_clock`.
+pub const WALL_EPOCH_SECS: u64 = 1_796_601_600;
+
+/// The key every router signs and verifies with (32 bytes, id 1).
+const HMAC_KEY: &[u8; 32] = b"vrrp-model forger test key 32 by";
 
 /// One router's own settings, read from a deployment's files (`verify`):
 /// they replace the uniform ones of [`Setup`] for that router.
@@ -116,6 +146,8 @@ pub struct Setup {
     pub t_conv_us: Option<u64>,
     /// Per-router settings that replace the uniform ones (empty: none).
     pub hosts: Vec<HostSettings>,
+    /// `auth_hmac` on every router, or none.
+    pub auth_hmac: Option<HmacMode>,
 }
 
 impl Setup {
@@ -140,6 +172,7 @@ impl Setup {
             mutation: None,
             t_conv_us: None,
             hosts: Vec::new(),
+            auth_hmac: None,
         }
     }
 
@@ -173,7 +206,25 @@ impl Setup {
             config.auth = Auth::None;
         }
         config.lower_prio_no_advert = self.mutation == Some(Mutation::LowerPrioNoAdvert);
+        config.auth_hmac = self.hmac_config(self.advert[i]);
         config
+    }
+
+    /// The `auth_hmac` of a router with this advert interval, if any.
+    pub fn hmac_config(&self, advert_cs: u16) -> Option<HmacConfig> {
+        let anti_replay = match self.auth_hmac? {
+            HmacMode::Time => AntiReplay::default_for(advert_cs),
+            HmacMode::Monotonic => AntiReplay::Monotonic,
+        };
+        Some(HmacConfig {
+            keys: vec![Key {
+                id: 1,
+                bytes: HMAC_KEY.to_vec(),
+            }],
+            active_key: 1,
+            mode: Mode::Enforce,
+            anti_replay,
+        })
     }
 
     /// A fresh, stopped core instance for router `i`.
@@ -218,8 +269,8 @@ impl fmt::Display for Setup {
         write!(
             f,
             "{} routers {:?}, {:?}, advert {:?} cs, preempt {}, tick {} us, delay {}..={} ticks, \
-             weight {}, budget partitions {} toggles {} crashes {} shutdowns {} links {} losses {}, \
-             loss run {}",
+             weight {}, budget partitions {} toggles {} crashes {} shutdowns {} links {} losses {} \
+             replays {}, loss run {}",
             self.routers(),
             self.priorities,
             self.version,
@@ -235,8 +286,12 @@ impl fmt::Display for Setup {
             b.shutdowns,
             b.links,
             b.losses,
+            b.replays,
             self.loss_run.map_or("none".to_string(), |n| n.to_string()),
         )?;
+        if let Some(mode) = self.auth_hmac {
+            write!(f, ", auth_hmac {mode:?}")?;
+        }
         if let Some(m) = self.mutation {
             write!(f, ", mutation {m:?}")?;
         }

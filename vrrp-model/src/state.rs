@@ -7,6 +7,9 @@
 //! the state space is finite and the graph cyclic without a horizon. Nothing
 //! here iterates a hash map.
 
+use std::hash::{Hash, Hasher};
+
+use vrrp_core::wire::TRAILER_LEN;
 use vrrp_core::{Instance, State};
 
 use crate::setup::Budget;
@@ -40,11 +43,50 @@ impl Node {
     }
 }
 
+/// A value carried along but left out of equality, hashing and ordering:
+/// absolute quantities (the wall clock, `auth_hmac` sequences and tags)
+/// whose meaning the state keeps in a canonical, bounded form instead
+/// (README, "Forger": two states that differ only in them have the same
+/// futures, shifted in time).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Hidden<T>(pub T);
+
+impl<T> PartialEq for Hidden<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> Eq for Hidden<T> {}
+
+impl<T> PartialOrd for Hidden<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T> Ord for Hidden<T> {
+    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
+        std::cmp::Ordering::Equal
+    }
+}
+
+impl<T> Hash for Hidden<T> {
+    fn hash<H: Hasher>(&self, _: &mut H) {}
+}
+
 /// The longest advert the model emits: VRRPv2 header, one IPv4 address, auth.
 pub const FRAME_CAPACITY: usize = 24;
 
+/// The longest datagram: an advert and its `auth_hmac` trailer.
+pub const DATAGRAM_CAPACITY: usize = FRAME_CAPACITY + TRAILER_LEN;
+
 /// A packet in flight on the directed link `from -> to`: the real bytes the
-/// core emitted, checksum included.
+/// core emitted, checksum (and `auth_hmac` trailer) included.
+///
+/// The trailer is [`Hidden`]: its sequence and tag are absolute, and every
+/// advert would be a new state. The emission's [`rank`](Self::rank) among
+/// its sender's stands for them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Frame {
     /// Sender.
@@ -62,6 +104,12 @@ pub struct Frame {
     pub bytes: [u8; FRAME_CAPACITY],
     /// How many of `bytes` are used.
     pub len: u8,
+    /// With a forger: the emission's place among its sender's emissions
+    /// that the state holds (frames in flight and captures), from 0. Their
+    /// order is all that their sequences mean for the future. 0 otherwise.
+    pub rank: u8,
+    /// The `auth_hmac` trailer the core appended, if any.
+    pub trailer: Hidden<Option<Box<[u8; TRAILER_LEN]>>>,
 }
 
 impl Frame {
@@ -70,15 +118,36 @@ impl Frame {
         self.neg_age.unsigned_abs()
     }
 
-    /// The advert's bytes.
-    pub fn payload(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
+    /// The datagram as the core emitted it: the advert, then its trailer
+    /// (assembled in `buf`).
+    pub fn datagram<'a>(&'a self, buf: &'a mut [u8; DATAGRAM_CAPACITY]) -> &'a [u8] {
+        let len = usize::from(self.len);
+        match &self.trailer.0 {
+            None => &self.bytes[..len],
+            Some(trailer) => {
+                buf[..len].copy_from_slice(&self.bytes[..len]);
+                buf[len..len + TRAILER_LEN].copy_from_slice(&trailer[..]);
+                &buf[..len + TRAILER_LEN]
+            }
+        }
     }
 
     /// The advertised priority (the third byte of the VRRP header).
     pub fn priority(&self) -> u8 {
         self.bytes[2]
     }
+}
+
+/// An advert the forger captured: the last its sender emitted at this
+/// priority (README, "Forger", says why the last suffices).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Capture {
+    /// The advert as sent; `from` is its sender, `to` unused (0).
+    pub frame: Frame,
+    /// The routers (bit `r`) whose current core has been handed this
+    /// advert or a later one of its sender: a delivery to them now is a
+    /// replay, not a late arrival.
+    pub had: u8,
 }
 
 /// Auxiliary clocks, in microseconds, each saturating.
@@ -200,23 +269,27 @@ impl RouterClocks {
 }
 
 /// Notable events of the last step only (reset by every step), for the
-/// reachability properties V3..V8.
+/// reachability properties V3..V11.
 pub mod seen {
     /// A Master stepped down for an equal-priority advert from a higher address.
-    pub const TIE_BREAK: u8 = 1;
+    pub const TIE_BREAK: u16 = 1;
     /// A Backup preempted a lower-priority Master.
-    pub const PREEMPTED: u8 = 2;
+    pub const PREEMPTED: u16 = 2;
     /// A Backup took over after a priority-0 advert.
-    pub const MASTER_STOPPED: u8 = 4;
+    pub const MASTER_STOPPED: u16 = 4;
     /// A master-down timer fired on a silent Master.
-    pub const MASTER_DOWN: u8 = 8;
+    pub const MASTER_DOWN: u16 = 8;
     /// A router left Fault for Backup or Master (its link came back).
-    pub const FAULT_CLEARED: u8 = 16;
+    pub const FAULT_CLEARED: u16 = 16;
     /// A Master answered a lower-priority Master's advert.
-    pub const ANSWERED: u8 = 32;
+    pub const ANSWERED: u16 = 32;
     /// A Backup took over while another Backup of its component that
     /// followed the same advert was still waiting (S15 compared them).
-    pub const RACE: u8 = 64;
+    pub const RACE: u16 = 64;
+    /// The forger replayed an advert (S17 judged it).
+    pub const REPLAYED: u16 = 128;
+    /// A replayed advert changed its receiver's state (Backup, Master...).
+    pub const REPLAY_MOVED: u16 = 256;
 }
 
 /// Safety violations detected on a step rather than in a state (sticky).
@@ -252,6 +325,9 @@ pub mod violation {
     /// S16: a Backup took over less than its Master_Down_Interval after it
     /// followed an advert of a Master that is still Master in its component.
     pub const NEEDLESS_TAKEOVER: u16 = 1024;
+    /// S17: a replayed advert changed its receiver's protocol state or made
+    /// it act, or (with `auth_hmac`) was not counted as replayed or stale.
+    pub const REPLAY_TOOK_EFFECT: u16 = 2048;
 }
 
 /// The whole system at one instant.
@@ -279,7 +355,15 @@ pub struct World {
     /// The property clocks.
     pub clocks: Clocks,
     /// Notable events of the last step ([`seen`] bits).
-    pub seen: u8,
+    pub seen: u16,
     /// Step-detected safety violations ([`violation`] bits).
     pub violations: u16,
+    /// The forger's captures, sorted; empty without a forger or once its
+    /// replays are spent.
+    pub captures: Vec<Capture>,
+    /// Model time since the start, for the routers' wall clock
+    /// ([`WALL_EPOCH_SECS`](crate::setup::WALL_EPOCH_SECS) plus this).
+    /// Hidden: every deadline in the state is relative, and the sequences
+    /// that the wall clock feeds are kept by their order ([`Frame::rank`]).
+    pub now_us: Hidden<u64>,
 }

@@ -5,14 +5,15 @@
 //! calls `Instance::rebase`, so deadlines stay relative.
 
 use vrrp_core::time::{Duration, Instant};
-use vrrp_core::wire::{self, TTL};
+use vrrp_core::wire::{self, TRAILER_LEN, TTL};
 use vrrp_core::{Action, Reason, Received, State, Timer};
 
 use crate::event::{Event, Log, note};
 use crate::model::{Step, VrrpModel};
-use crate::setup::{Mutation, Setup};
+use crate::setup::{Mutation, Setup, WALL_EPOCH_SECS};
 use crate::state::{
-    Clocks, FRAME_CAPACITY, Followed, Frame, Node, RouterClocks, World, seen, violation,
+    Capture, Clocks, DATAGRAM_CAPACITY, FRAME_CAPACITY, Followed, Frame, Hidden, Node,
+    RouterClocks, World, seen, violation,
 };
 use crate::timing::{rfc_master_down_interval, rfc_wait};
 
@@ -33,6 +34,7 @@ impl VrrpModel {
     pub(crate) fn apply(&self, before: &World, step: Step, log: &mut Log<'_>) -> World {
         let mut w = before.clone();
         w.seen = 0;
+        self.tell_wall_clock(&mut w);
         // S7 watches every change of state made while converged, except the
         // ones a disturbance makes itself.
         let converged = w.clocks.quiet >= self.timing.t_conv && !step.is_disturbance();
@@ -113,6 +115,8 @@ impl VrrpModel {
                     // A new process: a fresh instance told its tracked state.
                     w.nodes[i].up = true;
                     w.nodes[i].instance = self.templates[i].clone();
+                    let wall = self.wall_clock(&w);
+                    w.nodes[i].instance.handle_wall_clock(wall);
                     let tracking = self.setup.tracking(i, w.nodes[i].degraded);
                     w.nodes[i].instance.handle_tracking(Instant::ZERO, tracking);
                     if w.nodes[i].link_down && !self.mutated(Mutation::LinkEventIgnored) {
@@ -123,6 +127,9 @@ impl VrrpModel {
                 self.drain(&mut w, i, Input::Startup, converged, log);
             }
             Step::Link(i) => self.toggle_link(&mut w, usize::from(i), converged, log),
+            Step::Replay { from, priority, to } => {
+                self.replay(&mut w, (from, priority, to), converged, log);
+            }
         }
         if step.is_disturbance() {
             w.disturbed_now = true;
@@ -133,8 +140,124 @@ impl VrrpModel {
         }
         w.just_advanced = matches!(step, Step::Advance(_)) && !before.disturbed_now;
         self.update_clocks(&mut w);
+        self.rank_emissions(&mut w);
         w.frames.sort_unstable();
         w
+    }
+
+    /// The routers' wall clock: the epoch plus model time.
+    fn wall_clock(&self, w: &World) -> std::time::Duration {
+        std::time::Duration::from_secs(WALL_EPOCH_SECS)
+            + std::time::Duration::from_micros(w.now_us.0)
+    }
+
+    /// Gives every router the wall clock (`auth_hmac`'s time) before it is
+    /// told anything else; without `auth_hmac` the core ignores it.
+    fn tell_wall_clock(&self, w: &mut World) {
+        let wall = self.wall_clock(w);
+        for node in &mut w.nodes {
+            node.instance.handle_wall_clock(wall);
+        }
+    }
+
+    /// Makes the ranks of each sender's emissions (frames in flight and
+    /// captures) dense again, from 0, in their order: only the order
+    /// decides the future (which capture a delivery makes a replay and,
+    /// with `auth_hmac`, which sequence a core refuses). Without a forger,
+    /// or once its replays are spent, the captures go and every rank is 0.
+    fn rank_emissions(&self, w: &mut World) {
+        if w.budget.replays == 0 {
+            w.captures.clear();
+            for frame in &mut w.frames {
+                frame.rank = 0;
+            }
+            return;
+        }
+        let mut ranks: Vec<(u8, u8)> = w
+            .frames
+            .iter()
+            .chain(w.captures.iter().map(|c| &c.frame))
+            .map(|f| (f.from, f.rank))
+            .collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let dense = |from: u8, rank: u8| {
+            let first = ranks.partition_point(|&(f, _)| f < from);
+            let at = ranks.partition_point(|&p| p < (from, rank));
+            (at - first) as u8
+        };
+        for frame in &mut w.frames {
+            frame.rank = dense(frame.from, frame.rank);
+        }
+        for capture in &mut w.captures {
+            capture.frame.rank = dense(capture.frame.from, capture.frame.rank);
+        }
+        w.captures.sort_unstable();
+    }
+
+    /// The forger delivers its capture of `from`'s advert at `priority` to
+    /// `to` (S17): nothing about the receiver may change but its counters,
+    /// and with `auth_hmac` the replay is counted as replayed or stale.
+    fn replay(
+        &self,
+        w: &mut World,
+        (from, priority, to): (u8, u8, u8),
+        converged: bool,
+        log: &mut Log<'_>,
+    ) {
+        w.budget.replays -= 1;
+        let mut frame = w
+            .captures
+            .iter()
+            .find(|c| c.frame.from == from && c.frame.priority() == priority)
+            .expect("Replay is enabled only for a capture")
+            .frame
+            .clone();
+        frame.to = to;
+        let r = usize::from(to);
+        let before = w.nodes[r].clone();
+        let stats = before.instance.stats();
+        let (refused, sent) = (stats.hmac_replayed + stats.hmac_stale, stats.adverts_sent);
+        if self.mutated(Mutation::ReloadForgetsReplay) {
+            let instance = &mut w.nodes[r].instance;
+            let hmac = instance.config().auth_hmac.clone();
+            instance
+                .handle_auth_hmac(None)
+                .and_then(|()| instance.handle_auth_hmac(hmac))
+                .expect("the same auth_hmac again");
+        }
+        let rx = Received {
+            src: Setup::address(usize::from(from)),
+            dst: wire::MULTICAST_V4.into(),
+            ttl: TTL,
+        };
+        let mut buf = [0; DATAGRAM_CAPACITY];
+        let datagram = frame.datagram(&mut buf);
+        let accepted = w.nodes[r]
+            .instance
+            .handle_advert(Instant::ZERO, &rx, datagram);
+        note(
+            log,
+            Event::Replayed {
+                frame: frame.clone(),
+                accepted,
+            },
+        );
+        if accepted && before.instance.state() == State::Backup {
+            self.note_heard(w, r, &frame);
+        }
+        self.drain(w, r, Input::Advert, converged, log);
+        let after = &w.nodes[r];
+        let stats = after.instance.stats();
+        let counted = stats.hmac_replayed + stats.hmac_stale == refused + 1;
+        let unmoved = *after == before && stats.adverts_sent == sent;
+        if !unmoved || (self.setup.auth_hmac.is_some() && !counted) {
+            w.violations |= violation::REPLAY_TOOK_EFFECT;
+        }
+        w.seen |= seen::REPLAYED;
+        if after.instance.state() != before.instance.state() {
+            w.seen |= seen::REPLAY_MOVED;
+        }
     }
 
     /// The initial state: every router starts at time zero on a whole LAN.
@@ -177,6 +300,8 @@ impl VrrpModel {
             },
             seen: 0,
             violations: 0,
+            captures: Vec::new(),
+            now_us: Hidden(0),
         };
         self.start_all(&mut world, log);
         world
@@ -184,6 +309,7 @@ impl VrrpModel {
 
     /// Starts every router at once (the initial state).
     pub(crate) fn start_all(&self, w: &mut World, log: &mut Log<'_>) {
+        self.tell_wall_clock(w);
         for node in &mut w.nodes {
             node.instance.handle_startup(Instant::ZERO);
         }
@@ -191,6 +317,7 @@ impl VrrpModel {
             self.drain(w, i, Input::Startup, false, log);
         }
         self.update_clocks(w);
+        self.rank_emissions(w);
         w.frames.sort_unstable();
     }
 
@@ -301,7 +428,16 @@ impl VrrpModel {
         } else {
             Instant::ZERO
         };
-        let accepted = w.nodes[r].instance.handle_advert(now, &rx, frame.payload());
+        let mut buf = [0; DATAGRAM_CAPACITY];
+        let datagram = frame.datagram(&mut buf);
+        let accepted = w.nodes[r].instance.handle_advert(now, &rx, datagram);
+        // The receiver's core has had this emission: from now on, a
+        // delivery of it or of an earlier capture of its sender is a replay.
+        for capture in &mut w.captures {
+            if capture.frame.from == from && capture.frame.rank <= frame.rank {
+                capture.had |= 1 << to;
+            }
+        }
         note(
             log,
             Event::Delivered {
@@ -492,13 +628,53 @@ impl VrrpModel {
     /// Puts router `i`'s advert on the wire to every running router in its
     /// component: nobody while its link is down.
     fn send(&self, w: &mut World, i: usize, priority: u8, log: &mut Log<'_>) {
-        let mut bytes = [0u8; FRAME_CAPACITY];
+        let mut bytes = [0u8; DATAGRAM_CAPACITY];
         let mut to = Vec::new();
+        // With a forger, the emission ranks after every other of its sender.
+        let sender = i as u8;
+        let rank = if w.budget.replays > 0 {
+            let frames = w.frames.iter().chain(w.captures.iter().map(|c| &c.frame));
+            frames
+                .filter(|f| f.from == sender)
+                .map(|f| f.rank + 1)
+                .max()
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        let trailer_len = if self.setup.auth_hmac.is_some() {
+            TRAILER_LEN
+        } else {
+            0
+        };
+        let mut captured = None;
         // One datagram to the group, or one per unicast peer: each goes to
         // the running routers in `i`'s component that it is addressed to.
         while let Some(transmit) = w.nodes[i].instance.poll_transmit(&mut bytes) {
             let unicast = !transmit.destination.is_multicast();
-            let len = u8::try_from(transmit.len).expect("an advert fits the frame");
+            let len = transmit.len - trailer_len;
+            let trailer: Option<Box<[u8; TRAILER_LEN]>> = (trailer_len > 0).then(|| {
+                Box::new(
+                    bytes[len..transmit.len]
+                        .try_into()
+                        .expect("a trailer is TRAILER_LEN bytes"),
+                )
+            });
+            let mut message = [0u8; FRAME_CAPACITY];
+            message[..len].copy_from_slice(&bytes[..len]);
+            let frame = |from: u8, to: u8, seq: u8| Frame {
+                from,
+                to,
+                neg_age: 0,
+                seq,
+                bytes: message,
+                len: u8::try_from(len).expect("an advert fits the frame"),
+                rank,
+                trailer: Hidden(trailer.clone()),
+            };
+            if captured.is_none() && !unicast {
+                captured = Some(frame(sender, 0, 0));
+            }
             for j in 0..w.nodes.len() {
                 let addressed = !unicast || Setup::address(j) == transmit.destination;
                 if addressed
@@ -515,16 +691,17 @@ impl VrrpModel {
                         .map(|f| usize::from(f.seq) + 1)
                         .max()
                         .unwrap_or(0);
-                    w.frames.push(Frame {
-                        from,
-                        to,
-                        neg_age: 0,
-                        seq: seq as u8,
-                        bytes,
-                        len,
-                    });
+                    w.frames.push(frame(from, to, seq as u8));
                 }
             }
+        }
+        // The forger on the segment captures what goes on the wire: the
+        // last advert of each sender at each priority.
+        if let Some(frame) = captured.filter(|_| w.budget.replays > 0 && !w.nodes[i].link_down) {
+            w.captures.retain(|c| {
+                !(c.frame.from == frame.from && c.frame.priority() == frame.priority())
+            });
+            w.captures.push(Capture { frame, had: 0 });
         }
         note(
             log,
@@ -546,6 +723,7 @@ impl VrrpModel {
         for frame in &mut w.frames {
             frame.neg_age -= dt_signed;
         }
+        w.now_us.0 += dt;
         w.clocks.quiet = (w.clocks.quiet + dt).min(self.timing.t_conv);
         // The S8 and S9 clocks saturate one past their bound: past it the
         // property already failed, and the state space stays finite.
@@ -569,6 +747,10 @@ impl VrrpModel {
         node.up = false;
         node.holds_vips = false;
         self.isolate(w, i);
+        // Its new core has no anti-replay state.
+        for capture in &mut w.captures {
+            capture.had &= !(1 << i);
+        }
     }
 
     /// Router `i` is cut off: the packets from and to it vanish.

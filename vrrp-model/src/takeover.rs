@@ -55,7 +55,7 @@ impl VrrpModel {
     /// Backup `a` takes over on its Master_Down_Timer (judged before the
     /// clocks are updated): the [`seen`] and [`violation`] bits of S15 and
     /// S16.
-    pub(crate) fn judge_takeover(&self, w: &World, a: usize) -> (u8, u16) {
+    pub(crate) fn judge_takeover(&self, w: &World, a: usize) -> (u16, u16) {
         let (mut seen_bits, mut violations) = (0, 0);
         let Some(heard_a) = w.clocks.followed.get(a) else {
             // It followed no advert since it started or its priority

@@ -4,10 +4,12 @@
 
 mod common;
 
+use std::collections::BTreeSet;
+
 use common::{assert_safe, check, refute};
 use vrrp_core::wire::Version;
 use vrrp_model::run::{self, Options};
-use vrrp_model::{Mutation, Setup, VrrpModel, properties};
+use vrrp_model::{HmacMode, Mutation, Setup, VrrpModel, properties, trace};
 
 /// Two routers, 4 cs adverts, no jitter, and `losses` adverts that may be lost.
 fn lossy(losses: u8) -> Setup {
@@ -209,4 +211,58 @@ fn a_takeover_from_a_master_still_heard_is_caught() {
         timeline.contains("R0      Backup -> Master (MasterNoResponse)"),
         "{timeline}"
     );
+}
+
+/// Two routers, 4 cs adverts, delivery within one tick, a crash, and a
+/// forger with one replay.
+fn forged() -> Setup {
+    let mut setup = Setup::new(2, 4);
+    setup.delay_max = 1;
+    setup.budget.crashes = 1;
+    setup.budget.replays = 1;
+    setup
+}
+
+/// Without `auth_hmac` a replay is an advert like any other. S17 fails at
+/// the first replay that does anything (the shortest: a Master answers a
+/// replayed lower advert at once), and a Master's advert replayed after it
+/// crashed, to the Backup that took over, makes it step down for a Master
+/// that is gone (V11, a defect).
+#[test]
+fn a_replay_without_auth_hmac_takes_effect() {
+    let timeline = refute(forged(), properties::S17);
+    assert!(timeline.contains("REPLAY of p"), "{timeline}");
+    assert!(timeline.contains("(ACCEPTED)"), "{timeline}");
+    let model = VrrpModel::new(forged());
+    let options = Options {
+        stop_at: Some(BTreeSet::from([properties::V11])),
+        ..Options::default()
+    };
+    let outcome = run::check(model.clone(), &options);
+    let example = outcome.verdict(properties::V11).discovery.as_ref();
+    let timeline = trace::timeline(&model, example.expect("a replay moves a router"));
+    println!("a replay moves a router:\n{timeline}");
+    assert!(timeline.contains("crashes"), "{timeline}");
+    assert!(
+        timeline.contains("REPLAY of p150 from R1 (ACCEPTED)"),
+        "{timeline}"
+    );
+    assert!(timeline.contains("Master -> Backup"), "{timeline}");
+}
+
+/// A host whose `auth_hmac` reload rebuilds the core's HMAC state instead
+/// of handing the new configuration over forgets the last sequence
+/// accepted from each sender (`Mutation::ReloadForgetsReplay`, a reload
+/// just before the replay): the replay passes and takes effect (S17). The
+/// same setup without the defect holds (`tests/forger.rs`).
+#[test]
+fn a_reload_that_forgets_the_anti_replay_state_is_caught() {
+    for mode in [HmacMode::Time, HmacMode::Monotonic] {
+        let mut setup = forged();
+        setup.auth_hmac = Some(mode);
+        setup.mutation = Some(Mutation::ReloadForgetsReplay);
+        let timeline = refute(setup, properties::S17);
+        assert!(timeline.contains("REPLAY of p"), "{timeline}");
+        assert!(timeline.contains("(ACCEPTED)"), "{timeline}");
+    }
 }

@@ -23,6 +23,7 @@ pub fn every_fault(mut setup: Setup) -> Setup {
         shutdowns: 1,
         links: 0,
         losses: 0,
+        replays: 0,
     };
     setup.budget.losses = tolerated_losses(&setup);
     setup
