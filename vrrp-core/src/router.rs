@@ -233,7 +233,35 @@ impl Router {
             return None;
         };
         self.with(now, id, |inst| {
-            inst.handle_packet(now, rx, Ok(packet));
+            inst.handle_packet(now, rx, Ok(packet), None);
+        });
+        Some(id)
+    }
+
+    /// Gives a received IPv4 datagram with an IP Authentication Header
+    /// (protocol 51, `auth_type AH`; `datagram` starts at the IPv4 header)
+    /// to its instance; returns which one, or `None` (counted) when it is
+    /// not AH for VRRP or no instance has that VRID.
+    pub fn handle_ah_datagram(
+        &mut self,
+        now: Instant,
+        interface: u32,
+        datagram: &[u8],
+    ) -> Option<InstanceId> {
+        let Ok(ah) = crate::auth_ah::AhDatagram::parse(datagram) else {
+            self.stats.packet_length_errors += 1;
+            return None;
+        };
+        let Ok(packet) = Packet::new_checked(ah.message()) else {
+            self.stats.packet_length_errors += 1;
+            return None;
+        };
+        let Some(id) = self.find(interface, Family::Ipv4, packet.vrid()) else {
+            self.stats.vrid_errors += 1;
+            return None;
+        };
+        self.with(now, id, |inst| {
+            inst.handle_packet(now, &ah.rx, Ok(packet), Some(&ah));
         });
         Some(id)
     }
