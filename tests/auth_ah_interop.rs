@@ -1,6 +1,7 @@
 //! `auth_type AH` (IPsec AH, HMAC-MD5-96, VRRPv2 over IPv4) against
 //! keepalived 2.2.7 (Debian's) and 2.4.3: our daemon Master and keepalived
-//! Backup, then the other way round; and a router with the wrong
+//! Backup, then the other way round, multicast and unicast (whose ICV
+//! leaves the TTL out); and a router with the wrong
 //! `auth_pass` that must not take the VIP from the Master.
 //!
 //! Each pair: the Master (priority 150) takes the VIP; the Backup (100)
@@ -30,13 +31,23 @@ const ADVERT: Duration = Duration::from_secs(1);
 /// `state BACKUP` on both: keepalived clears `state MASTER` with AH (a
 /// router must learn the sequence number before it takes over).
 fn config(me: u8, priority: u8, pass: &str) -> String {
-    let instance = Instance::new("VI_51", 51)
+    config_with(me, priority, pass, false)
+}
+
+/// [`config`], to the other host by unicast (`unicast_peer`) when `unicast`:
+/// then the ICV leaves the TTL out.
+fn config_with(me: u8, priority: u8, pass: &str, unicast: bool) -> String {
+    let mut instance = Instance::new("VI_51", 51)
         .priority(priority)
         .advert_int(ADVERT)
         .version(2)
         .state(State::Backup)
         .vip(&format!("{VIP}/24"))
         .auth_ah(pass);
+    if unicast {
+        let peer = format!("192.0.2.{}", 3 - me);
+        instance = instance.unicast(&format!("192.0.2.{me}"), &[&peer]);
+    }
     Config::new(&format!("host{me}"))
         .instance(instance)
         .to_string()
@@ -121,8 +132,9 @@ fn keepalived_counters(host: &Host<'_>, proc: &Proc) -> Counters {
     counters
 }
 
-/// Host 1 is the Master, host 2 the Backup; `ours_master` says which is ours.
-fn pair(test: &str, peer: Option<Daemon>, ours_master: bool) {
+/// Host 1 is the Master, host 2 the Backup; `ours_master` says which is
+/// ours; multicast, or unicast to each other.
+fn pair(test: &str, peer: Option<Daemon>, ours_master: bool, unicast: bool) {
     let Some(peer) = peer else {
         return;
     };
@@ -135,18 +147,23 @@ fn pair(test: &str, peer: Option<Daemon>, ours_master: bool) {
     } else {
         (&peer, &ours)
     };
-    let label = format!("Master {} / Backup {}", master.name(), backup.name());
+    let label = format!(
+        "Master {} / Backup {}, {}",
+        master.name(),
+        backup.name(),
+        if unicast { "unicast" } else { "multicast" }
+    );
     let m = lab.host("m", &["192.0.2.1/24"]);
     let b = lab.host("b", &["192.0.2.2/24"]);
 
-    let on_m = master.start(&m, &config(1, 150, PASS));
+    let on_m = master.start(&m, &config_with(1, 150, PASS, unicast));
     let took = wait_for(Duration::from_secs(10), || m.has_address(vip()));
     assert!(
         took.is_some(),
         "{label}: the Master never took the VIP:\n{}",
         on_m.log()
     );
-    let on_b = backup.start(&b, &config(2, 100, PASS));
+    let on_b = backup.start(&b, &config_with(2, 100, PASS, unicast));
     let quiet = ADVERT * 10 + Duration::from_secs(1);
     let stays = holds_for(quiet, || !b.has_address(vip()) && m.has_address(vip()));
     assert!(
@@ -186,7 +203,7 @@ fn pair(test: &str, peer: Option<Daemon>, ours_master: bool) {
     // own), then preempt with the next number, which the other accepts and
     // yields to. A refused sequence number on either side is a dual Master.
     let restarted = Instant::now();
-    let on_m = master.start(&m, &config(1, 150, PASS));
+    let on_m = master.start(&m, &config_with(1, 150, PASS, unicast));
     let back = wait_for(Duration::from_secs(15), || {
         m.has_address(vip()) && !b.has_address(vip())
     });
@@ -313,22 +330,42 @@ fn intruder(test: &str, peer: Option<Daemon>, ours_master: bool) {
 
 #[test]
 fn ours_master_keepalived_227_backup() {
-    pair("ah_ours_227", Some(Daemon::Keepalived), true);
+    pair("ah_ours_227", Some(Daemon::Keepalived), true, false);
 }
 
 #[test]
 fn keepalived_227_master_ours_backup() {
-    pair("ah_227_ours", Some(Daemon::Keepalived), false);
+    pair("ah_227_ours", Some(Daemon::Keepalived), false, false);
 }
 
 #[test]
 fn ours_master_keepalived_243_backup() {
-    pair("ah_ours_243", Daemon::keepalived_243(), true);
+    pair("ah_ours_243", Daemon::keepalived_243(), true, false);
 }
 
 #[test]
 fn keepalived_243_master_ours_backup() {
-    pair("ah_243_ours", Daemon::keepalived_243(), false);
+    pair("ah_243_ours", Daemon::keepalived_243(), false, false);
+}
+
+#[test]
+fn unicast_ours_master_keepalived_227_backup() {
+    pair("ah_u_ours_227", Some(Daemon::Keepalived), true, true);
+}
+
+#[test]
+fn unicast_keepalived_227_master_ours_backup() {
+    pair("ah_u_227_ours", Some(Daemon::Keepalived), false, true);
+}
+
+#[test]
+fn unicast_ours_master_keepalived_243_backup() {
+    pair("ah_u_ours_243", Daemon::keepalived_243(), true, true);
+}
+
+#[test]
+fn unicast_keepalived_243_master_ours_backup() {
+    pair("ah_u_243_ours", Daemon::keepalived_243(), false, true);
 }
 
 #[test]
