@@ -25,8 +25,9 @@ impl InstanceId {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RouterStats {
     /// Shorter than a VRRP header, so without a VRID to find an instance
-    /// by. Counted here only: the instance never sees them, nor checks the
-    /// header's length again.
+    /// by (and, given to [`Router::handle_ah_datagram`], not an IPv4
+    /// datagram with a whole AH for VRRP). Counted here only: the instance
+    /// never sees them, nor checks the header's length again.
     pub packet_length_errors: u64,
     /// No instance for that VRID on that interface and family.
     pub vrid_errors: u64,

@@ -376,3 +376,40 @@ fn a_buffer_too_small_is_a_send_error() {
     assert!(sent);
     assert_eq!(master.stats().adverts_send_errors, 1);
 }
+
+/// The Router finds an AH datagram's instance by the VRID behind the AH,
+/// and counts what it cannot dispatch.
+#[test]
+fn the_router_dispatches_ah_datagrams_by_vrid() {
+    let mut now = Instant::ZERO;
+    let mut master = Instance::new(config(2, 200, b"secret")).unwrap();
+    let first = alone_to_master(&mut master, &mut now).remove(0);
+    let mut router = vrrp_core::Router::new();
+    let id = router
+        .add(7, Instance::new(config(1, 100, b"secret")).unwrap())
+        .unwrap();
+    router
+        .add(
+            7,
+            Instance::new(Config {
+                vrid: 52,
+                ..config(1, 100, b"secret")
+            })
+            .unwrap(),
+        )
+        .unwrap();
+    router.handle_startup(now);
+    while router.poll_action().is_some() {}
+    assert_eq!(router.handle_ah_datagram(now, 7, &first), Some(id));
+    assert_eq!(router.instance(id).stats().adverts_received, 1);
+    // Another interface, a VRID nobody has: counted by the router.
+    assert_eq!(router.handle_ah_datagram(now, 8, &first), None);
+    assert_eq!(router.stats().vrid_errors, 1);
+    // Not AH for VRRP, or cut short: packet length errors.
+    let mut tcp = first.clone();
+    tcp[20] = 6;
+    for bad in [&tcp[..], &first[..30], &first[..46]] {
+        assert_eq!(router.handle_ah_datagram(now, 7, bad), None);
+    }
+    assert_eq!(router.stats().packet_length_errors, 3);
+}
