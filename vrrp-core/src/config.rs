@@ -39,7 +39,8 @@ pub struct Config {
     /// The virtual addresses, all of the instance's family: 1..=255 of
     /// them, or none at all in VRRPv2.
     pub virtual_addresses: Vec<IpAddr>,
-    /// VRRPv2 authentication (keepalived's `auth_type PASS`); v3 has none.
+    /// VRRPv2 authentication (keepalived's `auth_type PASS` and
+    /// `auth_type AH`, the latter over IPv4 only); v3 has none.
     pub auth: Auth,
     /// Unicast peers (keepalived's `unicast_peer`). Empty: multicast.
     pub unicast_peers: Vec<IpAddr>,
@@ -94,6 +95,10 @@ pub enum ConfigError {
     /// VRRPv3 has no authentication (RFC 9568 §9).
     #[error("VRRPv3 has no authentication")]
     AuthWithVersion3,
+    /// IPsec AH authenticates VRRPv2 over IPv4 only (keepalived refuses it
+    /// with IPv6 and with VRRPv3).
+    #[error("IPsec AH authentication needs VRRPv2 over IPv4")]
+    AhNeedsVersion2Ipv4,
     /// `auth_hmac` cannot run.
     #[error(transparent)]
     AuthHmac(#[from] HmacConfigError),
@@ -156,6 +161,9 @@ impl Config {
             return Err(ConfigError::BadInterval(self.advert_interval));
         }
         let family = self.family();
+        if self.auth.is_ah() && (self.version != Version::V2 || family != Family::Ipv4) {
+            return Err(ConfigError::AhNeedsVersion2Ipv4);
+        }
         if self.version == Version::V2 && family == Family::Ipv6 {
             return Err(ConfigError::Version2WithIpv6);
         }

@@ -57,6 +57,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod auth_ah;
 pub mod auth_hmac;
 pub mod config;
 pub mod fsm;

@@ -25,8 +25,9 @@ impl InstanceId {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RouterStats {
     /// Shorter than a VRRP header, so without a VRID to find an instance
-    /// by. Counted here only: the instance never sees them, nor checks the
-    /// header's length again.
+    /// by (and, given to [`Router::handle_ah_datagram`], not an IPv4
+    /// datagram with a whole AH for VRRP). Counted here only: the instance
+    /// never sees them, nor checks the header's length again.
     pub packet_length_errors: u64,
     /// No instance for that VRID on that interface and family.
     pub vrid_errors: u64,
@@ -233,7 +234,35 @@ impl Router {
             return None;
         };
         self.with(now, id, |inst| {
-            inst.handle_packet(now, rx, Ok(packet));
+            inst.handle_packet(now, rx, Ok(packet), None);
+        });
+        Some(id)
+    }
+
+    /// Gives a received IPv4 datagram with an IP Authentication Header
+    /// (protocol 51, `auth_type AH`; `datagram` starts at the IPv4 header)
+    /// to its instance; returns which one, or `None` (counted) when it is
+    /// not AH for VRRP or no instance has that VRID.
+    pub fn handle_ah_datagram(
+        &mut self,
+        now: Instant,
+        interface: u32,
+        datagram: &[u8],
+    ) -> Option<InstanceId> {
+        let Ok(ah) = crate::auth_ah::AhDatagram::parse(datagram) else {
+            self.stats.packet_length_errors += 1;
+            return None;
+        };
+        let Ok(packet) = Packet::new_checked(ah.message()) else {
+            self.stats.packet_length_errors += 1;
+            return None;
+        };
+        let Some(id) = self.find(interface, Family::Ipv4, packet.vrid()) else {
+            self.stats.vrid_errors += 1;
+            return None;
+        };
+        self.with(now, id, |inst| {
+            inst.handle_packet(now, &ah.rx, Ok(packet), Some(&ah));
         });
         Some(id)
     }

@@ -81,7 +81,8 @@ pub struct Statistics {
     /// Adverts with another interval (`vrrpv3StatisticsAdvIntervalErrors`):
     /// dropped in v2, counted but used in v3.
     pub advert_interval_errors: u64,
-    /// VRRPv2 adverts whose password differs (`vrrpStatsAuthFailures`, RFC 2787).
+    /// VRRPv2 adverts whose password differs, or (`auth_type AH`) whose
+    /// ICV does not verify (`vrrpStatsAuthFailures`, RFC 2787).
     pub auth_failures: u64,
     /// VRRPv2 adverts with an unknown auth type (`vrrpStatsInvalidAuthType`).
     pub invalid_auth_type: u64,
@@ -89,6 +90,13 @@ pub struct Statistics {
     pub auth_type_mismatch: u64,
     /// Unicast-mode adverts from an address that is not a configured peer.
     pub unicast_source_errors: u64,
+    /// `auth_type AH`: adverts whose SPI is not their source address
+    /// (keepalived counts them as authentication failures).
+    pub ah_bad_spi: u64,
+    /// `auth_type AH`: adverts whose sequence number is not after the
+    /// last one sent or accepted (keepalived counts them as authentication
+    /// failures).
+    pub ah_replayed: u64,
     /// `auth_hmac` enforce: adverts without a trailer (keepalived's
     /// `auth_ext_missing`).
     pub hmac_missing: u64,

@@ -291,3 +291,66 @@ fn steady_state(hmac: Option<HmacConfig>) {
         "the advert path allocated {allocations} times"
     );
 }
+
+/// `auth_type AH`: VRRPv2 behind an Authentication Header.
+fn ah_config(vrid: u8, me: u8, priority: u8) -> Config {
+    Config {
+        version: Version::V2,
+        auth: vrrp_core::wire::Auth::ah(b"secret"),
+        ..config(vrid, me, priority, &None)
+    }
+}
+
+/// 10,000 AH adverts from a Master to a Backup and to a router of 255 AH
+/// instances: every datagram sealed (IPv4 header, AH, ICV) and verified
+/// (ICV, SPI, sequence number); nothing may allocate.
+#[test]
+fn steady_state_with_auth_ah_allocates_nothing() {
+    let mut master = Instance::new(ah_config(51, 2, 200)).unwrap();
+    let mut backup = Instance::new(ah_config(51, 1, 100)).unwrap();
+    let mut router = Router::new();
+    for vrid in 1..=255 {
+        router
+            .add(7, Instance::new(ah_config(vrid, 1, 100)).unwrap())
+            .unwrap();
+    }
+    let mut buf = [0u8; 1500];
+    let mut now = Instant::ZERO;
+    master.handle_startup(now);
+    backup.handle_startup(now);
+    router.handle_startup(now);
+    let _ = (drain(&mut master), drain(&mut backup));
+    while router.poll_action().is_some() {}
+
+    let allocations = allocations_during(|| {
+        for _ in 0..10_000u32 {
+            now = master.poll_timeout().unwrap().at;
+            master.handle_timeout(now);
+            backup.handle_timeout(now);
+            if drain(&mut master).is_some() {
+                let transmit = master.poll_transmit(&mut buf).unwrap();
+                assert!(transmit.header_included);
+                let datagram = &buf[..transmit.len];
+                assert!(backup.handle_ah_datagram(now, datagram));
+                router.handle_ah_datagram(now, 7, datagram);
+                assert_eq!(master.poll_transmit(&mut buf), None);
+            }
+            let _ = drain(&mut backup);
+            while router.poll_action().is_some() {}
+        }
+    });
+    assert_eq!(master.state(), State::Master);
+    assert_eq!(backup.state(), State::Backup);
+    assert_eq!(backup.stats().adverts_received, 10_000);
+    let stats = backup.stats();
+    assert_eq!(
+        stats.auth_failures + stats.ah_bad_spi + stats.ah_replayed,
+        0
+    );
+    let in_router = router.find(7, Family::Ipv4, 51).unwrap();
+    assert_eq!(router.instance(in_router).stats().adverts_received, 10_000);
+    assert_eq!(
+        allocations, 0,
+        "the AH advert path allocated {allocations} times"
+    );
+}

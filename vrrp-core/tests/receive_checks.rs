@@ -192,10 +192,16 @@ fn vrrpv2_wrong_password_and_wrong_auth_type_are_dropped() {
     assert_dropped(&mut lan, v4(1), 255, &wrong, |s| s.auth_failures);
     let none = advert_from(v2(1, 200, Auth::None));
     assert_dropped(&mut lan, v4(1), 255, &none, |s| s.auth_type_mismatch);
+    // Type 2 (IP Authentication Header, removed in RFC 3768) is known, as
+    // keepalived knows it: another type than ours.
     let mut ah = advert_from(v2(1, 200, pass));
-    ah[4] = 2; // IP Authentication Header, removed in RFC 3768
+    ah[4] = 2;
     Packet::new_unchecked(&mut ah[..]).fill_checksum(None);
-    assert_dropped(&mut lan, v4(1), 255, &ah, |s| s.invalid_auth_type);
+    assert_dropped(&mut lan, v4(1), 255, &ah, |s| s.auth_type_mismatch);
+    let mut unknown = advert_from(v2(1, 200, pass));
+    unknown[4] = 3;
+    Packet::new_unchecked(&mut unknown[..]).fill_checksum(None);
+    assert_dropped(&mut lan, v4(1), 255, &unknown, |s| s.invalid_auth_type);
 }
 
 /// A CARP advertisement (OpenBSD's carp, ucarp): IP protocol 112 and the
@@ -284,4 +290,6 @@ fn error_sum(s: &Statistics) -> u64 {
         + s.invalid_auth_type
         + s.auth_type_mismatch
         + s.unicast_source_errors
+        + s.ah_bad_spi
+        + s.ah_replayed
 }

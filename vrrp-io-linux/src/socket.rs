@@ -23,17 +23,24 @@
 //! them (RFC 6527 `vrrpv3StatisticsRcvdChecksumErrors`). The core computes
 //! and verifies VRRP checksums itself, for both families.
 //!
+//! **IPsec AH.** keepalived's `auth_type AH` sends VRRPv2 behind an IP
+//! Authentication Header (protocol 51) whose ICV covers the IPv4 header:
+//! an AH socket ([`VrrpSocket::open_ipv4_ah`]) receives protocol 51 and
+//! hands over the whole datagram, header first, and sends datagrams the
+//! core wrote header and all (`IP_HDRINCL`; the kernel fills in only the
+//! header checksum).
+//!
 //! **Batching.** There is no `recv_batch`: see the note at the top of the
 //! private `sys` module. Drain with [`VrrpSocket::recv`] until it returns
 //! `Ok(None)`.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use mio::event::Source;
 use mio::unix::SourceFd;
-use socket2::{Domain, InterfaceIndexOrAddress, Protocol, Socket, Type};
+use socket2::{Domain, InterfaceIndexOrAddress, Protocol, SockAddr, Socket, Type};
 
 use vrrp_core::Received;
 use vrrp_core::wire::{self, Ipv4Packet, Ipv4Repr};
@@ -42,6 +49,8 @@ use crate::sys;
 
 /// IP protocol number of VRRP.
 pub const IPPROTO_VRRP: i32 = wire::PROTOCOL as i32;
+/// IP protocol number of the IP Authentication Header.
+pub const IPPROTO_AH: i32 = wire::PROTOCOL_AH as i32;
 /// The IPv4 multicast group of VRRP (RFC 9568 §5.1.1.2).
 pub const VRRP_GROUP_V4: Ipv4Addr = wire::MULTICAST_V4;
 /// The IPv6 multicast group of VRRP (RFC 9568 §5.1.2.2).
@@ -116,7 +125,9 @@ pub enum SocketError {
 
 /// One received VRRP packet; the VRRP message is in the caller's
 /// `buf[..len]` (for IPv4 the IP header has been moved out of the way, so the
-/// message always starts at `buf[0]`).
+/// message always starts at `buf[0]`). On an AH socket
+/// ([`VrrpSocket::is_ah`]) `buf[..len]` is the whole IPv4 datagram, header
+/// first: the AH's ICV covers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Datagram {
     /// Source, destination and TTL / hop limit: what the core checks.
@@ -140,6 +151,8 @@ pub struct VrrpSocket {
     family: Family,
     ifindex: u32,
     source: IpAddr,
+    /// IP protocol 51, header included both ways.
+    ah: bool,
 }
 
 fn setup(step: impl FnOnce() -> String) -> impl FnOnce(io::Error) -> SocketError {
@@ -149,17 +162,16 @@ fn setup(step: impl FnOnce() -> String) -> impl FnOnce(io::Error) -> SocketError
     }
 }
 
-fn open_raw(domain: Domain, ifname: &str) -> Result<Socket, SocketError> {
-    let socket =
-        Socket::new(domain, Type::RAW, Some(Protocol::from(IPPROTO_VRRP))).map_err(|error| {
-            match error.kind() {
-                io::ErrorKind::PermissionDenied => SocketError::PermissionDenied(error),
-                _ => SocketError::Setup {
-                    step: "opening a raw VRRP socket".into(),
-                    source: error,
-                },
-            }
-        })?;
+fn open_raw(domain: Domain, ifname: &str, protocol: i32) -> Result<Socket, SocketError> {
+    let socket = Socket::new(domain, Type::RAW, Some(Protocol::from(protocol))).map_err(
+        |error| match error.kind() {
+            io::ErrorKind::PermissionDenied => SocketError::PermissionDenied(error),
+            _ => SocketError::Setup {
+                step: format!("opening a raw socket for IP protocol {protocol}"),
+                source: error,
+            },
+        },
+    )?;
     socket
         .bind_device(Some(ifname.as_bytes()))
         .map_err(setup(|| {
@@ -201,8 +213,51 @@ impl VrrpSocket {
         }
     }
 
+    /// Opens the IPsec AH socket of interface `ifname` (index `ifindex`)
+    /// for `auth_type AH` instances: IP protocol 51, 224.0.0.18 joined
+    /// there, multicast loop off, the IPv4 header included both ways
+    /// (received datagrams keep theirs; [`send_datagram`](Self::send_datagram)
+    /// sends the core's).
+    pub fn open_ipv4_ah(ifname: &str, ifindex: u32, source: Ipv4Addr) -> Result<Self, SocketError> {
+        Self::ipv4_ah(ifname, ifindex, source, true)
+    }
+
+    /// [`open_ipv4_ah`](Self::open_ipv4_ah) that only sends (a VMAC's).
+    pub fn open_sender_ah(
+        ifname: &str,
+        ifindex: u32,
+        source: Ipv4Addr,
+    ) -> Result<Self, SocketError> {
+        Self::ipv4_ah(ifname, ifindex, source, false)
+    }
+
+    fn ipv4_ah(
+        ifname: &str,
+        ifindex: u32,
+        source: Ipv4Addr,
+        join: bool,
+    ) -> Result<Self, SocketError> {
+        let mut socket = Self::ipv4_proto(ifname, ifindex, source, join, IPPROTO_AH)?;
+        socket
+            .socket
+            .set_header_included_v4(true)
+            .map_err(setup(|| "including the IPv4 header (IP_HDRINCL)".into()))?;
+        socket.ah = true;
+        Ok(socket)
+    }
+
     fn ipv4(ifname: &str, ifindex: u32, source: Ipv4Addr, join: bool) -> Result<Self, SocketError> {
-        let socket = open_raw(Domain::IPV4, ifname)?;
+        Self::ipv4_proto(ifname, ifindex, source, join, IPPROTO_VRRP)
+    }
+
+    fn ipv4_proto(
+        ifname: &str,
+        ifindex: u32,
+        source: Ipv4Addr,
+        join: bool,
+        protocol: i32,
+    ) -> Result<Self, SocketError> {
+        let socket = open_raw(Domain::IPV4, ifname, protocol)?;
         // Only the groups this socket joined, not every group any socket on
         // the host joined (Linux's default, IP_MULTICAST_ALL=1).
         socket
@@ -229,6 +284,7 @@ impl VrrpSocket {
             family: Family::Ipv4,
             ifindex,
             source: source.into(),
+            ah: false,
         })
     }
 
@@ -242,7 +298,7 @@ impl VrrpSocket {
     }
 
     fn ipv6(ifname: &str, ifindex: u32, source: Ipv6Addr, join: bool) -> Result<Self, SocketError> {
-        let socket = open_raw(Domain::IPV6, ifname)?;
+        let socket = open_raw(Domain::IPV6, ifname, IPPROTO_VRRP)?;
         socket
             .set_multicast_all_v6(false)
             .map_err(setup(|| "turning IPV6_MULTICAST_ALL off".into()))?;
@@ -275,12 +331,19 @@ impl VrrpSocket {
             family: Family::Ipv6,
             ifindex,
             source: source.into(),
+            ah: false,
         })
     }
 
     /// The socket's address family.
     pub fn family(&self) -> Family {
         self.family
+    }
+
+    /// Whether this is an IPsec AH socket ([`open_ipv4_ah`](Self::open_ipv4_ah)):
+    /// it hands over whole IPv4 datagrams and sends them as they are.
+    pub fn is_ah(&self) -> bool {
+        self.ah
     }
 
     /// The interface index the socket is bound to.
@@ -344,6 +407,29 @@ impl VrrpSocket {
             .map_err(|source| SocketError::Send { dst, source })
     }
 
+    /// Sends `datagram`, a whole IPv4 datagram with its header (the core's
+    /// `auth_type AH` adverts), to `dst` on an AH socket. The kernel fills
+    /// in the header checksum and leaves the rest as it is.
+    pub fn send_datagram(&self, datagram: &[u8], dst: IpAddr) -> Result<(), SocketError> {
+        let IpAddr::V4(dst4) = dst else {
+            return Err(SocketError::FamilyMismatch {
+                dst,
+                family: self.family,
+            });
+        };
+        let addr = SockAddr::from(SocketAddrV4::new(dst4, 0));
+        loop {
+            match self.socket.send_to(datagram, &addr) {
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                other => {
+                    break other
+                        .map(drop)
+                        .map_err(|source| SocketError::Send { dst, source });
+                }
+            }
+        }
+    }
+
     /// Reads one VRRP packet into `buf` (best [`RECV_BUFFER_LEN`] bytes
     /// long); `Ok(None)` once nothing is waiting.
     ///
@@ -378,7 +464,9 @@ impl VrrpSocket {
         let packet = Ipv4Packet::new_checked(&buf[..datagram.len])
             .map_err(|_| SocketError::MalformedIpHeader(datagram.len))?;
         let header = Ipv4Repr::parse(&packet);
-        buf.copy_within(header.header_len..datagram.len, 0);
+        // AH: the ICV covers the header, which stays where it is.
+        let kept = if self.ah { 0 } else { header.header_len };
+        buf.copy_within(kept..datagram.len, 0);
         Ok(Datagram {
             rx: Received {
                 src: header.src.into(),
@@ -387,7 +475,7 @@ impl VrrpSocket {
             },
             tos: header.tos,
             ifindex: self.ifindex,
-            len: datagram.len - header.header_len,
+            len: datagram.len - kept,
         })
     }
 

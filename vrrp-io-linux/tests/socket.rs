@@ -39,10 +39,13 @@ struct Pair<'lab> {
     poll: Poll,
 }
 
-fn open(host: &Host<'_>, family: Family) -> (u32, VrrpSocket) {
+fn open(host: &Host<'_>, family: Family, ah: bool) -> (u32, VrrpSocket) {
     host.in_netns(|| {
         let iface = Interface::lookup("eth0").unwrap();
         let socket = match family {
+            Family::Ipv4 if ah => {
+                VrrpSocket::open_ipv4_ah(&iface.name, iface.ifindex, iface.require_ipv4().unwrap())
+            }
             Family::Ipv4 => {
                 VrrpSocket::open_ipv4(&iface.name, iface.ifindex, iface.require_ipv4().unwrap())
             }
@@ -58,10 +61,19 @@ fn open(host: &Host<'_>, family: Family) -> (u32, VrrpSocket) {
 
 impl<'lab> Pair<'lab> {
     fn new(lab: &'lab Lab, family: Family) -> Self {
+        Self::with(lab, family, false)
+    }
+
+    /// Two IPsec AH sockets (`auth_type AH`).
+    fn ah(lab: &'lab Lab) -> Self {
+        Self::with(lab, Family::Ipv4, true)
+    }
+
+    fn with(lab: &'lab Lab, family: Family, ah: bool) -> Self {
         let a = lab.host("a", &["192.0.2.1/24", "2001:db8::1/64"]);
         let b = lab.host("b", &["192.0.2.2/24", "2001:db8::2/64"]);
-        let (_, mut socket_a) = open(&a, family);
-        let (b_ifindex, mut socket_b) = open(&b, family);
+        let (_, mut socket_a) = open(&a, family, ah);
+        let (b_ifindex, mut socket_b) = open(&b, family, ah);
         let poll = Poll::new().unwrap();
         poll.registry()
             .register(&mut socket_a, A, Interest::READABLE)
@@ -215,4 +227,54 @@ fn ipv6_unicast_advert_reaches_the_peer_address() {
         assert_eq!((received.rx.ttl, received.tos), (255, 0xc0));
         assert_eq!(payload, ADVERT_V6);
     }
+}
+
+/// `auth_type AH`: the core's whole datagram (IPv4 header, AH, VRRPv2) goes
+/// out as written and arrives whole, header included, so its ICV verifies
+/// at B; to the group and to B's address; A never hears itself.
+#[test]
+fn ah_datagram_arrives_whole_and_verifies() {
+    use vrrp_core::auth_ah::{AhAuth, AhDatagram, HEADERS_LEN};
+    let Some(lab) = Lab::new("sock_v4_ah") else {
+        return;
+    };
+    let mut pair = Pair::ah(&lab);
+    assert!(pair.socket_a.is_ah() && pair.socket_b.is_ah());
+    let key = *b"secret\0\0";
+    let mut auth = AhAuth::new(key);
+    for dst in [VRRP_GROUP_V4, pair.b.ipv4()] {
+        auth.advance();
+        let mut datagram = [0; HEADERS_LEN + ADVERT_V4.len()];
+        datagram[HEADERS_LEN..].copy_from_slice(&ADVERT_V4);
+        let unicast = !dst.is_multicast();
+        let len = auth
+            .seal(&mut datagram, ADVERT_V4.len(), pair.a.ipv4(), dst, unicast)
+            .unwrap();
+        pair.socket_a
+            .send_datagram(&datagram[..len], dst.into())
+            .unwrap();
+        let (received, bytes) = pair.b_receives();
+        assert_eq!(
+            received,
+            Datagram {
+                rx: Received {
+                    src: pair.a.ipv4().into(),
+                    dst: dst.into(),
+                    ttl: 255,
+                },
+                tos: 0xc0,
+                ifindex: pair.b_ifindex,
+                len,
+            }
+        );
+        assert_eq!(
+            bytes,
+            datagram[..len],
+            "the datagram arrives as the core wrote it"
+        );
+        let parsed = AhDatagram::parse(&bytes).unwrap();
+        assert!(parsed.verify(&key, unicast), "to {dst}");
+        assert_eq!(parsed.message(), ADVERT_V4);
+    }
+    pair.a_hears_nothing();
 }

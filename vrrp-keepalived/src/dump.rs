@@ -220,7 +220,11 @@ pub fn keepalived_counters(i: &InstanceStatus) -> [(&'static str, u64); 20] {
         ("addr_list_err", s.address_list_errors),
         ("invalid_authtype", s.invalid_auth_type),
         ("authtype_mismatch", s.auth_type_mismatch),
-        ("auth_failure", s.auth_failures),
+        // keepalived counts every refused AH here.
+        (
+            "auth_failure",
+            s.auth_failures + s.ah_bad_spi + s.ah_replayed,
+        ),
         ("pri_zero_rcvd", s.priority_zero_received),
         ("pri_zero_sent", s.priority_zero_sent),
         ("auth_ext_missing", s.hmac_missing),

@@ -53,9 +53,11 @@ pub const COUNTERS: &[Counter] = &[
     Counter { name: "address_list_errors", mib: "vrrpv3StatisticsAddressListErrors", help: "Advertisements whose address list differs from ours.", get: |s| s.address_list_errors },
     Counter { name: "packet_length_errors", mib: "vrrpv3StatisticsPacketLengthErrors", help: "Truncated or overlong advertisements.", get: |s| s.packet_length_errors },
     Counter { name: "advert_interval_errors", mib: "vrrpv3StatisticsAdvIntervalErrors", help: "Advertisements with another interval.", get: |s| s.advert_interval_errors },
-    Counter { name: "auth_failures", mib: "vrrpStatsAuthFailures", help: "VRRPv2 advertisements with a wrong password.", get: |s| s.auth_failures },
+    Counter { name: "auth_failures", mib: "vrrpStatsAuthFailures", help: "VRRPv2 advertisements with a wrong password, or an AH ICV that does not verify.", get: |s| s.auth_failures },
     Counter { name: "invalid_auth_type", mib: "vrrpStatsInvalidAuthType", help: "VRRPv2 advertisements with an unknown auth type.", get: |s| s.invalid_auth_type },
     Counter { name: "auth_type_mismatch", mib: "vrrpStatsAuthTypeMismatch", help: "VRRPv2 advertisements with another auth type.", get: |s| s.auth_type_mismatch },
+    Counter { name: "ah_bad_spi", mib: "", help: "auth_type AH: advertisements whose SPI is not their source address.", get: |s| s.ah_bad_spi },
+    Counter { name: "ah_replayed", mib: "", help: "auth_type AH: advertisements whose sequence number is not after the last one.", get: |s| s.ah_replayed },
     Counter { name: "unicast_source_errors", mib: "", help: "Unicast advertisements from an address that is not a peer.", get: |s| s.unicast_source_errors },
     Counter { name: "auth_ext_missing", mib: "", help: "auth_hmac enforce: advertisements without a trailer.", get: |s| s.hmac_missing },
     Counter { name: "auth_ext_malformed", mib: "", help: "auth_hmac: malformed trailers.", get: |s| s.hmac_malformed },
@@ -250,17 +252,19 @@ mod test {
             auth_failures: 18,
             invalid_auth_type: 19,
             auth_type_mismatch: 20,
-            unicast_source_errors: 21,
-            hmac_missing: 22,
-            hmac_malformed: 23,
-            hmac_unknown_key: 24,
-            hmac_bad_tag: 25,
-            hmac_stale: 26,
-            hmac_replayed: 27,
+            ah_bad_spi: 21,
+            ah_replayed: 22,
+            unicast_source_errors: 23,
+            hmac_missing: 24,
+            hmac_malformed: 25,
+            hmac_unknown_key: 26,
+            hmac_bad_tag: 27,
+            hmac_stale: 28,
+            hmac_replayed: 29,
             ..Statistics::default()
         };
         let values: Vec<u64> = COUNTERS.iter().map(|c| (c.get)(&stats)).collect();
-        assert_eq!(values, (1..=27).collect::<Vec<u64>>());
+        assert_eq!(values, (1..=29).collect::<Vec<u64>>());
     }
 
     #[test]

@@ -85,7 +85,8 @@ pub struct Instance {
     native_ipv6: bool,
     use_vmac: bool,
     nopreempt: bool,
-    auth_pass: Option<String>,
+    /// `auth_type` (PASS or AH) and `auth_pass`.
+    auth: Option<(&'static str, String)>,
     unicast: Option<(String, Vec<String>)>,
     vips: Vec<String>,
     track_scripts: Vec<String>,
@@ -107,7 +108,7 @@ impl Instance {
             native_ipv6: false,
             use_vmac: false,
             nopreempt: false,
-            auth_pass: None,
+            auth: None,
             unicast: None,
             vips: Vec::new(),
             track_scripts: Vec::new(),
@@ -172,7 +173,14 @@ impl Instance {
 
     /// `authentication { auth_type PASS auth_pass <pass> }` (VRRPv2).
     pub fn auth_pass(mut self, pass: &str) -> Self {
-        self.auth_pass = Some(pass.to_owned());
+        self.auth = Some(("PASS", pass.to_owned()));
+        self
+    }
+
+    /// `authentication { auth_type AH auth_pass <pass> }` (VRRPv2 over
+    /// IPv4: IPsec AH, HMAC-MD5-96 keyed with the first 8 bytes).
+    pub fn auth_ah(mut self, pass: &str) -> Self {
+        self.auth = Some(("AH", pass.to_owned()));
         self
     }
 
@@ -225,10 +233,10 @@ impl Display for Instance {
         if self.nopreempt {
             writeln!(b, "    nopreempt")?;
         }
-        if let Some(pass) = &self.auth_pass {
+        if let Some((kind, pass)) = &self.auth {
             writeln!(
                 b,
-                "    authentication {{\n        auth_type PASS\n        auth_pass {pass}\n    }}"
+                "    authentication {{\n        auth_type {kind}\n        auth_pass {pass}\n    }}"
             )?;
         }
         if let Some((src, peers)) = &self.unicast {

@@ -195,7 +195,16 @@ impl Setup {
     /// The core configuration of router `i`.
     pub fn config(&self, i: usize) -> Config {
         if let Some(host) = self.hosts.get(i) {
-            return host.config.clone();
+            let mut config = host.config.clone();
+            // IPsec AH puts the IPv4 header and an Authentication Header in
+            // front of the advert, which the model's frames do not carry.
+            // For the election it is the password under another name: the
+            // same key accepts, another drops (`verify` reports a mismatch
+            // itself); so the model runs it as one.
+            if let Auth::Ah(key) = config.auth {
+                config.auth = Auth::Simple(key);
+            }
+            return config;
         }
         let mut config = Config::new(VRID, Self::address(i), vec![Self::vip()]);
         config.version = self.version;

@@ -82,6 +82,22 @@ fn a_weight_above_the_gap_moves_the_vip() {
     }
 }
 
+/// `auth_type AH` with one `auth_pass`: the model runs it (its frames
+/// carry no AH: the same key accepts, as with a password), and the VIP
+/// moves as without authentication.
+#[test]
+fn ah_with_one_key_runs_like_no_authentication() {
+    let report = verify("auth_ah");
+    assert!(report.ok(), "{}", report.render());
+    assert!(report.routers[0].findings.is_empty());
+    let rows = &report.routers[0].rows;
+    let fails = rows
+        .iter()
+        .find(|r| r.scenario.router == 0 && r.scenario.disturbance == Disturbance::Fails(0))
+        .unwrap();
+    assert_eq!(fails.holders, [vec![1]], "the VIP moves to lb2");
+}
+
 #[test]
 fn deaf_v2_hosts_are_named_with_both_lines() {
     let report = verify("advert");

@@ -17,15 +17,22 @@
 //!   panic, and one that parses emits back to the same bytes; a trailer
 //!   nobody signed never verifies; the message signed verifies, once (the
 //!   same again is a replay), and not after any byte it covers changed.
+//! - IPsec AH (`auth_type AH`): the input read as an IPv4 datagram with an
+//!   Authentication Header parses or fails without a panic, and one that
+//!   parses never verifies unsigned; the input's bytes as a VRRP message
+//!   sealed into an AH datagram parse back, verify once (the same again is
+//!   a replay) and not after any byte the ICV covers changed; an AH header
+//!   that parses emits back to its bytes.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use std::time::Duration;
 
+use vrrp_core::auth_ah::{AhAuth, AhDatagram, AhError, HEADERS_LEN};
 use vrrp_core::auth_hmac::{AntiReplay, AuthError, Binding, HmacAuth, HmacConfig, Key, Mode};
 use vrrp_core::wire::{
-    Advertisement, Auth, Error, Family, HEADER_LEN, MULTICAST_V4, MULTICAST_V6, Packet,
-    PseudoHeader, TRAILER_LEN, Trailer, TrailerRepr, Version, checksum,
+    AH_LEN, Advertisement, AhPacket, AhRepr, Auth, Error, Family, HEADER_LEN, MULTICAST_V4,
+    MULTICAST_V6, Packet, PseudoHeader, TRAILER_LEN, Trailer, TrailerRepr, Version, checksum,
 };
 
 /// Byte 4..6 of a VRRPv3 header: 4 reserved bits, then Max Adver Int.
@@ -46,6 +53,7 @@ pub fn check(data: &[u8]) {
     let pseudo = (selector & 2 != 0).then(|| pseudo_header(family));
 
     check_trailer(bytes, family);
+    check_ah(bytes);
 
     // The checksum reads the whole buffer, whatever its length.
     let _ = Packet::new_unchecked(bytes).verify_checksum(None);
@@ -118,7 +126,9 @@ fn reemit(input: &[u8], advert: &Advertisement<'_>, pseudo: Option<&PseudoHeader
     );
     match advert.auth {
         Auth::Simple(_) => assert_eq!(out[addresses_end..], input[addresses_end..], "password"),
-        Auth::None => assert!(out[addresses_end..].iter().all(|&b| b == 0), "auth data"),
+        Auth::None | Auth::Ah(_) => {
+            assert!(out[addresses_end..].iter().all(|&b| b == 0), "auth data")
+        }
     }
 
     // Computed here, not with verify_checksum, which cfg(fuzzing) turns off.
@@ -221,5 +231,73 @@ fn check_trailer(bytes: &[u8], family: Family) {
                 .is_err(),
             "byte {at} changed, still verified"
         );
+    }
+}
+
+/// The key the AH properties sign and verify with.
+const AH_KEY: [u8; 8] = *b"fuzz\0\0\0\0";
+
+/// The IPsec AH properties on `bytes`.
+fn check_ah(bytes: &[u8]) {
+    // Read as an AH header: the accessors answer, the header emits back.
+    if let Ok(view) = AhPacket::new_checked(bytes) {
+        let _ = (view.reserved(), view.icv(), view.payload());
+        if let Ok(repr) = AhRepr::parse(&view) {
+            let mut again = [0u8; AH_LEN];
+            repr.emit(&mut again).expect("room for the header");
+            again[12..].copy_from_slice(view.icv());
+            again[2..4].copy_from_slice(&bytes[2..4]);
+            assert_eq!(
+                &again[..],
+                &bytes[..AH_LEN],
+                "an AH emits back to its bytes"
+            );
+        }
+    }
+    // Read as a datagram: nobody signed it, so it never verifies.
+    if let Ok(datagram) = AhDatagram::parse(bytes) {
+        let _ = datagram.message();
+        let mut receiver = AhAuth::new(AH_KEY);
+        let verified = receiver.verify(&datagram, false);
+        assert!(verified.is_err(), "an unsigned AH verified");
+    }
+    // The bytes as a VRRP message, sealed: verified once, and never after
+    // a covered byte changed.
+    let src = Ipv4Addr::new(192, 0, 2, 1);
+    let mut buf = vec![0xa5; HEADERS_LEN + bytes.len()];
+    buf[HEADERS_LEN..].copy_from_slice(bytes);
+    let mut signer = AhAuth::new(AH_KEY);
+    signer.advance();
+    let Some(len) = signer.seal(&mut buf, bytes.len(), src, MULTICAST_V4, false) else {
+        assert!(
+            bytes.len() > usize::from(u16::MAX) - HEADERS_LEN,
+            "seal refused room"
+        );
+        return;
+    };
+    assert_eq!(len, buf.len());
+    let datagram = AhDatagram::parse(&buf).expect("a sealed datagram parses");
+    assert_eq!(datagram.message(), bytes);
+    let mut receiver = AhAuth::new(AH_KEY);
+    assert_eq!(receiver.verify(&datagram, false), Ok(()), "sealed, refused");
+    assert!(
+        matches!(
+            receiver.verify(&datagram, false),
+            Err(AhError::Replayed { .. })
+        ),
+        "the same sequence twice"
+    );
+    // A byte the input picks, but the mutable fields (TOS, flags and
+    // fragment offset, header checksum), which the ICV leaves out.
+    let at = bytes.last().map_or(0, |&b| usize::from(b)) % len;
+    if ![1, 6, 7, 10, 11].contains(&at) {
+        let mut changed = buf.clone();
+        changed[at] ^= 0x01;
+        if let Ok(datagram) = AhDatagram::parse(&changed) {
+            assert!(
+                AhAuth::new(AH_KEY).verify(&datagram, false).is_err(),
+                "byte {at} changed, still verified"
+            );
+        }
     }
 }

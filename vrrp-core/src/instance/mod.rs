@@ -27,6 +27,7 @@ use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use crate::auth_ah::AhAuth;
 use crate::auth_hmac::{HmacAuth, HmacConfig};
 use crate::config::{Config, ConfigError, PRIORITY_OWNER};
 use crate::fsm::{Action, State};
@@ -34,7 +35,8 @@ use crate::stats::Statistics;
 use crate::time::{Duration, Instant};
 use crate::timer::{Deadline, Timer};
 use crate::wire::{
-    self, Addresses, AdvertTemplate, Advertisement, Family, PseudoHeader, TRAILER_LEN, Version,
+    self, Addresses, AdvertTemplate, Advertisement, Auth, Family, PseudoHeader, TRAILER_LEN,
+    Version,
 };
 
 pub use receive::Received;
@@ -142,6 +144,9 @@ pub struct Instance {
     /// `auth_hmac`: keys, the last sequence sent, the last accepted per
     /// sender. Not protocol state: outside equality and hashing.
     hmac: Option<HmacAuth>,
+    /// IPsec AH (`auth_type AH`): the key, the sequence counter, the IP
+    /// identification. Not protocol state: outside equality and hashing.
+    ah: Option<AhAuth>,
     /// The trailer of the advert being written out: signed once, the same
     /// on every unicast copy.
     trailer: Option<[u8; TRAILER_LEN]>,
@@ -178,6 +183,10 @@ impl Instance {
             actions: VecDeque::with_capacity(ACTION_CAPACITY),
             sending: None,
             hmac,
+            ah: match config.auth {
+                Auth::Ah(key) => Some(AhAuth::new(key)),
+                _ => None,
+            },
             trailer: None,
             wall_clock: core::time::Duration::ZERO,
             stats: Statistics::default(),

@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 
 use super::{Instance, Watch};
+use crate::auth_ah::{AhDatagram, AhError};
 use crate::auth_hmac::{AuthError, Binding};
 use crate::fsm::{Action, Reason, State};
 use crate::stats::{MasterReason, ProtocolError};
@@ -42,7 +43,27 @@ impl Instance {
     /// Every advert that fails a check is counted in [`Statistics`](crate::Statistics)
     /// and dropped; it never changes state. Returns whether it was accepted.
     pub fn handle_advert(&mut self, now: Instant, rx: &Received, bytes: &[u8]) -> bool {
-        self.handle_packet(now, rx, Packet::new_checked(bytes))
+        self.handle_packet(now, rx, Packet::new_checked(bytes), None)
+    }
+
+    /// Handles a received IPv4 datagram carrying an IP Authentication
+    /// Header (protocol 51; keepalived's `auth_type AH`): `datagram` starts
+    /// at the IPv4 header, which the ICV covers. Counted and dropped like
+    /// [`handle_advert`](Self::handle_advert)'s; a datagram that is not AH
+    /// for VRRP counts as a packet length error. Returns whether it was
+    /// accepted.
+    pub fn handle_ah_datagram(&mut self, now: Instant, datagram: &[u8]) -> bool {
+        match AhDatagram::parse(datagram) {
+            Ok(ah) => {
+                let packet = Packet::new_checked(ah.message());
+                self.handle_packet(now, &ah.rx, packet, Some(&ah))
+            }
+            Err(_) => {
+                self.stats.packet_length_errors += 1;
+                self.stats.adverts_dropped += 1;
+                false
+            }
+        }
     }
 
     /// [`handle_advert`](Self::handle_advert) once the length of the fixed
@@ -53,8 +74,9 @@ impl Instance {
         now: Instant,
         rx: &Received,
         packet: Result<Packet<&[u8]>, Error>,
+        ah: Option<&AhDatagram<'_>>,
     ) -> bool {
-        match self.check(rx, packet) {
+        match self.check(rx, packet, ah) {
             Verdict::Accept(advert) => {
                 self.stats.adverts_received += 1;
                 if advert.priority == 0 {
@@ -71,9 +93,20 @@ impl Instance {
     }
 
     /// RFC 9568 §7.1 (and RFC 3768 §7.1 for v2), in the RFC's order.
-    fn check<'a>(&mut self, rx: &Received, packet: Result<Packet<&'a [u8]>, Error>) -> Verdict<'a> {
+    fn check<'a>(
+        &mut self,
+        rx: &Received,
+        packet: Result<Packet<&'a [u8]>, Error>,
+        ah: Option<&AhDatagram<'_>>,
+    ) -> Verdict<'a> {
         let stats = &mut self.stats;
         let family = self.config.family();
+        // keepalived checks first that an AH instance got AH, and that
+        // another got none.
+        if ah.is_some() != self.config.auth.is_ah() {
+            stats.auth_type_mismatch += 1;
+            return Verdict::Drop;
+        }
         // Adverts to the multicast group must not have crossed a router.
         if rx.is_multicast() && rx.ttl != wire::TTL {
             stats.ip_ttl_errors += 1;
@@ -157,6 +190,13 @@ impl Instance {
         if advert.version == Version::V2 && !self.check_auth(advert.auth) {
             return Verdict::Drop;
         }
+        // IPsec AH: the ICV, the SPI, the sequence number, as keepalived
+        // checks them.
+        if let Some(ah) = ah
+            && !self.check_ah(ah)
+        {
+            return Verdict::Drop;
+        }
         // RFC 9568 §7.1: an address list that differs is dropped unless the
         // owner sent it.
         let ours = Addresses::new(family, &self.vips).expect("validated at construction");
@@ -215,11 +255,32 @@ impl Instance {
                 self.stats.auth_failures += 1;
                 false
             }
+            // The key is not on the wire: the ICV says whether it matches.
+            (Auth::Ah(_), Auth::Ah(_)) => true,
             _ => {
                 self.stats.auth_type_mismatch += 1;
                 false
             }
         }
+    }
+
+    /// Whether the AH of an advert for this AH instance verifies; each
+    /// refusal counted in its own counter.
+    fn check_ah(&mut self, datagram: &AhDatagram<'_>) -> bool {
+        let unicast = !self.config.unicast_peers.is_empty();
+        let Some(ah) = self.ah.as_mut() else {
+            return true;
+        };
+        let Err(error) = ah.verify(datagram, unicast) else {
+            return true;
+        };
+        let stats = &mut self.stats;
+        *match error {
+            AhError::BadIcv => &mut stats.auth_failures,
+            AhError::BadSpi => &mut stats.ah_bad_spi,
+            AhError::Replayed { .. } => &mut stats.ah_replayed,
+        } += 1;
+        false
     }
 
     fn count_parse_error(&mut self, error: Error) {
@@ -307,6 +368,10 @@ impl Instance {
         // frozen router resumed): discard its advert and send one at once,
         // so it steps down now and learning bridges see our path.
         // keepalived's `lower_prio_no_advert` leaves the answer out.
+        // With AH, keepalived moves its counter past the other Master's.
+        if let Some(ah) = self.ah.as_mut() {
+            ah.overtake();
+        }
         if !self.config.lower_prio_no_advert {
             self.send_advert(self.priority);
         }

@@ -177,6 +177,9 @@ impl Instance {
         self.preempt_at = None;
         self.watch = Watch::Master;
         self.note_master_reason(reason);
+        if let Some(ah) = self.ah.as_mut() {
+            ah.restart_if_cycled();
+        }
         self.enter(State::Master, reason);
         self.push(Action::AddVips);
         self.send_advert(self.priority);

@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 
 use super::Instance;
+use crate::auth_ah::HEADERS_LEN;
 use crate::auth_hmac::Binding;
 use crate::wire::{Family, Packet, TRAILER_LEN};
 
@@ -23,8 +24,13 @@ pub struct Transmit {
     pub destination: IpAddr,
     /// The address to send it from: our primary address.
     pub source: IpAddr,
-    /// How many bytes of the buffer it takes (the VRRP message, header first).
+    /// How many bytes of the buffer it takes (the VRRP message, header
+    /// first; with `header_included`, the whole IPv4 datagram).
     pub len: usize,
+    /// Whether the datagram starts with its IPv4 header (`auth_type AH`:
+    /// the ICV covers the header, so the core writes it, and the driver
+    /// sends it as it is, e.g. with `IP_HDRINCL`).
+    pub header_included: bool,
 }
 
 /// The advert being transmitted: its priority and its next destination.
@@ -64,6 +70,9 @@ impl Instance {
                 next: next + 1,
             });
         }
+        if self.ah.is_some() {
+            return self.transmit_ah(priority, next, buf);
+        }
         let emitted = self.emit_to(priority, destination, buf).ok();
         let destination = *destination;
         let Some(len) = emitted.and_then(|len| self.append_trailer(destination, buf, len)) else {
@@ -74,6 +83,43 @@ impl Instance {
             destination,
             source: self.config.primary_address,
             len,
+            header_included: false,
+        })
+    }
+
+    /// [`poll_transmit`](Self::poll_transmit) for `auth_type AH`: the
+    /// IPv4 datagram, header and AH first, to unicast peer `next` or the
+    /// group. One sequence number and identification per advert, as
+    /// keepalived sends them; the ICV per copy, since it covers the
+    /// destination. Out of line and cold, so the path every other instance
+    /// takes stays as it was.
+    #[cold]
+    fn transmit_ah(&mut self, priority: u8, next: usize, buf: &mut [u8]) -> Option<Transmit> {
+        let unicast = !self.config.unicast_peers.is_empty();
+        let destination = match self.config.unicast_peers.get(next) {
+            Some(peer) => *peer,
+            None => GROUP_V4,
+        };
+        let ah = self.ah.as_mut()?;
+        if next == 0 {
+            ah.advance();
+        }
+        let sealed = match (self.config.primary_address, destination) {
+            (IpAddr::V4(src), IpAddr::V4(dst)) => buf
+                .get_mut(HEADERS_LEN..)
+                .and_then(|message| self.emit_to(priority, &destination, message).ok())
+                .and_then(|len| self.ah.as_ref()?.seal(buf, len, src, dst, unicast)),
+            _ => None,
+        };
+        let Some(len) = sealed else {
+            self.transmit_failed(priority);
+            return None;
+        };
+        Some(Transmit {
+            destination,
+            source: self.config.primary_address,
+            len,
+            header_included: true,
         })
     }
 

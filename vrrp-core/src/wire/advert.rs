@@ -13,6 +13,9 @@ const AUTH_TYPE_NONE: u8 = 0;
 /// VRRPv2 authentication type 1: simple text password (keepalived's
 /// `auth_type PASS`).
 const AUTH_TYPE_SIMPLE: u8 = 1;
+/// VRRPv2 authentication type 2: IP Authentication Header (keepalived's
+/// `auth_type AH`).
+const AUTH_TYPE_AH: u8 = 2;
 
 /// Centiseconds in a second: VRRPv2 intervals are whole seconds.
 const CENTIS_PER_SEC: u16 = 100;
@@ -20,9 +23,8 @@ const CENTIS_PER_SEC: u16 = 100;
 /// VRRPv2 authentication ([RFC 3768 §5.3.6]). VRRPv3 has none: always
 /// [`Auth::None`].
 ///
-/// RFC 3768 reserves type 1, but keepalived still sends it for
-/// `auth_type PASS`, and it is met in the field; type 2 (IP Authentication
-/// Header) is refused.
+/// RFC 3768 reserves types 1 and 2, but keepalived still sends them for
+/// `auth_type PASS` and `auth_type AH`, and they are met in the field.
 ///
 /// [RFC 3768 §5.3.6]: <https://www.rfc-editor.org/rfc/rfc3768#section-5.3.6>
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -32,6 +34,12 @@ pub enum Auth {
     None,
     /// Type 1: a simple text password of up to 8 bytes, zero padded.
     Simple([u8; AUTH_LEN]),
+    /// Type 2: an IP Authentication Header (RFC 2402) in front of the
+    /// message, its ICV HMAC-MD5-96 keyed with these 8 bytes (keepalived's
+    /// `auth_pass`, zero padded; see [`crate::auth_ah`]). The key never
+    /// goes on the wire: the authentication data is sent as zeros, and a
+    /// parsed advert carries zeros here.
+    Ah([u8; AUTH_LEN]),
 }
 
 impl Auth {
@@ -47,18 +55,33 @@ impl Auth {
         Self::Simple(data)
     }
 
-    /// The VRRPv2 authentication type: 0 or 1.
+    /// IP Authentication Header keyed with the first 8 bytes of `pass`,
+    /// zero padded, as keepalived keys it.
+    pub const fn ah(pass: &[u8]) -> Self {
+        match Self::simple(pass) {
+            Self::Simple(key) => Self::Ah(key),
+            other => other,
+        }
+    }
+
+    /// Whether this is the IP Authentication Header.
+    pub const fn is_ah(&self) -> bool {
+        matches!(self, Self::Ah(_))
+    }
+
+    /// The VRRPv2 authentication type: 0, 1 or 2.
     pub const fn auth_type(&self) -> u8 {
         match self {
             Self::None => AUTH_TYPE_NONE,
             Self::Simple(_) => AUTH_TYPE_SIMPLE,
+            Self::Ah(_) => AUTH_TYPE_AH,
         }
     }
 
     /// The authentication data as sent: the password, or zeros.
     pub const fn data(&self) -> [u8; AUTH_LEN] {
         match self {
-            Self::None => [0; AUTH_LEN],
+            Self::None | Self::Ah(_) => [0; AUTH_LEN],
             Self::Simple(data) => *data,
         }
     }
@@ -133,6 +156,7 @@ impl<'a> Advertisement<'a> {
                 data.copy_from_slice(&bytes[addresses_end..]);
                 Auth::Simple(data)
             }
+            (Version::V2, AUTH_TYPE_AH) => Auth::Ah([0; AUTH_LEN]),
             (Version::V2, other) => return Err(Error::BadAuthType(other)),
         };
 
@@ -167,7 +191,7 @@ impl<'a> Advertisement<'a> {
     ///
     /// On error nothing is written: [`Error::BufferTooSmall`] if
     /// `out.remaining_mut()` is short; [`Error::BadVersion`] for VRRPv2
-    /// over IPv6; [`Error::BadAuthType`] for a password with VRRPv3;
+    /// over IPv6; [`Error::BadAuthType`] for authentication with VRRPv3;
     /// [`Error::ZeroInterval`] or [`Error::BadInterval`] for an interval
     /// the version cannot carry; [`Error::AddressFamilyMismatch`] for a
     /// pseudo-header of the other family.
@@ -232,8 +256,8 @@ impl<'a> Advertisement<'a> {
                 u16::from(self.auth.auth_type()) << 8 | secs
             }
             Version::V3 => {
-                if let Auth::Simple(_) = self.auth {
-                    return Err(Error::BadAuthType(AUTH_TYPE_SIMPLE));
+                if self.auth != Auth::None {
+                    return Err(Error::BadAuthType(self.auth.auth_type()));
                 }
                 if self.interval == 0 {
                     return Err(Error::ZeroInterval);
@@ -606,7 +630,7 @@ mod test {
         let zero_v2 = with(&V2_PASS_BYTES, 5, 0);
         assert_eq!(parse(&zero_v2, Family::Ipv4), Err(Error::ZeroInterval));
         // Authentication type.
-        for auth_type in [2, 3, 255] {
+        for auth_type in [3, 4, 255] {
             let bytes = with(&V2_PASS_BYTES, 4, auth_type);
             assert_eq!(
                 parse(&bytes, Family::Ipv4),
@@ -668,5 +692,38 @@ mod test {
         assert_eq!((Auth::None.auth_type(), Auth::None.data()), (0, [0; 8]));
         assert_eq!(Auth::simple(b"ab").auth_type(), 1);
         assert_eq!(Auth::simple(b"ab").data(), *b"ab\0\0\0\0\0\0");
+        let ah = Auth::ah(b"1cee4b6e-and-more");
+        assert_eq!(ah, Auth::Ah(*b"1cee4b6e"));
+        assert!(ah.is_ah() && !Auth::simple(b"ab").is_ah());
+        assert_eq!(
+            (ah.auth_type(), ah.data()),
+            (2, [0; 8]),
+            "the key is not sent"
+        );
+    }
+
+    /// Type 2: the authentication data is zeros on the wire, the key
+    /// stays home; parsed, the advert says AH with a zero key.
+    #[test]
+    fn test_ah_auth_type_round_trip() {
+        let advert = Advertisement {
+            auth: Auth::ah(b"secret"),
+            ..v2_pass_repr()
+        };
+        let mut buf = vec![0xa5; advert.buffer_len()];
+        let len = advert.emit_into(&mut buf, None).unwrap();
+        assert_eq!(buf[4], 2);
+        assert_eq!(buf[len - 8..len], [0; 8]);
+        let parsed = parse(&buf[..len], Family::Ipv4).unwrap();
+        assert_eq!(parsed.auth, Auth::Ah([0; 8]));
+        let v3 = Advertisement {
+            version: Version::V3,
+            ..advert
+        };
+        assert_eq!(
+            v3.emit_into(&mut buf, None),
+            Err(Error::BadAuthType(2)),
+            "VRRPv3 has no authentication"
+        );
     }
 }

@@ -44,8 +44,12 @@ mod field {
     /// Version in the high nibble, IHL (32-bit words) in the low nibble.
     pub(super) const VER_IHL: usize = 0;
     pub(super) const TOS: usize = 1;
+    pub(super) const TOTAL_LEN: Field = 2..4;
+    pub(super) const IDENT: Field = 4..6;
+    pub(super) const FLAGS_FRAG: Field = 6..8;
     pub(super) const TTL: usize = 8;
     pub(super) const PROTOCOL: usize = 9;
+    pub(super) const CHECKSUM: Field = 10..12;
     pub(super) const SRC_ADDR: Field = 12..16;
     pub(super) const DST_ADDR: Field = 16..20;
 }
@@ -99,6 +103,30 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
         self.buffer.as_ref()[field::TOS]
     }
 
+    /// The total length, header included, as sent.
+    #[inline]
+    pub fn total_len(&self) -> u16 {
+        be16(&self.buffer.as_ref()[field::TOTAL_LEN])
+    }
+
+    /// The identification.
+    #[inline]
+    pub fn ident(&self) -> u16 {
+        be16(&self.buffer.as_ref()[field::IDENT])
+    }
+
+    /// The flags and fragment offset.
+    #[inline]
+    pub fn flags_frag(&self) -> u16 {
+        be16(&self.buffer.as_ref()[field::FLAGS_FRAG])
+    }
+
+    /// The header checksum.
+    #[inline]
+    pub fn checksum(&self) -> u16 {
+        be16(&self.buffer.as_ref()[field::CHECKSUM])
+    }
+
     /// The time to live.
     #[inline]
     pub fn ttl(&self) -> u8 {
@@ -132,6 +160,61 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
 
 fn address(bytes: &[u8]) -> Ipv4Addr {
     Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3])
+}
+
+fn be16(bytes: &[u8]) -> u16 {
+    u16::from_be_bytes([bytes[0], bytes[1]])
+}
+
+/// The IPv4 header we write ourselves in front of an AH-authenticated
+/// advert (the ICV covers it): no options, no fragmentation flags, as
+/// keepalived builds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Ipv4Header {
+    /// Source address.
+    pub src: Ipv4Addr,
+    /// Destination address.
+    pub dst: Ipv4Addr,
+    /// Protocol of the payload.
+    pub protocol: u8,
+    /// Time to live.
+    pub ttl: u8,
+    /// Type of service.
+    pub tos: u8,
+    /// Identification: never 0, which a Linux raw socket would replace.
+    pub ident: u16,
+    /// Length of the payload after the header.
+    pub payload_len: u16,
+}
+
+impl Ipv4Header {
+    /// Writes the header ([`IPV4_HEADER_LEN`] bytes), its checksum
+    /// included, into the front of `buf`; [`Error::BufferTooSmall`]
+    /// (nothing written) when `buf` is shorter, or when the datagram's
+    /// total length would not fit its field.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<(), Error> {
+        let too_small = Error::BufferTooSmall {
+            required: IPV4_HEADER_LEN,
+        };
+        let total = u16::try_from(IPV4_HEADER_LEN)
+            .ok()
+            .and_then(|h| h.checked_add(self.payload_len))
+            .ok_or(too_small)?;
+        let buf = buf.get_mut(..IPV4_HEADER_LEN).ok_or(too_small)?;
+        buf[field::VER_IHL] = 0x45;
+        buf[field::TOS] = self.tos;
+        buf[field::TOTAL_LEN].copy_from_slice(&total.to_be_bytes());
+        buf[field::IDENT].copy_from_slice(&self.ident.to_be_bytes());
+        buf[field::FLAGS_FRAG].fill(0);
+        buf[field::TTL] = self.ttl;
+        buf[field::PROTOCOL] = self.protocol;
+        buf[field::CHECKSUM].fill(0);
+        buf[field::SRC_ADDR].copy_from_slice(&self.src.octets());
+        buf[field::DST_ADDR].copy_from_slice(&self.dst.octets());
+        let checksum = super::checksum::internet_checksum(buf);
+        buf[field::CHECKSUM].copy_from_slice(&checksum.to_be_bytes());
+        Ok(())
+    }
 }
 
 /// The fields of an IPv4 header VRRP reads.
@@ -190,6 +273,46 @@ mod test {
                 header_len: 20,
             }
         );
+    }
+
+    #[test]
+    fn test_header_construct() {
+        let header = Ipv4Header {
+            src: Ipv4Addr::new(192, 0, 2, 1),
+            dst: MULTICAST_V4,
+            protocol: PROTOCOL,
+            ttl: 255,
+            tos: 0xc0,
+            ident: 0x1234,
+            payload_len: 20,
+        };
+        let mut buf = vec![0xa5; 22];
+        header.emit(&mut buf).unwrap();
+        assert_eq!(buf[20..], [0xa5; 2], "nothing written past the header");
+        let packet = Ipv4Packet::new_checked(&buf[..20]).unwrap();
+        assert_eq!(
+            (packet.total_len(), packet.ident(), packet.flags_frag()),
+            (40, 0x1234, 0)
+        );
+        assert_eq!(packet.protocol(), PROTOCOL);
+        assert_eq!(
+            crate::wire::checksum::internet_checksum(&buf[..20]),
+            0,
+            "the header checksum verifies"
+        );
+        let mut expected = IPV4_HEADER;
+        expected[4..6].copy_from_slice(&[0x12, 0x34]);
+        expected[6] = 0;
+        expected[10..12].copy_from_slice(&packet.checksum().to_be_bytes());
+        assert_eq!(buf[..20], expected);
+        let mut short = [0xa5; 19];
+        assert!(header.emit(&mut short).is_err());
+        assert_eq!(short, [0xa5; 19]);
+        let huge = Ipv4Header {
+            payload_len: u16::MAX,
+            ..header
+        };
+        assert!(huge.emit(&mut buf).is_err());
     }
 
     #[test]

@@ -38,6 +38,7 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 mod addresses;
 mod advert;
+pub mod ah;
 pub mod checksum;
 pub mod hmac_trailer;
 mod ipv4;
@@ -48,9 +49,10 @@ mod test_vectors;
 
 pub use addresses::{Addresses, encode_addresses};
 pub use advert::{Advertisement, Auth};
+pub use ah::{AH_LEN, AhPacket, AhRepr, ICV_LEN, PROTOCOL_AH};
 pub use checksum::{PseudoHeader, pseudo_header};
 pub use hmac_trailer::{Sequence, TRAILER_LEN, Trailer, TrailerRepr};
-pub use ipv4::{IPV4_HEADER_LEN, Ipv4Packet, Ipv4Repr};
+pub use ipv4::{IPV4_HEADER_LEN, Ipv4Header, Ipv4Packet, Ipv4Repr};
 pub use packet::Packet;
 pub use template::AdvertTemplate;
 
@@ -188,9 +190,9 @@ pub enum Error {
     /// The checksum does not verify.
     #[error("bad VRRP checksum")]
     BadChecksum,
-    /// VRRPv2 authentication type other than 0 (none) or 1 (simple text
-    /// password); 2 (IP Authentication Header) is refused. On emit: a
-    /// password with VRRPv3, which has no authentication.
+    /// VRRPv2 authentication type other than 0 (none), 1 (simple text
+    /// password) or 2 (IP Authentication Header). On emit: authentication
+    /// with VRRPv3, which has none.
     #[error("unsupported VRRP authentication type {0}")]
     BadAuthType(u8),
     /// Advertisement interval of zero.
@@ -219,6 +221,10 @@ pub enum Error {
     /// with reserved bits set, or not [`TRAILER_LEN`] bytes long.
     #[error("malformed HMAC authentication trailer")]
     MalformedTrailer,
+    /// An IP Authentication Header ([`ah`]) shorter than [`AH_LEN`], or
+    /// with another ICV length than HMAC-MD5-96's.
+    #[error("malformed IP Authentication Header")]
+    MalformedAh,
 }
 
 #[cfg(test)]

@@ -23,6 +23,9 @@ pub(crate) struct Datagram {
     /// IPv4 protocol or IPv6 next header.
     pub(crate) protocol: u8,
     pub(crate) vrrp: Vec<u8>,
+    /// The whole IP datagram, header first (`auth_type AH`: the ICV covers
+    /// the IPv4 header).
+    pub(crate) ip: Vec<u8>,
 }
 
 const PCAP_GLOBAL_HEADER_LEN: usize = 24;
@@ -110,6 +113,7 @@ fn parse_ipv4(ip: &[u8]) -> Datagram {
         tos: ip[1],
         protocol: ip[9],
         vrrp: ip[header_len..total_len].to_vec(),
+        ip: ip[..total_len].to_vec(),
     }
 }
 
@@ -129,5 +133,6 @@ fn parse_ipv6(ip: &[u8]) -> Datagram {
         tos: (ip[0] << 4) | (ip[1] >> 4),
         protocol: ip[6],
         vrrp: ip[IPV6_HEADER_LEN..IPV6_HEADER_LEN + payload_len].to_vec(),
+        ip: ip[..IPV6_HEADER_LEN + payload_len].to_vec(),
     }
 }

@@ -81,7 +81,12 @@ impl Adverts {
         let mut failed = false;
         while let Some((_, transmit)) = router.poll_transmit(&mut self.tx_buf) {
             let (src, dst) = (transmit.source, transmit.destination);
-            let sent = socket.send_from(&self.tx_buf[..transmit.len], src, dst);
+            let datagram = &self.tx_buf[..transmit.len];
+            let sent = if transmit.header_included {
+                socket.send_datagram(datagram, dst)
+            } else {
+                socket.send_from(datagram, src, dst)
+            };
             if let Err(error) = sent {
                 failed = true;
                 if let Some(held_back) = self.send_warnings.allow(id.index(), now) {

@@ -94,6 +94,7 @@ impl Plumbing<'_> {
     ) -> Result<(usize, Option<usize>), DriverError> {
         self.host.link_index(&spec.interface)?;
         let family = Family::of(&spec.vrrp.primary_address);
+        let ah = spec.vrrp.auth.is_ah();
         if let Some(vmac) = &spec.vmac {
             let carries_ipv6 = spec
                 .installed()
@@ -111,34 +112,37 @@ impl Plumbing<'_> {
         for vip in &spec.vips {
             self.host.link_index(spec.interface_of(vip))?;
         }
-        let socket = match self
-            .sockets
-            .iter()
-            .position(|s| s.ifindex() == iface.ifindex && s.family() == family)
-        {
-            Some(i) => i,
-            None => {
-                let mut socket = match spec.vrrp.primary_address {
-                    IpAddr::V4(src) => VrrpSocket::open_ipv4(&iface.name, iface.ifindex, src)?,
-                    IpAddr::V6(src) => VrrpSocket::open_ipv6(&iface.name, iface.ifindex, src)?,
-                };
-                let token = Token(SOCKETS + self.sockets.len());
-                self.registry
-                    .register(&mut socket, token, Interest::READABLE)
-                    .map_err(DriverError::Poll)?;
-                self.sockets.push(socket);
-                self.sockets.len() - 1
-            }
-        };
+        let socket =
+            match self.sockets.iter().position(|s| {
+                s.ifindex() == iface.ifindex && s.family() == family && s.is_ah() == ah
+            }) {
+                Some(i) => i,
+                None => {
+                    let mut socket = match spec.vrrp.primary_address {
+                        // `auth_type AH`: protocol 51, the IPv4 header included.
+                        IpAddr::V4(src) if ah => {
+                            VrrpSocket::open_ipv4_ah(&iface.name, iface.ifindex, src)?
+                        }
+                        IpAddr::V4(src) => VrrpSocket::open_ipv4(&iface.name, iface.ifindex, src)?,
+                        IpAddr::V6(src) => VrrpSocket::open_ipv6(&iface.name, iface.ifindex, src)?,
+                    };
+                    let token = Token(SOCKETS + self.sockets.len());
+                    self.registry
+                        .register(&mut socket, token, Interest::READABLE)
+                        .map_err(DriverError::Poll)?;
+                    self.sockets.push(socket);
+                    self.sockets.len() - 1
+                }
+            };
         let sender = match &spec.vmac {
             Some(vmac) => {
                 let link = self.host.link_index(vmac)?;
                 let ifindex = self.host.links()[link].ifindex;
-                self.senders.push(VrrpSocket::open_sender(
-                    vmac,
-                    ifindex,
-                    spec.vrrp.primary_address,
-                )?);
+                let sender = match spec.vrrp.primary_address {
+                    IpAddr::V4(src) if ah => VrrpSocket::open_sender_ah(vmac, ifindex, src)?,
+                    src => VrrpSocket::open_sender(vmac, ifindex, src)?,
+                };
+                self.senders.push(sender);
                 Some(self.senders.len() - 1)
             }
             None => None,

@@ -224,13 +224,21 @@ impl Driver {
     fn read_socket(&mut self, now: Instant, index: usize) {
         let core_now = self.clock.to_core(now);
         self.wakeups.handle_packets(now);
+        let ah = self.adverts.sockets.get(index).is_some_and(|s| s.is_ah());
         while let Some((datagram, bytes)) = self.adverts.recv(index) {
-            self.router
-                .handle_packet(core_now, datagram.ifindex, &datagram.rx, bytes);
+            let message = if ah {
+                self.router
+                    .handle_ah_datagram(core_now, datagram.ifindex, bytes);
+                vrrp_core::auth_ah::AhDatagram::parse(bytes).map_or(&[][..], |d| d.message())
+            } else {
+                self.router
+                    .handle_packet(core_now, datagram.ifindex, &datagram.rx, bytes);
+                bytes
+            };
             // Parsed again only while a stopping Master waits for a successor.
             let handover = self.handover.is_waiting();
             if let Some(packet) = handover
-                .then(|| vrrp_core::wire::Packet::new_checked(bytes).ok())
+                .then(|| vrrp_core::wire::Packet::new_checked(message).ok())
                 .flatten()
             {
                 let (vrid, priority) = (packet.vrid(), packet.priority());

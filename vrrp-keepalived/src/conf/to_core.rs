@@ -80,6 +80,8 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
                 (Some(AuthType::Pass), Some(pass)) if !pass.value.is_empty() => {
                     Auth::simple(&pass.value)
                 }
+                // IPsec AH, HMAC-MD5-96 keyed with the 8 bytes, zero padded.
+                (Some(AuthType::Ah), Some(pass)) if !pass.value.is_empty() => Auth::ah(&pass.value),
                 _ => Auth::None,
             }
         }

@@ -262,13 +262,10 @@ fn check_authentication(
     let Some(kind) = &auth.auth_type else {
         return Ok(());
     };
-    if kind.value == AuthType::Ah {
-        return Err(ConfigError::invalid(
-            &kind.at,
-            "auth_type AH (IPsec) is not supported yet: keepalived peers would drop our \
-             unauthenticated adverts and we theirs, and both would become Master",
-        ));
-    }
+    let name = match kind.value {
+        AuthType::Pass => "PASS",
+        AuthType::Ah => "AH",
+    };
     if auth
         .auth_pass
         .as_ref()
@@ -277,8 +274,26 @@ fn check_authentication(
         warnings.push(Warning::new(
             auth.at.clone(),
             format!(
-                "vrrp_instance {}: auth_type PASS without an auth_pass: authentication is \
+                "vrrp_instance {}: auth_type {name} without an auth_pass: authentication is \
                  ignored and adverts carry none (as keepalived does)",
+                inst.name
+            ),
+        ));
+        return Ok(());
+    }
+    // keepalived: a Backup learns the AH sequence number from the Master's
+    // adverts before it may take over, so it clears `state MASTER`. We
+    // start every instance as Backup but the owner anyway.
+    if kind.value == AuthType::Ah
+        && inst.effective_state() == InitialState::Master
+        && inst.effective_priority() != vrrp_core::config::PRIORITY_OWNER
+        && let Some(state) = &inst.state
+    {
+        warnings.push(Warning::new(
+            state.at.clone(),
+            format!(
+                "vrrp_instance {}: initial state MASTER is incompatible with auth_type AH: it \
+                 starts as BACKUP, to learn the AH sequence number first (as keepalived does)",
                 inst.name
             ),
         ));
@@ -409,17 +424,74 @@ mod tests {
     }
 
     #[test]
-    fn ah_authentication_is_refused_until_it_is_sent() {
+    fn ah_authentication_loads_keyed_with_the_auth_pass() {
         let body = instance(
             "A",
             1,
             " authentication {\n auth_type AH\n auth_pass x\n }\n",
         );
-        let error = load(&body).unwrap_err().to_string();
+        let loaded = load(&body).unwrap();
+        assert_eq!(messages(&loaded), Vec::<String>::new());
+        let inst = loaded.config.instance("A").unwrap();
+        let vrrp = crate::conf::to_core::vrrp_config(&loaded.config, inst);
+        assert_eq!(vrrp.auth, vrrp_core::wire::Auth::Ah(*b"x\0\0\0\0\0\0\0"));
+    }
+
+    /// keepalived's rules for AH: no password, no authentication; a
+    /// password longer than 8 bytes is cut; `state MASTER` is cleared.
+    #[test]
+    fn ah_authentication_follows_keepalived_rules() {
+        let empty = instance("A", 1, " authentication {\n auth_type AH\n }\n");
+        let loaded = load(&empty).unwrap();
         assert!(
-            error.starts_with("v.conf:15:12: auth_type AH (IPsec) is not supported yet"),
-            "{error}"
+            messages(&loaded).iter().any(|w| w
+                .starts_with("v.conf:14:2: vrrp_instance A: auth_type AH without an auth_pass")),
+            "{:?}",
+            messages(&loaded)
         );
+        let inst = loaded.config.instance("A").unwrap();
+        let vrrp = crate::conf::to_core::vrrp_config(&loaded.config, inst);
+        assert_eq!(vrrp.auth, vrrp_core::wire::Auth::None);
+
+        let long = instance(
+            "A",
+            1,
+            " state MASTER\n priority 200\n authentication {\n auth_type AH\n auth_pass 0123456789\n }\n",
+        );
+        let loaded = load(&long).unwrap();
+        let warnings = messages(&loaded);
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("auth_pass is 10 bytes long")),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings.iter().any(|w| w.starts_with(
+                "v.conf:14:8: vrrp_instance A: initial state MASTER is incompatible with auth_type AH"
+            )),
+            "{warnings:?}"
+        );
+        let inst = loaded.config.instance("A").unwrap();
+        let vrrp = crate::conf::to_core::vrrp_config(&loaded.config, inst);
+        assert_eq!(vrrp.auth, vrrp_core::wire::Auth::Ah(*b"01234567"));
+
+        let v3 = instance(
+            "A",
+            1,
+            " version 3\n authentication {\n auth_type AH\n auth_pass secret\n }\n",
+        );
+        let loaded = load(&v3).unwrap();
+        assert!(
+            messages(&loaded)
+                .iter()
+                .any(|w| w.contains("VRRP version 3 has no authentication")),
+            "{:?}",
+            messages(&loaded)
+        );
+        let inst = loaded.config.instance("A").unwrap();
+        let vrrp = crate::conf::to_core::vrrp_config(&loaded.config, inst);
+        assert_eq!(vrrp.auth, vrrp_core::wire::Auth::None);
     }
 
     /// keepalived runs these without authentication; so do we, and say so.

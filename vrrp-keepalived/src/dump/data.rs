@@ -103,6 +103,7 @@ pub(super) fn render(snapshot: &Snapshot) -> String {
                 line("   Authentication type = SIMPLE_PASSWORD".into());
                 line("   Password = ********".into());
             }
+            Auth::Ah(_) => line("   Authentication type = IPSEC_AH".into()),
             Auth::None if v2 => line("   Authentication type = none".into()),
             Auth::None => {}
         }

@@ -273,3 +273,19 @@ fn each_keepalived_counter_reads_its_own_field() {
     let expected: Vec<u64> = [1, 2, 3, 3].into_iter().chain(5..=20).collect();
     assert_eq!(values.to_vec(), expected);
 }
+
+/// keepalived counts every refused AH advert as an authentication
+/// failure: a bad ICV, a foreign SPI, an old sequence number alike.
+#[test]
+fn auth_failure_sums_the_ah_refusals_as_keepalived_does() {
+    let mut i = fixture::snapshot().instances.remove(0);
+    i.stats = vrrp_core::Statistics {
+        auth_failures: 1,
+        ah_bad_spi: 20,
+        ah_replayed: 300,
+        ..vrrp_core::Statistics::default()
+    };
+    let counters = keepalived_counters(&i);
+    let failure = counters.iter().find(|(name, _)| *name == "auth_failure");
+    assert_eq!(failure, Some(&("auth_failure", 321)));
+}

@@ -301,6 +301,10 @@ pub(crate) fn peer_advert(receiver: &Config, advert: &PeerAdvert) -> (Received, 
             peer.auth = match peer.auth {
                 vrrp_core::wire::Auth::None => setup::password(0),
                 vrrp_core::wire::Auth::Simple(data) => setup::password(data[0] - b'a' + 1),
+                vrrp_core::wire::Auth::Ah(mut key) => {
+                    key[0] ^= 1;
+                    vrrp_core::wire::Auth::Ah(key)
+                }
             };
         }
         Twist::WrongPassword => {}
