@@ -30,7 +30,7 @@ use core::net::{IpAddr, Ipv4Addr};
 use hmac::{Hmac, Mac};
 use md5::Md5;
 
-use crate::instance::Received;
+use crate::received::Received;
 use crate::wire::{
     self, AH_LEN, AUTH_LEN, AhPacket, AhRepr, Error, ICV_LEN, IPV4_HEADER_LEN, Ipv4Packet,
     Ipv4Repr, PROTOCOL_AH,

@@ -62,6 +62,7 @@ pub mod auth_hmac;
 pub mod config;
 pub mod fsm;
 mod instance;
+mod received;
 mod router;
 pub mod stats;
 pub mod time;
@@ -70,7 +71,8 @@ pub mod wire;
 
 pub use config::{Config, ConfigError};
 pub use fsm::{Action, Reason, State};
-pub use instance::{Command, Instance, Received, Tracking, Transmit};
+pub use instance::{Command, Instance, Tracking, Transmit};
+pub use received::Received;
 pub use router::{InstanceId, Router, RouterError, RouterStats};
 pub use stats::Statistics;
 pub use timer::{Deadline, Timer};

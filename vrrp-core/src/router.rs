@@ -5,7 +5,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use crate::fsm::{Action, State};
-use crate::instance::{Command, Instance, Received, Tracking, Transmit};
+use crate::instance::{Command, Instance, Tracking, Transmit};
+use crate::received::Received;
 use crate::time::Instant;
 use crate::timer::Deadline;
 use crate::wire::{Family, Packet};

@@ -39,7 +39,6 @@ use crate::wire::{
     Version,
 };
 
-pub use receive::Received;
 use transmit::Sending;
 pub use transmit::Transmit;
 

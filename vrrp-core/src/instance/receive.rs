@@ -7,29 +7,12 @@ use super::{Instance, Watch};
 use crate::auth_ah::{AhDatagram, AhError};
 use crate::auth_hmac::{AuthError, Binding};
 use crate::fsm::{Action, Reason, State};
+use crate::received::Received;
 use crate::stats::{MasterReason, ProtocolError};
 use crate::time::Instant;
 use crate::wire::{
     self, Addresses, Advertisement, Auth, Error, Family, Packet, TRAILER_LEN, Version,
 };
-
-/// What the network layer knows about a received advertisement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Received {
-    /// IP source: the sender's primary address.
-    pub src: IpAddr,
-    /// IP destination: the multicast group, or our address when unicast.
-    pub dst: IpAddr,
-    /// IPv4 TTL or IPv6 hop limit.
-    pub ttl: u8,
-}
-
-impl Received {
-    /// Whether the advert came to the multicast group.
-    pub fn is_multicast(&self) -> bool {
-        self.dst.is_multicast()
-    }
-}
 
 /// What the checks decided about one advert.
 enum Verdict<'a> {
