@@ -71,7 +71,8 @@ impl Instance {
             });
         }
         if self.ah.is_some() {
-            return self.transmit_ah(priority, next, buf);
+            let destination = *destination;
+            return self.transmit_ah(priority, next, destination, buf);
         }
         let emitted = self.emit_to(priority, destination, buf).ok();
         let destination = *destination;
@@ -88,18 +89,20 @@ impl Instance {
     }
 
     /// [`poll_transmit`](Self::poll_transmit) for `auth_type AH`: the
-    /// IPv4 datagram, header and AH first, to unicast peer `next` or the
-    /// group. One sequence number and identification per advert, as
+    /// IPv4 datagram, header and AH first, to `destination` (unicast peer
+    /// `next`, or the group). One sequence number and identification per advert, as
     /// keepalived sends them; the ICV per copy, since it covers the
     /// destination. Out of line and cold, so the path every other instance
     /// takes stays as it was.
     #[cold]
-    fn transmit_ah(&mut self, priority: u8, next: usize, buf: &mut [u8]) -> Option<Transmit> {
+    fn transmit_ah(
+        &mut self,
+        priority: u8,
+        next: usize,
+        destination: IpAddr,
+        buf: &mut [u8],
+    ) -> Option<Transmit> {
         let unicast = !self.config.unicast_peers.is_empty();
-        let destination = match self.config.unicast_peers.get(next) {
-            Some(peer) => *peer,
-            None => GROUP_V4,
-        };
         let ah = self.ah.as_mut()?;
         if next == 0 {
             ah.advance();
