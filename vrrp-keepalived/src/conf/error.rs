@@ -197,6 +197,24 @@ impl ConfigError {
         }
     }
 
+    /// The same error with its column at most `last`. A line the
+    /// preprocessor expanded (`$NAME`) is longer than the line as written:
+    /// a position past the written line's end is brought back onto it.
+    pub(crate) fn with_column_at_most(mut self, last: u32) -> Self {
+        match &mut self {
+            Self::Read { .. } => {}
+            Self::Include { at, .. }
+            | Self::UnterminatedQuote { at }
+            | Self::UnclosedBlock { at, .. }
+            | Self::UnexpectedClose { at }
+            | Self::UnexpectedOpen { at }
+            | Self::BadValue { at, .. }
+            | Self::MissingValue { at, .. }
+            | Self::Invalid { at, .. } => at.column = at.column.min(last),
+        }
+        self
+    }
+
     /// An [`Invalid`](Self::Invalid) error.
     pub(crate) fn invalid(at: &Span, message: impl Into<String>) -> Self {
         Self::Invalid {

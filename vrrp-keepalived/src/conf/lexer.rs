@@ -41,6 +41,17 @@ pub(crate) struct LexedLine {
     pub(crate) continues: bool,
 }
 
+impl LexedLine {
+    /// Every token's column at most `last`: for a line the preprocessor
+    /// expanded, whose tokens past the written line's end belong to it.
+    pub(crate) fn with_columns_at_most(mut self, last: u32) -> Self {
+        for token in &mut self.tokens {
+            token.at.column = token.at.column.min(last);
+        }
+        self
+    }
+}
+
 /// Tokenizes `text`, which is line `line` of `file`.
 pub(crate) fn lex_line(text: &str, file: &Arc<str>, line: u32) -> Result<LexedLine, ConfigError> {
     let chars: Vec<char> = text.chars().collect();

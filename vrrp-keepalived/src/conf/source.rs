@@ -76,8 +76,13 @@ impl<'w> SourceReader<'w> {
             let physical = physical.strip_suffix('\r').unwrap_or(physical);
             let at = Span::new(file, line_no, 1);
             let origin = Origin { at: &at, dir: &pwd };
+            // Positions in an expanded line stay on the line as written.
+            let last = u32::try_from(physical.chars().count())
+                .map_or(u32::MAX, |width| width.saturating_add(1));
             for produced in self.preprocessor.line(physical, &origin)? {
-                let lexed = lex_line(&produced, file, line_no)?;
+                let lexed = lex_line(&produced, file, line_no)
+                    .map_err(|error| error.with_column_at_most(last))?
+                    .with_columns_at_most(last);
                 let logical = match pending.take() {
                     Some(mut joined) => {
                         joined.extend(lexed.tokens);
@@ -253,6 +258,31 @@ mod tests {
             .unwrap();
         assert_eq!(texts(&lines), [vec!["a", "b", "c"], vec!["d"]]);
         assert_eq!(lines[0][2].at.line, 2);
+    }
+
+    #[test]
+    fn positions_in_an_expanded_line_stay_on_the_written_line() {
+        // `  $Q` expands to `  aaaaaaaaaa b "`: the unterminated quote is at
+        // column 16 of the expansion, past the 4 characters written.
+        let mut warnings = Vec::new();
+        let error = SourceReader::new(&mut warnings, None)
+            .read_text("$Q=aaaaaaaaaa b \"\n  $Q\n", "t", None)
+            .unwrap_err();
+        assert!(
+            matches!(error, ConfigError::UnterminatedQuote { .. }),
+            "{error}"
+        );
+        assert_eq!(error.span().map(|at| (at.line, at.column)), Some((2, 5)));
+        let lines = SourceReader::new(&mut warnings, None)
+            .read_text("$W=aaaaaaaaaa b\n  $W c\n", "t", None)
+            .unwrap();
+        assert_eq!(texts(&lines), [vec!["aaaaaaaaaa", "b", "c"]]);
+        let columns: Vec<u32> = lines[0].iter().map(|t| t.at.column).collect();
+        assert_eq!(
+            columns,
+            [3, 7, 7],
+            "`b` and `c` lie past the 6 written characters"
+        );
     }
 
     #[test]
