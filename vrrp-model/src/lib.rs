@@ -30,6 +30,7 @@
 
 pub mod conf;
 mod event;
+mod forger;
 mod graph;
 pub mod model;
 pub mod partition;
