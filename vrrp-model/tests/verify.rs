@@ -314,3 +314,40 @@ fn vrrpv3_unicast_peers_hear_each_other() {
         .expect("lb2 crashes");
     assert_eq!(crash.holders, [vec![0]], "the VIP moves to lb1");
 }
+
+/// The article's pair over IPv6: the same tie, found and explained the
+/// same way (the model runs IPv6 routers over IPv4 addresses in the same
+/// order; VRRPv3 behaves alike over both).
+#[test]
+fn the_tie_is_found_over_ipv6_too() {
+    let report = verify("ipv6_tie");
+    assert_eq!(report.failing(), ["haproxy_check fails on lb1"]);
+    let text = report.render();
+    assert!(text.contains("(VRID 61, IPv6)"), "{text}");
+    assert!(
+        text.contains("IPv6: modelled over IPv4 addresses"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lb1 drops to 100, equal to lb2's 98 + 2"),
+        "{text}"
+    );
+}
+
+/// Over IPv6 every VRRPv3 checksum covers the pseudo-header, so
+/// `v3_checksum_as_v2` on one host only changes nothing: no finding, no
+/// note, and the weight moves the VIP.
+#[test]
+fn v3_checksum_as_v2_is_inert_over_ipv6() {
+    let report = verify("ipv6_weight20");
+    assert!(report.ok(), "{}", report.render());
+    let router = &report.routers[0];
+    assert!(router.findings.is_empty(), "{:?}", router.findings);
+    assert!(router.notes.is_empty(), "{:?}", router.notes);
+    let fails = router
+        .rows
+        .iter()
+        .find(|r| r.scenario.router == 0 && r.scenario.disturbance == Disturbance::Fails(0))
+        .unwrap();
+    assert_eq!(fails.holders, [vec![1]], "the VIP moves to lb2");
+}

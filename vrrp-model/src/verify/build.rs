@@ -9,6 +9,14 @@
 //! mapped the same way. Each distinct virtual address list becomes one
 //! address, so lists that differ still differ and every advert fits the
 //! model's frame.
+//!
+//! An IPv6 virtual router is modelled the same way, over IPv4 addresses in
+//! the order of its real ones. This is sound because VRRPv3 (the only
+//! version over IPv6) runs the same state machine over both families: the
+//! tie-break compares the primary addresses, whose order the mapping keeps;
+//! the checksum always covers a pseudo-header over IPv6, so
+//! `v3_checksum_as_v2`, which has no effect there, is cleared before it
+//! could make IPv4 routers deaf to each other.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -31,9 +39,6 @@ pub struct Built {
 
 /// Builds the model of `router`, or says why it cannot be modelled.
 pub fn build(router: &VirtualRouter) -> Result<Built, String> {
-    if router.family == Family::Ipv6 {
-        return Err("IPv6 virtual routers are not modelled yet".into());
-    }
     if router.members.len() > 6 {
         return Err("more than 6 hosts are beyond exhaustive checking".into());
     }
@@ -61,6 +66,9 @@ pub fn build(router: &VirtualRouter) -> Result<Built, String> {
         let host = u8::try_from(100 + k).unwrap_or(u8::MAX);
         config.virtual_addresses = vec![Ipv4Addr::new(192, 0, 2, host).into()];
         config.unicast_peers = peers(member, &members);
+        if router.family == Family::Ipv6 {
+            config.v3_checksum_as_v2 = false;
+        }
         let up = tracking(member, None);
         hosts.push(HostSettings {
             config,

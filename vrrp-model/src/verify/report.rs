@@ -189,6 +189,12 @@ fn describe(names: &Names<'_>, out: &mut String) {
         }
         let _ = writeln!(out, "{line}");
     }
+    if names.router.family == vrrp_core::wire::Family::Ipv6 {
+        let _ = writeln!(
+            out,
+            "  (IPv6: modelled over IPv4 addresses in the same order; VRRPv3 runs alike over both)"
+        );
+    }
     if names.built.assumed_order {
         let _ = writeln!(
             out,
