@@ -351,3 +351,51 @@ fn v3_checksum_as_v2_is_inert_over_ipv6() {
         .unwrap();
     assert_eq!(fails.holders, [vec![1]], "the VIP moves to lb2");
 }
+
+/// A sync group whose members prefer different hosts: each router alone is
+/// fine, but the group drags one member onto the host it ranks lower, and
+/// with preemption the two undo each other's takeovers. A finding naming
+/// both priorities' lines; `nopreempt` on both hosts makes it a note.
+#[test]
+fn sync_group_members_that_rank_the_hosts_differently_flap() {
+    let report = verify("sync_group_split");
+    assert!(!report.ok());
+    assert!(report.render().contains("  FLAPS: sync group EDGE"));
+    for router in &report.routers {
+        assert_eq!(router.findings.len(), 1, "{:?}", router.findings);
+        let finding = router.findings[0].to_string();
+        assert!(
+            finding.contains("sync group EDGE: FRONT prefers lb1")
+                && finding.contains("BACK prefers lb2")
+                && finding.contains("lb1 150 at ")
+                && finding.contains("the group flaps"),
+            "{finding}"
+        );
+    }
+
+    let files: Vec<(String, String)> = files("sync_group_split")
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            let text = text.replace(
+                "    virtual_ipaddress",
+                "    nopreempt\n    virtual_ipaddress",
+            );
+            (p.file_name().unwrap().to_string_lossy().into(), text)
+        })
+        .collect();
+    let texts: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let report = verify::verify_texts(&texts, 2).unwrap();
+    assert!(report.ok(), "{}", report.render());
+    assert!(
+        report.routers[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("stays where it first lands")),
+        "{:?}",
+        report.routers[0].notes
+    );
+}

@@ -207,7 +207,7 @@ fn describe(names: &Names<'_>, out: &mut String) {
 /// The findings (failures in themselves) and the notes.
 fn findings(report: &RouterReport, out: &mut String) {
     for finding in &report.findings {
-        let _ = writeln!(out, "  DEAF: {finding}");
+        let _ = writeln!(out, "  {}: {finding}", finding.label);
     }
     for note in &report.notes {
         let _ = writeln!(out, "  note: {note}");
