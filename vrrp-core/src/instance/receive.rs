@@ -10,9 +10,7 @@ use crate::fsm::{Action, Reason, State};
 use crate::received::Received;
 use crate::stats::{MasterReason, ProtocolError};
 use crate::time::Instant;
-use crate::wire::{
-    self, Addresses, Advertisement, Auth, Error, Family, Packet, TRAILER_LEN, Version,
-};
+use crate::wire::{self, Advertisement, Auth, Error, Family, Packet, TRAILER_LEN, Version};
 
 /// What the checks decided about one advert.
 enum Verdict<'a> {
@@ -182,8 +180,12 @@ impl Instance {
         }
         // RFC 9568 §7.1: an address list that differs is dropped unless the
         // owner sent it.
-        let ours = Addresses::new(family, &self.vips).expect("validated at construction");
-        if self.config.check_address_list && !advert.addresses.same_set(&ours) {
+        // Peers configured alike send our list byte for byte: compared as
+        // bytes first, as a set only when they differ.
+        if self.config.check_address_list
+            && advert.addresses.as_bytes() != &*self.vips
+            && !advert.addresses.same_set(&self.addresses())
+        {
             self.stats.address_list_errors += 1;
             if advert.priority != crate::config::PRIORITY_OWNER {
                 return Verdict::Drop;
