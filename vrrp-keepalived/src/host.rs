@@ -87,8 +87,8 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
     Ok(warnings)
 }
 
-/// Drops each `track_file` whose directory does not exist, warned, and the
-/// references to it.
+/// Drops each `track_file` whose directory does not exist, and the
+/// references to it, each warned (keepalived 2.4.3 names both lines).
 fn untrack_files_without_directory(config: &mut KeepalivedConfig, warnings: &mut Vec<Warning>) {
     let mut dropped = Vec::new();
     config.track_files.retain(|file| {
@@ -103,7 +103,8 @@ fn untrack_files_without_directory(config: &mut KeepalivedConfig, warnings: &mut
         warnings.push(Warning::new(
             file.file.at.clone(),
             format!(
-                "track_file {} dropped: directory {} does not exist, so `{}` cannot be                  watched; keepalived drops it too, so no instance tracks it",
+                "track_file {} dropped: directory {} does not exist, so `{}` cannot be \
+                 watched; keepalived drops it too",
                 file.name,
                 dir.display(),
                 file.file.value
@@ -112,15 +113,33 @@ fn untrack_files_without_directory(config: &mut KeepalivedConfig, warnings: &mut
         dropped.push(file.name.clone());
         false
     });
-    let untrack = |tracks: &mut Vec<Tracked>| tracks.retain(|t| !dropped.contains(&t.name));
-    config
-        .instances
-        .iter_mut()
-        .for_each(|i| untrack(&mut i.track_files));
-    config
-        .sync_groups
-        .iter_mut()
-        .for_each(|g| untrack(&mut g.track_files));
+    let mut untrack = |owner: &str, tracks: &mut Vec<Tracked>| {
+        tracks.retain(|t| {
+            let gone = dropped.contains(&t.name);
+            if gone {
+                warnings.push(Warning::new(
+                    t.at.clone(),
+                    format!(
+                        "track_file `{}` of {owner} not tracked: its directory does not exist",
+                        t.name
+                    ),
+                ));
+            }
+            !gone
+        });
+    };
+    for instance in &mut config.instances {
+        untrack(
+            &format!("vrrp_instance {}", instance.name),
+            &mut instance.track_files,
+        );
+    }
+    for group in &mut config.sync_groups {
+        untrack(
+            &format!("vrrp_sync_group {}", group.name),
+            &mut group.track_files,
+        );
+    }
 }
 
 /// Why `command` cannot be run here, if it cannot.
@@ -209,13 +228,20 @@ mod test {
                     virtual_ipaddress { 192.0.2.1 }\n track_file {\n  gone\n  here\n }\n}\n";
         let mut config = parse_str(text, "h.conf").unwrap().config;
         let warnings = check(&mut config).unwrap();
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(
             warnings[0]
                 .to_string()
                 .starts_with("h.conf:2:7: track_file gone dropped: directory /no/such/dir"),
             "{}",
             warnings[0]
+        );
+        assert!(
+            warnings[1]
+                .to_string()
+                .starts_with("h.conf:12:3: track_file `gone` of vrrp_instance V not tracked"),
+            "{}",
+            warnings[1]
         );
         assert_eq!(config.track_files.len(), 1);
         let names: Vec<_> = config.instances[0]

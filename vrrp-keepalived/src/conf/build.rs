@@ -4,7 +4,7 @@ use super::build_global::build_global;
 use super::build_instance::build_instance;
 use super::build_script::{build_script, build_track_process};
 use super::build_track::{notify_script, track_block};
-use super::build_track_file::build_track_file;
+use super::build_track_file::{build_track_file, unweight_files};
 use super::config::KeepalivedConfig;
 use super::error::{ConfigError, Span, Spanned};
 use super::model::{Notify, SyncGroup, Tracked};
@@ -115,6 +115,7 @@ pub(crate) fn build_config(
             },
         }
     }
+    unweight_files(ctx, &mut config);
     Ok(config)
 }
 
