@@ -41,7 +41,9 @@ fn config(host: &Host<'_>, priority: u8) -> String {
 
 /// Who answers HTTP on the VIP, as the client sees it.
 fn answers(client: &Host<'_>) -> Option<String> {
-    client.http_get(VIP, PORT).map(|body| body.trim().to_owned())
+    client
+        .http_get(VIP, PORT)
+        .map(|body| body.trim().to_owned())
 }
 
 fn maintenance(test: &str, on_master: &Daemon, on_backup: &Daemon) {
@@ -63,9 +65,11 @@ fn maintenance(test: &str, on_master: &Daemon, on_backup: &Daemon) {
         "0\n",
         "init_file creates the file with 0"
     );
-    time_until("HAProxy on the master answering", Duration::from_secs(5), || {
-        answers(&client).as_deref() == Some("master")
-    });
+    time_until(
+        "HAProxy on the master answering",
+        Duration::from_secs(5),
+        || answers(&client).as_deref() == Some("master"),
+    );
     let probes = Probes::start(&client, VIP, PORT);
     std::thread::sleep(Duration::from_millis(500));
 
@@ -76,9 +80,11 @@ fn maintenance(test: &str, on_master: &Daemon, on_backup: &Daemon) {
     let moved = time_until("the VIP on the backup", Duration::from_secs(8), || {
         backup.has_address(VIP) && !master.has_address(VIP)
     });
-    time_until("HAProxy on the backup answering", Duration::from_secs(3), || {
-        answers(&client).as_deref() == Some("backup")
-    });
+    time_until(
+        "HAProxy on the backup answering",
+        Duration::from_secs(3),
+        || answers(&client).as_deref() == Some("backup"),
+    );
     std::thread::sleep(Duration::from_millis(500));
     let (lost_out, pings_out) = probes.lost_pings(written, SystemTime::now());
     let (failed_out, connects_out) = probes.failed_connections(written, SystemTime::now());
@@ -89,9 +95,11 @@ fn maintenance(test: &str, on_master: &Daemon, on_backup: &Daemon) {
     let back = time_until("the VIP back on the master", Duration::from_secs(8), || {
         master.has_address(VIP) && !backup.has_address(VIP)
     });
-    time_until("HAProxy on the master answering", Duration::from_secs(3), || {
-        answers(&client).as_deref() == Some("master")
-    });
+    time_until(
+        "HAProxy on the master answering",
+        Duration::from_secs(3),
+        || answers(&client).as_deref() == Some("master"),
+    );
     std::thread::sleep(Duration::from_millis(500));
     let (lost_back, pings_back) = probes.lost_pings(cleared, SystemTime::now());
     let (failed_back, connects_back) = probes.failed_connections(cleared, SystemTime::now());

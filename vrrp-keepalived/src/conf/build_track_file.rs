@@ -301,6 +301,32 @@ mod test {
         );
     }
 
+    /// `-t`'s one-file weight check counts a file's weight per unit value.
+    #[test]
+    fn a_file_weight_within_the_gap_is_warned_as_a_scripts() {
+        let pair = |weight: i32| {
+            format!(
+                "track_file f {{\n file /tmp/f\n weight {weight}\n}}\n{}{}",
+                instance("A", 1, " priority 150\n track_file {\n  f\n }\n").replace("eth0", "eth1"),
+                instance("B", 1, " priority 100\n")
+            )
+        };
+        let small = parse_str(&pair(-30), "f.conf").unwrap();
+        let found = messages(&small);
+        assert!(
+            found.iter().any(|m| m.starts_with(
+                "f.conf:3:2: weight -30 of `f` does not exceed the priority gap of 50"
+            )),
+            "{found:#?}"
+        );
+        let big = parse_str(&pair(-60), "f.conf").unwrap();
+        assert!(
+            !messages(&big).iter().any(|m| m.contains("priority gap")),
+            "{:#?}",
+            messages(&big)
+        );
+    }
+
     #[test]
     fn errors_name_file_line_and_column() {
         for (text, error) in [
