@@ -55,7 +55,7 @@ fn maintenance(test: &str, on_master: &Daemon, on_backup: &Daemon) {
     let client = lab.host("client", &["192.0.2.10/24"]);
     let _haproxy = (haproxy::start(&master, PORT), haproxy::start(&backup, PORT));
     let maint = master.dir().join("maint");
-    let _m = on_master.start(&master, &config(&master, 150));
+    let master_daemon = on_master.start(&master, &config(&master, 150));
     let _b = on_backup.start(&backup, &config(&backup, 100));
     time_until("the VIP on the master", Duration::from_secs(10), || {
         master.has_address(VIP) && !backup.has_address(VIP)
@@ -86,6 +86,23 @@ fn maintenance(test: &str, on_master: &Daemon, on_backup: &Daemon) {
         || answers(&client).as_deref() == Some("backup"),
     );
     std::thread::sleep(Duration::from_millis(500));
+    if !on_master.is_keepalived() {
+        // The status dump shows the file, its value and its effect.
+        let status = lab::daemon::status(&master, &master_daemon);
+        let instance = &status["instances"][0];
+        assert_eq!(instance["priority"]["effective"], 90, "{status:#}");
+        let tracked = &instance["tracked"][0];
+        assert_eq!(
+            (
+                &tracked["type"],
+                &tracked["name"],
+                &tracked["value"],
+                &tracked["up"]
+            ),
+            (&"file".into(), &"maint".into(), &1.into(), &false.into()),
+            "{status:#}"
+        );
+    }
     let (lost_out, pings_out) = probes.lost_pings(written, SystemTime::now());
     let (failed_out, connects_out) = probes.failed_connections(written, SystemTime::now());
 
