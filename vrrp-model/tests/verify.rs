@@ -399,3 +399,31 @@ fn sync_group_members_that_rank_the_hosts_differently_flap() {
         report.routers[0].notes
     );
 }
+
+/// `track_file`: a file "fails" holding 1 (see `hosts::file_weight`).
+/// The maintenance flag's -30 leaves lb1 at 120, above lb2's 100: the VIP
+/// stays where the operator asked it to leave; the drain flag (weight 0)
+/// faults lb1 and the VIP moves.
+#[test]
+fn track_files_fail_with_value_1_times_their_weight() {
+    let report = verify("track_file");
+    assert_eq!(report.failing(), ["maint fails on lb1"]);
+    let rows = &report.routers[0].rows;
+    let row = |router, disturbance| {
+        rows.iter()
+            .find(|r| r.scenario.router == router && r.scenario.disturbance == disturbance)
+            .unwrap()
+    };
+    assert!(!row(0, Disturbance::Fails(0)).ok);
+    let drain = row(0, Disturbance::Fails(1));
+    assert!(
+        drain.ok && drain.holders == [vec![1]],
+        "drain moves the VIP to lb2"
+    );
+    let text = report.render();
+    assert!(text.contains("track_file maint -30"), "{text}");
+    assert!(
+        text.contains("maint fails on lb1: lb1 drops to 120"),
+        "{text}"
+    );
+}
