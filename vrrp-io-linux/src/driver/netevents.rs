@@ -32,6 +32,20 @@ impl Driver {
                 Some(Request::AddVip(id, addr)) | Some(Request::DelVip(id, addr)) => {
                     tracing::error!(instance = %self.specs[id.index()].name, vip = %addr, %errno, "the kernel refused a VIP change");
                 }
+                Some(Request::Route { add, .. } | Request::Rule { add, .. })
+                    if (add && errno.is_already_exists()) || (!add && errno.is_not_found()) => {}
+                Some(Request::StaticAddress { add, .. })
+                    if (add && errno.is_already_exists())
+                        || (!add && errno.is_address_not_available()) => {}
+                Some(
+                    request @ (Request::Route { .. }
+                    | Request::Rule { .. }
+                    | Request::StaticAddress { .. }),
+                ) => {
+                    self.host.count_route_failure();
+                    let what = self.describe(request);
+                    tracing::error!(%what, %errno, "the kernel refused a route, rule or static address change");
+                }
                 Some(Request::VmacUp(id, up)) => {
                     let spec = &self.specs[id.index()];
                     tracing::error!(instance = %spec.name, vmac = ?spec.vmac, up, %errno, "the kernel refused to set the virtual MAC interface up or down");
@@ -59,6 +73,46 @@ impl Driver {
             NetEvent::AddressAdded { .. } => {}
             NetEvent::EventsLost => self.resync(now),
         }
+    }
+
+    /// What a route, rule or static address request was about, for the log.
+    fn describe(&self, request: Request) -> String {
+        let (owner, index, add) = match request {
+            Request::Route { owner, index, add } | Request::Rule { owner, index, add } => {
+                (owner, index, add)
+            }
+            Request::StaticAddress { index, add } => (None, index, add),
+            other => return format!("{other:?}"),
+        };
+        let verb = if add { "adding" } else { "deleting" };
+        let (instance, routes, rules) = match owner {
+            Some(id) => {
+                let spec = &self.specs[id.index()];
+                (
+                    format!("instance {}: ", spec.name),
+                    &spec.routes,
+                    &spec.rules,
+                )
+            }
+            None => (
+                String::from("static "),
+                &self.statics.routes,
+                &self.statics.rules,
+            ),
+        };
+        let item = match request {
+            Request::Route { .. } => routes.get(index).map(|r| format!("route {r}")),
+            Request::Rule { .. } => rules.get(index).map(|r| format!("rule {r}")),
+            _ => self
+                .statics
+                .addresses
+                .get(index)
+                .map(|a| format!("address {}/{}", a.addr, a.prefix_len)),
+        };
+        format!(
+            "{instance}{verb} {}",
+            item.unwrap_or_else(|| format!("{request:?}"))
+        )
     }
 
     /// A link went up or down: its instances enter or leave Fault, and

@@ -90,6 +90,12 @@ impl Errno {
         self.0 == libc::EADDRNOTAVAIL
     }
 
+    /// `ESRCH` (a route) or `ENOENT` (a rule): what was to be deleted is
+    /// not there (for a delete: the caller can treat it as success).
+    pub fn is_not_found(self) -> bool {
+        self.0 == libc::ESRCH || self.0 == libc::ENOENT
+    }
+
     /// `ENODEV`: the interface index names no interface (any more).
     pub fn is_no_such_device(self) -> bool {
         self.0 == libc::ENODEV
