@@ -1,7 +1,10 @@
 //! The whole typed configuration: what keepalived.conf says about VRRP.
 
 use super::instance::VrrpInstance;
-use super::model::{Family, GlobalDefs, SyncGroup, TrackProcess, VrrpScript, VrrpVersion};
+use super::model::{
+    Family, GlobalDefs, SyncGroup, TrackProcess, VirtualAddress, VrrpScript, VrrpVersion,
+};
+use super::routes::{IpRoute, IpRule};
 
 /// Everything keepalived.conf says about VRRP.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -16,6 +19,12 @@ pub struct KeepalivedConfig {
     pub instances: Vec<VrrpInstance>,
     /// `vrrp_sync_group` blocks, in file order.
     pub sync_groups: Vec<SyncGroup>,
+    /// `static_ipaddress`: on the host from start to stop.
+    pub static_addresses: Vec<VirtualAddress>,
+    /// `static_routes`: installed from start to stop.
+    pub static_routes: Vec<IpRoute>,
+    /// `static_rules`: installed from start to stop.
+    pub static_rules: Vec<IpRule>,
 }
 
 impl KeepalivedConfig {

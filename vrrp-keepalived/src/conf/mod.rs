@@ -45,6 +45,7 @@ mod build_address;
 mod build_auth_hmac;
 mod build_global;
 mod build_instance;
+mod build_route;
 mod build_script;
 mod build_smtp;
 mod build_track;
@@ -56,6 +57,8 @@ mod lexer;
 mod model;
 mod parser;
 mod preprocess;
+mod routes;
+mod rt_names;
 mod source;
 #[cfg(test)]
 mod test_support;
@@ -72,6 +75,9 @@ pub use model::{
     AuthType, Authentication, Centiseconds, Family, GarpSettings, GlobalDefs, InitialState, Notify,
     NotifyFifo, NotifyScript, ParamMatch, RunAs, Smtp, SyncGroup, TrackProcess, Tracked,
     UnicastPeer, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
+};
+pub use routes::{
+    IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RuleAction, TABLE_MAIN,
 };
 
 use source::{LogicalLine, SourceReader};
