@@ -53,13 +53,19 @@ fn virtual_routes_read_every_supported_word() {
     assert_eq!(first.src, Some("192.0.2.100".parse().unwrap()));
     assert_eq!(first.via, Some("192.0.2.254".parse().unwrap()));
     assert_eq!(first.dev.as_ref().unwrap().value, "eth0");
-    assert_eq!((first.table, first.metric, first.scope), (100, Some(7), Some(0)));
+    assert_eq!(
+        (first.table, first.metric, first.scope),
+        (100, Some(7), Some(0))
+    );
     assert_eq!(first.protocol, 4, "no_track keeps the protocol written");
     assert_eq!(first.kind, RouteKind::Unicast);
     assert_eq!(routes[1].kind, RouteKind::Blackhole);
     assert_eq!(routes[1].protocol, PROTOCOL_KEEPALIVED);
     assert_eq!(routes[1].table, TABLE_MAIN);
-    assert_eq!((routes[2].kind, routes[2].table), (RouteKind::Unreachable, 254));
+    assert_eq!(
+        (routes[2].kind, routes[2].table),
+        (RouteKind::Unreachable, 254)
+    );
     assert_eq!(routes[3].metric, Some(3));
     assert_eq!(routes[3].mode, RouteMode::Append);
     assert!(routes[4].onlink);
