@@ -386,6 +386,11 @@ impl Host {
         kept_from: &[Option<usize>],
         follow: impl Fn(InstanceId) -> Option<InstanceId>,
     ) {
+        // A static request (no owner) stays; an instance's follows it.
+        let follow_owner = |owner: Option<InstanceId>| match owner {
+            None => Some(None),
+            Some(id) => follow(id).map(Some),
+        };
         self.requests = std::mem::take(&mut self.requests)
             .into_iter()
             .filter_map(|(seq, request)| {
@@ -396,9 +401,7 @@ impl Host {
                     Request::Route { owner, index, add } => (
                         seq,
                         Request::Route {
-                            owner: owner
-                                .map(|id| follow(id))
-                                .map_or(Some(None), |id| id.map(Some))?,
+                            owner: follow_owner(owner)?,
                             index,
                             add,
                         },
@@ -406,9 +409,7 @@ impl Host {
                     Request::Rule { owner, index, add } => (
                         seq,
                         Request::Rule {
-                            owner: owner
-                                .map(|id| follow(id))
-                                .map_or(Some(None), |id| id.map(Some))?,
+                            owner: follow_owner(owner)?,
                             index,
                             add,
                         },
