@@ -5,7 +5,8 @@
 //! network via the VIP, so its pings pass only through a Master that has
 //! the route: before a failover through A, after it through B. The
 //! static route is on both routers from the start, and leaves A with A's
-//! daemon; the virtual ones are only ever on the Master.
+//! daemon; the virtual ones are only ever on the Master. B runs ours, then
+//! keepalived 2.4.3.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -38,9 +39,12 @@ fn config(router: &str, priority: u8) -> String {
     )
 }
 
-/// Destinations of `host`'s routes in `table`, e.g. `198.18.99.0/24`.
+/// Destinations of `host`'s routes in `table`, e.g. `198.18.99.0/24`
+/// (none while the table does not exist).
 fn routes(host: &Host<'_>, family: &str, table: &str) -> Vec<String> {
-    let json = host.ip_json(&[family, "route", "show", "table", table]);
+    let output = host.exec(&["ip", "-j", family, "route", "show", "table", table]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
     json.as_array()
         .map(|routes| {
             routes
@@ -96,7 +100,21 @@ fn router<'l>(lab: &'l Lab, name: &str, v4: &str, v6: &str) -> Host<'l> {
 
 #[test]
 fn virtual_routes_follow_the_master_and_static_routes_stay() {
-    let Some(lab) = Lab::new("lab_routes") else {
+    routes_across_a_failover("lab_routes", &Daemon::ours());
+}
+
+/// keepalived 2.4.3 as B reads the same file, installs the same routes
+/// when it takes over from ours, and so carries the client on.
+#[test]
+fn keepalived_takes_the_routes_over_from_ours() {
+    if let Some(keepalived) = Daemon::keepalived_243() {
+        routes_across_a_failover("lab_routes_keepalived", &keepalived);
+    }
+}
+
+/// Ours on A (150), `b_daemon` on B (100): the scenario of the file's docs.
+fn routes_across_a_failover(test: &str, b_daemon: &Daemon) {
+    let Some(lab) = Lab::new(test) else {
         return;
     };
     let a = router(&lab, "a", "192.0.2.1/24", "2001:db8::1/64");
@@ -113,9 +131,8 @@ fn virtual_routes_follow_the_master_and_static_routes_stay() {
     let far: IpAddr = FAR.parse().unwrap();
     let vip: IpAddr = VIP.parse().unwrap();
 
-    let ours = Daemon::ours();
-    let on_a = ours.start(&a, &config("a", 150));
-    let on_b = ours.start(&b, &config("b", 100));
+    let on_a = Daemon::ours().start(&a, &config("a", 150));
+    let on_b = b_daemon.start(&b, &config("b", 100));
     assert!(
         watch::wait_for(WAIT, || has_static(&a) && has_static(&b)).is_some(),
         "the static route is on both routers from the start"
