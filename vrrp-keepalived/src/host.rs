@@ -44,6 +44,8 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
         }
         let then = if what.starts_with("vrrp_instance") {
             "the instance waits for it (dynamic_interfaces)"
+        } else if what == "a rule" {
+            "the rule selects it once it exists (dynamic_interfaces)"
         } else {
             "allowed by dynamic_interfaces, but the daemon needs it when it starts"
         };
@@ -163,6 +165,34 @@ mod test {
         let warnings = check(&mut dynamic).unwrap();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].message.contains("dynamic_interfaces"));
+    }
+
+    #[test]
+    fn interfaces_of_routes_rules_and_static_addresses_are_checked_too() {
+        let text = "vrrp_instance V {\n interface lo\n virtual_router_id 1\n \
+                    virtual_ipaddress { 192.0.2.1 }\n virtual_routes {\n  \
+                    198.18.0.0/16 via 192.0.2.254 dev no-such-if1\n }\n}\n";
+        let mut config = parse_str(text, "h.conf").unwrap().config;
+        let error = check(&mut config).unwrap_err().to_string();
+        assert!(
+            error.starts_with("h.conf:6:37: interface no-such-if1 of a route does not exist"),
+            "{error}"
+        );
+        let text = "global_defs {\n dynamic_interfaces\n}\n\
+                    static_ipaddress {\n 192.0.2.9/24 dev no-such-if2\n}\n\
+                    static_rules {\n from 192.0.2.9 iif no-such-if3 table 5 preference 5\n}\n";
+        let mut config = parse_str(text, "h.conf").unwrap().config;
+        let warnings: Vec<String> = check(&mut config)
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].starts_with(
+            "h.conf:8:21: interface no-such-if3 of a rule does not exist on this host: \
+             the rule selects it once it exists"
+        ));
+        assert!(warnings[1].starts_with("h.conf:5:2: interface no-such-if2 of static_ipaddress"));
     }
 
     #[test]
