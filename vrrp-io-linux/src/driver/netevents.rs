@@ -111,7 +111,8 @@ impl Driver {
         };
         format!(
             "{instance}{verb} {}",
-            item.unwrap_or_else(|| format!("{request:?}"))
+            // Not in the configuration any more: removed by a reload.
+            item.unwrap_or_else(|| "an item of the configuration before the reload".into())
         )
     }
 
