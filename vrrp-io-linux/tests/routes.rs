@@ -1,6 +1,7 @@
 //! Routes and rules against a real kernel: an instance's go in when it
 //! becomes Master, a route the kernel refuses is counted (not taken for
-//! done), static ones are there from the start, change on reload, and
+//! done), static ones are there from the start, change on reload, come
+//! back when someone else deletes them (as the Master's do), and
 //! everything leaves on a graceful stop. Needs root.
 
 use std::net::IpAddr;
@@ -35,6 +36,7 @@ fn route(dst: &str, len: u8, via: &str, table: u32) -> Route {
         tos: 0,
         onlink: false,
         mode: AddMode::Prepend,
+        restore: true,
     }
 }
 
@@ -117,6 +119,7 @@ fn routes_follow_master_statics_follow_the_driver_and_refusals_count() {
             tos: 0,
             invert: false,
             protocol: Some(18),
+            restore: true,
         }];
         let config = |table| DriverConfig {
             instances: vec![spec.clone()],
@@ -140,6 +143,54 @@ fn routes_follow_master_statics_follow_the_driver_and_refusals_count() {
         assert!(has_route("main", "198.18.99.0/24"));
         assert!(!has_route("main", "198.18.100.0/24"));
         assert!(has_rule(1000));
+
+        // Deleted by someone else, each is put back.
+        for command in [
+            &["ip", "route", "del", "198.18.99.0/24"][..],
+            &["ip", "rule", "del", "preference", "1000"],
+            &["ip", "route", "del", "198.19.77.0/24", "table", "77"],
+        ] {
+            assert!(
+                Command::new(command[0])
+                    .args(&command[1..])
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+        run_until(&mut driver, |_| {
+            has_route("main", "198.18.99.0/24")
+                && has_rule(1000)
+                && has_route("77", "198.19.77.0/24")
+        });
+        // A route of another protocol with the same destination is not ours.
+        let other = [
+            "ip",
+            "route",
+            "add",
+            "198.18.99.0/24",
+            "via",
+            "192.0.2.253",
+            "proto",
+            "static",
+            "metric",
+            "9",
+        ];
+        assert!(
+            Command::new("ip")
+                .args(&other[1..])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let other_del = ["route", "del", "198.18.99.0/24", "proto", "static"];
+        assert!(
+            Command::new("ip")
+                .args(other_del)
+                .status()
+                .unwrap()
+                .success()
+        );
 
         // A reload moves the static route to another table.
         driver.reload(config(78), &mut Vec::new()).unwrap();

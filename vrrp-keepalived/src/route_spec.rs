@@ -67,6 +67,7 @@ pub(crate) fn route(route: &IpRoute) -> Route {
             RouteMode::Add => AddMode::Exclusive,
             RouteMode::Append => AddMode::Append,
         },
+        restore: !route.no_track,
     }
 }
 
@@ -91,5 +92,6 @@ pub(crate) fn rule(rule: &IpRule) -> Rule {
         tos: rule.tos,
         invert: rule.invert,
         protocol: rule.protocol,
+        restore: !rule.no_track,
     }
 }

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1};
-use vrrp_core::{Command, State};
+use vrrp_core::{Command, InstanceId, State};
 
 use super::event::DriverEvent;
 use super::host::Request;
@@ -70,9 +70,48 @@ impl Driver {
                     }
                 }
             }
-            NetEvent::AddressAdded { .. } => {}
+            NetEvent::RouteRemoved(removed) if self.stopping.is_none() => {
+                for owner in self.route_owners() {
+                    let routes = match owner {
+                        Some(id) => &self.specs[id.index()].routes,
+                        None => &self.statics.routes,
+                    };
+                    for (index, route) in routes.iter().enumerate() {
+                        if route.restore && route.is(&removed) {
+                            self.host.restore_route(owner, index, route);
+                        }
+                    }
+                }
+            }
+            NetEvent::RuleRemoved(removed) if self.stopping.is_none() => {
+                for owner in self.route_owners() {
+                    let rules = match owner {
+                        Some(id) => &self.specs[id.index()].rules,
+                        None => &self.statics.rules,
+                    };
+                    for (index, rule) in rules.iter().enumerate() {
+                        if rule.restore && rule.is(&removed) {
+                            self.host.restore_rule(owner, index, rule);
+                        }
+                    }
+                }
+            }
+            NetEvent::AddressAdded { .. }
+            | NetEvent::RouteRemoved(_)
+            | NetEvent::RuleRemoved(_) => {}
             NetEvent::EventsLost => self.resync(now),
         }
+    }
+
+    /// Who has routes and rules installed: each Master that holds its VIPs,
+    /// and the static ones (`None`).
+    fn route_owners(&self) -> Vec<Option<InstanceId>> {
+        self.router
+            .instances()
+            .filter(|(id, i)| i.state() == State::Master && self.host.is_installed(id.index()))
+            .map(|(id, _)| Some(id))
+            .chain([None])
+            .collect()
     }
 
     /// What a route, rule or static address request was about, for the log.

@@ -111,6 +111,7 @@ impl Driver {
         let mut specs = config.instances;
         let ifaces = plumbing::resolve_all(&mut specs)?;
         self.host.resolve_links(&specs, &config.statics)?;
+        self.host.watch_routes(&specs, &config.statics)?;
         let old_scripts: Vec<ScriptSpec> =
             self.scripts().scripts().map(|(s, _)| s.clone()).collect();
         let old_processes: Vec<ProcessSpec> = self

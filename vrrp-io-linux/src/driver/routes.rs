@@ -2,6 +2,9 @@
 //! (added after its VIPs, removed before them, so a route's `src` can be a
 //! VIP), and the static addresses, routes and rules from start to stop.
 //!
+//! A route or rule marked `restore` that someone else deletes while it is
+//! installed is put back (`netevents.rs`).
+//!
 //! Every change is a request whose answer comes back in the loop
 //! (`netevents.rs`): a refusal is logged and counted
 //! ([`Driver::route_failures`](super::Driver::route_failures)), never taken
@@ -36,6 +39,34 @@ impl Host {
         self.resolve_route_links(&statics.routes)?;
         for address in &statics.addresses {
             self.link_index(address.interface.as_deref().unwrap_or_default())?;
+        }
+        Ok(())
+    }
+
+    /// Puts back route `index` of `routes` (of instance `owner`, or static),
+    /// deleted by someone else.
+    pub(super) fn restore_route(&mut self, owner: Option<InstanceId>, index: usize, route: &Route) {
+        tracing::warn!(%route, "route deleted by someone else while installed: putting it back");
+        self.request_routes(owner, std::iter::once((index, route)), true);
+    }
+
+    /// Puts back a rule, as [`restore_route`](Self::restore_route).
+    pub(super) fn restore_rule(&mut self, owner: Option<InstanceId>, index: usize, rule: &Rule) {
+        tracing::warn!(%rule, "rule deleted by someone else while installed: putting it back");
+        self.request_rules(owner, std::iter::once((index, rule)), true);
+    }
+
+    /// Has the kernel report deleted routes and rules when some of
+    /// `specs`' or `statics`' are to be put back.
+    pub(super) fn watch_routes(
+        &mut self,
+        specs: &[InstanceSpec],
+        statics: &Statics,
+    ) -> Result<(), DriverError> {
+        let routes = specs.iter().flat_map(|s| &s.routes).chain(&statics.routes);
+        let rules = specs.iter().flat_map(|s| &s.rules).chain(&statics.rules);
+        if routes.clone().any(|r| r.restore) || rules.clone().any(|r| r.restore) {
+            self.netlink_mut().watch_routes()?;
         }
         Ok(())
     }

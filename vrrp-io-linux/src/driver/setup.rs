@@ -66,6 +66,7 @@ impl Driver {
         host.remove_stale_vips(&specs)?;
         let statics = config.statics;
         host.resolve_links(&specs, &statics)?;
+        host.watch_routes(&specs, &statics)?;
         host.add_statics(&statics);
 
         let wakeups = Wakeups::listen(poll, config.handle_signals)?;

@@ -62,13 +62,17 @@ use rtnetlink::packet_route::RouteNetlinkMessage;
 pub use self::addr::{InterfaceAddress, dump_addresses};
 pub use self::events::{Errno, NetEvent};
 pub(crate) use self::link::get_link_by_name;
-pub use self::route::{AddMode, Prefix, Route, RouteType, Rule, RuleAction};
+pub use self::route::{
+    AddMode, Prefix, RemovedRoute, RemovedRule, Route, RouteType, Rule, RuleAction,
+};
 
 /// Multicast groups the event socket joins (`RTNLGRP_*` from
 /// `<linux/rtnetlink.h>`).
 const RTNLGRP_LINK: u32 = 1;
 const RTNLGRP_IPV4_IFADDR: u32 = 5;
 const RTNLGRP_IPV6_IFADDR: u32 = 9;
+/// Route and rule changes, joined on demand ([`Netlink::watch_routes`]).
+const ROUTE_GROUPS: [u32; 4] = [7, 8, 11, 19];
 
 /// Large enough for any single rtnetlink datagram the kernel sends (dumps are
 /// cut into datagrams of at most 32 KiB).
@@ -173,6 +177,18 @@ impl Netlink {
             send_buffer: Vec::new(),
             recv_buffer: Vec::with_capacity(RECV_BUFFER_LEN),
         })
+    }
+
+    /// Also reports routes and rules deleted ([`NetEvent::RouteRemoved`],
+    /// [`NetEvent::RuleRemoved`]): every route change of the host then
+    /// arrives, so only a user of them asks.
+    pub fn watch_routes(&mut self) -> Result<(), NetlinkError> {
+        for group in ROUTE_GROUPS {
+            self.socket
+                .add_membership(group)
+                .map_err(NetlinkError::Open)?;
+        }
+        Ok(())
     }
 
     /// Serializes `message` with `flags` and a fresh sequence number and

@@ -9,7 +9,8 @@ use std::net::IpAddr;
 use rtnetlink::RouteMessageBuilder;
 use rtnetlink::packet_core::{NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_REQUEST};
 use rtnetlink::packet_route::route::{
-    RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType as KernelRouteType,
+    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope,
+    RouteType as KernelRouteType,
 };
 use rtnetlink::packet_route::rule::RuleFlags;
 use rtnetlink::packet_route::rule::{RuleAction as KernelRuleAction, RuleAttribute, RuleMessage};
@@ -103,6 +104,8 @@ pub struct Route {
     pub onlink: bool,
     /// How to add it next to a matching route.
     pub mode: AddMode,
+    /// Put it back when someone else deletes it while it is installed.
+    pub restore: bool,
 }
 
 /// What a rule does with the packets it selects.
@@ -147,6 +150,101 @@ pub struct Rule {
     pub invert: bool,
     /// The protocol's number: who installed the rule.
     pub protocol: Option<u8>,
+    /// Put it back when someone else deletes it while it is installed.
+    pub restore: bool,
+}
+
+/// A route the kernel reports deleted (`RTM_DELROUTE`): what tells it apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RemovedRoute {
+    /// The destination (`0.0.0.0/0` or `::/0` for a default route).
+    pub dst: Prefix,
+    /// Its table.
+    pub table: u32,
+    /// Who installed it.
+    pub protocol: u8,
+}
+
+/// A rule the kernel reports deleted (`RTM_DELRULE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RemovedRule {
+    /// IPv6 or IPv4.
+    pub ipv6: bool,
+    /// Its preference.
+    pub priority: Option<u32>,
+    /// The table it looked up (0 for other actions).
+    pub table: u32,
+}
+
+impl Route {
+    /// Whether the kernel's `removed` is this route.
+    pub fn is(&self, removed: &RemovedRoute) -> bool {
+        self.dst == removed.dst && self.table == removed.table && self.protocol == removed.protocol
+    }
+}
+
+impl Rule {
+    /// Whether the kernel's `removed` is this rule.
+    pub fn is(&self, removed: &RemovedRule) -> bool {
+        let table = match self.action {
+            RuleAction::Table(table) => table,
+            _ => 0,
+        };
+        self.ipv6 == removed.ipv6 && self.priority == removed.priority && table == removed.table
+    }
+}
+
+/// The route a `RTM_DELROUTE` names, if it names one of IPv4 or IPv6.
+pub(crate) fn removed_route(message: &RouteMessage) -> Option<RemovedRoute> {
+    let ipv6 = match message.header.address_family {
+        AddressFamily::Inet => false,
+        AddressFamily::Inet6 => true,
+        _ => return None,
+    };
+    let mut addr: IpAddr = if ipv6 {
+        std::net::Ipv6Addr::UNSPECIFIED.into()
+    } else {
+        std::net::Ipv4Addr::UNSPECIFIED.into()
+    };
+    let mut table = u32::from(message.header.table);
+    for attribute in &message.attributes {
+        match attribute {
+            RouteAttribute::Destination(RouteAddress::Inet(v4)) => addr = (*v4).into(),
+            RouteAttribute::Destination(RouteAddress::Inet6(v6)) => addr = (*v6).into(),
+            RouteAttribute::Table(id) => table = *id,
+            _ => {}
+        }
+    }
+    Some(RemovedRoute {
+        dst: Prefix {
+            addr,
+            len: message.header.destination_prefix_length,
+        },
+        table,
+        protocol: u8::from(message.header.protocol),
+    })
+}
+
+/// The rule a `RTM_DELRULE` names.
+pub(crate) fn removed_rule(message: &RuleMessage) -> Option<RemovedRule> {
+    let ipv6 = match message.header.family {
+        AddressFamily::Inet => false,
+        AddressFamily::Inet6 => true,
+        _ => return None,
+    };
+    let mut removed = RemovedRule {
+        ipv6,
+        priority: None,
+        table: u32::from(message.header.table),
+    };
+    for attribute in &message.attributes {
+        match attribute {
+            RuleAttribute::Priority(priority) => removed.priority = Some(*priority),
+            RuleAttribute::Table(table) => removed.table = *table,
+            _ => {}
+        }
+    }
+    Some(removed)
 }
 
 impl std::fmt::Display for Route {
@@ -378,7 +476,6 @@ impl Netlink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute};
 
     fn route(dst: &str, len: u8) -> Route {
         Route {
@@ -397,6 +494,7 @@ mod tests {
             tos: 0,
             onlink: false,
             mode: AddMode::Prepend,
+            restore: true,
         }
     }
 
@@ -425,6 +523,11 @@ mod tests {
         // A delete matches any scope.
         let d = route_message(&r, Some(3), true).unwrap();
         assert_eq!(d.header.scope, RouteScope::from(SCOPE_NOWHERE));
+        // The kernel's notification of its deletion names it.
+        assert!(r.is(&removed_route(&d).unwrap()));
+        let default = route_message(&route("0.0.0.0", 0), None, true).unwrap();
+        assert!(route("0.0.0.0", 0).is(&removed_route(&default).unwrap()));
+        assert!(!r.is(&removed_route(&default).unwrap()));
     }
 
     #[test]
@@ -458,6 +561,7 @@ mod tests {
             tos: 0,
             invert: true,
             protocol: Some(18),
+            restore: true,
         };
         let m = rule_message(&rule).unwrap();
         assert_eq!(m.header.table, 100);
@@ -473,6 +577,7 @@ mod tests {
         ] {
             assert!(m.attributes.contains(&attribute), "{attribute:?}");
         }
+        assert!(rule.is(&removed_rule(&m).unwrap()));
         assert_eq!(
             rule.to_string(),
             "100: not from 192.0.2.100/32 iif eth0 fwmark 0x18/0xff lookup 100"

@@ -77,7 +77,7 @@ pub struct IpRoute {
     pub onlink: bool,
     /// `prepend`, `add` or `append`.
     pub mode: RouteMode,
-    /// `no_track`.
+    /// `no_track`: left deleted when someone else deletes it.
     pub no_track: bool,
     /// Where the line starts.
     pub at: Span,
