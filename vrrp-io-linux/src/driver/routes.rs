@@ -63,9 +63,9 @@ impl Host {
         specs: &[InstanceSpec],
         statics: &Statics,
     ) -> Result<(), DriverError> {
-        let routes = specs.iter().flat_map(|s| &s.routes).chain(&statics.routes);
-        let rules = specs.iter().flat_map(|s| &s.rules).chain(&statics.rules);
-        if routes.clone().any(|r| r.restore) || rules.clone().any(|r| r.restore) {
+        let mut routes = specs.iter().flat_map(|s| &s.routes).chain(&statics.routes);
+        let mut rules = specs.iter().flat_map(|s| &s.rules).chain(&statics.rules);
+        if routes.any(|r| r.restore) || rules.any(|r| r.restore) {
             self.netlink_mut().watch_routes()?;
         }
         Ok(())
