@@ -16,7 +16,7 @@
 //!   family: multicast group joined, TTL 255, source address per datagram.
 //! - [`announce`]: gratuitous ARP and unsolicited neighbour advertisements,
 //!   built into stack buffers and sent on an AF_PACKET socket.
-//! - [`netlink`]: add / remove VIPs, create / delete links, watch links and
+//! - [`netlink`]: add / remove VIPs, routes and rules, create / delete links, watch links and
 //!   addresses change; requests answered by sequence number.
 //! - [`vmac`]: macvlan interfaces with the virtual router MAC
 //!   (keepalived's `use_vmac`).

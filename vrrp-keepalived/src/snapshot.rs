@@ -32,6 +32,9 @@ pub struct Snapshot {
     pub processes: Vec<(ProcessSpec, ProcessState)>,
     /// Notify scripts running or queued.
     pub notify_scripts_busy: usize,
+    /// Route, rule and static address changes that failed (not sent, or
+    /// refused by the kernel).
+    pub route_failures: u64,
     /// Packets no instance took.
     pub router: RouterStats,
 }
@@ -266,6 +269,7 @@ impl Snapshot {
             scripts,
             processes,
             notify_scripts_busy: driver.notifier().busy(),
+            route_failures: driver.route_failures(),
             router: driver.router().stats().clone(),
         }
     }

@@ -14,6 +14,7 @@ use crate::conf::{
     ConfigError, GarpSettings, KeepalivedConfig, Notify, NotifyScript, ParamMatch, RunAs, Tracked,
     VirtualAddress, VrrpInstance,
 };
+use crate::route_spec;
 
 /// keepalived's default `interval` of a `vrrp_script`.
 const SCRIPT_INTERVAL: Duration = Duration::from_secs(1);
@@ -74,6 +75,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         files,
         process_interval: Duration::ZERO,
         notify: notify_config(config)?,
+        statics: route_spec::statics(config),
         handle_signals: false,
     })
 }
@@ -220,6 +222,16 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
             .map(vip)
             .collect(),
         track,
+        routes: instance
+            .virtual_routes
+            .iter()
+            .map(route_spec::route)
+            .collect(),
+        rules: instance
+            .virtual_rules
+            .iter()
+            .map(route_spec::rule)
+            .collect(),
         garp: garp(
             &instance.garp,
             &config.global.garp,

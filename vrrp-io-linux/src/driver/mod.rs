@@ -45,6 +45,7 @@ mod observe;
 mod plumbing;
 mod release;
 mod reload;
+mod routes;
 mod run;
 mod setup;
 mod spec;
@@ -59,4 +60,7 @@ pub use self::observe::History;
 pub use self::release::{Released, release_vips};
 pub use self::reload::ReloadSummary;
 pub use self::run::{Control, Driver, Inspect};
-pub use self::spec::{DriverConfig, GarpSpec, InstanceSpec, Tracked, Vip};
+pub use self::spec::{
+    AddMode, DriverConfig, GarpSpec, InstanceSpec, Prefix, Route, RouteType, Rule, RuleAction,
+    Statics, Tracked, Vip,
+};

@@ -114,6 +114,8 @@ impl Driver {
         // 1. Resolve and compare, touching nothing.
         let mut specs = config.instances;
         let ifaces = plumbing::resolve_all(&mut specs)?;
+        self.host.resolve_links(&specs, &config.statics)?;
+        self.host.watch_routes(&specs, &config.statics)?;
         let old_scripts: Vec<ScriptSpec> =
             self.scripts().scripts().map(|(s, _)| s.clone()).collect();
         let old_processes: Vec<ProcessSpec> = self
@@ -239,6 +241,8 @@ impl Driver {
         self.adverts.socket_of = socket_of;
         self.adverts.sender_of = sender_of;
         self.sync_groups = config.sync_groups;
+        self.host.change_statics(&self.statics, &config.statics);
+        self.statics = config.statics;
         self.trackers
             .reconfigure(config.scripts, config.processes, config.files, now);
         self.observers

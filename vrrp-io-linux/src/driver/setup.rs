@@ -1,4 +1,4 @@
-//! Start-up: interfaces, sockets, stale VIPs, instances.
+//! Start-up: interfaces, sockets, stale VIPs, static routes, instances.
 
 use std::sync::mpsc;
 use std::time::Instant;
@@ -64,6 +64,10 @@ impl Driver {
         }
 
         host.remove_stale_vips(&specs)?;
+        let statics = config.statics;
+        host.resolve_links(&specs, &statics)?;
+        host.watch_routes(&specs, &statics)?;
+        host.add_statics(&statics);
 
         let wakeups = Wakeups::listen(poll, config.handle_signals)?;
         let instances = specs.len();
@@ -74,6 +78,7 @@ impl Driver {
             router,
             specs,
             sync_groups: config.sync_groups,
+            statics,
             host,
             adverts: Adverts::new(sockets, socket_of, senders, sender_of),
             garp: GarpSchedule::default(),

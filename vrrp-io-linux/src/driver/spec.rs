@@ -3,6 +3,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
+pub use crate::netlink::{AddMode, Prefix, Route, RouteType, Rule, RuleAction};
 use crate::track::TrackWeight;
 use crate::track::file::FileSpec;
 use crate::track::process::ProcessSpec;
@@ -97,6 +98,11 @@ pub struct InstanceSpec {
     /// router MAC that carries the VIPs (those without an `interface`, or
     /// with the instance's own) and sends the adverts.
     pub vmac: Option<String>,
+    /// Routes installed while Master (keepalived's `virtual_routes`),
+    /// after the VIPs; removed on leaving Master, before them.
+    pub routes: Vec<Route>,
+    /// Policy rules installed while Master (`virtual_rules`), after the routes.
+    pub rules: Vec<Rule>,
 }
 
 /// Everything a [`Driver`](super::Driver) runs.
@@ -116,9 +122,23 @@ pub struct DriverConfig {
     pub process_interval: Duration,
     /// Notify scripts and FIFOs.
     pub notify: crate::notify::NotifyConfig,
+    /// What the host has while the driver runs, Master or not.
+    pub statics: Statics,
     /// Handle SIGTERM, SIGINT, SIGHUP, SIGUSR1 (a daemon); an embedding
     /// service that owns its signals leaves this off.
     pub handle_signals: bool,
+}
+
+/// Addresses, routes and rules installed at start and removed on stop
+/// (keepalived's `static_ipaddress`, `static_routes`, `static_rules`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Statics {
+    /// Addresses, each with its `interface`.
+    pub addresses: Vec<Vip>,
+    /// Routes, added after the addresses.
+    pub routes: Vec<Route>,
+    /// Rules, added after the routes.
+    pub rules: Vec<Rule>,
 }
 
 impl Vip {
@@ -152,6 +172,8 @@ impl InstanceSpec {
             track: Vec::new(),
             garp: GarpSpec::default(),
             vmac: None,
+            routes: Vec::new(),
+            rules: Vec::new(),
         }
     }
 

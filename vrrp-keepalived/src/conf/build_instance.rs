@@ -7,6 +7,7 @@ use super::build_address::{
 };
 use super::build_auth_hmac::auth_hmac;
 use super::build_global::{garp_setting, version};
+use super::build_route;
 use super::build_track::{notify_script, track_block};
 use super::error::{ConfigError, Spanned};
 use super::instance::VrrpInstance;
@@ -22,8 +23,6 @@ const MICROS_PER_CENTI: u128 = 10_000;
 
 /// Instance keywords keepalived knows that this daemon does not implement.
 const UNSUPPORTED: &[(&str, &str)] = &[
-    ("virtual_routes", "routes are not installed"),
-    ("virtual_rules", "rules are not installed"),
     (
         "track_bfd",
         "only scripts, interfaces, processes and files can be tracked",
@@ -83,6 +82,13 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 inst.virtual_ipaddress_excluded
                     .extend(virtual_addresses(ctx, item)?);
             }
+            "virtual_routes" => {
+                let routes = build_route::routes(ctx, item, false)?;
+                inst.virtual_routes.extend(routes);
+            }
+            "virtual_rules" => inst
+                .virtual_rules
+                .extend(build_route::rules(ctx, item, false)?),
             "unicast_src_ip" => inst.unicast_src_ip = Some(ctx.ip(item)?),
             "unicast_peer" => {
                 let peers = unicast_peers(ctx, item)?;

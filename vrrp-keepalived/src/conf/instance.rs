@@ -10,6 +10,7 @@ use super::model::{
     AuthHmac, Authentication, Centiseconds, Family, GarpSettings, InitialState, Notify, Tracked,
     UnicastPeer, UseVmac, VirtualAddress,
 };
+use super::routes::{IpRoute, IpRule};
 
 /// keepalived's advertisement interval when none is written: 1 s.
 pub const DEFAULT_ADVERT_INT: Centiseconds = Centiseconds(100);
@@ -43,6 +44,10 @@ pub struct VrrpInstance {
     pub virtual_ipaddress: Vec<VirtualAddress>,
     /// `virtual_ipaddress_excluded { ... }`: moved with the VIPs, not advertised.
     pub virtual_ipaddress_excluded: Vec<VirtualAddress>,
+    /// `virtual_routes`: installed while Master.
+    pub virtual_routes: Vec<IpRoute>,
+    /// `virtual_rules`: installed while Master.
+    pub virtual_rules: Vec<IpRule>,
     /// `unicast_src_ip ADDR`.
     pub unicast_src_ip: Option<Spanned<IpAddr>>,
     /// `unicast_peer { ... }`.
@@ -106,6 +111,8 @@ impl VrrpInstance {
             accept: None,
             virtual_ipaddress: Vec::new(),
             virtual_ipaddress_excluded: Vec::new(),
+            virtual_routes: Vec::new(),
+            virtual_rules: Vec::new(),
             unicast_src_ip: None,
             unicast_peers: Vec::new(),
             mcast_src_ip: None,

@@ -45,6 +45,7 @@ mod build_address;
 mod build_auth_hmac;
 mod build_global;
 mod build_instance;
+mod build_route;
 mod build_script;
 mod build_smtp;
 mod build_track;
@@ -57,6 +58,8 @@ mod lexer;
 mod model;
 mod parser;
 mod preprocess;
+mod routes;
+mod rt_names;
 mod source;
 #[cfg(test)]
 mod test_support;
@@ -73,6 +76,9 @@ pub use model::{
     AuthType, Authentication, Centiseconds, Family, GarpSettings, GlobalDefs, InitFile,
     InitialState, Notify, NotifyFifo, NotifyScript, ParamMatch, RunAs, Smtp, SyncGroup, TrackFile,
     TrackProcess, Tracked, UnicastPeer, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
+};
+pub use routes::{
+    IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RuleAction, TABLE_MAIN,
 };
 
 use source::{LogicalLine, SourceReader};
