@@ -1,6 +1,7 @@
 //! What keepalived checks on the host it starts on, once the file reads
 //! well: each instance's interface exists (unless `dynamic_interfaces`),
-//! each `vrrp_script` can be run, and each `track_file`'s directory exists.
+//! each `vrrp_script` can be run, each `track_file`'s directory exists, and
+//! `nft` is there for an instance that drops traffic to its VIPs.
 //! keepalived disables a script it cannot run ("Disabling track script X
 //! since not found/accessible") and drops a file whose directory is missing
 //! ("track file directory for X does not exist - removing", 2.4; 2.2.7
@@ -56,6 +57,7 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
             format!("{message}: the instance waits for it (dynamic_interfaces)"),
         ));
     }
+    check_nft(config)?;
     let disabled: Vec<String> = config
         .scripts
         .iter()
@@ -85,6 +87,29 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
     config.scripts.retain(|s| !disabled.contains(&s.name));
     untrack_files_without_directory(config, &mut warnings);
     Ok(warnings)
+}
+
+/// A non-owner without accept mode drops traffic to its VIPs while Master
+/// through the `nft` command: without it the daemon would not enforce what
+/// the file asks, so it is refused (keepalived links nftables' library).
+fn check_nft(config: &KeepalivedConfig) -> Result<(), ConfigError> {
+    let Some(instance) = config.instances.iter().find(|i| i.drops_vip_traffic()) else {
+        return Ok(());
+    };
+    let Some(why) = cannot_run("nft") else {
+        return Ok(());
+    };
+    let at = instance.accept.as_ref().map_or(&instance.at, |a| &a.at);
+    Err(ConfigError::invalid(
+        at,
+        format!(
+            "vrrp_instance {} must drop traffic to its VIPs while Master (no_accept, the \
+             default in strict mode for a non-owner), with nftables rules set by the `nft` \
+             command, which {why}: install nftables (apt-get install nftables), or write \
+             `accept`",
+            instance.name
+        ),
+    ))
 }
 
 /// Drops each `track_file` whose directory does not exist, and the

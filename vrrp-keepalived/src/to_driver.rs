@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use nix::unistd::{Group, User};
-use vrrp_io_linux::driver::{DriverConfig, GarpSpec, InstanceSpec, Tracked as DriverTracked, Vip};
+use vrrp_io_linux::driver::{
+    DriverConfig, GarpSpec, InstanceSpec, Tracked as DriverTracked, Vip, VipTraffic,
+};
 use vrrp_io_linux::notify::{FifoSpec, GroupNotify, NotifyCommand, NotifyConfig, NotifyScripts};
 use vrrp_io_linux::track::TrackWeight;
 use vrrp_io_linux::track::file::{FileInit, FileSpec};
@@ -14,6 +16,10 @@ use crate::conf::{
     ConfigError, GarpSettings, KeepalivedConfig, Notify, NotifyScript, ParamMatch, RunAs, Tracked,
     VirtualAddress, VrrpInstance,
 };
+
+/// The nftables table (`inet NAME`) of the rules that drop traffic to the
+/// VIPs of a non-owner without accept mode (keepalived's is `keepalived`).
+pub const DROP_TABLE: &str = "keepalive_haproxy";
 
 /// keepalived's default `interval` of a `vrrp_script`.
 const SCRIPT_INTERVAL: Duration = Duration::from_secs(1);
@@ -75,6 +81,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         process_interval: Duration::ZERO,
         notify: notify_config(config)?,
         handle_signals: false,
+        drop_table: Some(DROP_TABLE.to_owned()),
     })
 }
 
@@ -231,6 +238,12 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
                 .clone()
                 .unwrap_or_else(|| vrrp_io_linux::vmac::vmac_name(vrid, family))
         }),
+        // keepalived's firewall rule: a non-owner without accept mode.
+        vip_traffic: if instance.drops_vip_traffic() {
+            VipTraffic::DropWhileMaster
+        } else {
+            VipTraffic::Accept
+        },
     }
 }
 

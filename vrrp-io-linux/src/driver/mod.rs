@@ -49,6 +49,7 @@ mod run;
 mod setup;
 mod spec;
 mod tracking;
+mod vip_traffic;
 mod vmac;
 mod wakeups;
 
@@ -59,4 +60,6 @@ pub use self::observe::History;
 pub use self::release::{Released, release_vips};
 pub use self::reload::ReloadSummary;
 pub use self::run::{Control, Driver, Inspect};
-pub use self::spec::{DriverConfig, GarpSpec, InstanceSpec, Tracked, Vip};
+pub use self::spec::{
+    DEFAULT_DROP_TABLE, DriverConfig, GarpSpec, InstanceSpec, Tracked, Vip, VipTraffic,
+};
