@@ -1,0 +1,238 @@
+//! `no_accept` and `vrrp_strict` end to end in the lab (`vrrp-lab`): a
+//! non-owner Master without accept mode drops traffic to its VIP (the
+//! classic "the VIP does not answer ping with vrrp_strict"), ours as
+//! keepalived does, with the same keepalived.conf on both hosts; with
+//! `accept` the VIP answers. After a failover the rules follow the Master;
+//! after our daemon stops (SIGTERM), or is killed and its `--release-vips`
+//! runs, no rule is left. Each daemon is Master once and Backup once.
+//! Needs root, keepalived and `nft`.
+
+use vrrp_lab as lab;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use lab::keepalived::{Config, Instance};
+use lab::watch::wait_for;
+use lab::{Daemon, Host, Lab, haproxy, say};
+use nix::sys::signal::Signal;
+
+const VIP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 100));
+const PORT: u16 = 8080;
+/// Our table, and keepalived's.
+const OURS: &str = "keepalive_haproxy";
+const KEEPALIVED: &str = "keepalived";
+
+/// How the instances are told not to accept.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    /// `vrrp_strict` in global_defs: no_accept by default.
+    Strict,
+    /// `no_accept` in the instance.
+    NoAccept,
+    /// `accept` in the instance: the VIP answers.
+    Accept,
+}
+
+fn config(host: &Host<'_>, priority: u8, mode: Mode) -> String {
+    let mut instance = Instance::new("VI_1", 51)
+        .priority(priority)
+        .vip("192.0.2.100/24");
+    match mode {
+        Mode::Strict => {}
+        Mode::NoAccept => instance = instance.line("no_accept"),
+        Mode::Accept => instance = instance.line("accept"),
+    }
+    let text = Config::new(host.name()).instance(instance).to_string();
+    match mode {
+        Mode::Strict => text.replacen("global_defs {\n", "global_defs {\n    vrrp_strict\n", 1),
+        _ => text,
+    }
+}
+
+/// The nftables tables in `host`'s namespace.
+fn tables(host: &Host<'_>) -> String {
+    String::from_utf8_lossy(&host.exec(&["nft", "list", "tables"]).stdout).into_owned()
+}
+
+/// Whether `host`'s table `name` lists the VIP in a set.
+fn lists_vip(host: &Host<'_>, family: &str, name: &str) -> bool {
+    let out = host.exec(&["nft", "list", "table", family, name]).stdout;
+    String::from_utf8_lossy(&out).contains(&VIP.to_string())
+}
+
+/// Whether the client reaches the VIP: ping, and TCP to HAProxy.
+fn reaches(client: &Host<'_>) -> (bool, bool) {
+    (client.ping(VIP), client.tcp_connect(VIP, PORT))
+}
+
+fn wait(what: &str, timeout: Duration, check: impl FnMut() -> bool) -> Duration {
+    wait_for(timeout, check).unwrap_or_else(|| panic!("timed out after {timeout:?}: {what}"))
+}
+
+/// Checks the Master `holder` with `daemon` against what `mode` wants.
+fn check_master(client: &Host<'_>, holder: &Host<'_>, daemon: &Daemon, mode: Mode) {
+    let dropping = !matches!(mode, Mode::Accept);
+    // Own addresses are never touched.
+    assert!(
+        client.ping(holder.ipv4().into()),
+        "{} answers on its own address",
+        holder.name()
+    );
+    let seen = reaches(client);
+    say(&format!(
+        "MEASURED: {mode:?}, {} Master: the VIP answers ping={} tcp={}",
+        daemon.name(),
+        seen.0,
+        seen.1
+    ));
+    assert_eq!(
+        seen,
+        (!dropping, !dropping),
+        "{mode:?} on {}",
+        daemon.name()
+    );
+    if daemon.is_keepalived() {
+        assert_eq!(
+            lists_vip(holder, "ip", KEEPALIVED),
+            dropping,
+            "{}",
+            tables(holder)
+        );
+    } else {
+        assert_eq!(
+            lists_vip(holder, "inet", OURS),
+            dropping,
+            "{}",
+            tables(holder)
+        );
+    }
+}
+
+fn scenario(test: &str, first: &Daemon, second: &Daemon, mode: Mode) {
+    let Some(lab) = Lab::new(test) else {
+        return;
+    };
+    if !lab::output("nft", &["--version"]).status.success() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have nft");
+        say("SKIPPED: nft is not installed");
+        return;
+    }
+    let a = lab.host("a", &["192.0.2.2/24"]);
+    let b = lab.host("b", &["192.0.2.3/24"]);
+    let client = lab.host("client", &["192.0.2.10/24"]);
+    let _haproxy = (haproxy::start(&a, PORT), haproxy::start(&b, PORT));
+    let mut on_a = first.start(&a, &config(&a, 150, mode));
+    let on_b = second.start(&b, &config(&b, 100, mode));
+    wait("the VIP on a", Duration::from_secs(10), || {
+        a.has_address(VIP) && !b.has_address(VIP)
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    check_master(&client, &a, first, mode);
+    if !second.is_keepalived() {
+        assert!(!lists_vip(&b, "inet", OURS), "a Backup drops nothing");
+    }
+
+    // Failover: the first daemon stops; the rules follow the VIP to b.
+    on_a.kill(Signal::SIGTERM);
+    assert!(
+        on_a.wait_exit(Duration::from_secs(10)).is_some(),
+        "a stopped"
+    );
+    wait("the VIP on b", Duration::from_secs(10), || {
+        b.has_address(VIP) && !a.has_address(VIP)
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    check_master(&client, &b, second, mode);
+    if !first.is_keepalived() {
+        assert!(
+            !tables(&a).contains(OURS),
+            "left after SIGTERM: {}",
+            tables(&a)
+        );
+    }
+
+    // Ours killed while Master: the table stays (nothing runs to delete
+    // it), and --release-vips (systemd's ExecStopPost) takes it away.
+    if !second.is_keepalived() && !matches!(mode, Mode::Accept) {
+        on_b.kill(Signal::SIGKILL);
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            lists_vip(&b, "inet", OURS),
+            "a killed daemon leaves its rule"
+        );
+        let config_path = second.config_path(&b).display().to_string();
+        let Daemon::Ours(program) = second else {
+            unreachable!()
+        };
+        let release = b.exec(&[
+            &program.display().to_string(),
+            "--release-vips",
+            "-f",
+            &config_path,
+        ]);
+        assert!(release.status.success(), "{release:?}");
+        assert!(
+            !tables(&b).contains(OURS),
+            "left after release: {}",
+            tables(&b)
+        );
+        assert!(client.ping(b.ipv4().into()));
+    }
+}
+
+#[test]
+fn strict_ours_master_keepalived_backup() {
+    scenario(
+        "noacc_strict_ours",
+        &Daemon::ours(),
+        &Daemon::Keepalived,
+        Mode::Strict,
+    );
+}
+
+#[test]
+fn strict_keepalived_master_ours_backup() {
+    scenario(
+        "noacc_strict_ka",
+        &Daemon::Keepalived,
+        &Daemon::ours(),
+        Mode::Strict,
+    );
+}
+
+#[test]
+fn no_accept_keepalived_243_master_ours_backup() {
+    let Some(keepalived) = Daemon::keepalived_243() else {
+        return;
+    };
+    scenario(
+        "noacc_243_ours",
+        &keepalived,
+        &Daemon::ours(),
+        Mode::NoAccept,
+    );
+}
+
+#[test]
+fn no_accept_ours_master_keepalived_243_backup() {
+    let Some(keepalived) = Daemon::keepalived_243() else {
+        return;
+    };
+    scenario(
+        "noacc_ours_243",
+        &Daemon::ours(),
+        &keepalived,
+        Mode::NoAccept,
+    );
+}
+
+#[test]
+fn accept_ours_master_keepalived_backup() {
+    scenario(
+        "acc_ours_ka",
+        &Daemon::ours(),
+        &Daemon::Keepalived,
+        Mode::Accept,
+    );
+}
