@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use lab::keepalived::{Config, Instance};
 use lab::watch::wait_for;
-use lab::{Daemon, Host, Lab, haproxy, say};
+use lab::{Daemon, Host, Lab, Proc, haproxy, say};
 use nix::sys::signal::Signal;
 
 const VIP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 100));
@@ -70,8 +70,9 @@ fn wait(what: &str, timeout: Duration, check: impl FnMut() -> bool) -> Duration 
     wait_for(timeout, check).unwrap_or_else(|| panic!("timed out after {timeout:?}: {what}"))
 }
 
-/// Checks the Master `holder` with `daemon` against what `mode` wants.
-fn check_master(client: &Host<'_>, holder: &Host<'_>, daemon: &Daemon, mode: Mode) {
+/// Checks the Master `holder` with `daemon` (running as `proc`) against
+/// what `mode` wants.
+fn check_master(client: &Host<'_>, holder: &Host<'_>, daemon: &Daemon, proc: &Proc, mode: Mode) {
     let dropping = !matches!(mode, Mode::Accept);
     // Own addresses are never touched.
     assert!(
@@ -106,6 +107,15 @@ fn check_master(client: &Host<'_>, holder: &Host<'_>, daemon: &Daemon, mode: Mod
             "{}",
             tables(holder)
         );
+        let status = lab::daemon::status(holder, proc);
+        let dropped = status["drop_rules"]["dropped"].as_array().unwrap().clone();
+        let expected: Vec<serde_json::Value> = if dropping {
+            vec![VIP.to_string().into()]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(dropped, expected, "{status:#}");
+        assert_eq!(status["drop_rules"]["failures"], 0, "{status:#}");
     }
 }
 
@@ -123,12 +133,12 @@ fn scenario(test: &str, first: &Daemon, second: &Daemon, mode: Mode) {
     let client = lab.host("client", &["192.0.2.10/24"]);
     let _haproxy = (haproxy::start(&a, PORT), haproxy::start(&b, PORT));
     let mut on_a = first.start(&a, &config(&a, 150, mode));
-    let on_b = second.start(&b, &config(&b, 100, mode));
+    let mut on_b = second.start(&b, &config(&b, 100, mode));
     wait("the VIP on a", Duration::from_secs(10), || {
         a.has_address(VIP) && !b.has_address(VIP)
     });
     std::thread::sleep(Duration::from_millis(300));
-    check_master(&client, &a, first, mode);
+    check_master(&client, &a, first, &on_a, mode);
     if !second.is_keepalived() {
         assert!(!lists_vip(&b, "inet", OURS), "a Backup drops nothing");
     }
@@ -143,7 +153,7 @@ fn scenario(test: &str, first: &Daemon, second: &Daemon, mode: Mode) {
         b.has_address(VIP) && !a.has_address(VIP)
     });
     std::thread::sleep(Duration::from_millis(300));
-    check_master(&client, &b, second, mode);
+    check_master(&client, &b, second, &on_b, mode);
     if !first.is_keepalived() {
         assert!(
             !tables(&a).contains(OURS),
@@ -153,14 +163,26 @@ fn scenario(test: &str, first: &Daemon, second: &Daemon, mode: Mode) {
     }
 
     // Ours killed while Master: the table stays (nothing runs to delete
-    // it), and --release-vips (systemd's ExecStopPost) takes it away.
+    // it); a restart replaces it and drops again once Master; after another
+    // kill --release-vips (systemd's ExecStopPost) takes it away.
     if !second.is_keepalived() && !matches!(mode, Mode::Accept) {
         on_b.kill(Signal::SIGKILL);
-        std::thread::sleep(Duration::from_millis(300));
+        on_b.wait_exit(Duration::from_secs(5));
         assert!(
             lists_vip(&b, "inet", OURS),
             "a killed daemon leaves its rule"
         );
+        on_b = second.start(&b, &config(&b, 100, mode));
+        assert!(
+            on_b.wait_log("to=Master", Duration::from_secs(10))
+                .is_some(),
+            "the restarted daemon becomes Master:\n{}",
+            on_b.log()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        check_master(&client, &b, second, &on_b, mode);
+        on_b.kill(Signal::SIGKILL);
+        on_b.wait_exit(Duration::from_secs(5));
         let config_path = second.config_path(&b).display().to_string();
         let Daemon::Ours(program) = second else {
             unreachable!()

@@ -141,6 +141,7 @@ pub fn to_json(snapshot: &Snapshot) -> Value {
         "scripts": scripts,
         "processes": processes,
         "notify_scripts_busy": snapshot.notify_scripts_busy,
+        "drop_rules": { "dropped": snapshot.traffic_dropped, "failures": snapshot.drop_rule_failures },
         "router": { "packet_length_errors": router.packet_length_errors, "vrid_errors": router.vrid_errors },
     })
 }

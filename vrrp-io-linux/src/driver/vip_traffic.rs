@@ -72,8 +72,9 @@ impl Driver {
         }
     }
 
-    /// Rule changes that failed since start (each logged).
-    pub fn drop_rule_failures(&self) -> u64 {
-        self.drop_rules.as_ref().map_or(0, DropRules::failures)
+    /// The drop rules, if an instance needs them: the addresses dropped
+    /// now, and the changes that failed since start (each logged).
+    pub fn drop_rules(&self) -> Option<&DropRules> {
+        self.drop_rules.as_ref()
     }
 }
