@@ -57,7 +57,7 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
             format!("{message}: the instance waits for it (dynamic_interfaces)"),
         ));
     }
-    check_nft(config)?;
+    check_nft(config, cannot_run("nft"))?;
     let disabled: Vec<String> = config
         .scripts
         .iter()
@@ -92,11 +92,12 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
 /// A non-owner without accept mode drops traffic to its VIPs while Master
 /// through the `nft` command: without it the daemon would not enforce what
 /// the file asks, so it is refused (keepalived links nftables' library).
-fn check_nft(config: &KeepalivedConfig) -> Result<(), ConfigError> {
+/// `nft_missing` says why `nft` cannot run here, if it cannot.
+fn check_nft(config: &KeepalivedConfig, nft_missing: Option<&str>) -> Result<(), ConfigError> {
     let Some(instance) = config.instances.iter().find(|i| i.drops_vip_traffic()) else {
         return Ok(());
     };
-    let Some(why) = cannot_run("nft") else {
+    let Some(why) = nft_missing else {
         return Ok(());
     };
     let at = instance.accept.as_ref().map_or(&instance.at, |a| &a.at);
@@ -275,5 +276,29 @@ mod test {
             .map(|t| &t.name)
             .collect();
         assert_eq!(names, ["here"]);
+    }
+
+    #[test]
+    fn dropping_vip_traffic_without_nft_is_refused_at_the_instance() {
+        let text = "global_defs {\n vrrp_strict\n}\nvrrp_instance V {\n interface eth0\n \
+                    virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n}\n\
+                    vrrp_instance W {\n interface eth0\n virtual_router_id 2\n version 3\n \
+                    accept\n virtual_ipaddress { 192.0.2.2 }\n}\n";
+        let config = parse_str(text, "n.conf").unwrap().config;
+        let error = check_nft(&config, Some("is not found"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("n.conf:4:1: vrrp_instance V must drop"),
+            "{error}"
+        );
+        assert!(error.contains("apt-get install nftables"), "{error}");
+        assert!(check_nft(&config, None).is_ok());
+        let accepting = text.replace(" vrrp_strict\n", "");
+        let config = parse_str(&accepting, "n.conf").unwrap().config;
+        assert!(
+            check_nft(&config, Some("is not found")).is_ok(),
+            "nothing to drop"
+        );
     }
 }
