@@ -123,11 +123,14 @@ impl Rewrites<'_> {
                 self.warn(at, why);
             }
         }
+        // An unknown auth_type already means none (warned where it is read).
         if let Some(auth) = self.inst.authentication.take() {
-            self.warn(
-                auth.at,
-                "authentication is not allowed: the adverts carry none",
-            );
+            if auth.auth_type.is_some() {
+                self.warn(
+                    auth.at,
+                    "authentication is not allowed: the adverts carry none",
+                );
+            }
         }
         if let Some(hmac) = &mut self.inst.auth_hmac {
             if let Some(mode) = hmac.mode.as_mut().filter(|m| m.value != Mode::Enforce) {
