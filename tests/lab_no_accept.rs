@@ -298,3 +298,43 @@ fn ipv6_no_accept_keepalived_master_ours_backup() {
         VIP6,
     );
 }
+
+/// Without `nft` a file that must drop VIP traffic is refused, by `-t`
+/// and at start, saying what to install; with `accept` it is not.
+#[test]
+fn without_nft_such_a_file_is_refused() {
+    let Some(lab) = Lab::new("noacc_nonft") else {
+        return;
+    };
+    let a = lab.host("a", &["192.0.2.2/24"]);
+    let Daemon::Ours(program) = Daemon::ours() else {
+        unreachable!()
+    };
+    let program = program.display().to_string();
+    let no_nft = "PATH=/usr/bin:/bin";
+    assert!(
+        !std::path::Path::new("/usr/bin/nft").exists()
+            && !std::path::Path::new("/bin/nft").exists(),
+        "this test hides nft by leaving /usr/sbin out of PATH"
+    );
+    for (mode, refused) in [
+        (Mode::Strict, true),
+        (Mode::NoAccept, true),
+        (Mode::Accept, false),
+    ] {
+        let path = a.dir().join(format!("{mode:?}.conf"));
+        std::fs::write(&path, config(&a, 100, mode, VIP4)).unwrap();
+        let path = path.display().to_string();
+        let checked = a.exec(&["env", no_nft, &program, "-t", "-f", &path]);
+        let said = String::from_utf8_lossy(&checked.stderr).into_owned()
+            + &String::from_utf8_lossy(&checked.stdout);
+        assert_eq!(!checked.status.success(), refused, "{mode:?} -t: {said}");
+        if refused {
+            assert!(said.contains("apt-get install nftables"), "{said}");
+            let started = a.exec(&["env", no_nft, "timeout", "5", &program, "-n", "-f", &path]);
+            let said = String::from_utf8_lossy(&started.stderr).into_owned();
+            assert_eq!(started.status.code(), Some(1), "{mode:?} start: {said}");
+            assert!(said.contains("apt-get install nftables"), "{said}");
+        }
+    }
+}

@@ -95,3 +95,27 @@ fn rules_follow_reloads_and_go_with_the_driver() {
         tables()
     );
 }
+
+/// A table that cannot be set up stops the start, naming the instances.
+#[test]
+fn a_table_that_cannot_be_set_up_stops_the_start() {
+    let Some(lab) = Lab::new("viptraffic_bad") else {
+        return;
+    };
+    let host = lab.host("a", &["192.0.2.2/24"]);
+    if !host.exec(&["nft", "list", "tables"]).status.success() {
+        eprintln!("SKIPPED: nft is missing");
+        return;
+    }
+    let error = host.in_netns(|| {
+        let mut config = config(VipTraffic::DropWhileMaster);
+        config.drop_table = Some("not a name".to_owned());
+        Driver::new(config).err().map(|e| e.to_string())
+    });
+    let error = error.expect("the start fails");
+    assert!(
+        error
+            .starts_with("cannot set up the rules that drop traffic to the VIPs of A: nft refused"),
+        "{error}"
+    );
+}
