@@ -221,3 +221,121 @@ impl Rewrites<'_> {
         self.inst.garp.lower_prio_delay = Some(std::time::Duration::ZERO);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::conf::{InitialState, VrrpVersion, parse_str};
+
+    const STRICT: &str = "global_defs {\n vrrp_strict\n}\n";
+
+    fn strict_warnings(text: &str) -> Vec<String> {
+        parse_str(text, "s.conf")
+            .unwrap()
+            .warnings
+            .iter()
+            .filter(|w| w.message.contains("strict mode"))
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn each_rewrite_is_made_and_warned_at_its_keyword() {
+        let text = format!(
+            "{STRICT}vrrp_instance V {{\n interface eth0\n virtual_router_id 1\n state MASTER\n \
+             priority 100\n preempt_delay 2\n accept\n lower_prio_no_advert off\n \
+             higher_prio_send_advert on\n garp_lower_prio_repeat 2\n garp_lower_prio_delay 1\n \
+             virtual_ipaddress {{ 192.0.2.1 }}\n}}\n"
+        );
+        let loaded = parse_str(&text, "s.conf").unwrap();
+        let inst = &loaded.config.instances[0];
+        assert_eq!(inst.effective_state(), InitialState::Backup);
+        assert!(inst.preempt_delay.is_none());
+        assert!(!inst.effective_accept() && inst.drops_vip_traffic());
+        assert_eq!(inst.lower_prio_no_advert, Some(true));
+        assert_eq!(inst.higher_prio_send_advert, Some(false));
+        assert_eq!(inst.garp.lower_prio_repeat, Some(0));
+        assert_eq!(inst.garp.lower_prio_delay, Some(Duration::ZERO));
+        let lines: Vec<String> = strict_warnings(&text)
+            .iter()
+            .map(|w| w.split(": ").next().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "s.conf:7:8",
+                "s.conf:9:16",
+                "s.conf:10:2",
+                "s.conf:11:2",
+                "s.conf:12:2",
+                "s.conf:13:2",
+                "s.conf:14:2"
+            ]
+        );
+    }
+
+    #[test]
+    fn unset_settings_take_strict_values_silently_and_globals_give_way() {
+        let text = format!(
+            "global_defs {{\n vrrp_strict\n vrrp_higher_prio_send_advert\n \
+             vrrp_garp_lower_prio_repeat 3\n}}\nvrrp_instance V {{\n interface eth0\n \
+             virtual_router_id 1\n virtual_ipaddress {{ 192.0.2.1 }}\n}}\n"
+        );
+        assert_eq!(strict_warnings(&text), Vec::<String>::new());
+        let loaded = parse_str(&text, "s.conf").unwrap();
+        let inst = &loaded.config.instances[0];
+        assert_eq!(inst.higher_prio_send_advert, Some(false));
+        assert_eq!(inst.garp.lower_prio_repeat, Some(0));
+        assert!(inst.drops_vip_traffic());
+    }
+
+    #[test]
+    fn refusals_and_the_owner() {
+        let refused = |body: &str| {
+            parse_str(&format!("{STRICT}{body}"), "s.conf")
+                .unwrap_err()
+                .to_string()
+        };
+        let no_vip = refused("vrrp_instance V {\n interface eth0\n virtual_router_id 1\n}\n");
+        assert!(
+            no_vip.starts_with("s.conf:4:1: vrrp_instance V has no virtual_ipaddress"),
+            "{no_vip}"
+        );
+        let unicast = refused(
+            "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n unicast_peer {\n  192.0.2.9\n }\n \
+             virtual_ipaddress { 192.0.2.1 }\n}\n",
+        );
+        assert!(
+            unicast.starts_with("s.conf:7:2: vrrp_instance V: unicast peers"),
+            "{unicast}"
+        );
+
+        let owner = format!(
+            "{STRICT}vrrp_instance V {{\n interface eth0\n virtual_router_id 1\n priority 255\n \
+             no_accept\n virtual_ipaddress {{ 192.0.2.1 }}\n}}\n"
+        );
+        let loaded = parse_str(&owner, "s.conf").unwrap();
+        let inst = &loaded.config.instances[0];
+        assert!(
+            !inst.effective_accept() && !inst.drops_vip_traffic(),
+            "the owner never drops"
+        );
+        assert_eq!(inst.effective_state(), InitialState::Master);
+
+        let ipv6 = format!(
+            "{STRICT}vrrp_instance V {{\n interface eth0\n virtual_router_id 1\n version 2\n \
+             virtual_ipaddress {{ fe80::1\n 2001:db8::1 }}\n}}\n"
+        );
+        let loaded = parse_str(&ipv6, "s.conf").unwrap();
+        assert_eq!(
+            loaded.config.effective_version(&loaded.config.instances[0]),
+            VrrpVersion::V3
+        );
+        assert_eq!(
+            strict_warnings(&ipv6).len(),
+            1,
+            "version only: fe80::1 comes first"
+        );
+    }
+}
