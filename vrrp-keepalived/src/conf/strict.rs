@@ -277,13 +277,11 @@ mod tests {
 
     #[test]
     fn unset_settings_take_strict_values_silently_and_globals_give_way() {
-        let text = format!(
-            "global_defs {{\n vrrp_strict\n vrrp_higher_prio_send_advert\n \
-             vrrp_garp_lower_prio_repeat 3\n}}\nvrrp_instance V {{\n interface eth0\n \
-             virtual_router_id 1\n virtual_ipaddress {{ 192.0.2.1 }}\n}}\n"
-        );
-        assert_eq!(strict_warnings(&text), Vec::<String>::new());
-        let loaded = parse_str(&text, "s.conf").unwrap();
+        let text = "global_defs {\n vrrp_strict\n vrrp_higher_prio_send_advert\n \
+                    vrrp_garp_lower_prio_repeat 3\n}\nvrrp_instance V {\n interface eth0\n \
+                    virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n}\n";
+        assert_eq!(strict_warnings(text), Vec::<String>::new());
+        let loaded = parse_str(text, "s.conf").unwrap();
         let inst = &loaded.config.instances[0];
         assert_eq!(inst.higher_prio_send_advert, Some(false));
         assert_eq!(inst.garp.lower_prio_repeat, Some(0));
