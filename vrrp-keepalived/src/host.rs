@@ -1,6 +1,7 @@
 //! What keepalived checks on the host it starts on, once the file reads
 //! well: each instance's interface exists (unless `dynamic_interfaces`),
-//! each `vrrp_script` can be run, and each `track_file`'s directory exists.
+//! each `vrrp_script` can be run, each `track_file`'s directory exists, and
+//! `nft` is there for an instance that drops traffic to its VIPs.
 //! keepalived disables a script it cannot run ("Disabling track script X
 //! since not found/accessible") and drops a file whose directory is missing
 //! ("track file directory for X does not exist - removing", 2.4; 2.2.7
@@ -54,6 +55,7 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
         };
         warnings.push(Warning::new(at, format!("{message}: {then}")));
     }
+    check_nft(config, cannot_run("nft"))?;
     let disabled: Vec<String> = config
         .scripts
         .iter()
@@ -83,6 +85,30 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
     config.scripts.retain(|s| !disabled.contains(&s.name));
     untrack_files_without_directory(config, &mut warnings);
     Ok(warnings)
+}
+
+/// A non-owner without accept mode drops traffic to its VIPs while Master
+/// through the `nft` command: without it the daemon would not enforce what
+/// the file asks, so it is refused (keepalived links nftables' library).
+/// `nft_missing` says why `nft` cannot run here, if it cannot.
+fn check_nft(config: &KeepalivedConfig, nft_missing: Option<&str>) -> Result<(), ConfigError> {
+    let Some(instance) = config.instances.iter().find(|i| i.drops_vip_traffic()) else {
+        return Ok(());
+    };
+    let Some(why) = nft_missing else {
+        return Ok(());
+    };
+    let at = instance.accept.as_ref().map_or(&instance.at, |a| &a.at);
+    Err(ConfigError::invalid(
+        at,
+        format!(
+            "vrrp_instance {} must drop traffic to its VIPs while Master (no_accept, the \
+             default in strict mode for a non-owner), with nftables rules set by the `nft` \
+             command, which {why}: install nftables (apt-get install nftables), or write \
+             `accept`",
+            instance.name
+        ),
+    ))
 }
 
 /// Drops each `track_file` whose directory does not exist, and the
@@ -314,5 +340,29 @@ mod test {
             .map(|t| &t.name)
             .collect();
         assert_eq!(names, ["here"]);
+    }
+
+    #[test]
+    fn dropping_vip_traffic_without_nft_is_refused_at_the_instance() {
+        let text = "global_defs {\n vrrp_strict\n}\nvrrp_instance V {\n interface eth0\n \
+                    virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n}\n\
+                    vrrp_instance W {\n interface eth0\n virtual_router_id 2\n version 3\n \
+                    accept\n virtual_ipaddress { 192.0.2.2 }\n}\n";
+        let config = parse_str(text, "n.conf").unwrap().config;
+        let error = check_nft(&config, Some("is not found"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("n.conf:4:1: vrrp_instance V must drop"),
+            "{error}"
+        );
+        assert!(error.contains("apt-get install nftables"), "{error}");
+        assert!(check_nft(&config, None).is_ok());
+        let accepting = text.replace(" vrrp_strict\n", "");
+        let config = parse_str(&accepting, "n.conf").unwrap().config;
+        assert!(
+            check_nft(&config, Some("is not found")).is_ok(),
+            "nothing to drop"
+        );
     }
 }

@@ -37,6 +37,10 @@ pub struct Snapshot {
     pub route_failures: u64,
     /// Packets no instance took.
     pub router: RouterStats,
+    /// Addresses whose traffic is dropped now (`no_accept` Masters).
+    pub traffic_dropped: Vec<IpAddr>,
+    /// Drop rule changes that failed since start.
+    pub drop_rule_failures: u64,
 }
 
 /// One virtual router.
@@ -271,6 +275,11 @@ impl Snapshot {
             notify_scripts_busy: driver.notifier().busy(),
             route_failures: driver.route_failures(),
             router: driver.router().stats().clone(),
+            traffic_dropped: driver
+                .drop_rules()
+                .map(|r| r.dropped().copied().collect())
+                .unwrap_or_default(),
+            drop_rule_failures: driver.drop_rules().map_or(0, |r| r.failures()),
         }
     }
 }

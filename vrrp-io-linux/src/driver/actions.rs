@@ -18,6 +18,7 @@ impl Driver {
                     self.adverts.send(&mut self.router, now, id, priority, name);
                 }
                 Action::AddVips => {
+                    self.drop_vip_traffic(id);
                     let spec = &self.specs[id.index()];
                     self.host.set_vmac_up(id, spec, true);
                     self.host.add_vips(id, spec);
@@ -70,13 +71,14 @@ impl Driver {
     }
 
     /// Takes `id`'s rules, routes and VIPs away (its VMAC down first) and
-    /// stops announcing them.
+    /// stops announcing them; then lets traffic to them pass again.
     pub(super) fn remove_vips(&mut self, id: InstanceId) {
         let spec = &self.specs[id.index()];
         self.host.remove_routes(id, spec);
         self.host.set_vmac_up(id, spec, false);
         self.garp.cancel(id);
         self.host.remove_vips(id, spec);
+        self.allow_vip_traffic(id);
     }
 
     /// Holds `id`'s VIPs for the handover instead of removing them now.

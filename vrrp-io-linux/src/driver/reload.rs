@@ -19,6 +19,7 @@ use super::event::DriverEvent;
 use super::plumbing::{self, Plumbing};
 use super::run::Driver;
 use super::spec::{DriverConfig, InstanceSpec, Tracked};
+use super::vip_traffic;
 use crate::track::TrackWeight;
 use crate::track::file::FileSpec;
 use crate::track::process::ProcessSpec;
@@ -111,7 +112,10 @@ impl Driver {
         let now = Instant::now();
         let core_now = self.clock.to_core(now);
 
-        // 1. Resolve and compare, touching nothing.
+        // 1. Resolve and compare, touching nothing (but a first drop table).
+        if self.drop_rules.is_none() {
+            self.drop_rules = vip_traffic::set_up(&config)?;
+        }
         let mut specs = config.instances;
         let ifaces = plumbing::resolve_all(&mut specs)?;
         self.host.resolve_links(&specs, &config.statics)?;

@@ -17,6 +17,7 @@ use super::observe::{History, Observers};
 use super::spec::{InstanceSpec, Statics};
 use super::tracking::Trackers;
 use super::wakeups::{ALARM, FILES, NETLINK, SIGNALS, SOCKETS, WAKER, Wakeups};
+use crate::firewall::DropRules;
 use crate::netlink::NetEvent;
 use crate::notify::Notifier;
 use crate::track::file::FileTracker;
@@ -79,6 +80,9 @@ pub struct Driver {
     pub(super) handover: Handover,
     pub(super) trackers: Trackers,
     pub(super) observers: Observers,
+    /// Rules that drop traffic to the VIPs of instances that take none
+    /// (after `host`: the table goes once the VIPs have).
+    pub(super) drop_rules: Option<DropRules>,
     /// Set once a graceful stop began: when to give up waiting for acks.
     pub(super) stopping: Option<Instant>,
     pub(super) stopped: bool,

@@ -17,6 +17,7 @@ use super::plumbing::{self, Plumbing};
 use super::run::{Driver, Scratch};
 use super::spec::DriverConfig;
 use super::tracking::Trackers;
+use super::vip_traffic;
 use super::wakeups::{FILES, NETLINK, Wakeups};
 use crate::netlink::Netlink;
 
@@ -28,6 +29,8 @@ impl Driver {
         let now = Instant::now();
         let clock = Clock::start();
 
+        // Before anything changes on the host: a missing `nft` stops here.
+        let drop_rules = vip_traffic::set_up(&config)?;
         let mut specs = config.instances;
         let mut host = Host::new(Netlink::new()?, specs.len());
         poll.registry()
@@ -91,6 +94,7 @@ impl Driver {
                 now,
             ),
             observers: Observers::new(config.notify, instances),
+            drop_rules,
             stopping: None,
             stopped: false,
             scratch: Scratch::default(),

@@ -103,6 +103,21 @@ pub struct InstanceSpec {
     pub routes: Vec<Route>,
     /// Policy rules installed while Master (`virtual_rules`), after the routes.
     pub rules: Vec<Rule>,
+    /// Whether this host's own traffic with the installed addresses is
+    /// taken while Master.
+    pub vip_traffic: VipTraffic,
+}
+
+/// This host's own traffic to (and from) an instance's installed
+/// addresses while it is Master. Forwarding through them is not affected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum VipTraffic {
+    /// Taken, as any address of the host's.
+    #[default]
+    Accept,
+    /// Dropped (nftables rules, added before the addresses, removed after
+    /// them), except neighbour discovery.
+    DropWhileMaster,
 }
 
 /// Everything a [`Driver`](super::Driver) runs.
@@ -127,6 +142,23 @@ pub struct DriverConfig {
     /// Handle SIGTERM, SIGINT, SIGHUP, SIGUSR1 (a daemon); an embedding
     /// service that owns its signals leaves this off.
     pub handle_signals: bool,
+    /// The nftables table (`inet NAME`) of the drop rules, created at
+    /// start when an instance has [`VipTraffic::DropWhileMaster`];
+    /// `None`: [`DEFAULT_DROP_TABLE`].
+    pub drop_table: Option<String>,
+}
+
+/// The drop rules' table when [`DriverConfig::drop_table`] names none.
+pub const DEFAULT_DROP_TABLE: &str = "vrrp_rs";
+
+impl DriverConfig {
+    /// The drop rules' table, if some instance needs one.
+    pub fn needed_drop_table(&self) -> Option<&str> {
+        self.instances
+            .iter()
+            .any(|s| s.vip_traffic == VipTraffic::DropWhileMaster)
+            .then(|| self.drop_table.as_deref().unwrap_or(DEFAULT_DROP_TABLE))
+    }
 }
 
 /// Addresses, routes and rules installed at start and removed on stop
@@ -174,12 +206,21 @@ impl InstanceSpec {
             vmac: None,
             routes: Vec::new(),
             rules: Vec::new(),
+            vip_traffic: VipTraffic::Accept,
         }
     }
 
     /// The VIPs and excluded VIPs, all that is installed while Master.
     pub fn installed(&self) -> impl Iterator<Item = &Vip> {
         self.vips.iter().chain(&self.excluded_vips)
+    }
+
+    /// The installed addresses whose traffic is dropped while Master.
+    pub fn dropped_while_master(&self) -> Vec<IpAddr> {
+        match self.vip_traffic {
+            VipTraffic::Accept => Vec::new(),
+            VipTraffic::DropWhileMaster => self.installed().map(|v| v.addr).collect(),
+        }
     }
 
     /// The interface a VIP goes on.

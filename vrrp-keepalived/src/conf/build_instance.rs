@@ -38,6 +38,7 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
     let mut inst = VrrpInstance::new(name.text.clone(), node.at.clone());
     let mut family = FamilyChoice::default();
     for item in nodes {
+        inst.written.insert(item.keyword.clone(), item.at.clone());
         if track_block(
             ctx,
             item,
@@ -124,12 +125,6 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
             "check_unicast_src" => inst.check_unicast_src = ctx.flag(item)?,
             "strict_mode" => {
                 let on = ctx.bool_flag(item)?;
-                if on {
-                    ctx.unsupported(
-                        item,
-                        "strict RFC mode is not implemented; keepalived's default mode is used",
-                    );
-                }
                 inst.strict_mode = Some(Spanned::new(on, item.at.clone()));
             }
             "lower_prio_no_advert" => inst.lower_prio_no_advert = Some(ctx.bool_flag(item)?),

@@ -61,6 +61,7 @@ mod preprocess;
 mod routes;
 mod rt_names;
 mod source;
+mod strict;
 #[cfg(test)]
 mod test_support;
 mod to_core;
@@ -158,12 +159,13 @@ pub fn parse_str_with(
 
 fn finish(lines: Vec<LogicalLine>, mut warnings: Vec<Warning>) -> Result<Loaded, ConfigError> {
     let tree = parser::parse_tree(lines)?;
-    let config = build::build_config(
+    let mut config = build::build_config(
         &mut Ctx {
             warnings: &mut warnings,
         },
         &tree,
     )?;
+    strict::apply_strict_mode(&mut config, &mut warnings)?;
     validate::validate(&config, &mut warnings)?;
     Ok(Loaded { config, warnings })
 }
