@@ -52,6 +52,8 @@ pub mod security;
 #[cfg(feature = "linux")]
 pub mod snapshot;
 #[cfg(feature = "linux")]
+mod startup;
+#[cfg(feature = "linux")]
 pub mod status;
 #[cfg(feature = "linux")]
 pub mod systemd;

@@ -84,6 +84,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         statics: route_spec::statics(config),
         handle_signals: false,
         drop_table: Some(DROP_TABLE.to_owned()),
+        start_delay: crate::startup::start_delay(&config.global),
     })
 }
 

@@ -51,6 +51,7 @@ mod routes;
 mod run;
 mod setup;
 mod spec;
+mod start_delay;
 mod tracking;
 mod vip_traffic;
 mod vmac;

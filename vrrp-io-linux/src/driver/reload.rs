@@ -111,6 +111,7 @@ impl Driver {
         }
         let now = Instant::now();
         let core_now = self.clock.to_core(now);
+        let config_delay = config.start_delay;
 
         // 1. Resolve and compare, touching nothing (but a first drop table).
         if self.drop_rules.is_none() {
@@ -264,7 +265,11 @@ impl Driver {
             }
         }
         self.update_all_tracking(now);
-        self.router.handle_startup(core_now);
+        // During a startup delay, the loop starts them all when it ends.
+        self.start_delay.reconfigure(config_delay);
+        if !self.start_delay.is_pending() {
+            self.router.handle_startup(core_now);
+        }
         self.run_actions(now, out);
         Ok(summary)
     }

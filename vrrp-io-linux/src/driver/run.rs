@@ -15,6 +15,7 @@ use super::handover::Handover;
 use super::host::Host;
 use super::observe::{History, Observers};
 use super::spec::{InstanceSpec, Statics};
+use super::start_delay::StartDelay;
 use super::tracking::Trackers;
 use super::wakeups::{ALARM, FILES, NETLINK, SIGNALS, SOCKETS, WAKER, Wakeups};
 use crate::firewall::DropRules;
@@ -86,6 +87,8 @@ pub struct Driver {
     /// Set once a graceful stop began: when to give up waiting for acks.
     pub(super) stopping: Option<Instant>,
     pub(super) stopped: bool,
+    /// keepalived's startup delay: the instances start when it ends.
+    pub(super) start_delay: StartDelay,
     pub(super) scratch: Scratch,
 }
 
@@ -221,6 +224,10 @@ impl Driver {
         }
         self.wakeups.give_back(events);
         self.fire_timers(now);
+        if self.stopping.is_none() && self.start_delay.take_due(now) {
+            tracing::info!("startup delay over: starting the instances");
+            self.start(now, out);
+        }
         self.run_actions(now, out);
         self.check_stopped(now, out);
         Ok(())
@@ -239,6 +246,7 @@ impl Driver {
             self.handover.poll_timeout(),
             self.observers.notifier().poll_timeout(),
             self.stopping,
+            self.start_delay.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -246,6 +254,11 @@ impl Driver {
     }
 
     fn read_socket(&mut self, now: Instant, index: usize) {
+        if self.start_delay.is_pending() {
+            // keepalived's vrrp_scheduler.c: read and dropped during the delay.
+            while self.adverts.recv(index).is_some() {}
+            return;
+        }
         let core_now = self.clock.to_core(now);
         self.wakeups.handle_packets(now);
         let ah = self.adverts.sockets.get(index).is_some_and(|s| s.is_ah());

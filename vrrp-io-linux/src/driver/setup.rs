@@ -9,6 +9,7 @@ use vrrp_core::Router;
 use super::adverts::Adverts;
 use super::clock::Clock;
 use super::error::DriverError;
+use super::event::DriverEvent;
 use super::garp::GarpSchedule;
 use super::handover::Handover;
 use super::host::Host;
@@ -16,6 +17,7 @@ use super::observe::Observers;
 use super::plumbing::{self, Plumbing};
 use super::run::{Driver, Scratch};
 use super::spec::DriverConfig;
+use super::start_delay::StartDelay;
 use super::tracking::Trackers;
 use super::vip_traffic;
 use super::wakeups::{FILES, NETLINK, Wakeups};
@@ -97,6 +99,7 @@ impl Driver {
             drop_rules,
             stopping: None,
             stopped: false,
+            start_delay: StartDelay::new(now, config.start_delay),
             scratch: Scratch::default(),
         };
         if let Some(fd) = driver.trackers.files().fd() {
@@ -107,13 +110,21 @@ impl Driver {
                 .register(&mut mio::unix::SourceFd(&raw), FILES, Interest::READABLE)
                 .map_err(DriverError::Poll)?;
         }
-        driver.start(now);
+        if driver.start_delay.is_pending() {
+            tracing::info!(
+                seconds = config.start_delay.as_secs_f64(),
+                "delaying the instances' start"
+            );
+        } else {
+            // Nobody has subscribed yet: the first transitions are in the log.
+            driver.start(now, &mut Vec::new());
+        }
         Ok(driver)
     }
 
     /// Links that are down put their instances in Fault before they start;
     /// tracked objects give their first weights; then every instance starts.
-    fn start(&mut self, now: Instant) {
+    pub(super) fn start(&mut self, now: Instant, out: &mut Vec<DriverEvent>) {
         let core_now = self.clock.to_core(now);
         for link in self.host.links() {
             if !link.up {
@@ -124,8 +135,6 @@ impl Driver {
         self.update_all_tracking(now);
         self.router.handle_wall_clock(Clock::wall_clock());
         self.router.handle_startup(core_now);
-        let mut events = Vec::new();
-        self.run_actions(now, &mut events);
-        // Nobody has subscribed yet: the first transitions are in the log.
+        self.run_actions(now, out);
     }
 }

@@ -146,6 +146,10 @@ pub struct DriverConfig {
     /// start when an instance has [`VipTraffic::DropWhileMaster`];
     /// `None`: [`DEFAULT_DROP_TABLE`].
     pub drop_table: Option<String>,
+    /// How long the instances wait before they start (keepalived's
+    /// `vrrp_startup_delay` / `vrrp_delay_after_boot`): received adverts
+    /// are discarded and nothing is sent meanwhile. Zero: at once.
+    pub start_delay: Duration,
 }
 
 /// The drop rules' table when [`DriverConfig::drop_table`] names none.

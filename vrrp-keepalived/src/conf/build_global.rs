@@ -2,6 +2,8 @@
 
 use super::build_address::multicast_group;
 use super::build_smtp::smtp_setting;
+use std::time::Duration;
+
 use super::error::{ConfigError, Spanned};
 use super::model::{GarpSettings, GlobalDefs, NotifyFifo, NotifyScript, VrrpVersion};
 use super::parser::Node;
@@ -96,6 +98,14 @@ pub(crate) fn build_global(
             }
             "vrrp_higher_prio_send_advert" => {
                 global.vrrp_higher_prio_send_advert = Some(ctx.bool_flag(item)?);
+            }
+            "vrrp_startup_delay" => {
+                let delay = startup_delay(ctx, item)?;
+                global.vrrp_startup_delay = global.vrrp_startup_delay.max(Some(delay));
+            }
+            "vrrp_delay_after_boot" => {
+                let delay = startup_delay(ctx, item)?;
+                global.vrrp_delay_after_boot = global.vrrp_delay_after_boot.max(Some(delay));
             }
             "max_auto_priority" => global.max_auto_priority = Some(max_auto_priority(ctx, item)?),
             "dynamic_interfaces" => {
@@ -207,6 +217,26 @@ pub(crate) fn version(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpVersion, Con
         "3" => Ok(VrrpVersion::V3),
         _ => Err(bad(node, arg, "2 or 3")),
     }
+}
+
+/// keepalived's startup delays are timers of 0.001..4294.967295 s
+/// (`global_parser.c`, `read_timer` up to `UINT_MAX` microseconds); -t
+/// refuses anything else.
+fn startup_delay(ctx: &mut Ctx<'_>, node: &Node) -> Result<Duration, ConfigError> {
+    const RANGE: &str = "seconds 0.001..4294.967295";
+    let delay = ctx.seconds(node)?.value;
+    let arg = &node.args[0];
+    if delay < Duration::from_millis(1) || delay > Duration::from_micros(u32::MAX.into()) {
+        return Err(bad(node, arg, RANGE));
+    }
+    // keepalived says so for the after-boot delay only once uptime is off it.
+    if delay >= Duration::from_secs(60) && node.keyword == "vrrp_startup_delay" {
+        ctx.info(
+            &arg.at,
+            format!("`{}` is very large: {} s", node.keyword, arg.text),
+        );
+    }
+    Ok(delay)
 }
 
 /// `max_auto_priority [-1..99]`; bare means the maximum, 99.

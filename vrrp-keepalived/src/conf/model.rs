@@ -108,6 +108,12 @@ pub struct GlobalDefs {
     pub vrrp_iptables: Option<Vec<String>>,
     /// `vrrp_ipsets [NAMES]`: read and ignored (warned).
     pub vrrp_ipsets: Option<Vec<String>>,
+    /// `vrrp_startup_delay SECS`: the instances start this long after the
+    /// daemon (the largest, if repeated).
+    pub vrrp_startup_delay: Option<Duration>,
+    /// `vrrp_delay_after_boot SECS`: the instances start no earlier than
+    /// this long after the host booted (keepalived 2.4.3; the largest).
+    pub vrrp_delay_after_boot: Option<Duration>,
 }
 
 /// Gratuitous ARP / unsolicited NA timing. In `global_defs` the keywords carry

@@ -1,0 +1,190 @@
+//! Startup delays, down timer adverts, priority-change notifies and the
+//! other instance flags of issue 13 against keepalived's own `-t`, 2.2.7
+//! (Debian's) and 2.4.3: each case states both versions' verdicts and ours
+//! (2.4.3's where they differ). Where a version and we both load a file,
+//! every line it names has a warning of ours.
+//!
+//! Needs the `keepalived` binary; without it the test says SKIPPED and passes.
+
+use std::fs;
+
+use vrrp_keepalived::conf::load;
+
+#[path = "support/keepalived_t.rs"]
+mod keepalived_t;
+use keepalived_t::{keepalived, keepalived_check, lines_named};
+
+struct Case {
+    name: &'static str,
+    /// Lines of `global_defs` (after `dynamic_interfaces`).
+    global: &'static str,
+    /// Lines of the instance.
+    instance: &'static str,
+    keepalived_227: bool,
+    keepalived_243: bool,
+    we_accept: bool,
+}
+
+/// Both keepalived versions and we agree.
+const fn agree(
+    name: &'static str,
+    accepts: bool,
+    global: &'static str,
+    instance: &'static str,
+) -> Case {
+    Case {
+        name,
+        global,
+        instance,
+        keepalived_227: accepts,
+        keepalived_243: accepts,
+        we_accept: accepts,
+    }
+}
+
+const CASES: &[Case] = &[
+    agree("vrrp_startup_delay", true, "vrrp_startup_delay 5", ""),
+    agree(
+        "a fractional vrrp_startup_delay",
+        true,
+        "vrrp_startup_delay 2.5",
+        "",
+    ),
+    agree("vrrp_startup_delay 0", false, "vrrp_startup_delay 0", ""),
+    agree(
+        "vrrp_startup_delay beyond UINT_MAX µs",
+        false,
+        "vrrp_startup_delay 5000",
+        "",
+    ),
+    agree(
+        "vrrp_startup_delay not a number",
+        false,
+        "vrrp_startup_delay abc",
+        "",
+    ),
+    agree(
+        "vrrp_startup_delay without a value",
+        false,
+        "vrrp_startup_delay",
+        "",
+    ),
+    Case {
+        name: "vrrp_delay_after_boot: new in 2.4 (2.2.7: unknown keyword)",
+        global: "vrrp_delay_after_boot 100",
+        instance: "",
+        keepalived_227: false,
+        keepalived_243: true,
+        we_accept: true,
+    },
+    Case {
+        name: "both delays",
+        global: "vrrp_startup_delay 5\n vrrp_delay_after_boot 100",
+        instance: "",
+        keepalived_227: false,
+        keepalived_243: true,
+        we_accept: true,
+    },
+    Case {
+        name: "vrrp_delay_after_boot not a number",
+        global: "vrrp_delay_after_boot x",
+        instance: "",
+        keepalived_227: false,
+        keepalived_243: false,
+        we_accept: false,
+    },
+];
+
+#[test]
+fn keepalived_and_we_agree() {
+    let binaries = keepalived();
+    if binaries.is_empty() {
+        eprintln!("SKIPPED: keepalived is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("config_timing_{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let mut disagreements = Vec::new();
+    for (n, case) in CASES.iter().enumerate() {
+        let path = dir.join(format!("case{n}.conf"));
+        let body = format!(
+            "global_defs {{\n dynamic_interfaces\n {}\n}}\nvrrp_instance V {{\n interface ens192\n \
+             virtual_router_id 1\n virtual_ipaddress {{ 192.0.2.1 }}\n {}\n}}\n",
+            case.global, case.instance
+        );
+        fs::write(&path, body).unwrap();
+        let ours = load(&path);
+        if ours.is_ok() != case.we_accept {
+            disagreements.push(format!(
+                "{}: we accept={} (expected {}): {:?}",
+                case.name,
+                ours.is_ok(),
+                case.we_accept,
+                ours.as_ref()
+                    .map(|l| &l.warnings)
+                    .map_err(ToString::to_string)
+            ));
+        }
+        for binary in &binaries {
+            let (theirs, output) = keepalived_check(binary, &path);
+            let is_243 = binary.to_string_lossy().contains("2.4.3");
+            let expected = if is_243 {
+                case.keepalived_243
+            } else {
+                case.keepalived_227
+            };
+            if theirs != expected {
+                disagreements.push(format!(
+                    "{} ({}): keepalived accepts={theirs}, expected {expected}:\n{output}",
+                    case.name,
+                    binary.display()
+                ));
+            }
+            if let (true, Ok(loaded)) = (theirs, &ours) {
+                for line in lines_named(&output) {
+                    if !loaded.warnings.iter().any(|w| w.at.line == line) {
+                        disagreements.push(format!(
+                            "{} ({}): no warning of ours on line {line}:\n{output}",
+                            case.name,
+                            binary.display()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+}
+
+#[test]
+fn startup_delays_are_read_as_keepalived_keeps_them() {
+    let dir = std::env::temp_dir().join(format!("config_timing_read_{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("k.conf");
+    fs::write(
+        &path,
+        "global_defs {\n vrrp_startup_delay 7.5\n vrrp_startup_delay 2\n vrrp_delay_after_boot 90\n}\n\
+         vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n}\n",
+    )
+    .unwrap();
+    let loaded = load(&path).unwrap();
+    let global = &loaded.config.global;
+    // The larger of two `vrrp_startup_delay`s, as keepalived keeps.
+    assert_eq!(
+        global.vrrp_startup_delay,
+        Some(std::time::Duration::from_millis(7500))
+    );
+    assert_eq!(
+        global.vrrp_delay_after_boot,
+        Some(std::time::Duration::from_secs(90))
+    );
+    // Up for longer than 90 s: the startup delay is what is left.
+    let spec = vrrp_keepalived::driver_config(&loaded.config).unwrap();
+    assert_eq!(spec.start_delay, std::time::Duration::from_millis(7500));
+
+    fs::write(&path, "global_defs {\n vrrp_startup_delay 0.0005\n}\n").unwrap();
+    let error = load(&path).unwrap_err().to_string();
+    assert!(error.contains("k.conf:2:21"), "{error}");
+    let _ = fs::remove_dir_all(&dir);
+}
