@@ -66,7 +66,15 @@ pub struct Config {
     /// Authenticated adverts (keepalived 2.4's `auth_hmac`), v2 and v3;
     /// exclusive with the VRRPv2 password.
     pub auth_hmac: Option<HmacConfig>,
+    /// Advert intervals a Backup waits for before it takes over:
+    /// Master_Down_Interval = this × Master_Adver_Interval + Skew_Time.
+    /// RFC 9568 §6.1 and RFC 3768 §6.1 say 3; keepalived's
+    /// `down_timer_adverts` allows 1..=100.
+    pub down_timer_adverts: u8,
 }
+
+/// The RFC's Master_Down_Interval in advert intervals (RFC 9568 §6.1).
+pub const DOWN_TIMER_ADVERTS: u8 = 3;
 
 /// A configuration the protocol cannot run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -106,6 +114,10 @@ pub enum ConfigError {
     /// password).
     #[error("auth_hmac and a VRRPv2 password are exclusive")]
     AuthHmacWithPassword,
+    /// The Master_Down_Interval's advert count is outside 1..=100
+    /// (keepalived's range).
+    #[error("down timer adverts must be 1..=100, not {0}")]
+    DownTimerAdverts(u8),
 }
 
 impl Config {
@@ -130,6 +142,7 @@ impl Config {
             lower_prio_no_advert: false,
             higher_prio_send_advert: false,
             auth_hmac: None,
+            down_timer_adverts: DOWN_TIMER_ADVERTS,
         }
     }
 
@@ -159,6 +172,9 @@ impl Config {
         };
         if !interval_ok {
             return Err(ConfigError::BadInterval(self.advert_interval));
+        }
+        if !(1..=100).contains(&self.down_timer_adverts) {
+            return Err(ConfigError::DownTimerAdverts(self.down_timer_adverts));
         }
         let family = self.family();
         if self.auth.is_ah() && (self.version != Version::V2 || family != Family::Ipv4) {

@@ -262,10 +262,13 @@ impl Instance {
         Duration::from_micros(skew_us)
     }
 
-    /// Master_Down_Interval: `3 * Master_Adver_Interval + Skew_Time`.
+    /// Master_Down_Interval (RFC 9568 §6.1): `3 * Master_Adver_Interval +
+    /// Skew_Time`, with keepalived's `down_timer_adverts` in place of 3
+    /// ([`Config::down_timer_adverts`]; keepalived's `VRRP_MS_DOWN_TIMER`).
     pub fn master_down_interval(&self) -> Duration {
         let interval = Duration::from_centis(u64::from(self.master_interval));
-        Duration::from_micros(3 * interval.as_micros()) + self.skew_time()
+        let adverts = u64::from(self.config.down_timer_adverts);
+        Duration::from_micros(adverts * interval.as_micros()) + self.skew_time()
     }
 
     /// The counters. Not part of equality or hashing.

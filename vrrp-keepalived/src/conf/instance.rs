@@ -89,6 +89,8 @@ pub struct VrrpInstance {
     pub higher_prio_send_advert: Option<bool>,
     /// `v3_checksum_as_v2 [BOOL]`; unset: the global keyword.
     pub v3_checksum_as_v2: Option<bool>,
+    /// `down_timer_adverts 1..100`; unset: the global `vrrp_` form, else 3.
+    pub down_timer_adverts: Option<Spanned<u8>>,
     /// `strict_mode [BOOL]`; unset: the global `vrrp_strict`. Once read,
     /// strict mode's rewrites are already applied to the fields above.
     pub strict_mode: Option<Spanned<bool>>,
@@ -138,6 +140,7 @@ impl VrrpInstance {
             lower_prio_no_advert: None,
             higher_prio_send_advert: None,
             v3_checksum_as_v2: None,
+            down_timer_adverts: None,
             strict_mode: None,
             debug: None,
             smtp_alert: None,

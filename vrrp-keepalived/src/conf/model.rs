@@ -114,6 +114,9 @@ pub struct GlobalDefs {
     /// `vrrp_delay_after_boot SECS`: the instances start no earlier than
     /// this long after the host booted (keepalived 2.4.3; the largest).
     pub vrrp_delay_after_boot: Option<Duration>,
+    /// `vrrp_down_timer_adverts 1..100`: the instances' default
+    /// `down_timer_adverts`.
+    pub vrrp_down_timer_adverts: Option<Spanned<u8>>,
 }
 
 /// Gratuitous ARP / unsolicited NA timing. In `global_defs` the keywords carry

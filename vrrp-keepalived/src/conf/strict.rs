@@ -23,6 +23,7 @@ pub(crate) fn apply_strict_mode(
 ) -> Result<(), ConfigError> {
     let global_strict = config.global.vrrp_strict;
     let global_version = config.global.vrrp_version;
+    let global_down_timer = config.global.vrrp_down_timer_adverts.clone();
     for inst in &mut config.instances {
         let strict = inst.strict_mode.as_ref().map_or(global_strict, |s| s.value);
         if strict {
@@ -35,6 +36,7 @@ pub(crate) fn apply_strict_mode(
             rewrite.protocol();
             rewrite.accept();
             rewrite.adverts_and_garps();
+            rewrite.down_timer(global_down_timer.as_ref());
         }
         if inst.accept.is_none() {
             let owner = inst.effective_priority() == PRIORITY_OWNER;
@@ -184,6 +186,20 @@ impl Rewrites<'_> {
                     "`accept` does not comply with RFC 3768 (VRRPv2): no_accept is used, \
                      so traffic to the VIPs is dropped while this non-owner is MASTER",
                 );
+            }
+        }
+    }
+
+    /// keepalived 2.4.3 (vrrp.c): `down_timer_adverts` other than the RFC's
+    /// 3 "is incompatible with strict mode - resetting", also when it comes
+    /// from the global `vrrp_down_timer_adverts`.
+    fn down_timer(&mut self, global: Option<&Spanned<u8>>) {
+        let rfc = vrrp_core::config::DOWN_TIMER_ADVERTS;
+        if let Some(set) = self.inst.down_timer_adverts.as_ref().or(global) {
+            if set.value != rfc {
+                let at = set.at.clone();
+                self.inst.down_timer_adverts = Some(Spanned::new(rfc, at.clone()));
+                self.warn(at, "down_timer_adverts is not allowed: 3 is used");
             }
         }
     }

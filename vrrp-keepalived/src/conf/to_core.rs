@@ -61,6 +61,12 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
         .higher_prio_send_advert
         .or(config.global.vrrp_higher_prio_send_advert)
         .unwrap_or(instance.use_vmac.is_none());
+    // keepalived copies the global value into each instance it reads next.
+    vrrp.down_timer_adverts = instance
+        .down_timer_adverts
+        .as_ref()
+        .or(config.global.vrrp_down_timer_adverts.as_ref())
+        .map_or(vrrp_core::config::DOWN_TIMER_ADVERTS, |n| n.value);
     vrrp.v3_checksum_as_v2 = instance
         .v3_checksum_as_v2
         .unwrap_or(config.global.v3_checksum_as_v2);

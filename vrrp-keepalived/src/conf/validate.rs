@@ -126,6 +126,7 @@ fn check_core(
         Core::ZeroPriority => inst.priority.as_ref().map(|p| &p.at),
         Core::BadInterval(_) => inst.advert_int.as_ref().map(|a| &a.at),
         Core::Version2WithIpv6 => inst.version.as_ref().map(|v| &v.at),
+        Core::DownTimerAdverts(_) => inst.down_timer_adverts.as_ref().map(|d| &d.at),
         Core::AuthWithVersion3 => inst.authentication.as_ref().map(|a| &a.at),
         Core::AuthHmac(_) | Core::AuthHmacWithPassword => inst
             .auth_hmac
