@@ -114,13 +114,19 @@ fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError>
             stop: each(&notify.stop)?,
             any: each(&notify.any)?,
             master_rx_lower_pri: each(&notify.master_rx_lower_pri)?,
+            priority_changes: false,
         })
     };
     let instances = config
         .instances
         .iter()
-        .map(|i| scripts(&i.notify))
-        .collect::<Result<_, _>>()?;
+        .map(|i| {
+            Ok(NotifyScripts {
+                priority_changes: notify_priority_changes(config, i),
+                ..scripts(&i.notify)?
+            })
+        })
+        .collect::<Result<_, ConfigError>>()?;
     let groups = config
         .sync_groups
         .iter()
@@ -154,6 +160,22 @@ fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError>
         fifos,
         timeout: Duration::ZERO,
     })
+}
+
+/// keepalived 2.4.3 (vrrp.c): the instance's `notify_priority_changes`,
+/// else its sync group's, else the global `vrrp_notify_priority_changes`.
+fn notify_priority_changes(config: &KeepalivedConfig, instance: &VrrpInstance) -> bool {
+    let group = || {
+        config
+            .sync_groups
+            .iter()
+            .find(|g| g.members.iter().any(|m| m.value == instance.name))
+            .and_then(|g| g.notify_priority_changes)
+    };
+    instance
+        .notify_priority_changes
+        .or_else(group)
+        .unwrap_or(config.global.vrrp_notify_priority_changes)
 }
 
 fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> InstanceSpec {

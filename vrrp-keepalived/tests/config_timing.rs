@@ -129,6 +129,42 @@ const CASES: &[Case] = &[
         keepalived_243: false,
         we_accept: true,
     },
+    agree(
+        "vrrp_notify_priority_changes",
+        true,
+        "vrrp_notify_priority_changes",
+        "",
+    ),
+    agree(
+        "vrrp_notify_priority_changes off",
+        true,
+        "vrrp_notify_priority_changes off",
+        "",
+    ),
+    agree(
+        "vrrp_notify_priority_changes bogus",
+        false,
+        "vrrp_notify_priority_changes bogus",
+        "",
+    ),
+    agree(
+        "notify_priority_changes",
+        true,
+        "",
+        "notify_priority_changes",
+    ),
+    agree(
+        "notify_priority_changes yes",
+        true,
+        "",
+        "notify_priority_changes yes",
+    ),
+    agree(
+        "notify_priority_changes bogus",
+        false,
+        "",
+        "notify_priority_changes bogus",
+    ),
 ];
 
 #[test]
@@ -266,4 +302,35 @@ fn down_timer_adverts_reach_the_core() {
         .unwrap_err()
         .to_string();
     assert!(error.starts_with("d.conf:8:21"), "{error}");
+}
+
+/// The instance's `notify_priority_changes`, else its sync group's, else
+/// the global one (keepalived 2.4.3, vrrp.c), reach the notifier.
+#[test]
+fn notify_priority_changes_precedence() {
+    use vrrp_keepalived::conf::parse_str;
+    let instance = |name: &str, vrid: u8, extra: &str| {
+        format!(
+            "vrrp_instance {name} {{\n interface eth0\n virtual_router_id {vrid}\n \
+             virtual_ipaddress {{ 192.0.2.{vrid} }}\n {extra}\n}}\n"
+        )
+    };
+    let text = format!(
+        "global_defs {{\n vrrp_notify_priority_changes\n}}\n{}{}{}{}\
+         vrrp_sync_group G {{\n group {{ B C }}\n notify_priority_changes off\n}}\n",
+        instance("A", 1, ""),
+        instance("B", 2, ""),
+        instance("C", 3, "notify_priority_changes on"),
+        instance("D", 4, "notify_priority_changes off"),
+    );
+    let loaded = parse_str(&text, "n.conf").unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let spec = vrrp_keepalived::driver_config(&loaded.config).unwrap();
+    let flags: Vec<bool> = spec
+        .notify
+        .instances
+        .iter()
+        .map(|s| s.priority_changes)
+        .collect();
+    assert_eq!(flags, [true, false, true, false]);
 }

@@ -5,7 +5,7 @@
 use std::sync::mpsc::Sender;
 use std::time::{Instant, SystemTime};
 
-use vrrp_core::Reason;
+use vrrp_core::{Reason, Router, State};
 
 use super::event::DriverEvent;
 use super::spec::InstanceSpec;
@@ -28,6 +28,9 @@ pub(super) struct Observers {
     notify: Notifier,
     /// Per instance: transitions and the current state's start.
     history: Vec<History>,
+    /// Per instance: the effective priority last looked at, for
+    /// `notify_priority_changes`.
+    priorities: Vec<Option<u8>>,
     subscribers: Vec<Sender<DriverEvent>>,
 }
 
@@ -37,6 +40,7 @@ impl Observers {
         Self {
             notify: Notifier::new(notify),
             history: vec![History::default(); instances],
+            priorities: vec![None; instances],
             subscribers: Vec::new(),
         }
     }
@@ -77,6 +81,27 @@ impl Observers {
             .state_changed(Instant::now(), instance, name, to, priority);
     }
 
+    /// keepalived's `notify_priority_changes`: tells the notifier of each
+    /// running instance whose effective priority changed since the last
+    /// look (its first priority, and changes before it starts, are not
+    /// changes). Costs nothing when no instance asks for it.
+    pub(super) fn check_priorities(&mut self, router: &Router, specs: &[InstanceSpec]) {
+        if !self.notify.watches_priorities() {
+            return;
+        }
+        for (index, spec) in specs.iter().enumerate() {
+            let Some(instance) = router.id(index).map(|id| router.instance(id)) else {
+                continue;
+            };
+            let (state, priority) = (instance.state(), instance.priority());
+            let before = self.priorities[index].replace(priority);
+            if state != State::Initialize && before.is_some_and(|p| p != priority) {
+                self.notify
+                    .priority_changed(index, &spec.name, state, priority);
+            }
+        }
+    }
+
     /// Every event from now on goes to `sender` too.
     pub(super) fn subscribe(&mut self, sender: Sender<DriverEvent>) {
         self.subscribers.push(sender);
@@ -109,6 +134,11 @@ impl Observers {
         self.history = kept_from
             .iter()
             .map(|j| j.map(|j| self.history[j].clone()).unwrap_or_default())
+            .collect();
+        // A kept instance's new priority is compared with its old one.
+        self.priorities = kept_from
+            .iter()
+            .map(|j| j.and_then(|j| self.priorities[j]))
             .collect();
         self.notify.reconfigure(notify, by_name);
     }

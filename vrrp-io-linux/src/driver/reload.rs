@@ -271,6 +271,7 @@ impl Driver {
             self.router.handle_startup(core_now);
         }
         self.run_actions(now, out);
+        self.observers.check_priorities(&self.router, &self.specs);
         Ok(summary)
     }
 

@@ -229,6 +229,7 @@ impl Driver {
             self.start(now, out);
         }
         self.run_actions(now, out);
+        self.observers.check_priorities(&self.router, &self.specs);
         self.check_stopped(now, out);
         Ok(())
     }

@@ -136,5 +136,6 @@ impl Driver {
         self.router.handle_wall_clock(Clock::wall_clock());
         self.router.handle_startup(core_now);
         self.run_actions(now, out);
+        self.observers.check_priorities(&self.router, &self.specs);
     }
 }

@@ -5,7 +5,9 @@
 //! - `notify_<state>` runs as written;
 //! - `notify` runs with four more arguments: `INSTANCE|GROUP NAME
 //!   MASTER|BACKUP|FAULT|STOP PRIORITY` (the priority is 0 for a group);
-//! - a FIFO gets one line per change: `INSTANCE "NAME" MASTER 100`.
+//! - a FIFO gets one line per change: `INSTANCE "NAME" MASTER 100`, and
+//!   with `notify_priority_changes` one per change of the effective
+//!   priority: `INSTANCE "NAME" BACKUP_PRIORITY 90`.
 //!
 //! Unlike keepalived, the scripts of one instance (or sync group) never
 //! overlap: they queue, strictly in the order of the state changes, and the
@@ -151,6 +153,31 @@ impl Notifier {
             "INSTANCE \"{name}\" MASTER_RX_LOWER_PRI {priority}\n"
         ));
         self.handle_timeout(now);
+    }
+
+    /// Whether some instance has [`NotifyScripts::priority_changes`].
+    pub fn watches_priorities(&self) -> bool {
+        self.config.instances.iter().any(|s| s.priority_changes)
+    }
+
+    /// Instance `instance`, called `name`, in `state`, now runs at
+    /// `priority`: with `priority_changes`, the FIFOs get keepalived 2.4.3's
+    /// line (`vrrp_notify.c`, `send_instance_priority_notifies`):
+    /// `MASTER_PRIORITY` for a Master, `BACKUP_PRIORITY` in any other state.
+    pub fn priority_changed(&mut self, instance: usize, name: &str, state: State, priority: u8) {
+        if !self
+            .config
+            .instances
+            .get(instance)
+            .is_some_and(|s| s.priority_changes)
+        {
+            return;
+        }
+        let event = match state {
+            State::Master => "MASTER_PRIORITY",
+            _ => "BACKUP_PRIORITY",
+        };
+        self.write_fifos(&format!("INSTANCE \"{name}\" {event} {priority}\n"));
     }
 
     /// Reaps scripts that ended, kills those past the timeout, starts the

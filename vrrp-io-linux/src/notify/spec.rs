@@ -36,6 +36,10 @@ pub struct NotifyScripts {
     /// the instance, Master, hears a lower-priority Master (at most once a
     /// second, with the re-announcement of its addresses).
     pub master_rx_lower_pri: Option<NotifyCommand>,
+    /// keepalived's `notify_priority_changes` (instances only): a FIFO line
+    /// `INSTANCE "NAME" MASTER_PRIORITY|BACKUP_PRIORITY PRIORITY` when the
+    /// effective priority changes; no script runs (keepalived 2.4.3).
+    pub priority_changes: bool,
 }
 
 impl NotifyScripts {

@@ -205,6 +205,7 @@ fn build_sync_group(ctx: &mut Ctx<'_>, node: &Node) -> Result<SyncGroup, ConfigE
         track_processes: Vec::new(),
         track_files: Vec::new(),
         smtp_alert: None,
+        notify_priority_changes: None,
     };
     for item in nodes {
         if track_block(
@@ -235,6 +236,9 @@ fn build_sync_group(ctx: &mut Ctx<'_>, node: &Node) -> Result<SyncGroup, ConfigE
                 }
             }
             "smtp_alert" => group.smtp_alert = Some(ctx.bool_flag(item)?),
+            "notify_priority_changes" => {
+                group.notify_priority_changes = Some(ctx.bool_flag(item)?);
+            }
             _ => ctx.unknown(item, "vrrp_sync_group"),
         }
     }

@@ -102,6 +102,9 @@ pub(crate) fn build_global(
             "vrrp_down_timer_adverts" => {
                 global.vrrp_down_timer_adverts = Some(ctx.u8_in(item, 1, 100)?);
             }
+            "vrrp_notify_priority_changes" => {
+                global.vrrp_notify_priority_changes = ctx.bool_flag(item)?;
+            }
             "vrrp_startup_delay" => {
                 let delay = startup_delay(ctx, item)?;
                 global.vrrp_startup_delay = global.vrrp_startup_delay.max(Some(delay));

@@ -135,6 +135,9 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
             }
             "debug" => inst.debug = Some(ctx.u8_in(item, 0, 4)?.value),
             "smtp_alert" => inst.smtp_alert = Some(ctx.bool_flag(item)?),
+            "notify_priority_changes" => {
+                inst.notify_priority_changes = Some(ctx.bool_flag(item)?);
+            }
             "lvs_sync_daemon_interface" => ctx.unsupported(
                 item,
                 "there is no LVS sync daemon; use the LVS tooling directly",

@@ -91,6 +91,9 @@ pub struct VrrpInstance {
     pub v3_checksum_as_v2: Option<bool>,
     /// `down_timer_adverts 1..100`; unset: the global `vrrp_` form, else 3.
     pub down_timer_adverts: Option<Spanned<u8>>,
+    /// `notify_priority_changes [BOOL]`: FIFO lines when the effective
+    /// priority changes; unset: the sync group's, else the global `vrrp_` form.
+    pub notify_priority_changes: Option<bool>,
     /// `strict_mode [BOOL]`; unset: the global `vrrp_strict`. Once read,
     /// strict mode's rewrites are already applied to the fields above.
     pub strict_mode: Option<Spanned<bool>>,
@@ -141,6 +144,7 @@ impl VrrpInstance {
             higher_prio_send_advert: None,
             v3_checksum_as_v2: None,
             down_timer_adverts: None,
+            notify_priority_changes: None,
             strict_mode: None,
             debug: None,
             smtp_alert: None,

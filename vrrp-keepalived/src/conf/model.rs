@@ -117,6 +117,8 @@ pub struct GlobalDefs {
     /// `vrrp_down_timer_adverts 1..100`: the instances' default
     /// `down_timer_adverts`.
     pub vrrp_down_timer_adverts: Option<Spanned<u8>>,
+    /// `vrrp_notify_priority_changes [BOOL]`: the instances' default.
+    pub vrrp_notify_priority_changes: bool,
 }
 
 /// Gratuitous ARP / unsolicited NA timing. In `global_defs` the keywords carry
@@ -454,4 +456,6 @@ pub struct SyncGroup {
     pub track_files: Vec<Tracked>,
     /// `smtp_alert [BOOL]`: mail when the group changes state.
     pub smtp_alert: Option<bool>,
+    /// `notify_priority_changes [BOOL]`: the members' default.
+    pub notify_priority_changes: Option<bool>,
 }
