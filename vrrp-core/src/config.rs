@@ -71,6 +71,11 @@ pub struct Config {
     /// RFC 9568 §6.1 and RFC 3768 §6.1 say 3; keepalived's
     /// `down_timer_adverts` allows 1..=100.
     pub down_timer_adverts: u8,
+    /// keepalived's `old_unicast_checksum`: VRRPv3-over-IPv4 checksums of
+    /// adverts sent to and received from unicast peers cover the multicast
+    /// group in the pseudo-header instead of the destination, as keepalived
+    /// 1.3.6 and earlier computed them. Off by default (RFC 9568 §5.2.8).
+    pub old_unicast_checksum: bool,
 }
 
 /// The RFC's Master_Down_Interval in advert intervals (RFC 9568 §6.1).
@@ -143,6 +148,7 @@ impl Config {
             higher_prio_send_advert: false,
             auth_hmac: None,
             down_timer_adverts: DOWN_TIMER_ADVERTS,
+            old_unicast_checksum: false,
         }
     }
 

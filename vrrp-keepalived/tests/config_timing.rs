@@ -165,6 +165,32 @@ const CASES: &[Case] = &[
         "",
         "notify_priority_changes bogus",
     ),
+    agree(
+        "old_unicast_checksum",
+        true,
+        "",
+        "unicast_src_ip 192.0.2.1\n unicast_peer {\n  192.0.2.2\n }\n old_unicast_checksum",
+    ),
+    agree(
+        "old_unicast_checksum never",
+        true,
+        "",
+        "unicast_src_ip 192.0.2.1\n unicast_peer {\n  192.0.2.2\n }\n old_unicast_checksum never",
+    ),
+    agree(
+        "old_unicast_checksum bogus",
+        false,
+        "",
+        "unicast_src_ip 192.0.2.1\n unicast_peer {\n  192.0.2.2\n }\n old_unicast_checksum bogus",
+    ),
+    Case {
+        name: "old_unicast_checksum without peers: multicast, warned (keepalived -t reports it)",
+        global: "",
+        instance: "old_unicast_checksum",
+        keepalived_227: false,
+        keepalived_243: false,
+        we_accept: true,
+    },
 ];
 
 #[test]
@@ -333,4 +359,23 @@ fn notify_priority_changes_precedence() {
         .map(|s| s.priority_changes)
         .collect();
     assert_eq!(flags, [true, false, true, false]);
+}
+
+/// `old_unicast_checksum` reaches the core; `never` is the RFC's form.
+#[test]
+fn old_unicast_checksum_reaches_the_core() {
+    use vrrp_keepalived::conf::{parse_str, vrrp_config};
+    let old = |line: &str| {
+        let text = format!(
+            "vrrp_instance V {{\n interface eth0\n virtual_router_id 1\n version 3\n \
+             unicast_src_ip 192.0.2.1\n unicast_peer {{\n  192.0.2.2\n }}\n \
+             virtual_ipaddress {{ 192.0.2.100 }}\n {line}\n}}\n"
+        );
+        let loaded = parse_str(&text, "u.conf").unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        vrrp_config(&loaded.config, &loaded.config.instances[0]).old_unicast_checksum
+    };
+    assert!(old("old_unicast_checksum"));
+    assert!(!old("old_unicast_checksum never"));
+    assert!(!old(""));
 }

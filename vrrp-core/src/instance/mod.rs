@@ -298,8 +298,19 @@ impl Instance {
             self.config.version,
             self.config.v3_checksum_as_v2,
             self.config.primary_address,
-            dst,
+            self.checksum_destination(dst),
         )
+    }
+
+    /// The destination an IPv4 checksum covers for a datagram to `dst`:
+    /// `dst`, or with [`Config::old_unicast_checksum`] the multicast group
+    /// (keepalived 2.4.3 vrrp.c, `CHKSUM_COMPATIBILITY_CONFIG`). The
+    /// receive checks (`receive.rs`) make the same choice.
+    fn checksum_destination(&self, dst: IpAddr) -> IpAddr {
+        match dst {
+            IpAddr::V4(_) if self.config.old_unicast_checksum => wire::MULTICAST_V4.into(),
+            _ => dst,
+        }
     }
 
     /// Emits the advert of an [`Action::SendAdvert`] with `priority` to `dst`

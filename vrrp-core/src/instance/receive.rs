@@ -127,8 +127,12 @@ impl Instance {
         // only; over IPv4 peers differ on whether to include one. Both forms
         // are accepted unless strict, each counted.
         let (version, as_v2) = (self.config.version, self.config.v3_checksum_as_v2);
-        let ours = wire::pseudo_header(version, as_v2, rx.src, rx.dst);
-        let other = wire::pseudo_header(version, !as_v2, rx.src, rx.dst);
+        let dst = match rx.dst {
+            IpAddr::V4(_) if self.config.old_unicast_checksum => wire::MULTICAST_V4.into(),
+            dst => dst,
+        };
+        let ours = wire::pseudo_header(version, as_v2, rx.src, dst);
+        let other = wire::pseudo_header(version, !as_v2, rx.src, dst);
         let form = if summed.verify_checksum(ours.as_ref()) {
             ours
         } else if ours != other

@@ -135,6 +135,10 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
             }
             "debug" => inst.debug = Some(ctx.u8_in(item, 0, 4)?.value),
             "smtp_alert" => inst.smtp_alert = Some(ctx.bool_flag(item)?),
+            "old_unicast_checksum" => {
+                let old = old_unicast_checksum(ctx, item)?;
+                inst.old_unicast_checksum = Some(Spanned::new(old, item.at.clone()));
+            }
             "notify_priority_changes" => {
                 inst.notify_priority_changes = Some(ctx.bool_flag(item)?);
             }
@@ -213,4 +217,18 @@ fn use_vmac(ctx: &mut Ctx<'_>, node: &Node) -> Result<UseVmac, ConfigError> {
         name,
         at: node.at.clone(),
     })
+}
+
+/// `old_unicast_checksum [never]` (keepalived 2.4.3 vrrp_parser.c): bare,
+/// keepalived 1.3.6's unicast VRRPv3 checksums; `never`, the RFC's, which
+/// is ours anyway (keepalived would otherwise switch to the old form on
+/// its own when a peer uses it).
+fn old_unicast_checksum(ctx: &mut Ctx<'_>, node: &Node) -> Result<bool, ConfigError> {
+    ctx.no_block(node)?;
+    ctx.extra_args(node, 1);
+    match node.args.first() {
+        None => Ok(true),
+        Some(arg) if arg.text == "never" => Ok(false),
+        Some(arg) => Err(bad(node, arg, "never or nothing")),
+    }
 }

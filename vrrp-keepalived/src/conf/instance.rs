@@ -94,6 +94,9 @@ pub struct VrrpInstance {
     /// `notify_priority_changes [BOOL]`: FIFO lines when the effective
     /// priority changes; unset: the sync group's, else the global `vrrp_` form.
     pub notify_priority_changes: Option<bool>,
+    /// `old_unicast_checksum [never]`: `Some(true)` bare (unicast VRRPv3
+    /// checksums over the multicast group), `Some(false)` with `never`.
+    pub old_unicast_checksum: Option<Spanned<bool>>,
     /// `strict_mode [BOOL]`; unset: the global `vrrp_strict`. Once read,
     /// strict mode's rewrites are already applied to the fields above.
     pub strict_mode: Option<Spanned<bool>>,
@@ -145,6 +148,7 @@ impl VrrpInstance {
             v3_checksum_as_v2: None,
             down_timer_adverts: None,
             notify_priority_changes: None,
+            old_unicast_checksum: None,
             strict_mode: None,
             debug: None,
             smtp_alert: None,

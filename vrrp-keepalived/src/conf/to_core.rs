@@ -67,6 +67,10 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
         .as_ref()
         .or(config.global.vrrp_down_timer_adverts.as_ref())
         .map_or(vrrp_core::config::DOWN_TIMER_ADVERTS, |n| n.value);
+    vrrp.old_unicast_checksum = instance
+        .old_unicast_checksum
+        .as_ref()
+        .is_some_and(|o| o.value);
     vrrp.v3_checksum_as_v2 = instance
         .v3_checksum_as_v2
         .unwrap_or(config.global.v3_checksum_as_v2);

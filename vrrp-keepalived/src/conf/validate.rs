@@ -65,6 +65,17 @@ fn check_instance(
             ));
         }
     }
+    // keepalived 2.4.3: "A unicast keyword has been specified without any
+    // unicast peers. Defaulting to multicast."
+    if let (Some(old), true) = (&inst.old_unicast_checksum, inst.unicast_peers.is_empty()) {
+        warnings.push(Warning::new(
+            old.at.clone(),
+            format!(
+                "old_unicast_checksum has no effect: vrrp_instance {name} has no unicast_peer \
+                 and sends to the multicast group (keepalived says the same)"
+            ),
+        ));
+    }
     // VRRPv3 without one is the core's error (above); v2 loads, warned.
     if inst.virtual_ipaddress.is_empty() {
         warnings.push(Warning::new(
