@@ -85,6 +85,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         handle_signals: false,
         drop_table: Some(DROP_TABLE.to_owned()),
         start_delay: crate::startup::start_delay(&config.global),
+        log_unknown_vrids: config.global.log_unknown_vrids,
     })
 }
 

@@ -191,6 +191,7 @@ const CASES: &[Case] = &[
         keepalived_243: false,
         we_accept: true,
     },
+    agree("log_unknown_vrids", true, "log_unknown_vrids", ""),
 ];
 
 #[test]

@@ -112,6 +112,7 @@ impl Driver {
         let now = Instant::now();
         let core_now = self.clock.to_core(now);
         let config_delay = config.start_delay;
+        self.log_unknown_vrids = config.log_unknown_vrids;
 
         // 1. Resolve and compare, touching nothing (but a first drop table).
         if self.drop_rules.is_none() {

@@ -87,6 +87,8 @@ pub struct Driver {
     /// Set once a graceful stop began: when to give up waiting for acks.
     pub(super) stopping: Option<Instant>,
     pub(super) stopped: bool,
+    /// keepalived's `log_unknown_vrids`: log adverts no instance takes.
+    pub(super) log_unknown_vrids: bool,
     /// keepalived's startup delay: the instances start when it ends.
     pub(super) start_delay: StartDelay,
     pub(super) scratch: Scratch,
@@ -264,15 +266,35 @@ impl Driver {
         self.wakeups.handle_packets(now);
         let ah = self.adverts.sockets.get(index).is_some_and(|s| s.is_ah());
         while let Some((datagram, bytes)) = self.adverts.recv(index) {
-            let message = if ah {
-                self.router
+            let (found, message) = if ah {
+                let found = self
+                    .router
                     .handle_ah_datagram(core_now, datagram.ifindex, bytes);
-                vrrp_core::auth_ah::AhDatagram::parse(bytes).map_or(&[][..], |d| d.message())
+                let message =
+                    vrrp_core::auth_ah::AhDatagram::parse(bytes).map_or(&[][..], |d| d.message());
+                (found, message)
             } else {
-                self.router
-                    .handle_packet(core_now, datagram.ifindex, &datagram.rx, bytes);
-                bytes
+                let found =
+                    self.router
+                        .handle_packet(core_now, datagram.ifindex, &datagram.rx, bytes);
+                (found, bytes)
             };
+            // keepalived's log_unknown_vrids (vrrp_scheduler.c): a whole
+            // header whose VRID no instance on that interface has.
+            if found.is_none() && self.log_unknown_vrids && message.len() >= 8 {
+                let interface = self
+                    .host
+                    .links()
+                    .iter()
+                    .find(|l| l.ifindex == datagram.ifindex)
+                    .map_or("?", |l| l.name.as_str());
+                tracing::info!(
+                    vrid = message[1],
+                    interface,
+                    src = %datagram.rx.src,
+                    "unknown VRID received; ignoring"
+                );
+            }
             // Parsed again only while a stopping Master waits for a successor.
             let handover = self.handover.is_waiting();
             if let Some(packet) = handover

@@ -100,6 +100,7 @@ impl Driver {
             stopping: None,
             stopped: false,
             start_delay: StartDelay::new(now, config.start_delay),
+            log_unknown_vrids: config.log_unknown_vrids,
             scratch: Scratch::default(),
         };
         if let Some(fd) = driver.trackers.files().fd() {

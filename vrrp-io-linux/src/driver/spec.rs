@@ -150,6 +150,9 @@ pub struct DriverConfig {
     /// `vrrp_startup_delay` / `vrrp_delay_after_boot`): received adverts
     /// are discarded and nothing is sent meanwhile. Zero: at once.
     pub start_delay: Duration,
+    /// Log each advert whose VRID no instance on its interface has
+    /// (keepalived's `log_unknown_vrids`); otherwise only counted.
+    pub log_unknown_vrids: bool,
 }
 
 /// The drop rules' table when [`DriverConfig::drop_table`] names none.

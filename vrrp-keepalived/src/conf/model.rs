@@ -119,6 +119,8 @@ pub struct GlobalDefs {
     pub vrrp_down_timer_adverts: Option<Spanned<u8>>,
     /// `vrrp_notify_priority_changes [BOOL]`: the instances' default.
     pub vrrp_notify_priority_changes: bool,
+    /// `log_unknown_vrids`: log adverts for VRIDs no instance has.
+    pub log_unknown_vrids: bool,
 }
 
 /// Gratuitous ARP / unsolicited NA timing. In `global_defs` the keywords carry
