@@ -192,6 +192,39 @@ const CASES: &[Case] = &[
         we_accept: true,
     },
     agree("log_unknown_vrids", true, "log_unknown_vrids", ""),
+    Case {
+        name: "vrrp_owner_ignore_adverts: new in 2.4",
+        global: "vrrp_owner_ignore_adverts",
+        instance: "",
+        keepalived_227: false,
+        keepalived_243: true,
+        we_accept: true,
+    },
+    Case {
+        name: "owner_ignore_adverts on an owner",
+        global: "",
+        instance: "priority 255\n owner_ignore_adverts",
+        keepalived_227: false,
+        keepalived_243: true,
+        we_accept: true,
+    },
+    // keepalived reports it (and runs without); we warn there.
+    Case {
+        name: "owner_ignore_adverts on a non-owner",
+        global: "",
+        instance: "owner_ignore_adverts",
+        keepalived_227: false,
+        keepalived_243: false,
+        we_accept: true,
+    },
+    Case {
+        name: "owner_ignore_adverts bogus",
+        global: "",
+        instance: "priority 255\n owner_ignore_adverts bogus",
+        keepalived_227: false,
+        keepalived_243: false,
+        we_accept: false,
+    },
 ];
 
 #[test]
@@ -379,4 +412,39 @@ fn old_unicast_checksum_reaches_the_core() {
     assert!(old("old_unicast_checksum"));
     assert!(!old("old_unicast_checksum never"));
     assert!(!old(""));
+}
+
+/// `owner_ignore_adverts` where it cannot do what it says is warned at
+/// the keyword; on an owner it says what ours does, and is silent.
+#[test]
+fn owner_ignore_adverts_warnings() {
+    use vrrp_keepalived::conf::parse_str;
+    let warnings = |global: &str, instance: &str| {
+        let text = format!(
+            "global_defs {{\n {global}\n}}\nvrrp_instance V {{\n interface eth0\n \
+             virtual_router_id 1\n virtual_ipaddress {{ 192.0.2.1 }}\n {instance}\n}}\n"
+        );
+        let loaded = parse_str(&text, "o.conf").unwrap();
+        loaded
+            .warnings
+            .iter()
+            .map(|w| (w.at.line, w.message.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert!(warnings("", "priority 255\n owner_ignore_adverts").is_empty());
+    assert!(warnings("vrrp_owner_ignore_adverts", "priority 255").is_empty());
+    let non_owner = warnings("", "owner_ignore_adverts");
+    assert!(
+        non_owner
+            .iter()
+            .any(|(l, m)| *l == 8 && m.contains("not 255")),
+        "{non_owner:?}"
+    );
+    let off = warnings("", "priority 255\n owner_ignore_adverts off");
+    assert!(
+        off.iter().any(|(l, m)| *l == 9 && m.contains("RFC 9568")),
+        "{off:?}"
+    );
+    let global_off = warnings("vrrp_owner_ignore_adverts off", "priority 255");
+    assert!(global_off.iter().any(|(l, _)| *l == 2), "{global_off:?}");
 }

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use vrrp_core::config::PRIORITY_OWNER;
+
 use super::config::KeepalivedConfig;
 use super::error::{Span, Warning};
 use super::instance::VrrpInstance;
@@ -21,6 +23,9 @@ pub(crate) fn advise(config: &KeepalivedConfig, warnings: &mut Vec<Warning>) {
         warn_small_weights(config, instance, &mut warned_weights, warnings);
     }
     warn_scripts_as_root(config, warnings);
+    for instance in &config.instances {
+        warn_owner_ignore_adverts(config, instance, warnings);
+    }
     for (fifo, keyword) in [
         (&config.global.notify_fifo, "notify_fifo"),
         (&config.global.vrrp_notify_fifo, "vrrp_notify_fifo"),
@@ -184,6 +189,49 @@ fn warn_scripts_as_root(config: &KeepalivedConfig, warnings: &mut Vec<Warning>) 
              or `enable_script_security`, in global_defs",
         ));
     }
+}
+
+/// keepalived 2.4.3 (vrrp.c): `owner_ignore_adverts` on a non-owner is
+/// reported and dropped. Our address owner always drops adverts (RFC 9568
+/// §7.1), so turning it off (keepalived's default outside strict mode,
+/// where its owner reads them) cannot take effect here.
+fn warn_owner_ignore_adverts(
+    config: &KeepalivedConfig,
+    instance: &VrrpInstance,
+    warnings: &mut Vec<Warning>,
+) {
+    let owner = instance.effective_priority() == PRIORITY_OWNER;
+    let name = &instance.name;
+    match &instance.owner_ignore_adverts {
+        Some(set) if set.value && !owner => warnings.push(Warning::new(
+            set.at.clone(),
+            format!(
+                "owner_ignore_adverts ignored: vrrp_instance {name} has priority {}, not 255 \
+                 (keepalived says the same)",
+                instance.effective_priority()
+            ),
+        )),
+        Some(set) if !set.value && owner => warnings.push(owner_reads_none(&set.at, name)),
+        None if owner => {
+            if let Some(global) = config.global.vrrp_owner_ignore_adverts.as_ref() {
+                if !global.value {
+                    warnings.push(owner_reads_none(&global.at, name));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn owner_reads_none(at: &Span, name: &str) -> Warning {
+    Warning::new(
+        at.clone(),
+        format!(
+            "vrrp_instance {name} is the address owner, which ignores adverts here whatever \
+             this says (RFC 9568 §7.1; keepalived's owner reads them without \
+             owner_ignore_adverts)"
+        ),
+    )
 }
 
 #[cfg(test)]

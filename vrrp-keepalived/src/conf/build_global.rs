@@ -102,6 +102,10 @@ pub(crate) fn build_global(
             "vrrp_down_timer_adverts" => {
                 global.vrrp_down_timer_adverts = Some(ctx.u8_in(item, 1, 100)?);
             }
+            "vrrp_owner_ignore_adverts" => {
+                let on = ctx.bool_flag(item)?;
+                global.vrrp_owner_ignore_adverts = Some(Spanned::new(on, item.at.clone()));
+            }
             "log_unknown_vrids" => global.log_unknown_vrids = ctx.flag(item)?,
             "vrrp_notify_priority_changes" => {
                 global.vrrp_notify_priority_changes = ctx.bool_flag(item)?;

@@ -97,6 +97,9 @@ pub struct VrrpInstance {
     /// `old_unicast_checksum [never]`: `Some(true)` bare (unicast VRRPv3
     /// checksums over the multicast group), `Some(false)` with `never`.
     pub old_unicast_checksum: Option<Spanned<bool>>,
+    /// `owner_ignore_adverts [BOOL]`: what our owner does anyway (RFC 9568
+    /// §7.1); kept to warn where keepalived would.
+    pub owner_ignore_adverts: Option<Spanned<bool>>,
     /// `strict_mode [BOOL]`; unset: the global `vrrp_strict`. Once read,
     /// strict mode's rewrites are already applied to the fields above.
     pub strict_mode: Option<Spanned<bool>>,
@@ -149,6 +152,7 @@ impl VrrpInstance {
             down_timer_adverts: None,
             notify_priority_changes: None,
             old_unicast_checksum: None,
+            owner_ignore_adverts: None,
             strict_mode: None,
             debug: None,
             smtp_alert: None,

@@ -121,6 +121,9 @@ pub struct GlobalDefs {
     pub vrrp_notify_priority_changes: bool,
     /// `log_unknown_vrids`: log adverts for VRIDs no instance has.
     pub log_unknown_vrids: bool,
+    /// `vrrp_owner_ignore_adverts [BOOL]` (keepalived 2.4): the owners'
+    /// default; ours ignore adverts anyway (RFC 9568 §7.1).
+    pub vrrp_owner_ignore_adverts: Option<Spanned<bool>>,
 }
 
 /// Gratuitous ARP / unsolicited NA timing. In `global_defs` the keywords carry
