@@ -280,6 +280,7 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
         } else {
             VipTraffic::Accept
         },
+        config_fault: instance.faults_without_peers(),
     }
 }
 

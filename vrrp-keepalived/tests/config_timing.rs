@@ -225,6 +225,18 @@ const CASES: &[Case] = &[
         keepalived_243: false,
         we_accept: false,
     },
+    agree(
+        "unicast_fault_no_peer without peers: Fault",
+        true,
+        "",
+        "unicast_fault_no_peer",
+    ),
+    agree(
+        "unicast_fault_no_peer with peers",
+        true,
+        "",
+        "unicast_src_ip 192.0.2.1\n unicast_peer {\n  192.0.2.2\n }\n unicast_fault_no_peer",
+    ),
 ];
 
 #[test]
@@ -447,4 +459,27 @@ fn owner_ignore_adverts_warnings() {
     );
     let global_off = warnings("vrrp_owner_ignore_adverts off", "priority 255");
     assert!(global_off.iter().any(|(l, _)| *l == 2), "{global_off:?}");
+}
+
+/// `unicast_fault_no_peer` without peers holds the instance in Fault
+/// (warned at the keyword); with peers it changes nothing.
+#[test]
+fn unicast_fault_no_peer_reaches_the_driver() {
+    use vrrp_keepalived::conf::parse_str;
+    let spec = |lines: &str| {
+        let text = format!(
+            "vrrp_instance V {{\n interface eth0\n virtual_router_id 1\n \
+             virtual_ipaddress {{ 192.0.2.100 }}\n {lines}\n}}\n"
+        );
+        let loaded = parse_str(&text, "f.conf").unwrap();
+        let warned = loaded.warnings.iter().any(|w| w.message.contains("FAULT"));
+        let spec = vrrp_keepalived::driver_config(&loaded.config).unwrap();
+        (spec.instances[0].config_fault, warned)
+    };
+    assert_eq!(spec("unicast_fault_no_peer"), (true, true));
+    assert_eq!(
+        spec("unicast_src_ip 192.0.2.1\n unicast_peer {\n  192.0.2.2\n }\n unicast_fault_no_peer"),
+        (false, false)
+    );
+    assert_eq!(spec(""), (false, false));
 }

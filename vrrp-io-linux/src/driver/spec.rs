@@ -106,6 +106,9 @@ pub struct InstanceSpec {
     /// Whether this host's own traffic with the installed addresses is
     /// taken while Master.
     pub vip_traffic: VipTraffic,
+    /// Held in Fault whatever else holds (keepalived's configuration
+    /// faults, e.g. `unicast_fault_no_peer` without peers).
+    pub config_fault: bool,
 }
 
 /// This host's own traffic to (and from) an instance's installed
@@ -214,6 +217,7 @@ impl InstanceSpec {
             routes: Vec::new(),
             rules: Vec::new(),
             vip_traffic: VipTraffic::Accept,
+            config_fault: false,
         }
     }
 

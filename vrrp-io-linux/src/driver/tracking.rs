@@ -104,7 +104,7 @@ impl Trackers {
         spec: &InstanceSpec,
         link_up: impl Fn(&str) -> Option<bool>,
     ) -> vrrp_core::Tracking {
-        vrrp_core::Tracking::sum(spec.track.iter().map(|(object, weight)| {
+        let mut tracking = vrrp_core::Tracking::sum(spec.track.iter().map(|(object, weight)| {
             let up = match object {
                 Tracked::Script(i) => self.scripts.is_up(*i),
                 Tracked::Process(i) => self.processes.is_up(*i),
@@ -112,7 +112,9 @@ impl Trackers {
                 Tracked::File(i) => return weight.file_contribution(self.files.value(*i)),
             };
             weight.contribution(up)
-        }))
+        }));
+        tracking.failed |= spec.config_fault;
+        tracking
     }
 
     /// A new configuration's scripts, processes and files (not

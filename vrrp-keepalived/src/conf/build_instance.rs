@@ -135,6 +135,10 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
             }
             "debug" => inst.debug = Some(ctx.u8_in(item, 0, 4)?.value),
             "smtp_alert" => inst.smtp_alert = Some(ctx.bool_flag(item)?),
+            "unicast_fault_no_peer" => {
+                ctx.flag(item)?;
+                inst.unicast_fault_no_peer = Some(item.at.clone());
+            }
             "owner_ignore_adverts" => {
                 let on = ctx.bool_flag(item)?;
                 inst.owner_ignore_adverts = Some(Spanned::new(on, item.at.clone()));

@@ -100,6 +100,9 @@ pub struct VrrpInstance {
     /// `owner_ignore_adverts [BOOL]`: what our owner does anyway (RFC 9568
     /// §7.1); kept to warn where keepalived would.
     pub owner_ignore_adverts: Option<Spanned<bool>>,
+    /// `unicast_fault_no_peer`: without `unicast_peer`, Fault rather than
+    /// multicast (where it was written).
+    pub unicast_fault_no_peer: Option<Span>,
     /// `strict_mode [BOOL]`; unset: the global `vrrp_strict`. Once read,
     /// strict mode's rewrites are already applied to the fields above.
     pub strict_mode: Option<Spanned<bool>>,
@@ -153,6 +156,7 @@ impl VrrpInstance {
             notify_priority_changes: None,
             old_unicast_checksum: None,
             owner_ignore_adverts: None,
+            unicast_fault_no_peer: None,
             strict_mode: None,
             debug: None,
             smtp_alert: None,
@@ -174,6 +178,12 @@ impl VrrpInstance {
             None if self.native_ipv6 => Family::Ipv6,
             None => Family::Ipv4,
         }
+    }
+
+    /// keepalived 2.4.3 (vrrp.c): `unicast_fault_no_peer` without any
+    /// `unicast_peer` holds the instance in Fault instead of multicast.
+    pub fn faults_without_peers(&self) -> bool {
+        self.unicast_fault_no_peer.is_some() && self.unicast_peers.is_empty()
     }
 
     /// The priority in force: as written, else 255 for `state MASTER` and 100

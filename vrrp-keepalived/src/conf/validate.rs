@@ -65,6 +65,15 @@ fn check_instance(
             ));
         }
     }
+    if let (Some(at), true) = (&inst.unicast_fault_no_peer, inst.faults_without_peers()) {
+        warnings.push(Warning::new(
+            at.clone(),
+            format!(
+                "vrrp_instance {name} has no unicast_peer: it stays in FAULT \
+                 (unicast_fault_no_peer; keepalived does the same)"
+            ),
+        ));
+    }
     // keepalived 2.4.3: "A unicast keyword has been specified without any
     // unicast peers. Defaulting to multicast."
     if let (Some(old), true) = (&inst.old_unicast_checksum, inst.unicast_peers.is_empty()) {
