@@ -66,6 +66,29 @@ pub struct Config {
     /// Authenticated adverts (keepalived 2.4's `auth_hmac`), v2 and v3;
     /// exclusive with the VRRPv2 password.
     pub auth_hmac: Option<HmacConfig>,
+    /// The multicast group adverts go to, and the only one whose adverts
+    /// are accepted (keepalived's `mcast_dst_ip`, `vrrp_mcast_group4`,
+    /// `vrrp_mcast_group6`). `None`: VRRP's own, 224.0.0.18 or ff02::12
+    /// (RFC 9568 §5.1.1.2, §5.1.2.2).
+    pub multicast_group: Option<IpAddr>,
+    /// TTL / hop limit of unicast adverts (keepalived's `unicast_ttl`).
+    /// `None`: 255, as RFC 9568 §5.1.1.3 sets it for every advert.
+    pub unicast_ttl: Option<u8>,
+    /// The TTLs accepted from unicast peers (keepalived's `unicast_peer {
+    /// ADDR min_ttl N max_ttl M }` under `check_unicast_src`); a peer not
+    /// listed is accepted with any TTL, as keepalived accepts it.
+    pub peer_ttl: Vec<PeerTtl>,
+}
+
+/// The TTLs / hop limits accepted from one unicast peer: `min..=max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PeerTtl {
+    /// The peer's address, one of [`Config::unicast_peers`].
+    pub peer: IpAddr,
+    /// The lowest TTL accepted.
+    pub min: u8,
+    /// The highest TTL accepted.
+    pub max: u8,
 }
 
 /// A configuration the protocol cannot run.
@@ -106,6 +129,10 @@ pub enum ConfigError {
     /// password).
     #[error("auth_hmac and a VRRPv2 password are exclusive")]
     AuthHmacWithPassword,
+    /// The multicast group is not a multicast address of the instance's
+    /// family.
+    #[error("{0} is not a multicast group of the instance's address family")]
+    NotMulticast(IpAddr),
 }
 
 impl Config {
@@ -130,12 +157,22 @@ impl Config {
             lower_prio_no_advert: false,
             higher_prio_send_advert: false,
             auth_hmac: None,
+            multicast_group: None,
+            unicast_ttl: None,
+            peer_ttl: Vec::new(),
         }
     }
 
     /// The address family, that of the primary address.
     pub fn family(&self) -> Family {
         Family::of(&self.primary_address)
+    }
+
+    /// The multicast group adverts go to: [`multicast_group`](Self::multicast_group),
+    /// else VRRP's own for the family.
+    pub fn group(&self) -> IpAddr {
+        self.multicast_group
+            .unwrap_or_else(|| self.family().multicast())
     }
 
     /// Whether this router owns the virtual addresses (priority 255).
@@ -179,6 +216,11 @@ impl Config {
         let none = self.virtual_addresses.is_empty() && self.version == Version::V3;
         if none || self.virtual_addresses.len() > 255 {
             return Err(ConfigError::AddressCount);
+        }
+        if let Some(group) = self.multicast_group
+            && (!group.is_multicast() || Family::of(&group) != family)
+        {
+            return Err(ConfigError::NotMulticast(group));
         }
         let foreign = self
             .virtual_addresses

@@ -82,6 +82,12 @@ impl Instance {
         packet: Result<Packet<&'a [u8]>, Error>,
         ah: Option<&AhDatagram<'_>>,
     ) -> Verdict<'a> {
+        // An advert to another multicast group is not ours: keepalived's
+        // socket for a group is bound to it, so the kernel never hands it
+        // over, and nothing counts it.
+        if rx.is_multicast() && rx.dst != self.config.group() {
+            return Verdict::Drop;
+        }
         let stats = &mut self.stats;
         let family = self.config.family();
         // keepalived checks first that an AH instance got AH, and that
@@ -163,6 +169,16 @@ impl Instance {
         }
         if !self.config.unicast_peers.is_empty() && !self.config.unicast_peers.contains(&rx.src) {
             stats.unicast_source_errors += 1;
+            return Verdict::Drop;
+        }
+        // A unicast advert may have crossed routers (keepalived's
+        // `unicast_ttl`): its TTL is checked only against the peer's
+        // `min_ttl`/`max_ttl`, as keepalived checks it.
+        if let Some(limit) = self.config.peer_ttl.iter().find(|l| l.peer == rx.src)
+            && !(limit.min..=limit.max).contains(&rx.ttl)
+        {
+            stats.ip_ttl_errors += 1;
+            stats.protocol_error_reason = ProtocolError::IpTtl;
             return Verdict::Drop;
         }
         // auth_hmac, before any field reaches the state machine.
