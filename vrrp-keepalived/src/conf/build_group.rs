@@ -98,7 +98,7 @@ pub(crate) fn unicast_ttl(
 
 /// Once the instance is read: `mcast_dst_ip` is for multicast instances of
 /// its family, `unicast_ttl` for unicast ones; keepalived ignores each
-/// elsewhere, and so do we, with a warning.
+/// elsewhere (but for a TTL of 0 on multicast), and so do we, with a warning.
 pub(crate) fn unicast_or_multicast(ctx: &mut Ctx<'_>, inst: &mut VrrpInstance) {
     let name = &inst.name;
     let unicast = !inst.unicast_peers.is_empty();
@@ -121,10 +121,13 @@ pub(crate) fn unicast_or_multicast(ctx: &mut Ctx<'_>, inst: &mut VrrpInstance) {
         );
         ctx.warn(&group.at, message);
     }
+    // keepalived "resets" it to 0, and then sends its multicast adverts
+    // with TTL 0: none leaves the host (seen with 2.2.7 and 2.4.3).
     if let Some(ttl) = inst.unicast_ttl.take_if(|_| !unicast) {
         let message = format!(
-            "unicast_ttl {} ignored: vrrp_instance {name} has no unicast_peer; multicast \
-             adverts go out with TTL 255 (keepalived resets it too)",
+            "unicast_ttl {} ignored: vrrp_instance {name} has no unicast_peer; its multicast \
+             adverts go out with TTL 255 (keepalived sets TTL 0 there, so none of its adverts \
+             leaves the host); remove unicast_ttl",
             ttl.value
         );
         ctx.warn(&ttl.at, message);
