@@ -314,3 +314,45 @@ fn vrrpv3_unicast_peers_hear_each_other() {
         .expect("lb2 crashes");
     assert_eq!(crash.holders, [vec![0]], "the VIP moves to lb1");
 }
+
+/// Two hosts on different multicast groups for one VRID (keepalived's
+/// `vrrp_mcast_group4` on one): deaf to each other, named with both
+/// files' lines, and the exploration shows both holding the VIP; with the
+/// group on both, one virtual router again.
+#[test]
+fn different_multicast_groups_are_deaf() {
+    let report = verify("groups");
+    assert!(!report.ok());
+    let finding = report.routers[0].findings[0].to_string();
+    assert!(
+        finding.contains("lb1 sends to multicast group 224.0.0.19 (")
+            && finding.contains("groups/lb1.conf:3:23)")
+            && finding.contains("and lb2 to 224.0.0.18 (")
+            && finding.contains("groups/lb2.conf:2:1, not set)"),
+        "{finding}"
+    );
+    let start = &report.routers[0].rows[0];
+    assert!(!start.ok && start.counterexample.is_some());
+
+    let dir = std::env::temp_dir().join(format!("verify-groups-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let same: Vec<PathBuf> = files("groups")
+        .iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(file).unwrap();
+            let text = if text.contains("vrrp_mcast_group4") {
+                text
+            } else {
+                format!("global_defs {{\n    vrrp_mcast_group4 224.0.0.19\n}}\n{text}")
+            };
+            let path = dir.join(file.file_name().unwrap());
+            std::fs::write(&path, text).unwrap();
+            path
+        })
+        .collect();
+    let report = verify::verify(&same, 2).unwrap();
+    let router = &report.routers[0];
+    assert!(router.findings.is_empty(), "{:?}", router.findings);
+    assert_eq!(router.rows[0].holders, [vec![0]], "lb1 (150) holds the VIP");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
