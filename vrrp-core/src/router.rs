@@ -320,6 +320,7 @@ impl Router {
 
     /// The next action of any instance, in the order they were queued.
     #[must_use]
+    #[inline]
     pub fn poll_action(&mut self) -> Option<(InstanceId, Action)> {
         while let Some(&id) = self.ready.front() {
             if let Some(action) = self.instances[id.index()].poll_action() {

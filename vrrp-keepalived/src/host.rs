@@ -1,8 +1,11 @@
 //! What keepalived checks on the host it starts on, once the file reads
-//! well: each instance's interface exists (unless `dynamic_interfaces`), and
-//! each `vrrp_script` can be run. keepalived disables a script it cannot
-//! run ("Disabling track script X since not found/accessible") and tracks
-//! the rest; [`check`] does the same to the configuration. `-t` prints these
+//! well: each instance's interface exists (unless `dynamic_interfaces`),
+//! each `vrrp_script` can be run, and each `track_file`'s directory exists.
+//! keepalived disables a script it cannot run ("Disabling track script X
+//! since not found/accessible") and drops a file whose directory is missing
+//! ("track file directory for X does not exist - removing", 2.4; 2.2.7
+//! drops it at startup without a word under `-t`); [`check`] does the same
+//! to the configuration. `-t` prints these
 //! findings apart from the file's own, and `--no-host-checks` leaves them
 //! out for a file meant for another host.
 
@@ -80,7 +83,63 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
         .iter_mut()
         .for_each(|g| untrack(&mut g.track_scripts));
     config.scripts.retain(|s| !disabled.contains(&s.name));
+    untrack_files_without_directory(config, &mut warnings);
     Ok(warnings)
+}
+
+/// Drops each `track_file` whose directory does not exist, and the
+/// references to it, each warned (keepalived 2.4.3 names both lines).
+fn untrack_files_without_directory(config: &mut KeepalivedConfig, warnings: &mut Vec<Warning>) {
+    let mut dropped = Vec::new();
+    config.track_files.retain(|file| {
+        let path = std::path::Path::new(&file.file.value);
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => std::path::Path::new("."),
+        };
+        if dir.is_dir() {
+            return true;
+        }
+        warnings.push(Warning::new(
+            file.file.at.clone(),
+            format!(
+                "track_file {} dropped: directory {} does not exist, so `{}` cannot be \
+                 watched; keepalived drops it too",
+                file.name,
+                dir.display(),
+                file.file.value
+            ),
+        ));
+        dropped.push(file.name.clone());
+        false
+    });
+    let mut untrack = |owner: &str, tracks: &mut Vec<Tracked>| {
+        tracks.retain(|t| {
+            let gone = dropped.contains(&t.name);
+            if gone {
+                warnings.push(Warning::new(
+                    t.at.clone(),
+                    format!(
+                        "track_file `{}` of {owner} not tracked: its directory does not exist",
+                        t.name
+                    ),
+                ));
+            }
+            !gone
+        });
+    };
+    for instance in &mut config.instances {
+        untrack(
+            &format!("vrrp_instance {}", instance.name),
+            &mut instance.track_files,
+        );
+    }
+    for group in &mut config.sync_groups {
+        untrack(
+            &format!("vrrp_sync_group {}", group.name),
+            &mut group.track_files,
+        );
+    }
 }
 
 /// Why `command` cannot be run here, if it cannot.
@@ -160,5 +219,36 @@ mod test {
         let mut fine = config("lo", "/bin/true", false);
         assert!(check(&mut fine).unwrap().is_empty());
         assert_eq!(fine.instances[0].track_scripts.len(), 1);
+    }
+
+    #[test]
+    fn a_track_file_without_its_directory_is_dropped_and_untracked() {
+        let text = "track_file gone {\n file /no/such/dir/flag\n}\ntrack_file here {\n \
+                    file /tmp/flag\n}\nvrrp_instance V {\n interface lo\n virtual_router_id 1\n \
+                    virtual_ipaddress { 192.0.2.1 }\n track_file {\n  gone\n  here\n }\n}\n";
+        let mut config = parse_str(text, "h.conf").unwrap().config;
+        let warnings = check(&mut config).unwrap();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0]
+                .to_string()
+                .starts_with("h.conf:2:7: track_file gone dropped: directory /no/such/dir"),
+            "{}",
+            warnings[0]
+        );
+        assert!(
+            warnings[1]
+                .to_string()
+                .starts_with("h.conf:12:3: track_file `gone` of vrrp_instance V not tracked"),
+            "{}",
+            warnings[1]
+        );
+        assert_eq!(config.track_files.len(), 1);
+        let names: Vec<_> = config.instances[0]
+            .track_files
+            .iter()
+            .map(|t| &t.name)
+            .collect();
+        assert_eq!(names, ["here"]);
     }
 }

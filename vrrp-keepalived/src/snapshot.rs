@@ -100,9 +100,10 @@ pub struct VipStatus {
 /// A tracked object as one instance sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrackedStatus {
-    /// The script's, process's or interface's name.
+    /// The script's, process's, interface's or file's name.
     pub name: String,
-    /// Whether it counts as up; `None`: an interface the driver does not know.
+    /// Whether it counts as up (a file: it neither faults the instance nor
+    /// lowers its priority); `None`: an interface the driver does not know.
     pub up: Option<bool>,
     /// Its weight for this instance.
     pub weight: TrackWeight,
@@ -127,15 +128,21 @@ pub enum TrackedKind {
     },
     /// A `track_interface`.
     Interface,
+    /// A `track_file`.
+    File {
+        /// The value it holds; `None`: not tracked (no such directory).
+        value: Option<i64>,
+    },
 }
 
 impl TrackedKind {
-    /// keepalived's word for it: `script`, `process` or `interface`.
+    /// keepalived's word for it: `script`, `process`, `interface` or `file`.
     pub fn name(self) -> &'static str {
         match self {
             Self::Script { .. } => "script",
             Self::Process { .. } => "process",
             Self::Interface => "interface",
+            Self::File { .. } => "file",
         }
     }
 }
@@ -164,6 +171,11 @@ impl Snapshot {
             .processes()
             .processes()
             .map(|(spec, state)| (spec.clone(), state))
+            .collect();
+        let files: Vec<_> = driver
+            .files()
+            .files()
+            .map(|(spec, value)| (spec.clone(), value))
             .collect();
         let instances = driver
             .router()
@@ -202,6 +214,16 @@ impl Snapshot {
                             weight: *weight,
                             kind: TrackedKind::Interface,
                         },
+                        Tracked::File(i) => {
+                            let (file, value) = &files[*i];
+                            let effect = weight.file_contribution(*value);
+                            TrackedStatus {
+                                name: file.name.clone(),
+                                up: Some(effect.is_some_and(|e| e >= 0)),
+                                weight: *weight,
+                                kind: TrackedKind::File { value: *value },
+                            }
+                        }
                     })
                     .collect();
                 InstanceStatus {

@@ -171,6 +171,11 @@ fn instance_json(i: &InstanceStatus) -> Value {
                     "type": kind, "name": t.name, "up": t.up,
                     "weight": weight, "reverse": reverse,
                 }),
+                TrackedKind::File { value } => json!({
+                    "type": kind, "name": t.name, "up": t.up,
+                    "weight": weight, "reverse": reverse,
+                    "value": value,
+                }),
             }
         })
         .collect();

@@ -6,6 +6,7 @@ use nix::unistd::{Group, User};
 use vrrp_io_linux::driver::{DriverConfig, GarpSpec, InstanceSpec, Tracked as DriverTracked, Vip};
 use vrrp_io_linux::notify::{FifoSpec, GroupNotify, NotifyCommand, NotifyConfig, NotifyScripts};
 use vrrp_io_linux::track::TrackWeight;
+use vrrp_io_linux::track::file::{FileInit, FileSpec};
 use vrrp_io_linux::track::process::{ParamMatch as TrackerMatch, ProcessSpec};
 use vrrp_io_linux::track::script::ScriptSpec;
 
@@ -38,6 +39,18 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         .map(|s| script_spec(config, s))
         .collect::<Result<Vec<_>, _>>()?;
     let processes = config.track_processes.iter().map(process_spec).collect();
+    let files = config
+        .track_files
+        .iter()
+        .map(|f| FileSpec {
+            name: f.name.clone(),
+            path: f.file.value.clone().into(),
+            init: f.init_file.as_ref().map(|i| FileInit {
+                value: i.value,
+                overwrite: i.overwrite,
+            }),
+        })
+        .collect();
     let instances = config
         .instances
         .iter()
@@ -58,6 +71,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         sync_groups,
         scripts,
         processes,
+        files,
         process_interval: Duration::ZERO,
         notify: notify_config(config)?,
         handle_signals: false,
@@ -164,6 +178,24 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
         if let Some(index) = config.track_processes.iter().position(|p| p.name == t.name) {
             let default = config.track_processes[index].weight.as_ref();
             track.push((DriverTracked::Process(index), weight(t, default)));
+        }
+    }
+    for t in instance
+        .track_files
+        .iter()
+        .chain(groups.clone().flat_map(|g| &g.track_files))
+    {
+        if let Some(index) = config.track_files.iter().position(|f| f.name == t.name) {
+            // A file's weight defaults to 1, not 0 (keepalived's).
+            let default = config.track_files[index].weight.as_ref();
+            let weight = match (&t.weight, default) {
+                (None, None) => TrackWeight {
+                    weight: 1,
+                    reverse: false,
+                },
+                _ => weight(t, default),
+            };
+            track.push((DriverTracked::File(index), weight));
         }
     }
     for t in instance

@@ -481,7 +481,7 @@ fn fractional_advert_int_is_exact() {
 fn ignored_sections_load_with_a_warning_each() {
     let text = "virtual_server 192.0.2.10 80 {\n  real_server 192.0.2.11 80 {\n weight 1\n }\n}\n\
                 virtual_server_group G { 192.0.2.10 80 }\nstatic_ipaddress { 192.0.2.5/24 dev eth0 }\n\
-                static_routes { 0.0.0.0/0 via 192.0.2.1 }\nvrrp_track_file f { file /tmp/x }\n\
+                static_routes { 0.0.0.0/0 via 192.0.2.1 }\nbfd_instance b { neighbor_ip 192.0.2.2 }\n\
                 linkbeat_interfaces { eth0 }\n";
     let loaded = parse(text);
     let lines: Vec<u32> = loaded.warnings.iter().map(|w| w.at.line).collect();

@@ -54,6 +54,7 @@ fn config(row: &Row) -> (String, std::ops::RangeInclusive<u32>) {
     let mut global = vec!["    script_user nobody".to_string()];
     let mut script = vec!["    script \"/bin/true\"".to_string()];
     let mut process = vec!["    process haproxy".to_string()];
+    let mut file = vec!["    file /tmp/file1".to_string()];
     let mut instance = Vec::new();
     let mut group = vec!["    group { VI_A VI_B }".to_string()];
     let mut top = Vec::new();
@@ -61,6 +62,7 @@ fn config(row: &Row) -> (String, std::ops::RangeInclusive<u32>) {
         "global_defs" => &mut global,
         "vrrp_script" => &mut script,
         "vrrp_track_process" => &mut process,
+        "track_file" => &mut file,
         "vrrp_instance" => &mut instance,
         "vrrp_sync_group" => &mut group,
         "top level" => &mut top,
@@ -71,6 +73,7 @@ fn config(row: &Row) -> (String, std::ops::RangeInclusive<u32>) {
         ("vrrp_sync_group", "group")
             | ("vrrp_script", "script")
             | ("vrrp_track_process", "process")
+            | ("track_file", "file")
     );
     if replaces {
         target.clear();
@@ -97,6 +100,7 @@ fn config(row: &Row) -> (String, std::ops::RangeInclusive<u32>) {
         ("global_defs {", &global, "global_defs"),
         ("vrrp_script chk {", &script, "vrrp_script"),
         ("vrrp_track_process proc {", &process, "vrrp_track_process"),
+        ("track_file file1 {", &file, "track_file"),
     ] {
         let at = block(&mut lines, head, body);
         if is(context) {

@@ -356,3 +356,147 @@ fn different_multicast_groups_are_deaf() {
     assert_eq!(router.rows[0].holders, [vec![0]], "lb1 (150) holds the VIP");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The same over IPv6 (`mcast_dst_ip ff02::13` on one host), which the
+/// model runs over IPv4 stand-ins: still deaf, still named.
+#[test]
+fn different_ipv6_groups_are_deaf() {
+    let dir = std::env::temp_dir().join(format!("verify-groups6-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = |priority: u8, extra: &str| {
+        format!(
+            "vrrp_instance DB_VIP {{\n    interface eth0\n    virtual_router_id 9\n    \
+             priority {priority}\n{extra}    virtual_ipaddress {{\n        2001:db8::9\n    }}\n}}\n"
+        )
+    };
+    let (lb1, lb2) = (dir.join("lb1.conf"), dir.join("lb2.conf"));
+    std::fs::write(&lb1, conf(150, "    mcast_dst_ip ff02::13\n")).unwrap();
+    std::fs::write(&lb2, conf(100, "")).unwrap();
+    let report = verify::verify(&[lb1.clone(), lb2.clone()], 2).unwrap();
+    let finding = report.routers[0].findings[0].to_string();
+    assert!(
+        finding.contains("lb1 sends to multicast group ff02::13 (")
+            && finding.contains("lb1.conf:5:18)")
+            && finding.contains("and lb2 to ff02::12"),
+        "{finding}"
+    );
+    assert!(!report.routers[0].rows[0].ok, "both hold the VIP");
+    std::fs::write(&lb2, conf(100, "    mcast_dst_ip ff02::13\n")).unwrap();
+    let report = verify::verify(&[lb1, lb2], 2).unwrap();
+    assert!(report.routers[0].findings.is_empty());
+    assert_eq!(report.routers[0].rows[0].holders, [vec![0]]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The article's pair over IPv6: the same tie, found and explained the
+/// same way (the model runs IPv6 routers over IPv4 addresses in the same
+/// order; VRRPv3 behaves alike over both).
+#[test]
+fn the_tie_is_found_over_ipv6_too() {
+    let report = verify("ipv6_tie");
+    assert_eq!(report.failing(), ["haproxy_check fails on lb1"]);
+    let text = report.render();
+    assert!(text.contains("(VRID 61, IPv6)"), "{text}");
+    assert!(
+        text.contains("IPv6: modelled over IPv4 addresses"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lb1 drops to 100, equal to lb2's 98 + 2"),
+        "{text}"
+    );
+}
+
+/// Over IPv6 every VRRPv3 checksum covers the pseudo-header, so
+/// `v3_checksum_as_v2` on one host only changes nothing: no finding, no
+/// note, and the weight moves the VIP.
+#[test]
+fn v3_checksum_as_v2_is_inert_over_ipv6() {
+    let report = verify("ipv6_weight20");
+    assert!(report.ok(), "{}", report.render());
+    let router = &report.routers[0];
+    assert!(router.findings.is_empty(), "{:?}", router.findings);
+    assert!(router.notes.is_empty(), "{:?}", router.notes);
+    let fails = router
+        .rows
+        .iter()
+        .find(|r| r.scenario.router == 0 && r.scenario.disturbance == Disturbance::Fails(0))
+        .unwrap();
+    assert_eq!(fails.holders, [vec![1]], "the VIP moves to lb2");
+}
+
+/// A sync group whose members prefer different hosts: each router alone is
+/// fine, but the group drags one member onto the host it ranks lower, and
+/// with preemption the two undo each other's takeovers. A finding naming
+/// both priorities' lines; `nopreempt` on both hosts makes it a note.
+#[test]
+fn sync_group_members_that_rank_the_hosts_differently_flap() {
+    let report = verify("sync_group_split");
+    assert!(!report.ok());
+    assert!(report.render().contains("  FLAPS: sync group EDGE"));
+    for router in &report.routers {
+        assert_eq!(router.findings.len(), 1, "{:?}", router.findings);
+        let finding = router.findings[0].to_string();
+        assert!(
+            finding.contains("sync group EDGE: FRONT prefers lb1")
+                && finding.contains("BACK prefers lb2")
+                && finding.contains("lb1 150 at ")
+                && finding.contains("the group flaps"),
+            "{finding}"
+        );
+    }
+
+    let files: Vec<(String, String)> = files("sync_group_split")
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            let text = text.replace(
+                "    virtual_ipaddress",
+                "    nopreempt\n    virtual_ipaddress",
+            );
+            (p.file_name().unwrap().to_string_lossy().into(), text)
+        })
+        .collect();
+    let texts: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let report = verify::verify_texts(&texts, 2).unwrap();
+    assert!(report.ok(), "{}", report.render());
+    assert!(
+        report.routers[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("stays where it first lands")),
+        "{:?}",
+        report.routers[0].notes
+    );
+}
+
+/// `track_file`: a file "fails" holding 1 (see `hosts::file_weight`).
+/// The maintenance flag's -30 leaves lb1 at 120, above lb2's 100: the VIP
+/// stays where the operator asked it to leave; the drain flag (weight 0)
+/// faults lb1 and the VIP moves.
+#[test]
+fn track_files_fail_with_value_1_times_their_weight() {
+    let report = verify("track_file");
+    assert_eq!(report.failing(), ["maint fails on lb1"]);
+    let rows = &report.routers[0].rows;
+    let row = |router, disturbance| {
+        rows.iter()
+            .find(|r| r.scenario.router == router && r.scenario.disturbance == disturbance)
+            .unwrap()
+    };
+    assert!(!row(0, Disturbance::Fails(0)).ok);
+    let drain = row(0, Disturbance::Fails(1));
+    assert!(
+        drain.ok && drain.holders == [vec![1]],
+        "drain moves the VIP to lb2"
+    );
+    let text = report.render();
+    assert!(text.contains("track_file maint -30"), "{text}");
+    assert!(
+        text.contains("maint fails on lb1: lb1 drops to 120"),
+        "{text}"
+    );
+}

@@ -10,9 +10,7 @@ use crate::fsm::{Action, Reason, State};
 use crate::received::Received;
 use crate::stats::{MasterReason, ProtocolError};
 use crate::time::Instant;
-use crate::wire::{
-    self, Addresses, Advertisement, Auth, Error, Family, Packet, TRAILER_LEN, Version,
-};
+use crate::wire::{self, Advertisement, Auth, Error, Family, Packet, TRAILER_LEN, Version};
 
 /// What the checks decided about one advert.
 enum Verdict<'a> {
@@ -198,8 +196,12 @@ impl Instance {
         }
         // RFC 9568 §7.1: an address list that differs is dropped unless the
         // owner sent it.
-        let ours = Addresses::new(family, &self.vips).expect("validated at construction");
-        if self.config.check_address_list && !advert.addresses.same_set(&ours) {
+        // Peers configured alike send our list byte for byte: compared as
+        // bytes first, as a set only when they differ.
+        if self.config.check_address_list
+            && advert.addresses.as_bytes() != &*self.vips
+            && !advert.addresses.same_set(&self.addresses())
+        {
             self.stats.address_list_errors += 1;
             if advert.priority != crate::config::PRIORITY_OWNER {
                 return Verdict::Drop;
@@ -222,7 +224,17 @@ impl Instance {
 
     /// Whether `auth_hmac` (when configured) lets the advert through; each
     /// refusal counted in its own counter.
+    ///
+    /// Inlined, so that an instance without it pays one test on the hot
+    /// path; the verification itself stays out of line.
+    #[inline]
     fn check_hmac(&mut self, src: IpAddr, message: &[u8], trailer: Option<&[u8]>) -> bool {
+        self.hmac.is_none() || self.verify_hmac(src, message, trailer)
+    }
+
+    /// [`check_hmac`](Self::check_hmac)'s slow path: the verification.
+    #[inline(never)]
+    fn verify_hmac(&mut self, src: IpAddr, message: &[u8], trailer: Option<&[u8]>) -> bool {
         let Some(hmac) = self.hmac.as_mut() else {
             return true;
         };
@@ -423,8 +435,11 @@ fn split_trailer<'a>(
     family: Family,
     hmac: bool,
 ) -> (&'a [u8], Option<&'a [u8]>) {
+    if !hmac {
+        return (bytes, None);
+    }
     let message_len = packet.message_len(family);
-    if hmac && bytes.len() == message_len + TRAILER_LEN {
+    if bytes.len() == message_len + TRAILER_LEN {
         let (message, trailer) = bytes.split_at(message_len);
         (message, Some(trailer))
     } else {

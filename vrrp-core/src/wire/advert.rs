@@ -119,6 +119,7 @@ impl<'a> Advertisement<'a> {
     ///
     /// The 4 reserved bits of VRRPv3 are ignored, and so is the VRRPv2
     /// authentication data of type 0.
+    #[inline]
     pub fn parse(packet: &Packet<&'a [u8]>, family: Family) -> Result<Self, Error> {
         packet.check_len()?;
         let bytes: &'a [u8] = packet.into_inner();
@@ -133,7 +134,8 @@ impl<'a> Advertisement<'a> {
         }
 
         let addresses_end = HEADER_LEN + usize::from(packet.count()) * family.address_len();
-        let required = packet.message_len(family);
+        // Packet::message_len, from the version already read.
+        let required = addresses_end + auth_len(version);
         if bytes.len() < required {
             return Err(Error::Truncated);
         }

@@ -20,6 +20,7 @@ use super::plumbing::{self, Plumbing};
 use super::run::Driver;
 use super::spec::{DriverConfig, InstanceSpec, Tracked};
 use crate::track::TrackWeight;
+use crate::track::file::FileSpec;
 use crate::track::process::ProcessSpec;
 use crate::track::script::ScriptSpec;
 
@@ -43,6 +44,7 @@ enum TrackKey<'a> {
     Script(&'a ScriptSpec),
     Process(&'a ProcessSpec),
     Interface(&'a str),
+    File(&'a FileSpec),
 }
 
 /// Everything that decides whether an instance is unchanged.
@@ -60,6 +62,7 @@ fn identity<'a>(
     index: usize,
     scripts: &'a [ScriptSpec],
     processes: &'a [ProcessSpec],
+    files: &'a [FileSpec],
     groups: &[Vec<usize>],
 ) -> Identity<'a> {
     let spec = &specs[index];
@@ -71,6 +74,7 @@ fn identity<'a>(
                 Tracked::Script(i) => TrackKey::Script(&scripts[*i]),
                 Tracked::Process(i) => TrackKey::Process(&processes[*i]),
                 Tracked::Interface(name) => TrackKey::Interface(name),
+                Tracked::File(i) => TrackKey::File(&files[*i]),
             };
             (key, *weight)
         })
@@ -117,6 +121,12 @@ impl Driver {
             .processes()
             .map(|(p, _)| p.clone())
             .collect();
+        let old_files: Vec<FileSpec> = self
+            .trackers
+            .files()
+            .files()
+            .map(|(f, _)| f.clone())
+            .collect();
         let kept_from: Vec<Option<usize>> = (0..specs.len())
             .map(|i| {
                 let j = self.specs.iter().position(|o| o.name == specs[i].name)?;
@@ -125,6 +135,7 @@ impl Driver {
                     j,
                     &old_scripts,
                     &old_processes,
+                    &old_files,
                     &self.sync_groups,
                 );
                 let new = identity(
@@ -132,6 +143,7 @@ impl Driver {
                     i,
                     &config.scripts,
                     &config.processes,
+                    &config.files,
                     &config.sync_groups,
                 );
                 (old == new).then_some(j)
@@ -228,7 +240,7 @@ impl Driver {
         self.adverts.sender_of = sender_of;
         self.sync_groups = config.sync_groups;
         self.trackers
-            .reconfigure(config.scripts, config.processes, now);
+            .reconfigure(config.scripts, config.processes, config.files, now);
         self.observers
             .reconfigure(&kept_from, config.notify, &by_name);
 

@@ -16,9 +16,10 @@ use super::host::Host;
 use super::observe::{History, Observers};
 use super::spec::InstanceSpec;
 use super::tracking::Trackers;
-use super::wakeups::{ALARM, NETLINK, SIGNALS, SOCKETS, WAKER, Wakeups};
+use super::wakeups::{ALARM, FILES, NETLINK, SIGNALS, SOCKETS, WAKER, Wakeups};
 use crate::netlink::NetEvent;
 use crate::notify::Notifier;
+use crate::track::file::FileTracker;
 use crate::track::process::ProcessTracker;
 use crate::track::script::ScriptRunner;
 
@@ -110,6 +111,11 @@ impl Driver {
         self.trackers.processes()
     }
 
+    /// Tracked files and their values.
+    pub fn files(&self) -> &FileTracker {
+        self.trackers.files()
+    }
+
     /// Each instance's history, in configuration order.
     pub fn history(&self) -> &[History] {
         self.observers.history()
@@ -191,6 +197,11 @@ impl Driver {
                 SIGNALS => self.read_signals(now, out),
                 WAKER => self.read_control(now, out),
                 ALARM => self.wakeups.handle_ring(),
+                FILES => {
+                    if self.trackers.handle_files() {
+                        self.update_all_tracking(now);
+                    }
+                }
                 Token(i) if i >= SOCKETS => self.read_socket(now, i - SOCKETS),
                 Token(other) => tracing::warn!(token = other, "event for an unknown token"),
             }

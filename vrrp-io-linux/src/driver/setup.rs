@@ -17,7 +17,7 @@ use super::plumbing::{self, Plumbing};
 use super::run::{Driver, Scratch};
 use super::spec::DriverConfig;
 use super::tracking::Trackers;
-use super::wakeups::{NETLINK, Wakeups};
+use super::wakeups::{FILES, NETLINK, Wakeups};
 use crate::netlink::Netlink;
 
 impl Driver {
@@ -81,6 +81,7 @@ impl Driver {
             trackers: Trackers::new(
                 config.scripts,
                 config.processes,
+                config.files,
                 config.process_interval,
                 now,
             ),
@@ -89,6 +90,14 @@ impl Driver {
             stopped: false,
             scratch: Scratch::default(),
         };
+        if let Some(fd) = driver.trackers.files().fd() {
+            let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
+            driver
+                .wakeups
+                .registry()
+                .register(&mut mio::unix::SourceFd(&raw), FILES, Interest::READABLE)
+                .map_err(DriverError::Poll)?;
+        }
         driver.start(now);
         Ok(driver)
     }

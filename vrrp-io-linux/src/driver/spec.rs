@@ -4,6 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use crate::track::TrackWeight;
+use crate::track::file::FileSpec;
 use crate::track::process::ProcessSpec;
 use crate::track::script::ScriptSpec;
 
@@ -65,6 +66,9 @@ pub enum Tracked {
     Process(usize),
     /// An interface, by name: up or down.
     Interface(String),
+    /// A tracked file, by index into [`DriverConfig::files`]: its value
+    /// times the weight.
+    File(usize),
 }
 
 /// One virtual router.
@@ -106,6 +110,8 @@ pub struct DriverConfig {
     pub scripts: Vec<ScriptSpec>,
     /// Tracked processes.
     pub processes: Vec<ProcessSpec>,
+    /// Tracked files.
+    pub files: Vec<FileSpec>,
     /// How often /proc is scanned for tracked processes.
     pub process_interval: Duration,
     /// Notify scripts and FIFOs.

@@ -1,10 +1,10 @@
-//! Tracked objects (track scripts, processes, interfaces): their runners,
-//! and each instance's total for the core's `handle_tracking`.
+//! Tracked objects (track scripts, processes, interfaces, files): their
+//! runners, and each instance's total for the core's `handle_tracking`.
 
 use std::time::{Duration, Instant};
 
 use super::spec::{InstanceSpec, Tracked};
-use crate::track;
+use crate::track::file::{FileSpec, FileTracker};
 use crate::track::process::{ProcessChange, ProcessSpec, ProcessTracker};
 use crate::track::script::{ScriptChange, ScriptRunner, ScriptSpec};
 
@@ -16,16 +16,20 @@ const PROCESS_INTERVAL: Duration = Duration::from_secs(1);
 pub(super) struct Trackers {
     scripts: ScriptRunner,
     processes: ProcessTracker,
+    files: FileTracker,
     script_changes: Vec<ScriptChange>,
     process_changes: Vec<ProcessChange>,
+    file_changes: Vec<usize>,
 }
 
 impl Trackers {
     /// Scripts first run and processes first scanned from `now`; a zero
-    /// `process_interval` is the default, a second.
+    /// `process_interval` is the default, a second. Files are initialised
+    /// (`init_file`) and read now.
     pub(super) fn new(
         scripts: Vec<ScriptSpec>,
         processes: Vec<ProcessSpec>,
+        files: Vec<FileSpec>,
         process_interval: Duration,
         now: Instant,
     ) -> Self {
@@ -37,8 +41,10 @@ impl Trackers {
         Self {
             scripts: ScriptRunner::new(scripts, now),
             processes: ProcessTracker::new(processes, process_interval, now),
+            files: FileTracker::new(files, true),
             script_changes: Vec::new(),
             process_changes: Vec::new(),
+            file_changes: Vec::new(),
         }
     }
 
@@ -50,6 +56,19 @@ impl Trackers {
     /// Tracked processes and their states.
     pub(super) fn processes(&self) -> &ProcessTracker {
         &self.processes
+    }
+
+    /// Tracked files and their values.
+    pub(super) fn files(&self) -> &FileTracker {
+        &self.files
+    }
+
+    /// Reads the tracked files' inotify events; whether a value changed.
+    pub(super) fn handle_files(&mut self) -> bool {
+        self.files.handle_readable(&mut self.file_changes);
+        let changed = !self.file_changes.is_empty();
+        self.file_changes.clear();
+        changed
     }
 
     /// When the next script run or process scan is due.
@@ -85,24 +104,28 @@ impl Trackers {
         spec: &InstanceSpec,
         link_up: impl Fn(&str) -> Option<bool>,
     ) -> vrrp_core::Tracking {
-        track::tracking(spec.track.iter().map(|(object, weight)| {
+        vrrp_core::Tracking::sum(spec.track.iter().map(|(object, weight)| {
             let up = match object {
                 Tracked::Script(i) => self.scripts.is_up(*i),
                 Tracked::Process(i) => self.processes.is_up(*i),
                 Tracked::Interface(name) => link_up(name).unwrap_or(true),
+                Tracked::File(i) => return weight.file_contribution(self.files.value(*i)),
             };
-            (*weight, up)
+            weight.contribution(up)
         }))
     }
 
-    /// A new configuration's scripts and processes.
+    /// A new configuration's scripts, processes and files (not
+    /// initialised: keepalived writes `init_file` only at startup).
     pub(super) fn reconfigure(
         &mut self,
         scripts: Vec<ScriptSpec>,
         processes: Vec<ProcessSpec>,
+        files: Vec<FileSpec>,
         now: Instant,
     ) {
         self.scripts.reconfigure(scripts, now);
         self.processes.reconfigure(processes);
+        self.files.reconfigure(files);
     }
 }

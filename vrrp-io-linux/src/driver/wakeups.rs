@@ -16,6 +16,8 @@ pub(super) const NETLINK: Token = Token(0);
 pub(super) const SIGNALS: Token = Token(1);
 pub(super) const WAKER: Token = Token(2);
 pub(super) const ALARM: Token = Token(3);
+/// The tracked files' inotify descriptor.
+pub(super) const FILES: Token = Token(4);
 /// Socket i has token `SOCKETS + i`.
 pub(super) const SOCKETS: usize = 16;
 

@@ -4,8 +4,10 @@
 //! keepalived's rule, which users' configurations rely on: an object with a
 //! positive weight adds it while the object is up; a negative weight is
 //! added while it is down; `reverse` flips the sign first; weight 0 means a
-//! down object puts the instance in Fault.
+//! down object puts the instance in Fault. A tracked file is not up or
+//! down but holds a number: see [`TrackWeight::file_contribution`].
 
+pub mod file;
 pub mod process;
 pub mod script;
 
@@ -14,7 +16,7 @@ use vrrp_core::Tracking;
 /// One tracked object as an instance sees it: which object, and with what weight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TrackWeight {
-    /// keepalived's `weight`: -253..=253.
+    /// keepalived's `weight`: -253..=253 (-254..=254 for a file).
     pub weight: i32,
     /// keepalived's `reverse`.
     pub reverse: bool,
@@ -35,6 +37,23 @@ impl TrackWeight {
             (w, false) if w < 0 => Some(w),
             _ => Some(0),
         }
+    }
+}
+
+impl TrackWeight {
+    /// What a tracked file holding `value` contributes (`None` for
+    /// Fault), keepalived's rule: with weight 0 a non-zero value is Fault
+    /// (with `reverse`, a zero value is); otherwise value × weight (negated
+    /// by `reverse`), Fault at -254 or below, at most 253. A file that is
+    /// not tracked (`value` `None`: its directory is missing) adds nothing.
+    pub fn file_contribution(self, value: Option<i64>) -> Option<i32> {
+        let Some(value) = value else { return Some(0) };
+        if self.weight == 0 {
+            return ((value != 0) == self.reverse).then_some(0);
+        }
+        let sign = if self.reverse { -1 } else { 1 };
+        let total = value.saturating_mul(i64::from(self.weight) * sign);
+        (total > -254).then(|| total.min(253) as i32)
     }
 }
 
@@ -67,6 +86,30 @@ mod test {
         assert_eq!(w(-10, true).contribution(true), Some(10));
         assert_eq!(w(0, false).contribution(false), None);
         assert_eq!(w(0, false).contribution(true), Some(0));
+    }
+
+    /// keepalived 2.4.3's `update_track_file_status` and
+    /// `process_update_vrrp_track_file_status`, case by case.
+    #[test]
+    fn file_values_times_weights() {
+        assert_eq!(w(0, false).file_contribution(Some(0)), Some(0));
+        assert_eq!(w(0, false).file_contribution(Some(1)), None);
+        assert_eq!(w(0, false).file_contribution(Some(-3)), None);
+        assert_eq!(w(0, true).file_contribution(Some(0)), None);
+        assert_eq!(w(0, true).file_contribution(Some(7)), Some(0));
+        assert_eq!(w(-60, false).file_contribution(Some(1)), Some(-60));
+        assert_eq!(w(-60, false).file_contribution(Some(2)), Some(-120));
+        assert_eq!(w(-60, false).file_contribution(Some(5)), None);
+        assert_eq!(w(1, false).file_contribution(Some(-253)), Some(-253));
+        assert_eq!(w(1, false).file_contribution(Some(-254)), None);
+        assert_eq!(w(10, false).file_contribution(Some(100)), Some(253));
+        assert_eq!(w(10, true).file_contribution(Some(3)), Some(-30));
+        assert_eq!(
+            w(254, false).file_contribution(Some(2_147_483_648)),
+            Some(253)
+        );
+        assert_eq!(w(-254, false).file_contribution(Some(1)), None);
+        assert_eq!(w(0, true).file_contribution(None), Some(0));
     }
 
     #[test]

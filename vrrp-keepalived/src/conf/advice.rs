@@ -73,6 +73,13 @@ fn warn_small_weights(
             .or(config.track_process(&t.name)?.weight.as_ref())
             .map(|w| (t, w))
     });
+    // A file's weight is per unit of its value: 1, the value operators write.
+    let files = inst.track_files.iter().filter_map(|t| {
+        t.weight
+            .as_ref()
+            .or(config.track_file(&t.name)?.weight.as_ref())
+            .map(|w| (t, w))
+    });
     let vrid = |i: &VrrpInstance| i.virtual_router_id.as_ref().map(|v| v.value);
     let gap = config
         .instances
@@ -84,7 +91,7 @@ fn warn_small_weights(
             (other, a.abs_diff(b))
         })
         .max_by_key(|&(_, gap)| gap);
-    for (tracked, weight) in scripts.chain(processes) {
+    for (tracked, weight) in scripts.chain(processes).chain(files) {
         if weight.value == 0 || !warned.insert(weight.at.clone()) {
             continue;
         }

@@ -4,6 +4,7 @@ use super::build_global::build_global;
 use super::build_instance::build_instance;
 use super::build_script::{build_script, build_track_process};
 use super::build_track::{notify_script, track_block};
+use super::build_track_file::{build_track_file, unweight_files};
 use super::config::KeepalivedConfig;
 use super::error::{ConfigError, Span, Spanned};
 use super::model::{Notify, SyncGroup, Tracked};
@@ -24,8 +25,6 @@ const IGNORED_SECTIONS: &[(&str, &str)] = &[
     ("static_ipaddress", "static addresses are not installed"),
     ("static_routes", "static routes are not installed"),
     ("static_rules", "static rules are not installed"),
-    ("vrrp_track_file", "tracking files is not supported"),
-    ("track_file", "tracking files is not supported"),
     ("linkbeat_interfaces", "link state comes from netlink"),
     (
         "garp_group",
@@ -63,11 +62,33 @@ pub(crate) fn build_config(
                 unique("vrrp_track_process", &process.name, &process.at, existing)?;
                 config.track_processes.push(process);
             }
+            // `vrrp_track_file` is keepalived's older name (2.4.3 logs that
+            // it is deprecated; 2.2.7 says nothing): the same block.
+            "track_file" | "vrrp_track_file" => {
+                if let Some(file) = build_track_file(ctx, node)? {
+                    let existing = config.track_files.iter().map(|f| (&f.name, &f.at));
+                    unique("track_file", &file.name, &file.at, existing)?;
+                    config.track_files.push(file);
+                }
+            }
             "vrrp_instance" => {
                 let mut instance = build_instance(ctx, node)?;
                 let owner = format!("vrrp_instance {}", instance.name);
-                resolve_tracks(ctx, &config, &owner, &mut instance.track_scripts, false);
-                resolve_tracks(ctx, &config, &owner, &mut instance.track_processes, true);
+                resolve_tracks(
+                    ctx,
+                    &config,
+                    &owner,
+                    &mut instance.track_scripts,
+                    Kind::Script,
+                );
+                resolve_tracks(
+                    ctx,
+                    &config,
+                    &owner,
+                    &mut instance.track_processes,
+                    Kind::Process,
+                );
+                resolve_tracks(ctx, &config, &owner, &mut instance.track_files, Kind::File);
                 let existing = config.instances.iter().map(|i| (&i.name, &i.at));
                 unique("vrrp_instance", &instance.name, &instance.at, existing)?;
                 config.instances.push(instance);
@@ -75,8 +96,15 @@ pub(crate) fn build_config(
             "vrrp_sync_group" => {
                 let mut group = build_sync_group(ctx, node)?;
                 let owner = format!("vrrp_sync_group {}", group.name);
-                resolve_tracks(ctx, &config, &owner, &mut group.track_scripts, false);
-                resolve_tracks(ctx, &config, &owner, &mut group.track_processes, true);
+                resolve_tracks(ctx, &config, &owner, &mut group.track_scripts, Kind::Script);
+                resolve_tracks(
+                    ctx,
+                    &config,
+                    &owner,
+                    &mut group.track_processes,
+                    Kind::Process,
+                );
+                resolve_tracks(ctx, &config, &owner, &mut group.track_files, Kind::File);
                 let existing = config.sync_groups.iter().map(|g| (&g.name, &g.at));
                 unique("vrrp_sync_group", &group.name, &group.at, existing)?;
                 config.sync_groups.push(group);
@@ -87,11 +115,20 @@ pub(crate) fn build_config(
             },
         }
     }
+    unweight_files(ctx, &mut config);
     Ok(config)
 }
 
-/// Keeps the `track_script` (or, with `process`, `track_process`) entries
-/// of `owner` that name a definition read before it, once each. As in
+/// What a `track_*` list refers to.
+#[derive(Clone, Copy)]
+enum Kind {
+    Script,
+    Process,
+    File,
+}
+
+/// Keeps the `track_script` (`track_process`, `track_file`) entries of
+/// `owner` that name a definition read before it, once each. As in
 /// keepalived, which looks a name up when it reads it, any other entry is
 /// ignored with a warning, also when its definition comes later in the file.
 fn resolve_tracks(
@@ -99,19 +136,19 @@ fn resolve_tracks(
     config: &KeepalivedConfig,
     owner: &str,
     tracks: &mut Vec<Tracked>,
-    process: bool,
+    kind: Kind,
 ) {
-    let (keyword, section) = if process {
-        ("track_process", "vrrp_track_process")
-    } else {
-        ("track_script", "vrrp_script")
+    let (keyword, section) = match kind {
+        Kind::Script => ("track_script", "vrrp_script"),
+        Kind::Process => ("track_process", "vrrp_track_process"),
+        Kind::File => ("track_file", "track_file block"),
     };
     let mut kept: Vec<Tracked> = Vec::with_capacity(tracks.len());
     for track in tracks.drain(..) {
-        let defined = if process {
-            config.track_process(&track.name).is_some()
-        } else {
-            config.script(&track.name).is_some()
+        let defined = match kind {
+            Kind::Script => config.script(&track.name).is_some(),
+            Kind::Process => config.track_process(&track.name).is_some(),
+            Kind::File => config.track_file(&track.name).is_some(),
         };
         let why = if kept.iter().any(|k| k.name == track.name) {
             format!("{owner} already tracks it")
@@ -147,6 +184,7 @@ fn build_sync_group(ctx: &mut Ctx<'_>, node: &Node) -> Result<SyncGroup, ConfigE
         track_scripts: Vec::new(),
         track_interfaces: Vec::new(),
         track_processes: Vec::new(),
+        track_files: Vec::new(),
         smtp_alert: None,
     };
     for item in nodes {
@@ -156,6 +194,7 @@ fn build_sync_group(ctx: &mut Ctx<'_>, node: &Node) -> Result<SyncGroup, ConfigE
             &mut group.track_scripts,
             &mut group.track_interfaces,
             &mut group.track_processes,
+            &mut group.track_files,
         )? || notify_script(ctx, item, &mut group.notify, false)?
         {
             continue;

@@ -24,12 +24,8 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("virtual_routes", "routes are not installed"),
     ("virtual_rules", "rules are not installed"),
     (
-        "track_file",
-        "only scripts, interfaces and processes can be tracked",
-    ),
-    (
         "track_bfd",
-        "only scripts, interfaces and processes can be tracked",
+        "only scripts, interfaces, processes and files can be tracked",
     ),
     ("use_ipvlan", "only use_vmac is available"),
     ("track_src_ip", "the source address is not tracked"),
@@ -47,6 +43,7 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
             &mut inst.track_scripts,
             &mut inst.track_interfaces,
             &mut inst.track_processes,
+            &mut inst.track_files,
         )? || notify_script(ctx, item, &mut inst.notify, true)?
             || garp_setting(ctx, item, &item.keyword, &mut inst.garp)?
         {

@@ -1,6 +1,7 @@
 //! What instances and sync groups share: `track_*` blocks and notify scripts.
 
 use super::build_script::{PROCESS_WEIGHT, SCRIPT_WEIGHT};
+use super::build_track_file::FILE_WEIGHT;
 use super::error::ConfigError;
 use super::model::{Notify, NotifyScript, Tracked};
 use super::parser::Node;
@@ -9,20 +10,22 @@ use super::values::{Ctx, bad, missing};
 /// Weight range of `track_interface` entries.
 const INTERFACE_WEIGHT: (i32, i32) = (-253, 253);
 
-/// Reads `node` if it is a `track_script`, `track_interface` or
-/// `track_process` block, appending to the matching list. Returns whether it
-/// was one.
+/// Reads `node` if it is a `track_script`, `track_interface`,
+/// `track_process` or `track_file` block, appending to the matching list.
+/// Returns whether it was one.
 pub(crate) fn track_block(
     ctx: &mut Ctx<'_>,
     node: &Node,
     scripts: &mut Vec<Tracked>,
     interfaces: &mut Vec<Tracked>,
     processes: &mut Vec<Tracked>,
+    files: &mut Vec<Tracked>,
 ) -> Result<bool, ConfigError> {
     let (list, range) = match node.keyword.as_str() {
         "track_script" => (scripts, SCRIPT_WEIGHT),
         "track_interface" => (interfaces, INTERFACE_WEIGHT),
         "track_process" => (processes, PROCESS_WEIGHT),
+        "track_file" => (files, FILE_WEIGHT),
         _ => return Ok(false),
     };
     for entry in ctx.block(node)? {

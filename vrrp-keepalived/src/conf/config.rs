@@ -4,7 +4,9 @@ use std::net::IpAddr;
 
 use super::error::Spanned;
 use super::instance::VrrpInstance;
-use super::model::{Family, GlobalDefs, SyncGroup, TrackProcess, VrrpScript, VrrpVersion};
+use super::model::{
+    Family, GlobalDefs, SyncGroup, TrackFile, TrackProcess, VrrpScript, VrrpVersion,
+};
 
 /// Everything keepalived.conf says about VRRP.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -15,6 +17,8 @@ pub struct KeepalivedConfig {
     pub scripts: Vec<VrrpScript>,
     /// `vrrp_track_process` blocks, in file order.
     pub track_processes: Vec<TrackProcess>,
+    /// `track_file` (or `vrrp_track_file`) blocks, in file order.
+    pub track_files: Vec<TrackFile>,
     /// `vrrp_instance` blocks, in file order.
     pub instances: Vec<VrrpInstance>,
     /// `vrrp_sync_group` blocks, in file order.
@@ -30,6 +34,11 @@ impl KeepalivedConfig {
     /// The `vrrp_track_process` called `name`.
     pub fn track_process(&self, name: &str) -> Option<&TrackProcess> {
         self.track_processes.iter().find(|p| p.name == name)
+    }
+
+    /// The `track_file` called `name`.
+    pub fn track_file(&self, name: &str) -> Option<&TrackFile> {
+        self.track_files.iter().find(|f| f.name == name)
     }
 
     /// The `vrrp_instance` called `name`.

@@ -64,6 +64,8 @@ pub struct VrrpInstance {
     pub track_interfaces: Vec<Tracked>,
     /// `track_process { ... }`.
     pub track_processes: Vec<Tracked>,
+    /// `track_file { ... }`.
+    pub track_files: Vec<Tracked>,
     /// `notify*` scripts.
     pub notify: Notify,
     /// `garp_*` settings (override the global `vrrp_garp_*`).
@@ -119,6 +121,7 @@ impl VrrpInstance {
             track_scripts: Vec::new(),
             track_interfaces: Vec::new(),
             track_processes: Vec::new(),
+            track_files: Vec::new(),
             notify: Notify::default(),
             garp: GarpSettings::default(),
             use_vmac: None,

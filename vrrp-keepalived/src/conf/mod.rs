@@ -49,6 +49,7 @@ mod build_instance;
 mod build_script;
 mod build_smtp;
 mod build_track;
+mod build_track_file;
 mod config;
 mod error;
 mod instance;
@@ -70,9 +71,9 @@ pub use config::KeepalivedConfig;
 pub use error::{ConfigError, Severity, Span, Spanned, Warning};
 pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
 pub use model::{
-    AuthType, Authentication, Centiseconds, Family, GarpSettings, GlobalDefs, InitialState, Notify,
-    NotifyFifo, NotifyScript, ParamMatch, RunAs, Smtp, SyncGroup, TrackProcess, Tracked,
-    UnicastPeer, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
+    AuthType, Authentication, Centiseconds, Family, GarpSettings, GlobalDefs, InitFile,
+    InitialState, Notify, NotifyFifo, NotifyScript, ParamMatch, RunAs, Smtp, SyncGroup, TrackFile,
+    TrackProcess, Tracked, UnicastPeer, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
 };
 
 use source::{LogicalLine, SourceReader};

@@ -207,10 +207,37 @@ pub struct TrackProcess {
     pub full_command: bool,
 }
 
+/// `track_file NAME { ... }` (`vrrp_track_file` in keepalived before 2.1):
+/// a file whose integer value, times the weight, adjusts the priority.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackFile {
+    /// Its name, used by `track_file { NAME }` in instances and sync groups.
+    pub name: String,
+    /// Where the block starts.
+    pub at: Span,
+    /// `file PATH`: the file watched.
+    pub file: Spanned<String>,
+    /// `weight N [reverse]`, -254..=254; unset: 1 (keepalived's default).
+    pub weight: Option<Weight>,
+    /// `init_file [VALUE] [overwrite]`: written at startup.
+    pub init_file: Option<InitFile>,
+}
+
+/// `init_file [VALUE] [overwrite]` of a `track_file` block.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct InitFile {
+    /// The value written (default 0).
+    pub value: i32,
+    /// `overwrite`: also replace an existing file (else only create one).
+    pub overwrite: bool,
+    /// Where `init_file` is.
+    pub at: Span,
+}
+
 /// A reference to a tracked object: `NAME [weight N [reverse]]`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Tracked {
-    /// Script, interface or process name.
+    /// Script, interface, process or file name.
     pub name: String,
     /// A weight overriding the tracked object's own.
     pub weight: Option<Weight>,
@@ -418,6 +445,8 @@ pub struct SyncGroup {
     pub track_interfaces: Vec<Tracked>,
     /// `track_process { ... }` applying to all members.
     pub track_processes: Vec<Tracked>,
+    /// `track_file { ... }` applying to all members.
+    pub track_files: Vec<Tracked>,
     /// `smtp_alert [BOOL]`: mail when the group changes state.
     pub smtp_alert: Option<bool>,
 }

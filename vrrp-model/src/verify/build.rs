@@ -9,6 +9,14 @@
 //! mapped the same way. Each distinct virtual address list becomes one
 //! address, so lists that differ still differ and every advert fits the
 //! model's frame.
+//!
+//! An IPv6 virtual router is modelled the same way, over IPv4 addresses in
+//! the order of its real ones. This is sound because VRRPv3 (the only
+//! version over IPv6) runs the same state machine over both families: the
+//! tie-break compares the primary addresses, whose order the mapping keeps;
+//! the checksum always covers a pseudo-header over IPv6, so
+//! `v3_checksum_as_v2`, which has no effect there, is cleared before it
+//! could make IPv4 routers deaf to each other.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -31,9 +39,6 @@ pub struct Built {
 
 /// Builds the model of `router`, or says why it cannot be modelled.
 pub fn build(router: &VirtualRouter) -> Result<Built, String> {
-    if router.family == Family::Ipv6 {
-        return Err("IPv6 virtual routers are not modelled yet".into());
-    }
     if router.members.len() > 6 {
         return Err("more than 6 hosts are beyond exhaustive checking".into());
     }
@@ -45,6 +50,7 @@ pub fn build(router: &VirtualRouter) -> Result<Built, String> {
     }
     let members: Vec<&Member> = order.iter().map(|&m| &router.members[m]).collect();
     let mut vip_lists: Vec<Vec<IpAddr>> = Vec::new();
+    let mut groups: Vec<IpAddr> = Vec::new();
     let mut hosts = Vec::new();
     for (i, member) in members.iter().enumerate() {
         let mut config = member.config.clone();
@@ -61,6 +67,21 @@ pub fn build(router: &VirtualRouter) -> Result<Built, String> {
         let host = u8::try_from(100 + k).unwrap_or(u8::MAX);
         config.virtual_addresses = vec![Ipv4Addr::new(192, 0, 2, host).into()];
         config.unicast_peers = peers(member, &members);
+        if router.family == Family::Ipv6 {
+            config.v3_checksum_as_v2 = false;
+            // Another group than VRRP's, as an IPv4 stand-in, one per
+            // group: only which hosts share a group matters.
+            config.multicast_group = config
+                .multicast_group
+                .filter(|g| *g != Family::Ipv6.multicast())
+                .map(|g| {
+                    let k = groups.iter().position(|x| *x == g).unwrap_or_else(|| {
+                        groups.push(g);
+                        groups.len() - 1
+                    });
+                    Ipv4Addr::new(239, 0, 0, u8::try_from(k + 1).unwrap_or(u8::MAX)).into()
+                });
+        }
         let up = tracking(member, None);
         hosts.push(HostSettings {
             config,

@@ -11,11 +11,32 @@ use vrrp_keepalived::conf::Span;
 
 use super::hosts::{Host, Member, VirtualRouter};
 
-/// Two hosts that cannot hear each other, and why.
+/// A failure in the files themselves, and why: two hosts that cannot
+/// hear each other, or a sync group whose members pull apart.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
+    /// `DEAF` or `FLAPS`: what the report calls it.
+    pub label: &'static str,
     /// What differs, with `file:line:col` of both sides.
     pub message: String,
+}
+
+impl Finding {
+    /// Two hosts that drop each other's adverts.
+    pub fn deaf(message: String) -> Self {
+        Self {
+            label: "DEAF",
+            message,
+        }
+    }
+
+    /// Members of one sync group that undo each other's takeovers.
+    pub fn flaps(message: String) -> Self {
+        Self {
+            label: "FLAPS",
+            message,
+        }
+    }
 }
 
 impl fmt::Display for Finding {
@@ -40,17 +61,15 @@ pub fn deafness(hosts: &[Host], router: &VirtualRouter) -> Vec<Finding> {
                 let vrid = |i: &vrrp_keepalived::conf::VrrpInstance| {
                     i.virtual_router_id.as_ref().map(|v| v.at.clone())
                 };
-                out.push(Finding {
-                    message: format!(
-                        "{}'s {} ({}) and {}'s ({}) are not one virtual router: another VRID or \
+                out.push(Finding::deaf(format!(
+                    "{}'s {} ({}) and {}'s ({}) are not one virtual router: another VRID or \
                          family, so each is alone and never hears the other",
-                        hosts[alone.host].name,
-                        router.name,
-                        at(alone, vrid(&alone.instance).as_ref()),
-                        hosts[h].name,
-                        vrid(other).map_or_else(|| other.at.to_string(), |s| s.to_string()),
-                    ),
-                });
+                    hosts[alone.host].name,
+                    router.name,
+                    at(alone, vrid(&alone.instance).as_ref()),
+                    hosts[h].name,
+                    vrid(other).map_or_else(|| other.at.to_string(), |s| s.to_string()),
+                )));
             }
         }
     }
@@ -80,7 +99,7 @@ fn at(member: &Member, span: Option<&Span>) -> String {
 fn pair(hosts: &[Host], a: &Member, b: &Member, out: &mut Vec<Finding>) {
     let (ca, cb) = (&a.config, &b.config);
     let (na, nb) = (&hosts[a.host].name, &hosts[b.host].name);
-    let mut say = |what: String| out.push(Finding { message: what });
+    let mut say = |what: String| out.push(Finding::deaf(what));
     if ca.version != cb.version {
         say(format!(
             "{na} runs VRRPv{} ({}) and {nb} VRRPv{} ({}): each drops the other's adverts \
@@ -197,13 +216,11 @@ fn unicast(hosts: &[Host], a: &Member, b: &Member, out: &mut Vec<Finding>) {
     let (na, nb) = (&hosts[a.host].name, &hosts[b.host].name);
     if a.instance.unicast_peers.is_empty() {
         if !b.instance.unicast_peers.is_empty() {
-            out.push(Finding {
-                message: format!(
-                    "{na} sends to the multicast group ({} has no unicast_peer) and {nb} to \
+            out.push(Finding::deaf(format!(
+                "{na} sends to the multicast group ({} has no unicast_peer) and {nb} to \
                      unicast peers ({}): {nb} drops {na}'s adverts, which come from no listed peer",
-                    a.instance.at, b.instance.unicast_peers[0].at
-                ),
-            });
+                a.instance.at, b.instance.unicast_peers[0].at
+            )));
         }
         return;
     }
@@ -211,13 +228,11 @@ fn unicast(hosts: &[Host], a: &Member, b: &Member, out: &mut Vec<Finding>) {
         return;
     };
     if !a.instance.unicast_peers.iter().any(|p| p.addr == src.value) {
-        out.push(Finding {
-            message: format!(
-                "{na}'s unicast_peer list ({}) leaves out {nb} ({}, {}): {na}'s adverts never \
+        out.push(Finding::deaf(format!(
+            "{na}'s unicast_peer list ({}) leaves out {nb} ({}, {}): {na}'s adverts never \
                  reach {nb}, a one-way link",
-                a.instance.unicast_peers[0].at, src.value, src.at
-            ),
-        });
+            a.instance.unicast_peers[0].at, src.value, src.at
+        )));
     }
 }
 

@@ -25,10 +25,12 @@ pub struct Host {
 pub struct TrackedObject {
     /// `haproxy_check`, `eth1`, ...
     pub name: String,
-    /// `track_script`, `track_process` or `track_interface`.
+    /// `track_script`, `track_process`, `track_interface` or `track_file`.
     pub kind: &'static str,
     /// keepalived's weight, `reverse` applied: positive adds while up,
-    /// negative while down, 0 puts the instance in Fault while down.
+    /// negative while down, 0 puts the instance in Fault while down. A
+    /// file is "up" holding the better of 0 and 1 and "down" holding the
+    /// other (see [`file_weight`]).
     pub weight: i32,
     /// Where the weight (or, without one, the reference) is written.
     pub at: Span,
@@ -171,6 +173,10 @@ fn member(config: &KeepalivedConfig, host: usize, instance: &VrrpInstance) -> Me
             .track_interfaces
             .iter()
             .chain(groups.iter().flat_map(|g| &g.track_interfaces)),
+        instance
+            .track_files
+            .iter()
+            .chain(groups.iter().flat_map(|g| &g.track_files)),
     );
     // A sibling in Fault puts the whole group in Fault (the core's
     // `set_group_fault`): its weight-0 objects fault this instance too.
@@ -186,6 +192,7 @@ fn member(config: &KeepalivedConfig, host: usize, instance: &VrrpInstance) -> Me
                 &sibling.track_scripts,
                 &sibling.track_processes,
                 &sibling.track_interfaces,
+                &sibling.track_files,
             );
             for mut object in own {
                 if object.weight == 0 && !tracked.iter().any(|t| t.name == object.name) {
@@ -211,6 +218,7 @@ fn objects<'a>(
     scripts: impl IntoIterator<Item = &'a Tracked>,
     processes: impl IntoIterator<Item = &'a Tracked>,
     interfaces: impl IntoIterator<Item = &'a Tracked>,
+    files: impl IntoIterator<Item = &'a Tracked>,
 ) -> Vec<TrackedObject> {
     let scripts = scripts.into_iter().filter_map(|t| {
         let script = config.script(&t.name)?;
@@ -223,7 +231,33 @@ fn objects<'a>(
     let interfaces = interfaces
         .into_iter()
         .map(|t| object(t, "track_interface", None));
-    scripts.chain(processes).chain(interfaces).collect()
+    let files = files.into_iter().filter_map(|t| {
+        let file = config.track_file(&t.name)?;
+        let mut object = object(t, "track_file", file.weight.as_ref());
+        object.weight = file_weight(t.weight.as_ref().or(file.weight.as_ref()));
+        Some(object)
+    });
+    scripts
+        .chain(processes)
+        .chain(interfaces)
+        .chain(files)
+        .collect()
+}
+
+/// A tracked file as an up/down object. A file holds any integer, and
+/// value × weight ≤ -254 is Fault, so for every non-zero weight some value
+/// faults the instance: "the worst value" would make every file a Fault
+/// and say nothing of the weight the operator chose. The scenarios use the
+/// values operators write instead, 0 and 1: the file "fails" when it holds
+/// the worse of the two and "recovers" to the better. With weight 0 that is
+/// Fault (1, or 0 with `reverse`); with weight W (sign flipped by
+/// `reverse`) it is W when W < 0 (the value 1 lowers the priority) and 0
+/// when W > 0 (the value 1, the healthy state, raised it), the same as a
+/// script of weight W; W = -254 is Fault (keepalived: -254 and below). The
+/// model starts every object healthy: a file with W > 0 holding 1.
+fn file_weight(weight: Option<&Weight>) -> i32 {
+    let signed = weight.map_or(1, |w| if w.reverse { -w.value } else { w.value });
+    if signed <= -254 { 0 } else { signed.min(253) }
 }
 
 /// The weight a `track_*` entry gives: its own, else the object's, else 0.
@@ -262,6 +296,24 @@ mod test {
         assert_eq!(object(-20).contribution(false), Some(-20));
         assert_eq!(object(0).contribution(true), Some(0));
         assert_eq!(object(0).contribution(false), None);
+    }
+
+    /// A file fails to the worse of 0 and 1 (module docs of `file_weight`).
+    #[test]
+    fn a_file_is_an_object_of_its_weight_with_keepalived_limits() {
+        let at = Span::new(&"x.conf".into(), 1, 1);
+        let w = |value, reverse| {
+            file_weight(Some(&Weight {
+                value,
+                reverse,
+                at: at.clone(),
+            }))
+        };
+        assert_eq!(file_weight(None), 1, "keepalived's default weight");
+        assert_eq!((w(0, false), w(0, true)), (0, 0));
+        assert_eq!((w(-60, false), w(60, true), w(60, false)), (-60, -60, 60));
+        assert_eq!((w(-254, false), w(254, true)), (0, 0), "-254 is Fault");
+        assert_eq!(w(254, false), 253);
     }
 
     #[test]

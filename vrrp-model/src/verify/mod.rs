@@ -4,6 +4,7 @@
 //! - [`hosts`]: the files, read by the daemon's own reader, and their
 //!   instances matched into virtual routers.
 //! - [`findings`]: settings that make two hosts deaf to each other.
+//! - [`groups`]: sync-group members that prefer different hosts.
 //! - [`build`]: a virtual router → the model's [`Setup`](crate::Setup).
 //! - [`scenario`]: one disturbance on one host, explored exhaustively
 //!   against the expectation.
@@ -20,6 +21,7 @@
 pub mod build;
 mod explain;
 pub mod findings;
+pub mod groups;
 pub mod hosts;
 mod names;
 pub mod report;
@@ -123,10 +125,18 @@ pub fn verify_texts(files: &[(&str, &str)], threads: usize) -> Result<Report, Co
 }
 
 fn verify_hosts(hosts: Vec<Host>, threads: usize, start: Instant) -> Report {
-    let routers = hosts::virtual_routers(&hosts)
+    let routers = hosts::virtual_routers(&hosts);
+    let disagreements = groups::disagreements(&hosts, &routers);
+    let mut routers: Vec<RouterReport> = routers
         .into_iter()
         .map(|router| verify_router(&hosts, router, threads))
         .collect();
+    for (r, disagreement) in disagreements {
+        match disagreement {
+            groups::Disagreement::Finding(f) => routers[r].findings.push(f),
+            groups::Disagreement::Note(n) => routers[r].notes.push(n),
+        }
+    }
     Report {
         hosts,
         routers,

@@ -189,6 +189,12 @@ fn describe(names: &Names<'_>, out: &mut String) {
         }
         let _ = writeln!(out, "{line}");
     }
+    if names.router.family == vrrp_core::wire::Family::Ipv6 {
+        let _ = writeln!(
+            out,
+            "  (IPv6: modelled over IPv4 addresses in the same order; VRRPv3 runs alike over both)"
+        );
+    }
     if names.built.assumed_order {
         let _ = writeln!(
             out,
@@ -201,7 +207,7 @@ fn describe(names: &Names<'_>, out: &mut String) {
 /// The findings (failures in themselves) and the notes.
 fn findings(report: &RouterReport, out: &mut String) {
     for finding in &report.findings {
-        let _ = writeln!(out, "  DEAF: {finding}");
+        let _ = writeln!(out, "  {}: {finding}", finding.label);
     }
     for note in &report.notes {
         let _ = writeln!(out, "  note: {note}");

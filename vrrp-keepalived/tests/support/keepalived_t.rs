@@ -1,0 +1,53 @@
+//! Running keepalived's own `-t` (`--config-test`), shared by the tests
+//! that compare its verdicts with ours.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Debian's keepalived (2.2.7), then 2.4.3 where .ci/run built it.
+pub(crate) fn keepalived() -> Vec<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let installed = std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/sbin".into(), "/usr/local/sbin".into()])
+        .map(|dir| dir.join("keepalived"))
+        .find(|candidate| candidate.is_file());
+    let built =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/keepalived-2.4.3/keepalived");
+    if !built.is_file() {
+        eprintln!(
+            "NOTE: {} is missing (.ci/run builds it from ../shared/peers): \
+             comparing with the installed keepalived only",
+            built.display()
+        );
+    }
+    installed
+        .into_iter()
+        .chain(built.is_file().then_some(built))
+        .collect()
+}
+
+/// The lines keepalived names in its messages (`(FILE: Line N)`).
+pub(crate) fn lines_named(output: &str) -> Vec<u32> {
+    output
+        .split("Line ")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next()?.trim().parse().ok())
+        .collect()
+}
+
+/// keepalived's verdict and its console output.
+pub(crate) fn keepalived_check(binary: &Path, config: &Path) -> (bool, String) {
+    let output = Command::new(binary)
+        .args([
+            "--config-test",
+            "--log-console",
+            "--log-detail",
+            "--use-file",
+        ])
+        .arg(config)
+        .output()
+        .expect("run keepalived");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
