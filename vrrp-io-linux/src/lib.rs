@@ -17,8 +17,10 @@
 //!   (a unicast advert's per datagram), source address per datagram.
 //! - [`announce`]: gratuitous ARP and unsolicited neighbour advertisements,
 //!   built into stack buffers and sent on an AF_PACKET socket.
-//! - [`netlink`]: add / remove VIPs, create / delete links, watch links and
+//! - [`netlink`]: add / remove VIPs, routes and rules, create / delete links, watch links and
 //!   addresses change; requests answered by sequence number.
+//! - [`firewall`]: drop traffic to and from addresses (nftables, a table
+//!   of our own, through the `nft` command).
 //! - [`vmac`]: macvlan interfaces with the virtual router MAC
 //!   (keepalived's `use_vmac`).
 //! - [`track`]: track scripts and processes, and how their weights become
@@ -31,6 +33,7 @@
 
 pub mod announce;
 pub mod driver;
+pub mod firewall;
 pub mod iface;
 mod mac;
 pub mod netlink;

@@ -1,6 +1,7 @@
 //! What keepalived checks on the host it starts on, once the file reads
 //! well: each instance's interface exists (unless `dynamic_interfaces`),
-//! each `vrrp_script` can be run, and each `track_file`'s directory exists.
+//! each `vrrp_script` can be run, each `track_file`'s directory exists, and
+//! `nft` is there for an instance that drops traffic to its VIPs.
 //! keepalived disables a script it cannot run ("Disabling track script X
 //! since not found/accessible") and drops a file whose directory is missing
 //! ("track file directory for X does not exist - removing", 2.4; 2.2.7
@@ -14,7 +15,8 @@ use std::os::unix::fs::PermissionsExt;
 
 use vrrp_io_linux::iface::Interface;
 
-use crate::conf::{ConfigError, KeepalivedConfig, Tracked, Warning};
+use crate::conf::{ConfigError, KeepalivedConfig, Span, Tracked, Warning};
+use crate::route_spec::DEFAULT_INTERFACE;
 use crate::security::executable;
 
 /// Checks `config` against this host: an error for the first interface that
@@ -25,25 +27,18 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
     let mut warnings = Vec::new();
     // One look-up per interface, not per instance: a reload of 255
     // instances on one interface must not stall the loop (keepalived 2159).
-    let mut absent: HashMap<&str, bool> = HashMap::new();
-    for instance in &config.instances {
-        let Some(interface) = &instance.interface else {
-            continue;
-        };
-        let name = interface.value.as_str();
+    let mut absent: HashMap<String, bool> = HashMap::new();
+    for (name, at, what) in interfaces_named(config) {
         let missing = *absent
-            .entry(name)
-            .or_insert_with(|| matches!(Interface::exists(name), Ok(false)));
+            .entry(name.clone())
+            .or_insert_with(|| matches!(Interface::exists(&name), Ok(false)));
         if !missing {
             continue;
         }
-        let message = format!(
-            "interface {} of vrrp_instance {} does not exist on this host",
-            interface.value, instance.name
-        );
+        let message = format!("interface {name} of {what} does not exist on this host");
         if !config.global.dynamic_interfaces {
             return Err(ConfigError::invalid(
-                &interface.at,
+                &at,
                 format!(
                     "{message} (keepalived refuses it too); set `dynamic_interfaces` in \
                      global_defs if it appears later, or check this file with \
@@ -51,11 +46,16 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
                 ),
             ));
         }
-        warnings.push(Warning::new(
-            interface.at.clone(),
-            format!("{message}: the instance waits for it (dynamic_interfaces)"),
-        ));
+        let then = if what.starts_with("vrrp_instance") {
+            "the instance waits for it (dynamic_interfaces)"
+        } else if what == "a rule" {
+            "the rule selects it once it exists (dynamic_interfaces)"
+        } else {
+            "allowed by dynamic_interfaces, but the daemon needs it when it starts"
+        };
+        warnings.push(Warning::new(at, format!("{message}: {then}")));
     }
+    check_nft(config, cannot_run("nft"))?;
     let disabled: Vec<String> = config
         .scripts
         .iter()
@@ -85,6 +85,30 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
     config.scripts.retain(|s| !disabled.contains(&s.name));
     untrack_files_without_directory(config, &mut warnings);
     Ok(warnings)
+}
+
+/// A non-owner without accept mode drops traffic to its VIPs while Master
+/// through the `nft` command: without it the daemon would not enforce what
+/// the file asks, so it is refused (keepalived links nftables' library).
+/// `nft_missing` says why `nft` cannot run here, if it cannot.
+fn check_nft(config: &KeepalivedConfig, nft_missing: Option<&str>) -> Result<(), ConfigError> {
+    let Some(instance) = config.instances.iter().find(|i| i.drops_vip_traffic()) else {
+        return Ok(());
+    };
+    let Some(why) = nft_missing else {
+        return Ok(());
+    };
+    let at = instance.accept.as_ref().map_or(&instance.at, |a| &a.at);
+    Err(ConfigError::invalid(
+        at,
+        format!(
+            "vrrp_instance {} must drop traffic to its VIPs while Master (no_accept, the \
+             default in strict mode for a non-owner), with nftables rules set by the `nft` \
+             command, which {why}: install nftables (apt-get install nftables), or write \
+             `accept`",
+            instance.name
+        ),
+    ))
 }
 
 /// Drops each `track_file` whose directory does not exist, and the
@@ -142,6 +166,44 @@ fn untrack_files_without_directory(config: &mut KeepalivedConfig, warnings: &mut
     }
 }
 
+/// Every interface the configuration names, where, and by what: the
+/// instances', then those of routes, rules and static addresses.
+fn interfaces_named(config: &KeepalivedConfig) -> Vec<(String, Span, String)> {
+    let mut named = Vec::new();
+    for instance in &config.instances {
+        if let Some(interface) = &instance.interface {
+            let what = format!("vrrp_instance {}", instance.name);
+            named.push((interface.value.clone(), interface.at.clone(), what));
+        }
+    }
+    let routes = config
+        .instances
+        .iter()
+        .flat_map(|i| &i.virtual_routes)
+        .chain(&config.static_routes);
+    for dev in routes.filter_map(|r| r.dev.as_ref()) {
+        named.push((dev.value.clone(), dev.at.clone(), "a route".into()));
+    }
+    let rules = config
+        .instances
+        .iter()
+        .flat_map(|i| &i.virtual_rules)
+        .chain(&config.static_rules);
+    for interface in rules.flat_map(|r| r.iif.iter().chain(&r.oif)) {
+        named.push((
+            interface.value.clone(),
+            interface.at.clone(),
+            "a rule".into(),
+        ));
+    }
+    for address in &config.static_addresses {
+        let name = address.dev.as_deref().unwrap_or(DEFAULT_INTERFACE);
+        let what = format!("static_ipaddress {}", address.addr);
+        named.push((name.to_owned(), address.at.clone(), what));
+    }
+    named
+}
+
 /// Why `command` cannot be run here, if it cannot.
 fn cannot_run(command: &str) -> Option<&'static str> {
     let Some(path) = executable(command) else {
@@ -188,6 +250,34 @@ mod test {
         let warnings = check(&mut dynamic).unwrap();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].message.contains("dynamic_interfaces"));
+    }
+
+    #[test]
+    fn interfaces_of_routes_rules_and_static_addresses_are_checked_too() {
+        let text = "vrrp_instance V {\n interface lo\n virtual_router_id 1\n \
+                    virtual_ipaddress { 192.0.2.1 }\n virtual_routes {\n  \
+                    198.18.0.0/16 via 192.0.2.254 dev no-such-if1\n }\n}\n";
+        let mut config = parse_str(text, "h.conf").unwrap().config;
+        let error = check(&mut config).unwrap_err().to_string();
+        assert!(
+            error.starts_with("h.conf:6:37: interface no-such-if1 of a route does not exist"),
+            "{error}"
+        );
+        let text = "global_defs {\n dynamic_interfaces\n}\n\
+                    static_ipaddress {\n 192.0.2.9/24 dev no-such-if2\n}\n\
+                    static_rules {\n from 192.0.2.9 iif no-such-if3 table 5 preference 5\n}\n";
+        let mut config = parse_str(text, "h.conf").unwrap().config;
+        let warnings: Vec<String> = check(&mut config)
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].starts_with(
+            "h.conf:8:21: interface no-such-if3 of a rule does not exist on this host: \
+             the rule selects it once it exists"
+        ));
+        assert!(warnings[1].starts_with("h.conf:5:2: interface no-such-if2 of static_ipaddress"));
     }
 
     #[test]
@@ -250,5 +340,29 @@ mod test {
             .map(|t| &t.name)
             .collect();
         assert_eq!(names, ["here"]);
+    }
+
+    #[test]
+    fn dropping_vip_traffic_without_nft_is_refused_at_the_instance() {
+        let text = "global_defs {\n vrrp_strict\n}\nvrrp_instance V {\n interface eth0\n \
+                    virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n}\n\
+                    vrrp_instance W {\n interface eth0\n virtual_router_id 2\n version 3\n \
+                    accept\n virtual_ipaddress { 192.0.2.2 }\n}\n";
+        let config = parse_str(text, "n.conf").unwrap().config;
+        let error = check_nft(&config, Some("is not found"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("n.conf:4:1: vrrp_instance V must drop"),
+            "{error}"
+        );
+        assert!(error.contains("apt-get install nftables"), "{error}");
+        assert!(check_nft(&config, None).is_ok());
+        let accepting = text.replace(" vrrp_strict\n", "");
+        let config = parse_str(&accepting, "n.conf").unwrap().config;
+        assert!(
+            check_nft(&config, Some("is not found")).is_ok(),
+            "nothing to drop"
+        );
     }
 }

@@ -45,6 +45,9 @@ pub mod metrics;
 #[cfg(feature = "linux")]
 mod prometheus;
 #[cfg(feature = "linux")]
+#[cfg(feature = "linux")]
+mod route_spec;
+#[cfg(feature = "linux")]
 pub mod security;
 #[cfg(feature = "linux")]
 pub mod snapshot;

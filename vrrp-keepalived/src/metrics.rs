@@ -287,8 +287,15 @@ pub fn render(snapshot: &Snapshot) -> String {
         "# HELP vrrp_router_vrid_errors_total Advertisements for a VRID no instance has (vrrpv3RouterVrIdErrors).\n\
          # TYPE vrrp_router_vrid_errors_total counter\nvrrp_router_vrid_errors_total {}\n\
          # HELP vrrp_notify_scripts_busy Notify scripts running or queued.\n\
-         # TYPE vrrp_notify_scripts_busy gauge\nvrrp_notify_scripts_busy {}",
-        snapshot.router.vrid_errors, snapshot.notify_scripts_busy,
+         # TYPE vrrp_notify_scripts_busy gauge\nvrrp_notify_scripts_busy {}\n\
+         # HELP vrrp_route_failures_total Route, rule and static address changes that failed.\n\
+         # TYPE vrrp_route_failures_total counter\nvrrp_route_failures_total {}\n\
+         # HELP vrrp_drop_rule_failures_total Changes to the rules dropping traffic to no_accept VIPs that failed.\n\
+         # TYPE vrrp_drop_rule_failures_total counter\nvrrp_drop_rule_failures_total {}",
+        snapshot.router.vrid_errors,
+        snapshot.notify_scripts_busy,
+        snapshot.route_failures,
+        snapshot.drop_rule_failures,
     );
     out
 }

@@ -32,8 +32,15 @@ pub struct Snapshot {
     pub processes: Vec<(ProcessSpec, ProcessState)>,
     /// Notify scripts running or queued.
     pub notify_scripts_busy: usize,
+    /// Route, rule and static address changes that failed (not sent, or
+    /// refused by the kernel).
+    pub route_failures: u64,
     /// Packets no instance took.
     pub router: RouterStats,
+    /// Addresses whose traffic is dropped now (`no_accept` Masters).
+    pub traffic_dropped: Vec<IpAddr>,
+    /// Drop rule changes that failed since start.
+    pub drop_rule_failures: u64,
 }
 
 /// One virtual router.
@@ -266,7 +273,13 @@ impl Snapshot {
             scripts,
             processes,
             notify_scripts_busy: driver.notifier().busy(),
+            route_failures: driver.route_failures(),
             router: driver.router().stats().clone(),
+            traffic_dropped: driver
+                .drop_rules()
+                .map(|r| r.dropped().copied().collect())
+                .unwrap_or_default(),
+            drop_rule_failures: driver.drop_rules().map_or(0, |r| r.failures()),
         }
     }
 }

@@ -141,6 +141,8 @@ pub fn to_json(snapshot: &Snapshot) -> Value {
         "scripts": scripts,
         "processes": processes,
         "notify_scripts_busy": snapshot.notify_scripts_busy,
+        "route_failures": snapshot.route_failures,
+        "drop_rules": { "dropped": snapshot.traffic_dropped, "failures": snapshot.drop_rule_failures },
         "router": { "packet_length_errors": router.packet_length_errors, "vrid_errors": router.vrid_errors },
     })
 }

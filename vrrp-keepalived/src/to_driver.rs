@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use nix::unistd::{Group, User};
-use vrrp_io_linux::driver::{DriverConfig, GarpSpec, InstanceSpec, Tracked as DriverTracked, Vip};
+use vrrp_io_linux::driver::{
+    DriverConfig, GarpSpec, InstanceSpec, Tracked as DriverTracked, Vip, VipTraffic,
+};
 use vrrp_io_linux::notify::{FifoSpec, GroupNotify, NotifyCommand, NotifyConfig, NotifyScripts};
 use vrrp_io_linux::track::TrackWeight;
 use vrrp_io_linux::track::file::{FileInit, FileSpec};
@@ -14,6 +16,11 @@ use crate::conf::{
     ConfigError, GarpSettings, KeepalivedConfig, Notify, NotifyScript, ParamMatch, RunAs, Tracked,
     VirtualAddress, VrrpInstance,
 };
+use crate::route_spec;
+
+/// The nftables table (`inet NAME`) of the rules that drop traffic to the
+/// VIPs of a non-owner without accept mode (keepalived's is `keepalived`).
+pub const DROP_TABLE: &str = "keepalive_haproxy";
 
 /// keepalived's default `interval` of a `vrrp_script`.
 const SCRIPT_INTERVAL: Duration = Duration::from_secs(1);
@@ -74,7 +81,9 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         files,
         process_interval: Duration::ZERO,
         notify: notify_config(config)?,
+        statics: route_spec::statics(config),
         handle_signals: false,
+        drop_table: Some(DROP_TABLE.to_owned()),
     })
 }
 
@@ -220,6 +229,16 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
             .map(vip)
             .collect(),
         track,
+        routes: instance
+            .virtual_routes
+            .iter()
+            .map(route_spec::route)
+            .collect(),
+        rules: instance
+            .virtual_rules
+            .iter()
+            .map(route_spec::rule)
+            .collect(),
         garp: garp(
             &instance.garp,
             &config.global.garp,
@@ -231,6 +250,12 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
                 .clone()
                 .unwrap_or_else(|| vrrp_io_linux::vmac::vmac_name(vrid, family))
         }),
+        // keepalived's firewall rule: a non-owner without accept mode.
+        vip_traffic: if instance.drops_vip_traffic() {
+            VipTraffic::DropWhileMaster
+        } else {
+            VipTraffic::Accept
+        },
     }
 }
 
@@ -561,5 +586,45 @@ vrrp_sync_group G {
         let error = driver_config(&loaded.config).unwrap_err().to_string();
         assert!(error.starts_with("t.conf:1:"), "{error}");
         assert!(error.contains("no-such-user-here"), "{error}");
+    }
+
+    #[test]
+    fn traffic_to_the_vips_is_dropped_by_non_owners_without_accept() {
+        let instance = |name: &str, vrid: u8, extra: &str| {
+            format!(
+                "vrrp_instance {name} {{\n interface eth0\n virtual_router_id {vrid}\n{extra}\n \
+                 virtual_ipaddress {{ 192.0.2.{vrid} }}\n virtual_ipaddress_excluded {{ 198.18.0.{vrid} }}\n}}\n"
+            )
+        };
+        let text = format!(
+            "global_defs {{\n vrrp_strict\n}}\n{}{}{}{}",
+            instance("STRICT", 1, " priority 100"),
+            instance("OWNER", 2, " priority 255"),
+            instance("V3_ACCEPT", 3, " version 3\n accept"),
+            instance("LAX", 4, " strict_mode off"),
+        );
+        let loaded = parse_str(&text, "t.conf").unwrap();
+        let driver = driver_config(&loaded.config).unwrap();
+        let traffic: Vec<(&str, VipTraffic, Vec<std::net::IpAddr>)> = driver
+            .instances
+            .iter()
+            .map(|s| (s.name.as_str(), s.vip_traffic, s.dropped_while_master()))
+            .collect();
+        let addrs = |a: &str, b: &str| vec![a.parse().unwrap(), b.parse().unwrap()];
+        assert_eq!(
+            traffic,
+            [
+                (
+                    "STRICT",
+                    VipTraffic::DropWhileMaster,
+                    addrs("192.0.2.1", "198.18.0.1")
+                ),
+                ("OWNER", VipTraffic::Accept, vec![]),
+                ("V3_ACCEPT", VipTraffic::Accept, vec![]),
+                ("LAX", VipTraffic::Accept, vec![]),
+            ]
+        );
+        assert_eq!(driver.needed_drop_table(), Some(DROP_TABLE));
+        assert!(!driver.instances[0].vrrp.accept_mode && driver.instances[2].vrrp.accept_mode);
     }
 }

@@ -258,6 +258,84 @@ const CASES: &[Case] = &[
         "$INST= \\\nvrrp_instance V${N} { \\\n interface ens192 \\\n virtual_router_id ${N} \\\n \
          virtual_ipaddress { 192.0.2.${N} } \\\n}\n$N=1\n$INST\n$N=2\n$INST\n",
     ),
+    agree(
+        "virtual_routes, virtual_rules and the static blocks as we install them",
+        true,
+        "static_ipaddress {\n 192.0.2.9/24 dev ens192\n}\nstatic_routes {\n 198.19.77.0/24 via 192.0.2.254 dev ens192 table 77\n}\n\
+         static_rules {\n from 192.0.2.9 table 77 preference 77\n}\n\
+         vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+         virtual_routes {\n  src 192.0.2.1 to 198.18.0.0/16 via 192.0.2.254 dev ens192 table 100 metric 5\n  \
+         blackhole 198.19.1.0/24 dev ens192\n  unreachable 198.19.2.0/24 scope link no_track\n  prohibit 198.19.3.0/24 protocol static no_track\n  \
+         2001:db8:1::/48 via 2001:db8::1 dev ens192\n  default via 192.0.2.254 dev ens192 table main append\n }\n \
+         virtual_rules {\n  from 192.0.2.1 table 100 preference 100\n  to 198.18.0.0/15 iif ens192 fwmark 5/0xff lookup main priority 101\n  \
+         not from 2001:db8::/32 prohibit preference 102\n }\n}\n",
+    ),
+    agree(
+        "a route without a destination",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+         virtual_routes {\n  via 192.0.2.254\n }\n}\n",
+    ),
+    agree(
+        "a route with `proto` (keepalived's word is `protocol`)",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+         virtual_routes {\n  198.18.0.0/16 via 192.0.2.254 proto static\n }\n}\n",
+    ),
+    agree(
+        "a route mixing IPv4 and IPv6",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+         virtual_routes {\n  198.18.0.0/16 via 2001:db8::1\n }\n}\n",
+    ),
+    agree(
+        "a routing table no file names",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+         virtual_routes {\n  198.18.0.0/16 via 192.0.2.254 table no-such-table\n }\n}\n",
+    ),
+    agree(
+        "a rule without an action",
+        false,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+         virtual_rules {\n  from 192.0.2.1 preference 100\n }\n}\n",
+    ),
+    Case {
+        name: "a rule without a preference: keepalived -t reports it and picks one; we warn, \
+               the kernel picks one",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+               virtual_rules {\n  from 192.0.2.1 table 100\n }\n}\n",
+        keepalived_accepts: false,
+        we_accept: true,
+    },
+    Case {
+        name: "`gw`: keepalived -t reports it as deprecated and runs it as `via`; we warn",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+               virtual_routes {\n  198.18.0.0/16 gw 192.0.2.254\n }\n}\n",
+        keepalived_accepts: false,
+        we_accept: true,
+    },
+    Case {
+        name: "another protocol on a tracked route: keepalived -t reports it and resets it; we warn",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+               virtual_routes {\n  198.18.0.0/16 via 192.0.2.254 protocol static\n }\n}\n",
+        keepalived_accepts: false,
+        we_accept: true,
+    },
+    Case {
+        name: "a multipath route: keepalived runs it, we refuse it (one of its next hops would \
+               carry everything)",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+               virtual_routes {\n  198.18.0.0/16 dev ens192 nexthop via 192.0.2.253 nexthop via 192.0.2.254\n }\n}\n",
+        keepalived_accepts: true,
+        we_accept: false,
+    },
+    agree(
+        "a route metric we leave out (mtu), with a warning",
+        true,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
+         virtual_routes {\n  198.18.0.0/16 via 192.0.2.254 dev ens192 mtu 1400\n }\n}\n",
+    ),
     Case {
         name: "unknown keyword: keepalived -t fails, we load with a warning",
         body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n frobnicate\n \

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 /// Each program the lab runs, and the Debian package that has it.
-const NEEDED: [(&str, &str); 9] = [
+const NEEDED: [(&str, &str); 10] = [
     ("ip", "iproute2"),
     ("bridge", "iproute2"),
     ("keepalived", "keepalived"),
@@ -17,6 +17,8 @@ const NEEDED: [(&str, &str); 9] = [
     ("haproxy", "haproxy"),
     ("setpriv", "util-linux"),
     ("aiosmtpd", "python3-aiosmtpd"),
+    // The drop rules of instances without accept mode.
+    ("nft", "nftables"),
 ];
 
 /// The packages of the programs not on `PATH`, without repeats.

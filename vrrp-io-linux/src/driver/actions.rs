@@ -1,4 +1,5 @@
-//! Carrying out the core's actions: adverts, VIPs, announcements, events.
+//! Carrying out the core's actions: adverts, VIPs (and routes),
+//! announcements, events.
 
 use std::time::Instant;
 
@@ -17,9 +18,11 @@ impl Driver {
                     self.adverts.send(&mut self.router, now, id, priority, name);
                 }
                 Action::AddVips => {
+                    self.drop_vip_traffic(id);
                     let spec = &self.specs[id.index()];
                     self.host.set_vmac_up(id, spec, true);
                     self.host.add_vips(id, spec);
+                    self.host.add_routes(id, spec);
                 }
                 Action::RemoveVips
                     if self.stopping.is_some() && self.host.is_installed(id.index()) =>
@@ -67,12 +70,15 @@ impl Driver {
         }
     }
 
-    /// Takes `id`'s VIPs away (its VMAC down first) and stops announcing them.
+    /// Takes `id`'s rules, routes and VIPs away (its VMAC down first) and
+    /// stops announcing them; then lets traffic to them pass again.
     pub(super) fn remove_vips(&mut self, id: InstanceId) {
         let spec = &self.specs[id.index()];
+        self.host.remove_routes(id, spec);
         self.host.set_vmac_up(id, spec, false);
         self.garp.cancel(id);
         self.host.remove_vips(id, spec);
+        self.allow_vip_traffic(id);
     }
 
     /// Holds `id`'s VIPs for the handover instead of removing them now.

@@ -1,6 +1,7 @@
 //! Why the driver could not start or had to stop.
 
 use crate::announce::AnnounceError;
+use crate::firewall::FirewallError;
 use crate::iface::IfaceError;
 use crate::netlink::NetlinkError;
 use crate::socket::SocketError;
@@ -41,6 +42,14 @@ pub enum DriverError {
     /// A reload that cannot be applied now.
     #[error("reload: {0}")]
     Reload(&'static str),
+    /// The drop rules an instance needs could not be set up.
+    #[error("cannot set up the rules that drop traffic to the VIPs of {instances}: {error}")]
+    Firewall {
+        /// The instances that need them.
+        instances: String,
+        /// Why.
+        error: FirewallError,
+    },
     /// The event loop itself failed (epoll, signals).
     #[error("event loop: {0}")]
     Poll(#[source] std::io::Error),

@@ -35,6 +35,24 @@ pub(super) enum Request {
     DelVip(InstanceId, IpAddr),
     /// An instance's VMAC set up (true) or down.
     VmacUp(InstanceId, bool),
+    /// A route added (true) or deleted: `index` into the instance's
+    /// routes, or into the static ones when `owner` is `None`.
+    Route {
+        owner: Option<InstanceId>,
+        index: usize,
+        add: bool,
+    },
+    /// A rule added or deleted, as for `Route`.
+    Rule {
+        owner: Option<InstanceId>,
+        index: usize,
+        add: bool,
+    },
+    /// A static address added or deleted.
+    StaticAddress {
+        index: usize,
+        add: bool,
+    },
 }
 
 /// The links, the netlink socket, the requests in flight and what they
@@ -49,6 +67,9 @@ pub(super) struct Host {
     vmacs: Vec<String>,
     /// Sysctls to put back when the driver is dropped.
     restore: Vec<vmac::Restore>,
+    /// Route, rule and static address changes that failed: not sent, or
+    /// refused by the kernel.
+    route_failures: u64,
 }
 
 impl Host {
@@ -62,7 +83,42 @@ impl Host {
             installed: vec![false; instances],
             vmacs: Vec::new(),
             restore: Vec::new(),
+            route_failures: 0,
         }
+    }
+
+    /// Sends one request built by `send`, remembering what it was for; a
+    /// request that cannot be sent is logged as `what` and counted.
+    pub(super) fn send(
+        &mut self,
+        request: Request,
+        what: &dyn std::fmt::Display,
+        send: impl FnOnce(&mut Netlink) -> Result<Seq, crate::netlink::NetlinkError>,
+    ) {
+        match send(&mut self.netlink) {
+            Ok(seq) => {
+                self.requests.insert(seq, request);
+            }
+            Err(error) => {
+                self.route_failures += 1;
+                tracing::error!(%what, %error, "netlink request not sent");
+            }
+        }
+    }
+
+    /// Counts a route, rule or static address change the kernel refused.
+    pub(super) fn count_route_failure(&mut self) {
+        self.route_failures += 1;
+    }
+
+    /// Route, rule and static address changes that failed so far.
+    pub(super) fn route_failures(&self) -> u64 {
+        self.route_failures
+    }
+
+    /// The index of the link called `name`, if the driver uses it.
+    pub(super) fn ifindex_of(&self, name: &str) -> Option<u32> {
+        self.link_of(name).map(|l| l.ifindex)
     }
 
     /// The netlink socket, to register with the poll.
@@ -330,6 +386,11 @@ impl Host {
         kept_from: &[Option<usize>],
         follow: impl Fn(InstanceId) -> Option<InstanceId>,
     ) {
+        // A static request (no owner) stays; an instance's follows it.
+        let follow_owner = |owner: Option<InstanceId>| match owner {
+            None => Some(None),
+            Some(id) => follow(id).map(Some),
+        };
         self.requests = std::mem::take(&mut self.requests)
             .into_iter()
             .filter_map(|(seq, request)| {
@@ -337,6 +398,23 @@ impl Host {
                     Request::AddVip(id, addr) => (seq, Request::AddVip(follow(id)?, addr)),
                     Request::DelVip(id, addr) => (seq, Request::DelVip(follow(id)?, addr)),
                     Request::VmacUp(id, up) => (seq, Request::VmacUp(follow(id)?, up)),
+                    Request::Route { owner, index, add } => (
+                        seq,
+                        Request::Route {
+                            owner: follow_owner(owner)?,
+                            index,
+                            add,
+                        },
+                    ),
+                    Request::Rule { owner, index, add } => (
+                        seq,
+                        Request::Rule {
+                            owner: follow_owner(owner)?,
+                            index,
+                            add,
+                        },
+                    ),
+                    other @ Request::StaticAddress { .. } => (seq, other),
                 })
             })
             .collect();

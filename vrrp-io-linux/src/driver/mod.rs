@@ -24,7 +24,9 @@
 //! `wakeups` (the poll, signals, the alarm), `adverts` (the VRRP sockets),
 //! `host` (links, VIPs, VMACs through netlink), `garp` and `handover`
 //! (when to announce, when to let go), `tracking` (scripts, processes),
-//! `observe` (histories, notify scripts, subscribers). The `impl Driver`
+//! `observe` (histories, notify scripts, subscribers), and the drop rules
+//! of `crate::firewall` (`vip_traffic`: traffic to the VIPs of an instance
+//! that takes none, dropped while it is Master). The `impl Driver`
 //! blocks that join them: `run.rs` (the loop and its timers), `actions.rs`
 //! (the core's actions), `netevents.rs` (netlink, signals, controls),
 //! `setup.rs`, `reload.rs` and `handle.rs`.
@@ -45,10 +47,12 @@ mod observe;
 mod plumbing;
 mod release;
 mod reload;
+mod routes;
 mod run;
 mod setup;
 mod spec;
 mod tracking;
+mod vip_traffic;
 mod vmac;
 mod wakeups;
 
@@ -59,4 +63,7 @@ pub use self::observe::History;
 pub use self::release::{Released, release_vips};
 pub use self::reload::ReloadSummary;
 pub use self::run::{Control, Driver, Inspect};
-pub use self::spec::{DriverConfig, GarpSpec, InstanceSpec, Tracked, Vip};
+pub use self::spec::{
+    AddMode, DEFAULT_DROP_TABLE, DriverConfig, GarpSpec, InstanceSpec, Prefix, Route, RouteType,
+    Rule, RuleAction, Statics, Tracked, Vip, VipTraffic,
+};

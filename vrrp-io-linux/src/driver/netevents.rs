@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1};
-use vrrp_core::{Command, State};
+use vrrp_core::{Command, InstanceId, State};
 
 use super::event::DriverEvent;
 use super::host::Request;
@@ -32,6 +32,20 @@ impl Driver {
                 Some(Request::AddVip(id, addr)) | Some(Request::DelVip(id, addr)) => {
                     tracing::error!(instance = %self.specs[id.index()].name, vip = %addr, %errno, "the kernel refused a VIP change");
                 }
+                Some(Request::Route { add, .. } | Request::Rule { add, .. })
+                    if (add && errno.is_already_exists()) || (!add && errno.is_not_found()) => {}
+                Some(Request::StaticAddress { add, .. })
+                    if (add && errno.is_already_exists())
+                        || (!add && errno.is_address_not_available()) => {}
+                Some(
+                    request @ (Request::Route { .. }
+                    | Request::Rule { .. }
+                    | Request::StaticAddress { .. }),
+                ) => {
+                    self.host.count_route_failure();
+                    let what = self.describe(request);
+                    tracing::error!(%what, %errno, "the kernel refused a route, rule or static address change");
+                }
                 Some(Request::VmacUp(id, up)) => {
                     let spec = &self.specs[id.index()];
                     tracing::error!(instance = %spec.name, vmac = ?spec.vmac, up, %errno, "the kernel refused to set the virtual MAC interface up or down");
@@ -56,9 +70,89 @@ impl Driver {
                     }
                 }
             }
-            NetEvent::AddressAdded { .. } => {}
+            NetEvent::RouteRemoved(removed) if self.stopping.is_none() => {
+                for owner in self.route_owners() {
+                    let routes = match owner {
+                        Some(id) => &self.specs[id.index()].routes,
+                        None => &self.statics.routes,
+                    };
+                    for (index, route) in routes.iter().enumerate() {
+                        if route.restore && route.is(&removed) {
+                            self.host.restore_route(owner, index, route);
+                        }
+                    }
+                }
+            }
+            NetEvent::RuleRemoved(removed) if self.stopping.is_none() => {
+                for owner in self.route_owners() {
+                    let rules = match owner {
+                        Some(id) => &self.specs[id.index()].rules,
+                        None => &self.statics.rules,
+                    };
+                    for (index, rule) in rules.iter().enumerate() {
+                        if rule.restore && rule.is(&removed) {
+                            self.host.restore_rule(owner, index, rule);
+                        }
+                    }
+                }
+            }
+            NetEvent::AddressAdded { .. }
+            | NetEvent::RouteRemoved(_)
+            | NetEvent::RuleRemoved(_) => {}
             NetEvent::EventsLost => self.resync(now),
         }
+    }
+
+    /// Who has routes and rules installed: each Master that holds its VIPs,
+    /// and the static ones (`None`).
+    fn route_owners(&self) -> Vec<Option<InstanceId>> {
+        self.router
+            .instances()
+            .filter(|(id, i)| i.state() == State::Master && self.host.is_installed(id.index()))
+            .map(|(id, _)| Some(id))
+            .chain([None])
+            .collect()
+    }
+
+    /// What a route, rule or static address request was about, for the log.
+    fn describe(&self, request: Request) -> String {
+        let (owner, index, add) = match request {
+            Request::Route { owner, index, add } | Request::Rule { owner, index, add } => {
+                (owner, index, add)
+            }
+            Request::StaticAddress { index, add } => (None, index, add),
+            other => return format!("{other:?}"),
+        };
+        let verb = if add { "adding" } else { "deleting" };
+        let (instance, routes, rules) = match owner {
+            Some(id) => {
+                let spec = &self.specs[id.index()];
+                (
+                    format!("instance {}: ", spec.name),
+                    &spec.routes,
+                    &spec.rules,
+                )
+            }
+            None => (
+                String::from("static "),
+                &self.statics.routes,
+                &self.statics.rules,
+            ),
+        };
+        let item = match request {
+            Request::Route { .. } => routes.get(index).map(|r| format!("route {r}")),
+            Request::Rule { .. } => rules.get(index).map(|r| format!("rule {r}")),
+            _ => self
+                .statics
+                .addresses
+                .get(index)
+                .map(|a| format!("address {}/{}", a.addr, a.prefix_len)),
+        };
+        format!(
+            "{instance}{verb} {}",
+            // Not in the configuration any more: removed by a reload.
+            item.unwrap_or_else(|| "an item of the configuration before the reload".into())
+        )
     }
 
     /// A link went up or down: its instances enter or leave Fault, and

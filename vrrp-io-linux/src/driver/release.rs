@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::error::DriverError;
 use super::spec::DriverConfig;
+use crate::firewall::DropRules;
 use crate::iface::Interface;
 use crate::netlink::{NetEvent, Netlink, dump_addresses};
 
@@ -27,7 +28,8 @@ pub struct Released {
 /// Removes every VIP (and excluded VIP) of every non-owner instance of
 /// `config` that is on this host, and the VMAC interfaces the driver would
 /// create. An owner's addresses (priority 255) are the interface's own and
-/// stay. Interfaces that do not exist are skipped. Returns what was removed.
+/// stay. Interfaces that do not exist are skipped. The drop rules' table,
+/// if an instance needs one, is deleted too. Returns the addresses removed.
 pub fn release_vips(config: &DriverConfig) -> Result<Vec<Released>, DriverError> {
     let mut netlink = Netlink::new()?;
     let mut pending = Vec::new();
@@ -84,6 +86,13 @@ pub fn release_vips(config: &DriverConfig) -> Result<Vec<Released>, DriverError>
             pending = pending.len(),
             "no answer from the kernel for every release"
         );
+    }
+    if let Some(table) = config.needed_drop_table() {
+        match DropRules::delete_table(table) {
+            Ok(true) => tracing::info!(%table, "deleted the nftables drop rules left behind"),
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%table, %error, "cannot delete the nftables drop rules"),
+        }
     }
     Ok(released)
 }

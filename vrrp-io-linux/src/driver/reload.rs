@@ -19,6 +19,7 @@ use super::event::DriverEvent;
 use super::plumbing::{self, Plumbing};
 use super::run::Driver;
 use super::spec::{DriverConfig, InstanceSpec, Tracked};
+use super::vip_traffic;
 use crate::track::TrackWeight;
 use crate::track::file::FileSpec;
 use crate::track::process::ProcessSpec;
@@ -111,9 +112,14 @@ impl Driver {
         let now = Instant::now();
         let core_now = self.clock.to_core(now);
 
-        // 1. Resolve and compare, touching nothing.
+        // 1. Resolve and compare, touching nothing (but a first drop table).
+        if self.drop_rules.is_none() {
+            self.drop_rules = vip_traffic::set_up(&config)?;
+        }
         let mut specs = config.instances;
         let ifaces = plumbing::resolve_all(&mut specs)?;
+        self.host.resolve_links(&specs, &config.statics)?;
+        self.host.watch_routes(&specs, &config.statics)?;
         let old_scripts: Vec<ScriptSpec> =
             self.scripts().scripts().map(|(s, _)| s.clone()).collect();
         let old_processes: Vec<ProcessSpec> = self
@@ -239,6 +245,8 @@ impl Driver {
         self.adverts.socket_of = socket_of;
         self.adverts.sender_of = sender_of;
         self.sync_groups = config.sync_groups;
+        self.host.change_statics(&self.statics, &config.statics);
+        self.statics = config.statics;
         self.trackers
             .reconfigure(config.scripts, config.processes, config.files, now);
         self.observers

@@ -14,9 +14,10 @@ use super::garp::GarpSchedule;
 use super::handover::Handover;
 use super::host::Host;
 use super::observe::{History, Observers};
-use super::spec::InstanceSpec;
+use super::spec::{InstanceSpec, Statics};
 use super::tracking::Trackers;
 use super::wakeups::{ALARM, FILES, NETLINK, SIGNALS, SOCKETS, WAKER, Wakeups};
+use crate::firewall::DropRules;
 use crate::netlink::NetEvent;
 use crate::notify::Notifier;
 use crate::track::file::FileTracker;
@@ -67,6 +68,8 @@ pub struct Driver {
     pub(super) specs: Vec<InstanceSpec>,
     /// Sync groups as configured (indices into `specs`), for reloads.
     pub(super) sync_groups: Vec<Vec<usize>>,
+    /// Static addresses, routes and rules: installed from start to stop.
+    pub(super) statics: Statics,
     /// Links, VIPs and VMACs (before `adverts`: a VMAC goes while its
     /// sockets are still open, as it always did).
     pub(super) host: Host,
@@ -77,6 +80,9 @@ pub struct Driver {
     pub(super) handover: Handover,
     pub(super) trackers: Trackers,
     pub(super) observers: Observers,
+    /// Rules that drop traffic to the VIPs of instances that take none
+    /// (after `host`: the table goes once the VIPs have).
+    pub(super) drop_rules: Option<DropRules>,
     /// Set once a graceful stop began: when to give up waiting for acks.
     pub(super) stopping: Option<Instant>,
     pub(super) stopped: bool,
@@ -136,6 +142,12 @@ impl Driver {
         self.host.is_installed(index)
     }
 
+    /// Route, rule and static address changes that failed: not sent, or
+    /// refused by the kernel.
+    pub fn route_failures(&self) -> u64 {
+        self.host.route_failures()
+    }
+
     /// Instance `index`'s running timer and how long until it fires.
     pub fn next_timer(&self, index: usize) -> Option<(vrrp_core::Timer, Duration)> {
         let id = self.router.id(index)?;
@@ -161,6 +173,7 @@ impl Driver {
         self.stopping = Some(now + STOP_GRACE);
         self.router.handle_shutdown(self.clock.to_core(now));
         self.run_actions(now, events);
+        self.host.remove_statics(&self.statics);
         // The grace for the kernel's acks starts when the last handover ends.
         if let Some(last) = self.handover.last_deadline() {
             self.stopping = Some(last + STOP_GRACE);

@@ -1,4 +1,4 @@
-//! Start-up: interfaces, sockets, stale VIPs, instances.
+//! Start-up: interfaces, sockets, stale VIPs, static routes, instances.
 
 use std::sync::mpsc;
 use std::time::Instant;
@@ -17,6 +17,7 @@ use super::plumbing::{self, Plumbing};
 use super::run::{Driver, Scratch};
 use super::spec::DriverConfig;
 use super::tracking::Trackers;
+use super::vip_traffic;
 use super::wakeups::{FILES, NETLINK, Wakeups};
 use crate::netlink::Netlink;
 
@@ -28,6 +29,8 @@ impl Driver {
         let now = Instant::now();
         let clock = Clock::start();
 
+        // Before anything changes on the host: a missing `nft` stops here.
+        let drop_rules = vip_traffic::set_up(&config)?;
         let mut specs = config.instances;
         let mut host = Host::new(Netlink::new()?, specs.len());
         poll.registry()
@@ -64,6 +67,10 @@ impl Driver {
         }
 
         host.remove_stale_vips(&specs)?;
+        let statics = config.statics;
+        host.resolve_links(&specs, &statics)?;
+        host.watch_routes(&specs, &statics)?;
+        host.add_statics(&statics);
 
         let wakeups = Wakeups::listen(poll, config.handle_signals)?;
         let instances = specs.len();
@@ -74,6 +81,7 @@ impl Driver {
             router,
             specs,
             sync_groups: config.sync_groups,
+            statics,
             host,
             adverts: Adverts::new(sockets, socket_of, senders, sender_of),
             garp: GarpSchedule::default(),
@@ -86,6 +94,7 @@ impl Driver {
                 now,
             ),
             observers: Observers::new(config.notify, instances),
+            drop_rules,
             stopping: None,
             stopped: false,
             scratch: Scratch::default(),

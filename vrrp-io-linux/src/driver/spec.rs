@@ -3,6 +3,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
+pub use crate::netlink::{AddMode, Prefix, Route, RouteType, Rule, RuleAction};
 use crate::track::TrackWeight;
 use crate::track::file::FileSpec;
 use crate::track::process::ProcessSpec;
@@ -97,6 +98,26 @@ pub struct InstanceSpec {
     /// router MAC that carries the VIPs (those without an `interface`, or
     /// with the instance's own) and sends the adverts.
     pub vmac: Option<String>,
+    /// Routes installed while Master (keepalived's `virtual_routes`),
+    /// after the VIPs; removed on leaving Master, before them.
+    pub routes: Vec<Route>,
+    /// Policy rules installed while Master (`virtual_rules`), after the routes.
+    pub rules: Vec<Rule>,
+    /// Whether this host's own traffic with the installed addresses is
+    /// taken while Master.
+    pub vip_traffic: VipTraffic,
+}
+
+/// This host's own traffic to (and from) an instance's installed
+/// addresses while it is Master. Forwarding through them is not affected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum VipTraffic {
+    /// Taken, as any address of the host's.
+    #[default]
+    Accept,
+    /// Dropped (nftables rules, added before the addresses, removed after
+    /// them), except neighbour discovery.
+    DropWhileMaster,
 }
 
 /// Everything a [`Driver`](super::Driver) runs.
@@ -116,9 +137,40 @@ pub struct DriverConfig {
     pub process_interval: Duration,
     /// Notify scripts and FIFOs.
     pub notify: crate::notify::NotifyConfig,
+    /// What the host has while the driver runs, Master or not.
+    pub statics: Statics,
     /// Handle SIGTERM, SIGINT, SIGHUP, SIGUSR1 (a daemon); an embedding
     /// service that owns its signals leaves this off.
     pub handle_signals: bool,
+    /// The nftables table (`inet NAME`) of the drop rules, created at
+    /// start when an instance has [`VipTraffic::DropWhileMaster`];
+    /// `None`: [`DEFAULT_DROP_TABLE`].
+    pub drop_table: Option<String>,
+}
+
+/// The drop rules' table when [`DriverConfig::drop_table`] names none.
+pub const DEFAULT_DROP_TABLE: &str = "vrrp_rs";
+
+impl DriverConfig {
+    /// The drop rules' table, if some instance needs one.
+    pub fn needed_drop_table(&self) -> Option<&str> {
+        self.instances
+            .iter()
+            .any(|s| s.vip_traffic == VipTraffic::DropWhileMaster)
+            .then(|| self.drop_table.as_deref().unwrap_or(DEFAULT_DROP_TABLE))
+    }
+}
+
+/// Addresses, routes and rules installed at start and removed on stop
+/// (keepalived's `static_ipaddress`, `static_routes`, `static_rules`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Statics {
+    /// Addresses, each with its `interface`.
+    pub addresses: Vec<Vip>,
+    /// Routes, added after the addresses.
+    pub routes: Vec<Route>,
+    /// Rules, added after the routes.
+    pub rules: Vec<Rule>,
 }
 
 impl Vip {
@@ -152,12 +204,23 @@ impl InstanceSpec {
             track: Vec::new(),
             garp: GarpSpec::default(),
             vmac: None,
+            routes: Vec::new(),
+            rules: Vec::new(),
+            vip_traffic: VipTraffic::Accept,
         }
     }
 
     /// The VIPs and excluded VIPs, all that is installed while Master.
     pub fn installed(&self) -> impl Iterator<Item = &Vip> {
         self.vips.iter().chain(&self.excluded_vips)
+    }
+
+    /// The installed addresses whose traffic is dropped while Master.
+    pub fn dropped_while_master(&self) -> Vec<IpAddr> {
+        match self.vip_traffic {
+            VipTraffic::Accept => Vec::new(),
+            VipTraffic::DropWhileMaster => self.installed().map(|v| v.addr).collect(),
+        }
     }
 
     /// The interface a VIP goes on.

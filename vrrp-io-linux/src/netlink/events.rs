@@ -9,6 +9,7 @@ use rtnetlink::packet_route::RouteNetlinkMessage;
 use super::Seq;
 use super::addr::InterfaceAddress;
 use super::link::LinkInfo;
+use super::route::{RemovedRoute, RemovedRule, removed_route, removed_rule};
 use crate::mac::MacAddr;
 
 /// One thing the kernel said on the netlink socket.
@@ -52,6 +53,10 @@ pub enum NetEvent {
         /// Its prefix length.
         prefix_len: u8,
     },
+    /// A route was deleted (reported after [`Netlink::watch_routes`](super::Netlink::watch_routes)).
+    RouteRemoved(RemovedRoute),
+    /// A rule was deleted (reported after [`Netlink::watch_routes`](super::Netlink::watch_routes)).
+    RuleRemoved(RemovedRule),
     /// The request with this sequence number succeeded.
     Ack {
         /// The request's sequence number.
@@ -88,6 +93,12 @@ impl Errno {
     /// address delete: the caller can treat it as success).
     pub fn is_address_not_available(self) -> bool {
         self.0 == libc::EADDRNOTAVAIL
+    }
+
+    /// `ESRCH` (a route) or `ENOENT` (a rule): what was to be deleted is
+    /// not there (for a delete: the caller can treat it as success).
+    pub fn is_not_found(self) -> bool {
+        self.0 == libc::ESRCH || self.0 == libc::ENOENT
     }
 
     /// `ENODEV`: the interface index names no interface (any more).
@@ -158,6 +169,8 @@ impl NetEvent {
                     prefix_len: address.prefix_len,
                 })
             }
+            RouteNetlinkMessage::DelRoute(route) => removed_route(&route).map(Self::RouteRemoved),
+            RouteNetlinkMessage::DelRule(rule) => removed_rule(&rule).map(Self::RuleRemoved),
             _ => None,
         }
     }

@@ -1,5 +1,5 @@
 //! rtnetlink on a mio-registered netlink socket: add and remove addresses,
-//! create and delete links, and watch links and addresses change.
+//! routes and rules, create and delete links, and watch links and addresses change.
 //!
 //! Requests are built with rtnetlink's message builders (no async runtime:
 //! rtnetlink is used with `default-features = false`, for its builders only),
@@ -46,6 +46,7 @@ mod addr;
 mod blocking;
 mod events;
 mod link;
+mod route;
 
 use std::io;
 use std::os::fd::AsRawFd;
@@ -61,12 +62,17 @@ use rtnetlink::packet_route::RouteNetlinkMessage;
 pub use self::addr::{InterfaceAddress, dump_addresses};
 pub use self::events::{Errno, NetEvent};
 pub(crate) use self::link::get_link_by_name;
+pub use self::route::{
+    AddMode, Prefix, RemovedRoute, RemovedRule, Route, RouteType, Rule, RuleAction,
+};
 
 /// Multicast groups the event socket joins (`RTNLGRP_*` from
 /// `<linux/rtnetlink.h>`).
 const RTNLGRP_LINK: u32 = 1;
 const RTNLGRP_IPV4_IFADDR: u32 = 5;
 const RTNLGRP_IPV6_IFADDR: u32 = 9;
+/// Route and rule changes, joined on demand ([`Netlink::watch_routes`]).
+const ROUTE_GROUPS: [u32; 4] = [7, 8, 11, 19];
 
 /// Large enough for any single rtnetlink datagram the kernel sends (dumps are
 /// cut into datagrams of at most 32 KiB).
@@ -124,6 +130,14 @@ pub enum NetlinkError {
     /// An interface name the kernel would refuse.
     #[error("interface name {0:?} is not valid: Linux takes 1 to 15 bytes")]
     BadInterfaceName(String),
+    /// A route or rule that mixes IPv4 and IPv6 addresses.
+    #[error("{route}: {addr} is not of the destination's address family")]
+    FamilyMismatch {
+        /// The route or rule.
+        route: String,
+        /// The address of the other family.
+        addr: std::net::IpAddr,
+    },
     /// An address label the kernel would refuse.
     #[error("address label {0:?} is too long: Linux allows at most 15 bytes")]
     LabelTooLong(String),
@@ -163,6 +177,18 @@ impl Netlink {
             send_buffer: Vec::new(),
             recv_buffer: Vec::with_capacity(RECV_BUFFER_LEN),
         })
+    }
+
+    /// Also reports routes and rules deleted ([`NetEvent::RouteRemoved`],
+    /// [`NetEvent::RuleRemoved`]): every route change of the host then
+    /// arrives, so only a user of them asks.
+    pub fn watch_routes(&mut self) -> Result<(), NetlinkError> {
+        for group in ROUTE_GROUPS {
+            self.socket
+                .add_membership(group)
+                .map_err(NetlinkError::Open)?;
+        }
+        Ok(())
     }
 
     /// Serializes `message` with `flags` and a fresh sequence number and

@@ -1,7 +1,9 @@
 //! The top level of the file: dispatches each section to its builder.
 
+use super::build_address::virtual_addresses;
 use super::build_global::build_global;
 use super::build_instance::build_instance;
+use super::build_route;
 use super::build_script::{build_script, build_track_process};
 use super::build_track::{notify_script, track_block};
 use super::build_track_file::{build_track_file, unweight_files};
@@ -22,9 +24,6 @@ const IGNORED_SECTIONS: &[(&str, &str)] = &[
         "virtual_server_group",
         "LVS virtual servers are not managed by this daemon",
     ),
-    ("static_ipaddress", "static addresses are not installed"),
-    ("static_routes", "static routes are not installed"),
-    ("static_rules", "static rules are not installed"),
     ("linkbeat_interfaces", "link state comes from netlink"),
     (
         "garp_group",
@@ -109,6 +108,26 @@ pub(crate) fn build_config(
                 unique("vrrp_sync_group", &group.name, &group.at, existing)?;
                 config.sync_groups.push(group);
             }
+            "static_ipaddress" => {
+                let addresses = virtual_addresses(ctx, node)?;
+                for address in addresses.iter().filter(|a| a.dev.is_none()) {
+                    ctx.warn(
+                        &address.at,
+                        format!(
+                            "static_ipaddress {} has no `dev`: it goes on eth0, keepalived's \
+                             default_interface",
+                            address.addr
+                        ),
+                    );
+                }
+                config.static_addresses.extend(addresses);
+            }
+            "static_routes" => config
+                .static_routes
+                .extend(build_route::routes(ctx, node, true)?),
+            "static_rules" => config
+                .static_rules
+                .extend(build_route::rules(ctx, node, true)?),
             keyword => match IGNORED_SECTIONS.iter().find(|(name, _)| *name == keyword) {
                 Some((_, why)) => ctx.warn(&node.at, format!("`{keyword}` block ignored: {why}")),
                 None => ctx.unknown(node, "the top level"),

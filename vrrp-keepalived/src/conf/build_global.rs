@@ -96,13 +96,7 @@ pub(crate) fn build_global(
             "vrrp_gna_interval" => global.vrrp_gna_interval = Some(ctx.seconds(item)?.value),
             "vrrp_check_unicast_src" => global.vrrp_check_unicast_src = ctx.flag(item)?,
             "vrrp_skip_check_adv_addr" => global.vrrp_skip_check_adv_addr = ctx.bool_flag(item)?,
-            "vrrp_strict" => {
-                global.vrrp_strict = ctx.flag(item)?;
-                ctx.unsupported(
-                    item,
-                    "strict RFC mode is not implemented; the instances run in keepalived's default mode",
-                );
-            }
+            "vrrp_strict" => global.vrrp_strict = ctx.bool_flag(item)?,
             "v3_checksum_as_v2" => global.v3_checksum_as_v2 = ctx.bool_flag(item)?,
             "vrrp_lower_prio_no_advert" => {
                 global.vrrp_lower_prio_no_advert = ctx.bool_flag(item)?
@@ -123,19 +117,8 @@ pub(crate) fn build_global(
                     Some(arg) => return Err(bad(item, arg, "allow_if_changes or nothing")),
                 }
             }
-            "vrrp_iptables" | "vrrp_ipsets" => {
-                ctx.no_block(item)?;
-                let names = item.args.iter().map(|a| a.text.clone()).collect();
-                if item.keyword == "vrrp_iptables" {
-                    global.vrrp_iptables = Some(names);
-                } else {
-                    global.vrrp_ipsets = Some(names);
-                }
-                ctx.unsupported(
-                    item,
-                    "no firewall rules are installed; no_accept is not enforced",
-                );
-            }
+            "vrrp_iptables" | "vrrp_ipsets" | "nftables" | "nftables_priority"
+            | "nftables_ifindex" | "nftables_counters" => firewall(ctx, item, global)?,
             keyword if OTHER_DAEMONS.contains(&keyword) => {
                 ctx.ignored(
                     item,
@@ -144,6 +127,52 @@ pub(crate) fn build_global(
             }
             _ => ctx.unknown(item, "global_defs"),
         }
+    }
+    Ok(())
+}
+
+/// `vrrp_iptables`, `vrrp_ipsets` and the `nftables*` keywords: where
+/// keepalived puts the rules that drop traffic to a non-accepting Master's
+/// VIPs. Ours always go in nftables, in a table of our own.
+fn firewall(ctx: &mut Ctx<'_>, item: &Node, global: &mut GlobalDefs) -> Result<(), ConfigError> {
+    ctx.no_block(item)?;
+    let names: Vec<String> = item.args.iter().map(|a| a.text.clone()).collect();
+    let ours = "the rules go in nftables, table `inet keepalive_haproxy`";
+    match item.keyword.as_str() {
+        "vrrp_iptables" => {
+            global.vrrp_iptables = Some(names);
+            ctx.warn(
+                &item.at,
+                format!(
+                    "`vrrp_iptables`: iptables is not used, {ours} (keepalived 2.2.7 and 2.4.3 \
+                     built with nftables only do the same and say so); write `nftables`"
+                ),
+            );
+        }
+        "vrrp_ipsets" => {
+            global.vrrp_ipsets = Some(names);
+            ctx.warn(
+                &item.at,
+                format!(
+                    "`vrrp_ipsets` ignored: no ipsets are used, {ours} (keepalived built with \
+                     nftables only reports it as unknown)"
+                ),
+            );
+        }
+        "nftables" => {
+            ctx.extra_args(item, 1);
+            if let Some(table) = item.args.first() {
+                ctx.info(
+                    &table.at,
+                    format!("nftables table `{}` not used: {ours}", table.text),
+                );
+            }
+        }
+        _ => ctx.ignored(
+            item,
+            "our chains hook input and output at priority -1 (keepalived's default) and match \
+             addresses, not interfaces",
+        ),
     }
     Ok(())
 }

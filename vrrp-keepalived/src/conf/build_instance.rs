@@ -6,6 +6,7 @@ use super::build_address::{FamilyChoice, authentication, unicast_peers, virtual_
 use super::build_auth_hmac::auth_hmac;
 use super::build_global::{garp_setting, version};
 use super::build_group::{multicast_group, unicast_or_multicast, unicast_ttl};
+use super::build_route;
 use super::build_track::{notify_script, track_block};
 use super::error::{ConfigError, Spanned};
 use super::instance::VrrpInstance;
@@ -21,8 +22,6 @@ const MICROS_PER_CENTI: u128 = 10_000;
 
 /// Instance keywords keepalived knows that this daemon does not implement.
 const UNSUPPORTED: &[(&str, &str)] = &[
-    ("virtual_routes", "routes are not installed"),
-    ("virtual_rules", "rules are not installed"),
     (
         "track_bfd",
         "only scripts, interfaces, processes and files can be tracked",
@@ -37,6 +36,7 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
     let mut inst = VrrpInstance::new(name.text.clone(), node.at.clone());
     let mut family = FamilyChoice::default();
     for item in nodes {
+        inst.written.insert(item.keyword.clone(), item.at.clone());
         if track_block(
             ctx,
             item,
@@ -81,6 +81,13 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 inst.virtual_ipaddress_excluded
                     .extend(virtual_addresses(ctx, item)?);
             }
+            "virtual_routes" => {
+                let routes = build_route::routes(ctx, item, false)?;
+                inst.virtual_routes.extend(routes);
+            }
+            "virtual_rules" => inst
+                .virtual_rules
+                .extend(build_route::rules(ctx, item, false)?),
             "unicast_src_ip" => inst.unicast_src_ip = Some(ctx.ip(item)?),
             "unicast_peer" => {
                 let peers = unicast_peers(ctx, item)?;
@@ -120,12 +127,6 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
             "check_unicast_src" => inst.check_unicast_src = ctx.flag(item)?,
             "strict_mode" => {
                 let on = ctx.bool_flag(item)?;
-                if on {
-                    ctx.unsupported(
-                        item,
-                        "strict RFC mode is not implemented; keepalived's default mode is used",
-                    );
-                }
                 inst.strict_mode = Some(Spanned::new(on, item.at.clone()));
             }
             "lower_prio_no_advert" => inst.lower_prio_no_advert = Some(ctx.bool_flag(item)?),

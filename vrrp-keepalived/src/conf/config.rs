@@ -5,8 +5,9 @@ use std::net::IpAddr;
 use super::error::Spanned;
 use super::instance::VrrpInstance;
 use super::model::{
-    Family, GlobalDefs, SyncGroup, TrackFile, TrackProcess, VrrpScript, VrrpVersion,
+    Family, GlobalDefs, SyncGroup, TrackFile, TrackProcess, VirtualAddress, VrrpScript, VrrpVersion,
 };
+use super::routes::{IpRoute, IpRule};
 
 /// Everything keepalived.conf says about VRRP.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,6 +24,12 @@ pub struct KeepalivedConfig {
     pub instances: Vec<VrrpInstance>,
     /// `vrrp_sync_group` blocks, in file order.
     pub sync_groups: Vec<SyncGroup>,
+    /// `static_ipaddress`: on the host from start to stop.
+    pub static_addresses: Vec<VirtualAddress>,
+    /// `static_routes`: installed from start to stop.
+    pub static_routes: Vec<IpRoute>,
+    /// `static_rules`: installed from start to stop.
+    pub static_rules: Vec<IpRule>,
 }
 
 impl KeepalivedConfig {

@@ -1,5 +1,6 @@
 //! The typed `vrrp_instance`.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use super::model::{
     AuthHmac, Authentication, Centiseconds, Family, GarpSettings, InitialState, Notify, Tracked,
     UnicastPeer, UseVmac, VirtualAddress,
 };
+use super::routes::{IpRoute, IpRule};
 
 /// keepalived's advertisement interval when none is written: 1 s.
 pub const DEFAULT_ADVERT_INT: Centiseconds = Centiseconds(100);
@@ -37,12 +39,18 @@ pub struct VrrpInstance {
     pub nopreempt: bool,
     /// `preempt_delay SECS`.
     pub preempt_delay: Option<Spanned<Duration>>,
-    /// `accept` (true) or `no_accept` (false).
+    /// `accept` (true) or `no_accept` (false); once read, always set:
+    /// keepalived's default (on, except off for a non-owner in strict mode)
+    /// at the instance's position.
     pub accept: Option<Spanned<bool>>,
     /// `virtual_ipaddress { ... }`: the addresses advertised.
     pub virtual_ipaddress: Vec<VirtualAddress>,
     /// `virtual_ipaddress_excluded { ... }`: moved with the VIPs, not advertised.
     pub virtual_ipaddress_excluded: Vec<VirtualAddress>,
+    /// `virtual_routes`: installed while Master.
+    pub virtual_routes: Vec<IpRoute>,
+    /// `virtual_rules`: installed while Master.
+    pub virtual_rules: Vec<IpRule>,
     /// `unicast_src_ip ADDR`.
     pub unicast_src_ip: Option<Spanned<IpAddr>>,
     /// `unicast_peer { ... }`.
@@ -86,12 +94,15 @@ pub struct VrrpInstance {
     pub higher_prio_send_advert: Option<bool>,
     /// `v3_checksum_as_v2 [BOOL]`; unset: the global keyword.
     pub v3_checksum_as_v2: Option<bool>,
-    /// `strict_mode [BOOL]` (not supported yet: warned when on).
+    /// `strict_mode [BOOL]`; unset: the global `vrrp_strict`. Once read,
+    /// strict mode's rewrites are already applied to the fields above.
     pub strict_mode: Option<Spanned<bool>>,
     /// `debug 0..4`.
     pub debug: Option<u8>,
     /// `smtp_alert [BOOL]`: mail when the instance changes state.
     pub smtp_alert: Option<bool>,
+    /// Where each keyword of the block was last written.
+    pub written: BTreeMap<String, Span>,
 }
 
 impl VrrpInstance {
@@ -111,6 +122,8 @@ impl VrrpInstance {
             accept: None,
             virtual_ipaddress: Vec::new(),
             virtual_ipaddress_excluded: Vec::new(),
+            virtual_routes: Vec::new(),
+            virtual_rules: Vec::new(),
             unicast_src_ip: None,
             unicast_peers: Vec::new(),
             mcast_src_ip: None,
@@ -135,6 +148,7 @@ impl VrrpInstance {
             strict_mode: None,
             debug: None,
             smtp_alert: None,
+            written: BTreeMap::new(),
         }
     }
 
@@ -178,6 +192,18 @@ impl VrrpInstance {
         self.advert_int
             .as_ref()
             .map_or(DEFAULT_ADVERT_INT, |a| a.value)
+    }
+
+    /// Accept mode in force: traffic to the VIPs is taken while Master.
+    /// Set by the reader; unset (an instance built by hand) means on.
+    pub fn effective_accept(&self) -> bool {
+        self.accept.as_ref().is_none_or(|a| a.value)
+    }
+
+    /// Traffic to the VIPs must be dropped while Master: accept mode off on
+    /// an instance that does not own them (keepalived's firewall rule).
+    pub fn drops_vip_traffic(&self) -> bool {
+        !self.effective_accept() && self.effective_priority() != PRIORITY_OWNER
     }
 
     /// Adverts go to unicast peers rather than the multicast group.

@@ -46,6 +46,7 @@ mod build_auth_hmac;
 mod build_global;
 mod build_group;
 mod build_instance;
+mod build_route;
 mod build_script;
 mod build_smtp;
 mod build_track;
@@ -58,7 +59,10 @@ mod lexer;
 mod model;
 mod parser;
 mod preprocess;
+mod routes;
+mod rt_names;
 mod source;
+mod strict;
 #[cfg(test)]
 mod test_support;
 mod to_core;
@@ -74,6 +78,9 @@ pub use model::{
     AuthType, Authentication, Centiseconds, Family, GarpSettings, GlobalDefs, InitFile,
     InitialState, Notify, NotifyFifo, NotifyScript, ParamMatch, RunAs, Smtp, SyncGroup, TrackFile,
     TrackProcess, Tracked, UnicastPeer, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
+};
+pub use routes::{
+    IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RuleAction, TABLE_MAIN,
 };
 
 use source::{LogicalLine, SourceReader};
@@ -153,12 +160,13 @@ pub fn parse_str_with(
 
 fn finish(lines: Vec<LogicalLine>, mut warnings: Vec<Warning>) -> Result<Loaded, ConfigError> {
     let tree = parser::parse_tree(lines)?;
-    let config = build::build_config(
+    let mut config = build::build_config(
         &mut Ctx {
             warnings: &mut warnings,
         },
         &tree,
     )?;
+    strict::apply_strict_mode(&mut config, &mut warnings)?;
     validate::validate(&config, &mut warnings)?;
     Ok(Loaded { config, warnings })
 }

@@ -93,7 +93,8 @@ pub struct GlobalDefs {
     /// `v3_checksum_as_v2`: VRRPv3-over-IPv4 checksums sent without the
     /// pseudo-header (both forms are accepted either way).
     pub v3_checksum_as_v2: bool,
-    /// `vrrp_strict`: strict RFC compliance (not supported yet: warned).
+    /// `vrrp_strict [BOOL]`: strict mode for instances without `strict_mode`
+    /// (applied by the reader: `conf/strict.rs`).
     pub vrrp_strict: bool,
     /// `max_auto_priority [N]`: realtime priority cap; a bare keyword means 99.
     pub max_auto_priority: Option<i32>,
@@ -108,9 +109,9 @@ pub struct GlobalDefs {
     /// `vrrp_notify_fifo PATH [USER [GROUP]]` and its `vrrp_notify_fifo_script`
     /// (keepalived's VRRP-only FIFO; here every event is a VRRP event).
     pub vrrp_notify_fifo: NotifyFifo,
-    /// `vrrp_iptables [CHAINS]`: accepted, unsupported (warned).
+    /// `vrrp_iptables [CHAINS]`: read; the rules go in nftables (warned).
     pub vrrp_iptables: Option<Vec<String>>,
-    /// `vrrp_ipsets [NAMES]`: accepted, unsupported (warned).
+    /// `vrrp_ipsets [NAMES]`: read and ignored (warned).
     pub vrrp_ipsets: Option<Vec<String>>,
 }
 

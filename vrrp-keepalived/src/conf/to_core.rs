@@ -45,11 +45,8 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
             .as_ref()
             .map_or(0, |d| d.value.as_micros().try_into().unwrap_or(u64::MAX)),
     );
-    // keepalived accepts traffic to the VIPs unless told not to (or strict).
-    vrrp.accept_mode = instance
-        .accept
-        .as_ref()
-        .map_or(!config.global.vrrp_strict, |a| a.value);
+    // Settled by the reader (conf/strict.rs): keepalived's default applied.
+    vrrp.accept_mode = instance.effective_accept();
     vrrp.unicast_peers = instance.unicast_peers.iter().map(|p| p.addr).collect();
     vrrp.multicast_group = config.multicast_group(instance).map(|g| g.value);
     vrrp.unicast_ttl = instance.unicast_ttl.as_ref().map(|t| t.value);

@@ -135,6 +135,9 @@ pub(crate) fn snapshot() -> Snapshot {
             },
         )],
         notify_scripts_busy: 0,
+        route_failures: 0,
+        traffic_dropped: Vec::new(),
+        drop_rule_failures: 0,
         router: RouterStats {
             vrid_errors: 3,
             ..RouterStats::default()

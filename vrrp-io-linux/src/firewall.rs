@@ -1,0 +1,204 @@
+//! Dropping traffic to addresses, in nftables, through the `nft` command.
+//!
+//! One table of our own, `inet NAME`, holds two sets (IPv4, IPv6) and two
+//! chains hooked at priority -1 (before the usual filter chains): traffic
+//! to an address of a set is dropped on input, from it on output;
+//! neighbour solicitations and advertisements still pass, so the address
+//! keeps resolving (a router forwards for it; only the host's own traffic
+//! with it stops). [`DropRules::create`] replaces a table a crashed
+//! predecessor left behind; dropping the value deletes the table. Nothing
+//! else of the host's ruleset is read or changed.
+//!
+//! `nft` runs to completion (a few milliseconds) inside the caller's turn,
+//! bounded by [`NFT_TIMEOUT`]; each change is one atomic `nft -f` batch.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::net::IpAddr;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long one `nft` run may take before it is killed and counted failed.
+pub const NFT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Why a rule change did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum FirewallError {
+    /// The `nft` command is not installed.
+    #[error(
+        "the `nft` command was not found ({0}): install nftables (e.g. `apt-get install \
+         nftables`); without it traffic to these addresses cannot be dropped"
+    )]
+    NftMissing(std::io::Error),
+    /// `nft` could not be run or waited for.
+    #[error("running nft: {0}")]
+    Io(std::io::Error),
+    /// `nft` refused the change.
+    #[error("nft refused `{command}`: {stderr}")]
+    Refused {
+        /// The first line of what was asked.
+        command: String,
+        /// What nft said.
+        stderr: String,
+    },
+    /// `nft` did not finish in time and was killed.
+    #[error("nft did not finish within {NFT_TIMEOUT:?} and was killed")]
+    Timeout,
+}
+
+/// The drop rules of one table, and the addresses dropped now.
+#[derive(Debug)]
+pub struct DropRules {
+    table: String,
+    dropped: BTreeSet<IpAddr>,
+    failures: u64,
+}
+
+impl DropRules {
+    /// Creates table `inet TABLE` with empty sets, replacing one of that
+    /// name (a crashed run's).
+    pub fn create(table: &str) -> Result<Self, FirewallError> {
+        let nd = "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept";
+        let script = format!(
+            "table inet {table}\ndelete table inet {table}\n\
+             table inet {table} {{\n\
+             set drop_v4 {{ type ipv4_addr; }}\n\
+             set drop_v6 {{ type ipv6_addr; }}\n\
+             chain input {{\n type filter hook input priority -1; policy accept;\n {nd}\n \
+             ip daddr @drop_v4 counter drop\n ip6 daddr @drop_v6 counter drop\n}}\n\
+             chain output {{\n type filter hook output priority -1; policy accept;\n {nd}\n \
+             ip saddr @drop_v4 counter drop\n ip6 saddr @drop_v6 counter drop\n}}\n}}\n"
+        );
+        nft(&script)?;
+        Ok(Self {
+            table: table.to_owned(),
+            dropped: BTreeSet::new(),
+            failures: 0,
+        })
+    }
+
+    /// Deletes table `inet TABLE` if it exists (a release after a crash).
+    /// Returns whether it existed.
+    pub fn delete_table(table: &str) -> Result<bool, FirewallError> {
+        let existed = nft(&format!("list table inet {table}\n")).is_ok();
+        nft(&format!("table inet {table}\ndelete table inet {table}\n"))?;
+        Ok(existed)
+    }
+
+    /// The table's name (`inet NAME`).
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Starts dropping traffic to and from `addrs`.
+    pub fn drop_traffic(&mut self, addrs: &[IpAddr]) -> Result<(), FirewallError> {
+        let new: Vec<IpAddr> = addrs
+            .iter()
+            .copied()
+            .filter(|a| !self.dropped.contains(a))
+            .collect();
+        self.change("add", &new)?;
+        self.dropped.extend(new);
+        Ok(())
+    }
+
+    /// Stops dropping traffic to and from `addrs`.
+    pub fn allow_traffic(&mut self, addrs: &[IpAddr]) -> Result<(), FirewallError> {
+        let old: Vec<IpAddr> = addrs
+            .iter()
+            .copied()
+            .filter(|a| self.dropped.contains(a))
+            .collect();
+        self.change("delete", &old)?;
+        for addr in &old {
+            self.dropped.remove(addr);
+        }
+        Ok(())
+    }
+
+    /// The addresses whose traffic is dropped now.
+    pub fn dropped(&self) -> impl Iterator<Item = &IpAddr> {
+        self.dropped.iter()
+    }
+
+    /// Changes that failed since the table was created.
+    pub fn failures(&self) -> u64 {
+        self.failures
+    }
+
+    fn change(&mut self, verb: &str, addrs: &[IpAddr]) -> Result<(), FirewallError> {
+        let mut script = String::new();
+        for (set, v4) in [("drop_v4", true), ("drop_v6", false)] {
+            let list: Vec<String> = addrs
+                .iter()
+                .filter(|a| a.is_ipv4() == v4)
+                .map(ToString::to_string)
+                .collect();
+            if !list.is_empty() {
+                let _ = writeln!(
+                    script,
+                    "{verb} element inet {} {set} {{ {} }}",
+                    self.table,
+                    list.join(", ")
+                );
+            }
+        }
+        if script.is_empty() {
+            return Ok(());
+        }
+        nft(&script).inspect_err(|_| self.failures += 1)
+    }
+}
+
+impl Drop for DropRules {
+    fn drop(&mut self) {
+        let table = &self.table;
+        match nft(&format!("delete table inet {table}\n")) {
+            Ok(()) => tracing::debug!(%table, "nftables table deleted"),
+            Err(error) => tracing::error!(%table, %error, "cannot delete the nftables table"),
+        }
+    }
+}
+
+/// Runs `nft -f -` on `script`, within [`NFT_TIMEOUT`].
+fn nft(script: &str) -> Result<(), FirewallError> {
+    let mut child = Command::new("nft")
+        .args(["-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|error| match error.kind() {
+            std::io::ErrorKind::NotFound => FirewallError::NftMissing(error),
+            _ => FirewallError::Io(error),
+        })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(script.as_bytes())
+            .map_err(FirewallError::Io)?;
+    }
+    let deadline = Instant::now() + NFT_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(FirewallError::Io)? {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(FirewallError::Timeout);
+        }
+        std::thread::sleep(Duration::from_micros(500));
+    };
+    if status.success() {
+        return Ok(());
+    }
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+    }
+    Err(FirewallError::Refused {
+        command: script.lines().next().unwrap_or_default().to_owned(),
+        stderr: stderr.trim().to_owned(),
+    })
+}
