@@ -116,7 +116,10 @@ impl Instance {
         // auth_hmac: a trailer makes the datagram exactly TRAILER_LEN longer
         // than its header says. Over IPv6 the checksum covers it.
         let bytes = packet.into_inner();
-        let (message, trailer) = split_trailer(bytes, &packet, family, self.hmac.is_some());
+        let (message, trailer) = match self.hmac {
+            Some(_) => split_trailer(bytes, &packet, family),
+            None => (bytes, None),
+        };
         let packet = Packet::new_unchecked(message);
         let summed = match (trailer, family) {
             (Some(_), Family::Ipv6) => Packet::new_unchecked(bytes),
@@ -165,18 +168,7 @@ impl Instance {
         if rx.src == self.config.primary_address {
             return Verdict::Drop;
         }
-        if !self.config.unicast_peers.is_empty() && !self.config.unicast_peers.contains(&rx.src) {
-            stats.unicast_source_errors += 1;
-            return Verdict::Drop;
-        }
-        // A unicast advert may have crossed routers (keepalived's
-        // `unicast_ttl`): its TTL is checked only against the peer's
-        // `min_ttl`/`max_ttl`, as keepalived checks it.
-        if let Some(limit) = self.config.peer_ttl.iter().find(|l| l.peer == rx.src)
-            && !(limit.min..=limit.max).contains(&rx.ttl)
-        {
-            stats.ip_ttl_errors += 1;
-            stats.protocol_error_reason = ProtocolError::IpTtl;
+        if !self.config.unicast_peers.is_empty() && !self.check_unicast_source(rx) {
             return Verdict::Drop;
         }
         // auth_hmac, before any field reaches the state machine.
@@ -220,6 +212,27 @@ impl Instance {
             None => {}
         }
         Verdict::Accept(advert)
+    }
+
+    /// Whether a unicast instance takes an advert from `rx.src`: one of its
+    /// peers, and within that peer's `min_ttl`/`max_ttl` if it has them (a
+    /// unicast advert may have crossed routers: keepalived's `unicast_ttl`),
+    /// each refusal counted. Out of line: multicast instances never call it.
+    #[inline(never)]
+    fn check_unicast_source(&mut self, rx: &Received) -> bool {
+        let stats = &mut self.stats;
+        if !self.config.unicast_peers.contains(&rx.src) {
+            stats.unicast_source_errors += 1;
+            return false;
+        }
+        if let Some(limit) = self.config.peer_ttl.iter().find(|l| l.peer == rx.src)
+            && !(limit.min..=limit.max).contains(&rx.ttl)
+        {
+            stats.ip_ttl_errors += 1;
+            stats.protocol_error_reason = ProtocolError::IpTtl;
+            return false;
+        }
+        true
     }
 
     /// Whether `auth_hmac` (when configured) lets the advert through; each
@@ -426,18 +439,13 @@ fn address_greater(a: IpAddr, b: IpAddr) -> bool {
     }
 }
 
-/// Splits an `auth_hmac` trailer off `bytes` when the instance has
-/// `auth_hmac` and the datagram is exactly a trailer longer than the
-/// message its header describes.
+/// Splits an `auth_hmac` trailer off `bytes` when the datagram is
+/// exactly a trailer longer than the message its header describes.
 fn split_trailer<'a>(
     bytes: &'a [u8],
     packet: &Packet<&'a [u8]>,
     family: Family,
-    hmac: bool,
 ) -> (&'a [u8], Option<&'a [u8]>) {
-    if !hmac {
-        return (bytes, None);
-    }
     let message_len = packet.message_len(family);
     if bytes.len() == message_len + TRAILER_LEN {
         let (message, trailer) = bytes.split_at(message_len);
