@@ -231,13 +231,27 @@ impl AhAuth {
         dst: Ipv4Addr,
         unicast: bool,
     ) -> Option<usize> {
+        self.seal_with_ttl(buf, message_len, src, dst, unicast, wire::TTL)
+    }
+
+    /// [`seal`](Self::seal) with the header's TTL `ttl` (keepalived's
+    /// `unicast_ttl`; the ICV leaves a unicast datagram's TTL out).
+    pub fn seal_with_ttl(
+        &self,
+        buf: &mut [u8],
+        message_len: usize,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        unicast: bool,
+        ttl: u8,
+    ) -> Option<usize> {
         let len = HEADERS_LEN.checked_add(message_len)?;
         let datagram = buf.get_mut(..len)?;
         let header = wire::Ipv4Header {
             src,
             dst,
             protocol: PROTOCOL_AH,
-            ttl: wire::TTL,
+            ttl,
             tos: TOS,
             ident: self.ident,
             payload_len: u16::try_from(len - IPV4_HEADER_LEN).ok()?,

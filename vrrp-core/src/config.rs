@@ -73,9 +73,33 @@ pub struct Config {
     pub down_timer_adverts: u8,
     /// keepalived's `old_unicast_checksum`: VRRPv3-over-IPv4 checksums of
     /// adverts sent to and received from unicast peers cover the multicast
-    /// group in the pseudo-header instead of the destination, as keepalived
+    /// group ([`Config::group`]) in the pseudo-header instead of the
+    /// destination, as keepalived
     /// 1.3.6 and earlier computed them. Off by default (RFC 9568 §5.2.8).
     pub old_unicast_checksum: bool,
+    /// The multicast group adverts go to, and the only one whose adverts
+    /// are accepted (keepalived's `mcast_dst_ip`, `vrrp_mcast_group4`,
+    /// `vrrp_mcast_group6`). `None`: VRRP's own, 224.0.0.18 or ff02::12
+    /// (RFC 9568 §5.1.1.2, §5.1.2.2).
+    pub multicast_group: Option<IpAddr>,
+    /// TTL / hop limit of unicast adverts (keepalived's `unicast_ttl`).
+    /// `None`: 255, as RFC 9568 §5.1.1.3 sets it for every advert.
+    pub unicast_ttl: Option<u8>,
+    /// The TTLs accepted from unicast peers (keepalived's `unicast_peer {
+    /// ADDR min_ttl N max_ttl M }` under `check_unicast_src`); a peer not
+    /// listed is accepted with any TTL, as keepalived accepts it.
+    pub peer_ttl: Vec<PeerTtl>,
+}
+
+/// The TTLs / hop limits accepted from one unicast peer: `min..=max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PeerTtl {
+    /// The peer's address, one of [`Config::unicast_peers`].
+    pub peer: IpAddr,
+    /// The lowest TTL accepted.
+    pub min: u8,
+    /// The highest TTL accepted.
+    pub max: u8,
 }
 
 /// The RFC's Master_Down_Interval in advert intervals (RFC 9568 §6.1).
@@ -123,6 +147,10 @@ pub enum ConfigError {
     /// (keepalived's range).
     #[error("down timer adverts must be 1..=100, not {0}")]
     DownTimerAdverts(u8),
+    /// The multicast group is not a multicast address of the instance's
+    /// family.
+    #[error("{0} is not a multicast group of the instance's address family")]
+    NotMulticast(IpAddr),
 }
 
 impl Config {
@@ -149,12 +177,22 @@ impl Config {
             auth_hmac: None,
             down_timer_adverts: DOWN_TIMER_ADVERTS,
             old_unicast_checksum: false,
+            multicast_group: None,
+            unicast_ttl: None,
+            peer_ttl: Vec::new(),
         }
     }
 
     /// The address family, that of the primary address.
     pub fn family(&self) -> Family {
         Family::of(&self.primary_address)
+    }
+
+    /// The multicast group adverts go to: [`multicast_group`](Self::multicast_group),
+    /// else VRRP's own for the family.
+    pub fn group(&self) -> IpAddr {
+        self.multicast_group
+            .unwrap_or_else(|| self.family().multicast())
     }
 
     /// Whether this router owns the virtual addresses (priority 255).
@@ -201,6 +239,11 @@ impl Config {
         let none = self.virtual_addresses.is_empty() && self.version == Version::V3;
         if none || self.virtual_addresses.len() > 255 {
             return Err(ConfigError::AddressCount);
+        }
+        if let Some(group) = self.multicast_group
+            && (!group.is_multicast() || Family::of(&group) != family)
+        {
+            return Err(ConfigError::NotMulticast(group));
         }
         let foreign = self
             .virtual_addresses

@@ -69,7 +69,7 @@ pub mod time;
 pub mod timer;
 pub mod wire;
 
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, PeerTtl};
 pub use fsm::{Action, Reason, State};
 pub use instance::{Command, Instance, Tracking, Transmit};
 pub use received::Received;

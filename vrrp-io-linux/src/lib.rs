@@ -13,7 +13,8 @@
 //! - [`iface`]: look an interface up by name (index, MAC, flags, the
 //!   addresses VRRP sends from).
 //! - [`socket`]: raw VRRP sockets (IP protocol 112) per interface and
-//!   family: multicast group joined, TTL 255, source address per datagram.
+//!   family: VRRP's multicast group and the instances' own joined, TTL 255
+//!   (a unicast advert's per datagram), source address per datagram.
 //! - [`announce`]: gratuitous ARP and unsolicited neighbour advertisements,
 //!   built into stack buffers and sent on an AF_PACKET socket.
 //! - [`netlink`]: add / remove VIPs, routes and rules, create / delete links, watch links and

@@ -1,9 +1,11 @@
 //! Raw VRRP sockets (IP protocol 112), one per (interface, address family).
 //!
 //! A [`VrrpSocket`] receives every VRRP packet that reaches its interface,
-//! multicast (224.0.0.18 / ff02::12, joined on that interface only) and
-//! unicast (keepalived's `unicast_peer`), and sends adverts with the header
-//! fields RFC 9568 §5.1 asks for: TTL / hop limit 255, source = the
+//! multicast (224.0.0.18 / ff02::12, and each group its instances were given
+//! ([`VrrpSocket::join`]), joined on that interface only) and unicast
+//! (keepalived's `unicast_peer`), and sends adverts with the header
+//! fields RFC 9568 §5.1 asks for: TTL / hop limit 255 (a unicast advert's
+//! may be another: keepalived's `unicast_ttl`), source = the
 //! interface's primary IPv4 or link-local IPv6 address. The traffic class is
 //! 0xc0 (precedence "internetwork control"), as keepalived sends.
 //!
@@ -150,9 +152,12 @@ pub struct VrrpSocket {
     socket: Socket,
     family: Family,
     ifindex: u32,
+    ifname: String,
     source: IpAddr,
     /// IP protocol 51, header included both ways.
     ah: bool,
+    /// The multicast groups joined on the interface.
+    groups: Vec<IpAddr>,
 }
 
 fn setup(step: impl FnOnce() -> String) -> impl FnOnce(io::Error) -> SocketError {
@@ -185,7 +190,7 @@ fn open_raw(domain: Domain, ifname: &str, protocol: i32) -> Result<Socket, Socke
 
 impl VrrpSocket {
     /// Opens the IPv4 socket of interface `ifname` (index `ifindex`): joins
-    /// 224.0.0.18 there, multicast loop off, TTL 255, TOS 0xc0; sends from
+    /// 224.0.0.18 there (other groups: [`join`](Self::join)), multicast loop off, TTL 255, TOS 0xc0; sends from
     /// `source` (the interface's primary address, or `unicast_src_ip`).
     pub fn open_ipv4(ifname: &str, ifindex: u32, source: Ipv4Addr) -> Result<Self, SocketError> {
         Self::ipv4(ifname, ifindex, source, true)
@@ -263,11 +268,6 @@ impl VrrpSocket {
         socket
             .set_multicast_all_v4(false)
             .map_err(setup(|| "turning IP_MULTICAST_ALL off".into()))?;
-        if join {
-            socket
-                .join_multicast_v4_n(&VRRP_GROUP_V4, &InterfaceIndexOrAddress::Index(ifindex))
-                .map_err(setup(|| format!("joining {VRRP_GROUP_V4} on {ifname}")))?;
-        }
         socket
             .set_multicast_loop_v4(false)
             .map_err(setup(|| "turning multicast loop off".into()))?;
@@ -279,13 +279,19 @@ impl VrrpSocket {
         socket
             .set_tos_v4(u32::from(VRRP_TOS))
             .map_err(setup(|| "setting TOS 0xc0".into()))?;
-        Ok(Self {
+        let mut socket = Self {
             socket,
             family: Family::Ipv4,
             ifindex,
+            ifname: ifname.into(),
             source: source.into(),
             ah: false,
-        })
+            groups: Vec::new(),
+        };
+        if join {
+            socket.join(VRRP_GROUP_V4.into())?;
+        }
+        Ok(socket)
     }
 
     /// Opens the IPv6 socket of interface `ifname` (index `ifindex`): joins
@@ -302,11 +308,6 @@ impl VrrpSocket {
         socket
             .set_multicast_all_v6(false)
             .map_err(setup(|| "turning IPV6_MULTICAST_ALL off".into()))?;
-        if join {
-            socket
-                .join_multicast_v6(&VRRP_GROUP_V6, ifindex)
-                .map_err(setup(|| format!("joining {VRRP_GROUP_V6} on {ifname}")))?;
-        }
         socket
             .set_multicast_loop_v6(false)
             .map_err(setup(|| "turning multicast loop off".into()))?;
@@ -326,13 +327,19 @@ impl VrrpSocket {
             .and_then(|()| socket.set_recv_tclass_v6(true))
             .and_then(|()| sys::enable_ipv6_recv_pktinfo(socket.as_fd()))
             .map_err(setup(|| "asking for hop limit and destination".into()))?;
-        Ok(Self {
+        let mut socket = Self {
             socket,
             family: Family::Ipv6,
             ifindex,
+            ifname: ifname.into(),
             source: source.into(),
             ah: false,
-        })
+            groups: Vec::new(),
+        };
+        if join {
+            socket.join(VRRP_GROUP_V6.into())?;
+        }
+        Ok(socket)
     }
 
     /// The socket's address family.
@@ -359,6 +366,32 @@ impl VrrpSocket {
     /// The VRRP multicast group of the socket's family.
     pub fn group(&self) -> IpAddr {
         self.family.multicast()
+    }
+
+    /// The multicast groups joined on the interface, VRRP's first (unless
+    /// the socket only sends).
+    pub fn groups(&self) -> &[IpAddr] {
+        &self.groups
+    }
+
+    /// Joins `group` on the socket's interface too (keepalived's
+    /// `mcast_dst_ip`, `vrrp_mcast_group4/6`), unless joined already: the
+    /// socket then receives adverts sent to it, and the instances sharing
+    /// the socket each take those to their own group.
+    pub fn join(&mut self, group: IpAddr) -> Result<(), SocketError> {
+        self.check_family(group)?;
+        if self.groups.contains(&group) {
+            return Ok(());
+        }
+        let joined = match group {
+            IpAddr::V4(group) => self
+                .socket
+                .join_multicast_v4_n(&group, &InterfaceIndexOrAddress::Index(self.ifindex)),
+            IpAddr::V6(group) => self.socket.join_multicast_v6(&group, self.ifindex),
+        };
+        joined.map_err(setup(|| format!("joining {group} on {}", self.ifname)))?;
+        self.groups.push(group);
+        Ok(())
     }
 
     /// Sends from `source` from now on (the interface's primary address
@@ -388,13 +421,27 @@ impl VrrpSocket {
     /// Sends `payload` to `dst` from `src`: instances sharing the socket may
     /// send from different addresses (keepalived's `unicast_src_ip`).
     pub fn send_from(&self, payload: &[u8], src: IpAddr, dst: IpAddr) -> Result<(), SocketError> {
+        self.send_with_ttl(payload, src, dst, VRRP_TTL)
+    }
+
+    /// [`send_from`](Self::send_from) with TTL / hop limit `ttl` (the core's
+    /// `Transmit::ttl`: keepalived's `unicast_ttl` for a unicast advert).
+    pub fn send_with_ttl(
+        &self,
+        payload: &[u8],
+        src: IpAddr,
+        dst: IpAddr,
+        ttl: u8,
+    ) -> Result<(), SocketError> {
         let fd = self.socket.as_fd();
+        // The socket's own is 255: a control message only for another.
+        let ttl = (ttl != VRRP_TTL).then_some(ttl);
         let sent = match (dst, src) {
             (IpAddr::V4(dst), IpAddr::V4(src)) => {
-                sys::send_ipv4_from(fd, payload, dst, src, self.ifindex)
+                sys::send_ipv4_from(fd, payload, dst, src, self.ifindex, ttl)
             }
             (IpAddr::V6(dst), IpAddr::V6(src)) => {
-                sys::send_ipv6_from(fd, payload, dst, src, self.ifindex)
+                sys::send_ipv6_from(fd, payload, dst, src, self.ifindex, ttl)
             }
             _ => {
                 return Err(SocketError::FamilyMismatch {

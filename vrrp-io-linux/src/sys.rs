@@ -211,7 +211,10 @@ fn cmsg_header_len() -> usize {
 }
 
 /// `sendmsg` of `payload` to `dst` with one control message carrying
-/// `pktinfo` (`level`/`kind` name it).
+/// `pktinfo` (`level`/`kind` name it), and a second one carrying `hops`
+/// (`hops_kind`: `IP_TTL` or `IPV6_HOPLIMIT`) when given: the TTL of this
+/// datagram alone, instead of the socket's.
+#[allow(clippy::too_many_arguments)]
 fn sendmsg_with_pktinfo<Addr: Copy, Info: Copy>(
     fd: BorrowedFd<'_>,
     payload: &[u8],
@@ -219,11 +222,17 @@ fn sendmsg_with_pktinfo<Addr: Copy, Info: Copy>(
     level: libc::c_int,
     kind: libc::c_int,
     pktinfo: &Info,
+    hops_kind: libc::c_int,
+    hops: Option<u8>,
 ) -> io::Result<usize> {
     let mut control = ControlBuf::new();
     let info_len = size_of::<Info>() as libc::c_uint;
+    let hops_len = size_of::<libc::c_int>() as libc::c_uint;
     // SAFETY: CMSG_SPACE is pure arithmetic on its argument.
-    let control_len = unsafe { libc::CMSG_SPACE(info_len) } as usize;
+    let info_space = unsafe { libc::CMSG_SPACE(info_len) } as usize;
+    // SAFETY: as above.
+    let hops_space = unsafe { libc::CMSG_SPACE(hops_len) } as usize;
+    let control_len = info_space + if hops.is_some() { hops_space } else { 0 };
     assert!(control_len <= control.0.len(), "control buffer too small");
 
     let mut iov = libc::iovec {
@@ -255,6 +264,22 @@ fn sendmsg_with_pktinfo<Addr: Copy, Info: Copy>(
             .cast::<Info>()
             .write_unaligned(*pktinfo);
     }
+    if let Some(hops) = hops {
+        // SAFETY: `msg` covers both control messages (asserted to fit
+        // `control`), so CMSG_NXTHDR returns the second one's aligned start.
+        let cmsg = unsafe { libc::CMSG_NXTHDR(&raw const msg, cmsg) };
+        assert!(!cmsg.is_null(), "room for the TTL's control message");
+        // SAFETY: `cmsg` points into `control` with room for the header and
+        // CMSG_LEN(hops_len) bytes of data; written unaligned-safe.
+        unsafe {
+            (*cmsg).cmsg_level = level;
+            (*cmsg).cmsg_type = hops_kind;
+            (*cmsg).cmsg_len = libc::CMSG_LEN(hops_len) as _;
+            libc::CMSG_DATA(cmsg)
+                .cast::<libc::c_int>()
+                .write_unaligned(libc::c_int::from(hops));
+        }
+    }
 
     // SAFETY: every pointer in `msg` points to a live local or borrowed
     // argument with the lengths given; the kernel only reads them.
@@ -263,13 +288,15 @@ fn sendmsg_with_pktinfo<Addr: Copy, Info: Copy>(
 }
 
 /// Sends one IPv4 datagram on a raw socket from `src` out of `ifindex`
-/// (`IP_PKTINFO`: `ipi_spec_dst` is the source, `ipi_ifindex` the interface).
+/// (`IP_PKTINFO`: `ipi_spec_dst` is the source, `ipi_ifindex` the interface),
+/// with TTL `ttl` (`IP_TTL`) when given, else the socket's.
 pub(crate) fn send_ipv4_from(
     fd: BorrowedFd<'_>,
     payload: &[u8],
     dst: Ipv4Addr,
     src: Ipv4Addr,
     ifindex: u32,
+    ttl: Option<u8>,
 ) -> io::Result<usize> {
     let info = libc::in_pktinfo {
         ipi_ifindex: ifindex as libc::c_int,
@@ -277,18 +304,29 @@ pub(crate) fn send_ipv4_from(
         ipi_addr: in_addr(Ipv4Addr::UNSPECIFIED),
     };
     let dst = sockaddr_in(SocketAddrV4::new(dst, 0));
-    sendmsg_with_pktinfo(fd, payload, &dst, libc::IPPROTO_IP, libc::IP_PKTINFO, &info)
+    sendmsg_with_pktinfo(
+        fd,
+        payload,
+        &dst,
+        libc::IPPROTO_IP,
+        libc::IP_PKTINFO,
+        &info,
+        libc::IP_TTL,
+        ttl,
+    )
 }
 
 /// Sends one IPv6 datagram on a raw socket from `src` out of `ifindex`
 /// (`IPV6_PKTINFO`). The destination gets `ifindex` as scope id so that
-/// link-local and multicast destinations are unambiguous.
+/// link-local and multicast destinations are unambiguous. `hop_limit`
+/// (`IPV6_HOPLIMIT`) when given, else the socket's.
 pub(crate) fn send_ipv6_from(
     fd: BorrowedFd<'_>,
     payload: &[u8],
     dst: Ipv6Addr,
     src: Ipv6Addr,
     ifindex: u32,
+    hop_limit: Option<u8>,
 ) -> io::Result<usize> {
     let info = libc::in6_pktinfo {
         ipi6_addr: in6_addr(src),
@@ -302,6 +340,8 @@ pub(crate) fn send_ipv6_from(
         libc::IPPROTO_IPV6,
         libc::IPV6_PKTINFO,
         &info,
+        libc::IPV6_HOPLIMIT,
+        hop_limit,
     )
 }
 

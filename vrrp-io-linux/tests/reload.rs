@@ -226,3 +226,71 @@ fn reload_keeps_unchanged_restarts_changed_releases_removed_starts_new() {
         }
     });
 }
+
+/// VRID 1's advert from `src` to `group` at priority 255 (the owner of
+/// 192.0.2.101), as the core writes it.
+fn owner_advert(src: IpAddr, group: IpAddr) -> Vec<u8> {
+    let mut config = vrrp_core::Config::new(1, src, vec![vip(101)]);
+    config.priority = 255;
+    config.advert_interval = 10;
+    config.multicast_group = Some(group);
+    let mut owner = vrrp_core::Instance::new(config).unwrap();
+    owner.handle_startup(vrrp_core::time::Instant::ZERO);
+    while owner.poll_action().is_some() {}
+    let mut buf = [0; 64];
+    let transmit = owner
+        .poll_transmit(&mut buf)
+        .expect("the owner's first advert");
+    assert_eq!(transmit.destination, group);
+    buf[..transmit.len].to_vec()
+}
+
+/// A reload that moves an instance to another multicast group joins that
+/// group on the interface: the owner's adverts there, unheard before,
+/// now make it Backup.
+#[test]
+fn reload_to_another_group_hears_it() {
+    let Some(lab) = Lab::new("reload_group") else {
+        return;
+    };
+    let a = lab.host("a", &["192.0.2.2/24"]);
+    let b = lab.host("b", &["192.0.2.3/24"]);
+    let group: IpAddr = Ipv4Addr::new(224, 0, 0, 19).into();
+    let advert = owner_advert(vip(3), group);
+    let sending = std::sync::atomic::AtomicBool::new(true);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            b.in_netns(|| {
+                let eth0 = Interface::lookup("eth0").unwrap();
+                let socket =
+                    vrrp_io_linux::VrrpSocket::open_sender("eth0", eth0.ifindex, vip(3)).unwrap();
+                // Bounded, so that a failing test does not hang on it.
+                let end = Instant::now() + Duration::from_secs(10);
+                while sending.load(std::sync::atomic::Ordering::Relaxed) && Instant::now() < end {
+                    socket.send(&advert, group).unwrap();
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        });
+        a.in_netns(|| {
+            let mut driver = Driver::new(config(vec![instance("A", 1, 100)])).unwrap();
+            let mut events = Vec::new();
+            // On 224.0.0.18 it hears nothing, and is Master alone.
+            run_until(&mut driver, &mut events, all_master);
+            let mut moved = instance("A", 1, 100);
+            moved.vrrp.multicast_group = Some(group);
+            let summary = driver.reload(config(vec![moved]), &mut events).unwrap();
+            assert_eq!(summary.restarted, ["A"]);
+            run_until(&mut driver, &mut events, |d| {
+                states(d) == [("A".to_owned(), State::Backup)]
+                    && d.router()
+                        .instances()
+                        .all(|(_, i)| i.stats().adverts_received > 0)
+            });
+            let mut stop = Vec::new();
+            driver.shutdown(&mut stop);
+            run_until(&mut driver, &mut stop, Driver::is_stopped);
+        });
+        sending.store(false, std::sync::atomic::Ordering::Relaxed);
+    });
+}

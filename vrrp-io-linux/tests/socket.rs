@@ -107,6 +107,13 @@ impl<'lab> Pair<'lab> {
         }
     }
 
+    /// Asserts B's socket stays empty for 100 ms.
+    fn b_hears_nothing(&mut self) {
+        std::thread::sleep(Duration::from_millis(100));
+        let mut buf = vec![0; RECV_BUFFER_LEN];
+        assert_eq!(self.socket_b.recv(&mut buf).unwrap(), None);
+    }
+
     /// Asserts A's socket stays empty: multicast loop is off.
     fn a_hears_nothing(&mut self) {
         let mut events = Events::with_capacity(4);
@@ -277,4 +284,54 @@ fn ah_datagram_arrives_whole_and_verifies() {
         assert_eq!(parsed.message(), ADVERT_V4);
     }
     pair.a_hears_nothing();
+}
+
+/// Another group (keepalived's `mcast_dst_ip`, `vrrp_mcast_group4/6`): heard
+/// once joined, not before; VRRP's own stays joined beside it.
+#[test]
+fn another_group_is_heard_once_joined() {
+    for (family, group, advert) in [
+        (Family::Ipv4, "224.0.0.19", &ADVERT_V4[..]),
+        (Family::Ipv6, "ff02::13", &ADVERT_V6[..]),
+    ] {
+        let Some(lab) = Lab::new(&format!("sock_group_{family}")) else {
+            return;
+        };
+        let group: IpAddr = group.parse().unwrap();
+        let mut pair = Pair::new(&lab, family);
+        pair.socket_a.send(advert, group).unwrap();
+        pair.b_hears_nothing();
+        pair.socket_b.join(group).unwrap();
+        pair.socket_b.join(group).unwrap();
+        assert_eq!(pair.socket_b.groups(), [family.multicast(), group]);
+        pair.socket_a.send(advert, group).unwrap();
+        let (received, payload) = pair.b_receives();
+        assert_eq!((received.rx.dst, received.rx.ttl), (group, 255));
+        assert_eq!(payload, advert);
+        pair.socket_a.send(advert, family.multicast()).unwrap();
+        assert_eq!(pair.b_receives().0.rx.dst, family.multicast());
+    }
+}
+
+/// keepalived's `unicast_ttl`: the TTL / hop limit of one datagram, the
+/// socket's 255 for the next.
+#[test]
+fn a_unicast_advert_leaves_with_the_ttl_asked() {
+    for (family, advert) in [
+        (Family::Ipv4, &ADVERT_V4[..]),
+        (Family::Ipv6, &ADVERT_V6[..]),
+    ] {
+        let Some(lab) = Lab::new(&format!("sock_ttl_{family}")) else {
+            return;
+        };
+        let mut pair = Pair::new(&lab, family);
+        let (src, dst): (IpAddr, IpAddr) = match family {
+            Family::Ipv4 => (pair.a.ipv4().into(), pair.b.ipv4().into()),
+            Family::Ipv6 => (pair.a.link_local().into(), pair.b.ipv6().into()),
+        };
+        pair.socket_a.send_with_ttl(advert, src, dst, 7).unwrap();
+        assert_eq!(pair.b_receives().0.rx.ttl, 7);
+        pair.socket_a.send_from(advert, src, dst).unwrap();
+        assert_eq!(pair.b_receives().0.rx.ttl, 255);
+    }
 }

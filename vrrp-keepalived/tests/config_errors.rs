@@ -1,6 +1,12 @@
 //! Errors say file:line:column and what was expected; warnings say where.
 
-use vrrp_keepalived::conf::{ConfigError, Loaded, Severity, parse_str};
+use std::net::IpAddr;
+
+use vrrp_keepalived::conf::{ConfigError, Loaded, Severity, parse_str, vrrp_config};
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
 
 /// A valid instance named `name` with `extra` lines added before its `}`.
 /// Its lines: 1 `vrrp_instance`, 2 interface, 3 virtual_router_id,
@@ -340,27 +346,110 @@ fn value_errors_name_what_was_expected() {
     }
 }
 
-/// A keyword that changes where adverts go is never ignored: another
-/// multicast group than VRRP's is refused until it is implemented.
+/// The group of an instance: its `mcast_dst_ip`, else the global one of
+/// its family, else VRRP's; the core sends there and listens there only.
 #[test]
-fn another_multicast_group_is_refused() {
-    assert_eq!(
-        error(&instance("V", "1", "    mcast_dst_ip 224.0.0.19\n")),
-        "keepalived.conf:7:18: mcast_dst_ip 224.0.0.19: only the VRRP group 224.0.0.18 is \
-         implemented; routers that send to another group would not hear us nor we them, and \
-         both would become Master"
-    );
-    let global = |group: &str| {
-        format!(
-            "global_defs {{\n    {group}\n}}\n{}",
-            instance("V", "1", "")
-        )
+fn the_multicast_group_reaches_the_core() {
+    let group = |text: &str| {
+        let loaded = ok(text);
+        let config = &loaded.config;
+        vrrp_config(config, &config.instances[0]).group()
     };
-    assert!(error(&global("vrrp_mcast_group6 ff02::13")).starts_with(
-        "keepalived.conf:2:23: vrrp_mcast_group6 ff02::13: only the VRRP group ff02::12"
-    ));
-    ok(&global("vrrp_mcast_group4 224.0.0.18"));
-    ok(&instance("V", "1", "    mcast_dst_ip 224.0.0.18\n"));
+    let global = |lines: &str, extra: &str| {
+        format!("global_defs {{\n{lines}}}\n{}", instance("V", "1", extra))
+    };
+    assert_eq!(group(&instance("V", "1", "")), ip("224.0.0.18"));
+    let both = "    vrrp_mcast_group4 224.0.0.19\n    vrrp_mcast_group6 ff02::13\n";
+    assert_eq!(group(&global(both, "")), ip("224.0.0.19"));
+    // mcast_dst_ip wins over the global group, as in keepalived.
+    let own = "    mcast_dst_ip 224.0.0.20\n";
+    assert_eq!(group(&global(both, own)), ip("224.0.0.20"));
+    let v6 = "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n \
+              virtual_ipaddress { 2001:db8::1 }\n}\n";
+    assert_eq!(
+        group(&format!("global_defs {{\n{both}}}\n{v6}")),
+        ip("ff02::13")
+    );
+    // A unicast instance sends to its peers: the group is not its.
+    let unicast = "    unicast_peer {\n        192.0.2.2\n    }\n";
+    warned(
+        &global("", &format!("{own}{unicast}")),
+        "keepalived.conf:9:18: mcast_dst_ip 224.0.0.20 ignored: vrrp_instance V sends unicast",
+    );
+}
+
+/// What keepalived skips with an error (and then runs the file without):
+/// a group that is not one, or of the other family; we warn at the value.
+#[test]
+fn a_group_keepalived_skips_is_ignored_with_a_warning() {
+    let global = |line: &str| format!("global_defs {{\n    {line}\n}}\n{}", instance("V", "1", ""));
+    let cases = [
+        (
+            global("vrrp_mcast_group4 192.0.2.1"),
+            "keepalived.conf:2:23: vrrp_mcast_group4 192.0.2.1: not a multicast address; ignored",
+        ),
+        (
+            global("vrrp_mcast_group4 ff02::13"),
+            "keepalived.conf:2:23: vrrp_mcast_group4 ff02::13: not IPv4; ignored",
+        ),
+        (
+            global("vrrp_mcast_group6 nonsense"),
+            "keepalived.conf:2:23: vrrp_mcast_group6 nonsense: not an IP address; ignored",
+        ),
+        (
+            instance("V", "1", "    mcast_dst_ip ff05::13\n"),
+            "keepalived.conf:7:18: mcast_dst_ip ff05::13: not a link-local (ff02::/16) multicast group",
+        ),
+        (
+            instance("V", "1", "    mcast_dst_ip ff02::13\n"),
+            "keepalived.conf:7:18: mcast_dst_ip ff02::13: vrrp_instance V is IPv4; ignored",
+        ),
+    ];
+    for (text, warning) in cases {
+        let loaded = warned(&text, warning);
+        let config = &loaded.config;
+        assert_eq!(
+            vrrp_config(config, &config.instances[0]).multicast_group,
+            None
+        );
+    }
+    // A site-scope IPv6 group in global_defs: keepalived warns and uses it.
+    let loaded = warned(
+        &global("vrrp_mcast_group6 ff05::13"),
+        "keepalived.conf:2:23: vrrp_mcast_group6 ff05::13: should be a link-local",
+    );
+    assert_eq!(
+        loaded.config.global.vrrp_mcast_group6.unwrap().value,
+        ip("ff05::13")
+    );
+}
+
+/// `unicast_ttl` is the TTL of unicast adverts; without unicast peers
+/// keepalived drops it, and so do we, saying so.
+#[test]
+fn unicast_ttl_reaches_the_core_of_a_unicast_instance() {
+    let unicast = "    unicast_peer {\n        192.0.2.2 min_ttl 60 max_ttl 64\n    }\n";
+    let ttl = |extra: &str| {
+        let loaded = ok(&instance("V", "1", extra));
+        let config = &loaded.config;
+        let core = vrrp_config(config, &config.instances[0]);
+        (core.unicast_ttl, core.peer_ttl.len())
+    };
+    assert_eq!(
+        ttl(&format!("    unicast_ttl 64\n{unicast}")),
+        (Some(64), 0)
+    );
+    // The peer's TTL limits act under check_unicast_src, as in keepalived.
+    let checked = format!("    unicast_ttl 64\n{unicast}    check_unicast_src\n");
+    assert_eq!(ttl(&checked), (Some(64), 1));
+    warned(
+        &instance("V", "1", "    unicast_ttl 64\n"),
+        "keepalived.conf:7:17: unicast_ttl 64 ignored: vrrp_instance V has no unicast_peer",
+    );
+    warned(
+        &instance("V", "1", &format!("    unicast_ttl 256\n{unicast}")),
+        "keepalived.conf:7:17: unicast_ttl 256: not a TTL 0..255; ignored",
+    );
 }
 
 /// Values keepalived reports and then runs with a default: so do we, with a

@@ -208,13 +208,43 @@ const CASES: &[Case] = &[
         keepalived_accepts: false,
         we_accept: true,
     },
+    agree(
+        "another multicast group for the instance",
+        true,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n mcast_dst_ip 224.0.0.19\n \
+         virtual_ipaddress { 192.0.2.1 }\n}\n",
+    ),
+    agree(
+        "other multicast groups for every instance",
+        true,
+        "global_defs {\n vrrp_mcast_group4 224.0.0.19\n vrrp_mcast_group6 ff02::13\n}\n\
+         vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n}\n\
+         vrrp_instance W {\n interface ens192\n virtual_router_id 2\n native_ipv6\n \
+         virtual_ipaddress { 2001:db8::2 }\n}\n",
+    ),
     Case {
-        name: "another multicast group: keepalived runs it, we refuse it until it is \
-               implemented (ignoring it would make a dual Master with keepalived peers)",
-        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n mcast_dst_ip 224.0.0.19\n \
+        name: "a group that is not multicast: keepalived -t counts it as an error (and skips \
+               it), we load with a warning",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n mcast_dst_ip 192.0.2.9\n \
                virtual_ipaddress { 192.0.2.1 }\n}\n",
-        keepalived_accepts: true,
-        we_accept: false,
+        keepalived_accepts: false,
+        we_accept: true,
+    },
+    agree(
+        "unicast_ttl with unicast peers",
+        true,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n unicast_ttl 64\n \
+         unicast_src_ip 192.0.2.1\n unicast_peer {\n  192.0.2.2 min_ttl 60 max_ttl 64\n }\n \
+         virtual_ipaddress { 192.0.2.7 }\n}\n",
+    ),
+    Case {
+        name: "unicast_ttl without unicast peers: keepalived -t counts it as an error (and \
+               resets it), we load with a warning (keepalived names the instance's last \
+               line, so unicast_ttl is written there)",
+        body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n \
+               virtual_ipaddress { 192.0.2.1 }\n unicast_ttl 64 }\n",
+        keepalived_accepts: false,
+        we_accept: true,
     },
     agree(
         "parameters and another host's conditional lines (an invalid priority there)",

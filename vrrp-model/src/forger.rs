@@ -4,7 +4,7 @@
 //! replay is `step.rs`'s.
 
 use vrrp_core::time::Instant;
-use vrrp_core::wire::{self, TTL};
+use vrrp_core::wire::TTL;
 use vrrp_core::{Received, State};
 
 use crate::event::{Event, Log, note};
@@ -97,7 +97,7 @@ impl VrrpModel {
         }
         let rx = Received {
             src: Setup::address(usize::from(from)),
-            dst: wire::MULTICAST_V4.into(),
+            dst: w.nodes[usize::from(from)].instance.config().group(),
             ttl: TTL,
         };
         let mut buf = [0; DATAGRAM_CAPACITY];

@@ -5,7 +5,7 @@
 //! calls `Instance::rebase`, so deadlines stay relative.
 
 use vrrp_core::time::{Duration, Instant};
-use vrrp_core::wire::{self, TRAILER_LEN, TTL};
+use vrrp_core::wire::{TRAILER_LEN, TTL};
 use vrrp_core::{Action, Reason, Received, State, Timer};
 
 use crate::event::{Event, Log, note};
@@ -298,11 +298,13 @@ impl VrrpModel {
         let rx = Received {
             src: Setup::address(usize::from(from)),
             // A sender with unicast peers addressed this frame to the
-            // receiver itself (see `send`); the VRRPv3 checksum covers it.
+            // receiver itself (see `send`), else to its multicast group
+            // (the receiver drops another group's); the VRRPv3 checksum
+            // covers it.
             dst: if unicast {
                 Setup::address(r)
             } else {
-                wire::MULTICAST_V4.into()
+                w.nodes[usize::from(from)].instance.config().group()
             },
             ttl: TTL,
         };

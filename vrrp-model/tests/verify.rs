@@ -315,6 +315,79 @@ fn vrrpv3_unicast_peers_hear_each_other() {
     assert_eq!(crash.holders, [vec![0]], "the VIP moves to lb1");
 }
 
+/// Two hosts on different multicast groups for one VRID (keepalived's
+/// `vrrp_mcast_group4` on one): deaf to each other, named with both
+/// files' lines, and the exploration shows both holding the VIP; with the
+/// group on both, one virtual router again.
+#[test]
+fn different_multicast_groups_are_deaf() {
+    let report = verify("groups");
+    assert!(!report.ok());
+    let finding = report.routers[0].findings[0].to_string();
+    assert!(
+        finding.contains("lb1 sends to multicast group 224.0.0.19 (")
+            && finding.contains("groups/lb1.conf:3:23)")
+            && finding.contains("and lb2 to 224.0.0.18 (")
+            && finding.contains("groups/lb2.conf:2:1, not set)"),
+        "{finding}"
+    );
+    let start = &report.routers[0].rows[0];
+    assert!(!start.ok && start.counterexample.is_some());
+
+    let dir = std::env::temp_dir().join(format!("verify-groups-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let same: Vec<PathBuf> = files("groups")
+        .iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(file).unwrap();
+            let text = if text.contains("vrrp_mcast_group4") {
+                text
+            } else {
+                format!("global_defs {{\n    vrrp_mcast_group4 224.0.0.19\n}}\n{text}")
+            };
+            let path = dir.join(file.file_name().unwrap());
+            std::fs::write(&path, text).unwrap();
+            path
+        })
+        .collect();
+    let report = verify::verify(&same, 2).unwrap();
+    let router = &report.routers[0];
+    assert!(router.findings.is_empty(), "{:?}", router.findings);
+    assert_eq!(router.rows[0].holders, [vec![0]], "lb1 (150) holds the VIP");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The same over IPv6 (`mcast_dst_ip ff02::13` on one host), which the
+/// model runs over IPv4 stand-ins: still deaf, still named.
+#[test]
+fn different_ipv6_groups_are_deaf() {
+    let dir = std::env::temp_dir().join(format!("verify-groups6-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = |priority: u8, extra: &str| {
+        format!(
+            "vrrp_instance DB_VIP {{\n    interface eth0\n    virtual_router_id 9\n    \
+             priority {priority}\n{extra}    virtual_ipaddress {{\n        2001:db8::9\n    }}\n}}\n"
+        )
+    };
+    let (lb1, lb2) = (dir.join("lb1.conf"), dir.join("lb2.conf"));
+    std::fs::write(&lb1, conf(150, "    mcast_dst_ip ff02::13\n")).unwrap();
+    std::fs::write(&lb2, conf(100, "")).unwrap();
+    let report = verify::verify(&[lb1.clone(), lb2.clone()], 2).unwrap();
+    let finding = report.routers[0].findings[0].to_string();
+    assert!(
+        finding.contains("lb1 sends to multicast group ff02::13 (")
+            && finding.contains("lb1.conf:5:18)")
+            && finding.contains("and lb2 to ff02::12"),
+        "{finding}"
+    );
+    assert!(!report.routers[0].rows[0].ok, "both hold the VIP");
+    std::fs::write(&lb2, conf(100, "    mcast_dst_ip ff02::13\n")).unwrap();
+    let report = verify::verify(&[lb1, lb2], 2).unwrap();
+    assert!(report.routers[0].findings.is_empty());
+    assert_eq!(report.routers[0].rows[0].holders, [vec![0]]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// The article's pair over IPv6: the same tie, found and explained the
 /// same way (the model runs IPv6 routers over IPv4 addresses in the same
 /// order; VRRPv3 behaves alike over both).

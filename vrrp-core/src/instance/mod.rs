@@ -304,11 +304,13 @@ impl Instance {
 
     /// The destination an IPv4 checksum covers for a datagram to `dst`:
     /// `dst`, or with [`Config::old_unicast_checksum`] the multicast group
-    /// (keepalived 2.4.3 vrrp.c, `CHKSUM_COMPATIBILITY_CONFIG`). The
+    /// (keepalived 2.4.3 vrrp.c, `CHKSUM_COMPATIBILITY_CONFIG`, takes the
+    /// global `vrrp_mcast_group4`; ours is the instance's, the same unless
+    /// it sets `mcast_dst_ip`). The
     /// receive checks (`receive.rs`) make the same choice.
     fn checksum_destination(&self, dst: IpAddr) -> IpAddr {
         match dst {
-            IpAddr::V4(_) if self.config.old_unicast_checksum => wire::MULTICAST_V4.into(),
+            IpAddr::V4(_) if self.config.old_unicast_checksum => self.config.group(),
             _ => dst,
         }
     }

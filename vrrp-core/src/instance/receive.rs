@@ -80,6 +80,12 @@ impl Instance {
         packet: Result<Packet<&'a [u8]>, Error>,
         ah: Option<&AhDatagram<'_>>,
     ) -> Verdict<'a> {
+        // An advert to another multicast group is not ours: keepalived's
+        // socket for a group is bound to it, so the kernel never hands it
+        // over, and nothing counts it.
+        if rx.is_multicast() && rx.dst != self.config.group() {
+            return Verdict::Drop;
+        }
         let stats = &mut self.stats;
         let family = self.config.family();
         // keepalived checks first that an AH instance got AH, and that
@@ -110,7 +116,10 @@ impl Instance {
         // auth_hmac: a trailer makes the datagram exactly TRAILER_LEN longer
         // than its header says. Over IPv6 the checksum covers it.
         let bytes = packet.into_inner();
-        let (message, trailer) = split_trailer(bytes, &packet, family, self.hmac.is_some());
+        let (message, trailer) = match self.hmac {
+            Some(_) => split_trailer(bytes, &packet, family),
+            None => (bytes, None),
+        };
         let packet = Packet::new_unchecked(message);
         let summed = match (trailer, family) {
             (Some(_), Family::Ipv6) => Packet::new_unchecked(bytes),
@@ -128,7 +137,7 @@ impl Instance {
         // are accepted unless strict, each counted.
         let (version, as_v2) = (self.config.version, self.config.v3_checksum_as_v2);
         let dst = match rx.dst {
-            IpAddr::V4(_) if self.config.old_unicast_checksum => wire::MULTICAST_V4.into(),
+            IpAddr::V4(_) if self.config.old_unicast_checksum => self.config.group(),
             dst => dst,
         };
         let ours = wire::pseudo_header(version, as_v2, rx.src, dst);
@@ -163,8 +172,7 @@ impl Instance {
         if rx.src == self.config.primary_address {
             return Verdict::Drop;
         }
-        if !self.config.unicast_peers.is_empty() && !self.config.unicast_peers.contains(&rx.src) {
-            stats.unicast_source_errors += 1;
+        if !self.config.unicast_peers.is_empty() && !self.check_unicast_source(rx) {
             return Verdict::Drop;
         }
         // auth_hmac, before any field reaches the state machine.
@@ -208,6 +216,27 @@ impl Instance {
             None => {}
         }
         Verdict::Accept(advert)
+    }
+
+    /// Whether a unicast instance takes an advert from `rx.src`: one of its
+    /// peers, and within that peer's `min_ttl`/`max_ttl` if it has them (a
+    /// unicast advert may have crossed routers: keepalived's `unicast_ttl`),
+    /// each refusal counted. Out of line: multicast instances never call it.
+    #[inline(never)]
+    fn check_unicast_source(&mut self, rx: &Received) -> bool {
+        let stats = &mut self.stats;
+        if !self.config.unicast_peers.contains(&rx.src) {
+            stats.unicast_source_errors += 1;
+            return false;
+        }
+        if let Some(limit) = self.config.peer_ttl.iter().find(|l| l.peer == rx.src)
+            && !(limit.min..=limit.max).contains(&rx.ttl)
+        {
+            stats.ip_ttl_errors += 1;
+            stats.protocol_error_reason = ProtocolError::IpTtl;
+            return false;
+        }
+        true
     }
 
     /// Whether `auth_hmac` (when configured) lets the advert through; each
@@ -414,18 +443,13 @@ fn address_greater(a: IpAddr, b: IpAddr) -> bool {
     }
 }
 
-/// Splits an `auth_hmac` trailer off `bytes` when the instance has
-/// `auth_hmac` and the datagram is exactly a trailer longer than the
-/// message its header describes.
+/// Splits an `auth_hmac` trailer off `bytes` when the datagram is
+/// exactly a trailer longer than the message its header describes.
 fn split_trailer<'a>(
     bytes: &'a [u8],
     packet: &Packet<&'a [u8]>,
     family: Family,
-    hmac: bool,
 ) -> (&'a [u8], Option<&'a [u8]>) {
-    if !hmac {
-        return (bytes, None);
-    }
     let message_len = packet.message_len(family);
     if bytes.len() == message_len + TRAILER_LEN {
         let (message, trailer) = bytes.split_at(message_len);

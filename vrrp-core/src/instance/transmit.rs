@@ -1,13 +1,14 @@
 //! Transmission (quinn-proto's `poll_transmit`): the datagrams of an advert,
-//! each with its destination. The instance chooses the destinations: the
-//! multicast group, or each unicast peer (keepalived's `unicast_peer`).
+//! each with its destination and TTL. The instance chooses the destinations:
+//! the multicast group (VRRP's, or keepalived's `mcast_dst_ip` /
+//! `vrrp_mcast_group4/6`), or each unicast peer (keepalived's `unicast_peer`).
 
 use std::net::IpAddr;
 
 use super::Instance;
 use crate::auth_ah::HEADERS_LEN;
 use crate::auth_hmac::Binding;
-use crate::wire::{Family, Packet, TRAILER_LEN};
+use crate::wire::{self, Family, Packet, TRAILER_LEN};
 
 /// The multicast groups as stored values, like the unicast peers in the
 /// configuration: [`Instance::poll_transmit`] hands the emitter a
@@ -31,6 +32,10 @@ pub struct Transmit {
     /// the ICV covers the header, so the core writes it, and the driver
     /// sends it as it is, e.g. with `IP_HDRINCL`).
     pub header_included: bool,
+    /// The TTL / hop limit to send it with: 255 (RFC 9568 §5.1.1.3), or
+    /// `unicast_ttl` to a unicast peer. Written in the header when
+    /// `header_included`.
+    pub ttl: u8,
 }
 
 /// The advert being transmitted: its priority and its next destination.
@@ -57,12 +62,16 @@ impl Instance {
     pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<Transmit> {
         let Sending { priority, next } = self.sending.take()?;
         let peers = &self.config.unicast_peers;
-        let destination = match peers.get(next) {
-            Some(peer) => peer,
-            None => match self.config.family() {
-                Family::Ipv4 => &GROUP_V4,
-                Family::Ipv6 => &GROUP_V6,
-            },
+        let (destination, ttl) = match peers.get(next) {
+            Some(peer) => (peer, self.config.unicast_ttl.unwrap_or(wire::TTL)),
+            None => {
+                let group = match (&self.config.multicast_group, self.config.family()) {
+                    (Some(group), _) => group,
+                    (None, Family::Ipv4) => &GROUP_V4,
+                    (None, Family::Ipv6) => &GROUP_V6,
+                };
+                (group, wire::TTL)
+            }
         };
         if next + 1 < peers.len() {
             self.sending = Some(Sending {
@@ -72,7 +81,7 @@ impl Instance {
         }
         if self.ah.is_some() {
             let destination = *destination;
-            return self.transmit_ah(priority, next, destination, buf);
+            return self.transmit_ah(priority, next, destination, ttl, buf);
         }
         let emitted = self.emit_to(priority, destination, buf).ok();
         let destination = *destination;
@@ -85,6 +94,7 @@ impl Instance {
             source: self.config.primary_address,
             len,
             header_included: false,
+            ttl,
         })
     }
 
@@ -100,6 +110,7 @@ impl Instance {
         priority: u8,
         next: usize,
         destination: IpAddr,
+        ttl: u8,
         buf: &mut [u8],
     ) -> Option<Transmit> {
         let unicast = !self.config.unicast_peers.is_empty();
@@ -111,7 +122,10 @@ impl Instance {
             (IpAddr::V4(src), IpAddr::V4(dst)) => buf
                 .get_mut(HEADERS_LEN..)
                 .and_then(|message| self.emit_to(priority, &destination, message).ok())
-                .and_then(|len| self.ah.as_ref()?.seal(buf, len, src, dst, unicast)),
+                .and_then(|len| {
+                    let ah = self.ah.as_ref()?;
+                    ah.seal_with_ttl(buf, len, src, dst, unicast, ttl)
+                }),
             _ => None,
         };
         let Some(len) = sealed else {
@@ -123,6 +137,7 @@ impl Instance {
             source: self.config.primary_address,
             len,
             header_included: true,
+            ttl,
         })
     }
 

@@ -119,7 +119,7 @@ impl<'a> Advertisement<'a> {
     ///
     /// The 4 reserved bits of VRRPv3 are ignored, and so is the VRRPv2
     /// authentication data of type 0.
-    #[inline]
+    #[inline(always)]
     pub fn parse(packet: &Packet<&'a [u8]>, family: Family) -> Result<Self, Error> {
         packet.check_len()?;
         let bytes: &'a [u8] = packet.into_inner();

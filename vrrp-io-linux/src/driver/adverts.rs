@@ -85,7 +85,7 @@ impl Adverts {
             let sent = if transmit.header_included {
                 socket.send_datagram(datagram, dst)
             } else {
-                socket.send_from(datagram, src, dst)
+                socket.send_with_ttl(datagram, src, dst, transmit.ttl)
             };
             if let Err(error) = sent {
                 failed = true;

@@ -134,6 +134,11 @@ impl Plumbing<'_> {
                     self.sockets.len() - 1
                 }
             };
+        // Its group (keepalived's `mcast_dst_ip`, `vrrp_mcast_group4/6`),
+        // joined beside the others of this interface's instances.
+        if spec.vrrp.unicast_peers.is_empty() {
+            self.sockets[socket].join(spec.vrrp.group())?;
+        }
         let sender = match &spec.vmac {
             Some(vmac) => {
                 let link = self.host.link_index(vmac)?;

@@ -3,8 +3,6 @@
 
 use std::net::IpAddr;
 
-use vrrp_core::wire;
-
 use super::error::{ConfigError, Span, Spanned};
 use super::instance::VrrpInstance;
 use super::model::{AuthType, Authentication, Family, UnicastPeer, VirtualAddress};
@@ -240,29 +238,6 @@ impl FamilyChoice {
             keep
         });
     }
-}
-
-/// `vrrp_mcast_group4`, `vrrp_mcast_group6` or `mcast_dst_ip`: the VRRP
-/// groups (RFC 9568 §5.1.1.2, §5.1.2.2: 224.0.0.18, ff02::12) are accepted.
-/// Another group is refused, never ignored: peers that send to it would not
-/// hear our adverts nor we theirs, and both sides would become Master.
-pub(crate) fn multicast_group(ctx: &mut Ctx<'_>, node: &Node) -> Result<(), ConfigError> {
-    let group = ctx.ip(node)?;
-    let vrrp_group: IpAddr = match group.value {
-        IpAddr::V4(_) => wire::MULTICAST_V4.into(),
-        IpAddr::V6(_) => wire::MULTICAST_V6.into(),
-    };
-    if group.value == vrrp_group {
-        return Ok(());
-    }
-    Err(ConfigError::invalid(
-        &group.at,
-        format!(
-            "{} {}: only the VRRP group {vrrp_group} is implemented; routers that send to \
-             another group would not hear us nor we them, and both would become Master",
-            node.keyword, group.value
-        ),
-    ))
 }
 
 /// `authentication { auth_type PASS|AH  auth_pass SECRET }`.

@@ -1,11 +1,11 @@
 //! `global_defs { ... }` into [`GlobalDefs`].
 
-use super::build_address::multicast_group;
+use super::build_group::multicast_group;
 use super::build_smtp::smtp_setting;
 use std::time::Duration;
 
 use super::error::{ConfigError, Spanned};
-use super::model::{GarpSettings, GlobalDefs, NotifyFifo, NotifyScript, VrrpVersion};
+use super::model::{Family, GarpSettings, GlobalDefs, NotifyFifo, NotifyScript, VrrpVersion};
 use super::parser::Node;
 use super::values::{Ctx, bad, missing};
 
@@ -86,7 +86,14 @@ pub(crate) fn build_global(
             "script_user" => global.script_user = Some(ctx.run_as_statement(item)?),
             "vrrp_version" => global.vrrp_version = Some(version(ctx, item)?),
             keyword if smtp_setting(ctx, item, keyword, &mut global.smtp)? => {}
-            "vrrp_mcast_group4" | "vrrp_mcast_group6" => multicast_group(ctx, item)?,
+            "vrrp_mcast_group4" => {
+                let group = multicast_group(ctx, item, Some(Family::Ipv4))?;
+                global.vrrp_mcast_group4 = group.or(global.vrrp_mcast_group4.take());
+            }
+            "vrrp_mcast_group6" => {
+                let group = multicast_group(ctx, item, Some(Family::Ipv6))?;
+                global.vrrp_mcast_group6 = group.or(global.vrrp_mcast_group6.take());
+            }
             "vrrp_garp_interval" => global.vrrp_garp_interval = Some(ctx.seconds(item)?.value),
             "vrrp_gna_interval" => global.vrrp_gna_interval = Some(ctx.seconds(item)?.value),
             "vrrp_check_unicast_src" => global.vrrp_check_unicast_src = ctx.flag(item)?,

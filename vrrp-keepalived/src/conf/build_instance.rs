@@ -2,11 +2,10 @@
 
 use std::time::Duration;
 
-use super::build_address::{
-    FamilyChoice, authentication, multicast_group, unicast_peers, virtual_addresses,
-};
+use super::build_address::{FamilyChoice, authentication, unicast_peers, virtual_addresses};
 use super::build_auth_hmac::auth_hmac;
 use super::build_global::{garp_setting, version};
+use super::build_group::{multicast_group, unicast_or_multicast, unicast_ttl};
 use super::build_route;
 use super::build_track::{notify_script, track_block};
 use super::error::{ConfigError, Spanned};
@@ -28,7 +27,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
         "only scripts, interfaces, processes and files can be tracked",
     ),
     ("use_ipvlan", "only use_vmac is available"),
-    ("unicast_ttl", "unicast adverts use TTL 255"),
     ("track_src_ip", "the source address is not tracked"),
 ];
 
@@ -97,7 +95,11 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 inst.unicast_peers.extend(peers);
             }
             "mcast_src_ip" => inst.mcast_src_ip = Some(ctx.ip(item)?),
-            "mcast_dst_ip" => multicast_group(ctx, item)?,
+            "mcast_dst_ip" => {
+                let group = multicast_group(ctx, item, None)?;
+                inst.mcast_dst_ip = group.or(inst.mcast_dst_ip.take());
+            }
+            "unicast_ttl" => inst.unicast_ttl = unicast_ttl(ctx, item)?,
             "authentication" => inst.authentication = Some(authentication(ctx, item)?),
             "auth_hmac" => {
                 let block = auth_hmac(ctx, item, inst.auth_hmac.take())?;
@@ -161,6 +163,7 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
         }
     }
     family.keep_one(ctx, &mut inst);
+    unicast_or_multicast(ctx, &mut inst);
     Ok(inst)
 }
 

@@ -57,6 +57,11 @@ pub struct VrrpInstance {
     pub unicast_peers: Vec<UnicastPeer>,
     /// `mcast_src_ip ADDR`.
     pub mcast_src_ip: Option<Spanned<IpAddr>>,
+    /// `mcast_dst_ip GROUP`: this instance's multicast group, before the
+    /// global `vrrp_mcast_group4/6`.
+    pub mcast_dst_ip: Option<Spanned<IpAddr>>,
+    /// `unicast_ttl N`: the TTL of unicast adverts (unset: 255).
+    pub unicast_ttl: Option<Spanned<u8>>,
     /// `authentication { ... }`.
     pub authentication: Option<Authentication>,
     /// `auth_hmac { ... }` (keepalived 2.4).
@@ -136,6 +141,8 @@ impl VrrpInstance {
             unicast_src_ip: None,
             unicast_peers: Vec::new(),
             mcast_src_ip: None,
+            mcast_dst_ip: None,
+            unicast_ttl: None,
             authentication: None,
             auth_hmac: None,
             track_scripts: Vec::new(),

@@ -44,6 +44,7 @@ mod build;
 mod build_address;
 mod build_auth_hmac;
 mod build_global;
+mod build_group;
 mod build_instance;
 mod build_route;
 mod build_script;

@@ -76,6 +76,11 @@ pub struct GlobalDefs {
     pub vrrp_gna_interval: Option<Duration>,
     /// `vrrp_check_unicast_src`: accept unicast adverts only from listed peers.
     pub vrrp_check_unicast_src: bool,
+    /// `vrrp_mcast_group4 GROUP`: the IPv4 group of instances without
+    /// `mcast_dst_ip` (keepalived's default 224.0.0.18 when unset).
+    pub vrrp_mcast_group4: Option<Spanned<IpAddr>>,
+    /// `vrrp_mcast_group6 GROUP`: the IPv6 group (default ff02::12).
+    pub vrrp_mcast_group6: Option<Spanned<IpAddr>>,
     /// `vrrp_skip_check_adv_addr`: don't recheck addresses of the same master.
     pub vrrp_skip_check_adv_addr: bool,
     /// `vrrp_lower_prio_no_advert [BOOL]`: a Master does not answer a

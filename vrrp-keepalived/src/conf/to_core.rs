@@ -4,6 +4,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use vrrp_core::PeerTtl;
 use vrrp_core::auth_hmac::{AntiReplay, HmacConfig, KEY_MAX, KEY_MIN, Key, Mode};
 use vrrp_core::wire::{Auth, Version};
 
@@ -47,6 +48,21 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
     // Settled by the reader (conf/strict.rs): keepalived's default applied.
     vrrp.accept_mode = instance.effective_accept();
     vrrp.unicast_peers = instance.unicast_peers.iter().map(|p| p.addr).collect();
+    vrrp.multicast_group = config.multicast_group(instance).map(|g| g.value);
+    vrrp.unicast_ttl = instance.unicast_ttl.as_ref().map(|t| t.value);
+    // keepalived checks a peer's min_ttl/max_ttl only with check_unicast_src.
+    if instance.check_unicast_src || config.global.vrrp_check_unicast_src {
+        vrrp.peer_ttl = instance
+            .unicast_peers
+            .iter()
+            .filter(|p| p.min_ttl.is_some() || p.max_ttl.is_some())
+            .map(|p| PeerTtl {
+                peer: p.addr,
+                min: p.min_ttl.unwrap_or(0),
+                max: p.max_ttl.unwrap_or(u8::MAX),
+            })
+            .collect();
+    }
     vrrp.check_address_list = !config.global.vrrp_skip_check_adv_addr;
     vrrp.lower_prio_no_advert = instance
         .lower_prio_no_advert

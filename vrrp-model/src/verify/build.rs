@@ -50,6 +50,7 @@ pub fn build(router: &VirtualRouter) -> Result<Built, String> {
     }
     let members: Vec<&Member> = order.iter().map(|&m| &router.members[m]).collect();
     let mut vip_lists: Vec<Vec<IpAddr>> = Vec::new();
+    let mut groups: Vec<IpAddr> = Vec::new();
     let mut hosts = Vec::new();
     for (i, member) in members.iter().enumerate() {
         let mut config = member.config.clone();
@@ -68,6 +69,18 @@ pub fn build(router: &VirtualRouter) -> Result<Built, String> {
         config.unicast_peers = peers(member, &members);
         if router.family == Family::Ipv6 {
             config.v3_checksum_as_v2 = false;
+            // Another group than VRRP's, as an IPv4 stand-in, one per
+            // group: only which hosts share a group matters.
+            config.multicast_group = config
+                .multicast_group
+                .filter(|g| *g != Family::Ipv6.multicast())
+                .map(|g| {
+                    let k = groups.iter().position(|x| *x == g).unwrap_or_else(|| {
+                        groups.push(g);
+                        groups.len() - 1
+                    });
+                    Ipv4Addr::new(239, 0, 0, u8::try_from(k + 1).unwrap_or(u8::MAX)).into()
+                });
         }
         let up = tracking(member, None);
         hosts.push(HostSettings {

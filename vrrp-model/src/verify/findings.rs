@@ -111,6 +111,22 @@ fn pair(hosts: &[Host], a: &Member, b: &Member, out: &mut Vec<Finding>) {
         ));
         return;
     }
+    let multicast = ca.unicast_peers.is_empty() && cb.unicast_peers.is_empty();
+    if multicast && ca.group() != cb.group() {
+        let group_at = |m: &Member| {
+            let written = hosts[m.host].config.multicast_group(&m.instance);
+            at(m, written.map(|g| &g.at))
+        };
+        say(format!(
+            "{na} sends to multicast group {} ({}) and {nb} to {} ({}): neither hears the \
+             other's group",
+            ca.group(),
+            group_at(a),
+            cb.group(),
+            group_at(b),
+        ));
+        return;
+    }
     if ca.version == Version::V2 && ca.advert_interval != cb.advert_interval {
         say(format!(
             "{na} advertises every {} s ({}) and {nb} every {} s ({}): VRRPv2 drops adverts \
