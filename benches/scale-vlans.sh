@@ -94,7 +94,7 @@ CONF
 }
 
 # VIPs on a host, over all its interfaces.
-vips_on() { ip -n "$PREFIX-$1" -o addr show | grep -c ' 198\.1[89]\.' || true; }
+vips_on() { ip -n "$PREFIX-$1" -o addr show 2>/dev/null | grep -c ' 198\.1[89]\.' || true; }
 now() { date +%s.%N; }
 elapsed_ms() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.0f", (b - a) * 1000}'; }
 

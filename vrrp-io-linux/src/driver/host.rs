@@ -207,6 +207,17 @@ impl Host {
         self.requests.len()
     }
 
+    /// Stops waiting for the answers of the requests in flight: after an
+    /// overflow some were dropped, and a dump has shown what they did.
+    pub(super) fn forget_requests(&mut self) {
+        self.requests.clear();
+    }
+
+    /// Times the netlink socket overflowed.
+    pub(super) fn netlink_overflows(&self) -> u64 {
+        self.netlink.overflows()
+    }
+
     /// The request `seq` was answered: what it was, if we still track it.
     pub(super) fn answered(&mut self, seq: Seq) -> Option<Request> {
         self.requests.remove(&seq)

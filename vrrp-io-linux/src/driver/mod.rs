@@ -27,6 +27,7 @@
 //! `observe` (histories, notify scripts, subscribers). The `impl Driver`
 //! blocks that join them: `run.rs` (the loop and its timers), `actions.rs`
 //! (the core's actions), `netevents.rs` (netlink, signals, controls),
+//! `resync.rs` (links and addresses dumped again after netlink overflowed),
 //! `setup.rs`, `reload.rs` and `handle.rs`.
 
 mod actions;
@@ -45,6 +46,7 @@ mod observe;
 mod plumbing;
 mod release;
 mod reload;
+mod resync;
 mod run;
 mod setup;
 mod spec;
