@@ -228,6 +228,9 @@ vlan_measure() {
     kill -TERM "$pb" 2>/dev/null || true
     wait "$pa" "$pb" 2>/dev/null || true
     local dropped; dropped=$(awk '/dropped by kernel/ {print $1}' "$WORK/tcpdump.log")
+    # Netlink overflows either daemon reported (ours: "overflowed";
+    # keepalived: "No buffer space", its ENOBUFS).
+    local enobufs; enobufs=$(cat "$WORK/a.log" "$WORK/b.log" | grep -ci 'overflowed\|no buffer space\|ENOBUFS' || true)
     adverts "$WORK/adverts.pcap" >"$WORK/adverts.txt"
 
     local reload_gap reload_seen resumed fo_last fo_ms mass_gap mass_seen
@@ -238,7 +241,7 @@ vlan_measure() {
     read -r mass_gap mass_seen < <(max_gap "$WORK/adverts.txt" b "$kill_at" "$mass_end")
     echo "  $daemon: reload: done ${resumed} ms after SIGHUP, largest gap ${reload_gap} ms ($reload_seen instances seen);" \
         "one failover ${fo_ms} ms from the last advert; mass failover: every VIP on B after ${mass_ms} ms," \
-        "largest gap ${mass_gap} ms ($mass_seen instances seen); capture dropped ${dropped:-?}" >&2
+        "largest gap ${mass_gap} ms ($mass_seen instances seen); capture dropped ${dropped:-?}; netlink overflow log lines: $enobufs" >&2
     printf '%s %s %s %s %s %s %s %s %s %s %s %s\n' "$daemon" "$start_ms" \
         "$(awk -v t=$((a1 - a0)) -v hz="$HZ" 'BEGIN{printf "%.2f", t/hz}')" \
         "$(awk -v t=$((b1 - b0)) -v hz="$HZ" 'BEGIN{printf "%.2f", t/hz}')" \

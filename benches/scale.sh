@@ -109,7 +109,7 @@ vrrp_pid() {
     local daemon=$1 pid=$2
     if [ "$daemon" = ours ]; then echo "$pid"; return; fi
     for _ in $(seq 50); do
-        local child; child=$(pgrep -P "$pid" | head -1 || true)
+        local child; child=$(pgrep -x -P "$pid" keepalived | head -1 || true)
         [ -n "$child" ] && { echo "$child"; return; }
         sleep 0.1
     done
