@@ -151,7 +151,7 @@ reload_ms() {
 
 # vlan_measure DAEMON N: one line of results (see the header's fields).
 vlan_measure() {
-    local daemon=$1 n=$2 total=$(($2 * 255)) i
+    local daemon=$1 n=$2 total=$(($2 * 255))
     vlan_lab "$n"
     vlan_config 150 "$n" >"$WORK/master.conf"
     vlan_config 100 "$n" >"$WORK/backup.conf"
@@ -159,13 +159,23 @@ vlan_measure() {
     t0=$(now)
     pa=$(vstart "$daemon" a "$WORK/master.conf")
     pb=$(vstart "$daemon" b "$WORK/backup.conf")
-    # keepalived at thousands of instances starts slowly: allow 5 minutes.
-    for i in $(seq 3000); do
-        [ "$(vips_on a)" = "$total" ] && [ "$(vips_on b)" = 0 ] && break
+    # keepalived took 5 minutes to hold 4,080 VIPs at advert_int 1: allow
+    # START_TIMEOUT s (600); a daemon that never gets there is reported so
+    # and the run goes on.
+    local converged=""
+    while [ "$(elapsed_ms "$t0" "$(now)")" -lt $((${START_TIMEOUT:-600} * 1000)) ]; do
+        if [ "$(vips_on a)" = "$total" ] && [ "$(vips_on b)" = 0 ]; then converged=1; break; fi
         sleep 0.1
     done
     local start_ms; start_ms=$(elapsed_ms "$t0" "$(now)")
-    [ "$i" -lt 3000 ] || { echo "$daemon: master holds $(vips_on a)/$total VIPs, backup $(vips_on b); logs in $WORK" >&2; tail -5 "$WORK/a.log" >&2; exit 1; }
+    if [ -z "$converged" ]; then
+        echo "  $daemon: after ${START_TIMEOUT:-600} s the master holds $(vips_on a)/$total VIPs, the backup $(vips_on b): not measured" >&2
+        tail -3 "$WORK/a.log" >&2
+        kill -TERM "$pa" "$pb" 2>/dev/null || true
+        wait "$pa" "$pb" 2>/dev/null || true
+        echo "$daemon never - - - - - - - - - -"
+        return 0
+    fi
     echo "  $daemon, $total instances: every VIP held after $start_ms ms; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
     sleep 3 # past the GARP bursts
     local va vb a0 b0 a1 b1
@@ -219,7 +229,7 @@ vlan_measure() {
     kill -9 "$va" 2>/dev/null || true
     while [ -e "/proc/$va" ] && [ "$(awk '{print $3}' "/proc/$va/stat" 2>/dev/null)" != Z ]; do sleep 0.001; done
     kill -9 "$pa" 2>/dev/null || true
-    for i in $(seq 600); do [ "$(vips_on b)" = "$total" ] && break; sleep 0.05; done
+    for _ in $(seq 600); do [ "$(vips_on b)" = "$total" ] && break; sleep 0.05; done
     local mass_ms; mass_ms=$(elapsed_ms "$kill_at" "$(now)")
     sleep "$(awk -v i="$ADVERT_INT" -v m="$mass_ms" 'BEGIN{s = 8 - m / 1000; print (s < 2 * i ? 2 * i : s)}')"
     local mass_end; mass_end=$(now)
@@ -257,14 +267,19 @@ vlans_main() {
         total=$((n * 255))
         echo "$n VLANs, $total instances, advert_int $ADVERT_INT (ours, then keepalived); load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
         o=$(vlan_measure ours "$n")
-        k=$(vlan_measure keepalived "$n")
+        # DAEMONS=ours: while working on ours (keepalived takes minutes).
+        if [ "${DAEMONS:-ours keepalived}" = ours ]; then
+            k="keepalived skipped - - - - - - - - - -"
+        else
+            k=$(vlan_measure keepalived "$n")
+        fi
         rows+=("$total $o $k $(cut -d' ' -f1 /proc/loadavg)")
         # shellcheck disable=SC2086 # word splitting wanted: the fields
         set -- $o $k
         echo "$total $3 $4 ${15} ${16} $5 ${17}" >>"$data"
         last="$total $o $k"
     done
-    ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.2f", a/b }'; }
+    ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b + 0 == 0 || a == "-") print "-"; else printf "%.2f", a/b }'; }
     echo
     echo "scale: VLANS=\"$VLANS\", advert_int $ADVERT_INT s, CPU over $SECONDS_MEASURED s; $(date -u '+%F %H:%M') UTC on $(nproc) cores, $(uname -r), $(keepalived --version 2>&1 | head -1)"
     echo "keepalived's CPU and RSS are its VRRP child process's (the parent only watches it)."
