@@ -44,13 +44,7 @@ command -v gnuplot >/dev/null || echo "gnuplot missing (apt-get install -y gnupl
 # either way, which is what VRRP sees (VRIDs 1..255 again on each).
 vlan_lab() {
     lab
-    local v h addr kind=802.1Q
-    if ! ip -n "$PREFIX-a" link add link eth0 name eth0.probe type vlan id 4094 2>/dev/null; then
-        kind=veth
-    else
-        ip -n "$PREFIX-a" link del eth0.probe
-    fi
-    echo "  VLANs: $kind" >&2
+    local v h addr kind; kind=$(vlan_kind)
     for v in $(seq 1 "$1"); do
         if [ "$kind" = veth ]; then
             ip link add "eth0.$((100 + v))" netns "$PREFIX-a" type veth peer name "eth0.$((100 + v))" netns "$PREFIX-b"
@@ -65,6 +59,18 @@ vlan_lab() {
             ip -n "$PREFIX-$h" link set "eth0.$((100 + v))" up
         done
     done
+}
+
+# vlan_kind: 802.1Q if this kernel makes VLAN subinterfaces, else veth.
+vlan_kind() {
+    ip netns add "$PREFIX-probe"
+    ip -n "$PREFIX-probe" link add p0 type veth peer name p1
+    if ip -n "$PREFIX-probe" link add link p0 name p0.5 type vlan id 5 2>/dev/null; then
+        echo 802.1Q
+    else
+        echo veth
+    fi
+    ip netns del "$PREFIX-probe"
 }
 
 # vip K: the VIP of instance K (0-based, over all VLANs).
@@ -260,6 +266,8 @@ vlan_measure() {
 
 vlans_main() {
     mkdir -p "$OUT"
+    local kind; kind=$(vlan_kind)
+    [ "$kind" = veth ] && echo "this kernel has no 802.1Q VLANs (CONFIG_VLAN_8021Q): one veth pair per VLAN instead" >&2
     local data; data="$OUT/scale-vlans-int$ADVERT_INT.dat"
     echo "# instances ours_master_cpu ours_backup_cpu ka_master_cpu ka_backup_cpu ours_rss ka_child_rss (advert_int $ADVERT_INT, CPU s over $SECONDS_MEASURED s)" >"$data"
     local rows=() n total o k last=""
@@ -282,7 +290,7 @@ vlans_main() {
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b + 0 == 0 || a == "-") print "-"; else printf "%.2f", a/b }'; }
     echo
     echo "scale: VLANS=\"$VLANS\", advert_int $ADVERT_INT s, CPU over $SECONDS_MEASURED s; $(date -u '+%F %H:%M') UTC on $(nproc) cores, $(uname -r), $(keepalived --version 2>&1 | head -1)"
-    echo "keepalived's CPU and RSS are its VRRP child process's (the parent only watches it)."
+    echo "VLANs: $kind. keepalived's CPU and RSS are its VRRP child process's (the parent only watches it)."
     printf '%-9s | %-31s | %-31s | %-25s | %-25s | %-21s | %-17s | %s\n' "instances" "start ms (ours/ka)" "master CPU s (ours/ka = ratio)" "backup CPU s (ours/ka)" "peak RSS KiB (ours/ka)" "reload ms: done/gap" "failover ms: 1/all" "mass gap ms   load"
     local row
     for row in "${rows[@]}"; do
@@ -295,12 +303,12 @@ vlans_main() {
     echo "(RSS in parentheses: after the reload; failover 1: from the master's last advert, RFC $(awk -v i="$ADVERT_INT" 'BEGIN{printf "%.0f", 3609 * i}') ms; target for the gaps: $(awk -v i="$ADVERT_INT" 'BEGIN{printf "%.0f", 1000 * i + 10}') ms)"
     if command -v gnuplot >/dev/null; then
         gnuplot <<PLOT
-set terminal pngcairo size 1000,450 font ",10"
+set terminal pngcairo size 1100,500 font ",10" noenhanced
 set output "$OUT/scale-vlans-int$ADVERT_INT.png"
-set multiplot layout 1,2 title "VRRPv3 instances on 802.1Q VLANs, advert_int $ADVERT_INT s ($(nproc) cores, $(date -u +%F))"
+set multiplot layout 1,2 title "VRRPv3, 255 instances per VLAN ($kind), advert_int $ADVERT_INT s; $(nproc) cores, $(date -u +%F)"
 set logscale xy
 set xlabel "instances"
-set key top left
+set key top left box opaque
 set grid
 set ylabel "CPU seconds over $SECONDS_MEASURED s"
 plot "$data" using 1:2 with linespoints title "ours, master", \
