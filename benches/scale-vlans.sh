@@ -248,6 +248,7 @@ vlan_measure() {
     # keepalived: "No buffer space", its ENOBUFS).
     local enobufs; enobufs=$(cat "$WORK/a.log" "$WORK/b.log" | grep -ci 'overflowed\|no buffer space\|ENOBUFS' || true)
     adverts "$WORK/adverts.pcap" >"$WORK/adverts.txt"
+    [ -z "${KEEP:-}" ] || { mkdir -p "$WORK/$daemon-$n"; cp "$WORK"/*.log "$WORK/adverts.txt" "$WORK/$daemon-$n/"; echo "$hup $cut $kill_at" >"$WORK/$daemon-$n/times"; }
 
     local reload_gap reload_seen resumed fo_last fo_ms mass_gap mass_seen
     read -r reload_gap reload_seen < <(max_gap "$WORK/adverts.txt" a "$hup" "$hup_end")
