@@ -146,3 +146,39 @@ fn an_overflowed_netlink_socket_is_resynchronised_by_a_dump() {
         run_until(&mut driver, "graceful stop", Driver::is_stopped);
     });
 }
+
+#[test]
+fn netlink_is_read_in_slices_and_nothing_is_lost() {
+    let Some(lab) = Lab::new("nl_slices") else {
+        return;
+    };
+    let a = lab.host("a", &["192.0.2.1/24"]);
+    a.in_netns(|| {
+        use vrrp_io_linux::netlink::{NetEvent, Netlink};
+        let eth0 = Interface::lookup("eth0").unwrap().ifindex;
+        let mut netlink = Netlink::new().unwrap();
+        let seqs: Vec<_> = (1..=20u8)
+            .map(|n| {
+                netlink
+                    .add_address(eth0, Ipv4Addr::new(198, 18, 2, n).into(), 32, None)
+                    .unwrap()
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(200));
+        // Two datagrams, then the rest: 20 acks and 20 notifications.
+        let mut events = Vec::new();
+        assert!(netlink.poll_events_at_most(&mut events, 2).unwrap());
+        assert!(events.len() <= 2, "{events:?}");
+        while netlink.poll_events_at_most(&mut events, 2).unwrap() {}
+        let acks = events
+            .iter()
+            .filter(|e| matches!(e, NetEvent::Ack { seq } if seqs.contains(seq)))
+            .count();
+        let added = events
+            .iter()
+            .filter(|e| matches!(e, NetEvent::AddressAdded { ifindex, .. } if *ifindex == eth0))
+            .count();
+        assert_eq!((acks, added), (20, 20), "{events:#?}");
+        assert_eq!(netlink.overflows(), 0);
+    });
+}

@@ -13,7 +13,7 @@ use crate::netlink::NetEvent;
 impl Driver {
     pub(super) fn read_netlink(&mut self, now: Instant) {
         let mut events = std::mem::take(&mut self.scratch.net);
-        self.host.poll_events(&mut events);
+        self.netlink_more = self.host.poll_events(&mut events);
         for event in events.drain(..) {
             self.on_net_event(now, event);
         }

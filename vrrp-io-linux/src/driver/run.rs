@@ -85,6 +85,9 @@ pub struct Driver {
     /// Set once a graceful stop began: when to give up waiting for acks.
     pub(super) stopping: Option<Instant>,
     pub(super) stopped: bool,
+    /// The last netlink read stopped at its limit: read on next turn,
+    /// without waiting for the socket to say so.
+    pub(super) netlink_more: bool,
     pub(super) scratch: Scratch,
 }
 
@@ -191,9 +194,13 @@ impl Driver {
         };
         let now = Instant::now();
         self.router.handle_wall_clock(Clock::wall_clock());
+        let mut netlink_read = false;
         for token in events.iter().map(|e| e.token()) {
             match token {
-                NETLINK => self.read_netlink(now),
+                NETLINK => {
+                    self.read_netlink(now);
+                    netlink_read = true;
+                }
                 SIGNALS => self.read_signals(now, out),
                 WAKER => self.read_control(now, out),
                 ALARM => self.wakeups.handle_ring(),
@@ -202,6 +209,9 @@ impl Driver {
             }
         }
         self.wakeups.give_back(events);
+        if self.netlink_more && !netlink_read {
+            self.read_netlink(now);
+        }
         self.fire_timers(now);
         self.run_actions(now, out);
         self.send_due_garps(now);
@@ -222,6 +232,7 @@ impl Driver {
             self.handover.poll_timeout(),
             self.observers.notifier().poll_timeout(),
             self.stopping,
+            self.netlink_more.then(Instant::now),
         ]
         .into_iter()
         .flatten()

@@ -87,6 +87,7 @@ impl Driver {
             observers: Observers::new(config.notify, instances),
             stopping: None,
             stopped: false,
+            netlink_more: false,
             scratch: Scratch::default(),
         };
         driver.start(now);

@@ -237,13 +237,25 @@ impl Netlink {
     /// event drains it (mio is edge-triggered). If the kernel had to drop
     /// notifications, [`NetEvent::EventsLost`] is appended in their place.
     pub fn poll_events(&mut self, events: &mut Vec<NetEvent>) -> Result<(), NetlinkError> {
-        loop {
+        self.poll_events_at_most(events, usize::MAX).map(|_| ())
+    }
+
+    /// [`poll_events`](Self::poll_events), reading at most `datagrams`
+    /// datagrams: returns `true` if it stopped there, with more maybe
+    /// waiting (call again without waiting for a readable event: mio is
+    /// edge-triggered), `false` once the socket would block.
+    pub fn poll_events_at_most(
+        &mut self,
+        events: &mut Vec<NetEvent>,
+        datagrams: usize,
+    ) -> Result<bool, NetlinkError> {
+        for _ in 0..datagrams {
             self.recv_buffer.clear();
             match self.socket.recv(&mut self.recv_buffer, 0) {
                 Ok(_) => for_each_message(&self.recv_buffer, |message| {
                     events.extend(NetEvent::from_message(message));
                 }),
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(false),
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) if error.raw_os_error() == Some(libc::ENOBUFS) => {
                     self.overflows += 1;
@@ -265,6 +277,7 @@ impl Netlink {
                 Err(error) => return Err(NetlinkError::Receive(error)),
             }
         }
+        Ok(true)
     }
 }
 
