@@ -18,6 +18,8 @@
 #   scale: instances=... master_cpu_ratio=... backup_cpu_ratio=... rss_kib=...
 #          keepalived_child_rss_kib=... reload_gap_ms=... failover_gap_ms=...
 # and draws the cost curve into OUT (default $CARGO_TARGET_DIR/scale).
+# DAEMONS=ours skips keepalived (minutes at 4,080 instances); START_TIMEOUT
+# (600 s) bounds the wait for every VIP; KEEP=1 keeps logs and captures.
 #
 # Needs: keepalived, iproute2, tcpdump; nftables (nft) for the VLANS mode; gnuplot (gnuplot-nox) for
 # the VLANS mode's picture.
