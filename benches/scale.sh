@@ -10,7 +10,19 @@
 # tcpdump saw it.
 #
 # Usage (root): [OURS=BINARY] [FAILOVER_RUNS=N] benches/scale.sh [SECONDS]
-# Needs: keepalived, iproute2, tcpdump.
+#
+# VLANS mode (benches/scale-vlans.sh says what it measures): thousands of
+# instances, 255 on each of N 802.1Q VLANs, at advert_int ADVERT_INT (1):
+#   [ADVERT_INT=0.1] [OUT=DIR] VLANS="1 4 16" benches/scale.sh [SECONDS]
+# prints a table by size and, last, one machine-readable line:
+#   scale: instances=... master_cpu_ratio=... backup_cpu_ratio=... rss_kib=...
+#          keepalived_child_rss_kib=... reload_gap_ms=... failover_gap_ms=...
+# and draws the cost curve into OUT (default $CARGO_TARGET_DIR/scale).
+# DAEMONS=ours skips keepalived (minutes at 4,080 instances); START_TIMEOUT
+# (600 s) bounds the wait for every VIP; KEEP=1 keeps logs and captures.
+#
+# Needs: keepalived, iproute2, tcpdump; nftables (nft) for the VLANS mode; gnuplot (gnuplot-nox) for
+# the VLANS mode's picture.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_MEASURED=${1:-20}
@@ -29,7 +41,8 @@ cleanup() {
         ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
         ip netns del "$ns" 2>/dev/null || true
     done
-    rm -rf "$WORK"
+    # KEEP=1 keeps the logs, configurations and captures.
+    if [ -n "${KEEP:-}" ]; then echo "kept: $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT INT TERM
 
@@ -38,7 +51,7 @@ trap cleanup EXIT INT TERM
 if [ -z "${OURS:-}" ]; then
     echo "building the daemon (release)..." >&2
     cargo build -q --release --example keepalive-haproxy
-    OURS=$PWD/target/release/examples/keepalive-haproxy
+    OURS=$(realpath "${CARGO_TARGET_DIR:-target}")/release/examples/keepalive-haproxy
 fi
 
 lab() {
@@ -99,7 +112,7 @@ vrrp_pid() {
     local daemon=$1 pid=$2
     if [ "$daemon" = ours ]; then echo "$pid"; return; fi
     for _ in $(seq 50); do
-        local child; child=$(pgrep -P "$pid" | head -1 || true)
+        local child; child=$(pgrep -x -P "$pid" keepalived | head -1 || true)
         [ -n "$child" ] && { echo "$child"; return; }
         sleep 0.1
     done
@@ -137,10 +150,10 @@ measure() {
     if [ "$daemon" = ours ]; then rss_a=$(rss_kb "$va"); rss_b=$(rss_kb "$vb");
     else rss_a=$(rss_kb "$pa" "$va"); rss_b=$(rss_kb "$pb" "$vb");
         echo "keepalived VRRP child alone: RSS $(rss_kb "$va") / $(rss_kb "$vb") KiB" >&2; fi
-    [ "$(vip_count a)" = "$INSTANCES" ] && [ "$(vip_count b)" = 0 ] || { echo "$daemon: mastership moved during the measurement" >&2; exit 1; }
+    if [ "$(vip_count a)" != "$INSTANCES" ] || [ "$(vip_count b)" != 0 ]; then echo "$daemon: mastership moved during the measurement" >&2; exit 1; fi
     kill -TERM "$pa" "$pb" 2>/dev/null || true
     wait "$pa" "$pb" 2>/dev/null || true
-    echo "$daemon: master $(( (a1 - a0) )) ticks, backup $(( (b1 - b0) )) ticks, RSS $rss_a / $rss_b KiB" >&2
+    echo "$daemon: master $((a1 - a0)) ticks, backup $((b1 - b0)) ticks, RSS $rss_a / $rss_b KiB" >&2
     echo "$daemon $(awk -v t=$((a1 - a0)) -v hz="$HZ" 'BEGIN{printf "%.2f", t/hz}') $(awk -v t=$((b1 - b0)) -v hz="$HZ" 'BEGIN{printf "%.2f", t/hz}') $rss_a $rss_b"
 }
 
@@ -184,6 +197,13 @@ failover() {
     # "from the kill/from the last advert", in ms.
     awk -v d=$(( $(date -d "$t1" +%s%N) - t0 )) -v a="$last" -v v="$vip" 'BEGIN{printf "%.1f/%.1f", d/1e6, (v - a) * 1000}'
 }
+
+if [ -n "${VLANS:-}" ]; then
+    # shellcheck source=benches/scale-vlans.sh
+    . benches/scale-vlans.sh
+    vlans_main
+    exit
+fi
 
 echo "measuring $INSTANCES instances at advert_int 0.1 for ${SECONDS_MEASURED}s each (ours, then keepalived)..." >&2
 read -r _ ours_a ours_b ours_ra ours_rb < <(measure ours)

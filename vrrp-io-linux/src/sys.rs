@@ -401,3 +401,26 @@ pub(crate) fn enable_ipv6_recv_pktinfo(fd: BorrowedFd<'_>) -> io::Result<()> {
         Err(io::Error::last_os_error())
     }
 }
+
+/// `setsockopt(SOL_SOCKET, SO_RCVBUFFORCE, bytes)`: a receive buffer past
+/// `net.core.rmem_max` (needs `CAP_NET_ADMIN`; socket2 has no setter for it).
+/// The kernel doubles the value for its bookkeeping, as with `SO_RCVBUF`.
+pub(crate) fn set_receive_buffer_force(fd: BorrowedFd<'_>, bytes: usize) -> io::Result<()> {
+    let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    // SAFETY: `value` is a live c_int and its size is passed along; the
+    // kernel only reads it.
+    let ret = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            (&raw const value).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if ret == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

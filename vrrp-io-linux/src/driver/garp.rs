@@ -118,14 +118,29 @@ impl GarpSchedule {
 
     /// Takes the rounds due at `now`, pushing each instance once per round
     /// onto `due`, and re-arms the rest of their bursts.
+    #[cfg(test)]
     pub(crate) fn take_due(
         &mut self,
         now: Instant,
         specs: impl Fn(InstanceId) -> GarpSpec,
         due: &mut Vec<InstanceId>,
     ) {
+        self.take_due_at_most(now, specs, due, usize::MAX);
+    }
+
+    /// [`take_due`](Self::take_due), stopping at `limit` rounds in `due`:
+    /// the rest stay due, for the next turn. A mass failover's bursts
+    /// (4,080 instances, five rounds each) are paced this way, so an advert
+    /// due meanwhile waits for one slice of them, not for all.
+    pub(crate) fn take_due_at_most(
+        &mut self,
+        now: Instant,
+        specs: impl Fn(InstanceId) -> GarpSpec,
+        due: &mut Vec<InstanceId>,
+        limit: usize,
+    ) {
         for round in &mut self.rounds {
-            while round.left > 0 && round.at <= now {
+            while round.left > 0 && round.at <= now && due.len() < limit {
                 due.push(round.instance);
                 round.left -= 1;
                 let spec = specs(round.instance);
@@ -174,6 +189,25 @@ mod test {
         s.take_due(t0 + Duration::from_secs(5), |_| spec, &mut due);
         assert_eq!(due.len(), 5);
         assert_eq!(s.poll_timeout(), None);
+    }
+
+    #[test]
+    fn a_limit_leaves_the_rest_due() {
+        let mut router = vrrp_core::Router::new();
+        let (a, b) = (id(&mut router, 1), id(&mut router, 2));
+        let spec = GarpSpec::default();
+        let t0 = Instant::now();
+        let mut s = GarpSchedule::default();
+        s.start(a, &spec, t0);
+        s.start(b, &spec, t0);
+        let mut due = Vec::new();
+        s.take_due_at_most(t0, |_| spec, &mut due, 7);
+        assert_eq!(due, [a, a, a, a, a, b, b]);
+        assert_eq!(s.poll_timeout(), Some(t0), "the rest is still due");
+        due.clear();
+        s.take_due_at_most(t0, |_| spec, &mut due, 7);
+        assert_eq!(due, [b, b, b]);
+        assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(5)));
     }
 
     #[test]

@@ -15,6 +15,12 @@ use crate::announce::Announcer;
 use crate::iface::{Interface, MacAddr};
 use crate::netlink::{NetEvent, Netlink, Seq, dump_addresses};
 
+/// Netlink datagrams read in one turn at most (one message each, mostly):
+/// 4,080 new Masters' address requests come back as 8,160 messages, tens
+/// of milliseconds to decode; read in slices, adverts due meanwhile wait
+/// for one slice, not for all of them.
+const NETLINK_DATAGRAMS_PER_TURN: usize = 256;
+
 /// An interface the driver uses, kept current from netlink.
 #[derive(Debug)]
 pub(super) struct Link {
@@ -126,10 +132,18 @@ impl Host {
         &mut self.netlink
     }
 
-    /// The netlink events that arrived, appended to `events`.
-    pub(super) fn poll_events(&mut self, events: &mut Vec<NetEvent>) {
-        if let Err(error) = self.netlink.poll_events(events) {
-            tracing::error!(%error, "reading netlink");
+    /// The netlink events that arrived, appended to `events`: at most
+    /// [`NETLINK_DATAGRAMS_PER_TURN`] datagrams; whether more may wait.
+    pub(super) fn poll_events(&mut self, events: &mut Vec<NetEvent>) -> bool {
+        match self
+            .netlink
+            .poll_events_at_most(events, NETLINK_DATAGRAMS_PER_TURN)
+        {
+            Ok(more) => more,
+            Err(error) => {
+                tracing::error!(%error, "reading netlink");
+                false
+            }
         }
     }
 
@@ -261,6 +275,17 @@ impl Host {
     /// Requests the kernel has not answered yet.
     pub(super) fn pending(&self) -> usize {
         self.requests.len()
+    }
+
+    /// Stops waiting for the answers of the requests in flight: after an
+    /// overflow some were dropped, and a dump has shown what they did.
+    pub(super) fn forget_requests(&mut self) {
+        self.requests.clear();
+    }
+
+    /// Times the netlink socket overflowed.
+    pub(super) fn netlink_overflows(&self) -> u64 {
+        self.netlink.overflows()
     }
 
     /// The request `seq` was answered: what it was, if we still track it.

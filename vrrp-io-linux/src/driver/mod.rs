@@ -29,6 +29,7 @@
 //! that takes none, dropped while it is Master). The `impl Driver`
 //! blocks that join them: `run.rs` (the loop and its timers), `actions.rs`
 //! (the core's actions), `netevents.rs` (netlink, signals, controls),
+//! `resync.rs` (links and addresses dumped again after netlink overflowed),
 //! `setup.rs`, `reload.rs` and `handle.rs`.
 
 mod actions;
@@ -47,6 +48,7 @@ mod observe;
 mod plumbing;
 mod release;
 mod reload;
+mod resync;
 mod routes;
 mod run;
 mod setup;

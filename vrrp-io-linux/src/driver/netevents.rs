@@ -13,7 +13,7 @@ use crate::netlink::NetEvent;
 impl Driver {
     pub(super) fn read_netlink(&mut self, now: Instant) {
         let mut events = std::mem::take(&mut self.scratch.net);
-        self.host.poll_events(&mut events);
+        self.netlink_more = self.host.poll_events(&mut events);
         for event in events.drain(..) {
             self.on_net_event(now, event);
         }
@@ -157,7 +157,7 @@ impl Driver {
 
     /// A link went up or down: its instances enter or leave Fault, and
     /// instances tracking it get new weights.
-    fn on_link(
+    pub(super) fn on_link(
         &mut self,
         now: Instant,
         ifindex: u32,
@@ -178,31 +178,6 @@ impl Driver {
         self.router
             .handle_link(self.clock.to_core(now), ifindex, up);
         self.update_all_tracking(now);
-    }
-
-    /// The kernel dropped notifications: read link state again and put back
-    /// the VIPs Masters should have.
-    fn resync(&mut self, now: Instant) {
-        tracing::warn!("netlink notifications lost: re-reading links");
-        let names: Vec<String> = self.host.links().iter().map(|l| l.name.clone()).collect();
-        for name in names {
-            match crate::iface::Interface::lookup(&name) {
-                Ok(iface) => self.on_link(now, iface.ifindex, iface.is_up(), iface.mac),
-                Err(error) => tracing::error!(%error, "re-reading interface"),
-            }
-        }
-        let masters: Vec<_> = self
-            .router
-            .instances()
-            .filter(|(_, i)| i.state() == State::Master)
-            .map(|(id, _)| id)
-            .collect();
-        for id in masters {
-            let spec = &self.specs[id.index()];
-            for addr in spec.installed().map(|v| v.addr) {
-                self.host.restore_vip(id, spec, addr);
-            }
-        }
     }
 
     pub(super) fn read_signals(&mut self, now: Instant, out: &mut Vec<DriverEvent>) {

@@ -25,6 +25,12 @@ use crate::track::file::FileTracker;
 use crate::track::process::ProcessTracker;
 use crate::track::script::ScriptRunner;
 
+/// Announcement rounds (one instance's VIPs, once) sent in one turn at
+/// most: 256 rounds of one VIP are about 1 ms of sends here, so an advert
+/// that falls due while 4,080 new Masters announce waits that long, not the
+/// 20 ms or more the whole burst takes.
+const GARP_ROUNDS_PER_TURN: usize = 256;
+
 /// How long a graceful stop waits for the kernel to confirm VIP removals.
 const STOP_GRACE: Duration = Duration::from_secs(1);
 
@@ -91,6 +97,9 @@ pub struct Driver {
     pub(super) log_unknown_vrids: bool,
     /// keepalived's startup delay: the instances start when it ends.
     pub(super) start_delay: StartDelay,
+    /// The last netlink read stopped at its limit: read on next turn,
+    /// without waiting for the socket to say so.
+    pub(super) netlink_more: bool,
     pub(super) scratch: Scratch,
 }
 
@@ -209,9 +218,13 @@ impl Driver {
         };
         let now = Instant::now();
         self.router.handle_wall_clock(Clock::wall_clock());
+        let mut netlink_read = false;
         for token in events.iter().map(|e| e.token()) {
             match token {
-                NETLINK => self.read_netlink(now),
+                NETLINK => {
+                    self.read_netlink(now);
+                    netlink_read = true;
+                }
                 SIGNALS => self.read_signals(now, out),
                 WAKER => self.read_control(now, out),
                 ALARM => self.wakeups.handle_ring(),
@@ -225,6 +238,9 @@ impl Driver {
             }
         }
         self.wakeups.give_back(events);
+        if self.netlink_more && !netlink_read {
+            self.read_netlink(now);
+        }
         self.fire_timers(now);
         if self.stopping.is_none() && self.start_delay.take_due(now) {
             tracing::info!("startup delay over: starting the instances");
@@ -232,6 +248,7 @@ impl Driver {
         }
         self.run_actions(now, out);
         self.observers.check_priorities(&self.router, &self.specs);
+        self.send_due_garps(now);
         self.check_stopped(now, out);
         Ok(())
     }
@@ -250,6 +267,7 @@ impl Driver {
             self.observers.notifier().poll_timeout(),
             self.stopping,
             self.start_delay.poll_timeout(),
+            self.netlink_more.then(Instant::now),
         ]
         .into_iter()
         .flatten()
@@ -322,10 +340,20 @@ impl Driver {
         }
         self.run_trackers(now);
         self.observers.notifier_mut().handle_timeout(now);
+    }
+
+    /// Sends the announcement rounds that are due, after the turn's adverts
+    /// and at most [`GARP_ROUNDS_PER_TURN`] of them: the rest stay due, and
+    /// the next turn comes at once, its adverts first.
+    fn send_due_garps(&mut self, now: Instant) {
         let mut due = std::mem::take(&mut self.scratch.garp);
         let specs = &self.specs;
-        self.garp
-            .take_due(now, |id| specs[id.index()].garp, &mut due);
+        self.garp.take_due_at_most(
+            now,
+            |id| specs[id.index()].garp,
+            &mut due,
+            GARP_ROUNDS_PER_TURN,
+        );
         for id in due.drain(..) {
             self.host.announce(id, &self.specs[id.index()]);
         }

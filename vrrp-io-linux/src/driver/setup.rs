@@ -101,6 +101,7 @@ impl Driver {
             stopped: false,
             start_delay: StartDelay::new(now, config.start_delay),
             log_unknown_vrids: config.log_unknown_vrids,
+            netlink_more: false,
             scratch: Scratch::default(),
         };
         if let Some(fd) = driver.trackers.files().fd() {

@@ -49,7 +49,7 @@ mod link;
 mod route;
 
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 
 use mio::event::Source;
 use netlink_sys::constants::NETLINK_ROUTE;
@@ -78,9 +78,15 @@ const ROUTE_GROUPS: [u32; 4] = [7, 8, 11, 19];
 /// cut into datagrams of at most 32 KiB).
 const RECV_BUFFER_LEN: usize = 64 * 1024;
 
-/// Socket receive buffer asked for, so that a burst of notifications (a
-/// bonding failover, many VIPs moving) does not overflow it.
-const SOCKET_RCVBUF: usize = 1024 * 1024;
+/// Socket receive buffer asked for, so that a burst does not overflow it:
+/// one turn that makes 4,080 instances Master sends 4,080 address requests
+/// before it reads again, and each comes back twice (the ack, and the
+/// notification of the group we joined), about 1 KiB of kernel memory
+/// each: 8 MiB, which the kernel doubles, holds that twice over. Set with
+/// `SO_RCVBUFFORCE` (root, `CAP_NET_ADMIN`) past `net.core.rmem_max`, else
+/// with `SO_RCVBUF` up to it. What overflows anyway is resynchronised
+/// ([`NetEvent::EventsLost`]).
+pub const SOCKET_RCVBUF: usize = 8 * 1024 * 1024;
 
 /// Flags of a request that creates something and must not replace it: the
 /// kernel answers `EEXIST` when it is already there.
@@ -152,6 +158,8 @@ pub enum NetlinkError {
 #[derive(Debug)]
 pub struct Netlink {
     socket: Socket,
+    /// Times the receive buffer overflowed (`ENOBUFS`).
+    overflows: u64,
     last_seq: u32,
     send_buffer: Vec<u8>,
     recv_buffer: Vec<u8>,
@@ -168,15 +176,46 @@ impl Netlink {
         for group in [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR] {
             socket.add_membership(group).map_err(NetlinkError::Open)?;
         }
-        // Best effort: a smaller buffer only makes EventsLost more likely.
-        let _ = socket.set_rx_buf_sz(SOCKET_RCVBUF);
         socket.set_non_blocking(true).map_err(NetlinkError::Open)?;
-        Ok(Self {
+        let netlink = Self {
             socket,
+            overflows: 0,
             last_seq: 0,
             send_buffer: Vec::new(),
             recv_buffer: Vec::with_capacity(RECV_BUFFER_LEN),
-        })
+        };
+        // Best effort: a smaller buffer only makes EventsLost more likely.
+        match netlink.set_receive_buffer(SOCKET_RCVBUF) {
+            Ok(bytes) if bytes < SOCKET_RCVBUF => tracing::warn!(
+                bytes,
+                wanted = SOCKET_RCVBUF,
+                "netlink receive buffer smaller than asked for (not root? raise net.core.rmem_max): \
+                 bursts of address changes may overflow it and cost a resynchronisation"
+            ),
+            Ok(bytes) => tracing::debug!(bytes, "netlink receive buffer"),
+            Err(error) => tracing::warn!(%error, "cannot size the netlink receive buffer"),
+        }
+        Ok(netlink)
+    }
+
+    /// Sets the socket's receive buffer to `bytes` (past `net.core.rmem_max`
+    /// where the process may, with `SO_RCVBUFFORCE`) and returns the size
+    /// the kernel took, doubled for its bookkeeping as it reports it.
+    /// [`Netlink::new`] asks for [`SOCKET_RCVBUF`]; a tiny buffer (the kernel's
+    /// minimum is a few KiB) makes the kernel drop notifications, which is
+    /// how tests reach the resynchronisation.
+    pub fn set_receive_buffer(&self, bytes: usize) -> io::Result<usize> {
+        if crate::sys::set_receive_buffer_force(self.socket.as_fd(), bytes).is_err() {
+            let bytes = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+            self.socket.set_rx_buf_sz(bytes)?;
+        }
+        self.socket.get_rx_buf_sz()
+    }
+
+    /// How many times the receive buffer overflowed (`ENOBUFS`): each one a
+    /// [`NetEvent::EventsLost`].
+    pub fn overflows(&self) -> u64 {
+        self.overflows
     }
 
     /// Also reports routes and rules deleted ([`NetEvent::RouteRemoved`],
@@ -224,21 +263,47 @@ impl Netlink {
     /// event drains it (mio is edge-triggered). If the kernel had to drop
     /// notifications, [`NetEvent::EventsLost`] is appended in their place.
     pub fn poll_events(&mut self, events: &mut Vec<NetEvent>) -> Result<(), NetlinkError> {
-        loop {
+        self.poll_events_at_most(events, usize::MAX).map(|_| ())
+    }
+
+    /// [`poll_events`](Self::poll_events), reading at most `datagrams`
+    /// datagrams: returns `true` if it stopped there, with more maybe
+    /// waiting (call again without waiting for a readable event: mio is
+    /// edge-triggered), `false` once the socket would block.
+    pub fn poll_events_at_most(
+        &mut self,
+        events: &mut Vec<NetEvent>,
+        datagrams: usize,
+    ) -> Result<bool, NetlinkError> {
+        for _ in 0..datagrams {
             self.recv_buffer.clear();
             match self.socket.recv(&mut self.recv_buffer, 0) {
                 Ok(_) => for_each_message(&self.recv_buffer, |message| {
                     events.extend(NetEvent::from_message(message));
                 }),
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(false),
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) if error.raw_os_error() == Some(libc::ENOBUFS) => {
-                    tracing::warn!("netlink socket overflowed: notifications were lost");
+                    self.overflows += 1;
+                    // Said once; the count is kept for status.
+                    if self.overflows == 1 {
+                        tracing::warn!(
+                            "netlink receive buffer overflowed (ENOBUFS): the kernel dropped \
+                             notifications; resynchronising links and addresses by a dump \
+                             (further overflows are counted, not logged)"
+                        );
+                    } else {
+                        tracing::debug!(
+                            overflows = self.overflows,
+                            "netlink receive buffer overflowed"
+                        );
+                    }
                     events.push(NetEvent::EventsLost);
                 }
                 Err(error) => return Err(NetlinkError::Receive(error)),
             }
         }
+        Ok(true)
     }
 }
 

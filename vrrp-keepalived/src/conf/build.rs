@@ -1,5 +1,7 @@
 //! The top level of the file: dispatches each section to its builder.
 
+use std::collections::HashMap;
+
 use super::build_address::virtual_addresses;
 use super::build_global::build_global;
 use super::build_instance::build_instance;
@@ -42,6 +44,9 @@ pub(crate) fn build_config(
     nodes: &[Node],
 ) -> Result<KeepalivedConfig, ConfigError> {
     let mut config = KeepalivedConfig::default();
+    // Instance names seen, to their index: thousands of instances checked
+    // against a list were millions of name comparisons at every (re)load.
+    let mut instance_names: HashMap<String, usize> = HashMap::new();
     for node in nodes {
         match node.keyword.as_str() {
             "global_defs" => build_global(ctx, node, &mut config.global)?,
@@ -88,8 +93,12 @@ pub(crate) fn build_config(
                     Kind::Process,
                 );
                 resolve_tracks(ctx, &config, &owner, &mut instance.track_files, Kind::File);
-                let existing = config.instances.iter().map(|i| (&i.name, &i.at));
+                let first = instance_names
+                    .get(&instance.name)
+                    .map(|&k| &config.instances[k]);
+                let existing = first.into_iter().map(|i| (&i.name, &i.at));
                 unique("vrrp_instance", &instance.name, &instance.at, existing)?;
+                instance_names.insert(instance.name.clone(), config.instances.len());
                 config.instances.push(instance);
             }
             "vrrp_sync_group" => {
