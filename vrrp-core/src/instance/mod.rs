@@ -306,11 +306,10 @@ impl Instance {
     /// `dst`, or with [`Config::old_unicast_checksum`] the multicast group
     /// (keepalived 2.4.3 vrrp.c, `CHKSUM_COMPATIBILITY_CONFIG`, takes the
     /// global `vrrp_mcast_group4`; ours is the instance's, the same unless
-    /// it sets `mcast_dst_ip`). The
-    /// receive checks (`receive.rs`) make the same choice.
+    /// it sets `mcast_dst_ip`). Sending and receiving both ask here.
     fn checksum_destination(&self, dst: IpAddr) -> IpAddr {
         match dst {
-            IpAddr::V4(_) if self.config.old_unicast_checksum => self.config.group(),
+            IpAddr::V4(_) if self.config.old_unicast_checksum => *self.config.group_ref(),
             _ => dst,
         }
     }

@@ -82,10 +82,11 @@ impl Instance {
     ) -> Verdict<'a> {
         // An advert to another multicast group is not ours: keepalived's
         // socket for a group is bound to it, so the kernel never hands it
-        // over, and nothing counts it.
-        if rx.is_multicast() && rx.dst != self.config.group() {
+        // over. No error counter counts it; `adverts_dropped` does.
+        if rx.is_multicast() && rx.dst != *self.config.group_ref() {
             return Verdict::Drop;
         }
+        let checksum_dst = self.checksum_destination(rx.dst);
         let stats = &mut self.stats;
         let family = self.config.family();
         // keepalived checks first that an AH instance got AH, and that
@@ -136,12 +137,8 @@ impl Instance {
         // only; over IPv4 peers differ on whether to include one. Both forms
         // are accepted unless strict, each counted.
         let (version, as_v2) = (self.config.version, self.config.v3_checksum_as_v2);
-        let dst = match rx.dst {
-            IpAddr::V4(_) if self.config.old_unicast_checksum => self.config.group(),
-            dst => dst,
-        };
-        let ours = wire::pseudo_header(version, as_v2, rx.src, dst);
-        let other = wire::pseudo_header(version, !as_v2, rx.src, dst);
+        let ours = wire::pseudo_header(version, as_v2, rx.src, checksum_dst);
+        let other = wire::pseudo_header(version, !as_v2, rx.src, checksum_dst);
         let form = if summed.verify_checksum(ours.as_ref()) {
             ours
         } else if ours != other

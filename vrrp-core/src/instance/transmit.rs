@@ -8,14 +8,7 @@ use std::net::IpAddr;
 use super::Instance;
 use crate::auth_ah::HEADERS_LEN;
 use crate::auth_hmac::Binding;
-use crate::wire::{self, Family, Packet, TRAILER_LEN};
-
-/// The multicast groups as stored values, like the unicast peers in the
-/// configuration: [`Instance::poll_transmit`] hands the emitter a
-/// reference to its destination, never a copy it just assembled on the
-/// stack (reading that back stalled the Master's timer path).
-static GROUP_V4: IpAddr = Family::Ipv4.multicast();
-static GROUP_V6: IpAddr = Family::Ipv6.multicast();
+use crate::wire::{self, Packet, TRAILER_LEN};
 
 /// One datagram, written at the start of the caller's buffer by
 /// [`Instance::poll_transmit`].
@@ -64,14 +57,7 @@ impl Instance {
         let peers = &self.config.unicast_peers;
         let (destination, ttl) = match peers.get(next) {
             Some(peer) => (peer, self.config.unicast_ttl.unwrap_or(wire::TTL)),
-            None => {
-                let group = match (&self.config.multicast_group, self.config.family()) {
-                    (Some(group), _) => group,
-                    (None, Family::Ipv4) => &GROUP_V4,
-                    (None, Family::Ipv6) => &GROUP_V6,
-                };
-                (group, wire::TTL)
-            }
+            None => (self.config.group_ref(), wire::TTL),
         };
         if next + 1 < peers.len() {
             self.sending = Some(Sending {
