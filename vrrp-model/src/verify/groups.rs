@@ -19,7 +19,10 @@ use super::hosts::{Host, Member, VirtualRouter};
 /// Findings and notes for every pair of virtual routers whose members on
 /// the same hosts belong to one sync group and prefer different hosts;
 /// each as `(router index, finding or note)`.
-pub fn disagreements(hosts: &[Host], routers: &[VirtualRouter]) -> Vec<(usize, Disagreement)> {
+pub fn disagreements<'a>(
+    hosts: &[Host],
+    routers: &'a [VirtualRouter],
+) -> Vec<(usize, Disagreement)> {
     let mut out = Vec::new();
     for (i, a) in routers.iter().enumerate() {
         for (j, b) in routers.iter().enumerate().skip(i + 1) {
@@ -27,14 +30,13 @@ pub fn disagreements(hosts: &[Host], routers: &[VirtualRouter]) -> Vec<(usize, D
                 continue;
             };
             // Over the hosts both run.
-            let both = |r: &'_ VirtualRouter| -> Vec<Member> {
+            let both = |r: &'a VirtualRouter| -> Vec<&'a Member> {
                 r.members
                     .iter()
                     .filter(|m| {
                         a.members.iter().any(|x| x.host == m.host)
                             && b.members.iter().any(|x| x.host == m.host)
                     })
-                    .cloned()
                     .collect()
             };
             let (ma, mb) = (both(a), both(b));
@@ -100,10 +102,11 @@ fn shared_group(a: &VirtualRouter, b: &VirtualRouter) -> Option<String> {
 /// The member every healthy host agrees should be Master: the highest
 /// priority, then the highest address (RFC 9568 §6.4.3); `None` when two
 /// tie and no file gives their addresses.
-fn preferred(members: &[Member]) -> Option<&Member> {
+fn preferred<'a>(members: &[&'a Member]) -> Option<&'a Member> {
     let top = members.iter().map(|m| m.config.priority).max()?;
     let tied: Vec<&Member> = members
         .iter()
+        .copied()
         .filter(|m| m.config.priority == top)
         .collect();
     match tied[..] {
@@ -120,7 +123,7 @@ fn preferred(members: &[Member]) -> Option<&Member> {
 
 /// `lb1 150 at lb1.conf:20:14, lb2 100 at ...`: the members' priorities
 /// and where they are written (the instance, for the default).
-fn ranking(hosts: &[Host], members: &[Member]) -> String {
+fn ranking(hosts: &[Host], members: &[&Member]) -> String {
     members
         .iter()
         .map(|m| {
