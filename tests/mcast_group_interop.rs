@@ -214,7 +214,14 @@ fn pair(test: &str, peer: Option<Daemon>, ours_master: bool, setup: Setup) {
     }
     // Every advert went where its instance says (the Master's own group, or
     // the peer).
-    for advert in capture.adverts() {
+    let adverts = capture.adverts();
+    for (name, _, _) in &instances {
+        assert!(
+            adverts.iter().any(|a| format!("VI_{}", a.vrid) == *name),
+            "{label}: no advert of {name} captured"
+        );
+    }
+    for advert in adverts {
         let name = format!("VI_{}", advert.vrid);
         let Some((_, _, group)) = instances.iter().find(|(n, _, _)| *n == name) else {
             panic!("{label}: an advert of VRID {}: {advert:?}", advert.vrid);

@@ -104,6 +104,7 @@ fn a_table_that_cannot_be_set_up_stops_the_start() {
     };
     let host = lab.host("a", &["192.0.2.2/24"]);
     if !host.exec(&["nft", "list", "tables"]).status.success() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have nft");
         eprintln!("SKIPPED: nft is missing");
         return;
     }
