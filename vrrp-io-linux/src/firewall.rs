@@ -86,11 +86,6 @@ impl DropRules {
         Ok(existed)
     }
 
-    /// The table's name (`inet NAME`).
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
     /// Starts dropping traffic to and from `addrs`.
     pub fn drop_traffic(&mut self, addrs: &[IpAddr]) -> Result<(), FirewallError> {
         let new: Vec<IpAddr> = addrs

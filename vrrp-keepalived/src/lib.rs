@@ -45,7 +45,6 @@ pub mod metrics;
 #[cfg(feature = "linux")]
 mod prometheus;
 #[cfg(feature = "linux")]
-#[cfg(feature = "linux")]
 mod route_spec;
 #[cfg(feature = "linux")]
 pub mod security;

@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 
 use rtnetlink::RouteMessageBuilder;
-use rtnetlink::packet_core::{NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_REQUEST};
+use rtnetlink::packet_core::NLM_F_APPEND;
 use rtnetlink::packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope,
     RouteType as KernelRouteType,
@@ -16,7 +16,7 @@ use rtnetlink::packet_route::rule::RuleFlags;
 use rtnetlink::packet_route::rule::{RuleAction as KernelRuleAction, RuleAttribute, RuleMessage};
 use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
 
-use super::{FLAGS_CHANGE, FLAGS_CREATE, Netlink, NetlinkError, Seq};
+use super::{FLAGS_CHANGE, FLAGS_CREATE, FLAGS_CREATE_OR_UPDATE, Netlink, NetlinkError, Seq};
 
 /// `RT_SCOPE_NOWHERE`: on a delete, any scope matches.
 const SCOPE_NOWHERE: u8 = 255;
@@ -444,9 +444,9 @@ impl Netlink {
     pub fn add_route(&mut self, route: &Route, oif: Option<u32>) -> Result<Seq, NetlinkError> {
         let message = route_message(route, oif, false)?;
         let flags = match route.mode {
-            AddMode::Prepend => NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE,
+            AddMode::Prepend => FLAGS_CREATE_OR_UPDATE,
             AddMode::Exclusive => FLAGS_CREATE,
-            AddMode::Append => NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_APPEND,
+            AddMode::Append => FLAGS_CREATE_OR_UPDATE | NLM_F_APPEND,
         };
         self.send_request(RouteNetlinkMessage::NewRoute(message), flags)
     }

@@ -29,7 +29,6 @@ pub(crate) fn build_track_file(
         match item.keyword.as_str() {
             "file" => {
                 let path = ctx.string(item, "the path of the file to track")?;
-                ctx.extra_args(item, 1);
                 match &file {
                     // keepalived keeps the first and reports the second.
                     Some(first) => ctx.warn(
