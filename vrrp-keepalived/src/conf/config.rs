@@ -72,10 +72,6 @@ impl KeepalivedConfig {
     /// The VRRP version `instance` runs: its own `version`, else 3 for IPv6,
     /// else the global `vrrp_version`, else 2 (keepalived's rule).
     pub fn effective_version(&self, instance: &VrrpInstance) -> VrrpVersion {
-        match (&instance.version, instance.family()) {
-            (Some(version), _) => version.value,
-            (None, Family::Ipv6) => VrrpVersion::V3,
-            (None, Family::Ipv4) => self.global.vrrp_version.unwrap_or(VrrpVersion::V2),
-        }
+        instance.version_with_global(self.global.vrrp_version)
     }
 }

@@ -9,7 +9,7 @@ use vrrp_core::config::{PRIORITY_DEFAULT, PRIORITY_OWNER};
 use super::error::{Span, Spanned};
 use super::model::{
     AuthHmac, Authentication, Centiseconds, Family, GarpSettings, InitialState, Notify, Tracked,
-    UnicastPeer, UseVmac, VirtualAddress,
+    UnicastPeer, UseVmac, VirtualAddress, VrrpVersion,
 };
 use super::routes::{IpRoute, IpRule};
 
@@ -34,7 +34,7 @@ pub struct VrrpInstance {
     /// `advert_int SECS`, exact in centiseconds.
     pub advert_int: Option<Spanned<Centiseconds>>,
     /// `version 2|3`.
-    pub version: Option<Spanned<super::model::VrrpVersion>>,
+    pub version: Option<Spanned<VrrpVersion>>,
     /// `nopreempt` (a later `preempt` clears it).
     pub nopreempt: bool,
     /// `preempt_delay SECS`.
@@ -168,6 +168,18 @@ impl VrrpInstance {
             debug: None,
             smtp_alert: None,
             written: BTreeMap::new(),
+        }
+    }
+
+    /// The VRRP version it runs given the global `vrrp_version`: its own
+    /// `version`, else 3 for IPv6, else the global one, else 2
+    /// (keepalived's rule; [`KeepalivedConfig::effective_version`](super::KeepalivedConfig::effective_version)
+    /// passes the file's global).
+    pub fn version_with_global(&self, global: Option<VrrpVersion>) -> VrrpVersion {
+        match (&self.version, self.family()) {
+            (Some(version), _) => version.value,
+            (None, Family::Ipv6) => VrrpVersion::V3,
+            (None, Family::Ipv4) => global.unwrap_or(VrrpVersion::V2),
         }
     }
 

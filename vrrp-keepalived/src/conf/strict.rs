@@ -171,12 +171,7 @@ impl Rewrites<'_> {
     /// Accept mode: off unless the owner, and VRRPv2 never accepts (RFC 3768).
     fn accept(&mut self) {
         let owner = self.inst.effective_priority() == PRIORITY_OWNER;
-        // KeepalivedConfig::effective_version's rule (the config is borrowed).
-        let version = match (&self.inst.version, self.inst.family()) {
-            (Some(version), _) => version.value,
-            (None, Family::Ipv6) => VrrpVersion::V3,
-            (None, Family::Ipv4) => self.global_version.unwrap_or(VrrpVersion::V2),
-        };
+        let version = self.inst.version_with_global(self.global_version);
         if let Some(accept) = &self.inst.accept {
             if accept.value && !owner && version == VrrpVersion::V2 {
                 let at = accept.at.clone();
