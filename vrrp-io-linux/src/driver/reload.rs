@@ -112,7 +112,7 @@ impl Driver {
         let now = Instant::now();
         let core_now = self.clock.to_core(now);
         let config_delay = config.start_delay;
-        self.log_unknown_vrids = config.log_unknown_vrids;
+        let log_unknown_vrids = config.log_unknown_vrids;
 
         // 1. Resolve and compare, touching nothing (but a first drop table).
         if self.drop_rules.is_none() {
@@ -263,6 +263,7 @@ impl Driver {
         self.sync_groups = config.sync_groups;
         self.host.change_statics(&self.statics, &config.statics);
         self.statics = config.statics;
+        self.log_unknown_vrids = log_unknown_vrids;
         self.trackers
             .reconfigure(config.scripts, config.processes, config.files, now);
         self.observers

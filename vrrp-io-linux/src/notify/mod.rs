@@ -82,6 +82,9 @@ pub struct Notifier {
     maybe_busy: bool,
     group_states: Vec<Option<NotifyState>>,
     fifos: Vec<Fifo>,
+    /// Whether some instance has `priority_changes`: read every turn, so
+    /// kept rather than found by a scan of the instances each time.
+    watches_priorities: bool,
 }
 
 impl Notifier {
@@ -97,6 +100,7 @@ impl Notifier {
             queues,
             maybe_busy: false,
             fifos,
+            watches_priorities: watches_priorities(&config),
             config,
         }
     }
@@ -166,7 +170,7 @@ impl Notifier {
 
     /// Whether some instance has [`NotifyScripts::priority_changes`].
     pub fn watches_priorities(&self) -> bool {
-        self.config.instances.iter().any(|s| s.priority_changes)
+        self.watches_priorities
     }
 
     /// Instance `instance`, called `name`, in `state`, now runs at
@@ -330,6 +334,7 @@ impl Notifier {
                 },
             )
             .collect();
+        self.watches_priorities = watches_priorities(&config);
         self.config = config;
     }
 
@@ -436,6 +441,11 @@ fn spawn(argv: &[String], run_as: Option<(u32, u32)>) -> io::Result<Child> {
 
 /// Creates the FIFO if missing, opens it read-write and non-blocking (so a
 /// write never blocks and never fails for want of a reader), starts its reader.
+/// Whether some instance of `config` has `priority_changes`.
+fn watches_priorities(config: &NotifyConfig) -> bool {
+    config.instances.iter().any(|s| s.priority_changes)
+}
+
 fn open_fifo(spec: &FifoSpec) -> Option<Fifo> {
     let opened = (|| -> io::Result<File> {
         match std::fs::metadata(&spec.path) {
