@@ -11,8 +11,6 @@ pub mod file;
 pub mod process;
 pub mod script;
 
-use vrrp_core::Tracking;
-
 /// One tracked object as an instance sees it: which object, and with what weight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TrackWeight {
@@ -57,19 +55,19 @@ impl TrackWeight {
     }
 }
 
-/// Sums the contributions of an instance's tracked objects, given as
-/// (weight, up) pairs.
-pub fn tracking(objects: impl IntoIterator<Item = (TrackWeight, bool)>) -> Tracking {
-    Tracking::sum(
-        objects
-            .into_iter()
-            .map(|(weight, up)| weight.contribution(up)),
-    )
-}
-
 #[cfg(test)]
 mod test {
     use super::*;
+    use vrrp_core::Tracking;
+
+    /// What the driver sums (`driver/tracking.rs`) for (weight, up) pairs.
+    fn tracking(objects: impl IntoIterator<Item = (TrackWeight, bool)>) -> Tracking {
+        Tracking::sum(
+            objects
+                .into_iter()
+                .map(|(weight, up)| weight.contribution(up)),
+        )
+    }
 
     fn w(weight: i32, reverse: bool) -> TrackWeight {
         TrackWeight { weight, reverse }
