@@ -41,9 +41,33 @@ fn route(dst: &str, len: u8, via: &str, table: u32) -> Route {
 }
 
 /// `ip -j ARGS` in the calling thread's namespace, as JSON.
+/// Panics when `ip` fails: a failure must not read as "not there".
 fn ip_json(args: &[&str]) -> serde_json::Value {
     let output = Command::new("ip").arg("-j").args(args).output().unwrap();
-    serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null)
+    assert!(output.status.success(), "ip -j {args:?}: {output:?}");
+    serde_json::from_slice(&output.stdout).expect("ip -j prints JSON")
+}
+
+/// Routes of table main to `dst` by protocol, as `ip` prints them.
+fn route_protocols(dst: &str) -> Vec<String> {
+    ip_json(&["route", "show", "table", "main", dst])
+        .as_array()
+        .map(|routes| {
+            routes
+                .iter()
+                .map(|r| r["protocol"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Turns the driver for `time`, whatever happens.
+fn run_for(driver: &mut Driver, time: Duration) {
+    let end = Instant::now() + time;
+    let mut events = Vec::new();
+    while Instant::now() < end {
+        driver.turn(&mut events).unwrap();
+    }
 }
 
 /// Whether table `table` routes `dst` (as `ip` prints it).
@@ -183,6 +207,12 @@ fn routes_follow_master_statics_follow_the_driver_and_refusals_count() {
                 .unwrap()
                 .success()
         );
+        // The driver runs beside it, and leaves both routes as they are.
+        run_for(&mut driver, Duration::from_millis(300));
+        let mut protocols = route_protocols("198.18.99.0/24");
+        protocols.sort();
+        assert_eq!(protocols.len(), 2, "ours and the other: {protocols:?}");
+        assert!(protocols.iter().any(|p| p == "static"), "{protocols:?}");
         let other_del = ["route", "del", "198.18.99.0/24", "proto", "static"];
         assert!(
             Command::new("ip")
@@ -191,6 +221,11 @@ fn routes_follow_master_statics_follow_the_driver_and_refusals_count() {
                 .unwrap()
                 .success()
         );
+        // Its deletion is not ours: our route stays, alone.
+        run_for(&mut driver, Duration::from_millis(300));
+        let protocols = route_protocols("198.18.99.0/24");
+        assert_eq!(protocols.len(), 1, "ours alone: {protocols:?}");
+        assert_ne!(protocols[0], "static", "{protocols:?}");
 
         // A reload moves the static route to another table.
         driver.reload(config(78), &mut Vec::new()).unwrap();
