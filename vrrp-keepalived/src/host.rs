@@ -50,6 +50,8 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
             "the instance waits for it (dynamic_interfaces)"
         } else if what == "a rule" {
             "the rule selects it once it exists (dynamic_interfaces)"
+        } else if what == "garp_group" {
+            "its announcements are paced once it exists (dynamic_interfaces)"
         } else {
             "allowed by dynamic_interfaces, but the daemon needs it when it starts"
         };
@@ -167,7 +169,7 @@ fn untrack_files_without_directory(config: &mut KeepalivedConfig, warnings: &mut
 }
 
 /// Every interface the configuration names, where, and by what: the
-/// instances', then those of routes, rules and static addresses.
+/// instances', then those of routes, rules, garp groups and static addresses.
 fn interfaces_named(config: &KeepalivedConfig) -> Vec<(String, Span, String)> {
     let mut named = Vec::new();
     for instance in &config.instances {
@@ -195,6 +197,10 @@ fn interfaces_named(config: &KeepalivedConfig) -> Vec<(String, Span, String)> {
             interface.at.clone(),
             "a rule".into(),
         ));
+    }
+    for interface in config.garp_groups.iter().flat_map(|g| &g.interfaces) {
+        let at = interface.at.clone();
+        named.push((interface.value.clone(), at, "garp_group".into()));
     }
     for address in &config.static_addresses {
         let name = address.dev.as_deref().unwrap_or(DEFAULT_INTERFACE);

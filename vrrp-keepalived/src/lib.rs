@@ -35,6 +35,8 @@ pub mod dump;
 #[cfg(feature = "linux")]
 pub mod exporter;
 #[cfg(feature = "linux")]
+mod garp_spec;
+#[cfg(feature = "linux")]
 pub mod host;
 #[cfg(feature = "linux")]
 pub mod journal;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use nix::unistd::{Group, User};
 use vrrp_io_linux::driver::{
-    DriverConfig, GarpSpec, InstanceSpec, Tracked as DriverTracked, Vip, VipTraffic,
+    DriverConfig, InstanceSpec, Tracked as DriverTracked, Vip, VipTraffic,
 };
 use vrrp_io_linux::notify::{FifoSpec, GroupNotify, NotifyCommand, NotifyConfig, NotifyScripts};
 use vrrp_io_linux::track::TrackWeight;
@@ -13,10 +13,10 @@ use vrrp_io_linux::track::process::{ParamMatch as TrackerMatch, ProcessSpec};
 use vrrp_io_linux::track::script::ScriptSpec;
 
 use crate::conf::{
-    ConfigError, GarpSettings, KeepalivedConfig, Notify, NotifyScript, ParamMatch, RunAs, Tracked,
+    ConfigError, KeepalivedConfig, Notify, NotifyScript, ParamMatch, RunAs, Tracked,
     VirtualAddress, VrrpInstance,
 };
-use crate::route_spec;
+use crate::{garp_spec, route_spec};
 
 /// The nftables table (`inet NAME`) of the rules that drop traffic to the
 /// VIPs of a non-owner without accept mode (keepalived's is `keepalived`).
@@ -24,18 +24,6 @@ pub const DROP_TABLE: &str = "keepalive_haproxy";
 
 /// keepalived's default `interval` of a `vrrp_script`.
 const SCRIPT_INTERVAL: Duration = Duration::from_secs(1);
-
-/// keepalived's announcement timing where none is written: 5 now, 5 more
-/// after 5 s, no refresh; the same when a lower-priority Master is heard.
-const GARP_DEFAULTS: GarpSpec = GarpSpec {
-    delay: Duration::from_secs(5),
-    repeat: 5,
-    refresh: None,
-    refresh_repeat: 1,
-    interval: Duration::ZERO,
-    lower_prio_repeat: 5,
-    lower_prio_delay: Duration::from_secs(5),
-};
 
 /// Maps a loaded configuration onto the driver's. Fails (with the position)
 /// only where the host disagrees: a script user that does not exist.
@@ -86,6 +74,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         drop_table: Some(DROP_TABLE.to_owned()),
         start_delay: crate::startup::start_delay(&config.global),
         log_unknown_vrids: config.global.log_unknown_vrids,
+        garp_groups: garp_spec::groups(config),
     })
 }
 
@@ -263,11 +252,7 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
             .iter()
             .map(route_spec::rule)
             .collect(),
-        garp: garp(
-            &instance.garp,
-            &config.global.garp,
-            config.global.vrrp_garp_interval,
-        ),
+        garp: garp_spec::garp(config, instance),
         vmac: instance.use_vmac.as_ref().map(|v| {
             let vrid = instance.virtual_router_id.as_ref().map_or(0, |v| v.value);
             v.name
@@ -304,42 +289,6 @@ fn vip(address: &VirtualAddress) -> Vip {
         prefix_len: address.prefix_len,
         interface: address.dev.clone(),
         label: address.label.clone(),
-    }
-}
-
-/// The instance's garp settings, else the global ones, else keepalived's defaults.
-fn garp(instance: &GarpSettings, global: &GarpSettings, interval: Option<Duration>) -> GarpSpec {
-    let default = GARP_DEFAULTS;
-    GarpSpec {
-        delay: instance
-            .master_delay
-            .or(global.master_delay)
-            .unwrap_or(default.delay),
-        repeat: instance
-            .master_repeat
-            .or(global.master_repeat)
-            .unwrap_or(default.repeat),
-        refresh: instance
-            .master_refresh
-            .or(global.master_refresh)
-            .filter(|r| !r.is_zero()),
-        refresh_repeat: instance
-            .master_refresh_repeat
-            .or(global.master_refresh_repeat)
-            .unwrap_or(default.refresh_repeat),
-        interval: interval.unwrap_or(default.interval),
-        // keepalived: the instance's or global `garp_lower_prio_*`, else the
-        // global `vrrp_garp_master_*`.
-        lower_prio_repeat: instance
-            .lower_prio_repeat
-            .or(global.lower_prio_repeat)
-            .or(global.master_repeat)
-            .unwrap_or(default.lower_prio_repeat),
-        lower_prio_delay: instance
-            .lower_prio_delay
-            .or(global.lower_prio_delay)
-            .or(global.master_delay)
-            .unwrap_or(default.lower_prio_delay),
     }
 }
 
@@ -462,7 +411,7 @@ mod test {
         );
         assert_eq!(driver.scripts[0].command, "killall -0 haproxy");
         assert_eq!(driver.scripts[0].interval, Duration::from_secs(2));
-        assert_eq!(spec.garp, GARP_DEFAULTS);
+        assert_eq!(spec.garp, garp_spec::GARP_DEFAULTS);
     }
 
     #[test]
@@ -537,7 +486,10 @@ vrrp_instance V6 {
         );
         assert_eq!(spec.garp.delay, Duration::from_secs(1));
         assert_eq!(spec.garp.repeat, 2);
-        assert_eq!(spec.garp.interval, Duration::from_millis(10));
+        assert!(
+            driver.garp_groups.is_empty(),
+            "an IPv6 instance: vrrp_garp_interval paces none of its interfaces"
+        );
         // keepalived: garp_lower_prio_* default to the global garp_master_*,
         // not the instance's (garp_master_delay 1 is the instance's here).
         assert_eq!(spec.garp.lower_prio_repeat, 2);

@@ -1,12 +1,26 @@
 //! When to announce the VIPs again: keepalived's garp_master_delay,
 //! garp_master_repeat, garp_master_refresh, garp_lower_prio_delay,
-//! garp_lower_prio_repeat and vrrp_garp_interval.
+//! garp_lower_prio_repeat and garp_extra_if; each announcement then goes
+//! through the per-interface [`Pacer`] (garp_group, vrrp_garp_interval).
 
 use std::time::{Duration, Instant};
 
 use vrrp_core::InstanceId;
 
-use super::spec::GarpSpec;
+use super::garp_pace::Pacer;
+use super::spec::{GarpGroupSpec, GarpSpec, InstanceSpec};
+
+/// What a round announces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// A burst after becoming Master or hearing a lower priority.
+    Burst,
+    /// A periodic refresh (re-armed when done).
+    Refresh,
+    /// keepalived's `garp_extra_if`: one VIP per other interface, once,
+    /// periodically.
+    ExtraIf,
+}
 
 /// One pending round: announce every VIP of `instance` once at `at`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,8 +29,10 @@ struct Round {
     at: Instant,
     /// Rounds left in this burst, this one included.
     left: u32,
-    /// Whether this burst is a periodic refresh (re-armed when done).
-    refresh: bool,
+    /// The burst's rounds in all (keepalived's `rep`: how many of one VIP
+    /// may wait on a paced interface).
+    repeat: u32,
+    kind: Kind,
 }
 
 /// The least time between two bursts for a lower-priority Master, per
@@ -25,33 +41,58 @@ struct Round {
 /// burst answers them all.
 const LOWER_PRIO_MIN_GAP: Duration = Duration::from_secs(1);
 
-/// Pending announcement rounds of every instance.
+/// Pending announcement rounds of every instance, and the pacing of the
+/// announcements they make.
 #[derive(Debug, Default)]
 pub(crate) struct GarpSchedule {
     rounds: Vec<Round>,
     /// When each instance last began a burst for a lower-priority Master.
     lower_prio: Vec<(InstanceId, Instant)>,
+    pacer: Pacer,
 }
 
 impl GarpSchedule {
+    /// No rounds; announcements paced as `groups` say.
+    pub(crate) fn new(groups: &[GarpGroupSpec]) -> Self {
+        Self {
+            pacer: Pacer::new(groups),
+            ..Self::default()
+        }
+    }
+
+    /// New pacing groups (a reload); announcements waiting on the old ones
+    /// are dropped.
+    pub(crate) fn set_groups(&mut self, groups: &[GarpGroupSpec]) {
+        self.pacer = Pacer::new(groups);
+    }
+
     /// An instance became Master at `now`: a burst now, another after the
-    /// delay, and refreshes if configured.
+    /// delay, refreshes and extra-interface rounds if configured, each
+    /// first after the delay and its period (keepalived's
+    /// `vrrp_state_become_master`).
     pub(crate) fn start(&mut self, instance: InstanceId, spec: &GarpSpec, now: Instant) {
         self.cancel(instance);
-        let burst = |at, left, refresh| Round {
+        let round = |at, left, kind| Round {
             instance,
             at,
             left,
-            refresh,
+            repeat: left,
+            kind,
         };
-        self.rounds.push(burst(now, spec.repeat.max(1), false));
+        self.rounds
+            .push(round(now, spec.repeat.max(1), Kind::Burst));
         if !spec.delay.is_zero() && spec.repeat > 0 {
             self.rounds
-                .push(burst(now + spec.delay, spec.repeat, false));
+                .push(round(now + spec.delay, spec.repeat, Kind::Burst));
         }
         if let Some(period) = spec.refresh.filter(|p| !p.is_zero()) {
+            let left = spec.refresh_repeat.max(1);
             self.rounds
-                .push(burst(now + period, spec.refresh_repeat.max(1), true));
+                .push(round(now + spec.delay + period, left, Kind::Refresh));
+        }
+        if let Some(period) = spec.extra_if.filter(|p| !p.is_zero()) {
+            self.rounds
+                .push(round(now + spec.delay + period, 1, Kind::ExtraIf));
         }
     }
 
@@ -77,7 +118,8 @@ impl GarpSchedule {
             instance,
             at,
             left: spec.lower_prio_repeat,
-            refresh: false,
+            repeat: spec.lower_prio_repeat,
+            kind: Kind::Burst,
         };
         self.rounds.push(burst(now));
         if !spec.lower_prio_delay.is_zero() {
@@ -86,9 +128,11 @@ impl GarpSchedule {
         true
     }
 
-    /// The instance left Master: no more announcements.
+    /// The instance left Master: no more announcements, also none waiting
+    /// for their interface.
     pub(crate) fn cancel(&mut self, instance: InstanceId) {
         self.rounds.retain(|r| r.instance != instance);
+        self.pacer.cancel(instance);
     }
 
     /// Instance ids changed (a reload): `map` gives each its new id, or
@@ -109,46 +153,47 @@ impl GarpSchedule {
                 }
                 None => false,
             });
+        self.pacer.remap(&map);
     }
 
-    /// The next round's time.
+    /// The next round's time, or the next paced announcement's.
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
-        self.rounds.iter().map(|r| r.at).min()
+        let rounds = self.rounds.iter().map(|r| r.at).min();
+        rounds.into_iter().chain(self.pacer.poll_timeout()).min()
     }
 
-    /// Takes the rounds due at `now`, pushing each instance once per round
-    /// onto `due`, and re-arms the rest of their bursts.
-    #[cfg(test)]
-    pub(crate) fn take_due(
-        &mut self,
-        now: Instant,
-        specs: impl Fn(InstanceId) -> GarpSpec,
-        due: &mut Vec<InstanceId>,
-    ) {
-        self.take_due_at_most(now, specs, due, usize::MAX);
-    }
-
-    /// [`take_due`](Self::take_due), stopping at `limit` rounds in `due`:
-    /// the rest stay due, for the next turn. A mass failover's bursts
-    /// (4,080 instances, five rounds each) are paced this way, so an advert
-    /// due meanwhile waits for one slice of them, not for all.
+    /// Takes the announcements due at `now` onto `due`, as (instance, index
+    /// into its [`installed`](InstanceSpec::installed) VIPs): first those
+    /// that waited for their interface, then the due rounds' (an instance
+    /// whose VIPs are not `installed` announces nothing), as long as `due`
+    /// is shorter than `limit`: the rest stay due, for the next turn. A
+    /// mass failover's bursts (4,080 instances, five rounds each) are paced
+    /// this way, so an advert due meanwhile waits for one slice of them,
+    /// not for all. Re-arms the rest of the rounds' bursts.
     pub(crate) fn take_due_at_most(
         &mut self,
         now: Instant,
-        specs: impl Fn(InstanceId) -> GarpSpec,
-        due: &mut Vec<InstanceId>,
+        specs: &[InstanceSpec],
+        installed: impl Fn(InstanceId) -> bool,
+        due: &mut Vec<(InstanceId, usize)>,
         limit: usize,
     ) {
+        self.pacer.take_due(now, due);
         for round in &mut self.rounds {
             while round.left > 0 && round.at <= now && due.len() < limit {
-                due.push(round.instance);
                 round.left -= 1;
-                let spec = specs(round.instance);
-                if round.left > 0 {
-                    round.at += spec.interval;
-                } else if round.refresh {
-                    if let Some(period) = spec.refresh {
-                        round.left = spec.refresh_repeat.max(1);
+                let spec = &specs[round.instance.index()];
+                if installed(round.instance) {
+                    offer_round(&mut self.pacer, now, round, spec, due);
+                }
+                if round.left == 0 {
+                    let period = match round.kind {
+                        Kind::Burst => None,
+                        Kind::Refresh => spec.garp.refresh,
+                        Kind::ExtraIf => spec.garp.extra_if,
+                    };
+                    if let Some(period) = period.filter(|p| !p.is_zero()) {
+                        round.left = round.repeat;
                         round.at += period;
                     }
                 }
@@ -158,98 +203,199 @@ impl GarpSchedule {
     }
 }
 
+/// One round's announcements through the pacer: those that may leave now
+/// go onto `due`.
+fn offer_round(
+    pacer: &mut Pacer,
+    now: Instant,
+    round: &Round,
+    spec: &InstanceSpec,
+    due: &mut Vec<(InstanceId, usize)>,
+) {
+    for (k, vip) in spec.installed().enumerate() {
+        if round.kind == Kind::ExtraIf {
+            // keepalived's vrrp_send_vmac_update: once per interface other
+            // than the instance's own, for its first VIP there.
+            let interface = spec.interface_of(vip);
+            let first_there = spec
+                .installed()
+                .take(k)
+                .all(|earlier| spec.interface_of(earlier) != interface);
+            if interface == spec.own_interface() || !first_there {
+                continue;
+            }
+        }
+        let key = (round.instance, k);
+        let interface = spec.base_interface_of(vip);
+        if pacer.offer(now, interface, vip.addr.is_ipv6(), key, round.repeat) {
+            due.push(key);
+        }
+    }
+}
+
 #[cfg(test)]
 mod test {
+    use std::net::IpAddr;
     use std::time::Duration;
 
     use super::*;
+    use crate::driver::spec::Vip;
 
-    fn id(router: &mut vrrp_core::Router, vrid: u8) -> InstanceId {
-        let me = std::net::Ipv4Addr::new(192, 0, 2, 1).into();
-        let vip = std::net::Ipv4Addr::new(192, 0, 2, 100).into();
-        let config = vrrp_core::Config::new(vrid, me, vec![vip]);
-        router
-            .add(1, vrrp_core::Instance::new(config).unwrap())
-            .unwrap()
+    /// `n` instances on eth0, VRIDs 1.., each with VIP 192.0.2.VRID, and
+    /// their ids (= their index).
+    fn setup(n: u8, garp: GarpSpec) -> (Vec<InstanceId>, Vec<InstanceSpec>) {
+        let mut router = vrrp_core::Router::new();
+        let mut specs = Vec::new();
+        let ids = (1..=n)
+            .map(|vrid| {
+                let me = std::net::Ipv4Addr::new(192, 0, 2, 1).into();
+                let vip: IpAddr = std::net::Ipv4Addr::new(192, 0, 2, vrid).into();
+                let mut spec = InstanceSpec::new("v", "eth0", vrid, &[vip]);
+                spec.garp = garp;
+                specs.push(spec);
+                let config = vrrp_core::Config::new(vrid, me, vec![vip]);
+                router
+                    .add(1, vrrp_core::Instance::new(config).unwrap())
+                    .unwrap()
+            })
+            .collect();
+        (ids, specs)
+    }
+
+    fn take(s: &mut GarpSchedule, now: Instant, specs: &[InstanceSpec]) -> Vec<InstanceId> {
+        let mut due = Vec::new();
+        s.take_due_at_most(now, specs, |_| true, &mut due, usize::MAX);
+        due.into_iter().map(|(id, _)| id).collect()
     }
 
     #[test]
     fn keepalived_defaults_two_bursts_of_five() {
-        let mut router = vrrp_core::Router::new();
-        let a = id(&mut router, 1);
         let spec = GarpSpec::default();
+        let (ids, specs) = setup(1, spec);
+        let a = ids[0];
         let t0 = Instant::now();
         let mut s = GarpSchedule::default();
         s.start(a, &spec, t0);
-        let mut due = Vec::new();
-        s.take_due(t0, |_| spec, &mut due);
-        assert_eq!(due.len(), 5, "first burst back to back");
+        assert_eq!(
+            take(&mut s, t0, &specs).len(),
+            5,
+            "first burst back to back"
+        );
         assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(5)));
-        due.clear();
-        s.take_due(t0 + Duration::from_secs(5), |_| spec, &mut due);
-        assert_eq!(due.len(), 5);
+        assert_eq!(take(&mut s, t0 + Duration::from_secs(5), &specs).len(), 5);
         assert_eq!(s.poll_timeout(), None);
+        // Not installed: nothing to announce.
+        s.start(a, &spec, t0);
+        let mut due = Vec::new();
+        s.take_due_at_most(t0, &specs, |_| false, &mut due, usize::MAX);
+        assert!(due.is_empty());
     }
 
     #[test]
     fn a_limit_leaves_the_rest_due() {
-        let mut router = vrrp_core::Router::new();
-        let (a, b) = (id(&mut router, 1), id(&mut router, 2));
         let spec = GarpSpec::default();
+        let (ids, specs) = setup(2, spec);
+        let (a, b) = (ids[0], ids[1]);
         let t0 = Instant::now();
         let mut s = GarpSchedule::default();
         s.start(a, &spec, t0);
         s.start(b, &spec, t0);
         let mut due = Vec::new();
-        s.take_due_at_most(t0, |_| spec, &mut due, 7);
-        assert_eq!(due, [a, a, a, a, a, b, b]);
+        s.take_due_at_most(t0, &specs, |_| true, &mut due, 7);
+        let instances: Vec<_> = due.iter().map(|(id, _)| *id).collect();
+        assert_eq!(instances, [a, a, a, a, a, b, b]);
         assert_eq!(s.poll_timeout(), Some(t0), "the rest is still due");
-        due.clear();
-        s.take_due_at_most(t0, |_| spec, &mut due, 7);
-        assert_eq!(due, [b, b, b]);
+        assert_eq!(take(&mut s, t0, &specs), [b, b, b]);
         assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(5)));
     }
 
     #[test]
-    fn spaced_rounds_refresh_and_cancel() {
-        let mut router = vrrp_core::Router::new();
-        let (a, b) = (id(&mut router, 1), id(&mut router, 2));
+    fn refresh_after_the_delay_and_cancel() {
         let ms = Duration::from_millis;
         let spec = GarpSpec {
-            delay: Duration::ZERO,
+            delay: ms(500),
             repeat: 2,
             refresh: Some(ms(1000)),
             refresh_repeat: 1,
-            interval: ms(10),
             ..GarpSpec::default()
         };
+        let (ids, specs) = setup(2, spec);
+        let (a, b) = (ids[0], ids[1]);
         let t0 = Instant::now();
         let mut s = GarpSchedule::default();
         s.start(a, &spec, t0);
         s.start(b, &spec, t0);
-        let mut due = Vec::new();
-        s.take_due(t0, |_| spec, &mut due);
-        assert_eq!(due, [a, b]);
-        assert_eq!(s.poll_timeout(), Some(t0 + ms(10)));
+        assert_eq!(take(&mut s, t0, &specs), [a, a, b, b]);
         s.cancel(b);
+        assert_eq!(take(&mut s, t0 + ms(500), &specs), [a, a]);
+        // keepalived: the first refresh after garp_master_delay + refresh.
+        assert_eq!(s.poll_timeout(), Some(t0 + ms(1500)));
+        assert_eq!(take(&mut s, t0 + ms(1500), &specs), [a]);
+        assert_eq!(
+            take(&mut s, t0 + ms(2500), &specs),
+            [a],
+            "then every second"
+        );
+    }
+
+    #[test]
+    fn extra_if_rounds_announce_once_per_other_interface_through_the_pacer() {
+        let ms = Duration::from_millis;
+        let spec = GarpSpec {
+            delay: Duration::ZERO,
+            repeat: 1,
+            extra_if: Some(ms(1000)),
+            ..GarpSpec::default()
+        };
+        let (ids, mut specs) = setup(1, spec);
+        let a = ids[0];
+        let on = |addr: [u8; 4], dev: Option<&str>| Vip {
+            interface: dev.map(str::to_owned),
+            ..Vip::new(IpAddr::from(addr))
+        };
+        specs[0].vips = vec![
+            on([192, 0, 2, 1], None),
+            on([198, 18, 0, 1], Some("eth1")),
+            on([198, 18, 0, 2], Some("eth1")),
+            on([198, 18, 1, 1], Some("eth2")),
+        ];
+        let paced = GarpGroupSpec {
+            interfaces: vec!["eth1".into(), "eth2".into()],
+            garp_interval: Some(ms(100)),
+            gna_interval: None,
+        };
+        let mut s = GarpSchedule::new(&[paced]);
+        let t0 = Instant::now();
+        s.start(a, &spec, t0);
+        let mut due = Vec::new();
+        s.take_due_at_most(t0, &specs, |_| true, &mut due, usize::MAX);
+        assert_eq!(due, [(a, 0), (a, 1)], "eth2 waits behind eth1: one group");
+        assert_eq!(s.poll_timeout(), Some(t0 + ms(100)));
         due.clear();
-        s.take_due(t0 + ms(10), |_| spec, &mut due);
-        assert_eq!(due, [a]);
+        s.take_due_at_most(t0 + ms(100), &specs, |_| true, &mut due, usize::MAX);
+        assert_eq!(due, [(a, 2)], "one per interval");
         due.clear();
-        s.take_due(t0 + ms(1000), |_| spec, &mut due);
-        s.take_due(t0 + ms(2000), |_| spec, &mut due);
-        assert_eq!(due, [a, a], "a refresh every second");
+        s.take_due_at_most(t0 + ms(200), &specs, |_| true, &mut due, usize::MAX);
+        assert_eq!(due, [(a, 3)]);
+        due.clear();
+        assert_eq!(s.poll_timeout(), Some(t0 + ms(1000)));
+        s.take_due_at_most(t0 + ms(1000), &specs, |_| true, &mut due, usize::MAX);
+        assert_eq!(due, [(a, 1)], "eth1's first VIP; eth2 waits for the lane");
+        due.clear();
+        s.take_due_at_most(t0 + ms(1100), &specs, |_| true, &mut due, usize::MAX);
+        assert_eq!(due, [(a, 3)]);
+        assert_eq!(s.poll_timeout(), Some(t0 + ms(2000)), "every period");
     }
 
     #[test]
     fn a_lower_priority_master_gets_two_bursts_and_at_most_one_per_second() {
-        let mut router = vrrp_core::Router::new();
-        let a = id(&mut router, 1);
         let spec = GarpSpec {
             lower_prio_repeat: 3,
             lower_prio_delay: Duration::from_secs(2),
             ..GarpSpec::default()
         };
+        let (ids, specs) = setup(1, spec);
+        let a = ids[0];
         let t0 = Instant::now();
         let ms = Duration::from_millis;
         let mut s = GarpSchedule::default();
@@ -257,18 +403,14 @@ mod test {
         // A backlog of the other Master's adverts read at once: one burst.
         assert!(!s.start_lower_prio(a, &spec, t0));
         assert!(!s.start_lower_prio(a, &spec, t0 + ms(999)));
-        let mut due = Vec::new();
-        s.take_due(t0, |_| spec, &mut due);
-        assert_eq!(due, [a, a, a]);
+        assert_eq!(take(&mut s, t0, &specs), [a, a, a]);
         assert_eq!(s.poll_timeout(), Some(t0 + ms(2000)));
         assert!(
             s.start_lower_prio(a, &spec, t0 + ms(1000)),
             "a second later"
         );
-        due.clear();
-        s.take_due(t0 + ms(2000), |_| spec, &mut due);
         assert_eq!(
-            due.len(),
+            take(&mut s, t0 + ms(2000), &specs).len(),
             6,
             "the first burst's second half, the second's first"
         );

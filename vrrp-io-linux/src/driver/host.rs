@@ -337,37 +337,39 @@ impl Host {
         }
     }
 
-    /// One round of announcements for every VIP of an instance.
-    pub(super) fn announce(&mut self, id: InstanceId, spec: &InstanceSpec) {
+    /// One announcement of an instance's VIP number `vip` (in
+    /// [`InstanceSpec::installed`] order), if its VIPs are installed.
+    pub(super) fn announce(&mut self, id: InstanceId, spec: &InstanceSpec, vip: usize) {
         if !self.installed[id.index()] {
             return;
         }
-        for vip in spec.installed() {
-            let Some(link) = self
-                .links
-                .iter_mut()
-                .find(|l| l.name == spec.interface_of(vip))
-            else {
-                continue;
-            };
-            let Some(mac) = link.mac else { continue };
-            if link.announcer.is_none() {
-                match Announcer::open(link.ifindex) {
-                    Ok(announcer) => link.announcer = Some(announcer),
-                    Err(error) => {
-                        tracing::error!(interface = %link.name, %error, "cannot announce VIPs");
-                        continue;
-                    }
+        let Some(vip) = spec.installed().nth(vip) else {
+            return;
+        };
+        let Some(link) = self
+            .links
+            .iter_mut()
+            .find(|l| l.name == spec.interface_of(vip))
+        else {
+            return;
+        };
+        let Some(mac) = link.mac else { return };
+        if link.announcer.is_none() {
+            match Announcer::open(link.ifindex) {
+                Ok(announcer) => link.announcer = Some(announcer),
+                Err(error) => {
+                    tracing::error!(interface = %link.name, %error, "cannot announce VIPs");
+                    return;
                 }
             }
-            let announcer = link.announcer.as_ref().expect("opened above");
-            let sent = match vip.addr {
-                IpAddr::V4(addr) => announcer.gratuitous_arp(mac, addr),
-                IpAddr::V6(addr) => announcer.unsolicited_na(mac, addr, link.ipv6_forwarding),
-            };
-            if let Err(error) = sent {
-                tracing::debug!(interface = %link.name, vip = %vip.addr, %error, "announcement not sent");
-            }
+        }
+        let announcer = link.announcer.as_ref().expect("opened above");
+        let sent = match vip.addr {
+            IpAddr::V4(addr) => announcer.gratuitous_arp(mac, addr),
+            IpAddr::V6(addr) => announcer.unsolicited_na(mac, addr, link.ipv6_forwarding),
+        };
+        if let Err(error) = sent {
+            tracing::debug!(interface = %link.name, vip = %vip.addr, %error, "announcement not sent");
         }
     }
 

@@ -39,6 +39,7 @@ mod clock;
 mod error;
 mod event;
 mod garp;
+mod garp_pace;
 mod handle;
 mod handover;
 mod host;
@@ -67,6 +68,6 @@ pub use self::release::{Released, release_vips};
 pub use self::reload::ReloadSummary;
 pub use self::run::{Control, Driver, Inspect};
 pub use self::spec::{
-    AddMode, DEFAULT_DROP_TABLE, DriverConfig, GarpSpec, InstanceSpec, Prefix, Route, RouteType,
-    Rule, RuleAction, Statics, Tracked, Vip, VipTraffic,
+    AddMode, DEFAULT_DROP_TABLE, DriverConfig, GarpGroupSpec, GarpSpec, InstanceSpec, Prefix,
+    Route, RouteType, Rule, RuleAction, Statics, Tracked, Vip, VipTraffic,
 };

@@ -254,6 +254,7 @@ impl Driver {
             .collect();
         drop(new_index);
         let follow = |j: InstanceId| new_of.get(&j.index()).and_then(|&i| router.id(i));
+        self.garp.set_groups(&config.garp_groups);
         self.garp.remap(follow);
         self.host.remap(&kept_from, follow);
         self.router = router;

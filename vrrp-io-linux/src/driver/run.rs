@@ -25,8 +25,8 @@ use crate::track::file::FileTracker;
 use crate::track::process::ProcessTracker;
 use crate::track::script::ScriptRunner;
 
-/// Announcement rounds (one instance's VIPs, once) sent in one turn at
-/// most: 256 rounds of one VIP are about 1 ms of sends here, so an advert
+/// Announcements sent in one turn at most (whole rounds: one instance's
+/// VIPs, once): 256 rounds of one VIP are about 1 ms of sends here, so an advert
 /// that falls due while 4,080 new Masters announce waits that long, not the
 /// 20 ms or more the whole burst takes.
 const GARP_ROUNDS_PER_TURN: usize = 256;
@@ -107,7 +107,7 @@ pub struct Driver {
 #[derive(Default)]
 pub(super) struct Scratch {
     pub(super) net: Vec<NetEvent>,
-    pub(super) garp: Vec<InstanceId>,
+    pub(super) garp: Vec<(InstanceId, usize)>,
 }
 
 impl Driver {
@@ -347,15 +347,16 @@ impl Driver {
     /// the next turn comes at once, its adverts first.
     fn send_due_garps(&mut self, now: Instant) {
         let mut due = std::mem::take(&mut self.scratch.garp);
-        let specs = &self.specs;
+        let host = &self.host;
         self.garp.take_due_at_most(
             now,
-            |id| specs[id.index()].garp,
+            &self.specs,
+            |id| host.is_installed(id.index()),
             &mut due,
             GARP_ROUNDS_PER_TURN,
         );
-        for id in due.drain(..) {
-            self.host.announce(id, &self.specs[id.index()]);
+        for (id, vip) in due.drain(..) {
+            self.host.announce(id, &self.specs[id.index()], vip);
         }
         self.scratch.garp = due;
     }

@@ -86,7 +86,7 @@ impl Driver {
             statics,
             host,
             adverts: Adverts::new(sockets, socket_of, senders, sender_of),
-            garp: GarpSchedule::default(),
+            garp: GarpSchedule::new(&config.garp_groups),
             handover: Handover::default(),
             trackers: Trackers::new(
                 config.scripts,

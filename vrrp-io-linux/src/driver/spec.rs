@@ -33,8 +33,10 @@ pub struct GarpSpec {
     pub refresh: Option<Duration>,
     /// Announcements per address in each refresh burst.
     pub refresh_repeat: u32,
-    /// Gap between two announcements of one burst.
-    pub interval: Duration,
+    /// Period of the announcements on the instance's other interfaces
+    /// while Master (keepalived's `garp_extra_if all`): one VIP's on each
+    /// interface other than the instance's; `None`: none.
+    pub extra_if: Option<Duration>,
     /// Announcements per address when a lower-priority Master is heard
     /// (keepalived's `garp_lower_prio_repeat`); zero: none.
     pub lower_prio_repeat: u32,
@@ -51,11 +53,25 @@ impl Default for GarpSpec {
             repeat: 5,
             refresh: None,
             refresh_repeat: 1,
-            interval: Duration::ZERO,
+            extra_if: None,
             lower_prio_repeat: 5,
             lower_prio_delay: Duration::from_secs(5),
         }
     }
+}
+
+/// Interfaces whose gratuitous ARPs (unsolicited NAs) are paced together,
+/// whichever instance sends them (keepalived's `garp_group`, and the
+/// per-interface groups its `vrrp_garp_interval` / `vrrp_gna_interval`
+/// make).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct GarpGroupSpec {
+    /// The interfaces, by name; a VIP on a VMAC counts as its parent's.
+    pub interfaces: Vec<String>,
+    /// The least time between two gratuitous ARPs; `None`: not paced.
+    pub garp_interval: Option<Duration>,
+    /// The least time between two unsolicited NAs; `None`: not paced.
+    pub gna_interval: Option<Duration>,
 }
 
 /// An object an instance tracks.
@@ -156,6 +172,9 @@ pub struct DriverConfig {
     /// Log each advert whose VRID no instance on its interface has
     /// (keepalived's `log_unknown_vrids`); otherwise only counted.
     pub log_unknown_vrids: bool,
+    /// Announcement pacing per interface; an interface in no group is
+    /// not paced.
+    pub garp_groups: Vec<GarpGroupSpec>,
 }
 
 /// The drop rules' table when [`DriverConfig::drop_table`] names none.
@@ -237,5 +256,19 @@ impl InstanceSpec {
     /// The interface a VIP goes on.
     pub fn interface_of<'a>(&'a self, vip: &'a Vip) -> &'a str {
         vip.interface.as_deref().unwrap_or(&self.interface)
+    }
+
+    /// The physical interface under a VIP's: the instance's for a VIP on
+    /// its VMAC (keepalived's `IF_BASE_IFP`, which its pacing is keyed by).
+    pub fn base_interface_of<'a>(&'a self, vip: &'a Vip) -> &'a str {
+        match self.interface_of(vip) {
+            name if self.vmac.as_deref() == Some(name) => &self.interface,
+            name => name,
+        }
+    }
+
+    /// The interface the instance's own VIPs are on: its VMAC, else its own.
+    pub fn own_interface(&self) -> &str {
+        self.vmac.as_deref().unwrap_or(&self.interface)
     }
 }

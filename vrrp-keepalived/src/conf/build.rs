@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::build_address::virtual_addresses;
+use super::build_garp;
 use super::build_global::build_global;
 use super::build_instance::build_instance;
 use super::build_route;
@@ -27,10 +28,6 @@ const IGNORED_SECTIONS: &[(&str, &str)] = &[
         "LVS virtual servers are not managed by this daemon",
     ),
     ("linkbeat_interfaces", "link state comes from netlink"),
-    (
-        "garp_group",
-        "per-interface gratuitous ARP groups are not supported",
-    ),
     ("bfd_instance", "BFD is not supported"),
     (
         "interface_up_down_delays",
@@ -130,6 +127,11 @@ pub(crate) fn build_config(
                     );
                 }
                 config.static_addresses.extend(addresses);
+            }
+            "garp_group" => {
+                if let Some(group) = build_garp::garp_group(ctx, node, &config.garp_groups)? {
+                    config.garp_groups.push(group);
+                }
             }
             "static_routes" => config
                 .static_routes

@@ -1,5 +1,6 @@
 //! `global_defs { ... }` into [`GlobalDefs`].
 
+use super::build_garp;
 use super::build_group::multicast_group;
 use super::build_smtp::smtp_setting;
 use std::time::Duration;
@@ -94,8 +95,16 @@ pub(crate) fn build_global(
                 let group = multicast_group(ctx, item, Some(Family::Ipv6))?;
                 global.vrrp_mcast_group6 = group.or(global.vrrp_mcast_group6.take());
             }
-            "vrrp_garp_interval" => global.vrrp_garp_interval = Some(ctx.seconds(item)?.value),
-            "vrrp_gna_interval" => global.vrrp_gna_interval = Some(ctx.seconds(item)?.value),
+            "vrrp_garp_interval" => {
+                global.vrrp_garp_interval = Some(build_garp::global_interval(ctx, item)?);
+            }
+            "vrrp_gna_interval" => {
+                global.vrrp_gna_interval = Some(build_garp::global_interval(ctx, item)?);
+            }
+            "vrrp_garp_extra_if" | "vrrp_vmac_garp_intvl" => {
+                global.vrrp_garp_extra_if = Some(build_garp::extra_if(ctx, item)?);
+            }
+            "vrrp_min_garp" => build_garp::min_garp(ctx, item, &mut global.garp)?,
             "vrrp_check_unicast_src" => global.vrrp_check_unicast_src = ctx.flag(item)?,
             "vrrp_skip_check_adv_addr" => global.vrrp_skip_check_adv_addr = ctx.bool_flag(item)?,
             "vrrp_strict" => global.vrrp_strict = ctx.bool_flag(item)?,

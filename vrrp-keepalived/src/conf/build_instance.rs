@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::build_address::{FamilyChoice, authentication, unicast_peers, virtual_addresses};
 use super::build_auth_hmac::auth_hmac;
+use super::build_garp;
 use super::build_global::{garp_setting, version};
 use super::build_group::{multicast_group, unicast_or_multicast, unicast_ttl};
 use super::build_route;
@@ -104,6 +105,9 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
             "auth_hmac" => {
                 let block = auth_hmac(ctx, item, inst.auth_hmac.take())?;
                 inst.auth_hmac = Some(block);
+            }
+            "garp_extra_if" | "vmac_garp_intvl" => {
+                inst.garp_extra_if = Some(build_garp::extra_if(ctx, item)?);
             }
             "use_vmac" => inst.use_vmac = Some(use_vmac(ctx, item)?),
             "vmac_xmit_base" => inst.vmac_xmit_base = ctx.flag(item)?,

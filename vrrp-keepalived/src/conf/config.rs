@@ -5,7 +5,8 @@ use std::net::IpAddr;
 use super::error::Spanned;
 use super::instance::VrrpInstance;
 use super::model::{
-    Family, GlobalDefs, SyncGroup, TrackFile, TrackProcess, VirtualAddress, VrrpScript, VrrpVersion,
+    Family, GarpGroup, GlobalDefs, SyncGroup, TrackFile, TrackProcess, VirtualAddress, VrrpScript,
+    VrrpVersion,
 };
 use super::routes::{IpRoute, IpRule};
 
@@ -30,6 +31,8 @@ pub struct KeepalivedConfig {
     pub static_routes: Vec<IpRoute>,
     /// `static_rules`: installed from start to stop.
     pub static_rules: Vec<IpRule>,
+    /// `garp_group` blocks, in file order.
+    pub garp_groups: Vec<GarpGroup>,
 }
 
 impl KeepalivedConfig {

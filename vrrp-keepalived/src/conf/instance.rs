@@ -8,8 +8,8 @@ use vrrp_core::config::{PRIORITY_DEFAULT, PRIORITY_OWNER};
 
 use super::error::{Span, Spanned};
 use super::model::{
-    AuthHmac, Authentication, Centiseconds, Family, GarpSettings, InitialState, Notify, Tracked,
-    UnicastPeer, UseVmac, VirtualAddress, VrrpVersion,
+    AuthHmac, Authentication, Centiseconds, Family, GarpExtraIf, GarpSettings, InitialState,
+    Notify, Tracked, UnicastPeer, UseVmac, VirtualAddress, VrrpVersion,
 };
 use super::routes::{IpRoute, IpRule};
 
@@ -78,6 +78,8 @@ pub struct VrrpInstance {
     pub notify: Notify,
     /// `garp_*` settings (override the global `vrrp_garp_*`).
     pub garp: GarpSettings,
+    /// `garp_extra_if [all] SECS` (overrides the global `vrrp_garp_extra_if`).
+    pub garp_extra_if: Option<GarpExtraIf>,
     /// `use_vmac [NAME]`.
     pub use_vmac: Option<UseVmac>,
     /// `vmac_xmit_base`: send adverts on the base interface, not the macvlan.
@@ -151,6 +153,7 @@ impl VrrpInstance {
             track_files: Vec::new(),
             notify: Notify::default(),
             garp: GarpSettings::default(),
+            garp_extra_if: None,
             use_vmac: None,
             vmac_xmit_base: false,
             native_ipv6: false,

@@ -43,6 +43,7 @@ mod advice;
 mod build;
 mod build_address;
 mod build_auth_hmac;
+mod build_garp;
 mod build_global;
 mod build_group;
 mod build_instance;
@@ -75,9 +76,10 @@ pub use config::KeepalivedConfig;
 pub use error::{ConfigError, Severity, Span, Spanned, Warning};
 pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
 pub use model::{
-    AuthType, Authentication, Centiseconds, Family, GarpSettings, GlobalDefs, InitFile,
-    InitialState, Notify, NotifyFifo, NotifyScript, ParamMatch, RunAs, Smtp, SyncGroup, TrackFile,
-    TrackProcess, Tracked, UnicastPeer, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
+    AuthType, Authentication, Centiseconds, Family, GarpExtraIf, GarpGroup, GarpSettings,
+    GlobalDefs, InitFile, InitialState, Notify, NotifyFifo, NotifyScript, ParamMatch, RunAs, Smtp,
+    SyncGroup, TrackFile, TrackProcess, Tracked, UnicastPeer, UseVmac, VirtualAddress, VrrpScript,
+    VrrpVersion, Weight,
 };
 pub use routes::{
     IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RuleAction, TABLE_MAIN,

@@ -74,6 +74,8 @@ pub struct GlobalDefs {
     pub vrrp_garp_interval: Option<Duration>,
     /// `vrrp_gna_interval SECS`: pause between unsolicited NAs on an interface.
     pub vrrp_gna_interval: Option<Duration>,
+    /// `vrrp_garp_extra_if [all] SECS`: the instances' default `garp_extra_if`.
+    pub vrrp_garp_extra_if: Option<GarpExtraIf>,
     /// `vrrp_check_unicast_src`: accept unicast adverts only from listed peers.
     pub vrrp_check_unicast_src: bool,
     /// `vrrp_mcast_group4 GROUP`: the IPv4 group of instances without
@@ -147,6 +149,30 @@ pub struct GarpSettings {
     pub lower_prio_delay: Option<Duration>,
     /// `garp_lower_prio_repeat N`: messages after a lower-priority advert.
     pub lower_prio_repeat: Option<u32>,
+}
+
+/// A top-level `garp_group { ... }`: the least time between two gratuitous
+/// ARPs (unsolicited NAs) sent on its interfaces, all together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GarpGroup {
+    /// Where `garp_group` is.
+    pub at: Span,
+    /// `garp_interval SECS`; `None`: ARPs are not paced here.
+    pub garp_interval: Option<Duration>,
+    /// `gna_interval SECS`; `None`: NAs are not paced here.
+    pub gna_interval: Option<Duration>,
+    /// `interface IF` and `interfaces { IF ... }`, each once over all groups.
+    pub interfaces: Vec<Spanned<String>>,
+}
+
+/// `garp_extra_if [all] SECS` (instance) / `vrrp_garp_extra_if [all] SECS`
+/// (global): periodic gratuitous ARPs / NAs on a Master's other interfaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GarpExtraIf {
+    /// The period, whole seconds; zero (instance only): off.
+    pub period: Duration,
+    /// `all`: on every interface of the VIPs, not only keepalived's VMACs.
+    pub all: bool,
 }
 
 /// A tracker's weight: `weight N [reverse|noreverse]`.

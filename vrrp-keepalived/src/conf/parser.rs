@@ -55,6 +55,8 @@ pub(crate) struct Arg {
 pub(crate) struct Block {
     pub(crate) open: Span,
     pub(crate) nodes: Vec<Node>,
+    /// Where its `}` is (keepalived names that line for a block's end checks).
+    pub(crate) close: Span,
 }
 
 impl Node {
@@ -117,13 +119,14 @@ pub(crate) fn parse_tree(lines: Vec<LogicalLine>) -> Result<Vec<Node>, ConfigErr
                     if let Some(node) = current.take() {
                         level(&mut stack, &mut top).push(node);
                     }
-                    let frame = stack
-                        .pop()
-                        .ok_or(ConfigError::UnexpectedClose { at: token.at })?;
+                    let frame = stack.pop().ok_or_else(|| ConfigError::UnexpectedClose {
+                        at: token.at.clone(),
+                    })?;
                     let mut owner = frame.owner;
                     owner.block = Some(Block {
                         open: frame.open,
                         nodes: frame.nodes,
+                        close: token.at,
                     });
                     level(&mut stack, &mut top).push(owner);
                     can_take_block = false;
