@@ -57,6 +57,10 @@ fn config(row: &Row) -> (String, std::ops::RangeInclusive<u32>) {
     let mut file = vec!["    file /tmp/file1".to_string()];
     let mut instance = Vec::new();
     let mut group = vec!["    group { VI_A VI_B }".to_string()];
+    let mut garp = vec![
+        "    garp_interval 0.01".to_string(),
+        "    interface eth9".to_string(),
+    ];
     let mut top = Vec::new();
     let target = match row.context.as_str() {
         "global_defs" => &mut global,
@@ -65,6 +69,7 @@ fn config(row: &Row) -> (String, std::ops::RangeInclusive<u32>) {
         "track_file" => &mut file,
         "vrrp_instance" => &mut instance,
         "vrrp_sync_group" => &mut group,
+        "garp_group" => &mut garp,
         "top level" => &mut top,
         other => panic!("unknown context {other:?} for {}", row.keyword),
     };
@@ -132,6 +137,10 @@ fn config(row: &Row) -> (String, std::ops::RangeInclusive<u32>) {
     );
     let at = block(&mut lines, "vrrp_sync_group G {", &group);
     if is("vrrp_sync_group") {
+        first = at;
+    }
+    let at = block(&mut lines, "garp_group {", &garp);
+    if is("garp_group") {
         first = at;
     }
     if is("top level") {
