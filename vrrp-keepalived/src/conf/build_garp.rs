@@ -47,8 +47,10 @@ pub(crate) fn garp_group(
             "interfaces" => {
                 let names = ctx.block(item)?;
                 if names.is_empty() {
+                    // keepalived names the line of the block's `}`.
+                    let close = item.block.as_ref().map_or(&item.at, |b| &b.close);
                     ctx.warn(
-                        &item.at,
+                        close,
                         "empty garp_group interfaces block: no interface joins the group",
                     );
                 }
