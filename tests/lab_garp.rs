@@ -6,6 +6,8 @@
 //!   nine GARPs, three per VIP, at least 0.25 s apart, round robin; the
 //!   second burst 3 s after the first. Then the Master stops and the client
 //!   reaches every VIP at the Backup (the other daemon), whose GARPs moved it.
+//! - the same with `vrrp_garp_interval 0.25` instead (keepalived gives eth0
+//!   a group of its own), and with `gna_interval` and IPv6 VIPs.
 //! - `garp_extra_if all 2` with a VIP on a macvlan beside the instance's
 //!   eth0: a GARP for it from the macvlan's MAC every 2 s.
 //!
@@ -23,6 +25,7 @@ use lab::watch::wait_for;
 use lab::{Daemon, Host, Lab, Signal, say};
 
 const VIPS: [&str; 3] = ["192.0.2.100", "192.0.2.101", "192.0.2.102"];
+const V6_VIPS: [&str; 3] = ["2001:db8::100", "2001:db8::101", "2001:db8::102"];
 const INTERVAL: Duration = Duration::from_millis(250);
 const DELAY: Duration = Duration::from_secs(3);
 /// The extra-interface VIP and its macvlan's MAC.
@@ -37,15 +40,25 @@ struct Garp {
     vip: IpAddr,
 }
 
-/// The gratuitous ARPs among `frames` (`who-has X tell X`).
+/// The gratuitous ARPs (`who-has X tell X`) and unsolicited NAs (from X to
+/// ff02::1, target X) among `frames`.
 fn garps(frames: &[Frame]) -> Vec<Garp> {
     frames
         .iter()
         .filter_map(|frame| {
-            let rest = frame.text.split_once("Request who-has ")?.1;
-            // `who-has 192.0.2.100 (ff:ff:ff:ff:ff:ff) tell 192.0.2.100, length 28`
-            let asked = rest.split_whitespace().next()?;
-            let teller = rest.split_once(" tell ")?.1.split(',').next()?;
+            let text = &frame.text;
+            let (asked, teller) = if let Some((_, rest)) = text.split_once("Request who-has ") {
+                // `who-has 192.0.2.100 (ff:ff:ff:ff:ff:ff) tell 192.0.2.100, length 28`
+                let asked = rest.split_whitespace().next()?;
+                (asked, rest.split_once(" tell ")?.1.split(',').next()?)
+            } else {
+                // `2001:db8::100 > ff02::1: ICMP6, neighbor advertisement, tgt is 2001:db8::100, length 32`
+                let (_, rest) = text.split_once("length ")?.1.split_once(": ")?;
+                let source = rest.split_whitespace().next()?;
+                let target = rest.split_once("neighbor advertisement, tgt is ")?.1;
+                let ok = rest.contains(" > ff02::1: ");
+                (source, target.split(',').next().filter(|_| ok)?)
+            };
             let vip = asked.parse().ok().filter(|_| asked == teller)?;
             Some(Garp { at: frame.at, vip })
         })
@@ -61,18 +74,51 @@ fn with_global(text: String, lines: &str) -> String {
     text.replacen("global_defs {\n", &format!("global_defs {{\n{lines}"), 1)
 }
 
+/// How the paced pair is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Setup {
+    /// `garp_group { garp_interval 0.25 interface eth0 }`, IPv4 VIPs.
+    Group,
+    /// `vrrp_garp_interval 0.25` in global_defs (keepalived makes it eth0's
+    /// group), IPv4 VIPs.
+    Global,
+    /// `garp_group { gna_interval 0.25 interface eth0 }`, IPv6 VIPs.
+    Ipv6,
+}
+
+impl Setup {
+    fn vips(self) -> Vec<IpAddr> {
+        let text: &[&str] = match self {
+            Self::Ipv6 => &V6_VIPS,
+            _ => &VIPS,
+        };
+        text.iter()
+            .map(|v| v.parse().expect("an address"))
+            .collect()
+    }
+}
+
 /// The paced pair's keepalived.conf at `priority`.
-fn paced_config(host: &Host<'_>, priority: u8) -> String {
+fn paced_config(setup: Setup, host: &Host<'_>, priority: u8) -> String {
     let mut instance = Instance::new("VI_1", 51).priority(priority);
-    for vip in VIPS {
-        instance = instance.vip(&format!("{vip}/24"));
+    if setup == Setup::Ipv6 {
+        instance = instance.version(3);
+    }
+    for vip in setup.vips() {
+        let prefix = if vip.is_ipv6() { 64 } else { 24 };
+        instance = instance.vip(&format!("{vip}/{prefix}"));
     }
     let text = Config::new(host.name()).instance(instance).to_string();
-    let text = with_global(
-        text,
-        "    vrrp_garp_master_repeat 3\n    vrrp_garp_master_delay 3\n",
-    );
-    text + "\ngarp_group {\n    garp_interval 0.25\n    interface eth0\n}\n"
+    let mut global = "    vrrp_garp_master_repeat 3\n    vrrp_garp_master_delay 3\n".to_owned();
+    let group = match setup {
+        Setup::Group => "\ngarp_group {\n    garp_interval 0.25\n    interface eth0\n}\n",
+        Setup::Global => {
+            global.push_str("    vrrp_garp_interval 0.25\n");
+            ""
+        }
+        Setup::Ipv6 => "\ngarp_group {\n    gna_interval 0.25\n    interface eth0\n}\n",
+    };
+    with_global(text, &global) + group
 }
 
 /// One burst's figures: GARPs, per VIP, the least and the median gap.
@@ -84,15 +130,12 @@ struct Burst {
     median_gap: Duration,
 }
 
-fn burst(garps: &[Garp]) -> Burst {
+fn burst(garps: &[Garp], vips: &[IpAddr]) -> Burst {
     let mut gaps: Vec<Duration> = garps.windows(2).map(|w| since(w[0].at, w[1].at)).collect();
     gaps.sort();
-    let per_vip = VIPS
+    let per_vip = vips
         .iter()
-        .map(|vip| {
-            let vip: IpAddr = vip.parse().expect("an address");
-            garps.iter().filter(|g| g.vip == vip).count()
-        })
+        .map(|vip| garps.iter().filter(|g| g.vip == *vip).count())
         .collect();
     Burst {
         count: garps.len(),
@@ -104,26 +147,35 @@ fn burst(garps: &[Garp]) -> Burst {
 
 /// `master` paced on host m, `backup` on host b, a client c: the two
 /// bursts' figures and the second burst's offset; then the failover.
-fn paced(test: &str, master: &Daemon, backup: &Daemon) -> Option<(Burst, Burst, Duration)> {
+fn paced(
+    test: &str,
+    setup: Setup,
+    master: &Daemon,
+    backup: &Daemon,
+) -> Option<(Burst, Burst, Duration)> {
     let lab = Lab::new(test)?;
-    let label = format!("Master {} / Backup {}", master.name(), backup.name());
-    let m = lab.host("m", &["192.0.2.1/24"]);
-    let b = lab.host("b", &["192.0.2.2/24"]);
-    let c = lab.host("c", &["192.0.2.9/24"]);
-    let vips: Vec<IpAddr> = VIPS
-        .iter()
-        .map(|v| v.parse().expect("an address"))
-        .collect();
+    let label = format!(
+        "{setup:?}: Master {} / Backup {}",
+        master.name(),
+        backup.name()
+    );
+    let m = lab.host("m", &["192.0.2.1/24", "2001:db8::1/64"]);
+    let b = lab.host("b", &["192.0.2.2/24", "2001:db8::2/64"]);
+    let c = lab.host("c", &["192.0.2.9/24", "2001:db8::9/64"]);
+    let vips = setup.vips();
     let capture = lab.capture_frames_from(&m, m.mac());
-    let on_m = master.start(&m, &paced_config(&m, 150));
+    let on_m = master.start(&m, &paced_config(setup, &m, 150));
     let took = wait_for(Duration::from_secs(10), || {
         vips.iter().all(|v| m.has_address(*v))
     });
     assert!(took.is_some(), "{label}: no Master:\n{}", on_m.log());
-    let on_b = backup.start(&b, &paced_config(&b, 100));
+    let on_b = backup.start(&b, &paced_config(setup, &b, 100));
     // Both bursts (2 s each at most) and some slack.
     std::thread::sleep(DELAY + Duration::from_millis(3500));
-    let seen = garps(&capture.frames());
+    let seen: Vec<Garp> = garps(&capture.frames())
+        .into_iter()
+        .filter(|g| vips.contains(&g.vip))
+        .collect();
     let first = seen
         .first()
         .unwrap_or_else(|| panic!("{label}: no GARP captured: {:?}", capture.frames()))
@@ -133,7 +185,7 @@ fn paced(test: &str, master: &Daemon, backup: &Daemon) -> Option<(Burst, Burst, 
         .cloned()
         .partition(|g| since(first, g.at) < DELAY - Duration::from_millis(500));
     let second_at = two.first().map_or(Duration::ZERO, |g| since(first, g.at));
-    let (one, two) = (burst(&one), burst(&two));
+    let (one, two) = (burst(&one, &vips), burst(&two, &vips));
 
     // The clients: each VIP at the Master, then at the Backup once the
     // Master stops.
@@ -161,7 +213,7 @@ fn paced(test: &str, master: &Daemon, backup: &Daemon) -> Option<(Burst, Burst, 
         );
     }
     say(&format!(
-        "MEASURED garp_group (interval 0.25 s, repeat 3, 3 VIPs), {}: first burst {one:?}, \
+        "MEASURED {setup:?} (interval 0.25 s, repeat 3, 3 VIPs), {}: first burst {one:?}, \
          second {second_at:?} later {two:?}; clients followed the VIPs to {}",
         master.name(),
         backup.name()
@@ -191,27 +243,45 @@ fn check_paced(name: &str, one: &Burst, two: &Burst, second_at: Duration) {
     );
 }
 
-#[test]
-fn garp_group_paces_as_keepalived_and_clients_follow_a_failover() {
+/// `setup` on both daemons, each as the Master: both pace as keepalived's
+/// `vrrp_arp.c` / `vrrp_ndisc.c`, and alike.
+fn paced_alike(setup: Setup) {
     let Some(keepalived) = Daemon::keepalived_243() else {
         return;
     };
     let ours = Daemon::ours();
-    let Some((k1, k2, k_at)) = paced("garp_group keepalived", &keepalived, &ours) else {
+    let test = format!("{setup:?} keepalived");
+    let Some((k1, k2, k_at)) = paced(&test, setup, &keepalived, &ours) else {
         return;
     };
-    check_paced("keepalived-2.4.3", &k1, &k2, k_at);
-    let (o1, o2, o_at) = paced("garp_group ours", &ours, &keepalived).expect("the lab ran once");
-    check_paced("vrrp-rs", &o1, &o2, o_at);
+    check_paced(&format!("{setup:?} keepalived-2.4.3"), &k1, &k2, k_at);
+    let test = format!("{setup:?} ours");
+    let (o1, o2, o_at) = paced(&test, setup, &ours, &keepalived).expect("the lab ran once");
+    check_paced(&format!("{setup:?} vrrp-rs"), &o1, &o2, o_at);
     let medians = o1.median_gap.abs_diff(k1.median_gap);
     assert!(
         medians <= Duration::from_millis(100),
-        "median gaps differ: ours {o1:?}, keepalived {k1:?}"
+        "{setup:?}: median gaps differ: ours {o1:?}, keepalived {k1:?}"
     );
     assert!(
         o_at.abs_diff(k_at) <= Duration::from_millis(500),
-        "second bursts: ours {o_at:?}, keepalived {k_at:?} after the first"
+        "{setup:?}: second bursts: ours {o_at:?}, keepalived {k_at:?} after the first"
     );
+}
+
+#[test]
+fn garp_group_paces_as_keepalived_and_clients_follow_a_failover() {
+    paced_alike(Setup::Group);
+}
+
+#[test]
+fn vrrp_garp_interval_paces_each_interface_as_keepalived() {
+    paced_alike(Setup::Global);
+}
+
+#[test]
+fn gna_interval_paces_unsolicited_nas_as_keepalived() {
+    paced_alike(Setup::Ipv6);
 }
 
 /// Host m with a macvlan `mv0` on eth0 carrying [`EXTRA_VIP`]: the times of
