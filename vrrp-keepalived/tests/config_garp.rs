@@ -197,6 +197,50 @@ const CASES: &[Case] = &[
         "",
     ),
     agree("vrrp_min_garp maybe", false, " vrrp_min_garp maybe", ""),
+    agree(
+        "the vrrp_garp_master_* and lower_prio_* keywords",
+        true,
+        " vrrp_garp_master_delay 2\n vrrp_garp_master_repeat 2\n vrrp_garp_master_refresh 60\n \
+         vrrp_garp_master_refresh_repeat 2\n vrrp_garp_lower_prio_delay 0\n \
+         vrrp_garp_lower_prio_repeat 0",
+        "",
+    ),
+    agree(
+        "vrrp_garp_master_delay fractional",
+        false,
+        " vrrp_garp_master_delay 1.5",
+        "",
+    ),
+    agree(
+        "vrrp_garp_master_refresh not a number",
+        false,
+        " vrrp_garp_master_refresh x",
+        "",
+    ),
+    warned(
+        "vrrp_garp_master_repeat 0 (keepalived: 1)",
+        " vrrp_garp_master_repeat 0",
+        "",
+    ),
+    warned(
+        "vrrp_garp_master_refresh_repeat 0 (keepalived: 1)",
+        " vrrp_garp_master_refresh_repeat 0",
+        "",
+    ),
+    Case {
+        keepalived_accepts: false,
+        we_accept: true,
+        ..instance(
+            "garp_master_repeat 0 (keepalived: 1)",
+            false,
+            " garp_master_repeat 0",
+        )
+    },
+    instance(
+        "garp_lower_prio_repeat 0 and garp_master_refresh 0",
+        true,
+        " garp_lower_prio_repeat 0\n garp_master_refresh 0",
+    ),
     instance("garp_extra_if", true, " garp_extra_if all 30"),
     instance("garp_extra_if 0 turns it off", true, " garp_extra_if 0"),
     instance("garp_extra_if without time", false, " garp_extra_if all"),

@@ -226,14 +226,32 @@ pub(crate) fn garp_setting(
 ) -> Result<bool, ConfigError> {
     match keyword {
         "garp_master_delay" => garp.master_delay = Some(ctx.whole_seconds(node)?),
-        "garp_master_repeat" => garp.master_repeat = Some(ctx.count(node)?),
+        "garp_master_repeat" => garp.master_repeat = Some(at_least_one(ctx, node)?),
         "garp_master_refresh" => garp.master_refresh = Some(ctx.whole_seconds(node)?),
-        "garp_master_refresh_repeat" => garp.master_refresh_repeat = Some(ctx.count(node)?),
+        "garp_master_refresh_repeat" => garp.master_refresh_repeat = Some(at_least_one(ctx, node)?),
         "garp_lower_prio_delay" => garp.lower_prio_delay = Some(ctx.whole_seconds(node)?),
         "garp_lower_prio_repeat" => garp.lower_prio_repeat = Some(ctx.count(node)?),
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// A repeat count of 1 and up: 0 becomes 1 with a warning, as keepalived
+/// (`vrrp_parser.c`: "must be greater than 0, setting to 1").
+fn at_least_one(ctx: &mut Ctx<'_>, node: &Node) -> Result<u32, ConfigError> {
+    let count = ctx.count(node)?;
+    if count == 0 {
+        let at = &node.args[0].at;
+        ctx.warn(
+            at,
+            format!(
+                "{} must be greater than 0: 1 is used, as keepalived",
+                node.keyword
+            ),
+        );
+        return Ok(1);
+    }
+    Ok(count)
 }
 
 /// `2` or `3`.
