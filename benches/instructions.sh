@@ -10,6 +10,8 @@
 # Usage: benches/instructions.sh [BASE_REV [REV]]   (default: c2104f3 HEAD)
 # Needs: valgrind, git.
 set -euo pipefail
+# A failed build inside $(build ...) must stop the script, not print zeros.
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 BASE=${1:-c2104f3}
 REV=${2:-HEAD}
@@ -23,9 +25,17 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# The harness: the same set-up and loop bodies as benches/advert.rs.
-harness() {
-    cat <<'RUST'
+# The harness: the same set-up and loop bodies as benches/advert.rs. The
+# Master's timer writes its advert out through the revision's API: the
+# caller's `emit_advert` before the layout, `poll_transmit` after it.
+harness() { # poll_transmit|emit_advert
+    local write_out
+    if [ "$1" = poll_transmit ]; then
+        write_out='while let Some(transmit) = master.poll_transmit(\&mut buf) { black_box(transmit); }'
+    else
+        write_out='black_box(master.emit_advert(priority, dst, \&mut buf).unwrap());'
+    fi
+    sed "s|WRITE_OUT;|$write_out|" <<'RUST'
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
 use vrrp_core::time::{Duration, Instant};
@@ -79,6 +89,23 @@ fn main() {
                 assert!(backup.handle_advert(now, &rx, black_box(&bytes)));
             }
         }
+        "master/handle_timeout" => {
+            let mut master = Instance::new(Config { priority: 255, ..v3.clone() }).unwrap();
+            master.handle_startup(Instant::ZERO);
+            while master.poll_action().is_some() {}
+            let mut buf = [0u8; 128];
+            for _ in 0..n {
+                let now = master.poll_timeout().unwrap().at;
+                master.handle_timeout(now);
+                #[allow(irrefutable_let_patterns)]
+                while let Some(action) = master.poll_action() {
+                    if let vrrp_core::Action::SendAdvert { priority, .. } = action {
+                        let _ = priority;
+                        WRITE_OUT;
+                    }
+                }
+            }
+        }
         "router/dispatch_255" => {
             let mut router = Router::new();
             let master = v4(11);
@@ -124,7 +151,9 @@ build() { # REV -> path of the harness binary
     local rev=$1 tree="$WORK/tree-$1" dir="$WORK/harness-$1"
     git worktree add --detach -q "$tree" "$rev"
     mkdir -p "$dir/src"
-    harness >"$dir/src/main.rs"
+    local api=emit_advert
+    grep -rq 'pub fn poll_transmit' "$tree/vrrp-core/src" && api=poll_transmit
+    harness "$api" >"$dir/src/main.rs"
     cat >"$dir/Cargo.toml" <<TOML
 [package]
 name = "instructions"
@@ -144,7 +173,7 @@ TOML
 
 count() { # BINARY OP N -> instructions
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" "$2" "$3" 2>&1 |
-        awk '/Collected/ {print $4}'
+        awk '/Collected/ {print $4; found = 1} END {exit !found}'
 }
 
 per_op() { # BINARY OP
@@ -161,6 +190,6 @@ base_bin=$(build "$base_rev")
 bin=$(build "$rev")
 echo "| operation | $base_rev | $rev |"
 echo "|---|---|---|"
-for op in parse/v2_ipv4_pass parse/v3_ipv4_3vips backup/handle_advert router/dispatch_255; do
+for op in parse/v2_ipv4_pass parse/v3_ipv4_3vips backup/handle_advert master/handle_timeout router/dispatch_255; do
     echo "| $op | $(per_op "$base_bin" "$op") | $(per_op "$bin" "$op") |"
 done

@@ -121,6 +121,9 @@ pub struct Instance {
     config: Arc<Config>,
     /// `config.virtual_addresses` in wire form, for emit and comparison.
     vips: Arc<[u8]>,
+    /// [`Config::group`], resolved once: every received advert is checked
+    /// against it.
+    group: IpAddr,
     /// Our advert, encoded once: every emit only sets the priority and the
     /// checksum.
     template: AdvertTemplate,
@@ -169,6 +172,7 @@ impl Instance {
             .expect("validate() checked what the encoder checks");
         Ok(Self {
             vips,
+            group: config.group(),
             template,
             state: State::Initialize,
             priority: config.priority,

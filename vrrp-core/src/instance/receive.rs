@@ -83,7 +83,7 @@ impl Instance {
         // An advert to another multicast group is not ours: keepalived's
         // socket for a group is bound to it, so the kernel never hands it
         // over. No error counter counts it; `adverts_dropped` does.
-        if rx.is_multicast() && rx.dst != *self.config.group_ref() {
+        if rx.is_multicast() && rx.dst != self.group {
             return Verdict::Drop;
         }
         let checksum_dst = self.checksum_destination(rx.dst);
