@@ -67,6 +67,7 @@ pub use self::release::{Released, release_vips};
 pub use self::reload::ReloadSummary;
 pub use self::run::{Control, Driver, Inspect};
 pub use self::spec::{
-    AddMode, DEFAULT_DROP_TABLE, DriverConfig, GarpSpec, InstanceSpec, Prefix, Route, RouteType,
-    Rule, RuleAction, Statics, Tracked, Vip, VipTraffic,
+    AddMode, AddrVmac, DEFAULT_DROP_TABLE, DriverConfig, GarpSpec, InstanceSpec, IpvlanFlags,
+    IpvlanSpec, Prefix, Route, RouteType, Rule, RuleAction, Statics, Tracked, Vip, VipTraffic,
+    VmacKind,
 };

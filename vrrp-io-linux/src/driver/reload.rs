@@ -205,7 +205,7 @@ impl Driver {
             sockets: &mut self.adverts.sockets,
             senders: &mut self.adverts.senders,
         };
-        for (i, spec) in specs.iter().enumerate() {
+        for (i, spec) in specs.iter_mut().enumerate() {
             let (socket, sender) = match kept_from[i] {
                 Some(j) => (self.adverts.socket_of[j], self.adverts.sender_of[j]),
                 None => plumbing.plumb(spec, &ifaces[i])?,

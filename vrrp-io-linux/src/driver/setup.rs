@@ -48,7 +48,7 @@ impl Driver {
             senders: &mut senders,
         };
         let ifaces = plumbing::resolve_all(&mut specs)?;
-        for (spec, iface) in specs.iter().zip(&ifaces) {
+        for (spec, iface) in specs.iter_mut().zip(&ifaces) {
             let (socket, sender) = plumbing.plumb(spec, iface)?;
             router
                 .add(iface.ifindex, plumbing::instance(spec)?)
