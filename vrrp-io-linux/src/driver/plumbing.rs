@@ -138,7 +138,9 @@ impl Plumbing<'_> {
                 carries_ipv6: addr_vmac.family == Family::Ipv6,
             })?;
         }
-        for vip in spec.vips.iter().filter(|_| vlan_up) {
+        // The excluded VIPs' links too: one only they use was never looked
+        // up, and its addresses were skipped when the instance became Master.
+        for vip in spec.installed().filter(|_| vlan_up) {
             self.host.link_index(spec.interface_of(vip))?;
         }
         let socket =
