@@ -3,6 +3,8 @@
 //!
 //! - `vmac_xmit_base`: a Master with `use_vmac` sends its adverts from the
 //!   parent's MAC with it, from the virtual MAC without it;
+//! - keepalived's nftables rules for VMACs: an IPv6 Master's VMAC sends no
+//!   MLD report and no router solicitation from the virtual MAC;
 //! - `use_vmac_addr`: the IPv6 eVIP of an IPv4 instance lives on a VMAC of
 //!   its own, and the client reaches it at the IPv6 virtual MAC;
 //! - `use_ipvlan`: where the kernel refuses the ipvlan (this one has none)
@@ -21,6 +23,7 @@ use std::time::Duration;
 use lab::keepalived::{Config, Instance, State};
 use lab::watch::wait_for;
 use lab::{Daemon, Host, Lab, say};
+use vrrp_keepalived::to_driver::DROP_TABLE;
 
 const VIP: &str = "192.0.2.100";
 const VRID: u8 = 51;
@@ -221,6 +224,68 @@ fn use_ipvlan_runs_where_the_kernel_has_it() {
             adverts.adverts().iter().any(|ad| ad.src == source),
             "{name}: no advert from the ipvlan's address: {:?}",
             adverts.adverts()
+        );
+    }
+}
+
+/// What an IPv6 Master with `use_vmac` sends from the virtual MAC in its
+/// first 5 s as Master besides adverts and neighbour advertisements (MLD
+/// reports, router solicitations): keepalived's nftables rules keep these
+/// off it. Ours then stops (SIGTERM): the tables it made must be gone.
+fn chatter_from_vmac(test: &str, daemon: &Daemon) -> Option<Vec<String>> {
+    let lab = Lab::new(test)?;
+    let a = lab.host("a", &["192.0.2.1/24", "2001:db8::1/64"]);
+    let frames = lab.capture_frames_from(&a, "00:00:5e:00:02:33");
+    let instance = Instance::new("VI_1", VRID)
+        .state(State::Master)
+        .priority(150)
+        .version(3)
+        .use_vmac()
+        .vip("fe80::100/64")
+        .vip("2001:db8::100/64");
+    let config = Config::new(a.name()).instance(instance).to_string();
+    let mut proc = daemon.start(&a, &config);
+    let vip: IpAddr = "2001:db8::100".parse().unwrap();
+    wait_for(Duration::from_secs(8), || a.has_address(vip))
+        .unwrap_or_else(|| panic!("{}: never became Master", daemon.name()));
+    std::thread::sleep(Duration::from_secs(5));
+    let chatter = frames
+        .frames()
+        .into_iter()
+        .map(|f| f.text)
+        .filter(|t| !t.contains("VRRP") && !t.contains("neighbor advertisement"))
+        .collect();
+    if !daemon.is_keepalived() {
+        let tables =
+            || String::from_utf8_lossy(&a.exec(&["nft", "list", "tables"]).stdout).into_owned();
+        let ours = format!("table ip6 {DROP_TABLE}");
+        assert!(tables().contains(&ours), "no VMAC rules: {}", tables());
+        proc.kill(lab::Signal::SIGTERM);
+        assert!(
+            proc.wait_exit(Duration::from_secs(5)).is_some(),
+            "ours did not stop"
+        );
+        assert!(
+            !tables().contains(DROP_TABLE),
+            "tables left behind: {}",
+            tables()
+        );
+    }
+    Some(chatter)
+}
+
+#[test]
+fn a_master_s_vmac_sends_no_mld_report_or_router_solicitation_as_keepalived() {
+    for daemon in daemons() {
+        let name = daemon.name();
+        let test = format!("vmac_chatter_{}", name.replace(['.', '-'], "_"));
+        let Some(chatter) = chatter_from_vmac(&test, &daemon) else {
+            return;
+        };
+        assert_eq!(
+            chatter,
+            Vec::<String>::new(),
+            "{name}: from the virtual MAC"
         );
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::error::DriverError;
 use super::spec::{DriverConfig, VmacKind};
-use crate::firewall::DropRules;
+use crate::firewall::{DropRules, VmacRules};
 use crate::iface::Interface;
 use crate::netlink::{NetEvent, Netlink, dump_addresses};
 
@@ -88,6 +88,11 @@ pub fn release_vips(config: &DriverConfig) -> Result<Vec<Released>, DriverError>
             pending = pending.len(),
             "no answer from the kernel for every release"
         );
+    }
+    if let Some(table) = config.needed_vmac_table() {
+        if let Err(error) = VmacRules::delete_tables(table) {
+            tracing::warn!(%table, %error, "cannot delete the nftables VMAC rules");
+        }
     }
     if let Some(table) = config.needed_drop_table() {
         match DropRules::delete_table(table) {

@@ -258,6 +258,7 @@ impl Driver {
         self.host.remap(&kept_from, follow);
         self.router = router;
         self.specs = specs;
+        self.install_vmac_rules(&config.drop_table);
         self.adverts.socket_of = socket_of;
         self.adverts.sender_of = sender_of;
         self.sync_groups = config.sync_groups;

@@ -97,6 +97,7 @@ impl Driver {
             ),
             observers: Observers::new(config.notify, instances),
             drop_rules,
+            vmac_rules: None,
             stopping: None,
             stopped: false,
             start_delay: StartDelay::new(now, config.start_delay),
@@ -104,6 +105,7 @@ impl Driver {
             netlink_more: false,
             scratch: Scratch::default(),
         };
+        driver.install_vmac_rules(&config.drop_table);
         if let Some(fd) = driver.trackers.files().fd() {
             let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
             driver

@@ -207,6 +207,15 @@ pub struct DriverConfig {
 pub const DEFAULT_DROP_TABLE: &str = "vrrp_rs";
 
 impl DriverConfig {
+    /// The VMAC rules' tables (`ip`, `ip6`; named as the drop rules'), if
+    /// some instance has a VMAC.
+    pub fn needed_vmac_table(&self) -> Option<&str> {
+        self.instances
+            .iter()
+            .any(|s| s.vmac_parents().next().is_some())
+            .then(|| self.drop_table.as_deref().unwrap_or(DEFAULT_DROP_TABLE))
+    }
+
     /// The drop rules' table, if some instance needs one.
     pub fn needed_drop_table(&self) -> Option<&str> {
         self.instances
@@ -267,6 +276,17 @@ impl InstanceSpec {
             vip_traffic: VipTraffic::Accept,
             config_fault: false,
         }
+    }
+
+    /// Its macvlan VMACs (`use_vmac`, `use_vmac_addr`), each with its parent.
+    pub fn vmac_parents(&self) -> impl Iterator<Item = (&str, &str)> {
+        let macvlan = matches!(self.vmac_kind, VmacKind::Macvlan);
+        let own = self.vmac.as_deref().filter(|_| macvlan);
+        own.map(|v| (v, self.interface.as_str())).into_iter().chain(
+            self.addr_vmacs
+                .iter()
+                .map(|v| (v.name.as_str(), v.parent.as_str())),
+        )
     }
 
     /// The VIPs and excluded VIPs, all that is installed while Master.
