@@ -57,6 +57,7 @@ mod start_delay;
 mod tracking;
 mod vip_traffic;
 mod vmac;
+mod vmac_rules;
 mod wakeups;
 
 pub use self::error::DriverError;
