@@ -231,7 +231,8 @@ fn use_ipvlan_runs_where_the_kernel_has_it() {
 /// What an IPv6 Master with `use_vmac` sends from the virtual MAC in its
 /// first 5 s as Master besides adverts and neighbour advertisements (MLD
 /// reports, router solicitations): keepalived's nftables rules keep these
-/// off it. Ours then stops (SIGTERM): the tables it made must be gone.
+/// off it. Ours then stops (SIGTERM): the tables it made must be gone; and
+/// killed, `--release-vips` must take them.
 fn chatter_from_vmac(test: &str, daemon: &Daemon) -> Option<Vec<String>> {
     let lab = Lab::new(test)?;
     let a = lab.host("a", &["192.0.2.1/24", "2001:db8::1/64"]);
@@ -255,7 +256,7 @@ fn chatter_from_vmac(test: &str, daemon: &Daemon) -> Option<Vec<String>> {
         .map(|f| f.text)
         .filter(|t| !t.contains("VRRP") && !t.contains("neighbor advertisement"))
         .collect();
-    if !daemon.is_keepalived() {
+    if let Daemon::Ours(program) = daemon {
         let tables =
             || String::from_utf8_lossy(&a.exec(&["nft", "list", "tables"]).stdout).into_owned();
         let ours = format!("table ip6 {DROP_TABLE}");
@@ -268,6 +269,24 @@ fn chatter_from_vmac(test: &str, daemon: &Daemon) -> Option<Vec<String>> {
         assert!(
             !tables().contains(DROP_TABLE),
             "tables left behind: {}",
+            tables()
+        );
+        // Killed, it leaves them; --release-vips (the unit's ExecStopPost) takes them.
+        let mut proc = daemon.start(&a, &config);
+        wait_for(Duration::from_secs(8), || tables().contains(&ours)).expect("VMAC rules");
+        proc.kill(lab::Signal::SIGKILL);
+        proc.wait_exit(Duration::from_secs(5));
+        assert!(
+            tables().contains(&ours),
+            "a killed daemon leaves its tables"
+        );
+        let path = daemon.config_path(&a).display().to_string();
+        let program = program.display().to_string();
+        let release = a.exec(&[&program, "--release-vips", "-f", &path]);
+        assert!(release.status.success(), "{release:?}");
+        assert!(
+            !tables().contains(DROP_TABLE),
+            "left after release: {}",
             tables()
         );
     }
