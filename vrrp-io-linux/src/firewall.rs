@@ -9,6 +9,9 @@
 //! predecessor left behind; dropping the value deletes the table. Nothing
 //! else of the host's ruleset is read or changed.
 //!
+//! [`VmacRules`] are keepalived's rules for VMACs, in tables `ip NAME` and
+//! `ip6 NAME` of the same name.
+//!
 //! `nft` runs to completion (a few milliseconds) inside the caller's turn,
 //! bounded by [`NFT_TIMEOUT`]; each change is one atomic `nft -f` batch.
 
@@ -152,6 +155,85 @@ impl Drop for DropRules {
         match nft(&format!("delete table inet {table}\n")) {
             Ok(()) => tracing::debug!(%table, "nftables table deleted"),
             Err(error) => tracing::error!(%table, %error, "cannot delete the nftables table"),
+        }
+    }
+}
+
+/// keepalived's nftables rules for VMACs (vrrp_nftables.c `nft_setup_igmp`,
+/// `setup_rule_move_igmp`, `setup_rule_drop_router_solicit`): IGMP (IPv4)
+/// and MLD (IPv6) reports leaving a VMAC leave from its parent instead
+/// (duplicated there, dropped on the VMAC), and router solicitations
+/// leaving a VMAC are dropped, so that nothing but the VRRP traffic and
+/// the VIPs' own goes out from the virtual MAC. Tables `ip NAME` and
+/// `ip6 NAME` (nftables' `dup` has no `inet` form), each with a map
+/// `vmac_parent` from a VMAC to its parent and an output chain at priority
+/// -1. Dropping the value deletes both tables.
+#[derive(Debug)]
+pub struct VmacRules {
+    table: String,
+    vmacs: BTreeSet<String>,
+}
+
+impl VmacRules {
+    /// Creates tables `ip TABLE` and `ip6 TABLE`, replacing those of that
+    /// name (a crashed run's).
+    pub fn create(table: &str) -> Result<Self, FirewallError> {
+        let map = "map vmac_parent { type iface_index : iface_index; }";
+        let chain = "type filter hook output priority -1; policy accept;";
+        let moved = "oif @vmac_parent dup to";
+        let to = "device oif map @vmac_parent counter drop";
+        let script = format!(
+            "table ip {table}\ndelete table ip {table}\ntable ip6 {table}\ndelete table ip6 {table}\n\
+             table ip {table} {{\n {map}\n chain output {{\n  {chain}\n  \
+             ip protocol igmp {moved} ip daddr {to}\n }}\n}}\n\
+             table ip6 {table} {{\n {map}\n chain output {{\n  {chain}\n  \
+             icmpv6 type {{ mld-listener-report, mld2-listener-report }} {moved} ip6 daddr {to}\n  \
+             icmpv6 type nd-router-solicit oif @vmac_parent counter drop\n }}\n}}\n"
+        );
+        nft(&script)?;
+        Ok(Self {
+            table: table.to_owned(),
+            vmacs: BTreeSet::new(),
+        })
+    }
+
+    /// Applies the rules to `vmac`, a macvlan on `parent`; both must exist
+    /// (nftables keeps their indices). A VMAC already added is left alone.
+    pub fn add(&mut self, vmac: &str, parent: &str) -> Result<(), FirewallError> {
+        if self.vmacs.contains(vmac) {
+            return Ok(());
+        }
+        let table = &self.table;
+        let element = format!("vmac_parent {{ \"{vmac}\" : \"{parent}\" }}");
+        nft(&format!(
+            "add element ip {table} {element}\nadd element ip6 {table} {element}\n"
+        ))?;
+        self.vmacs.insert(vmac.to_owned());
+        Ok(())
+    }
+
+    /// The VMACs the rules apply to.
+    pub fn vmacs(&self) -> impl Iterator<Item = &String> {
+        self.vmacs.iter()
+    }
+
+    /// Deletes tables `ip TABLE` and `ip6 TABLE` if they exist (a release
+    /// after a crash).
+    pub fn delete_tables(table: &str) -> Result<(), FirewallError> {
+        nft(&format!(
+            "table ip {table}\ndelete table ip {table}\ntable ip6 {table}\ndelete table ip6 {table}\n"
+        ))
+    }
+}
+
+impl Drop for VmacRules {
+    fn drop(&mut self) {
+        let table = &self.table;
+        match nft(&format!(
+            "delete table ip {table}\ndelete table ip6 {table}\n"
+        )) {
+            Ok(()) => tracing::debug!(%table, "nftables VMAC tables deleted"),
+            Err(error) => tracing::error!(%table, %error, "cannot delete the nftables VMAC tables"),
         }
     }
 }

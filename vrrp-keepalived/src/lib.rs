@@ -60,6 +60,8 @@ pub mod status;
 pub mod systemd;
 #[cfg(feature = "linux")]
 pub mod to_driver;
+#[cfg(feature = "linux")]
+mod vmac_spec;
 
 #[cfg(feature = "linux")]
 pub use to_driver::driver_config;

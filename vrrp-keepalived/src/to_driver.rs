@@ -1,10 +1,12 @@
 //! From keepalived's model to what the driver runs.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use nix::unistd::{Group, User};
 use vrrp_io_linux::driver::{
-    DriverConfig, InstanceSpec, Tracked as DriverTracked, Vip, VipTraffic,
+    DriverConfig, InstanceSpec, IpvlanFlags, IpvlanSpec, Tracked as DriverTracked, Vip,
+    VipTraffic, VmacKind,
 };
 use vrrp_io_linux::notify::{FifoSpec, GroupNotify, NotifyCommand, NotifyConfig, NotifyScripts};
 use vrrp_io_linux::track::TrackWeight;
@@ -13,10 +15,10 @@ use vrrp_io_linux::track::process::{ParamMatch as TrackerMatch, ProcessSpec};
 use vrrp_io_linux::track::script::ScriptSpec;
 
 use crate::conf::{
-    ConfigError, KeepalivedConfig, Notify, NotifyScript, ParamMatch, RunAs, Tracked,
-    VirtualAddress, VrrpInstance,
+    ConfigError, Family, IpvlanMode, KeepalivedConfig, Notify, NotifyScript, ParamMatch, RunAs,
+    Tracked, VirtualAddress, VrrpInstance,
 };
-use crate::{garp_spec, route_spec};
+use crate::{garp_spec, route_spec, vmac_spec};
 
 /// The nftables table (`inet NAME`) of the rules that drop traffic to the
 /// VIPs of a non-owner without accept mode (keepalived's is `keepalived`).
@@ -46,11 +48,15 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
             }),
         })
         .collect();
-    let instances = config
+    let mut instances: Vec<InstanceSpec> = config
         .instances
         .iter()
         .map(|i| instance_spec(config, i))
         .collect();
+    let mut vmacs: HashSet<String> = instances.iter().filter_map(|s| s.vmac.clone()).collect();
+    for (instance, spec) in config.instances.iter().zip(&mut instances) {
+        vmac_spec::add_address_vmacs(instance, spec, &mut vmacs);
+    }
     let sync_groups = config
         .sync_groups
         .iter()
@@ -253,20 +259,40 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
             .map(route_spec::rule)
             .collect(),
         garp: garp_spec::garp(config, instance),
-        vmac: instance.use_vmac.as_ref().map(|v| {
-            let vrid = instance.virtual_router_id.as_ref().map_or(0, |v| v.value);
-            v.name
-                .clone()
-                .unwrap_or_else(|| vrrp_io_linux::vmac::vmac_name(vrid, family))
-        }),
+        vmac: vmac_name(instance, family),
+        vmac_kind: match &instance.use_ipvlan {
+            Some(ipvlan) => VmacKind::Ipvlan(IpvlanSpec {
+                address: ipvlan.address.as_ref().map(|a| a.value),
+                flags: match ipvlan.mode {
+                    IpvlanMode::Bridge => IpvlanFlags::Bridge,
+                    IpvlanMode::Private => IpvlanFlags::Private,
+                    IpvlanMode::Vepa => IpvlanFlags::Vepa,
+                },
+                group: ipvlan.group,
+            }),
+            None => VmacKind::Macvlan,
+        },
+        addr_vmacs: Vec::new(),
+        vmac_xmit_base: instance.vmac_xmit_base,
         // keepalived's firewall rule: a non-owner without accept mode.
         vip_traffic: if instance.drops_vip_traffic() {
             VipTraffic::DropWhileMaster
         } else {
             VipTraffic::Accept
         },
-        config_fault: instance.faults_without_peers(),
+        config_fault: instance.faults_without_peers() || instance.ipvlan_fault().is_some(),
     }
+}
+
+/// The VMAC's (or ipvlan's) name: as written, else keepalived's default.
+fn vmac_name(instance: &VrrpInstance, family: Family) -> Option<String> {
+    let written = match (&instance.use_ipvlan, &instance.use_vmac) {
+        (Some(ipvlan), _) => ipvlan.name.clone(),
+        (None, Some(vmac)) => vmac.name.clone(),
+        (None, None) => return None,
+    };
+    let vrid = instance.virtual_router_id.as_ref().map_or(0, |v| v.value);
+    Some(written.unwrap_or_else(|| vrrp_io_linux::vmac::vmac_name(vrid, family)))
 }
 
 /// The weight a `track_*` entry gives: its own, else the tracked object's.

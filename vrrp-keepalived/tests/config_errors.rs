@@ -502,7 +502,7 @@ fn address_lines_are_checked() {
     );
     assert_eq!(
         error(&vip("192.0.2.1 device eth0")),
-        "keepalived.conf:5:13: expected brd, dev, scope, label or no_track after 192.0.2.1, found \"device\""
+        "keepalived.conf:5:13: expected brd, dev, scope, label, no_track or use_vmac after 192.0.2.1, found \"device\""
     );
     assert!(
         error(&vip("192.0.2.1 dev"))

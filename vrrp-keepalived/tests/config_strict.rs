@@ -8,14 +8,12 @@
 //! Needs the `keepalived` binary; without it the test says SKIPPED and passes.
 
 use std::fs;
-use std::path::Path;
-use std::process::Command;
 
 use vrrp_keepalived::conf::load;
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{keepalived, keepalived_check, lines_named};
+use keepalived_t::{keepalived, keepalived_check, lines_named, version};
 
 const STRICT: &str = "global_defs {\n dynamic_interfaces\n vrrp_strict\n}\n";
 const PLAIN: &str = "global_defs {\n dynamic_interfaces\n}\n";
@@ -187,17 +185,6 @@ const CASES: &[Case] = &[
         accept: Some(true),
     },
 ];
-
-/// `Keepalived v2.2.7 ...` → "2.2.7".
-fn version(binary: &Path) -> String {
-    let output = Command::new(binary).arg("--version").output().unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    text.split_whitespace()
-        .find_map(|w| w.strip_prefix('v'))
-        .unwrap_or_default()
-        .to_string()
-}
 
 /// An interface of this host with the MULTICAST flag, other than `lo`.
 fn multicast_interface() -> Option<String> {

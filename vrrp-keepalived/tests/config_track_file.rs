@@ -7,14 +7,12 @@
 //! Needs the `keepalived` binary; without it the test says SKIPPED and passes.
 
 use std::fs;
-use std::path::Path;
-use std::process::Command;
 
 use vrrp_keepalived::conf::load;
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{keepalived, keepalived_check, lines_named};
+use keepalived_t::{block_ending_at, keepalived, keepalived_check, lines_named, version};
 
 const PRELUDE: &str = "global_defs {\n    dynamic_interfaces\n}\n";
 
@@ -163,28 +161,6 @@ const CASES: &[Case] = &[
         host_warnings: 0,
     },
 ];
-
-/// `Keepalived v2.2.7 ...` → "2.2.7".
-fn version(binary: &Path) -> String {
-    let output = Command::new(binary).arg("--version").output().unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    text.split_whitespace()
-        .find_map(|w| w.strip_prefix('v'))
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// The block (first and last line) around `line`, if `line` is a `}`.
-fn block_ending_at(text: &str, line: u32) -> Option<(u32, u32)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let index = usize::try_from(line).ok()?.checked_sub(1)?;
-    if lines.get(index)?.trim() != "}" {
-        return None;
-    }
-    let start = (0..index).rev().find(|&i| !lines[i].starts_with(' '))?;
-    Some((u32::try_from(start).ok()? + 1, line))
-}
 
 #[test]
 fn keepalived_and_we_agree_on_track_file() {

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use vrrp_core::InstanceId;
 
 use super::error::DriverError;
-use super::spec::InstanceSpec;
+use super::spec::{InstanceSpec, IpvlanSpec, VmacKind};
 use super::vmac;
 use crate::announce::Announcer;
 use crate::iface::{Interface, MacAddr};
@@ -196,21 +196,42 @@ impl Host {
         Ok(())
     }
 
-    /// With `use_vmac`, the VMAC is up exactly while the instance holds its
+    /// Creates (or takes over) the ipvlan of `use_ipvlan`, up, with its
+    /// address; deleted on drop.
+    pub(super) fn create_ipvlan(
+        &mut self,
+        spec: &vmac::VmacSpec<'_>,
+        ipvlan: &IpvlanSpec,
+    ) -> Result<(), DriverError> {
+        vmac::create_ipvlan(&mut self.netlink, spec, ipvlan)?;
+        if !self.vmacs.iter().any(|v| v == spec.name) {
+            self.vmacs.push(spec.name.to_owned());
+        }
+        Ok(())
+    }
+
+    /// With `use_vmac` (and `use_vmac_addr`), the VMACs are up exactly while the instance holds its
     /// VIPs: before they are added, and down again when they go (see
     /// `vmac`). The kernel applies a link change before its request returns,
     /// so the advert and the announcements that follow leave a link that is up.
     pub(super) fn set_vmac_up(&mut self, id: InstanceId, spec: &InstanceSpec, up: bool) {
-        let Some(vmac) = &spec.vmac else { return };
-        let Some(link) = self.link_of(vmac) else {
-            return;
-        };
-        match self.netlink.set_link_up(link.ifindex, up) {
-            Ok(seq) => {
-                self.requests.insert(seq, Request::VmacUp(id, up));
-            }
-            Err(error) => {
-                tracing::error!(instance = %spec.name, %vmac, up, %error, "cannot set the virtual MAC interface up or down")
+        // An ipvlan has the parent's MAC: it stays up (as keepalived's).
+        let macvlan = matches!(spec.vmac_kind, VmacKind::Macvlan);
+        let vmac = spec.vmac.as_ref().filter(|_| macvlan);
+        for vmac in vmac
+            .into_iter()
+            .chain(spec.addr_vmacs.iter().map(|v| &v.name))
+        {
+            let Some(link) = self.link_of(vmac) else {
+                continue;
+            };
+            match self.netlink.set_link_up(link.ifindex, up) {
+                Ok(seq) => {
+                    self.requests.insert(seq, Request::VmacUp(id, up));
+                }
+                Err(error) => {
+                    tracing::error!(instance = %spec.name, %vmac, up, %error, "cannot set the virtual MAC interface up or down")
+                }
             }
         }
     }

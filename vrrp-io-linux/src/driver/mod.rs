@@ -58,6 +58,7 @@ mod start_delay;
 mod tracking;
 mod vip_traffic;
 mod vmac;
+mod vmac_rules;
 mod wakeups;
 
 pub use self::error::DriverError;
@@ -68,6 +69,7 @@ pub use self::release::{Released, release_vips};
 pub use self::reload::ReloadSummary;
 pub use self::run::{Control, Driver, Inspect};
 pub use self::spec::{
-    AddMode, DEFAULT_DROP_TABLE, DriverConfig, GarpGroupSpec, GarpSpec, InstanceSpec, Prefix,
-    Route, RouteType, Rule, RuleAction, Statics, Tracked, Vip, VipTraffic,
+    AddMode, AddrVmac, DEFAULT_DROP_TABLE, DriverConfig, GarpGroupSpec, GarpSpec, InstanceSpec,
+    IpvlanFlags, IpvlanSpec, Prefix, Route, RouteType, Rule, RuleAction, Statics, Tracked, Vip,
+    VipTraffic, VmacKind,
 };

@@ -10,7 +10,7 @@ use vrrp_core::wire::Family;
 
 use super::error::DriverError;
 use super::host::Host;
-use super::spec::{InstanceSpec, Vip};
+use super::spec::{InstanceSpec, Vip, VmacKind};
 use super::vmac;
 use super::wakeups::SOCKETS;
 use crate::iface::Interface;
@@ -44,7 +44,10 @@ pub(super) fn resolve_all(specs: &mut [InstanceSpec]) -> Result<Vec<Interface>, 
 /// advertised addresses are the VIPs', and the primary address is the
 /// interface's unless configured.
 fn resolve(spec: &mut InstanceSpec, iface: &Interface) -> Result<(), DriverError> {
-    if let Some(vmac) = spec.vmac.clone() {
+    // An ipvlan carries its own address only: the VIPs stay on the parent
+    // (keepalived 2.4.3 vrrp.c puts them on the VMAC alone).
+    let macvlan = matches!(spec.vmac_kind, VmacKind::Macvlan);
+    if let Some(vmac) = spec.vmac.clone().filter(|_| macvlan) {
         let parent = spec.interface.clone();
         let on_parent = |v: &&mut Vip| v.interface.as_ref().is_none_or(|i| *i == parent);
         for vip in spec
@@ -84,17 +87,19 @@ pub(super) struct Plumbing<'a> {
 }
 
 impl Plumbing<'_> {
-    /// Creates the VMAC of a resolved spec, looks up its links, and opens
-    /// (or shares) its receive socket and its VMAC's send socket; returns
-    /// their indices.
+    /// Creates the VMAC (or ipvlan) of a resolved spec, looks up its
+    /// links, and opens (or shares) its receive socket and its VMAC's send
+    /// socket; returns their indices. An ipvlan the kernel refuses holds
+    /// the instance in Fault (`config_fault`), as keepalived does.
     pub(super) fn plumb(
         &mut self,
-        spec: &InstanceSpec,
+        spec: &mut InstanceSpec,
         iface: &Interface,
     ) -> Result<(usize, Option<usize>), DriverError> {
         self.host.link_index(&spec.interface)?;
         let family = Family::of(&spec.vrrp.primary_address);
         let ah = spec.vrrp.auth.is_ah();
+        let mut vlan_up = true;
         if let Some(vmac) = &spec.vmac {
             let carries_ipv6 = spec
                 .installed()
@@ -107,9 +112,35 @@ impl Plumbing<'_> {
                 family,
                 carries_ipv6,
             };
-            self.host.create_vmac(&vmac_spec)?;
+            match &spec.vmac_kind {
+                VmacKind::Macvlan => self.host.create_vmac(&vmac_spec)?,
+                VmacKind::Ipvlan(ipvlan) => {
+                    if let Err(error) = self.host.create_ipvlan(&vmac_spec, ipvlan) {
+                        // keepalived: "Unable to create ipvlan interface", then FAULT.
+                        tracing::error!(instance = %spec.name, ipvlan = %vmac, parent = %iface.name,
+                            %error, "cannot create the ipvlan interface: the instance stays in FAULT");
+                        vlan_up = false;
+                    }
+                }
+            }
         }
-        for vip in &spec.vips {
+        if !vlan_up {
+            spec.config_fault = true;
+        }
+        for addr_vmac in &spec.addr_vmacs {
+            let parent = Interface::lookup(&addr_vmac.parent)?;
+            self.host.create_vmac(&vmac::VmacSpec {
+                name: &addr_vmac.name,
+                parent: &parent.name,
+                parent_ifindex: parent.ifindex,
+                vrid: spec.vrrp.vrid,
+                family: addr_vmac.family,
+                carries_ipv6: addr_vmac.family == Family::Ipv6,
+            })?;
+        }
+        // The excluded VIPs' links too: one only they use was never looked
+        // up, and its addresses were skipped when the instance became Master.
+        for vip in spec.installed().filter(|_| vlan_up) {
             self.host.link_index(spec.interface_of(vip))?;
         }
         let socket =
@@ -139,7 +170,9 @@ impl Plumbing<'_> {
         if spec.vrrp.unicast_peers.is_empty() {
             self.sockets[socket].join(spec.vrrp.group())?;
         }
-        let sender = match &spec.vmac {
+        // keepalived's vmac_xmit_base: adverts leave from the parent.
+        let own_sender = vlan_up && !spec.vmac_xmit_base;
+        let sender = match spec.vmac.as_ref().filter(|_| own_sender) {
             Some(vmac) => {
                 let link = self.host.link_index(vmac)?;
                 let ifindex = self.host.links()[link].ifindex;

@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use super::error::DriverError;
-use super::spec::DriverConfig;
-use crate::firewall::DropRules;
+use super::spec::{DriverConfig, VmacKind};
+use crate::firewall::{DropRules, VmacRules};
 use crate::iface::Interface;
 use crate::netlink::{NetEvent, Netlink, dump_addresses};
 
@@ -38,7 +38,8 @@ pub fn release_vips(config: &DriverConfig) -> Result<Vec<Released>, DriverError>
         for vip in spec.installed() {
             // With use_vmac, addresses meant for the parent live on the VMAC.
             let on_parent = vip.interface.as_ref().is_none_or(|i| *i == spec.interface);
-            let name = match (&spec.vmac, on_parent) {
+            let on_vmac = on_parent && matches!(spec.vmac_kind, VmacKind::Macvlan);
+            let name = match (&spec.vmac, on_vmac) {
                 (Some(vmac), true) => vmac.as_str(),
                 _ => spec.interface_of(vip),
             };
@@ -57,7 +58,8 @@ pub fn release_vips(config: &DriverConfig) -> Result<Vec<Released>, DriverError>
                 });
             }
         }
-        if let Some(vmac) = &spec.vmac {
+        let addr_vmacs = spec.addr_vmacs.iter().map(|v| &v.name);
+        for vmac in spec.vmac.iter().chain(addr_vmacs) {
             if Interface::lookup(vmac).is_ok() {
                 pending.push(netlink.del_link_by_name(vmac)?);
             }
@@ -86,6 +88,11 @@ pub fn release_vips(config: &DriverConfig) -> Result<Vec<Released>, DriverError>
             pending = pending.len(),
             "no answer from the kernel for every release"
         );
+    }
+    if let Some(table) = config.needed_vmac_table() {
+        if let Err(error) = VmacRules::delete_tables(table) {
+            tracing::warn!(%table, %error, "cannot delete the nftables VMAC rules");
+        }
     }
     if let Some(table) = config.needed_drop_table() {
         match DropRules::delete_table(table) {

@@ -205,7 +205,7 @@ impl Driver {
             sockets: &mut self.adverts.sockets,
             senders: &mut self.adverts.senders,
         };
-        for (i, spec) in specs.iter().enumerate() {
+        for (i, spec) in specs.iter_mut().enumerate() {
             let (socket, sender) = match kept_from[i] {
                 Some(j) => (self.adverts.socket_of[j], self.adverts.sender_of[j]),
                 None => plumbing.plumb(spec, &ifaces[i])?,
@@ -259,6 +259,7 @@ impl Driver {
         self.host.remap(&kept_from, follow);
         self.router = router;
         self.specs = specs;
+        self.install_vmac_rules(&config.drop_table);
         self.adverts.socket_of = socket_of;
         self.adverts.sender_of = sender_of;
         self.sync_groups = config.sync_groups;

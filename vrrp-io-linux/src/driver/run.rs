@@ -18,7 +18,7 @@ use super::spec::{InstanceSpec, Statics};
 use super::start_delay::StartDelay;
 use super::tracking::Trackers;
 use super::wakeups::{ALARM, FILES, NETLINK, SIGNALS, SOCKETS, WAKER, Wakeups};
-use crate::firewall::DropRules;
+use crate::firewall::{DropRules, VmacRules};
 use crate::netlink::NetEvent;
 use crate::notify::Notifier;
 use crate::track::file::FileTracker;
@@ -90,6 +90,8 @@ pub struct Driver {
     /// Rules that drop traffic to the VIPs of instances that take none
     /// (after `host`: the table goes once the VIPs have).
     pub(super) drop_rules: Option<DropRules>,
+    /// keepalived's rules for VMACs (see [`VmacRules`]), once a VMAC exists.
+    pub(super) vmac_rules: Option<VmacRules>,
     /// Set once a graceful stop began: when to give up waiting for acks.
     pub(super) stopping: Option<Instant>,
     pub(super) stopped: bool,

@@ -48,7 +48,7 @@ impl Driver {
             senders: &mut senders,
         };
         let ifaces = plumbing::resolve_all(&mut specs)?;
-        for (spec, iface) in specs.iter().zip(&ifaces) {
+        for (spec, iface) in specs.iter_mut().zip(&ifaces) {
             let (socket, sender) = plumbing.plumb(spec, iface)?;
             router
                 .add(iface.ifindex, plumbing::instance(spec)?)
@@ -97,6 +97,7 @@ impl Driver {
             ),
             observers: Observers::new(config.notify, instances),
             drop_rules,
+            vmac_rules: None,
             stopping: None,
             stopped: false,
             start_delay: StartDelay::new(now, config.start_delay),
@@ -104,6 +105,7 @@ impl Driver {
             netlink_more: false,
             scratch: Scratch::default(),
         };
+        driver.install_vmac_rules(&config.drop_table);
         if let Some(fd) = driver.trackers.files().fd() {
             let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
             driver

@@ -4,10 +4,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 pub use crate::netlink::{AddMode, Prefix, Route, RouteType, Rule, RuleAction};
+use crate::socket::Family;
 use crate::track::TrackWeight;
 use crate::track::file::FileSpec;
 use crate::track::process::ProcessSpec;
 use crate::track::script::ScriptSpec;
+pub use crate::vmac::IpvlanFlags;
 
 /// A virtual address as installed on an interface.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -114,6 +116,15 @@ pub struct InstanceSpec {
     /// router MAC that carries the VIPs (those without an `interface`, or
     /// with the instance's own) and sends the adverts.
     pub vmac: Option<String>,
+    /// What `vmac` names: a macvlan (`use_vmac`) or an ipvlan (`use_ipvlan`).
+    pub vmac_kind: VmacKind,
+    /// keepalived's `use_vmac_addr` (and an address's own `use_vmac`): VMACs
+    /// of the VIPs on other interfaces or of the other family, each VIP's
+    /// `interface` naming its VMAC; up while Master, as `vmac`.
+    pub addr_vmacs: Vec<AddrVmac>,
+    /// keepalived's `vmac_xmit_base`: with a macvlan `vmac`, the adverts
+    /// leave from `interface` itself, not from the VMAC.
+    pub vmac_xmit_base: bool,
     /// Routes installed while Master (keepalived's `virtual_routes`),
     /// after the VIPs; removed on leaving Master, before them.
     pub routes: Vec<Route>,
@@ -125,6 +136,40 @@ pub struct InstanceSpec {
     /// Held in Fault whatever else holds (keepalived's configuration
     /// faults, e.g. `unicast_fault_no_peer` without peers).
     pub config_fault: bool,
+}
+
+/// The kind of interface an instance's `vmac` is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum VmacKind {
+    /// A macvlan with the virtual router MAC, up only while Master.
+    #[default]
+    Macvlan,
+    /// keepalived's `use_ipvlan`: an L2 ipvlan, with the interface's MAC,
+    /// created up and kept up. When the kernel refuses it, the instance
+    /// stays in Fault (as keepalived).
+    Ipvlan(IpvlanSpec),
+}
+
+/// A VMAC that carries addresses only (keepalived's `use_vmac_addr`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddrVmac {
+    /// Its name.
+    pub name: String,
+    /// The interface it sits on.
+    pub parent: String,
+    /// The family of its addresses, which picks its virtual MAC.
+    pub family: Family,
+}
+
+/// keepalived's `use_ipvlan`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IpvlanSpec {
+    /// The address put on it and its prefix length.
+    pub address: Option<(IpAddr, u8)>,
+    /// `bridge`, `private` or `vepa`.
+    pub flags: IpvlanFlags,
+    /// Its link group, if given.
+    pub group: Option<u32>,
 }
 
 /// This host's own traffic to (and from) an instance's installed
@@ -181,6 +226,15 @@ pub struct DriverConfig {
 pub const DEFAULT_DROP_TABLE: &str = "vrrp_rs";
 
 impl DriverConfig {
+    /// The VMAC rules' tables (`ip`, `ip6`; named as the drop rules'), if
+    /// some instance has a VMAC.
+    pub fn needed_vmac_table(&self) -> Option<&str> {
+        self.instances
+            .iter()
+            .any(|s| s.vmac_parents().next().is_some())
+            .then(|| self.drop_table.as_deref().unwrap_or(DEFAULT_DROP_TABLE))
+    }
+
     /// The drop rules' table, if some instance needs one.
     pub fn needed_drop_table(&self) -> Option<&str> {
         self.instances
@@ -233,11 +287,25 @@ impl InstanceSpec {
             track: Vec::new(),
             garp: GarpSpec::default(),
             vmac: None,
+            vmac_kind: VmacKind::Macvlan,
+            addr_vmacs: Vec::new(),
+            vmac_xmit_base: false,
             routes: Vec::new(),
             rules: Vec::new(),
             vip_traffic: VipTraffic::Accept,
             config_fault: false,
         }
+    }
+
+    /// Its macvlan VMACs (`use_vmac`, `use_vmac_addr`), each with its parent.
+    pub fn vmac_parents(&self) -> impl Iterator<Item = (&str, &str)> {
+        let macvlan = matches!(self.vmac_kind, VmacKind::Macvlan);
+        let own = self.vmac.as_deref().filter(|_| macvlan);
+        own.map(|v| (v, self.interface.as_str())).into_iter().chain(
+            self.addr_vmacs
+                .iter()
+                .map(|v| (v.name.as_str(), v.parent.as_str())),
+        )
     }
 
     /// The VIPs and excluded VIPs, all that is installed while Master.

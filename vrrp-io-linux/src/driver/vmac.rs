@@ -34,6 +34,8 @@ use crate::iface::Interface;
 use crate::netlink::{NetEvent, Netlink, Seq};
 use crate::socket::Family::{self, Ipv4, Ipv6};
 
+use super::spec::IpvlanSpec;
+
 use super::error::DriverError;
 
 /// A sysctl to put back when the driver ends.
@@ -101,6 +103,60 @@ pub(super) fn create(
             ("arp_announce", "2"),
         ] {
             set_sysctl(Ipv4, parent, key, value, Some(restore));
+        }
+    }
+    Ok(())
+}
+
+/// keepalived's `use_ipvlan` (vrrp_vmac.c `netlink_link_add_ipvlan`):
+/// creates the ipvlan up, in the link group given or else the parent's,
+/// keeps one that exists (`EEXIST`), and puts its address on it. IPv6 is off on it unless an IPv6 address lives there. A
+/// kernel without ipvlan answers `EOPNOTSUPP`: the error is returned.
+pub(super) fn create_ipvlan(
+    netlink: &mut Netlink,
+    vmac: &VmacSpec<'_>,
+    ipvlan: &IpvlanSpec,
+) -> Result<(), DriverError> {
+    let name = vmac.name;
+    let group = ipvlan.group.or_else(|| {
+        let path = format!("/sys/class/net/{}/netdev_group", vmac.parent);
+        fs::read_to_string(path).ok()?.trim().parse().ok()
+    });
+    let seq = netlink.add_ipvlan(name, vmac.parent_ifindex, ipvlan.flags, group)?;
+    match wait_for(netlink, seq)? {
+        Ok(()) => tracing::info!(
+            ipvlan = name,
+            parent = vmac.parent,
+            "ipvlan interface created"
+        ),
+        Err(errno) if errno.is_already_exists() => {
+            tracing::warn!(
+                ipvlan = name,
+                parent = vmac.parent,
+                "ipvlan interface exists: using it"
+            )
+        }
+        Err(errno) => {
+            return Err(DriverError::Netlink(crate::netlink::NetlinkError::Refused(
+                errno.to_io(),
+            )));
+        }
+    }
+    let carries_ipv6 = vmac.family == Ipv6 || vmac.carries_ipv6;
+    set_sysctl(
+        Ipv6,
+        name,
+        "disable_ipv6",
+        if carries_ipv6 { "0" } else { "1" },
+        None,
+    );
+    if let Some((addr, prefix_len)) = ipvlan.address {
+        let ifindex = Interface::lookup(name)?.ifindex;
+        let seq = netlink.add_address(ifindex, addr, prefix_len, None)?;
+        if let Err(errno) = wait_for(netlink, seq)? {
+            if !errno.is_already_exists() {
+                tracing::warn!(ipvlan = name, %addr, %errno, "cannot add the ipvlan's address");
+            }
         }
     }
     Ok(())

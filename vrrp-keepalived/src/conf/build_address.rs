@@ -24,7 +24,6 @@ const IGNORED_VIP_OPTIONS: &[(&str, bool)] = &[
     ("mngtmpaddr", false),
     ("noprefixroute", false),
     ("autojoin", false),
-    ("use_vmac", false),
 ];
 
 const SCOPES: &[&str] = &["site", "link", "host", "nowhere", "global"];
@@ -76,6 +75,7 @@ fn virtual_address(
         scope: None,
         label: None,
         no_track: false,
+        use_vmac: false,
         at: line.at.clone(),
     };
     let mut args = line.args.iter();
@@ -108,6 +108,11 @@ fn virtual_address(
                 vip.scope = Some(arg.text.clone());
             }
             "no_track" => vip.no_track = true,
+            "use_vmac" if block == "static_ipaddress" => ctx.warn(
+                &option.at,
+                "`use_vmac` does not apply to a static address; ignored (as keepalived)",
+            ),
+            "use_vmac" => vip.use_vmac = true,
             other => match IGNORED_VIP_OPTIONS.iter().find(|(name, _)| *name == other) {
                 Some((name, takes_value)) => {
                     if *takes_value {
@@ -122,7 +127,7 @@ fn virtual_address(
                     return Err(ConfigError::BadValue {
                         at: option.at.clone(),
                         keyword: line.keyword.clone(),
-                        expected: "brd, dev, scope, label or no_track".into(),
+                        expected: "brd, dev, scope, label, no_track or use_vmac".into(),
                         found: option.text.clone(),
                     });
                 }

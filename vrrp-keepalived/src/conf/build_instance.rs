@@ -9,9 +9,10 @@ use super::build_global::{garp_setting, version};
 use super::build_group::{multicast_group, unicast_or_multicast, unicast_ttl};
 use super::build_route;
 use super::build_track::{notify_script, track_block};
+use super::build_vmac::{use_ipvlan, use_vmac};
 use super::error::{ConfigError, Spanned};
 use super::instance::VrrpInstance;
-use super::model::{Centiseconds, Family, InitialState, UseVmac};
+use super::model::{Centiseconds, Family, InitialState};
 use super::parser::Node;
 use super::values::{Ctx, bad};
 
@@ -27,7 +28,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
         "track_bfd",
         "only scripts, interfaces, processes and files can be tracked",
     ),
-    ("use_ipvlan", "only use_vmac is available"),
     ("track_src_ip", "the source address is not tracked"),
 ];
 
@@ -110,6 +110,13 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 inst.garp_extra_if = Some(build_garp::extra_if(ctx, item)?);
             }
             "use_vmac" => inst.use_vmac = Some(use_vmac(ctx, item)?),
+            "use_ipvlan" => {
+                let before = inst.use_ipvlan.take();
+                let ipvlan = use_ipvlan(ctx, item, before, family.decided, &inst.name)?;
+                family.decide(ipvlan.address.as_ref().map(|a| a.value.0));
+                inst.use_ipvlan = Some(ipvlan);
+            }
+            "use_vmac_addr" => inst.use_vmac_addr = ctx.flag(item)?,
             "vmac_xmit_base" => inst.vmac_xmit_base = ctx.flag(item)?,
             "native_ipv6" => {
                 ctx.flag(item)?;
@@ -217,21 +224,6 @@ fn advert_int(ctx: &mut Ctx<'_>, node: &Node) -> Result<Spanned<Centiseconds>, C
     let centis =
         u32::try_from(micros / MICROS_PER_CENTI).map_err(|_| bad(node, &node.args[0], expected))?;
     Ok(Spanned::new(Centiseconds(centis), seconds.at))
-}
-
-/// `use_vmac [[name] NAME] ...`: only the name is kept.
-fn use_vmac(ctx: &mut Ctx<'_>, node: &Node) -> Result<UseVmac, ConfigError> {
-    ctx.no_block(node)?;
-    let (name, used) = match node.args.first().map(|a| a.text.as_str()) {
-        None => (None, 0),
-        Some("name") => (node.args.get(1).map(|a| a.text.clone()), 2),
-        Some(_) => (Some(node.args[0].text.clone()), 1),
-    };
-    ctx.extra_args(node, used);
-    Ok(UseVmac {
-        name,
-        at: node.at.clone(),
-    })
 }
 
 /// `old_unicast_checksum [never]` (keepalived 2.4.3 vrrp_parser.c): bare,

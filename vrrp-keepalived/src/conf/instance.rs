@@ -9,7 +9,7 @@ use vrrp_core::config::{PRIORITY_DEFAULT, PRIORITY_OWNER};
 use super::error::{Span, Spanned};
 use super::model::{
     AuthHmac, Authentication, Centiseconds, Family, GarpExtraIf, GarpSettings, InitialState,
-    Notify, Tracked, UnicastPeer, UseVmac, VirtualAddress, VrrpVersion,
+    Notify, Tracked, UnicastPeer, UseIpvlan, UseVmac, VirtualAddress, VrrpVersion,
 };
 use super::routes::{IpRoute, IpRule};
 
@@ -84,6 +84,11 @@ pub struct VrrpInstance {
     pub use_vmac: Option<UseVmac>,
     /// `vmac_xmit_base`: send adverts on the base interface, not the macvlan.
     pub vmac_xmit_base: bool,
+    /// `use_ipvlan ...`.
+    pub use_ipvlan: Option<UseIpvlan>,
+    /// `use_vmac_addr`: a VMAC also for each VIP on another interface or
+    /// of the other family.
+    pub use_vmac_addr: bool,
     /// `native_ipv6`: an IPv6 instance even without addresses.
     pub native_ipv6: bool,
     /// `dont_track_primary`: ignore faults of `interface`.
@@ -156,6 +161,8 @@ impl VrrpInstance {
             garp_extra_if: None,
             use_vmac: None,
             vmac_xmit_base: false,
+            use_ipvlan: None,
+            use_vmac_addr: false,
             native_ipv6: false,
             dont_track_primary: false,
             check_unicast_src: false,

@@ -52,6 +52,7 @@ mod build_script;
 mod build_smtp;
 mod build_track;
 mod build_track_file;
+mod build_vmac;
 mod config;
 mod error;
 mod instance;
@@ -77,8 +78,9 @@ pub use error::{ConfigError, Severity, Span, Spanned, Warning};
 pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
 pub use model::{
     AuthType, Authentication, Centiseconds, Family, GarpExtraIf, GarpGroup, GarpSettings,
-    GlobalDefs, InitFile, InitialState, Notify, NotifyFifo, NotifyScript, ParamMatch, RunAs, Smtp,
-    SyncGroup, TrackFile, TrackProcess, Tracked, UnicastPeer, UseVmac, VirtualAddress, VrrpScript,
+    GlobalDefs, InitFile, InitialState, IpvlanMode, Notify, NotifyFifo, NotifyScript, ParamMatch,
+    RunAs, Smtp, SyncGroup, TrackFile, TrackProcess, Tracked, UnicastPeer, UseIpvlan, UseVmac,
+    VirtualAddress, VrrpScript,
     VrrpVersion, Weight,
 };
 pub use routes::{
@@ -168,6 +170,9 @@ fn finish(lines: Vec<LogicalLine>, mut warnings: Vec<Warning>) -> Result<Loaded,
         },
         &tree,
     )?;
+    for instance in &mut config.instances {
+        build_vmac::settle(instance, &mut warnings);
+    }
     strict::apply_strict_mode(&mut config, &mut warnings)?;
     validate::validate(&config, &mut warnings)?;
     Ok(Loaded { config, warnings })

@@ -347,6 +347,9 @@ pub struct VirtualAddress {
     pub label: Option<String>,
     /// `no_track`: deleting the address does not make the instance leave MASTER.
     pub no_track: bool,
+    /// `use_vmac`: a VMAC of its own (on another interface than the
+    /// instance's, or of the other family), as `use_vmac_addr` gives all.
+    pub use_vmac: bool,
     /// Where the address is.
     pub at: Span,
 }
@@ -438,6 +441,36 @@ pub struct UseVmac {
     pub name: Option<String>,
     /// Where `use_vmac` is.
     pub at: Span,
+}
+
+/// `use_ipvlan [[name] NAME] [ADDR[/LEN]] [bridge|private|vepa] [group N]`
+/// (keepalived 2.4.3): run the instance on an L2-mode ipvlan of its
+/// interface, which carries the adverts and the VIPs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UseIpvlan {
+    /// The ipvlan's name (keepalived picks `vrrp.VRID` otherwise).
+    pub name: Option<String>,
+    /// The address put on it, the instance's source address (required for
+    /// IPv4; IPv6 uses the link-local address otherwise).
+    pub address: Option<Spanned<(IpAddr, u8)>>,
+    /// Its mode flags.
+    pub mode: IpvlanMode,
+    /// `group N`: the link group (keepalived 2.4.3; 2.2.7 reads a name).
+    pub group: Option<u32>,
+    /// Where `use_ipvlan` is.
+    pub at: Span,
+}
+
+/// The mode flags of an ipvlan (`IFLA_IPVLAN_FLAGS`); all are L2 mode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum IpvlanMode {
+    /// `bridge`, the default: no flag.
+    #[default]
+    Bridge,
+    /// `private` (`IPVLAN_F_PRIVATE`).
+    Private,
+    /// `vepa` (`IPVLAN_F_VEPA`).
+    Vepa,
 }
 
 /// Initial state requested by `state`.

@@ -13,8 +13,9 @@ use super::instance::VrrpInstance;
 use super::model::{AuthHmac, AuthType, Family, KeyValue, VrrpVersion};
 
 /// The protocol configuration of `instance` (one of `config`'s). The source
-/// address is `unicast_src_ip` or `mcast_src_ip`, else unspecified (the
-/// driver then takes the interface's).
+/// address is `unicast_src_ip` or `mcast_src_ip`, else `use_ipvlan`'s
+/// address (keepalived's), else unspecified (the driver then takes the
+/// interface's).
 pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_core::Config {
     let version = match config.effective_version(instance) {
         VrrpVersion::V2 => Version::V2,
@@ -28,7 +29,12 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
         .unicast_src_ip
         .as_ref()
         .or(instance.mcast_src_ip.as_ref())
-        .map_or(unspecified, |s| s.value);
+        .map(|s| s.value)
+        .or_else(|| {
+            let ipvlan = instance.use_ipvlan.as_ref()?;
+            Some(ipvlan.address.as_ref()?.value.0)
+        })
+        .unwrap_or(unspecified);
     let mut vrrp = vrrp_core::Config::new(
         instance.virtual_router_id.as_ref().map_or(0, |v| v.value),
         source,

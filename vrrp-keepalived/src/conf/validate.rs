@@ -74,6 +74,13 @@ fn check_instance(
             ),
         ));
     }
+    if let Some(why) = inst.ipvlan_fault() {
+        let at = inst.use_ipvlan.as_ref().map_or(&inst.at, |i| &i.at);
+        warnings.push(Warning::new(
+            at.clone(),
+            format!("vrrp_instance {name}: {why}"),
+        ));
+    }
     // keepalived 2.4.3: "A unicast keyword has been specified without any
     // unicast peers. Defaulting to multicast."
     if let (Some(old), true) = (&inst.old_unicast_checksum, inst.unicast_peers.is_empty()) {

@@ -60,3 +60,28 @@ pub(crate) fn keepalived_check(binary: &Path, config: &Path) -> (bool, String) {
         + &String::from_utf8_lossy(&output.stderr);
     (output.status.success(), text)
 }
+
+/// `Keepalived v2.2.7 ...` → "2.2.7".
+#[allow(dead_code)] // not every comparison tells the versions apart
+pub(crate) fn version(binary: &Path) -> String {
+    let output = Command::new(binary).arg("--version").output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    text.split_whitespace()
+        .find_map(|w| w.strip_prefix('v'))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The block (first and last line) around `line`, if `line` is a `}`:
+/// keepalived names the end of a block for what it settles there.
+#[allow(dead_code)] // not every comparison meets such messages
+pub(crate) fn block_ending_at(text: &str, line: u32) -> Option<(u32, u32)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let index = usize::try_from(line).ok()?.checked_sub(1)?;
+    if lines.get(index)?.trim() != "}" {
+        return None;
+    }
+    let start = (0..index).rev().find(|&i| !lines[i].starts_with(' '))?;
+    Some((u32::try_from(start).ok()? + 1, line))
+}

@@ -22,7 +22,7 @@ pub use link::{LinkDown, LinkFault, link_down};
 pub use stale::stale_vip;
 pub use tracking::{seed_haproxy_dies, track_script_moves_vip};
 pub use trio::{Trio, three_routers};
-pub use vmac::{VmacRun, use_vmac};
+pub use vmac::{VmacRun, use_vmac, use_vmac_with};
 
 use super::keepalived::Instance;
 use super::{Daemon, say};

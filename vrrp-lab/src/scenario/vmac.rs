@@ -58,6 +58,17 @@ pub struct VmacRun {
 /// captured on its bridge port and held against the times it held the VIP.
 /// Returns what it saw; the caller decides what a daemon may do.
 pub fn use_vmac(test: &str, case: Case, daemon_a: &Daemon, daemon_b: &Daemon) -> Option<VmacRun> {
+    use_vmac_with(test, case, daemon_a, daemon_b, &[])
+}
+
+/// [`use_vmac`] with `lines` more in both instances (`vmac_xmit_base`, say).
+pub fn use_vmac_with(
+    test: &str,
+    case: Case,
+    daemon_a: &Daemon,
+    daemon_b: &Daemon,
+    lines: &[&str],
+) -> Option<VmacRun> {
     let lab = Lab::new(test)?;
     let [a, b, c] = [(1, "a"), (2, "b"), (3, "c")].map(|(n, name)| {
         let addresses = case.addresses(n);
@@ -73,6 +84,7 @@ pub fn use_vmac(test: &str, case: Case, daemon_a: &Daemon, daemon_b: &Daemon) ->
     let frames = [&a, &b].map(|host| lab.capture_frames_from(host, &vmac));
     let config = |host: &Host<'_>, priority, state| {
         let instance = case.instance(priority).state(state).use_vmac();
+        let instance = lines.iter().fold(instance, |i, line| i.line(line));
         Config::new(host.name()).instance(instance).to_string()
     };
     for (host, daemon) in [(&a, daemon_a), (&b, daemon_b)] {

@@ -1,0 +1,86 @@
+//! keepalived's `use_vmac_addr` (and an address's own `use_vmac`) mapped
+//! onto the driver: one VMAC per interface and family of the addresses that
+//! get one ([`VrrpInstance::has_own_vmac`]), named as keepalived 2.4.3
+//! names them (vrrp.c `create_vmac_name`), and each such address installed
+//! on its VMAC.
+
+use std::collections::HashSet;
+
+use vrrp_io_linux::driver::{AddrVmac, InstanceSpec};
+
+use crate::conf::{Family, VrrpInstance};
+
+/// Gives `spec` (built from `instance`) its address VMACs; `taken` holds the
+/// names of every VMAC of the configuration so far, and gets these.
+pub(crate) fn add_address_vmacs(
+    instance: &VrrpInstance,
+    spec: &mut InstanceSpec,
+    taken: &mut HashSet<String>,
+) {
+    let vrid = spec.vrrp.vrid;
+    let addresses = instance.virtual_ipaddress.iter().zip(&mut spec.vips).chain(
+        instance
+            .virtual_ipaddress_excluded
+            .iter()
+            .zip(&mut spec.excluded_vips),
+    );
+    for (address, vip) in addresses {
+        if !instance.has_own_vmac(address) {
+            continue;
+        }
+        let parent = vip
+            .interface
+            .clone()
+            .unwrap_or_else(|| spec.interface.clone());
+        let family = Family::of(&address.addr);
+        let existing = spec
+            .addr_vmacs
+            .iter()
+            .find(|v| v.parent == parent && v.family == family);
+        let name = match existing {
+            Some(vmac) => vmac.name.clone(),
+            None => {
+                let name = candidates(vrid, family)
+                    .find(|n| !taken.contains(n))
+                    .expect("keepalived's name sequence is endless");
+                taken.insert(name.clone());
+                spec.addr_vmacs.push(AddrVmac {
+                    name: name.clone(),
+                    parent,
+                    family,
+                });
+                name
+            }
+        };
+        vip.interface = Some(name);
+    }
+}
+
+/// keepalived's names for a VMAC of `vrid`: `vrrp.VRID`, then `vrrpN.VRID`
+/// for N = 1, 2, ... (IPv6 tries `vrrp6.VRID` second).
+fn candidates(vrid: u8, family: Family) -> impl Iterator<Item = String> {
+    let numbers: Box<dyn Iterator<Item = u32>> = match family {
+        Family::Ipv4 => Box::new(1..),
+        Family::Ipv6 => Box::new(std::iter::once(6).chain((1..).filter(|n| *n != 6))),
+    };
+    std::iter::once(format!("vrrp.{vrid}")).chain(numbers.map(move |n| format!("vrrp{n}.{vrid}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_keepalived_s_sequence() {
+        let v4: Vec<String> = candidates(51, Family::Ipv4).take(3).collect();
+        assert_eq!(v4, ["vrrp.51", "vrrp1.51", "vrrp2.51"]);
+        let v6: Vec<String> = candidates(51, Family::Ipv6).take(8).collect();
+        assert_eq!(
+            v6,
+            [
+                "vrrp.51", "vrrp6.51", "vrrp1.51", "vrrp2.51", "vrrp3.51", "vrrp4.51", "vrrp5.51",
+                "vrrp7.51"
+            ]
+        );
+    }
+}
