@@ -1,5 +1,9 @@
 //! What keepalived checks on the host it starts on, once the file reads
-//! well: each instance's interface exists (unless `dynamic_interfaces`),
+//! well: each interface named exists (unless `dynamic_interfaces`):
+//! an instance's, a route's, a rule's, a static address's (its
+//! `default_interface` when it has no `dev`); keepalived 2.4.3 and 2.2.7
+//! refuse to start without one ("Non-existent interface specified in
+//! configuration", `tests/lab_static_interfaces.rs`), as `-t` does;
 //! each `vrrp_script` can be run, each `track_file`'s directory exists, and
 //! `nft` is there for an instance that drops traffic to its VIPs.
 //! keepalived disables a script it cannot run ("Disabling track script X
@@ -16,7 +20,6 @@ use std::os::unix::fs::PermissionsExt;
 use vrrp_io_linux::iface::Interface;
 
 use crate::conf::{ConfigError, KeepalivedConfig, Span, Tracked, Warning};
-use crate::route_spec::DEFAULT_INTERFACE;
 use crate::security::executable;
 
 /// Checks `config` against this host: an error for the first interface that
@@ -196,10 +199,12 @@ fn interfaces_named(config: &KeepalivedConfig) -> Vec<(String, Span, String)> {
             "a rule".into(),
         ));
     }
+    // The reader put each static address without `dev` on the
+    // default_interface.
     for address in &config.static_addresses {
-        let name = address.dev.as_deref().unwrap_or(DEFAULT_INTERFACE);
+        let Some(name) = &address.dev else { continue };
         let what = format!("static_ipaddress {}", address.addr);
-        named.push((name.to_owned(), address.at.clone(), what));
+        named.push((name.clone(), address.at.clone(), what));
     }
     named
 }

@@ -7,10 +7,6 @@ use vrrp_io_linux::driver::{
 
 use crate::conf::{IpPrefix, IpRoute, IpRule, KeepalivedConfig, RouteKind, RouteMode, RuleAction};
 
-/// Where keepalived puts a static address without `dev`: its
-/// `default_interface`, which defaults to eth0.
-pub(crate) const DEFAULT_INTERFACE: &str = "eth0";
-
 /// The static addresses, routes and rules of `config`.
 pub(crate) fn statics(config: &KeepalivedConfig) -> Statics {
     Statics {
@@ -20,13 +16,8 @@ pub(crate) fn statics(config: &KeepalivedConfig) -> Statics {
             .map(|address| Vip {
                 addr: address.addr,
                 prefix_len: address.prefix_len,
-                interface: Some(
-                    address
-                        .dev
-                        .as_deref()
-                        .unwrap_or(DEFAULT_INTERFACE)
-                        .to_owned(),
-                ),
+                // The reader gave each its `dev` or the default_interface.
+                interface: address.dev.clone(),
                 label: address.label.clone(),
             })
             .collect(),

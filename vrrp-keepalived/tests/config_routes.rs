@@ -117,12 +117,46 @@ fn static_blocks_are_read_at_the_top_level() {
     assert_eq!(config.static_addresses.len(), 2);
     assert_eq!(config.static_routes[0].dst, prefix("198.18.0.0", 16));
     assert_eq!(config.static_rules[0].action, RuleAction::Table(100));
+    assert_eq!(config.static_addresses[1].dev.as_deref(), Some("eth0"));
     assert_eq!(
         warnings(&loaded),
         [
-            "r.conf:3:2: static_ipaddress 192.0.2.10 has no `dev`: it goes on eth0, keepalived's \
-             default_interface",
             "r.conf:6:32: `track_group` is not supported: the route is not tracked; ignored",
+            "r.conf:3:2: static_ipaddress 192.0.2.10 has no `dev`: it goes on eth0, the \
+             default_interface (keepalived's default)",
+        ]
+    );
+}
+
+/// keepalived 2.4.3 reads global_defs first: `default_interface` counts
+/// for every static address without `dev`, also one written before it,
+/// and for nothing else (routes keep no `dev`, VIPs their instance's).
+#[test]
+fn static_addresses_without_dev_go_on_the_default_interface() {
+    let loaded = load(
+        "static_ipaddress {\n 192.0.2.9/24\n 192.0.2.11/24 dev lo\n}\n\
+         global_defs {\n default_interface ens7\n}\n\
+         static_ipaddress {\n 192.0.2.10/24\n}\n\
+         static_routes {\n 198.18.0.0/16 via 192.0.2.254\n}\n\
+         vrrp_instance V {\n interface ens8\n virtual_router_id 1\n \
+         virtual_ipaddress { 192.0.2.100 }\n}\n",
+    );
+    let config = &loaded.config;
+    let devs: Vec<_> = config
+        .static_addresses
+        .iter()
+        .map(|a| a.dev.as_deref())
+        .collect();
+    assert_eq!(devs, [Some("ens7"), Some("lo"), Some("ens7")]);
+    assert_eq!(config.static_routes[0].dev, None);
+    assert_eq!(config.instances[0].virtual_ipaddress[0].dev, None);
+    assert_eq!(
+        warnings(&loaded),
+        [
+            "r.conf:2:2: static_ipaddress 192.0.2.9 has no `dev`: it goes on ens7, the \
+             default_interface (set at r.conf:6:20)",
+            "r.conf:9:2: static_ipaddress 192.0.2.10 has no `dev`: it goes on ens7, the \
+             default_interface (set at r.conf:6:20)",
         ]
     );
 }

@@ -75,9 +75,10 @@ pub use config::KeepalivedConfig;
 pub use error::{ConfigError, Severity, Span, Spanned, Warning};
 pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
 pub use model::{
-    AuthType, Authentication, Centiseconds, Family, GarpSettings, GlobalDefs, InitFile,
-    InitialState, Notify, NotifyFifo, NotifyScript, ParamMatch, RunAs, Smtp, SyncGroup, TrackFile,
-    TrackProcess, Tracked, UnicastPeer, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
+    AuthType, Authentication, Centiseconds, DEFAULT_INTERFACE, Family, GarpSettings, GlobalDefs,
+    InitFile, InitialState, Notify, NotifyFifo, NotifyScript, ParamMatch, RunAs, Smtp, SyncGroup,
+    TrackFile, TrackProcess, Tracked, UnicastPeer, UseVmac, VirtualAddress, VrrpScript,
+    VrrpVersion, Weight,
 };
 pub use routes::{
     IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RuleAction, TABLE_MAIN,
