@@ -231,9 +231,9 @@ fn use_vmac(ctx: &mut Ctx<'_>, node: &Node) -> Result<UseVmac, ConfigError> {
 }
 
 /// `old_unicast_checksum [never]` (keepalived 2.4.3 vrrp_parser.c): bare,
-/// keepalived 1.3.6's unicast VRRPv3 checksums; `never`, the RFC's, which
-/// is ours anyway (keepalived would otherwise switch to the old form on
-/// its own when a peer uses it).
+/// keepalived 1.3.6's unicast VRRPv3 checksums; `never`, the RFC's for
+/// good. Without it, the RFC's until a peer's advert checks only in the
+/// old form (`Config::learn_old_unicast_checksum`).
 fn old_unicast_checksum(ctx: &mut Ctx<'_>, node: &Node) -> Result<bool, ConfigError> {
     ctx.no_block(node)?;
     ctx.extra_args(node, 1);

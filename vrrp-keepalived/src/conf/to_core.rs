@@ -87,6 +87,8 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
         .old_unicast_checksum
         .as_ref()
         .is_some_and(|o| o.value);
+    // keepalived 2.4.3 switches on its own unless told `never`.
+    vrrp.learn_old_unicast_checksum = instance.old_unicast_checksum.is_none();
     vrrp.v3_checksum_as_v2 = instance
         .v3_checksum_as_v2
         .unwrap_or(config.global.v3_checksum_as_v2);
