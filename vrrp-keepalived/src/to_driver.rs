@@ -281,6 +281,7 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
             VipTraffic::Accept
         },
         config_fault: instance.faults_without_peers(),
+        track_source: instance.tracked_source(),
     }
 }
 

@@ -336,6 +336,24 @@ const CASES: &[Case] = &[
         "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
          virtual_routes {\n  198.18.0.0/16 via 192.0.2.254 dev ens192 mtu 1400\n }\n}\n",
     ),
+    agree(
+        "track_src_ip with unicast_src_ip",
+        true,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n unicast_src_ip 192.0.2.1\n \
+         unicast_peer {\n  192.0.2.2\n }\n track_src_ip\n virtual_ipaddress { 192.0.2.100 }\n}\n",
+    ),
+    agree(
+        "track_src_ip with mcast_src_ip",
+        true,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n mcast_src_ip 192.0.2.1\n \
+         track_src_ip\n virtual_ipaddress { 192.0.2.100 }\n}\n",
+    ),
+    agree(
+        "track_src_ip without a configured source: no effect (keepalived silent, we warn)",
+        true,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n track_src_ip\n \
+         virtual_ipaddress { 192.0.2.100 }\n}\n",
+    ),
     Case {
         name: "unknown keyword: keepalived -t fails, we load with a warning",
         body: "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n frobnicate\n \

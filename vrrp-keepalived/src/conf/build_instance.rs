@@ -27,7 +27,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
         "only scripts, interfaces, processes and files can be tracked",
     ),
     ("use_ipvlan", "only use_vmac is available"),
-    ("track_src_ip", "the source address is not tracked"),
 ];
 
 /// `vrrp_instance NAME { ... }`.
@@ -140,6 +139,10 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
             "unicast_fault_no_peer" => {
                 ctx.flag(item)?;
                 inst.unicast_fault_no_peer = Some(item.at.clone());
+            }
+            "track_src_ip" => {
+                ctx.flag(item)?;
+                inst.track_src_ip = Some(item.at.clone());
             }
             "owner_ignore_adverts" => {
                 let on = ctx.bool_flag(item)?;
