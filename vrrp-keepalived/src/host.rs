@@ -4,6 +4,8 @@
 //! `default_interface` when it has no `dev`); keepalived 2.4.3 and 2.2.7
 //! refuse to start without one ("Non-existent interface specified in
 //! configuration", `tests/lab_static_interfaces.rs`), as `-t` does;
+//! the names of tables, protocols and scopes are in this host's iproute2
+//! files (`iproute2.rs`: keepalived refuses an unknown one);
 //! each `vrrp_script` can be run, each `track_file`'s directory exists, and
 //! `nft` is there for an instance that drops traffic to its VIPs.
 //! keepalived disables a script it cannot run ("Disabling track script X
@@ -27,6 +29,7 @@ use crate::security::executable;
 /// (`dynamic_interfaces`) and for each script disabled because it cannot be
 /// run, which `config` no longer tracks.
 pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError> {
+    crate::iproute2::resolve(config)?;
     let mut warnings = Vec::new();
     // One look-up per interface, not per instance: a reload of 255
     // instances on one interface must not stall the loop (keepalived 2159).

@@ -37,6 +37,8 @@ pub mod exporter;
 #[cfg(feature = "linux")]
 pub mod host;
 #[cfg(feature = "linux")]
+mod iproute2;
+#[cfg(feature = "linux")]
 pub mod journal;
 #[cfg(feature = "linux")]
 pub mod mail;

@@ -62,7 +62,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         .instances
         .iter()
         .map(|i| instance_spec(config, i))
-        .collect();
+        .collect::<Result<_, _>>()?;
     let sync_groups = config
         .sync_groups
         .iter()
@@ -81,7 +81,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         files,
         process_interval: Duration::ZERO,
         notify: notify_config(config)?,
-        statics: route_spec::statics(config),
+        statics: route_spec::statics(config)?,
         handle_signals: false,
         drop_table: Some(DROP_TABLE.to_owned()),
         start_delay: crate::startup::start_delay(&config.global),
@@ -179,7 +179,10 @@ fn notify_priority_changes(config: &KeepalivedConfig, instance: &VrrpInstance) -
         .unwrap_or(config.global.vrrp_notify_priority_changes)
 }
 
-fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> InstanceSpec {
+fn instance_spec(
+    config: &KeepalivedConfig,
+    instance: &VrrpInstance,
+) -> Result<InstanceSpec, ConfigError> {
     let family = instance.family();
     let vips: Vec<Vip> = instance.virtual_ipaddress.iter().map(vip).collect();
     let vrrp = crate::conf::vrrp_config(config, instance);
@@ -239,7 +242,7 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
         track.push((DriverTracked::Interface(t.name.clone()), weight(t, None)));
     }
 
-    InstanceSpec {
+    Ok(InstanceSpec {
         name: instance.name.clone(),
         interface: instance
             .interface
@@ -257,12 +260,12 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
             .virtual_routes
             .iter()
             .map(route_spec::route)
-            .collect(),
+            .collect::<Result<_, _>>()?,
         rules: instance
             .virtual_rules
             .iter()
             .map(route_spec::rule)
-            .collect(),
+            .collect::<Result<_, _>>()?,
         garp: garp(
             &instance.garp,
             &config.global.garp,
@@ -282,7 +285,7 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
         },
         config_fault: instance.faults_without_peers(),
         track_source: instance.tracked_source(),
-    }
+    })
 }
 
 /// The weight a `track_*` entry gives: its own, else the tracked object's.

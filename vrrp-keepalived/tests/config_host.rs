@@ -4,7 +4,9 @@
 //! route's, a rule's and a static address's, whose interface is the
 //! `default_interface` when it has no `dev`. keepalived refuses such a file
 //! under `-t` and refuses to start with it (`tests/lab_static_interfaces.rs`);
-//! so do we, at the line keepalived names first.
+//! so do we, at the line keepalived names first. Names of tables and
+//! protocols that only iproute2's files know are looked up there by the
+//! host checks too (this host's /etc/iproute2/rt_protos names `bgp`, 186).
 
 use std::fs;
 
@@ -22,6 +24,8 @@ struct Case {
     keepalived_accepts: bool,
     /// The static addresses' interfaces, when the file is accepted.
     addresses_on: &'static [&'static str],
+    /// The static routes' protocols, when the file is accepted.
+    protocols: &'static [u32],
 }
 
 const CASES: &[Case] = &[
@@ -30,6 +34,7 @@ const CASES: &[Case] = &[
         body: "global_defs {\n default_interface lo\n}\nstatic_ipaddress {\n 192.0.2.9/32\n}\n",
         keepalived_accepts: true,
         addresses_on: &["lo"],
+        protocols: &[],
     },
     Case {
         name: "default_interface written after the address still counts",
@@ -37,6 +42,7 @@ const CASES: &[Case] = &[
                global_defs {\n default_interface lo\n}\n",
         keepalived_accepts: true,
         addresses_on: &["lo", "lo"],
+        protocols: &[],
     },
     Case {
         name: "a default_interface that does not exist, for an address without dev",
@@ -44,6 +50,7 @@ const CASES: &[Case] = &[
                static_ipaddress {\n 192.0.2.10/32 dev lo\n 192.0.2.9/32\n}\n",
         keepalived_accepts: false,
         addresses_on: &[],
+        protocols: &[],
     },
     Case {
         name: "a default_interface that does not exist, used by no address",
@@ -51,24 +58,43 @@ const CASES: &[Case] = &[
                static_ipaddress {\n 192.0.2.10/32 dev lo\n}\n",
         keepalived_accepts: true,
         addresses_on: &["lo"],
+        protocols: &[],
     },
     Case {
         name: "a static route on an interface that does not exist",
         body: "static_routes {\n 198.18.8.0/24 dev lo\n 198.18.7.0/24 dev ho13-none1\n}\n",
         keepalived_accepts: false,
         addresses_on: &[],
+        protocols: &[],
     },
     Case {
         name: "a static rule on an interface that does not exist",
         body: "static_rules {\n from 192.0.2.9 iif ho13-none2 table 5 preference 5\n}\n",
         keepalived_accepts: false,
         addresses_on: &[],
+        protocols: &[],
     },
     Case {
         name: "a static address on an interface that does not exist",
         body: "static_ipaddress {\n 192.0.2.9/32 dev ho13-none3\n}\n",
         keepalived_accepts: false,
         addresses_on: &[],
+        protocols: &[],
+    },
+    Case {
+        name: "a protocol name from this host's rt_protos",
+        body: "static_routes {\n 198.18.8.0/24 dev lo protocol bgp no_track\n \
+               198.18.9.0/24 dev lo protocol static no_track\n}\n",
+        keepalived_accepts: true,
+        addresses_on: &[],
+        protocols: &[186, 4],
+    },
+    Case {
+        name: "a routing table no file names",
+        body: "static_routes {\n 198.18.8.0/24 dev lo table ho13-no-such-table\n}\n",
+        keepalived_accepts: false,
+        addresses_on: &[],
+        protocols: &[],
     },
 ];
 
@@ -93,8 +119,18 @@ fn keepalived_and_we_agree_on_missing_interfaces_and_the_default_interface() {
             .iter()
             .filter_map(|a| a.dev.as_deref())
             .collect();
-        if ours.is_ok() && on != case.addresses_on {
-            wrong.push(format!("{}: addresses on {on:?}", case.name));
+        let protocols: Vec<_> = loaded
+            .config
+            .static_routes
+            .iter()
+            .map(|r| r.protocol.number())
+            .collect();
+        let expected: Vec<_> = case.protocols.iter().map(|p| Some(*p)).collect();
+        if ours.is_ok() && (on != case.addresses_on || protocols != expected) {
+            wrong.push(format!(
+                "{}: addresses on {on:?}, protocols {protocols:?}",
+                case.name
+            ));
         }
         for binary in &binaries {
             let (theirs, output) = keepalived_check(binary, &path);

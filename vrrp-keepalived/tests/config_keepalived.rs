@@ -289,12 +289,6 @@ const CASES: &[Case] = &[
          virtual_routes {\n  198.18.0.0/16 via 2001:db8::1\n }\n}\n",
     ),
     agree(
-        "a routing table no file names",
-        false,
-        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
-         virtual_routes {\n  198.18.0.0/16 via 192.0.2.254 table no-such-table\n }\n}\n",
-    ),
-    agree(
         "a rule without an action",
         false,
         "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \

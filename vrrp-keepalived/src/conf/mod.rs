@@ -60,7 +60,7 @@ mod model;
 mod parser;
 mod preprocess;
 mod routes;
-mod rt_names;
+pub(crate) mod rt_names;
 mod source;
 mod strict;
 #[cfg(test)]
@@ -81,9 +81,11 @@ pub use model::{
     VrrpVersion, Weight,
 };
 pub use routes::{
-    IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RuleAction, TABLE_MAIN,
+    IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RtName, RuleAction,
+    TABLE_MAIN,
 };
 
+pub use rt_names::{NameKind, names_mut};
 use source::{LogicalLine, SourceReader};
 pub use to_core::vrrp_config;
 use values::Ctx;
