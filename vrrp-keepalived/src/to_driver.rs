@@ -123,7 +123,7 @@ fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError>
         .iter()
         .map(|i| {
             Ok(NotifyScripts {
-                priority_changes: notify_priority_changes(config, i),
+                priority_changes: config.notify_priority_changes(i),
                 ..scripts(&i.notify)?
             })
         })
@@ -163,22 +163,6 @@ fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError>
     })
 }
 
-/// keepalived 2.4.3 (vrrp.c): the instance's `notify_priority_changes`,
-/// else its sync group's, else the global `vrrp_notify_priority_changes`.
-fn notify_priority_changes(config: &KeepalivedConfig, instance: &VrrpInstance) -> bool {
-    let group = || {
-        config
-            .sync_groups
-            .iter()
-            .find(|g| g.members.iter().any(|m| m.value == instance.name))
-            .and_then(|g| g.notify_priority_changes)
-    };
-    instance
-        .notify_priority_changes
-        .or_else(group)
-        .unwrap_or(config.global.vrrp_notify_priority_changes)
-}
-
 fn instance_spec(
     config: &KeepalivedConfig,
     instance: &VrrpInstance,
@@ -187,10 +171,7 @@ fn instance_spec(
     let vips: Vec<Vip> = instance.virtual_ipaddress.iter().map(vip).collect();
     let vrrp = crate::conf::vrrp_config(config, instance);
 
-    let groups = config
-        .sync_groups
-        .iter()
-        .filter(|g| g.members.iter().any(|m| m.value == instance.name));
+    let groups = config.sync_groups_of(instance);
     let mut track = Vec::new();
     for (tracked, group_tracked) in [(
         &instance.track_scripts,

@@ -58,6 +58,7 @@ mod key_files;
 mod lexer;
 mod model;
 mod parser;
+mod precedence;
 mod preprocess;
 mod routes;
 pub(crate) mod rt_names;
