@@ -94,6 +94,37 @@ fn config_test_checks_the_file_against_this_host() {
     );
 }
 
+/// A table name only iproute2's files know is looked up by the host
+/// checks: refused here, where no file names it; with `--no-host-checks`
+/// (a file for another host) it is not looked up, only noted.
+#[test]
+fn iproute2_names_are_looked_up_by_the_host_checks_alone() {
+    let config = scratch(
+        "names.conf",
+        "static_routes {\n 198.18.8.0/24 dev lo table ho13-vrf\n}\n",
+    );
+    let path = config.to_str().unwrap();
+    let out = run(&["-t", "-f", path]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{path}:2:29: a routing table `ho13-vrf` is in none of this host's iproute2 files"
+        )),
+        "{stderr}"
+    );
+    let out = run(&["-t", "--no-host-checks", "-f", path]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{path}:2:29: `ho13-vrf` is looked up in the iproute2 files of the host that runs \
+             this file"
+        )),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn config_test_fails_with_the_position() {
     let path = scratch(

@@ -113,7 +113,14 @@ fn config_test(args: &cli::Args) -> ExitCode {
                 eprintln!("{warning}");
             }
             if !prepared.host.is_empty() {
-                eprintln!("on this host:");
+                eprintln!(
+                    "{}",
+                    if args.no_host_checks {
+                        "left to the host that runs it:"
+                    } else {
+                        "on this host:"
+                    }
+                );
             }
             for warning in &prepared.host {
                 eprintln!("{warning}");

@@ -77,6 +77,14 @@ pub struct Config {
     /// destination, as keepalived
     /// 1.3.6 and earlier computed them. Off by default (RFC 9568 §5.2.8).
     pub old_unicast_checksum: bool,
+    /// keepalived's default (unless `old_unicast_checksum never`): a
+    /// unicast VRRPv3-over-IPv4 instance takes up
+    /// [`Config::old_unicast_checksum`] for good when a peer's advert fails
+    /// the checksum and passes it in the old form (keepalived 2.4.3 vrrp.c,
+    /// `CHKSUM_COMPATIBILITY_AUTO`), and says so with
+    /// [`Action::OldUnicastChecksum`](crate::Action::OldUnicastChecksum).
+    /// Off by default: RFC 9568 §5.2.8 knows one form.
+    pub learn_old_unicast_checksum: bool,
     /// The multicast group adverts go to, and the only one whose adverts
     /// are accepted (keepalived's `mcast_dst_ip`, `vrrp_mcast_group4`,
     /// `vrrp_mcast_group6`). `None`: VRRP's own, 224.0.0.18 or ff02::12
@@ -177,6 +185,7 @@ impl Config {
             auth_hmac: None,
             down_timer_adverts: DOWN_TIMER_ADVERTS,
             old_unicast_checksum: false,
+            learn_old_unicast_checksum: false,
             multicast_group: None,
             unicast_ttl: None,
             peer_ttl: Vec::new(),

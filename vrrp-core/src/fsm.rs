@@ -71,6 +71,12 @@ pub enum Action {
         /// Our effective priority (for keepalived's `notify_master_rx_lower_pri`).
         priority: u8,
     },
+    /// A unicast peer's advert checked only in keepalived 1.3.6's VRRPv3
+    /// checksum form: from now on adverts to and from unicast peers use
+    /// that form ([`Config::learn_old_unicast_checksum`](crate::Config::learn_old_unicast_checksum)).
+    /// Worth a log line, as keepalived's "Setting unicast VRRPv3 checksum
+    /// to old version".
+    OldUnicastChecksum,
     /// The state changed.
     StateChanged {
         /// State before.

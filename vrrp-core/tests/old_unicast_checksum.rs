@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use vrrp_core::time::Instant;
 use vrrp_core::wire::MULTICAST_V4;
-use vrrp_core::{Config, Instance, Received};
+use vrrp_core::{Action, Config, Instance, Received};
 
 const A: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
 const B: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2));
@@ -81,4 +81,88 @@ fn ipv6_is_not_affected() {
         buf[..len].to_vec()
     };
     assert_eq!(emit(true), emit(false));
+}
+
+/// B, learning (keepalived's default) or not, with `peers`.
+fn learner(learn: bool, peers: Vec<IpAddr>) -> Instance {
+    let mut config = Config::new(51, B, vec![VIP]);
+    config.unicast_peers = peers;
+    config.learn_old_unicast_checksum = learn;
+    let mut instance = Instance::new(config).unwrap();
+    instance.handle_startup(Instant::ZERO);
+    while instance.poll_action().is_some() {}
+    instance
+}
+
+/// Every action `instance` has ready.
+fn drain(instance: &mut Instance) -> Vec<Action> {
+    std::iter::from_fn(|| instance.poll_action()).collect()
+}
+
+/// keepalived 2.4.3's switch: a peer's advert that checks only in the old
+/// form is taken, and from then on B sends and checks the old form.
+#[test]
+fn a_learning_instance_switches_to_a_peers_old_form_for_good() {
+    let rx = Received {
+        src: A,
+        dst: B,
+        ttl: 255,
+    };
+    let mut b = learner(true, vec![A]);
+    let new_before = {
+        let mut buf = [0; 64];
+        let len = b.emit_advert(100, A, &mut buf).unwrap();
+        buf[..len].to_vec()
+    };
+    assert!(b.handle_advert(Instant::ZERO, &rx, &advert(true, B)));
+    assert_eq!(b.stats().checksum_errors, 0);
+    assert!(drain(&mut b).contains(&Action::OldUnicastChecksum));
+    // Sent: the old form now, which only an old peer takes.
+    let mut buf = [0; 64];
+    let len = b.emit_advert(100, A, &mut buf).unwrap();
+    assert_ne!(buf[..len], new_before[..], "the checksum changed");
+    let rx_at_a = Received {
+        src: B,
+        dst: A,
+        ttl: 255,
+    };
+    let mut old_a = instance(A, B, 200, true);
+    assert!(old_a.handle_advert(Instant::ZERO, &rx_at_a, &buf[..len]));
+    // Received: the old form again, without a second switch; the RFC's
+    // form no longer checks.
+    assert!(b.handle_advert(Instant::ZERO, &rx, &advert(true, B)));
+    assert!(!drain(&mut b).contains(&Action::OldUnicastChecksum));
+    assert!(!b.handle_advert(Instant::ZERO, &rx, &advert(false, B)));
+    assert_eq!(b.stats().checksum_errors, 1);
+}
+
+#[test]
+fn no_switch_when_not_learning_from_a_stranger_or_over_multicast() {
+    let rx = Received {
+        src: A,
+        dst: B,
+        ttl: 255,
+    };
+    // `old_unicast_checksum never`: a checksum error.
+    let mut never = learner(false, vec![A]);
+    assert!(!never.handle_advert(Instant::ZERO, &rx, &advert(true, B)));
+    assert_eq!(never.stats().checksum_errors, 1);
+    assert!(!drain(&mut never).contains(&Action::OldUnicastChecksum));
+    // A sender that is not a peer teaches nothing.
+    let stranger: IpAddr = Ipv4Addr::new(192, 0, 2, 3).into();
+    let mut b = learner(true, vec![stranger]);
+    assert!(!b.handle_advert(Instant::ZERO, &rx, &advert(true, B)));
+    assert!(!drain(&mut b).contains(&Action::OldUnicastChecksum));
+    // A multicast instance has no unicast form to learn.
+    let mut multicast = learner(true, Vec::new());
+    let mut corrupt = advert(false, MULTICAST_V4.into());
+    corrupt[6] ^= 0xff;
+    let group = Received {
+        src: A,
+        dst: MULTICAST_V4.into(),
+        ttl: 255,
+    };
+    assert!(!multicast.handle_advert(Instant::ZERO, &group, &corrupt));
+    assert_eq!(multicast.stats().checksum_errors, 1);
+    assert!(!drain(&mut multicast).contains(&Action::OldUnicastChecksum));
 }

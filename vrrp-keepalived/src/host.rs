@@ -1,5 +1,11 @@
 //! What keepalived checks on the host it starts on, once the file reads
-//! well: each instance's interface exists (unless `dynamic_interfaces`),
+//! well: each interface named exists (unless `dynamic_interfaces`):
+//! an instance's, a route's, a rule's, a static address's (its
+//! `default_interface` when it has no `dev`); keepalived 2.4.3 and 2.2.7
+//! refuse to start without one ("Non-existent interface specified in
+//! configuration", `tests/lab_static_interfaces.rs`), as `-t` does;
+//! the names of tables, protocols and scopes are in this host's iproute2
+//! files (`iproute2.rs`: keepalived refuses an unknown one);
 //! each `vrrp_script` can be run, each `track_file`'s directory exists, and
 //! `nft` is there for an instance that drops traffic to its VIPs.
 //! keepalived disables a script it cannot run ("Disabling track script X
@@ -16,7 +22,6 @@ use std::os::unix::fs::PermissionsExt;
 use vrrp_io_linux::iface::Interface;
 
 use crate::conf::{ConfigError, KeepalivedConfig, Span, Tracked, Warning};
-use crate::route_spec::DEFAULT_INTERFACE;
 use crate::security::executable;
 
 /// Checks `config` against this host: an error for the first interface that
@@ -24,6 +29,7 @@ use crate::security::executable;
 /// (`dynamic_interfaces`) and for each script disabled because it cannot be
 /// run, which `config` no longer tracks.
 pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError> {
+    crate::iproute2::resolve(config)?;
     let mut warnings = Vec::new();
     // One look-up per interface, not per instance: a reload of 255
     // instances on one interface must not stall the loop (keepalived 2159).
@@ -202,10 +208,12 @@ fn interfaces_named(config: &KeepalivedConfig) -> Vec<(String, Span, String)> {
         let at = interface.at.clone();
         named.push((interface.value.clone(), at, "garp_group".into()));
     }
+    // The reader put each static address without `dev` on the
+    // default_interface.
     for address in &config.static_addresses {
-        let name = address.dev.as_deref().unwrap_or(DEFAULT_INTERFACE);
+        let Some(name) = &address.dev else { continue };
         let what = format!("static_ipaddress {}", address.addr);
-        named.push((name.to_owned(), address.at.clone(), what));
+        named.push((name.clone(), address.at.clone(), what));
     }
     named
 }

@@ -39,6 +39,8 @@ mod garp_spec;
 #[cfg(feature = "linux")]
 pub mod host;
 #[cfg(feature = "linux")]
+mod iproute2;
+#[cfg(feature = "linux")]
 pub mod journal;
 #[cfg(feature = "linux")]
 pub mod mail;

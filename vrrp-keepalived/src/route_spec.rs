@@ -5,34 +5,57 @@ use vrrp_io_linux::driver::{
     AddMode, Prefix, Route, RouteType, Rule, RuleAction as DriverRuleAction, Statics, Vip,
 };
 
-use crate::conf::{IpPrefix, IpRoute, IpRule, KeepalivedConfig, RouteKind, RouteMode, RuleAction};
-
-/// Where keepalived puts a static address without `dev`: its
-/// `default_interface`, which defaults to eth0.
-pub(crate) const DEFAULT_INTERFACE: &str = "eth0";
+use crate::conf::{
+    ConfigError, IpPrefix, IpRoute, IpRule, KeepalivedConfig, RouteKind, RouteMode, RtName,
+    RuleAction,
+};
 
 /// The static addresses, routes and rules of `config`.
-pub(crate) fn statics(config: &KeepalivedConfig) -> Statics {
-    Statics {
+pub(crate) fn statics(config: &KeepalivedConfig) -> Result<Statics, ConfigError> {
+    Ok(Statics {
         addresses: config
             .static_addresses
             .iter()
             .map(|address| Vip {
                 addr: address.addr,
                 prefix_len: address.prefix_len,
-                interface: Some(
-                    address
-                        .dev
-                        .as_deref()
-                        .unwrap_or(DEFAULT_INTERFACE)
-                        .to_owned(),
-                ),
+                // The reader gave each its `dev` or the default_interface.
+                interface: address.dev.clone(),
                 label: address.label.clone(),
             })
             .collect(),
-        routes: config.static_routes.iter().map(route).collect(),
-        rules: config.static_rules.iter().map(rule).collect(),
+        routes: config
+            .static_routes
+            .iter()
+            .map(route)
+            .collect::<Result<_, _>>()?,
+        rules: config
+            .static_rules
+            .iter()
+            .map(rule)
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// The number of a table, protocol or scope: the host checks looked names
+/// up in this host's iproute2 files (`iproute2.rs`); a name still here
+/// was not looked up.
+fn number(name: &RtName) -> Result<u32, ConfigError> {
+    match name {
+        RtName::Number(number) => Ok(*number),
+        RtName::Name(name) => Err(ConfigError::invalid(
+            &name.at,
+            format!(
+                "`{}` was not looked up in this host's iproute2 files (the host checks do it)",
+                name.value
+            ),
+        )),
     }
+}
+
+/// [`number`], for protocols and scopes (0..=255 by the reader and the look-up).
+fn byte(name: &RtName) -> Result<u8, ConfigError> {
+    number(name).map(|n| u8::try_from(n).unwrap_or(u8::MAX))
 }
 
 fn prefix(prefix: IpPrefix) -> Prefix {
@@ -43,8 +66,8 @@ fn prefix(prefix: IpPrefix) -> Prefix {
 }
 
 /// One route line as the driver installs it.
-pub(crate) fn route(route: &IpRoute) -> Route {
-    Route {
+pub(crate) fn route(route: &IpRoute) -> Result<Route, ConfigError> {
+    Ok(Route {
         dst: prefix(route.dst),
         kind: match route.kind {
             RouteKind::Unicast => RouteType::Unicast,
@@ -56,10 +79,10 @@ pub(crate) fn route(route: &IpRoute) -> Route {
         via: route.via,
         dev: route.dev.as_ref().map(|d| d.value.clone()),
         src: route.src,
-        table: route.table,
+        table: number(&route.table)?,
         metric: route.metric,
-        scope: route.scope,
-        protocol: route.protocol,
+        scope: route.scope.as_ref().map(byte).transpose()?,
+        protocol: byte(&route.protocol)?,
         tos: route.tos,
         onlink: route.onlink,
         mode: match route.mode {
@@ -68,18 +91,18 @@ pub(crate) fn route(route: &IpRoute) -> Route {
             RouteMode::Append => AddMode::Append,
         },
         restore: !route.no_track,
-    }
+    })
 }
 
 /// One rule line as the driver installs it.
-pub(crate) fn rule(rule: &IpRule) -> Rule {
-    Rule {
+pub(crate) fn rule(rule: &IpRule) -> Result<Rule, ConfigError> {
+    Ok(Rule {
         ipv6: rule.ipv6,
         from: rule.from.map(prefix),
         to: rule.to.map(prefix),
-        action: match rule.action {
-            RuleAction::Table(table) => DriverRuleAction::Table(table),
-            RuleAction::Goto(target) => DriverRuleAction::Goto(target),
+        action: match &rule.action {
+            RuleAction::Table(table) => DriverRuleAction::Table(number(table)?),
+            RuleAction::Goto(target) => DriverRuleAction::Goto(*target),
             RuleAction::Nop => DriverRuleAction::Nop,
             RuleAction::Blackhole => DriverRuleAction::Blackhole,
             RuleAction::Unreachable => DriverRuleAction::Unreachable,
@@ -93,5 +116,5 @@ pub(crate) fn rule(rule: &IpRule) -> Rule {
         invert: rule.invert,
         protocol: rule.protocol,
         restore: !rule.no_track,
-    }
+    })
 }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use nix::unistd::{Group, User};
 use vrrp_io_linux::driver::{
-    DriverConfig, InstanceSpec, IpvlanFlags, IpvlanSpec, Tracked as DriverTracked, Vip,
-    VipTraffic, VmacKind,
+    DriverConfig, InstanceSpec, IpvlanFlags, IpvlanSpec, Tracked as DriverTracked, Vip, VipTraffic,
+    VmacKind,
 };
 use vrrp_io_linux::notify::{FifoSpec, GroupNotify, NotifyCommand, NotifyConfig, NotifyScripts};
 use vrrp_io_linux::track::TrackWeight;
@@ -52,7 +52,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         .instances
         .iter()
         .map(|i| instance_spec(config, i))
-        .collect();
+        .collect::<Result<_, _>>()?;
     let mut vmacs: HashSet<String> = instances.iter().filter_map(|s| s.vmac.clone()).collect();
     for (instance, spec) in config.instances.iter().zip(&mut instances) {
         vmac_spec::add_address_vmacs(instance, spec, &mut vmacs);
@@ -75,7 +75,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         files,
         process_interval: Duration::ZERO,
         notify: notify_config(config)?,
-        statics: route_spec::statics(config),
+        statics: route_spec::statics(config)?,
         handle_signals: false,
         drop_table: Some(DROP_TABLE.to_owned()),
         start_delay: crate::startup::start_delay(&config.global),
@@ -118,7 +118,7 @@ fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError>
         .iter()
         .map(|i| {
             Ok(NotifyScripts {
-                priority_changes: notify_priority_changes(config, i),
+                priority_changes: config.notify_priority_changes(i),
                 ..scripts(&i.notify)?
             })
         })
@@ -158,31 +158,15 @@ fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError>
     })
 }
 
-/// keepalived 2.4.3 (vrrp.c): the instance's `notify_priority_changes`,
-/// else its sync group's, else the global `vrrp_notify_priority_changes`.
-fn notify_priority_changes(config: &KeepalivedConfig, instance: &VrrpInstance) -> bool {
-    let group = || {
-        config
-            .sync_groups
-            .iter()
-            .find(|g| g.members.iter().any(|m| m.value == instance.name))
-            .and_then(|g| g.notify_priority_changes)
-    };
-    instance
-        .notify_priority_changes
-        .or_else(group)
-        .unwrap_or(config.global.vrrp_notify_priority_changes)
-}
-
-fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> InstanceSpec {
+fn instance_spec(
+    config: &KeepalivedConfig,
+    instance: &VrrpInstance,
+) -> Result<InstanceSpec, ConfigError> {
     let family = instance.family();
     let vips: Vec<Vip> = instance.virtual_ipaddress.iter().map(vip).collect();
     let vrrp = crate::conf::vrrp_config(config, instance);
 
-    let groups = config
-        .sync_groups
-        .iter()
-        .filter(|g| g.members.iter().any(|m| m.value == instance.name));
+    let groups = config.sync_groups_of(instance);
     let mut track = Vec::new();
     for (tracked, group_tracked) in [(
         &instance.track_scripts,
@@ -234,7 +218,7 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
         track.push((DriverTracked::Interface(t.name.clone()), weight(t, None)));
     }
 
-    InstanceSpec {
+    Ok(InstanceSpec {
         name: instance.name.clone(),
         interface: instance
             .interface
@@ -252,12 +236,12 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
             .virtual_routes
             .iter()
             .map(route_spec::route)
-            .collect(),
+            .collect::<Result<_, _>>()?,
         rules: instance
             .virtual_rules
             .iter()
             .map(route_spec::rule)
-            .collect(),
+            .collect::<Result<_, _>>()?,
         garp: garp_spec::garp(config, instance),
         vmac: vmac_name(instance, family),
         vmac_kind: match &instance.use_ipvlan {
@@ -281,7 +265,8 @@ fn instance_spec(config: &KeepalivedConfig, instance: &VrrpInstance) -> Instance
             VipTraffic::Accept
         },
         config_fault: instance.faults_without_peers() || instance.ipvlan_fault().is_some(),
-    }
+        track_source: instance.tracked_source(),
+    })
 }
 
 /// The VMAC's (or ipvlan's) name: as written, else keepalived's default.

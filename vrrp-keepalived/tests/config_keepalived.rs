@@ -289,12 +289,6 @@ const CASES: &[Case] = &[
          virtual_routes {\n  198.18.0.0/16 via 2001:db8::1\n }\n}\n",
     ),
     agree(
-        "a routing table no file names",
-        false,
-        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
-         virtual_routes {\n  198.18.0.0/16 via 192.0.2.254 table no-such-table\n }\n}\n",
-    ),
-    agree(
         "a rule without an action",
         false,
         "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
@@ -335,6 +329,24 @@ const CASES: &[Case] = &[
         true,
         "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n virtual_ipaddress { 192.0.2.1 }\n \
          virtual_routes {\n  198.18.0.0/16 via 192.0.2.254 dev ens192 mtu 1400\n }\n}\n",
+    ),
+    agree(
+        "track_src_ip with unicast_src_ip",
+        true,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n unicast_src_ip 192.0.2.1\n \
+         unicast_peer {\n  192.0.2.2\n }\n track_src_ip\n virtual_ipaddress { 192.0.2.100 }\n}\n",
+    ),
+    agree(
+        "track_src_ip with mcast_src_ip",
+        true,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n mcast_src_ip 192.0.2.1\n \
+         track_src_ip\n virtual_ipaddress { 192.0.2.100 }\n}\n",
+    ),
+    agree(
+        "track_src_ip without a configured source: no effect (keepalived silent, we warn)",
+        true,
+        "vrrp_instance V {\n interface ens192\n virtual_router_id 1\n track_src_ip\n \
+         virtual_ipaddress { 192.0.2.100 }\n}\n",
     ),
     Case {
         name: "unknown keyword: keepalived -t fails, we load with a warning",

@@ -546,3 +546,34 @@ fn v3_checksum_as_v2_chooses_the_form_sent() {
     let driver = vrrp_keepalived::driver_config(&parse(&plain).config).unwrap();
     assert!(!driver.instances[0].vrrp.v3_checksum_as_v2);
 }
+
+/// `track_src_ip` tracks the configured source, `unicast_src_ip` before
+/// `mcast_src_ip`; without one it has nothing to track, and says so.
+#[test]
+fn track_src_ip_tracks_the_configured_source() {
+    let tracked = |lines: &str| {
+        let loaded = parse(&format!(
+            "vrrp_instance V {{\n interface eth0\n virtual_router_id 1\n \
+             virtual_ipaddress {{ 192.0.2.100 }}\n {lines}\n}}\n"
+        ));
+        let warnings: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+        (loaded.config.instances[0].tracked_source(), warnings)
+    };
+    let unicast = "unicast_src_ip 192.0.2.1\n unicast_peer {\n  192.0.2.2\n }\n";
+    assert_eq!(
+        tracked(&format!("{unicast} mcast_src_ip 192.0.2.3\n track_src_ip")),
+        (Some(ip("192.0.2.1")), vec![])
+    );
+    assert_eq!(
+        tracked("mcast_src_ip 192.0.2.3\n track_src_ip"),
+        (Some(ip("192.0.2.3")), vec![])
+    );
+    assert_eq!(tracked(unicast), (None, vec![]), "not written: nothing");
+    let (source, warnings) = tracked("track_src_ip");
+    assert_eq!(source, None);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains(":5:2: track_src_ip has no effect"),
+        "{warnings:?}"
+    );
+}

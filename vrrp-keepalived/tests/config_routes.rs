@@ -3,7 +3,8 @@
 //! errors or warnings at the word that is not installed.
 
 use vrrp_keepalived::conf::{
-    IpPrefix, Loaded, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RuleAction, TABLE_MAIN, parse_str,
+    IpPrefix, Loaded, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RtName, RuleAction, TABLE_MAIN,
+    parse_str,
 };
 
 fn instance(lines: &str) -> String {
@@ -54,17 +55,28 @@ fn virtual_routes_read_every_supported_word() {
     assert_eq!(first.via, Some("192.0.2.254".parse().unwrap()));
     assert_eq!(first.dev.as_ref().unwrap().value, "eth0");
     assert_eq!(
-        (first.table, first.metric, first.scope),
-        (100, Some(7), Some(0))
+        (
+            first.table.number(),
+            first.metric,
+            first.scope.as_ref().and_then(RtName::number)
+        ),
+        (Some(100), Some(7), Some(0))
     );
-    assert_eq!(first.protocol, 4, "no_track keeps the protocol written");
+    assert_eq!(
+        first.protocol,
+        RtName::Number(4),
+        "no_track keeps the protocol written"
+    );
     assert_eq!(first.kind, RouteKind::Unicast);
     assert_eq!(routes[1].kind, RouteKind::Blackhole);
-    assert_eq!(routes[1].protocol, PROTOCOL_KEEPALIVED);
-    assert_eq!(routes[1].table, TABLE_MAIN);
     assert_eq!(
-        (routes[2].kind, routes[2].table),
-        (RouteKind::Unreachable, 254)
+        routes[1].protocol,
+        RtName::Number(PROTOCOL_KEEPALIVED.into())
+    );
+    assert_eq!(routes[1].table, RtName::Number(TABLE_MAIN));
+    assert_eq!(
+        (routes[2].kind, routes[2].table.number()),
+        (RouteKind::Unreachable, Some(254))
     );
     assert_eq!(routes[3].metric, Some(3));
     assert_eq!(routes[3].mode, RouteMode::Append);
@@ -74,7 +86,7 @@ fn virtual_routes_read_every_supported_word() {
     assert_eq!(routes[5].dst, prefix("0.0.0.0", 0));
     assert_eq!(routes[6].dst, prefix("::", 0));
     assert_eq!(routes[7].dst, prefix("198.18.5.5", 32));
-    assert_eq!(routes[7].scope, Some(253));
+    assert_eq!(routes[7].scope, Some(RtName::Number(253)));
 }
 
 #[test]
@@ -90,10 +102,10 @@ fn virtual_rules_read_selectors_and_actions() {
     assert!(loaded.warnings.is_empty(), "{:?}", warnings(&loaded));
     let rules = &loaded.config.instances[0].virtual_rules;
     assert_eq!(rules[0].from, Some(prefix("192.0.2.100", 32)));
-    assert_eq!(rules[0].action, RuleAction::Table(100));
+    assert_eq!(rules[0].action, RuleAction::Table(RtName::Number(100)));
     assert_eq!(rules[0].priority, Some(100));
     assert_eq!(rules[0].protocol, Some(PROTOCOL_KEEPALIVED));
-    assert_eq!(rules[1].action, RuleAction::Table(254));
+    assert_eq!(rules[1].action, RuleAction::Table(RtName::Number(254)));
     assert_eq!(rules[1].fwmark, Some((16, Some(255))));
     assert_eq!(rules[1].iif.as_ref().unwrap().value, "eth0");
     assert_eq!(rules[1].oif.as_ref().unwrap().value, "eth1");
@@ -116,13 +128,50 @@ fn static_blocks_are_read_at_the_top_level() {
     let config = &loaded.config;
     assert_eq!(config.static_addresses.len(), 2);
     assert_eq!(config.static_routes[0].dst, prefix("198.18.0.0", 16));
-    assert_eq!(config.static_rules[0].action, RuleAction::Table(100));
+    assert_eq!(
+        config.static_rules[0].action,
+        RuleAction::Table(RtName::Number(100))
+    );
+    assert_eq!(config.static_addresses[1].dev.as_deref(), Some("eth0"));
     assert_eq!(
         warnings(&loaded),
         [
-            "r.conf:3:2: static_ipaddress 192.0.2.10 has no `dev`: it goes on eth0, keepalived's \
-             default_interface",
             "r.conf:6:32: `track_group` is not supported: the route is not tracked; ignored",
+            "r.conf:3:2: static_ipaddress 192.0.2.10 has no `dev`: it goes on eth0, the \
+             default_interface (keepalived's default)",
+        ]
+    );
+}
+
+/// keepalived 2.4.3 reads global_defs first: `default_interface` counts
+/// for every static address without `dev`, also one written before it,
+/// and for nothing else (routes keep no `dev`, VIPs their instance's).
+#[test]
+fn static_addresses_without_dev_go_on_the_default_interface() {
+    let loaded = load(
+        "static_ipaddress {\n 192.0.2.9/24\n 192.0.2.11/24 dev lo\n}\n\
+         global_defs {\n default_interface ens7\n}\n\
+         static_ipaddress {\n 192.0.2.10/24\n}\n\
+         static_routes {\n 198.18.0.0/16 via 192.0.2.254\n}\n\
+         vrrp_instance V {\n interface ens8\n virtual_router_id 1\n \
+         virtual_ipaddress { 192.0.2.100 }\n}\n",
+    );
+    let config = &loaded.config;
+    let devs: Vec<_> = config
+        .static_addresses
+        .iter()
+        .map(|a| a.dev.as_deref())
+        .collect();
+    assert_eq!(devs, [Some("ens7"), Some("lo"), Some("ens7")]);
+    assert_eq!(config.static_routes[0].dev, None);
+    assert_eq!(config.instances[0].virtual_ipaddress[0].dev, None);
+    assert_eq!(
+        warnings(&loaded),
+        [
+            "r.conf:2:2: static_ipaddress 192.0.2.9 has no `dev`: it goes on ens7, the \
+             default_interface (set at r.conf:6:20)",
+            "r.conf:9:2: static_ipaddress 192.0.2.10 has no `dev`: it goes on ens7, the \
+             default_interface (set at r.conf:6:20)",
         ]
     );
 }
@@ -143,10 +192,12 @@ fn what_is_not_installed_is_said_where_it_is_written() {
             " virtual_routes {\n  via 192.0.2.1\n }\n",
             "r.conf:6:3: virtual_routes: the route has no destination",
         ),
+        // A name is looked up by the host checks (iproute2.rs); a number
+        // out of range is refused here.
         (
-            " virtual_routes {\n  198.18.0.0/16 table no-such-table\n }\n",
-            "r.conf:6:23: expected a routing table: a number or a name of iproute2's files \
-             (keepalived refuses an unknown one) after virtual_routes, found \"no-such-table\"",
+            " virtual_routes {\n  198.18.0.0/16 protocol 256\n }\n",
+            "r.conf:6:26: expected a route protocol: a number 0..255 or a name after \
+             virtual_routes, found \"256\"",
         ),
         (
             " virtual_routes {\n  198.18.0.0/16 proto static\n }\n",
@@ -214,6 +265,6 @@ fn what_is_left_out_or_reset_is_warned_about() {
         ]
     );
     let route = &loaded.config.instances[0].virtual_routes[0];
-    assert_eq!(route.protocol, PROTOCOL_KEEPALIVED);
+    assert_eq!(route.protocol, RtName::Number(PROTOCOL_KEEPALIVED.into()));
     assert_eq!(route.via, Some("192.0.2.1".parse().unwrap()));
 }

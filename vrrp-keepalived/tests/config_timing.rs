@@ -407,7 +407,8 @@ fn notify_priority_changes_precedence() {
     assert_eq!(flags, [true, false, true, false]);
 }
 
-/// `old_unicast_checksum` reaches the core; `never` is the RFC's form.
+/// `old_unicast_checksum` reaches the core: bare, the old form; `never`,
+/// the RFC's for good; unset, the RFC's until a peer uses the old form.
 #[test]
 fn old_unicast_checksum_reaches_the_core() {
     use vrrp_keepalived::conf::{parse_str, vrrp_config};
@@ -419,11 +420,15 @@ fn old_unicast_checksum_reaches_the_core() {
         );
         let loaded = parse_str(&text, "u.conf").unwrap();
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
-        vrrp_config(&loaded.config, &loaded.config.instances[0]).old_unicast_checksum
+        let config = vrrp_config(&loaded.config, &loaded.config.instances[0]);
+        (
+            config.old_unicast_checksum,
+            config.learn_old_unicast_checksum,
+        )
     };
-    assert!(old("old_unicast_checksum"));
-    assert!(!old("old_unicast_checksum never"));
-    assert!(!old(""));
+    assert_eq!(old("old_unicast_checksum"), (true, false));
+    assert_eq!(old("old_unicast_checksum never"), (false, false));
+    assert_eq!(old(""), (false, true));
 }
 
 /// `owner_ignore_adverts` where it cannot do what it says is warned at

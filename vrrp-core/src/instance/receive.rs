@@ -2,6 +2,7 @@
 //! the Backup and Master rules of §6.4.2 and §6.4.3.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use super::{Instance, Watch};
 use crate::auth_ah::{AhDatagram, AhError};
@@ -146,16 +147,18 @@ impl Instance {
             && summed.verify_checksum(other.as_ref())
         {
             other
+        } else if self.learns_old_unicast_checksum(rx, &summed) {
+            ours
         } else {
-            stats.checksum_errors += 1;
-            stats.protocol_error_reason = ProtocolError::Checksum;
+            self.stats.checksum_errors += 1;
+            self.stats.protocol_error_reason = ProtocolError::Checksum;
             return Verdict::Drop;
         };
         // Which IPv4 form an accepted advert used (None: the question does not arise).
         let ipv4_form = (ours != other).then_some(form.is_some());
         if advert.vrid != self.config.vrid {
-            stats.vrid_errors += 1;
-            stats.protocol_error_reason = ProtocolError::VrId;
+            self.stats.vrid_errors += 1;
+            self.stats.protocol_error_reason = ProtocolError::VrId;
             return Verdict::Drop;
         }
         // RFC 9568 §7.1: "... and the local router is not the IPvX address
@@ -213,6 +216,36 @@ impl Instance {
             None => {}
         }
         Verdict::Accept(advert)
+    }
+
+    /// keepalived 2.4.3 (vrrp.c, `CHKSUM_COMPATIBILITY_NONE`): a unicast
+    /// VRRPv3 instance over IPv4 whose check failed tries the checksum over
+    /// the multicast group, as keepalived 1.3.6 computed it; if that passes,
+    /// it keeps that form from now on, both ways. keepalived tries it on
+    /// an advert from anyone; only a unicast peer's counts here (another's
+    /// is dropped anyway). Off the fast path: only after a failed checksum.
+    #[cold]
+    #[inline(never)]
+    fn learns_old_unicast_checksum(&mut self, rx: &Received, summed: &Packet<&[u8]>) -> bool {
+        let config = &*self.config;
+        let group = *config.group_ref();
+        let applies = config.learn_old_unicast_checksum
+            && !config.old_unicast_checksum
+            && config.version == Version::V3
+            && !config.v3_checksum_as_v2
+            && rx.dst.is_ipv4()
+            && rx.dst != group
+            && config.unicast_peers.contains(&rx.src);
+        if !applies {
+            return false;
+        }
+        let old = wire::pseudo_header(config.version, false, rx.src, group);
+        if !summed.verify_checksum(old.as_ref()) {
+            return false;
+        }
+        Arc::make_mut(&mut self.config).old_unicast_checksum = true;
+        self.push(Action::OldUnicastChecksum);
+        true
     }
 
     /// Whether a unicast instance takes an advert from `rx.src`: one of its

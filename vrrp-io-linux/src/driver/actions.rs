@@ -65,6 +65,15 @@ impl Driver {
                     };
                     self.emit(out, event);
                 }
+                Action::OldUnicastChecksum => {
+                    let spec = &self.specs[id.index()];
+                    tracing::info!(
+                        instance = %spec.name,
+                        "a unicast peer checksums VRRPv3 adverts as keepalived 1.3.6 did: using \
+                         that form from now on, as keepalived does (`old_unicast_checksum never` \
+                         keeps the RFC's)"
+                    );
+                }
                 other => tracing::warn!(?other, "action not carried out"),
             }
         }

@@ -24,6 +24,7 @@
 //! `wakeups` (the poll, signals, the alarm), `adverts` (the VRRP sockets),
 //! `host` (links, VIPs, VMACs through netlink), `garp` and `handover`
 //! (when to announce, when to let go), `tracking` (scripts, processes),
+//! `sources` (`track_src_ip`: configured source addresses missing),
 //! `observe` (histories, notify scripts, subscribers), and the drop rules
 //! of `crate::firewall` (`vip_traffic`: traffic to the VIPs of an instance
 //! that takes none, dropped while it is Master). The `impl Driver`
@@ -53,6 +54,7 @@ mod resync;
 mod routes;
 mod run;
 mod setup;
+mod sources;
 mod spec;
 mod start_delay;
 mod tracking;

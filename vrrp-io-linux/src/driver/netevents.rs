@@ -1,5 +1,6 @@
 //! What arrives besides adverts: netlink events, signals, control messages.
 
+use std::net::IpAddr;
 use std::time::Instant;
 
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1};
@@ -58,7 +59,11 @@ impl Driver {
                 ifindex, up, mac, ..
             } => self.on_link(now, ifindex, up, mac),
             NetEvent::LinkRemoved { ifindex, .. } => self.on_link(now, ifindex, false, None),
+            NetEvent::AddressAdded { ifindex, addr, .. } => {
+                self.on_source_address(now, ifindex, addr, true)
+            }
             NetEvent::AddressRemoved { ifindex, addr, .. } => {
+                self.on_source_address(now, ifindex, addr, false);
                 let ids = self.router.instances().map(|(id, _)| id);
                 if let Some(id) = self
                     .host
@@ -96,10 +101,22 @@ impl Driver {
                     }
                 }
             }
-            NetEvent::AddressAdded { .. }
-            | NetEvent::RouteRemoved(_)
-            | NetEvent::RuleRemoved(_) => {}
+            NetEvent::RouteRemoved(_) | NetEvent::RuleRemoved(_) => {}
             NetEvent::EventsLost => self.resync(now),
+        }
+    }
+
+    /// `track_src_ip`: a configured source address came or went; its
+    /// instances leave or enter Fault.
+    fn on_source_address(&mut self, now: Instant, ifindex: u32, addr: IpAddr, present: bool) {
+        if self.sources.on_address(ifindex, addr, present) {
+            tracing::warn!(
+                source = %addr,
+                present,
+                "track_src_ip: a tracked source address {}",
+                if present { "is back: leaving Fault" } else { "is gone: Fault" }
+            );
+            self.update_all_tracking(now);
         }
     }
 

@@ -282,6 +282,7 @@ impl Driver {
                 self.router.handle_link(core_now, iface.ifindex, false);
             }
         }
+        self.recheck_sources();
         self.update_all_tracking(now);
         // During a startup delay, the loop starts them all when it ends.
         self.start_delay.reconfigure(config_delay);

@@ -75,6 +75,9 @@ impl Driver {
                 }
             }
         }
+        // Sources of `track_src_ip` that came or went meanwhile.
+        self.recheck_sources();
+        self.update_all_tracking(now);
         tracing::debug!(
             overflows = self.host.netlink_overflows(),
             restored,

@@ -14,6 +14,7 @@ use super::garp::GarpSchedule;
 use super::handover::Handover;
 use super::host::Host;
 use super::observe::{History, Observers};
+use super::sources::SourceTracker;
 use super::spec::{InstanceSpec, Statics};
 use super::start_delay::StartDelay;
 use super::tracking::Trackers;
@@ -86,6 +87,8 @@ pub struct Driver {
     /// Stopping Masters that keep their VIPs until a new Master is heard.
     pub(super) handover: Handover,
     pub(super) trackers: Trackers,
+    /// `track_src_ip`: the configured source addresses missing.
+    pub(super) sources: SourceTracker,
     pub(super) observers: Observers,
     /// Rules that drop traffic to the VIPs of instances that take none
     /// (after `host`: the table goes once the VIPs have).
@@ -372,11 +375,27 @@ impl Driver {
     }
 
     /// Recomputes every instance's tracking; the core hears only changes.
+    /// Looks up again whether each `track_src_ip` source is on its
+    /// interface.
+    pub(super) fn recheck_sources(&mut self) {
+        let tracked: Vec<(u32, std::net::IpAddr)> = self
+            .specs
+            .iter()
+            .filter_map(|spec| Some((self.host.ifindex_of(&spec.interface)?, spec.track_source?)))
+            .collect();
+        self.sources.recheck(tracked);
+    }
+
     pub(super) fn update_all_tracking(&mut self, now: Instant) {
         let core_now = self.clock.to_core(now);
         for (index, spec) in self.specs.iter().enumerate() {
             let id = self.router.id(index).expect("one instance per spec");
-            let tracking = self.trackers.tracking(spec, |name| self.host.link_up(name));
+            let mut tracking = self.trackers.tracking(spec, |name| self.host.link_up(name));
+            tracking.failed |= spec.track_source.is_some_and(|source| {
+                self.host
+                    .ifindex_of(&spec.interface)
+                    .is_some_and(|ifindex| self.sources.is_missing(ifindex, source))
+            });
             if tracking != self.router.instance(id).tracking() {
                 self.router.handle_tracking(core_now, id, tracking);
             }

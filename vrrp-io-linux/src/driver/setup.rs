@@ -16,6 +16,7 @@ use super::host::Host;
 use super::observe::Observers;
 use super::plumbing::{self, Plumbing};
 use super::run::{Driver, Scratch};
+use super::sources::SourceTracker;
 use super::spec::DriverConfig;
 use super::start_delay::StartDelay;
 use super::tracking::Trackers;
@@ -95,6 +96,7 @@ impl Driver {
                 config.process_interval,
                 now,
             ),
+            sources: SourceTracker::default(),
             observers: Observers::new(config.notify, instances),
             drop_rules,
             vmac_rules: None,
@@ -136,6 +138,7 @@ impl Driver {
                 self.router.handle_link(core_now, link.ifindex, false);
             }
         }
+        self.recheck_sources();
         self.update_all_tracking(now);
         self.router.handle_wall_clock(Clock::wall_clock());
         self.router.handle_startup(core_now);

@@ -136,6 +136,10 @@ pub struct InstanceSpec {
     /// Held in Fault whatever else holds (keepalived's configuration
     /// faults, e.g. `unicast_fault_no_peer` without peers).
     pub config_fault: bool,
+    /// keepalived's `track_src_ip`: this source address (configured, not
+    /// the interface's own) must be on the interface, or the instance is
+    /// in Fault.
+    pub track_source: Option<IpAddr>,
 }
 
 /// The kind of interface an instance's `vmac` is.
@@ -294,6 +298,7 @@ impl InstanceSpec {
             rules: Vec::new(),
             vip_traffic: VipTraffic::Accept,
             config_fault: false,
+            track_source: None,
         }
     }
 

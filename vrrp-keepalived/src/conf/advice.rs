@@ -209,8 +209,12 @@ fn warn_owner_ignore_adverts(
 ) {
     let owner = instance.effective_priority() == PRIORITY_OWNER;
     let name = &instance.name;
-    match &instance.owner_ignore_adverts {
-        Some(set) if set.value && !owner => warnings.push(Warning::new(
+    let Some(set) = config.owner_ignore_adverts(instance) else {
+        return;
+    };
+    let own = instance.owner_ignore_adverts.is_some();
+    match (set.value, owner) {
+        (true, false) if own => warnings.push(Warning::new(
             set.at.clone(),
             format!(
                 "owner_ignore_adverts ignored: vrrp_instance {name} has priority {}, not 255 \
@@ -218,14 +222,7 @@ fn warn_owner_ignore_adverts(
                 instance.effective_priority()
             ),
         )),
-        Some(set) if !set.value && owner => warnings.push(owner_reads_none(&set.at, name)),
-        None if owner => {
-            if let Some(global) = config.global.vrrp_owner_ignore_adverts.as_ref() {
-                if !global.value {
-                    warnings.push(owner_reads_none(&global.at, name));
-                }
-            }
-        }
+        (false, true) => warnings.push(owner_reads_none(&set.at, name)),
         _ => {}
     }
 }

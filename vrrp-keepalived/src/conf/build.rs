@@ -12,7 +12,7 @@ use super::build_track::{notify_script, track_block};
 use super::build_track_file::{build_track_file, unweight_files};
 use super::config::KeepalivedConfig;
 use super::error::{ConfigError, Span, Spanned};
-use super::model::{Notify, SyncGroup, Tracked};
+use super::model::{DEFAULT_INTERFACE, Notify, SyncGroup, Tracked};
 use super::parser::Node;
 use super::values::Ctx;
 
@@ -114,20 +114,9 @@ pub(crate) fn build_config(
                 unique("vrrp_sync_group", &group.name, &group.at, existing)?;
                 config.sync_groups.push(group);
             }
-            "static_ipaddress" => {
-                let addresses = virtual_addresses(ctx, node)?;
-                for address in addresses.iter().filter(|a| a.dev.is_none()) {
-                    ctx.warn(
-                        &address.at,
-                        format!(
-                            "static_ipaddress {} has no `dev`: it goes on eth0, keepalived's \
-                             default_interface",
-                            address.addr
-                        ),
-                    );
-                }
-                config.static_addresses.extend(addresses);
-            }
+            "static_ipaddress" => config
+                .static_addresses
+                .extend(virtual_addresses(ctx, node)?),
             "garp_group" => {
                 if let Some(group) = build_garp::garp_group(ctx, node, &config.garp_groups)? {
                     config.garp_groups.push(group);
@@ -146,7 +135,34 @@ pub(crate) fn build_config(
         }
     }
     unweight_files(ctx, &mut config);
+    default_interface(ctx, &mut config);
     Ok(config)
+}
+
+/// Puts each static address without `dev` on the `default_interface`
+/// (eth0 unless global_defs names one), with a warning. keepalived 2.4.3
+/// reads global_defs before the rest, so the setting counts wherever it
+/// is written; routes and instances never use it.
+fn default_interface(ctx: &mut Ctx<'_>, config: &mut KeepalivedConfig) {
+    let (name, whose) = match &config.global.default_interface {
+        Some(name) => (name.value.as_str(), format!("set at {}", name.at)),
+        None => (DEFAULT_INTERFACE, "keepalived's default".to_owned()),
+    };
+    for address in config
+        .static_addresses
+        .iter_mut()
+        .filter(|a| a.dev.is_none())
+    {
+        ctx.warn(
+            &address.at,
+            format!(
+                "static_ipaddress {} has no `dev`: it goes on {name}, the default_interface \
+                 ({whose})",
+                address.addr
+            ),
+        );
+        address.dev = Some(name.to_owned());
+    }
 }
 
 /// What a `track_*` list refers to.

@@ -147,6 +147,21 @@ pub(crate) fn build_global(
                     Some(arg) => return Err(bad(item, arg, "allow_if_changes or nothing")),
                 }
             }
+            "default_interface" => {
+                ctx.no_block(item)?;
+                ctx.extra_args(item, 1);
+                match item.args.first() {
+                    Some(name) => {
+                        global.default_interface =
+                            Some(Spanned::new(name.text.clone(), name.at.clone()));
+                    }
+                    None => ctx.warn(
+                        &item.at,
+                        "default_interface without an interface name: ignored (keepalived \
+                         ignores it too)",
+                    ),
+                }
+            }
             "vrrp_iptables" | "vrrp_ipsets" | "nftables" | "nftables_priority"
             | "nftables_ifindex" | "nftables_counters" => firewall(ctx, item, global)?,
             keyword if OTHER_DAEMONS.contains(&keyword) => {

@@ -23,13 +23,10 @@ const MAX_PREEMPT_DELAY: Duration = Duration::from_secs(1000);
 const MICROS_PER_CENTI: u128 = 10_000;
 
 /// Instance keywords keepalived knows that this daemon does not implement.
-const UNSUPPORTED: &[(&str, &str)] = &[
-    (
-        "track_bfd",
-        "only scripts, interfaces, processes and files can be tracked",
-    ),
-    ("track_src_ip", "the source address is not tracked"),
-];
+const UNSUPPORTED: &[(&str, &str)] = &[(
+    "track_bfd",
+    "only scripts, interfaces, processes and files can be tracked",
+)];
 
 /// `vrrp_instance NAME { ... }`.
 pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInstance, ConfigError> {
@@ -152,6 +149,10 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 ctx.flag(item)?;
                 inst.unicast_fault_no_peer = Some(item.at.clone());
             }
+            "track_src_ip" => {
+                ctx.flag(item)?;
+                inst.track_src_ip = Some(item.at.clone());
+            }
             "owner_ignore_adverts" => {
                 let on = ctx.bool_flag(item)?;
                 inst.owner_ignore_adverts = Some(Spanned::new(on, item.at.clone()));
@@ -227,9 +228,9 @@ fn advert_int(ctx: &mut Ctx<'_>, node: &Node) -> Result<Spanned<Centiseconds>, C
 }
 
 /// `old_unicast_checksum [never]` (keepalived 2.4.3 vrrp_parser.c): bare,
-/// keepalived 1.3.6's unicast VRRPv3 checksums; `never`, the RFC's, which
-/// is ours anyway (keepalived would otherwise switch to the old form on
-/// its own when a peer uses it).
+/// keepalived 1.3.6's unicast VRRPv3 checksums; `never`, the RFC's for
+/// good. Without it, the RFC's until a peer's advert checks only in the
+/// old form (`Config::learn_old_unicast_checksum`).
 fn old_unicast_checksum(ctx: &mut Ctx<'_>, node: &Node) -> Result<bool, ConfigError> {
     ctx.no_block(node)?;
     ctx.extra_args(node, 1);

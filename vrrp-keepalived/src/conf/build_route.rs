@@ -10,7 +10,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::error::{ConfigError, Span, Spanned};
 use super::parser::Node;
 use super::routes::{
-    IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RuleAction, TABLE_MAIN,
+    IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RtName, RuleAction,
+    TABLE_MAIN,
 };
 use super::rt_names::{self, PROTOCOLS, SCOPES, TABLES};
 use super::values::Ctx;
@@ -221,22 +222,33 @@ fn number(block: &str, word: (&str, &Span), max: u32) -> Result<u32, ConfigError
         .ok_or_else(|| bad(block, word, format!("a number 0..{max}")))
 }
 
-/// A name of `kind`, or its number.
+/// A name of `kind`, or its number: a name neither a number nor built in
+/// is left for this host's iproute2 files (the host checks).
 fn named(
     block: &str,
     word: (&str, &Span),
     kind: rt_names::NameKind,
-    what: &str,
-) -> Result<u32, ConfigError> {
-    rt_names::lookup(kind, word.0).ok_or_else(|| {
-        bad(
+) -> Result<RtName, ConfigError> {
+    match rt_names::known(kind, word.0) {
+        Ok(Some(number)) => Ok(RtName::Number(number)),
+        Ok(None) => Ok(RtName::Name(Spanned::new(
+            word.0.to_owned(),
+            word.1.clone(),
+        ))),
+        Err(()) => Err(bad(
             block,
             word,
-            format!(
-                "{what}: a number or a name of iproute2's files (keepalived refuses an unknown one)"
-            ),
-        )
-    })
+            format!("{}: a number 0..{} or a name", kind.what, kind.max),
+        )),
+    }
+}
+
+/// A table, protocol or scope as written.
+fn shown(name: &RtName) -> String {
+    match name {
+        RtName::Number(number) => number.to_string(),
+        RtName::Name(name) => format!("`{}`", name.value),
+    }
 }
 
 /// Fills an open family (`default`) once the line is read: IPv4 unless
@@ -262,8 +274,13 @@ fn route(
     let mut kind = RouteKind::Unicast;
     let (mut via, mut dev, mut src, mut metric, mut scope, mut protocol) =
         (None, None, None, None, None, None);
-    let (mut table, mut tos, mut onlink, mut mode, mut no_track) =
-        (TABLE_MAIN, 0, false, RouteMode::Prepend, false);
+    let (mut table, mut tos, mut onlink, mut mode, mut no_track) = (
+        RtName::Number(TABLE_MAIN),
+        0,
+        false,
+        RouteMode::Prepend,
+        false,
+    );
     while let Some(word) = words.take() {
         match word.0 {
             "inet" | "inet6" => family.decide(block, word.0 == "inet6", word)?,
@@ -289,24 +306,12 @@ fn route(
                 via = Some(address(block, &mut family, value)?);
             }
             "tos" | "dsfield" => tos = number(block, words.value(word, "a TOS")?, 255)? as u8,
-            "table" => {
-                table = named(
-                    block,
-                    words.value(word, "a table")?,
-                    TABLES,
-                    "a routing table",
-                )?
-            }
+            "table" => table = named(block, words.value(word, "a table")?, TABLES)?,
             "protocol" => {
                 let value = words.value(word, "a protocol")?;
-                protocol = Some((
-                    named(block, value, PROTOCOLS, "a route protocol")? as u8,
-                    value.1,
-                ));
+                protocol = Some((named(block, value, PROTOCOLS)?, value.1));
             }
-            "scope" => {
-                scope = Some(named(block, words.value(word, "a scope")?, SCOPES, "a scope")? as u8)
-            }
+            "scope" => scope = Some(named(block, words.value(word, "a scope")?, SCOPES)?),
             "metric" | "priority" | "preference" => {
                 metric = Some(number(block, words.value(word, "a metric")?, u32::MAX)?);
             }
@@ -371,19 +376,21 @@ fn route(
             format!("{block}: the route has no destination"),
         ));
     };
+    let keepalived = RtName::Number(PROTOCOL_KEEPALIVED.into());
     let protocol = match protocol {
         Some((value, _)) if no_track => value,
-        Some((value, at)) if value != PROTOCOL_KEEPALIVED => {
+        Some((value, at)) if value != keepalived => {
             ctx.warn(
                 at,
                 format!(
-                    "protocol {value} ignored: a tracked route gets protocol keepalived (18), as \
-                     keepalived does; add no_track to keep it"
+                    "protocol {} ignored: a tracked route gets protocol keepalived (18), as \
+                     keepalived does; add no_track to keep it",
+                    shown(&value)
                 ),
             );
-            PROTOCOL_KEEPALIVED
+            keepalived
         }
-        _ => PROTOCOL_KEEPALIVED,
+        _ => keepalived,
     };
     let ipv6 = family.ipv6.unwrap_or(false);
     Ok(IpRoute {
@@ -467,8 +474,8 @@ fn rule(
             }
             "table" | "lookup" => {
                 let value = words.value(word, "a table")?;
-                let table = named(block, value, TABLES, "a routing table")?;
-                if table == 0 {
+                let table = named(block, value, TABLES)?;
+                if table == RtName::Number(0) {
                     return Err(bad(block, value, "a table other than 0"));
                 }
                 set_action(word, RuleAction::Table(table))?;
@@ -547,7 +554,8 @@ fn rule(
             ),
         ));
     };
-    if let RuleAction::Goto(target) = action {
+    if let RuleAction::Goto(target) = &action {
+        let target = *target;
         if priority.is_none_or(|p| p >= target) {
             return Err(ConfigError::invalid(
                 &line.at,

@@ -1,12 +1,8 @@
 //! The whole typed configuration: what keepalived.conf says about VRRP.
 
-use std::net::IpAddr;
-
-use super::error::Spanned;
 use super::instance::VrrpInstance;
 use super::model::{
-    Family, GarpGroup, GlobalDefs, SyncGroup, TrackFile, TrackProcess, VirtualAddress, VrrpScript,
-    VrrpVersion,
+    GarpGroup, GlobalDefs, SyncGroup, TrackFile, TrackProcess, VirtualAddress, VrrpScript,
 };
 use super::routes::{IpRoute, IpRule};
 
@@ -54,27 +50,5 @@ impl KeepalivedConfig {
     /// The `vrrp_instance` called `name`.
     pub fn instance(&self, name: &str) -> Option<&VrrpInstance> {
         self.instances.iter().find(|i| i.name == name)
-    }
-
-    /// The multicast group `instance` was given, as written: its
-    /// `mcast_dst_ip`, else the global `vrrp_mcast_group4/6` of its family;
-    /// `None` for VRRP's own group, and for a unicast instance.
-    pub fn multicast_group<'a>(
-        &'a self,
-        instance: &'a VrrpInstance,
-    ) -> Option<&'a Spanned<IpAddr>> {
-        if !instance.unicast_peers.is_empty() {
-            return None;
-        }
-        instance.mcast_dst_ip.as_ref().or(match instance.family() {
-            Family::Ipv4 => self.global.vrrp_mcast_group4.as_ref(),
-            Family::Ipv6 => self.global.vrrp_mcast_group6.as_ref(),
-        })
-    }
-
-    /// The VRRP version `instance` runs: its own `version`, else 3 for IPv6,
-    /// else the global `vrrp_version`, else 2 (keepalived's rule).
-    pub fn effective_version(&self, instance: &VrrpInstance) -> VrrpVersion {
-        instance.version_with_global(self.global.vrrp_version)
     }
 }

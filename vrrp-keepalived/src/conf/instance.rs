@@ -115,6 +115,9 @@ pub struct VrrpInstance {
     /// `unicast_fault_no_peer`: without `unicast_peer`, Fault rather than
     /// multicast (where it was written).
     pub unicast_fault_no_peer: Option<Span>,
+    /// `track_src_ip`: Fault while the configured source address is not
+    /// on the interface ([`VrrpInstance::tracked_source`]).
+    pub track_src_ip: Option<Span>,
     /// `strict_mode [BOOL]`; unset: the global `vrrp_strict`. Once read,
     /// strict mode's rewrites are already applied to the fields above.
     pub strict_mode: Option<Spanned<bool>>,
@@ -174,6 +177,7 @@ impl VrrpInstance {
             old_unicast_checksum: None,
             owner_ignore_adverts: None,
             unicast_fault_no_peer: None,
+            track_src_ip: None,
             strict_mode: None,
             debug: None,
             smtp_alert: None,
@@ -207,6 +211,17 @@ impl VrrpInstance {
             None if self.native_ipv6 => Family::Ipv6,
             None => Family::Ipv4,
         }
+    }
+
+    /// The source address `track_src_ip` watches: `unicast_src_ip`, else
+    /// `mcast_src_ip` (the one the instance sends from). keepalived 2.4.3
+    /// (vrrp.c) clears the flag when neither is written.
+    pub fn tracked_source(&self) -> Option<IpAddr> {
+        self.track_src_ip.as_ref()?;
+        self.unicast_src_ip
+            .as_ref()
+            .or(self.mcast_src_ip.as_ref())
+            .map(|src| src.value)
     }
 
     /// keepalived 2.4.3 (vrrp.c): `unicast_fault_no_peer` without any

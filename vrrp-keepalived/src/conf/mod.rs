@@ -60,9 +60,10 @@ mod key_files;
 mod lexer;
 mod model;
 mod parser;
+mod precedence;
 mod preprocess;
 mod routes;
-mod rt_names;
+pub(crate) mod rt_names;
 mod source;
 mod strict;
 #[cfg(test)]
@@ -77,16 +78,17 @@ pub use config::KeepalivedConfig;
 pub use error::{ConfigError, Severity, Span, Spanned, Warning};
 pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
 pub use model::{
-    AuthType, Authentication, Centiseconds, Family, GarpExtraIf, GarpGroup, GarpSettings,
-    GlobalDefs, InitFile, InitialState, IpvlanMode, Notify, NotifyFifo, NotifyScript, ParamMatch,
-    RunAs, Smtp, SyncGroup, TrackFile, TrackProcess, Tracked, UnicastPeer, UseIpvlan, UseVmac,
-    VirtualAddress, VrrpScript,
-    VrrpVersion, Weight,
+    AuthType, Authentication, Centiseconds, DEFAULT_INTERFACE, Family, GarpExtraIf, GarpGroup,
+    GarpSettings, GlobalDefs, InitFile, InitialState, IpvlanMode, Notify, NotifyFifo, NotifyScript,
+    ParamMatch, RunAs, Smtp, SyncGroup, TrackFile, TrackProcess, Tracked, UnicastPeer, UseIpvlan,
+    UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
 };
 pub use routes::{
-    IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RuleAction, TABLE_MAIN,
+    IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RtName, RuleAction,
+    TABLE_MAIN,
 };
 
+pub use rt_names::{NameKind, names_mut};
 use source::{LogicalLine, SourceReader};
 pub use to_core::vrrp_config;
 use values::Ctx;

@@ -54,6 +54,10 @@ pub struct RunAs {
     pub supplementary_groups: bool,
 }
 
+/// keepalived's `default_interface` when `global_defs` names none
+/// (`DFLT_INT`, vrrp_ipaddress.h).
+pub const DEFAULT_INTERFACE: &str = "eth0";
+
 /// `global_defs`. Keywords for e-mail, LVS, SNMP and the like are accepted and
 /// reported as ignored.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -102,6 +106,10 @@ pub struct GlobalDefs {
     pub max_auto_priority: Option<i32>,
     /// `dynamic_interfaces`: interfaces may be missing at startup.
     pub dynamic_interfaces: bool,
+    /// `default_interface IF`: where a `static_ipaddress` without `dev`
+    /// goes ([`DEFAULT_INTERFACE`] when not written). keepalived 2.4.3
+    /// uses it for nothing else.
+    pub default_interface: Option<Spanned<String>>,
     /// `dynamic_interfaces allow_if_changes`.
     pub dynamic_interfaces_allow_if_changes: bool,
     /// E-mail on state changes: `notification_email`, `smtp_server`, ...

@@ -1,7 +1,8 @@
 //! Routes and rules of `virtual_routes`, `virtual_rules`, `static_routes`
 //! and `static_rules`: one line each, as keepalived (and `ip route add`,
-//! `ip rule add`) reads it, with names of tables, protocols and scopes
-//! already turned into numbers.
+//! `ip rule add`) reads it. Numbers and iproute2's built-in names of
+//! tables, protocols and scopes are numbers here; other names stay names
+//! until this host's iproute2 files turn them into numbers (`host.rs`).
 
 use std::net::IpAddr;
 
@@ -12,6 +13,27 @@ pub const PROTOCOL_KEEPALIVED: u8 = 18;
 
 /// The main routing table (`RT_TABLE_MAIN`).
 pub const TABLE_MAIN: u32 = 254;
+
+/// A routing table, route protocol or scope as written: a number (also
+/// for iproute2's built-in names), or a name only the iproute2 files of
+/// the host it runs on can turn into one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RtName {
+    /// Known without the host.
+    Number(u32),
+    /// A name of `/etc/iproute2/rt_tables` and its kin, where written.
+    Name(Spanned<String>),
+}
+
+impl RtName {
+    /// The number, once known.
+    pub fn number(&self) -> Option<u32> {
+        match self {
+            Self::Number(number) => Some(*number),
+            Self::Name(_) => None,
+        }
+    }
+}
 
 /// `ADDR[/LEN]`, or `default` (length 0).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -64,13 +86,14 @@ pub struct IpRoute {
     /// `src ADDR`: the preferred source address.
     pub src: Option<IpAddr>,
     /// `table T`; main when not written.
-    pub table: u32,
+    pub table: RtName,
     /// `metric N` (or `priority`, `preference`).
     pub metric: Option<u32>,
-    /// `scope S`; global when not written.
-    pub scope: Option<u8>,
-    /// `protocol P`; keepalived's own (18) unless `no_track` keeps another.
-    pub protocol: u8,
+    /// `scope S` (0..=255); global when not written.
+    pub scope: Option<RtName>,
+    /// `protocol P` (0..=255); keepalived's own (18) unless `no_track`
+    /// keeps another.
+    pub protocol: RtName,
     /// `tos N` (or `dsfield`).
     pub tos: u8,
     /// `onlink`.
@@ -84,10 +107,10 @@ pub struct IpRoute {
 }
 
 /// What a rule does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RuleAction {
-    /// `table T` / `lookup T`.
-    Table(u32),
+    /// `table T` / `lookup T` (not 0).
+    Table(RtName),
     /// `goto PREF`.
     Goto(u32),
     /// `nop`.

@@ -1,19 +1,25 @@
 //! Names of routing tables, protocols and scopes, as `ip` and keepalived
-//! read them: a number, a built-in name, or a name from iproute2's files
-//! (`/etc/iproute2/rt_tables`, `rt_tables.d/*.conf`, then the same under
-//! `/usr/share/iproute2` and `/usr/lib/iproute2`).
+//! read them: a number, a built-in name, or a name of iproute2's files.
+//! The reader knows the first two; a name of the files stays a name
+//! ([`RtName::Name`]) for the host checks to look up (`iproute2.rs`), so
+//! that a file read for another host (`--no-host-checks`, `--verify`)
+//! never depends on this one's files.
 
-use std::path::Path;
+use super::config::KeepalivedConfig;
+use super::routes::{IpRoute, IpRule, RtName, RuleAction};
 
-/// Where iproute2 keeps its name files, the administrator's first.
-const DIRS: &[&str] = &["/etc/iproute2", "/usr/share/iproute2", "/usr/lib/iproute2"];
-
-/// A kind of name, its file and what is always known.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct NameKind {
-    file: &'static str,
+/// A kind of name (table, protocol, scope), its file and what is always
+/// known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameKind {
+    /// iproute2's file of such names (`rt_tables`, ...).
+    pub(crate) file: &'static str,
+    /// The names every iproute2 knows.
     builtin: &'static [(&'static str, u32)],
-    max: u32,
+    /// The largest number.
+    pub(crate) max: u32,
+    /// What it is, for messages.
+    pub(crate) what: &'static str,
 }
 
 /// Routing tables: `table`, `lookup`.
@@ -21,6 +27,7 @@ pub(crate) const TABLES: NameKind = NameKind {
     file: "rt_tables",
     builtin: &[("default", 253), ("main", 254), ("local", 255)],
     max: u32::MAX,
+    what: "a routing table",
 };
 
 /// Route protocols: who installed a route.
@@ -45,6 +52,7 @@ pub(crate) const PROTOCOLS: NameKind = NameKind {
         ("babel", 42),
     ],
     max: 255,
+    what: "a route protocol",
 };
 
 /// Route scopes.
@@ -58,48 +66,25 @@ pub(crate) const SCOPES: NameKind = NameKind {
         ("nowhere", 255),
     ],
     max: 255,
+    what: "a scope",
 };
 
-/// The number `name` stands for: a number (decimal, or hex with `0x`) up
-/// to the kind's maximum, a built-in name, or one of iproute2's files.
-pub(crate) fn lookup(kind: NameKind, name: &str) -> Option<u32> {
+/// What the reader makes of `name`: `Some(number)` for a number up to the
+/// kind's maximum or a built-in name, `None` for a name left to the host's
+/// files; `Err` for a number out of range.
+pub(crate) fn known(kind: NameKind, name: &str) -> Result<Option<u32>, ()> {
     if let Some(number) = number(name) {
-        return (number <= kind.max).then_some(number);
+        return if number <= kind.max {
+            Ok(Some(number))
+        } else {
+            Err(())
+        };
     }
-    if let Some(&(_, id)) = kind.builtin.iter().find(|(n, _)| *n == name) {
-        return Some(id);
-    }
-    DIRS.iter()
-        .find_map(|dir| lookup_in(Path::new(dir), kind.file, name))
-        .filter(|id| *id <= kind.max)
-}
-
-/// `name` in `dir/file` or `dir/file.d/*.conf`.
-fn lookup_in(dir: &Path, file: &str, name: &str) -> Option<u32> {
-    let mut files = vec![dir.join(file)];
-    if let Ok(entries) = std::fs::read_dir(dir.join(format!("{file}.d"))) {
-        let mut extra: Vec<_> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "conf"))
-            .collect();
-        extra.sort();
-        files.extend(extra);
-    }
-    files
+    Ok(kind
+        .builtin
         .iter()
-        .filter_map(|path| std::fs::read_to_string(path).ok())
-        .find_map(|text| find_in_text(&text, name))
-}
-
-/// `ID NAME` lines; `#` starts a comment.
-fn find_in_text(text: &str, name: &str) -> Option<u32> {
-    text.lines().find_map(|line| {
-        let line = line.split('#').next().unwrap_or_default();
-        let mut words = line.split_whitespace();
-        let id = number(words.next()?)?;
-        (words.next()? == name).then_some(id)
-    })
+        .find(|(n, _)| *n == name)
+        .map(|&(_, id)| id))
 }
 
 /// A decimal or `0x` hexadecimal number.
@@ -111,20 +96,49 @@ pub(crate) fn number(text: &str) -> Option<u32> {
     }
 }
 
+/// Every table, protocol and scope of `config`'s routes and rules, with
+/// its kind: each instance's, then the static ones (for the host checks,
+/// which look names up).
+pub fn names_mut(config: &mut KeepalivedConfig) -> Vec<(NameKind, &mut RtName)> {
+    let mut names = Vec::new();
+    for instance in &mut config.instances {
+        push_routes(&mut names, &mut instance.virtual_routes);
+        push_rules(&mut names, &mut instance.virtual_rules);
+    }
+    push_routes(&mut names, &mut config.static_routes);
+    push_rules(&mut names, &mut config.static_rules);
+    names
+}
+
+fn push_routes<'c>(names: &mut Vec<(NameKind, &'c mut RtName)>, routes: &'c mut [IpRoute]) {
+    for route in routes {
+        names.push((TABLES, &mut route.table));
+        names.push((PROTOCOLS, &mut route.protocol));
+        if let Some(scope) = &mut route.scope {
+            names.push((SCOPES, scope));
+        }
+    }
+}
+
+fn push_rules<'c>(names: &mut Vec<(NameKind, &'c mut RtName)>, rules: &'c mut [IpRule]) {
+    for rule in rules {
+        if let RuleAction::Table(table) = &mut rule.action {
+            names.push((TABLES, table));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn numbers_builtin_names_and_files() {
-        assert_eq!(lookup(TABLES, "main"), Some(254));
-        assert_eq!(lookup(TABLES, "1000"), Some(1000));
-        assert_eq!(lookup(PROTOCOLS, "0x12"), Some(18));
-        assert_eq!(lookup(PROTOCOLS, "256"), None);
-        assert_eq!(lookup(SCOPES, "link"), Some(253));
-        assert_eq!(lookup(TABLES, "no-such-table-anywhere"), None);
-        let text = "# comment\n255\tlocal\n100 vrrp # ours\n";
-        assert_eq!(find_in_text(text, "vrrp"), Some(100));
-        assert_eq!(find_in_text(text, "ours"), None);
+    fn numbers_and_builtin_names_are_known_other_names_are_left() {
+        assert_eq!(known(TABLES, "main"), Ok(Some(254)));
+        assert_eq!(known(TABLES, "1000"), Ok(Some(1000)));
+        assert_eq!(known(PROTOCOLS, "0x12"), Ok(Some(18)));
+        assert_eq!(known(PROTOCOLS, "256"), Err(()));
+        assert_eq!(known(SCOPES, "link"), Ok(Some(253)));
+        assert_eq!(known(TABLES, "vrrp"), Ok(None));
     }
 }

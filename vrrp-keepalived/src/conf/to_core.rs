@@ -57,7 +57,7 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
     vrrp.multicast_group = config.multicast_group(instance).map(|g| g.value);
     vrrp.unicast_ttl = instance.unicast_ttl.as_ref().map(|t| t.value);
     // keepalived checks a peer's min_ttl/max_ttl only with check_unicast_src.
-    if instance.check_unicast_src || config.global.vrrp_check_unicast_src {
+    if config.check_unicast_src(instance) {
         vrrp.peer_ttl = instance
             .unicast_peers
             .iter()
@@ -70,32 +70,26 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
             .collect();
     }
     vrrp.check_address_list = !config.global.vrrp_skip_check_adv_addr;
-    vrrp.lower_prio_no_advert = instance
-        .lower_prio_no_advert
-        .unwrap_or(config.global.vrrp_lower_prio_no_advert);
+    vrrp.lower_prio_no_advert = config.lower_prio_no_advert(instance);
     // Unset, on without use_vmac (keepalived: off). A Master that yields
     // silently after a partition heals (its rival's advert crossed first)
     // leaves the clients that followed it at its MAC until their ARP entry
     // goes stale (8-9 s measured, tests/faults.rs); its one parting advert
     // makes the winner answer and announce the VIPs again. With use_vmac the
     // MAC does not change, and the RFC's silent yield costs nothing.
-    vrrp.higher_prio_send_advert = instance
-        .higher_prio_send_advert
-        .or(config.global.vrrp_higher_prio_send_advert)
+    vrrp.higher_prio_send_advert = config
+        .higher_prio_send_advert(instance)
         .unwrap_or(instance.use_vmac.is_none());
-    // keepalived copies the global value into each instance it reads next.
-    vrrp.down_timer_adverts = instance
-        .down_timer_adverts
-        .as_ref()
-        .or(config.global.vrrp_down_timer_adverts.as_ref())
+    vrrp.down_timer_adverts = config
+        .down_timer_adverts(instance)
         .map_or(vrrp_core::config::DOWN_TIMER_ADVERTS, |n| n.value);
     vrrp.old_unicast_checksum = instance
         .old_unicast_checksum
         .as_ref()
         .is_some_and(|o| o.value);
-    vrrp.v3_checksum_as_v2 = instance
-        .v3_checksum_as_v2
-        .unwrap_or(config.global.v3_checksum_as_v2);
+    // keepalived 2.4.3 switches on its own unless told `never`.
+    vrrp.learn_old_unicast_checksum = instance.old_unicast_checksum.is_none();
+    vrrp.v3_checksum_as_v2 = config.v3_checksum_as_v2(instance);
     vrrp.auth_hmac = instance
         .auth_hmac
         .as_ref()

@@ -81,6 +81,16 @@ fn check_instance(
             format!("vrrp_instance {name}: {why}"),
         ));
     }
+    if let (Some(at), None) = (&inst.track_src_ip, inst.tracked_source()) {
+        warnings.push(Warning::new(
+            at.clone(),
+            format!(
+                "track_src_ip has no effect: vrrp_instance {name} sets neither unicast_src_ip \
+                 nor mcast_src_ip, and the interface's own address is not tracked (keepalived \
+                 clears it too)"
+            ),
+        ));
+    }
     // keepalived 2.4.3: "A unicast keyword has been specified without any
     // unicast peers. Defaulting to multicast."
     if let (Some(old), true) = (&inst.old_unicast_checksum, inst.unicast_peers.is_empty()) {

@@ -154,11 +154,7 @@ pub fn virtual_routers(hosts: &[Host]) -> Vec<VirtualRouter> {
 }
 
 fn member(config: &KeepalivedConfig, host: usize, instance: &VrrpInstance) -> Member {
-    let groups: Vec<_> = config
-        .sync_groups
-        .iter()
-        .filter(|g| g.members.iter().any(|m| m.value == instance.name))
-        .collect();
+    let groups: Vec<_> = config.sync_groups_of(instance).collect();
     let mut tracked = objects(
         config,
         instance

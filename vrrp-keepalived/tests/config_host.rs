@@ -1,0 +1,158 @@
+//! `-t`'s interface checks against keepalived's own `-t`, 2.2.7 and 2.4.3,
+//! on this host: `lo` exists everywhere, `ho13-none*` nowhere. Every
+//! interface a file names must exist (without `dynamic_interfaces`): also a
+//! route's, a rule's and a static address's, whose interface is the
+//! `default_interface` when it has no `dev`. keepalived refuses such a file
+//! under `-t` and refuses to start with it (`tests/lab_static_interfaces.rs`);
+//! so do we, at the line keepalived names first. Names of tables and
+//! protocols that only iproute2's files know are looked up there by the
+//! host checks too (this host's /etc/iproute2/rt_protos names `bgp`, 186).
+
+use std::fs;
+
+use vrrp_keepalived::conf::load;
+
+#[path = "support/keepalived_t.rs"]
+mod keepalived_t;
+use keepalived_t::{keepalived, keepalived_check, lines_named};
+
+/// A file, keepalived's verdict, and where our checks put its static
+/// addresses.
+struct Case {
+    name: &'static str,
+    body: &'static str,
+    keepalived_accepts: bool,
+    /// The static addresses' interfaces, when the file is accepted.
+    addresses_on: &'static [&'static str],
+    /// The static routes' protocols, when the file is accepted.
+    protocols: &'static [u32],
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "default_interface lo takes the static address without dev",
+        body: "global_defs {\n default_interface lo\n}\nstatic_ipaddress {\n 192.0.2.9/32\n}\n",
+        keepalived_accepts: true,
+        addresses_on: &["lo"],
+        protocols: &[],
+    },
+    Case {
+        name: "default_interface written after the address still counts",
+        body: "static_ipaddress {\n 192.0.2.9/32\n 192.0.2.10/32 dev lo\n}\n\
+               global_defs {\n default_interface lo\n}\n",
+        keepalived_accepts: true,
+        addresses_on: &["lo", "lo"],
+        protocols: &[],
+    },
+    Case {
+        name: "a default_interface that does not exist, for an address without dev",
+        body: "global_defs {\n default_interface ho13-none0\n}\n\
+               static_ipaddress {\n 192.0.2.10/32 dev lo\n 192.0.2.9/32\n}\n",
+        keepalived_accepts: false,
+        addresses_on: &[],
+        protocols: &[],
+    },
+    Case {
+        name: "a default_interface that does not exist, used by no address",
+        body: "global_defs {\n default_interface ho13-none0\n}\n\
+               static_ipaddress {\n 192.0.2.10/32 dev lo\n}\n",
+        keepalived_accepts: true,
+        addresses_on: &["lo"],
+        protocols: &[],
+    },
+    Case {
+        name: "a static route on an interface that does not exist",
+        body: "static_routes {\n 198.18.8.0/24 dev lo\n 198.18.7.0/24 dev ho13-none1\n}\n",
+        keepalived_accepts: false,
+        addresses_on: &[],
+        protocols: &[],
+    },
+    Case {
+        name: "a static rule on an interface that does not exist",
+        body: "static_rules {\n from 192.0.2.9 iif ho13-none2 table 5 preference 5\n}\n",
+        keepalived_accepts: false,
+        addresses_on: &[],
+        protocols: &[],
+    },
+    Case {
+        name: "a static address on an interface that does not exist",
+        body: "static_ipaddress {\n 192.0.2.9/32 dev ho13-none3\n}\n",
+        keepalived_accepts: false,
+        addresses_on: &[],
+        protocols: &[],
+    },
+    Case {
+        name: "a protocol name from this host's rt_protos",
+        body: "static_routes {\n 198.18.8.0/24 dev lo protocol bgp no_track\n \
+               198.18.9.0/24 dev lo protocol static no_track\n}\n",
+        keepalived_accepts: true,
+        addresses_on: &[],
+        protocols: &[186, 4],
+    },
+    Case {
+        name: "a routing table no file names",
+        body: "static_routes {\n 198.18.8.0/24 dev lo table ho13-no-such-table\n}\n",
+        keepalived_accepts: false,
+        addresses_on: &[],
+        protocols: &[],
+    },
+];
+
+#[test]
+fn keepalived_and_we_agree_on_missing_interfaces_and_the_default_interface() {
+    let binaries = keepalived();
+    if binaries.is_empty() {
+        eprintln!("SKIPPED: keepalived is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("vrrp-config-host-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let mut wrong = Vec::new();
+    for (index, case) in CASES.iter().enumerate() {
+        let path = dir.join(format!("case{index}.conf"));
+        fs::write(&path, case.body).unwrap();
+        let mut loaded = load(&path).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let ours = vrrp_keepalived::host::check(&mut loaded.config);
+        let on: Vec<_> = loaded
+            .config
+            .static_addresses
+            .iter()
+            .filter_map(|a| a.dev.as_deref())
+            .collect();
+        let protocols: Vec<_> = loaded
+            .config
+            .static_routes
+            .iter()
+            .map(|r| r.protocol.number())
+            .collect();
+        let expected: Vec<_> = case.protocols.iter().map(|p| Some(*p)).collect();
+        if ours.is_ok() && (on != case.addresses_on || protocols != expected) {
+            wrong.push(format!(
+                "{}: addresses on {on:?}, protocols {protocols:?}",
+                case.name
+            ));
+        }
+        for binary in &binaries {
+            let (theirs, output) = keepalived_check(binary, &path);
+            let said = format!(
+                "{} ({}):\n{output}\nwe said {ours:?}",
+                case.name,
+                binary.display()
+            );
+            if theirs != case.keepalived_accepts || ours.is_ok() != theirs {
+                wrong.push(format!(
+                    "keepalived accepts={theirs}, we accept={}: {said}",
+                    ours.is_ok()
+                ));
+            }
+            // keepalived names every such line; ours stops at the first.
+            if let (Some(line), Err(error)) = (lines_named(&output).first(), &ours) {
+                if !error.to_string().contains(&format!(":{line}:")) {
+                    wrong.push(format!("not at keepalived's line {line}: {said}"));
+                }
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
