@@ -60,3 +60,23 @@ pub(crate) fn keepalived_check(binary: &Path, config: &Path) -> (bool, String) {
         + &String::from_utf8_lossy(&output.stderr);
     (output.status.success(), text)
 }
+
+/// An Ethernet interface of this host (the first by name), for files
+/// checked without `dynamic_interfaces`.
+// Not every test that includes this file needs it.
+#[allow(dead_code)]
+pub(crate) fn host_interface() -> Option<String> {
+    let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| {
+            n != "lo"
+                && std::fs::read_to_string(format!("/sys/class/net/{n}/type"))
+                    .ok()
+                    .as_deref()
+                    == Some("1\n")
+        })
+        .collect();
+    names.sort();
+    names.into_iter().next()
+}
