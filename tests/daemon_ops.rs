@@ -288,6 +288,46 @@ fn a_refused_gratuitous_arp_is_a_send_error_warned_once() {
     ));
 }
 
+/// An excluded VIP on an interface no advertised VIP uses (a macvlan
+/// `mv0`) goes on it while Master and off on stop.
+#[test]
+fn an_excluded_vip_on_another_interface_is_installed() {
+    let Some(lab) = Lab::new("an_excluded_vip_on_another_interface") else {
+        return;
+    };
+    let host = lab.host("a", &["192.0.2.1/24"]);
+    let add = [
+        "ip", "link", "add", "mv0", "link", "eth0", "type", "macvlan",
+    ];
+    for argv in [&add[..], &["ip", "link", "set", "mv0", "up"]] {
+        let out = host.exec(argv);
+        assert!(out.status.success(), "{argv:?}: {out:?}");
+    }
+    let excluded: IpAddr = "198.18.0.101".parse().unwrap();
+    let instance = Instance::new("VI_1", 51)
+        .vip("192.0.2.100/24")
+        .line("virtual_ipaddress_excluded {\n        198.18.0.101/24 dev mv0\n    }");
+    let config = Config::new("a").instance(instance).to_string();
+    let daemon = Daemon::ours().start(&host, &config);
+    let took = wait_for(Duration::from_secs(5), || {
+        host.has_address(VIP) && host.has_address(excluded)
+    });
+    assert!(
+        took.is_some(),
+        "both addresses on the Master:\n{}",
+        daemon.log()
+    );
+    let on = host.exec(&["ip", "-br", "address", "show", "dev", "mv0"]);
+    let on = String::from_utf8_lossy(&on.stdout);
+    assert!(on.contains("198.18.0.101/24"), "on mv0: {on}");
+    daemon.kill(nix::sys::signal::Signal::SIGTERM);
+    time_until(
+        "the excluded VIP removed on stop",
+        Duration::from_secs(5),
+        || !host.has_address(excluded),
+    );
+}
+
 #[test]
 fn notify_status_metrics_and_release_after_sigkill() {
     let Some(lab) = Lab::new("notify_status_metrics_and_release_after_sigkill") else {

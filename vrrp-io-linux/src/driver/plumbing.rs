@@ -109,7 +109,9 @@ impl Plumbing<'_> {
             };
             self.host.create_vmac(&vmac_spec)?;
         }
-        for vip in &spec.vips {
+        // The excluded VIPs' too: a link never looked up is one the host
+        // knows nothing of, and an address on it is never added.
+        for vip in spec.installed() {
             self.host.link_index(spec.interface_of(vip))?;
         }
         let socket =
