@@ -345,7 +345,7 @@ impl Instance {
         self.stats.adverts_send_errors += 1;
     }
 
-    /// One announcement of a VIP ([`Action::AnnounceVips`](crate::Action::AnnounceVips) and its
+    /// One announcement of a VIP ([`Action::AnnounceVips`] and its
     /// repeats: a gratuitous ARP or unsolicited NA) could not be sent: it
     /// counts as a send error. The protocol goes on; the next repeat or
     /// refresh may reach the LAN.
