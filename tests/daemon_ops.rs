@@ -4,7 +4,7 @@
 //! adverts keep their interval; notify scripts run in order; SIGUSR1 status
 //! and Prometheus metrics; `--release-vips` after a SIGKILL; an advert the
 //! kernel refuses is counted as a send error and warned about, rate-limited,
-//! never counted as sent. Needs root.
+//! never counted as sent; so is a gratuitous ARP it refuses. Needs root.
 
 use vrrp_lab as lab;
 
@@ -203,6 +203,129 @@ fn a_refused_advert_is_a_send_error_warned_once_not_sent() {
         "MEASURED: {errors} refused adverts counted, 0 sent, {} warning line",
         warnings.len()
     ));
+}
+
+/// A Master with a second VIP on a macvlan `mv0` and a GARP refresh every
+/// second; `mv0` is set down while Master (its IPv4 VIP stays), so the
+/// kernel refuses each GARP for that VIP (ENETDOWN). Each is counted in
+/// `garp_send_errors` (status and metrics), nothing else moves, and the
+/// log has one warning for them in ten seconds.
+#[test]
+fn a_refused_gratuitous_arp_is_a_send_error_warned_once() {
+    let Some(lab) = Lab::new("a_refused_gratuitous_arp_is_a_send_error") else {
+        return;
+    };
+    let host = lab.host("a", &["192.0.2.1/24"]);
+    let add = [
+        "ip", "link", "add", "mv0", "link", "eth0", "type", "macvlan",
+    ];
+    for argv in [&add[..], &["ip", "link", "set", "mv0", "up"]] {
+        let out = host.exec(argv);
+        assert!(out.status.success(), "{argv:?}: {out:?}");
+    }
+    let on_mv0: IpAddr = "198.18.0.100".parse().unwrap();
+    let instance = Instance::new("VI_1", 51)
+        .priority(100)
+        .vip("192.0.2.100/24")
+        .vip("198.18.0.100/24 dev mv0")
+        .line("garp_master_delay 0")
+        .line("garp_master_refresh 1");
+    let config = Config::new("a").instance(instance).to_string();
+    let daemon = Daemon::ours().start_with(&host, &config, &["--metrics-listen", "127.0.0.1:9652"]);
+    time_until("the VIPs on the Master", Duration::from_secs(5), || {
+        host.has_address(VIP) && host.has_address(on_mv0)
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let stats = |status: serde_json::Value| status["instances"][0]["stats"].clone();
+    let before = stats(lab::status(&host, &daemon));
+    assert_eq!(
+        before["garp_send_errors"], 0,
+        "all sent while mv0 is up: {before}"
+    );
+    let out = host.exec(&["ip", "link", "set", "mv0", "down"]);
+    assert!(out.status.success(), "{out:?}");
+    std::thread::sleep(Duration::from_millis(3500));
+    assert!(
+        host.has_address(on_mv0),
+        "the VIP stays on mv0 while it is down"
+    );
+    let after = stats(lab::status(&host, &daemon));
+    let errors = after["garp_send_errors"]
+        .as_u64()
+        .expect("garp_send_errors");
+    assert!(
+        errors >= 3,
+        "3.5 s of refreshes at 1 s, one refused each: {after}"
+    );
+    assert_eq!(after["adverts_send_errors"], 0, "{after}");
+    assert_eq!(
+        after["master_transitions"], 1,
+        "still the same Master: {after}"
+    );
+    let metrics = scrape(&host, 9652);
+    let line = metrics
+        .lines()
+        .find(|l| l.starts_with("vrrp_garp_send_errors_total{"))
+        .unwrap_or_else(|| panic!("no GARP send errors in the metrics:\n{metrics}"));
+    let in_metrics: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(in_metrics >= errors, "{line}");
+    let log = daemon.log();
+    let warnings: Vec<_> = log
+        .lines()
+        .filter(|l| l.contains("announcement not sent"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "one warning in 10 s:\n{log}");
+    assert!(warnings[0].contains("WARN"), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("interface=mv0") && warnings[0].contains("vip=198.18.0.100"),
+        "{}",
+        warnings[0]
+    );
+    say(&format!(
+        "MEASURED: {errors} refused GARPs on a down mv0 counted in 3.5 s, {} warning line: {}",
+        warnings.len(),
+        warnings[0].trim()
+    ));
+}
+
+/// An excluded VIP on an interface no advertised VIP uses (a macvlan
+/// `mv0`) goes on it while Master and off on stop.
+#[test]
+fn an_excluded_vip_on_another_interface_is_installed() {
+    let Some(lab) = Lab::new("an_excluded_vip_on_another_interface") else {
+        return;
+    };
+    let host = lab.host("a", &["192.0.2.1/24"]);
+    let add = [
+        "ip", "link", "add", "mv0", "link", "eth0", "type", "macvlan",
+    ];
+    for argv in [&add[..], &["ip", "link", "set", "mv0", "up"]] {
+        let out = host.exec(argv);
+        assert!(out.status.success(), "{argv:?}: {out:?}");
+    }
+    let excluded: IpAddr = "198.18.0.101".parse().unwrap();
+    let instance = Instance::new("VI_1", 51)
+        .vip("192.0.2.100/24")
+        .line("virtual_ipaddress_excluded {\n        198.18.0.101/24 dev mv0\n    }");
+    let config = Config::new("a").instance(instance).to_string();
+    let daemon = Daemon::ours().start(&host, &config);
+    let took = wait_for(Duration::from_secs(5), || {
+        host.has_address(VIP) && host.has_address(excluded)
+    });
+    assert!(
+        took.is_some(),
+        "both addresses on the Master:\n{}",
+        daemon.log()
+    );
+    let on = host.exec(&["ip", "-br", "address", "show", "dev", "mv0"]);
+    let on = String::from_utf8_lossy(&on.stdout);
+    assert!(on.contains("198.18.0.101/24"), "on mv0: {on}");
+    daemon.kill(nix::sys::signal::Signal::SIGTERM);
+    time_until(
+        "the excluded VIP removed on stop",
+        Duration::from_secs(5),
+        || !host.has_address(excluded),
+    );
 }
 
 #[test]

@@ -311,6 +311,12 @@ impl Router {
         self.instances[id.index()].handle_send_failure(priority);
     }
 
+    /// One of an instance's VIP announcements could not be sent
+    /// ([`Instance::handle_announce_failure`]).
+    pub fn handle_announce_failure(&mut self, id: InstanceId) {
+        self.instances[id.index()].handle_announce_failure();
+    }
+
     /// An administrative change to one instance.
     pub fn handle_command(&mut self, now: Instant, id: InstanceId, command: Command) {
         self.with(now, id, |inst| inst.handle_command(now, command));

@@ -50,6 +50,10 @@ pub struct Statistics {
     /// Advertisements the network refused (a failed send), not in
     /// `adverts_sent`.
     pub adverts_send_errors: u64,
+    /// Gratuitous ARPs / unsolicited NAs of its VIPs that were due but not
+    /// sent: the kernel refused them, or their interface was gone
+    /// ([`Instance::handle_announce_failure`](crate::Instance::handle_announce_failure)).
+    pub garp_send_errors: u64,
     /// Times this router became Master (`vrrpv3StatisticsMasterTransitions`).
     pub master_transitions: u64,
     /// Why it last became Master.

@@ -321,6 +321,39 @@ fn sync_group_follows_an_owner_into_master() {
     );
 }
 
+/// A VIP announcement the caller could not send is counted in
+/// `garp_send_errors`, of its instance only; the protocol goes on (no
+/// action, still Master).
+#[test]
+fn an_announcement_not_sent_is_counted_on_its_instance() {
+    let mut router = Router::new();
+    let owner = router
+        .add(1, Instance::new(config(0, 255)).unwrap())
+        .unwrap();
+    let other = router
+        .add(1, Instance::new(vrid(config(1, 100), 52)).unwrap())
+        .unwrap();
+    router.handle_startup(Instant::ZERO);
+    assert!(
+        drain(&mut router)
+            .iter()
+            .any(|(id, a)| *id == owner && *a == Action::AnnounceVips)
+    );
+    let before = router.instance(owner).stats().clone();
+    router.handle_announce_failure(owner);
+    router.handle_announce_failure(owner);
+    let after = router.instance(owner).stats();
+    assert_eq!(after.garp_send_errors, 2);
+    let rest = vrrp_core::stats::Statistics {
+        garp_send_errors: 0,
+        ..after.clone()
+    };
+    assert_eq!(rest, before, "no other counter moves");
+    assert_eq!(router.instance(other).stats().garp_send_errors, 0);
+    assert_eq!(router.instance(owner).state(), State::Master);
+    assert!(drain(&mut router).is_empty());
+}
+
 /// An advert the caller could not send counts as a send error, not as
 /// sent; a priority 0 one is not counted as a priority 0 sent either.
 #[test]

@@ -1,11 +1,12 @@
 //! What keepalived checks on the host it starts on, once the file reads
 //! well: each interface named exists (unless `dynamic_interfaces`):
-//! an instance's, a route's, a rule's, a static address's (its
-//! `default_interface` when it has no `dev`); keepalived 2.4.3 and 2.2.7
-//! refuse to start without one ("Non-existent interface specified in
-//! configuration", `tests/lab_static_interfaces.rs`), as `-t` does;
-//! the names of tables, protocols and scopes are in this host's iproute2
-//! files (`iproute2.rs`: keepalived refuses an unknown one);
+//! an instance's, each address's `dev` (`virtual_ipaddress`,
+//! `virtual_ipaddress_excluded`, `static_ipaddress`; a static address's
+//! `default_interface` when it has no `dev`), a route's, a rule's;
+//! keepalived 2.4.3 and 2.2.7 refuse to start without one ("Non-existent
+//! interface specified in configuration", `tests/lab_static_interfaces.rs`),
+//! as `-t` does; the names of tables, protocols and scopes are in this
+//! host's iproute2 files (`iproute2.rs`: keepalived refuses an unknown one);
 //! each `vrrp_script` can be run, each `track_file`'s directory exists, and
 //! `nft` is there for an instance that drops traffic to its VIPs.
 //! keepalived disables a script it cannot run ("Disabling track script X
@@ -175,13 +176,31 @@ fn untrack_files_without_directory(config: &mut KeepalivedConfig, warnings: &mut
 }
 
 /// Every interface the configuration names, where, and by what: the
-/// instances', then those of routes, rules, garp groups and static addresses.
+/// instances' (their own, then their addresses' `dev`), then those of routes, rules, garp groups and static addresses.
 fn interfaces_named(config: &KeepalivedConfig) -> Vec<(String, Span, String)> {
     let mut named = Vec::new();
     for instance in &config.instances {
         if let Some(interface) = &instance.interface {
             let what = format!("vrrp_instance {}", instance.name);
             named.push((interface.value.clone(), interface.at.clone(), what));
+        }
+        // keepalived's parse_ipaddress: "interface X for ip address Y doesn't exist".
+        let vips = [
+            ("virtual_ipaddress", &instance.virtual_ipaddress),
+            (
+                "virtual_ipaddress_excluded",
+                &instance.virtual_ipaddress_excluded,
+            ),
+        ];
+        for (block, addresses) in vips {
+            for address in addresses {
+                let Some(dev) = &address.dev else { continue };
+                let what = format!(
+                    "{block} {} of vrrp_instance {}",
+                    address.addr, instance.name
+                );
+                named.push((dev.clone(), address.at.clone(), what));
+            }
         }
     }
     let routes = config
@@ -292,6 +311,33 @@ mod test {
              the rule selects it once it exists"
         ));
         assert!(warnings[1].starts_with("h.conf:5:2: interface no-such-if2 of static_ipaddress"));
+    }
+
+    #[test]
+    fn a_virtual_address_on_a_missing_interface_is_an_error_unless_dynamic() {
+        let text = "vrrp_instance V {\n interface lo\n virtual_router_id 1\n \
+                    virtual_ipaddress {\n  192.0.2.1/24 dev lo\n }\n \
+                    virtual_ipaddress_excluded {\n  198.18.0.1/24 dev no-such-if4\n }\n}\n";
+        let mut config = parse_str(text, "h.conf").unwrap().config;
+        let error = check(&mut config).unwrap_err().to_string();
+        assert!(
+            error.starts_with(
+                "h.conf:8:3: interface no-such-if4 of virtual_ipaddress_excluded 198.18.0.1 of \
+                 vrrp_instance V does not exist"
+            ),
+            "{error}"
+        );
+        let dynamic = format!("global_defs {{\n dynamic_interfaces\n}}\n{text}");
+        let mut config = parse_str(&dynamic, "h.conf").unwrap().config;
+        let warnings = check(&mut config).unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0]
+                .to_string()
+                .starts_with("h.conf:11:3: interface no-such-if4"),
+            "{}",
+            warnings[0]
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use vrrp_keepalived::daemon::{Options, prepare};
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{keepalived, keepalived_check, lines_named};
+use keepalived_t::{host_interface, keepalived, keepalived_check, lines_named};
 
 /// Stand for interfaces: `ens1` and `ens2` under `dynamic_interfaces`,
 /// else both a non-loopback interface of this host.
@@ -256,24 +256,6 @@ const CASES: &[Case] = &[
         )
     },
 ];
-
-/// A non-loopback interface of this host, for the cases without
-/// `dynamic_interfaces`.
-fn host_interface() -> Option<String> {
-    let mut names: Vec<String> = fs::read_dir("/sys/class/net")
-        .ok()?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| {
-            n != "lo"
-                && fs::read_to_string(format!("/sys/class/net/{n}/type"))
-                    .ok()
-                    .as_deref()
-                    == Some("1\n")
-        })
-        .collect();
-    names.sort();
-    names.into_iter().next()
-}
 
 /// The case's file, on `interface` (`None`: made-up names).
 fn file(case: &Case, interface: Option<&str>) -> String {

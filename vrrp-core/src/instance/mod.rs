@@ -349,6 +349,14 @@ impl Instance {
         self.stats.adverts_send_errors += 1;
     }
 
+    /// One announcement of a VIP ([`Action::AnnounceVips`] and its
+    /// repeats: a gratuitous ARP or unsolicited NA) could not be sent: it
+    /// counts as a send error. The protocol goes on; the next repeat or
+    /// refresh may reach the LAN.
+    pub fn handle_announce_failure(&mut self) {
+        self.stats.garp_send_errors += 1;
+    }
+
     /// A new `auth_hmac` for a running instance (a reload that rotates
     /// keys, moves the roll-out to the next mode, or adds or removes
     /// `auth_hmac`): state, timers and counters stay, and so do the last

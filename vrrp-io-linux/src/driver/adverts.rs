@@ -1,15 +1,12 @@
 //! The VRRP sockets: adverts read from them for the router, and the
 //! router's datagrams written to them.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use vrrp_core::{InstanceId, Router};
 
-use super::log_limit::LogLimit;
+use super::log_limit::{LogLimit, SEND_WARN_EVERY};
 use crate::socket::{Datagram, RECV_BUFFER_LEN, VrrpSocket};
-
-/// At most one "advert not sent" warning per instance this often.
-const SEND_WARN_EVERY: Duration = Duration::from_secs(10);
 
 /// The sockets adverts go through, and their buffers.
 pub(super) struct Adverts {

@@ -5,13 +5,15 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::net::IpAddr;
+use std::time::Instant;
 
 use vrrp_core::InstanceId;
 
 use super::error::DriverError;
+use super::log_limit::{LogLimit, SEND_WARN_EVERY};
 use super::spec::{InstanceSpec, IpvlanSpec, VmacKind};
 use super::vmac;
-use crate::announce::Announcer;
+use crate::announce::{AnnounceError, Announcer};
 use crate::iface::{Interface, MacAddr};
 use crate::netlink::{NetEvent, Netlink, Seq, dump_addresses};
 
@@ -20,6 +22,15 @@ use crate::netlink::{NetEvent, Netlink, Seq, dump_addresses};
 /// of milliseconds to decode; read in slices, adverts due meanwhile wait
 /// for one slice, not for all of them.
 const NETLINK_DATAGRAMS_PER_TURN: usize = 256;
+
+/// A due announcement that did not go out: where, and why (`None`: the
+/// driver does not know the interface).
+#[derive(Debug)]
+struct NotSent {
+    vip: IpAddr,
+    interface: String,
+    error: Option<AnnounceError>,
+}
 
 /// An interface the driver uses, kept current from netlink.
 #[derive(Debug)]
@@ -76,6 +87,8 @@ pub(super) struct Host {
     /// Route, rule and static address changes that failed: not sent, or
     /// refused by the kernel.
     route_failures: u64,
+    /// Rate limit of "announcement not sent" warnings, per instance.
+    announce_warnings: LogLimit,
 }
 
 impl Host {
@@ -90,6 +103,7 @@ impl Host {
             vmacs: Vec::new(),
             restore: Vec::new(),
             route_failures: 0,
+            announce_warnings: LogLimit::new(SEND_WARN_EVERY),
         }
     }
 
@@ -359,39 +373,64 @@ impl Host {
     }
 
     /// One announcement of an instance's VIP number `vip` (in
-    /// [`InstanceSpec::installed`] order), if its VIPs are installed.
-    pub(super) fn announce(&mut self, id: InstanceId, spec: &InstanceSpec, vip: usize) {
+    /// [`InstanceSpec::installed`] order), if its VIPs are installed and
+    /// its interface has a link-layer address (keepalived's `vrrp_arp.c`
+    /// skips one without). `false`: it was due but did not go out (the
+    /// driver does not know the interface, no packet socket, or the kernel
+    /// refused it: the interface is down or gone); the caller counts it,
+    /// and it is logged here, a warning per instance at most every
+    /// [`SEND_WARN_EVERY`].
+    pub(super) fn announce(
+        &mut self,
+        now: Instant,
+        id: InstanceId,
+        spec: &InstanceSpec,
+        vip: usize,
+    ) -> bool {
+        let Err(not_sent) = self.try_announce(id, spec, vip) else {
+            return true;
+        };
+        if let Some(held_back) = self.announce_warnings.allow(id.index(), now) {
+            let error = not_sent
+                .error
+                .map_or_else(|| "no such interface".to_owned(), |e| e.to_string());
+            tracing::warn!(instance = %spec.name, vip = %not_sent.vip, interface = %not_sent.interface,
+                %error, failures_not_logged = held_back, "announcement not sent");
+        }
+        false
+    }
+
+    fn try_announce(
+        &mut self,
+        id: InstanceId,
+        spec: &InstanceSpec,
+        vip: usize,
+    ) -> Result<(), NotSent> {
         if !self.installed[id.index()] {
-            return;
+            return Ok(());
         }
         let Some(vip) = spec.installed().nth(vip) else {
-            return;
+            return Ok(());
         };
-        let Some(link) = self
-            .links
-            .iter_mut()
-            .find(|l| l.name == spec.interface_of(vip))
-        else {
-            return;
+        let interface = spec.interface_of(vip);
+        let not_sent = |error| NotSent {
+            vip: vip.addr,
+            interface: interface.to_owned(),
+            error,
         };
-        let Some(mac) = link.mac else { return };
+        let Some(link) = self.links.iter_mut().find(|l| l.name == interface) else {
+            return Err(not_sent(None));
+        };
+        let Some(mac) = link.mac else { return Ok(()) };
         if link.announcer.is_none() {
-            match Announcer::open(link.ifindex) {
-                Ok(announcer) => link.announcer = Some(announcer),
-                Err(error) => {
-                    tracing::error!(interface = %link.name, %error, "cannot announce VIPs");
-                    return;
-                }
-            }
+            link.announcer = Some(Announcer::open(link.ifindex).map_err(|e| not_sent(Some(e)))?);
         }
         let announcer = link.announcer.as_ref().expect("opened above");
-        let sent = match vip.addr {
+        match vip.addr {
             IpAddr::V4(addr) => announcer.gratuitous_arp(mac, addr),
             IpAddr::V6(addr) => announcer.unsolicited_na(mac, addr, link.ipv6_forwarding),
-        };
-        if let Err(error) = sent {
-            tracing::debug!(interface = %link.name, vip = %vip.addr, %error, "announcement not sent");
         }
+        .map_err(|e| not_sent(Some(e)))
     }
 
     /// Removes the VIPs of non-owner instances that are already on their
@@ -491,4 +530,59 @@ impl Drop for Host {
 fn ipv6_forwarding(interface: &str) -> bool {
     std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{interface}/forwarding"))
         .is_ok_and(|v| v.trim() == "1")
+}
+
+#[cfg(test)]
+mod test {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+
+    /// A link the kernel does not have (no interface has this index).
+    fn gone(name: &str, mac: Option<MacAddr>) -> Link {
+        Link {
+            name: name.to_owned(),
+            ifindex: 0x7fff_fff0,
+            mac,
+            up: true,
+            announcer: None,
+            ipv6_forwarding: false,
+        }
+    }
+
+    #[test]
+    fn an_announcement_that_cannot_go_out_is_reported_not_sent() {
+        let vip: IpAddr = Ipv4Addr::new(192, 0, 2, 100).into();
+        let me = Ipv4Addr::new(192, 0, 2, 1).into();
+        let mut router = vrrp_core::Router::new();
+        let config = vrrp_core::Config::new(1, me, vec![vip]);
+        let id = router
+            .add(1, vrrp_core::Instance::new(config).unwrap())
+            .unwrap();
+        let spec = InstanceSpec::new("v", "an13gone0", 1, &[vip]);
+        let mut host = Host::new(Netlink::new().expect("a netlink socket"), 1);
+        let now = Instant::now();
+        assert!(
+            host.announce(now, id, &spec, 0),
+            "not installed: nothing due"
+        );
+        host.installed[0] = true;
+        assert!(
+            !host.announce(now, id, &spec, 0),
+            "an interface the driver does not know"
+        );
+        host.links.push(gone("an13gone0", None));
+        assert!(
+            host.announce(now, id, &spec, 0),
+            "no MAC: nothing to announce, as keepalived"
+        );
+        host.links[0].mac = Some(MacAddr([2, 0, 0, 0, 0, 1]));
+        // Root: the kernel refuses the frame (ENXIO); otherwise the packet
+        // socket cannot be opened (EPERM). Not sent either way, every time.
+        assert!(!host.announce(now, id, &spec, 0));
+        assert!(!host.announce(now, id, &spec, 0));
+        // One warning: the two failures after the first one were held back.
+        let later = now + SEND_WARN_EVERY;
+        assert_eq!(host.announce_warnings.allow(0, later), Some(2));
+    }
 }

@@ -2,6 +2,10 @@
 
 use std::time::{Duration, Instant};
 
+/// At most one "not sent" warning (an advert, an announcement) per
+/// instance this often.
+pub(super) const SEND_WARN_EVERY: Duration = Duration::from_secs(10);
+
 /// At most one log line per key (an instance index) per `every`; counts the
 /// ones it held back in between.
 #[derive(Debug)]

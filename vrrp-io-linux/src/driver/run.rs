@@ -349,7 +349,9 @@ impl Driver {
 
     /// Sends the announcement rounds that are due, after the turn's adverts
     /// and at most [`GARP_ROUNDS_PER_TURN`] of them: the rest stay due, and
-    /// the next turn comes at once, its adverts first.
+    /// the next turn comes at once, its adverts first. One that does not
+    /// go out is counted as the instance's send error
+    /// ([`Router::handle_announce_failure`]).
     fn send_due_garps(&mut self, now: Instant) {
         let mut due = std::mem::take(&mut self.scratch.garp);
         let host = &self.host;
@@ -361,7 +363,9 @@ impl Driver {
             GARP_ROUNDS_PER_TURN,
         );
         for (id, vip) in due.drain(..) {
-            self.host.announce(id, &self.specs[id.index()], vip);
+            if !self.host.announce(now, id, &self.specs[id.index()], vip) {
+                self.router.handle_announce_failure(id);
+            }
         }
         self.scratch.garp = due;
     }

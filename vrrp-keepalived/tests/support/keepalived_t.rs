@@ -85,3 +85,23 @@ pub(crate) fn block_ending_at(text: &str, line: u32) -> Option<(u32, u32)> {
     let start = (0..index).rev().find(|&i| !lines[i].starts_with(' '))?;
     Some((u32::try_from(start).ok()? + 1, line))
 }
+
+/// An Ethernet interface of this host (the first by name), for files
+/// checked without `dynamic_interfaces`.
+// Not every test that includes this file needs it.
+#[allow(dead_code)]
+pub(crate) fn host_interface() -> Option<String> {
+    let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| {
+            n != "lo"
+                && std::fs::read_to_string(format!("/sys/class/net/{n}/type"))
+                    .ok()
+                    .as_deref()
+                    == Some("1\n")
+        })
+        .collect();
+    names.sort();
+    names.into_iter().next()
+}
