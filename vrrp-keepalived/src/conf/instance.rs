@@ -115,11 +115,24 @@ pub struct VrrpInstance {
     pub debug: Option<u8>,
     /// `smtp_alert [BOOL]`: mail when the instance changes state.
     pub smtp_alert: Option<bool>,
-    /// Where each keyword of the block was last written.
-    pub written: BTreeMap<String, Span>,
+    /// Where each keyword of [`VrrpInstance::POSITIONED`] was last written
+    /// (only these: a map of every keyword cost thousands of instances
+    /// most of their memory while read).
+    pub written: BTreeMap<&'static str, Span>,
 }
 
 impl VrrpInstance {
+    /// The keywords whose position [`VrrpInstance::written`] keeps: those
+    /// strict mode rewrites, which it warns about where they were written.
+    pub const POSITIONED: &[&'static str] = &[
+        "unicast_peer",
+        "vmac_xmit_base",
+        "lower_prio_no_advert",
+        "higher_prio_send_advert",
+        "garp_lower_prio_repeat",
+        "garp_lower_prio_delay",
+    ];
+
     /// An instance with nothing configured.
     pub fn new(name: String, at: Span) -> Self {
         Self {
