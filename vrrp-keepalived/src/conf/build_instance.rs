@@ -105,10 +105,10 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 inst.mcast_dst_ip = group.or(inst.mcast_dst_ip.take());
             }
             "unicast_ttl" => inst.unicast_ttl = unicast_ttl(ctx, item)?,
-            "authentication" => inst.authentication = Some(authentication(ctx, item)?),
+            "authentication" => inst.authentication = Some(Box::new(authentication(ctx, item)?)),
             "auth_hmac" => {
-                let block = auth_hmac(ctx, item, inst.auth_hmac.take())?;
-                inst.auth_hmac = Some(block);
+                let block = auth_hmac(ctx, item, inst.auth_hmac.take().map(|b| *b))?;
+                inst.auth_hmac = Some(Box::new(block));
             }
             "use_vmac" => inst.use_vmac = Some(use_vmac(ctx, item)?),
             "vmac_xmit_base" => inst.vmac_xmit_base = ctx.flag(item)?,

@@ -63,9 +63,9 @@ pub struct VrrpInstance {
     /// `unicast_ttl N`: the TTL of unicast adverts (unset: 255).
     pub unicast_ttl: Option<Spanned<u8>>,
     /// `authentication { ... }`.
-    pub authentication: Option<Authentication>,
+    pub authentication: Option<Box<Authentication>>,
     /// `auth_hmac { ... }` (keepalived 2.4).
-    pub auth_hmac: Option<AuthHmac>,
+    pub auth_hmac: Option<Box<AuthHmac>>,
     /// `track_script { ... }`.
     pub track_scripts: Vec<Tracked>,
     /// `track_interface { ... }`.
