@@ -217,6 +217,8 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         options: args.options(),
     };
     daemon.restart_alerts(alerts);
+    // What reading the configuration freed lies in holes of the heap.
+    vrrp::linux::release_free_heap();
     driver.run(|driver, event| daemon.on_event(driver, event))?;
     if let Some(pid) = &args.pid {
         let _ = std::fs::remove_file(pid);

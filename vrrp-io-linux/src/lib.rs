@@ -29,7 +29,8 @@
 //!   changes, one at a time per instance.
 //!
 //! Errors are `thiserror` enums whose messages say what to do about them.
-//! The only `unsafe` code is in the private `sys` module.
+//! The only `unsafe` code is in the private `sys` module ([`release_free_heap`],
+//! which hands freed heap pages back to the kernel, is re-exported from it).
 
 pub mod announce;
 pub mod driver;
@@ -42,6 +43,8 @@ pub mod socket;
 mod sys;
 pub mod track;
 pub mod vmac;
+
+pub use sys::release_free_heap;
 
 pub use announce::{AnnounceError, Announcer};
 pub use iface::{IfaceError, Interface, MacAddr};

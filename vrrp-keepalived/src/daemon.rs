@@ -256,6 +256,9 @@ impl Daemon {
                 }
             }
         }
+        // The file read and the old instances are freed in holes of the
+        // heap: give them back, or every reload would leave them resident.
+        vrrp_io_linux::release_free_heap();
         let _ = systemd::notify("READY=1");
     }
 }

@@ -102,7 +102,7 @@ fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError>
         })
     };
     let scripts = |notify: &Notify| -> Result<NotifyScripts, ConfigError> {
-        let each = |s: &Option<NotifyScript>| s.as_ref().map(command).transpose();
+        let each = |s: &Option<Box<NotifyScript>>| s.as_deref().map(command).transpose();
         Ok(NotifyScripts {
             master: each(&notify.master)?,
             backup: each(&notify.backup)?,

@@ -602,3 +602,28 @@ fn one_file_for_two_hosts_with_conditions_and_parameters() {
         "{error}"
     );
 }
+
+/// The file is read, parsed and built one statement at a time, yet the error
+/// reported is the one reading, then parsing, then building finds first: a
+/// bad value in an early block does not hide an unclosed block or an
+/// unterminated quote further down.
+#[test]
+fn reading_and_parsing_errors_come_before_a_building_error_above_them() {
+    let bad_vrid = instance("A", "300", "");
+    assert!(
+        error(&bad_vrid).starts_with("keepalived.conf:3:23:"),
+        "{}",
+        error(&bad_vrid)
+    );
+    let unclosed = format!("{bad_vrid}vrrp_instance B {{\n    interface eth0\n");
+    let message = error(&unclosed);
+    assert!(
+        message.starts_with("keepalived.conf:8:1:") && message.contains("never closed"),
+        "{message}"
+    );
+    let unterminated = format!("{bad_vrid}vrrp_instance B {{\n    interface \"eth0\n}}\n");
+    assert!(matches!(
+        parse_str(&unterminated, "keepalived.conf"),
+        Err(ConfigError::UnterminatedQuote { .. })
+    ));
+}

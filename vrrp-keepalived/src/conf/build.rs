@@ -11,7 +11,7 @@ use super::build_script::{build_script, build_track_process};
 use super::build_track::{notify_script, track_block};
 use super::build_track_file::{build_track_file, unweight_files};
 use super::config::KeepalivedConfig;
-use super::error::{ConfigError, Span, Spanned};
+use super::error::{ConfigError, Span, Spanned, Warning};
 use super::model::{DEFAULT_INTERFACE, Notify, SyncGroup, Tracked};
 use super::parser::Node;
 use super::values::Ctx;
@@ -35,108 +35,145 @@ const IGNORED_SECTIONS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Builds the typed configuration from the top-level statements.
-pub(crate) fn build_config(
-    ctx: &mut Ctx<'_>,
-    nodes: &[Node],
-) -> Result<KeepalivedConfig, ConfigError> {
-    let mut config = KeepalivedConfig::default();
-    // Instance names seen, to their index: thousands of instances checked
-    // against a list were millions of name comparisons at every (re)load.
-    let mut instance_names: HashMap<String, usize> = HashMap::new();
-    for node in nodes {
-        match node.keyword.as_str() {
-            "global_defs" => build_global(ctx, node, &mut config.global)?,
-            "vrrp_script" => {
-                let script = build_script(ctx, node)?;
-                unique(
-                    "vrrp_script",
-                    &script.name,
-                    &script.at,
-                    config.scripts.iter().map(|s| (&s.name, &s.at)),
-                )?;
-                config.scripts.push(script);
-            }
-            "vrrp_track_process" => {
-                let process = build_track_process(ctx, node)?;
-                let existing = config.track_processes.iter().map(|p| (&p.name, &p.at));
-                unique("vrrp_track_process", &process.name, &process.at, existing)?;
-                config.track_processes.push(process);
-            }
-            // `vrrp_track_file` is keepalived's older name (2.4.3 logs that
-            // it is deprecated; 2.2.7 says nothing): the same block.
-            "track_file" | "vrrp_track_file" => {
-                if let Some(file) = build_track_file(ctx, node)? {
-                    let existing = config.track_files.iter().map(|f| (&f.name, &f.at));
-                    unique("track_file", &file.name, &file.at, existing)?;
-                    config.track_files.push(file);
-                }
-            }
-            "vrrp_instance" => {
-                let mut instance = build_instance(ctx, node)?;
-                let owner = format!("vrrp_instance {}", instance.name);
-                resolve_tracks(
-                    ctx,
-                    &config,
-                    &owner,
-                    &mut instance.track_scripts,
-                    Kind::Script,
-                );
-                resolve_tracks(
-                    ctx,
-                    &config,
-                    &owner,
-                    &mut instance.track_processes,
-                    Kind::Process,
-                );
-                resolve_tracks(ctx, &config, &owner, &mut instance.track_files, Kind::File);
-                let first = instance_names
-                    .get(&instance.name)
-                    .map(|&k| &config.instances[k]);
-                let existing = first.into_iter().map(|i| (&i.name, &i.at));
-                unique("vrrp_instance", &instance.name, &instance.at, existing)?;
-                instance_names.insert(instance.name.clone(), config.instances.len());
-                config.instances.push(instance);
-            }
-            "vrrp_sync_group" => {
-                let mut group = build_sync_group(ctx, node)?;
-                let owner = format!("vrrp_sync_group {}", group.name);
-                resolve_tracks(ctx, &config, &owner, &mut group.track_scripts, Kind::Script);
-                resolve_tracks(
-                    ctx,
-                    &config,
-                    &owner,
-                    &mut group.track_processes,
-                    Kind::Process,
-                );
-                resolve_tracks(ctx, &config, &owner, &mut group.track_files, Kind::File);
-                let existing = config.sync_groups.iter().map(|g| (&g.name, &g.at));
-                unique("vrrp_sync_group", &group.name, &group.at, existing)?;
-                config.sync_groups.push(group);
-            }
-            "static_ipaddress" => config
-                .static_addresses
-                .extend(virtual_addresses(ctx, node)?),
-            "garp_group" => {
-                if let Some(group) = build_garp::garp_group(ctx, node, &config.garp_groups)? {
-                    config.garp_groups.push(group);
-                }
-            }
-            "static_routes" => config
-                .static_routes
-                .extend(build_route::routes(ctx, node, true)?),
-            "static_rules" => config
-                .static_rules
-                .extend(build_route::rules(ctx, node, true)?),
-            keyword => match IGNORED_SECTIONS.iter().find(|(name, _)| *name == keyword) {
-                Some((_, why)) => ctx.warn(&node.at, format!("`{keyword}` block ignored: {why}")),
-                None => ctx.unknown(node, "the top level"),
-            },
+/// Builds the typed configuration from the top-level statements, one at a
+/// time as the parser completes them: each statement's tree is dropped once
+/// built. The first error stops it; [`ConfigBuilder::finish`] returns it.
+#[derive(Default)]
+pub(crate) struct ConfigBuilder {
+    config: KeepalivedConfig,
+    /// Instance names seen, to their index: thousands of instances checked
+    /// against a list were millions of name comparisons at every (re)load.
+    instance_names: HashMap<String, usize>,
+    /// What building found worth saying, in the order found.
+    warnings: Vec<Warning>,
+    error: Option<ConfigError>,
+}
+
+impl ConfigBuilder {
+    /// Builds one top-level statement into the configuration.
+    pub(crate) fn node(&mut self, node: &Node) {
+        if self.error.is_some() {
+            return;
+        }
+        let mut ctx = Ctx {
+            warnings: &mut self.warnings,
+        };
+        if let Err(error) = statement(&mut ctx, &mut self.config, &mut self.instance_names, node) {
+            self.error = Some(error);
         }
     }
-    unweight_files(ctx, &mut config);
-    default_interface(ctx, &mut config);
-    Ok(config)
+
+    /// The configuration built and the builder's warnings, or its first
+    /// error.
+    pub(crate) fn finish(mut self) -> Result<(KeepalivedConfig, Vec<Warning>), ConfigError> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        let mut ctx = Ctx {
+            warnings: &mut self.warnings,
+        };
+        unweight_files(&mut ctx, &mut self.config);
+        default_interface(&mut ctx, &mut self.config);
+        Ok((self.config, self.warnings))
+    }
+}
+
+/// One top-level statement into `config`.
+fn statement(
+    ctx: &mut Ctx<'_>,
+    config: &mut KeepalivedConfig,
+    instance_names: &mut HashMap<String, usize>,
+    node: &Node,
+) -> Result<(), ConfigError> {
+    match node.keyword.as_str() {
+        "global_defs" => build_global(ctx, node, &mut config.global)?,
+        "vrrp_script" => {
+            let script = build_script(ctx, node)?;
+            unique(
+                "vrrp_script",
+                &script.name,
+                &script.at,
+                config.scripts.iter().map(|s| (&s.name, &s.at)),
+            )?;
+            config.scripts.push(script);
+        }
+        "vrrp_track_process" => {
+            let process = build_track_process(ctx, node)?;
+            let existing = config.track_processes.iter().map(|p| (&p.name, &p.at));
+            unique("vrrp_track_process", &process.name, &process.at, existing)?;
+            config.track_processes.push(process);
+        }
+        // `vrrp_track_file` is keepalived's older name (2.4.3 logs that
+        // it is deprecated; 2.2.7 says nothing): the same block.
+        "track_file" | "vrrp_track_file" => {
+            if let Some(file) = build_track_file(ctx, node)? {
+                let existing = config.track_files.iter().map(|f| (&f.name, &f.at));
+                unique("track_file", &file.name, &file.at, existing)?;
+                config.track_files.push(file);
+            }
+        }
+        "vrrp_instance" => {
+            let mut instance = build_instance(ctx, node)?;
+            let owner = format!("vrrp_instance {}", instance.name);
+            resolve_tracks(
+                ctx,
+                config,
+                &owner,
+                &mut instance.track_scripts,
+                Kind::Script,
+            );
+            resolve_tracks(
+                ctx,
+                config,
+                &owner,
+                &mut instance.track_processes,
+                Kind::Process,
+            );
+            resolve_tracks(ctx, config, &owner, &mut instance.track_files, Kind::File);
+            let first = instance_names
+                .get(&instance.name)
+                .map(|&k| &config.instances[k]);
+            let existing = first.into_iter().map(|i| (&i.name, &i.at));
+            unique("vrrp_instance", &instance.name, &instance.at, existing)?;
+            instance_names.insert(instance.name.clone(), config.instances.len());
+            config.instances.push(instance);
+        }
+        "vrrp_sync_group" => {
+            let mut group = build_sync_group(ctx, node)?;
+            let owner = format!("vrrp_sync_group {}", group.name);
+            resolve_tracks(ctx, config, &owner, &mut group.track_scripts, Kind::Script);
+            resolve_tracks(
+                ctx,
+                config,
+                &owner,
+                &mut group.track_processes,
+                Kind::Process,
+            );
+            resolve_tracks(ctx, config, &owner, &mut group.track_files, Kind::File);
+            let existing = config.sync_groups.iter().map(|g| (&g.name, &g.at));
+            unique("vrrp_sync_group", &group.name, &group.at, existing)?;
+            config.sync_groups.push(group);
+        }
+        "static_ipaddress" => config
+            .static_addresses
+            .extend(virtual_addresses(ctx, node)?),
+        "garp_group" => {
+            if let Some(group) = build_garp::garp_group(ctx, node, &config.garp_groups)? {
+                config.garp_groups.push(group);
+            }
+        }
+        "static_routes" => config
+            .static_routes
+            .extend(build_route::routes(ctx, node, true)?),
+        "static_rules" => config
+            .static_rules
+            .extend(build_route::rules(ctx, node, true)?),
+        keyword => match IGNORED_SECTIONS.iter().find(|(name, _)| *name == keyword) {
+            Some((_, why)) => ctx.warn(&node.at, format!("`{keyword}` block ignored: {why}")),
+            None => ctx.unknown(node, "the top level"),
+        },
+    }
+    Ok(())
 }
 
 /// Puts each static address without `dev` on the `default_interface`

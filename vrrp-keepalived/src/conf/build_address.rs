@@ -33,8 +33,9 @@ pub(crate) fn virtual_addresses(
     ctx: &mut Ctx<'_>,
     node: &Node,
 ) -> Result<Vec<VirtualAddress>, ConfigError> {
-    let mut out = Vec::new();
-    for line in ctx.block(node)? {
+    let lines = ctx.block(node)?;
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
         ctx.no_block(line)?;
         out.push(virtual_address(ctx, &node.keyword, line)?);
     }

@@ -34,7 +34,12 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
     let mut inst = VrrpInstance::new(name.text.clone(), node.at.clone());
     let mut family = FamilyChoice::default();
     for item in nodes {
-        inst.written.insert(item.keyword.clone(), item.at.clone());
+        if let Some(&keyword) = VrrpInstance::POSITIONED
+            .iter()
+            .find(|k| **k == item.keyword)
+        {
+            inst.written.insert(keyword, item.at.clone());
+        }
         if track_block(
             ctx,
             item,
@@ -73,7 +78,7 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
             "virtual_ipaddress" => {
                 let vips = virtual_addresses(ctx, item)?;
                 family.decide(vips.first().map(|vip| vip.addr));
-                inst.virtual_ipaddress.extend(vips);
+                append(&mut inst.virtual_ipaddress, vips);
             }
             "virtual_ipaddress_excluded" => {
                 inst.virtual_ipaddress_excluded
@@ -81,7 +86,7 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
             }
             "virtual_routes" => {
                 let routes = build_route::routes(ctx, item, false)?;
-                inst.virtual_routes.extend(routes);
+                append(&mut inst.virtual_routes, routes);
             }
             "virtual_rules" => inst
                 .virtual_rules
@@ -90,7 +95,7 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
             "unicast_peer" => {
                 let peers = unicast_peers(ctx, item)?;
                 family.decide(peers.first().map(|peer| peer.addr));
-                inst.unicast_peers.extend(peers);
+                append(&mut inst.unicast_peers, peers);
             }
             "mcast_src_ip" => inst.mcast_src_ip = Some(ctx.ip(item)?),
             "mcast_dst_ip" => {
@@ -98,10 +103,10 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 inst.mcast_dst_ip = group.or(inst.mcast_dst_ip.take());
             }
             "unicast_ttl" => inst.unicast_ttl = unicast_ttl(ctx, item)?,
-            "authentication" => inst.authentication = Some(authentication(ctx, item)?),
+            "authentication" => inst.authentication = Some(Box::new(authentication(ctx, item)?)),
             "auth_hmac" => {
-                let block = auth_hmac(ctx, item, inst.auth_hmac.take())?;
-                inst.auth_hmac = Some(block);
+                let block = auth_hmac(ctx, item, inst.auth_hmac.take().map(|b| *b))?;
+                inst.auth_hmac = Some(Box::new(block));
             }
             "garp_extra_if" | "vmac_garp_intvl" => {
                 inst.garp_extra_if = Some(build_garp::extra_if(ctx, item)?);
@@ -238,5 +243,16 @@ fn old_unicast_checksum(ctx: &mut Ctx<'_>, node: &Node) -> Result<bool, ConfigEr
         None => Ok(true),
         Some(arg) if arg.text == "never" => Ok(false),
         Some(arg) => Err(bad(node, arg, "never or nothing")),
+    }
+}
+
+/// `more` after the entries of `list`: moved whole when `list` is empty, as
+/// it nearly always is, rather than copied into a fresh allocation with
+/// room for four (thousands of instances of one VIP each).
+fn append<T>(list: &mut Vec<T>, more: Vec<T>) {
+    if list.is_empty() {
+        *list = more;
+    } else {
+        list.extend(more);
     }
 }

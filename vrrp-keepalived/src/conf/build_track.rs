@@ -79,10 +79,10 @@ pub(crate) fn notify_script(
             ),
         );
     }
-    *slot = Some(NotifyScript {
+    *slot = Some(Box::new(NotifyScript {
         command: command.text.clone(),
         run_as: ctx.run_as(node, 1)?,
         at: node.at.clone(),
-    });
+    }));
     Ok(true)
 }

@@ -63,9 +63,9 @@ pub struct VrrpInstance {
     /// `unicast_ttl N`: the TTL of unicast adverts (unset: 255).
     pub unicast_ttl: Option<Spanned<u8>>,
     /// `authentication { ... }`.
-    pub authentication: Option<Authentication>,
+    pub authentication: Option<Box<Authentication>>,
     /// `auth_hmac { ... }` (keepalived 2.4).
-    pub auth_hmac: Option<AuthHmac>,
+    pub auth_hmac: Option<Box<AuthHmac>>,
     /// `track_script { ... }`.
     pub track_scripts: Vec<Tracked>,
     /// `track_interface { ... }`.
@@ -125,11 +125,24 @@ pub struct VrrpInstance {
     pub debug: Option<u8>,
     /// `smtp_alert [BOOL]`: mail when the instance changes state.
     pub smtp_alert: Option<bool>,
-    /// Where each keyword of the block was last written.
-    pub written: BTreeMap<String, Span>,
+    /// Where each keyword of [`VrrpInstance::POSITIONED`] was last written
+    /// (only these: a map of every keyword cost thousands of instances
+    /// most of their memory while read).
+    pub written: BTreeMap<&'static str, Span>,
 }
 
 impl VrrpInstance {
+    /// The keywords whose position [`VrrpInstance::written`] keeps: those
+    /// strict mode rewrites, which it warns about where they were written.
+    pub const POSITIONED: &[&'static str] = &[
+        "unicast_peer",
+        "vmac_xmit_base",
+        "lower_prio_no_advert",
+        "higher_prio_send_advert",
+        "garp_lower_prio_repeat",
+        "garp_lower_prio_delay",
+    ];
+
     /// An instance with nothing configured.
     pub fn new(name: String, at: Span) -> Self {
         Self {

@@ -91,7 +91,6 @@ pub use routes::{
 pub use rt_names::{NameKind, names_mut};
 use source::{LogicalLine, SourceReader};
 pub use to_core::vrrp_config;
-use values::Ctx;
 
 /// A configuration that loaded, and what is worth telling about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,9 +132,7 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
 
 /// Like [`load`], with `options` (another host's config id).
 pub fn load_with(path: &Path, options: &ReadOptions) -> Result<Loaded, ConfigError> {
-    let mut warnings = Vec::new();
-    let lines = SourceReader::new(&mut warnings, options.config_id.clone()).read_file(path)?;
-    finish(lines, warnings)
+    read(options, |reader| reader.read_file(path))
 }
 
 /// Reads configuration `text`, with no config id; positions name it
@@ -158,20 +155,39 @@ pub fn parse_str_with(
     base_dir: Option<&Path>,
     options: &ReadOptions,
 ) -> Result<Loaded, ConfigError> {
-    let mut warnings = Vec::new();
-    let lines = SourceReader::new(&mut warnings, options.config_id.clone())
-        .read_text(text, origin, base_dir)?;
-    finish(lines, warnings)
+    read(options, |reader| reader.read_text(text, origin, base_dir))
 }
 
-fn finish(lines: Vec<LogicalLine>, mut warnings: Vec<Warning>) -> Result<Loaded, ConfigError> {
-    let tree = parser::parse_tree(lines)?;
-    let mut config = build::build_config(
-        &mut Ctx {
-            warnings: &mut warnings,
-        },
-        &tree,
-    )?;
+/// Streams what `feed` reads through the parser into the builder: each
+/// top-level statement is built as soon as it is complete, then dropped,
+/// so the whole file is never held as tokens or as a tree beside the
+/// typed configuration. The outcome is that of reading, parsing and
+/// building one after the other: a reading error anywhere comes before a
+/// parse error, and that before a building error; the reader's warnings
+/// come before the builder's.
+fn read(
+    options: &ReadOptions,
+    feed: impl FnOnce(SourceReader<'_, &mut dyn FnMut(LogicalLine)>) -> Result<(), ConfigError>,
+) -> Result<Loaded, ConfigError> {
+    let mut warnings = Vec::new();
+    let mut parser = parser::TreeParser::default();
+    let mut builder = build::ConfigBuilder::default();
+    let mut sink = |line: LogicalLine| {
+        parser.line(line);
+        for node in parser.complete() {
+            builder.node(&node);
+        }
+    };
+    feed(SourceReader::new(
+        &mut warnings,
+        options.config_id.clone(),
+        &mut sink,
+    ))?;
+    for node in parser.finish()? {
+        builder.node(&node);
+    }
+    let (mut config, built) = builder.finish()?;
+    warnings.extend(built);
     for instance in &mut config.instances {
         build_vmac::settle(instance, &mut warnings);
     }

@@ -324,17 +324,17 @@ pub struct NotifyFifo {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Notify {
     /// `notify_master`.
-    pub master: Option<NotifyScript>,
+    pub master: Option<Box<NotifyScript>>,
     /// `notify_backup`.
-    pub backup: Option<NotifyScript>,
+    pub backup: Option<Box<NotifyScript>>,
     /// `notify_fault`.
-    pub fault: Option<NotifyScript>,
+    pub fault: Option<Box<NotifyScript>>,
     /// `notify_stop`.
-    pub stop: Option<NotifyScript>,
+    pub stop: Option<Box<NotifyScript>>,
     /// `notify`: run on every transition with the state as arguments.
-    pub any: Option<NotifyScript>,
+    pub any: Option<Box<NotifyScript>>,
     /// `notify_master_rx_lower_pri` (instances only).
-    pub master_rx_lower_pri: Option<NotifyScript>,
+    pub master_rx_lower_pri: Option<Box<NotifyScript>>,
 }
 
 /// One line of `virtual_ipaddress` / `virtual_ipaddress_excluded`:

@@ -77,15 +77,55 @@ struct Frame {
     nodes: Vec<Node>,
 }
 
-/// Builds the tree of top-level statements from logical lines.
-pub(crate) fn parse_tree(lines: Vec<LogicalLine>) -> Result<Vec<Node>, ConfigError> {
-    let mut top: Vec<Node> = Vec::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    // The last finished statement ended with its line, so a `{` starting the
-    // next line may still open its block.
-    let mut can_take_block = false;
+/// Builds the tree line by line and hands out each top-level statement once
+/// it is complete, so that a caller can build it and drop it before the next
+/// one is read. The first error stops it; [`TreeParser::finish`] returns it.
+#[derive(Default)]
+pub(crate) struct TreeParser {
+    /// Top-level statements read and not yet handed out.
+    top: Vec<Node>,
+    stack: Vec<Frame>,
+    /// The last finished statement ended with its line, so a `{` starting
+    /// the next line may still open its block.
+    can_take_block: bool,
+    error: Option<ConfigError>,
+}
 
-    for line in lines {
+impl TreeParser {
+    /// Reads one logical line.
+    pub(crate) fn line(&mut self, line: LogicalLine) {
+        if self.error.is_none()
+            && let Err(error) = self.statements(line)
+        {
+            self.error = Some(error);
+        }
+    }
+
+    /// The top-level statements that nothing read later can change: all but
+    /// the last, to which a `{` on the next line may still give a block.
+    pub(crate) fn complete(&mut self) -> std::vec::Drain<'_, Node> {
+        let done = self.top.len().saturating_sub(1);
+        self.top.drain(..done)
+    }
+
+    /// The statements not handed out yet, or the first error (a block
+    /// still open is one).
+    pub(crate) fn finish(mut self) -> Result<Vec<Node>, ConfigError> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        match self.stack.pop() {
+            Some(frame) => Err(ConfigError::UnclosedBlock {
+                at: frame.owner.at,
+                keyword: frame.owner.keyword,
+                hint: format!(" (its '{{' is at {})", frame.open),
+            }),
+            None => Ok(self.top),
+        }
+    }
+
+    fn statements(&mut self, line: LogicalLine) -> Result<(), ConfigError> {
+        let (stack, top) = (&mut self.stack, &mut self.top);
         let mut current: Option<Node> = None;
         for token in line {
             match token.kind {
@@ -100,24 +140,24 @@ pub(crate) fn parse_tree(lines: Vec<LogicalLine>) -> Result<Vec<Node>, ConfigErr
                 TokenKind::Open => {
                     let owner = match current.take() {
                         Some(node) => node,
-                        None if can_take_block => level(&mut stack, &mut top).pop().ok_or(
-                            ConfigError::UnexpectedOpen {
+                        None if self.can_take_block => {
+                            level(stack, top).pop().ok_or(ConfigError::UnexpectedOpen {
                                 at: token.at.clone(),
-                            },
-                        )?,
+                            })?
+                        }
                         None => return Err(ConfigError::UnexpectedOpen { at: token.at }),
                     };
-                    check_not_nested_section(&owner, &stack)?;
+                    check_not_nested_section(&owner, stack)?;
                     stack.push(Frame {
                         owner,
                         open: token.at,
                         nodes: Vec::new(),
                     });
-                    can_take_block = false;
+                    self.can_take_block = false;
                 }
                 TokenKind::Close => {
                     if let Some(node) = current.take() {
-                        level(&mut stack, &mut top).push(node);
+                        level(stack, top).push(node);
                     }
                     let frame = stack.pop().ok_or_else(|| ConfigError::UnexpectedClose {
                         at: token.at.clone(),
@@ -128,24 +168,16 @@ pub(crate) fn parse_tree(lines: Vec<LogicalLine>) -> Result<Vec<Node>, ConfigErr
                         nodes: frame.nodes,
                         close: token.at,
                     });
-                    level(&mut stack, &mut top).push(owner);
-                    can_take_block = false;
+                    level(stack, top).push(owner);
+                    self.can_take_block = false;
                 }
             }
         }
         if let Some(node) = current.take() {
-            level(&mut stack, &mut top).push(node);
-            can_take_block = true;
+            level(stack, top).push(node);
+            self.can_take_block = true;
         }
-    }
-
-    match stack.pop() {
-        Some(frame) => Err(ConfigError::UnclosedBlock {
-            at: frame.owner.at,
-            keyword: frame.owner.keyword,
-            hint: format!(" (its '{{' is at {})", frame.open),
-        }),
-        None => Ok(top),
+        Ok(())
     }
 }
 
@@ -181,9 +213,19 @@ mod tests {
     use super::*;
     use crate::conf::source::SourceReader;
 
+    /// The whole tree of `text`, taking the complete statements after
+    /// every line as the reader does.
     fn tree(text: &str) -> Result<Vec<Node>, ConfigError> {
         let mut warnings = Vec::new();
-        parse_tree(SourceReader::new(&mut warnings, None).read_text(text, "t.conf", None)?)
+        let mut parser = TreeParser::default();
+        let mut nodes = Vec::new();
+        SourceReader::new(&mut warnings, None, |line| {
+            parser.line(line);
+            nodes.extend(parser.complete());
+        })
+        .read_text(text, "t.conf", None)?;
+        nodes.extend(parser.finish()?);
+        Ok(nodes)
     }
 
     /// A compact rendering: `kw(args){children}`.

@@ -17,9 +17,12 @@ const MAX_INCLUDE_DEPTH: usize = 32;
 /// One statement's worth of tokens (a physical line, or several joined by `\`).
 pub(crate) type LogicalLine = Vec<Token>;
 
-/// Collects logical lines from a top-level text and everything it includes.
-pub(crate) struct SourceReader<'w> {
-    lines: Vec<LogicalLine>,
+/// Hands the logical lines of a top-level text and everything it includes
+/// to `sink`, one by one as they are read: the reader keeps none of them
+/// (thousands of instances read as lines, then as a tree, then built, were
+/// all alive at once).
+pub(crate) struct SourceReader<'w, S: FnMut(LogicalLine)> {
+    sink: S,
     warnings: &'w mut Vec<Warning>,
     /// Canonical paths of the files being read, outermost first.
     open_files: Vec<PathBuf>,
@@ -27,12 +30,12 @@ pub(crate) struct SourceReader<'w> {
     preprocessor: Preprocessor,
 }
 
-impl<'w> SourceReader<'w> {
-    /// A reader that reports non-fatal findings into `warnings` and keeps
-    /// the `@ID` lines of `config_id`.
-    pub(crate) fn new(warnings: &'w mut Vec<Warning>, config_id: Option<String>) -> Self {
+impl<'w, S: FnMut(LogicalLine)> SourceReader<'w, S> {
+    /// A reader that gives each logical line to `sink`, reports non-fatal
+    /// findings into `warnings` and keeps the `@ID` lines of `config_id`.
+    pub(crate) fn new(warnings: &'w mut Vec<Warning>, config_id: Option<String>, sink: S) -> Self {
         Self {
-            lines: Vec::new(),
+            sink,
             warnings,
             open_files: Vec::new(),
             preprocessor: Preprocessor::new(config_id),
@@ -40,7 +43,7 @@ impl<'w> SourceReader<'w> {
     }
 
     /// Reads the file at `path` (and its includes).
-    pub(crate) fn read_file(mut self, path: &Path) -> Result<Vec<LogicalLine>, ConfigError> {
+    pub(crate) fn read_file(mut self, path: &Path) -> Result<(), ConfigError> {
         let text = read_lossy(path).map_err(|reason| ConfigError::Read {
             path: path.display().to_string(),
             reason,
@@ -50,8 +53,7 @@ impl<'w> SourceReader<'w> {
         }
         let name: Arc<str> = Arc::from(path.display().to_string());
         let dir = parent_dir(path);
-        self.feed(&text, &name, Some(&dir))?;
-        Ok(self.lines)
+        self.feed(&text, &name, Some(&dir))
     }
 
     /// Reads `text`, named `origin` in positions. Includes resolve against
@@ -61,9 +63,8 @@ impl<'w> SourceReader<'w> {
         text: &str,
         origin: &str,
         base_dir: Option<&Path>,
-    ) -> Result<Vec<LogicalLine>, ConfigError> {
-        self.feed(text, &Arc::from(origin), base_dir)?;
-        Ok(self.lines)
+    ) -> Result<(), ConfigError> {
+        self.feed(text, &Arc::from(origin), base_dir)
     }
 
     fn feed(&mut self, text: &str, file: &Arc<str>, dir: Option<&Path>) -> Result<(), ConfigError> {
@@ -109,12 +110,12 @@ impl<'w> SourceReader<'w> {
             Some(first) if first.kind == TokenKind::Word => match include_kind(&first.text) {
                 Some(strict) => self.include(&line, strict, dir),
                 None => {
-                    self.lines.push(line);
+                    (self.sink)(line);
                     Ok(())
                 }
             },
             Some(_) => {
-                self.lines.push(line);
+                (self.sink)(line);
                 Ok(())
             }
         }
@@ -243,6 +244,16 @@ fn read_lossy(path: &Path) -> Result<String, String> {
 mod tests {
     use super::*;
 
+    /// The logical lines of `text`, collected.
+    pub(crate) fn read_lines(
+        warnings: &mut Vec<Warning>,
+        text: &str,
+    ) -> Result<Vec<LogicalLine>, ConfigError> {
+        let mut lines = Vec::new();
+        SourceReader::new(warnings, None, |line| lines.push(line)).read_text(text, "t", None)?;
+        Ok(lines)
+    }
+
     fn texts(lines: &[LogicalLine]) -> Vec<Vec<&str>> {
         lines
             .iter()
@@ -253,9 +264,7 @@ mod tests {
     #[test]
     fn continuation_joins_lines_and_blank_lines_vanish() {
         let mut warnings = Vec::new();
-        let lines = SourceReader::new(&mut warnings, None)
-            .read_text("a b \\\n  c\n\n# x\nd\r\n", "t", None)
-            .unwrap();
+        let lines = read_lines(&mut warnings, "a b \\\n  c\n\n# x\nd\r\n").unwrap();
         assert_eq!(texts(&lines), [vec!["a", "b", "c"], vec!["d"]]);
         assert_eq!(lines[0][2].at.line, 2);
     }
@@ -265,17 +274,13 @@ mod tests {
         // `  $Q` expands to `  aaaaaaaaaa b "`: the unterminated quote is at
         // column 16 of the expansion, past the 4 characters written.
         let mut warnings = Vec::new();
-        let error = SourceReader::new(&mut warnings, None)
-            .read_text("$Q=aaaaaaaaaa b \"\n  $Q\n", "t", None)
-            .unwrap_err();
+        let error = read_lines(&mut warnings, "$Q=aaaaaaaaaa b \"\n  $Q\n").unwrap_err();
         assert!(
             matches!(error, ConfigError::UnterminatedQuote { .. }),
             "{error}"
         );
         assert_eq!(error.span().map(|at| (at.line, at.column)), Some((2, 5)));
-        let lines = SourceReader::new(&mut warnings, None)
-            .read_text("$W=aaaaaaaaaa b\n  $W c\n", "t", None)
-            .unwrap();
+        let lines = read_lines(&mut warnings, "$W=aaaaaaaaaa b\n  $W c\n").unwrap();
         assert_eq!(texts(&lines), [vec!["aaaaaaaaaa", "b", "c"]]);
         let columns: Vec<u32> = lines[0].iter().map(|t| t.at.column).collect();
         assert_eq!(
@@ -288,9 +293,7 @@ mod tests {
     #[test]
     fn a_byte_order_mark_is_skipped() {
         let mut warnings = Vec::new();
-        let lines = SourceReader::new(&mut warnings, None)
-            .read_text("\u{feff}global_defs {", "t", None)
-            .unwrap();
+        let lines = read_lines(&mut warnings, "\u{feff}global_defs {").unwrap();
         assert_eq!(texts(&lines), [vec!["global_defs", "{"]]);
         assert_eq!(lines[0][0].at.column, 1);
     }
@@ -298,9 +301,7 @@ mod tests {
     #[test]
     fn include_without_a_directory_is_an_error() {
         let mut warnings = Vec::new();
-        let err = SourceReader::new(&mut warnings, None)
-            .read_text("\n  include foo.conf\n", "t", None)
-            .unwrap_err();
+        let err = read_lines(&mut warnings, "\n  include foo.conf\n").unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("t:2:3: include needs a directory"),
