@@ -45,4 +45,4 @@ pub mod vmac;
 
 pub use announce::{AnnounceError, Announcer};
 pub use iface::{IfaceError, Interface, MacAddr};
-pub use socket::{Datagram, Family, SocketError, VrrpSocket};
+pub use socket::{Datagram, Family, Outgoing, SocketError, VrrpSocket};
