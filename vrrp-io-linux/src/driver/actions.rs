@@ -16,12 +16,15 @@ impl Driver {
         while let Some((id, action)) = self.router.poll_action() {
             match action {
                 // Sent together after the drain: a turn's adverts, one
-                // `sendmmsg` per socket and 64 adverts.
+                // `sendmmsg` per socket and 64 adverts; a new Master's
+                // once its VIPs are in.
                 Action::SendAdvert { priority } => {
-                    self.adverts.queue(&mut self.router, id, priority)
+                    let hold = self.installs.is_pending(id);
+                    self.adverts.queue(&mut self.router, id, priority, hold);
                 }
                 Action::AddVips => {
-                    // The VMAC at once: the advert right after leaves by it.
+                    // The VMAC at once (a link change is carried out as
+                    // it is asked); the rest in the turn's slice.
                     self.host.set_vmac_up(id, &self.specs[id.index()], true);
                     self.installs.push(id);
                 }
@@ -82,7 +85,7 @@ impl Driver {
     /// Installs the VIPs of the next queued new Masters, about `budget`
     /// VIPs' worth ([`Installs`](super::installs::Installs)): their drop
     /// rules first (one `nft` run for all), then their VIPs and routes;
-    /// their announcements start.
+    /// then their first adverts go and their announcements start.
     pub(super) fn install_vips(&mut self, now: Instant, budget: usize) {
         let mut slice = std::mem::take(&mut self.scratch.installs);
         let mut vips = 0;
@@ -100,11 +103,15 @@ impl Driver {
             let spec = &self.specs[id.index()];
             self.host.add_vips(id, spec);
             self.host.add_routes(id, spec);
+            self.adverts.release(id);
             if announce {
                 self.garp.start(id, &spec.garp, now);
             }
         }
         self.scratch.installs = slice;
+        let specs = &self.specs;
+        self.adverts
+            .flush(&mut self.router, now, |id| specs[id.index()].name.as_str());
     }
 
     /// Takes `id`'s rules, routes and VIPs away (its VMAC down first; not
@@ -112,7 +119,15 @@ impl Driver {
     /// lets traffic to them pass again (with the turn's other removals,
     /// once the router is drained).
     pub(super) fn remove_vips(&mut self, id: InstanceId) {
+        // Left Master before its VIPs went in: its adverts go all the same,
+        // before its VMAC goes down.
         self.installs.cancel(id);
+        if self.adverts.release(id) {
+            let specs = &self.specs;
+            self.adverts.flush(&mut self.router, Instant::now(), |id| {
+                specs[id.index()].name.as_str()
+            });
+        }
         let spec = &self.specs[id.index()];
         self.host.remove_routes(id, spec);
         self.host.set_vmac_up(id, spec, false);

@@ -34,6 +34,15 @@ pub(super) struct Adverts {
     failures: Vec<(usize, SocketError)>,
     /// Adverts queued so far (numbers them).
     adverts_queued: u64,
+    /// Per instance: adverts held until [`release`](Adverts::release)d.
+    held: Vec<Held>,
+}
+
+/// An instance's held adverts and their bytes.
+#[derive(Default)]
+struct Held {
+    queued: Vec<Queued>,
+    bytes: Vec<u8>,
 }
 
 /// The socket a datagram leaves by: one of `sockets` or of `senders`.
@@ -67,6 +76,7 @@ impl Adverts {
         senders: Vec<VrrpSocket>,
         sender_of: Vec<Option<usize>>,
     ) -> Self {
+        let instances = socket_of.len();
         Self {
             sockets,
             socket_of,
@@ -79,6 +89,7 @@ impl Adverts {
             queued_bytes: Vec::new(),
             failures: Vec::new(),
             adverts_queued: 0,
+            held: (0..instances).map(|_| Held::default()).collect(),
         }
     }
 
@@ -98,30 +109,63 @@ impl Adverts {
 
     /// Queues each datagram of the advert the router just announced
     /// ([`Router::poll_transmit`]) for where the core says: the group, or
-    /// each unicast peer. [`flush`](Self::flush) sends them.
-    pub(super) fn queue(&mut self, router: &mut Router, id: InstanceId, priority: u8) {
+    /// each unicast peer. [`flush`](Self::flush) sends them; with `hold`,
+    /// only once [`release`](Self::release)d (a new Master's first advert
+    /// leaves after its VIPs are in, as it always did).
+    pub(super) fn queue(&mut self, router: &mut Router, id: InstanceId, priority: u8, hold: bool) {
         self.adverts_queued += 1;
         let via = match self.sender_of[id.index()] {
             Some(sender) => Via::Sender(sender),
             None => Via::Socket(self.socket_of[id.index()]),
         };
+        let (queued, bytes) = if hold {
+            let held = &mut self.held[id.index()];
+            (&mut held.queued, &mut held.bytes)
+        } else {
+            (&mut self.queued, &mut self.queued_bytes)
+        };
         while let Some((_, transmit)) = router.poll_transmit(&mut self.tx_buf) {
-            let start = self.queued_bytes.len();
-            self.queued_bytes
-                .extend_from_slice(&self.tx_buf[..transmit.len]);
-            self.queued.push(Queued {
+            let start = bytes.len();
+            bytes.extend_from_slice(&self.tx_buf[..transmit.len]);
+            queued.push(Queued {
                 via,
-                order: self.queued.len(),
+                order: queued.len(),
                 advert: self.adverts_queued,
                 id,
                 priority,
-                bytes: start..self.queued_bytes.len(),
+                bytes: start..bytes.len(),
                 src: transmit.source,
                 dst: transmit.destination,
                 ttl: transmit.ttl,
                 header_included: transmit.header_included,
             });
         }
+    }
+
+    /// Queues `id`'s held adverts for the next [`flush`](Self::flush);
+    /// whether it had any.
+    pub(super) fn release(&mut self, id: InstanceId) -> bool {
+        let Some(held) = self.held.get_mut(id.index()) else {
+            return false;
+        };
+        let any = !held.queued.is_empty();
+        for mut q in held.queued.drain(..) {
+            let start = self.queued_bytes.len();
+            self.queued_bytes
+                .extend_from_slice(&held.bytes[q.bytes.clone()]);
+            q.bytes = start..self.queued_bytes.len();
+            q.order = self.queued.len();
+            self.queued.push(q);
+        }
+        held.bytes.clear();
+        any
+    }
+
+    /// A new configuration of `instances` instances (nothing held: a
+    /// reload releases first).
+    pub(super) fn set_instances(&mut self, instances: usize) {
+        debug_assert!(self.held.iter().all(|h| h.queued.is_empty()));
+        self.held = (0..instances).map(|_| Held::default()).collect();
     }
 
     /// Sends the queued datagrams, each socket's in one `sendmmsg` per 64

@@ -1,13 +1,14 @@
 //! New Masters' VIPs installed in slices: the instances whose VIPs (with
-//! their drop rules, VMAC and routes) are to go in, in the order they
-//! became Master, and whose announcements wait for them.
+//! their drop rules and routes) are to go in, in the order they became
+//! Master, and whose first adverts and announcements wait for them.
 //!
-//! A mass failover makes thousands of instances Master in one turn. Their
-//! adverts go first (`actions.rs`); then at most [`VIPS_PER_TURN`] VIPs'
-//! address requests a turn, the rest in the turns right after, each of
-//! which sends its due adverts first. Without this, 4,080 address requests
-//! (each a netlink request the kernel carries out as it is sent) held the
-//! adverts due meanwhile for ~100 ms.
+//! A mass failover makes thousands of instances Master in one turn. Each
+//! turn now sends the adverts due of the instances that are Master already
+//! first (`actions.rs`), then installs at most [`VIPS_PER_TURN`] VIPs, then
+//! sends those instances' first adverts (after their VIPs, as before); the
+//! rest wait for the turns right after. Before, 4,080 address requests
+//! (each carried out by the kernel as it is sent) held every advert due
+//! meanwhile for ~100 ms.
 
 use std::collections::VecDeque;
 

@@ -269,6 +269,7 @@ impl Driver {
         self.router = router;
         self.specs = specs;
         self.adverts.socket_of = socket_of;
+        self.adverts.set_instances(self.specs.len());
         self.adverts.sender_of = sender_of;
         self.sync_groups = config.sync_groups;
         self.host.change_statics(&self.statics, &config.statics);
