@@ -203,11 +203,12 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         "READY=1\nSTATUS=running {} instance(s)",
         names.len()
     ));
-    let mut daemon = Daemon::new(
-        args.use_file.clone(),
-        args.status_file.clone(),
-        args.options(),
-    );
+    let mut daemon = Daemon {
+        config_path: args.use_file.clone(),
+        status_path: args.status_file.clone(),
+        alerts: None,
+        options: args.options(),
+    };
     daemon.restart_alerts(alerts);
     driver.run(|driver, event| daemon.on_event(driver, event))?;
     if let Some(pid) = &args.pid {

@@ -1,14 +1,12 @@
 //! The keepalived-compatible daemon's steps, so the `keepalive-haproxy`
 //! example stays short and another daemon can reuse them: load and check a
 //! configuration ([`prepare`]), then answer the driver's events
-//! ([`Daemon::on_event`]): SIGHUP reloads (the file read on a thread of its
-//! own, so adverts go on meanwhile), SIGUSR1 writes the status, and
+//! ([`Daemon::on_event`]): SIGHUP reloads, SIGUSR1 writes the status, and
 //! systemd hears about readiness and reloads; keepalived's dump files are
 //! written on their signals ([`serve_dumps`]).
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -197,39 +195,15 @@ pub struct Daemon {
     pub alerts: Option<Alerts>,
     /// How the configuration is read again.
     pub options: Options,
-    /// The configuration being read again on another thread, if it is.
-    reading: Option<Reading>,
-}
-
-/// A SIGHUP's configuration, read on a thread of its own.
-#[derive(Debug)]
-struct Reading {
-    result: Receiver<Result<Prepared, PrepareError>>,
-    /// Another SIGHUP came meanwhile: read again once this one is applied.
-    again: bool,
 }
 
 impl Daemon {
-    /// A daemon reading `config_path` again on SIGHUP and writing the
-    /// status to `status_path`; no alerts yet ([`restart_alerts`](Self::restart_alerts)).
-    pub fn new(config_path: PathBuf, status_path: PathBuf, options: Options) -> Self {
-        Self {
-            config_path,
-            status_path,
-            alerts: None,
-            options,
-            reading: None,
-        }
-    }
-
-    /// Answers one driver event: SIGHUP reloads (the file read on another
-    /// thread, [`DriverEvent::Woken`] when it is), SIGUSR1 dumps the status,
+    /// Answers one driver event: SIGHUP reloads, SIGUSR1 dumps the status,
     /// a state change is mailed where `smtp_alert` asks. State changes are
     /// logged by the driver, one line each.
     pub fn on_event(&mut self, driver: &mut Driver, event: DriverEvent) {
         match event {
-            DriverEvent::Reload => self.start_reading(driver),
-            DriverEvent::Woken => self.finish_reading(driver),
+            DriverEvent::Reload => self.reload(driver),
             DriverEvent::StateChanged { instance, to, .. } => {
                 if let (Some(alerts), Some(spec)) = (&mut self.alerts, driver.specs().get(instance))
                 {
@@ -252,86 +226,12 @@ impl Daemon {
         }
     }
 
-    /// Reads the configuration again and applies it, in the caller's
-    /// thread; a configuration that fails is rejected and the running one
-    /// stays.
+    /// Reads the configuration again and applies it; a configuration that
+    /// fails is rejected and the running one stays.
     pub fn reload(&mut self, driver: &mut Driver) {
-        self.say_reloading();
-        let prepared = prepare(&self.config_path, &self.options);
-        self.apply(driver, prepared);
-    }
-
-    fn say_reloading(&self) {
         let _ = systemd::notify("RELOADING=1");
         tracing::info!(file = %self.config_path.display(), "SIGHUP: reloading");
-    }
-
-    /// SIGHUP: reads the configuration on a thread of its own, so the loop
-    /// goes on sending adverts meanwhile (4,080 instances are tens of
-    /// milliseconds of reading); the thread wakes the driver when it is
-    /// done and [`finish_reading`](Self::finish_reading) applies it. A
-    /// SIGHUP during a reading reads again after it.
-    fn start_reading(&mut self, driver: &mut Driver) {
-        if let Some(reading) = &mut self.reading {
-            reading.again = true;
-            return;
-        }
-        self.say_reloading();
-        let (sender, result) = mpsc::channel();
-        let (path, options, handle) = (
-            self.config_path.clone(),
-            self.options.clone(),
-            driver.handle(),
-        );
-        let spawned = std::thread::Builder::new()
-            .name("reload".into())
-            .spawn(move || {
-                let _ = sender.send(prepare(&path, &options));
-                handle.wake();
-            });
-        match spawned {
-            Ok(_) => {
-                self.reading = Some(Reading {
-                    result,
-                    again: false,
-                })
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot start a thread to read the configuration: reading it in the loop");
-                let prepared = prepare(&self.config_path, &self.options);
-                self.apply(driver, prepared);
-            }
-        }
-    }
-
-    /// Applies the configuration read on the reading thread, if it is done.
-    fn finish_reading(&mut self, driver: &mut Driver) {
-        let Some(reading) = &self.reading else {
-            return;
-        };
-        let prepared = match reading.result.try_recv() {
-            Ok(prepared) => prepared,
-            Err(TryRecvError::Empty) => return,
-            Err(TryRecvError::Disconnected) => {
-                tracing::error!(
-                    "reload rejected, the running configuration stays: the thread reading it ended without an answer"
-                );
-                self.reading = None;
-                let _ = systemd::notify("READY=1");
-                return;
-            }
-        };
-        let again = self.reading.take().is_some_and(|r| r.again);
-        self.apply(driver, prepared);
-        if again {
-            self.start_reading(driver);
-        }
-    }
-
-    /// Applies a configuration read again; one that fails is rejected and
-    /// the running one stays.
-    fn apply(&mut self, driver: &mut Driver, prepared: Result<Prepared, PrepareError>) {
-        match prepared {
+        match prepare(&self.config_path, &self.options) {
             Err(error) => {
                 tracing::error!("reload rejected, the running configuration stays: {error}")
             }
