@@ -29,8 +29,4 @@ pub enum DriverEvent {
     DumpStatus,
     /// The graceful stop finished: priority 0 sent, VIPs removed.
     Stopped,
-    /// A [`Handle::wake`](super::Handle::wake): the caller should look at
-    /// what it waits for from another thread (a configuration read there,
-    /// say). Not sent to subscribers.
-    Woken,
 }

@@ -63,13 +63,6 @@ impl Handle {
         receiver.recv_timeout(wait).ok()
     }
 
-    /// Makes the driver hand its caller [`DriverEvent::Woken`] between two
-    /// turns (say, a configuration read on this thread is ready); false
-    /// if the driver is gone.
-    pub fn wake(&self) -> bool {
-        self.send(Control::Wake)
-    }
-
     /// Begins the graceful stop; the driver's thread ends after it.
     pub fn shutdown(&self) -> bool {
         self.send(Control::Shutdown)

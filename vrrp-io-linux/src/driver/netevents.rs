@@ -207,7 +207,6 @@ impl Driver {
                 Control::Subscribe(sender) => self.observers.subscribe(sender),
                 Control::Shutdown => self.shutdown(out),
                 Control::Inspect(inspect) => (inspect.0)(self),
-                Control::Wake => out.push(DriverEvent::Woken),
             }
         }
     }

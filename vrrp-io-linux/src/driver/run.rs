@@ -53,8 +53,6 @@ pub enum Control {
     Shutdown,
     /// Run a function on the driver between two turns (status, metrics).
     Inspect(Inspect),
-    /// Hand the caller [`DriverEvent::Woken`].
-    Wake,
 }
 
 /// A function a [`Handle`](super::Handle) runs on the driver's thread, with the driver.
