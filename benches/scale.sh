@@ -18,6 +18,7 @@
 #   scale: instances=... master_cpu_ratio=... backup_cpu_ratio=... rss_kib=...
 #          keepalived_child_rss_kib=... reload_gap_ms=... failover_gap_ms=...
 # and draws the cost curve into OUT (default $CARGO_TARGET_DIR/scale).
+# SCALE_PREFIX names the namespaces (default vscale, then the PID).
 # DAEMONS=ours skips keepalived (minutes at 4,080 instances); START_TIMEOUT
 # (600 s) bounds the wait for every VIP; KEEP=1 keeps logs and captures.
 #
@@ -28,7 +29,7 @@ cd "$(dirname "$0")/.."
 SECONDS_MEASURED=${1:-20}
 INSTANCES=${INSTANCES:-255}
 FAILOVER_RUNS=${FAILOVER_RUNS:-5}
-PREFIX="vscale-$$"
+PREFIX="${SCALE_PREFIX:-vscale}-$$"
 WORK=$(mktemp -d /tmp/vrrp-scale.XXXXXX)
 HZ=$(getconf CLK_TCK)
 

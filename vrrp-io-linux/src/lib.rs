@@ -48,4 +48,4 @@ pub use sys::release_free_heap;
 
 pub use announce::{AnnounceError, Announcer};
 pub use iface::{IfaceError, Interface, MacAddr};
-pub use socket::{Datagram, Family, SocketError, VrrpSocket};
+pub use socket::{Datagram, Family, Outgoing, SocketError, VrrpSocket};

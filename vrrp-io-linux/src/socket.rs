@@ -32,9 +32,11 @@
 //! core wrote header and all (`IP_HDRINCL`; the kernel fills in only the
 //! header checksum).
 //!
-//! **Batching.** There is no `recv_batch`: see the note at the top of the
-//! private `sys` module. Drain with [`VrrpSocket::recv`] until it returns
-//! `Ok(None)`.
+//! **Batching.** Adverts go out in batches, [`VrrpSocket::send_batch`]
+//! (`sendmmsg`): a Master of thousands of instances sends a turn's adverts
+//! with one system call per 64. There is no `recv_batch`: see the note at
+//! the top of the private `sys` module. Drain with [`VrrpSocket::recv`]
+//! until it returns `Ok(None)`.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4};
@@ -140,6 +142,20 @@ pub struct Datagram {
     pub ifindex: u32,
     /// Length of the VRRP message at the start of the buffer.
     pub len: usize,
+}
+
+/// One datagram for [`VrrpSocket::send_batch`]: the VRRP message `payload`
+/// from `src` to `dst` with TTL / hop limit `ttl`.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// The VRRP message.
+    pub payload: &'a [u8],
+    /// Source address (of the socket's family).
+    pub src: IpAddr,
+    /// Destination: the group or a unicast peer.
+    pub dst: IpAddr,
+    /// TTL / hop limit.
+    pub ttl: u8,
 }
 
 /// A non-blocking raw VRRP socket on one interface for one address family.
@@ -452,6 +468,107 @@ impl VrrpSocket {
         };
         sent.map(drop)
             .map_err(|source| SocketError::Send { dst, source })
+    }
+
+    /// Sends `items` (`src` and `ttl` as [`send_with_ttl`](Self::send_with_ttl))
+    /// in `sendmmsg` batches, one system call for up to 64 of them, in
+    /// order; calls `failed` with the position of each one that was not
+    /// sent and why (the rest are still sent).
+    pub fn send_batch<'a>(
+        &self,
+        items: impl IntoIterator<Item = Outgoing<'a>>,
+        mut failed: impl FnMut(usize, SocketError),
+    ) {
+        let mut items = items.into_iter().enumerate().peekable();
+        while items.peek().is_some() {
+            match self.family {
+                Family::Ipv4 => self.send_chunk(
+                    &mut items,
+                    (
+                        |a| match a {
+                            IpAddr::V4(a) => Some(a),
+                            IpAddr::V6(_) => None,
+                        },
+                        Ipv4Addr::UNSPECIFIED,
+                    ),
+                    sys::send_ipv4_batch,
+                    &mut failed,
+                ),
+                Family::Ipv6 => self.send_chunk(
+                    &mut items,
+                    (
+                        |a| match a {
+                            IpAddr::V6(a) => Some(a),
+                            IpAddr::V4(_) => None,
+                        },
+                        Ipv6Addr::UNSPECIFIED,
+                    ),
+                    sys::send_ipv6_batch,
+                    &mut failed,
+                ),
+            }
+        }
+    }
+
+    /// Takes up to [`sys::SEND_BATCH`] items of the socket's family off
+    /// `items` and sends them; one of the other family ends the chunk and
+    /// fails alone.
+    fn send_chunk<'a, A: Copy>(
+        &self,
+        items: &mut std::iter::Peekable<impl Iterator<Item = (usize, Outgoing<'a>)>>,
+        (of_family, unspecified): (impl Fn(IpAddr) -> Option<A>, A),
+        send: impl Fn(BorrowedFd<'_>, &[sys::Outgoing<'a, A>], u32) -> io::Result<usize>,
+        failed: &mut impl FnMut(usize, SocketError),
+    ) {
+        let empty = sys::Outgoing {
+            payload: &[],
+            src: unspecified,
+            dst: unspecified,
+            hops: None,
+        };
+        let mut chunk = [empty; sys::SEND_BATCH];
+        let mut position = [(0, IpAddr::V4(Ipv4Addr::UNSPECIFIED)); sys::SEND_BATCH];
+        let mut len = 0;
+        // One of the other family ends the chunk: reported after it, in order.
+        let mut mismatch = None;
+        while len < sys::SEND_BATCH && mismatch.is_none() {
+            let Some((i, item)) = items.next() else { break };
+            match (of_family(item.src), of_family(item.dst)) {
+                (Some(src), Some(dst)) => {
+                    // The socket's own TTL is 255: a control message only for another.
+                    let hops = (item.ttl != VRRP_TTL).then_some(item.ttl);
+                    chunk[len] = sys::Outgoing {
+                        payload: item.payload,
+                        src,
+                        dst,
+                        hops,
+                    };
+                    position[len] = (i, item.dst);
+                    len += 1;
+                }
+                _ => mismatch = Some((i, item.dst)),
+            }
+        }
+        let mut sent = 0;
+        while sent < len {
+            match send(self.socket.as_fd(), &chunk[sent..len], self.ifindex) {
+                Ok(taken) if taken > 0 => sent += taken,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                // The first of the rest was refused (Ok(0) is not expected).
+                other => {
+                    let source = other
+                        .err()
+                        .unwrap_or_else(|| io::ErrorKind::WriteZero.into());
+                    let (i, dst) = position[sent];
+                    failed(i, SocketError::Send { dst, source });
+                    sent += 1;
+                }
+            }
+        }
+        if let Some((i, dst)) = mismatch {
+            let family = self.family;
+            failed(i, SocketError::FamilyMismatch { dst, family });
+        }
     }
 
     /// Sends `datagram`, a whole IPv4 datagram with its header (the core's

@@ -2,7 +2,9 @@
 //! wrap for us.
 //!
 //! - `sendmsg` with an `IP_PKTINFO` / `IPV6_PKTINFO` control message, which
-//!   picks the source address and the outgoing interface of one datagram;
+//!   picks the source address and the outgoing interface of one datagram,
+//!   and `sendmmsg` of up to [`SEND_BATCH`] such datagrams (a turn's adverts
+//!   on one socket: one system call instead of one each);
 //! - `recvmsg` on IPv6, parsing the `IPV6_PKTINFO`, `IPV6_HOPLIMIT` and
 //!   `IPV6_TCLASS` control messages (the IPv6 header is not delivered);
 //! - `recv` with `MSG_TRUNC` into an initialised `&mut [u8]`, so a truncated
@@ -212,22 +214,17 @@ fn cmsg_header_len() -> usize {
     unsafe { libc::CMSG_LEN(0) as usize }
 }
 
-/// `sendmsg` of `payload` to `dst` with one control message carrying
-/// `pktinfo` (`level`/`kind` name it), and a second one carrying `hops`
-/// (`hops_kind`: `IP_TTL` or `IPV6_HOPLIMIT`) when given: the TTL of this
-/// datagram alone, instead of the socket's.
-#[allow(clippy::too_many_arguments)]
-fn sendmsg_with_pktinfo<Addr: Copy, Info: Copy>(
-    fd: BorrowedFd<'_>,
-    payload: &[u8],
-    dst: &Addr,
-    level: libc::c_int,
-    kind: libc::c_int,
-    pktinfo: &Info,
+/// Points `msg` at `control` and writes into it one control message
+/// carrying `pktinfo` (`level`/`kind` name it), and a second one carrying
+/// `hops` (`hops_kind`: `IP_TTL` or `IPV6_HOPLIMIT`) when given: the TTL of
+/// this datagram alone, instead of the socket's.
+fn write_control<Info: Copy>(
+    msg: &mut libc::msghdr,
+    control: &mut ControlBuf,
+    (level, kind, pktinfo): (libc::c_int, libc::c_int, &Info),
     hops_kind: libc::c_int,
     hops: Option<u8>,
-) -> io::Result<usize> {
-    let mut control = ControlBuf::new();
+) {
     let info_len = size_of::<Info>() as libc::c_uint;
     let hops_len = size_of::<libc::c_int>() as libc::c_uint;
     // SAFETY: CMSG_SPACE is pure arithmetic on its argument.
@@ -236,24 +233,12 @@ fn sendmsg_with_pktinfo<Addr: Copy, Info: Copy>(
     let hops_space = unsafe { libc::CMSG_SPACE(hops_len) } as usize;
     let control_len = info_space + if hops.is_some() { hops_space } else { 0 };
     assert!(control_len <= control.0.len(), "control buffer too small");
-
-    let mut iov = libc::iovec {
-        // sendmsg never writes through iov_base.
-        iov_base: payload.as_ptr().cast_mut().cast(),
-        iov_len: payload.len(),
-    };
-    // SAFETY: msghdr is plain old data; all-zero is a valid (empty) value.
-    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
-    msg.msg_name = std::ptr::from_ref(dst).cast_mut().cast();
-    msg.msg_namelen = size_of::<Addr>() as libc::socklen_t;
-    msg.msg_iov = &raw mut iov;
-    msg.msg_iovlen = 1;
     msg.msg_control = control.0.as_mut_ptr().cast();
     msg.msg_controllen = control_len as _;
 
     // SAFETY: msg_control points to `control_len` (<= 128, asserted) bytes
     // of the aligned `control`, so CMSG_FIRSTHDR returns its start.
-    let cmsg = unsafe { libc::CMSG_FIRSTHDR(&raw const msg) };
+    let cmsg = unsafe { libc::CMSG_FIRSTHDR(&raw const *msg) };
     assert!(!cmsg.is_null(), "room for one control message");
     // SAFETY: `cmsg` points to the aligned start of `control`, which has
     // room for the header and CMSG_LEN(info_len) bytes of data (checked
@@ -269,7 +254,7 @@ fn sendmsg_with_pktinfo<Addr: Copy, Info: Copy>(
     if let Some(hops) = hops {
         // SAFETY: `msg` covers both control messages (asserted to fit
         // `control`), so CMSG_NXTHDR returns the second one's aligned start.
-        let cmsg = unsafe { libc::CMSG_NXTHDR(&raw const msg, cmsg) };
+        let cmsg = unsafe { libc::CMSG_NXTHDR(&raw const *msg, cmsg) };
         assert!(!cmsg.is_null(), "room for the TTL's control message");
         // SAFETY: `cmsg` points into `control` with room for the header and
         // CMSG_LEN(hops_len) bytes of data; written unaligned-safe.
@@ -282,11 +267,159 @@ fn sendmsg_with_pktinfo<Addr: Copy, Info: Copy>(
                 .write_unaligned(libc::c_int::from(hops));
         }
     }
+}
 
+/// A `msghdr` sending `iov` to `dst` (control messages: [`write_control`]).
+fn msghdr_to<Addr>(dst: &Addr, iov: &mut libc::iovec) -> libc::msghdr {
+    // SAFETY: msghdr is plain old data; all-zero is a valid (empty) value.
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+    msg.msg_name = std::ptr::from_ref(dst).cast_mut().cast();
+    msg.msg_namelen = size_of::<Addr>() as libc::socklen_t;
+    msg.msg_iov = std::ptr::from_mut(iov);
+    msg.msg_iovlen = 1;
+    msg
+}
+
+fn iovec_of(payload: &[u8]) -> libc::iovec {
+    libc::iovec {
+        // sendmsg never writes through iov_base.
+        iov_base: payload.as_ptr().cast_mut().cast(),
+        iov_len: payload.len(),
+    }
+}
+
+/// `sendmsg` of `payload` to `dst` with the control messages of
+/// [`write_control`].
+fn sendmsg_with_pktinfo<Addr: Copy, Info: Copy>(
+    fd: BorrowedFd<'_>,
+    payload: &[u8],
+    dst: &Addr,
+    pktinfo: (libc::c_int, libc::c_int, &Info),
+    hops_kind: libc::c_int,
+    hops: Option<u8>,
+) -> io::Result<usize> {
+    let mut control = ControlBuf::new();
+    let mut iov = iovec_of(payload);
+    let mut msg = msghdr_to(dst, &mut iov);
+    write_control(&mut msg, &mut control, pktinfo, hops_kind, hops);
     // SAFETY: every pointer in `msg` points to a live local or borrowed
     // argument with the lengths given; the kernel only reads them.
     let ret = unsafe { libc::sendmsg(fd.as_raw_fd(), &raw const msg, 0) };
     cvt(ret)
+}
+
+/// Datagrams one [`send_ipv4_batch`] / [`send_ipv6_batch`] takes at most.
+pub(crate) const SEND_BATCH: usize = 64;
+
+/// One datagram of a batch: `payload` from `src` to `dst`, with TTL / hop
+/// limit `hops` when given, else the socket's.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Outgoing<'a, A> {
+    pub(crate) payload: &'a [u8],
+    pub(crate) src: A,
+    pub(crate) dst: A,
+    pub(crate) hops: Option<u8>,
+}
+
+/// `sendmmsg` of up to [`SEND_BATCH`] datagrams, each with the control
+/// messages of [`write_control`] (`to` makes its destination and pktinfo):
+/// how many the kernel took, in order, or the error of the first when it
+/// took none (the caller goes on past it).
+fn sendmmsg_with_pktinfo<A: Copy, Addr: Copy, Info: Copy>(
+    fd: BorrowedFd<'_>,
+    items: &[Outgoing<'_, A>],
+    to: impl Fn(&Outgoing<'_, A>) -> (Addr, Info),
+    (level, kind, hops_kind): (libc::c_int, libc::c_int, libc::c_int),
+) -> io::Result<usize> {
+    let items = &items[..items.len().min(SEND_BATCH)];
+    let mut dsts = [const { mem::MaybeUninit::<(Addr, Info)>::uninit() }; SEND_BATCH];
+    let mut controls = [const { ControlBuf::new() }; SEND_BATCH];
+    let mut iovs = [const {
+        libc::iovec {
+            iov_base: std::ptr::null_mut(),
+            iov_len: 0,
+        }
+    }; SEND_BATCH];
+    // SAFETY: mmsghdr is plain old data; all-zero is a valid (empty) value.
+    let mut msgs: [libc::mmsghdr; SEND_BATCH] = unsafe { mem::zeroed() };
+    for (i, item) in items.iter().enumerate() {
+        let (dst, info) = &*dsts[i].write(to(item));
+        iovs[i] = iovec_of(item.payload);
+        msgs[i].msg_hdr = msghdr_to(dst, &mut iovs[i]);
+        write_control(
+            &mut msgs[i].msg_hdr,
+            &mut controls[i],
+            (level, kind, info),
+            hops_kind,
+            item.hops,
+        );
+    }
+    // SAFETY: the first `items.len()` entries of `msgs` point to live
+    // locals (`dsts`, `iovs`, `controls`, all initialised above) and to the
+    // borrowed payloads, with the lengths given; the kernel only reads them
+    // and writes each `msg_len`.
+    let ret = unsafe {
+        libc::sendmmsg(
+            fd.as_raw_fd(),
+            msgs.as_mut_ptr(),
+            items.len() as libc::c_uint,
+            0,
+        )
+    };
+    usize::try_from(ret).map_err(|_| io::Error::last_os_error())
+}
+
+/// Sends up to [`SEND_BATCH`] IPv4 datagrams in one `sendmmsg`, each from
+/// its `src` out of `ifindex` (as [`send_ipv4_from`]): how many were sent,
+/// or the first one's error.
+pub(crate) fn send_ipv4_batch(
+    fd: BorrowedFd<'_>,
+    items: &[Outgoing<'_, Ipv4Addr>],
+    ifindex: u32,
+) -> io::Result<usize> {
+    sendmmsg_with_pktinfo(
+        fd,
+        items,
+        |item| {
+            (
+                sockaddr_in(SocketAddrV4::new(item.dst, 0)),
+                in_pktinfo(item.src, ifindex),
+            )
+        },
+        (libc::IPPROTO_IP, libc::IP_PKTINFO, libc::IP_TTL),
+    )
+}
+
+/// [`send_ipv4_batch`] for IPv6 (as [`send_ipv6_from`]).
+pub(crate) fn send_ipv6_batch(
+    fd: BorrowedFd<'_>,
+    items: &[Outgoing<'_, Ipv6Addr>],
+    ifindex: u32,
+) -> io::Result<usize> {
+    sendmmsg_with_pktinfo(
+        fd,
+        items,
+        |item| {
+            let dst = sockaddr_in6(SocketAddrV6::new(item.dst, 0, 0, ifindex));
+            (dst, in6_pktinfo(item.src, ifindex))
+        },
+        (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, libc::IPV6_HOPLIMIT),
+    )
+}
+
+fn in_pktinfo(src: Ipv4Addr, ifindex: u32) -> libc::in_pktinfo {
+    libc::in_pktinfo {
+        ipi_ifindex: ifindex as libc::c_int,
+        ipi_spec_dst: in_addr(src),
+        ipi_addr: in_addr(Ipv4Addr::UNSPECIFIED),
+    }
+}
+
+fn in6_pktinfo(src: Ipv6Addr, ifindex: u32) -> libc::in6_pktinfo {
+    libc::in6_pktinfo {
+        ipi6_addr: in6_addr(src),
+        ipi6_ifindex: ifindex,
+    }
 }
 
 /// Sends one IPv4 datagram on a raw socket from `src` out of `ifindex`
@@ -300,19 +433,13 @@ pub(crate) fn send_ipv4_from(
     ifindex: u32,
     ttl: Option<u8>,
 ) -> io::Result<usize> {
-    let info = libc::in_pktinfo {
-        ipi_ifindex: ifindex as libc::c_int,
-        ipi_spec_dst: in_addr(src),
-        ipi_addr: in_addr(Ipv4Addr::UNSPECIFIED),
-    };
+    let info = in_pktinfo(src, ifindex);
     let dst = sockaddr_in(SocketAddrV4::new(dst, 0));
     sendmsg_with_pktinfo(
         fd,
         payload,
         &dst,
-        libc::IPPROTO_IP,
-        libc::IP_PKTINFO,
-        &info,
+        (libc::IPPROTO_IP, libc::IP_PKTINFO, &info),
         libc::IP_TTL,
         ttl,
     )
@@ -330,18 +457,13 @@ pub(crate) fn send_ipv6_from(
     ifindex: u32,
     hop_limit: Option<u8>,
 ) -> io::Result<usize> {
-    let info = libc::in6_pktinfo {
-        ipi6_addr: in6_addr(src),
-        ipi6_ifindex: ifindex,
-    };
+    let info = in6_pktinfo(src, ifindex);
     let dst = sockaddr_in6(SocketAddrV6::new(dst, 0, 0, ifindex));
     sendmsg_with_pktinfo(
         fd,
         payload,
         &dst,
-        libc::IPPROTO_IPV6,
-        libc::IPV6_PKTINFO,
-        &info,
+        (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, &info),
         libc::IPV6_HOPLIMIT,
         hop_limit,
     )

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use mio::{Events, Interest, Poll, Token};
 use vrrp_core::Received;
 use vrrp_io_linux::socket::{RECV_BUFFER_LEN, VRRP_GROUP_V4, VRRP_GROUP_V6};
-use vrrp_io_linux::{Datagram, Family, Interface, SocketError, VrrpSocket};
+use vrrp_io_linux::{Datagram, Family, Interface, Outgoing, SocketError, VrrpSocket};
 use vrrp_lab::{Host, Lab};
 
 /// A VRRPv3 IPv4 advert captured from keepalived 2.2.7 (VRID 198, priority
@@ -333,5 +333,81 @@ fn a_unicast_advert_leaves_with_the_ttl_asked() {
         assert_eq!(pair.b_receives().0.rx.ttl, 7);
         pair.socket_a.send_from(advert, src, dst).unwrap();
         assert_eq!(pair.b_receives().0.rx.ttl, 255);
+    }
+}
+
+/// `send_batch` (`sendmmsg`, 64 a call): 150 adverts, multicast and
+/// unicast (TTL 7) by turns, arrive in order; one with a source the host
+/// does not have (the kernel refuses it mid-batch) and one of the other
+/// family are reported at their positions, alone.
+#[test]
+fn a_batch_arrives_in_order_and_a_refused_datagram_fails_alone() {
+    for (family, advert) in [
+        (Family::Ipv4, &ADVERT_V4[..]),
+        (Family::Ipv6, &ADVERT_V6[..]),
+    ] {
+        let Some(lab) = Lab::new(&format!("sock_batch_{family}")) else {
+            return;
+        };
+        let mut pair = Pair::new(&lab, family);
+        let (src, peer, not_ours, other_family): (IpAddr, IpAddr, IpAddr, IpAddr) = match family {
+            Family::Ipv4 => (
+                pair.a.ipv4().into(),
+                pair.b.ipv4().into(),
+                "192.0.2.99".parse().unwrap(),
+                "2001:db8::2".parse().unwrap(),
+            ),
+            Family::Ipv6 => (
+                pair.a.link_local().into(),
+                pair.b.ipv6().into(),
+                "fe80::99".parse().unwrap(),
+                "192.0.2.2".parse().unwrap(),
+            ),
+        };
+        // Each advert's checksum field says which it is.
+        let payloads: Vec<Vec<u8>> = (0..150u8)
+            .map(|i| {
+                let mut p = advert.to_vec();
+                p[6] = i;
+                p
+            })
+            .collect();
+        let items = payloads.iter().enumerate().map(|(i, payload)| {
+            let unicast = i % 2 == 1;
+            Outgoing {
+                payload,
+                src: if i == 70 { not_ours } else { src },
+                dst: match i {
+                    100 => other_family,
+                    _ if unicast => peer,
+                    _ => family.multicast(),
+                },
+                ttl: if unicast { 7 } else { 255 },
+            }
+        });
+        let mut failed = Vec::new();
+        pair.socket_a
+            .send_batch(items, |i, error| failed.push((i, error)));
+        assert_eq!(failed.len(), 2, "{failed:?}");
+        assert!(
+            matches!(failed[0], (70, SocketError::Send { .. })),
+            "{failed:?}"
+        );
+        assert!(
+            matches!(failed[1], (100, SocketError::FamilyMismatch { .. })),
+            "{failed:?}"
+        );
+        for i in (0..150).filter(|i| ![70, 100].contains(i)) {
+            let (received, payload) = pair.b_receives();
+            assert_eq!(payload, payloads[i], "advert {i} in its place");
+            let unicast = i % 2 == 1;
+            assert_eq!(received.rx.src, src);
+            assert_eq!(received.rx.ttl, if unicast { 7 } else { 255 });
+            assert_eq!(
+                received.rx.dst,
+                if unicast { peer } else { family.multicast() }
+            );
+        }
+        pair.b_hears_nothing();
     }
 }

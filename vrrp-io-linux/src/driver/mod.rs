@@ -11,8 +11,10 @@
 //! 2. feed what arrived into the core (`handle_packet`, `handle_link`,
 //!    `handle_tracking`, ...), then fire what is due (`handle_timeout`);
 //! 3. drain the router's actions until none is left and carry them out:
-//!    adverts onto the sockets, VIPs through netlink, announcements onto
-//!    the wire; state changes come back to the caller as [`DriverEvent`]s.
+//!    adverts onto the sockets (the turn's together, `sendmmsg`), VIPs
+//!    through netlink (new Masters' in slices, after the adverts),
+//!    announcements onto the wire; state changes come back to the caller
+//!    as [`DriverEvent`]s.
 //!
 //! Nothing in a turn blocks except the wait itself: scripts are child
 //! processes, netlink answers come back as events.
@@ -22,7 +24,8 @@
 //! [`Driver`] (`run.rs`) composes parts that each own their state and
 //! import nothing of the driver but each other's types, never in a circle:
 //! `wakeups` (the poll, signals, the alarm), `adverts` (the VRRP sockets),
-//! `host` (links, VIPs, VMACs through netlink), `garp` and `handover`
+//! `host` (links, VIPs, VMACs through netlink), `installs` (new Masters'
+//! VIPs waiting for their slice), `garp` and `handover`
 //! (when to announce, when to let go), `tracking` (scripts, processes),
 //! `sources` (`track_src_ip`: configured source addresses missing),
 //! `observe` (histories, notify scripts, subscribers), and the drop rules
@@ -44,6 +47,7 @@ mod garp_pace;
 mod handle;
 mod handover;
 mod host;
+mod installs;
 mod log_limit;
 mod netevents;
 mod observe;

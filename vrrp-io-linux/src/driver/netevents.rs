@@ -76,29 +76,27 @@ impl Driver {
                 }
             }
             NetEvent::RouteRemoved(removed) if self.stopping.is_none() => {
-                for owner in self.route_owners() {
-                    let routes = match owner {
-                        Some(id) => &self.specs[id.index()].routes,
-                        None => &self.statics.routes,
+                for &(owner, index) in self.restorable.routes.get(&removed).into_iter().flatten() {
+                    let Some(owner) = self.installed_owner(owner) else {
+                        continue;
                     };
-                    for (index, route) in routes.iter().enumerate() {
-                        if route.restore && route.is(&removed) {
-                            self.host.restore_route(owner, index, route);
-                        }
-                    }
+                    let route = match owner {
+                        Some(id) => &self.specs[id.index()].routes[index],
+                        None => &self.statics.routes[index],
+                    };
+                    self.host.restore_route(owner, index, route);
                 }
             }
             NetEvent::RuleRemoved(removed) if self.stopping.is_none() => {
-                for owner in self.route_owners() {
-                    let rules = match owner {
-                        Some(id) => &self.specs[id.index()].rules,
-                        None => &self.statics.rules,
+                for &(owner, index) in self.restorable.rules.get(&removed).into_iter().flatten() {
+                    let Some(owner) = self.installed_owner(owner) else {
+                        continue;
                     };
-                    for (index, rule) in rules.iter().enumerate() {
-                        if rule.restore && rule.is(&removed) {
-                            self.host.restore_rule(owner, index, rule);
-                        }
-                    }
+                    let rule = match owner {
+                        Some(id) => &self.specs[id.index()].rules[index],
+                        None => &self.statics.rules[index],
+                    };
+                    self.host.restore_rule(owner, index, rule);
                 }
             }
             NetEvent::RouteRemoved(_) | NetEvent::RuleRemoved(_) => {}
@@ -120,15 +118,16 @@ impl Driver {
         }
     }
 
-    /// Who has routes and rules installed: each Master that holds its VIPs,
-    /// and the static ones (`None`).
-    fn route_owners(&self) -> Vec<Option<InstanceId>> {
-        self.router
-            .instances()
-            .filter(|(id, i)| i.state() == State::Master && self.host.is_installed(id.index()))
-            .map(|(id, _)| Some(id))
-            .chain([None])
-            .collect()
+    /// Whether `owner`'s routes and rules are installed: the static ones
+    /// (`None`) always, an instance's while it is Master and holds its VIPs.
+    /// `Some` of the owner, as the requests name it.
+    fn installed_owner(&self, owner: Option<usize>) -> Option<Option<InstanceId>> {
+        let Some(index) = owner else {
+            return Some(None);
+        };
+        let id = self.router.id(index)?;
+        (self.router.instance(id).state() == State::Master && self.host.is_installed(index))
+            .then_some(Some(id))
     }
 
     /// What a route, rule or static address request was about, for the log.

@@ -9,14 +9,16 @@
 //! VRIDs, new sockets and VMACs opened. A reload that fails leaves the
 //! driver exactly as it was.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use vrrp_core::{InstanceId, Router};
 
 use super::error::DriverError;
 use super::event::DriverEvent;
+use super::installs::Installs;
 use super::plumbing::{self, Plumbing};
+use super::routes::Restorable;
 use super::run::Driver;
 use super::spec::{DriverConfig, InstanceSpec, Tracked};
 use super::vip_traffic;
@@ -221,18 +223,22 @@ impl Driver {
             .enumerate()
             .filter_map(|(i, j)| Some(((*j)?, i)))
             .collect();
+        // By name, hashed (a list search each was 16 million comparisons
+        // at 4,080 instances).
+        let new_names: HashSet<&str> = specs.iter().map(|s| s.name.as_str()).collect();
         for (j, old) in self.specs.iter().enumerate() {
             if new_of.contains_key(&j) {
                 summary.kept.push(old.name.clone());
-            } else if specs.iter().any(|s| s.name == old.name) {
+            } else if new_names.contains(old.name.as_str()) {
                 summary.restarted.push(old.name.clone());
             } else {
                 summary.removed.push(old.name.clone());
             }
         }
+        drop(new_names);
         summary.added = specs
             .iter()
-            .filter(|s| !self.specs.iter().any(|o| o.name == s.name))
+            .filter(|s| !old_index.contains_key(s.name.as_str()))
             .map(|s| s.name.clone())
             .collect();
         for j in (0..self.specs.len()).filter(|j| !new_of.contains_key(j)) {
@@ -240,6 +246,9 @@ impl Driver {
             self.router.handle_instance_shutdown(core_now, id);
         }
         self.run_actions(now, out);
+
+        // New Masters' VIPs still queued go in now, under the old ids.
+        self.install_vips(now, usize::MAX);
 
         // 4. Swap in the new configuration; per-instance state follows its instance.
         let new_index: HashMap<&str, usize> = specs
@@ -257,13 +266,16 @@ impl Driver {
         self.garp.set_groups(&config.garp_groups);
         self.garp.remap(follow);
         self.host.remap(&kept_from, follow);
+        self.installs = Installs::new(specs.len());
         self.router = router;
         self.specs = specs;
         self.install_vmac_rules(&config.drop_table);
         self.adverts.socket_of = socket_of;
+        self.adverts.set_instances(self.specs.len());
         self.adverts.sender_of = sender_of;
         self.sync_groups = config.sync_groups;
         self.host.change_statics(&self.statics, &config.statics);
+        self.restorable = Restorable::new(&self.specs, &config.statics);
         self.statics = config.statics;
         self.log_unknown_vrids = log_unknown_vrids;
         self.trackers

@@ -5,13 +5,13 @@
 //! Our own requests were all carried out (an overflow loses messages to us,
 //! never requests from us), so what can be missed is what others did: a
 //! link that went down or up, a VIP removed behind a Master's back. Links
-//! are looked up again; each link's addresses are dumped, and a Master's
+//! are looked up again; the addresses are dumped (once, all links), and a Master's
 //! VIP that is not there is put back (only those: putting back all 4,080
 //! would send 4,080 requests whose answers could overflow the socket
 //! again). Answers still awaited are forgotten: the dump has shown what
 //! their requests did.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::time::Instant;
 
@@ -19,7 +19,7 @@ use vrrp_core::State;
 
 use super::run::Driver;
 use crate::iface::Interface;
-use crate::netlink::dump_addresses;
+use crate::netlink::dump_all_addresses;
 
 impl Driver {
     /// Reads links and addresses again and puts back the VIPs Masters
@@ -32,25 +32,26 @@ impl Driver {
             .iter()
             .map(|l| (l.name.clone(), l.ifindex))
             .collect();
-        let mut present: HashMap<u32, Option<Vec<IpAddr>>> = HashMap::new();
-        for (name, ifindex) in links {
-            match Interface::lookup(&name) {
+        for (name, ifindex) in &links {
+            match Interface::lookup(name) {
                 Ok(iface) => self.on_link(now, iface.ifindex, iface.is_up(), iface.mac),
                 Err(error) => {
                     tracing::error!(interface = %name, %error, "re-reading an interface after a netlink overflow: taking it as down");
-                    self.on_link(now, ifindex, false, None);
+                    self.on_link(now, *ifindex, false, None);
                 }
             }
-            let addresses = match dump_addresses(ifindex) {
-                Ok(addresses) => Some(addresses.into_iter().map(|a| a.addr).collect()),
-                Err(error) => {
-                    // Unknown: put back every VIP of the link (EEXIST is success).
-                    tracing::error!(interface = %name, %error, "dumping addresses after a netlink overflow");
-                    None
-                }
-            };
-            present.insert(ifindex, addresses);
         }
+        // One dump of every link's addresses, hashed: looked up per VIP.
+        let present: Option<HashSet<(u32, IpAddr)>> = match dump_all_addresses() {
+            Ok(addresses) => Some(addresses.into_iter().map(|a| (a.ifindex, a.addr)).collect()),
+            Err(error) => {
+                // Unknown: put back every VIP (EEXIST is success).
+                tracing::error!(%error, "dumping addresses after a netlink overflow");
+                None
+            }
+        };
+        let ifindex_of: HashMap<&str, u32> =
+            links.iter().map(|(name, i)| (name.as_str(), *i)).collect();
         let masters: Vec<_> = self
             .router
             .instances()
@@ -61,14 +62,12 @@ impl Driver {
         for id in masters {
             let spec = &self.specs[id.index()];
             for vip in spec.installed() {
-                let interface = spec.interface_of(vip);
-                let Some(link) = self.host.links().iter().find(|l| l.name == interface) else {
+                let Some(&ifindex) = ifindex_of.get(spec.interface_of(vip)) else {
                     continue;
                 };
-                let there = match present.get(&link.ifindex) {
-                    Some(Some(addresses)) => addresses.contains(&vip.addr),
-                    _ => false,
-                };
+                let there = present
+                    .as_ref()
+                    .is_some_and(|p| p.contains(&(ifindex, vip.addr)));
                 if !there {
                     self.host.restore_vip(id, spec, vip.addr);
                     restored += 1;

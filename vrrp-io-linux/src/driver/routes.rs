@@ -10,11 +10,57 @@
 //! ([`Driver::route_failures`](super::Driver::route_failures)), never taken
 //! for done.
 
+use std::collections::HashMap;
+
 use vrrp_core::InstanceId;
 
 use super::error::DriverError;
 use super::host::{Host, Request};
 use super::spec::{InstanceSpec, Route, Rule, Statics, Vip};
+use crate::netlink::{RemovedRoute, RemovedRule};
+
+/// Who owns a route or rule to put back: an instance (index into the
+/// specs) or the static ones (`None`), and its index among them.
+pub(super) type Owned = (Option<usize>, usize);
+
+/// The routes and rules marked `restore`, by what the kernel reports when
+/// they are deleted: a deletion finds its owners at once, not by a scan of
+/// every instance (built at setup and reload).
+#[derive(Debug, Default)]
+pub(super) struct Restorable {
+    pub(super) routes: HashMap<RemovedRoute, Vec<Owned>>,
+    pub(super) rules: HashMap<RemovedRule, Vec<Owned>>,
+}
+
+impl Restorable {
+    /// The index of `specs`' and `statics`' routes and rules to put back,
+    /// each key's owners in configuration order, the static ones last.
+    pub(super) fn new(specs: &[InstanceSpec], statics: &Statics) -> Self {
+        let mut index = Self::default();
+        let owners = specs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (Some(i), &s.routes, &s.rules))
+            .chain([(None, &statics.routes, &statics.rules)]);
+        for (owner, routes, rules) in owners {
+            for (k, route) in numbered(routes).filter(|(_, r)| r.restore) {
+                index
+                    .routes
+                    .entry(route.removed())
+                    .or_default()
+                    .push((owner, k));
+            }
+            for (k, rule) in numbered(rules).filter(|(_, r)| r.restore) {
+                index
+                    .rules
+                    .entry(rule.removed())
+                    .or_default()
+                    .push((owner, k));
+            }
+        }
+        index
+    }
+}
 
 impl Host {
     /// Looks up every interface the routes name (they must exist, as

@@ -13,7 +13,9 @@ use super::event::DriverEvent;
 use super::garp::GarpSchedule;
 use super::handover::Handover;
 use super::host::Host;
+use super::installs::Installs;
 use super::observe::{History, Observers};
+use super::routes::Restorable;
 use super::sources::SourceTracker;
 use super::spec::{InstanceSpec, Statics};
 use super::start_delay::StartDelay;
@@ -78,12 +80,16 @@ pub struct Driver {
     pub(super) sync_groups: Vec<Vec<usize>>,
     /// Static addresses, routes and rules: installed from start to stop.
     pub(super) statics: Statics,
+    /// The routes and rules to put back when someone deletes them.
+    pub(super) restorable: Restorable,
     /// Links, VIPs and VMACs (before `adverts`: a VMAC goes while its
     /// sockets are still open, as it always did).
     pub(super) host: Host,
     /// The VRRP sockets.
     pub(super) adverts: Adverts,
     pub(super) garp: GarpSchedule,
+    /// New Masters whose VIPs are still to be installed.
+    pub(super) installs: Installs,
     /// Stopping Masters that keep their VIPs until a new Master is heard.
     pub(super) handover: Handover,
     pub(super) trackers: Trackers,
@@ -113,6 +119,10 @@ pub struct Driver {
 pub(super) struct Scratch {
     pub(super) net: Vec<NetEvent>,
     pub(super) garp: Vec<(InstanceId, usize)>,
+    /// A slice of new Masters to install, and whether each announces.
+    pub(super) installs: Vec<(InstanceId, bool)>,
+    /// Instances whose VIPs were removed: traffic to them to be allowed.
+    pub(super) allowed: Vec<InstanceId>,
 }
 
 impl Driver {
@@ -273,6 +283,7 @@ impl Driver {
             self.stopping,
             self.start_delay.poll_timeout(),
             self.netlink_more.then(Instant::now),
+            self.installs.is_waiting().then(Instant::now),
         ]
         .into_iter()
         .flatten()

@@ -13,8 +13,10 @@ use super::event::DriverEvent;
 use super::garp::GarpSchedule;
 use super::handover::Handover;
 use super::host::Host;
+use super::installs::Installs;
 use super::observe::Observers;
 use super::plumbing::{self, Plumbing};
+use super::routes::Restorable;
 use super::run::{Driver, Scratch};
 use super::sources::SourceTracker;
 use super::spec::DriverConfig;
@@ -77,6 +79,7 @@ impl Driver {
 
         let wakeups = Wakeups::listen(poll, config.handle_signals)?;
         let instances = specs.len();
+        let restorable = Restorable::new(&specs, &statics);
         let mut driver = Self {
             wakeups,
             control: mpsc::channel(),
@@ -84,10 +87,12 @@ impl Driver {
             router,
             specs,
             sync_groups: config.sync_groups,
+            restorable,
             statics,
             host,
             adverts: Adverts::new(sockets, socket_of, senders, sender_of),
             garp: GarpSchedule::new(&config.garp_groups),
+            installs: Installs::new(instances),
             handover: Handover::default(),
             trackers: Trackers::new(
                 config.scripts,

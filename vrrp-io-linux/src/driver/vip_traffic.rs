@@ -1,7 +1,11 @@
 //! The drop rules of instances that do not take traffic to their VIPs
 //! ([`VipTraffic::DropWhileMaster`]): the table is set up at start (or by
 //! the first reload that needs it), an instance's addresses go into it
-//! before its VIPs are added and leave it after they are removed.
+//! before its VIPs are added and leave it after they are removed. A
+//! turn's changes are one `nft` run: the new Masters installed together
+//! (`installs.rs`), and the VIPs removed in the turn, after the removals.
+
+use std::net::IpAddr;
 
 use vrrp_core::InstanceId;
 
@@ -31,44 +35,73 @@ pub(super) fn set_up(config: &DriverConfig) -> Result<Option<DropRules>, DriverE
 }
 
 impl Driver {
-    /// Starts dropping traffic to `id`'s addresses, if it takes none.
-    pub(super) fn drop_vip_traffic(&mut self, id: InstanceId) {
-        self.change_vip_traffic(id, true);
+    /// Starts dropping traffic to the addresses of `ids` that take none:
+    /// one `nft` run for all of them.
+    pub(super) fn drop_vip_traffic(&mut self, ids: impl IntoIterator<Item = InstanceId>) {
+        let ids: Vec<InstanceId> = ids.into_iter().collect();
+        self.change_vip_traffic(&ids, true);
     }
 
-    /// Stops dropping traffic to `id`'s addresses.
+    /// Stops dropping traffic to `id`'s addresses, with the other removals
+    /// of the turn ([`allow_removed_vip_traffic`](Self::allow_removed_vip_traffic)).
     pub(super) fn allow_vip_traffic(&mut self, id: InstanceId) {
-        self.change_vip_traffic(id, false);
+        if !self.specs[id.index()].dropped_while_master().is_empty() {
+            self.scratch.allowed.push(id);
+        }
     }
 
-    fn change_vip_traffic(&mut self, id: InstanceId, drop: bool) {
-        let spec = &self.specs[id.index()];
-        let addrs = spec.dropped_while_master();
-        if addrs.is_empty() {
+    /// Stops dropping traffic to the addresses of the instances whose VIPs
+    /// were removed since the last call: one `nft` run for all of them.
+    pub(super) fn allow_removed_vip_traffic(&mut self) {
+        if self.scratch.allowed.is_empty() {
+            return;
+        }
+        let ids = std::mem::take(&mut self.scratch.allowed);
+        self.change_vip_traffic(&ids, false);
+        self.scratch.allowed = ids;
+        self.scratch.allowed.clear();
+    }
+
+    fn change_vip_traffic(&mut self, ids: &[InstanceId], drop: bool) {
+        let changed: Vec<(InstanceId, Vec<IpAddr>)> = ids
+            .iter()
+            .map(|&id| (id, self.specs[id.index()].dropped_while_master()))
+            .filter(|(_, addrs)| !addrs.is_empty())
+            .collect();
+        if changed.is_empty() {
             return;
         }
         let Some(rules) = &mut self.drop_rules else {
-            tracing::error!(instance = %spec.name, "no drop rules table: traffic to the VIPs is not dropped");
+            for (id, _) in &changed {
+                tracing::error!(instance = %self.specs[id.index()].name, "no drop rules table: traffic to the VIPs is not dropped");
+            }
             return;
         };
+        let all: Vec<IpAddr> = changed
+            .iter()
+            .flat_map(|(_, a)| a.iter().copied())
+            .collect();
         let result = if drop {
-            rules.drop_traffic(&addrs)
+            rules.drop_traffic(&all)
         } else {
-            rules.allow_traffic(&addrs)
+            rules.allow_traffic(&all)
         };
-        match result {
-            Ok(()) if drop => {
-                tracing::info!(instance = %spec.name, ?addrs, "traffic to the VIPs dropped while Master");
+        for (id, addrs) in &changed {
+            let instance = &self.specs[id.index()].name;
+            match &result {
+                Ok(()) if drop => {
+                    tracing::info!(%instance, ?addrs, "traffic to the VIPs dropped while Master");
+                }
+                Ok(()) => tracing::info!(%instance, ?addrs, "traffic to the VIPs allowed"),
+                Err(error) if drop => tracing::error!(
+                    %instance, %error, failures = rules.failures(),
+                    "traffic to the VIPs is NOT dropped: the rule could not be added"
+                ),
+                Err(error) => tracing::error!(
+                    %instance, %error, failures = rules.failures(),
+                    "traffic to the VIPs is still dropped: the rule could not be removed"
+                ),
             }
-            Ok(()) => tracing::info!(instance = %spec.name, ?addrs, "traffic to the VIPs allowed"),
-            Err(error) if drop => tracing::error!(
-                instance = %spec.name, %error, failures = rules.failures(),
-                "traffic to the VIPs is NOT dropped: the rule could not be added"
-            ),
-            Err(error) => tracing::error!(
-                instance = %spec.name, %error, failures = rules.failures(),
-                "traffic to the VIPs is still dropped: the rule could not be removed"
-            ),
         }
     }
 

@@ -69,6 +69,19 @@ impl InterfaceAddress {
 /// Blocks for the kernel's answer: meant for start-up (e.g. removing VIPs a
 /// previous run left behind), not for the event loop.
 pub fn dump_addresses(ifindex: u32) -> Result<Vec<InterfaceAddress>, NetlinkError> {
+    let mut addresses = dump(ifindex)?;
+    addresses.retain(|address| address.ifindex == ifindex);
+    Ok(addresses)
+}
+
+/// Reads the current addresses of every interface, both families, in one
+/// dump (the kernel dumps them all for [`dump_addresses`] too, unless it
+/// checks strictly, and that filters them). Blocks, as `dump_addresses`.
+pub fn dump_all_addresses() -> Result<Vec<InterfaceAddress>, NetlinkError> {
+    dump(0)
+}
+
+fn dump(ifindex: u32) -> Result<Vec<InterfaceAddress>, NetlinkError> {
     let mut filter = AddressMessage::default();
     filter.header.index = ifindex;
     let replies = blocking::request(
@@ -81,7 +94,6 @@ pub fn dump_addresses(ifindex: u32) -> Result<Vec<InterfaceAddress>, NetlinkErro
             RouteNetlinkMessage::NewAddress(message) => InterfaceAddress::from_message(message),
             _ => None,
         })
-        .filter(|address| address.ifindex == ifindex)
         .collect())
 }
 

@@ -179,18 +179,36 @@ pub struct RemovedRule {
 impl Route {
     /// Whether the kernel's `removed` is this route.
     pub fn is(&self, removed: &RemovedRoute) -> bool {
-        self.dst == removed.dst && self.table == removed.table && self.protocol == removed.protocol
+        self.removed() == *removed
+    }
+
+    /// What the kernel reports when this route is deleted.
+    pub fn removed(&self) -> RemovedRoute {
+        RemovedRoute {
+            dst: self.dst,
+            table: self.table,
+            protocol: self.protocol,
+        }
     }
 }
 
 impl Rule {
     /// Whether the kernel's `removed` is this rule.
     pub fn is(&self, removed: &RemovedRule) -> bool {
+        self.removed() == *removed
+    }
+
+    /// What the kernel reports when this rule is deleted.
+    pub fn removed(&self) -> RemovedRule {
         let table = match self.action {
             RuleAction::Table(table) => table,
             _ => 0,
         };
-        self.ipv6 == removed.ipv6 && self.priority == removed.priority && table == removed.table
+        RemovedRule {
+            ipv6: self.ipv6,
+            priority: self.priority,
+            table,
+        }
     }
 }
 
