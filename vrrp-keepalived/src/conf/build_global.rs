@@ -162,6 +162,27 @@ pub(crate) fn build_global(
                     ),
                 }
             }
+            "state_dump_file" => {
+                if let Some(path) = dump_file(ctx, item)? {
+                    global.state_dump_file = Some(path);
+                }
+            }
+            "stats_dump_file" | "json_dump_file" => {
+                if dump_file(ctx, item)?.is_some() {
+                    let name = match item.keyword.as_str() {
+                        "stats_dump_file" => "keepalived.stats",
+                        _ => "keepalived.json",
+                    };
+                    ctx.info(
+                        &item.at,
+                        format!(
+                            "`{}` read, not used: {name} stays in the temporary directory, as \
+                             keepalived 2.4.3 keeps it (its keepalived(8) says otherwise)",
+                            item.keyword
+                        ),
+                    );
+                }
+            }
             "vrrp_iptables" | "vrrp_ipsets" | "nftables" | "nftables_priority"
             | "nftables_ifindex" | "nftables_counters" => firewall(ctx, item, global)?,
             keyword if OTHER_DAEMONS.contains(&keyword) => {
@@ -220,6 +241,26 @@ fn firewall(ctx: &mut Ctx<'_>, item: &Node, global: &mut GlobalDefs) -> Result<(
         ),
     }
     Ok(())
+}
+
+/// The path of `state_dump_file`, `stats_dump_file` or `json_dump_file`
+/// (keepalived 2.4.3's `*_dump_file_handler`): exactly one non-empty
+/// word; else keepalived's `-t` fails and its daemon goes on without the
+/// line, so we warn and ignore it.
+fn dump_file(ctx: &mut Ctx<'_>, item: &Node) -> Result<Option<Spanned<String>>, ConfigError> {
+    ctx.no_block(item)?;
+    match &item.args[..] {
+        [path] if !path.text.is_empty() => {
+            Ok(Some(Spanned::new(path.text.clone(), path.at.clone())))
+        }
+        _ => {
+            ctx.warn(
+                &item.at,
+                format!("{} requires one non-empty path; line ignored", item.keyword),
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// The FIFO a `notify_fifo*` or `vrrp_notify_fifo*` keyword configures.

@@ -123,6 +123,9 @@ pub struct GlobalDefs {
     pub vrrp_iptables: Option<Vec<String>>,
     /// `vrrp_ipsets [NAMES]`: read and ignored (warned).
     pub vrrp_ipsets: Option<Vec<String>>,
+    /// `state_dump_file PATH` (keepalived 2.4.3): where SIGUSR1 writes
+    /// `keepalived.data` ([`DumpPaths`](crate::dump::DumpPaths)).
+    pub state_dump_file: Option<Spanned<String>>,
     /// `vrrp_startup_delay SECS`: the instances start this long after the
     /// daemon (the largest, if repeated).
     pub vrrp_startup_delay: Option<Duration>,
