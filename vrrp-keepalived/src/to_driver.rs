@@ -155,6 +155,7 @@ fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError>
         groups,
         fifos,
         timeout: Duration::ZERO,
+        states_on_reload: config.global.fifo_write_vrrp_states_on_reload,
     })
 }
 

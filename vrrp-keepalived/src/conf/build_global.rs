@@ -162,6 +162,10 @@ pub(crate) fn build_global(
                     ),
                 }
             }
+            // keepalived reads no argument: `off` turns it on too (warned).
+            "fifo_write_vrrp_states_on_reload" => {
+                global.fifo_write_vrrp_states_on_reload = ctx.flag(item)?;
+            }
             "state_dump_file" => {
                 if let Some(path) = dump_file(ctx, item)? {
                     global.state_dump_file = Some(path);

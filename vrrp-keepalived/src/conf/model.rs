@@ -123,6 +123,9 @@ pub struct GlobalDefs {
     pub vrrp_iptables: Option<Vec<String>>,
     /// `vrrp_ipsets [NAMES]`: read and ignored (warned).
     pub vrrp_ipsets: Option<Vec<String>>,
+    /// `fifo_write_vrrp_states_on_reload`: a reload writes the kept
+    /// Backup and Fault instances' states to the notify FIFOs.
+    pub fifo_write_vrrp_states_on_reload: bool,
     /// `state_dump_file PATH` (keepalived 2.4.3): where SIGUSR1 writes
     /// `keepalived.data` ([`DumpPaths`](crate::dump::DumpPaths)).
     pub state_dump_file: Option<Spanned<String>>,
