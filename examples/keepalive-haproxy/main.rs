@@ -189,6 +189,13 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     prepared.log();
     let alerts = prepared.alerts.clone();
     let paths = prepared.dumps.clone();
+    // keepalived runs it before anything else starts (its `main.c`).
+    let shutdown = prepared.shutdown.clone();
+    if let Some(script) = &prepared.startup {
+        if let Err(error) = script.run() {
+            tracing::error!(%error, "cannot run the startup script");
+        }
+    }
     let mut config = prepared.config;
     config.handle_signals = true;
     let mut driver = Driver::new(config)?;
@@ -228,9 +235,16 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     daemon.restart_alerts(alerts);
     // What reading the configuration freed lies in holes of the heap.
     vrrp::linux::release_free_heap();
-    driver.run(|driver, event| daemon.on_event(driver, event))?;
+    let ran = driver.run(|driver, event| daemon.on_event(driver, event));
+    // After the instances stopped, as keepalived (the one read at start).
+    if let Some(script) = &shutdown {
+        if let Err(error) = script.run() {
+            tracing::error!(%error, "cannot run the shutdown script");
+        }
+    }
     if let Some(pid) = &args.pid {
         let _ = std::fs::remove_file(pid);
     }
+    ran?;
     Ok(())
 }

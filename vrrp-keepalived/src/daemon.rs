@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::conf::{self, ConfigError, Warning};
 use crate::dump::{Dump, DumpPaths, tmp_dir};
+use crate::hook_script::HookScript;
 use crate::mail::{AlertPlan, Alerts};
 use crate::security::{self, Insecure};
 use crate::{status, systemd};
@@ -57,6 +58,10 @@ pub struct Prepared {
     pub alerts: Option<AlertPlan>,
     /// Where the dump files go (`state_dump_file`).
     pub dumps: DumpPaths,
+    /// `startup_script`, run before the driver starts.
+    pub startup: Option<HookScript>,
+    /// `shutdown_script`, run after the driver stopped.
+    pub shutdown: Option<HookScript>,
 }
 
 /// Why a configuration cannot run.
@@ -90,6 +95,7 @@ pub fn prepare(path: &Path, options: &Options) -> Result<Prepared, PrepareError>
     };
     let driver_config = crate::to_driver::driver_config(&loaded.config)?;
     let alerts = AlertPlan::from_config(&loaded.config);
+    let (startup, shutdown) = HookScript::from_config(&loaded.config)?;
     let state_dump_file = loaded.config.global.state_dump_file.as_ref();
     let dumps = DumpPaths::new(tmp_dir(), state_dump_file.map(|f| f.value.as_str()));
     let insecure = security::check(&driver_config, nix::unistd::geteuid().as_raw());
@@ -103,6 +109,8 @@ pub fn prepare(path: &Path, options: &Options) -> Result<Prepared, PrepareError>
         insecure,
         alerts,
         dumps,
+        startup,
+        shutdown,
     })
 }
 

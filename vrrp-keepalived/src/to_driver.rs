@@ -87,20 +87,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
 /// The notify scripts of every instance and group, and the FIFOs, with
 /// their users resolved.
 fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError> {
-    let command = |script: &NotifyScript| -> Result<NotifyCommand, ConfigError> {
-        let run_as = match script
-            .run_as
-            .as_ref()
-            .or(config.global.script_user.as_ref())
-        {
-            Some(user) => Some(resolve(user, &script.at)?),
-            None => None,
-        };
-        Ok(NotifyCommand {
-            command: script.command.clone(),
-            run_as,
-        })
-    };
+    let command = |script: &NotifyScript| notify_command(config, script);
     let scripts = |notify: &Notify| -> Result<NotifyScripts, ConfigError> {
         let each = |s: &Option<Box<NotifyScript>>| s.as_deref().map(command).transpose();
         Ok(NotifyScripts {
@@ -329,6 +316,25 @@ fn script_spec(
 }
 
 /// A user (and group) name to uid and gid.
+/// `script` with its user resolved: its own, else `script_user`.
+pub(crate) fn notify_command(
+    config: &KeepalivedConfig,
+    script: &NotifyScript,
+) -> Result<NotifyCommand, ConfigError> {
+    let run_as = match script
+        .run_as
+        .as_ref()
+        .or(config.global.script_user.as_ref())
+    {
+        Some(user) => Some(resolve(user, &script.at)?),
+        None => None,
+    };
+    Ok(NotifyCommand {
+        command: script.command.clone(),
+        run_as,
+    })
+}
+
 fn resolve(run_as: &RunAs, at: &crate::conf::Span) -> Result<(u32, u32), ConfigError> {
     let user = User::from_name(&run_as.user)
         .ok()

@@ -162,6 +162,22 @@ pub(crate) fn build_global(
                     ),
                 }
             }
+            "startup_script" | "shutdown_script" => hook_script(ctx, item, global)?,
+            "startup_script_timeout" | "shutdown_script_timeout" => {
+                ctx.no_block(item)?;
+                ctx.extra_args(item, 1);
+                let timeout = match item.keyword.as_str() {
+                    "startup_script_timeout" => &mut global.startup_script_timeout,
+                    _ => &mut global.shutdown_script_timeout,
+                };
+                match item.args.first().map(|a| a.text.parse::<u32>()) {
+                    Some(Ok(seconds @ 1..=1000)) => *timeout = Some(seconds),
+                    _ => ctx.warn(
+                        &item.at,
+                        format!("{} requires 1..1000 (seconds); line ignored", item.keyword),
+                    ),
+                }
+            }
             // keepalived reads no argument: `off` turns it on too (warned).
             "fifo_write_vrrp_states_on_reload" => {
                 global.fifo_write_vrrp_states_on_reload = ctx.flag(item)?;
@@ -243,6 +259,33 @@ fn firewall(ctx: &mut Ctx<'_>, item: &Node, global: &mut GlobalDefs) -> Result<(
             "our chains hook input and output at priority -1 (keepalived's default) and match \
              addresses, not interfaces",
         ),
+    }
+    Ok(())
+}
+
+/// `startup_script` or `shutdown_script` (keepalived 2.4.3's
+/// `startup_shutdown_script`): one of each; a second one, or one without
+/// a command, fails keepalived's `-t` and is dropped by its daemon: warned
+/// and ignored here.
+fn hook_script(ctx: &mut Ctx<'_>, item: &Node, global: &mut GlobalDefs) -> Result<(), ConfigError> {
+    ctx.no_block(item)?;
+    let (slot, kind) = match item.keyword.as_str() {
+        "startup_script" => (&mut global.startup_script, "startup"),
+        _ => (&mut global.shutdown_script, "shutdown"),
+    };
+    match item.args.first() {
+        _ if slot.is_some() => ctx.warn(
+            &item.at,
+            format!("{kind} script already specified; line ignored"),
+        ),
+        None => ctx.warn(&item.at, format!("{kind} script missing; line ignored")),
+        Some(command) => {
+            *slot = Some(NotifyScript {
+                command: command.text.clone(),
+                run_as: ctx.run_as(item, 1)?,
+                at: item.at.clone(),
+            });
+        }
     }
     Ok(())
 }

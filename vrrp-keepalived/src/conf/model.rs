@@ -123,6 +123,15 @@ pub struct GlobalDefs {
     pub vrrp_iptables: Option<Vec<String>>,
     /// `vrrp_ipsets [NAMES]`: read and ignored (warned).
     pub vrrp_ipsets: Option<Vec<String>>,
+    /// `startup_script CMD [USER [GROUP]]`: run once before the instances
+    /// start ([`hook_script`](crate::hook_script)).
+    pub startup_script: Option<NotifyScript>,
+    /// `startup_script_timeout 1..1000` seconds (10 when not written).
+    pub startup_script_timeout: Option<u32>,
+    /// `shutdown_script CMD [USER [GROUP]]`: run once after they stop.
+    pub shutdown_script: Option<NotifyScript>,
+    /// `shutdown_script_timeout 1..1000` seconds (10 when not written).
+    pub shutdown_script_timeout: Option<u32>,
     /// `fifo_write_vrrp_states_on_reload`: a reload writes the kept
     /// Backup and Fault instances' states to the notify FIFOs.
     pub fifo_write_vrrp_states_on_reload: bool,
