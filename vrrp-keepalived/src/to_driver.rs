@@ -55,7 +55,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         .collect::<Result<_, _>>()?;
     let mut vmacs: HashSet<String> = instances.iter().filter_map(|s| s.vmac.clone()).collect();
     for (instance, spec) in config.instances.iter().zip(&mut instances) {
-        vmac_spec::add_address_vmacs(instance, spec, &mut vmacs);
+        vmac_spec::add_address_vmacs(&config.global, instance, spec, &mut vmacs);
     }
     let sync_groups = config
         .sync_groups
@@ -231,7 +231,7 @@ fn instance_spec(
             .map(route_spec::rule)
             .collect::<Result<_, _>>()?,
         garp: garp_spec::garp(config, instance),
-        vmac: vmac_name(instance, family),
+        vmac: vmac_name(config, instance, family),
         vmac_kind: match &instance.use_ipvlan {
             Some(ipvlan) => VmacKind::Ipvlan(IpvlanSpec {
                 address: ipvlan.address.as_ref().map(|a| a.value),
@@ -257,15 +257,17 @@ fn instance_spec(
     })
 }
 
-/// The VMAC's (or ipvlan's) name: as written, else keepalived's default.
-fn vmac_name(instance: &VrrpInstance, family: Family) -> Option<String> {
+/// The VMAC's (or ipvlan's) name: as written, else keepalived's default
+/// (`vmac_prefix`, else `vrrp`).
+fn vmac_name(config: &KeepalivedConfig, instance: &VrrpInstance, family: Family) -> Option<String> {
     let written = match (&instance.use_ipvlan, &instance.use_vmac) {
         (Some(ipvlan), _) => ipvlan.name.clone(),
         (None, Some(vmac)) => vmac.name.clone(),
         (None, None) => return None,
     };
     let vrid = instance.virtual_router_id.as_ref().map_or(0, |v| v.value);
-    Some(written.unwrap_or_else(|| vrrp_io_linux::vmac::vmac_name(vrid, family)))
+    let prefix = config.global.vmac_prefix.as_deref().unwrap_or("vrrp");
+    Some(written.unwrap_or_else(|| vrrp_io_linux::vmac::prefixed_vmac_name(prefix, vrid, family)))
 }
 
 /// The weight a `track_*` entry gives: its own, else the tracked object's.

@@ -162,6 +162,20 @@ pub(crate) fn build_global(
                     ),
                 }
             }
+            "vmac_prefix" | "vmac_addr_prefix" => {
+                let prefix = ctx.string(item, "a prefix for VMAC names")?.value;
+                let (slot, what) = match item.keyword.as_str() {
+                    "vmac_prefix" => (&mut global.vmac_prefix, "vmac"),
+                    _ => (&mut global.vmac_addr_prefix, "vmac_addr"),
+                };
+                match slot {
+                    Some(_) => ctx.warn(
+                        &item.at,
+                        format!("{what} prefix has already been specified - ignoring {prefix}"),
+                    ),
+                    None => *slot = Some(prefix),
+                }
+            }
             "startup_script" | "shutdown_script" => hook_script(ctx, item, global)?,
             "startup_script_timeout" | "shutdown_script_timeout" => {
                 ctx.no_block(item)?;

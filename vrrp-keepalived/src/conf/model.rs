@@ -123,6 +123,11 @@ pub struct GlobalDefs {
     pub vrrp_iptables: Option<Vec<String>>,
     /// `vrrp_ipsets [NAMES]`: read and ignored (warned).
     pub vrrp_ipsets: Option<Vec<String>>,
+    /// `vmac_prefix NAME`: VMAC names start with it, not `vrrp`.
+    pub vmac_prefix: Option<String>,
+    /// `vmac_addr_prefix NAME`: the same for the addresses' own VMACs
+    /// (`use_vmac_addr`), `vmac_prefix` when not written.
+    pub vmac_addr_prefix: Option<String>,
     /// `startup_script CMD [USER [GROUP]]`: run once before the instances
     /// start ([`hook_script`](crate::hook_script)).
     pub startup_script: Option<NotifyScript>,
