@@ -438,3 +438,93 @@ fn a_dump_that_cannot_be_written_is_logged() {
     );
     assert!(daemon.is_running(), "the daemon goes on");
 }
+
+/// `state_dump_file` (keepalived 2.4.3): SIGUSR1 writes keepalived.data
+/// where it says, keepalived.stats stays in `$TMPDIR`, and a reload moves
+/// the data file; keepalived 2.4.3 and ours alike.
+#[test]
+fn state_dump_file_moves_the_data_file() {
+    let Some(keepalived) = Daemon::keepalived_243() else {
+        return;
+    };
+    let Some(lab) = Lab::new("state_dump_file_moves_the_data_file") else {
+        return;
+    };
+    let a = lab.host("a", &["192.0.2.1/24"]);
+    for daemon in [keepalived, Daemon::ours()] {
+        let dir = a.dir().join(daemon.name());
+        let (first, second) = (dir.join("first"), dir.join("second"));
+        std::fs::create_dir_all(&first).unwrap();
+        std::fs::create_dir_all(&second).unwrap();
+        let config = |dump: &str| {
+            Config::new("a")
+                .instance(Instance::new("VI_1", 51).vip("192.0.2.100"))
+                .to_string()
+                .replacen(
+                    "global_defs {\n",
+                    &format!("global_defs {{\n    state_dump_file {dump}\n"),
+                    1,
+                )
+        };
+        let mut proc = daemon.start(
+            &a,
+            &config(&first.join("ka-state.txt").display().to_string()),
+        );
+        // Up and Master (a signal before its handlers are set would end it).
+        let vip: std::net::IpAddr = "192.0.2.100".parse().unwrap();
+        assert!(
+            wait_for(Duration::from_secs(10), || a.has_address(vip)).is_some(),
+            "{}: not Master\n{}",
+            daemon.name(),
+            proc.log()
+        );
+        // Asks again until the file is there (a reload may be under way).
+        let dumped = |signal: Signal, path: &Path| {
+            let _ = std::fs::remove_file(path);
+            wait_for(Duration::from_secs(10), || {
+                proc.kill(signal);
+                wait_for(Duration::from_millis(500), || path.exists()).is_some()
+            })
+            .is_some()
+        };
+        let name = daemon.name();
+        let moved = first.join("ka-state.txt");
+        assert!(
+            dumped(Signal::SIGUSR1, &moved),
+            "{name}: no {}\n{}",
+            moved.display(),
+            proc.log()
+        );
+        assert!(
+            !a.dir().join("keepalived.data").exists(),
+            "{name}: keepalived.data in TMPDIR"
+        );
+        let text = std::fs::read_to_string(&moved).unwrap();
+        assert!(text.contains("VRRP Instance = VI_1"), "{name}: {text}");
+        let stats = a.dir().join("keepalived.stats");
+        assert!(
+            dumped(Signal::SIGUSR2, &stats),
+            "{name}: no {}",
+            stats.display()
+        );
+        // A directory (trailing `/`), after a reload: keepalived's name there.
+        std::fs::write(
+            daemon.config_path(&a),
+            config(&format!("{}/", second.display())),
+        )
+        .unwrap();
+        proc.kill(Signal::SIGHUP);
+        let reloaded = second.join("keepalived.data");
+        assert!(
+            dumped(Signal::SIGUSR1, &reloaded),
+            "{name}: no {} after the reload\n{}",
+            reloaded.display(),
+            proc.log()
+        );
+        proc.kill(Signal::SIGTERM);
+        assert!(
+            wait_for(Duration::from_secs(10), || !proc.is_running()).is_some(),
+            "{name} stops"
+        );
+    }
+}

@@ -21,6 +21,7 @@ use vrrp_lab as lab;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 use clap::Parser;
 use vrrp::keepalived::daemon::{self, Daemon};
@@ -187,6 +188,14 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     let prepared = daemon::prepare(&args.use_file, &args.options())?;
     prepared.log();
     let alerts = prepared.alerts.clone();
+    let paths = prepared.dumps.clone();
+    // keepalived runs it before anything else starts (its `main.c`).
+    let shutdown = prepared.shutdown.clone();
+    if let Some(script) = &prepared.startup {
+        if let Err(error) = script.run() {
+            tracing::error!(%error, "cannot run the startup script");
+        }
+    }
     let mut config = prepared.config;
     config.handle_signals = true;
     let mut driver = Driver::new(config)?;
@@ -198,9 +207,15 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         let (bound, _thread) = metrics::serve(addr, driver.handle(), sets)?;
         tracing::info!(%bound, ?sets, "serving Prometheus metrics on /metrics");
     }
-    let dumps = dump::tmp_dir();
-    daemon::serve_dumps(driver.handle(), dumps.clone())?;
-    tracing::info!(dir = %dumps.display(), "SIGUSR1, SIGUSR2, SIGRTMIN+2: keepalived.data, .stats, .json");
+    let [data, stats, json] = dump::Dump::ALL.map(|d| paths.path(d));
+    tracing::info!(
+        data = %data.display(),
+        stats = %stats.display(),
+        json = %json.display(),
+        "SIGUSR1, SIGUSR2, SIGRTMIN+2: keepalived.data, .stats, .json"
+    );
+    let dumps = Arc::new(Mutex::new(paths));
+    daemon::serve_dumps(driver.handle(), Arc::clone(&dumps))?;
     if let Some(pid) = &args.pid {
         std::fs::write(pid, format!("{}\n", std::process::id()))?;
     }
@@ -215,13 +230,21 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         status_path: args.status_file.clone(),
         alerts: None,
         options: args.options(),
+        dumps,
     };
     daemon.restart_alerts(alerts);
     // What reading the configuration freed lies in holes of the heap.
     vrrp::linux::release_free_heap();
-    driver.run(|driver, event| daemon.on_event(driver, event))?;
+    let ran = driver.run(|driver, event| daemon.on_event(driver, event));
+    // After the instances stopped, as keepalived (the one read at start).
+    if let Some(script) = &shutdown {
+        if let Err(error) = script.run() {
+            tracing::error!(%error, "cannot run the shutdown script");
+        }
+    }
     if let Some(pid) = &args.pid {
         let _ = std::fs::remove_file(pid);
     }
+    ran?;
     Ok(())
 }

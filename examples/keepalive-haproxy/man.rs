@@ -68,7 +68,8 @@ fn extra() -> Roff {
         &mut roff,
         "$TMPDIR/keepalived.data, keepalived.stats, keepalived.json",
         "keepalived's dump files, written on the signals below ($TMPDIR: /tmp when unset; \
-         the unit's PrivateTmp=yes makes it a /tmp of the service's own).",
+         the unit's PrivateTmp=yes makes it a /tmp of the service's own); \
+         global_defs' state_dump_file moves keepalived.data.",
     );
     roff.control("SH", ["SIGNALS"]);
     for (signal, what) in [

@@ -45,10 +45,31 @@ pub fn virtual_mac(vrid: u8, family: Family) -> MacAddr {
 /// keepalived's default VMAC interface name: `vrrp.VRID` for IPv4,
 /// `vrrp6.VRID` for IPv6 (a v4 and a v6 instance may share a VRID).
 pub fn vmac_name(vrid: u8, family: Family) -> String {
-    match family {
-        Family::Ipv4 => format!("vrrp.{vrid}"),
-        Family::Ipv6 => format!("vrrp6.{vrid}"),
+    prefixed_vmac_name("vrrp", vrid, family)
+}
+
+/// [`vmac_name`] with `prefix` (keepalived's `vmac_prefix`) for `vrrp`.
+pub fn prefixed_vmac_name(prefix: &str, vrid: u8, family: Family) -> String {
+    let number = match family {
+        Family::Ipv4 => None,
+        Family::Ipv6 => Some(6),
+    };
+    vmac_name_of(prefix, number, vrid)
+}
+
+/// A VMAC name as keepalived 2.4.3 makes one (vrrp.c `create_vmac_name`):
+/// `PREFIX.VRID`, or `PREFIXN.VRID` with `number` N, the prefix cut short
+/// so that the name fits an interface name.
+pub fn vmac_name_of(prefix: &str, number: Option<u32>, vrid: u8) -> String {
+    let tail = match number {
+        Some(n) => format!("{n}.{vrid}"),
+        None => format!(".{vrid}"),
+    };
+    let mut keep = MAX_IFNAME_LEN.saturating_sub(tail.len()).min(prefix.len());
+    while !prefix.is_char_boundary(keep) {
+        keep -= 1;
     }
+    format!("{}{tail}", &prefix[..keep])
 }
 
 impl Netlink {
@@ -168,6 +189,17 @@ mod tests {
         assert_eq!(vmac_name(7, Family::Ipv4), "vrrp.7");
         assert_eq!(vmac_name(7, Family::Ipv6), "vrrp6.7");
         assert!(vmac_name(255, Family::Ipv6).len() <= MAX_IFNAME_LEN);
+        // vmac_prefix: cut so the name fits, as keepalived cuts it.
+        assert_eq!(prefixed_vmac_name("kb", 7, Family::Ipv4), "kb.7");
+        assert_eq!(prefixed_vmac_name("kb", 7, Family::Ipv6), "kb6.7");
+        assert_eq!(
+            vmac_name_of("abcdefghijklmnop", None, 255),
+            "abcdefghijk.255"
+        );
+        assert_eq!(
+            vmac_name_of("abcdefghijklmnop", Some(12), 51),
+            "abcdefghij12.51"
+        );
     }
 
     /// The attributes of a netlink attribute list: (type, payload), read

@@ -7,11 +7,13 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::conf::{self, ConfigError, Warning};
-use crate::dump::Dump;
+use crate::dump::{Dump, DumpPaths, tmp_dir};
+use crate::hook_script::HookScript;
 use crate::mail::{AlertPlan, Alerts};
 use crate::security::{self, Insecure};
 use crate::{status, systemd};
@@ -54,6 +56,12 @@ pub struct Prepared {
     pub insecure: Vec<Insecure>,
     /// Who mails whom on state changes (`smtp_alert`), if anyone.
     pub alerts: Option<AlertPlan>,
+    /// Where the dump files go (`state_dump_file`).
+    pub dumps: DumpPaths,
+    /// `startup_script`, run before the driver starts.
+    pub startup: Option<HookScript>,
+    /// `shutdown_script`, run after the driver stopped.
+    pub shutdown: Option<HookScript>,
 }
 
 /// Why a configuration cannot run.
@@ -87,6 +95,9 @@ pub fn prepare(path: &Path, options: &Options) -> Result<Prepared, PrepareError>
     };
     let driver_config = crate::to_driver::driver_config(&loaded.config)?;
     let alerts = AlertPlan::from_config(&loaded.config);
+    let (startup, shutdown) = HookScript::from_config(&loaded.config)?;
+    let state_dump_file = loaded.config.global.state_dump_file.as_ref();
+    let dumps = DumpPaths::new(tmp_dir(), state_dump_file.map(|f| f.value.as_str()));
     let insecure = security::check(&driver_config, nix::unistd::geteuid().as_raw());
     if loaded.config.global.enable_script_security && !insecure.is_empty() {
         return Err(PrepareError::Insecure(insecure));
@@ -97,6 +108,9 @@ pub fn prepare(path: &Path, options: &Options) -> Result<Prepared, PrepareError>
         host,
         insecure,
         alerts,
+        dumps,
+        startup,
+        shutdown,
     })
 }
 
@@ -157,12 +171,13 @@ fn missing_from(status: &str) -> Vec<&'static str> {
     .collect()
 }
 
-/// Writes keepalived's dump file into `dir` on its signal (SIGUSR1:
+/// Writes keepalived's dump file on its signal (SIGUSR1:
 /// `keepalived.data`, SIGUSR2: `keepalived.stats`, SIGRTMIN+2:
-/// `keepalived.json`), from a snapshot `handle` asks the driver for, on a
-/// thread of its own. SIGUSR1 also reaches the driver (the status dump).
-/// A file that cannot be written is logged as an error.
-pub fn serve_dumps(handle: Handle, dir: PathBuf) -> io::Result<JoinHandle<()>> {
+/// `keepalived.json`) where `paths` says now (a reload may move it), from
+/// a snapshot `handle` asks the driver for, on a thread of its own.
+/// SIGUSR1 also reaches the driver (the status dump). A file that cannot
+/// be written is logged as an error.
+pub fn serve_dumps(handle: Handle, paths: Arc<Mutex<DumpPaths>>) -> io::Result<JoinHandle<()>> {
     let mut signals = signal_hook::iterator::Signals::new(Dump::ALL.map(Dump::signal))?;
     std::thread::Builder::new()
         .name("dumps".into())
@@ -171,14 +186,14 @@ pub fn serve_dumps(handle: Handle, dir: PathBuf) -> io::Result<JoinHandle<()>> {
                 let Some(dump) = Dump::of_signal(signal) else {
                     continue;
                 };
-                let file = dir.join(dump.file_name());
+                let file = paths.lock().unwrap_or_else(PoisonError::into_inner).path(dump);
                 let Some(snapshot) = handle.inspect(status::snapshot, SNAPSHOT_WAIT) else {
                     tracing::error!(file = %file.display(), "cannot write: the VRRP driver did not answer");
                     continue;
                 };
-                match dump.write(&snapshot, &dir) {
+                match dump.write(&snapshot, &file) {
                     // Routine (an exporter asks every scrape): not worth a line at info.
-                    Ok(path) => tracing::debug!(file = %path.display(), "written"),
+                    Ok(()) => tracing::debug!(file = %file.display(), "written"),
                     Err(error) => tracing::error!(file = %file.display(), %error, "cannot write"),
                 }
             }
@@ -196,6 +211,8 @@ pub struct Daemon {
     pub alerts: Option<Alerts>,
     /// How the configuration is read again.
     pub options: Options,
+    /// Where the dump files go ([`serve_dumps`]), set again on reload.
+    pub dumps: Arc<Mutex<DumpPaths>>,
 }
 
 impl Daemon {
@@ -239,6 +256,7 @@ impl Daemon {
             Ok(prepared) => {
                 prepared.log();
                 self.restart_alerts(prepared.alerts.clone());
+                *self.dumps.lock().unwrap_or_else(PoisonError::into_inner) = prepared.dumps.clone();
                 let mut config = prepared.config;
                 config.handle_signals = true;
                 let mut events = Vec::new();

@@ -69,14 +69,56 @@ impl Dump {
         }
     }
 
-    /// Writes it into `dir` atomically (a temporary file renamed over it,
-    /// so a reader never sees half a file); returns its path.
-    pub fn write(self, snapshot: &Snapshot, dir: &Path) -> io::Result<PathBuf> {
-        let path = dir.join(self.file_name());
-        let temp = dir.join(format!(".{}.{}", self.file_name(), std::process::id()));
+    /// Writes it to `path` atomically (a temporary file beside it renamed
+    /// over it, so a reader never sees half a file).
+    pub fn write(self, snapshot: &Snapshot, path: &Path) -> io::Result<()> {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let temp = path.with_file_name(format!(".{name}.{}", std::process::id()));
         std::fs::write(&temp, self.render(snapshot))?;
-        std::fs::rename(&temp, &path)?;
-        Ok(path)
+        std::fs::rename(&temp, path)
+    }
+}
+
+/// Where each dump file goes: keepalived's temporary directory, but
+/// `keepalived.data` where `state_dump_file` says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DumpPaths {
+    tmp: PathBuf,
+    data: PathBuf,
+}
+
+impl DumpPaths {
+    /// The paths for temporary directory `tmp` and `state_dump_file`, as
+    /// keepalived 2.4.3's `open_dump_file` makes them: an absolute path's
+    /// directory, else `tmp`; its last part as the name unless it ends
+    /// with `/` (then `keepalived.data`). `stats_dump_file` and
+    /// `json_dump_file` change nothing: keepalived 2.4.3 reads them but
+    /// never uses them.
+    pub fn new(tmp: PathBuf, state_dump_file: Option<&str>) -> Self {
+        let data = match state_dump_file.filter(|f| !f.is_empty()) {
+            None => tmp.join(Dump::Data.file_name()),
+            Some(file) => {
+                let (dir, name) = file.rsplit_once('/').unwrap_or(("", file));
+                let dir = match file.starts_with('/') {
+                    true if dir.is_empty() => PathBuf::from("/"),
+                    true => PathBuf::from(dir),
+                    false => tmp.clone(),
+                };
+                match name {
+                    "" => dir.join(Dump::Data.file_name()),
+                    name => dir.join(name),
+                }
+            }
+        };
+        Self { tmp, data }
+    }
+
+    /// Where `dump` goes.
+    pub fn path(&self, dump: Dump) -> PathBuf {
+        match dump {
+            Dump::Data => self.data.clone(),
+            dump => self.tmp.join(dump.file_name()),
+        }
     }
 }
 

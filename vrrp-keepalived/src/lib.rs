@@ -37,6 +37,8 @@ pub mod exporter;
 #[cfg(feature = "linux")]
 mod garp_spec;
 #[cfg(feature = "linux")]
+pub mod hook_script;
+#[cfg(feature = "linux")]
 pub mod host;
 #[cfg(feature = "linux")]
 mod iproute2;

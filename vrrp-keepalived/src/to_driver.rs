@@ -55,7 +55,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         .collect::<Result<_, _>>()?;
     let mut vmacs: HashSet<String> = instances.iter().filter_map(|s| s.vmac.clone()).collect();
     for (instance, spec) in config.instances.iter().zip(&mut instances) {
-        vmac_spec::add_address_vmacs(instance, spec, &mut vmacs);
+        vmac_spec::add_address_vmacs(&config.global, instance, spec, &mut vmacs);
     }
     let sync_groups = config
         .sync_groups
@@ -87,20 +87,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
 /// The notify scripts of every instance and group, and the FIFOs, with
 /// their users resolved.
 fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError> {
-    let command = |script: &NotifyScript| -> Result<NotifyCommand, ConfigError> {
-        let run_as = match script
-            .run_as
-            .as_ref()
-            .or(config.global.script_user.as_ref())
-        {
-            Some(user) => Some(resolve(user, &script.at)?),
-            None => None,
-        };
-        Ok(NotifyCommand {
-            command: script.command.clone(),
-            run_as,
-        })
-    };
+    let command = |script: &NotifyScript| notify_command(config, script);
     let scripts = |notify: &Notify| -> Result<NotifyScripts, ConfigError> {
         let each = |s: &Option<Box<NotifyScript>>| s.as_deref().map(command).transpose();
         Ok(NotifyScripts {
@@ -155,6 +142,7 @@ fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError>
         groups,
         fifos,
         timeout: Duration::ZERO,
+        states_on_reload: config.global.fifo_write_vrrp_states_on_reload,
     })
 }
 
@@ -243,7 +231,7 @@ fn instance_spec(
             .map(route_spec::rule)
             .collect::<Result<_, _>>()?,
         garp: garp_spec::garp(config, instance),
-        vmac: vmac_name(instance, family),
+        vmac: vmac_name(config, instance, family),
         vmac_kind: match &instance.use_ipvlan {
             Some(ipvlan) => VmacKind::Ipvlan(IpvlanSpec {
                 address: ipvlan.address.as_ref().map(|a| a.value),
@@ -269,15 +257,17 @@ fn instance_spec(
     })
 }
 
-/// The VMAC's (or ipvlan's) name: as written, else keepalived's default.
-fn vmac_name(instance: &VrrpInstance, family: Family) -> Option<String> {
+/// The VMAC's (or ipvlan's) name: as written, else keepalived's default
+/// (`vmac_prefix`, else `vrrp`).
+fn vmac_name(config: &KeepalivedConfig, instance: &VrrpInstance, family: Family) -> Option<String> {
     let written = match (&instance.use_ipvlan, &instance.use_vmac) {
         (Some(ipvlan), _) => ipvlan.name.clone(),
         (None, Some(vmac)) => vmac.name.clone(),
         (None, None) => return None,
     };
     let vrid = instance.virtual_router_id.as_ref().map_or(0, |v| v.value);
-    Some(written.unwrap_or_else(|| vrrp_io_linux::vmac::vmac_name(vrid, family)))
+    let prefix = config.global.vmac_prefix.as_deref().unwrap_or("vrrp");
+    Some(written.unwrap_or_else(|| vrrp_io_linux::vmac::prefixed_vmac_name(prefix, vrid, family)))
 }
 
 /// The weight a `track_*` entry gives: its own, else the tracked object's.
@@ -328,6 +318,25 @@ fn script_spec(
 }
 
 /// A user (and group) name to uid and gid.
+/// `script` with its user resolved: its own, else `script_user`.
+pub(crate) fn notify_command(
+    config: &KeepalivedConfig,
+    script: &NotifyScript,
+) -> Result<NotifyCommand, ConfigError> {
+    let run_as = match script
+        .run_as
+        .as_ref()
+        .or(config.global.script_user.as_ref())
+    {
+        Some(user) => Some(resolve(user, &script.at)?),
+        None => None,
+    };
+    Ok(NotifyCommand {
+        command: script.command.clone(),
+        run_as,
+    })
+}
+
 fn resolve(run_as: &RunAs, at: &crate::conf::Span) -> Result<(u32, u32), ConfigError> {
     let user = User::from_name(&run_as.user)
         .ok()

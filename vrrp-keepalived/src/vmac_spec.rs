@@ -8,16 +8,23 @@ use std::collections::HashSet;
 
 use vrrp_io_linux::driver::{AddrVmac, InstanceSpec};
 
-use crate::conf::{Family, VrrpInstance};
+use vrrp_io_linux::vmac::vmac_name_of;
+
+use crate::conf::{Family, GlobalDefs, VrrpInstance};
 
 /// Gives `spec` (built from `instance`) its address VMACs; `taken` holds the
 /// names of every VMAC of the configuration so far, and gets these.
 pub(crate) fn add_address_vmacs(
+    global: &GlobalDefs,
     instance: &VrrpInstance,
     spec: &mut InstanceSpec,
     taken: &mut HashSet<String>,
 ) {
     let vrid = spec.vrrp.vrid;
+    // keepalived 2.4.3: `vmac_addr_prefix`, else `vmac_prefix`, else `vrrp`.
+    let prefix = (global.vmac_addr_prefix.as_ref())
+        .or(global.vmac_prefix.as_ref())
+        .map_or("vrrp", String::as_str);
     let addresses = instance.virtual_ipaddress.iter().zip(&mut spec.vips).chain(
         instance
             .virtual_ipaddress_excluded
@@ -40,7 +47,7 @@ pub(crate) fn add_address_vmacs(
         let name = match existing {
             Some(vmac) => vmac.name.clone(),
             None => {
-                let name = candidates(vrid, family)
+                let name = candidates(prefix, vrid, family)
                     .find(|n| !taken.contains(n))
                     .expect("keepalived's name sequence is endless");
                 taken.insert(name.clone());
@@ -56,14 +63,17 @@ pub(crate) fn add_address_vmacs(
     }
 }
 
-/// keepalived's names for a VMAC of `vrid`: `vrrp.VRID`, then `vrrpN.VRID`
-/// for N = 1, 2, ... (IPv6 tries `vrrp6.VRID` second).
-fn candidates(vrid: u8, family: Family) -> impl Iterator<Item = String> {
+/// keepalived's names for a VMAC of `vrid`: `PREFIX.VRID`, then
+/// `PREFIXN.VRID` for N = 1, 2, ... (IPv6 tries `PREFIX6.VRID` second).
+fn candidates(prefix: &str, vrid: u8, family: Family) -> impl Iterator<Item = String> {
     let numbers: Box<dyn Iterator<Item = u32>> = match family {
         Family::Ipv4 => Box::new(1..),
         Family::Ipv6 => Box::new(std::iter::once(6).chain((1..).filter(|n| *n != 6))),
     };
-    std::iter::once(format!("vrrp.{vrid}")).chain(numbers.map(move |n| format!("vrrp{n}.{vrid}")))
+    let prefix = prefix.to_owned();
+    std::iter::once(None)
+        .chain(numbers.map(Some))
+        .map(move |n| vmac_name_of(&prefix, n, vrid))
 }
 
 #[cfg(test)]
@@ -72,9 +82,9 @@ mod tests {
 
     #[test]
     fn names_follow_keepalived_s_sequence() {
-        let v4: Vec<String> = candidates(51, Family::Ipv4).take(3).collect();
+        let v4: Vec<String> = candidates("vrrp", 51, Family::Ipv4).take(3).collect();
         assert_eq!(v4, ["vrrp.51", "vrrp1.51", "vrrp2.51"]);
-        let v6: Vec<String> = candidates(51, Family::Ipv6).take(8).collect();
+        let v6: Vec<String> = candidates("vrrp", 51, Family::Ipv6).take(8).collect();
         assert_eq!(
             v6,
             [
@@ -82,5 +92,7 @@ mod tests {
                 "vrrp7.51"
             ]
         );
+        let named: Vec<String> = candidates("kb13", 51, Family::Ipv6).take(2).collect();
+        assert_eq!(named, ["kb13.51", "kb136.51"]);
     }
 }

@@ -102,6 +102,29 @@ impl Observers {
         }
     }
 
+    /// keepalived 2.4.3's `fifo_write_vrrp_states_on_reload`
+    /// (`vrrp_scheduler.c`, `vrrp_init_state`): after a reload, each
+    /// instance kept (`kept_from[i]` is some) and still Backup or Fault has
+    /// its state written to the FIFOs; a kept Master is not, as keepalived
+    /// keeps it without passing there.
+    pub(super) fn states_on_reload(
+        &mut self,
+        router: &Router,
+        specs: &[InstanceSpec],
+        kept_from: &[Option<usize>],
+    ) {
+        for (index, spec) in specs.iter().enumerate() {
+            let Some(instance) = router.id(index).map(|id| router.instance(id)) else {
+                continue;
+            };
+            let state = instance.state();
+            if kept_from[index].is_some() && matches!(state, State::Backup | State::Fault) {
+                self.notify
+                    .state_on_reload(&spec.name, state, instance.priority());
+            }
+        }
+    }
+
     /// Every event from now on goes to `sender` too.
     pub(super) fn subscribe(&mut self, sender: Sender<DriverEvent>) {
         self.subscribers.push(sender);

@@ -303,6 +303,8 @@ impl Driver {
         }
         self.run_actions(now, out);
         self.observers.check_priorities(&self.router, &self.specs);
+        self.observers
+            .states_on_reload(&self.router, &self.specs, &kept_from);
         Ok(summary)
     }
 

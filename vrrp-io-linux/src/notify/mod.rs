@@ -168,6 +168,15 @@ impl Notifier {
         self.handle_timeout(now);
     }
 
+    /// After a reload, `name` stays in `state` at `priority`: with
+    /// [`NotifyConfig::states_on_reload`], the FIFOs get its line again.
+    pub fn state_on_reload(&mut self, name: &str, state: State, priority: u8) {
+        if self.config.states_on_reload {
+            let state = NotifyState::of(state).as_str();
+            self.write_fifos(&format!("INSTANCE \"{name}\" {state} {priority}\n"));
+        }
+    }
+
     /// Whether some instance has [`NotifyScripts::priority_changes`].
     pub fn watches_priorities(&self) -> bool {
         self.watches_priorities

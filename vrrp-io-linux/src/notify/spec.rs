@@ -88,6 +88,9 @@ pub struct NotifyConfig {
     /// A notify script still running after this is killed; zero:
     /// [`DEFAULT_TIMEOUT`].
     pub timeout: Duration,
+    /// keepalived's `fifo_write_vrrp_states_on_reload`: a reload writes the
+    /// state of each instance it keeps Backup or Fault to the FIFOs.
+    pub states_on_reload: bool,
 }
 
 /// A state as notify scripts name it.

@@ -162,6 +162,61 @@ pub(crate) fn build_global(
                     ),
                 }
             }
+            "vmac_prefix" | "vmac_addr_prefix" => {
+                let prefix = ctx.string(item, "a prefix for VMAC names")?.value;
+                let (slot, what) = match item.keyword.as_str() {
+                    "vmac_prefix" => (&mut global.vmac_prefix, "vmac"),
+                    _ => (&mut global.vmac_addr_prefix, "vmac_addr"),
+                };
+                match slot {
+                    Some(_) => ctx.warn(
+                        &item.at,
+                        format!("{what} prefix has already been specified - ignoring {prefix}"),
+                    ),
+                    None => *slot = Some(prefix),
+                }
+            }
+            "startup_script" | "shutdown_script" => hook_script(ctx, item, global)?,
+            "startup_script_timeout" | "shutdown_script_timeout" => {
+                ctx.no_block(item)?;
+                ctx.extra_args(item, 1);
+                let timeout = match item.keyword.as_str() {
+                    "startup_script_timeout" => &mut global.startup_script_timeout,
+                    _ => &mut global.shutdown_script_timeout,
+                };
+                match item.args.first().map(|a| a.text.parse::<u32>()) {
+                    Some(Ok(seconds @ 1..=1000)) => *timeout = Some(seconds),
+                    _ => ctx.warn(
+                        &item.at,
+                        format!("{} requires 1..1000 (seconds); line ignored", item.keyword),
+                    ),
+                }
+            }
+            // keepalived reads no argument: `off` turns it on too (warned).
+            "fifo_write_vrrp_states_on_reload" => {
+                global.fifo_write_vrrp_states_on_reload = ctx.flag(item)?;
+            }
+            "state_dump_file" => {
+                if let Some(path) = dump_file(ctx, item)? {
+                    global.state_dump_file = Some(path);
+                }
+            }
+            "stats_dump_file" | "json_dump_file" => {
+                if dump_file(ctx, item)?.is_some() {
+                    let name = match item.keyword.as_str() {
+                        "stats_dump_file" => "keepalived.stats",
+                        _ => "keepalived.json",
+                    };
+                    ctx.info(
+                        &item.at,
+                        format!(
+                            "`{}` read, not used: {name} stays in the temporary directory, as \
+                             keepalived 2.4.3 keeps it (its keepalived(8) says otherwise)",
+                            item.keyword
+                        ),
+                    );
+                }
+            }
             "vrrp_iptables" | "vrrp_ipsets" | "nftables" | "nftables_priority"
             | "nftables_ifindex" | "nftables_counters" => firewall(ctx, item, global)?,
             keyword if OTHER_DAEMONS.contains(&keyword) => {
@@ -220,6 +275,53 @@ fn firewall(ctx: &mut Ctx<'_>, item: &Node, global: &mut GlobalDefs) -> Result<(
         ),
     }
     Ok(())
+}
+
+/// `startup_script` or `shutdown_script` (keepalived 2.4.3's
+/// `startup_shutdown_script`): one of each; a second one, or one without
+/// a command, fails keepalived's `-t` and is dropped by its daemon: warned
+/// and ignored here.
+fn hook_script(ctx: &mut Ctx<'_>, item: &Node, global: &mut GlobalDefs) -> Result<(), ConfigError> {
+    ctx.no_block(item)?;
+    let (slot, kind) = match item.keyword.as_str() {
+        "startup_script" => (&mut global.startup_script, "startup"),
+        _ => (&mut global.shutdown_script, "shutdown"),
+    };
+    match item.args.first() {
+        _ if slot.is_some() => ctx.warn(
+            &item.at,
+            format!("{kind} script already specified; line ignored"),
+        ),
+        None => ctx.warn(&item.at, format!("{kind} script missing; line ignored")),
+        Some(command) => {
+            *slot = Some(NotifyScript {
+                command: command.text.clone(),
+                run_as: ctx.run_as(item, 1)?,
+                at: item.at.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The path of `state_dump_file`, `stats_dump_file` or `json_dump_file`
+/// (keepalived 2.4.3's `*_dump_file_handler`): exactly one non-empty
+/// word; else keepalived's `-t` fails and its daemon goes on without the
+/// line, so we warn and ignore it.
+fn dump_file(ctx: &mut Ctx<'_>, item: &Node) -> Result<Option<Spanned<String>>, ConfigError> {
+    ctx.no_block(item)?;
+    match &item.args[..] {
+        [path] if !path.text.is_empty() => {
+            Ok(Some(Spanned::new(path.text.clone(), path.at.clone())))
+        }
+        _ => {
+            ctx.warn(
+                &item.at,
+                format!("{} requires one non-empty path; line ignored", item.keyword),
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// The FIFO a `notify_fifo*` or `vrrp_notify_fifo*` keyword configures.

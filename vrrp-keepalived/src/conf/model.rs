@@ -123,6 +123,26 @@ pub struct GlobalDefs {
     pub vrrp_iptables: Option<Vec<String>>,
     /// `vrrp_ipsets [NAMES]`: read and ignored (warned).
     pub vrrp_ipsets: Option<Vec<String>>,
+    /// `vmac_prefix NAME`: VMAC names start with it, not `vrrp`.
+    pub vmac_prefix: Option<String>,
+    /// `vmac_addr_prefix NAME`: the same for the addresses' own VMACs
+    /// (`use_vmac_addr`), `vmac_prefix` when not written.
+    pub vmac_addr_prefix: Option<String>,
+    /// `startup_script CMD [USER [GROUP]]`: run once before the instances
+    /// start ([`hook_script`](crate::hook_script)).
+    pub startup_script: Option<NotifyScript>,
+    /// `startup_script_timeout 1..1000` seconds (10 when not written).
+    pub startup_script_timeout: Option<u32>,
+    /// `shutdown_script CMD [USER [GROUP]]`: run once after they stop.
+    pub shutdown_script: Option<NotifyScript>,
+    /// `shutdown_script_timeout 1..1000` seconds (10 when not written).
+    pub shutdown_script_timeout: Option<u32>,
+    /// `fifo_write_vrrp_states_on_reload`: a reload writes the kept
+    /// Backup and Fault instances' states to the notify FIFOs.
+    pub fifo_write_vrrp_states_on_reload: bool,
+    /// `state_dump_file PATH` (keepalived 2.4.3): where SIGUSR1 writes
+    /// `keepalived.data` ([`DumpPaths`](crate::dump::DumpPaths)).
+    pub state_dump_file: Option<Spanned<String>>,
     /// `vrrp_startup_delay SECS`: the instances start this long after the
     /// daemon (the largest, if repeated).
     pub vrrp_startup_delay: Option<Duration>,

@@ -152,8 +152,8 @@ fn write_replaces_the_file_whole() {
     let dir = std::env::temp_dir().join(format!("vrrp-dump-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let snapshot = fixture::snapshot();
-    let path = Dump::Stats.write(&snapshot, &dir).unwrap();
-    assert_eq!(path, dir.join("keepalived.stats"));
+    let path = dir.join("keepalived.stats");
+    Dump::Stats.write(&snapshot, &path).unwrap();
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         Dump::Stats.render(&snapshot)
@@ -164,6 +164,32 @@ fn write_replaces_the_file_whole() {
         .collect();
     assert_eq!(names, ["keepalived.stats"], "no temporary file left");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `state_dump_file` as keepalived 2.4.3's `open_dump_file` reads it.
+#[test]
+fn state_dump_file_moves_keepalived_data_only() {
+    let tmp = PathBuf::from("/run/tmp");
+    let data = |file: Option<&str>| DumpPaths::new(tmp.clone(), file).path(Dump::Data);
+    assert_eq!(data(None), tmp.join("keepalived.data"));
+    assert_eq!(
+        data(Some("/var/lib/ka/state.txt")),
+        PathBuf::from("/var/lib/ka/state.txt")
+    );
+    // A trailing `/`: keepalived's name in that directory.
+    assert_eq!(
+        data(Some("/var/lib/ka/")),
+        PathBuf::from("/var/lib/ka/keepalived.data")
+    );
+    assert_eq!(data(Some("/top.data")), PathBuf::from("/top.data"));
+    assert_eq!(data(Some("/")), PathBuf::from("/keepalived.data"));
+    // Relative: the last part, in the temporary directory.
+    assert_eq!(data(Some("sub/dir/x.data")), tmp.join("x.data"));
+    assert_eq!(data(Some("x")), tmp.join("x"));
+    assert_eq!(data(Some("sub/")), tmp.join("keepalived.data"));
+    let moved = DumpPaths::new(tmp.clone(), Some("/var/lib/ka/state.txt"));
+    assert_eq!(moved.path(Dump::Stats), tmp.join("keepalived.stats"));
+    assert_eq!(moved.path(Dump::Json), tmp.join("keepalived.json"));
 }
 
 #[test]
