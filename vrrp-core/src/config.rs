@@ -52,9 +52,12 @@ pub struct Config {
     /// [`Statistics`](crate::Statistics), as RFC 9568 §5.2.8 is read both ways.
     pub strict_checksum: bool,
     /// Drop adverts whose address list differs from ours, unless sent by the
-    /// owner (RFC 3768 §7.1 MUST, RFC 9568 §7.1 MAY). keepalived's
-    /// `vrrp_skip_check_adv_addr` turns it off.
+    /// owner (RFC 3768 §7.1 MUST, RFC 9568 §7.1 MAY).
     pub check_address_list: bool,
+    /// keepalived's `skip_check_adv_addr` (vrrp.c, `vrrp_state_backup`): a
+    /// Backup does not check the address list of an advert from the Master
+    /// it already follows; the first advert from a new Master is checked.
+    pub skip_check_from_master: bool,
     /// Do not answer a lower-priority Master's advert (keepalived's
     /// `lower_prio_no_advert`). Off by default: RFC 9568 §6.4.3 sends an
     /// advert at once.
@@ -180,6 +183,7 @@ impl Config {
             v3_checksum_as_v2: false,
             strict_checksum: false,
             check_address_list: true,
+            skip_check_from_master: false,
             lower_prio_no_advert: false,
             higher_prio_send_advert: false,
             auth_hmac: None,

@@ -99,6 +99,8 @@ pub struct VrrpInstance {
     pub lower_prio_no_advert: Option<bool>,
     /// `higher_prio_send_advert [BOOL]`; unset: the global `vrrp_` form.
     pub higher_prio_send_advert: Option<bool>,
+    /// `skip_check_adv_addr [BOOL]`; unset: the global `vrrp_` form.
+    pub skip_check_adv_addr: Option<bool>,
     /// `v3_checksum_as_v2 [BOOL]`; unset: the global keyword.
     pub v3_checksum_as_v2: Option<bool>,
     /// `down_timer_adverts 1..100`; unset: the global `vrrp_` form, else 3.
@@ -184,6 +186,7 @@ impl VrrpInstance {
             check_unicast_src: false,
             lower_prio_no_advert: None,
             higher_prio_send_advert: None,
+            skip_check_adv_addr: None,
             v3_checksum_as_v2: None,
             down_timer_adverts: None,
             notify_priority_changes: None,

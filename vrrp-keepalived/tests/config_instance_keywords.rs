@@ -1,0 +1,170 @@
+//! Instance keywords of issue 13 that were once warned as unknown, against
+//! keepalived's own `-t`, 2.2.7 (Debian's) and 2.4.3: each case states
+//! keepalived's verdict (both versions agree on every one) and ours
+//! (`daemon::prepare`), every line keepalived names carries a warning of
+//! ours, and what we read reaches the core.
+//!
+//! Needs the `keepalived` binary; without it the test says SKIPPED and
+//! passes (under CI it fails).
+
+use std::fs;
+
+use vrrp_keepalived::daemon::{Options, Prepared, prepare};
+
+#[path = "support/keepalived_t.rs"]
+mod keepalived_t;
+use keepalived_t::{keepalived, keepalived_check, lines_named};
+
+struct Case {
+    name: &'static str,
+    /// Lines of `global_defs` (after `dynamic_interfaces`).
+    global: &'static str,
+    /// Lines of the instance (after its interface, VRID and VIP).
+    instance: &'static str,
+    keepalived_accepts: bool,
+    we_accept: bool,
+    /// What we run, when we accept.
+    effect: fn(&Prepared) -> bool,
+}
+
+const fn case(
+    name: &'static str,
+    global: &'static str,
+    instance: &'static str,
+    accepts: bool,
+    effect: fn(&Prepared) -> bool,
+) -> Case {
+    Case {
+        name,
+        global,
+        instance,
+        keepalived_accepts: accepts,
+        we_accept: accepts,
+        effect,
+    }
+}
+
+fn skips(prepared: &Prepared) -> bool {
+    prepared.config.instances[0].vrrp.skip_check_from_master
+}
+
+fn checks(prepared: &Prepared) -> bool {
+    !skips(prepared)
+}
+
+fn refused(_: &Prepared) -> bool {
+    false
+}
+
+const CASES: &[Case] = &[
+    case("no skip_check_adv_addr", "", "", true, checks),
+    case(
+        "skip_check_adv_addr",
+        "",
+        " skip_check_adv_addr",
+        true,
+        skips,
+    ),
+    case(
+        "skip_check_adv_addr true",
+        "",
+        " skip_check_adv_addr true",
+        true,
+        skips,
+    ),
+    // keepalived 2.2.7 and 2.4.3 set the flag for any valid BOOL, `false`
+    // too (vrrp_parser.c); we read the value (README: different).
+    case(
+        "skip_check_adv_addr false",
+        "",
+        " skip_check_adv_addr false",
+        true,
+        checks,
+    ),
+    case(
+        "skip_check_adv_addr with a bad BOOL",
+        "",
+        " skip_check_adv_addr maybe",
+        false,
+        refused,
+    ),
+    case(
+        "vrrp_skip_check_adv_addr is the default",
+        " vrrp_skip_check_adv_addr",
+        "",
+        true,
+        skips,
+    ),
+];
+
+/// The case's file: interface names need not exist (`dynamic_interfaces`).
+fn file(case: &Case) -> String {
+    format!(
+        "global_defs {{\n dynamic_interfaces\n{}\n}}\nvrrp_instance V {{\n interface ens1\n \
+         virtual_router_id 1\n virtual_ipaddress {{\n  192.0.2.1/24\n }}\n{}\n}}\n",
+        case.global, case.instance
+    )
+}
+
+#[test]
+fn keepalived_and_we_agree() {
+    let binaries = keepalived();
+    if binaries.is_empty() {
+        eprintln!("SKIPPED: keepalived is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("config_instance_kw_{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let mut disagreements = Vec::new();
+    for (n, case) in CASES.iter().enumerate() {
+        let path = dir.join(format!("case{n}.conf"));
+        fs::write(&path, file(case)).unwrap();
+        let ours = prepare(&path, &Options::default());
+        let warnings: Vec<_> = ours
+            .as_ref()
+            .map(|p| p.warnings.iter().chain(&p.host).cloned().collect())
+            .unwrap_or_default();
+        match &ours {
+            Ok(prepared) if !case.we_accept || !(case.effect)(prepared) => {
+                disagreements.push(format!(
+                    "{}: accepted, wrong effect: {warnings:?}",
+                    case.name
+                ));
+            }
+            Err(error) if case.we_accept => {
+                disagreements.push(format!("{}: refused: {error}", case.name));
+            }
+            _ => {}
+        }
+        for binary in &binaries {
+            let (theirs, output) = keepalived_check(binary, &path);
+            if theirs != case.keepalived_accepts {
+                disagreements.push(format!(
+                    "{} ({}): keepalived accepts={theirs}:\n{output}",
+                    case.name,
+                    binary.display()
+                ));
+            }
+            let named = lines_named(&output);
+            if ours.is_ok() {
+                for line in &named {
+                    if !warnings.iter().any(|w| w.at.line == *line) {
+                        disagreements.push(format!(
+                            "{} ({}): no warning of ours on line {line}:\n{output}",
+                            case.name,
+                            binary.display()
+                        ));
+                    }
+                }
+                // Silent in keepalived: silent in ours (the host's missing
+                // interface aside, which `dynamic_interfaces` allows).
+                let said = ours.as_ref().map(|p| p.warnings.len()).unwrap_or(0);
+                if named.is_empty() && said > 0 {
+                    disagreements.push(format!("{}: we warn: {warnings:?}", case.name));
+                }
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+}
