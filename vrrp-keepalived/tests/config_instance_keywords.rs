@@ -180,7 +180,46 @@ const CASES: &[Case] = &[
             no_vip_not_needed,
         )
     },
+    case(
+        "notify_deleted",
+        "",
+        " notify_deleted",
+        true,
+        deleted_flag_only,
+    ),
+    case(
+        "notify_deleted SCRIPT",
+        " enable_script_security\n script_user root",
+        " notify_deleted /bin/true",
+        true,
+        deleted_script,
+    ),
+    // keepalived keeps the first, with an error that fails `-t`: we warn.
+    Case {
+        we_accept: true,
+        ..case(
+            "notify_deleted twice",
+            "",
+            " notify_deleted\n notify_deleted /bin/true",
+            false,
+            deleted_flag_only,
+        )
+    },
 ];
+
+fn deleted_flag_only(prepared: &Prepared) -> bool {
+    let notify = &prepared.config.notify.instances[0];
+    notify.notify_deleted && notify.deleted.is_none()
+}
+
+fn deleted_script(prepared: &Prepared) -> bool {
+    let notify = &prepared.config.notify.instances[0];
+    notify.notify_deleted
+        && notify
+            .deleted
+            .as_ref()
+            .is_some_and(|c| c.command == "/bin/true")
+}
 
 /// With VIPs the flag changes nothing that runs.
 fn no_vip_not_needed(prepared: &Prepared) -> bool {

@@ -336,6 +336,10 @@ pub struct Notify {
     pub any: Option<Box<NotifyScript>>,
     /// `notify_master_rx_lower_pri` (instances only).
     pub master_rx_lower_pri: Option<Box<NotifyScript>>,
+    /// `notify_deleted [SCRIPT]` (instances only): where written.
+    pub notify_deleted: Option<Span>,
+    /// `notify_deleted`'s script, if it has one.
+    pub deleted: Option<Box<NotifyScript>>,
 }
 
 /// One line of `virtual_ipaddress` / `virtual_ipaddress_excluded`:
