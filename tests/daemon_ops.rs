@@ -328,6 +328,54 @@ fn an_excluded_vip_on_another_interface_is_installed() {
     );
 }
 
+/// keepalived 2.4.3's `notify_deleted` (vrrp.c, clear_diff_vrrp): an
+/// instance a reload removes is notified DELETED, not STOP.
+#[test]
+fn a_reload_that_removes_an_instance_with_notify_deleted_notifies_deleted() {
+    let Some(lab) = Lab::new("reload_notify_deleted") else {
+        return;
+    };
+    let master = lab.host("master", &["192.0.2.2/24"]);
+    let _haproxy = haproxy::start(&master, PORT);
+    let events = master.dir().join("events");
+    let notify = write(
+        &master,
+        "notify.sh",
+        &format!("#!/bin/sh\necho \"$*\" >> {}\n", events.display()),
+    );
+    let config = seed_with_weight("master", 5).replace(
+        "authentication {",
+        &format!(
+            "notify_deleted\nnotify \"/bin/sh {}\"\nauthentication {{",
+            notify.display()
+        ),
+    );
+    let ours = Daemon::ours();
+    let daemon = ours.start(&master, &config);
+    time_until("the VIP on the master", Duration::from_secs(10), || {
+        master.has_address(VIP)
+    });
+    // The same router under another name: OCP_EXT is removed.
+    let renamed = config.replace("vrrp_instance OCP_EXT", "vrrp_instance OCP_NEW");
+    std::fs::write(ours.config_path(&master), renamed).expect("config");
+    killall(&master, "HUP", "keepalive-haproxy");
+    assert!(
+        daemon
+            .wait_log("reloaded", Duration::from_secs(3))
+            .is_some(),
+        "{}",
+        daemon.log()
+    );
+    let mut lines = String::new();
+    let deleted = wait_for(Duration::from_secs(3), || {
+        lines = std::fs::read_to_string(&events).unwrap_or_default();
+        lines.contains("INSTANCE OCP_EXT DELETED")
+    });
+    assert!(deleted.is_some(), "DELETED notified: {lines:?}");
+    assert!(!lines.contains("OCP_EXT STOP"), "{lines:?}");
+    say("MEASURED: a reload removing an instance with notify_deleted: DELETED notified");
+}
+
 #[test]
 fn notify_status_metrics_and_release_after_sigkill() {
     let Some(lab) = Lab::new("notify_status_metrics_and_release_after_sigkill") else {

@@ -52,9 +52,16 @@ pub struct Config {
     /// [`Statistics`](crate::Statistics), as RFC 9568 §5.2.8 is read both ways.
     pub strict_checksum: bool,
     /// Drop adverts whose address list differs from ours, unless sent by the
-    /// owner (RFC 3768 §7.1 MUST, RFC 9568 §7.1 MAY). keepalived's
-    /// `vrrp_skip_check_adv_addr` turns it off.
+    /// owner (RFC 3768 §7.1 MUST, RFC 9568 §7.1 MAY).
     pub check_address_list: bool,
+    /// keepalived's `skip_check_adv_addr` (vrrp.c, `vrrp_state_backup`): a
+    /// Backup does not check the address list of an advert from the Master
+    /// it already follows; the first advert from a new Master is checked.
+    pub skip_check_from_master: bool,
+    /// keepalived's `no_virtual_ipaddress`: VRRPv3 runs without a virtual
+    /// address, against RFC 9568 §5.2.5 ("at least one"), for addresses
+    /// moved by other means (a cloud's API, a notify script).
+    pub allow_no_addresses: bool,
     /// Do not answer a lower-priority Master's advert (keepalived's
     /// `lower_prio_no_advert`). Off by default: RFC 9568 §6.4.3 sends an
     /// advert at once.
@@ -180,6 +187,8 @@ impl Config {
             v3_checksum_as_v2: false,
             strict_checksum: false,
             check_address_list: true,
+            skip_check_from_master: false,
+            allow_no_addresses: false,
             lower_prio_no_advert: false,
             higher_prio_send_advert: false,
             auth_hmac: None,
@@ -258,7 +267,9 @@ impl Config {
                 return Err(ConfigError::AuthHmacWithPassword);
             }
         }
-        let none = self.virtual_addresses.is_empty() && self.version == Version::V3;
+        let none = self.virtual_addresses.is_empty()
+            && self.version == Version::V3
+            && !self.allow_no_addresses;
         if none || self.virtual_addresses.len() > 255 {
             return Err(ConfigError::AddressCount);
         }
@@ -306,6 +317,11 @@ mod test {
         assert_eq!(v2(vec![]).validate(), Ok(()));
         let v3 = Config::new(1, Ipv4Addr::new(192, 0, 2, 1).into(), vec![]);
         assert_eq!(v3.validate(), Err(ConfigError::AddressCount));
+        let allowed = Config {
+            allow_no_addresses: true,
+            ..v3
+        };
+        assert_eq!(allowed.validate(), Ok(()));
         let too_many = (0..=255u8)
             .map(|i| Ipv4Addr::new(198, 51, 100, i).into())
             .collect();
@@ -314,11 +330,27 @@ mod test {
 
     #[test]
     fn a_version_2_instance_without_virtual_addresses_advertises_an_empty_list() {
+        empty_list_is_sent_and_heard(v2(vec![]), 16);
+    }
+
+    /// keepalived's `no_virtual_ipaddress` with VRRPv3: the header alone.
+    #[test]
+    fn a_version_3_instance_allowed_no_addresses_advertises_an_empty_list() {
+        let v3 = Config {
+            allow_no_addresses: true,
+            ..Config::new(1, Ipv4Addr::new(192, 0, 2, 1).into(), vec![])
+        };
+        empty_list_is_sent_and_heard(v3, 8);
+    }
+
+    /// `config` alone becomes Master, sends `len` bytes with no address,
+    /// and a Backup configured alike accepts them.
+    fn empty_list_is_sent_and_heard(config: Config, len: usize) {
         use crate::time::Instant;
         use crate::wire::{MULTICAST_V4, TTL};
         use crate::{Instance, Received, State};
 
-        let mut alone = Instance::new(v2(vec![])).unwrap();
+        let mut alone = Instance::new(config.clone()).unwrap();
         alone.handle_startup(Instant::ZERO);
         while alone.poll_action().is_some() {}
         let deadline = alone.poll_timeout().unwrap().at;
@@ -327,14 +359,18 @@ mod test {
         assert_eq!(alone.state(), State::Master);
 
         let mut buf = [0; 64];
-        let len = alone
+        let sent = alone
             .emit_advert(100, MULTICAST_V4.into(), &mut buf)
             .unwrap();
-        assert_eq!((len, buf[3]), (16, 0), "header, no address, auth data");
+        assert_eq!(
+            (sent, buf[3]),
+            (len, 0),
+            "header (and auth data), no address"
+        );
         let mut peer = Instance::new(Config {
             primary_address: Ipv4Addr::new(192, 0, 2, 2).into(),
             priority: 50,
-            ..v2(vec![])
+            ..config
         })
         .unwrap();
         peer.handle_startup(Instant::ZERO);
@@ -343,6 +379,6 @@ mod test {
             dst: MULTICAST_V4.into(),
             ttl: TTL,
         };
-        assert!(peer.handle_advert(Instant::ZERO, &rx, &buf[..len]));
+        assert!(peer.handle_advert(Instant::ZERO, &rx, &buf[..sent]));
     }
 }

@@ -165,6 +165,29 @@ fn another_address_list_is_dropped_unless_from_the_owner() {
     assert!(lan.inject(0, v4(1), 255, &advert_from(reordered)));
 }
 
+/// keepalived's `skip_check_adv_addr` (vrrp.c, `vrrp_state_backup`): the
+/// Master the Backup follows is not checked again; anyone else is.
+#[test]
+fn skip_check_from_master_checks_only_a_new_master() {
+    let mut c0 = config(0, 100);
+    c0.skip_check_from_master = true;
+    let mut lan = converged(c0, config(1, 200));
+    let mut other = config(1, 200);
+    other.virtual_addresses = vec![vip4(), v4(99)];
+    let before = lan.nodes[0].instance.stats().address_list_errors;
+    assert!(
+        lan.inject(0, v4(1), 255, &advert_from(other.clone())),
+        "the followed Master's advert is not checked"
+    );
+    assert_eq!(lan.nodes[0].instance.stats().address_list_errors, before);
+    // Another sender (a new Master) is checked, and dropped.
+    let mut third = other;
+    third.primary_address = v4(3);
+    assert_dropped(&mut lan, v4(3), 255, &advert_from(third), |s| {
+        s.address_list_errors
+    });
+}
+
 #[test]
 fn an_unknown_unicast_source_is_dropped() {
     let mut c0 = config(0, 100);

@@ -128,6 +128,7 @@ pub fn check(config: &DriverConfig, daemon_uid: u32) -> Vec<Insecure> {
             ("notify_backup", &n.backup),
             ("notify_fault", &n.fault),
             ("notify_stop", &n.stop),
+            ("notify_deleted", &n.deleted),
             ("notify", &n.any),
         ] {
             if let Some(c) = command {

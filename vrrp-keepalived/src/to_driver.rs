@@ -95,6 +95,8 @@ fn notify_config(config: &KeepalivedConfig) -> Result<NotifyConfig, ConfigError>
             backup: each(&notify.backup)?,
             fault: each(&notify.fault)?,
             stop: each(&notify.stop)?,
+            deleted: each(&notify.deleted)?,
+            notify_deleted: notify.notify_deleted.is_some(),
             any: each(&notify.any)?,
             master_rx_lower_pri: each(&notify.master_rx_lower_pri)?,
             priority_changes: false,

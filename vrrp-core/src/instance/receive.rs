@@ -193,10 +193,10 @@ impl Instance {
         // RFC 9568 §7.1: an address list that differs is dropped unless the
         // owner sent it.
         // Peers configured alike send our list byte for byte: compared as
-        // bytes first, as a set only when they differ.
+        // bytes first, the rest out of line only when they differ.
         if self.config.check_address_list
             && advert.addresses.as_bytes() != &*self.vips
-            && !advert.addresses.same_set(&self.addresses())
+            && self.address_list_differs(rx.src, &advert.addresses)
         {
             self.stats.address_list_errors += 1;
             if advert.priority != crate::config::PRIORITY_OWNER {
@@ -216,6 +216,19 @@ impl Instance {
             None => {}
         }
         Verdict::Accept(advert)
+    }
+
+    /// An address list whose bytes differ from ours: the same set in
+    /// another order is the same list; keepalived's `skip_check_adv_addr`
+    /// (vrrp.c, `vrrp_state_backup`): a Backup does not check the Master it
+    /// follows. Off the fast path, as rare as a misconfiguration.
+    #[cold]
+    #[inline(never)]
+    fn address_list_differs(&self, src: IpAddr, addresses: &wire::Addresses<'_>) -> bool {
+        let followed = self.config.skip_check_from_master
+            && self.state == State::Backup
+            && self.master == Some(src);
+        !followed && !addresses.same_set(&self.addresses())
     }
 
     /// keepalived 2.4.3 (vrrp.c, `CHKSUM_COMPATIBILITY_NONE`): a unicast

@@ -148,6 +148,11 @@ impl Observers {
     /// A new configuration: new instance `i` keeps the history of old
     /// instance `kept_from[i]`, if any; the notify scripts are `notify`,
     /// `by_name[j]` the new index of old instance `j`.
+    /// A reload is about to stop `instances` (old indexes) for good.
+    pub(super) fn deleting(&mut self, instances: Vec<usize>) {
+        self.notify.deleting(instances);
+    }
+
     pub(super) fn reconfigure(
         &mut self,
         kept_from: &[Option<usize>],

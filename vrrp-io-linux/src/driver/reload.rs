@@ -241,6 +241,10 @@ impl Driver {
             .filter(|s| !old_index.contains_key(s.name.as_str()))
             .map(|s| s.name.clone())
             .collect();
+        let deleted: Vec<usize> = (0..self.specs.len())
+            .filter(|&j| !specs.iter().any(|s| s.name == self.specs[j].name))
+            .collect();
+        self.observers.deleting(deleted);
         for j in (0..self.specs.len()).filter(|j| !new_of.contains_key(j)) {
             let id = self.old_id(j);
             self.router.handle_instance_shutdown(core_now, id);

@@ -30,6 +30,11 @@ pub struct NotifyScripts {
     pub fault: Option<NotifyCommand>,
     /// `notify_stop`.
     pub stop: Option<NotifyCommand>,
+    /// `notify_deleted SCRIPT` (instances only).
+    pub deleted: Option<NotifyCommand>,
+    /// keepalived's `notify_deleted` (instances only): an instance a reload
+    /// removes is notified DELETED rather than STOP.
+    pub notify_deleted: bool,
     /// `notify`: every change, with the four arguments.
     pub any: Option<NotifyCommand>,
     /// `notify_master_rx_lower_pri` (instances only): run as written when
@@ -49,6 +54,7 @@ impl NotifyScripts {
             NotifyState::Backup => self.backup.as_ref(),
             NotifyState::Fault => self.fault.as_ref(),
             NotifyState::Stop => self.stop.as_ref(),
+            NotifyState::Deleted => self.deleted.as_ref(),
         }
     }
 }
@@ -104,6 +110,8 @@ pub enum NotifyState {
     Fault,
     /// `STOP`: the instance was shut down.
     Stop,
+    /// `DELETED`: a reload removed the instance (`notify_deleted`).
+    Deleted,
 }
 
 impl NotifyState {
@@ -124,6 +132,7 @@ impl NotifyState {
             Self::Backup => "BACKUP",
             Self::Fault => "FAULT",
             Self::Stop => "STOP",
+            Self::Deleted => "DELETED",
         }
     }
 }

@@ -175,6 +175,7 @@ fn warn_scripts_as_root(config: &KeepalivedConfig, warnings: &mut Vec<Warning>) 
                 &n.backup,
                 &n.fault,
                 &n.stop,
+                &n.deleted,
                 &n.any,
                 &n.master_rx_lower_pri,
             ]

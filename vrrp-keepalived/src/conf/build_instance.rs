@@ -143,6 +143,11 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 inst.strict_mode = Some(Spanned::new(on, item.at.clone()));
             }
             "lower_prio_no_advert" => inst.lower_prio_no_advert = Some(ctx.bool_flag(item)?),
+            "no_virtual_ipaddress" => {
+                ctx.flag(item)?;
+                inst.no_virtual_ipaddress = Some(item.at.clone());
+            }
+            "skip_check_adv_addr" => inst.skip_check_adv_addr = Some(ctx.bool_flag(item)?),
             "v3_checksum_as_v2" => inst.v3_checksum_as_v2 = Some(ctx.bool_flag(item)?),
             "down_timer_adverts" => inst.down_timer_adverts = Some(ctx.u8_in(item, 1, 100)?),
             "higher_prio_send_advert" => {

@@ -56,6 +56,9 @@ pub(crate) fn notify_script(
     notify: &mut Notify,
     instance: bool,
 ) -> Result<bool, ConfigError> {
+    if instance && node.keyword == "notify_deleted" {
+        return notify_deleted(ctx, node, notify).map(|()| true);
+    }
     let slot = match node.keyword.as_str() {
         "notify_master" => &mut notify.master,
         "notify_backup" => &mut notify.backup,
@@ -85,4 +88,27 @@ pub(crate) fn notify_script(
         at: node.at.clone(),
     }));
     Ok(true)
+}
+
+/// `notify_deleted [SCRIPT [USER [GROUP]]]`: a reload that removes the
+/// instance notifies DELETED (keepalived 2.4.3, vrrp_parser.c); given
+/// again, the first stays, warned, as keepalived.
+fn notify_deleted(ctx: &mut Ctx<'_>, node: &Node, notify: &mut Notify) -> Result<(), ConfigError> {
+    ctx.no_block(node)?;
+    if let Some(first) = &notify.notify_deleted {
+        ctx.warn(
+            &node.at,
+            format!("notify_deleted given again; the one at {first} stays (keepalived ignores this one too)"),
+        );
+        return Ok(());
+    }
+    if let Some(command) = node.args.first() {
+        notify.deleted = Some(Box::new(NotifyScript {
+            command: command.text.clone(),
+            run_as: ctx.run_as(node, 1)?,
+            at: node.at.clone(),
+        }));
+    }
+    notify.notify_deleted = Some(node.at.clone());
+    Ok(())
 }

@@ -99,6 +99,11 @@ pub struct VrrpInstance {
     pub lower_prio_no_advert: Option<bool>,
     /// `higher_prio_send_advert [BOOL]`; unset: the global `vrrp_` form.
     pub higher_prio_send_advert: Option<bool>,
+    /// `no_virtual_ipaddress`: no VIP is intended (no warning, and VRRPv3
+    /// runs without one); where it was written.
+    pub no_virtual_ipaddress: Option<Span>,
+    /// `skip_check_adv_addr [BOOL]`; unset: the global `vrrp_` form.
+    pub skip_check_adv_addr: Option<bool>,
     /// `v3_checksum_as_v2 [BOOL]`; unset: the global keyword.
     pub v3_checksum_as_v2: Option<bool>,
     /// `down_timer_adverts 1..100`; unset: the global `vrrp_` form, else 3.
@@ -184,6 +189,8 @@ impl VrrpInstance {
             check_unicast_src: false,
             lower_prio_no_advert: None,
             higher_prio_send_advert: None,
+            skip_check_adv_addr: None,
+            no_virtual_ipaddress: None,
             v3_checksum_as_v2: None,
             down_timer_adverts: None,
             notify_priority_changes: None,

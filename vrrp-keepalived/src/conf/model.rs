@@ -87,7 +87,8 @@ pub struct GlobalDefs {
     pub vrrp_mcast_group4: Option<Spanned<IpAddr>>,
     /// `vrrp_mcast_group6 GROUP`: the IPv6 group (default ff02::12).
     pub vrrp_mcast_group6: Option<Spanned<IpAddr>>,
-    /// `vrrp_skip_check_adv_addr`: don't recheck addresses of the same master.
+    /// `vrrp_skip_check_adv_addr [BOOL]`: the default of each instance's
+    /// `skip_check_adv_addr` (a Backup does not recheck its Master's list).
     pub vrrp_skip_check_adv_addr: bool,
     /// `vrrp_lower_prio_no_advert [BOOL]`: a Master does not answer a
     /// lower-priority advert (RFC 9568 §6.4.3 answers).
@@ -355,6 +356,10 @@ pub struct Notify {
     pub any: Option<Box<NotifyScript>>,
     /// `notify_master_rx_lower_pri` (instances only).
     pub master_rx_lower_pri: Option<Box<NotifyScript>>,
+    /// `notify_deleted [SCRIPT]` (instances only): where written.
+    pub notify_deleted: Option<Span>,
+    /// `notify_deleted`'s script, if it has one.
+    pub deleted: Option<Box<NotifyScript>>,
 }
 
 /// One line of `virtual_ipaddress` / `virtual_ipaddress_excluded`:

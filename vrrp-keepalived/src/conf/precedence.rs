@@ -60,6 +60,13 @@ impl KeepalivedConfig {
             .unwrap_or(self.global.vrrp_lower_prio_no_advert)
     }
 
+    /// `skip_check_adv_addr`, else the global `vrrp_skip_check_adv_addr`.
+    pub fn skip_check_adv_addr(&self, instance: &VrrpInstance) -> bool {
+        instance
+            .skip_check_adv_addr
+            .unwrap_or(self.global.vrrp_skip_check_adv_addr)
+    }
+
     /// `higher_prio_send_advert`, else the global
     /// `vrrp_higher_prio_send_advert`; `None` when neither is written.
     pub fn higher_prio_send_advert(&self, instance: &VrrpInstance) -> Option<bool> {

@@ -32,6 +32,7 @@ pub(crate) fn apply_strict_mode(
                 warnings,
                 global_version,
             };
+            rewrite.no_virtual_ipaddress();
             rewrite.refusals()?;
             rewrite.protocol();
             rewrite.accept();
@@ -69,6 +70,16 @@ impl Rewrites<'_> {
             self.inst.name
         );
         self.warnings.push(Warning::new(at, message));
+    }
+
+    /// keepalived 2.4.3 (vrrp.c): `no_virtual_ipaddress` is cleared, warned.
+    fn no_virtual_ipaddress(&mut self) {
+        if let Some(at) = self.inst.no_virtual_ipaddress.take() {
+            self.warn(
+                at,
+                "no_virtual_ipaddress is cleared: at least one VIP is required",
+            );
+        }
     }
 
     /// What keepalived refuses in strict mode: no VIP, unicast peers.

@@ -69,7 +69,8 @@ pub fn vrrp_config(config: &KeepalivedConfig, instance: &VrrpInstance) -> vrrp_c
             })
             .collect();
     }
-    vrrp.check_address_list = !config.global.vrrp_skip_check_adv_addr;
+    vrrp.skip_check_from_master = config.skip_check_adv_addr(instance);
+    vrrp.allow_no_addresses = instance.no_virtual_ipaddress.is_some();
     vrrp.lower_prio_no_advert = config.lower_prio_no_advert(instance);
     // Unset, on without use_vmac (keepalived: off). A Master that yields
     // silently after a partition heals (its rival's advert crossed first)

@@ -102,8 +102,9 @@ fn check_instance(
             ),
         ));
     }
-    // VRRPv3 without one is the core's error (above); v2 loads, warned.
-    if inst.virtual_ipaddress.is_empty() {
+    // VRRPv3 without one is the core's error (above); v2 loads, warned;
+    // `no_virtual_ipaddress` says none is meant.
+    if inst.virtual_ipaddress.is_empty() && inst.no_virtual_ipaddress.is_none() {
         warnings.push(Warning::new(
             inst.at.clone(),
             format!("vrrp_instance {name} has no virtual_ipaddress; nothing will move"),

@@ -23,7 +23,7 @@ pub struct Shared {
     pub vip_count: u8,
     /// VRRPv2: a simple password, one of a few.
     pub password: Option<u8>,
-    /// keepalived's `vrrp_skip_check_adv_addr`.
+    /// No address-list check at all ([`Config::check_address_list`] off).
     pub skip_address_check: bool,
     /// keepalived's `v3_checksum_as_v2`.
     pub v3_checksum_as_v2: bool,
