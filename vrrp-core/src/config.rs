@@ -209,21 +209,8 @@ impl Config {
     /// The multicast group adverts go to: [`multicast_group`](Self::multicast_group),
     /// else VRRP's own for the family.
     pub fn group(&self) -> IpAddr {
-        *self.group_ref()
-    }
-
-    /// [`group`](Self::group) by reference, into the configuration or a
-    /// static: the transmit path hands the emitter a stored destination,
-    /// never a copy it just assembled on the stack (reading that back
-    /// stalled the Master's timer path).
-    pub(crate) fn group_ref(&self) -> &IpAddr {
-        static GROUP_V4: IpAddr = Family::Ipv4.multicast();
-        static GROUP_V6: IpAddr = Family::Ipv6.multicast();
-        match (&self.multicast_group, self.family()) {
-            (Some(group), _) => group,
-            (None, Family::Ipv4) => &GROUP_V4,
-            (None, Family::Ipv6) => &GROUP_V6,
-        }
+        self.multicast_group
+            .unwrap_or_else(|| self.family().multicast())
     }
 
     /// Whether this router owns the virtual addresses (priority 255).

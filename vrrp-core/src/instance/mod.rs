@@ -122,7 +122,9 @@ pub struct Instance {
     /// `config.virtual_addresses` in wire form, for emit and comparison.
     vips: Arc<[u8]>,
     /// [`Config::group`], resolved once: every received advert is checked
-    /// against it.
+    /// against it, and the transmit path hands the emitter this stored
+    /// value, never a copy it just assembled on the stack (reading that
+    /// back stalled the Master's timer path).
     group: IpAddr,
     /// Our advert, encoded once: every emit only sets the priority and the
     /// checksum.
@@ -313,7 +315,7 @@ impl Instance {
     /// it sets `mcast_dst_ip`). Sending and receiving both ask here.
     fn checksum_destination(&self, dst: IpAddr) -> IpAddr {
         match dst {
-            IpAddr::V4(_) if self.config.old_unicast_checksum => *self.config.group_ref(),
+            IpAddr::V4(_) if self.config.old_unicast_checksum => self.group,
             _ => dst,
         }
     }

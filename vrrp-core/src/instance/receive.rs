@@ -241,7 +241,7 @@ impl Instance {
     #[inline(never)]
     fn learns_old_unicast_checksum(&mut self, rx: &Received, summed: &Packet<&[u8]>) -> bool {
         let config = &*self.config;
-        let group = *config.group_ref();
+        let group = self.group;
         let applies = config.learn_old_unicast_checksum
             && !config.old_unicast_checksum
             && config.version == Version::V3

@@ -57,7 +57,7 @@ impl Instance {
         let peers = &self.config.unicast_peers;
         let (destination, ttl) = match peers.get(next) {
             Some(peer) => (peer, self.config.unicast_ttl.unwrap_or(wire::TTL)),
-            None => (self.config.group_ref(), wire::TTL),
+            None => (&self.group, wire::TTL),
         };
         if next + 1 < peers.len() {
             self.sending = Some(Sending {
