@@ -59,10 +59,11 @@ pub(crate) fn garp(config: &KeepalivedConfig, instance: &VrrpInstance) -> GarpSp
 }
 
 /// keepalived's `garp_extra_if` (else the global `vrrp_garp_extra_if`),
-/// as `vrrp.c` keeps it: only with `all` here (without it keepalived
-/// sends on its per-address VMACs, which this daemon does not create),
-/// and only when some VIP or eVIP is on an interface other than the
-/// instance's.
+/// as `vrrp.c` keeps it: only with `all` here, and only when some VIP or
+/// eVIP is on an interface other than the instance's. Without `all`
+/// keepalived sends on its per-address VMACs (`use_vmac_addr`); this
+/// daemon creates those too (`vmac_spec.rs`) but sends them no extra
+/// GARPs yet: a known gap.
 fn extra_if(config: &KeepalivedConfig, instance: &VrrpInstance) -> Option<Duration> {
     let extra = instance
         .garp_extra_if

@@ -48,17 +48,14 @@ pub(crate) fn track_block(
     Ok(true)
 }
 
-/// Reads `node` if it is a notify keyword (`notify_master_rx_lower_pri` only
-/// when `instance`), storing it in `notify`. Returns whether it was one.
+/// Reads `node` if it is a notify keyword (`notify_master_rx_lower_pri` and
+/// `notify_deleted` only when `instance`), storing it in `notify`. Returns whether it was one.
 pub(crate) fn notify_script(
     ctx: &mut Ctx<'_>,
     node: &Node,
     notify: &mut Notify,
     instance: bool,
 ) -> Result<bool, ConfigError> {
-    if instance && node.keyword == "notify_deleted" {
-        return notify_deleted(ctx, node, notify).map(|()| true);
-    }
     let slot = match node.keyword.as_str() {
         "notify_master" => &mut notify.master,
         "notify_backup" => &mut notify.backup,
@@ -66,6 +63,7 @@ pub(crate) fn notify_script(
         "notify_stop" => &mut notify.stop,
         "notify" => &mut notify.any,
         "notify_master_rx_lower_pri" if instance => &mut notify.master_rx_lower_pri,
+        "notify_deleted" if instance => return notify_deleted(ctx, node, notify).map(|()| true),
         _ => return Ok(false),
     };
     ctx.no_block(node)?;
