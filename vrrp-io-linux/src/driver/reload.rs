@@ -226,6 +226,8 @@ impl Driver {
         // By name, hashed (a list search each was 16 million comparisons
         // at 4,080 instances).
         let new_names: HashSet<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        // The old instances whose name is gone: told DELETED.
+        let mut deleted = Vec::new();
         for (j, old) in self.specs.iter().enumerate() {
             if new_of.contains_key(&j) {
                 summary.kept.push(old.name.clone());
@@ -233,6 +235,7 @@ impl Driver {
                 summary.restarted.push(old.name.clone());
             } else {
                 summary.removed.push(old.name.clone());
+                deleted.push(j);
             }
         }
         drop(new_names);
@@ -240,9 +243,6 @@ impl Driver {
             .iter()
             .filter(|s| !old_index.contains_key(s.name.as_str()))
             .map(|s| s.name.clone())
-            .collect();
-        let deleted: Vec<usize> = (0..self.specs.len())
-            .filter(|&j| !specs.iter().any(|s| s.name == self.specs[j].name))
             .collect();
         self.observers.deleting(deleted);
         for j in (0..self.specs.len()).filter(|j| !new_of.contains_key(j)) {
