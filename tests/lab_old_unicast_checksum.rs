@@ -49,11 +49,18 @@ fn ours_stays_backup(test: &str, old: Option<&str>) -> Option<bool> {
     );
     wait_for(Duration::from_secs(10), || master.has_address(VIP))
         .expect("keepalived's Master takes the VIP");
-    let _b = Daemon::ours().start(
+    let mut ours = Daemon::ours().start(
         &backup,
         &config(&backup, "192.0.2.3", "192.0.2.2", 100, old),
     );
-    Some(wait_for(Duration::from_secs(6), || backup.has_address(VIP)).is_none())
+    let stayed = wait_for(Duration::from_secs(6), || backup.has_address(VIP)).is_none();
+    // "Stayed Backup" must not be a daemon that died or refused the file.
+    assert!(
+        ours.is_running(),
+        "our daemon is not running:\n{}",
+        ours.log()
+    );
+    Some(stayed)
 }
 
 #[test]

@@ -126,7 +126,7 @@ fn keepalived_243_as_a_keeps_the_vip() {
     let b = lab.host("b", &["192.0.2.2/24"]);
     let vip: IpAddr = VIP.parse().unwrap();
     let on_a = keepalived.start(&a, &config("a", A_SOURCE, "192.0.2.2", 150));
-    let on_b = Daemon::ours().start(&b, &config("b", "192.0.2.2", A_SOURCE, 100));
+    let mut on_b = Daemon::ours().start(&b, &config("b", "192.0.2.2", A_SOURCE, 100));
     assert!(
         watch::wait_for(WAIT, || a.has_address(vip) && !b.has_address(vip)).is_some(),
         "keepalived's A is Master"
@@ -139,6 +139,12 @@ fn keepalived_243_as_a_keeps_the_vip() {
         on_a.log()
     );
     let moved = watch::wait_for(Duration::from_secs(6), || b.has_address(vip));
+    // "B never took it" must not be our daemon that died.
+    assert!(
+        on_b.is_running(),
+        "our daemon on B is not running:\n{}",
+        on_b.log()
+    );
     assert!(
         moved.is_none() && a.has_address(vip) && !on_a.log().contains("FAULT"),
         "keepalived 2.4.3 took track_src_ip at its word after all: update the README and \
