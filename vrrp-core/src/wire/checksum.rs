@@ -2,7 +2,7 @@
 //!
 //! The sum reads the data 8 bytes at a time, adds the two 32-bit halves of
 //! each into a 64-bit accumulator, and folds to 16 bits once at the end, in
-//! four fixed steps. That is the RFC 1071 sum: one's-complement addition is
+//! two additions with end-around carry. That is the RFC 1071 sum: one's-complement addition is
 //! associative and commutative, and 2^16 − 1 divides 2^32 − 1, so summing
 //! 32-bit words and folding gives the same result as summing 16-bit words.
 //! Each 8-byte step adds less than 2^33, so the accumulator cannot overflow
@@ -126,13 +126,13 @@ impl Sum {
     /// The folded 16-bit one's-complement sum.
     #[inline]
     pub(crate) const fn fold(self) -> u16 {
-        // Each step keeps the sum modulo 2^16 - 1 and shrinks the bound:
-        // < 2^33, < 2^18, < 2^16 + 4, <= 0xffff.
-        let acc = (self.0 & 0xffff_ffff) + (self.0 >> 32);
-        let acc = (acc & 0xffff) + (acc >> 16);
-        let acc = (acc & 0xffff) + (acc >> 16);
-        let acc = (acc & 0xffff) + (acc >> 16);
-        acc as u16
+        // One's-complement addition of the halves, twice: the carry out
+        // goes back in (end-around carry) and cannot carry again, since a
+        // sum that carried is at most 2^n - 2.
+        let (acc, carry) = (self.0 as u32).overflowing_add((self.0 >> 32) as u32);
+        let acc = acc + carry as u32;
+        let (acc, carry) = (acc as u16).overflowing_add((acc >> 16) as u16);
+        acc + carry as u16
     }
 
     /// The checksum to write: the complement of the folded sum.
@@ -330,5 +330,28 @@ mod test {
         assert_eq!(data(&ones), 0xffff);
         assert!(Sum::default().add_bytes(&ones).verifies());
         assert!(!Sum::default().verifies());
+    }
+
+    /// The fold against 16-bit steps, on the accumulator's edge values and
+    /// a pseudo-random spread of the rest.
+    #[test]
+    fn test_fold_matches_16_bit_steps() {
+        fn slow_fold(mut acc: u64) -> u16 {
+            while acc > 0xffff {
+                acc = (acc & 0xffff) + (acc >> 16);
+            }
+            acc as u16
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        let spread = (0..100_000).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        });
+        let edges = [0, 1, 0xffff, 0x1_0000, 0xffff_ffff, 0x1_0000_0000, u64::MAX];
+        for acc in edges.into_iter().chain(spread) {
+            assert_eq!(Sum(acc).fold(), slow_fold(acc), "{acc:#x}");
+        }
     }
 }
