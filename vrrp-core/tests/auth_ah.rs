@@ -132,6 +132,12 @@ fn a_backup_accepts_the_master_and_counts_what_it_must_not_accept() {
 
     // The same datagram again: a replay.
     refused(&mut backup, now, &last, |s| s.ah_replayed);
+    // Its VRRP message alone, from the same host: no AH, refused, never
+    // taken for a repeat of the last advert accepted (`instance/repeat.rs`).
+    let ah = AhDatagram::parse(&last).unwrap();
+    let mismatches = backup.stats().auth_type_mismatch;
+    assert!(!backup.handle_advert(now, &ah.rx, ah.message()));
+    assert_eq!(backup.stats().auth_type_mismatch, mismatches + 1);
     // A byte changed (the priority, checksum fixed): the ICV fails.
     let mut forged = next_advert(&mut master, &mut now);
     forged[HEADERS_LEN + 2] = 255;

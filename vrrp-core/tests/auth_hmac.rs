@@ -178,6 +178,15 @@ fn a_backup_accepts_keepalived_and_drops_a_replay() {
             "VRID {vrid}"
         );
         assert_eq!(backup.state(), state, "a replay changes nothing");
+
+        // The last advert again, as it came: a replay too.
+        let last = &adverts[adverts.len() - 1];
+        assert!(!backup.handle_advert(now, &rx(last), &last.vrrp));
+        assert_eq!(
+            hmac_drops(backup.stats()),
+            [0, 0, 0, 0, 0, 2],
+            "VRID {vrid}"
+        );
     }
 }
 

@@ -19,6 +19,7 @@
 //! go backwards between calls.
 
 mod receive;
+mod repeat;
 mod transitions;
 mod transmit;
 
@@ -39,6 +40,7 @@ use crate::wire::{
     Version,
 };
 
+use repeat::LastAccepted;
 use transmit::Sending;
 pub use transmit::Transmit;
 
@@ -157,6 +159,9 @@ pub struct Instance {
     /// The wall clock (since the Unix epoch) as last given to
     /// [`handle_wall_clock`](Self::handle_wall_clock): `auth_hmac`'s time.
     wall_clock: core::time::Duration,
+    /// The last advert accepted, so that its repeats skip the checks (see
+    /// `repeat`). A cache: outside equality and hashing.
+    last_accepted: LastAccepted,
     stats: Statistics,
 }
 
@@ -194,6 +199,7 @@ impl Instance {
             },
             trailer: None,
             wall_clock: core::time::Duration::ZERO,
+            last_accepted: LastAccepted::default(),
             stats: Statistics::default(),
             config: Arc::new(config),
         })
@@ -377,7 +383,7 @@ impl Instance {
             (None, _) => None,
         };
         self.trailer = None;
-        self.config = Arc::new(config);
+        *self.config_mut() = config;
         Ok(())
     }
 
@@ -407,6 +413,13 @@ impl Instance {
     }
 
     // ===== internals shared by the handlers =====
+
+    /// The configuration, to write: every write goes through here, since
+    /// a repeated advert is accepted on the checks the old one passed.
+    fn config_mut(&mut self) -> &mut Config {
+        self.last_accepted.forget();
+        Arc::make_mut(&mut self.config)
+    }
 
     fn push(&mut self, action: Action) {
         self.actions.push_back(action);

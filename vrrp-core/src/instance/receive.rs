@@ -2,7 +2,6 @@
 //! the Backup and Master rules of §6.4.2 and §6.4.3.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use super::{Instance, Watch};
 use crate::auth_ah::{AhDatagram, AhError};
@@ -58,7 +57,14 @@ impl Instance {
         packet: Result<Packet<&[u8]>, Error>,
         ah: Option<&AhDatagram<'_>>,
     ) -> bool {
-        match self.check(rx, packet, ah) {
+        let verdict = match (packet, ah) {
+            (Ok(packet), None) => match self.last_accepted.repeated(rx, packet.into_inner()) {
+                Some(ipv4_form) => self.accept_repeat(rx, packet, ipv4_form),
+                None => self.check(rx, Ok(packet), None),
+            },
+            (packet, ah) => self.check(rx, packet, ah),
+        };
+        match verdict {
             Verdict::Accept(advert) => {
                 self.stats.adverts_received += 1;
                 if advert.priority == 0 {
@@ -72,6 +78,22 @@ impl Instance {
                 false
             }
         }
+    }
+
+    /// The last advert accepted, again (see `repeat`): the checks it
+    /// passed would pass again; only its counter counts.
+    fn accept_repeat<'a>(
+        &mut self,
+        rx: &Received,
+        packet: Packet<&'a [u8]>,
+        ipv4_form: Option<bool>,
+    ) -> Verdict<'a> {
+        let Ok(advert) = Advertisement::parse(&packet, self.config.family()) else {
+            // Bytes that parsed once parse again; checked in full all the same.
+            return self.check(rx, Ok(packet), None);
+        };
+        self.count_checksum_form(ipv4_form);
+        Verdict::Accept(advert)
     }
 
     /// RFC 9568 §7.1 (and RFC 3768 §7.1 for v2), in the RFC's order.
@@ -175,6 +197,9 @@ impl Instance {
         if !self.config.unicast_peers.is_empty() && !self.check_unicast_source(rx) {
             return Verdict::Drop;
         }
+        // Authentication with state (replay windows, sequence numbers) must
+        // see every advert: those are never taken as repeats.
+        let mut repeatable = self.hmac.is_none() && ah.is_none();
         // auth_hmac, before any field reaches the state machine.
         if !self.check_hmac(rx.src, message, trailer) {
             return Verdict::Drop;
@@ -198,24 +223,34 @@ impl Instance {
             && advert.addresses.as_bytes() != &*self.vips
             && self.address_list_differs(rx.src, &advert.addresses)
         {
+            repeatable = false;
             self.stats.address_list_errors += 1;
             if advert.priority != crate::config::PRIORITY_OWNER {
                 return Verdict::Drop;
             }
         }
         if advert.interval != self.config.advert_interval {
+            repeatable = false;
             self.stats.advert_interval_errors += 1;
             // RFC 3768 §7.1: v2 drops it; RFC 9568 learns the Master's interval.
             if advert.version == Version::V2 {
                 return Verdict::Drop;
             }
         }
+        self.count_checksum_form(ipv4_form);
+        if repeatable {
+            self.last_accepted.keep(rx, bytes, ipv4_form);
+        }
+        Verdict::Accept(advert)
+    }
+
+    /// Counts which IPv4 checksum form an accepted advert used.
+    fn count_checksum_form(&mut self, ipv4_form: Option<bool>) {
         match ipv4_form {
             Some(true) => self.stats.checksum_with_pseudo_header += 1,
             Some(false) => self.stats.checksum_without_pseudo_header += 1,
             None => {}
         }
-        Verdict::Accept(advert)
     }
 
     /// An address list whose bytes differ from ours: the same set in
@@ -256,7 +291,7 @@ impl Instance {
         if !summed.verify_checksum(old.as_ref()) {
             return false;
         }
-        Arc::make_mut(&mut self.config).old_unicast_checksum = true;
+        self.config_mut().old_unicast_checksum = true;
         self.push(Action::OldUnicastChecksum);
         true
     }

@@ -1,8 +1,6 @@
 //! Startup, shutdown, timers, link and tracking events: the transitions of
 //! RFC 9568 §6.4 and keepalived's Fault state.
 
-use std::sync::Arc;
-
 use super::{Command, Faults, Instance, Tracking, Watch};
 use crate::config::PRIORITY_STOP;
 use crate::fsm::{Action, Reason, State};
@@ -97,14 +95,14 @@ impl Instance {
         match command {
             Command::SetPriority(0) => {}
             Command::SetPriority(priority) => {
-                Arc::make_mut(&mut self.config).priority = priority;
+                self.config_mut().priority = priority;
                 self.update_priority(now);
                 // RFC 9568 §6.4.1: the owner does not wait for a master-down timer.
                 if self.config.is_owner() && self.state == State::Backup {
                     self.become_master(now, Reason::AddressOwner);
                 }
             }
-            Command::SetPreempt(preempt) => Arc::make_mut(&mut self.config).preempt = preempt,
+            Command::SetPreempt(preempt) => self.config_mut().preempt = preempt,
         }
     }
 
