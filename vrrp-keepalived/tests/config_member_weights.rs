@@ -1,7 +1,8 @@
 //! A sync group member's (or an address owner's) own weighted trackers
 //! against keepalived's own `-t`, 2.2.7 (Debian's) and 2.4.3: for each
 //! tracker kind, with and without `sync_group_tracking_weight` and its
-//! deprecated name `global_tracking`, keepalived's verdict and message
+//! deprecated name `global_tracking`, and for a group with an address
+//! owner among its members, keepalived's verdict and message
 //! (it names the instance, not a line) and ours: a warning at the entry's
 //! line (or the flag's) saying what becomes of the weight, and the weight
 //! the driver gets.
@@ -184,6 +185,21 @@ const CASES: &[Case] = &[
             "track_interface `sg13x` of vrrp_instance V has weight -10, but it is the address owner",
         )),
         weight: None,
+    },
+    Case {
+        name: "a group with an address owner member: its weighted track_script unweighted",
+        v: " priority 255\n",
+        group: " track_script {\n  s\n }\n",
+        keepalived_ok: false,
+        theirs: Some(
+            "(G) Cannot have weighted track script 's' with member having priority 255 - clearing weight",
+        ),
+        ours: Some((
+            "  s\n",
+            "track_script `s` of vrrp_sync_group G has weight -20, but member V is the address owner \
+             (priority 255): tracked with weight 0",
+        )),
+        weight: Some(0),
     },
 ];
 

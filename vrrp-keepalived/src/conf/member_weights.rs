@@ -4,7 +4,8 @@
 //! trackers do not move its priority unless its group says
 //! `sync_group_tracking_weight` (or the deprecated `global_tracking`); an
 //! owner's (priority 255) never do. The group's own trackers keep their
-//! weights.
+//! weights, unless a member is the address owner (`sync_group_tracking_init`):
+//! then they count unweighted.
 
 use super::config::KeepalivedConfig;
 use super::instance::VrrpInstance;
@@ -44,6 +45,8 @@ pub(crate) enum Restriction {
     SyncMember,
     /// It is the address owner (priority 255).
     Owner,
+    /// The sync group's own trackers, when a member is the address owner.
+    GroupWithOwner,
 }
 
 /// What becomes of a tracker with a non-zero weight.
@@ -69,6 +72,8 @@ pub(crate) fn weight_rule(
         return WeightRule::Applies;
     };
     match (kind, restriction) {
+        // sync_group_tracking_init: every kind, "clearing weight".
+        (_, Restriction::GroupWithOwner) => WeightRule::Unweighted,
         // keepalived 2.4.3's code leaves a track_process weight alone
         // (its man page says a member's must be 0): so do we.
         (TrackerKind::Process, _) => WeightRule::Applies,
@@ -82,58 +87,100 @@ pub(crate) fn weight_rule(
     }
 }
 
-/// Applies [`weight_rule`] to every instance's own trackers, each change
-/// warned at the entry, as keepalived reports it (without a position).
+/// Applies [`weight_rule`] to every instance's own trackers, and to the
+/// trackers of a sync group with an address owner among its members, each
+/// change warned at the entry, where keepalived names only the instance
+/// (or group).
 pub(crate) fn restrict_member_weights(ctx: &mut Ctx<'_>, config: &mut KeepalivedConfig) {
     let mut instances = std::mem::take(&mut config.instances);
     for instance in &mut instances {
         let Some((restriction, why)) = restriction_of(config, instance) else {
             continue;
         };
-        let name = instance.name.clone();
-        for (kind, list) in [
-            (TrackerKind::Script, &mut instance.track_scripts),
-            (TrackerKind::Interface, &mut instance.track_interfaces),
-            (TrackerKind::Process, &mut instance.track_processes),
-            (TrackerKind::File, &mut instance.track_files),
-        ] {
-            list.retain_mut(|entry| {
-                let weight = effective_weight(config, kind, entry);
-                let value = weight.as_ref().map_or(0, |w| w.value);
-                let rule = weight_rule(kind, value, Some(restriction));
-                let effect = match rule {
-                    WeightRule::Applies => return true,
-                    WeightRule::Unweighted => {
-                        entry.weight = Some(Weight {
-                            value: 0,
-                            reverse: weight.is_some_and(|w| w.reverse),
-                            at: entry.at.clone(),
-                        });
-                        "tracked with weight 0 (its failure is the instance's FAULT)"
-                    }
-                    WeightRule::Ignored => "ignored (its failure changes nothing)",
-                };
-                let keyword = kind.keyword();
-                let fix = match restriction {
-                    Restriction::SyncMember => {
-                        "; write `weight 0`, track it from the sync group, or set \
-                         `sync_group_tracking_weight` there for the weight to apply"
-                    }
-                    Restriction::Owner => "; write `weight 0`",
-                };
-                ctx.warn(
-                    &entry.at,
-                    format!(
-                        "{keyword} `{}` of vrrp_instance {name} has weight {value}, but {why}: \
-                         {effect}, as keepalived does{fix}",
-                        entry.name
-                    ),
-                );
-                rule != WeightRule::Ignored
-            });
-        }
+        let holder = format!("vrrp_instance {}", instance.name);
+        restrict(
+            ctx,
+            config,
+            (&holder, restriction, &why),
+            [
+                (TrackerKind::Script, &mut instance.track_scripts),
+                (TrackerKind::Interface, &mut instance.track_interfaces),
+                (TrackerKind::Process, &mut instance.track_processes),
+                (TrackerKind::File, &mut instance.track_files),
+            ],
+        );
     }
     config.instances = instances;
+    let mut groups = std::mem::take(&mut config.sync_groups);
+    for group in &mut groups {
+        let owner = group.members.iter().find(|m| {
+            config
+                .instance(&m.value)
+                .is_some_and(|i| i.effective_priority() == PRIORITY_OWNER)
+        });
+        let Some(owner) = owner else {
+            continue;
+        };
+        let holder = format!("vrrp_sync_group {}", group.name);
+        let why = format!("member {} is the address owner (priority 255)", owner.value);
+        restrict(
+            ctx,
+            config,
+            (&holder, Restriction::GroupWithOwner, &why),
+            [
+                (TrackerKind::Script, &mut group.track_scripts),
+                (TrackerKind::Interface, &mut group.track_interfaces),
+                (TrackerKind::Process, &mut group.track_processes),
+                (TrackerKind::File, &mut group.track_files),
+            ],
+        );
+    }
+    config.sync_groups = groups;
+}
+
+/// [`weight_rule`] on `lists` of `holder`, restricted for `why`.
+fn restrict(
+    ctx: &mut Ctx<'_>,
+    config: &KeepalivedConfig,
+    (holder, restriction, why): (&str, Restriction, &str),
+    lists: [(TrackerKind, &mut Vec<Tracked>); 4],
+) {
+    for (kind, list) in lists {
+        list.retain_mut(|entry| {
+            let weight = effective_weight(config, kind, entry);
+            let value = weight.as_ref().map_or(0, |w| w.value);
+            let rule = weight_rule(kind, value, Some(restriction));
+            let effect = match rule {
+                WeightRule::Applies => return true,
+                WeightRule::Unweighted => {
+                    entry.weight = Some(Weight {
+                        value: 0,
+                        reverse: weight.is_some_and(|w| w.reverse),
+                        at: entry.at.clone(),
+                    });
+                    "tracked with weight 0 (its failure is FAULT)"
+                }
+                WeightRule::Ignored => "ignored (its failure changes nothing)",
+            };
+            let fix = match restriction {
+                Restriction::SyncMember => {
+                    "; write `weight 0`, track it from the sync group, or set \
+                     `sync_group_tracking_weight` there for the weight to apply"
+                }
+                Restriction::Owner | Restriction::GroupWithOwner => "; write `weight 0`",
+            };
+            ctx.warn(
+                &entry.at,
+                format!(
+                    "{} `{}` of {holder} has weight {value}, but {why}: {effect}, as keepalived \
+                     does{fix}",
+                    kind.keyword(),
+                    entry.name
+                ),
+            );
+            rule != WeightRule::Ignored
+        });
+    }
 }
 
 /// Why `instance`'s own weights may not apply, in words, if they may not.
@@ -193,7 +240,7 @@ mod test {
     /// keepalived 2.4.3's table (vrrp.c), kind by kind.
     #[test]
     fn the_rule_kind_by_kind() {
-        use Restriction::{Owner, SyncMember};
+        use Restriction::{GroupWithOwner, Owner, SyncMember};
         use TrackerKind::{File, Interface, Process, Script};
         use WeightRule::{Applies, Ignored, Unweighted};
         for (kind, weight, restriction, rule) in [
@@ -210,6 +257,10 @@ mod test {
             (File, -20, Some(SyncMember), Ignored),
             (File, 1, Some(Owner), Unweighted),
             (File, 3, None, Applies),
+            (Script, -20, Some(GroupWithOwner), Unweighted),
+            (Process, -30, Some(GroupWithOwner), Unweighted),
+            (Interface, 5, Some(GroupWithOwner), Unweighted),
+            (File, -2, Some(GroupWithOwner), Unweighted),
         ] {
             assert_eq!(
                 weight_rule(kind, weight, restriction),
@@ -345,5 +396,42 @@ mod test {
         assert!(found[1].starts_with(&format!("f.conf:15:3: track_interface `eth1` of vrrp_instance V has weight -10, {why}: ignored")), "{}", found[1]);
         let v = &loaded.config.instances[0];
         assert!(v.track_scripts.is_empty() && v.track_interfaces.is_empty());
+    }
+
+    /// keepalived: a group with an address owner among its members tracks
+    /// its own objects unweighted.
+    #[test]
+    fn a_group_with_an_address_owner_tracks_unweighted() {
+        let text = format!(
+            "global_defs {{ script_user nobody }}\nvrrp_script s {{\n script /bin/true\n weight -20\n}}\n{}{}\
+             vrrp_sync_group G {{\n group {{ V X }}\n track_script {{\n  s\n }}\n track_interface {{\n  eth1 weight 5\n }}\n}}\n",
+            instance("V", 1, " priority 255\n"),
+            instance("X", 2, " priority 255\n")
+        );
+        let loaded = parse_str(&text, "f.conf").unwrap();
+        let found = messages(&loaded);
+        let why = "but member V is the address owner (priority 255): tracked with weight 0";
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0].starts_with(&format!(
+                "f.conf:21:3: track_script `s` of vrrp_sync_group G has weight -20, {why}"
+            )),
+            "{}",
+            found[0]
+        );
+        assert!(
+            found[1].starts_with(&format!(
+                "f.conf:24:3: track_interface `eth1` of vrrp_sync_group G has weight 5, {why}"
+            )),
+            "{}",
+            found[1]
+        );
+        let driver = crate::driver_config(&loaded.config).unwrap();
+        let weights: Vec<i32> = driver.instances[0]
+            .track
+            .iter()
+            .map(|(_, w)| w.weight)
+            .collect();
+        assert_eq!(weights, [0, 0]);
     }
 }
