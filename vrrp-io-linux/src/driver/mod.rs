@@ -26,8 +26,9 @@
 //! `wakeups` (the poll, signals, the alarm), `adverts` (the VRRP sockets),
 //! `host` (links, VIPs, VMACs through netlink), `installs` (new Masters'
 //! VIPs waiting for their slice), `garp` and `handover`
-//! (when to announce, when to let go), `tracking` (scripts, processes),
-//! `sources` (`track_src_ip`: configured source addresses missing),
+//! (when to announce, when to let go), `tracking` (scripts, processes,
+//! files, and `sources`: `track_src_ip`'s configured source addresses
+//! missing),
 //! `observe` (histories, notify scripts, subscribers), and the drop rules
 //! of `crate::firewall` (`vip_traffic`: traffic to the VIPs of an instance
 //! that takes none, dropped while it is Master). The `impl Driver`

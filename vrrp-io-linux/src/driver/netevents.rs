@@ -107,7 +107,7 @@ impl Driver {
     /// `track_src_ip`: a configured source address came or went; its
     /// instances leave or enter Fault.
     fn on_source_address(&mut self, now: Instant, ifindex: u32, addr: IpAddr, present: bool) {
-        if self.sources.on_address(ifindex, addr, present) {
+        if self.trackers.handle_source_address(ifindex, addr, present) {
             tracing::warn!(
                 source = %addr,
                 present,

@@ -10,7 +10,7 @@ use vrrp_core::wire::Family;
 
 use super::error::DriverError;
 use super::host::Host;
-use super::spec::{InstanceSpec, Vip, VmacKind};
+use super::spec::{InstanceSpec, Tracked, Vip, VmacKind};
 use super::vmac;
 use super::wakeups::SOCKETS;
 use crate::iface::Interface;
@@ -142,6 +142,16 @@ impl Plumbing<'_> {
         // up, and its addresses were skipped when the instance became Master.
         for vip in spec.installed().filter(|_| vlan_up) {
             self.host.link_index(spec.interface_of(vip))?;
+        }
+        // track_interface's links: their state comes with the same link
+        // events. One missing is counted as up (keepalived ignores it).
+        for (object, _) in &spec.track {
+            if let Tracked::Interface(name) = object
+                && let Err(error) = self.host.link_index(name)
+            {
+                tracing::warn!(instance = %spec.name, interface = %name, %error,
+                    "tracked interface not found: ignored, counted as up");
+            }
         }
         let socket =
             match self.sockets.iter().position(|s| {

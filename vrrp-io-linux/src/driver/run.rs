@@ -16,7 +16,6 @@ use super::host::Host;
 use super::installs::Installs;
 use super::observe::{History, Observers};
 use super::routes::Restorable;
-use super::sources::SourceTracker;
 use super::spec::{InstanceSpec, Statics};
 use super::start_delay::StartDelay;
 use super::tracking::Trackers;
@@ -93,8 +92,6 @@ pub struct Driver {
     /// Stopping Masters that keep their VIPs until a new Master is heard.
     pub(super) handover: Handover,
     pub(super) trackers: Trackers,
-    /// `track_src_ip`: the configured source addresses missing.
-    pub(super) sources: SourceTracker,
     pub(super) observers: Observers,
     /// Rules that drop traffic to the VIPs of instances that take none
     /// (after `host`: the table goes once the VIPs have).
@@ -398,19 +395,17 @@ impl Driver {
             .iter()
             .filter_map(|spec| Some((self.host.ifindex_of(&spec.interface)?, spec.track_source?)))
             .collect();
-        self.sources.recheck(tracked);
+        self.trackers.recheck_sources(tracked);
     }
 
     pub(super) fn update_all_tracking(&mut self, now: Instant) {
         let core_now = self.clock.to_core(now);
         for (index, spec) in self.specs.iter().enumerate() {
             let id = self.router.id(index).expect("one instance per spec");
-            let mut tracking = self.trackers.tracking(spec, |name| self.host.link_up(name));
-            tracking.failed |= spec.track_source.is_some_and(|source| {
-                self.host
-                    .ifindex_of(&spec.interface)
-                    .is_some_and(|ifindex| self.sources.is_missing(ifindex, source))
-            });
+            let ifindex = self.host.ifindex_of(&spec.interface);
+            let tracking = self
+                .trackers
+                .tracking(spec, |name| self.host.link_up(name), ifindex);
             if tracking != self.router.instance(id).tracking() {
                 self.router.handle_tracking(core_now, id, tracking);
             }

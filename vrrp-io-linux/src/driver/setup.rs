@@ -18,7 +18,6 @@ use super::observe::Observers;
 use super::plumbing::{self, Plumbing};
 use super::routes::Restorable;
 use super::run::{Driver, Scratch};
-use super::sources::SourceTracker;
 use super::spec::DriverConfig;
 use super::start_delay::StartDelay;
 use super::tracking::Trackers;
@@ -101,7 +100,6 @@ impl Driver {
                 config.process_interval,
                 now,
             ),
-            sources: SourceTracker::default(),
             observers: Observers::new(config.notify, instances),
             drop_rules,
             vmac_rules: None,

@@ -1,8 +1,12 @@
-//! Tracked objects (track scripts, processes, interfaces, files): their
-//! runners, and each instance's total for the core's `handle_tracking`.
+//! Tracked objects (track scripts, processes, interfaces, files, and
+//! `track_src_ip`'s source addresses): their runners, and each instance's
+//! total for the core's `handle_tracking`.
 
 use std::time::{Duration, Instant};
 
+use std::net::IpAddr;
+
+use super::sources::SourceTracker;
 use super::spec::{InstanceSpec, Tracked};
 use crate::track::file::{FileSpec, FileTracker};
 use crate::track::process::{ProcessChange, ProcessSpec, ProcessTracker};
@@ -17,6 +21,8 @@ pub(super) struct Trackers {
     scripts: ScriptRunner,
     processes: ProcessTracker,
     files: FileTracker,
+    /// `track_src_ip`: the configured source addresses missing.
+    sources: SourceTracker,
     script_changes: Vec<ScriptChange>,
     process_changes: Vec<ProcessChange>,
     file_changes: Vec<usize>,
@@ -42,6 +48,7 @@ impl Trackers {
             scripts: ScriptRunner::new(scripts, now),
             processes: ProcessTracker::new(processes, process_interval, now),
             files: FileTracker::new(files, true),
+            sources: SourceTracker::default(),
             script_changes: Vec::new(),
             process_changes: Vec::new(),
             file_changes: Vec::new(),
@@ -97,12 +104,32 @@ impl Trackers {
         changed
     }
 
+    /// `track_src_ip`'s sources, (interface index, address) each, looked
+    /// up afresh (at start, reload, and after a netlink overflow).
+    pub(super) fn recheck_sources(&mut self, tracked: impl IntoIterator<Item = (u32, IpAddr)>) {
+        self.sources.recheck(tracked);
+    }
+
+    /// `addr` came (`present`) or went on `ifindex`: whether that changed a
+    /// tracked source's standing.
+    pub(super) fn handle_source_address(
+        &mut self,
+        ifindex: u32,
+        addr: IpAddr,
+        present: bool,
+    ) -> bool {
+        self.sources.on_address(ifindex, addr, present)
+    }
+
     /// The total of `spec`'s tracked objects; `link_up` tells whether an
-    /// interface is up (`None`: not one the driver uses, counted as up).
+    /// interface is up (`None`: not one the driver uses, counted as up);
+    /// `ifindex` is the instance's interface's (its source, with
+    /// `track_src_ip`, missing from it is a failure).
     pub(super) fn tracking(
         &self,
         spec: &InstanceSpec,
         link_up: impl Fn(&str) -> Option<bool>,
+        ifindex: Option<u32>,
     ) -> vrrp_core::Tracking {
         let mut tracking = vrrp_core::Tracking::sum(spec.track.iter().map(|(object, weight)| {
             let up = match object {
@@ -114,6 +141,10 @@ impl Trackers {
             weight.contribution(up)
         }));
         tracking.failed |= spec.config_fault;
+        tracking.failed |= spec
+            .track_source
+            .zip(ifindex)
+            .is_some_and(|(source, ifindex)| self.sources.is_missing(ifindex, source));
         tracking
     }
 

@@ -9,9 +9,10 @@ use super::build_instance::build_instance;
 use super::build_route;
 use super::build_script::{build_script, build_track_process};
 use super::build_track::{notify_script, track_block};
-use super::build_track_file::{build_track_file, unweight_files};
+use super::build_track_file::build_track_file;
 use super::config::KeepalivedConfig;
 use super::error::{ConfigError, Span, Spanned, Warning};
+use super::member_weights::{TrackerKind as Kind, restrict_member_weights};
 use super::model::{DEFAULT_INTERFACE, Notify, SyncGroup, Tracked};
 use super::parser::Node;
 use super::values::Ctx;
@@ -72,7 +73,7 @@ impl ConfigBuilder {
         let mut ctx = Ctx {
             warnings: &mut self.warnings,
         };
-        unweight_files(&mut ctx, &mut self.config);
+        restrict_member_weights(&mut ctx, &mut self.config);
         default_interface(&mut ctx, &mut self.config);
         Ok((self.config, self.warnings))
     }
@@ -202,14 +203,6 @@ fn default_interface(ctx: &mut Ctx<'_>, config: &mut KeepalivedConfig) {
     }
 }
 
-/// What a `track_*` list refers to.
-#[derive(Clone, Copy)]
-enum Kind {
-    Script,
-    Process,
-    File,
-}
-
 /// Keeps the `track_script` (`track_process`, `track_file`) entries of
 /// `owner` that name a definition read before it, once each. As in
 /// keepalived, which looks a name up when it reads it, any other entry is
@@ -221,10 +214,12 @@ fn resolve_tracks(
     tracks: &mut Vec<Tracked>,
     kind: Kind,
 ) {
-    let (keyword, section) = match kind {
-        Kind::Script => ("track_script", "vrrp_script"),
-        Kind::Process => ("track_process", "vrrp_track_process"),
-        Kind::File => ("track_file", "track_file block"),
+    let keyword = kind.keyword();
+    let section = match kind {
+        Kind::Script => "vrrp_script",
+        Kind::Process => "vrrp_track_process",
+        Kind::File => "track_file block",
+        Kind::Interface => "interface",
     };
     let mut kept: Vec<Tracked> = Vec::with_capacity(tracks.len());
     for track in tracks.drain(..) {
@@ -232,6 +227,8 @@ fn resolve_tracks(
             Kind::Script => config.script(&track.name).is_some(),
             Kind::Process => config.track_process(&track.name).is_some(),
             Kind::File => config.track_file(&track.name).is_some(),
+            // Links come and go: a name is looked up on the host, not here.
+            Kind::Interface => true,
         };
         let why = if kept.iter().any(|k| k.name == track.name) {
             format!("{owner} already tracks it")
@@ -268,6 +265,7 @@ fn build_sync_group(ctx: &mut Ctx<'_>, node: &Node) -> Result<SyncGroup, ConfigE
         track_interfaces: Vec::new(),
         track_processes: Vec::new(),
         track_files: Vec::new(),
+        tracking_weight: false,
         smtp_alert: None,
         notify_priority_changes: None,
     };
@@ -300,6 +298,21 @@ fn build_sync_group(ctx: &mut Ctx<'_>, node: &Node) -> Result<SyncGroup, ConfigE
                 }
             }
             "smtp_alert" => group.smtp_alert = Some(ctx.bool_flag(item)?),
+            "sync_group_tracking_weight" => group.tracking_weight = ctx.flag(item)?,
+            // keepalived (2.2.7 and 2.4.3) reports it deprecated, and sets
+            // the same flag.
+            "global_tracking" => {
+                group.tracking_weight = ctx.flag(item)?;
+                ctx.warn(
+                    &item.at,
+                    format!(
+                        "global_tracking is deprecated (keepalived says so too): it is read as \
+                         `sync_group_tracking_weight`, so the members' own tracker weights \
+                         move their priorities; write that, or track from vrrp_sync_group {}",
+                        group.name
+                    ),
+                );
+            }
             "notify_priority_changes" => {
                 group.notify_priority_changes = Some(ctx.bool_flag(item)?);
             }

@@ -1,9 +1,8 @@
 //! `track_file NAME { file PATH  weight W [reverse]  init_file [VALUE] [overwrite] }`
 //! (`vrrp_track_file` is keepalived's older name for the same block).
 
-use super::config::KeepalivedConfig;
 use super::error::{ConfigError, Spanned};
-use super::model::{InitFile, TrackFile, Weight};
+use super::model::{InitFile, TrackFile};
 use super::parser::Node;
 use super::values::Ctx;
 
@@ -65,60 +64,6 @@ pub(crate) fn build_track_file(
         weight,
         init_file,
     }))
-}
-
-/// keepalived's rule for an instance in a sync group (keepalived's
-/// `sync_group_tracking_weight` is not read) or an address owner: its own
-/// `track_file` entries may not move its priority. One whose weight is the
-/// default 1 becomes unweighted (a non-zero value is Fault); one with
-/// another weight is dropped. keepalived reports both and runs; we warn.
-pub(crate) fn unweight_files(ctx: &mut Ctx<'_>, config: &mut KeepalivedConfig) {
-    let files = &config.track_files;
-    let groups = &config.sync_groups;
-    for instance in &mut config.instances {
-        let why = if groups
-            .iter()
-            .any(|g| g.members.iter().any(|m| m.value == instance.name))
-        {
-            "it is in a sync group"
-        } else if instance.effective_priority() == 255 {
-            "it is the address owner (priority 255)"
-        } else {
-            continue;
-        };
-        instance.track_files.retain_mut(|entry| {
-            let own = files.iter().find(|f| f.name == entry.name);
-            let weight = entry
-                .weight
-                .as_ref()
-                .or(own.and_then(|f| f.weight.as_ref()));
-            let (value, reverse) = weight.map_or((1, false), |w| (w.value, w.reverse));
-            let keep = match value {
-                0 => return true,
-                1 => true,
-                _ => false,
-            };
-            let effect = if keep {
-                entry.weight = Some(Weight {
-                    value: 0,
-                    reverse,
-                    at: entry.at.clone(),
-                });
-                "tracked with weight 0 (a non-zero value puts it in Fault); write `weight 0`"
-            } else {
-                "ignored; track it from the sync group, or with weight 0"
-            };
-            ctx.warn(
-                &entry.at,
-                format!(
-                    "track_file `{}` of vrrp_instance {} has weight {value}, but {why}: {effect}, \
-                     as keepalived does",
-                    entry.name, instance.name
-                ),
-            );
-            keep
-        });
-    }
 }
 
 /// `init_file [VALUE] [overwrite]`, in any order. keepalived reports and
@@ -272,32 +217,6 @@ mod test {
             .map(|t| t.name.as_str())
             .collect();
         assert_eq!(names, ["odd"]);
-    }
-
-    /// keepalived: a sync group member's (or an address owner's) own
-    /// files may not move its priority.
-    #[test]
-    fn a_sync_group_member_keeps_only_unweighted_files() {
-        let text = format!(
-            "track_file f {{\n file /tmp/f\n}}\ntrack_file g {{\n file /tmp/g\n weight -20\n}}\n{}{}\
-             vrrp_sync_group G {{\n group {{ V X }}\n}}\n",
-            instance("V", 1, " track_file {\n  f\n  g\n }\n"),
-            instance("X", 2, "")
-        );
-        let loaded = parse_str(&text, "f.conf").unwrap();
-        let found = messages(&loaded);
-        assert_eq!(found.len(), 2, "{found:#?}");
-        assert!(found[0].starts_with("f.conf:13:3: track_file `f` of vrrp_instance V has weight 1, but it is in a sync group: tracked with weight 0"), "{}", found[0]);
-        assert!(found[1].starts_with("f.conf:14:3: track_file `g` of vrrp_instance V has weight -20, but it is in a sync group: ignored"), "{}", found[1]);
-        let kept = &loaded.config.instances[0].track_files;
-        assert_eq!(kept.len(), 1);
-        assert_eq!(
-            (
-                kept[0].name.as_str(),
-                kept[0].weight.as_ref().map(|w| w.value)
-            ),
-            ("f", Some(0))
-        );
     }
 
     /// `-t`'s one-file weight check counts a file's weight per unit value.

@@ -58,6 +58,7 @@ mod error;
 mod instance;
 mod key_files;
 mod lexer;
+mod member_weights;
 mod model;
 mod parser;
 mod precedence;

@@ -556,6 +556,9 @@ pub struct SyncGroup {
     pub track_processes: Vec<Tracked>,
     /// `track_file { ... }` applying to all members.
     pub track_files: Vec<Tracked>,
+    /// `sync_group_tracking_weight` (or the deprecated `global_tracking`):
+    /// the members' own tracker weights move their priorities.
+    pub tracking_weight: bool,
     /// `smtp_alert [BOOL]`: mail when the group changes state.
     pub smtp_alert: Option<bool>,
     /// `notify_priority_changes [BOOL]`: the members' default.

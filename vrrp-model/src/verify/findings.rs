@@ -168,8 +168,10 @@ fn pair(hosts: &[Host], a: &Member, b: &Member, out: &mut Vec<Finding>) {
 
 /// What the model leaves out for `router`, in words: a sync-group member
 /// whose tracked object has a weight moves alone in the model, while the
-/// daemon's sync group drags its siblings after it (keepalived refuses
-/// such weights in a sync group unless `sync_group_tracking_weight`).
+/// daemon's sync group drags its siblings after it (a member's own
+/// weights count only where its group says `sync_group_tracking_weight`:
+/// without it the reader, as keepalived, has already unweighted or
+/// dropped them).
 ///
 /// And two hosts that compute the VRRPv3 checksum over IPv4 differently
 /// (`v3_checksum_as_v2`): this daemon accepts both forms, so the model
@@ -198,7 +200,7 @@ pub fn notes(hosts: &[Host], router: &VirtualRouter) -> Vec<String> {
             out.push(format!(
                 "{}: {} {} has weight {} ({}) in sync group {group}: here {} moves alone; the \
                  daemon moves the whole group with it, which this model does not run \
-                 (keepalived wants weight 0 in a sync group)",
+                 (its group's sync_group_tracking_weight lets the weight apply)",
                 hosts[member.host].name,
                 object.kind,
                 object.name,
