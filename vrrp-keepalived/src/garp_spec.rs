@@ -52,7 +52,7 @@ fn extra_if(config: &KeepalivedConfig, instance: &VrrpInstance) -> Option<Durati
         .virtual_ipaddress
         .iter()
         .chain(&instance.virtual_ipaddress_excluded)
-        .any(|a| a.dev.is_some() && a.dev.as_deref() != own);
+        .any(|a| a.elsewhere(own));
     (extra.all && elsewhere && !extra.period.is_zero()).then_some(extra.period)
 }
 

@@ -387,6 +387,22 @@ pub struct VirtualAddress {
     pub at: Span,
 }
 
+impl VirtualAddress {
+    /// Whether its `dev` names another interface than `interface` (the
+    /// instance's).
+    pub fn elsewhere(&self, interface: Option<&str>) -> bool {
+        self.dev.is_some() && self.dev.as_deref() != interface
+    }
+
+    /// Whether it is on another link than an instance on `interface` of
+    /// `family`: [`Self::elsewhere`], or of the other family (keepalived
+    /// 2.4.3 vrrp.c gives such an address a VMAC of its own with
+    /// `use_vmac_addr`).
+    pub fn apart_from(&self, interface: Option<&str>, family: Family) -> bool {
+        self.elsewhere(interface) || Family::of(&self.addr) != family
+    }
+}
+
 /// One line of `unicast_peer`: `ADDR [min_ttl N] [max_ttl N]`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct UnicastPeer {
