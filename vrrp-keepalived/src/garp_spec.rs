@@ -5,18 +5,19 @@ use std::time::Duration;
 
 use vrrp_io_linux::driver::{GarpGroupSpec, GarpSpec};
 
-use crate::conf::{Family, KeepalivedConfig, VrrpInstance};
+use crate::conf::{Family, GarpSettings, KeepalivedConfig, VrrpInstance};
 
-/// keepalived's announcement timing where none is written: 5 now, 5 more
-/// after 5 s, no refresh; the same when a lower-priority Master is heard.
+/// keepalived's announcement timing where none is written
+/// ([`GarpSettings`]' defaults): 5 now, 5 more after 5 s, no refresh; the
+/// same when a lower-priority Master is heard.
 pub(crate) const GARP_DEFAULTS: GarpSpec = GarpSpec {
-    delay: Duration::from_secs(5),
-    repeat: 5,
+    delay: GarpSettings::DEFAULT_DELAY,
+    repeat: GarpSettings::DEFAULT_REPEAT,
     refresh: None,
-    refresh_repeat: 1,
+    refresh_repeat: GarpSettings::DEFAULT_REFRESH_REPEAT,
     extra_if: None,
-    lower_prio_repeat: 5,
-    lower_prio_delay: Duration::from_secs(5),
+    lower_prio_repeat: GarpSettings::DEFAULT_REPEAT,
+    lower_prio_delay: GarpSettings::DEFAULT_DELAY,
 };
 
 /// The instance's garp settings ([`KeepalivedConfig::garp`]), else
@@ -120,6 +121,13 @@ mod tests {
         let config = parse_str(text, "g.conf").unwrap().config;
         let garps = config.instances.iter().map(|i| garp(&config, i)).collect();
         (groups(&config), garps)
+    }
+
+    #[test]
+    fn the_driver_s_default_is_keepalived_s() {
+        // An embedder's GarpSpec::default() times announcements as
+        // keepalived does; the two must not drift apart.
+        assert_eq!(GarpSpec::default(), GARP_DEFAULTS);
     }
 
     const INSTANCES: &str = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n \

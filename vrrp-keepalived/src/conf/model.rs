@@ -180,6 +180,17 @@ pub struct GarpSettings {
     pub lower_prio_repeat: Option<u32>,
 }
 
+impl GarpSettings {
+    /// keepalived's delay of the second burst, where none is written
+    /// (`vrrp.h`); also the lower-priority one's.
+    pub const DEFAULT_DELAY: Duration = Duration::from_secs(5);
+    /// keepalived's announcements per burst (`vrrp.h`); also after a
+    /// lower-priority advert.
+    pub const DEFAULT_REPEAT: u32 = 5;
+    /// keepalived's announcements per refresh (`vrrp.h`).
+    pub const DEFAULT_REFRESH_REPEAT: u32 = 1;
+}
+
 /// A top-level `garp_group { ... }`: the least time between two gratuitous
 /// ARPs (unsolicited NAs) sent on its interfaces, all together.
 #[derive(Clone, Debug, PartialEq, Eq)]
