@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use lab::keepalived::{Config, Instance};
+use lab::keepalived::{Config, Instance, with_global};
 use lab::watch::wait_for;
 use lab::{Daemon, Lab, Signal};
 
@@ -36,14 +36,16 @@ fn run(test: &str, daemon: &Daemon) {
     .unwrap();
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
     let globals = format!(
-        "global_defs {{\n    startup_script \"{0} started 30\"\n    startup_script_timeout 2\n    \
-         shutdown_script \"{0} stopped 0\"\n",
+        "startup_script \"{0} started 30\"\nstartup_script_timeout 2\n\
+         shutdown_script \"{0} stopped 0\"",
         hook.display()
     );
-    let config = Config::new("a")
-        .instance(Instance::new("VI_1", 51).vip(VIP))
-        .to_string()
-        .replacen("global_defs {\n", &globals, 1);
+    let config = with_global(
+        &Config::new("a")
+            .instance(Instance::new("VI_1", 51).vip(VIP))
+            .to_string(),
+        &globals,
+    );
     let name = daemon.name();
     let mut proc = daemon.start(&a, &config);
     let vip: IpAddr = VIP.parse().unwrap();
