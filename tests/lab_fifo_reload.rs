@@ -58,7 +58,7 @@ fn on_reload(test: &str, daemon: &Daemon, on: bool) -> Option<Vec<String>> {
         )
         .to_string();
     let _on_b = Daemon::ours().start(&b, &peer);
-    let on_a = daemon.start(&a, &config_a(&a, on));
+    let mut on_a = daemon.start(&a, &config_a(&a, on));
     let fifo = NotifyFifo::in_dir(a.dir());
     let timeout = Duration::from_secs(10);
     fifo.wait_line("INSTANCE \"VI_1\" MASTER 150", timeout);
@@ -69,6 +69,13 @@ fn on_reload(test: &str, daemon: &Daemon, on: bool) -> Option<Vec<String>> {
     on_a.kill(Signal::SIGHUP);
     // A reload's lines come at once; wait well past that.
     std::thread::sleep(Duration::from_secs(4));
+    // "Nothing written" must not be a daemon that died on the reload.
+    assert!(
+        on_a.is_running(),
+        "{} is not running after the reload:\n{}",
+        daemon.name(),
+        on_a.log()
+    );
     let text = fifo.recorded();
     Some(text.lines().skip(before).map(str::to_owned).collect())
 }
