@@ -216,13 +216,7 @@ fn a_refused_gratuitous_arp_is_a_send_error_warned_once() {
         return;
     };
     let host = lab.host("a", &["192.0.2.1/24"]);
-    let add = [
-        "ip", "link", "add", "mv0", "link", "eth0", "type", "macvlan",
-    ];
-    for argv in [&add[..], &["ip", "link", "set", "mv0", "up"]] {
-        let out = host.exec(argv);
-        assert!(out.status.success(), "{argv:?}: {out:?}");
-    }
+    host.add_macvlan("mv0", None);
     let on_mv0: IpAddr = "198.18.0.100".parse().unwrap();
     let instance = Instance::new("VI_1", 51)
         .priority(100)
@@ -296,13 +290,7 @@ fn an_excluded_vip_on_another_interface_is_installed() {
         return;
     };
     let host = lab.host("a", &["192.0.2.1/24"]);
-    let add = [
-        "ip", "link", "add", "mv0", "link", "eth0", "type", "macvlan",
-    ];
-    for argv in [&add[..], &["ip", "link", "set", "mv0", "up"]] {
-        let out = host.exec(argv);
-        assert!(out.status.success(), "{argv:?}: {out:?}");
-    }
+    host.add_macvlan("mv0", None);
     let excluded: IpAddr = "198.18.0.101".parse().unwrap();
     let instance = Instance::new("VI_1", 51)
         .vip("192.0.2.100/24")

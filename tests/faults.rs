@@ -677,9 +677,9 @@ fn script_writable_by_others_is_refused_under_script_security() {
             "\nvrrp_script chk {{\n    script \"{}\"\n    interval 1\n    weight 10\n}}\n",
             path.display()
         );
-        t.config_a(|i| i.track_script("chk"), &extra).replace(
-            "global_defs {\n",
-            "global_defs {\n    enable_script_security\n",
+        lab::keepalived::with_global(
+            &t.config_a(|i| i.track_script("chk"), &extra),
+            "enable_script_security",
         )
     };
     let chmod = |mode| {

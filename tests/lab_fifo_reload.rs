@@ -10,41 +10,16 @@
 
 use vrrp_lab as lab;
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use lab::keepalived::{Config, Instance};
-use lab::watch::wait_for;
+use lab::keepalived::{Config, Instance, with_global};
+use lab::notify_fifo::NotifyFifo;
 use lab::{Daemon, Host, Lab, Signal};
-
-/// The file the FIFO reader appends to.
-fn recorded(host: &Host<'_>) -> String {
-    std::fs::read_to_string(host.dir().join("fifo.log")).unwrap_or_default()
-}
-
-fn wait_line(host: &Host<'_>, line: &str) {
-    let timeout = Duration::from_secs(10);
-    wait_for(timeout, || recorded(host).lines().any(|l| l == line)).unwrap_or_else(|| {
-        panic!(
-            "no `{line}` within {timeout:?}; the FIFO got:\n{}",
-            recorded(host)
-        )
-    });
-}
 
 /// `a`'s file, with the keyword or without.
 fn config_a(host: &Host<'_>, on: bool) -> String {
-    let dir = host.dir();
-    let reader = dir.join("fifo.sh");
-    std::fs::write(
-        &reader,
-        format!(
-            "#!/bin/sh\nwhile read -r line; do echo \"$line\" >> {}; done < \"$1\"\n",
-            dir.join("fifo.log").display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&reader, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fifo = NotifyFifo::in_dir(host.dir());
+    fifo.write_reader();
     let text = Config::new(host.name())
         .instance(
             Instance::new("VI_1", 51)
@@ -58,16 +33,16 @@ fn config_a(host: &Host<'_>, on: bool) -> String {
         )
         .to_string();
     let globals = format!(
-        "global_defs {{\n    notify_fifo {}\n    notify_fifo_script {}\n{}",
-        dir.join("notify.fifo").display(),
-        reader.display(),
+        "notify_fifo {}\nnotify_fifo_script {}\n{}",
+        fifo.path().display(),
+        fifo.reader().display(),
         if on {
-            "    fifo_write_vrrp_states_on_reload\n"
+            "fifo_write_vrrp_states_on_reload\n"
         } else {
             ""
         }
     );
-    text.replacen("global_defs {\n", &globals, 1)
+    with_global(&text, &globals)
 }
 
 /// What `a`'s FIFO gets on a reload, with the keyword or without.
@@ -83,16 +58,25 @@ fn on_reload(test: &str, daemon: &Daemon, on: bool) -> Option<Vec<String>> {
         )
         .to_string();
     let _on_b = Daemon::ours().start(&b, &peer);
-    let on_a = daemon.start(&a, &config_a(&a, on));
-    wait_line(&a, "INSTANCE \"VI_1\" MASTER 150");
-    wait_line(&a, "INSTANCE \"VI_2\" BACKUP 100");
+    let mut on_a = daemon.start(&a, &config_a(&a, on));
+    let fifo = NotifyFifo::in_dir(a.dir());
+    let timeout = Duration::from_secs(10);
+    fifo.wait_line("INSTANCE \"VI_1\" MASTER 150", timeout);
+    fifo.wait_line("INSTANCE \"VI_2\" BACKUP 100", timeout);
     // Settled: b's adverts have kept VI_2 Backup for a while.
     std::thread::sleep(Duration::from_secs(1));
-    let before = recorded(&a).lines().count();
+    let before = fifo.recorded().lines().count();
     on_a.kill(Signal::SIGHUP);
     // A reload's lines come at once; wait well past that.
     std::thread::sleep(Duration::from_secs(4));
-    let text = recorded(&a);
+    // "Nothing written" must not be a daemon that died on the reload.
+    assert!(
+        on_a.is_running(),
+        "{} is not running after the reload:\n{}",
+        daemon.name(),
+        on_a.log()
+    );
+    let text = fifo.recorded();
     Some(text.lines().skip(before).map(str::to_owned).collect())
 }
 

@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use lab::capture::Frame;
-use lab::keepalived::{Config, Instance};
+use lab::keepalived::{Config, Instance, with_global};
 use lab::watch::wait_for;
 use lab::{Daemon, Host, Lab, Signal, say};
 
@@ -69,11 +69,6 @@ fn since(earlier: SystemTime, later: SystemTime) -> Duration {
     later.duration_since(earlier).unwrap_or_default()
 }
 
-/// `lines` added at the top of `global_defs`.
-fn with_global(text: String, lines: &str) -> String {
-    text.replacen("global_defs {\n", &format!("global_defs {{\n{lines}"), 1)
-}
-
 /// How the paced pair is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Setup {
@@ -118,7 +113,7 @@ fn paced_config(setup: Setup, host: &Host<'_>, priority: u8) -> String {
         }
         Setup::Ipv6 => "\ngarp_group {\n    gna_interval 0.25\n    interface eth0\n}\n",
     };
-    with_global(text, &global) + group
+    with_global(&text, &global) + group
 }
 
 /// One burst's figures: GARPs, per VIP, the least and the median gap.
@@ -289,36 +284,14 @@ fn gna_interval_paces_unsolicited_nas_as_keepalived() {
 fn extra_if(test: &str, daemon: &Daemon) -> Option<Vec<Duration>> {
     let lab = Lab::new(test)?;
     let m = lab.host("m", &["192.0.2.1/24"]);
-    for argv in [
-        &[
-            "ip",
-            "link",
-            "add",
-            "mv0",
-            "link",
-            "eth0",
-            "address",
-            MACVLAN_MAC,
-            "type",
-            "macvlan",
-            "mode",
-            "bridge",
-        ][..],
-        &["ip", "link", "set", "mv0", "up"][..],
-    ] {
-        let out = m.exec(argv);
-        assert!(out.status.success(), "{argv:?}: {out:?}");
-    }
+    m.add_macvlan("mv0", Some(MACVLAN_MAC));
     let instance = Instance::new("VI_1", 51)
         .priority(150)
         .vip("192.0.2.100/24")
         .vip(&format!("{EXTRA_VIP}/24 dev mv0"))
         .line(&format!("garp_extra_if all {}", EXTRA_PERIOD.as_secs()));
     let text = Config::new(m.name()).instance(instance).to_string();
-    let text = with_global(
-        text,
-        "    vrrp_garp_master_repeat 1\n    vrrp_garp_master_delay 0\n",
-    );
+    let text = with_global(&text, "vrrp_garp_master_repeat 1\nvrrp_garp_master_delay 0");
     let capture = lab.capture_frames_from(&m, MACVLAN_MAC);
     let on_m = daemon.start(&m, &text);
     let extra: IpAddr = EXTRA_VIP.parse().expect("an address");

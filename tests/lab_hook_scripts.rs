@@ -12,11 +12,15 @@ use std::net::IpAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use lab::keepalived::{Config, Instance};
+use lab::keepalived::{Config, Instance, with_global};
 use lab::watch::wait_for;
 use lab::{Daemon, Lab, Signal};
 
 const VIP: &str = "192.0.2.100";
+/// `startup_script_timeout`: the startup script (30 s) is killed at it.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the daemon may take to become Master, and to stop.
+const WAIT: Duration = Duration::from_secs(20);
 
 fn run(test: &str, daemon: &Daemon) {
     let Some(lab) = Lab::new(test) else {
@@ -36,27 +40,41 @@ fn run(test: &str, daemon: &Daemon) {
     .unwrap();
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
     let globals = format!(
-        "global_defs {{\n    startup_script \"{0} started 30\"\n    startup_script_timeout 2\n    \
-         shutdown_script \"{0} stopped 0\"\n",
-        hook.display()
+        "startup_script \"{0} started 30\"\nstartup_script_timeout {1}\n\
+         shutdown_script \"{0} stopped 0\"",
+        hook.display(),
+        STARTUP_TIMEOUT.as_secs()
     );
-    let config = Config::new("a")
-        .instance(Instance::new("VI_1", 51).vip(VIP))
-        .to_string()
-        .replacen("global_defs {\n", &globals, 1);
+    let config = with_global(
+        &Config::new("a")
+            .instance(Instance::new("VI_1", 51).vip(VIP))
+            .to_string(),
+        &globals,
+    );
     let name = daemon.name();
     let mut proc = daemon.start(&a, &config);
     let vip: IpAddr = VIP.parse().unwrap();
-    let up = wait_for(Duration::from_secs(20), || a.has_address(vip));
-    assert!(up.is_some(), "{name}: never Master\n{}", proc.log());
+    let up = wait_for(WAIT, || a.has_address(vip));
+    assert!(
+        up.is_some(),
+        "{name}: never Master within {WAIT:?}\n{}",
+        proc.log()
+    );
+    // Killed at its timeout, with what it started: no `sleep 30` is left.
+    let left = a.exec(&["pgrep", "-f", "sleep 30"]);
+    assert!(
+        !left.status.success(),
+        "{name}: the startup script outlived its timeout ({STARTUP_TIMEOUT:?}): pids {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
     let started = std::fs::read_to_string(dir.join("started")).unwrap_or_default();
     assert!(
         started.contains("192.0.2.1/24") && !started.contains(VIP),
         "{name}: the startup script saw:\n{started}"
     );
     proc.kill(Signal::SIGTERM);
-    let stopped = wait_for(Duration::from_secs(20), || !proc.is_running());
-    assert!(stopped.is_some(), "{name} does not stop");
+    let stopped = wait_for(WAIT, || !proc.is_running());
+    assert!(stopped.is_some(), "{name} does not stop within {WAIT:?}");
     let seen = std::fs::read_to_string(dir.join("stopped")).unwrap_or_default();
     assert!(
         seen.contains("192.0.2.1/24") && !seen.contains(VIP),
@@ -65,11 +83,11 @@ fn run(test: &str, daemon: &Daemon) {
     );
     assert!(
         !dir.join("started.late").exists(),
-        "{name}: the startup script outlived its timeout"
+        "{name}: the startup script outlived its timeout ({STARTUP_TIMEOUT:?})"
     );
     assert!(
         dir.join("stopped.late").exists(),
-        "{name}: the shutdown script ran whole"
+        "{name}: the shutdown script did not run whole"
     );
 }
 

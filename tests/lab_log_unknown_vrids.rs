@@ -7,7 +7,7 @@ use vrrp_lab as lab;
 
 use std::time::Duration;
 
-use lab::keepalived::{Config, Instance};
+use lab::keepalived::{Config, Instance, with_global};
 use lab::{Daemon, Host, Lab};
 
 fn config(host: &Host<'_>, vrid: u8, vip: &str, log: bool) -> String {
@@ -15,11 +15,7 @@ fn config(host: &Host<'_>, vrid: u8, vip: &str, log: bool) -> String {
         .instance(Instance::new("VI_1", vrid).vip(vip))
         .to_string();
     if log {
-        text.replacen(
-            "global_defs {\n",
-            "global_defs {\n    log_unknown_vrids\n",
-            1,
-        )
+        with_global(&text, "log_unknown_vrids")
     } else {
         text
     }

@@ -13,7 +13,7 @@ use vrrp_lab as lab;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use lab::keepalived::{Config, Instance};
+use lab::keepalived::{Config, Instance, with_global};
 use lab::watch::wait_for;
 use lab::{Daemon, Host, Lab, Proc, haproxy, say};
 use nix::sys::signal::Signal;
@@ -48,7 +48,7 @@ fn config(host: &Host<'_>, priority: u8, mode: Mode, vip: IpAddr) -> String {
     }
     let text = Config::new(host.name()).instance(instance).to_string();
     match mode {
-        Mode::Strict => text.replacen("global_defs {\n", "global_defs {\n    vrrp_strict\n", 1),
+        Mode::Strict => with_global(&text, "vrrp_strict"),
         _ => text,
     }
 }

@@ -8,42 +8,19 @@
 
 use vrrp_lab as lab;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use lab::keepalived::{Config, Instance};
-use lab::watch::wait_for;
+use lab::keepalived::{Config, Instance, with_global};
+use lab::notify_fifo::NotifyFifo;
 use lab::{Daemon, Host, Lab};
-
-/// The file the FIFO reader appends to.
-fn recorded(host: &Host<'_>) -> String {
-    std::fs::read_to_string(host.dir().join("fifo.log")).unwrap_or_default()
-}
-
-fn wait_line(host: &Host<'_>, line: &str, timeout: Duration) {
-    wait_for(timeout, || recorded(host).lines().any(|l| l == line)).unwrap_or_else(|| {
-        panic!(
-            "no `{line}` within {timeout:?}; the FIFO got:\n{}",
-            recorded(host)
-        )
-    });
-}
 
 /// VI_1 (vrid 51, priority 150) asks for priority notifications; VI_2
 /// (vrid 52, priority 100) does not. Both track the file `maint`.
 fn config(host: &Host<'_>) -> String {
     let dir = host.dir();
-    let reader = dir.join("fifo.sh");
-    std::fs::write(
-        &reader,
-        format!(
-            "#!/bin/sh\nwhile read -r line; do echo \"$line\" >> {}; done < \"$1\"\n",
-            dir.join("fifo.log").display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&reader, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fifo = NotifyFifo::in_dir(dir);
+    fifo.write_reader();
     let track = "track_file {\n        maint\n    }";
     let text = Config::new(host.name())
         .instance(
@@ -61,14 +38,14 @@ fn config(host: &Host<'_>) -> String {
         )
         .to_string();
     let globals = format!(
-        "global_defs {{\n    vrrp_notify_fifo {}\n    vrrp_notify_fifo_script {}\n",
-        dir.join("notify.fifo").display(),
-        reader.display()
+        "vrrp_notify_fifo {}\nvrrp_notify_fifo_script {}",
+        fifo.path().display(),
+        fifo.reader().display()
     );
     format!(
         "track_file maint {{\n    file {}\n    weight -60\n    init_file\n}}\n{}",
         dir.join("maint").display(),
-        text.replacen("global_defs {\n", &globals, 1)
+        with_global(&text, &globals)
     )
 }
 
@@ -82,28 +59,23 @@ fn scenario(test: &str, daemon: &Daemon) -> Option<(Vec<String>, Vec<String>)> {
     let host = lab.host("node", &["192.0.2.2/24"]);
     let maint = host.dir().join("maint");
     let _proc = daemon.start(&host, &config(&host));
+    let fifo = NotifyFifo::in_dir(host.dir());
     // Backup for a Master_Down_Interval (3.4 s at 150): the file drops it.
-    wait_line(
-        &host,
-        "INSTANCE \"VI_1\" BACKUP 150",
-        Duration::from_secs(5),
-    );
+    fifo.wait_line("INSTANCE \"VI_1\" BACKUP 150", Duration::from_secs(5));
     write(&maint, "1");
-    wait_line(
-        &host,
+    fifo.wait_line(
         "INSTANCE \"VI_1\" BACKUP_PRIORITY 90",
         Duration::from_secs(2),
     );
-    wait_line(&host, "INSTANCE \"VI_1\" MASTER 90", Duration::from_secs(8));
+    fifo.wait_line("INSTANCE \"VI_1\" MASTER 90", Duration::from_secs(8));
     write(&maint, "0");
-    wait_line(
-        &host,
+    fifo.wait_line(
         "INSTANCE \"VI_1\" MASTER_PRIORITY 150",
         Duration::from_secs(3),
     );
     // VI_2 changed twice too; give its lines, were there any, time to come.
     std::thread::sleep(Duration::from_millis(500));
-    let text = recorded(&host);
+    let text = fifo.recorded();
     let of = |name: &str| -> Vec<String> {
         let prefix = format!("INSTANCE \"{name}\" ");
         text.lines()

@@ -10,7 +10,7 @@ use vrrp_lab as lab;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use lab::keepalived::{Config, Instance};
+use lab::keepalived::{Config, Instance, with_global};
 use lab::watch::wait_for;
 use lab::{Daemon, Host, Lab, Signal, say};
 
@@ -27,13 +27,9 @@ fn config(host: &Host<'_>, priority: u8, delay: Option<Duration>) -> String {
         .vip("192.0.2.100/24");
     let text = Config::new(host.name()).instance(instance).to_string();
     match delay {
-        Some(delay) => text.replacen(
-            "global_defs {\n",
-            &format!(
-                "global_defs {{\n    vrrp_startup_delay {}\n",
-                lab::keepalived::seconds(delay)
-            ),
-            1,
+        Some(delay) => with_global(
+            &text,
+            &format!("vrrp_startup_delay {}", lab::keepalived::seconds(delay)),
         ),
         None => text,
     }

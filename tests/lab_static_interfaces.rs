@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use vrrp_lab as lab;
 
-use lab::keepalived::{Config, Instance};
+use lab::keepalived::{Config, Instance, with_global};
 use lab::{Daemon, Host, Lab, Signal, watch};
 
 const VIP: &str = "192.0.2.100";
@@ -24,10 +24,9 @@ fn config(extra: &str) -> String {
     let instance = Instance::new("VI_STATIC", 63)
         .priority(150)
         .vip(&format!("{VIP}/24"));
-    Config::new("a").instance(instance).to_string().replacen(
-        "global_defs {\n",
-        "global_defs {\n    default_interface ho13d0\n",
-        1,
+    with_global(
+        &Config::new("a").instance(instance).to_string(),
+        "default_interface ho13d0",
     ) + "\nstatic_ipaddress {\n    198.18.44.1/24\n}\n\
          static_routes {\n    198.18.46.0/24 dev ho13d0\n"
         + extra

@@ -218,7 +218,7 @@ fn use_ipvlan_refused_by_the_kernel_holds_the_instance_in_fault_as_keepalived() 
             return;
         }
         let adverts = lab.capture_adverts();
-        let proc = daemon.start(&a, &master(&a, &["use_ipvlan vm13ipv 192.0.2.9/24"]));
+        let mut proc = daemon.start(&a, &master(&a, &["use_ipvlan vm13ipv 192.0.2.9/24"]));
         let said = if daemon.is_keepalived() {
             "Unable to create ipvlan interface vm13ipv"
         } else {
@@ -231,6 +231,8 @@ fn use_ipvlan_refused_by_the_kernel_holds_the_instance_in_fault_as_keepalived() 
         );
         // Three advert intervals: a working lone Master has taken the VIP by now.
         std::thread::sleep(Duration::from_secs(4));
+        // "No VIP, no advert" must not be a daemon that died.
+        assert!(proc.is_running(), "{name} is not running:\n{}", proc.log());
         assert!(!a.has_address(vip()), "{name} took the VIP");
         assert!(!client.ping(vip()), "{name}: the VIP answers");
         assert_eq!(adverts.adverts(), Vec::new(), "{name} advertised");
@@ -298,6 +300,13 @@ fn chatter_from_vmac(test: &str, daemon: &Daemon) -> Option<Vec<String>> {
     wait_for(Duration::from_secs(8), || a.has_address(vip))
         .unwrap_or_else(|| panic!("{}: never became Master", daemon.name()));
     std::thread::sleep(Duration::from_secs(5));
+    // "Nothing sent" must not be a daemon that died.
+    assert!(
+        proc.is_running(),
+        "{} is not running:\n{}",
+        daemon.name(),
+        proc.log()
+    );
     let chatter = frames
         .frames()
         .into_iter()

@@ -9,7 +9,7 @@ use vrrp_lab as lab;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use lab::keepalived::{Config, Instance, State};
+use lab::keepalived::{Config, Instance, State, with_global};
 use lab::watch::wait_for;
 use lab::{Daemon, Lab};
 
@@ -33,12 +33,8 @@ fn vmacs_are_named_with_the_prefixes_as_keepalived() {
                     .line("use_vmac_addr")
                     .line("virtual_ipaddress_excluded {\n        2001:db8::200/64\n    }"),
             )
-            .to_string()
-            .replacen(
-                "global_defs {\n",
-                "global_defs {\n    vmac_prefix kb13\n    vmac_addr_prefix kb13a\n",
-                1,
-            );
+            .to_string();
+        let config = with_global(&config, "vmac_prefix kb13\nvmac_addr_prefix kb13a");
         let _daemon = daemon.start(&a, &config);
         let evip: IpAddr = "2001:db8::200".parse().unwrap();
         let up = wait_for(Duration::from_secs(10), || a.has_address(evip));

@@ -21,7 +21,7 @@ use vrrp_lab as lab;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use lab::keepalived::{Config, Instance};
+use lab::keepalived::{Config, Instance, with_global};
 use lab::watch::{holds_for, wait_for};
 use lab::{Daemon, Host, Lab, Proc, Signal, say};
 
@@ -82,11 +82,7 @@ fn config(setup: Setup, me: u8, priority: u8) -> String {
     }
     let text = config.to_string();
     match setup {
-        Setup::Ipv4Groups => text.replacen(
-            "global_defs {\n",
-            "global_defs {\n    vrrp_mcast_group4 224.0.0.19\n",
-            1,
-        ),
+        Setup::Ipv4Groups => with_global(&text, "vrrp_mcast_group4 224.0.0.19"),
         _ => text,
     }
 }
@@ -270,14 +266,8 @@ fn deaf(test: &str, on_19: &Daemon, on_18: &Daemon) {
             .advert_int(ADVERT)
             .vip("192.0.2.100/24")
     };
-    let grouped = Config::new("m")
-        .instance(instance(150))
-        .to_string()
-        .replacen(
-            "global_defs {\n",
-            "global_defs {\n    vrrp_mcast_group4 224.0.0.19\n",
-            1,
-        );
+    let grouped = Config::new("m").instance(instance(150)).to_string();
+    let grouped = with_global(&grouped, "vrrp_mcast_group4 224.0.0.19");
     let on_m = on_19.start(&m, &grouped);
     let on_n = on_18.start(&n, &Config::new("n").instance(instance(100)).to_string());
     let both = wait_for(ADVERT * 6 + Duration::from_secs(3), || {

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use exporter_rules::{
     Series, View, exporter_series, parse_data, parse_json, parse_stats, scraped_series, untimed,
 };
-use lab::keepalived::{Config, Instance, Script};
+use lab::keepalived::{Config, Instance, Script, with_global};
 use lab::watch::wait_for;
 use lab::{Daemon, Host, Lab, Proc, Signal};
 
@@ -457,14 +457,10 @@ fn state_dump_file_moves_the_data_file() {
         std::fs::create_dir_all(&first).unwrap();
         std::fs::create_dir_all(&second).unwrap();
         let config = |dump: &str| {
-            Config::new("a")
+            let text = Config::new("a")
                 .instance(Instance::new("VI_1", 51).vip("192.0.2.100"))
-                .to_string()
-                .replacen(
-                    "global_defs {\n",
-                    &format!("global_defs {{\n    state_dump_file {dump}\n"),
-                    1,
-                )
+                .to_string();
+            with_global(&text, &format!("state_dump_file {dump}"))
         };
         let mut proc = daemon.start(
             &a,

@@ -33,6 +33,7 @@
 //! which hands freed heap pages back to the kernel, is re-exported from it).
 
 pub mod announce;
+pub mod child;
 pub mod driver;
 pub mod firewall;
 pub mod iface;

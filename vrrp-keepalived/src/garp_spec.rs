@@ -7,54 +7,36 @@ use vrrp_io_linux::driver::{GarpGroupSpec, GarpSpec};
 
 use crate::conf::{Family, GarpSettings, KeepalivedConfig, VrrpInstance};
 
-/// keepalived's announcement timing where none is written: 5 now, 5 more
-/// after 5 s, no refresh; the same when a lower-priority Master is heard.
+/// keepalived's announcement timing where none is written
+/// ([`GarpSettings`]' defaults): 5 now, 5 more after 5 s, no refresh; the
+/// same when a lower-priority Master is heard.
 pub(crate) const GARP_DEFAULTS: GarpSpec = GarpSpec {
-    delay: Duration::from_secs(5),
-    repeat: 5,
+    delay: GarpSettings::DEFAULT_DELAY,
+    repeat: GarpSettings::DEFAULT_REPEAT,
     refresh: None,
-    refresh_repeat: 1,
+    refresh_repeat: GarpSettings::DEFAULT_REFRESH_REPEAT,
     extra_if: None,
-    lower_prio_repeat: 5,
-    lower_prio_delay: Duration::from_secs(5),
+    lower_prio_repeat: GarpSettings::DEFAULT_REPEAT,
+    lower_prio_delay: GarpSettings::DEFAULT_DELAY,
 };
 
-/// The instance's garp settings, else the global ones, else keepalived's defaults.
+/// The instance's garp settings ([`KeepalivedConfig::garp`]), else
+/// keepalived's defaults.
 pub(crate) fn garp(config: &KeepalivedConfig, instance: &VrrpInstance) -> GarpSpec {
-    let (own, global): (&GarpSettings, _) = (&instance.garp, &config.global.garp);
+    let settings = config.garp(instance);
     let default = GARP_DEFAULTS;
-    let refresh_repeat = own
+    let refresh_repeat = settings
         .master_refresh_repeat
-        .or(global.master_refresh_repeat)
         .unwrap_or(default.refresh_repeat);
     GarpSpec {
-        delay: own
-            .master_delay
-            .or(global.master_delay)
-            .unwrap_or(default.delay),
-        repeat: own
-            .master_repeat
-            .or(global.master_repeat)
-            .unwrap_or(default.repeat),
+        delay: settings.master_delay.unwrap_or(default.delay),
+        repeat: settings.master_repeat.unwrap_or(default.repeat),
         // `vrrp_min_garp` makes the refresh repeat 0: a refresh of nothing.
-        refresh: own
-            .master_refresh
-            .or(global.master_refresh)
-            .filter(|r| !r.is_zero() && refresh_repeat > 0),
+        refresh: (settings.master_refresh).filter(|r| !r.is_zero() && refresh_repeat > 0),
         refresh_repeat,
         extra_if: extra_if(config, instance),
-        // keepalived: the instance's or global `garp_lower_prio_*`, else the
-        // global `vrrp_garp_master_*`.
-        lower_prio_repeat: own
-            .lower_prio_repeat
-            .or(global.lower_prio_repeat)
-            .or(global.master_repeat)
-            .unwrap_or(default.lower_prio_repeat),
-        lower_prio_delay: own
-            .lower_prio_delay
-            .or(global.lower_prio_delay)
-            .or(global.master_delay)
-            .unwrap_or(default.lower_prio_delay),
+        lower_prio_repeat: (settings.lower_prio_repeat).unwrap_or(default.lower_prio_repeat),
+        lower_prio_delay: (settings.lower_prio_delay).unwrap_or(default.lower_prio_delay),
     }
 }
 
@@ -65,15 +47,13 @@ pub(crate) fn garp(config: &KeepalivedConfig, instance: &VrrpInstance) -> GarpSp
 /// daemon creates those too (`vmac_spec.rs`) but sends them no extra
 /// GARPs yet: a known gap.
 fn extra_if(config: &KeepalivedConfig, instance: &VrrpInstance) -> Option<Duration> {
-    let extra = instance
-        .garp_extra_if
-        .or(config.global.vrrp_garp_extra_if)?;
+    let extra = config.garp_extra_if(instance)?;
     let own = instance.interface.as_ref().map(|i| i.value.as_str());
     let elsewhere = instance
         .virtual_ipaddress
         .iter()
         .chain(&instance.virtual_ipaddress_excluded)
-        .any(|a| a.dev.is_some() && a.dev.as_deref() != own);
+        .any(|a| a.elsewhere(own));
     (extra.all && elsewhere && !extra.period.is_zero()).then_some(extra.period)
 }
 
@@ -141,6 +121,13 @@ mod tests {
         let config = parse_str(text, "g.conf").unwrap().config;
         let garps = config.instances.iter().map(|i| garp(&config, i)).collect();
         (groups(&config), garps)
+    }
+
+    #[test]
+    fn the_driver_s_default_is_keepalived_s() {
+        // An embedder's GarpSpec::default() times announcements as
+        // keepalived does; the two must not drift apart.
+        assert_eq!(GarpSpec::default(), GARP_DEFAULTS);
     }
 
     const INSTANCES: &str = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n \

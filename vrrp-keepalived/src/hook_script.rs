@@ -5,12 +5,11 @@
 //! timeout. Its exit status is logged, and the daemon goes on either way.
 
 use std::io;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, ExitStatus, Stdio};
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
+use vrrp_io_linux::child::{self, Output, kill_group};
 use vrrp_io_linux::notify::NotifyCommand;
 use vrrp_io_linux::track::script::split_command;
 
@@ -68,24 +67,15 @@ impl HookScript {
     /// process group); logs how it ended.
     pub fn run(&self) -> io::Result<Ended> {
         let argv = split_command(&self.command.command);
-        let (program, args) = argv
-            .split_first()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "an empty command"))?;
-        let mut command = Command::new(program);
-        command.args(args).stdin(Stdio::null()).process_group(0);
-        if let Some((uid, gid)) = self.command.run_as {
-            command.gid(gid).uid(uid);
-        }
         tracing::info!(command = %self.command.command, "running the {} script", self.kind);
-        let mut child = command.spawn()?;
+        let mut child = child::spawn(&argv, self.command.run_as, Output::Inherit)?;
         let deadline = Instant::now() + self.timeout;
         let ended = loop {
             if let Some(status) = child.try_wait()? {
                 break Ended::Exited(status);
             }
             if Instant::now() >= deadline {
-                let pid = i32::try_from(child.id()).unwrap_or(i32::MAX);
-                let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+                let _ = kill_group(&child);
                 child.wait()?;
                 break Ended::TimedOut;
             }

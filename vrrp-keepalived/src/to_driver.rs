@@ -55,7 +55,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         .collect::<Result<_, _>>()?;
     let mut vmacs: HashSet<String> = instances.iter().filter_map(|s| s.vmac.clone()).collect();
     for (instance, spec) in config.instances.iter().zip(&mut instances) {
-        vmac_spec::add_address_vmacs(&config.global, instance, spec, &mut vmacs);
+        vmac_spec::add_address_vmacs(config, instance, spec, &mut vmacs);
     }
     let sync_groups = config
         .sync_groups
@@ -260,7 +260,7 @@ fn instance_spec(
 }
 
 /// The VMAC's (or ipvlan's) name: as written, else keepalived's default
-/// (`vmac_prefix`, else `vrrp`).
+/// ([`KeepalivedConfig::vmac_prefix`]).
 fn vmac_name(config: &KeepalivedConfig, instance: &VrrpInstance, family: Family) -> Option<String> {
     let written = match (&instance.use_ipvlan, &instance.use_vmac) {
         (Some(ipvlan), _) => ipvlan.name.clone(),
@@ -268,8 +268,9 @@ fn vmac_name(config: &KeepalivedConfig, instance: &VrrpInstance, family: Family)
         (None, None) => return None,
     };
     let vrid = instance.virtual_router_id.as_ref().map_or(0, |v| v.value);
-    let prefix = config.global.vmac_prefix.as_deref().unwrap_or("vrrp");
-    Some(written.unwrap_or_else(|| vrrp_io_linux::vmac::prefixed_vmac_name(prefix, vrid, family)))
+    Some(written.unwrap_or_else(|| {
+        vrrp_io_linux::vmac::prefixed_vmac_name(config.vmac_prefix(), vrid, family)
+    }))
 }
 
 /// The weight a `track_*` entry gives: its own, else the tracked object's.

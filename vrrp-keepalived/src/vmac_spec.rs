@@ -10,21 +10,18 @@ use vrrp_io_linux::driver::{AddrVmac, InstanceSpec};
 
 use vrrp_io_linux::vmac::vmac_name_of;
 
-use crate::conf::{Family, GlobalDefs, VrrpInstance};
+use crate::conf::{Family, KeepalivedConfig, VrrpInstance};
 
 /// Gives `spec` (built from `instance`) its address VMACs; `taken` holds the
 /// names of every VMAC of the configuration so far, and gets these.
 pub(crate) fn add_address_vmacs(
-    global: &GlobalDefs,
+    config: &KeepalivedConfig,
     instance: &VrrpInstance,
     spec: &mut InstanceSpec,
     taken: &mut HashSet<String>,
 ) {
     let vrid = spec.vrrp.vrid;
-    // keepalived 2.4.3: `vmac_addr_prefix`, else `vmac_prefix`, else `vrrp`.
-    let prefix = (global.vmac_addr_prefix.as_ref())
-        .or(global.vmac_prefix.as_ref())
-        .map_or("vrrp", String::as_str);
+    let prefix = config.vmac_addr_prefix();
     let addresses = instance.virtual_ipaddress.iter().zip(&mut spec.vips).chain(
         instance
             .virtual_ipaddress_excluded

@@ -7,9 +7,9 @@
 //! which keepalived's `-t` fails on any start/stop script. What the
 //! scripts do is tested in the lab (`tests/lab_hook_scripts.rs`).
 //!
-//! Needs the `keepalived` binary; without it the test says SKIPPED and passes.
+//! Needs the `keepalived` binary for the comparison; without it (outside
+//! CI) our side is still checked and the comparison says SKIPPED.
 
-use std::fs;
 use std::time::Duration;
 
 use vrrp_keepalived::conf::Severity;
@@ -17,7 +17,7 @@ use vrrp_keepalived::daemon::{Options, prepare};
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{keepalived, keepalived_check, lines_named, version};
+use keepalived_t::Parity;
 
 /// Lines of `global_defs`, keepalived's verdict, and our startup and
 /// shutdown timeouts in seconds (`None`: no such script).
@@ -54,27 +54,20 @@ const CASES: &[(&str, bool, Option<u64>, Option<u64>)] = &[
 
 #[test]
 fn keepalived_and_we_agree() {
-    let binaries = keepalived();
-    if binaries.is_empty() {
-        eprintln!("SKIPPED: keepalived is not installed");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("config_hook_scripts_{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let mut disagreements = Vec::new();
-    let mut compared = 0;
+    let mut parity = Parity::new("config_hook_scripts");
     for (n, &(global, accepted, startup, shutdown)) in CASES.iter().enumerate() {
-        let path = dir.join(format!("case{n}.conf"));
-        let text = format!(
-            "global_defs {{\n dynamic_interfaces\n enable_script_security\n script_user nobody\n\
-             {global}\n}}\nvrrp_instance V {{\n interface ens1\n virtual_router_id 1\n \
-             virtual_ipaddress {{\n  192.0.2.1/24\n }}\n}}\n"
+        let path = parity.file(
+            n,
+            &format!(
+                "global_defs {{\n dynamic_interfaces\n enable_script_security\n script_user nobody\n\
+                 {global}\n}}\nvrrp_instance V {{\n interface ens1\n virtual_router_id 1\n \
+                 virtual_ipaddress {{\n  192.0.2.1/24\n }}\n}}\n"
+            ),
         );
-        fs::write(&path, text).unwrap();
         let prepared = match prepare(&path, &Options::default()) {
             Ok(prepared) => prepared,
             Err(error) => {
-                disagreements.push(format!("{global}: we refuse: {error}"));
+                parity.wrong.push(format!("{global}: we refuse: {error}"));
                 continue;
             }
         };
@@ -88,7 +81,9 @@ fn keepalived_and_we_agree() {
                 shutdown.map(Duration::from_secs),
             )
         {
-            disagreements.push(format!("{global}: our scripts' timeouts {timeouts:?}"));
+            parity
+                .wrong
+                .push(format!("{global}: our scripts' timeouts {timeouts:?}"));
         }
         let warned: Vec<u32> = prepared
             .warnings
@@ -97,32 +92,23 @@ fn keepalived_and_we_agree() {
             .map(|w| w.at.line)
             .collect();
         if accepted && !warned.is_empty() {
-            disagreements.push(format!("{global}: we warn: {:?}", prepared.warnings));
+            parity
+                .wrong
+                .push(format!("{global}: we warn: {:?}", prepared.warnings));
         }
-        for binary in &binaries {
-            compared += 1;
-            let (theirs, output) = keepalived_check(binary, &path);
-            // 2.2.7's `-t` ends by SIGTERM when a script is set (exit 143).
-            let scripts = startup.is_some() || shutdown.is_some();
-            let expected = accepted && !(scripts && version(binary) == "2.2.7");
-            if theirs != expected {
-                disagreements.push(format!(
-                    "{global} ({}): keepalived accepts={theirs}, expected {expected}:\n{output}",
-                    binary.display()
-                ));
-            }
-            for line in lines_named(&output) {
-                if !warned.contains(&line) {
-                    disagreements.push(format!(
-                        "{global} ({}): no warning of ours on line {line}:\n{output}\nours: {:?}",
-                        binary.display(),
-                        prepared.warnings
-                    ));
-                }
-            }
+        // 2.2.7's `-t` ends by SIGTERM when a script is set (exit 143).
+        let scripts = startup.is_some() || shutdown.is_some();
+        let verdicts = parity.check(global, &path, |version| {
+            accepted && !(scripts && version == "2.2.7")
+        });
+        for verdict in &verdicts {
+            parity.lines_covered(
+                global,
+                verdict,
+                |line| warned.contains(&line),
+                &prepared.warnings,
+            );
         }
     }
-    let _ = fs::remove_dir_all(&dir);
-    assert!(compared > 0);
-    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+    parity.finish();
 }

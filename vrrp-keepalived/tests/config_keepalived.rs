@@ -6,17 +6,17 @@
 //! daemon then runs with the offending line ignored; there we load with a
 //! warning, and every line keepalived names has a warning of ours.
 //!
-//! Needs the `keepalived` binary (the test command installs it); without it
-//! the test says SKIPPED and passes.
+//! Needs the `keepalived` binary (the test command installs it) for the
+//! comparison; without it (outside CI) our side is still checked and the
+//! comparison says SKIPPED.
 
-use std::fs;
 use std::path::PathBuf;
 
 use vrrp_keepalived::conf::load;
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{keepalived, keepalived_check, lines_named};
+use keepalived_t::{Parity, keepalived, keepalived_check};
 
 /// Lets keepalived accept interfaces this machine does not have.
 const PRELUDE: &str = "global_defs {\n    dynamic_interfaces\n}\n";
@@ -359,52 +359,35 @@ const CASES: &[Case] = &[
 
 #[test]
 fn keepalived_and_we_agree() {
-    let binaries = keepalived();
-    if binaries.is_empty() {
-        eprintln!("SKIPPED: keepalived is not installed");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("vrrp-config-keepalived-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let mut disagreements = Vec::new();
+    let mut parity = Parity::new("config_keepalived");
     for (index, case) in CASES.iter().enumerate() {
-        let path = dir.join(format!("case{index}.conf"));
-        fs::write(&path, format!("{PRELUDE}{}", case.body)).unwrap();
+        let path = parity.file(index, &format!("{PRELUDE}{}", case.body));
         let ours = load(&path);
-        for binary in &binaries {
-            let (theirs, their_output) = keepalived_check(binary, &path);
-            let said = || {
-                format!(
-                    "{} ({}): keepalived said:\n{their_output}\nwe said: {:?}",
-                    case.name,
-                    binary.display(),
-                    ours.as_ref()
-                        .map(|l| &l.warnings)
-                        .map_err(ToString::to_string)
-                )
-            };
-            if theirs != case.keepalived_accepts || ours.is_ok() != case.we_accept {
-                disagreements.push(format!(
-                    "keepalived accepts={theirs} (expected {}), we accept={} (expected {}): {}",
-                    case.keepalived_accepts,
-                    ours.is_ok(),
-                    case.we_accept,
-                    said()
-                ));
-            }
+        let said = ours
+            .as_ref()
+            .map(|l| &l.warnings)
+            .map_err(ToString::to_string);
+        if ours.is_ok() != case.we_accept {
+            parity.wrong.push(format!(
+                "{}: we accept={} (expected {}): we said: {said:?}",
+                case.name,
+                ours.is_ok(),
+                case.we_accept
+            ));
+        }
+        for verdict in parity.check(case.name, &path, |_| case.keepalived_accepts) {
             // What keepalived reports and runs anyway, we warn about on the same line.
             if let Ok(loaded) = &ours {
-                for line in lines_named(&their_output) {
-                    if !loaded.warnings.iter().any(|w| w.at.line == line) {
-                        disagreements
-                            .push(format!("no warning of ours on line {line}: {}", said()));
-                    }
-                }
+                parity.lines_covered(
+                    case.name,
+                    &verdict,
+                    |line| loaded.warnings.iter().any(|w| w.at.line == line),
+                    &said,
+                );
             }
         }
     }
-    let _ = fs::remove_dir_all(&dir);
-    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+    parity.finish();
 }
 
 #[test]

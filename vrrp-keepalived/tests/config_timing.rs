@@ -4,7 +4,8 @@
 //! (2.4.3's where they differ). Where a version and we both load a file,
 //! every line it names has a warning of ours.
 //!
-//! Needs the `keepalived` binary; without it the test says SKIPPED and passes.
+//! Needs the `keepalived` binary for the comparison; without it (outside
+//! CI) our side is still checked and the comparison says SKIPPED.
 
 use std::fs;
 
@@ -12,7 +13,7 @@ use vrrp_keepalived::conf::load;
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{keepalived, keepalived_check, lines_named};
+use keepalived_t::{Parity, by_version};
 
 struct Case {
     name: &'static str,
@@ -241,25 +242,17 @@ const CASES: &[Case] = &[
 
 #[test]
 fn keepalived_and_we_agree() {
-    let binaries = keepalived();
-    if binaries.is_empty() {
-        eprintln!("SKIPPED: keepalived is not installed");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("config_timing_{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let mut disagreements = Vec::new();
+    let mut parity = Parity::new("config_timing");
     for (n, case) in CASES.iter().enumerate() {
-        let path = dir.join(format!("case{n}.conf"));
         let body = format!(
             "global_defs {{\n dynamic_interfaces\n {}\n}}\nvrrp_instance V {{\n interface ens192\n \
              virtual_router_id 1\n virtual_ipaddress {{ 192.0.2.1 }}\n {}\n}}\n",
             case.global, case.instance
         );
-        fs::write(&path, body).unwrap();
+        let path = parity.file(n, &body);
         let ours = load(&path);
         if ours.is_ok() != case.we_accept {
-            disagreements.push(format!(
+            parity.wrong.push(format!(
                 "{}: we accept={} (expected {}): {:?}",
                 case.name,
                 ours.is_ok(),
@@ -269,37 +262,20 @@ fn keepalived_and_we_agree() {
                     .map_err(ToString::to_string)
             ));
         }
-        for binary in &binaries {
-            let (theirs, output) = keepalived_check(binary, &path);
-            let is_243 = binary.to_string_lossy().contains("2.4.3");
-            let expected = if is_243 {
-                case.keepalived_243
-            } else {
-                case.keepalived_227
-            };
-            if theirs != expected {
-                disagreements.push(format!(
-                    "{} ({}): keepalived accepts={theirs}, expected {expected}:\n{output}",
-                    case.name,
-                    binary.display()
-                ));
-            }
+        let expected = by_version(case.keepalived_227, case.keepalived_243);
+        for verdict in parity.check(case.name, &path, expected) {
             // 2.2.7's "Unknown keyword" for what 2.4 added is not ours to warn.
-            if let (Ok(loaded), false) = (&ours, output.contains("Unknown keyword")) {
-                for line in lines_named(&output) {
-                    if !loaded.warnings.iter().any(|w| w.at.line == line) {
-                        disagreements.push(format!(
-                            "{} ({}): no warning of ours on line {line}:\n{output}",
-                            case.name,
-                            binary.display()
-                        ));
-                    }
-                }
+            if let (Ok(loaded), false) = (&ours, verdict.output.contains("Unknown keyword")) {
+                parity.lines_covered(
+                    case.name,
+                    &verdict,
+                    |line| loaded.warnings.iter().any(|w| w.at.line == line),
+                    &loaded.warnings,
+                );
             }
         }
     }
-    let _ = fs::remove_dir_all(&dir);
-    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+    parity.finish();
 }
 
 #[test]

@@ -4,15 +4,14 @@
 //! the `}` that ends a block, inside that block). Ours is the reader's
 //! verdict and then `-t`'s host checks (the missing directory is one).
 //!
-//! Needs the `keepalived` binary; without it the test says SKIPPED and passes.
-
-use std::fs;
+//! Needs the `keepalived` binary for the comparison; without it (outside
+//! CI) our side is still checked and the comparison says SKIPPED.
 
 use vrrp_keepalived::conf::load;
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{block_ending_at, keepalived, keepalived_check, lines_named, version};
+use keepalived_t::{Parity, block_ending_at, by_version};
 
 const PRELUDE: &str = "global_defs {\n    dynamic_interfaces\n}\n";
 
@@ -164,23 +163,14 @@ const CASES: &[Case] = &[
 
 #[test]
 fn keepalived_and_we_agree_on_track_file() {
-    let binaries = keepalived();
-    if binaries.is_empty() {
-        eprintln!("SKIPPED: keepalived is not installed");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("vrrp-track-file-t-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let mut wrong = Vec::new();
-    let mut compared = 0;
+    let mut parity = Parity::new("config_track_file");
     for (index, case) in CASES.iter().enumerate() {
         let body = case
             .body
             .replace("INSTANCE", INSTANCE)
-            .replace("DIR", &dir.display().to_string());
+            .replace("DIR", &parity.dir().display().to_string());
         let text = format!("{PRELUDE}{body}");
-        let path = dir.join(format!("case{index}.conf"));
-        fs::write(&path, &text).unwrap();
+        let path = parity.file(index, &text);
         let ours = load(&path).map(|mut loaded| {
             let mut host = vrrp_keepalived::host::check(&mut loaded.config).unwrap();
             // The interfaces (ens192) are another host's: not what is compared.
@@ -188,57 +178,42 @@ fn keepalived_and_we_agree_on_track_file() {
             (loaded.warnings, host)
         });
         if ours.is_ok() != case.we_accept {
-            wrong.push(format!("{}: we accept={}", case.name, ours.is_ok()));
+            parity
+                .wrong
+                .push(format!("{}: we accept={}", case.name, ours.is_ok()));
         }
         if let Ok((_, host)) = &ours {
             if host.len() != case.host_warnings {
-                wrong.push(format!("{}: host checks said {host:?}", case.name));
+                parity
+                    .wrong
+                    .push(format!("{}: host checks said {host:?}", case.name));
             }
         }
-        for binary in &binaries {
-            let version = version(binary);
-            let expected = match version.as_str() {
-                "2.2.7" => case.keepalived_227,
-                "2.4.3" => case.keepalived_243,
-                other => panic!("keepalived {other}: no expectation"),
-            };
-            let (theirs, output) = keepalived_check(binary, &path);
-            compared += 1;
-            if theirs != expected {
-                wrong.push(format!(
-                    "{} ({version}): keepalived accepts={theirs}, expected {expected}:\n{output}",
-                    case.name
-                ));
-            }
+        let expected = by_version(case.keepalived_227, case.keepalived_243);
+        for verdict in parity.check(case.name, &path, expected) {
             let Ok((warnings, host)) = &ours else {
                 continue;
             };
-            for line in lines_named(&output) {
-                let range = block_ending_at(&text, line).unwrap_or((line, line));
-                let covered = warnings
-                    .iter()
-                    .chain(host)
-                    .any(|w| (range.0..=range.1).contains(&w.at.line));
-                if !covered {
-                    wrong.push(format!(
-                        "{} ({version}): keepalived names line {line}, we warn on {:?}:\n{output}",
-                        case.name,
-                        warnings
-                            .iter()
-                            .chain(host)
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                    ));
-                }
-            }
+            let said: Vec<String> = warnings
+                .iter()
+                .chain(host)
+                .map(ToString::to_string)
+                .collect();
+            parity.lines_covered(
+                case.name,
+                &verdict,
+                |line| {
+                    let range = block_ending_at(&text, line).unwrap_or((line, line));
+                    (warnings.iter().chain(host)).any(|w| (range.0..=range.1).contains(&w.at.line))
+                },
+                &said,
+            );
         }
         assert!(
-            !dir.join("flag").exists(),
+            !parity.dir().join("flag").exists(),
             "{}: -t wrote the init_file",
             case.name
         );
     }
-    let _ = fs::remove_dir_all(&dir);
-    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
-    eprintln!("{compared} verdicts compared");
+    parity.finish();
 }

@@ -7,16 +7,15 @@
 //! add nothing but what `ours_say` lists. And what the instance then runs
 //! with: its ipvlan, `vmac_xmit_base`, and whether it is held in FAULT.
 //!
-//! Needs the `keepalived` binary; without it the test says SKIPPED and passes.
-
-use std::fs;
+//! Needs the `keepalived` binary for the comparison; without it (outside
+//! CI) our side is still checked and the comparison says SKIPPED.
 
 use vrrp_keepalived::conf::{IpvlanMode, load};
 use vrrp_keepalived::driver_config;
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{block_ending_at, keepalived, keepalived_check, lines_named, version};
+use keepalived_t::{Parity, block_ending_at, by_version};
 
 const PRELUDE: &str = "global_defs {\n dynamic_interfaces\n}\n";
 
@@ -342,25 +341,16 @@ const CASES: &[Case] = &[
 
 #[test]
 fn keepalived_and_we_agree_on_the_vmac_keywords() {
-    let binaries = keepalived();
-    if binaries.is_empty() {
-        eprintln!("SKIPPED: keepalived is not installed");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("vrrp-vmac-t-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let mut wrong = Vec::new();
-    let mut compared = 0;
+    let mut parity = Parity::new("config_vmac");
     for (index, case) in CASES.iter().enumerate() {
         let text = format!(
             "{PRELUDE}vrrp_instance V {{\n interface ens192\n virtual_router_id 1\n{}{}{}\n }}\n}}\n",
             case.lines, " virtual_ipaddress {\n  ", case.vips
         );
-        let path = dir.join(format!("case{index}.conf"));
-        fs::write(&path, &text).unwrap();
+        let path = parity.file(index, &text);
         let ours = load(&path);
         if ours.is_ok() != case.we_accept {
-            wrong.push(format!(
+            parity.wrong.push(format!(
                 "{}: we accept={} ({ours:?})",
                 case.name,
                 ours.is_ok()
@@ -370,7 +360,7 @@ fn keepalived_and_we_agree_on_the_vmac_keywords() {
             let said: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
             for fragment in case.ours_say {
                 if !said.iter().any(|w| w.contains(fragment)) {
-                    wrong.push(format!(
+                    parity.wrong.push(format!(
                         "{}: we never say {fragment:?}: {said:?}",
                         case.name
                     ));
@@ -378,7 +368,7 @@ fn keepalived_and_we_agree_on_the_vmac_keywords() {
             }
             let quiet = case.keepalived_227 && case.keepalived_243;
             if quiet && said.len() != case.ours_say.len() {
-                wrong.push(format!(
+                parity.wrong.push(format!(
                     "{}: keepalived is silent, we say {said:?}",
                     case.name
                 ));
@@ -390,7 +380,9 @@ fn keepalived_and_we_agree_on_the_vmac_keywords() {
                 inst.ipvlan_fault().is_some(),
             );
             if ran != (case.ipvlan, case.xmit_base, case.fault) {
-                wrong.push(format!("{}: runs with {ran:?}", case.name));
+                parity
+                    .wrong
+                    .push(format!("{}: runs with {ran:?}", case.name));
             }
             let driver = driver_config(&loaded.config).unwrap();
             let spec = &driver.instances[0];
@@ -410,52 +402,29 @@ fn keepalived_and_we_agree_on_the_vmac_keywords() {
                 .map(|(a, v)| ((*a).to_string(), (*v).to_string()))
                 .collect();
             if own != expected {
-                wrong.push(format!(
+                parity.wrong.push(format!(
                     "{}: addresses on their own VMACs {own:?}",
                     case.name
                 ));
             }
         }
-        for binary in &binaries {
-            let version = version(binary);
-            let expected = match version.as_str() {
-                "2.2.7" => case.keepalived_227,
-                "2.4.3" => case.keepalived_243,
-                other => panic!("keepalived {other}: no expectation"),
-            };
-            let (theirs, output) = keepalived_check(binary, &path);
-            compared += 1;
-            if theirs != expected {
-                wrong.push(format!(
-                    "{} ({version}): keepalived accepts={theirs}, expected {expected}:\n{output}",
-                    case.name
-                ));
-            }
+        let expected = by_version(case.keepalived_227, case.keepalived_243);
+        for verdict in parity.check(case.name, &path, expected) {
             let Ok(loaded) = &ours else { continue };
-            if version == "2.2.7" && case.older_227 {
+            if verdict.version == "2.2.7" && case.older_227 {
                 continue;
             }
-            for line in lines_named(&output) {
-                let range = block_ending_at(&text, line).unwrap_or((line, line));
-                if !loaded
-                    .warnings
-                    .iter()
-                    .any(|w| (range.0..=range.1).contains(&w.at.line))
-                {
-                    wrong.push(format!(
-                        "{} ({version}): keepalived names line {line}, we warn on {:?}:\n{output}",
-                        case.name,
-                        loaded
-                            .warnings
-                            .iter()
-                            .map(|w| w.at.line)
-                            .collect::<Vec<_>>()
-                    ));
-                }
-            }
+            let lines: Vec<u32> = loaded.warnings.iter().map(|w| w.at.line).collect();
+            parity.lines_covered(
+                case.name,
+                &verdict,
+                |line| {
+                    let range = block_ending_at(&text, line).unwrap_or((line, line));
+                    lines.iter().any(|l| (range.0..=range.1).contains(l))
+                },
+                &lines,
+            );
         }
     }
-    let _ = fs::remove_dir_all(&dir);
-    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
-    eprintln!("{compared} verdicts compared");
+    parity.finish();
 }

@@ -5,16 +5,15 @@
 //! keeps the first). The names made are checked here; the VMACs keepalived
 //! and ours create, in the lab (`tests/lab_vmac_prefix.rs`).
 //!
-//! Needs the `keepalived` binary; without it the test says SKIPPED and passes.
-
-use std::fs;
+//! Needs the `keepalived` binary for the comparison; without it (outside
+//! CI) our side is still checked and the comparison says SKIPPED.
 
 use vrrp_keepalived::conf::Severity;
 use vrrp_keepalived::daemon::{Options, prepare};
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{keepalived, keepalived_check, lines_named};
+use keepalived_t::Parity;
 
 /// Lines of `global_defs`, keepalived's verdict, whether we accept it, and
 /// then the instance's VMAC and its address VMAC.
@@ -50,25 +49,18 @@ const CASES: &[(&str, bool, bool, [&str; 2])] = &[
 
 #[test]
 fn keepalived_and_we_agree() {
-    let binaries = keepalived();
-    if binaries.is_empty() {
-        eprintln!("SKIPPED: keepalived is not installed");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("config_vmac_prefix_{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let mut disagreements = Vec::new();
-    let mut compared = 0;
+    let mut parity = Parity::new("config_vmac_prefix");
     for (n, &(global, accepted, we_accept, names)) in CASES.iter().enumerate() {
-        let path = dir.join(format!("case{n}.conf"));
         // The IPv6 eVIP gets a VMAC of its own (`use_vmac_addr`).
-        let text = format!(
-            "global_defs {{\n dynamic_interfaces\n{global}\n}}\nvrrp_instance V {{\n \
-             interface ens1\n use_vmac\n use_vmac_addr\n virtual_router_id 51\n \
-             virtual_ipaddress {{\n  192.0.2.1/24\n }}\n virtual_ipaddress_excluded {{\n  \
-             2001:db8::1/64\n }}\n}}\n"
+        let path = parity.file(
+            n,
+            &format!(
+                "global_defs {{\n dynamic_interfaces\n{global}\n}}\nvrrp_instance V {{\n \
+                 interface ens1\n use_vmac\n use_vmac_addr\n virtual_router_id 51\n \
+                 virtual_ipaddress {{\n  192.0.2.1/24\n }}\n virtual_ipaddress_excluded {{\n  \
+                 2001:db8::1/64\n }}\n}}\n"
+            ),
         );
-        fs::write(&path, text).unwrap();
         let ours = prepare(&path, &Options::default());
         let warned: Vec<u32> = match &ours {
             Ok(p) => {
@@ -81,7 +73,9 @@ fn keepalived_and_we_agree() {
                         .unwrap_or_default(),
                 ];
                 if made != names {
-                    disagreements.push(format!("{global}: our VMACs {made:?}, not {names:?}"));
+                    parity
+                        .wrong
+                        .push(format!("{global}: our VMACs {made:?}, not {names:?}"));
                 }
                 (p.warnings.iter())
                     .filter(|w| w.severity == Severity::Warning)
@@ -90,35 +84,22 @@ fn keepalived_and_we_agree() {
             }
             Err(error) => {
                 if !error.to_string().contains(":3:") {
-                    disagreements.push(format!("{global}: not on its line: {error}"));
+                    parity
+                        .wrong
+                        .push(format!("{global}: not on its line: {error}"));
                 }
                 vec![3]
             }
         };
         if ours.is_ok() != we_accept || (accepted && !warned.is_empty()) {
-            disagreements.push(format!("{global}: ours {:?}", ours.map(|p| p.warnings)));
+            parity
+                .wrong
+                .push(format!("{global}: ours {:?}", ours.map(|p| p.warnings)));
             continue;
         }
-        for binary in &binaries {
-            compared += 1;
-            let (theirs, output) = keepalived_check(binary, &path);
-            if theirs != accepted {
-                disagreements.push(format!(
-                    "{global} ({}): keepalived accepts={theirs}, expected {accepted}:\n{output}",
-                    binary.display()
-                ));
-            }
-            for line in lines_named(&output) {
-                if !warned.contains(&line) {
-                    disagreements.push(format!(
-                        "{global} ({}): nothing of ours on line {line}:\n{output}",
-                        binary.display()
-                    ));
-                }
-            }
+        for verdict in &parity.check(global, &path, |_| accepted) {
+            parity.lines_covered(global, verdict, |line| warned.contains(&line), &warned);
         }
     }
-    let _ = fs::remove_dir_all(&dir);
-    assert!(compared > 0);
-    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+    parity.finish();
 }

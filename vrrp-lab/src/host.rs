@@ -268,6 +268,19 @@ impl<'lab> Host<'lab> {
         ]);
     }
 
+    /// Adds a macvlan `name` on `eth0`, in bridge mode (it talks to the
+    /// host's other macvlans), with MAC `mac` (else the kernel's), and sets
+    /// it up.
+    pub fn add_macvlan(&self, name: &str, mac: Option<&str>) {
+        let mut add = vec!["-n", &self.ns, "link", "add", name, "link", "eth0"];
+        if let Some(mac) = mac {
+            add.extend(["address", mac]);
+        }
+        add.extend(["type", "macvlan", "mode", "bridge"]);
+        ip(&add);
+        ip(&["-n", &self.ns, "link", "set", name, "up"]);
+    }
+
     /// One ping to `address`, waiting at most a second for the answer.
     pub fn ping(&self, address: IpAddr) -> bool {
         let to = address.to_string();

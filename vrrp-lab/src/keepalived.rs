@@ -350,6 +350,18 @@ pub fn seed_with_weight(side: &str, weight: i32) -> String {
     text.replace("weight 2\n", &format!("weight {weight}\n"))
 }
 
+/// `text` (a keepalived.conf) with `lines` (one keyword a line, indented
+/// or not) added at the top of its `global_defs`.
+pub fn with_global(text: &str, lines: &str) -> String {
+    let head = "global_defs {\n";
+    assert!(text.contains(head), "no `global_defs {{` line in\n{text}");
+    let mut spliced = String::from(head);
+    for line in lines.lines() {
+        writeln!(spliced, "    {}", line.trim_start()).expect("a String takes any text");
+    }
+    text.replacen(head, &spliced, 1)
+}
+
 /// `name { line ... }`, indented for an instance's body.
 fn block(out: &mut String, name: &str, lines: &[String]) -> fmt::Result {
     writeln!(out, "    {name} {{")?;
@@ -396,6 +408,13 @@ fn renders_a_two_host_instance() {
     ] {
         assert!(text.contains(line), "{line:?} missing from\n{text}");
     }
+    let spliced = with_global(&text, "vrrp_strict\n    log_unknown_vrids");
+    assert!(
+        spliced.starts_with(
+            "global_defs {\n    vrrp_strict\n    log_unknown_vrids\n    router_id a\n"
+        ),
+        "{spliced}"
+    );
     assert_eq!(seconds(Duration::from_secs(1)), "1");
     assert_eq!(seconds(Duration::from_millis(250)), "0.25");
     assert_eq!(seconds(Duration::from_millis(1500)), "1.5");

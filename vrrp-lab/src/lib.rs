@@ -25,6 +25,7 @@
 //! - [`watch`] measures: [`watch::wait_for`] polls, and
 //!   [`watch::AddressMonitor`] timestamps address events as netlink reports
 //!   them; [`capture`] timestamps every advert on the bridge (tcpdump).
+//! - [`notify_fifo::NotifyFifo`] records what a notify FIFO gets.
 //! - [`netlink_watch::NetlinkWatcher`] waits for the answers and
 //!   notifications of netlink requests (`vrrp-io-linux`'s own tests).
 //!
@@ -57,6 +58,7 @@ pub mod haproxy;
 mod host;
 pub mod keepalived;
 pub mod netlink_watch;
+pub mod notify_fifo;
 pub mod probe;
 mod process;
 pub mod scenario;

@@ -20,14 +20,14 @@ use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use vrrp_core::State;
 
-use crate::track::script::{kill_group, split_command};
+use crate::child::{self, Output, kill_group};
+use crate::track::script::split_command;
 
 mod spec;
 
@@ -253,7 +253,7 @@ impl Notifier {
                 let Some(job) = queue.pending.pop_front() else {
                     break;
                 };
-                match spawn(&job.argv, job.run_as) {
+                match child::spawn(&job.argv, job.run_as, Output::Discard) {
                     Ok(child) => {
                         queue.running = Some(Running {
                             child,
@@ -453,21 +453,6 @@ pub fn with_args(command: &str, args: &[&str]) -> Vec<String> {
     argv
 }
 
-fn spawn(argv: &[String], run_as: Option<(u32, u32)>) -> io::Result<Child> {
-    let (program, args) = argv.split_first().ok_or(io::ErrorKind::InvalidInput)?;
-    let mut command = Command::new(program);
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0);
-    if let Some((uid, gid)) = run_as {
-        command.gid(gid).uid(uid);
-    }
-    command.spawn()
-}
-
 /// Creates the FIFO if missing, opens it read-write and non-blocking (so a
 /// write never blocks and never fails for want of a reader), starts its reader.
 /// Whether some instance of `config` has `priority_changes`.
@@ -504,7 +489,11 @@ fn open_fifo(spec: &FifoSpec) -> Option<Fifo> {
     };
     let reader = spec.script.as_ref().and_then(|script| {
         let path = spec.path.display().to_string();
-        match spawn(&with_args(&script.command, &[&path]), script.run_as) {
+        match child::spawn(
+            &with_args(&script.command, &[&path]),
+            script.run_as,
+            Output::Discard,
+        ) {
             Ok(child) => Some(child),
             Err(error) => {
                 tracing::error!(script = %script.command, %error, "cannot start the notify FIFO script");

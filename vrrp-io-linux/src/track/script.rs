@@ -8,12 +8,11 @@
 //! to /dev/null).
 
 use std::io;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, Stdio};
+use std::os::unix::process::ExitStatusExt;
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
+use crate::child::{self, Output, kill_group};
 
 /// How a track script is run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -220,19 +219,7 @@ impl Script {
     }
 
     fn spawn(&self) -> io::Result<Child> {
-        let (program, args) = self.argv.split_first().ok_or(io::ErrorKind::InvalidInput)?;
-        let mut command = Command::new(program);
-        command
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        // Its own process group, so a timeout kills the script's children too.
-        command.process_group(0);
-        if let Some((uid, gid)) = self.spec.run_as {
-            command.gid(gid).uid(uid);
-        }
-        command.spawn()
+        child::spawn(&self.argv, self.spec.run_as, Output::Discard)
     }
 
     /// The outcome of the running script if it ended; kills it if overdue.
@@ -287,12 +274,6 @@ impl Script {
         self.state.up = self.up.unwrap_or(true);
         (self.state.up != before).then_some(self.state.up)
     }
-}
-
-/// SIGKILLs `child`'s process group (it leads one: `process_group(0)`).
-pub(crate) fn kill_group(child: &Child) -> nix::Result<()> {
-    let pid = i32::try_from(child.id()).map_err(|_| nix::Error::ESRCH)?;
-    killpg(Pid::from_raw(pid), Signal::SIGKILL)
 }
 
 /// Splits a command line into argv as a shell would for simple words and

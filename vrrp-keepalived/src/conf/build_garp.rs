@@ -15,11 +15,6 @@ const MAX_INTERVAL: Duration = Duration::from_micros(u32::MAX as u64);
 /// `garp_extra_if`'s longest period: a day.
 const MAX_EXTRA_IF_SECS: u64 = 86_400;
 
-/// keepalived's defaults that `vrrp_min_garp` replaces (`vrrp.h`).
-const GARP_REP: u32 = 5;
-const GARP_DELAY: Duration = Duration::from_secs(5);
-const GARP_REFRESH_REP: u32 = 1;
-
 /// `garp_group { garp_interval S  gna_interval S  interface IF
 /// interfaces { IF ... } }`. An interface already in a group (this one or
 /// an earlier one) keeps its first group, with a warning, as keepalived; a
@@ -179,16 +174,22 @@ pub(crate) fn min_garp(
     if !ctx.bool_flag(node)? {
         return Ok(());
     }
-    if garp.master_repeat.unwrap_or(GARP_REP) == GARP_REP {
+    // keepalived's defaults that `vrrp_min_garp` replaces.
+    let (repeat, refresh_repeat, delay) = (
+        GarpSettings::DEFAULT_REPEAT,
+        GarpSettings::DEFAULT_REFRESH_REPEAT,
+        GarpSettings::DEFAULT_DELAY,
+    );
+    if garp.master_repeat.unwrap_or(repeat) == repeat {
         garp.master_repeat = Some(1);
     }
     if garp.master_refresh.unwrap_or_default().is_zero() {
         garp.master_refresh = Some(Duration::ZERO);
     }
-    if garp.master_refresh_repeat.unwrap_or(GARP_REFRESH_REP) == GARP_REFRESH_REP {
+    if garp.master_refresh_repeat.unwrap_or(refresh_repeat) == refresh_repeat {
         garp.master_refresh_repeat = Some(0);
     }
-    if garp.master_delay.unwrap_or(GARP_DELAY) == GARP_DELAY {
+    if garp.master_delay.unwrap_or(delay) == delay {
         garp.master_delay = Some(Duration::ZERO);
     }
     Ok(())

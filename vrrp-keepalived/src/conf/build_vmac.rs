@@ -226,11 +226,10 @@ fn per_address_vmacs(inst: &mut VrrpInstance, warnings: &mut Vec<Warning>) {
         .iter_mut()
         .chain(&mut inst.virtual_ipaddress_excluded);
     for vip in addresses.filter(|v| v.use_vmac) {
-        let elsewhere = vip.dev.is_some() && vip.dev != interface;
-        let other_family = Family::of(&vip.addr) != family;
-        let why = if !elsewhere && !other_family && vmac {
+        let apart = vip.apart_from(interface.as_deref(), family);
+        let why = if !apart && vmac {
             "the instance's use_vmac carries it already"
-        } else if (elsewhere || other_family) && vmac_addr {
+        } else if apart && vmac_addr {
             "use_vmac_addr gives it a VMAC already"
         } else {
             continue;
@@ -253,10 +252,8 @@ impl VrrpInstance {
     /// `use_vmac`; one on the instance's interface with its own `use_vmac`
     /// where the instance has none.
     pub fn has_own_vmac(&self, vip: &VirtualAddress) -> bool {
-        let interface = self.interface.as_ref().map(|i| &i.value);
-        let elsewhere = vip.dev.is_some() && vip.dev.as_ref() != interface;
-        let other_family = Family::of(&vip.addr) != self.family();
-        vip.use_vmac || (self.use_vmac_addr && (elsewhere || other_family))
+        let interface = self.interface.as_ref().map(|i| i.value.as_str());
+        vip.use_vmac || (self.use_vmac_addr && vip.apart_from(interface, self.family()))
     }
 
     /// keepalived 2.4.3 (vrrp.c): an IPv4 instance on an ipvlan without an

@@ -180,6 +180,17 @@ pub struct GarpSettings {
     pub lower_prio_repeat: Option<u32>,
 }
 
+impl GarpSettings {
+    /// keepalived's delay of the second burst, where none is written
+    /// (`vrrp.h`); also the lower-priority one's.
+    pub const DEFAULT_DELAY: Duration = Duration::from_secs(5);
+    /// keepalived's announcements per burst (`vrrp.h`); also after a
+    /// lower-priority advert.
+    pub const DEFAULT_REPEAT: u32 = 5;
+    /// keepalived's announcements per refresh (`vrrp.h`).
+    pub const DEFAULT_REFRESH_REPEAT: u32 = 1;
+}
+
 /// A top-level `garp_group { ... }`: the least time between two gratuitous
 /// ARPs (unsolicited NAs) sent on its interfaces, all together.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -385,6 +396,22 @@ pub struct VirtualAddress {
     pub use_vmac: bool,
     /// Where the address is.
     pub at: Span,
+}
+
+impl VirtualAddress {
+    /// Whether its `dev` names another interface than `interface` (the
+    /// instance's).
+    pub fn elsewhere(&self, interface: Option<&str>) -> bool {
+        self.dev.is_some() && self.dev.as_deref() != interface
+    }
+
+    /// Whether it is on another link than an instance on `interface` of
+    /// `family`: [`Self::elsewhere`], or of the other family (keepalived
+    /// 2.4.3 vrrp.c gives such an address a VMAC of its own with
+    /// `use_vmac_addr`).
+    pub fn apart_from(&self, interface: Option<&str>, family: Family) -> bool {
+        self.elsewhere(interface) || Family::of(&self.addr) != family
+    }
 }
 
 /// One line of `unicast_peer`: `ADDR [min_ttl N] [max_ttl N]`.

@@ -2,8 +2,10 @@
 //! in more than one place: the instance's keyword, then its sync group's,
 //! then global_defs', then keepalived's default (keepalived 2.4.3 copies
 //! a global value into each instance it reads, unless the instance says
-//! otherwise). One home for that order: the mappings (`to_core.rs`,
-//! `to_driver.rs`) and the warnings (`advice.rs`) ask here. `strict.rs`
+//! otherwise), and which of two global keywords wins (the VMAC name
+//! prefixes). One home for that order: the mappings (`to_core.rs`,
+//! `to_driver.rs`, `garp_spec.rs`, `vmac_spec.rs`) and the warnings
+//! (`advice.rs`) ask here. `strict.rs`
 //! rewrites instances while it walks them, so it is handed the global
 //! value it needs.
 
@@ -12,7 +14,7 @@ use std::net::IpAddr;
 use super::config::KeepalivedConfig;
 use super::error::Spanned;
 use super::instance::VrrpInstance;
-use super::model::{Family, SyncGroup, VrrpVersion};
+use super::model::{Family, GarpExtraIf, GarpSettings, SyncGroup, VrrpVersion};
 
 impl KeepalivedConfig {
     /// The sync groups `instance` is a member of (keepalived allows one;
@@ -113,5 +115,42 @@ impl KeepalivedConfig {
             .owner_ignore_adverts
             .as_ref()
             .or(self.global.vrrp_owner_ignore_adverts.as_ref())
+    }
+
+    /// The gratuitous ARP / NA settings of `instance`: each its own, else
+    /// the global one; keepalived fills the `garp_lower_prio_*` left
+    /// unwritten from the global `vrrp_garp_master_*`. Keepalived's
+    /// defaults come after these (`garp_spec.rs`).
+    pub fn garp(&self, instance: &VrrpInstance) -> GarpSettings {
+        let (own, global) = (&instance.garp, &self.global.garp);
+        GarpSettings {
+            master_delay: own.master_delay.or(global.master_delay),
+            master_repeat: own.master_repeat.or(global.master_repeat),
+            master_refresh: own.master_refresh.or(global.master_refresh),
+            master_refresh_repeat: own.master_refresh_repeat.or(global.master_refresh_repeat),
+            lower_prio_delay: (own.lower_prio_delay)
+                .or(global.lower_prio_delay)
+                .or(global.master_delay),
+            lower_prio_repeat: (own.lower_prio_repeat)
+                .or(global.lower_prio_repeat)
+                .or(global.master_repeat),
+        }
+    }
+
+    /// `garp_extra_if`, else the global `vrrp_garp_extra_if`.
+    pub fn garp_extra_if(&self, instance: &VrrpInstance) -> Option<GarpExtraIf> {
+        instance.garp_extra_if.or(self.global.vrrp_garp_extra_if)
+    }
+
+    /// The prefix of the instances' VMAC names (keepalived 2.4.3):
+    /// `vmac_prefix`, else `vrrp`.
+    pub fn vmac_prefix(&self) -> &str {
+        self.global.vmac_prefix.as_deref().unwrap_or("vrrp")
+    }
+
+    /// The prefix of the addresses' own VMACs (`use_vmac_addr`; keepalived
+    /// 2.4.3): `vmac_addr_prefix`, else [`Self::vmac_prefix`].
+    pub fn vmac_addr_prefix(&self) -> &str {
+        (self.global.vmac_addr_prefix.as_deref()).unwrap_or_else(|| self.vmac_prefix())
     }
 }

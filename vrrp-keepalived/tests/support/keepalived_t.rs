@@ -1,6 +1,9 @@
 //! Running keepalived's own `-t` (`--config-test`), shared by the tests
-//! that compare its verdicts with ours.
+//! that compare its verdicts with ours: [`Parity`] is their loop.
 
+#![allow(dead_code)] // not every comparison uses every helper
+
+use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -62,7 +65,6 @@ pub(crate) fn keepalived_check(binary: &Path, config: &Path) -> (bool, String) {
 }
 
 /// `Keepalived v2.2.7 ...` → "2.2.7".
-#[allow(dead_code)] // not every comparison tells the versions apart
 pub(crate) fn version(binary: &Path) -> String {
     let output = Command::new(binary).arg("--version").output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
@@ -75,7 +77,6 @@ pub(crate) fn version(binary: &Path) -> String {
 
 /// The block (first and last line) around `line`, if `line` is a `}`:
 /// keepalived names the end of a block for what it settles there.
-#[allow(dead_code)] // not every comparison meets such messages
 pub(crate) fn block_ending_at(text: &str, line: u32) -> Option<(u32, u32)> {
     let lines: Vec<&str> = text.lines().collect();
     let index = usize::try_from(line).ok()?.checked_sub(1)?;
@@ -88,8 +89,6 @@ pub(crate) fn block_ending_at(text: &str, line: u32) -> Option<(u32, u32)> {
 
 /// An Ethernet interface of this host (the first by name), for files
 /// checked without `dynamic_interfaces`.
-// Not every test that includes this file needs it.
-#[allow(dead_code)]
 pub(crate) fn host_interface() -> Option<String> {
     let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
         .ok()?
@@ -104,4 +103,139 @@ pub(crate) fn host_interface() -> Option<String> {
         .collect();
     names.sort();
     names.into_iter().next()
+}
+
+/// A case's verdicts by version, for [`Parity::check`].
+pub(crate) fn by_version(keepalived_227: bool, keepalived_243: bool) -> impl Fn(&str) -> bool {
+    move |version| match version {
+        "2.2.7" => keepalived_227,
+        "2.4.3" => keepalived_243,
+        other => panic!("keepalived {other}: no expectation"),
+    }
+}
+
+/// What one keepalived's `-t` said of a file.
+pub(crate) struct Verdict {
+    /// Its version: `2.2.7`, `2.4.3`.
+    pub(crate) version: String,
+    /// Whether it accepts the file.
+    pub(crate) accepts: bool,
+    /// Its console output.
+    pub(crate) output: String,
+    /// The lines its messages name ([`lines_named`]).
+    pub(crate) lines: Vec<u32>,
+}
+
+/// The `-t` parity loop: each case's file checked by each keepalived
+/// (2.2.7 and 2.4.3), its verdict compared with the case's, its messages
+/// handed back for the caller to find ours on the same lines; every
+/// disagreement collected, and all asserted by [`Parity::finish`]. Our
+/// side is the caller's and runs whether keepalived is here or not;
+/// without it only the comparison is skipped, loudly (under CI,
+/// [`keepalived`] fails instead).
+pub(crate) struct Parity {
+    /// Each keepalived and its version.
+    binaries: Vec<(PathBuf, String)>,
+    /// Where the cases' files are written.
+    dir: PathBuf,
+    /// Verdicts compared.
+    compared: usize,
+    /// The disagreements so far, ours and keepalived's.
+    pub(crate) wrong: Vec<String>,
+}
+
+impl Parity {
+    /// A comparison for `test`, its files in a fresh temporary directory.
+    pub(crate) fn new(test: &str) -> Self {
+        let binaries: Vec<(PathBuf, String)> = keepalived()
+            .into_iter()
+            .map(|binary| {
+                let version = version(&binary);
+                (binary, version)
+            })
+            .collect();
+        if binaries.is_empty() {
+            eprintln!(
+                "SKIPPED: keepalived is not installed: {test} checks our side only, \
+                 compares nothing"
+            );
+        }
+        let dir = std::env::temp_dir().join(format!("{test}_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        Self {
+            binaries,
+            dir,
+            compared: 0,
+            wrong: Vec::new(),
+        }
+    }
+
+    /// The directory of the cases' files.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes case `n`'s file.
+    pub(crate) fn file(&self, n: usize, text: &str) -> PathBuf {
+        let path = self.dir.join(format!("case{n}.conf"));
+        std::fs::write(&path, text).expect("write a case");
+        path
+    }
+
+    /// Each keepalived's verdict on `config`; one that is not
+    /// `expected(version)` is a disagreement of `case`.
+    pub(crate) fn check(
+        &mut self,
+        case: &str,
+        config: &Path,
+        expected: impl Fn(&str) -> bool,
+    ) -> Vec<Verdict> {
+        let mut verdicts = Vec::new();
+        for (binary, version) in &self.binaries {
+            let (accepts, output) = keepalived_check(binary, config);
+            self.compared += 1;
+            let expected = expected(version);
+            if accepts != expected {
+                self.wrong.push(format!(
+                    "{case} ({version}): keepalived accepts={accepts}, expected {expected}:\n{output}"
+                ));
+            }
+            verdicts.push(Verdict {
+                version: version.clone(),
+                accepts,
+                lines: lines_named(&output),
+                output,
+            });
+        }
+        verdicts
+    }
+
+    /// A disagreement of `case` for each line `verdict` names where `ours`
+    /// says nothing; `said` is what we said, for the message.
+    pub(crate) fn lines_covered(
+        &mut self,
+        case: &str,
+        verdict: &Verdict,
+        ours: impl Fn(u32) -> bool,
+        said: &dyn Debug,
+    ) {
+        for &line in verdict.lines.iter().filter(|&&line| !ours(line)) {
+            self.wrong.push(format!(
+                "{case} ({}): keepalived names line {line}, we do not:\n{}\nours: {said:?}",
+                verdict.version, verdict.output
+            ));
+        }
+    }
+
+    /// Fails on any disagreement, and when keepalived is here but no verdict
+    /// was compared.
+    pub(crate) fn finish(self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        eprintln!("{} verdicts compared", self.compared);
+        assert!(
+            self.binaries.is_empty() || self.compared > 0,
+            "keepalived is here, yet no verdict was compared"
+        );
+        assert!(self.wrong.is_empty(), "{}", self.wrong.join("\n\n"));
+    }
 }
