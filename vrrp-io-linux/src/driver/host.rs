@@ -142,6 +142,10 @@ impl Host {
     }
 
     /// The netlink socket, to register with the poll.
+    pub(super) fn netlink(&self) -> &Netlink {
+        &self.netlink
+    }
+
     pub(super) fn netlink_mut(&mut self) -> &mut Netlink {
         &mut self.netlink
     }

@@ -76,6 +76,6 @@ pub use self::reload::ReloadSummary;
 pub use self::run::{Control, Driver, Inspect};
 pub use self::spec::{
     AddMode, AddrVmac, DEFAULT_DROP_TABLE, DriverConfig, GarpGroupSpec, GarpSpec, InstanceSpec,
-    IpvlanFlags, IpvlanSpec, Prefix, Route, RouteType, Rule, RuleAction, Statics, Tracked, Vip,
-    VipTraffic, VmacKind,
+    IpvlanFlags, IpvlanSpec, NetlinkBuffer, Prefix, Route, RouteType, Rule, RuleAction,
+    RxBufferShare, Statics, Tracked, Vip, VipTraffic, VmacKind,
 };

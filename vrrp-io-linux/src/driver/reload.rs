@@ -215,6 +215,7 @@ impl Driver {
             socket_of.push(socket);
             sender_of.push(sender);
         }
+        plumbing::size_receive_buffers(&self.adverts.sockets, &socket_of, &specs, &ifaces);
 
         // 3. Release the removed and changed instances, on the old router.
         let mut summary = ReloadSummary::default();

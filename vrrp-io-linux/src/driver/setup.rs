@@ -37,7 +37,11 @@ impl Driver {
         // Before anything changes on the host: a missing `nft` stops here.
         let drop_rules = vip_traffic::set_up(&config)?;
         let mut specs = config.instances;
-        let mut host = Host::new(Netlink::new()?, specs.len());
+        let netlink = Netlink::new()?;
+        if let Some(buffer) = config.netlink_buffer {
+            plumbing::size_netlink_buffer(&netlink, buffer);
+        }
+        let mut host = Host::new(netlink, specs.len());
         poll.registry()
             .register(host.netlink_mut(), NETLINK, Interest::READABLE)
             .map_err(DriverError::Poll)?;
@@ -62,6 +66,7 @@ impl Driver {
             socket_of.push(socket);
             sender_of.push(sender);
         }
+        plumbing::size_receive_buffers(&sockets, &socket_of, &specs, &ifaces);
         for group in &config.sync_groups {
             let ids: Vec<_> = router
                 .instances()

@@ -1,5 +1,6 @@
 //! `global_defs { ... }` into [`GlobalDefs`].
 
+use super::build_buffers::buffer_setting;
 use super::build_garp;
 use super::build_group::multicast_group;
 use super::build_smtp::smtp_setting;
@@ -87,6 +88,7 @@ pub(crate) fn build_global(
             "script_user" => global.script_user = Some(ctx.run_as_statement(item)?),
             "vrrp_version" => global.vrrp_version = Some(version(ctx, item)?),
             keyword if smtp_setting(ctx, item, keyword, &mut global.smtp)? => {}
+            _ if buffer_setting(ctx, item, &mut global.buffers)? => {}
             "vrrp_mcast_group4" => {
                 let group = multicast_group(ctx, item, Some(Family::Ipv4))?;
                 global.vrrp_mcast_group4 = group.or(global.vrrp_mcast_group4.take());

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::build_address::{FamilyChoice, authentication, unicast_peers, virtual_addresses};
 use super::build_auth_hmac::auth_hmac;
+use super::build_buffers;
 use super::build_garp;
 use super::build_global::{garp_setting, version};
 use super::build_group::{multicast_group, unicast_or_multicast, unicast_ttl};
@@ -154,6 +155,9 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 inst.higher_prio_send_advert = Some(ctx.bool_flag(item)?);
             }
             "debug" => inst.debug = Some(ctx.u8_in(item, 0, 4)?.value),
+            "kernel_rx_buf_size" => {
+                inst.kernel_rx_buf_size = Some(build_buffers::kernel_rx_buf_size(ctx, item)?);
+            }
             "smtp_alert" => inst.smtp_alert = Some(ctx.bool_flag(item)?),
             "unicast_fault_no_peer" => {
                 ctx.flag(item)?;

@@ -128,6 +128,9 @@ pub struct VrrpInstance {
     pub strict_mode: Option<Spanned<bool>>,
     /// `debug 0..4`.
     pub debug: Option<u8>,
+    /// `kernel_rx_buf_size BYTES`: this instance's share of its VRRP
+    /// socket's receive buffer (0: keepalived's "not set").
+    pub kernel_rx_buf_size: Option<u32>,
     /// `smtp_alert [BOOL]`: mail when the instance changes state.
     pub smtp_alert: Option<bool>,
     /// Where each keyword of [`VrrpInstance::POSITIONED`] was last written
@@ -200,6 +203,7 @@ impl VrrpInstance {
             track_src_ip: None,
             strict_mode: None,
             debug: None,
+            kernel_rx_buf_size: None,
             smtp_alert: None,
             written: BTreeMap::new(),
         }

@@ -1,0 +1,135 @@
+//! Receive buffer keywords (`kernel_rx_buf_size`, `vrrp_rx_bufs_policy`,
+//! `vrrp_rx_bufs_multiplier`, `vrrp_netlink_*_rcv_bufs[_force]`) against
+//! keepalived's own `-t`, 2.2.7 (Debian's) and 2.4.3: both versions and we
+//! give the same verdict on each file. Where a version and we both load a
+//! file, every line it names has a warning of ours.
+//!
+//! Needs the `keepalived` binary; without it the test says SKIPPED and
+//! passes (under CI it fails).
+
+use std::fs;
+
+use vrrp_keepalived::conf::load;
+
+#[path = "support/keepalived_t.rs"]
+mod keepalived_t;
+use keepalived_t::{keepalived, keepalived_check, lines_named};
+
+/// A file: `global` in global_defs, `instance` in the instance; whether
+/// keepalived (both versions) and we load it.
+struct Case {
+    global: &'static str,
+    instance: &'static str,
+    accepted: bool,
+}
+
+const fn case(accepted: bool, global: &'static str, instance: &'static str) -> Case {
+    Case {
+        global,
+        instance,
+        accepted,
+    }
+}
+
+const CASES: &[Case] = &[
+    case(true, "", "kernel_rx_buf_size 65536"),
+    case(true, "", "kernel_rx_buf_size 0"),
+    case(true, "", "kernel_rx_buf_size 4294967295"),
+    case(false, "", "kernel_rx_buf_size 4294967296"),
+    case(false, "", "kernel_rx_buf_size -1"),
+    case(false, "", "kernel_rx_buf_size abc"),
+    case(false, "", "kernel_rx_buf_size"),
+    case(false, "", "kernel_rx_buf_size 1 2"),
+    case(true, "vrrp_rx_bufs_policy MTU", ""),
+    case(true, "vrrp_rx_bufs_policy mtu", "kernel_rx_buf_size 9000"),
+    case(true, "vrrp_rx_bufs_policy ADVERT", ""),
+    case(true, "vrrp_rx_bufs_policy 200000", ""),
+    case(true, "vrrp_rx_bufs_policy MTU MTU", ""),
+    case(false, "vrrp_rx_bufs_policy", ""),
+    case(false, "vrrp_rx_bufs_policy MTU ADVERT", ""),
+    case(false, "vrrp_rx_bufs_policy 1000 MTU", ""),
+    case(
+        false,
+        "vrrp_rx_bufs_policy MTU\n vrrp_rx_bufs_policy ADVERT",
+        "",
+    ),
+    case(
+        false,
+        "vrrp_rx_bufs_policy 1000\n vrrp_rx_bufs_policy ADVERT",
+        "",
+    ),
+    case(false, "vrrp_rx_bufs_policy lots", ""),
+    case(true, "vrrp_rx_bufs_multiplier 4", ""),
+    case(true, "vrrp_rx_bufs_multiplier 4294967295", ""),
+    case(false, "vrrp_rx_bufs_multiplier 0", ""),
+    case(false, "vrrp_rx_bufs_multiplier", ""),
+    case(false, "vrrp_rx_bufs_multiplier 2 3", ""),
+    case(false, "vrrp_rx_bufs_multiplier x", ""),
+    case(true, "vrrp_netlink_cmd_rcv_bufs 1048576", ""),
+    case(true, "vrrp_netlink_monitor_rcv_bufs 1048576", ""),
+    case(true, "vrrp_netlink_monitor_rcv_bufs 0", ""),
+    case(false, "vrrp_netlink_cmd_rcv_bufs", ""),
+    case(false, "vrrp_netlink_cmd_rcv_bufs x", ""),
+    case(false, "vrrp_netlink_monitor_rcv_bufs 4294967296", ""),
+    case(true, "vrrp_netlink_cmd_rcv_bufs_force", ""),
+    case(true, "vrrp_netlink_monitor_rcv_bufs_force", ""),
+    case(true, "vrrp_netlink_monitor_rcv_bufs_force off", ""),
+    case(true, "vrrp_netlink_cmd_rcv_bufs_force yes", ""),
+    case(false, "vrrp_netlink_monitor_rcv_bufs_force maybe", ""),
+    case(false, "vrrp_netlink_cmd_rcv_bufs_force 2", ""),
+];
+
+#[test]
+fn keepalived_and_we_agree() {
+    let binaries = keepalived();
+    if binaries.is_empty() {
+        eprintln!("SKIPPED: keepalived is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("config_buffers_{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let mut disagreements = Vec::new();
+    for (n, case) in CASES.iter().enumerate() {
+        let path = dir.join(format!("case{n}.conf"));
+        let body = format!(
+            "global_defs {{\n dynamic_interfaces\n {}\n}}\nvrrp_instance V {{\n interface ens192\n \
+             virtual_router_id 1\n virtual_ipaddress {{ 192.0.2.1 }}\n {}\n}}\n",
+            case.global, case.instance
+        );
+        fs::write(&path, body).unwrap();
+        let name = format!("{:?} / {:?}", case.global, case.instance);
+        let ours = load(&path);
+        if ours.is_ok() != case.accepted {
+            disagreements.push(format!(
+                "{name}: we accept={} (expected {}): {:?}",
+                ours.is_ok(),
+                case.accepted,
+                ours.as_ref()
+                    .map(|l| &l.warnings)
+                    .map_err(ToString::to_string)
+            ));
+        }
+        for binary in &binaries {
+            let (theirs, output) = keepalived_check(binary, &path);
+            if theirs != case.accepted {
+                disagreements.push(format!(
+                    "{name} ({}): keepalived accepts={theirs}, expected {}:\n{output}",
+                    binary.display(),
+                    case.accepted
+                ));
+            }
+            if let Ok(loaded) = &ours {
+                for line in lines_named(&output) {
+                    if !loaded.warnings.iter().any(|w| w.at.line == line) {
+                        disagreements.push(format!(
+                            "{name} ({}): no warning of ours on line {line}:\n{output}",
+                            binary.display()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+}
