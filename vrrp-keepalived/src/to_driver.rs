@@ -258,6 +258,7 @@ fn instance_spec(
         config_fault: instance.faults_without_peers() || instance.ipvlan_fault().is_some(),
         track_source: instance.tracked_source(),
         rx_buffer: buffer_spec::rx_buffer(&config.global.buffers, instance),
+        promote_secondaries: instance.promotes_secondaries(),
     })
 }
 

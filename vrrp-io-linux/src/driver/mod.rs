@@ -61,6 +61,7 @@ mod setup;
 mod sources;
 mod spec;
 mod start_delay;
+mod sysctl;
 mod tracking;
 mod vip_traffic;
 mod vmac;

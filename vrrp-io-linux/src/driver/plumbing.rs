@@ -98,6 +98,9 @@ impl Plumbing<'_> {
         iface: &Interface,
     ) -> Result<(usize, Option<usize>), DriverError> {
         self.host.link_index(&spec.interface)?;
+        if spec.promote_secondaries {
+            self.host.promote_secondaries(&spec.interface);
+        }
         let family = Family::of(&spec.vrrp.primary_address);
         let ah = spec.vrrp.auth.is_ah();
         let mut vlan_up = true;

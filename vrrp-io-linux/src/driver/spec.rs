@@ -142,6 +142,9 @@ pub struct InstanceSpec {
     pub track_source: Option<IpAddr>,
     /// Its share of its VRRP socket's receive buffer.
     pub rx_buffer: RxBufferShare,
+    /// keepalived's `promote_secondaries`: the interface's
+    /// `promote_secondaries` sysctl is 1 while the driver runs.
+    pub promote_secondaries: bool,
 }
 
 /// The kind of interface an instance's `vmac` is.
@@ -379,6 +382,7 @@ impl InstanceSpec {
             config_fault: false,
             track_source: None,
             rx_buffer: RxBufferShare::None,
+            promote_secondaries: false,
         }
     }
 

@@ -155,6 +155,11 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 inst.higher_prio_send_advert = Some(ctx.bool_flag(item)?);
             }
             "debug" => inst.debug = Some(ctx.u8_in(item, 0, 4)?.value),
+            // keepalived reads no argument: `promote_secondaries off` turns it on too.
+            "promote_secondaries" => {
+                ctx.flag(item)?;
+                inst.promote_secondaries = Some(item.at.clone());
+            }
             "kernel_rx_buf_size" => {
                 inst.kernel_rx_buf_size = Some(build_buffers::kernel_rx_buf_size(ctx, item)?);
             }

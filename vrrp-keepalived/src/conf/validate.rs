@@ -74,6 +74,16 @@ fn check_instance(
             ),
         ));
     }
+    if let (Some(at), false) = (&inst.promote_secondaries, inst.promotes_secondaries()) {
+        // keepalived 2.4.3 vrrp.c: reported (its -t fails), then run without.
+        warnings.push(Warning::new(
+            at.clone(),
+            format!(
+                "vrrp_instance {name}: promote_secondaries is automatically set for VMACs \
+                 (use_vmac, use_ipvlan): ignored, as keepalived ignores it"
+            ),
+        ));
+    }
     if let Some(why) = inst.ipvlan_fault() {
         let at = inst.use_ipvlan.as_ref().map_or(&inst.at, |i| &i.at);
         warnings.push(Warning::new(
