@@ -8,6 +8,7 @@ use vrrp_io_linux::driver::{
     DriverConfig, InstanceSpec, IpvlanFlags, IpvlanSpec, Tracked as DriverTracked, Vip, VipTraffic,
     VmacKind,
 };
+use vrrp_io_linux::firewall::ChainOptions;
 use vrrp_io_linux::notify::{FifoSpec, GroupNotify, NotifyCommand, NotifyConfig, NotifyScripts};
 use vrrp_io_linux::track::TrackWeight;
 use vrrp_io_linux::track::file::{FileInit, FileSpec};
@@ -82,6 +83,10 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         log_unknown_vrids: config.global.log_unknown_vrids,
         garp_groups: garp_spec::groups(config),
         netlink_buffer: buffer_spec::netlink(&config.global.buffers),
+        nft_chains: ChainOptions {
+            priority: config.global.nftables_priority.unwrap_or(-1),
+            counters: config.global.nftables_counters,
+        },
     })
 }
 

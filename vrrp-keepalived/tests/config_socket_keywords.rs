@@ -1,6 +1,7 @@
 //! Socket and interface keywords (`kernel_rx_buf_size`,
 //! `vrrp_rx_bufs_policy`, `vrrp_rx_bufs_multiplier`,
-//! `vrrp_netlink_*_rcv_bufs[_force]`, `promote_secondaries`) against
+//! `vrrp_netlink_*_rcv_bufs[_force]`, `promote_secondaries`,
+//! `nftables_priority`, `nftables_counters`, `nftables_ifindex`) against
 //! keepalived's own `-t`, 2.2.7 (Debian's) and 2.4.3: both versions give
 //! the verdict each case states, and we give it too, except where
 //! keepalived's `-t` reports what its daemon then runs without: we run
@@ -93,6 +94,18 @@ const CASES: &[Case] = &[
     case(true, "vrrp_netlink_cmd_rcv_bufs_force yes", ""),
     case(false, "vrrp_netlink_monitor_rcv_bufs_force maybe", ""),
     case(false, "vrrp_netlink_cmd_rcv_bufs_force 2", ""),
+    case(true, "nftables_priority -5", "no_accept"),
+    case(true, "nftables_priority -2147483648", ""),
+    case(true, "nftables_priority 2147483647", ""),
+    case(true, "nftables_priority 1 2", ""),
+    case(true, "nftables_priority 10\n nftables", ""),
+    case(false, "nftables_priority 2147483648", ""),
+    case(false, "nftables_priority abc", ""),
+    case(false, "nftables_priority", ""),
+    case(true, "nftables_counters", "no_accept"),
+    case(true, "nftables_counters off", ""),
+    case(true, "nftables_ifindex", ""),
+    case(true, "nftables_ifindex x", ""),
     case(true, "", "promote_secondaries"),
     // keepalived reads no argument: on whatever follows (ours: warned).
     case(true, "", "promote_secondaries off"),
@@ -197,4 +210,40 @@ fn promote_secondaries_reaches_the_driver() {
             .any(|w| w.at.line == 6 && w.message.contains("automatically set for VMACs")),
         "{warnings:?}"
     );
+}
+
+/// `nftables_priority` and `nftables_counters` reach the driver's chains;
+/// a later `nftables` line sets the priority back to -1, as keepalived's
+/// does.
+#[test]
+fn nftables_chain_options_reach_the_driver() {
+    use vrrp_io_linux::firewall::ChainOptions;
+    use vrrp_keepalived::conf::parse_str;
+    let chains = |global: &str| {
+        let text = format!(
+            "global_defs {{\n {global}\n}}\nvrrp_instance V {{\n interface eth0\n \
+             virtual_router_id 1\n virtual_ipaddress {{ 192.0.2.1 }}\n}}\n"
+        );
+        let loaded = parse_str(&text, "n.conf").unwrap();
+        vrrp_keepalived::driver_config(&loaded.config)
+            .unwrap()
+            .nft_chains
+    };
+    assert_eq!(chains(""), ChainOptions::default());
+    assert_eq!(
+        ChainOptions::default(),
+        ChainOptions {
+            priority: -1,
+            counters: false
+        }
+    );
+    assert_eq!(
+        chains("nftables_priority -5\n nftables_counters"),
+        ChainOptions {
+            priority: -5,
+            counters: true
+        }
+    );
+    assert_eq!(chains("nftables_priority -5\n nftables").priority, -1);
+    assert_eq!(chains("nftables\n nftables_priority 7").priority, 7);
 }

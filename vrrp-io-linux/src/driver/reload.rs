@@ -274,7 +274,7 @@ impl Driver {
         self.installs = Installs::new(specs.len());
         self.router = router;
         self.specs = specs;
-        self.install_vmac_rules(&config.drop_table);
+        self.install_vmac_rules(&config.drop_table, config.nft_chains);
         self.adverts.socket_of = socket_of;
         self.adverts.set_instances(self.specs.len());
         self.adverts.sender_of = sender_of;

@@ -117,7 +117,7 @@ impl Driver {
             netlink_more: false,
             scratch: Scratch::default(),
         };
-        driver.install_vmac_rules(&config.drop_table);
+        driver.install_vmac_rules(&config.drop_table, config.nft_chains);
         if let Some(fd) = driver.trackers.files().fd() {
             let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
             driver

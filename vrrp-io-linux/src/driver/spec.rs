@@ -292,6 +292,8 @@ pub struct DriverConfig {
     /// Announcement pacing per interface; an interface in no group is
     /// not paced.
     pub garp_groups: Vec<GarpGroupSpec>,
+    /// How the nftables chains of the drop and VMAC rules are made.
+    pub nft_chains: crate::firewall::ChainOptions,
     /// The netlink socket's receive buffer; `None`:
     /// [`SOCKET_RCVBUF`](crate::netlink::SOCKET_RCVBUF).
     pub netlink_buffer: Option<NetlinkBuffer>,

@@ -4,7 +4,7 @@
 
 use super::run::Driver;
 use super::spec::{DEFAULT_DROP_TABLE, InstanceSpec};
-use crate::firewall::VmacRules;
+use crate::firewall::{ChainOptions, VmacRules};
 
 impl Driver {
     /// keepalived's rules for VMACs ([`VmacRules`]) on every macvlan VMAC
@@ -13,7 +13,7 @@ impl Driver {
     /// run without them, with an error logged: only the MLD and IGMP reports
     /// and router solicitations of a Master's VMAC are not kept off the
     /// virtual MAC.
-    pub(super) fn install_vmac_rules(&mut self, table: &Option<String>) {
+    pub(super) fn install_vmac_rules(&mut self, table: &Option<String>, chains: ChainOptions) {
         let wanted: Vec<(String, String)> = self
             .specs
             .iter()
@@ -25,7 +25,7 @@ impl Driver {
         }
         if self.vmac_rules.is_none() {
             let table = table.as_deref().unwrap_or(DEFAULT_DROP_TABLE);
-            match VmacRules::create(table) {
+            match VmacRules::create(table, chains) {
                 Ok(rules) => self.vmac_rules = Some(rules),
                 Err(error) => {
                     tracing::error!(%table, %error, "keepalived's nftables rules for VMACs are not installed: MLD/IGMP reports and router solicitations may leave from the virtual MAC");

@@ -263,6 +263,8 @@ fn firewall(ctx: &mut Ctx<'_>, item: &Node, global: &mut GlobalDefs) -> Result<(
         }
         "nftables" => {
             ctx.extra_args(item, 1);
+            // keepalived's nftables handler sets the chain priority back to -1.
+            global.nftables_priority = None;
             if let Some(table) = item.args.first() {
                 ctx.info(
                     &table.at,
@@ -270,11 +272,28 @@ fn firewall(ctx: &mut Ctx<'_>, item: &Node, global: &mut GlobalDefs) -> Result<(
                 );
             }
         }
-        _ => ctx.ignored(
-            item,
-            "our chains hook input and output at priority -1 (keepalived's default) and match \
-             addresses, not interfaces",
-        ),
+        "nftables_priority" => {
+            ctx.extra_args(item, 1);
+            let arg = item
+                .args
+                .first()
+                .ok_or_else(|| missing(item, "a chain priority (an integer)"))?;
+            let priority = arg
+                .text
+                .parse::<i32>()
+                .map_err(|_| bad(item, arg, "a chain priority (an integer)"))?;
+            global.nftables_priority = Some(priority);
+        }
+        "nftables_counters" => global.nftables_counters = ctx.flag(item)?,
+        _ => {
+            global.nftables_ifindex = ctx.flag(item)?;
+            ctx.info(
+                &item.at,
+                "`nftables_ifindex`: no rule of ours matches an interface by name (the VMAC \
+                 rules match interface indices, as keepalived's; the no_accept rules only \
+                 addresses, link-local IPv6 ones included); nothing to change",
+            );
+        }
     }
     Ok(())
 }

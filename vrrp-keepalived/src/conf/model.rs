@@ -156,6 +156,13 @@ pub struct GlobalDefs {
     pub vrrp_iptables: Option<Vec<String>>,
     /// `vrrp_ipsets [NAMES]`: read and ignored (warned).
     pub vrrp_ipsets: Option<Vec<String>>,
+    /// `nftables_priority N`: our chains' hook priority (keepalived's -1
+    /// when unset; a later `nftables` line sets -1 again, as keepalived).
+    pub nftables_priority: Option<i32>,
+    /// `nftables_counters`: the drop rules count what they drop.
+    pub nftables_counters: bool,
+    /// `nftables_ifindex`: read; no rule of ours matches an interface name.
+    pub nftables_ifindex: bool,
     /// `vmac_prefix NAME`: VMAC names start with it, not `vrrp`.
     pub vmac_prefix: Option<String>,
     /// `vmac_addr_prefix NAME`: the same for the addresses' own VMACs
