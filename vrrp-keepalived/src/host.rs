@@ -65,6 +65,7 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
         warnings.push(Warning::new(at, format!("{message}: {then}")));
     }
     check_nft(config, cannot_run("nft"))?;
+    check_local_igmp(config, IGMP_LINK_LOCAL_REPORTS, &mut warnings);
     let disabled: Vec<String> = config
         .scripts
         .iter()
@@ -118,6 +119,29 @@ fn check_nft(config: &KeepalivedConfig, nft_missing: Option<&str>) -> Result<(),
             instance.name
         ),
     ))
+}
+
+/// The sysctl `disable_local_igmp` sets (Linux 4.3 and later).
+const IGMP_LINK_LOCAL_REPORTS: &str = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports";
+
+/// `disable_local_igmp` needs `sysctl` (the file) writable here: keepalived
+/// reports it otherwise ("kernel does not support ...") and runs without;
+/// so does the daemon, warned.
+fn check_local_igmp(config: &mut KeepalivedConfig, sysctl: &str, warnings: &mut Vec<Warning>) {
+    let Some(at) = &config.global.disable_local_igmp else {
+        return;
+    };
+    let writable = nix::unistd::access(sysctl, nix::unistd::AccessFlags::W_OK);
+    if let Err(errno) = writable {
+        warnings.push(Warning::new(
+            at.clone(),
+            format!(
+                "disable_local_igmp ignored: {sysctl} cannot be written here ({errno}; the \
+                 kernel predates Linux 4.3, or not root); keepalived ignores it too"
+            ),
+        ));
+        config.global.disable_local_igmp = None;
+    }
 }
 
 /// Drops each `track_file` whose directory does not exist, and the
@@ -267,6 +291,29 @@ mod test {
              virtual_ipaddress {{ 192.0.2.1 }}\n track_script {{\n  chk\n }}\n}}\n"
         );
         parse_str(&text, "h.conf").unwrap().config
+    }
+
+    #[test]
+    fn disable_local_igmp_needs_its_sysctl() {
+        let text = "global_defs {\n disable_local_igmp\n}\n";
+        let mut config = parse_str(text, "i.conf").unwrap().config;
+        let mut warnings = Vec::new();
+        check_local_igmp(
+            &mut config,
+            "/proc/sys/net/ipv4/no_such_sysctl",
+            &mut warnings,
+        );
+        assert!(config.global.disable_local_igmp.is_none());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].at.line, 2);
+        assert!(warnings[0].message.contains("disable_local_igmp ignored"));
+
+        let mut config = parse_str(text, "i.conf").unwrap().config;
+        let writable = std::env::temp_dir().join(format!("igmp_{}", std::process::id()));
+        std::fs::write(&writable, "1\n").unwrap();
+        check_local_igmp(&mut config, writable.to_str().unwrap(), &mut warnings);
+        let _ = std::fs::remove_file(&writable);
+        assert!(config.global.disable_local_igmp.is_some(), "{warnings:?}");
     }
 
     #[test]

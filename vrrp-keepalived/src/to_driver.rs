@@ -83,6 +83,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         log_unknown_vrids: config.global.log_unknown_vrids,
         garp_groups: garp_spec::groups(config),
         netlink_buffer: buffer_spec::netlink(&config.global.buffers),
+        disable_local_igmp: config.global.disable_local_igmp.is_some(),
         nft_chains: ChainOptions {
             priority: config.global.nftables_priority.unwrap_or(-1),
             counters: config.global.nftables_counters,

@@ -1,7 +1,8 @@
 //! Socket and interface keywords (`kernel_rx_buf_size`,
 //! `vrrp_rx_bufs_policy`, `vrrp_rx_bufs_multiplier`,
 //! `vrrp_netlink_*_rcv_bufs[_force]`, `promote_secondaries`,
-//! `nftables_priority`, `nftables_counters`, `nftables_ifindex`) against
+//! `nftables_priority`, `nftables_counters`, `nftables_ifindex`,
+//! `disable_local_igmp`) against
 //! keepalived's own `-t`, 2.2.7 (Debian's) and 2.4.3: both versions give
 //! the verdict each case states, and we give it too, except where
 //! keepalived's `-t` reports what its daemon then runs without: we run
@@ -106,6 +107,9 @@ const CASES: &[Case] = &[
     case(true, "nftables_counters off", ""),
     case(true, "nftables_ifindex", ""),
     case(true, "nftables_ifindex x", ""),
+    // As root (the tests' user), the sysctl is writable.
+    case(true, "disable_local_igmp", ""),
+    case(true, "disable_local_igmp x", ""),
     case(true, "", "promote_secondaries"),
     // keepalived reads no argument: on whatever follows (ours: warned).
     case(true, "", "promote_secondaries off"),
@@ -246,4 +250,22 @@ fn nftables_chain_options_reach_the_driver() {
     );
     assert_eq!(chains("nftables_priority -5\n nftables").priority, -1);
     assert_eq!(chains("nftables\n nftables_priority 7").priority, 7);
+}
+
+/// `disable_local_igmp` reaches the driver.
+#[test]
+fn disable_local_igmp_reaches_the_driver() {
+    use vrrp_keepalived::conf::parse_str;
+    let disabled = |global: &str| {
+        let text = format!(
+            "global_defs {{\n {global}\n}}\nvrrp_instance V {{\n interface eth0\n \
+             virtual_router_id 1\n virtual_ipaddress {{ 192.0.2.1 }}\n}}\n"
+        );
+        let loaded = parse_str(&text, "i.conf").unwrap();
+        vrrp_keepalived::driver_config(&loaded.config)
+            .unwrap()
+            .disable_local_igmp
+    };
+    assert!(!disabled(""));
+    assert!(disabled("disable_local_igmp"));
 }

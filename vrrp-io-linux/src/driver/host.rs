@@ -230,6 +230,16 @@ impl Host {
         );
     }
 
+    /// keepalived's `disable_local_igmp` (vrrp_daemon.c): no IGMP reports
+    /// for the link-local groups 224.0.0.0/24 (VRRP's included), which
+    /// switches must flood anyway (RFC 4541): sets
+    /// `net.ipv4.igmp_link_local_mcast_reports` to 0; the old value comes
+    /// back when the driver is dropped, as keepalived puts it back on stop.
+    pub(super) fn disable_local_igmp(&mut self) {
+        let path = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports";
+        sysctl::set(path, "0", Some(&mut self.restore));
+    }
+
     /// Creates (or takes over) the ipvlan of `use_ipvlan`, up, with its
     /// address; deleted on drop.
     pub(super) fn create_ipvlan(

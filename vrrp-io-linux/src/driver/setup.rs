@@ -42,6 +42,9 @@ impl Driver {
             plumbing::size_netlink_buffer(&netlink, buffer);
         }
         let mut host = Host::new(netlink, specs.len());
+        if config.disable_local_igmp {
+            host.disable_local_igmp();
+        }
         poll.registry()
             .register(host.netlink_mut(), NETLINK, Interest::READABLE)
             .map_err(DriverError::Poll)?;
@@ -114,6 +117,7 @@ impl Driver {
             stopped: false,
             start_delay: StartDelay::new(now, config.start_delay),
             log_unknown_vrids: config.log_unknown_vrids,
+            disable_local_igmp: config.disable_local_igmp,
             netlink_more: false,
             scratch: Scratch::default(),
         };

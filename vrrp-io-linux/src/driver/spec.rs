@@ -292,6 +292,10 @@ pub struct DriverConfig {
     /// Announcement pacing per interface; an interface in no group is
     /// not paced.
     pub garp_groups: Vec<GarpGroupSpec>,
+    /// keepalived's `disable_local_igmp`: no IGMP reports for 224.0.0.0/24
+    /// (`net.ipv4.igmp_link_local_mcast_reports` 0 from start to stop), and
+    /// so no VMAC rules for IPv4 VMACs.
+    pub disable_local_igmp: bool,
     /// How the nftables chains of the drop and VMAC rules are made.
     pub nft_chains: crate::firewall::ChainOptions,
     /// The netlink socket's receive buffer; `None`:
@@ -388,15 +392,22 @@ impl InstanceSpec {
         }
     }
 
-    /// Its macvlan VMACs (`use_vmac`, `use_vmac_addr`), each with its parent.
-    pub fn vmac_parents(&self) -> impl Iterator<Item = (&str, &str)> {
+    /// Its macvlan VMACs (`use_vmac`, `use_vmac_addr`), each with its
+    /// parent and the family it carries.
+    pub fn vmac_parents(&self) -> impl Iterator<Item = (&str, &str, Family)> {
         let macvlan = matches!(self.vmac_kind, VmacKind::Macvlan);
         let own = self.vmac.as_deref().filter(|_| macvlan);
-        own.map(|v| (v, self.interface.as_str())).into_iter().chain(
-            self.addr_vmacs
-                .iter()
-                .map(|v| (v.name.as_str(), v.parent.as_str())),
-        )
+        let family = match self.vrrp.primary_address {
+            IpAddr::V4(_) => Family::Ipv4,
+            IpAddr::V6(_) => Family::Ipv6,
+        };
+        own.map(|v| (v, self.interface.as_str(), family))
+            .into_iter()
+            .chain(
+                self.addr_vmacs
+                    .iter()
+                    .map(|v| (v.name.as_str(), v.parent.as_str(), v.family)),
+            )
     }
 
     /// The VIPs and excluded VIPs, all that is installed while Master.

@@ -36,7 +36,18 @@ pub(super) fn set_sysctl(
         Ipv4 => "ipv4",
         Ipv6 => "ipv6",
     };
-    let path = format!("/proc/sys/net/{dir}/conf/{interface}/{key}");
+    set(
+        &format!("/proc/sys/net/{dir}/conf/{interface}/{key}"),
+        value,
+        restore,
+    );
+}
+
+/// Sets the sysctl at `path` to `value` unless it has it already; with
+/// `restore`, records the old value there (once per sysctl). A failure is
+/// logged.
+pub(super) fn set(path: &str, value: &str, restore: Option<&mut Vec<Restore>>) {
+    let path = path.to_owned();
     let old = fs::read_to_string(&path).map(|v| v.trim().to_owned());
     if old.as_deref().is_ok_and(|old| old == value) {
         return;

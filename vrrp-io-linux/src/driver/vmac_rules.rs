@@ -5,6 +5,7 @@
 use super::run::Driver;
 use super::spec::{DEFAULT_DROP_TABLE, InstanceSpec};
 use crate::firewall::{ChainOptions, VmacRules};
+use crate::socket::Family;
 
 impl Driver {
     /// keepalived's rules for VMACs ([`VmacRules`]) on every macvlan VMAC
@@ -14,11 +15,14 @@ impl Driver {
     /// and router solicitations of a Master's VMAC are not kept off the
     /// virtual MAC.
     pub(super) fn install_vmac_rules(&mut self, table: &Option<String>, chains: ChainOptions) {
+        // keepalived's disable_local_igmp (vrrp_vmac.c): an IPv4 VMAC sends
+        // no IGMP report for VRRP's group, and gets no rules.
         let wanted: Vec<(String, String)> = self
             .specs
             .iter()
             .flat_map(InstanceSpec::vmac_parents)
-            .map(|(v, p)| (v.to_owned(), p.to_owned()))
+            .filter(|&(_, _, family)| !(self.disable_local_igmp && family == Family::Ipv4))
+            .map(|(v, p, _)| (v.to_owned(), p.to_owned()))
             .collect();
         if wanted.is_empty() {
             return;

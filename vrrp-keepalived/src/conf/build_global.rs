@@ -125,6 +125,10 @@ pub(crate) fn build_global(
                 global.vrrp_owner_ignore_adverts = Some(Spanned::new(on, item.at.clone()));
             }
             "log_unknown_vrids" => global.log_unknown_vrids = ctx.flag(item)?,
+            "disable_local_igmp" => {
+                ctx.flag(item)?;
+                global.disable_local_igmp = Some(item.at.clone());
+            }
             "vrrp_notify_priority_changes" => {
                 global.vrrp_notify_priority_changes = ctx.bool_flag(item)?;
             }

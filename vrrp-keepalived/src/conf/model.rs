@@ -156,6 +156,9 @@ pub struct GlobalDefs {
     pub vrrp_iptables: Option<Vec<String>>,
     /// `vrrp_ipsets [NAMES]`: read and ignored (warned).
     pub vrrp_ipsets: Option<Vec<String>>,
+    /// `disable_local_igmp` (where written): no IGMP reports for
+    /// 224.0.0.0/24 while running.
+    pub disable_local_igmp: Option<Span>,
     /// `nftables_priority N`: our chains' hook priority (keepalived's -1
     /// when unset; a later `nftables` line sets -1 again, as keepalived).
     pub nftables_priority: Option<i32>,
