@@ -59,6 +59,8 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
             "the rule selects it once it exists (dynamic_interfaces)"
         } else if what == "garp_group" {
             "its announcements are paced once it exists (dynamic_interfaces)"
+        } else if what == "linkbeat_interfaces" {
+            "allowed by dynamic_interfaces; its link state comes from netlink once it exists"
         } else {
             "allowed by dynamic_interfaces, but the daemon needs it when it starts"
         };
@@ -200,7 +202,8 @@ fn untrack_files_without_directory(config: &mut KeepalivedConfig, warnings: &mut
 }
 
 /// Every interface the configuration names, where, and by what: the
-/// instances' (their own, then their addresses' `dev`), then those of routes, rules, garp groups and static addresses.
+/// instances' (their own, then their addresses' `dev`), then those of
+/// routes, rules, garp groups, static addresses and `linkbeat_interfaces`.
 fn interfaces_named(config: &KeepalivedConfig) -> Vec<(String, Span, String)> {
     let mut named = Vec::new();
     for instance in &config.instances {
@@ -257,6 +260,11 @@ fn interfaces_named(config: &KeepalivedConfig) -> Vec<(String, Span, String)> {
         let Some(name) = &address.dev else { continue };
         let what = format!("static_ipaddress {}", address.addr);
         named.push((name.clone(), address.at.clone(), what));
+    }
+    // keepalived: "unknown interface X specified for linkbeat interface".
+    for interface in &config.linkbeat_interfaces {
+        let at = interface.at.clone();
+        named.push((interface.value.clone(), at, "linkbeat_interfaces".into()));
     }
     named
 }

@@ -2,7 +2,8 @@
 //! `vrrp_rx_bufs_policy`, `vrrp_rx_bufs_multiplier`,
 //! `vrrp_netlink_*_rcv_bufs[_force]`, `promote_secondaries`,
 //! `nftables_priority`, `nftables_counters`, `nftables_ifindex`,
-//! `disable_local_igmp`) against
+//! `disable_local_igmp`, `linkbeat_use_polling`, `linkbeat_interfaces`)
+//! against
 //! keepalived's own `-t`, 2.2.7 (Debian's) and 2.4.3: both versions give
 //! the verdict each case states, and we give it too, except where
 //! keepalived's `-t` reports what its daemon then runs without: we run
@@ -18,13 +19,16 @@ use vrrp_keepalived::conf::load;
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{keepalived, keepalived_check, lines_named};
+use keepalived_t::{host_interface, keepalived, keepalived_check, lines_named};
 
-/// A file: `global` in global_defs, `instance` in the instance; whether
+/// A file: `global` in global_defs, `instance` in the instance (`top`
+/// before it, at the top level, with `eth0` replaced by an interface of
+/// this host), whether
 /// keepalived (both versions) loads it; `reported`: keepalived's `-t`
 /// fails it but its daemon runs, without what the warning of ours
 /// containing this names.
 struct Case {
+    top: &'static str,
     global: &'static str,
     instance: &'static str,
     accepted: bool,
@@ -33,6 +37,7 @@ struct Case {
 
 const fn case(accepted: bool, global: &'static str, instance: &'static str) -> Case {
     Case {
+        top: "",
         global,
         instance,
         accepted,
@@ -42,10 +47,22 @@ const fn case(accepted: bool, global: &'static str, instance: &'static str) -> C
 
 const fn reported(warning: &'static str, global: &'static str, instance: &'static str) -> Case {
     Case {
+        top: "",
         global,
         instance,
         accepted: false,
         reported: Some(warning),
+    }
+}
+
+/// A top-level statement; `dynamic`: with `dynamic_interfaces`.
+const fn top(accepted: bool, top: &'static str, dynamic: bool) -> Case {
+    Case {
+        top,
+        global: if dynamic { "dynamic_interfaces" } else { "" },
+        instance: "",
+        accepted,
+        reported: None,
     }
 }
 
@@ -110,6 +127,25 @@ const CASES: &[Case] = &[
     // As root (the tests' user), the sysctl is writable.
     case(true, "disable_local_igmp", ""),
     case(true, "disable_local_igmp x", ""),
+    reported("linkbeat_use_polling", "", "linkbeat_use_polling"),
+    top(true, "linkbeat_use_polling", false),
+    top(true, "linkbeat_use_polling x", false),
+    top(true, "linkbeat_interfaces {\n eth0\n}", false),
+    top(
+        true,
+        "linkbeat_interfaces {\n eth0 MII\n eth0 ETHTOOL\n eth0 IOCTL\n}",
+        false,
+    ),
+    top(false, "linkbeat_interfaces {\n no-such-if0\n}", false),
+    top(true, "linkbeat_interfaces {\n no-such-if0\n}", true),
+    Case {
+        reported: Some("extra characters FOO in linkbeat interface"),
+        ..top(false, "linkbeat_interfaces {\n eth0 FOO\n}", false)
+    },
+    Case {
+        reported: Some("extra characters MII in linkbeat interface"),
+        ..top(false, "linkbeat_interfaces {\n eth0 MII x\n}", false)
+    },
     case(true, "", "promote_secondaries"),
     // keepalived reads no argument: on whatever follows (ours: warned).
     case(true, "", "promote_secondaries off"),
@@ -136,16 +172,42 @@ fn keepalived_and_we_agree() {
     let dir = std::env::temp_dir().join(format!("config_socket_keywords_{}", std::process::id()));
     fs::create_dir_all(&dir).unwrap();
     let mut disagreements = Vec::new();
+    // The top-level cases name an interface of this host, without
+    // `dynamic_interfaces` unless the case sets it; the others a missing
+    // one, with it.
+    let Some(iface) = host_interface() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have an Ethernet interface"
+        );
+        eprintln!("SKIPPED: no Ethernet interface on this host");
+        return;
+    };
     for (n, case) in CASES.iter().enumerate() {
         let path = dir.join(format!("case{n}.conf"));
-        let body = format!(
-            "global_defs {{\n dynamic_interfaces\n {}\n}}\nvrrp_instance V {{\n interface ens192\n \
-             virtual_router_id 1\n virtual_ipaddress {{ 192.0.2.1 }}\n {}\n}}\n",
-            case.global, case.instance
-        );
+        let body = if case.top.is_empty() {
+            format!(
+                "global_defs {{\n dynamic_interfaces\n {}\n}}\nvrrp_instance V {{\n \
+                 interface ens192\n virtual_router_id 1\n virtual_ipaddress {{ 192.0.2.1 }}\n \
+                 {}\n}}\n",
+                case.global, case.instance
+            )
+        } else {
+            format!(
+                "{}\nglobal_defs {{\n {}\n}}\nvrrp_instance V {{\n interface {iface}\n \
+                 virtual_router_id 1\n virtual_ipaddress {{ 192.0.2.1 }}\n}}\n",
+                case.top.replace("eth0", &iface),
+                case.global
+            )
+        };
         fs::write(&path, body).unwrap();
-        let name = format!("{:?} / {:?}", case.global, case.instance);
-        let ours = load(&path);
+        let name = format!("{:?} / {:?} / {:?}", case.top, case.global, case.instance);
+        // As our -t: the file, then the host checks.
+        let ours = load(&path).and_then(|mut loaded| {
+            let found = vrrp_keepalived::host::check(&mut loaded.config)?;
+            loaded.warnings.extend(found);
+            Ok(loaded)
+        });
         let we_accept = case.accepted || case.reported.is_some();
         let warned = |text: &str| {
             ours.as_ref()

@@ -8,6 +8,7 @@ use super::build_buffers;
 use super::build_garp;
 use super::build_global::{garp_setting, version};
 use super::build_group::{multicast_group, unicast_or_multicast, unicast_ttl};
+use super::build_linkbeat;
 use super::build_route;
 use super::build_track::{notify_script, track_block};
 use super::build_vmac::{use_ipvlan, use_vmac};
@@ -160,6 +161,7 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 ctx.flag(item)?;
                 inst.promote_secondaries = Some(item.at.clone());
             }
+            "linkbeat_use_polling" => build_linkbeat::use_polling(ctx, item, true),
             "kernel_rx_buf_size" => {
                 inst.kernel_rx_buf_size = Some(build_buffers::kernel_rx_buf_size(ctx, item)?);
             }

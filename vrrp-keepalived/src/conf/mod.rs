@@ -48,6 +48,7 @@ mod build_garp;
 mod build_global;
 mod build_group;
 mod build_instance;
+mod build_linkbeat;
 mod build_route;
 mod build_script;
 mod build_smtp;
