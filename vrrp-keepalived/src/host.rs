@@ -68,6 +68,7 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
     }
     check_nft(config, cannot_run("nft"))?;
     check_local_igmp(config, IGMP_LINK_LOCAL_REPORTS, &mut warnings);
+    check_vrf_devices(config, &mut warnings);
     let disabled: Vec<String> = config
         .scripts
         .iter()
@@ -121,6 +122,36 @@ fn check_nft(config: &KeepalivedConfig, nft_missing: Option<&str>) -> Result<(),
             instance.name
         ),
     ))
+}
+
+/// Each `vrf` device must exist (unless `dynamic_interfaces`) and not be
+/// a loopback: keepalived reports it otherwise and runs the instance
+/// without VRF (vrrp_parser.c); so do we, warned. (We bind to no VRF
+/// anyway: `conf/build_vrf.rs`.)
+fn check_vrf_devices(config: &mut KeepalivedConfig, warnings: &mut Vec<Warning>) {
+    let dynamic = config.global.dynamic_interfaces;
+    for instance in &mut config.instances {
+        let Some(vrf) = &instance.vrf else { continue };
+        let why = match Interface::exists(&vrf.value) {
+            Ok(false) if !dynamic => "doesn't exist",
+            _ if is_loopback(&vrf.value) => "is a loopback interface, which cannot be a VRF",
+            _ => continue,
+        };
+        warnings.push(Warning::new(
+            vrf.at.clone(),
+            format!(
+                "({}) VRF interface {} {why}: ignored, as keepalived ignores it (its -t \
+                 reports it)",
+                instance.name, vrf.value
+            ),
+        ));
+        instance.vrf = None;
+    }
+}
+
+/// Whether interface `name` is a loopback (`ARPHRD_LOOPBACK`).
+fn is_loopback(name: &str) -> bool {
+    std::fs::read_to_string(format!("/sys/class/net/{name}/type")).is_ok_and(|t| t.trim() == "772")
 }
 
 /// The sysctl `disable_local_igmp` sets (Linux 4.3 and later).

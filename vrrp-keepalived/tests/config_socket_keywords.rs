@@ -28,6 +28,9 @@ use keepalived_t::{host_interface, keepalived, keepalived_check, lines_named};
 /// fails it but its daemon runs, without what the warning of ours
 /// containing this names.
 struct Case {
+    /// The whole file instead, `IFACE` replaced by an interface of this
+    /// host.
+    file: &'static str,
     top: &'static str,
     global: &'static str,
     instance: &'static str,
@@ -37,6 +40,7 @@ struct Case {
 
 const fn case(accepted: bool, global: &'static str, instance: &'static str) -> Case {
     Case {
+        file: "",
         top: "",
         global,
         instance,
@@ -47,6 +51,7 @@ const fn case(accepted: bool, global: &'static str, instance: &'static str) -> C
 
 const fn reported(warning: &'static str, global: &'static str, instance: &'static str) -> Case {
     Case {
+        file: "",
         top: "",
         global,
         instance,
@@ -58,12 +63,37 @@ const fn reported(warning: &'static str, global: &'static str, instance: &'stati
 /// A top-level statement; `dynamic`: with `dynamic_interfaces`.
 const fn top(accepted: bool, top: &'static str, dynamic: bool) -> Case {
     Case {
+        file: "",
         top,
         global: if dynamic { "dynamic_interfaces" } else { "" },
         instance: "",
         accepted,
         reported: None,
     }
+}
+
+/// A whole file (`IFACE`: an interface of this host).
+const fn whole(accepted: bool, reported: Option<&'static str>, file: &'static str) -> Case {
+    Case {
+        file,
+        top: "",
+        global: "",
+        instance: "",
+        accepted,
+        reported,
+    }
+}
+
+/// A unicast instance's lines after `vrrp_instance V {`.
+macro_rules! unicast {
+    ($lines:literal) => {
+        concat!(
+            "vrrp_instance V {\n",
+            $lines,
+            "\n virtual_router_id 1\n unicast_src_ip 192.0.2.1\n unicast_peer {\n  192.0.2.2\n }\n \
+             virtual_ipaddress {\n  192.0.2.10/24 dev IFACE\n }\n}\n"
+        )
+    };
 }
 
 const CASES: &[Case] = &[
@@ -146,6 +176,28 @@ const CASES: &[Case] = &[
         reported: Some("extra characters MII in linkbeat interface"),
         ..top(false, "linkbeat_interfaces {\n eth0 MII x\n}", false)
     },
+    reported("cannot specify VRF interface and interface", "", "vrf blue"),
+    reported("too long", "", "vrf aaaaaaaaaaaaaaaaaaaa"),
+    case(false, "", "vrf"),
+    // vrf before interface: keepalived finds the device missing, then
+    // clears the VRF beside the interface.
+    whole(
+        false,
+        Some("vrf can only be specified without interface"),
+        unicast!(" vrf blue\n interface IFACE"),
+    ),
+    whole(
+        false,
+        Some("VRF interface blue doesn't exist"),
+        unicast!(" vrf blue\n interface IFACE"),
+    ),
+    whole(
+        false,
+        Some("is a loopback interface"),
+        unicast!(" vrf lo\n interface IFACE"),
+    ),
+    // What keepalived binds to a VRF needs no interface: refused here.
+    whole(false, None, unicast!(" vrf blue")),
     case(true, "", "promote_secondaries"),
     // keepalived reads no argument: on whatever follows (ours: warned).
     case(true, "", "promote_secondaries off"),
@@ -185,7 +237,9 @@ fn keepalived_and_we_agree() {
     };
     for (n, case) in CASES.iter().enumerate() {
         let path = dir.join(format!("case{n}.conf"));
-        let body = if case.top.is_empty() {
+        let body = if !case.file.is_empty() {
+            case.file.replace("IFACE", &iface)
+        } else if case.top.is_empty() {
             format!(
                 "global_defs {{\n dynamic_interfaces\n {}\n}}\nvrrp_instance V {{\n \
                  interface ens192\n virtual_router_id 1\n virtual_ipaddress {{ 192.0.2.1 }}\n \
@@ -201,7 +255,10 @@ fn keepalived_and_we_agree() {
             )
         };
         fs::write(&path, body).unwrap();
-        let name = format!("{:?} / {:?} / {:?}", case.top, case.global, case.instance);
+        let name = format!(
+            "{:?} / {:?} / {:?} / {:?}",
+            case.file, case.top, case.global, case.instance
+        );
         // As our -t: the file, then the host checks.
         let ours = load(&path).and_then(|mut loaded| {
             let found = vrrp_keepalived::host::check(&mut loaded.config)?;
@@ -330,4 +387,34 @@ fn disable_local_igmp_reaches_the_driver() {
     };
     assert!(!disabled(""));
     assert!(disabled("disable_local_igmp"));
+}
+
+/// The one `vrf` keepalived acts on, a unicast instance without
+/// `interface` bound to an existing device, runs in keepalived 2.4.3
+/// (2.2.7: "Unknown interface!"); this daemon needs the interface and
+/// refuses it, saying why, at the `vrf` line.
+#[test]
+fn a_vrf_instance_without_interface_is_refused_saying_why() {
+    let Some(iface) = host_interface() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have an Ethernet interface"
+        );
+        eprintln!("SKIPPED: no Ethernet interface on this host");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("config_vrf_{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("vrf.conf");
+    let text = unicast!(" vrf IFACE").replace("IFACE", &iface);
+    fs::write(&path, text).unwrap();
+    let error = load(&path).unwrap_err().to_string();
+    assert!(error.contains("vrf.conf:2:6"), "{error}");
+    assert!(error.contains("does not run VRF instances"), "{error}");
+    for binary in keepalived() {
+        let is_243 = binary.to_string_lossy().contains("2.4.3");
+        let (theirs, output) = keepalived_check(&binary, &path);
+        assert_eq!(theirs, is_243, "{}:\n{output}", binary.display());
+    }
+    let _ = fs::remove_dir_all(&dir);
 }

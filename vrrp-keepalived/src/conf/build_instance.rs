@@ -12,6 +12,7 @@ use super::build_linkbeat;
 use super::build_route;
 use super::build_track::{notify_script, track_block};
 use super::build_vmac::{use_ipvlan, use_vmac};
+use super::build_vrf;
 use super::error::{ConfigError, Spanned};
 use super::instance::VrrpInstance;
 use super::model::{Centiseconds, Family, InitialState};
@@ -162,6 +163,7 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 inst.promote_secondaries = Some(item.at.clone());
             }
             "linkbeat_use_polling" => build_linkbeat::use_polling(ctx, item, true),
+            "vrf" => build_vrf::vrf(ctx, item, &mut inst)?,
             "kernel_rx_buf_size" => {
                 inst.kernel_rx_buf_size = Some(build_buffers::kernel_rx_buf_size(ctx, item)?);
             }

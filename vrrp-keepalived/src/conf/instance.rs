@@ -132,6 +132,8 @@ pub struct VrrpInstance {
     /// `promote_secondaries` sysctl on while running
     /// ([`VrrpInstance::promotes_secondaries`]).
     pub promote_secondaries: Option<Span>,
+    /// `vrf NAME`, as read (`conf/build_vrf.rs`): never bound to here.
+    pub vrf: Option<Spanned<String>>,
     /// `kernel_rx_buf_size BYTES`: this instance's share of its VRRP
     /// socket's receive buffer (0: keepalived's "not set").
     pub kernel_rx_buf_size: Option<u32>,
@@ -208,6 +210,7 @@ impl VrrpInstance {
             strict_mode: None,
             debug: None,
             promote_secondaries: None,
+            vrf: None,
             kernel_rx_buf_size: None,
             smtp_alert: None,
             written: BTreeMap::new(),

@@ -55,6 +55,7 @@ mod build_smtp;
 mod build_track;
 mod build_track_file;
 mod build_vmac;
+mod build_vrf;
 mod config;
 mod error;
 mod instance;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use super::advice::advise;
+use super::build_vrf;
 use super::config::KeepalivedConfig;
 use super::error::{ConfigError, Span, Warning};
 use super::instance::VrrpInstance;
@@ -38,6 +39,12 @@ fn check_instance(
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ConfigError> {
     let name = &inst.name;
+    if let (None, Some(vrf)) = (&inst.interface, &inst.vrf) {
+        if !inst.unicast_peers.is_empty() {
+            return Err(build_vrf::unsupported(inst, vrf));
+        }
+    }
+    build_vrf::check(inst, warnings);
     if inst.interface.is_none() {
         return Err(ConfigError::invalid(
             &inst.at,
