@@ -6,9 +6,11 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use std::time::{Duration, Instant};
 use vrrp_io_linux::Interface;
 use vrrp_io_linux::driver::{Driver, DriverConfig, InstanceSpec, NetlinkBuffer, RxBufferShare};
-use vrrp_lab::Lab;
+
+use vrrp_lab::{Lab, ip};
 
 fn sysctl(name: &str) -> usize {
     std::fs::read_to_string(format!("/proc/sys/net/core/{name}"))
@@ -55,7 +57,7 @@ fn vrrp_socket_buffers_are_the_sum_of_their_instances_shares() {
             }),
             ..DriverConfig::default()
         };
-        let driver = Driver::new(config).unwrap();
+        let mut driver = Driver::new(config).unwrap();
         let buffers = driver.vrrp_receive_buffers().unwrap();
         assert_eq!(buffers.len(), 2, "{buffers:?}");
         let asked = 50_000 + 3 * 1500 + 2 * 32;
@@ -66,6 +68,16 @@ fn vrrp_socket_buffers_are_the_sum_of_their_instances_shares() {
             "the IPv6 socket: {buffers:?}"
         );
         assert_eq!(driver.netlink_receive_buffer().unwrap(), 600_000);
+
+        // The MTU changes: the socket asks again (keepalived's update_mtu).
+        ip(&["-n", a.ns(), "link", "set", "dev", "eth0", "mtu", "1400"]);
+        let resized = 2 * (50_000 + 3 * 1400 + 2 * 32);
+        let end = Instant::now() + Duration::from_secs(5);
+        let mut events = Vec::new();
+        while driver.vrrp_receive_buffers().unwrap()[0].1 != resized {
+            assert!(Instant::now() < end, "{:?}", driver.vrrp_receive_buffers());
+            driver.turn(&mut events).unwrap();
+        }
     });
 }
 

@@ -10,7 +10,7 @@ use vrrp_core::wire::Family;
 
 use super::error::DriverError;
 use super::host::Host;
-use super::spec::{InstanceSpec, NetlinkBuffer, Vip, VmacKind};
+use super::spec::{InstanceSpec, NetlinkBuffer, RxBufferShare, Vip, VmacKind};
 use super::vmac;
 use super::wakeups::SOCKETS;
 use crate::iface::Interface;
@@ -209,24 +209,51 @@ pub(super) fn size_receive_buffers(
             .filter(|&i| socket_of[i] == index)
             .map(|i| specs[i].rx_buffer.bytes(&specs[i].vrrp, ifaces[i].mtu))
             .sum();
-        if bytes == 0 {
-            continue;
-        }
-        let asked = usize::try_from(bytes).unwrap_or(usize::MAX);
-        match socket.set_receive_buffer(asked) {
-            Ok(took) => tracing::debug!(
-                ifindex = socket.ifindex(),
-                asked,
-                took,
-                "VRRP socket receive buffer"
-            ),
-            Err(error) => tracing::warn!(ifindex = socket.ifindex(), asked, %error,
-                "cannot set the VRRP socket's receive buffer size"),
-        }
+        size_receive_buffer(socket, bytes);
+    }
+}
+
+/// Asks `socket` for a receive buffer of `bytes`, unless 0.
+fn size_receive_buffer(socket: &VrrpSocket, bytes: u64) {
+    if bytes == 0 {
+        return;
+    }
+    let asked = usize::try_from(bytes).unwrap_or(usize::MAX);
+    match socket.set_receive_buffer(asked) {
+        Ok(took) => tracing::debug!(
+            ifindex = socket.ifindex(),
+            asked,
+            took,
+            "VRRP socket receive buffer"
+        ),
+        Err(error) => tracing::warn!(ifindex = socket.ifindex(), asked, %error,
+            "cannot set the VRRP socket's receive buffer size"),
     }
 }
 
 impl super::run::Driver {
+    /// keepalived's `update_mtu` (vrrp_if.c): a link's MTU may have
+    /// changed, so the sockets on it whose instances take MTUs
+    /// ([`RxBufferShare::Mtus`]) ask again, for the sum at `mtu`.
+    pub(super) fn resize_receive_buffers(&self, ifindex: u32, mtu: u32) {
+        let adverts = &self.adverts;
+        for (index, socket) in adverts.sockets.iter().enumerate() {
+            if socket.ifindex() != ifindex {
+                continue;
+            }
+            let on = || (0..self.specs.len()).filter(move |&i| adverts.socket_of[i] == index);
+            if !on().any(|i| matches!(self.specs[i].rx_buffer, RxBufferShare::Mtus(_))) {
+                continue;
+            }
+            let spec = |i: usize| &self.specs[i];
+            size_receive_buffer(
+                socket,
+                on().map(|i| spec(i).rx_buffer.bytes(&spec(i).vrrp, mtu))
+                    .sum(),
+            );
+        }
+    }
+
     /// Each VRRP receive socket's interface index and receive buffer, as
     /// the kernel reports them (`SO_RCVBUF`, doubled).
     pub fn vrrp_receive_buffers(&self) -> std::io::Result<Vec<(u32, usize)>> {
