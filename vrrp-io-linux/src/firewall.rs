@@ -1,7 +1,8 @@
 //! Dropping traffic to addresses, in nftables, through the `nft` command.
 //!
 //! One table of our own, `inet NAME`, holds two sets (IPv4, IPv6) and two
-//! chains hooked at priority -1 (before the usual filter chains): traffic
+//! chains hooked at priority -1 (before the usual filter chains; see
+//! [`ChainOptions`]): traffic
 //! to an address of a set is dropped on input, from it on output;
 //! neighbour solicitations and advertisements still pass, so the address
 //! keeps resolving (a router forwards for it; only the host's own traffic
@@ -50,6 +51,46 @@ pub enum FirewallError {
     Timeout,
 }
 
+/// How our base chains are made: keepalived's `nftables_priority` and
+/// `nftables_counters` (vrrp_nftables.c, nftables.c `add_counter`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChainOptions {
+    /// The chains' hook priority.
+    pub priority: i32,
+    /// Whether each drop rule counts what it drops (`counter`).
+    pub counters: bool,
+}
+
+impl Default for ChainOptions {
+    /// keepalived's defaults: priority -1 (before the usual filter chains
+    /// at 0), no counters.
+    fn default() -> Self {
+        Self {
+            priority: -1,
+            counters: false,
+        }
+    }
+}
+
+impl ChainOptions {
+    /// A base chain's `type filter hook HOOK priority N; policy accept;`.
+    fn chain(self, hook: &str) -> String {
+        format!(
+            "type filter hook {hook} priority {}; policy accept;",
+            self.priority
+        )
+    }
+
+    /// The verdict that drops, counted if asked.
+    fn drop(self) -> &'static str {
+        if self.counters {
+            "counter drop"
+        } else {
+            "drop"
+        }
+    }
+}
+
 /// The drop rules of one table, and the addresses dropped now.
 #[derive(Debug)]
 pub struct DropRules {
@@ -59,26 +100,35 @@ pub struct DropRules {
 }
 
 impl DropRules {
-    /// Creates table `inet TABLE` with empty sets, replacing one of that
-    /// name (a crashed run's).
-    pub fn create(table: &str) -> Result<Self, FirewallError> {
-        let nd = "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept";
-        let script = format!(
-            "table inet {table}\ndelete table inet {table}\n\
-             table inet {table} {{\n\
-             set drop_v4 {{ type ipv4_addr; }}\n\
-             set drop_v6 {{ type ipv6_addr; }}\n\
-             chain input {{\n type filter hook input priority -1; policy accept;\n {nd}\n \
-             ip daddr @drop_v4 counter drop\n ip6 daddr @drop_v6 counter drop\n}}\n\
-             chain output {{\n type filter hook output priority -1; policy accept;\n {nd}\n \
-             ip saddr @drop_v4 counter drop\n ip6 saddr @drop_v6 counter drop\n}}\n}}\n"
-        );
-        nft(&script)?;
+    /// Creates table `inet TABLE` with empty sets and chains made as
+    /// `options` say, replacing one of that name (a crashed run's).
+    pub fn create(table: &str, options: ChainOptions) -> Result<Self, FirewallError> {
+        nft(&Self::script(table, options))?;
         Ok(Self {
             table: table.to_owned(),
             dropped: BTreeSet::new(),
             failures: 0,
         })
+    }
+
+    /// The `nft -f` script of [`create`](Self::create).
+    fn script(table: &str, options: ChainOptions) -> String {
+        let nd = "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept";
+        let (input, output, drop) = (
+            options.chain("input"),
+            options.chain("output"),
+            options.drop(),
+        );
+        format!(
+            "table inet {table}\ndelete table inet {table}\n\
+             table inet {table} {{\n\
+             set drop_v4 {{ type ipv4_addr; }}\n\
+             set drop_v6 {{ type ipv6_addr; }}\n\
+             chain input {{\n {input}\n {nd}\n \
+             ip daddr @drop_v4 {drop}\n ip6 daddr @drop_v6 {drop}\n}}\n\
+             chain output {{\n {output}\n {nd}\n \
+             ip saddr @drop_v4 {drop}\n ip6 saddr @drop_v6 {drop}\n}}\n}}\n"
+        )
     }
 
     /// Deletes table `inet TABLE` if it exists (a release after a crash).
@@ -166,8 +216,8 @@ impl Drop for DropRules {
 /// leaving a VMAC are dropped, so that nothing but the VRRP traffic and
 /// the VIPs' own goes out from the virtual MAC. Tables `ip NAME` and
 /// `ip6 NAME` (nftables' `dup` has no `inet` form), each with a map
-/// `vmac_parent` from a VMAC to its parent and an output chain at priority
-/// -1. Dropping the value deletes both tables.
+/// `vmac_parent` from a VMAC to its parent and an output chain
+/// ([`ChainOptions`]). Dropping the value deletes both tables.
 #[derive(Debug)]
 pub struct VmacRules {
     table: String,
@@ -175,26 +225,31 @@ pub struct VmacRules {
 }
 
 impl VmacRules {
-    /// Creates tables `ip TABLE` and `ip6 TABLE`, replacing those of that
-    /// name (a crashed run's).
-    pub fn create(table: &str) -> Result<Self, FirewallError> {
+    /// Creates tables `ip TABLE` and `ip6 TABLE` with chains made as
+    /// `options` say, replacing those of that name (a crashed run's).
+    pub fn create(table: &str, options: ChainOptions) -> Result<Self, FirewallError> {
+        nft(&Self::script(table, options))?;
+        Ok(Self {
+            table: table.to_owned(),
+            vmacs: BTreeSet::new(),
+        })
+    }
+
+    /// The `nft -f` script of [`create`](Self::create).
+    fn script(table: &str, options: ChainOptions) -> String {
         let map = "map vmac_parent { type iface_index : iface_index; }";
-        let chain = "type filter hook output priority -1; policy accept;";
+        let chain = options.chain("output");
         let moved = "oif @vmac_parent dup to";
-        let to = "device oif map @vmac_parent counter drop";
-        let script = format!(
+        let drop = options.drop();
+        let to = format!("device oif map @vmac_parent {drop}");
+        format!(
             "table ip {table}\ndelete table ip {table}\ntable ip6 {table}\ndelete table ip6 {table}\n\
              table ip {table} {{\n {map}\n chain output {{\n  {chain}\n  \
              ip protocol igmp {moved} ip daddr {to}\n }}\n}}\n\
              table ip6 {table} {{\n {map}\n chain output {{\n  {chain}\n  \
              icmpv6 type {{ mld-listener-report, mld2-listener-report }} {moved} ip6 daddr {to}\n  \
-             icmpv6 type nd-router-solicit oif @vmac_parent counter drop\n }}\n}}\n"
-        );
-        nft(&script)?;
-        Ok(Self {
-            table: table.to_owned(),
-            vmacs: BTreeSet::new(),
-        })
+             icmpv6 type nd-router-solicit oif @vmac_parent {drop}\n }}\n}}\n"
+        )
     }
 
     /// Applies the rules to `vmac`, a macvlan on `parent`; both must exist
@@ -278,4 +333,37 @@ fn nft(script: &str) -> Result<(), FirewallError> {
         command: script.lines().next().unwrap_or_default().to_owned(),
         stderr: stderr.trim().to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chains_take_the_priority_and_count_only_when_asked() {
+        let default = DropRules::script("t", ChainOptions::default());
+        assert!(
+            default.contains("type filter hook input priority -1;"),
+            "{default}"
+        );
+        assert!(default.contains("ip daddr @drop_v4 drop\n"), "{default}");
+        assert!(!default.contains("counter"), "{default}");
+        let asked = ChainOptions {
+            priority: -5,
+            counters: true,
+        };
+        let script = DropRules::script("t", asked);
+        assert_eq!(script.matches("priority -5;").count(), 2, "{script}");
+        assert_eq!(script.matches("counter drop").count(), 4, "{script}");
+        let vmac = VmacRules::script("t", ChainOptions::default());
+        assert_eq!(
+            vmac.matches("hook output priority -1;").count(),
+            2,
+            "{vmac}"
+        );
+        assert!(!vmac.contains("counter"), "{vmac}");
+        let vmac = VmacRules::script("t", asked);
+        assert_eq!(vmac.matches("priority -5;").count(), 2, "{vmac}");
+        assert_eq!(vmac.matches("counter drop").count(), 3, "{vmac}");
+    }
 }

@@ -53,6 +53,8 @@ pub struct Interface {
     /// The first IPv6 link-local address that finished DAD: VRRPv3's source
     /// address over IPv6.
     pub ipv6_link_local: Option<Ipv6Addr>,
+    /// Its MTU, in bytes.
+    pub mtu: u32,
 }
 
 impl Interface {
@@ -76,6 +78,7 @@ impl Interface {
             mac: link.mac,
             admin_up: link.admin_up,
             running: link.running,
+            mtu: link.mtu,
         })
     }
 
@@ -176,6 +179,7 @@ mod tests {
             running: true,
             primary_ipv4: None,
             ipv6_link_local: None,
+            mtu: 1500,
         };
         assert_eq!(
             iface.require_ipv4().unwrap_err().to_string(),

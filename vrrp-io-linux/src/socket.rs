@@ -379,6 +379,19 @@ impl VrrpSocket {
         self.source
     }
 
+    /// Asks for a receive buffer of `bytes` (`SO_RCVBUF`, capped by
+    /// `net.core.rmem_max`, as keepalived's `vrrp_rx_bufs_*` ask) and
+    /// returns what the kernel took, doubled for its bookkeeping.
+    pub fn set_receive_buffer(&self, bytes: usize) -> io::Result<usize> {
+        self.socket.set_recv_buffer_size(bytes)?;
+        self.receive_buffer()
+    }
+
+    /// The receive buffer as the kernel reports it (`SO_RCVBUF`: doubled).
+    pub fn receive_buffer(&self) -> io::Result<usize> {
+        self.socket.recv_buffer_size()
+    }
+
     /// The VRRP multicast group of the socket's family.
     pub fn group(&self) -> IpAddr {
         self.family.multicast()

@@ -6,7 +6,7 @@
 
 use std::net::IpAddr;
 
-use vrrp_io_linux::firewall::{DropRules, FirewallError};
+use vrrp_io_linux::firewall::{ChainOptions, DropRules, FirewallError};
 use vrrp_lab::Lab;
 
 const TABLE: &str = "vrrp_rs_test";
@@ -22,7 +22,7 @@ fn dropped_addresses_stop_answering_until_allowed_and_the_table_goes() {
     let v6: IpAddr = "2001:db8::1".parse().unwrap();
     assert!(client.ping(v4) && client.ping(v6), "reachable before");
 
-    let rules = a.in_netns(|| DropRules::create(TABLE));
+    let rules = a.in_netns(|| DropRules::create(TABLE, ChainOptions::default()));
     let mut rules = match rules {
         Ok(rules) => rules,
         Err(error @ FirewallError::NftMissing(_)) => {
@@ -54,7 +54,9 @@ fn dropped_addresses_stop_answering_until_allowed_and_the_table_goes() {
     // A crash leaves the table with an address in it; the next run replaces it.
     a.in_netns(|| rules.drop_traffic(&[v4])).unwrap();
     std::mem::forget(rules);
-    let again = a.in_netns(|| DropRules::create(TABLE)).unwrap();
+    let again = a
+        .in_netns(|| DropRules::create(TABLE, ChainOptions::default()))
+        .unwrap();
     assert!(client.ping(v4), "a fresh table drops nothing");
     a.in_netns(|| drop(again));
     let tables = a.exec(&["nft", "list", "tables"]);
@@ -63,4 +65,63 @@ fn dropped_addresses_stop_answering_until_allowed_and_the_table_goes() {
         "the table is gone"
     );
     assert!(!a.in_netns(|| DropRules::delete_table(TABLE)).unwrap());
+}
+
+/// keepalived's `nftables_priority` and `nftables_counters` as the kernel
+/// holds them: the chains at the priority asked, and counters only when
+/// asked; the dropping works either way.
+#[test]
+fn chains_take_the_priority_and_count_only_when_asked() {
+    let Some(lab) = Lab::new("so13_nft_chains") else {
+        return;
+    };
+    let a = lab.host("a", &["192.0.2.1/24"]);
+    let client = lab.host("c", &["192.0.2.9/24"]);
+    let v4: IpAddr = "192.0.2.1".parse().unwrap();
+    let listed = || {
+        let out = a.exec(&["nft", "list", "table", "inet", TABLE]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for (options, priority, counted) in [
+        (ChainOptions::default(), "priority filter - 1;", false),
+        (
+            ChainOptions {
+                priority: -5,
+                counters: true,
+            },
+            "priority filter - 5;",
+            true,
+        ),
+        (
+            ChainOptions {
+                priority: 300,
+                counters: false,
+            },
+            "priority 300;",
+            false,
+        ),
+    ] {
+        let mut rules = match a.in_netns(|| DropRules::create(TABLE, options)) {
+            Ok(rules) => rules,
+            Err(error @ FirewallError::NftMissing(_)) => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "CI must have nft: {error}"
+                );
+                eprintln!("SKIPPED: {error}");
+                return;
+            }
+            Err(error) => panic!("{error}"),
+        };
+        a.in_netns(|| rules.drop_traffic(&[v4])).unwrap();
+        assert!(!client.ping(v4), "{options:?}: dropped");
+        let table = listed();
+        assert_eq!(table.matches(priority).count(), 2, "{options:?}:\n{table}");
+        assert_eq!(
+            table.contains("counter packets"),
+            counted,
+            "{options:?}:\n{table}"
+        );
+        a.in_netns(|| drop(rules));
+    }
 }

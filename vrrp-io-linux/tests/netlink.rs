@@ -116,7 +116,7 @@ fn link_down_and_up_are_reported() {
     let mut watcher = NetlinkWatcher::new(netlink);
     let ifindex = iface.ifindex;
     let is_eth0 = |event: &NetEvent, want_up: bool| {
-        matches!(event, NetEvent::LinkChanged { ifindex: i, name, up, mac }
+        matches!(event, NetEvent::LinkChanged { ifindex: i, name, up, mac, .. }
             if *i == ifindex && name == "eth0" && *up == want_up && *mac == Some(MacAddr(a.mac_bytes())))
     };
 

@@ -59,12 +59,16 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
             "the rule selects it once it exists (dynamic_interfaces)"
         } else if what == "garp_group" {
             "its announcements are paced once it exists (dynamic_interfaces)"
+        } else if what == "linkbeat_interfaces" {
+            "allowed by dynamic_interfaces; its link state comes from netlink once it exists"
         } else {
             "allowed by dynamic_interfaces, but the daemon needs it when it starts"
         };
         warnings.push(Warning::new(at, format!("{message}: {then}")));
     }
     check_nft(config, cannot_run("nft"))?;
+    check_local_igmp(config, IGMP_LINK_LOCAL_REPORTS, &mut warnings);
+    check_vrf_devices(config, &mut warnings);
     let disabled: Vec<String> = config
         .scripts
         .iter()
@@ -118,6 +122,59 @@ fn check_nft(config: &KeepalivedConfig, nft_missing: Option<&str>) -> Result<(),
             instance.name
         ),
     ))
+}
+
+/// Each `vrf` device must exist (unless `dynamic_interfaces`) and not be
+/// a loopback: keepalived reports it otherwise and runs the instance
+/// without VRF (vrrp_parser.c); so do we, warned. (We bind to no VRF
+/// anyway: `conf/build_vrf.rs`.)
+fn check_vrf_devices(config: &mut KeepalivedConfig, warnings: &mut Vec<Warning>) {
+    let dynamic = config.global.dynamic_interfaces;
+    for instance in &mut config.instances {
+        let Some(vrf) = &instance.vrf else { continue };
+        let why = match Interface::exists(&vrf.value) {
+            Ok(false) if !dynamic => "doesn't exist",
+            _ if is_loopback(&vrf.value) => "is a loopback interface, which cannot be a VRF",
+            _ => continue,
+        };
+        warnings.push(Warning::new(
+            vrf.at.clone(),
+            format!(
+                "({}) VRF interface {} {why}: ignored, as keepalived ignores it (its -t \
+                 reports it)",
+                instance.name, vrf.value
+            ),
+        ));
+        instance.vrf = None;
+    }
+}
+
+/// Whether interface `name` is a loopback (`ARPHRD_LOOPBACK`).
+fn is_loopback(name: &str) -> bool {
+    std::fs::read_to_string(format!("/sys/class/net/{name}/type")).is_ok_and(|t| t.trim() == "772")
+}
+
+/// The sysctl `disable_local_igmp` sets (Linux 4.3 and later).
+const IGMP_LINK_LOCAL_REPORTS: &str = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports";
+
+/// `disable_local_igmp` needs `sysctl` (the file) writable here: keepalived
+/// reports it otherwise ("kernel does not support ...") and runs without;
+/// so does the daemon, warned.
+fn check_local_igmp(config: &mut KeepalivedConfig, sysctl: &str, warnings: &mut Vec<Warning>) {
+    let Some(at) = &config.global.disable_local_igmp else {
+        return;
+    };
+    let writable = nix::unistd::access(sysctl, nix::unistd::AccessFlags::W_OK);
+    if let Err(errno) = writable {
+        warnings.push(Warning::new(
+            at.clone(),
+            format!(
+                "disable_local_igmp ignored: {sysctl} cannot be written here ({errno}; the \
+                 kernel predates Linux 4.3, or not root); keepalived ignores it too"
+            ),
+        ));
+        config.global.disable_local_igmp = None;
+    }
 }
 
 /// Drops each `track_file` whose directory does not exist, and the
@@ -176,7 +233,8 @@ fn untrack_files_without_directory(config: &mut KeepalivedConfig, warnings: &mut
 }
 
 /// Every interface the configuration names, where, and by what: the
-/// instances' (their own, then their addresses' `dev`), then those of routes, rules, garp groups and static addresses.
+/// instances' (their own, then their addresses' `dev`), then those of
+/// routes, rules, garp groups, static addresses and `linkbeat_interfaces`.
 fn interfaces_named(config: &KeepalivedConfig) -> Vec<(String, Span, String)> {
     let mut named = Vec::new();
     for instance in &config.instances {
@@ -234,6 +292,11 @@ fn interfaces_named(config: &KeepalivedConfig) -> Vec<(String, Span, String)> {
         let what = format!("static_ipaddress {}", address.addr);
         named.push((name.clone(), address.at.clone(), what));
     }
+    // keepalived: "unknown interface X specified for linkbeat interface".
+    for interface in &config.linkbeat_interfaces {
+        let at = interface.at.clone();
+        named.push((interface.value.clone(), at, "linkbeat_interfaces".into()));
+    }
     named
 }
 
@@ -267,6 +330,29 @@ mod test {
              virtual_ipaddress {{ 192.0.2.1 }}\n track_script {{\n  chk\n }}\n}}\n"
         );
         parse_str(&text, "h.conf").unwrap().config
+    }
+
+    #[test]
+    fn disable_local_igmp_needs_its_sysctl() {
+        let text = "global_defs {\n disable_local_igmp\n}\n";
+        let mut config = parse_str(text, "i.conf").unwrap().config;
+        let mut warnings = Vec::new();
+        check_local_igmp(
+            &mut config,
+            "/proc/sys/net/ipv4/no_such_sysctl",
+            &mut warnings,
+        );
+        assert!(config.global.disable_local_igmp.is_none());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].at.line, 2);
+        assert!(warnings[0].message.contains("disable_local_igmp ignored"));
+
+        let mut config = parse_str(text, "i.conf").unwrap().config;
+        let writable = std::env::temp_dir().join(format!("igmp_{}", std::process::id()));
+        std::fs::write(&writable, "1\n").unwrap();
+        check_local_igmp(&mut config, writable.to_str().unwrap(), &mut warnings);
+        let _ = std::fs::remove_file(&writable);
+        assert!(config.global.disable_local_igmp.is_some(), "{warnings:?}");
     }
 
     #[test]

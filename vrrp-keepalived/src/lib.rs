@@ -27,6 +27,8 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "linux")]
+mod buffer_spec;
 pub mod conf;
 #[cfg(feature = "linux")]
 pub mod daemon;

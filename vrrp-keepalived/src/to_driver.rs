@@ -8,6 +8,7 @@ use vrrp_io_linux::driver::{
     DriverConfig, InstanceSpec, IpvlanFlags, IpvlanSpec, Tracked as DriverTracked, Vip, VipTraffic,
     VmacKind,
 };
+use vrrp_io_linux::firewall::ChainOptions;
 use vrrp_io_linux::notify::{FifoSpec, GroupNotify, NotifyCommand, NotifyConfig, NotifyScripts};
 use vrrp_io_linux::track::TrackWeight;
 use vrrp_io_linux::track::file::{FileInit, FileSpec};
@@ -18,7 +19,7 @@ use crate::conf::{
     ConfigError, Family, IpvlanMode, KeepalivedConfig, Notify, NotifyScript, ParamMatch, RunAs,
     Tracked, VirtualAddress, VrrpInstance,
 };
-use crate::{garp_spec, route_spec, vmac_spec};
+use crate::{buffer_spec, garp_spec, route_spec, vmac_spec};
 
 /// The nftables table (`inet NAME`) of the rules that drop traffic to the
 /// VIPs of a non-owner without accept mode (keepalived's is `keepalived`).
@@ -81,6 +82,12 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         start_delay: crate::startup::start_delay(&config.global),
         log_unknown_vrids: config.global.log_unknown_vrids,
         garp_groups: garp_spec::groups(config),
+        netlink_buffer: buffer_spec::netlink(&config.global.buffers),
+        disable_local_igmp: config.global.disable_local_igmp.is_some(),
+        nft_chains: ChainOptions {
+            priority: config.global.nftables_priority.unwrap_or(-1),
+            counters: config.global.nftables_counters,
+        },
     })
 }
 
@@ -256,6 +263,8 @@ fn instance_spec(
         },
         config_fault: instance.faults_without_peers() || instance.ipvlan_fault().is_some(),
         track_source: instance.tracked_source(),
+        rx_buffer: buffer_spec::rx_buffer(&config.global.buffers, instance),
+        promote_secondaries: instance.promotes_secondaries(),
     })
 }
 

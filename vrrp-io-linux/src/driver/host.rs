@@ -12,7 +12,7 @@ use vrrp_core::InstanceId;
 use super::error::DriverError;
 use super::log_limit::{LogLimit, SEND_WARN_EVERY};
 use super::spec::{InstanceSpec, IpvlanSpec, VmacKind};
-use super::vmac;
+use super::{sysctl, vmac};
 use crate::announce::{AnnounceError, Announcer};
 use crate::iface::{Interface, MacAddr};
 use crate::netlink::{NetEvent, Netlink, Seq, dump_addresses};
@@ -83,7 +83,7 @@ pub(super) struct Host {
     /// VMAC interfaces we created, deleted when the driver is dropped.
     vmacs: Vec<String>,
     /// Sysctls to put back when the driver is dropped.
-    restore: Vec<vmac::Restore>,
+    restore: Vec<sysctl::Restore>,
     /// Route, rule and static address changes that failed: not sent, or
     /// refused by the kernel.
     route_failures: u64,
@@ -142,6 +142,10 @@ impl Host {
     }
 
     /// The netlink socket, to register with the poll.
+    pub(super) fn netlink(&self) -> &Netlink {
+        &self.netlink
+    }
+
     pub(super) fn netlink_mut(&mut self) -> &mut Netlink {
         &mut self.netlink
     }
@@ -208,6 +212,32 @@ impl Host {
             self.vmacs.push(spec.name.to_owned());
         }
         Ok(())
+    }
+
+    /// keepalived's `promote_secondaries` (vrrp_if_config.c): sets
+    /// `net.ipv4.conf.INTERFACE.promote_secondaries` to 1, so that removing
+    /// the interface's primary IPv4 address promotes a secondary (a VIP in
+    /// its subnet) rather than deleting them all; the old value comes back
+    /// when the driver is dropped, as keepalived resets it on stop.
+    pub(super) fn promote_secondaries(&mut self, interface: &str) {
+        use crate::socket::Family::Ipv4;
+        sysctl::set_sysctl(
+            Ipv4,
+            interface,
+            "promote_secondaries",
+            "1",
+            Some(&mut self.restore),
+        );
+    }
+
+    /// keepalived's `disable_local_igmp` (vrrp_daemon.c): no IGMP reports
+    /// for the link-local groups 224.0.0.0/24 (VRRP's included), which
+    /// switches must flood anyway (RFC 4541): sets
+    /// `net.ipv4.igmp_link_local_mcast_reports` to 0; the old value comes
+    /// back when the driver is dropped, as keepalived puts it back on stop.
+    pub(super) fn disable_local_igmp(&mut self) {
+        let path = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports";
+        sysctl::set(path, "0", Some(&mut self.restore));
     }
 
     /// Creates (or takes over) the ipvlan of `use_ipvlan`, up, with its
@@ -522,7 +552,7 @@ impl Drop for Host {
                 tracing::warn!(vmac = %name, %error, "cannot delete the virtual MAC interface");
             }
         }
-        vmac::restore_all(&mut self.restore);
+        sysctl::restore_all(&mut self.restore);
     }
 }
 

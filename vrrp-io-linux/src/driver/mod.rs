@@ -62,6 +62,7 @@ mod setup;
 mod sources;
 mod spec;
 mod start_delay;
+mod sysctl;
 mod tracking;
 mod vip_traffic;
 mod vmac;
@@ -77,6 +78,6 @@ pub use self::reload::ReloadSummary;
 pub use self::run::{Control, Driver, Inspect};
 pub use self::spec::{
     AddMode, AddrVmac, DEFAULT_DROP_TABLE, DriverConfig, GarpGroupSpec, GarpSpec, InstanceSpec,
-    IpvlanFlags, IpvlanSpec, Prefix, Route, RouteType, Rule, RuleAction, Statics, Tracked, Vip,
-    VipTraffic, VmacKind,
+    IpvlanFlags, IpvlanSpec, NetlinkBuffer, Prefix, Route, RouteType, Rule, RuleAction,
+    RxBufferShare, Statics, Tracked, Vip, VipTraffic, VmacKind,
 };

@@ -56,8 +56,15 @@ impl Driver {
                 }
             },
             NetEvent::LinkChanged {
-                ifindex, up, mac, ..
-            } => self.on_link(now, ifindex, up, mac),
+                ifindex,
+                up,
+                mac,
+                mtu,
+                ..
+            } => {
+                self.resize_receive_buffers(ifindex, mtu);
+                self.on_link(now, ifindex, up, mac);
+            }
             NetEvent::LinkRemoved { ifindex, .. } => self.on_link(now, ifindex, false, None),
             NetEvent::AddressAdded { ifindex, addr, .. } => {
                 self.on_source_address(now, ifindex, addr, true)

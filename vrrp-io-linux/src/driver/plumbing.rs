@@ -10,10 +10,11 @@ use vrrp_core::wire::Family;
 
 use super::error::DriverError;
 use super::host::Host;
-use super::spec::{InstanceSpec, Tracked, Vip, VmacKind};
+use super::spec::{InstanceSpec, NetlinkBuffer, RxBufferShare, Tracked, Vip, VmacKind};
 use super::vmac;
 use super::wakeups::SOCKETS;
 use crate::iface::Interface;
+use crate::netlink::Netlink;
 use crate::socket::VrrpSocket;
 
 /// Completes every spec from the host ([`resolve`]), looking each interface
@@ -97,6 +98,9 @@ impl Plumbing<'_> {
         iface: &Interface,
     ) -> Result<(usize, Option<usize>), DriverError> {
         self.host.link_index(&spec.interface)?;
+        if spec.promote_secondaries {
+            self.host.promote_secondaries(&spec.interface);
+        }
         let family = Family::of(&spec.vrrp.primary_address);
         let ah = spec.vrrp.auth.is_ah();
         let mut vlan_up = true;
@@ -196,5 +200,93 @@ impl Plumbing<'_> {
             None => None,
         };
         Ok((socket, sender))
+    }
+}
+
+/// Sizes each VRRP socket's receive buffer to the sum of its instances'
+/// shares ([`RxBufferShare`](super::spec::RxBufferShare); `socket_of[i]` is
+/// instance `i`'s socket), as keepalived sizes its sockets' (vrrp.c,
+/// `open_vrrp_read_socket`); a socket whose sum is 0 keeps the kernel's
+/// default. A refusal is logged, as keepalived logs it.
+pub(super) fn size_receive_buffers(
+    sockets: &[VrrpSocket],
+    socket_of: &[usize],
+    specs: &[InstanceSpec],
+    ifaces: &[Interface],
+) {
+    for (index, socket) in sockets.iter().enumerate() {
+        let bytes: u64 = (0..specs.len())
+            .filter(|&i| socket_of[i] == index)
+            .map(|i| specs[i].rx_buffer.bytes(&specs[i].vrrp, ifaces[i].mtu))
+            .sum();
+        size_receive_buffer(socket, bytes);
+    }
+}
+
+/// Asks `socket` for a receive buffer of `bytes`, unless 0.
+fn size_receive_buffer(socket: &VrrpSocket, bytes: u64) {
+    if bytes == 0 {
+        return;
+    }
+    let asked = usize::try_from(bytes).unwrap_or(usize::MAX);
+    match socket.set_receive_buffer(asked) {
+        Ok(took) => tracing::debug!(
+            ifindex = socket.ifindex(),
+            asked,
+            took,
+            "VRRP socket receive buffer"
+        ),
+        Err(error) => tracing::warn!(ifindex = socket.ifindex(), asked, %error,
+            "cannot set the VRRP socket's receive buffer size"),
+    }
+}
+
+impl super::run::Driver {
+    /// keepalived's `update_mtu` (vrrp_if.c): a link's MTU may have
+    /// changed, so the sockets on it whose instances take MTUs
+    /// ([`RxBufferShare::Mtus`]) ask again, for the sum at `mtu`.
+    pub(super) fn resize_receive_buffers(&self, ifindex: u32, mtu: u32) {
+        let adverts = &self.adverts;
+        for (index, socket) in adverts.sockets.iter().enumerate() {
+            if socket.ifindex() != ifindex {
+                continue;
+            }
+            let on = || (0..self.specs.len()).filter(move |&i| adverts.socket_of[i] == index);
+            if !on().any(|i| matches!(self.specs[i].rx_buffer, RxBufferShare::Mtus(_))) {
+                continue;
+            }
+            let spec = |i: usize| &self.specs[i];
+            size_receive_buffer(
+                socket,
+                on().map(|i| spec(i).rx_buffer.bytes(&spec(i).vrrp, mtu))
+                    .sum(),
+            );
+        }
+    }
+
+    /// Each VRRP receive socket's interface index and receive buffer, as
+    /// the kernel reports them (`SO_RCVBUF`, doubled).
+    pub fn vrrp_receive_buffers(&self) -> std::io::Result<Vec<(u32, usize)>> {
+        self.adverts
+            .sockets
+            .iter()
+            .map(|s| Ok((s.ifindex(), s.receive_buffer()?)))
+            .collect()
+    }
+
+    /// The netlink socket's receive buffer, as the kernel reports it.
+    pub fn netlink_receive_buffer(&self) -> std::io::Result<usize> {
+        self.host.netlink().receive_buffer()
+    }
+}
+
+/// Sizes the netlink socket's receive buffer as the configuration asks
+/// (keepalived's `netlink_set_rx_buf_size`); a refusal is logged.
+pub(super) fn size_netlink_buffer(netlink: &Netlink, buffer: NetlinkBuffer) {
+    let asked = usize::try_from(buffer.bytes).unwrap_or(usize::MAX);
+    match netlink.size_receive_buffer(asked, buffer.force) {
+        Ok(took) => tracing::debug!(asked, took, force = buffer.force, "netlink receive buffer"),
+        Err(error) => tracing::warn!(asked, force = buffer.force, %error,
+            "cannot set the netlink socket's receive buffer size"),
     }
 }

@@ -215,6 +215,7 @@ impl Driver {
             socket_of.push(socket);
             sender_of.push(sender);
         }
+        plumbing::size_receive_buffers(&self.adverts.sockets, &socket_of, &specs, &ifaces);
 
         // 3. Release the removed and changed instances, on the old router.
         let mut summary = ReloadSummary::default();
@@ -273,7 +274,7 @@ impl Driver {
         self.installs = Installs::new(specs.len());
         self.router = router;
         self.specs = specs;
-        self.install_vmac_rules(&config.drop_table);
+        self.install_vmac_rules(&config.drop_table, config.nft_chains);
         self.adverts.socket_of = socket_of;
         self.adverts.set_instances(self.specs.len());
         self.adverts.sender_of = sender_of;

@@ -103,6 +103,9 @@ pub struct Driver {
     pub(super) stopped: bool,
     /// keepalived's `log_unknown_vrids`: log adverts no instance takes.
     pub(super) log_unknown_vrids: bool,
+    /// keepalived's `disable_local_igmp`, as it was at start (a reload
+    /// changes it no more than keepalived's does).
+    pub(super) disable_local_igmp: bool,
     /// keepalived's startup delay: the instances start when it ends.
     pub(super) start_delay: StartDelay,
     /// The last netlink read stopped at its limit: read on next turn,

@@ -36,7 +36,14 @@ impl Driver {
         // Before anything changes on the host: a missing `nft` stops here.
         let drop_rules = vip_traffic::set_up(&config)?;
         let mut specs = config.instances;
-        let mut host = Host::new(Netlink::new()?, specs.len());
+        let netlink = Netlink::new()?;
+        if let Some(buffer) = config.netlink_buffer {
+            plumbing::size_netlink_buffer(&netlink, buffer);
+        }
+        let mut host = Host::new(netlink, specs.len());
+        if config.disable_local_igmp {
+            host.disable_local_igmp();
+        }
         poll.registry()
             .register(host.netlink_mut(), NETLINK, Interest::READABLE)
             .map_err(DriverError::Poll)?;
@@ -61,6 +68,7 @@ impl Driver {
             socket_of.push(socket);
             sender_of.push(sender);
         }
+        plumbing::size_receive_buffers(&sockets, &socket_of, &specs, &ifaces);
         for group in &config.sync_groups {
             let ids: Vec<_> = router
                 .instances()
@@ -107,10 +115,11 @@ impl Driver {
             stopped: false,
             start_delay: StartDelay::new(now, config.start_delay),
             log_unknown_vrids: config.log_unknown_vrids,
+            disable_local_igmp: config.disable_local_igmp,
             netlink_more: false,
             scratch: Scratch::default(),
         };
-        driver.install_vmac_rules(&config.drop_table);
+        driver.install_vmac_rules(&config.drop_table, config.nft_chains);
         if let Some(fd) = driver.trackers.files().fd() {
             let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
             driver

@@ -140,6 +140,11 @@ pub struct InstanceSpec {
     /// the interface's own) must be on the interface, or the instance is
     /// in Fault.
     pub track_source: Option<IpAddr>,
+    /// Its share of its VRRP socket's receive buffer.
+    pub rx_buffer: RxBufferShare,
+    /// keepalived's `promote_secondaries`: the interface's
+    /// `promote_secondaries` sysctl is 1 while the driver runs.
+    pub promote_secondaries: bool,
 }
 
 /// The kind of interface an instance's `vmac` is.
@@ -188,6 +193,69 @@ pub enum VipTraffic {
     DropWhileMaster,
 }
 
+/// An instance's share of the receive buffer of the VRRP socket it reads
+/// from (keepalived's `kernel_rx_buf_size` and `vrrp_rx_bufs_policy`,
+/// vrrp_scheduler.c): the socket asks for the sum of its instances'
+/// shares (`SO_RCVBUF`), and keeps the kernel's default when that is 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RxBufferShare {
+    /// Nothing: the kernel's default, unless another instance asks.
+    #[default]
+    None,
+    /// This many bytes.
+    Bytes(u32),
+    /// This many of the instance's adverts (as received: the IPv4 header,
+    /// an AH header and an `auth_hmac` trailer included).
+    Adverts(u32),
+    /// This many times its interface's MTU.
+    Mtus(u32),
+}
+
+impl RxBufferShare {
+    /// Bytes, for an instance configured as `vrrp` on an interface of
+    /// `mtu` bytes.
+    pub fn bytes(self, vrrp: &vrrp_core::Config, mtu: u32) -> u64 {
+        match self {
+            Self::None => 0,
+            Self::Bytes(bytes) => u64::from(bytes),
+            Self::Adverts(n) => u64::from(n) * advert_len(vrrp),
+            Self::Mtus(n) => u64::from(n) * u64::from(mtu),
+        }
+    }
+}
+
+/// An advert's length as received, by keepalived's count (vrrp.c,
+/// `vrrp_adv_len`): the VRRP header, the addresses, an IPv4 header (and
+/// AH's, and VRRPv2's 8 authentication bytes), an `auth_hmac` trailer.
+fn advert_len(vrrp: &vrrp_core::Config) -> u64 {
+    use vrrp_core::auth_hmac::Mode;
+    use vrrp_core::wire::{
+        AH_LEN, AUTH_LEN, Auth, HEADER_LEN, IPV4_HEADER_LEN, TRAILER_LEN, Version,
+    };
+    let addresses = vrrp.virtual_addresses.len();
+    let body = match vrrp.primary_address {
+        IpAddr::V4(_) => {
+            let v2 = if vrrp.version == Version::V2 {
+                AUTH_LEN
+            } else {
+                0
+            };
+            let ah = if matches!(vrrp.auth, Auth::Ah(_)) {
+                AH_LEN
+            } else {
+                0
+            };
+            v2 + 4 * addresses + IPV4_HEADER_LEN + ah
+        }
+        IpAddr::V6(_) => 16 * addresses,
+    };
+    let signs = vrrp
+        .auth_hmac
+        .as_ref()
+        .is_some_and(|hmac| hmac.mode != Mode::ReceiveOnly);
+    (HEADER_LEN + body + if signs { TRAILER_LEN } else { 0 }) as u64
+}
+
 /// Everything a [`Driver`](super::Driver) runs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DriverConfig {
@@ -224,6 +292,26 @@ pub struct DriverConfig {
     /// Announcement pacing per interface; an interface in no group is
     /// not paced.
     pub garp_groups: Vec<GarpGroupSpec>,
+    /// keepalived's `disable_local_igmp`: no IGMP reports for 224.0.0.0/24
+    /// (`net.ipv4.igmp_link_local_mcast_reports` 0 from start to stop), and
+    /// so no VMAC rules for IPv4 VMACs.
+    pub disable_local_igmp: bool,
+    /// How the nftables chains of the drop and VMAC rules are made.
+    pub nft_chains: crate::firewall::ChainOptions,
+    /// The netlink socket's receive buffer; `None`:
+    /// [`SOCKET_RCVBUF`](crate::netlink::SOCKET_RCVBUF).
+    pub netlink_buffer: Option<NetlinkBuffer>,
+}
+
+/// A receive buffer asked for the netlink socket (keepalived's
+/// `vrrp_netlink_cmd_rcv_bufs` and `vrrp_netlink_monitor_rcv_bufs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NetlinkBuffer {
+    /// Bytes asked for (the kernel doubles them).
+    pub bytes: u32,
+    /// With `SO_RCVBUFFORCE` (past `net.core.rmem_max`; needs
+    /// `CAP_NET_ADMIN`), else `SO_RCVBUF` (capped by it).
+    pub force: bool,
 }
 
 /// The drop rules' table when [`DriverConfig::drop_table`] names none.
@@ -299,18 +387,27 @@ impl InstanceSpec {
             vip_traffic: VipTraffic::Accept,
             config_fault: false,
             track_source: None,
+            rx_buffer: RxBufferShare::None,
+            promote_secondaries: false,
         }
     }
 
-    /// Its macvlan VMACs (`use_vmac`, `use_vmac_addr`), each with its parent.
-    pub fn vmac_parents(&self) -> impl Iterator<Item = (&str, &str)> {
+    /// Its macvlan VMACs (`use_vmac`, `use_vmac_addr`), each with its
+    /// parent and the family it carries.
+    pub fn vmac_parents(&self) -> impl Iterator<Item = (&str, &str, Family)> {
         let macvlan = matches!(self.vmac_kind, VmacKind::Macvlan);
         let own = self.vmac.as_deref().filter(|_| macvlan);
-        own.map(|v| (v, self.interface.as_str())).into_iter().chain(
-            self.addr_vmacs
-                .iter()
-                .map(|v| (v.name.as_str(), v.parent.as_str())),
-        )
+        let family = match self.vrrp.primary_address {
+            IpAddr::V4(_) => Family::Ipv4,
+            IpAddr::V6(_) => Family::Ipv6,
+        };
+        own.map(|v| (v, self.interface.as_str(), family))
+            .into_iter()
+            .chain(
+                self.addr_vmacs
+                    .iter()
+                    .map(|v| (v.name.as_str(), v.parent.as_str(), v.family)),
+            )
     }
 
     /// The VIPs and excluded VIPs, all that is installed while Master.

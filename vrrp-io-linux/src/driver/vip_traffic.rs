@@ -20,16 +20,17 @@ pub(super) fn set_up(config: &DriverConfig) -> Result<Option<DropRules>, DriverE
     let Some(table) = config.needed_drop_table() else {
         return Ok(None);
     };
-    let rules = DropRules::create(table).map_err(|error| DriverError::Firewall {
-        instances: config
-            .instances
-            .iter()
-            .filter(|s| s.vip_traffic == VipTraffic::DropWhileMaster)
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        error,
-    })?;
+    let rules =
+        DropRules::create(table, config.nft_chains).map_err(|error| DriverError::Firewall {
+            instances: config
+                .instances
+                .iter()
+                .filter(|s| s.vip_traffic == VipTraffic::DropWhileMaster)
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            error,
+        })?;
     tracing::info!(table = %format!("inet {table}"), "nftables drop rules set up");
     Ok(Some(rules))
 }

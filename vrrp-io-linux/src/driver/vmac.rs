@@ -15,7 +15,7 @@
 //! Receiving is the parent's job (bridge mode, see [`crate::vmac`]).
 //!
 //! As keepalived does, the VMAC gets `arp_ignore=1`, `accept_local=1`,
-//! `rp_filter=0`, and the parent `arp_ignore=1`, `arp_filter=1` (so the
+//! `rp_filter=0`, `promote_secondaries=1`, and the parent `arp_ignore=1`, `arp_filter=1` (so the
 //! parent never answers ARP for the VIP with its own MAC). Beyond
 //! keepalived, which leaves it to the administrator, the parent also gets
 //! `arp_announce=2`: replies to a client leave through the parent (its
@@ -35,15 +35,9 @@ use crate::netlink::{NetEvent, Netlink, Seq};
 use crate::socket::Family::{self, Ipv4, Ipv6};
 
 use super::spec::IpvlanSpec;
+use super::sysctl::{Restore, set_sysctl};
 
 use super::error::DriverError;
-
-/// A sysctl to put back when the driver ends.
-#[derive(Debug)]
-pub(super) struct Restore {
-    path: String,
-    value: String,
-}
 
 /// What the VMAC of one instance is made of.
 pub(super) struct VmacSpec<'a> {
@@ -94,6 +88,7 @@ pub(super) fn create(
             ("arp_ignore", "1"),
             ("accept_local", "1"),
             ("rp_filter", "0"),
+            ("promote_secondaries", "1"),
         ] {
             set_sysctl(Ipv4, name, key, value, None);
         }
@@ -160,44 +155,6 @@ pub(super) fn create_ipvlan(
         }
     }
     Ok(())
-}
-
-/// Puts the parents' sysctls back.
-pub(super) fn restore_all(restore: &mut Vec<Restore>) {
-    for r in restore.drain(..).rev() {
-        if let Err(error) = fs::write(&r.path, &r.value) {
-            tracing::warn!(path = %r.path, %error, "cannot restore sysctl");
-        }
-    }
-}
-
-fn set_sysctl(
-    family: Family,
-    interface: &str,
-    key: &str,
-    value: &str,
-    restore: Option<&mut Vec<Restore>>,
-) {
-    let dir = match family {
-        Ipv4 => "ipv4",
-        Ipv6 => "ipv6",
-    };
-    let path = format!("/proc/sys/net/{dir}/conf/{interface}/{key}");
-    let old = fs::read_to_string(&path).map(|v| v.trim().to_owned());
-    if old.as_deref().is_ok_and(|old| old == value) {
-        return;
-    }
-    if let (Some(restore), Ok(old)) = (restore, &old) {
-        if !restore.iter().any(|r| r.path == path) {
-            restore.push(Restore {
-                path: path.clone(),
-                value: old.clone(),
-            });
-        }
-    }
-    if let Err(error) = fs::write(&path, value) {
-        tracing::warn!(%path, %error, "cannot set sysctl");
-    }
 }
 
 /// Waits (at start-up, so blocking is fine) for the kernel's answer to `seq`.

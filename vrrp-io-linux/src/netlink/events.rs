@@ -27,6 +27,8 @@ pub enum NetEvent {
         up: bool,
         /// Hardware address, for Ethernet-like links.
         mac: Option<MacAddr>,
+        /// Its MTU, in bytes.
+        mtu: u32,
     },
     /// A link was deleted.
     LinkRemoved {
@@ -144,6 +146,7 @@ impl NetEvent {
                     up: link.is_up_and_running(),
                     name: link.name,
                     mac: link.mac,
+                    mtu: link.mtu,
                 })
             }
             RouteNetlinkMessage::DelLink(link) => {

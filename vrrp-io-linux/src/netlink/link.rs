@@ -15,6 +15,8 @@ pub(crate) struct LinkInfo {
     pub(crate) mac: Option<MacAddr>,
     pub(crate) admin_up: bool,
     pub(crate) running: bool,
+    /// `IFLA_MTU` (0 if the message has none).
+    pub(crate) mtu: u32,
 }
 
 impl LinkInfo {
@@ -23,10 +25,12 @@ impl LinkInfo {
     pub(crate) fn from_message(message: &LinkMessage) -> Option<Self> {
         let mut name = None;
         let mut mac = None;
+        let mut mtu = 0;
         for attribute in &message.attributes {
             match attribute {
                 LinkAttribute::IfName(ifname) => name = Some(ifname.clone()),
                 LinkAttribute::Address(bytes) => mac = MacAddr::from_slice(bytes),
+                LinkAttribute::Mtu(bytes) => mtu = *bytes,
                 _ => {}
             }
         }
@@ -37,6 +41,7 @@ impl LinkInfo {
             mac,
             admin_up: flags.contains(LinkFlags::Up),
             running: flags.contains(LinkFlags::Running),
+            mtu,
         })
     }
 

@@ -212,6 +212,25 @@ impl Netlink {
         self.socket.get_rx_buf_sz()
     }
 
+    /// Sets the socket's receive buffer to `bytes` as a configuration asks
+    /// (keepalived's `vrrp_netlink_*_rcv_bufs`): with `SO_RCVBUFFORCE` if
+    /// `force`, else `SO_RCVBUF` (capped by `net.core.rmem_max`), and no
+    /// fallback; returns the size the kernel took, doubled.
+    pub fn size_receive_buffer(&self, bytes: usize, force: bool) -> io::Result<usize> {
+        if force {
+            crate::sys::set_receive_buffer_force(self.socket.as_fd(), bytes)?;
+        } else {
+            let bytes = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+            self.socket.set_rx_buf_sz(bytes)?;
+        }
+        self.socket.get_rx_buf_sz()
+    }
+
+    /// The socket's receive buffer as the kernel reports it (doubled).
+    pub fn receive_buffer(&self) -> io::Result<usize> {
+        self.socket.get_rx_buf_sz()
+    }
+
     /// How many times the receive buffer overflowed (`ENOBUFS`): each one a
     /// [`NetEvent::EventsLost`].
     pub fn overflows(&self) -> u64 {

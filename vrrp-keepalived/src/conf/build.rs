@@ -6,6 +6,7 @@ use super::build_address::virtual_addresses;
 use super::build_garp;
 use super::build_global::build_global;
 use super::build_instance::build_instance;
+use super::build_linkbeat;
 use super::build_route;
 use super::build_script::{build_script, build_track_process};
 use super::build_track::{notify_script, track_block};
@@ -28,7 +29,6 @@ const IGNORED_SECTIONS: &[(&str, &str)] = &[
         "virtual_server_group",
         "LVS virtual servers are not managed by this daemon",
     ),
-    ("linkbeat_interfaces", "link state comes from netlink"),
     ("bfd_instance", "BFD is not supported"),
     (
         "interface_up_down_delays",
@@ -169,6 +169,10 @@ fn statement(
         "static_rules" => config
             .static_rules
             .extend(build_route::rules(ctx, node, true)?),
+        "linkbeat_interfaces" => config
+            .linkbeat_interfaces
+            .extend(build_linkbeat::linkbeat_interfaces(ctx, node)?),
+        "linkbeat_use_polling" => build_linkbeat::use_polling(ctx, node, false),
         keyword => match IGNORED_SECTIONS.iter().find(|(name, _)| *name == keyword) {
             Some((_, why)) => ctx.warn(&node.at, format!("`{keyword}` block ignored: {why}")),
             None => ctx.unknown(node, "the top level"),

@@ -1,5 +1,6 @@
 //! `global_defs { ... }` into [`GlobalDefs`].
 
+use super::build_buffers::buffer_setting;
 use super::build_garp;
 use super::build_group::multicast_group;
 use super::build_smtp::smtp_setting;
@@ -87,6 +88,7 @@ pub(crate) fn build_global(
             "script_user" => global.script_user = Some(ctx.run_as_statement(item)?),
             "vrrp_version" => global.vrrp_version = Some(version(ctx, item)?),
             keyword if smtp_setting(ctx, item, keyword, &mut global.smtp)? => {}
+            _ if buffer_setting(ctx, item, &mut global.buffers)? => {}
             "vrrp_mcast_group4" => {
                 let group = multicast_group(ctx, item, Some(Family::Ipv4))?;
                 global.vrrp_mcast_group4 = group.or(global.vrrp_mcast_group4.take());
@@ -123,6 +125,10 @@ pub(crate) fn build_global(
                 global.vrrp_owner_ignore_adverts = Some(Spanned::new(on, item.at.clone()));
             }
             "log_unknown_vrids" => global.log_unknown_vrids = ctx.flag(item)?,
+            "disable_local_igmp" => {
+                ctx.flag(item)?;
+                global.disable_local_igmp = Some(item.at.clone());
+            }
             "vrrp_notify_priority_changes" => {
                 global.vrrp_notify_priority_changes = ctx.bool_flag(item)?;
             }
@@ -261,6 +267,8 @@ fn firewall(ctx: &mut Ctx<'_>, item: &Node, global: &mut GlobalDefs) -> Result<(
         }
         "nftables" => {
             ctx.extra_args(item, 1);
+            // keepalived's nftables handler sets the chain priority back to -1.
+            global.nftables_priority = None;
             if let Some(table) = item.args.first() {
                 ctx.info(
                     &table.at,
@@ -268,11 +276,28 @@ fn firewall(ctx: &mut Ctx<'_>, item: &Node, global: &mut GlobalDefs) -> Result<(
                 );
             }
         }
-        _ => ctx.ignored(
-            item,
-            "our chains hook input and output at priority -1 (keepalived's default) and match \
-             addresses, not interfaces",
-        ),
+        "nftables_priority" => {
+            ctx.extra_args(item, 1);
+            let arg = item
+                .args
+                .first()
+                .ok_or_else(|| missing(item, "a chain priority (an integer)"))?;
+            let priority = arg
+                .text
+                .parse::<i32>()
+                .map_err(|_| bad(item, arg, "a chain priority (an integer)"))?;
+            global.nftables_priority = Some(priority);
+        }
+        "nftables_counters" => global.nftables_counters = ctx.flag(item)?,
+        _ => {
+            global.nftables_ifindex = ctx.flag(item)?;
+            ctx.info(
+                &item.at,
+                "`nftables_ifindex`: no rule of ours matches an interface by name (the VMAC \
+                 rules match interface indices, as keepalived's; the no_accept rules only \
+                 addresses, link-local IPv6 ones included); nothing to change",
+            );
+        }
     }
     Ok(())
 }

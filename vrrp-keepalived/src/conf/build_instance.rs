@@ -4,12 +4,15 @@ use std::time::Duration;
 
 use super::build_address::{FamilyChoice, authentication, unicast_peers, virtual_addresses};
 use super::build_auth_hmac::auth_hmac;
+use super::build_buffers;
 use super::build_garp;
 use super::build_global::{garp_setting, version};
 use super::build_group::{multicast_group, unicast_or_multicast, unicast_ttl};
+use super::build_linkbeat;
 use super::build_route;
 use super::build_track::{notify_script, track_block};
 use super::build_vmac::{use_ipvlan, use_vmac};
+use super::build_vrf;
 use super::error::{ConfigError, Spanned};
 use super::instance::VrrpInstance;
 use super::model::{Centiseconds, Family, InitialState};
@@ -154,6 +157,16 @@ pub(crate) fn build_instance(ctx: &mut Ctx<'_>, node: &Node) -> Result<VrrpInsta
                 inst.higher_prio_send_advert = Some(ctx.bool_flag(item)?);
             }
             "debug" => inst.debug = Some(ctx.u8_in(item, 0, 4)?.value),
+            // keepalived reads no argument: `promote_secondaries off` turns it on too.
+            "promote_secondaries" => {
+                ctx.flag(item)?;
+                inst.promote_secondaries = Some(item.at.clone());
+            }
+            "linkbeat_use_polling" => build_linkbeat::use_polling(ctx, item, true),
+            "vrf" => build_vrf::vrf(ctx, item, &mut inst)?,
+            "kernel_rx_buf_size" => {
+                inst.kernel_rx_buf_size = Some(build_buffers::kernel_rx_buf_size(ctx, item)?);
+            }
             "smtp_alert" => inst.smtp_alert = Some(ctx.bool_flag(item)?),
             "unicast_fault_no_peer" => {
                 ctx.flag(item)?;

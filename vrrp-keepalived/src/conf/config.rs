@@ -1,5 +1,6 @@
 //! The whole typed configuration: what keepalived.conf says about VRRP.
 
+use super::error::Spanned;
 use super::instance::VrrpInstance;
 use super::model::{
     GarpGroup, GlobalDefs, SyncGroup, TrackFile, TrackProcess, VirtualAddress, VrrpScript,
@@ -29,6 +30,9 @@ pub struct KeepalivedConfig {
     pub static_rules: Vec<IpRule>,
     /// `garp_group` blocks, in file order.
     pub garp_groups: Vec<GarpGroup>,
+    /// `linkbeat_interfaces`: read and checked (they must exist); link
+    /// state comes from netlink whatever they say.
+    pub linkbeat_interfaces: Vec<Spanned<String>>,
 }
 
 impl KeepalivedConfig {

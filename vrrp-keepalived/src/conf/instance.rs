@@ -128,6 +128,15 @@ pub struct VrrpInstance {
     pub strict_mode: Option<Spanned<bool>>,
     /// `debug 0..4`.
     pub debug: Option<u8>,
+    /// `promote_secondaries` (where written): the interface's
+    /// `promote_secondaries` sysctl on while running
+    /// ([`VrrpInstance::promotes_secondaries`]).
+    pub promote_secondaries: Option<Span>,
+    /// `vrf NAME`, as read (`conf/build_vrf.rs`): never bound to here.
+    pub vrf: Option<Spanned<String>>,
+    /// `kernel_rx_buf_size BYTES`: this instance's share of its VRRP
+    /// socket's receive buffer (0: keepalived's "not set").
+    pub kernel_rx_buf_size: Option<u32>,
     /// `smtp_alert [BOOL]`: mail when the instance changes state.
     pub smtp_alert: Option<bool>,
     /// Where each keyword of [`VrrpInstance::POSITIONED`] was last written
@@ -200,6 +209,9 @@ impl VrrpInstance {
             track_src_ip: None,
             strict_mode: None,
             debug: None,
+            promote_secondaries: None,
+            vrf: None,
+            kernel_rx_buf_size: None,
             smtp_alert: None,
             written: BTreeMap::new(),
         }
@@ -242,6 +254,13 @@ impl VrrpInstance {
             .as_ref()
             .or(self.mcast_src_ip.as_ref())
             .map(|src| src.value)
+    }
+
+    /// Whether the interface's `promote_secondaries` sysctl is set: where
+    /// written, unless the instance is on a VMAC or ipvlan (keepalived
+    /// 2.4.3 vrrp.c ignores it there: a VMAC gets it anyway).
+    pub fn promotes_secondaries(&self) -> bool {
+        self.promote_secondaries.is_some() && self.use_vmac.is_none() && self.use_ipvlan.is_none()
     }
 
     /// keepalived 2.4.3 (vrrp.c): `unicast_fault_no_peer` without any

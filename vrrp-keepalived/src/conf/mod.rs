@@ -43,16 +43,19 @@ mod advice;
 mod build;
 mod build_address;
 mod build_auth_hmac;
+mod build_buffers;
 mod build_garp;
 mod build_global;
 mod build_group;
 mod build_instance;
+mod build_linkbeat;
 mod build_route;
 mod build_script;
 mod build_smtp;
 mod build_track;
 mod build_track_file;
 mod build_vmac;
+mod build_vrf;
 mod config;
 mod error;
 mod instance;
@@ -79,10 +82,10 @@ pub use config::KeepalivedConfig;
 pub use error::{ConfigError, Severity, Span, Spanned, Warning};
 pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
 pub use model::{
-    AuthType, Authentication, Centiseconds, DEFAULT_INTERFACE, Family, GarpExtraIf, GarpGroup,
-    GarpSettings, GlobalDefs, InitFile, InitialState, IpvlanMode, Notify, NotifyFifo, NotifyScript,
-    ParamMatch, RunAs, Smtp, SyncGroup, TrackFile, TrackProcess, Tracked, UnicastPeer, UseIpvlan,
-    UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
+    AuthType, Authentication, Buffers, Centiseconds, DEFAULT_INTERFACE, Family, GarpExtraIf,
+    GarpGroup, GarpSettings, GlobalDefs, InitFile, InitialState, IpvlanMode, Notify, NotifyFifo,
+    NotifyScript, ParamMatch, RunAs, RxBufsPolicy, Smtp, SyncGroup, TrackFile, TrackProcess,
+    Tracked, UnicastPeer, UseIpvlan, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
 };
 pub use routes::{
     IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RtName, RuleAction,

@@ -58,6 +58,36 @@ pub struct RunAs {
 /// (`DFLT_INT`, vrrp_ipaddress.h).
 pub const DEFAULT_INTERFACE: &str = "eth0";
 
+/// Socket receive buffers, as keepalived's global_defs set them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Buffers {
+    /// `vrrp_rx_bufs_policy`: what an instance without
+    /// `kernel_rx_buf_size` adds to its VRRP socket's receive buffer.
+    pub rx_policy: Option<RxBufsPolicy>,
+    /// `vrrp_rx_bufs_multiplier N` (1..): adverts or MTUs per instance;
+    /// keepalived's default 3.
+    pub rx_multiplier: Option<u32>,
+    /// `vrrp_netlink_cmd_rcv_bufs BYTES` (0: not set).
+    pub netlink_cmd: Option<u32>,
+    /// `vrrp_netlink_cmd_rcv_bufs_force [BOOL]`.
+    pub netlink_cmd_force: bool,
+    /// `vrrp_netlink_monitor_rcv_bufs BYTES` (0: not set).
+    pub netlink_monitor: Option<u32>,
+    /// `vrrp_netlink_monitor_rcv_bufs_force [BOOL]`.
+    pub netlink_monitor_force: bool,
+}
+
+/// `vrrp_rx_bufs_policy`'s choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RxBufsPolicy {
+    /// `MTU`: the multiplier times the interface's MTU.
+    Mtu,
+    /// `ADVERT`: the multiplier times the instance's advert length.
+    Advert,
+    /// A size in bytes.
+    Size(u32),
+}
+
 /// `global_defs`. Keywords for e-mail, LVS, SNMP and the like are accepted and
 /// reported as ignored.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -120,10 +150,22 @@ pub struct GlobalDefs {
     /// `vrrp_notify_fifo PATH [USER [GROUP]]` and its `vrrp_notify_fifo_script`
     /// (keepalived's VRRP-only FIFO; here every event is a VRRP event).
     pub vrrp_notify_fifo: NotifyFifo,
+    /// Socket receive buffers (`vrrp_rx_bufs_*`, `vrrp_netlink_*_rcv_bufs`).
+    pub buffers: Buffers,
     /// `vrrp_iptables [CHAINS]`: read; the rules go in nftables (warned).
     pub vrrp_iptables: Option<Vec<String>>,
     /// `vrrp_ipsets [NAMES]`: read and ignored (warned).
     pub vrrp_ipsets: Option<Vec<String>>,
+    /// `disable_local_igmp` (where written): no IGMP reports for
+    /// 224.0.0.0/24 while running.
+    pub disable_local_igmp: Option<Span>,
+    /// `nftables_priority N`: our chains' hook priority (keepalived's -1
+    /// when unset; a later `nftables` line sets -1 again, as keepalived).
+    pub nftables_priority: Option<i32>,
+    /// `nftables_counters`: the drop rules count what they drop.
+    pub nftables_counters: bool,
+    /// `nftables_ifindex`: read; no rule of ours matches an interface name.
+    pub nftables_ifindex: bool,
     /// `vmac_prefix NAME`: VMAC names start with it, not `vrrp`.
     pub vmac_prefix: Option<String>,
     /// `vmac_addr_prefix NAME`: the same for the addresses' own VMACs

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use super::advice::advise;
+use super::build_vrf;
 use super::config::KeepalivedConfig;
 use super::error::{ConfigError, Span, Warning};
 use super::instance::VrrpInstance;
@@ -38,6 +39,12 @@ fn check_instance(
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ConfigError> {
     let name = &inst.name;
+    if let (None, Some(vrf)) = (&inst.interface, &inst.vrf) {
+        if !inst.unicast_peers.is_empty() {
+            return Err(build_vrf::unsupported(inst, vrf));
+        }
+    }
+    build_vrf::check(inst, warnings);
     if inst.interface.is_none() {
         return Err(ConfigError::invalid(
             &inst.at,
@@ -71,6 +78,16 @@ fn check_instance(
             format!(
                 "vrrp_instance {name} has no unicast_peer: it stays in FAULT \
                  (unicast_fault_no_peer; keepalived does the same)"
+            ),
+        ));
+    }
+    if let (Some(at), false) = (&inst.promote_secondaries, inst.promotes_secondaries()) {
+        // keepalived 2.4.3 vrrp.c: reported (its -t fails), then run without.
+        warnings.push(Warning::new(
+            at.clone(),
+            format!(
+                "vrrp_instance {name}: promote_secondaries is automatically set for VMACs \
+                 (use_vmac, use_ipvlan): ignored, as keepalived ignores it"
             ),
         ));
     }
