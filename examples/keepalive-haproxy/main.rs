@@ -196,6 +196,9 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
             tracing::error!(%error, "cannot run the startup script");
         }
     }
+    // keepalived tunes its VRRP process once the startup script ran; ours
+    // is this thread, which runs the loop, tuned before the others start.
+    prepared.tuning.apply();
     let mut config = prepared.config;
     config.handle_signals = true;
     let mut driver = Driver::new(config)?;

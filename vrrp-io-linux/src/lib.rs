@@ -42,6 +42,7 @@ pub mod notify;
 pub mod socket;
 mod sys;
 pub mod track;
+pub mod tuning;
 pub mod vmac;
 
 pub use sys::release_free_heap;

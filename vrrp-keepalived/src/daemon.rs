@@ -18,6 +18,7 @@ use crate::mail::{AlertPlan, Alerts};
 use crate::security::{self, Insecure};
 use crate::{status, systemd};
 use vrrp_io_linux::driver::{Driver, DriverConfig, DriverEvent, Handle};
+use vrrp_io_linux::tuning::Tuning;
 
 /// How long a dump waits for the driver's snapshot.
 const SNAPSHOT_WAIT: Duration = Duration::from_secs(1);
@@ -62,6 +63,9 @@ pub struct Prepared {
     pub startup: Option<HookScript>,
     /// `shutdown_script`, run after the driver stopped.
     pub shutdown: Option<HookScript>,
+    /// How the process runs (`vrrp_priority`, `vrrp_rt_priority`, ...):
+    /// applied by the thread that runs the driver, before it starts.
+    pub tuning: Tuning,
 }
 
 /// Why a configuration cannot run.
@@ -111,6 +115,7 @@ pub fn prepare(path: &Path, options: &Options) -> Result<Prepared, PrepareError>
         dumps,
         startup,
         shutdown,
+        tuning: crate::process::tuning(&loaded.config.global),
     })
 }
 

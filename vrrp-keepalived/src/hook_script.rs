@@ -73,6 +73,7 @@ impl HookScript {
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "an empty command"))?;
         let mut command = Command::new(program);
         command.args(args).stdin(Stdio::null()).process_group(0);
+        vrrp_io_linux::tuning::untuned(&mut command);
         if let Some((uid, gid)) = self.command.run_as {
             command.gid(gid).uid(uid);
         }

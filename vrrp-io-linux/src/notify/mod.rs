@@ -462,6 +462,7 @@ fn spawn(argv: &[String], run_as: Option<(u32, u32)>) -> io::Result<Child> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0);
+    crate::tuning::untuned(&mut command);
     if let Some((uid, gid)) = run_as {
         command.gid(gid).uid(uid);
     }

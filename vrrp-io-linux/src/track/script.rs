@@ -229,6 +229,7 @@ impl Script {
             .stderr(Stdio::null());
         // Its own process group, so a timeout kills the script's children too.
         command.process_group(0);
+        crate::tuning::untuned(&mut command);
         if let Some((uid, gid)) = self.spec.run_as {
             command.gid(gid).uid(uid);
         }

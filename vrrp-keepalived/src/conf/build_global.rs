@@ -2,6 +2,7 @@
 
 use super::build_garp;
 use super::build_group::multicast_group;
+use super::build_process::process_setting;
 use super::build_smtp::smtp_setting;
 use std::time::Duration;
 
@@ -36,10 +37,6 @@ const OTHER_DAEMONS: &[&str] = &[
     "snmp_socket",
     "enable_dbus",
     "enable_dbus_create_instance",
-    "vrrp_priority",
-    "vrrp_no_swap",
-    "vrrp_rt_priority",
-    "vrrp_rlimit_rtime",
     "min_auto_priority_delay",
 ];
 
@@ -86,6 +83,7 @@ pub(crate) fn build_global(
             "enable_script_security" => global.enable_script_security = ctx.flag(item)?,
             "script_user" => global.script_user = Some(ctx.run_as_statement(item)?),
             "vrrp_version" => global.vrrp_version = Some(version(ctx, item)?),
+            _ if process_setting(ctx, item, &mut global.process)? => {}
             keyword if smtp_setting(ctx, item, keyword, &mut global.smtp)? => {}
             "vrrp_mcast_group4" => {
                 let group = multicast_group(ctx, item, Some(Family::Ipv4))?;

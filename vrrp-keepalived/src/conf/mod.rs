@@ -47,6 +47,7 @@ mod build_garp;
 mod build_global;
 mod build_group;
 mod build_instance;
+mod build_process;
 mod build_route;
 mod build_script;
 mod build_smtp;
@@ -80,8 +81,8 @@ pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
 pub use model::{
     AuthType, Authentication, Centiseconds, DEFAULT_INTERFACE, Family, GarpExtraIf, GarpGroup,
     GarpSettings, GlobalDefs, InitFile, InitialState, IpvlanMode, Notify, NotifyFifo, NotifyScript,
-    ParamMatch, RunAs, Smtp, SyncGroup, TrackFile, TrackProcess, Tracked, UnicastPeer, UseIpvlan,
-    UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
+    ParamMatch, ProcessSettings, RunAs, Smtp, SyncGroup, TrackFile, TrackProcess, Tracked,
+    UnicastPeer, UseIpvlan, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
 };
 pub use routes::{
     IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RtName, RuleAction,

@@ -138,6 +138,9 @@ pub struct GlobalDefs {
     pub shutdown_script: Option<NotifyScript>,
     /// `shutdown_script_timeout 1..1000` seconds (10 when not written).
     pub shutdown_script_timeout: Option<u32>,
+    /// `vrrp_priority`, `vrrp_no_swap`, `vrrp_rt_priority`,
+    /// `vrrp_rlimit_rttime`, `vrrp_cpu_affinity`: how our one process runs.
+    pub process: ProcessSettings,
     /// `fifo_write_vrrp_states_on_reload`: a reload writes the kept
     /// Backup and Fault instances' states to the notify FIFOs.
     pub fifo_write_vrrp_states_on_reload: bool,
@@ -160,6 +163,25 @@ pub struct GlobalDefs {
     /// `vrrp_owner_ignore_adverts [BOOL]` (keepalived 2.4): the owners'
     /// default; ours ignore adverts anyway (RFC 9568 §7.1).
     pub vrrp_owner_ignore_adverts: Option<Spanned<bool>>,
+}
+
+/// keepalived's VRRP process tuning (`global_parser.c`, applied by
+/// `set_process_priorities` and `set_process_cpu_affinity`). keepalived
+/// tunes its VRRP child; we have one process, tuned the same way.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcessSettings {
+    /// `vrrp_priority -20..19`: the nice value, unless `rt_priority`.
+    pub nice: Option<i8>,
+    /// `vrrp_no_swap`: every page locked in memory (`mlockall`).
+    pub no_swap: bool,
+    /// `vrrp_rt_priority 1..99`: SCHED_RR at this priority.
+    pub rt_priority: Option<u8>,
+    /// `vrrp_rlimit_rttime` microseconds (2 and up; keepalived's default
+    /// 10000): RLIMIT_RTTIME's hard limit under `rt_priority`, half of it
+    /// the soft one.
+    pub rlimit_rttime: Option<u32>,
+    /// `vrrp_cpu_affinity CPU...`: the CPUs we may run on (empty: any).
+    pub cpus: Vec<Spanned<u16>>,
 }
 
 /// Gratuitous ARP / unsolicited NA timing. In `global_defs` the keywords carry

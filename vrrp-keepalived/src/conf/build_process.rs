@@ -1,0 +1,176 @@
+//! keepalived's VRRP process keywords of `global_defs` (its
+//! `global_parser.c`: `vrrp_prio_handler`, `vrrp_no_swap_handler`,
+//! `vrrp_rt_priority_handler`, `vrrp_rt_rlimit_handler`,
+//! `vrrp_cpu_affinity_handler`) into [`ProcessSettings`]. What keepalived's
+//! `-t` reports and its daemon goes on without is warned here, and has
+//! keepalived's effect; which CPUs this host has is the host checks' part
+//! (`host.rs`).
+
+use super::error::{ConfigError, Spanned};
+use super::model::ProcessSettings;
+use super::parser::Node;
+use super::values::{Ctx, missing};
+
+/// SCHED_RR's priorities on Linux (`sched_get_priority_min/max`).
+pub(crate) const RT_PRIORITIES: std::ops::RangeInclusive<i64> = 1..=99;
+
+/// Reads `item` into `process` if it is one of the process keywords;
+/// returns whether it was.
+pub(crate) fn process_setting(
+    ctx: &mut Ctx<'_>,
+    item: &Node,
+    process: &mut ProcessSettings,
+) -> Result<bool, ConfigError> {
+    match item.keyword.as_str() {
+        "vrrp_priority" => process.nice = nice(ctx, item)?,
+        "vrrp_no_swap" => process.no_swap = ctx.flag(item)?,
+        "vrrp_rt_priority" => {
+            if let Some(priority) = rt_priority(ctx, item)? {
+                process.rt_priority = Some(priority);
+            }
+        }
+        "vrrp_rlimit_rttime" | "vrrp_rlimit_rtime" => {
+            process.rlimit_rttime = Some(rlimit_rttime(ctx, item)?);
+        }
+        "vrrp_cpu_affinity" => cpu_affinity(ctx, item, &mut process.cpus)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// `vrrp_priority -20..19`; anything else leaves the nice value alone
+/// (keepalived's `get_priority` returns 0, "no change").
+fn nice(ctx: &mut Ctx<'_>, item: &Node) -> Result<Option<i8>, ConfigError> {
+    ctx.no_block(item)?;
+    ctx.extra_args(item, 1);
+    let Some(arg) = item.args.first() else {
+        ctx.warn(&item.at, "No vrrp process priority specified; line ignored");
+        return Ok(None);
+    };
+    match arg
+        .text
+        .parse::<i8>()
+        .ok()
+        .filter(|n| (-20..=19).contains(n))
+    {
+        // 0: the nice value we started with, as keepalived.
+        Some(nice) => Ok((nice != 0).then_some(nice)),
+        None => {
+            ctx.warn(
+                &arg.at,
+                format!(
+                    "Invalid vrrp process priority `{}`: a nice value -20..19 was expected; \
+                     line ignored",
+                    arg.text
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// `vrrp_rt_priority N`: a number outside 1..99 is taken to the nearer
+/// end, warned (keepalived's `get_realtime_priority`); a word is ignored.
+fn rt_priority(ctx: &mut Ctx<'_>, item: &Node) -> Result<Option<u8>, ConfigError> {
+    ctx.no_block(item)?;
+    ctx.extra_args(item, 1);
+    let Some(arg) = item.args.first() else {
+        ctx.warn(
+            &item.at,
+            "No vrrp process real-time priority specified; line ignored",
+        );
+        return Ok(None);
+    };
+    let Ok(asked) = arg.text.parse::<i64>() else {
+        ctx.warn(
+            &arg.at,
+            format!(
+                "vrrp process real-time priority '{}' invalid: a number 1..99 was expected; \
+                 line ignored",
+                arg.text
+            ),
+        );
+        return Ok(None);
+    };
+    let priority = asked.clamp(*RT_PRIORITIES.start(), *RT_PRIORITIES.end());
+    if priority != asked {
+        let end = if asked < priority {
+            "minimum"
+        } else {
+            "maximum"
+        };
+        ctx.warn(
+            &arg.at,
+            format!(
+                "vrrp process real-time priority {asked} outside 1..99: the {end}, {priority}, \
+                 is used, as keepalived"
+            ),
+        );
+    }
+    Ok(u8::try_from(priority).ok())
+}
+
+/// `vrrp_rlimit_rttime MICROSECONDS` (1 counts as 2; `vrrp_rlimit_rtime`
+/// is its old name, noted). keepalived exits when the value is missing,
+/// and runs without any limit when it is not 1..4294967295: 0 here.
+fn rlimit_rttime(ctx: &mut Ctx<'_>, item: &Node) -> Result<u32, ConfigError> {
+    ctx.no_block(item)?;
+    ctx.extra_args(item, 1);
+    let arg = item
+        .args
+        .first()
+        .ok_or_else(|| missing(item, "microseconds 1..4294967295"))?;
+    if item.keyword == "vrrp_rlimit_rtime" {
+        ctx.info(
+            &item.at,
+            "`vrrp_rlimit_rtime` is deprecated: write `vrrp_rlimit_rttime`",
+        );
+    }
+    match arg.text.parse::<u32>() {
+        Ok(limit @ 1..) => Ok(limit.max(2)),
+        _ => {
+            ctx.warn(
+                &arg.at,
+                format!(
+                    "Invalid vrrp real-time limit - {}: microseconds 1..4294967295 were \
+                     expected; no RLIMIT_RTTIME is set, as keepalived",
+                    arg.text
+                ),
+            );
+            Ok(0)
+        }
+    }
+}
+
+/// `vrrp_cpu_affinity CPU...`: each line replaces the set; a word that is
+/// not a CPU number empties it (keepalived's `get_cpu_affinity`).
+fn cpu_affinity(
+    ctx: &mut Ctx<'_>,
+    item: &Node,
+    cpus: &mut Vec<Spanned<u16>>,
+) -> Result<(), ConfigError> {
+    ctx.no_block(item)?;
+    if item.args.is_empty() {
+        ctx.warn(&item.at, "No vrrp cpu_id set specified; line ignored");
+        return Ok(());
+    }
+    cpus.clear();
+    for arg in &item.args {
+        match arg.text.parse::<u16>() {
+            Ok(cpu) => cpus.push(Spanned::new(cpu, arg.at.clone())),
+            Err(_) => {
+                ctx.warn(
+                    &arg.at,
+                    format!(
+                        "Invalid cpu_id `{}` specified for vrrp process: a CPU number was \
+                         expected; no CPU affinity is set, as keepalived",
+                        arg.text
+                    ),
+                );
+                cpus.clear();
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! The process keywords of `global_defs` (`vrrp_priority`, `vrrp_no_swap`,
+//! `vrrp_rt_priority`, `vrrp_rlimit_rttime` and its old name,
+//! `vrrp_cpu_affinity`) against keepalived's own `-t`, 2.2.7 (Debian's)
+//! and 2.4.3: keepalived's verdict is the one each case states; ours
+//! accepts what keepalived's daemon runs (refusing only what it exits on),
+//! warns on every line keepalived names, on none when keepalived is silent,
+//! and reads the value keepalived's daemon would use. What the daemon does
+//! with them is tested in the lab (`tests/lab_process.rs`).
+//!
+//! Needs the `keepalived` binary; without it the test says SKIPPED and passes.
+
+use std::fs;
+
+use vrrp_keepalived::conf::{ProcessSettings, Severity};
+use vrrp_keepalived::daemon::{Options, prepare};
+
+#[path = "support/keepalived_t.rs"]
+mod keepalived_t;
+use keepalived_t::{keepalived, keepalived_check, lines_named};
+
+/// A case: lines of `global_defs` (`{n}`: the first CPU this host lacks,
+/// `{last}`: its last one), keepalived's `-t` verdict, and what we read
+/// (`None`: we refuse the file, as keepalived's daemon exits on it) but the
+/// CPUs: those of an accepted `vrrp_cpu_affinity` line, else none.
+struct Case {
+    global: &'static str,
+    accepted: bool,
+    ours: Option<ProcessSettings>,
+}
+
+fn case(global: &'static str, accepted: bool, ours: Option<ProcessSettings>) -> Case {
+    Case {
+        global,
+        accepted,
+        ours,
+    }
+}
+
+fn nice(n: i8) -> Option<ProcessSettings> {
+    Some(ProcessSettings {
+        nice: Some(n),
+        ..ProcessSettings::default()
+    })
+}
+
+fn rt(priority: u8) -> Option<ProcessSettings> {
+    Some(ProcessSettings {
+        rt_priority: Some(priority),
+        ..ProcessSettings::default()
+    })
+}
+
+fn rttime(limit: u32) -> Option<ProcessSettings> {
+    Some(ProcessSettings {
+        rlimit_rttime: Some(limit),
+        ..ProcessSettings::default()
+    })
+}
+
+fn cases() -> Vec<Case> {
+    let none = || Some(ProcessSettings::default());
+    vec![
+        case("vrrp_priority -10", true, nice(-10)),
+        case("vrrp_priority 19", true, nice(19)),
+        case("vrrp_priority 0", true, none()),
+        case("vrrp_priority -21", false, none()),
+        case("vrrp_priority 20", false, none()),
+        case("vrrp_priority", false, none()),
+        case("vrrp_priority x", false, none()),
+        case("vrrp_priority -5\n vrrp_priority 30", false, none()),
+        case("vrrp_rt_priority 50", true, rt(50)),
+        case("vrrp_rt_priority 0", false, rt(1)),
+        case("vrrp_rt_priority 100", false, rt(99)),
+        case("vrrp_rt_priority", false, none()),
+        case("vrrp_rt_priority abc", false, none()),
+        case("vrrp_rt_priority 20\n vrrp_rt_priority abc", false, rt(20)),
+        case(
+            "vrrp_no_swap",
+            true,
+            Some(ProcessSettings {
+                no_swap: true,
+                ..ProcessSettings::default()
+            }),
+        ),
+        case("vrrp_rlimit_rttime 20000", true, rttime(20000)),
+        case("vrrp_rlimit_rtime 20000", true, rttime(20000)),
+        case("vrrp_rlimit_rttime 1", true, rttime(2)),
+        case("vrrp_rlimit_rttime 0", false, rttime(0)),
+        case("vrrp_rlimit_rttime 4294967296", false, rttime(0)),
+        case("vrrp_rlimit_rttime -3", false, rttime(0)),
+        case("vrrp_rlimit_rttime", false, None),
+        case("vrrp_cpu_affinity 0", true, none()),
+        case("vrrp_cpu_affinity 0 {last}", true, none()),
+        case("vrrp_cpu_affinity {n}", false, none()),
+        case("vrrp_cpu_affinity 0 {n}", false, none()),
+        case("vrrp_cpu_affinity", false, none()),
+        case("vrrp_cpu_affinity x", false, none()),
+        case("vrrp_cpu_affinity -1", false, none()),
+    ]
+}
+
+/// CPUs online here (`/sys/devices/system/cpu/online`, `0-N`).
+fn online_cpus() -> u16 {
+    let list = fs::read_to_string("/sys/devices/system/cpu/online").unwrap();
+    let last = list.trim().rsplit(['-', ',']).next().unwrap();
+    last.parse::<u16>().unwrap() + 1
+}
+
+#[test]
+fn keepalived_and_we_agree() {
+    let binaries = keepalived();
+    if binaries.is_empty() {
+        eprintln!("SKIPPED: keepalived is not installed");
+        return;
+    }
+    let online = online_cpus();
+    let dir = std::env::temp_dir().join(format!("config_process_{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let mut disagreements = Vec::new();
+    let mut compared = 0;
+    for (n, case) in cases().into_iter().enumerate() {
+        let global = case
+            .global
+            .replace("{n}", &online.to_string())
+            .replace("{last}", &(online - 1).to_string());
+        let expected_cpus: Vec<u16> = match global.strip_prefix("vrrp_cpu_affinity ") {
+            Some(list) if case.accepted => list.split(' ').map(|c| c.parse().unwrap()).collect(),
+            _ => Vec::new(),
+        };
+        let expected = case.ours.clone();
+        let path = dir.join(format!("case{n}.conf"));
+        let text = format!(
+            "global_defs {{\n dynamic_interfaces\n {global}\n}}\nvrrp_instance V {{\n \
+             interface ens1\n virtual_router_id 1\n virtual_ipaddress {{\n  192.0.2.1/24\n \
+             }}\n}}\n"
+        );
+        fs::write(&path, text).unwrap();
+        let ours = prepare(&path, &Options::default());
+        let prepared = match (ours, &expected) {
+            (Err(_), None) => None,
+            (Err(error), Some(_)) => {
+                disagreements.push(format!("{global}: we refuse: {error}"));
+                continue;
+            }
+            (Ok(_), None) => {
+                disagreements.push(format!("{global}: we accept what keepalived exits on"));
+                continue;
+            }
+            (Ok(prepared), Some(expected)) => {
+                let read = reread(&path);
+                let tuned: Vec<u16> = prepared
+                    .tuning
+                    .cpus
+                    .iter()
+                    .map(|&c| u16::try_from(c).unwrap())
+                    .collect();
+                let without_cpus = ProcessSettings {
+                    cpus: Vec::new(),
+                    ..read.clone()
+                };
+                if without_cpus != *expected || tuned != expected_cpus {
+                    disagreements.push(format!(
+                        "{global}: we read {read:?}, tune {:?}; expected {expected:?}, CPUs \
+                         {expected_cpus:?}",
+                        prepared.tuning
+                    ));
+                }
+                Some(prepared)
+            }
+        };
+        let last_global_line = 2 + u32::try_from(global.lines().count()).unwrap();
+        let warned: Vec<u32> = prepared.as_ref().map_or_else(Vec::new, |p| {
+            p.warnings
+                .iter()
+                .chain(&p.host)
+                .filter(|w| w.severity == Severity::Warning)
+                .map(|w| w.at.line)
+                // The instance's interface is absent here (dynamic_interfaces).
+                .filter(|&line| line <= last_global_line)
+                .collect()
+        });
+        if case.accepted && !warned.is_empty() {
+            disagreements.push(format!("{global}: we warn on lines {warned:?}"));
+        }
+        for binary in &binaries {
+            compared += 1;
+            let (theirs, output) = keepalived_check(binary, &path);
+            if theirs != case.accepted {
+                disagreements.push(format!(
+                    "{global} ({}): keepalived accepts={theirs}, expected {}:\n{output}",
+                    binary.display(),
+                    case.accepted
+                ));
+            }
+            if prepared.is_none() {
+                continue;
+            }
+            for line in lines_named(&output) {
+                if !warned.contains(&line) {
+                    disagreements.push(format!(
+                        "{global} ({}): no warning of ours on line {line}:\n{output}",
+                        binary.display(),
+                    ));
+                }
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
+    assert!(compared > 0);
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+}
+
+/// The file's process settings as the reader has them (before the host
+/// checks drop CPUs this host lacks).
+fn reread(path: &std::path::Path) -> ProcessSettings {
+    vrrp_keepalived::conf::load(path)
+        .map(|loaded| loaded.config.global.process)
+        .unwrap_or_default()
+}
