@@ -186,6 +186,8 @@ fn release(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
 
 fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     let prepared = daemon::prepare(&args.use_file, &args.options())?;
+    // keepalived sets it first: the startup script inherits it too.
+    vrrp::linux::tuning::set_umask(prepared.umask);
     prepared.log();
     let alerts = prepared.alerts.clone();
     let paths = prepared.dumps.clone();
@@ -220,7 +222,7 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     let dumps = Arc::new(Mutex::new(paths));
     daemon::serve_dumps(driver.handle(), Arc::clone(&dumps))?;
     if let Some(pid) = &args.pid {
-        std::fs::write(pid, format!("{}\n", std::process::id()))?;
+        write_pid_file(pid)?;
     }
     let names: Vec<&str> = driver.specs().iter().map(|s| s.name.as_str()).collect();
     tracing::info!(instances = ?names, "running");
@@ -250,4 +252,12 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     ran?;
     Ok(())
+}
+
+/// Our pid in `path`, rw-r--r-- whatever the umask, as keepalived's
+/// `create_pidfile` makes it.
+fn write_pid_file(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::write(path, format!("{}\n", std::process::id()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
 }

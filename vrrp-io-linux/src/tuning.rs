@@ -133,6 +133,13 @@ pub fn untuned(command: &mut Command) -> &mut Command {
     command
 }
 
+/// Sets the file creation mask of the process (its threads and the
+/// children it starts share it); returns the one before.
+pub fn set_umask(mask: u32) -> u32 {
+    let mode = nix::sys::stat::Mode::from_bits_truncate(mask & 0o777);
+    nix::sys::stat::umask(mode).bits()
+}
+
 fn set_cpus(cpus: &[usize]) -> nix::Result<()> {
     let mut set = CpuSet::new();
     for &cpu in cpus {

@@ -66,6 +66,9 @@ pub struct Prepared {
     /// How the process runs (`vrrp_priority`, `vrrp_rt_priority`, ...):
     /// applied by the thread that runs the driver, before it starts.
     pub tuning: Tuning,
+    /// The file creation mask (`umask`, keepalived's 0177 by default), set
+    /// before anything is created or started.
+    pub umask: u32,
 }
 
 /// Why a configuration cannot run.
@@ -116,6 +119,7 @@ pub fn prepare(path: &Path, options: &Options) -> Result<Prepared, PrepareError>
         startup,
         shutdown,
         tuning: crate::process::tuning(&loaded.config.global),
+        umask: crate::process::umask(&loaded.config.global),
     })
 }
 

@@ -1,6 +1,6 @@
 //! The process keywords of `global_defs` (`vrrp_priority`, `vrrp_no_swap`,
 //! `vrrp_rt_priority`, `vrrp_rlimit_rttime` and its old name,
-//! `vrrp_cpu_affinity`) against keepalived's own `-t`, 2.2.7 (Debian's)
+//! `vrrp_cpu_affinity`) and `umask` against keepalived's own `-t`, 2.2.7 (Debian's)
 //! and 2.4.3: keepalived's verdict is the one each case states; ours
 //! accepts what keepalived's daemon runs (refusing only what it exits on),
 //! warns on every line keepalived names, on none when keepalived is silent,
@@ -16,7 +16,7 @@ use vrrp_keepalived::daemon::{Options, prepare};
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{keepalived, keepalived_check, lines_named};
+use keepalived_t::{keepalived, keepalived_check, lines_named, version};
 
 /// A case: lines of `global_defs` (`{n}`: the first CPU this host lacks,
 /// `{last}`: its last one), keepalived's `-t` verdict, and what we read
@@ -216,4 +216,110 @@ fn reread(path: &std::path::Path) -> ProcessSettings {
     vrrp_keepalived::conf::load(path)
         .map(|loaded| loaded.config.global.process)
         .unwrap_or_default()
+}
+
+/// `umask` lines, keepalived 2.4.3's verdict, 2.2.7's (which lacks the
+/// `IRWX?` bits), and the mask we set (`None`: we refuse the file, as
+/// keepalived exits on it; 0o177: keepalived's default, left in place).
+const UMASKS: &[(&str, bool, bool, Option<u32>)] = &[
+    ("umask 0027", true, true, Some(0o027)),
+    ("umask 027", true, true, Some(0o027)),
+    ("umask 0x17", true, true, Some(0x17)),
+    ("umask 23", true, true, Some(23)),
+    ("umask 0777", true, true, Some(0o777)),
+    ("umask 0", true, true, Some(0)),
+    ("umask IWGRP|IWOTH", true, true, Some(0o022)),
+    ("umask IWGRP | IXOTH|IROTH", true, true, Some(0o025)),
+    ("umask IWGRP|IRWXO", true, false, Some(0o027)),
+    ("umask IRWXG |IRWXO", true, false, Some(0o077)),
+    ("umask 01000", false, false, Some(0o177)),
+    ("umask 08", false, false, Some(0o177)),
+    ("umask 0027abc", false, false, Some(0o177)),
+    ("umask 0027 1", false, false, Some(0o177)),
+    ("umask -1", false, false, Some(0o177)),
+    ("umask IWGRP|", false, false, Some(0o177)),
+    ("umask IWGRP IWOTH", false, false, Some(0o177)),
+    ("umask iwgrp", false, false, Some(0o177)),
+    ("umask IWGRPX", false, false, Some(0o177)),
+    ("umask |IWGRP", false, false, Some(0o177)),
+    ("umask 0022\n umask bad", false, false, Some(0o022)),
+    ("umask", false, false, None),
+];
+
+#[test]
+fn keepalived_and_we_agree_on_umask() {
+    let binaries = keepalived();
+    if binaries.is_empty() {
+        eprintln!("SKIPPED: keepalived is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("config_umask_{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let mut disagreements = Vec::new();
+    let mut compared = 0;
+    for (n, &(global, accepted_243, accepted_227, mask)) in UMASKS.iter().enumerate() {
+        let path = dir.join(format!("case{n}.conf"));
+        fs::write(
+            &path,
+            format!(
+                "global_defs {{\n dynamic_interfaces\n {global}\n}}\nvrrp_instance V {{\n \
+                 interface ens1\n virtual_router_id 1\n virtual_ipaddress {{\n  192.0.2.1/24\n \
+                 }}\n}}\n"
+            ),
+        )
+        .unwrap();
+        let last_global_line = 2 + u32::try_from(global.lines().count()).unwrap();
+        let warned: Vec<u32> = match (prepare(&path, &Options::default()), mask) {
+            (Ok(prepared), Some(mask)) => {
+                if prepared.umask != mask {
+                    disagreements.push(format!("{global}: our umask {:o}", prepared.umask));
+                }
+                prepared
+                    .warnings
+                    .iter()
+                    .filter(|w| w.severity == Severity::Warning)
+                    .map(|w| w.at.line)
+                    .filter(|&line| line <= last_global_line)
+                    .collect()
+            }
+            (Err(_), None) => Vec::new(),
+            (ours, _) => {
+                disagreements.push(format!("{global}: we say {:?}", ours.map(|p| p.umask)));
+                continue;
+            }
+        };
+        if accepted_243 && !warned.is_empty() {
+            disagreements.push(format!("{global}: we warn on lines {warned:?}"));
+        }
+        for binary in &binaries {
+            compared += 1;
+            let (theirs, output) = keepalived_check(binary, &path);
+            let expected = if version(binary) == "2.2.7" {
+                accepted_227
+            } else {
+                accepted_243
+            };
+            if theirs != expected {
+                disagreements.push(format!(
+                    "{global} ({}): keepalived accepts={theirs}, expected {expected}:\n{output}",
+                    binary.display()
+                ));
+            }
+            // Where 2.2.7 differs we follow 2.4.3.
+            if mask.is_none() || expected != accepted_243 {
+                continue;
+            }
+            for line in lines_named(&output) {
+                if !warned.contains(&line) {
+                    disagreements.push(format!(
+                        "{global} ({}): no warning of ours on line {line}:\n{output}",
+                        binary.display(),
+                    ));
+                }
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
+    assert!(compared > 0);
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
 }

@@ -2,7 +2,7 @@
 
 use super::build_garp;
 use super::build_group::multicast_group;
-use super::build_process::process_setting;
+use super::build_process::{self, process_setting};
 use super::build_smtp::smtp_setting;
 use std::time::Duration;
 
@@ -84,6 +84,11 @@ pub(crate) fn build_global(
             "script_user" => global.script_user = Some(ctx.run_as_statement(item)?),
             "vrrp_version" => global.vrrp_version = Some(version(ctx, item)?),
             _ if process_setting(ctx, item, &mut global.process)? => {}
+            "umask" => {
+                if let Some(mask) = build_process::umask(ctx, item)? {
+                    global.umask = Some(mask);
+                }
+            }
             keyword if smtp_setting(ctx, item, keyword, &mut global.smtp)? => {}
             "vrrp_mcast_group4" => {
                 let group = multicast_group(ctx, item, Some(Family::Ipv4))?;

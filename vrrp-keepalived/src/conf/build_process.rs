@@ -1,7 +1,8 @@
 //! keepalived's VRRP process keywords of `global_defs` (its
 //! `global_parser.c`: `vrrp_prio_handler`, `vrrp_no_swap_handler`,
 //! `vrrp_rt_priority_handler`, `vrrp_rt_rlimit_handler`,
-//! `vrrp_cpu_affinity_handler`) into [`ProcessSettings`]. What keepalived's
+//! `vrrp_cpu_affinity_handler`) into [`ProcessSettings`], and `umask`
+//! (`umask_handler`). What keepalived's
 //! `-t` reports and its daemon goes on without is warned here, and has
 //! keepalived's effect; which CPUs this host has is the host checks' part
 //! (`host.rs`).
@@ -36,6 +37,94 @@ pub(crate) fn process_setting(
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// `umask NUMBER` (C's `strtol` base 0: `0x1f`, `027`, `23`) or `umask
+/// BITS` (`IWGRP|IRWXO`, words and `|` spaced as one likes), as keepalived
+/// 2.4.3's `umask_handler` (2.2.7 lacks the `IRWX?` bits). A value it
+/// reports is warned and ignored: the mask stays 0177, as keepalived's;
+/// a missing one is refused (keepalived exits).
+pub(crate) fn umask(ctx: &mut Ctx<'_>, item: &Node) -> Result<Option<Spanned<u32>>, ConfigError> {
+    ctx.no_block(item)?;
+    let first = item
+        .args
+        .first()
+        .ok_or_else(|| missing(item, "a umask (e.g. 0027 or IWGRP|IRWXO)"))?;
+    let at = first.at.clone();
+    let mask = if first.text.starts_with(|c: char| c.is_ascii_digit()) {
+        if item.args.len() > 1 {
+            Err("Extra parameter(s) to umask option".to_owned())
+        } else {
+            c_unsigned(&first.text)
+                .filter(|&n| n <= 0o777)
+                .ok_or_else(|| format!("invalid umask value {}", first.text))
+        }
+    } else {
+        umask_bits(item.args.iter().map(|a| a.text.as_str()))
+    };
+    match mask {
+        Ok(mask) => Ok(Some(Spanned::new(mask, at))),
+        Err(why) => {
+            ctx.warn(&at, format!("{why}; line ignored, the umask stays 0177"));
+            Ok(None)
+        }
+    }
+}
+
+/// C's `strtol(text, _, 0)` of a whole word of digits: hexadecimal after
+/// `0x`, octal after `0`, else decimal.
+fn c_unsigned(text: &str) -> Option<u32> {
+    if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        return u32::from_str_radix(hex, 16).ok();
+    }
+    match text.strip_prefix('0') {
+        Some("") => Some(0),
+        Some(octal) => u32::from_str_radix(octal, 8).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+/// `IRUSR|IWGRP...` over `words`: a 5-letter bit, then `|`, then a bit...
+fn umask_bits<'w>(words: impl Iterator<Item = &'w str>) -> Result<u32, String> {
+    const BITS: &[(&str, u32)] = &[
+        ("IRUSR", 0o400),
+        ("IWUSR", 0o200),
+        ("IXUSR", 0o100),
+        ("IRWXU", 0o700),
+        ("IRGRP", 0o040),
+        ("IWGRP", 0o020),
+        ("IXGRP", 0o010),
+        ("IRWXG", 0o070),
+        ("IROTH", 0o004),
+        ("IWOTH", 0o002),
+        ("IXOTH", 0o001),
+        ("IRWXO", 0o007),
+    ];
+    let mut mask = 0;
+    let mut need_or = false;
+    for word in words {
+        let mut rest = word;
+        while !rest.is_empty() {
+            if need_or {
+                rest = rest
+                    .strip_prefix('|')
+                    .ok_or_else(|| format!("Invalid umask syntax {word}"))?;
+                need_or = false;
+                continue;
+            }
+            let (name, bits) = BITS
+                .iter()
+                .find(|(name, _)| rest.starts_with(name))
+                .ok_or_else(|| format!("Unknown umask bit {rest}"))?;
+            mask |= bits;
+            rest = &rest[name.len()..];
+            need_or = true;
+        }
+    }
+    if !need_or {
+        return Err("umask missing bit value".into());
+    }
+    Ok(mask)
 }
 
 /// `vrrp_priority -20..19`; anything else leaves the nice value alone

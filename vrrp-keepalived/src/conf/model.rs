@@ -141,6 +141,9 @@ pub struct GlobalDefs {
     /// `vrrp_priority`, `vrrp_no_swap`, `vrrp_rt_priority`,
     /// `vrrp_rlimit_rttime`, `vrrp_cpu_affinity`: how our one process runs.
     pub process: ProcessSettings,
+    /// `umask NUMBER|BITS`: the file creation mask (keepalived's default,
+    /// 0177, when not written).
+    pub umask: Option<Spanned<u32>>,
     /// `fifo_write_vrrp_states_on_reload`: a reload writes the kept
     /// Backup and Fault instances' states to the notify FIFOs.
     pub fifo_write_vrrp_states_on_reload: bool,
