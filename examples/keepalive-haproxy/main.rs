@@ -188,11 +188,17 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     let prepared = daemon::prepare(&args.use_file, &args.options())?;
     // keepalived sets it first: the startup script inherits it too.
     vrrp::linux::tuning::set_umask(prepared.umask);
+    if let Some(name) = prepared.process_name {
+        if let Err(error) = vrrp::linux::tuning::set_process_name(name) {
+            tracing::warn!(%error, name, "cannot rename the process");
+        }
+    }
     prepared.log();
     let alerts = prepared.alerts.clone();
     let paths = prepared.dumps.clone();
     // keepalived runs it before anything else starts (its `main.c`).
     let shutdown = prepared.shutdown.clone();
+    let prepared_pid_files = prepared.pid_files.clone();
     if let Some(script) = &prepared.startup {
         if let Err(error) = script.run() {
             tracing::error!(%error, "cannot run the startup script");
@@ -221,7 +227,12 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     );
     let dumps = Arc::new(Mutex::new(paths));
     daemon::serve_dumps(driver.handle(), Arc::clone(&dumps))?;
-    if let Some(pid) = &args.pid {
+    // `-p`, else keepalived's under use_pid_dir / instance.
+    let pid_files = match &args.pid {
+        Some(pid) => vec![pid.clone()],
+        None => prepared_pid_files,
+    };
+    for pid in &pid_files {
         write_pid_file(pid)?;
     }
     let names: Vec<&str> = driver.specs().iter().map(|s| s.name.as_str()).collect();
@@ -247,7 +258,7 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
             tracing::error!(%error, "cannot run the shutdown script");
         }
     }
-    if let Some(pid) = &args.pid {
+    for pid in &pid_files {
         let _ = std::fs::remove_file(pid);
     }
     ran?;
@@ -255,9 +266,17 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Our pid in `path`, rw-r--r-- whatever the umask, as keepalived's
-/// `create_pidfile` makes it.
+/// `create_pidfile` makes it; its directory made rwxr-xr-x if missing, as
+/// keepalived's `create_pid_dir`.
 fn write_pid_file(path: &std::path::Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        std::fs::DirBuilder::new().mode(0o755).create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+    }
     std::fs::write(path, format!("{}\n", std::process::id()))?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
 }

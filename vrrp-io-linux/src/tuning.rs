@@ -140,6 +140,14 @@ pub fn set_umask(mask: u32) -> u32 {
     nix::sys::stat::umask(mode).bits()
 }
 
+/// Names the calling thread `name` (`prctl(PR_SET_NAME)`, at most 15
+/// bytes: `/proc/PID/comm` for the main thread), as keepalived's
+/// `set_process_name`.
+pub fn set_process_name(name: &str) -> io::Result<()> {
+    let name = std::ffi::CString::new(name).map_err(io::Error::other)?;
+    nix::sys::prctl::set_name(&name).map_err(io::Error::from)
+}
+
 fn set_cpus(cpus: &[usize]) -> nix::Result<()> {
     let mut set = CpuSet::new();
     for &cpu in cpus {

@@ -69,6 +69,11 @@ pub struct Prepared {
     /// The file creation mask (`umask`, keepalived's 0177 by default), set
     /// before anything is created or started.
     pub umask: u32,
+    /// keepalived's pid files under `use_pid_dir` / `instance` (unless
+    /// `-p` names one).
+    pub pid_files: Vec<PathBuf>,
+    /// `process_names`: the name our process takes.
+    pub process_name: Option<&'static str>,
 }
 
 /// Why a configuration cannot run.
@@ -120,6 +125,8 @@ pub fn prepare(path: &Path, options: &Options) -> Result<Prepared, PrepareError>
         shutdown,
         tuning: crate::process::tuning(&loaded.config.global),
         umask: crate::process::umask(&loaded.config.global),
+        pid_files: crate::process::pid_files(&loaded.config.global),
+        process_name: crate::process::process_name(&loaded.config.global),
     })
 }
 

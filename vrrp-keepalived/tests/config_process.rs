@@ -323,3 +323,123 @@ fn keepalived_and_we_agree_on_umask() {
     assert!(compared > 0);
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
 }
+
+/// Top-level lines, `global_defs` lines, keepalived's verdict (both
+/// versions), and our pid files and process name.
+type IdentityCase = (
+    &'static str,
+    &'static str,
+    bool,
+    &'static [&'static str],
+    Option<&'static str>,
+);
+
+const IDENTITY: &[IdentityCase] = &[
+    (
+        "instance lb",
+        "",
+        true,
+        &[
+            "/run/keepalived/keepalived_lb.pid",
+            "/run/keepalived/vrrp_lb.pid",
+        ],
+        None,
+    ),
+    (
+        "use_pid_dir",
+        "",
+        true,
+        &["/run/keepalived/keepalived.pid", "/run/keepalived/vrrp.pid"],
+        None,
+    ),
+    (
+        "instance a\nuse_pid_dir\ninstance b",
+        "",
+        false,
+        &[
+            "/run/keepalived/keepalived_a.pid",
+            "/run/keepalived/vrrp_a.pid",
+        ],
+        None,
+    ),
+    ("instance", "", false, &[], None),
+    ("", "instance lb", false, &[], None),
+    ("", "use_pid_dir", false, &[], None),
+    ("", "process_names", true, &[], Some("keepalived_vrrp")),
+    ("", "", true, &[], None),
+];
+
+#[test]
+fn keepalived_and_we_agree_on_pid_files_and_names() {
+    let binaries = keepalived();
+    if binaries.is_empty() {
+        eprintln!("SKIPPED: keepalived is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("config_identity_{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let mut disagreements = Vec::new();
+    let mut compared = 0;
+    for (n, &(top, global, accepted, pid_files, name)) in IDENTITY.iter().enumerate() {
+        let path = dir.join(format!("case{n}.conf"));
+        let text = format!(
+            "{top}\nglobal_defs {{\n dynamic_interfaces\n {global}\n}}\nvrrp_instance V {{\n \
+             interface ens1\n virtual_router_id 1\n virtual_ipaddress {{\n  192.0.2.1/24\n \
+             }}\n}}\n"
+        );
+        fs::write(&path, &text).unwrap();
+        let case = format!("{top:?} / {global:?}");
+        let prepared = match prepare(&path, &Options::default()) {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                disagreements.push(format!("{case}: we refuse: {error}"));
+                continue;
+            }
+        };
+        let ours: Vec<String> = prepared
+            .pid_files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        if ours != pid_files || prepared.process_name != name {
+            disagreements.push(format!(
+                "{case}: our pid files {ours:?}, name {:?}",
+                prepared.process_name
+            ));
+        }
+        let last = text
+            .find("vrrp_instance")
+            .map_or(0, |at| text[..at].lines().count());
+        let warned: Vec<u32> = prepared
+            .warnings
+            .iter()
+            .filter(|w| w.severity == Severity::Warning)
+            .map(|w| w.at.line)
+            .filter(|&line| line <= u32::try_from(last).unwrap())
+            .collect();
+        if accepted && !warned.is_empty() {
+            disagreements.push(format!("{case}: we warn: {:?}", prepared.warnings));
+        }
+        for binary in &binaries {
+            compared += 1;
+            let (theirs, output) = keepalived_check(binary, &path);
+            if theirs != accepted {
+                disagreements.push(format!(
+                    "{case} ({}): keepalived accepts={theirs}, expected {accepted}:\n{output}",
+                    binary.display()
+                ));
+            }
+            for line in lines_named(&output) {
+                if !warned.contains(&line) {
+                    disagreements.push(format!(
+                        "{case} ({}): no warning of ours on line {line}:\n{output}",
+                        binary.display(),
+                    ));
+                }
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
+    assert!(compared > 0);
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+}

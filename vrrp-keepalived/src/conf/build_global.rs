@@ -84,6 +84,7 @@ pub(crate) fn build_global(
             "script_user" => global.script_user = Some(ctx.run_as_statement(item)?),
             "vrrp_version" => global.vrrp_version = Some(version(ctx, item)?),
             _ if process_setting(ctx, item, &mut global.process)? => {}
+            "process_names" => global.process_names = build_process::process_names(ctx, item)?,
             "umask" => {
                 if let Some(mask) = build_process::umask(ctx, item)? {
                     global.umask = Some(mask);

@@ -2,13 +2,14 @@
 //! `global_parser.c`: `vrrp_prio_handler`, `vrrp_no_swap_handler`,
 //! `vrrp_rt_priority_handler`, `vrrp_rt_rlimit_handler`,
 //! `vrrp_cpu_affinity_handler`) into [`ProcessSettings`], and `umask`
-//! (`umask_handler`). What keepalived's
+//! (`umask_handler`), `process_names`, and the top-level `instance` and
+//! `use_pid_dir`. What keepalived's
 //! `-t` reports and its daemon goes on without is warned here, and has
 //! keepalived's effect; which CPUs this host has is the host checks' part
 //! (`host.rs`).
 
 use super::error::{ConfigError, Spanned};
-use super::model::ProcessSettings;
+use super::model::{GlobalDefs, ProcessSettings};
 use super::parser::Node;
 use super::values::{Ctx, missing};
 
@@ -34,6 +35,52 @@ pub(crate) fn process_setting(
             process.rlimit_rttime = Some(rlimit_rttime(ctx, item)?);
         }
         "vrrp_cpu_affinity" => cpu_affinity(ctx, item, &mut process.cpus)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// `process_names`: keepalived ignores any argument; noted here.
+pub(crate) fn process_names(ctx: &mut Ctx<'_>, item: &Node) -> Result<bool, ConfigError> {
+    ctx.no_block(item)?;
+    if let Some(arg) = item.args.first() {
+        ctx.info(
+            &arg.at,
+            format!("`{}` after process_names ignored, as keepalived", arg.text),
+        );
+    }
+    Ok(true)
+}
+
+/// The top-level `instance NAME` and `use_pid_dir` (keepalived's
+/// `install_keyword_root`: inside `global_defs` they are unknown). The
+/// first name counts; a second, or none, is warned and ignored, as
+/// keepalived's `instance_handler`.
+pub(crate) fn root_setting(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    global: &mut GlobalDefs,
+) -> Result<bool, ConfigError> {
+    match node.keyword.as_str() {
+        "use_pid_dir" => {
+            ctx.no_block(node)?;
+            global.use_pid_dir = true;
+        }
+        "instance" => {
+            ctx.no_block(node)?;
+            ctx.extra_args(node, 1);
+            match (node.args.first(), &global.instance_name) {
+                (None, _) => ctx.warn(&node.at, "instance name missing - ignoring"),
+                (Some(name), Some(_)) => ctx.warn(
+                    &name.at,
+                    format!("Duplicate instance definition {} - ignoring", name.text),
+                ),
+                (Some(name), None) => {
+                    global.instance_name = Some(Spanned::new(name.text.clone(), name.at.clone()));
+                    global.use_pid_dir = true;
+                }
+            }
+        }
         _ => return Ok(false),
     }
     Ok(true)

@@ -144,6 +144,14 @@ pub struct GlobalDefs {
     /// `umask NUMBER|BITS`: the file creation mask (keepalived's default,
     /// 0177, when not written).
     pub umask: Option<Spanned<u32>>,
+    /// `instance NAME` (a top-level keyword): pid files
+    /// `/run/keepalived/keepalived_NAME.pid` and `vrrp_NAME.pid`.
+    pub instance_name: Option<Spanned<String>>,
+    /// `use_pid_dir` (top level; implied by `instance` and
+    /// `net_namespace`): pid files in `/run/keepalived/`.
+    pub use_pid_dir: bool,
+    /// `process_names`: our process is named `keepalived_vrrp`.
+    pub process_names: bool,
     /// `fifo_write_vrrp_states_on_reload`: a reload writes the kept
     /// Backup and Fault instances' states to the notify FIFOs.
     pub fifo_write_vrrp_states_on_reload: bool,
