@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex};
 
 use clap::Parser;
 use vrrp::keepalived::daemon::{self, Daemon};
+use vrrp::keepalived::process::PID_DIR;
 use vrrp::keepalived::{dump, journal, metrics, systemd};
 use vrrp::linux::driver::{Driver, release_vips};
 
@@ -175,9 +176,12 @@ fn signum(func: &str) -> ExitCode {
 
 /// `--release-vips`: no duplicate address survives us, however we ended.
 fn release(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
-    let config = vrrp::keepalived::driver_config(
-        &vrrp::keepalived::conf::load_with(&args.use_file, &args.options().read)?.config,
-    )?;
+    let loaded = vrrp::keepalived::conf::load_with(&args.use_file, &args.options().read)?;
+    // The VIPs are in the daemon's namespace.
+    if let Some(name) = &loaded.config.global.net_namespace {
+        vrrp::linux::netns::enter(&name.value)?;
+    }
+    let config = vrrp::keepalived::driver_config(&loaded.config)?;
     for released in release_vips(&config)? {
         tracing::info!(instance = %released.instance, vip = %released.addr, interface = %released.interface, "released");
     }
@@ -261,6 +265,16 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     for pid in &pid_files {
         let _ = std::fs::remove_file(pid);
     }
+    // keepalived's pid directories go too when empty (its
+    // `remove_pid_dir`, `unmount_run`).
+    if args.pid.is_none() {
+        let made = pid_files.first().and_then(|p| p.parent());
+        for dir in made.into_iter().flat_map(std::path::Path::ancestors) {
+            if std::fs::remove_dir(dir).is_err() || dir == std::path::Path::new(PID_DIR) {
+                break;
+            }
+        }
+    }
     ran?;
     Ok(())
 }
@@ -270,12 +284,19 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
 /// keepalived's `create_pid_dir`.
 fn write_pid_file(path: &std::path::Path) -> std::io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
-    if let Some(dir) = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
-    {
-        std::fs::DirBuilder::new().mode(0o755).create(dir)?;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+    if let Some(dir) = path.parent() {
+        // Each directory made here is rwxr-xr-x whatever the umask.
+        let missing: Vec<&std::path::Path> = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .collect();
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(dir)?;
+        for made in missing {
+            std::fs::set_permissions(made, std::fs::Permissions::from_mode(0o755))?;
+        }
     }
     std::fs::write(path, format!("{}\n", std::process::id()))?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))

@@ -38,6 +38,7 @@ pub mod firewall;
 pub mod iface;
 mod mac;
 pub mod netlink;
+pub mod netns;
 pub mod notify;
 pub mod socket;
 mod sys;

@@ -38,13 +38,19 @@ pub fn pid_files(global: &GlobalDefs) -> Vec<PathBuf> {
     if !global.use_pid_dir {
         return Vec::new();
     }
+    // keepalived's are in a private mount of /run/keepalived/NAMESPACE
+    // over /run/keepalived: from the host, where ours are.
+    let dir = match &global.net_namespace {
+        Some(namespace) => Path::new(PID_DIR).join(&namespace.value),
+        None => PathBuf::from(PID_DIR),
+    };
     let suffix = global
         .instance_name
         .as_ref()
         .map_or_else(String::new, |name| format!("_{}", name.value));
     ["keepalived", "vrrp"]
         .iter()
-        .map(|file| Path::new(PID_DIR).join(format!("{file}{suffix}.pid")))
+        .map(|file| dir.join(format!("{file}{suffix}.pid")))
         .collect()
 }
 

@@ -363,6 +363,8 @@ const IDENTITY: &[IdentityCase] = &[
         None,
     ),
     ("instance", "", false, &[], None),
+    ("net_namespace", "", false, &[], None),
+    ("", "net_namespace blue", false, &[], None),
     ("", "instance lb", false, &[], None),
     ("", "use_pid_dir", false, &[], None),
     ("", "process_names", true, &[], Some("keepalived_vrrp")),
@@ -442,4 +444,58 @@ fn keepalived_and_we_agree_on_pid_files_and_names() {
     let _ = fs::remove_dir_all(&dir);
     assert!(compared > 0);
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+}
+
+/// `net_namespace` naming no namespace of this host: keepalived's `-t`
+/// passes the file silently, having checked nothing, and its daemon exits;
+/// our `-t` passes it with a warning on that line, our daemon refuses it.
+#[test]
+fn a_missing_namespace_passes_t_with_a_warning_and_stops_the_daemon() {
+    let binaries = keepalived();
+    if binaries.is_empty() {
+        eprintln!("SKIPPED: keepalived is not installed");
+        return;
+    }
+    let namespace = format!("pr13-missing-{}", std::process::id());
+    assert!(!std::path::Path::new("/run/netns").join(&namespace).exists());
+    let dir = std::env::temp_dir().join(format!("config_netns_{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("netns.conf");
+    // An interface no host has: keepalived checks nothing past the namespace.
+    fs::write(
+        &path,
+        format!(
+            "net_namespace {namespace}\nvrrp_instance V {{\n interface pr13nope\n \
+             virtual_router_id 1\n virtual_ipaddress {{\n  192.0.2.1/24\n }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    for binary in &binaries {
+        let (theirs, output) = keepalived_check(binary, &path);
+        assert!(theirs, "{}: refuses it:\n{output}", binary.display());
+    }
+    let prepared = prepare(&path, &Options::default()).expect("-t passes it");
+    assert!(
+        prepared
+            .host
+            .iter()
+            .any(|w| w.at.line == 1 && w.message.contains("does not exist")),
+        "no warning on line 1: {:?}",
+        prepared.host
+    );
+    assert_eq!(
+        prepared.pid_files,
+        [
+            format!("/run/keepalived/{namespace}/keepalived.pid"),
+            format!("/run/keepalived/{namespace}/vrrp.pid")
+        ]
+        .map(std::path::PathBuf::from)
+    );
+    let to_run = Options {
+        to_run: true,
+        ..Options::default()
+    };
+    let refused = prepare(&path, &to_run).expect_err("the daemon cannot run it");
+    assert!(refused.to_string().contains(&namespace), "{refused}");
+    let _ = fs::remove_dir_all(&dir);
 }

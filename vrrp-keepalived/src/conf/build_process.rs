@@ -52,7 +52,7 @@ pub(crate) fn process_names(ctx: &mut Ctx<'_>, item: &Node) -> Result<bool, Conf
     Ok(true)
 }
 
-/// The top-level `instance NAME` and `use_pid_dir` (keepalived's
+/// The top-level `instance NAME`, `net_namespace NAME` and `use_pid_dir` (keepalived's
 /// `install_keyword_root`: inside `global_defs` they are unknown). The
 /// first name counts; a second, or none, is warned and ignored, as
 /// keepalived's `instance_handler`.
@@ -66,17 +66,22 @@ pub(crate) fn root_setting(
             ctx.no_block(node)?;
             global.use_pid_dir = true;
         }
-        "instance" => {
+        "instance" | "net_namespace" => {
             ctx.no_block(node)?;
             ctx.extra_args(node, 1);
-            match (node.args.first(), &global.instance_name) {
-                (None, _) => ctx.warn(&node.at, "instance name missing - ignoring"),
+            let keyword = node.keyword.as_str();
+            let slot = match keyword {
+                "instance" => &mut global.instance_name,
+                _ => &mut global.net_namespace,
+            };
+            match (node.args.first(), &slot) {
+                (None, _) => ctx.warn(&node.at, format!("{keyword} name missing - ignoring")),
                 (Some(name), Some(_)) => ctx.warn(
                     &name.at,
-                    format!("Duplicate instance definition {} - ignoring", name.text),
+                    format!("Duplicate {keyword} definition {} - ignoring", name.text),
                 ),
                 (Some(name), None) => {
-                    global.instance_name = Some(Spanned::new(name.text.clone(), name.at.clone()));
+                    *slot = Some(Spanned::new(name.text.clone(), name.at.clone()));
                     global.use_pid_dir = true;
                 }
             }

@@ -152,6 +152,9 @@ pub struct GlobalDefs {
     pub use_pid_dir: bool,
     /// `process_names`: our process is named `keepalived_vrrp`.
     pub process_names: bool,
+    /// `net_namespace NAME` (top level): the daemon runs in
+    /// `/run/netns/NAME`; its pid files go to `/run/keepalived/NAME/`.
+    pub net_namespace: Option<Spanned<String>>,
     /// `fifo_write_vrrp_states_on_reload`: a reload writes the kept
     /// Backup and Fault instances' states to the notify FIFOs.
     pub fifo_write_vrrp_states_on_reload: bool,
