@@ -499,3 +499,84 @@ fn a_missing_namespace_passes_t_with_a_warning_and_stops_the_daemon() {
     assert!(refused.to_string().contains(&namespace), "{refused}");
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// `random_seed` lines, keepalived's verdict (both versions), and the seed
+/// we read (`None` in `Ok`: ignored; `Err`: we refuse, as keepalived exits).
+type Seed = Result<Option<u32>, ()>;
+
+const SEEDS: &[(&str, bool, Seed)] = &[
+    ("random_seed 1", true, Ok(Some(1))),
+    ("random_seed 0", true, Ok(Some(0))),
+    ("random_seed 4294967295", true, Ok(Some(u32::MAX))),
+    ("random_seed +5", true, Ok(Some(5))),
+    ("random_seed 010", true, Ok(Some(10))),
+    ("random_seed 4294967296", false, Ok(None)),
+    ("random_seed -1", false, Ok(None)),
+    ("random_seed x", false, Ok(None)),
+    ("random_seed 0x10", false, Ok(None)),
+    ("random_seed 7x", false, Ok(None)),
+    ("random_seed", false, Err(())),
+];
+
+#[test]
+fn keepalived_and_we_agree_on_random_seed() {
+    let binaries = keepalived();
+    if binaries.is_empty() {
+        eprintln!("SKIPPED: keepalived is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("config_seed_{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let mut disagreements = Vec::new();
+    for (n, &(global, accepted, seed)) in SEEDS.iter().enumerate() {
+        let path = dir.join(format!("case{n}.conf"));
+        fs::write(
+            &path,
+            format!(
+                "global_defs {{\n dynamic_interfaces\n {global}\n}}\nvrrp_instance V {{\n \
+                 interface ens1\n virtual_router_id 1\n virtual_ipaddress {{\n  192.0.2.1/24\n \
+                 }}\n}}\n"
+            ),
+        )
+        .unwrap();
+        let loaded = vrrp_keepalived::conf::load(&path);
+        let ours = loaded
+            .as_ref()
+            .map(|l| l.config.global.random_seed.as_ref().map(|s| s.value))
+            .map_err(|_| ());
+        if ours != seed {
+            disagreements.push(format!("{global}: we read {ours:?}"));
+        }
+        let warned: Vec<u32> = loaded.as_ref().map_or_else(
+            |_| Vec::new(),
+            |l| {
+                l.warnings
+                    .iter()
+                    .filter(|w| w.severity == Severity::Warning)
+                    .map(|w| w.at.line)
+                    .filter(|&line| line <= 3)
+                    .collect()
+            },
+        );
+        if accepted && !warned.is_empty() {
+            disagreements.push(format!("{global}: we warn on {warned:?}"));
+        }
+        for binary in &binaries {
+            let (theirs, output) = keepalived_check(binary, &path);
+            if theirs != accepted {
+                disagreements.push(format!(
+                    "{global} ({}): keepalived accepts={theirs}:\n{output}",
+                    binary.display()
+                ));
+            }
+            if seed.is_ok() && !lines_named(&output).iter().all(|l| warned.contains(l)) {
+                disagreements.push(format!(
+                    "{global} ({}): keepalived names lines we do not warn on:\n{output}",
+                    binary.display()
+                ));
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+}

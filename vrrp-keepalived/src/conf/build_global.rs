@@ -85,6 +85,11 @@ pub(crate) fn build_global(
             "vrrp_version" => global.vrrp_version = Some(version(ctx, item)?),
             _ if process_setting(ctx, item, &mut global.process)? => {}
             "process_names" => global.process_names = build_process::process_names(ctx, item)?,
+            "random_seed" => {
+                if let Some(seed) = build_process::random_seed(ctx, item)? {
+                    global.random_seed = Some(seed);
+                }
+            }
             "umask" => {
                 if let Some(mask) = build_process::umask(ctx, item)? {
                     global.umask = Some(mask);

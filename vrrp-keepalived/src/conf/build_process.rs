@@ -2,7 +2,7 @@
 //! `global_parser.c`: `vrrp_prio_handler`, `vrrp_no_swap_handler`,
 //! `vrrp_rt_priority_handler`, `vrrp_rt_rlimit_handler`,
 //! `vrrp_cpu_affinity_handler`) into [`ProcessSettings`], and `umask`
-//! (`umask_handler`), `process_names`, and the top-level `instance` and
+//! (`umask_handler`), `random_seed`, `process_names`, and the top-level `instance` and
 //! `use_pid_dir`. What keepalived's
 //! `-t` reports and its daemon goes on without is warned here, and has
 //! keepalived's effect; which CPUs this host has is the host checks' part
@@ -121,6 +121,45 @@ pub(crate) fn umask(ctx: &mut Ctx<'_>, item: &Node) -> Result<Option<Spanned<u32
             Ok(None)
         }
     }
+}
+
+/// `random_seed N`, N in 0..4294967295 (keepalived's
+/// `read_unsigned_strvec`: decimal, a leading `+` allowed, more words
+/// ignored). Anything else is warned and ignored, as keepalived's `-t`
+/// reports it and its daemon goes on; none is refused (keepalived exits).
+/// keepalived seeds the `${_RANDOM}` of its configuration with it; we have
+/// no `${_RANDOM}`, so it changes nothing here (noted).
+pub(crate) fn random_seed(
+    ctx: &mut Ctx<'_>,
+    item: &Node,
+) -> Result<Option<Spanned<u32>>, ConfigError> {
+    ctx.no_block(item)?;
+    let arg = item
+        .args
+        .first()
+        .ok_or_else(|| missing(item, "a seed 0..4294967295"))?;
+    let digits = arg.text.strip_prefix('+').unwrap_or(&arg.text);
+    let seed = digits
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| digits.parse::<u32>().ok())
+        .flatten();
+    let Some(seed) = seed else {
+        ctx.warn(
+            &arg.at,
+            format!(
+                "random_seed {} invalid: a number 0..4294967295 was expected; line ignored",
+                arg.text
+            ),
+        );
+        return Ok(None);
+    };
+    ctx.info(
+        &item.at,
+        "`random_seed` read: keepalived seeds `${_RANDOM}` with it, which this reader does not \
+         expand, so it changes nothing here",
+    );
+    Ok(Some(Spanned::new(seed, arg.at.clone())))
 }
 
 /// C's `strtol(text, _, 0)` of a whole word of digits: hexadecimal after
