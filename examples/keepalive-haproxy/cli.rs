@@ -81,6 +81,7 @@ impl Args {
     pub(crate) fn options(&self) -> daemon::Options {
         let mut options = daemon::Options {
             host_checks: !self.no_host_checks,
+            to_run: !self.config_test,
             ..daemon::Options::default()
         };
         if let Some(id) = &self.config_id {

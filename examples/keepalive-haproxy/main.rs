@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex};
 
 use clap::Parser;
 use vrrp::keepalived::daemon::{self, Daemon};
+use vrrp::keepalived::process::PID_DIR;
 use vrrp::keepalived::{dump, journal, metrics, systemd};
 use vrrp::linux::driver::{Driver, release_vips};
 
@@ -175,9 +176,12 @@ fn signum(func: &str) -> ExitCode {
 
 /// `--release-vips`: no duplicate address survives us, however we ended.
 fn release(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
-    let config = vrrp::keepalived::driver_config(
-        &vrrp::keepalived::conf::load_with(&args.use_file, &args.options().read)?.config,
-    )?;
+    let loaded = vrrp::keepalived::conf::load_with(&args.use_file, &args.options().read)?;
+    // The VIPs are in the daemon's namespace.
+    if let Some(name) = &loaded.config.global.net_namespace {
+        vrrp::linux::netns::enter(&name.value)?;
+    }
+    let config = vrrp::keepalived::driver_config(&loaded.config)?;
     for released in release_vips(&config)? {
         tracing::info!(instance = %released.instance, vip = %released.addr, interface = %released.interface, "released");
     }
@@ -186,16 +190,27 @@ fn release(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
 
 fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     let prepared = daemon::prepare(&args.use_file, &args.options())?;
+    // keepalived sets it first: the startup script inherits it too.
+    vrrp::linux::tuning::set_umask(prepared.umask);
+    if let Some(name) = prepared.process_name {
+        if let Err(error) = vrrp::linux::tuning::set_process_name(name) {
+            tracing::warn!(%error, name, "cannot rename the process");
+        }
+    }
     prepared.log();
     let alerts = prepared.alerts.clone();
     let paths = prepared.dumps.clone();
     // keepalived runs it before anything else starts (its `main.c`).
     let shutdown = prepared.shutdown.clone();
+    let prepared_pid_files = prepared.pid_files.clone();
     if let Some(script) = &prepared.startup {
         if let Err(error) = script.run() {
             tracing::error!(%error, "cannot run the startup script");
         }
     }
+    // keepalived tunes its VRRP process once the startup script ran; ours
+    // is this thread, which runs the loop, tuned before the others start.
+    prepared.tuning.apply();
     let mut config = prepared.config;
     config.handle_signals = true;
     let mut driver = Driver::new(config)?;
@@ -216,8 +231,13 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     );
     let dumps = Arc::new(Mutex::new(paths));
     daemon::serve_dumps(driver.handle(), Arc::clone(&dumps))?;
-    if let Some(pid) = &args.pid {
-        std::fs::write(pid, format!("{}\n", std::process::id()))?;
+    // `-p`, else keepalived's under use_pid_dir / instance.
+    let pid_files = match &args.pid {
+        Some(pid) => vec![pid.clone()],
+        None => prepared_pid_files,
+    };
+    for pid in &pid_files {
+        write_pid_file(pid)?;
     }
     let names: Vec<&str> = driver.specs().iter().map(|s| s.name.as_str()).collect();
     tracing::info!(instances = ?names, "running");
@@ -242,9 +262,42 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
             tracing::error!(%error, "cannot run the shutdown script");
         }
     }
-    if let Some(pid) = &args.pid {
+    for pid in &pid_files {
         let _ = std::fs::remove_file(pid);
+    }
+    // keepalived's pid directories go too when empty (its
+    // `remove_pid_dir`, `unmount_run`).
+    if args.pid.is_none() {
+        let made = pid_files.first().and_then(|p| p.parent());
+        for dir in made.into_iter().flat_map(std::path::Path::ancestors) {
+            if std::fs::remove_dir(dir).is_err() || dir == std::path::Path::new(PID_DIR) {
+                break;
+            }
+        }
     }
     ran?;
     Ok(())
+}
+
+/// Our pid in `path`, rw-r--r-- whatever the umask, as keepalived's
+/// `create_pidfile` makes it; its directory made rwxr-xr-x if missing, as
+/// keepalived's `create_pid_dir`.
+fn write_pid_file(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    if let Some(dir) = path.parent() {
+        // Each directory made here is rwxr-xr-x whatever the umask.
+        let missing: Vec<&std::path::Path> = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .collect();
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(dir)?;
+        for made in missing {
+            std::fs::set_permissions(made, std::fs::Permissions::from_mode(0o755))?;
+        }
+    }
+    std::fs::write(path, format!("{}\n", std::process::id()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
 }

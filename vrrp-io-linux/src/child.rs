@@ -27,6 +27,7 @@ pub fn spawn(argv: &[String], run_as: Option<(u32, u32)>, output: Output) -> io:
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "an empty command"))?;
     let mut command = Command::new(program);
     command.args(args).stdin(Stdio::null()).process_group(0);
+    crate::tuning::untuned(&mut command);
     if output == Output::Discard {
         command.stdout(Stdio::null()).stderr(Stdio::null());
     }

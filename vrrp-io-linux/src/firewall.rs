@@ -295,7 +295,7 @@ impl Drop for VmacRules {
 
 /// Runs `nft -f -` on `script`, within [`NFT_TIMEOUT`].
 fn nft(script: &str) -> Result<(), FirewallError> {
-    let mut child = Command::new("nft")
+    let mut child = crate::tuning::untuned(&mut Command::new("nft"))
         .args(["-f", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

@@ -39,10 +39,12 @@ pub mod firewall;
 pub mod iface;
 mod mac;
 pub mod netlink;
+pub mod netns;
 pub mod notify;
 pub mod socket;
 mod sys;
 pub mod track;
+pub mod tuning;
 pub mod vmac;
 
 pub use sys::release_free_heap;

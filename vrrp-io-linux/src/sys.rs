@@ -11,7 +11,10 @@
 //!   datagram is noticed instead of being parsed;
 //! - `sendto` with a `sockaddr_ll` for AF_PACKET frames;
 //! - `malloc_trim`, which hands the heap's free pages back after a
-//!   configuration is read ([`release_free_heap`]).
+//!   configuration is read ([`release_free_heap`]);
+//! - the process calls nix does not wrap (`setpriority`, `getpriority`,
+//!   `sched_setscheduler`, `mlockall` with `MCL_ONFAULT`) and the hook a
+//!   child runs between `fork` and `exec` to undo them (`crate::tuning`).
 //!
 //! Each function takes a borrowed descriptor and plain Rust values and returns
 //! plain Rust values; no pointer leaves this module. Every `unsafe` block says
@@ -560,5 +563,96 @@ pub fn release_free_heap() {
     // arenas, under their locks; any thread may call it at any time.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// The calling thread's nice value (`getpriority`, errno told apart from
+/// a nice value of -1).
+pub(crate) fn nice() -> io::Result<i32> {
+    // SAFETY: __errno_location returns this thread's errno, always valid;
+    // getpriority takes plain integers.
+    let value = unsafe {
+        *libc::__errno_location() = 0;
+        libc::getpriority(libc::PRIO_PROCESS, 0)
+    };
+    let error = io::Error::last_os_error();
+    match error.raw_os_error() {
+        Some(0) | None => Ok(value),
+        Some(_) => Err(error),
+    }
+}
+
+/// Sets the calling thread's nice value (`setpriority`).
+pub(crate) fn set_nice(nice: i32) -> io::Result<()> {
+    // SAFETY: plain integers in, an int out.
+    let ret = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) };
+    if ret == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Runs the calling thread under SCHED_RR at `priority`; the threads and
+/// children it creates start under SCHED_OTHER (`SCHED_RESET_ON_FORK`,
+/// which also resets a negative nice value in them).
+pub(crate) fn set_round_robin(priority: i32) -> io::Result<()> {
+    let param = libc::sched_param {
+        sched_priority: priority,
+    };
+    // SAFETY: `param` is a valid sched_param that outlives the call.
+    let ret = unsafe {
+        libc::sched_setscheduler(
+            0,
+            libc::SCHED_RR | libc::SCHED_RESET_ON_FORK,
+            &raw const param,
+        )
+    };
+    if ret == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Locks every page of the process in memory, present and future, each
+/// as it is first touched (`mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)`).
+pub(crate) fn lock_all_memory() -> io::Result<()> {
+    // SAFETY: flags only.
+    let ret = unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE | libc::MCL_ONFAULT) };
+    if ret == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Makes `command`'s child set its nice value to `nice` and its
+/// RLIMIT_RTTIME to `rttime` (soft, hard) before it runs its program.
+/// Failures are ignored: the child cannot report them, and keepalived's
+/// children only log them.
+pub(crate) fn untune_on_exec(
+    command: &mut std::process::Command,
+    nice: Option<i32>,
+    rttime: Option<(u64, u64)>,
+) {
+    use std::os::unix::process::CommandExt as _;
+    let hook = move || {
+        if let Some(nice) = nice {
+            // SAFETY: async-signal-safe system call on plain integers.
+            unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) };
+        }
+        if let Some((soft, hard)) = rttime {
+            let limit = libc::rlimit {
+                rlim_cur: soft,
+                rlim_max: hard,
+            };
+            // SAFETY: async-signal-safe; `limit` outlives the call.
+            unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &raw const limit) };
+        }
+        Ok(())
+    };
+    // SAFETY: the hook runs between fork and exec and only makes two
+    // async-signal-safe system calls on values moved into it: no
+    // allocation, no lock.
+    unsafe {
+        command.pre_exec(hook);
     }
 }

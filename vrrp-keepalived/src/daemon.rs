@@ -18,6 +18,8 @@ use crate::mail::{AlertPlan, Alerts};
 use crate::security::{self, Insecure};
 use crate::{status, systemd};
 use vrrp_io_linux::driver::{Driver, DriverConfig, DriverEvent, Handle};
+use vrrp_io_linux::netns::Entered;
+use vrrp_io_linux::tuning::Tuning;
 
 /// How long a dump waits for the driver's snapshot.
 const SNAPSHOT_WAIT: Duration = Duration::from_secs(1);
@@ -27,8 +29,12 @@ const SNAPSHOT_WAIT: Duration = Duration::from_secs(1);
 pub struct Options {
     /// keepalived's `-i`: the config id `@ID` lines are compared with.
     pub read: conf::ReadOptions,
-    /// Check the file against this host ([`host::check`](crate::host::check)).
+    /// Check the file against this host ([`host::check`](crate::host::check)),
+    /// inside its `net_namespace`, which is entered for good.
     pub host_checks: bool,
+    /// Prepared to run, not `-t`: a `net_namespace` that does not exist is
+    /// an error, not a warning.
+    pub to_run: bool,
 }
 
 impl Default for Options {
@@ -37,6 +43,7 @@ impl Default for Options {
         Self {
             read: conf::ReadOptions::this_host(),
             host_checks: true,
+            to_run: false,
         }
     }
 }
@@ -62,6 +69,17 @@ pub struct Prepared {
     pub startup: Option<HookScript>,
     /// `shutdown_script`, run after the driver stopped.
     pub shutdown: Option<HookScript>,
+    /// How the process runs (`vrrp_priority`, `vrrp_rt_priority`, ...):
+    /// applied by the thread that runs the driver, before it starts.
+    pub tuning: Tuning,
+    /// The file creation mask (`umask`, keepalived's 0177 by default), set
+    /// before anything is created or started.
+    pub umask: u32,
+    /// keepalived's pid files under `use_pid_dir` / `instance` (unless
+    /// `-p` names one).
+    pub pid_files: Vec<PathBuf>,
+    /// `process_names`: the name our process takes.
+    pub process_name: Option<&'static str>,
 }
 
 /// Why a configuration cannot run.
@@ -71,6 +89,14 @@ pub enum PrepareError {
     /// It does not parse or does not make sense (with its position).
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The `net_namespace` cannot be entered (keepalived exits too).
+    #[error("net_namespace {name}: cannot enter /run/netns/{name}: {error}")]
+    Namespace {
+        /// The namespace's name.
+        name: String,
+        /// Why.
+        error: io::Error,
+    },
     /// `enable_script_security` is on and these scripts are not safe.
     #[error(
         "enable_script_security: refusing scripts that others could change:\n  {}",
@@ -85,14 +111,29 @@ pub enum PrepareError {
 /// does.
 pub fn prepare(path: &Path, options: &Options) -> Result<Prepared, PrepareError> {
     let mut loaded = conf::load_with(path, &options.read)?;
-    let host_checks = options.host_checks;
-    let host = if host_checks {
+    let mut host_checks = options.host_checks;
+    let mut namespace_note = None;
+    if let Some(name) = loaded
+        .config
+        .global
+        .net_namespace
+        .clone()
+        .filter(|_| host_checks)
+    {
+        if let Some(note) = enter_namespace(&name, options.to_run)? {
+            // keepalived's -t stops there too, having checked nothing.
+            host_checks = false;
+            namespace_note = Some(note);
+        }
+    }
+    let mut host = if host_checks {
         loaded.config.read_key_files()?;
         crate::host::check(&mut loaded.config)?
     } else {
         // Not run here: what needs this host's files is left out, noted.
         crate::iproute2::leave_out_names(&mut loaded.config)
     };
+    host.extend(namespace_note);
     let driver_config = crate::to_driver::driver_config(&loaded.config)?;
     let alerts = AlertPlan::from_config(&loaded.config);
     let (startup, shutdown) = HookScript::from_config(&loaded.config)?;
@@ -111,7 +152,43 @@ pub fn prepare(path: &Path, options: &Options) -> Result<Prepared, PrepareError>
         dumps,
         startup,
         shutdown,
+        tuning: crate::process::tuning(&loaded.config.global),
+        umask: crate::process::umask(&loaded.config.global),
+        pid_files: crate::process::pid_files(&loaded.config.global),
+        process_name: crate::process::process_name(&loaded.config.global),
     })
+}
+
+/// Enters `name` (keepalived's `set_namespaces`, before its host checks
+/// and sockets). A namespace that does not exist is an error to run;
+/// under `-t`, a warning (keepalived's `-t` says nothing and passes).
+fn enter_namespace(
+    name: &conf::Spanned<String>,
+    to_run: bool,
+) -> Result<Option<Warning>, PrepareError> {
+    match vrrp_io_linux::netns::enter(&name.value) {
+        Ok(Entered::Now | Entered::Already) => Ok(None),
+        Ok(Entered::Kept(first)) => {
+            tracing::warn!(
+                "net_namespace cannot change on a reload: still {first}, not {}",
+                name.value
+            );
+            Ok(None)
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound && !to_run => Ok(Some(Warning::new(
+            name.at.clone(),
+            format!(
+                "net_namespace {0}: /run/netns/{0} does not exist on this host, so the daemon \
+                 would refuse to start; nothing else is checked against this host \
+                 (keepalived's -t passes it unchecked)",
+                name.value
+            ),
+        ))),
+        Err(error) => Err(PrepareError::Namespace {
+            name: name.value.clone(),
+            error,
+        }),
+    }
 }
 
 impl Prepared {

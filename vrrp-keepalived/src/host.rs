@@ -97,7 +97,47 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
         .for_each(|g| untrack(&mut g.track_scripts));
     config.scripts.retain(|s| !disabled.contains(&s.name));
     untrack_files_without_directory(config, &mut warnings);
+    check_cpus(config, online_cpus(), &mut warnings);
     Ok(warnings)
+}
+
+/// `vrrp_cpu_affinity` names only CPUs `0..online`: else keepalived's `-t`
+/// reports the first other one and its daemon sets no affinity; so here.
+fn check_cpus(config: &mut KeepalivedConfig, online: usize, warnings: &mut Vec<Warning>) {
+    let cpus = &mut config.global.process.cpus;
+    if let Some(cpu) = cpus.iter().find(|c| usize::from(c.value) >= online) {
+        warnings.push(Warning::new(
+            cpu.at.clone(),
+            format!(
+                "Invalid cpu_id:{} specified for vrrp process: this host has CPUs 0..{}; no \
+                 CPU affinity is set, as keepalived",
+                cpu.value,
+                online.saturating_sub(1)
+            ),
+        ));
+        cpus.clear();
+    }
+}
+
+/// CPUs online, as glibc's `sysconf(_SC_NPROCESSORS_ONLN)` counts them
+/// (`/sys/devices/system/cpu/online`, e.g. `0-3,6`); 1 if unreadable.
+fn online_cpus() -> usize {
+    count_cpus(&std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap_or_default())
+}
+
+/// The CPUs of a kernel CPU list (`0-3,6`: 5); 1 for none.
+fn count_cpus(list: &str) -> usize {
+    let count: usize = list
+        .trim()
+        .split(',')
+        .filter_map(|range| match range.split_once('-') {
+            Some((first, last)) => {
+                Some(last.parse::<usize>().ok()? + 1 - first.parse::<usize>().ok()?)
+            }
+            None => range.parse::<usize>().ok().map(|_| 1),
+        })
+        .sum();
+    count.max(1)
 }
 
 /// A non-owner without accept mode drops traffic to its VIPs while Master
@@ -510,5 +550,13 @@ mod test {
             check_nft(&config, Some("is not found")).is_ok(),
             "nothing to drop"
         );
+    }
+
+    #[test]
+    fn cpu_lists_are_counted_as_glibc_counts_them() {
+        assert_eq!(count_cpus("0-1\n"), 2);
+        assert_eq!(count_cpus("0-3,6"), 5);
+        assert_eq!(count_cpus("0"), 1);
+        assert_eq!(count_cpus(""), 1);
     }
 }

@@ -51,6 +51,8 @@ pub mod mail;
 #[cfg(feature = "linux")]
 pub mod metrics;
 #[cfg(feature = "linux")]
+pub mod process;
+#[cfg(feature = "linux")]
 mod prometheus;
 #[cfg(feature = "linux")]
 mod route_spec;

@@ -466,7 +466,8 @@ fn open_fifo(spec: &FifoSpec) -> Option<Fifo> {
             Ok(meta) if meta.file_type().is_fifo() => {}
             Ok(_) => return Err(io::Error::other("exists and is not a FIFO")),
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                nix::unistd::mkfifo(&spec.path, nix::sys::stat::Mode::from_bits_truncate(0o600))
+                // rw-r--r-- less the umask, as keepalived's `notify_fifo_open`.
+                nix::unistd::mkfifo(&spec.path, nix::sys::stat::Mode::from_bits_truncate(0o644))
                     .map_err(io::Error::from)?;
                 if let Some((uid, gid)) = spec.owner {
                     std::os::unix::fs::chown(&spec.path, Some(uid), Some(gid))?;

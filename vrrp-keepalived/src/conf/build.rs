@@ -7,6 +7,7 @@ use super::build_garp;
 use super::build_global::build_global;
 use super::build_instance::build_instance;
 use super::build_linkbeat;
+use super::build_process;
 use super::build_route;
 use super::build_script::{build_script, build_track_process};
 use super::build_track::{notify_script, track_block};
@@ -88,6 +89,7 @@ fn statement(
 ) -> Result<(), ConfigError> {
     match node.keyword.as_str() {
         "global_defs" => build_global(ctx, node, &mut config.global)?,
+        _ if build_process::root_setting(ctx, node, &mut config.global)? => {}
         "vrrp_script" => {
             let script = build_script(ctx, node)?;
             unique(

@@ -3,6 +3,7 @@
 use super::build_buffers::buffer_setting;
 use super::build_garp;
 use super::build_group::multicast_group;
+use super::build_process::{self, process_setting};
 use super::build_smtp::smtp_setting;
 use std::time::Duration;
 
@@ -37,10 +38,6 @@ const OTHER_DAEMONS: &[&str] = &[
     "snmp_socket",
     "enable_dbus",
     "enable_dbus_create_instance",
-    "vrrp_priority",
-    "vrrp_no_swap",
-    "vrrp_rt_priority",
-    "vrrp_rlimit_rtime",
     "min_auto_priority_delay",
 ];
 
@@ -87,6 +84,18 @@ pub(crate) fn build_global(
             "enable_script_security" => global.enable_script_security = ctx.flag(item)?,
             "script_user" => global.script_user = Some(ctx.run_as_statement(item)?),
             "vrrp_version" => global.vrrp_version = Some(version(ctx, item)?),
+            _ if process_setting(ctx, item, &mut global.process)? => {}
+            "process_names" => global.process_names = build_process::process_names(ctx, item)?,
+            "random_seed" => {
+                if let Some(seed) = build_process::random_seed(ctx, item)? {
+                    global.random_seed = Some(seed);
+                }
+            }
+            "umask" => {
+                if let Some(mask) = build_process::umask(ctx, item)? {
+                    global.umask = Some(mask);
+                }
+            }
             keyword if smtp_setting(ctx, item, keyword, &mut global.smtp)? => {}
             _ if buffer_setting(ctx, item, &mut global.buffers)? => {}
             "vrrp_mcast_group4" => {

@@ -49,6 +49,7 @@ mod build_global;
 mod build_group;
 mod build_instance;
 mod build_linkbeat;
+mod build_process;
 mod build_route;
 mod build_script;
 mod build_smtp;
@@ -84,8 +85,9 @@ pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
 pub use model::{
     AuthType, Authentication, Buffers, Centiseconds, DEFAULT_INTERFACE, Family, GarpExtraIf,
     GarpGroup, GarpSettings, GlobalDefs, InitFile, InitialState, IpvlanMode, Notify, NotifyFifo,
-    NotifyScript, ParamMatch, RunAs, RxBufsPolicy, Smtp, SyncGroup, TrackFile, TrackProcess,
-    Tracked, UnicastPeer, UseIpvlan, UseVmac, VirtualAddress, VrrpScript, VrrpVersion, Weight,
+    NotifyScript, ParamMatch, ProcessSettings, RunAs, RxBufsPolicy, Smtp, SyncGroup, TrackFile,
+    TrackProcess, Tracked, UnicastPeer, UseIpvlan, UseVmac, VirtualAddress, VrrpScript, VrrpVersion,
+    Weight,
 };
 pub use routes::{
     IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RtName, RuleAction,

@@ -180,6 +180,26 @@ pub struct GlobalDefs {
     pub shutdown_script: Option<NotifyScript>,
     /// `shutdown_script_timeout 1..1000` seconds (10 when not written).
     pub shutdown_script_timeout: Option<u32>,
+    /// `vrrp_priority`, `vrrp_no_swap`, `vrrp_rt_priority`,
+    /// `vrrp_rlimit_rttime`, `vrrp_cpu_affinity`: how our one process runs.
+    pub process: ProcessSettings,
+    /// `umask NUMBER|BITS`: the file creation mask (keepalived's default,
+    /// 0177, when not written).
+    pub umask: Option<Spanned<u32>>,
+    /// `instance NAME` (a top-level keyword): pid files
+    /// `/run/keepalived/keepalived_NAME.pid` and `vrrp_NAME.pid`.
+    pub instance_name: Option<Spanned<String>>,
+    /// `use_pid_dir` (top level; implied by `instance` and
+    /// `net_namespace`): pid files in `/run/keepalived/`.
+    pub use_pid_dir: bool,
+    /// `process_names`: our process is named `keepalived_vrrp`.
+    pub process_names: bool,
+    /// `net_namespace NAME` (top level): the daemon runs in
+    /// `/run/netns/NAME`; its pid files go to `/run/keepalived/NAME/`.
+    pub net_namespace: Option<Spanned<String>>,
+    /// `random_seed 0..4294967295`: read and range-checked; keepalived
+    /// seeds `${_RANDOM}` with it, which this reader does not expand.
+    pub random_seed: Option<Spanned<u32>>,
     /// `fifo_write_vrrp_states_on_reload`: a reload writes the kept
     /// Backup and Fault instances' states to the notify FIFOs.
     pub fifo_write_vrrp_states_on_reload: bool,
@@ -202,6 +222,25 @@ pub struct GlobalDefs {
     /// `vrrp_owner_ignore_adverts [BOOL]` (keepalived 2.4): the owners'
     /// default; ours ignore adverts anyway (RFC 9568 §7.1).
     pub vrrp_owner_ignore_adverts: Option<Spanned<bool>>,
+}
+
+/// keepalived's VRRP process tuning (`global_parser.c`, applied by
+/// `set_process_priorities` and `set_process_cpu_affinity`). keepalived
+/// tunes its VRRP child; we have one process, tuned the same way.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcessSettings {
+    /// `vrrp_priority -20..19`: the nice value, unless `rt_priority`.
+    pub nice: Option<i8>,
+    /// `vrrp_no_swap`: every page locked in memory (`mlockall`).
+    pub no_swap: bool,
+    /// `vrrp_rt_priority 1..99`: SCHED_RR at this priority.
+    pub rt_priority: Option<u8>,
+    /// `vrrp_rlimit_rttime` microseconds (2 and up; keepalived's default
+    /// 10000): RLIMIT_RTTIME's hard limit under `rt_priority`, half of it
+    /// the soft one.
+    pub rlimit_rttime: Option<u32>,
+    /// `vrrp_cpu_affinity CPU...`: the CPUs we may run on (empty: any).
+    pub cpus: Vec<Spanned<u16>>,
 }
 
 /// Gratuitous ARP / unsolicited NA timing. In `global_defs` the keywords carry
