@@ -41,6 +41,18 @@ struct Round {
 /// burst answers them all.
 const LOWER_PRIO_MIN_GAP: Duration = Duration::from_secs(1);
 
+/// A new Master with a VMAC announces each VIP once more this long after
+/// its first burst. Every router of the VRID has the virtual MAC: the old
+/// Master answers the burst's gratuitous ARP requests from it until it has
+/// heard the new Master's advert and removed its VIPs, and each answer
+/// moves the switch's entry for the virtual MAC back to the old Master,
+/// whose VIPs are then gone: the VIP is lost until the next frame from the
+/// new Master's VMAC, the second burst 5 s later with `vmac_xmit_base`
+/// (measured: keepalived 2.2.7 answered all five of a burst sent 0.7 ms
+/// after the advert, `tests/lab_vmac_takeover.rs`). keepalived has no such
+/// round.
+const VMAC_SETTLE: Duration = Duration::from_millis(100);
+
 /// Pending announcement rounds of every instance, and the pacing of the
 /// announcements they make.
 #[derive(Debug, Default)]
@@ -69,9 +81,12 @@ impl GarpSchedule {
     /// An instance became Master at `now`: a burst now, another after the
     /// delay, refreshes and extra-interface rounds if configured, each
     /// first after the delay and its period (keepalived's
-    /// `vrrp_state_become_master`).
-    pub(crate) fn start(&mut self, instance: InstanceId, spec: &GarpSpec, now: Instant) {
+    /// `vrrp_state_become_master`); with a VMAC, one more round after
+    /// [`VMAC_SETTLE`].
+    pub(crate) fn start(&mut self, instance: InstanceId, spec: &InstanceSpec, now: Instant) {
         self.cancel(instance);
+        let shared_mac = spec.vmac_parents().next().is_some();
+        let spec = &spec.garp;
         let round = |at, left, kind| Round {
             instance,
             at,
@@ -81,6 +96,9 @@ impl GarpSchedule {
         };
         self.rounds
             .push(round(now, spec.repeat.max(1), Kind::Burst));
+        if shared_mac {
+            self.rounds.push(round(now + VMAC_SETTLE, 1, Kind::Burst));
+        }
         if !spec.delay.is_zero() && spec.repeat > 0 {
             self.rounds
                 .push(round(now + spec.delay, spec.repeat, Kind::Burst));
@@ -275,7 +293,7 @@ mod test {
         let a = ids[0];
         let t0 = Instant::now();
         let mut s = GarpSchedule::default();
-        s.start(a, &spec, t0);
+        s.start(a, &specs[0], t0);
         assert_eq!(
             take(&mut s, t0, &specs).len(),
             5,
@@ -285,10 +303,26 @@ mod test {
         assert_eq!(take(&mut s, t0 + Duration::from_secs(5), &specs).len(), 5);
         assert_eq!(s.poll_timeout(), None);
         // Not installed: nothing to announce.
-        s.start(a, &spec, t0);
+        s.start(a, &specs[0], t0);
         let mut due = Vec::new();
         s.take_due_at_most(t0, &specs, |_| false, &mut due, usize::MAX);
         assert!(due.is_empty());
+    }
+
+    #[test]
+    fn a_vmac_instance_announces_once_more_after_the_settle_time() {
+        let spec = GarpSpec::default();
+        let (ids, mut specs) = setup(1, spec);
+        specs[0].vmac = Some("vrrp.1".into());
+        let t0 = Instant::now();
+        let mut s = GarpSchedule::default();
+        s.start(ids[0], &specs[0], t0);
+        assert_eq!(take(&mut s, t0, &specs).len(), 5);
+        assert_eq!(s.poll_timeout(), Some(t0 + VMAC_SETTLE));
+        assert_eq!(take(&mut s, t0 + VMAC_SETTLE, &specs), [ids[0]]);
+        assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(5)));
+        assert_eq!(take(&mut s, t0 + Duration::from_secs(5), &specs).len(), 5);
+        assert_eq!(s.poll_timeout(), None);
     }
 
     #[test]
@@ -298,8 +332,8 @@ mod test {
         let (a, b) = (ids[0], ids[1]);
         let t0 = Instant::now();
         let mut s = GarpSchedule::default();
-        s.start(a, &spec, t0);
-        s.start(b, &spec, t0);
+        s.start(a, &specs[0], t0);
+        s.start(b, &specs[1], t0);
         let mut due = Vec::new();
         s.take_due_at_most(t0, &specs, |_| true, &mut due, 7);
         let instances: Vec<_> = due.iter().map(|(id, _)| *id).collect();
@@ -323,8 +357,8 @@ mod test {
         let (a, b) = (ids[0], ids[1]);
         let t0 = Instant::now();
         let mut s = GarpSchedule::default();
-        s.start(a, &spec, t0);
-        s.start(b, &spec, t0);
+        s.start(a, &specs[0], t0);
+        s.start(b, &specs[1], t0);
         assert_eq!(take(&mut s, t0, &specs), [a, a, b, b]);
         s.cancel(b);
         assert_eq!(take(&mut s, t0 + ms(500), &specs), [a, a]);
@@ -366,7 +400,7 @@ mod test {
         };
         let mut s = GarpSchedule::new(&[paced]);
         let t0 = Instant::now();
-        s.start(a, &spec, t0);
+        s.start(a, &specs[0], t0);
         let mut due = Vec::new();
         s.take_due_at_most(t0, &specs, |_| true, &mut due, usize::MAX);
         assert_eq!(due, [(a, 0), (a, 1)], "eth2 waits behind eth1: one group");
