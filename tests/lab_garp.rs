@@ -10,6 +10,8 @@
 //!   a group of its own), and with `gna_interval` and IPv6 VIPs.
 //! - `garp_extra_if all 2` with a VIP on a macvlan beside the instance's
 //!   eth0: a GARP for it from the macvlan's MAC every 2 s.
+//! - `garp_extra_if 2` without `all`: only the instance's own VMACs get
+//!   them (an eVIP's, its `use_vmac`), not that macvlan.
 //!
 //! Both daemons must agree within generous tolerances (the machine is
 //! shared); the MEASURED lines give the figures. Needs root.
@@ -284,11 +286,8 @@ fn gna_interval_paces_unsolicited_nas_as_keepalived() {
     paced_alike(Setup::Ipv6);
 }
 
-/// Host m with a macvlan `mv0` on eth0 carrying [`EXTRA_VIP`]: the times of
-/// the GARPs for it in the first seven seconds of Master.
-fn extra_if(test: &str, daemon: &Daemon) -> Option<Vec<Duration>> {
-    let lab = Lab::new(test)?;
-    let m = lab.host("m", &["192.0.2.1/24"]);
+/// Makes the macvlan `mv0` on `m`'s eth0, with [`MACVLAN_MAC`], up.
+fn add_mv0(m: &Host<'_>) {
     for argv in [
         &[
             "ip",
@@ -309,6 +308,14 @@ fn extra_if(test: &str, daemon: &Daemon) -> Option<Vec<Duration>> {
         let out = m.exec(argv);
         assert!(out.status.success(), "{argv:?}: {out:?}");
     }
+}
+
+/// Host m with a macvlan `mv0` on eth0 carrying [`EXTRA_VIP`]: the times of
+/// the GARPs for it in the first seven seconds of Master.
+fn extra_if(test: &str, daemon: &Daemon) -> Option<Vec<Duration>> {
+    let lab = Lab::new(test)?;
+    let m = lab.host("m", &["192.0.2.1/24"]);
+    add_mv0(&m);
     let instance = Instance::new("VI_1", 51)
         .priority(150)
         .vip("192.0.2.100/24")
@@ -374,4 +381,98 @@ fn garp_extra_if_repeats_on_the_other_interface_as_keepalived() {
     check_extra_if("keepalived-2.4.3", &theirs);
     let ours = extra_if("garp_extra_if ours", &Daemon::ours()).expect("the lab ran once");
     check_extra_if("vrrp-rs", &ours);
+}
+
+/// The IPv6 eVIP that `use_vmac_addr` puts on a VMAC of its own, and that
+/// VMAC's MAC (IPv6, VRID 51).
+const VMAC_EVIP: &str = "2001:db8::200";
+const ADDR_VMAC_MAC: &str = "00:00:5e:00:02:33";
+
+/// `garp_extra_if 2` without `all`: host m's instance has a VIP on its
+/// interface, [`EXTRA_VIP`] on a macvlan `mv0` it did not make, and the
+/// eVIP [`VMAC_EVIP`] on a VMAC of its own (the address's `use_vmac`). The
+/// announcements in the first seven seconds of Master from mv0 and from
+/// the address VMAC, as times after the first of each.
+fn extra_if_vmacs_only(test: &str, daemon: &Daemon) -> Option<[Vec<Duration>; 2]> {
+    let lab = Lab::new(test)?;
+    let m = lab.host("m", &["192.0.2.1/24", "2001:db8::1/64"]);
+    add_mv0(&m);
+    let instance = Instance::new("VI_1", 51)
+        .priority(150)
+        .vip("192.0.2.100/24")
+        .vip(&format!("{EXTRA_VIP}/24 dev mv0"))
+        .line(&format!(
+            "virtual_ipaddress_excluded {{\n        {VMAC_EVIP}/64 dev eth0 use_vmac\n    }}"
+        ))
+        .line(&format!("garp_extra_if {}", EXTRA_PERIOD.as_secs()));
+    let text = Config::new(m.name()).instance(instance).to_string();
+    let text = with_global(
+        text,
+        "    vrrp_garp_master_repeat 1\n    vrrp_garp_master_delay 0\n",
+    );
+    let captures = [MACVLAN_MAC, ADDR_VMAC_MAC].map(|mac| lab.capture_frames_from(&m, mac));
+    let on_m = daemon.start(&m, &text);
+    let evip: IpAddr = VMAC_EVIP.parse().expect("an address");
+    let took = wait_for(Duration::from_secs(10), || m.has_address(evip));
+    assert!(
+        took.is_some(),
+        "{}: no Master:\n{}",
+        daemon.name(),
+        on_m.log()
+    );
+    std::thread::sleep(Duration::from_millis(7300));
+    let vips: [IpAddr; 2] = [EXTRA_VIP, VMAC_EVIP].map(|v| v.parse().expect("an address"));
+    let times = [0, 1].map(|k| {
+        let seen: Vec<Garp> = garps(&captures[k].frames())
+            .into_iter()
+            .filter(|g| g.vip == vips[k])
+            .collect();
+        let Some(first) = seen.first().map(|g| g.at) else {
+            return Vec::new();
+        };
+        seen.iter()
+            .map(|g| since(first, g.at))
+            .take_while(|t| *t < Duration::from_secs(7))
+            .collect()
+    });
+    say(&format!(
+        "MEASURED garp_extra_if 2 (no all), {}: {EXTRA_VIP} from mv0 at {:?}, {VMAC_EVIP} \
+         from its VMAC at {:?}, after the first of each",
+        daemon.name(),
+        times[0],
+        times[1]
+    ));
+    Some(times)
+}
+
+/// keepalived 2.4.3 (`vrrp_send_vmac_update`): without `all`, only the
+/// interfaces it made get the extra announcements; mv0 gets the burst's.
+/// Ours also announces on a VMAC 100 ms after the burst (`VMAC_SETTLE`):
+/// the periods are read from the announcements a second and more after
+/// the first.
+#[test]
+fn garp_extra_if_without_all_repeats_on_the_address_vmac_only_as_keepalived() {
+    let Some(keepalived) = Daemon::keepalived_243() else {
+        return;
+    };
+    let Some(theirs) = extra_if_vmacs_only("garp_extra_vmac keepalived", &keepalived) else {
+        return;
+    };
+    let ours = extra_if_vmacs_only("garp_extra_vmac ours", &Daemon::ours()).expect("the lab ran");
+    for (name, [mv0, vmac]) in [("keepalived-2.4.3", theirs), ("vrrp-rs", ours)] {
+        assert_eq!(mv0, [Duration::ZERO], "{name}: mv0 got more than the burst");
+        let periodic: Vec<Duration> = vmac
+            .iter()
+            .copied()
+            .filter(|t| *t >= Duration::from_secs(1))
+            .collect();
+        assert!(periodic.len() >= 2, "{name}: {vmac:?}");
+        for pair in periodic.windows(2) {
+            let gap = pair[1] - pair[0];
+            assert!(
+                gap.abs_diff(EXTRA_PERIOD) <= Duration::from_millis(400),
+                "{name}: {gap:?} between two, not {EXTRA_PERIOD:?}: {vmac:?}"
+            );
+        }
+    }
 }

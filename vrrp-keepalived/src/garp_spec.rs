@@ -15,6 +15,7 @@ pub(crate) const GARP_DEFAULTS: GarpSpec = GarpSpec {
     refresh: None,
     refresh_repeat: 1,
     extra_if: None,
+    extra_if_all: false,
     lower_prio_repeat: 5,
     lower_prio_delay: Duration::from_secs(5),
 };
@@ -23,6 +24,9 @@ pub(crate) const GARP_DEFAULTS: GarpSpec = GarpSpec {
 pub(crate) fn garp(config: &KeepalivedConfig, instance: &VrrpInstance) -> GarpSpec {
     let (own, global): (&GarpSettings, _) = (&instance.garp, &config.global.garp);
     let default = GARP_DEFAULTS;
+    // keepalived: the instance's `garp_extra_if`, else the global one; the
+    // driver picks the interfaces (`driver/garp.rs`, `extra_if_vips`).
+    let extra_if = instance.garp_extra_if.or(config.global.vrrp_garp_extra_if);
     let refresh_repeat = own
         .master_refresh_repeat
         .or(global.master_refresh_repeat)
@@ -42,7 +46,8 @@ pub(crate) fn garp(config: &KeepalivedConfig, instance: &VrrpInstance) -> GarpSp
             .or(global.master_refresh)
             .filter(|r| !r.is_zero() && refresh_repeat > 0),
         refresh_repeat,
-        extra_if: extra_if(config, instance),
+        extra_if: extra_if.map(|e| e.period).filter(|p| !p.is_zero()),
+        extra_if_all: extra_if.is_some_and(|e| e.all),
         // keepalived: the instance's or global `garp_lower_prio_*`, else the
         // global `vrrp_garp_master_*`.
         lower_prio_repeat: own
@@ -56,25 +61,6 @@ pub(crate) fn garp(config: &KeepalivedConfig, instance: &VrrpInstance) -> GarpSp
             .or(global.master_delay)
             .unwrap_or(default.lower_prio_delay),
     }
-}
-
-/// keepalived's `garp_extra_if` (else the global `vrrp_garp_extra_if`),
-/// as `vrrp.c` keeps it: only with `all` here, and only when some VIP or
-/// eVIP is on an interface other than the instance's. Without `all`
-/// keepalived sends on its per-address VMACs (`use_vmac_addr`); this
-/// daemon creates those too (`vmac_spec.rs`) but sends them no extra
-/// GARPs yet: a known gap.
-fn extra_if(config: &KeepalivedConfig, instance: &VrrpInstance) -> Option<Duration> {
-    let extra = instance
-        .garp_extra_if
-        .or(config.global.vrrp_garp_extra_if)?;
-    let own = instance.interface.as_ref().map(|i| i.value.as_str());
-    let elsewhere = instance
-        .virtual_ipaddress
-        .iter()
-        .chain(&instance.virtual_ipaddress_excluded)
-        .any(|a| a.dev.is_some() && a.dev.as_deref() != own);
-    (extra.all && elsewhere && !extra.period.is_zero()).then_some(extra.period)
 }
 
 /// The pacing groups: each `garp_group`, then, where `vrrp_garp_interval`
@@ -170,15 +156,19 @@ mod tests {
     }
 
     #[test]
-    fn extra_if_needs_all_and_another_interface_and_min_garp_sends_one() {
+    fn extra_if_keeps_its_period_and_all_and_min_garp_sends_one() {
         let text =
             format!("global_defs {{\n vrrp_min_garp\n vrrp_garp_extra_if all 60\n}}\n{INSTANCES}");
         let (_, garps) = spec_of(&text);
+        // Which interfaces get one is the driver's (`extra_if_vips`): B's
+        // VIP on its own interface gets none there.
         assert_eq!(garps[0].extra_if, Some(Duration::from_secs(60)));
-        assert_eq!(garps[1].extra_if, None, "B's VIP is on its own interface");
+        assert!(garps[0].extra_if_all && garps[1].extra_if_all);
         assert_eq!((garps[0].repeat, garps[0].delay), (1, Duration::ZERO));
         assert_eq!(garps[0].lower_prio_repeat, 1);
         let without_all = format!("global_defs {{\n vrrp_garp_extra_if 60\n}}\n{INSTANCES}");
-        assert_eq!(spec_of(&without_all).1[0].extra_if, None);
+        let garp = spec_of(&without_all).1[0];
+        assert_eq!(garp.extra_if, Some(Duration::from_secs(60)));
+        assert!(!garp.extra_if_all);
     }
 }

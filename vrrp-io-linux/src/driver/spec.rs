@@ -36,9 +36,12 @@ pub struct GarpSpec {
     /// Announcements per address in each refresh burst.
     pub refresh_repeat: u32,
     /// Period of the announcements on the instance's other interfaces
-    /// while Master (keepalived's `garp_extra_if all`): one VIP's on each
-    /// interface other than the instance's; `None`: none.
+    /// while Master (keepalived's `garp_extra_if`): one VIP's on each of its
+    /// VMACs, on each interface with [`extra_if_all`](Self::extra_if_all);
+    /// the instance's own only with `vmac_xmit_base`; `None`: none.
     pub extra_if: Option<Duration>,
+    /// `garp_extra_if all`: on every interface of a VIP, not only VMACs.
+    pub extra_if_all: bool,
     /// Announcements per address when a lower-priority Master is heard
     /// (keepalived's `garp_lower_prio_repeat`); zero: none.
     pub lower_prio_repeat: u32,
@@ -56,6 +59,7 @@ impl Default for GarpSpec {
             refresh: None,
             refresh_repeat: 1,
             extra_if: None,
+            extra_if_all: false,
             lower_prio_repeat: 5,
             lower_prio_delay: Duration::from_secs(5),
         }
@@ -316,6 +320,15 @@ impl InstanceSpec {
     /// The VIPs and excluded VIPs, all that is installed while Master.
     pub fn installed(&self) -> impl Iterator<Item = &Vip> {
         self.vips.iter().chain(&self.excluded_vips)
+    }
+
+    /// The installed address number `k` (in [`installed`](Self::installed)'s
+    /// order), found without walking the others.
+    pub fn installed_at(&self, k: usize) -> Option<&Vip> {
+        match k.checked_sub(self.vips.len()) {
+            None => self.vips.get(k),
+            Some(excluded) => self.excluded_vips.get(excluded),
+        }
     }
 
     /// The installed addresses whose traffic is dropped while Master.
