@@ -67,6 +67,21 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
         };
         warnings.push(Warning::new(at, format!("{message}: {then}")));
     }
+    // keepalived's garp_group_interface(s)_handler: "Cannot specify
+    // garp_delay on a vmac"; its announcements go by its parent's pacing.
+    for interface in config.garp_groups.iter().flat_map(|g| &g.interfaces) {
+        if let Ok(Some(parent)) = Interface::macvlan_parent(&interface.value) {
+            errors.push(ConfigError::invalid(
+                &interface.at,
+                format!(
+                    "interface {} of garp_group is a macvlan, which a garp_group cannot \
+                     pace (keepalived refuses it too): its announcements are paced as its \
+                     parent's; name {parent} instead",
+                    interface.value
+                ),
+            ));
+        }
+    }
     // In the order of the file, as keepalived reads it.
     errors.sort_by_key(|e| e.span().map(|at| (at.file.clone(), at.line, at.column)));
     match errors.len() {

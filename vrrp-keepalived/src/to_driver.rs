@@ -256,6 +256,7 @@ fn instance_spec(
         },
         config_fault: instance.faults_without_peers() || instance.ipvlan_fault().is_some(),
         track_source: instance.tracked_source(),
+        foreign_macvlans: Vec::new(),
     })
 }
 

@@ -144,6 +144,10 @@ pub struct InstanceSpec {
     /// the interface's own) must be on the interface, or the instance is
     /// in Fault.
     pub track_source: Option<IpAddr>,
+    /// The macvlans this driver did not make that carry VIPs, each with the
+    /// link it sits on, whose pacing their announcements share
+    /// (keepalived's `IF_BASE_IFP`); filled when the driver starts.
+    pub foreign_macvlans: Vec<(String, String)>,
 }
 
 /// The kind of interface an instance's `vmac` is.
@@ -303,6 +307,7 @@ impl InstanceSpec {
             vip_traffic: VipTraffic::Accept,
             config_fault: false,
             track_source: None,
+            foreign_macvlans: Vec::new(),
         }
     }
 
@@ -345,11 +350,16 @@ impl InstanceSpec {
     }
 
     /// The physical interface under a VIP's: the instance's for a VIP on
-    /// its VMAC (keepalived's `IF_BASE_IFP`, which its pacing is keyed by).
+    /// its VMAC, the parent for one on another macvlan (keepalived's
+    /// `IF_BASE_IFP`, which its pacing is keyed by).
     pub fn base_interface_of<'a>(&'a self, vip: &'a Vip) -> &'a str {
         match self.interface_of(vip) {
             name if self.vmac.as_deref() == Some(name) => &self.interface,
-            name => name,
+            name => (self.addr_vmacs.iter())
+                .map(|v| (&v.name, &v.parent))
+                .chain(self.foreign_macvlans.iter().map(|(m, p)| (m, p)))
+                .find(|(macvlan, _)| *macvlan == name)
+                .map_or(name, |(_, parent)| parent),
         }
     }
 
