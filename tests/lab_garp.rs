@@ -10,6 +10,11 @@
 //!   a group of its own), and with `gna_interval` and IPv6 VIPs.
 //! - `garp_extra_if all 2` with a VIP on a macvlan beside the instance's
 //!   eth0: a GARP for it from the macvlan's MAC every 2 s.
+//! - `garp_extra_if 2` without `all`: only the instance's own VMACs get
+//!   them (an eVIP's, its `use_vmac`), not that macvlan.
+//! - a VIP on that macvlan is paced as its parent's (a `garp_group` on
+//!   eth0), and `-t` refuses a `garp_group` naming the macvlan, as 2.2.7's
+//!   and 2.4.3's `-t` do.
 //!
 //! Both daemons must agree within generous tolerances (the machine is
 //! shared); the MEASURED lines give the figures. Needs root.
@@ -347,4 +352,222 @@ fn garp_extra_if_repeats_on_the_other_interface_as_keepalived() {
     check_extra_if("keepalived-2.4.3", &theirs);
     let ours = extra_if("garp_extra_if ours", &Daemon::ours()).expect("the lab ran once");
     check_extra_if("vrrp-rs", &ours);
+}
+
+/// The IPv6 eVIP that `use_vmac_addr` puts on a VMAC of its own, and that
+/// VMAC's MAC (IPv6, VRID 51).
+const VMAC_EVIP: &str = "2001:db8::200";
+const ADDR_VMAC_MAC: &str = "00:00:5e:00:02:33";
+
+/// `garp_extra_if 2` without `all`: host m's instance has a VIP on its
+/// interface, [`EXTRA_VIP`] on a macvlan `mv0` it did not make, and the
+/// eVIP [`VMAC_EVIP`] on a VMAC of its own (the address's `use_vmac`). The
+/// announcements in the first seven seconds of Master from mv0 and from
+/// the address VMAC, as times after the first of each.
+fn extra_if_vmacs_only(test: &str, daemon: &Daemon) -> Option<[Vec<Duration>; 2]> {
+    let lab = Lab::new(test)?;
+    let m = lab.host("m", &["192.0.2.1/24", "2001:db8::1/64"]);
+    m.add_macvlan("mv0", Some(MACVLAN_MAC));
+    let instance = Instance::new("VI_1", 51)
+        .priority(150)
+        .vip("192.0.2.100/24")
+        .vip(&format!("{EXTRA_VIP}/24 dev mv0"))
+        .line(&format!(
+            "virtual_ipaddress_excluded {{\n        {VMAC_EVIP}/64 dev eth0 use_vmac\n    }}"
+        ))
+        .line(&format!("garp_extra_if {}", EXTRA_PERIOD.as_secs()));
+    let text = Config::new(m.name()).instance(instance).to_string();
+    let text = with_global(
+        &text,
+        "    vrrp_garp_master_repeat 1\n    vrrp_garp_master_delay 0\n",
+    );
+    let captures = [MACVLAN_MAC, ADDR_VMAC_MAC].map(|mac| lab.capture_frames_from(&m, mac));
+    let on_m = daemon.start(&m, &text);
+    let evip: IpAddr = VMAC_EVIP.parse().expect("an address");
+    let took = wait_for(Duration::from_secs(10), || m.has_address(evip));
+    assert!(
+        took.is_some(),
+        "{}: no Master:\n{}",
+        daemon.name(),
+        on_m.log()
+    );
+    std::thread::sleep(Duration::from_millis(7300));
+    let vips: [IpAddr; 2] = [EXTRA_VIP, VMAC_EVIP].map(|v| v.parse().expect("an address"));
+    let times = [0, 1].map(|k| {
+        let seen: Vec<Garp> = garps(&captures[k].frames())
+            .into_iter()
+            .filter(|g| g.vip == vips[k])
+            .collect();
+        let Some(first) = seen.first().map(|g| g.at) else {
+            return Vec::new();
+        };
+        seen.iter()
+            .map(|g| since(first, g.at))
+            .take_while(|t| *t < Duration::from_secs(7))
+            .collect()
+    });
+    say(&format!(
+        "MEASURED garp_extra_if 2 (no all), {}: {EXTRA_VIP} from mv0 at {:?}, {VMAC_EVIP} \
+         from its VMAC at {:?}, after the first of each",
+        daemon.name(),
+        times[0],
+        times[1]
+    ));
+    Some(times)
+}
+
+/// keepalived 2.4.3 (`vrrp_send_vmac_update`): without `all`, only the
+/// interfaces it made get the extra announcements; mv0 gets the burst's.
+/// Ours also announces on a VMAC 100 ms after the burst (`VMAC_SETTLE`):
+/// the periods are read from the announcements a second and more after
+/// the first.
+#[test]
+fn garp_extra_if_without_all_repeats_on_the_address_vmac_only_as_keepalived() {
+    let Some(keepalived) = Daemon::keepalived_243() else {
+        return;
+    };
+    let Some(theirs) = extra_if_vmacs_only("garp_extra_vmac keepalived", &keepalived) else {
+        return;
+    };
+    let ours = extra_if_vmacs_only("garp_extra_vmac ours", &Daemon::ours()).expect("the lab ran");
+    for (name, [mv0, vmac]) in [("keepalived-2.4.3", theirs), ("vrrp-rs", ours)] {
+        assert_eq!(mv0, [Duration::ZERO], "{name}: mv0 got more than the burst");
+        let periodic: Vec<Duration> = vmac
+            .iter()
+            .copied()
+            .filter(|t| *t >= Duration::from_secs(1))
+            .collect();
+        assert!(periodic.len() >= 2, "{name}: {vmac:?}");
+        for pair in periodic.windows(2) {
+            let gap = pair[1] - pair[0];
+            assert!(
+                gap.abs_diff(EXTRA_PERIOD) <= Duration::from_millis(400),
+                "{name}: {gap:?} between two, not {EXTRA_PERIOD:?}: {vmac:?}"
+            );
+        }
+    }
+}
+
+/// `-t` on host m (which has the macvlan mv0) with `daemon`: whether it
+/// passed, and what it said.
+fn config_test(m: &Host<'_>, daemon: &Daemon, text: &str) -> (bool, String) {
+    let path = m.dir().join(format!("t-{}.conf", daemon.name()));
+    std::fs::write(&path, text).expect("the file");
+    let path = path.display().to_string();
+    let argv: Vec<String> = match daemon {
+        Daemon::Ours(program) => vec![program.display().to_string(), "-t".into()],
+        Daemon::Keepalived243(program) => vec![program.display().to_string()],
+        Daemon::Keepalived => vec!["keepalived".into()],
+    };
+    let mut argv = argv;
+    if daemon.is_keepalived() {
+        argv.extend(["--config-test", "--log-console", "--use-file"].map(String::from));
+    } else {
+        argv.push("-f".into());
+    }
+    argv.push(path);
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let out = m.exec(&argv);
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), said)
+}
+
+/// A `garp_group` naming a macvlan: keepalived 2.2.7 and 2.4.3 refuse it
+/// under `-t` ("Cannot specify garp_delay on a vmac", at its line), and so
+/// do we; naming its parent passes all three.
+#[test]
+fn a_garp_group_on_a_macvlan_is_refused_as_keepalived() {
+    let Some(lab) = Lab::new("garp_group_macvlan") else {
+        return;
+    };
+    let m = lab.host("m", &["192.0.2.1/24"]);
+    m.add_macvlan("mv0", Some(MACVLAN_MAC));
+    let file = |interface: &str| {
+        format!(
+            "garp_group {{\n garp_interval 0.25\n interface {interface}\n}}\n\
+             vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 51\n \
+             virtual_ipaddress {{\n  {EXTRA_VIP}/24 dev mv0\n }}\n}}\n"
+        )
+    };
+    let mut daemons = vec![Daemon::ours(), Daemon::Keepalived];
+    daemons.extend(Daemon::keepalived_243());
+    for daemon in &daemons {
+        let name = daemon.name();
+        let (passed, said) = config_test(&m, daemon, &file("mv0"));
+        assert!(!passed, "{name} passed a garp_group on mv0:\n{said}");
+        let at_line_3 = if daemon.is_keepalived() {
+            said.contains("Line 3) Cannot specify garp_delay on a vmac (mv0)")
+        } else {
+            said.contains(":3:12: interface mv0 of garp_group is a macvlan")
+        };
+        assert!(at_line_3, "{name} on a garp_group on mv0:\n{said}");
+        let (passed, said) = config_test(&m, daemon, &file("eth0"));
+        assert!(passed, "{name} refused a garp_group on eth0:\n{said}");
+    }
+}
+
+/// A `garp_group { garp_interval 0.25 interface eth0 }` and one VIP on eth0,
+/// one on the macvlan mv0 (`dev mv0`): keepalived paces the macvlan's GARPs
+/// as its parent's, so the two VIPs' GARPs share eth0's lane, one per
+/// 0.25 s. The gaps between the GARPs of the first burst (3 each).
+fn macvlan_paced_as_parent(test: &str, daemon: &Daemon) -> Option<Vec<Duration>> {
+    let lab = Lab::new(test)?;
+    let m = lab.host("m", &["192.0.2.1/24"]);
+    m.add_macvlan("mv0", Some(MACVLAN_MAC));
+    let instance = Instance::new("VI_1", 51)
+        .priority(150)
+        .vip("192.0.2.100/24")
+        .vip(&format!("{EXTRA_VIP}/24 dev mv0"));
+    let text = Config::new(m.name()).instance(instance).to_string();
+    let text = with_global(
+        &text,
+        "    vrrp_garp_master_repeat 3\n    vrrp_garp_master_delay 0\n",
+    );
+    let text = format!(
+        "{text}\ngarp_group {{\n    garp_interval {}\n    interface eth0\n}}\n",
+        INTERVAL.as_secs_f64()
+    );
+    let from_eth0 = lab.capture_frames_from(&m, m.mac());
+    let from_mv0 = lab.capture_frames_from(&m, MACVLAN_MAC);
+    let on_m = daemon.start(&m, &text);
+    let extra: IpAddr = EXTRA_VIP.parse().expect("an address");
+    let took = wait_for(Duration::from_secs(10), || m.has_address(extra));
+    assert!(
+        took.is_some(),
+        "{}: no Master:\n{}",
+        daemon.name(),
+        on_m.log()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let mut seen = garps(&from_eth0.frames());
+    seen.extend(garps(&from_mv0.frames()));
+    seen.sort_by_key(|g| g.at);
+    let gaps: Vec<Duration> = seen.windows(2).map(|w| since(w[0].at, w[1].at)).collect();
+    say(&format!(
+        "MEASURED garp_group on eth0, a VIP on mv0, {}: {} GARPs, gaps {gaps:?}",
+        daemon.name(),
+        seen.len()
+    ));
+    assert_eq!(seen.len(), 6, "{}: {seen:?}", daemon.name());
+    Some(gaps)
+}
+
+#[test]
+fn a_vip_on_a_macvlan_is_paced_as_its_parent_as_keepalived() {
+    let Some(keepalived) = Daemon::keepalived_243() else {
+        return;
+    };
+    let Some(theirs) = macvlan_paced_as_parent("garp_mv0_keepalived", &keepalived) else {
+        return;
+    };
+    let ours = macvlan_paced_as_parent("garp_mv0_ours", &Daemon::ours()).expect("the lab ran");
+    for (name, gaps) in [("keepalived-2.4.3", theirs), ("vrrp-rs", ours)] {
+        for gap in &gaps {
+            assert!(
+                *gap + Duration::from_millis(30) >= INTERVAL,
+                "{name}: two GARPs {gap:?} apart, under the group's {INTERVAL:?}: {gaps:?}"
+            );
+        }
+    }
 }

@@ -103,10 +103,8 @@ fn vmac_xmit_base_sends_from_the_parent_as_keepalived() {
 /// the client reaches the VIP at the virtual MAC through a stop and a
 /// preemption, and each host's VMAC sent frames (the VIP's) while it was
 /// Master. Ours is Backup, then Master, then Backup again beside keepalived
-/// preempting it. Not here: ours preempting keepalived, which failed in 3
-/// of 4 runs: keepalived's Backup VMAC, still holding the VIP,
-/// answers our first gratuitous ARP (sent 1 ms after our advert) and moves
-/// the bridge's entry back to itself until our next burst (5 s); see the README.
+/// preempting it. Ours preempting keepalived, and the pings clients lose
+/// in each takeover: `tests/lab_vmac_takeover.rs`.
 fn xmit_base_pair(test: &str, daemon_a: &Daemon, daemon_b: &Daemon) {
     let case = Case::v3_ipv4(Duration::from_secs(1));
     let Some(run) = scenario::use_vmac_with(test, case, daemon_a, daemon_b, &["vmac_xmit_base"])

@@ -82,6 +82,24 @@ impl Interface {
         })
     }
 
+    /// The link a macvlan called `name` sits on, by name; `None` when
+    /// `name` is no macvlan (or does not exist). keepalived paces a
+    /// macvlan's announcements as its parent's (`IF_BASE_IFP`) and refuses
+    /// a `garp_group` on one.
+    pub fn macvlan_parent(name: &str) -> Result<Option<String>, IfaceError> {
+        let wrap = |source| IfaceError::Netlink {
+            name: name.to_owned(),
+            source,
+        };
+        let link = netlink::get_link_by_name(name).map_err(wrap)?;
+        let Some(parent) = link.and_then(|l| l.macvlan_parent) else {
+            return Ok(None);
+        };
+        Ok(netlink::get_link_by_index(parent)
+            .map_err(wrap)?
+            .map(|l| l.name))
+    }
+
     /// Whether an interface called `name` exists in the caller's network
     /// namespace: one link request, no address dump.
     pub fn exists(name: &str) -> Result<bool, IfaceError> {

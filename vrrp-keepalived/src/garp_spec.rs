@@ -1,8 +1,6 @@
 //! keepalived's gratuitous ARP / NA settings → the driver's announcement
 //! timing ([`GarpSpec`]) and per-interface pacing ([`GarpGroupSpec`]).
 
-use std::time::Duration;
-
 use vrrp_io_linux::driver::{GarpGroupSpec, GarpSpec};
 
 use crate::conf::{Family, GarpSettings, KeepalivedConfig, VrrpInstance};
@@ -16,6 +14,7 @@ pub(crate) const GARP_DEFAULTS: GarpSpec = GarpSpec {
     refresh: None,
     refresh_repeat: GarpSettings::DEFAULT_REFRESH_REPEAT,
     extra_if: None,
+    extra_if_all: false,
     lower_prio_repeat: GarpSettings::DEFAULT_REPEAT,
     lower_prio_delay: GarpSettings::DEFAULT_DELAY,
 };
@@ -25,6 +24,9 @@ pub(crate) const GARP_DEFAULTS: GarpSpec = GarpSpec {
 pub(crate) fn garp(config: &KeepalivedConfig, instance: &VrrpInstance) -> GarpSpec {
     let settings = config.garp(instance);
     let default = GARP_DEFAULTS;
+    // keepalived: the instance's `garp_extra_if`, else the global one; the
+    // driver picks the interfaces (`driver/garp.rs`, `extra_if_vips`).
+    let extra_if = config.garp_extra_if(instance);
     let refresh_repeat = settings
         .master_refresh_repeat
         .unwrap_or(default.refresh_repeat);
@@ -34,27 +36,11 @@ pub(crate) fn garp(config: &KeepalivedConfig, instance: &VrrpInstance) -> GarpSp
         // `vrrp_min_garp` makes the refresh repeat 0: a refresh of nothing.
         refresh: (settings.master_refresh).filter(|r| !r.is_zero() && refresh_repeat > 0),
         refresh_repeat,
-        extra_if: extra_if(config, instance),
+        extra_if: extra_if.map(|e| e.period).filter(|p| !p.is_zero()),
+        extra_if_all: extra_if.is_some_and(|e| e.all),
         lower_prio_repeat: (settings.lower_prio_repeat).unwrap_or(default.lower_prio_repeat),
         lower_prio_delay: (settings.lower_prio_delay).unwrap_or(default.lower_prio_delay),
     }
-}
-
-/// keepalived's `garp_extra_if` (else the global `vrrp_garp_extra_if`),
-/// as `vrrp.c` keeps it: only with `all` here, and only when some VIP or
-/// eVIP is on an interface other than the instance's. Without `all`
-/// keepalived sends on its per-address VMACs (`use_vmac_addr`); this
-/// daemon creates those too (`vmac_spec.rs`) but sends them no extra
-/// GARPs yet: a known gap.
-fn extra_if(config: &KeepalivedConfig, instance: &VrrpInstance) -> Option<Duration> {
-    let extra = config.garp_extra_if(instance)?;
-    let own = instance.interface.as_ref().map(|i| i.value.as_str());
-    let elsewhere = instance
-        .virtual_ipaddress
-        .iter()
-        .chain(&instance.virtual_ipaddress_excluded)
-        .any(|a| a.elsewhere(own));
-    (extra.all && elsewhere && !extra.period.is_zero()).then_some(extra.period)
 }
 
 /// The pacing groups: each `garp_group`, then, where `vrrp_garp_interval`
@@ -157,15 +143,19 @@ mod tests {
     }
 
     #[test]
-    fn extra_if_needs_all_and_another_interface_and_min_garp_sends_one() {
+    fn extra_if_keeps_its_period_and_all_and_min_garp_sends_one() {
         let text =
             format!("global_defs {{\n vrrp_min_garp\n vrrp_garp_extra_if all 60\n}}\n{INSTANCES}");
         let (_, garps) = spec_of(&text);
+        // Which interfaces get one is the driver's (`extra_if_vips`): B's
+        // VIP on its own interface gets none there.
         assert_eq!(garps[0].extra_if, Some(Duration::from_secs(60)));
-        assert_eq!(garps[1].extra_if, None, "B's VIP is on its own interface");
+        assert!(garps[0].extra_if_all && garps[1].extra_if_all);
         assert_eq!((garps[0].repeat, garps[0].delay), (1, Duration::ZERO));
         assert_eq!(garps[0].lower_prio_repeat, 1);
         let without_all = format!("global_defs {{\n vrrp_garp_extra_if 60\n}}\n{INSTANCES}");
-        assert_eq!(spec_of(&without_all).1[0].extra_if, None);
+        let garp = spec_of(&without_all).1[0];
+        assert_eq!(garp.extra_if, Some(Duration::from_secs(60)));
+        assert!(!garp.extra_if_all);
     }
 }

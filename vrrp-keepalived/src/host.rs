@@ -25,13 +25,15 @@ use vrrp_io_linux::iface::Interface;
 use crate::conf::{ConfigError, KeepalivedConfig, Span, Tracked, Warning};
 use crate::security::executable;
 
-/// Checks `config` against this host: an error for the first interface that
-/// does not exist; warnings for interfaces that may come later
+/// Checks `config` against this host: an error naming every interface
+/// that does not exist, each where the file names it (keepalived names
+/// each too); warnings for interfaces that may come later
 /// (`dynamic_interfaces`) and for each script disabled because it cannot be
 /// run, which `config` no longer tracks.
 pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError> {
     crate::iproute2::resolve(config)?;
     let mut warnings = Vec::new();
+    let mut errors = Vec::new();
     // One look-up per interface, not per instance: a reload of 255
     // instances on one interface must not stall the loop (keepalived 2159).
     let mut absent: HashMap<String, bool> = HashMap::new();
@@ -44,7 +46,7 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
         }
         let message = format!("interface {name} of {what} does not exist on this host");
         if !config.global.dynamic_interfaces {
-            return Err(ConfigError::invalid(
+            errors.push(ConfigError::invalid(
                 &at,
                 format!(
                     "{message} (keepalived refuses it too); set `dynamic_interfaces` in \
@@ -52,6 +54,7 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
                      --no-host-checks on another host"
                 ),
             ));
+            continue;
         }
         let then = if what.starts_with("vrrp_instance") {
             "the instance waits for it (dynamic_interfaces)"
@@ -65,6 +68,28 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
             "allowed by dynamic_interfaces, but the daemon needs it when it starts"
         };
         warnings.push(Warning::new(at, format!("{message}: {then}")));
+    }
+    // keepalived's garp_group_interface(s)_handler: "Cannot specify
+    // garp_delay on a vmac"; its announcements go by its parent's pacing.
+    for interface in config.garp_groups.iter().flat_map(|g| &g.interfaces) {
+        if let Ok(Some(parent)) = Interface::macvlan_parent(&interface.value) {
+            errors.push(ConfigError::invalid(
+                &interface.at,
+                format!(
+                    "interface {} of garp_group is a macvlan, which a garp_group cannot \
+                     pace (keepalived refuses it too): its announcements are paced as its \
+                     parent's; name {parent} instead",
+                    interface.value
+                ),
+            ));
+        }
+    }
+    // In the order of the file, as keepalived reads it.
+    errors.sort_by_key(|e| e.span().map(|at| (at.file.clone(), at.line, at.column)));
+    match errors.len() {
+        0 => {}
+        1 => return Err(errors.remove(0)),
+        _ => return Err(ConfigError::Each(errors)),
     }
     check_nft(config, cannot_run("nft"))?;
     check_local_igmp(config, IGMP_LINK_LOCAL_REPORTS, &mut warnings);
@@ -409,6 +434,29 @@ mod test {
         let warnings = check(&mut dynamic).unwrap();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].message.contains("dynamic_interfaces"));
+    }
+
+    #[test]
+    fn every_missing_interface_is_named_in_the_file_s_order() {
+        let text = "vrrp_instance V {\n interface no-such-if0\n virtual_router_id 1\n \
+                    virtual_ipaddress {\n  192.0.2.1 dev no-such-if1\n }\n}\n\
+                    static_routes {\n 198.18.7.0/24 dev no-such-if2\n}\n\
+                    vrrp_instance W {\n interface no-such-if0\n virtual_router_id 2\n \
+                    virtual_ipaddress {\n  192.0.2.2\n }\n}\n";
+        let mut config = parse_str(text, "h.conf").unwrap().config;
+        let error = check(&mut config).unwrap_err();
+        let lines: Vec<_> = error.to_string().lines().map(str::to_owned).collect();
+        let starts = [
+            "h.conf:2:12: interface no-such-if0 of vrrp_instance V",
+            "h.conf:5:3: interface no-such-if1 of virtual_ipaddress 192.0.2.1",
+            "h.conf:9:20: interface no-such-if2 of a route",
+            "h.conf:12:12: interface no-such-if0 of vrrp_instance W",
+        ];
+        assert_eq!(lines.len(), starts.len(), "{error}");
+        for (line, start) in lines.iter().zip(starts) {
+            assert!(line.starts_with(start), "{line:?} is not {start:?}...");
+        }
+        assert_eq!(error.span().map(|at| at.line), Some(2));
     }
 
     #[test]

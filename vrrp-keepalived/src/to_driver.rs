@@ -265,6 +265,7 @@ fn instance_spec(
         track_source: instance.tracked_source(),
         rx_buffer: buffer_spec::rx_buffer(&config.global.buffers, instance),
         promote_secondaries: instance.promotes_secondaries(),
+        foreign_macvlans: Vec::new(),
     })
 }
 

@@ -4,15 +4,16 @@
 //! route's, a rule's and a static address's, whose interface is the
 //! `default_interface` when it has no `dev`. keepalived refuses such a file
 //! under `-t` and refuses to start with it (`tests/lab_static_interfaces.rs`);
-//! so do we, at the line keepalived names first. Names of tables and
-//! protocols that only iproute2's files know are looked up there by the
-//! host checks too (this host's /etc/iproute2/rt_protos names `bgp`, 186).
+//! so do we, naming each missing interface's line as keepalived does.
+//! Names of tables and protocols that only iproute2's files know are
+//! looked up there by the host checks too (this host's
+//! /etc/iproute2/rt_protos names `bgp`, 186).
 
 use vrrp_keepalived::conf::load;
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::Parity;
+use keepalived_t::{Parity, lines_named};
 
 /// A file, keepalived's verdict, and where our checks put its static
 /// addresses.
@@ -80,6 +81,17 @@ const CASES: &[Case] = &[
         protocols: &[],
     },
     Case {
+        name: "several missing interfaces, one named twice",
+        body: "vrrp_instance V {\n interface ho13-none4\n virtual_router_id 1\n \
+               virtual_ipaddress {\n  192.0.2.9/32 dev ho13-none5\n  192.0.2.10/32\n }\n}\n\
+               static_routes {\n 198.18.7.0/24 dev ho13-none6\n}\n\
+               vrrp_instance W {\n interface ho13-none4\n virtual_router_id 2\n \
+               virtual_ipaddress {\n  192.0.2.11/32\n }\n}\n",
+        keepalived_accepts: false,
+        addresses_on: &[],
+        protocols: &[],
+    },
+    Case {
         name: "a protocol name from this host's rt_protos",
         body: "static_routes {\n 198.18.8.0/24 dev lo protocol bgp no_track\n \
                198.18.9.0/24 dev lo protocol static no_track\n}\n",
@@ -132,9 +144,19 @@ fn keepalived_and_we_agree_on_missing_interfaces_and_the_default_interface() {
             ));
         }
         for verdict in parity.check(case.name, &path, |_| case.keepalived_accepts) {
-            // keepalived names every such line; ours stops at the first.
-            if let (Some(line), Err(error)) = (verdict.lines.first(), &ours) {
-                if !error.to_string().contains(&format!(":{line}:")) {
+            // keepalived names each missing interface's line, and so do we.
+            let Err(error) = &ours else { continue };
+            let error = error.to_string();
+            let missing: Vec<&str> = (verdict.output.lines())
+                .filter(|l| l.contains("doesn't exist"))
+                .collect();
+            let lines = if missing.is_empty() {
+                verdict.lines.iter().copied().take(1).collect()
+            } else {
+                lines_named(&missing.join("\n"))
+            };
+            for line in lines {
+                if !error.contains(&format!(":{line}:")) {
                     parity.wrong.push(format!(
                         "{} ({}): not at keepalived's line {line}:\n{}\nwe said {error}",
                         case.name, verdict.version, verdict.output

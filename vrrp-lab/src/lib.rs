@@ -200,9 +200,10 @@ impl Lab {
     }
 
     /// Starts capturing every frame `host` sends into the bridge from
-    /// source MAC `mac`, into `<lab dir>/frames-from-<host>.log`.
+    /// source MAC `mac`, into `<lab dir>/frames-from-<host>-<mac>.log` (one
+    /// file per MAC: two captures on one host must not share a log).
     pub fn capture_frames_from(&self, host: &Host<'_>, mac: &str) -> capture::FrameCapture {
-        let name = format!("frames-from-{}", host.name());
+        let name = format!("frames-from-{}-{}", host.name(), mac.replace(':', ""));
         capture::FrameCapture::start(&self.bridge_ns, &self.dir, &name, &host.bridge_port(), mac)
     }
 

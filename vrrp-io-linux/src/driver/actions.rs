@@ -37,7 +37,7 @@ impl Driver {
                 Action::AnnounceVips if self.installs.is_pending(id) => {
                     self.installs.announce_after(id);
                 }
-                Action::AnnounceVips => self.garp.start(id, &self.specs[id.index()].garp, now),
+                Action::AnnounceVips => self.garp.start(id, &self.specs[id.index()], now),
                 Action::ReannounceVips { priority } => {
                     let spec = &self.specs[id.index()];
                     if self.garp.start_lower_prio(id, &spec.garp, now) {
@@ -114,7 +114,7 @@ impl Driver {
             self.host.add_routes(id, spec);
             self.adverts.release(id);
             if announce {
-                self.garp.start(id, &spec.garp, now);
+                self.garp.start(id, spec, now);
             }
         }
         self.scratch.installs = slice;

@@ -3,12 +3,13 @@
 //! garp_lower_prio_repeat and garp_extra_if; each announcement then goes
 //! through the per-interface [`Pacer`] (garp_group, vrrp_garp_interval).
 
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use vrrp_core::InstanceId;
 
 use super::garp_pace::Pacer;
-use super::spec::{GarpGroupSpec, GarpSpec, InstanceSpec};
+use super::spec::{GarpGroupSpec, GarpSpec, InstanceSpec, Vip};
 
 /// What a round announces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +21,9 @@ enum Kind {
     /// keepalived's `garp_extra_if`: one VIP per other interface, once,
     /// periodically.
     ExtraIf,
+    /// Once, [`VMAC_SETTLE`] after the first burst: the VIPs on the
+    /// instance's macvlan VMACs.
+    Settle,
 }
 
 /// One pending round: announce every VIP of `instance` once at `at`.
@@ -41,13 +45,25 @@ struct Round {
 /// burst answers them all.
 const LOWER_PRIO_MIN_GAP: Duration = Duration::from_secs(1);
 
+/// A new Master with a VMAC announces each VIP on it (a macvlan) once more
+/// this long after its first burst. Every router of the VRID has the virtual MAC: the old
+/// Master answers the burst's gratuitous ARP requests from it until it has
+/// heard the new Master's advert and removed its VIPs, and each answer
+/// moves the switch's entry for the virtual MAC back to the old Master,
+/// whose VIPs are then gone: the VIP is lost until the next frame from the
+/// new Master's VMAC, the second burst 5 s later with `vmac_xmit_base`
+/// (measured: keepalived 2.2.7 answered all five of a burst sent 0.7 ms
+/// after the advert, `tests/lab_vmac_takeover.rs`). keepalived has no such
+/// round.
+const VMAC_SETTLE: Duration = Duration::from_millis(100);
+
 /// Pending announcement rounds of every instance, and the pacing of the
 /// announcements they make.
 #[derive(Debug, Default)]
 pub(crate) struct GarpSchedule {
     rounds: Vec<Round>,
     /// When each instance last began a burst for a lower-priority Master.
-    lower_prio: Vec<(InstanceId, Instant)>,
+    lower_prio: HashMap<InstanceId, Instant>,
     pacer: Pacer,
 }
 
@@ -60,18 +76,25 @@ impl GarpSchedule {
         }
     }
 
-    /// New pacing groups (a reload); announcements waiting on the old ones
-    /// are dropped.
-    pub(crate) fn set_groups(&mut self, groups: &[GarpGroupSpec]) {
-        self.pacer = Pacer::new(groups);
+    /// New pacing groups (a reload), before [`remap`](Self::remap):
+    /// announcements waiting keep their turn on their interface's new lane
+    /// (`specs`: the instances they were queued for).
+    pub(crate) fn set_groups(&mut self, groups: &[GarpGroupSpec], specs: &[InstanceSpec]) {
+        self.pacer.regroup(groups, |(id, k)| {
+            let spec = specs.get(id.index())?;
+            Some(spec.base_interface_of(spec.installed_at(k)?))
+        });
     }
 
     /// An instance became Master at `now`: a burst now, another after the
     /// delay, refreshes and extra-interface rounds if configured, each
     /// first after the delay and its period (keepalived's
-    /// `vrrp_state_become_master`).
-    pub(crate) fn start(&mut self, instance: InstanceId, spec: &GarpSpec, now: Instant) {
+    /// `vrrp_state_become_master`); with a VMAC, one more round after
+    /// [`VMAC_SETTLE`].
+    pub(crate) fn start(&mut self, instance: InstanceId, spec: &InstanceSpec, now: Instant) {
         self.cancel(instance);
+        let shared_mac = spec.vmac_parents().next().is_some();
+        let spec = &spec.garp;
         let round = |at, left, kind| Round {
             instance,
             at,
@@ -81,6 +104,9 @@ impl GarpSchedule {
         };
         self.rounds
             .push(round(now, spec.repeat.max(1), Kind::Burst));
+        if shared_mac {
+            self.rounds.push(round(now + VMAC_SETTLE, 1, Kind::Settle));
+        }
         if !spec.delay.is_zero() && spec.repeat > 0 {
             self.rounds
                 .push(round(now + spec.delay, spec.repeat, Kind::Burst));
@@ -105,11 +131,12 @@ impl GarpSchedule {
         spec: &GarpSpec,
         now: Instant,
     ) -> bool {
-        let last = self.lower_prio.iter_mut().find(|(id, _)| *id == instance);
-        match last {
-            Some((_, at)) if now < *at + LOWER_PRIO_MIN_GAP => return false,
-            Some((_, at)) => *at = now,
-            None => self.lower_prio.push((instance, now)),
+        match self.lower_prio.get_mut(&instance) {
+            Some(at) if now < *at + LOWER_PRIO_MIN_GAP => return false,
+            Some(at) => *at = now,
+            None => {
+                self.lower_prio.insert(instance, now);
+            }
         }
         if spec.lower_prio_repeat == 0 {
             return false;
@@ -145,14 +172,10 @@ impl GarpSchedule {
             }
             None => false,
         });
-        self.lower_prio
-            .retain_mut(|(instance, _)| match map(*instance) {
-                Some(id) => {
-                    *instance = id;
-                    true
-                }
-                None => false,
-            });
+        self.lower_prio = std::mem::take(&mut self.lower_prio)
+            .into_iter()
+            .filter_map(|(instance, at)| Some((map(instance)?, at)))
+            .collect();
         self.pacer.remap(&map);
     }
 
@@ -188,7 +211,7 @@ impl GarpSchedule {
                 }
                 if round.left == 0 {
                     let period = match round.kind {
-                        Kind::Burst => None,
+                        Kind::Burst | Kind::Settle => None,
                         Kind::Refresh => spec.garp.refresh,
                         Kind::ExtraIf => spec.garp.extra_if,
                     };
@@ -212,25 +235,67 @@ fn offer_round(
     spec: &InstanceSpec,
     due: &mut Vec<(InstanceId, usize)>,
 ) {
-    for (k, vip) in spec.installed().enumerate() {
-        if round.kind == Kind::ExtraIf {
-            // keepalived's vrrp_send_vmac_update: once per interface other
-            // than the instance's own, for its first VIP there.
-            let interface = spec.interface_of(vip);
-            let first_there = spec
-                .installed()
-                .take(k)
-                .all(|earlier| spec.interface_of(earlier) != interface);
-            if interface == spec.own_interface() || !first_there {
-                continue;
-            }
-        }
+    let mut offer = |k: usize, vip: &Vip| {
         let key = (round.instance, k);
         let interface = spec.base_interface_of(vip);
         if pacer.offer(now, interface, vip.addr.is_ipv6(), key, round.repeat) {
             due.push(key);
         }
+    };
+    match round.kind {
+        Kind::ExtraIf => {
+            for (k, vip) in extra_if_vips(spec) {
+                offer(k, vip);
+            }
+        }
+        Kind::Settle => {
+            let on_vmac = |vip: &Vip| {
+                let name = spec.interface_of(vip);
+                spec.vmac_parents().any(|(vmac, _, _)| vmac == name)
+            };
+            for (k, vip) in spec.installed().enumerate().filter(|(_, v)| on_vmac(v)) {
+                offer(k, vip);
+            }
+        }
+        Kind::Burst | Kind::Refresh => {
+            for (k, vip) in spec.installed().enumerate() {
+                offer(k, vip);
+            }
+        }
     }
+}
+
+/// What a `garp_extra_if` round announces, keepalived 2.4.3's
+/// `vrrp_send_vmac_update`: the first VIP on each interface that gets one
+/// (with its index into [`installed`](InstanceSpec::installed)). An
+/// interface gets one if it is a VMAC of the instance (its own or a
+/// per-address one, `use_vmac_addr`), any interface with `all`; the
+/// instance's own (its VMAC, else its interface) only with
+/// `vmac_xmit_base`, its adverts refreshing it otherwise. None at all
+/// unless some VIP that would get one is on another interface than the
+/// instance's own (keepalived turns the timer off: `vrrp.c`, "If there are
+/// no extra interfaces").
+fn extra_if_vips(spec: &InstanceSpec) -> Vec<(usize, &Vip)> {
+    let own = spec.own_interface();
+    let is_vmac = |name: &str| {
+        spec.vmac.as_deref() == Some(name) || spec.addr_vmacs.iter().any(|v| v.name == name)
+    };
+    let gets_one = |name: &str| spec.garp.extra_if_all || is_vmac(name);
+    let elsewhere = spec.installed().any(|vip| {
+        let name = spec.interface_of(vip);
+        name != own && gets_one(name)
+    });
+    if !elsewhere {
+        return Vec::new();
+    }
+    let mut done = HashSet::new();
+    spec.installed()
+        .enumerate()
+        .filter(|&(_, vip)| {
+            let name = spec.interface_of(vip);
+            gets_one(name) && (name != own || spec.vmac_xmit_base) && done.insert(name)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -239,7 +304,7 @@ mod test {
     use std::time::Duration;
 
     use super::*;
-    use crate::driver::spec::Vip;
+    use crate::driver::spec::AddrVmac;
 
     /// `n` instances on eth0, VRIDs 1.., each with VIP 192.0.2.VRID, and
     /// their ids (= their index).
@@ -275,7 +340,7 @@ mod test {
         let a = ids[0];
         let t0 = Instant::now();
         let mut s = GarpSchedule::default();
-        s.start(a, &spec, t0);
+        s.start(a, &specs[0], t0);
         assert_eq!(
             take(&mut s, t0, &specs).len(),
             5,
@@ -285,10 +350,33 @@ mod test {
         assert_eq!(take(&mut s, t0 + Duration::from_secs(5), &specs).len(), 5);
         assert_eq!(s.poll_timeout(), None);
         // Not installed: nothing to announce.
-        s.start(a, &spec, t0);
+        s.start(a, &specs[0], t0);
         let mut due = Vec::new();
         s.take_due_at_most(t0, &specs, |_| false, &mut due, usize::MAX);
         assert!(due.is_empty());
+    }
+
+    #[test]
+    fn a_vmac_instance_announces_once_more_after_the_settle_time() {
+        let spec = GarpSpec::default();
+        let (ids, mut specs) = setup(1, spec);
+        specs[0].vmac = Some("vrrp.1".into());
+        specs[0].vips[0].interface = Some("vrrp.1".into());
+        specs[0].vips.push(Vip {
+            interface: Some("mv0".into()),
+            ..Vip::new(IpAddr::from([198, 18, 0, 1]))
+        });
+        let t0 = Instant::now();
+        let mut s = GarpSchedule::default();
+        s.start(ids[0], &specs[0], t0);
+        assert_eq!(take(&mut s, t0, &specs).len(), 10, "both VIPs, 5 each");
+        assert_eq!(s.poll_timeout(), Some(t0 + VMAC_SETTLE));
+        let mut due = Vec::new();
+        s.take_due_at_most(t0 + VMAC_SETTLE, &specs, |_| true, &mut due, usize::MAX);
+        assert_eq!(due, [(ids[0], 0)], "the VIP on the VMAC only");
+        assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(5)));
+        assert_eq!(take(&mut s, t0 + Duration::from_secs(5), &specs).len(), 10);
+        assert_eq!(s.poll_timeout(), None);
     }
 
     #[test]
@@ -298,8 +386,8 @@ mod test {
         let (a, b) = (ids[0], ids[1]);
         let t0 = Instant::now();
         let mut s = GarpSchedule::default();
-        s.start(a, &spec, t0);
-        s.start(b, &spec, t0);
+        s.start(a, &specs[0], t0);
+        s.start(b, &specs[1], t0);
         let mut due = Vec::new();
         s.take_due_at_most(t0, &specs, |_| true, &mut due, 7);
         let instances: Vec<_> = due.iter().map(|(id, _)| *id).collect();
@@ -323,8 +411,8 @@ mod test {
         let (a, b) = (ids[0], ids[1]);
         let t0 = Instant::now();
         let mut s = GarpSchedule::default();
-        s.start(a, &spec, t0);
-        s.start(b, &spec, t0);
+        s.start(a, &specs[0], t0);
+        s.start(b, &specs[1], t0);
         assert_eq!(take(&mut s, t0, &specs), [a, a, b, b]);
         s.cancel(b);
         assert_eq!(take(&mut s, t0 + ms(500), &specs), [a, a]);
@@ -345,6 +433,7 @@ mod test {
             delay: Duration::ZERO,
             repeat: 1,
             extra_if: Some(ms(1000)),
+            extra_if_all: true,
             ..GarpSpec::default()
         };
         let (ids, mut specs) = setup(1, spec);
@@ -366,7 +455,7 @@ mod test {
         };
         let mut s = GarpSchedule::new(&[paced]);
         let t0 = Instant::now();
-        s.start(a, &spec, t0);
+        s.start(a, &specs[0], t0);
         let mut due = Vec::new();
         s.take_due_at_most(t0, &specs, |_| true, &mut due, usize::MAX);
         assert_eq!(due, [(a, 0), (a, 1)], "eth2 waits behind eth1: one group");
@@ -385,6 +474,40 @@ mod test {
         s.take_due_at_most(t0 + ms(1100), &specs, |_| true, &mut due, usize::MAX);
         assert_eq!(due, [(a, 3)]);
         assert_eq!(s.poll_timeout(), Some(t0 + ms(2000)), "every period");
+    }
+
+    #[test]
+    fn extra_if_without_all_announces_on_the_instance_s_vmacs_only() {
+        let (_, mut specs) = setup(1, GarpSpec::default());
+        let spec = &mut specs[0];
+        let on = |addr: [u8; 4], dev: &str| Vip {
+            interface: Some(dev.to_owned()),
+            ..Vip::new(IpAddr::from(addr))
+        };
+        spec.vmac = Some("vrrp.1".into());
+        spec.vips = vec![
+            on([192, 0, 2, 1], "vrrp.1"),
+            on([198, 18, 0, 1], "eth1"),
+            on([198, 18, 1, 1], "vrrp4.1"),
+            on([198, 18, 1, 2], "vrrp4.1"),
+        ];
+        let picked = |spec: &InstanceSpec| -> Vec<usize> {
+            extra_if_vips(spec).into_iter().map(|(k, _)| k).collect()
+        };
+        assert_eq!(picked(spec), [], "no VMAC but the own one: off");
+        spec.addr_vmacs.push(AddrVmac {
+            name: "vrrp4.1".into(),
+            parent: "eth2".into(),
+            family: crate::socket::Family::Ipv4,
+        });
+        assert_eq!(picked(spec), [2], "the address VMAC, its first VIP");
+        spec.vmac_xmit_base = true;
+        assert_eq!(picked(spec), [0, 2], "and the own VMAC with xmit_base");
+        spec.garp.extra_if_all = true;
+        assert_eq!(picked(spec), [0, 1, 2], "all: every interface");
+        spec.vmac_xmit_base = false;
+        spec.vips.truncate(1);
+        assert_eq!(picked(spec), [], "all, but nothing elsewhere");
     }
 
     #[test]

@@ -15,15 +15,9 @@ use vrrp_core::InstanceId;
 
 use super::spec::GarpGroupSpec;
 
-/// One VIP waiting on a lane: `vip` indexes the instance's
+/// One VIP of an instance: `.1` indexes the instance's
 /// [`installed`](super::spec::InstanceSpec::installed) addresses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Pending {
-    instance: InstanceId,
-    vip: usize,
-    /// Announcements still owed.
-    left: u32,
-}
+pub(crate) type Key = (InstanceId, usize);
 
 /// One family of one group.
 #[derive(Debug, Default)]
@@ -31,7 +25,11 @@ struct Lane {
     interval: Option<Duration>,
     /// When the next announcement may leave (set by the last one sent).
     next: Option<Instant>,
-    queue: VecDeque<Pending>,
+    /// The VIPs waiting, in turn; each once.
+    queue: VecDeque<Key>,
+    /// Per waiting VIP, the announcements still owed: a look-up per offer,
+    /// not a search of the queue (a mass failover queues thousands).
+    left: HashMap<Key, u32>,
 }
 
 /// The groups, and which group each interface is in.
@@ -40,11 +38,15 @@ pub(crate) struct Pacer {
     /// Per group: the IPv4 (ARP) lane, then the IPv6 (NA) lane.
     lanes: Vec<[Lane; 2]>,
     by_interface: HashMap<String, usize>,
+    /// Announcements that waited on an interface a reload left unpaced:
+    /// they leave at `released_at`, when their old lane would have let
+    /// the next one go.
+    released: Vec<Key>,
+    released_at: Option<Instant>,
 }
 
 impl Pacer {
-    /// Pacing as `groups` say; announcements still waiting are dropped (a
-    /// reload mid-burst loses the rest of that burst's paced sends).
+    /// Pacing as `groups` say, nothing waiting.
     pub(crate) fn new(groups: &[GarpGroupSpec]) -> Self {
         let mut pacer = Self::default();
         for group in groups {
@@ -63,6 +65,47 @@ impl Pacer {
         pacer
     }
 
+    /// New groups (a reload): each announcement waiting keeps its turn and
+    /// its count, on the lane its interface (`interface_of`; `None`: its
+    /// instance is gone, and so is it) has in `groups`, and leaves no
+    /// sooner than its old lane would have let it; on an interface no
+    /// longer paced, it leaves then.
+    pub(crate) fn regroup<'a>(
+        &mut self,
+        groups: &[GarpGroupSpec],
+        interface_of: impl Fn(Key) -> Option<&'a str>,
+    ) {
+        let old = std::mem::replace(self, Self::new(groups));
+        self.released = old.released;
+        self.released_at = old.released_at;
+        for [v4, v6] in old.lanes {
+            for (family, lane) in [v4, v6].into_iter().enumerate() {
+                for key in lane.queue {
+                    let (Some(&left), Some(name)) = (lane.left.get(&key), interface_of(key)) else {
+                        continue;
+                    };
+                    let group = self.by_interface.get(name).copied();
+                    let new = group
+                        .map(|g| &mut self.lanes[g][family])
+                        .filter(|new| new.interval.is_some());
+                    match new {
+                        Some(new) => {
+                            if new.left.insert(key, left).is_none() {
+                                new.queue.push_back(key);
+                            }
+                            new.next = new.next.max(lane.next);
+                        }
+                        None => {
+                            let times = usize::try_from(left).unwrap_or(1);
+                            self.released.extend(std::iter::repeat_n(key, times));
+                            self.released_at = self.released_at.min(lane.next).or(lane.next);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// One announcement of `instance`'s VIP number `vip` (IPv6: `v6`) on
     /// `interface`, in a burst of `repeat`: whether it may leave now (and
     /// the lane's clock starts), or waits.
@@ -71,7 +114,7 @@ impl Pacer {
         now: Instant,
         interface: &str,
         v6: bool,
-        (instance, vip): (InstanceId, usize),
+        (instance, vip): Key,
         repeat: u32,
     ) -> bool {
         let Some(&group) = self.by_interface.get(interface) else {
@@ -82,22 +125,16 @@ impl Pacer {
             return true;
         };
         // vrrp_arp.c send_gratuitous_arp: already queued, one more (to `rep`).
-        if let Some(waiting) = lane
-            .queue
-            .iter_mut()
-            .find(|p| p.instance == instance && p.vip == vip)
-        {
-            if waiting.left < repeat {
-                waiting.left += 1;
+        let key = (instance, vip);
+        if let Some(left) = lane.left.get_mut(&key) {
+            if *left < repeat {
+                *left += 1;
             }
             return false;
         }
         if lane.next.is_some_and(|next| now < next) {
-            lane.queue.push_back(Pending {
-                instance,
-                vip,
-                left: 1,
-            });
+            lane.queue.push_back(key);
+            lane.left.insert(key, 1);
             return false;
         }
         lane.next = Some(now + interval);
@@ -107,17 +144,26 @@ impl Pacer {
     /// Moves the waiting announcements whose time came onto `due`: at most
     /// one per lane and interval.
     pub(crate) fn take_due(&mut self, now: Instant, due: &mut Vec<(InstanceId, usize)>) {
+        if self.released_at.is_some_and(|at| at <= now) {
+            due.append(&mut self.released);
+            self.released_at = None;
+        }
         for lane in self.lanes.iter_mut().flatten() {
             let interval = lane.interval.unwrap_or_default();
             while lane.next.is_none_or(|next| next <= now) {
-                let Some(mut first) = lane.queue.pop_front() else {
+                let Some(first) = lane.queue.pop_front() else {
                     break;
                 };
-                due.push((first.instance, first.vip));
+                due.push(first);
                 lane.next = Some(now + interval);
-                first.left -= 1;
-                if first.left > 0 {
-                    lane.queue.push_back(first);
+                match lane.left.get_mut(&first) {
+                    Some(left) if *left > 1 => {
+                        *left -= 1;
+                        lane.queue.push_back(first);
+                    }
+                    _ => {
+                        lane.left.remove(&first);
+                    }
                 }
                 if interval.is_zero() {
                     break;
@@ -133,6 +179,7 @@ impl Pacer {
             .flatten()
             .filter(|lane| !lane.queue.is_empty())
             .filter_map(|lane| lane.next)
+            .chain(self.released_at)
             .min()
     }
 
@@ -140,21 +187,31 @@ impl Pacer {
     /// `vrrp_remove_delayed_arp`).
     pub(crate) fn cancel(&mut self, instance: InstanceId) {
         for lane in self.lanes.iter_mut().flatten() {
-            lane.queue.retain(|p| p.instance != instance);
+            lane.queue.retain(|&(id, _)| id != instance);
+            lane.left.retain(|&(id, _), _| id != instance);
         }
+        self.released.retain(|&(id, _)| id != instance);
     }
 
     /// Instance ids changed (a reload): see [`GarpSchedule::remap`](super::garp::GarpSchedule::remap).
     pub(crate) fn remap(&mut self, map: &impl Fn(InstanceId) -> Option<InstanceId>) {
         for lane in self.lanes.iter_mut().flatten() {
-            lane.queue.retain_mut(|p| match map(p.instance) {
+            lane.queue.retain_mut(|(instance, _)| match map(*instance) {
                 Some(id) => {
-                    p.instance = id;
+                    *instance = id;
                     true
                 }
                 None => false,
             });
+            lane.left = std::mem::take(&mut lane.left)
+                .into_iter()
+                .filter_map(|((instance, vip), left)| Some(((map(instance)?, vip), left)))
+                .collect();
         }
+        self.released = std::mem::take(&mut self.released)
+            .into_iter()
+            .filter_map(|(instance, vip)| Some((map(instance)?, vip)))
+            .collect();
     }
 }
 
@@ -214,6 +271,38 @@ mod test {
         assert!(pacer.offer(at, "eth0", true, (id, 2), 1));
         assert!(pacer.offer(at, "eth0", true, (id, 2), 1));
         assert!(pacer.offer(at, "eth1", false, (id, 3), 1));
+    }
+
+    #[test]
+    fn a_reload_keeps_what_waits_on_the_new_lanes_and_frees_what_is_no_longer_paced() {
+        let v = ids(3);
+        let ms = Duration::from_millis;
+        let groups = [group(&["eth0"], Some(100)), group(&["eth1"], Some(100))];
+        let mut pacer = Pacer::new(&groups);
+        let t0 = Instant::now();
+        assert!(pacer.offer(t0, "eth0", false, (v[0], 0), 2));
+        assert!(!pacer.offer(t0, "eth0", false, (v[0], 0), 2));
+        assert!(!pacer.offer(t0, "eth0", false, (v[1], 0), 2));
+        assert!(!pacer.offer(t0, "eth0", false, (v[2], 0), 2));
+        assert!(pacer.offer(t0, "eth1", false, (v[1], 1), 2));
+        assert!(!pacer.offer(t0, "eth1", false, (v[1], 1), 2));
+        // The reload: v[2] is gone; eth1 is no longer paced.
+        let interface_of = |(id, vip): Key| match (id, vip) {
+            _ if id == v[2] => None,
+            (_, 0) => Some("eth0"),
+            _ => Some("eth1"),
+        };
+        pacer.regroup(&groups[..1], interface_of);
+        assert_eq!(pacer.poll_timeout(), Some(t0 + ms(100)));
+        let mut due = Vec::new();
+        pacer.take_due(t0 + ms(99), &mut due);
+        assert!(due.is_empty(), "not sooner than the old lanes allowed");
+        pacer.take_due(t0 + ms(100), &mut due);
+        assert_eq!(due, [(v[1], 1), (v[0], 0)], "eth1's freed, eth0's next");
+        due.clear();
+        pacer.take_due(t0 + ms(200), &mut due);
+        assert_eq!(due, [(v[1], 0)], "in turn");
+        assert_eq!(pacer.poll_timeout(), None, "v[2]'s dropped");
     }
 
     #[test]

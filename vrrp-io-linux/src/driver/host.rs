@@ -439,7 +439,7 @@ impl Host {
         if !self.installed[id.index()] {
             return Ok(());
         }
-        let Some(vip) = spec.installed().nth(vip) else {
+        let Some(vip) = spec.installed_at(vip) else {
             return Ok(());
         };
         let interface = spec.interface_of(vip);

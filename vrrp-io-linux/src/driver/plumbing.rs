@@ -2,6 +2,7 @@
 //! its spec completed from the interface ([`resolve_all`]), then its links,
 //! VMAC and sockets ([`Plumbing::plumb`]).
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use mio::{Interest, Registry, Token};
@@ -24,6 +25,7 @@ use crate::socket::VrrpSocket;
 /// Returns each spec's interface.
 pub(super) fn resolve_all(specs: &mut [InstanceSpec]) -> Result<Vec<Interface>, DriverError> {
     let mut looked_up: Vec<Interface> = Vec::new();
+    let mut parents: HashMap<String, Option<String>> = HashMap::new();
     let mut ifaces = Vec::with_capacity(specs.len());
     for spec in specs {
         let iface = match looked_up.iter().find(|i| i.name == spec.interface) {
@@ -35,9 +37,34 @@ pub(super) fn resolve_all(specs: &mut [InstanceSpec]) -> Result<Vec<Interface>, 
             }
         };
         resolve(spec, &iface)?;
+        find_foreign_macvlans(spec, &mut parents);
         ifaces.push(iface);
     }
     Ok(ifaces)
+}
+
+/// Fills `spec.foreign_macvlans`: the interfaces of its VIPs that are
+/// macvlans it does not make, with their parents (`parents`: each name
+/// looked up once). One that cannot be looked up (not there yet, with
+/// `dynamic_interfaces`) is paced as itself.
+fn find_foreign_macvlans(spec: &mut InstanceSpec, parents: &mut HashMap<String, Option<String>>) {
+    let ours: Vec<&str> = spec.vmac_parents().map(|(vmac, _, _)| vmac).collect();
+    let mut found = Vec::new();
+    for vip in spec.installed() {
+        let name = spec.interface_of(vip);
+        if name == spec.interface || ours.contains(&name) {
+            continue;
+        }
+        let parent = parents
+            .entry(name.to_owned())
+            .or_insert_with(|| Interface::macvlan_parent(name).ok().flatten());
+        if let Some(parent) = parent
+            && !found.iter().any(|(m, _): &(String, String)| m == name)
+        {
+            found.push((name.to_owned(), parent.clone()));
+        }
+    }
+    spec.foreign_macvlans = found;
 }
 
 /// Completes `spec` from its interface `iface` without changing anything on

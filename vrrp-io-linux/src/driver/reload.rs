@@ -268,7 +268,7 @@ impl Driver {
             .collect();
         drop(new_index);
         let follow = |j: InstanceId| new_of.get(&j.index()).and_then(|&i| router.id(i));
-        self.garp.set_groups(&config.garp_groups);
+        self.garp.set_groups(&config.garp_groups, &self.specs);
         self.garp.remap(follow);
         self.host.remap(&kept_from, follow);
         self.installs = Installs::new(specs.len());

@@ -36,9 +36,12 @@ pub struct GarpSpec {
     /// Announcements per address in each refresh burst.
     pub refresh_repeat: u32,
     /// Period of the announcements on the instance's other interfaces
-    /// while Master (keepalived's `garp_extra_if all`): one VIP's on each
-    /// interface other than the instance's; `None`: none.
+    /// while Master (keepalived's `garp_extra_if`): one VIP's on each of its
+    /// VMACs, on each interface with [`extra_if_all`](Self::extra_if_all);
+    /// the instance's own only with `vmac_xmit_base`; `None`: none.
     pub extra_if: Option<Duration>,
+    /// `garp_extra_if all`: on every interface of a VIP, not only VMACs.
+    pub extra_if_all: bool,
     /// Announcements per address when a lower-priority Master is heard
     /// (keepalived's `garp_lower_prio_repeat`); zero: none.
     pub lower_prio_repeat: u32,
@@ -56,6 +59,7 @@ impl Default for GarpSpec {
             refresh: None,
             refresh_repeat: 1,
             extra_if: None,
+            extra_if_all: false,
             lower_prio_repeat: 5,
             lower_prio_delay: Duration::from_secs(5),
         }
@@ -145,6 +149,10 @@ pub struct InstanceSpec {
     /// keepalived's `promote_secondaries`: the interface's
     /// `promote_secondaries` sysctl is 1 while the driver runs.
     pub promote_secondaries: bool,
+    /// The macvlans this driver did not make that carry VIPs, each with the
+    /// link it sits on, whose pacing their announcements share
+    /// (keepalived's `IF_BASE_IFP`); filled when the driver starts.
+    pub foreign_macvlans: Vec<(String, String)>,
 }
 
 /// The kind of interface an instance's `vmac` is.
@@ -389,6 +397,7 @@ impl InstanceSpec {
             track_source: None,
             rx_buffer: RxBufferShare::None,
             promote_secondaries: false,
+            foreign_macvlans: Vec::new(),
         }
     }
 
@@ -415,6 +424,15 @@ impl InstanceSpec {
         self.vips.iter().chain(&self.excluded_vips)
     }
 
+    /// The installed address number `k` (in [`installed`](Self::installed)'s
+    /// order), found without walking the others.
+    pub fn installed_at(&self, k: usize) -> Option<&Vip> {
+        match k.checked_sub(self.vips.len()) {
+            None => self.vips.get(k),
+            Some(excluded) => self.excluded_vips.get(excluded),
+        }
+    }
+
     /// The installed addresses whose traffic is dropped while Master.
     pub fn dropped_while_master(&self) -> Vec<IpAddr> {
         match self.vip_traffic {
@@ -429,11 +447,16 @@ impl InstanceSpec {
     }
 
     /// The physical interface under a VIP's: the instance's for a VIP on
-    /// its VMAC (keepalived's `IF_BASE_IFP`, which its pacing is keyed by).
+    /// its VMAC, the parent for one on another macvlan (keepalived's
+    /// `IF_BASE_IFP`, which its pacing is keyed by).
     pub fn base_interface_of<'a>(&'a self, vip: &'a Vip) -> &'a str {
         match self.interface_of(vip) {
             name if self.vmac.as_deref() == Some(name) => &self.interface,
-            name => name,
+            name => (self.addr_vmacs.iter())
+                .map(|v| (&v.name, &v.parent))
+                .chain(self.foreign_macvlans.iter().map(|(m, p)| (m, p)))
+                .find(|(macvlan, _)| *macvlan == name)
+                .map_or(name, |(_, parent)| parent),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use rtnetlink::LinkUnspec;
 use rtnetlink::packet_route::RouteNetlinkMessage;
-use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
+use rtnetlink::packet_route::link::{self, InfoKind, LinkAttribute, LinkFlags, LinkMessage};
 
 use super::{FLAGS_CHANGE, Netlink, NetlinkError, Seq, blocking};
 use crate::mac::MacAddr;
@@ -17,6 +17,8 @@ pub(crate) struct LinkInfo {
     pub(crate) running: bool,
     /// `IFLA_MTU` (0 if the message has none).
     pub(crate) mtu: u32,
+    /// For a macvlan, the index of the link it sits on (`IFLA_LINK`).
+    pub(crate) macvlan_parent: Option<u32>,
 }
 
 impl LinkInfo {
@@ -26,11 +28,18 @@ impl LinkInfo {
         let mut name = None;
         let mut mac = None;
         let mut mtu = 0;
+        let (mut lower, mut macvlan) = (None, false);
         for attribute in &message.attributes {
             match attribute {
                 LinkAttribute::IfName(ifname) => name = Some(ifname.clone()),
                 LinkAttribute::Address(bytes) => mac = MacAddr::from_slice(bytes),
                 LinkAttribute::Mtu(bytes) => mtu = *bytes,
+                LinkAttribute::Link(index) => lower = Some(*index),
+                LinkAttribute::LinkInfo(infos) => {
+                    macvlan = infos
+                        .iter()
+                        .any(|i| matches!(i, link::LinkInfo::Kind(InfoKind::MacVlan)));
+                }
                 _ => {}
             }
         }
@@ -42,6 +51,7 @@ impl LinkInfo {
             admin_up: flags.contains(LinkFlags::Up),
             running: flags.contains(LinkFlags::Running),
             mtu,
+            macvlan_parent: lower.filter(|_| macvlan),
         })
     }
 
@@ -55,7 +65,16 @@ impl LinkInfo {
 /// Asks the kernel for the link called `name` and waits for the answer;
 /// `Ok(None)` if there is none.
 pub(crate) fn get_link_by_name(name: &str) -> Result<Option<LinkInfo>, NetlinkError> {
-    let request = RouteNetlinkMessage::GetLink(LinkUnspec::new_with_name(name).build());
+    get_link(LinkUnspec::new_with_name(name).build())
+}
+
+/// [`get_link_by_name`] by index.
+pub(crate) fn get_link_by_index(ifindex: u32) -> Result<Option<LinkInfo>, NetlinkError> {
+    get_link(LinkUnspec::new_with_index(ifindex).build())
+}
+
+fn get_link(message: LinkMessage) -> Result<Option<LinkInfo>, NetlinkError> {
+    let request = RouteNetlinkMessage::GetLink(message);
     let replies = match blocking::request(request, blocking::Kind::Single) {
         Ok(replies) => replies,
         Err(NetlinkError::Refused(error)) if error.raw_os_error() == Some(libc::ENODEV) => {

@@ -61,7 +61,7 @@ use rtnetlink::packet_route::RouteNetlinkMessage;
 
 pub use self::addr::{InterfaceAddress, dump_addresses, dump_all_addresses};
 pub use self::events::{Errno, NetEvent};
-pub(crate) use self::link::get_link_by_name;
+pub(crate) use self::link::{get_link_by_index, get_link_by_name};
 pub use self::route::{
     AddMode, Prefix, RemovedRoute, RemovedRule, Route, RouteType, Rule, RuleAction,
 };

@@ -179,6 +179,10 @@ pub enum ConfigError {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// Every error one check found (each missing interface, as keepalived
+    /// names each), one per line, at least one.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Each(Vec<Self>),
 }
 
 impl ConfigError {
@@ -186,6 +190,7 @@ impl ConfigError {
     pub fn span(&self) -> Option<&Span> {
         match self {
             Self::Read { .. } => None,
+            Self::Each(errors) => errors.first()?.span(),
             Self::Include { at, .. }
             | Self::UnterminatedQuote { at }
             | Self::UnclosedBlock { at, .. }
@@ -203,6 +208,12 @@ impl ConfigError {
     pub(crate) fn with_column_at_most(mut self, last: u32) -> Self {
         match &mut self {
             Self::Read { .. } => {}
+            Self::Each(errors) => {
+                *errors = std::mem::take(errors)
+                    .into_iter()
+                    .map(|e| e.with_column_at_most(last))
+                    .collect();
+            }
             Self::Include { at, .. }
             | Self::UnterminatedQuote { at }
             | Self::UnclosedBlock { at, .. }

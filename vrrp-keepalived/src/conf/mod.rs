@@ -86,8 +86,8 @@ pub use model::{
     AuthType, Authentication, Buffers, Centiseconds, DEFAULT_INTERFACE, Family, GarpExtraIf,
     GarpGroup, GarpSettings, GlobalDefs, InitFile, InitialState, IpvlanMode, Notify, NotifyFifo,
     NotifyScript, ParamMatch, ProcessSettings, RunAs, RxBufsPolicy, Smtp, SyncGroup, TrackFile,
-    TrackProcess, Tracked, UnicastPeer, UseIpvlan, UseVmac, VirtualAddress, VrrpScript, VrrpVersion,
-    Weight,
+    TrackProcess, Tracked, UnicastPeer, UseIpvlan, UseVmac, VirtualAddress, VrrpScript,
+    VrrpVersion, Weight,
 };
 pub use routes::{
     IpPrefix, IpRoute, IpRule, PROTOCOL_KEEPALIVED, RouteKind, RouteMode, RtName, RuleAction,
