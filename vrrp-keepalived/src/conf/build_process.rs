@@ -127,8 +127,7 @@ pub(crate) fn umask(ctx: &mut Ctx<'_>, item: &Node) -> Result<Option<Spanned<u32
 /// `read_unsigned_strvec`: decimal, a leading `+` allowed, more words
 /// ignored). Anything else is warned and ignored, as keepalived's `-t`
 /// reports it and its daemon goes on; none is refused (keepalived exits).
-/// keepalived seeds the `${_RANDOM}` of its configuration with it; we have
-/// no `${_RANDOM}`, so it changes nothing here (noted).
+/// It seeds the `${_RANDOM}` of the file (`conf::read` reads it again).
 pub(crate) fn random_seed(
     ctx: &mut Ctx<'_>,
     item: &Node,
@@ -154,11 +153,6 @@ pub(crate) fn random_seed(
         );
         return Ok(None);
     };
-    ctx.info(
-        &item.at,
-        "`random_seed` read: keepalived seeds `${_RANDOM}` with it, which this reader does not \
-         expand, so it changes nothing here",
-    );
     Ok(Some(Spanned::new(seed, arg.at.clone())))
 }
 

@@ -67,6 +67,7 @@ mod model;
 mod parser;
 mod precedence;
 mod preprocess;
+mod random;
 mod routes;
 pub(crate) mod rt_names;
 mod source;
@@ -164,6 +165,22 @@ pub fn parse_str_with(
     read(options, |reader| reader.read_text(text, origin, base_dir))
 }
 
+/// Reads as keepalived's VRRP process does: keepalived's parent reads the
+/// file, then its VRRP child reads it again, `${_RANDOM}` seeded by the
+/// `random_seed` the first read found (keepalived.conf(5): "to make
+/// configurations repeatable"); without one, by the clock. So a file with
+/// `random_seed` is read twice, the second time seeded.
+fn read(
+    options: &ReadOptions,
+    feed: impl Fn(SourceReader<'_, &mut dyn FnMut(LogicalLine)>) -> Result<(), ConfigError>,
+) -> Result<Loaded, ConfigError> {
+    let first = read_seeded(options, None, &feed)?;
+    match first.config.global.random_seed.as_ref() {
+        Some(seed) => read_seeded(options, Some(seed.value), &feed),
+        None => Ok(first),
+    }
+}
+
 /// Streams what `feed` reads through the parser into the builder: each
 /// top-level statement is built as soon as it is complete, then dropped,
 /// so the whole file is never held as tokens or as a tree beside the
@@ -171,9 +188,10 @@ pub fn parse_str_with(
 /// building one after the other: a reading error anywhere comes before a
 /// parse error, and that before a building error; the reader's warnings
 /// come before the builder's.
-fn read(
+fn read_seeded(
     options: &ReadOptions,
-    feed: impl FnOnce(SourceReader<'_, &mut dyn FnMut(LogicalLine)>) -> Result<(), ConfigError>,
+    seed: Option<u32>,
+    feed: &impl Fn(SourceReader<'_, &mut dyn FnMut(LogicalLine)>) -> Result<(), ConfigError>,
 ) -> Result<Loaded, ConfigError> {
     let mut warnings = Vec::new();
     let mut parser = parser::TreeParser::default();
@@ -187,6 +205,7 @@ fn read(
     feed(SourceReader::new(
         &mut warnings,
         options.config_id.clone(),
+        seed,
         &mut sink,
     ))?;
     for node in parser.finish()? {

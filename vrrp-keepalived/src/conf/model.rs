@@ -197,8 +197,8 @@ pub struct GlobalDefs {
     /// `net_namespace NAME` (top level): the daemon runs in
     /// `/run/netns/NAME`; its pid files go to `/run/keepalived/NAME/`.
     pub net_namespace: Option<Spanned<String>>,
-    /// `random_seed 0..4294967295`: read and range-checked; keepalived
-    /// seeds `${_RANDOM}` with it, which this reader does not expand.
+    /// `random_seed 0..4294967295`: read and range-checked; the reader
+    /// seeds `${_RANDOM}` with it (glibc's `srandom`, `conf/random.rs`).
     pub random_seed: Option<Spanned<u32>>,
     /// `fifo_write_vrrp_states_on_reload`: a reload writes the kept
     /// Backup and Fault instances' states to the notify FIFOs.

@@ -219,7 +219,7 @@ mod tests {
         let mut warnings = Vec::new();
         let mut parser = TreeParser::default();
         let mut nodes = Vec::new();
-        SourceReader::new(&mut warnings, None, |line| {
+        SourceReader::new(&mut warnings, None, None, |line| {
             parser.line(line);
             nodes.extend(parser.complete());
         })

@@ -10,18 +10,25 @@
 //!   line holds a defined name; an undefined name stays as written. A
 //!   multi-line value must end the line; its lines follow it.
 //! - Predefined: `${_PWD}` (the current file's directory), `${_INSTANCE}`
-//!   (the configuration id), `${_ENV NAME}`, `${_HASH}` (`#`), `${_BANG}` (`!`).
+//!   (the configuration id), `${_ENV NAME}`, `${_HASH}` (`#`), `${_BANG}` (`!`),
+//!   `${_RANDOM [MIN [MAX]]}` (a number MIN..=MAX, 0 and 32767 when not
+//!   written, drawn anew at each use from glibc's `random()`; [`random`]).
+//!   Parameters go inside the braces, after blanks, and end at the `}`.
 //!
 //! Lines without `@` at the start and without `$` are passed through
 //! untouched, so their columns stay exact; a produced line keeps the line
 //! number of the line it came from.
 
 use super::error::{ConfigError, Span};
+use super::random::GlibcRandom;
 
 /// Replacements on one line before we call it a loop (`$A=$A`).
 const MAX_REPLACEMENTS: usize = 1_000;
 /// Multi-line values expanded inside each other before we call it a loop.
 const MAX_DEPTH: usize = 32;
+/// `${_RANDOM}`'s bounds when not written (keepalived's `get_random`).
+const RANDOM_MIN: u64 = 0;
+const RANDOM_MAX: u64 = 32_767;
 
 /// One parameter.
 #[derive(Clone, Debug)]
@@ -32,13 +39,18 @@ struct Definition {
 }
 
 /// The state carried from line to line: the definitions so far.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Preprocessor {
     config_id: Option<String>,
     definitions: Vec<Definition>,
     /// The multi-line definition still being read (an index into
     /// `definitions`).
     open: Option<usize>,
+    /// `${_RANDOM}`'s numbers.
+    random: GlibcRandom,
+    /// What keepalived reports of the last line (a `${_RANDOM}` it does not
+    /// expand or whose bounds it corrects), for [`Self::take_notes`].
+    notes: Vec<String>,
 }
 
 /// Where a line comes from: its position and its file's directory.
@@ -49,12 +61,21 @@ pub(crate) struct Origin<'a> {
 
 impl Preprocessor {
     /// A preprocessor comparing `@ID` lines with `config_id` (none: every
-    /// `@ID` line is dropped and every `@^ID` line kept).
-    pub(crate) fn new(config_id: Option<String>) -> Self {
+    /// `@ID` line is dropped and every `@^ID` line kept), its `${_RANDOM}`
+    /// seeded with `seed` (keepalived's `random_seed`), else by the clock.
+    pub(crate) fn new(config_id: Option<String>, seed: Option<u32>) -> Self {
         Self {
             config_id,
-            ..Self::default()
+            definitions: Vec::new(),
+            open: None,
+            random: seed.map_or_else(GlibcRandom::from_clock, GlibcRandom::new),
+            notes: Vec::new(),
         }
+    }
+
+    /// What keepalived would report of the lines read since the last call.
+    pub(crate) fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
     }
 
     /// The lines that `text`, a physical line, stands for: usually itself;
@@ -105,7 +126,7 @@ impl Preprocessor {
                 self.define(name, value);
                 return Ok(());
             }
-            if self.definitions.is_empty() || !line.contains('$') {
+            if !line.contains('$') {
                 out.push(line);
                 return Ok(());
             }
@@ -192,7 +213,7 @@ impl Preprocessor {
     }
 
     /// Replaces the first defined reference in `line`.
-    fn replace_one(&self, line: &str, origin: &Origin<'_>) -> Option<Replaced> {
+    fn replace_one(&mut self, line: &str, origin: &Origin<'_>) -> Option<Replaced> {
         let mut from = 0;
         while let Some(offset) = line[from..].find('$') {
             let start = from + offset;
@@ -215,7 +236,7 @@ impl Preprocessor {
     /// The reference starting at `line[start]` (a `$`), if it names a
     /// definition: where it ends, and its value.
     fn reference(
-        &self,
+        &mut self,
         line: &str,
         start: usize,
         origin: &Origin<'_>,
@@ -225,9 +246,15 @@ impl Preprocessor {
             let close = inner.find('}')?;
             let body = &inner[..close];
             let (name, param) = match body.split_once([' ', '\t']) {
-                Some((name, param)) => (name, Some(param.trim())),
+                Some((name, param)) => (name, Some(param.trim_start())),
                 None => (body, None),
             };
+            // keepalived (`find_definition`): parameters are words of
+            // letters, digits and `_` between blanks, none after the last.
+            let word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | ' ' | '\t');
+            if body.ends_with([' ', '\t']) || !body.chars().all(word) {
+                return None;
+            }
             (start + 2 + close + 1, self.value(name, param, origin)?)
         } else {
             let len = name_len(rest);
@@ -245,11 +272,12 @@ impl Preprocessor {
         Some((end, value))
     }
 
-    fn value(&self, name: &str, param: Option<&str>, origin: &Origin<'_>) -> Option<Value<'_>> {
-        if let Some(def) = self.definitions.iter().find(|d| d.name == name) {
+    fn value(&mut self, name: &str, param: Option<&str>, origin: &Origin<'_>) -> Option<Value<'_>> {
+        if let Some(index) = self.definitions.iter().position(|d| d.name == name) {
             if param.is_some() {
                 return None;
             }
+            let def = &self.definitions[index];
             return Some(match def.lines.as_slice() {
                 [one] => Value::Text(one.clone()),
                 [] => Value::Text(String::new()),
@@ -264,9 +292,52 @@ impl Preprocessor {
             ("_ENV", Some(var)) if !var.contains([' ', '\t']) => {
                 std::env::var(var).unwrap_or_default()
             }
+            ("_RANDOM", param) => self.random_value(param.unwrap_or(""))?,
             _ => return None,
         };
         Some(Value::Text(text))
+    }
+}
+
+impl Preprocessor {
+    /// `${_RANDOM [MIN [MAX]]}`'s text, as keepalived 2.4.3's `get_random`:
+    /// `random() % (MAX - MIN + 1) + MIN`. Parameters that are not all
+    /// digits, or more than two, are reported and the reference stays as
+    /// written (`find_definition`); MIN above MAX is reported and MIN used.
+    /// Numbers past 2⁶⁴−1 are 2⁶⁴−1 (`strtoul`); 0 to 2⁶⁴−1, where
+    /// keepalived divides by zero, gives any `random()`.
+    fn random_value(&mut self, params: &str) -> Option<String> {
+        let words: Vec<&str> = params.split_whitespace().collect();
+        if !words.iter().all(|w| w.bytes().all(|b| b.is_ascii_digit())) {
+            self.note("Definition _RANDOM requires numeric parameters only.".to_string());
+            return None;
+        }
+        if words.len() > 2 {
+            self.note(format!(
+                "Definition _RANDOM requires between 0 and 2 parameters, {} specified.",
+                words.len()
+            ));
+            return None;
+        }
+        let number = |word: &str| word.parse::<u64>().unwrap_or(u64::MAX);
+        let min = words.first().map_or(RANDOM_MIN, |w| number(w));
+        let mut max = words.get(1).map_or(RANDOM_MAX, |w| number(w));
+        if min > max {
+            self.note(format!(
+                "${{_RANDOM}}: min {min} exceeds max {max}, using {min}"
+            ));
+            max = min;
+        }
+        let span = u128::from(max - min) + 1;
+        let drawn = u128::from(self.random.next()) % span;
+        Some((u128::from(min) + drawn).to_string())
+    }
+
+    /// Notes `message` once per line (keepalived repeats it at each pass).
+    fn note(&mut self, message: String) {
+        if !self.notes.contains(&message) {
+            self.notes.push(message);
+        }
     }
 }
 
@@ -336,7 +407,7 @@ mod tests {
     }
 
     fn untrimmed(config_id: Option<&str>, text: &str) -> Vec<String> {
-        let mut pre = Preprocessor::new(config_id.map(str::to_string));
+        let mut pre = Preprocessor::new(config_id.map(str::to_string), Some(1));
         let at = Span::new(&Arc::from("t.conf"), 1, 1);
         let origin = Origin {
             at: &at,
@@ -415,7 +486,7 @@ mod tests {
 
     #[test]
     fn predefined_parameters() {
-        let text = "$X=1\n${_PWD}/check.sh ${_INSTANCE} ${_HASH}${_BANG} ${_ENV HOME}";
+        let text = "${_PWD}/check.sh ${_INSTANCE} ${_HASH}${_BANG} ${_ENV HOME}";
         let home = std::env::var("HOME").unwrap_or_default();
         assert_eq!(
             run(Some("lb1"), text),
@@ -434,7 +505,7 @@ mod tests {
 
     #[test]
     fn a_parameter_that_uses_itself_is_an_error() {
-        let mut pre = Preprocessor::new(None);
+        let mut pre = Preprocessor::new(None, None);
         let at = Span::new(&Arc::from("t.conf"), 3, 1);
         let origin = Origin { at: &at, dir: "/" };
         pre.line("$A=x $A", &origin).unwrap();
@@ -443,5 +514,76 @@ mod tests {
             error.starts_with("t.conf:3:1: parameter substitution does not end"),
             "{error}"
         );
+    }
+
+    /// The lines `text` stands for with `seed`, and what keepalived reports.
+    fn seeded(seed: u32, text: &str) -> (Vec<String>, Vec<String>) {
+        let mut pre = Preprocessor::new(None, Some(seed));
+        let at = Span::new(&Arc::from("t.conf"), 1, 1);
+        let origin = Origin { at: &at, dir: "/" };
+        let lines = text
+            .lines()
+            .flat_map(|line| pre.line(line, &origin).unwrap())
+            .collect();
+        (lines, pre.take_notes())
+    }
+
+    #[test]
+    fn random_numbers_are_glibc_s_for_the_seed_and_drawn_at_each_use() {
+        // srandom(1): random() = 1804289383, 846930886, 1681692777, ...
+        let (lines, notes) = seeded(1, "$X=${_RANDOM 1 9}\n$X $X\n${_RANDOM}\n${_RANDOM 40000}");
+        assert_eq!(
+            lines,
+            [
+                format!("{} {}", 1_804_289_383 % 9 + 1, 846_930_886 % 9 + 1),
+                (1_681_692_777 % 32_768).to_string(),
+                "40000".to_string(),
+            ]
+        );
+        assert_eq!(
+            notes,
+            ["${_RANDOM}: min 40000 exceeds max 32767, using 40000"]
+        );
+        assert_eq!(seeded(1, "${_RANDOM 1 9}").0, seeded(1, "${_RANDOM 1 9}").0);
+        assert_eq!(seeded(7, "${_RANDOM 5 5} ${_RANDOM  0  0}").0, ["5 0"]);
+    }
+
+    #[test]
+    fn random_bounds_and_what_keepalived_reports() {
+        let (lines, notes) = seeded(3, "${_RANDOM 9 1}");
+        assert_eq!(
+            (lines, notes),
+            (
+                vec!["9".to_string()],
+                vec!["${_RANDOM}: min 9 exceeds max 1, using 9".to_string()]
+            )
+        );
+        let (lines, _) = seeded(3, "${_RANDOM 99999999999999999999 99999999999999999999}");
+        assert_eq!(lines, [u64::MAX.to_string()]);
+        for _ in 0..200 {
+            let (lines, _) = seeded(rand_seed(), "${_RANDOM 10 12}");
+            assert!(["10", "11", "12"].contains(&lines[0].as_str()), "{lines:?}");
+        }
+        let (lines, notes) = seeded(3, "a ${_RANDOM x} ${_RANDOM 1 2 3} ${_RANDOM 1-2}");
+        assert_eq!(lines, ["a ${_RANDOM x} ${_RANDOM 1 2 3} ${_RANDOM 1-2}"]);
+        assert_eq!(
+            notes,
+            [
+                "Definition _RANDOM requires numeric parameters only.",
+                "Definition _RANDOM requires between 0 and 2 parameters, 3 specified."
+            ]
+        );
+        // A blank before the `}` is no reference (keepalived: left, silently).
+        assert_eq!(
+            seeded(3, "${_RANDOM } ${_RANDOM 1 }"),
+            (vec!["${_RANDOM } ${_RANDOM 1 }".to_string()], vec![])
+        );
+    }
+
+    /// A seed that differs from run to run, for the range check.
+    fn rand_seed() -> u32 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos())
     }
 }

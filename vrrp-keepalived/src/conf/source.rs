@@ -33,12 +33,18 @@ pub(crate) struct SourceReader<'w, S: FnMut(LogicalLine)> {
 impl<'w, S: FnMut(LogicalLine)> SourceReader<'w, S> {
     /// A reader that gives each logical line to `sink`, reports non-fatal
     /// findings into `warnings` and keeps the `@ID` lines of `config_id`.
-    pub(crate) fn new(warnings: &'w mut Vec<Warning>, config_id: Option<String>, sink: S) -> Self {
+    /// `seed` is keepalived's `random_seed` for `${_RANDOM}` (none: the clock).
+    pub(crate) fn new(
+        warnings: &'w mut Vec<Warning>,
+        config_id: Option<String>,
+        seed: Option<u32>,
+        sink: S,
+    ) -> Self {
         Self {
             sink,
             warnings,
             open_files: Vec::new(),
-            preprocessor: Preprocessor::new(config_id),
+            preprocessor: Preprocessor::new(config_id, seed),
         }
     }
 
@@ -80,7 +86,11 @@ impl<'w, S: FnMut(LogicalLine)> SourceReader<'w, S> {
             // Positions in an expanded line stay on the line as written.
             let last = u32::try_from(physical.chars().count())
                 .map_or(u32::MAX, |width| width.saturating_add(1));
-            for produced in self.preprocessor.line(physical, &origin)? {
+            let lines = self.preprocessor.line(physical, &origin)?;
+            for note in self.preprocessor.take_notes() {
+                self.warnings.push(Warning::new(at.clone(), note));
+            }
+            for produced in lines {
                 let lexed = lex_line(&produced, file, line_no)
                     .map_err(|error| error.with_column_at_most(last))?
                     .with_columns_at_most(last);
@@ -250,7 +260,8 @@ mod tests {
         text: &str,
     ) -> Result<Vec<LogicalLine>, ConfigError> {
         let mut lines = Vec::new();
-        SourceReader::new(warnings, None, |line| lines.push(line)).read_text(text, "t", None)?;
+        SourceReader::new(warnings, None, None, |line| lines.push(line))
+            .read_text(text, "t", None)?;
         Ok(lines)
     }
 
