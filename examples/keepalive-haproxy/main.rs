@@ -192,17 +192,14 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     let prepared = daemon::prepare(&args.use_file, &args.options())?;
     // keepalived sets it first: the startup script inherits it too.
     vrrp::linux::tuning::set_umask(prepared.umask);
-    if let Some(name) = prepared.process_name {
-        if let Err(error) = vrrp::linux::tuning::set_process_name(name) {
-            tracing::warn!(%error, name, "cannot rename the process");
-        }
-    }
+    vrrp::keepalived::process::rename(None, prepared.process_name.as_deref());
     prepared.log();
     let alerts = prepared.alerts.clone();
     let paths = prepared.dumps.clone();
     // keepalived runs it before anything else starts (its `main.c`).
     let shutdown = prepared.shutdown.clone();
     let prepared_pid_files = prepared.pid_files.clone();
+    let process_name = prepared.process_name.clone();
     if let Some(script) = &prepared.startup {
         if let Err(error) = script.run() {
             tracing::error!(%error, "cannot run the startup script");
@@ -251,6 +248,7 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         alerts: None,
         options: args.options(),
         dumps,
+        process_name,
     };
     daemon.restart_alerts(alerts);
     // What reading the configuration freed lies in holes of the heap.

@@ -78,8 +78,9 @@ pub struct Prepared {
     /// keepalived's pid files under `use_pid_dir` / `instance` (unless
     /// `-p` names one).
     pub pid_files: Vec<PathBuf>,
-    /// `process_names`: the name our process takes.
-    pub process_name: Option<&'static str>,
+    /// `vrrp_process_name`, `process_names` or `process_name`: the name
+    /// our process takes.
+    pub process_name: Option<String>,
 }
 
 /// Why a configuration cannot run.
@@ -290,6 +291,8 @@ pub struct Daemon {
     pub options: Options,
     /// Where the dump files go ([`serve_dumps`]), set again on reload.
     pub dumps: Arc<Mutex<DumpPaths>>,
+    /// The name the configuration gave our process, changed on reload.
+    pub process_name: Option<String>,
 }
 
 impl Daemon {
@@ -332,6 +335,11 @@ impl Daemon {
             }
             Ok(prepared) => {
                 prepared.log();
+                crate::process::rename(
+                    self.process_name.as_deref(),
+                    prepared.process_name.as_deref(),
+                );
+                self.process_name.clone_from(&prepared.process_name);
                 self.restart_alerts(prepared.alerts.clone());
                 *self.dumps.lock().unwrap_or_else(PoisonError::into_inner) = prepared.dumps.clone();
                 let mut config = prepared.config;

@@ -26,9 +26,6 @@ pub fn umask(global: &GlobalDefs) -> u32 {
 /// keepalived's pid directory (`use_pid_dir`, `instance`).
 pub const PID_DIR: &str = "/run/keepalived";
 
-/// The name `process_names` gives keepalived's VRRP process, which we are.
-pub const VRRP_PROCESS_NAME: &str = "keepalived_vrrp";
-
 /// The pid files keepalived writes under `use_pid_dir` or `instance NAME`
 /// (its `main.c`, `make_pidfile_name`): `/run/keepalived/keepalived.pid`
 /// and `vrrp.pid`, or `keepalived_NAME.pid` and `vrrp_NAME.pid`; both hold
@@ -54,9 +51,36 @@ pub fn pid_files(global: &GlobalDefs) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The name `process_names` asks for, if it does.
-pub fn process_name(global: &GlobalDefs) -> Option<&'static str> {
-    global.process_names.then_some(VRRP_PROCESS_NAME)
+/// Our process's name, if the configuration gives one: keepalived's VRRP
+/// process's (`vrrp_process_name`, `process_names`), else the one it
+/// inherits from keepalived's main process (`process_name`).
+pub fn process_name(global: &GlobalDefs) -> Option<String> {
+    global
+        .vrrp_process_name
+        .clone()
+        .or_else(|| global.process_name.clone())
+}
+
+/// Renames our process from `was` to `name` where they differ, as
+/// keepalived's VRRP process at start and on each reload
+/// (`vrrp_daemon.c`); no name is the executable's. Called from the thread
+/// that runs the loop (the main thread: `/proc/PID/comm`).
+pub fn rename(was: Option<&str>, name: Option<&str>) {
+    if was == name {
+        return;
+    }
+    let exe = std::env::current_exe().ok();
+    let own = exe
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().chars().take(15).collect::<String>());
+    let Some(target) = name.map(str::to_string).or(own) else {
+        return;
+    };
+    match vrrp_io_linux::tuning::set_process_name(&target) {
+        Ok(()) => tracing::info!(name = %target, "process renamed"),
+        Err(error) => tracing::warn!(%error, name = %target, "cannot rename the process"),
+    }
 }
 
 /// What `vrrp_priority`, `vrrp_rt_priority`, `vrrp_rlimit_rttime`,

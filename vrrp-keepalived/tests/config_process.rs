@@ -368,6 +368,39 @@ const IDENTITY: &[IdentityCase] = &[
     ("", "instance lb", false, &[], None),
     ("", "use_pid_dir", false, &[], None),
     ("", "process_names", true, &[], Some("keepalived_vrrp")),
+    // keepalived's main process's name, inherited by its VRRP process.
+    ("", "process_name lb", true, &[], Some("lb")),
+    ("", "process_name lb extra", true, &[], Some("lb")),
+    (
+        "",
+        "vrrp_process_name vr\n process_name lb",
+        true,
+        &[],
+        Some("vr"),
+    ),
+    // process_names and vrrp_process_name set one name: the later counts.
+    (
+        "",
+        "vrrp_process_name vr\n process_names",
+        true,
+        &[],
+        Some("keepalived_vrrp"),
+    ),
+    (
+        "",
+        "process_names\n vrrp_process_name vr",
+        true,
+        &[],
+        Some("vr"),
+    ),
+    // Reported and cut to 15 bytes, as keepalived.
+    (
+        "",
+        "vrrp_process_name abcdefghijklmnopqrst",
+        false,
+        &[],
+        Some("abcdefghijklmno"),
+    ),
     ("", "", true, &[], None),
 ];
 
@@ -403,7 +436,7 @@ fn keepalived_and_we_agree_on_pid_files_and_names() {
             .iter()
             .map(|p| p.display().to_string())
             .collect();
-        if ours != pid_files || prepared.process_name != name {
+        if ours != pid_files || prepared.process_name.as_deref() != name {
             disagreements.push(format!(
                 "{case}: our pid files {ours:?}, name {:?}",
                 prepared.process_name

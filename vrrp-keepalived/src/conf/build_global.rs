@@ -85,7 +85,14 @@ pub(crate) fn build_global(
             "script_user" => global.script_user = Some(ctx.run_as_statement(item)?),
             "vrrp_version" => global.vrrp_version = Some(version(ctx, item)?),
             _ if process_setting(ctx, item, &mut global.process)? => {}
-            "process_names" => global.process_names = build_process::process_names(ctx, item)?,
+            "process_names" => {
+                global.process_names = build_process::process_names(ctx, item)?;
+                global.vrrp_process_name = Some(build_process::VRRP_PROCESS_NAMES.to_string());
+            }
+            "process_name" => global.process_name = Some(build_process::process_name(ctx, item)?),
+            "vrrp_process_name" => {
+                global.vrrp_process_name = Some(build_process::process_name(ctx, item)?);
+            }
             "random_seed" => {
                 if let Some(seed) = build_process::random_seed(ctx, item)? {
                     global.random_seed = Some(seed);

@@ -52,6 +52,39 @@ pub(crate) fn process_names(ctx: &mut Ctx<'_>, item: &Node) -> Result<bool, Conf
     Ok(true)
 }
 
+/// The name `process_names` gives keepalived's VRRP process.
+pub(crate) const VRRP_PROCESS_NAMES: &str = "keepalived_vrrp";
+
+/// What keepalived keeps of a process name (`TASK_COMM_LEN` - 1 bytes).
+const PROCESS_NAME_MAX: usize = 15;
+
+/// `process_name NAME` / `vrrp_process_name NAME` (keepalived's
+/// `save_process_name`): the first word, more ignored silently; longer
+/// than 15 bytes is reported and cut to 15, as keepalived.
+pub(crate) fn process_name(ctx: &mut Ctx<'_>, item: &Node) -> Result<String, ConfigError> {
+    ctx.no_block(item)?;
+    let arg = item
+        .args
+        .first()
+        .ok_or_else(|| missing(item, "a process name"))?;
+    let name = &arg.text;
+    if name.len() <= PROCESS_NAME_MAX {
+        return Ok(name.clone());
+    }
+    let mut end = PROCESS_NAME_MAX;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    ctx.warn(
+        &arg.at,
+        format!(
+            "Process name {name} more than {PROCESS_NAME_MAX} characters, truncating to {}",
+            &name[..end]
+        ),
+    );
+    Ok(name[..end].to_string())
+}
+
 /// The top-level `instance NAME`, `net_namespace NAME` and `use_pid_dir` (keepalived's
 /// `install_keyword_root`: inside `global_defs` they are unknown). The
 /// first name counts; a second, or none, is warned and ignored, as

@@ -194,6 +194,12 @@ pub struct GlobalDefs {
     pub use_pid_dir: bool,
     /// `process_names`: our process is named `keepalived_vrrp`.
     pub process_names: bool,
+    /// `process_name NAME`: keepalived's main process's name, which its
+    /// VRRP process inherits (at most 15 bytes).
+    pub process_name: Option<String>,
+    /// `vrrp_process_name NAME`, or `keepalived_vrrp` by `process_names`
+    /// (the later line counts): keepalived's VRRP process's name.
+    pub vrrp_process_name: Option<String>,
     /// `net_namespace NAME` (top level): the daemon runs in
     /// `/run/netns/NAME`; its pid files go to `/run/keepalived/NAME/`.
     pub net_namespace: Option<Spanned<String>>,
