@@ -198,9 +198,16 @@ fn script_security_refuses_a_world_writable_script() {
 
 #[test]
 fn without_net_raw_and_net_admin_it_says_what_to_do() {
+    // Its own pid file: /run/keepalived.pid may be another daemon's.
+    let pid = scratch("caps.pid", "").display().to_string();
     if !nix::unistd::geteuid().is_root() {
         // Not root: the real thing, no capabilities at all.
-        let out = run(&["-f", fixture("seed-master.conf").to_str().unwrap()]);
+        let out = run(&[
+            "-f",
+            fixture("seed-master.conf").to_str().unwrap(),
+            "-p",
+            &pid,
+        ]);
         assert_eq!(out.status.code(), Some(1));
         assert!(text(&out.stderr).contains("CAP_NET_RAW and CAP_NET_ADMIN"));
         return;
@@ -209,7 +216,12 @@ fn without_net_raw_and_net_admin_it_says_what_to_do() {
     let out = Command::new("setpriv")
         .args(["--bounding-set", "-net_raw,-net_admin"])
         .arg(daemon())
-        .args(["-f", fixture("seed-master.conf").to_str().unwrap()])
+        .args([
+            "-f",
+            fixture("seed-master.conf").to_str().unwrap(),
+            "-p",
+            &pid,
+        ])
         .output()
         .unwrap();
     let stderr = text(&out.stderr);

@@ -331,7 +331,10 @@ fn without_nft_such_a_file_is_refused() {
         assert_eq!(!checked.status.success(), refused, "{mode:?} -t: {said}");
         if refused {
             assert!(said.contains("apt-get install nftables"), "{said}");
-            let started = a.exec(&["env", no_nft, "timeout", "5", &program, "-n", "-f", &path]);
+            let pid = a.dir().join("keepalived.pid").display().to_string();
+            let started = a.exec(&[
+                "env", no_nft, "timeout", "5", &program, "-n", "-f", &path, "-p", &pid,
+            ]);
             let said = String::from_utf8_lossy(&started.stderr).into_owned();
             assert_eq!(started.status.code(), Some(1), "{mode:?} start: {said}");
             assert!(said.contains("apt-get install nftables"), "{said}");

@@ -48,7 +48,9 @@ pub(crate) struct Args {
     /// Run only the VRRP part (the only part there is: accepted for keepalived's command lines).
     #[arg(short = 'P', long = "vrrp")]
     pub(crate) vrrp: bool,
-    /// Write the daemon's pid to this file.
+    /// Write the daemon's pid to this file, held locked while it runs
+    /// (default: keepalived's, /run/keepalived.pid and /run/vrrp.pid, or as
+    /// `use_pid_dir` / `instance` say). A daemon running with it stops us.
     #[arg(short = 'p', long = "pid")]
     pub(crate) pid: Option<PathBuf>,
     /// Where SIGUSR1 writes the JSON status.

@@ -25,9 +25,10 @@ use std::sync::{Arc, Mutex};
 
 use clap::Parser;
 use vrrp::keepalived::daemon::{self, Daemon};
-use vrrp::keepalived::process::PID_DIR;
+use vrrp::keepalived::process::{PID_DIR, RUN_DIR};
 use vrrp::keepalived::{dump, journal, metrics, systemd};
 use vrrp::linux::driver::{Driver, release_vips};
+use vrrp::linux::pidfile::{PidFile, PidFileError};
 
 fn main() -> ExitCode {
     if let Some(code) = demo::entry() {
@@ -198,7 +199,13 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     let paths = prepared.dumps.clone();
     // keepalived runs it before anything else starts (its `main.c`).
     let shutdown = prepared.shutdown.clone();
-    let prepared_pid_files = prepared.pid_files.clone();
+    // `-p`, else keepalived's; held before anything starts: a daemon that
+    // already runs with them makes us stop here, as keepalived.
+    let pid_files = match &args.pid {
+        Some(pid) => vec![pid.clone()],
+        None => prepared.pid_files.clone(),
+    };
+    let held = hold_pid_files(&pid_files, args.pid.is_none())?;
     let process_name = prepared.process_name.clone();
     if let Some(script) = &prepared.startup {
         if let Err(error) = script.run() {
@@ -228,14 +235,6 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     );
     let dumps = Arc::new(Mutex::new(paths));
     daemon::serve_dumps(driver.handle(), Arc::clone(&dumps))?;
-    // `-p`, else keepalived's under use_pid_dir / instance.
-    let pid_files = match &args.pid {
-        Some(pid) => vec![pid.clone()],
-        None => prepared_pid_files,
-    };
-    for pid in &pid_files {
-        write_pid_file(pid)?;
-    }
     let names: Vec<&str> = driver.specs().iter().map(|s| s.name.as_str()).collect();
     tracing::info!(instances = ?names, "running");
     let _ = systemd::notify(&format!(
@@ -260,13 +259,14 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
             tracing::error!(%error, "cannot run the shutdown script");
         }
     }
-    for pid in &pid_files {
-        let _ = std::fs::remove_file(pid);
-    }
+    drop(held);
     // keepalived's pid directories go too when empty (its
     // `remove_pid_dir`, `unmount_run`).
     if args.pid.is_none() {
-        let made = pid_files.first().and_then(|p| p.parent());
+        let made = pid_files
+            .first()
+            .and_then(|p| p.parent())
+            .filter(|dir| dir.starts_with(PID_DIR));
         for dir in made.into_iter().flat_map(std::path::Path::ancestors) {
             if std::fs::remove_dir(dir).is_err() || dir == std::path::Path::new(PID_DIR) {
                 break;
@@ -277,25 +277,39 @@ fn run(args: &cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Our pid in `path`, rw-r--r-- whatever the umask, as keepalived's
-/// `create_pidfile` makes it; its directory made rwxr-xr-x if missing, as
-/// keepalived's `create_pid_dir`.
-fn write_pid_file(path: &std::path::Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
-    if let Some(dir) = path.parent() {
-        // Each directory made here is rwxr-xr-x whatever the umask.
-        let missing: Vec<&std::path::Path> = dir
-            .ancestors()
-            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
-            .collect();
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o755)
-            .create(dir)?;
-        for made in missing {
-            std::fs::set_permissions(made, std::fs::Permissions::from_mode(0o755))?;
+/// Holds `paths` ([`PidFile`]). keepalived's default ones in /run
+/// (`implicit`) that we may not write (a non-root daemon with only
+/// CAP_NET_RAW and CAP_NET_ADMIN, or contrib's unit, whose /run is
+/// read-only) are warned and left out (keepalived stops); a held one
+/// stops us, as keepalived.
+fn hold_pid_files(
+    paths: &[std::path::PathBuf],
+    implicit: bool,
+) -> Result<Vec<PidFile>, PidFileError> {
+    // keepalived's, and ours under whatever name it was installed.
+    let own = std::env::current_exe().ok();
+    let own = own
+        .as_ref()
+        .and_then(|exe| exe.file_name())
+        .map(|name| name.to_string_lossy().into_owned());
+    let programs: Vec<&str> = ["keepalived"].into_iter().chain(own.as_deref()).collect();
+    let mut held = Vec::new();
+    for path in paths {
+        match PidFile::create(path, &programs) {
+            Ok(file) => held.push(file),
+            Err(PidFileError::Io { source, .. })
+                if implicit
+                    && path.parent() == Some(std::path::Path::new(RUN_DIR))
+                    && matches!(
+                        source.kind(),
+                        std::io::ErrorKind::PermissionDenied
+                            | std::io::ErrorKind::ReadOnlyFilesystem
+                    ) =>
+            {
+                tracing::warn!(file = %path.display(), %source, "no pid file: name one with -p");
+            }
+            Err(error) => return Err(error),
         }
     }
-    std::fs::write(path, format!("{}\n", std::process::id()))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
+    Ok(held)
 }

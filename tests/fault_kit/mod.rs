@@ -67,7 +67,17 @@ pub fn start_as(host: &Host<'_>, wrapper: &[&str], config: &str, extra: &[&str])
     let tmpdir = crate::lab::daemon::dumps_in(host.dir());
     let mut argv = vec!["env", tmpdir.as_str()];
     argv.extend_from_slice(wrapper);
-    argv.extend([program.as_str(), "-f", &path, "--status-file", &status]);
+    // Its own pid file: the default in /run is shared by every host.
+    let pid = host.dir().join("keepalived.pid").display().to_string();
+    argv.extend([
+        program.as_str(),
+        "-f",
+        &path,
+        "--status-file",
+        &status,
+        "-p",
+        &pid,
+    ]);
     argv.extend_from_slice(extra);
     host.spawn("vrrp-rs", &argv)
 }

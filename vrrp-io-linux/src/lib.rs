@@ -41,6 +41,7 @@ mod mac;
 pub mod netlink;
 pub mod netns;
 pub mod notify;
+pub mod pidfile;
 pub mod socket;
 mod sys;
 pub mod track;

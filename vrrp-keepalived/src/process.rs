@@ -26,14 +26,20 @@ pub fn umask(global: &GlobalDefs) -> u32 {
 /// keepalived's pid directory (`use_pid_dir`, `instance`).
 pub const PID_DIR: &str = "/run/keepalived";
 
-/// The pid files keepalived writes under `use_pid_dir` or `instance NAME`
-/// (its `main.c`, `make_pidfile_name`): `/run/keepalived/keepalived.pid`
-/// and `vrrp.pid`, or `keepalived_NAME.pid` and `vrrp_NAME.pid`; both hold
-/// our one pid. None otherwise (keepalived's `/run/keepalived.pid` is not
-/// written: `-p` names ours).
+/// keepalived's `RUNSTATEDIR`: its pid files without `use_pid_dir`.
+pub const RUN_DIR: &str = "/run";
+
+/// The pid files keepalived writes when `-p` names none (its `main.c`,
+/// `make_pidfile_name`): `/run/keepalived.pid` and `/run/vrrp.pid`; under
+/// `use_pid_dir` `/run/keepalived/keepalived.pid` and `vrrp.pid`, or with
+/// `instance NAME` `keepalived_NAME.pid` and `vrrp_NAME.pid`. Both hold our
+/// one pid.
 pub fn pid_files(global: &GlobalDefs) -> Vec<PathBuf> {
     if !global.use_pid_dir {
-        return Vec::new();
+        return ["keepalived", "vrrp"]
+            .iter()
+            .map(|file| Path::new(RUN_DIR).join(format!("{file}.pid")))
+            .collect();
     }
     // keepalived's are in a private mount of /run/keepalived/NAMESPACE
     // over /run/keepalived: from the host, where ours are.

@@ -334,6 +334,9 @@ type IdentityCase = (
     Option<&'static str>,
 );
 
+/// keepalived's pid files without `use_pid_dir`, `instance` or `-p`.
+const RUN: &[&str] = &["/run/keepalived.pid", "/run/vrrp.pid"];
+
 const IDENTITY: &[IdentityCase] = &[
     (
         "instance lb",
@@ -362,20 +365,20 @@ const IDENTITY: &[IdentityCase] = &[
         ],
         None,
     ),
-    ("instance", "", false, &[], None),
-    ("net_namespace", "", false, &[], None),
-    ("", "net_namespace blue", false, &[], None),
-    ("", "instance lb", false, &[], None),
-    ("", "use_pid_dir", false, &[], None),
-    ("", "process_names", true, &[], Some("keepalived_vrrp")),
+    ("instance", "", false, RUN, None),
+    ("net_namespace", "", false, RUN, None),
+    ("", "net_namespace blue", false, RUN, None),
+    ("", "instance lb", false, RUN, None),
+    ("", "use_pid_dir", false, RUN, None),
+    ("", "process_names", true, RUN, Some("keepalived_vrrp")),
     // keepalived's main process's name, inherited by its VRRP process.
-    ("", "process_name lb", true, &[], Some("lb")),
-    ("", "process_name lb extra", true, &[], Some("lb")),
+    ("", "process_name lb", true, RUN, Some("lb")),
+    ("", "process_name lb extra", true, RUN, Some("lb")),
     (
         "",
         "vrrp_process_name vr\n process_name lb",
         true,
-        &[],
+        RUN,
         Some("vr"),
     ),
     // process_names and vrrp_process_name set one name: the later counts.
@@ -383,14 +386,14 @@ const IDENTITY: &[IdentityCase] = &[
         "",
         "vrrp_process_name vr\n process_names",
         true,
-        &[],
+        RUN,
         Some("keepalived_vrrp"),
     ),
     (
         "",
         "process_names\n vrrp_process_name vr",
         true,
-        &[],
+        RUN,
         Some("vr"),
     ),
     // Reported and cut to 15 bytes, as keepalived.
@@ -398,10 +401,10 @@ const IDENTITY: &[IdentityCase] = &[
         "",
         "vrrp_process_name abcdefghijklmnopqrst",
         false,
-        &[],
+        RUN,
         Some("abcdefghijklmno"),
     ),
-    ("", "", true, &[], None),
+    ("", "", true, RUN, None),
 ];
 
 #[test]

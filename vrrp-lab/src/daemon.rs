@@ -100,6 +100,12 @@ impl Daemon {
         std::fs::write(&path, config).expect("write the daemon's config");
         let mut argv = vec!["env".to_owned(), dumps_in(host.dir())];
         argv.extend(self.argv(&path, host.dir()));
+        // A pid file in `extra` replaces ours.
+        if extra.contains(&"-p") && !self.is_keepalived() {
+            if let Some(at) = argv.iter().position(|arg| arg == "-p") {
+                argv.drain(at..at + 2);
+            }
+        }
         argv.extend(extra.iter().map(|&arg| arg.to_owned()));
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
         host.spawn(self.name(), &argv)
@@ -147,12 +153,18 @@ impl Daemon {
                 // /tmp is shared by every host and every test.
                 let status = status_path(dir).display().to_string();
                 let program = program.display().to_string();
+                // Its own pid file, last (a test may cut it off to see the
+                // configuration's): the default in /run is shared by all
+                // hosts, and a second daemon refuses to start on a held one.
+                let pid = dir.join("keepalived.pid").display().to_string();
                 vec![
                     program,
                     "-f".to_owned(),
                     config,
                     "--status-file".to_owned(),
                     status,
+                    "-p".to_owned(),
+                    pid,
                 ]
             }
         }

@@ -110,7 +110,19 @@ impl<'lab, 't> Stage<'lab, 't> {
             .unwrap_or_else(|error| fail(format!("cannot write {}: {error}", path.display())));
         let (exe, path) = (self.exe.display().to_string(), path.display().to_string());
         let status = status_path(&lb.host).display().to_string();
-        let argv = [&exe, "-f", &path, "-n", "--status-file", &status];
+        // Its own pid file: keepalived's default in /run is one per host,
+        // and both daemons here share the host's /run.
+        let pid = lb.host.dir().join("keepalived.pid").display().to_string();
+        let argv = [
+            &exe,
+            "-f",
+            &path,
+            "-n",
+            "--status-file",
+            &status,
+            "-p",
+            &pid,
+        ];
         let daemon = lb.host.spawn("keepalive-haproxy", &argv);
         // Its signal handlers are in place once it says it runs: a SIGUSR1
         // before that would end it.
