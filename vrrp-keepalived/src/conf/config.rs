@@ -1,5 +1,6 @@
 //! The whole typed configuration: what keepalived.conf says about VRRP.
 
+use super::build_link_delays::LinkDelay;
 use super::error::Spanned;
 use super::instance::VrrpInstance;
 use super::model::{
@@ -33,6 +34,8 @@ pub struct KeepalivedConfig {
     /// `linkbeat_interfaces`: read and checked (they must exist); link
     /// state comes from netlink whatever they say.
     pub linkbeat_interfaces: Vec<Spanned<String>>,
+    /// `interface_up_down_delays`, cut to what the instances allow.
+    pub link_delays: Vec<LinkDelay>,
 }
 
 impl KeepalivedConfig {

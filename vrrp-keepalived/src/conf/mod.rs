@@ -48,6 +48,7 @@ mod build_garp;
 mod build_global;
 mod build_group;
 mod build_instance;
+mod build_link_delays;
 mod build_linkbeat;
 mod build_process;
 mod build_route;
@@ -79,6 +80,7 @@ mod values;
 
 use std::path::Path;
 
+pub use build_link_delays::LinkDelay;
 pub use config::KeepalivedConfig;
 pub use error::{ConfigError, Severity, Span, Spanned, Warning};
 pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
