@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use super::config::KeepalivedConfig;
 use super::error::{ConfigError, Spanned};
+use super::model::LinkDelay;
 use super::parser::{Arg, Node};
 use super::values::{Ctx, bad, parse_decimal_micros};
 
@@ -26,17 +27,6 @@ const MAX_MICROS: u64 = 255 * 1_000_000;
 const EXPECTED: &str = "seconds 0..255 (at most 6 decimals)";
 /// keepalived's default `down_timer_adverts`.
 const DOWN_TIMER_ADVERTS: u64 = 3;
-
-/// One interface's delays.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LinkDelay {
-    /// The interface, where written.
-    pub interface: Spanned<String>,
-    /// How long a link must stay down before its instances see it down.
-    pub down: Duration,
-    /// How long a link must stay up before its instances see it up.
-    pub up: Duration,
-}
 
 /// The entries of an `interface_up_down_delays` block, appended to
 /// `delays`; an interface written again takes the later delays, as in

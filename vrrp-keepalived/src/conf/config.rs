@@ -1,10 +1,10 @@
 //! The whole typed configuration: what keepalived.conf says about VRRP.
 
-use super::build_link_delays::LinkDelay;
 use super::error::Spanned;
 use super::instance::VrrpInstance;
 use super::model::{
-    GarpGroup, GlobalDefs, SyncGroup, TrackFile, TrackProcess, VirtualAddress, VrrpScript,
+    GarpGroup, GlobalDefs, LinkDelay, SyncGroup, TrackFile, TrackProcess, VirtualAddress,
+    VrrpScript,
 };
 use super::routes::{IpRoute, IpRule};
 

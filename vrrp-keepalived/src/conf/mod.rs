@@ -80,15 +80,14 @@ mod values;
 
 use std::path::Path;
 
-pub use build_link_delays::LinkDelay;
 pub use config::KeepalivedConfig;
 pub use error::{ConfigError, Severity, Span, Spanned, Warning};
 pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
 pub use model::{
     AuthType, Authentication, Buffers, Centiseconds, DEFAULT_INTERFACE, Family, GarpExtraIf,
-    GarpGroup, GarpSettings, GlobalDefs, InitFile, InitialState, IpvlanMode, Notify, NotifyFifo,
-    NotifyScript, ParamMatch, ProcessSettings, RunAs, RxBufsPolicy, Smtp, SyncGroup, TrackFile,
-    TrackProcess, Tracked, UnicastPeer, UseIpvlan, UseVmac, VirtualAddress, VrrpScript,
+    GarpGroup, GarpSettings, GlobalDefs, InitFile, InitialState, IpvlanMode, LinkDelay, Notify,
+    NotifyFifo, NotifyScript, ParamMatch, ProcessSettings, RunAs, RxBufsPolicy, Smtp, SyncGroup,
+    TrackFile, TrackProcess, Tracked, UnicastPeer, UseIpvlan, UseVmac, VirtualAddress, VrrpScript,
     VrrpVersion, Weight,
 };
 pub use routes::{
