@@ -92,6 +92,11 @@ impl Debounce {
         Change::Later
     }
 
+    /// Whether link `name` has delays.
+    pub(super) fn has_delays(&self, name: &str) -> bool {
+        self.delays.contains_key(name)
+    }
+
     /// Caps `name`'s down delay at `most` (and its up delay with it when
     /// they were equal): keepalived's `check_debounce_timers` when a
     /// Master advertises faster than the instance's own interval.

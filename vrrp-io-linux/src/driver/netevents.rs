@@ -215,6 +215,9 @@ impl Driver {
     /// (no delay at all with `down_timer_adverts` 1), so that its Backups
     /// do not take over before it goes to Fault.
     fn cap_link_delay(&mut self, name: &str) {
+        if !self.debounce.has_delays(name) {
+            return;
+        }
         for (id, instance) in self.router.instances() {
             let spec = &self.specs[id.index()];
             if spec.interface != name && spec.vmac.as_deref() != Some(name) {
