@@ -62,6 +62,8 @@ pub fn check(config: &mut KeepalivedConfig) -> Result<Vec<Warning>, ConfigError>
             "the rule selects it once it exists (dynamic_interfaces)"
         } else if what == "garp_group" {
             "its announcements are paced once it exists (dynamic_interfaces)"
+        } else if what == "interface_up_down_delays" {
+            "its delays count once it exists (dynamic_interfaces)"
         } else if what == "linkbeat_interfaces" {
             "allowed by dynamic_interfaces; its link state comes from netlink once it exists"
         } else {
@@ -361,6 +363,12 @@ fn interfaces_named(config: &KeepalivedConfig) -> Vec<(String, Span, String)> {
     for interface in &config.linkbeat_interfaces {
         let at = interface.at.clone();
         named.push((interface.value.clone(), at, "linkbeat_interfaces".into()));
+    }
+    // keepalived: "unknown interface X specified for up/down delay".
+    for delay in &config.link_delays {
+        let at = delay.interface.at.clone();
+        let what = "interface_up_down_delays".into();
+        named.push((delay.interface.value.clone(), at, what));
     }
     named
 }

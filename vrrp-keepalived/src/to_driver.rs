@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use nix::unistd::{Group, User};
 use vrrp_io_linux::driver::{
-    DriverConfig, InstanceSpec, IpvlanFlags, IpvlanSpec, Tracked as DriverTracked, Vip, VipTraffic,
-    VmacKind,
+    DriverConfig, InstanceSpec, IpvlanFlags, IpvlanSpec, LinkDelay, Tracked as DriverTracked, Vip,
+    VipTraffic, VmacKind,
 };
 use vrrp_io_linux::firewall::ChainOptions;
 use vrrp_io_linux::notify::{FifoSpec, GroupNotify, NotifyCommand, NotifyConfig, NotifyScripts};
@@ -68,6 +68,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
                 .collect()
         })
         .collect();
+    let link_delays = link_delays(config, &instances);
     Ok(DriverConfig {
         instances,
         sync_groups,
@@ -83,12 +84,40 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         log_unknown_vrids: config.global.log_unknown_vrids,
         garp_groups: garp_spec::groups(config),
         netlink_buffer: buffer_spec::netlink(&config.global.buffers),
+        link_delays,
         disable_local_igmp: config.global.disable_local_igmp.is_some(),
         nft_chains: ChainOptions {
             priority: config.global.nftables_priority.unwrap_or(-1),
             counters: config.global.nftables_counters,
         },
     })
+}
+
+/// `interface_up_down_delays`, and the same delays for the VMACs on those
+/// interfaces (keepalived 2.4.3 `vrrp.c`: "The VMAC uses the same up/down
+/// debounce delays as its parent interface").
+fn link_delays(config: &KeepalivedConfig, instances: &[InstanceSpec]) -> Vec<LinkDelay> {
+    let mut delays: Vec<LinkDelay> = config
+        .link_delays
+        .iter()
+        .map(|d| LinkDelay {
+            interface: d.interface.value.clone(),
+            down: d.down,
+            up: d.up,
+        })
+        .collect();
+    for spec in instances {
+        let Some(vmac) = &spec.vmac else { continue };
+        let parent = delays.iter().find(|d| d.interface == spec.interface);
+        if let Some(parent) = parent.filter(|_| !delays.iter().any(|d| &d.interface == vmac)) {
+            let inherited = LinkDelay {
+                interface: vmac.clone(),
+                ..parent.clone()
+            };
+            delays.push(inherited);
+        }
+    }
+    delays
 }
 
 /// The notify scripts of every instance and group, and the FIFOs, with

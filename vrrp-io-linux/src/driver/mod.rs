@@ -29,7 +29,8 @@
 //! (when to announce, when to let go), `tracking` (scripts, processes,
 //! files, and `sources`: `track_src_ip`'s configured source addresses
 //! missing),
-//! `observe` (histories, notify scripts, subscribers), and the drop rules
+//! `observe` (histories, notify scripts, subscribers), `debounce`
+//! (link changes acted on after `interface_up_down_delays`), and the drop rules
 //! of `crate::firewall` (`vip_traffic`: traffic to the VIPs of an instance
 //! that takes none, dropped while it is Master). The `impl Driver`
 //! blocks that join them: `run.rs` (the loop and its timers), `actions.rs`
@@ -41,6 +42,7 @@ mod actions;
 mod adverts;
 mod alarm;
 mod clock;
+mod debounce;
 mod error;
 mod event;
 mod garp;
@@ -78,6 +80,6 @@ pub use self::reload::ReloadSummary;
 pub use self::run::{Control, Driver, Inspect};
 pub use self::spec::{
     AddMode, AddrVmac, DEFAULT_DROP_TABLE, DriverConfig, GarpGroupSpec, GarpSpec, InstanceSpec,
-    IpvlanFlags, IpvlanSpec, NetlinkBuffer, Prefix, Route, RouteType, Rule, RuleAction,
+    IpvlanFlags, IpvlanSpec, LinkDelay, NetlinkBuffer, Prefix, Route, RouteType, Rule, RuleAction,
     RxBufferShare, Statics, Tracked, Vip, VipTraffic, VmacKind,
 };

@@ -1,11 +1,12 @@
 //! What arrives besides adverts: netlink events, signals, control messages.
 
 use std::net::IpAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use vrrp_core::{Command, InstanceId, State};
 
+use super::debounce::Change;
 use super::event::DriverEvent;
 use super::host::Request;
 use super::run::{Control, Driver};
@@ -63,9 +64,9 @@ impl Driver {
                 ..
             } => {
                 self.resize_receive_buffers(ifindex, mtu);
-                self.on_link(now, ifindex, up, mac);
+                self.on_link(now, ifindex, up, mac, false);
             }
-            NetEvent::LinkRemoved { ifindex, .. } => self.on_link(now, ifindex, false, None),
+            NetEvent::LinkRemoved { ifindex, .. } => self.on_link(now, ifindex, false, None, true),
             NetEvent::AddressAdded { ifindex, addr, .. } => {
                 self.on_source_address(now, ifindex, addr, true)
             }
@@ -178,14 +179,15 @@ impl Driver {
         )
     }
 
-    /// A link went up or down: its instances enter or leave Fault, and
-    /// instances tracking it get new weights.
+    /// A link is `up` or not (`removed`: gone): acted on now, or after
+    /// its interface's delay (`debounce.rs`).
     pub(super) fn on_link(
         &mut self,
         now: Instant,
         ifindex: u32,
         up: bool,
         mac: Option<crate::iface::MacAddr>,
+        removed: bool,
     ) {
         let Some(link) = self.host.link_mut(ifindex) else {
             return;
@@ -193,6 +195,49 @@ impl Driver {
         if mac.is_some() {
             link.mac = mac;
         }
+        let (acted, name) = (link.up, link.name.clone());
+        if acted && !up {
+            self.cap_link_delay(&name);
+        }
+        if self
+            .debounce
+            .handle_change(now, ifindex, &name, acted, up, removed)
+            == Change::Now
+        {
+            self.act_on_link(now, ifindex, up);
+        }
+    }
+
+    /// keepalived 2.4.3 `vrrp.c` (`update_master_adver_int`,
+    /// `check_debounce_timers`): a Master advertising faster than an
+    /// instance's own interval cuts the down delay of its interface to
+    /// `(down_timer_adverts - 1) × Master_Adver_Interval - 1/256 of it`
+    /// (no delay at all with `down_timer_adverts` 1), so that its Backups
+    /// do not take over before it goes to Fault.
+    fn cap_link_delay(&mut self, name: &str) {
+        if !self.debounce.has_delays(name) {
+            return;
+        }
+        for (id, instance) in self.router.instances() {
+            let spec = &self.specs[id.index()];
+            if spec.interface != name && spec.vmac.as_deref() != Some(name) {
+                continue;
+            }
+            let advert = u64::from(instance.master_adver_interval()) * 10_000;
+            let adverts = u64::from(instance.config().down_timer_adverts.max(1));
+            let most = Duration::from_micros(((adverts - 1) * advert).saturating_sub(advert / 256));
+            if self.debounce.cap(name, most) {
+                tracing::info!(instance = %spec.name, interface = %name, ?most, "a faster Master: the interface's down delay is cut");
+            }
+        }
+    }
+
+    /// Link `ifindex` is now `up` for its instances: they enter or leave
+    /// Fault, and instances tracking it get new weights.
+    pub(super) fn act_on_link(&mut self, now: Instant, ifindex: u32, up: bool) {
+        let Some(link) = self.host.link_mut(ifindex) else {
+            return;
+        };
         if link.up == up {
             return;
         }

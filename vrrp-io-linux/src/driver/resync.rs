@@ -34,10 +34,10 @@ impl Driver {
             .collect();
         for (name, ifindex) in &links {
             match Interface::lookup(name) {
-                Ok(iface) => self.on_link(now, iface.ifindex, iface.is_up(), iface.mac),
+                Ok(iface) => self.on_link(now, iface.ifindex, iface.is_up(), iface.mac, false),
                 Err(error) => {
                     tracing::error!(interface = %name, %error, "re-reading an interface after a netlink overflow: taking it as down");
-                    self.on_link(now, *ifindex, false, None);
+                    self.on_link(now, *ifindex, false, None, true);
                 }
             }
         }

@@ -8,6 +8,7 @@ use vrrp_core::{InstanceId, Router};
 
 use super::adverts::Adverts;
 use super::clock::Clock;
+use super::debounce::Debounce;
 use super::error::DriverError;
 use super::event::DriverEvent;
 use super::garp::GarpSchedule;
@@ -108,6 +109,8 @@ pub struct Driver {
     pub(super) disable_local_igmp: bool,
     /// keepalived's startup delay: the instances start when it ends.
     pub(super) start_delay: StartDelay,
+    /// Link changes waiting for their interface's delay.
+    pub(super) debounce: Debounce,
     /// The last netlink read stopped at its limit: read on next turn,
     /// without waiting for the socket to say so.
     pub(super) netlink_more: bool,
@@ -282,6 +285,7 @@ impl Driver {
             self.observers.notifier().poll_timeout(),
             self.stopping,
             self.start_delay.poll_timeout(),
+            self.debounce.poll_timeout(),
             self.netlink_more.then(Instant::now),
             self.installs.is_waiting().then(Instant::now),
         ]
@@ -349,6 +353,9 @@ impl Driver {
     }
 
     fn fire_timers(&mut self, now: Instant) {
+        while let Some((ifindex, up)) = self.debounce.take_due(now) {
+            self.act_on_link(now, ifindex, up);
+        }
         self.router.handle_timeout(self.clock.to_core(now));
         while let Some(id) = self.handover.take_due(now) {
             tracing::info!(instance = %self.specs[id.index()].name, "no new Master heard: releasing the VIPs");

@@ -8,6 +8,7 @@ use vrrp_core::Router;
 
 use super::adverts::Adverts;
 use super::clock::Clock;
+use super::debounce::Debounce;
 use super::error::DriverError;
 use super::event::DriverEvent;
 use super::garp::GarpSchedule;
@@ -114,6 +115,7 @@ impl Driver {
             stopping: None,
             stopped: false,
             start_delay: StartDelay::new(now, config.start_delay),
+            debounce: Debounce::new(&config.link_delays),
             log_unknown_vrids: config.log_unknown_vrids,
             disable_local_igmp: config.disable_local_igmp,
             netlink_more: false,

@@ -309,6 +309,21 @@ pub struct DriverConfig {
     /// The netlink socket's receive buffer; `None`:
     /// [`SOCKET_RCVBUF`](crate::netlink::SOCKET_RCVBUF).
     pub netlink_buffer: Option<NetlinkBuffer>,
+    /// Interfaces whose link changes are acted on only after a delay
+    /// (keepalived's `interface_up_down_delays`); the others at once.
+    pub link_delays: Vec<LinkDelay>,
+}
+
+/// How long an interface's link must stay down (up) before its instances
+/// see it down (up); a flap shorter than that is not seen.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LinkDelay {
+    /// The interface's name.
+    pub interface: String,
+    /// Before a link that went down is acted on.
+    pub down: Duration,
+    /// Before a link that came back up is acted on.
+    pub up: Duration,
 }
 
 /// A receive buffer asked for the netlink socket (keepalived's

@@ -6,6 +6,7 @@ use super::build_address::virtual_addresses;
 use super::build_garp;
 use super::build_global::build_global;
 use super::build_instance::build_instance;
+use super::build_link_delays::{cap_link_delays, link_delays};
 use super::build_linkbeat;
 use super::build_process;
 use super::build_route;
@@ -31,10 +32,6 @@ const IGNORED_SECTIONS: &[(&str, &str)] = &[
         "LVS virtual servers are not managed by this daemon",
     ),
     ("bfd_instance", "BFD is not supported"),
-    (
-        "interface_up_down_delays",
-        "interface debouncing is not supported",
-    ),
 ];
 
 /// Builds the typed configuration from the top-level statements, one at a
@@ -76,6 +73,7 @@ impl ConfigBuilder {
         };
         restrict_member_weights(&mut ctx, &mut self.config);
         default_interface(&mut ctx, &mut self.config);
+        cap_link_delays(&mut ctx, &mut self.config);
         Ok((self.config, self.warnings))
     }
 }
@@ -175,6 +173,7 @@ fn statement(
             .linkbeat_interfaces
             .extend(build_linkbeat::linkbeat_interfaces(ctx, node)?),
         "linkbeat_use_polling" => build_linkbeat::use_polling(ctx, node, false),
+        "interface_up_down_delays" => link_delays(ctx, node, &mut config.link_delays)?,
         keyword => match IGNORED_SECTIONS.iter().find(|(name, _)| *name == keyword) {
             Some((_, why)) => ctx.warn(&node.at, format!("`{keyword}` block ignored: {why}")),
             None => ctx.unknown(node, "the top level"),

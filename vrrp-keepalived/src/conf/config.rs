@@ -3,7 +3,8 @@
 use super::error::Spanned;
 use super::instance::VrrpInstance;
 use super::model::{
-    GarpGroup, GlobalDefs, SyncGroup, TrackFile, TrackProcess, VirtualAddress, VrrpScript,
+    GarpGroup, GlobalDefs, LinkDelay, SyncGroup, TrackFile, TrackProcess, VirtualAddress,
+    VrrpScript,
 };
 use super::routes::{IpRoute, IpRule};
 
@@ -33,6 +34,8 @@ pub struct KeepalivedConfig {
     /// `linkbeat_interfaces`: read and checked (they must exist); link
     /// state comes from netlink whatever they say.
     pub linkbeat_interfaces: Vec<Spanned<String>>,
+    /// `interface_up_down_delays`, cut to what the instances allow.
+    pub link_delays: Vec<LinkDelay>,
 }
 
 impl KeepalivedConfig {

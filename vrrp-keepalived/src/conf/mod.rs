@@ -48,6 +48,7 @@ mod build_garp;
 mod build_global;
 mod build_group;
 mod build_instance;
+mod build_link_delays;
 mod build_linkbeat;
 mod build_process;
 mod build_route;
@@ -85,9 +86,9 @@ pub use error::{ConfigError, Severity, Span, Spanned, Warning};
 pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
 pub use model::{
     AuthType, Authentication, Buffers, Centiseconds, DEFAULT_INTERFACE, Family, GarpExtraIf,
-    GarpGroup, GarpSettings, GlobalDefs, InitFile, InitialState, IpvlanMode, Notify, NotifyFifo,
-    NotifyScript, ParamMatch, ProcessSettings, RunAs, RxBufsPolicy, Smtp, SyncGroup, TrackFile,
-    TrackProcess, Tracked, UnicastPeer, UseIpvlan, UseVmac, VirtualAddress, VrrpScript,
+    GarpGroup, GarpSettings, GlobalDefs, InitFile, InitialState, IpvlanMode, LinkDelay, Notify,
+    NotifyFifo, NotifyScript, ParamMatch, ProcessSettings, RunAs, RxBufsPolicy, Smtp, SyncGroup,
+    TrackFile, TrackProcess, Tracked, UnicastPeer, UseIpvlan, UseVmac, VirtualAddress, VrrpScript,
     VrrpVersion, Weight,
 };
 pub use routes::{

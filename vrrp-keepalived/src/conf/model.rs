@@ -678,3 +678,15 @@ pub struct SyncGroup {
     /// `notify_priority_changes [BOOL]`: the members' default.
     pub notify_priority_changes: Option<bool>,
 }
+
+/// One interface's `interface_up_down_delays` (read by
+/// `build_link_delays.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkDelay {
+    /// The interface, where written.
+    pub interface: Spanned<String>,
+    /// How long a link must stay down before its instances see it down.
+    pub down: Duration,
+    /// How long a link must stay up before its instances see it up.
+    pub up: Duration,
+}
