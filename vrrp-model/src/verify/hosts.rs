@@ -320,7 +320,9 @@ mod test {
                     virtual_ipaddress { 192.0.2.1 }\n track_script { s }\n}\n\
                     vrrp_instance B {\n interface eth1\n virtual_router_id 2\n\
                     virtual_ipaddress { 192.0.2.2 }\n track_script { g }\n}\n\
-                    vrrp_sync_group G {\n group { A B }\n}\n";
+                    vrrp_sync_group G {\n group { A B }\n sync_group_tracking_weight\n}\n";
+        // Without sync_group_tracking_weight keepalived drops a member's
+        // weighted track_script (conf/member_weights.rs): the group keeps it.
         let hosts = read_texts(&[("h1.conf", text), ("h2.conf", text)]).unwrap();
         let routers = virtual_routers(&hosts);
         assert_eq!(routers.len(), 2);
