@@ -5,18 +5,8 @@
 
 mod lan;
 
-use lan::{Lan, config, multicast, v4, vip4};
-use vrrp_core::time::Instant;
-use vrrp_core::{Command, Config, Instance, State};
-
-/// A Backup (router 0) that has heard its Master (router 1) for a while.
-fn converged(c0: Config, c1: Config) -> Lan {
-    let mut lan = Lan::new(vec![c0, c1]);
-    lan.start_all();
-    lan.run_until(Instant::from_millis(10_000));
-    assert_eq!(lan.states(), [State::Backup, State::Master]);
-    lan
-}
+use lan::{config, converged, multicast, v4, vip4};
+use vrrp_core::{Command, Config, Instance};
 
 /// The bytes `config`'s instance sends at its own priority.
 fn advert(config: Config) -> Vec<u8> {
