@@ -341,17 +341,27 @@ fn check_extra_if(name: &str, times: &[Duration]) {
     }
 }
 
+/// `lab` with keepalived 2.4.3 as `{test} keepalived`, then with ours as
+/// `{test} ours`, each result by the name the assertions give it; `None`
+/// (said loudly) without keepalived 2.4.3 or the lab.
+fn theirs_then_ours<T>(
+    test: &str,
+    lab: impl Fn(&str, &Daemon) -> Option<T>,
+) -> Option<[(&'static str, T); 2]> {
+    let keepalived = Daemon::keepalived_243()?;
+    let theirs = lab(&format!("{test} keepalived"), &keepalived)?;
+    let ours = lab(&format!("{test} ours"), &Daemon::ours()).expect("the lab ran once");
+    Some([("keepalived-2.4.3", theirs), ("vrrp-rs", ours)])
+}
+
 #[test]
 fn garp_extra_if_repeats_on_the_other_interface_as_keepalived() {
-    let Some(keepalived) = Daemon::keepalived_243() else {
-        return;
-    };
-    let Some(theirs) = extra_if("garp_extra_if keepalived", &keepalived) else {
-        return;
-    };
-    check_extra_if("keepalived-2.4.3", &theirs);
-    let ours = extra_if("garp_extra_if ours", &Daemon::ours()).expect("the lab ran once");
-    check_extra_if("vrrp-rs", &ours);
+    for (name, times) in theirs_then_ours("garp_extra_if", extra_if)
+        .into_iter()
+        .flatten()
+    {
+        check_extra_if(name, &times);
+    }
 }
 
 /// The IPv6 eVIP that `use_vmac_addr` puts on a VMAC of its own, and that
@@ -423,14 +433,8 @@ fn extra_if_vmacs_only(test: &str, daemon: &Daemon) -> Option<[Vec<Duration>; 2]
 /// the first.
 #[test]
 fn garp_extra_if_without_all_repeats_on_the_address_vmac_only_as_keepalived() {
-    let Some(keepalived) = Daemon::keepalived_243() else {
-        return;
-    };
-    let Some(theirs) = extra_if_vmacs_only("garp_extra_vmac keepalived", &keepalived) else {
-        return;
-    };
-    let ours = extra_if_vmacs_only("garp_extra_vmac ours", &Daemon::ours()).expect("the lab ran");
-    for (name, [mv0, vmac]) in [("keepalived-2.4.3", theirs), ("vrrp-rs", ours)] {
+    let runs = theirs_then_ours("garp_extra_vmac", extra_if_vmacs_only);
+    for (name, [mv0, vmac]) in runs.into_iter().flatten() {
         assert_eq!(mv0, [Duration::ZERO], "{name}: mv0 got more than the burst");
         let periodic: Vec<Duration> = vmac
             .iter()
@@ -555,14 +559,8 @@ fn macvlan_paced_as_parent(test: &str, daemon: &Daemon) -> Option<Vec<Duration>>
 
 #[test]
 fn a_vip_on_a_macvlan_is_paced_as_its_parent_as_keepalived() {
-    let Some(keepalived) = Daemon::keepalived_243() else {
-        return;
-    };
-    let Some(theirs) = macvlan_paced_as_parent("garp_mv0_keepalived", &keepalived) else {
-        return;
-    };
-    let ours = macvlan_paced_as_parent("garp_mv0_ours", &Daemon::ours()).expect("the lab ran");
-    for (name, gaps) in [("keepalived-2.4.3", theirs), ("vrrp-rs", ours)] {
+    let runs = theirs_then_ours("garp_mv0", macvlan_paced_as_parent);
+    for (name, gaps) in runs.into_iter().flatten() {
         for gap in &gaps {
             assert!(
                 *gap + Duration::from_millis(30) >= INTERVAL,
