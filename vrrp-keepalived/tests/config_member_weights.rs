@@ -274,8 +274,7 @@ fn keepalived_and_we_agree_on_member_weights() {
                     case.name, verdict.version, verdict.output
                 ));
             }
-            let ours = |line| loaded.warnings.iter().any(|w| w.at.line == line);
-            parity.lines_covered(case.name, &verdict, ours, &found);
+            parity.warned_on(case.name, &verdict, &loaded.warnings);
         }
     }
     parity.wrong.append(wrong);
