@@ -107,6 +107,20 @@ pub(crate) fn host_interface() -> Option<String> {
     names.into_iter().next()
 }
 
+/// [`host_interface`], or `None` after a loud SKIPPED line (under CI: a
+/// failure) for the tests whose files must name one.
+pub(crate) fn host_interface_or_skip() -> Option<String> {
+    let found = host_interface();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have an Ethernet interface"
+        );
+        eprintln!("SKIPPED: no Ethernet interface on this host");
+    }
+    found
+}
+
 /// A case's verdicts by version, for [`Parity::check`].
 pub(crate) fn by_version(keepalived_227: bool, keepalived_243: bool) -> impl Fn(&str) -> bool {
     move |version| match version {
