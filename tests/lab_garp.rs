@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime};
 use lab::capture::Frame;
 use lab::keepalived::{Config, Instance, with_global};
 use lab::watch::wait_for;
-use lab::{Daemon, Host, Lab, Signal, say};
+use lab::{Daemon, Host, Lab, Proc, Signal, say};
 
 const VIPS: [&str; 3] = ["192.0.2.100", "192.0.2.101", "192.0.2.102"];
 const V6_VIPS: [&str; 3] = ["2001:db8::100", "2001:db8::101", "2001:db8::102"];
@@ -284,6 +284,21 @@ fn gna_interval_paces_unsolicited_nas_as_keepalived() {
     paced_alike(Setup::Ipv6);
 }
 
+/// `daemon` started on host m with `text`, once it holds `vip` (its
+/// Master); fails, with its log, after 10 s without.
+fn start_master(m: &Host<'_>, daemon: &Daemon, text: &str, vip: &str) -> Proc {
+    let on_m = daemon.start(m, text);
+    let vip: IpAddr = vip.parse().expect("an address");
+    let took = wait_for(Duration::from_secs(10), || m.has_address(vip));
+    assert!(
+        took.is_some(),
+        "{}: no Master:\n{}",
+        daemon.name(),
+        on_m.log()
+    );
+    on_m
+}
+
 /// Host m with a macvlan `mv0` on eth0 carrying [`EXTRA_VIP`]: the times of
 /// the GARPs for it in the first seven seconds of Master.
 fn extra_if(test: &str, daemon: &Daemon) -> Option<Vec<Duration>> {
@@ -298,16 +313,9 @@ fn extra_if(test: &str, daemon: &Daemon) -> Option<Vec<Duration>> {
     let text = Config::new(m.name()).instance(instance).to_string();
     let text = with_global(&text, "vrrp_garp_master_repeat 1\nvrrp_garp_master_delay 0");
     let capture = lab.capture_frames_from(&m, MACVLAN_MAC);
-    let on_m = daemon.start(&m, &text);
-    let extra: IpAddr = EXTRA_VIP.parse().expect("an address");
-    let took = wait_for(Duration::from_secs(10), || m.has_address(extra));
-    assert!(
-        took.is_some(),
-        "{}: no Master:\n{}",
-        daemon.name(),
-        on_m.log()
-    );
+    let on_m = start_master(&m, daemon, &text, EXTRA_VIP);
     std::thread::sleep(Duration::from_millis(7300));
+    let extra: IpAddr = EXTRA_VIP.parse().expect("an address");
     let seen: Vec<Garp> = garps(&capture.frames())
         .into_iter()
         .filter(|g| g.vip == extra)
@@ -392,15 +400,7 @@ fn extra_if_vmacs_only(test: &str, daemon: &Daemon) -> Option<[Vec<Duration>; 2]
         "    vrrp_garp_master_repeat 1\n    vrrp_garp_master_delay 0\n",
     );
     let captures = [MACVLAN_MAC, ADDR_VMAC_MAC].map(|mac| lab.capture_frames_from(&m, mac));
-    let on_m = daemon.start(&m, &text);
-    let evip: IpAddr = VMAC_EVIP.parse().expect("an address");
-    let took = wait_for(Duration::from_secs(10), || m.has_address(evip));
-    assert!(
-        took.is_some(),
-        "{}: no Master:\n{}",
-        daemon.name(),
-        on_m.log()
-    );
+    let _on_m = start_master(&m, daemon, &text, VMAC_EVIP);
     std::thread::sleep(Duration::from_millis(7300));
     let vips: [IpAddr; 2] = [EXTRA_VIP, VMAC_EVIP].map(|v| v.parse().expect("an address"));
     let times = [0, 1].map(|k| {
@@ -534,15 +534,7 @@ fn macvlan_paced_as_parent(test: &str, daemon: &Daemon) -> Option<Vec<Duration>>
     );
     let from_eth0 = lab.capture_frames_from(&m, m.mac());
     let from_mv0 = lab.capture_frames_from(&m, MACVLAN_MAC);
-    let on_m = daemon.start(&m, &text);
-    let extra: IpAddr = EXTRA_VIP.parse().expect("an address");
-    let took = wait_for(Duration::from_secs(10), || m.has_address(extra));
-    assert!(
-        took.is_some(),
-        "{}: no Master:\n{}",
-        daemon.name(),
-        on_m.log()
-    );
+    let _on_m = start_master(&m, daemon, &text, EXTRA_VIP);
     std::thread::sleep(Duration::from_secs(3));
     let mut seen = garps(&from_eth0.frames());
     seen.extend(garps(&from_mv0.frames()));
