@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime};
 use lab::capture::Frame;
 use lab::keepalived::{Config, Instance, with_global};
 use lab::watch::wait_for;
-use lab::{Daemon, Host, Lab, Signal, say};
+use lab::{Daemon, Host, Lab, Proc, Signal, say};
 
 const VIPS: [&str; 3] = ["192.0.2.100", "192.0.2.101", "192.0.2.102"];
 const V6_VIPS: [&str; 3] = ["2001:db8::100", "2001:db8::101", "2001:db8::102"];
@@ -284,6 +284,21 @@ fn gna_interval_paces_unsolicited_nas_as_keepalived() {
     paced_alike(Setup::Ipv6);
 }
 
+/// `daemon` started on host m with `text`, once it holds `vip` (its
+/// Master); fails, with its log, after 10 s without.
+fn start_master(m: &Host<'_>, daemon: &Daemon, text: &str, vip: &str) -> Proc {
+    let on_m = daemon.start(m, text);
+    let vip: IpAddr = vip.parse().expect("an address");
+    let took = wait_for(Duration::from_secs(10), || m.has_address(vip));
+    assert!(
+        took.is_some(),
+        "{}: no Master:\n{}",
+        daemon.name(),
+        on_m.log()
+    );
+    on_m
+}
+
 /// Host m with a macvlan `mv0` on eth0 carrying [`EXTRA_VIP`]: the times of
 /// the GARPs for it in the first seven seconds of Master.
 fn extra_if(test: &str, daemon: &Daemon) -> Option<Vec<Duration>> {
@@ -298,16 +313,9 @@ fn extra_if(test: &str, daemon: &Daemon) -> Option<Vec<Duration>> {
     let text = Config::new(m.name()).instance(instance).to_string();
     let text = with_global(&text, "vrrp_garp_master_repeat 1\nvrrp_garp_master_delay 0");
     let capture = lab.capture_frames_from(&m, MACVLAN_MAC);
-    let on_m = daemon.start(&m, &text);
-    let extra: IpAddr = EXTRA_VIP.parse().expect("an address");
-    let took = wait_for(Duration::from_secs(10), || m.has_address(extra));
-    assert!(
-        took.is_some(),
-        "{}: no Master:\n{}",
-        daemon.name(),
-        on_m.log()
-    );
+    let on_m = start_master(&m, daemon, &text, EXTRA_VIP);
     std::thread::sleep(Duration::from_millis(7300));
+    let extra: IpAddr = EXTRA_VIP.parse().expect("an address");
     let seen: Vec<Garp> = garps(&capture.frames())
         .into_iter()
         .filter(|g| g.vip == extra)
@@ -341,17 +349,27 @@ fn check_extra_if(name: &str, times: &[Duration]) {
     }
 }
 
+/// `lab` with keepalived 2.4.3 as `{test} keepalived`, then with ours as
+/// `{test} ours`, each result by the name the assertions give it; `None`
+/// (said loudly) without keepalived 2.4.3 or the lab.
+fn theirs_then_ours<T>(
+    test: &str,
+    lab: impl Fn(&str, &Daemon) -> Option<T>,
+) -> Option<[(&'static str, T); 2]> {
+    let keepalived = Daemon::keepalived_243()?;
+    let theirs = lab(&format!("{test} keepalived"), &keepalived)?;
+    let ours = lab(&format!("{test} ours"), &Daemon::ours()).expect("the lab ran once");
+    Some([("keepalived-2.4.3", theirs), ("vrrp-rs", ours)])
+}
+
 #[test]
 fn garp_extra_if_repeats_on_the_other_interface_as_keepalived() {
-    let Some(keepalived) = Daemon::keepalived_243() else {
-        return;
-    };
-    let Some(theirs) = extra_if("garp_extra_if keepalived", &keepalived) else {
-        return;
-    };
-    check_extra_if("keepalived-2.4.3", &theirs);
-    let ours = extra_if("garp_extra_if ours", &Daemon::ours()).expect("the lab ran once");
-    check_extra_if("vrrp-rs", &ours);
+    for (name, times) in theirs_then_ours("garp_extra_if", extra_if)
+        .into_iter()
+        .flatten()
+    {
+        check_extra_if(name, &times);
+    }
 }
 
 /// The IPv6 eVIP that `use_vmac_addr` puts on a VMAC of its own, and that
@@ -382,15 +400,7 @@ fn extra_if_vmacs_only(test: &str, daemon: &Daemon) -> Option<[Vec<Duration>; 2]
         "    vrrp_garp_master_repeat 1\n    vrrp_garp_master_delay 0\n",
     );
     let captures = [MACVLAN_MAC, ADDR_VMAC_MAC].map(|mac| lab.capture_frames_from(&m, mac));
-    let on_m = daemon.start(&m, &text);
-    let evip: IpAddr = VMAC_EVIP.parse().expect("an address");
-    let took = wait_for(Duration::from_secs(10), || m.has_address(evip));
-    assert!(
-        took.is_some(),
-        "{}: no Master:\n{}",
-        daemon.name(),
-        on_m.log()
-    );
+    let _on_m = start_master(&m, daemon, &text, VMAC_EVIP);
     std::thread::sleep(Duration::from_millis(7300));
     let vips: [IpAddr; 2] = [EXTRA_VIP, VMAC_EVIP].map(|v| v.parse().expect("an address"));
     let times = [0, 1].map(|k| {
@@ -423,14 +433,8 @@ fn extra_if_vmacs_only(test: &str, daemon: &Daemon) -> Option<[Vec<Duration>; 2]
 /// the first.
 #[test]
 fn garp_extra_if_without_all_repeats_on_the_address_vmac_only_as_keepalived() {
-    let Some(keepalived) = Daemon::keepalived_243() else {
-        return;
-    };
-    let Some(theirs) = extra_if_vmacs_only("garp_extra_vmac keepalived", &keepalived) else {
-        return;
-    };
-    let ours = extra_if_vmacs_only("garp_extra_vmac ours", &Daemon::ours()).expect("the lab ran");
-    for (name, [mv0, vmac]) in [("keepalived-2.4.3", theirs), ("vrrp-rs", ours)] {
+    let runs = theirs_then_ours("garp_extra_vmac", extra_if_vmacs_only);
+    for (name, [mv0, vmac]) in runs.into_iter().flatten() {
         assert_eq!(mv0, [Duration::ZERO], "{name}: mv0 got more than the burst");
         let periodic: Vec<Duration> = vmac
             .iter()
@@ -530,15 +534,7 @@ fn macvlan_paced_as_parent(test: &str, daemon: &Daemon) -> Option<Vec<Duration>>
     );
     let from_eth0 = lab.capture_frames_from(&m, m.mac());
     let from_mv0 = lab.capture_frames_from(&m, MACVLAN_MAC);
-    let on_m = daemon.start(&m, &text);
-    let extra: IpAddr = EXTRA_VIP.parse().expect("an address");
-    let took = wait_for(Duration::from_secs(10), || m.has_address(extra));
-    assert!(
-        took.is_some(),
-        "{}: no Master:\n{}",
-        daemon.name(),
-        on_m.log()
-    );
+    let _on_m = start_master(&m, daemon, &text, EXTRA_VIP);
     std::thread::sleep(Duration::from_secs(3));
     let mut seen = garps(&from_eth0.frames());
     seen.extend(garps(&from_mv0.frames()));
@@ -555,14 +551,8 @@ fn macvlan_paced_as_parent(test: &str, daemon: &Daemon) -> Option<Vec<Duration>>
 
 #[test]
 fn a_vip_on_a_macvlan_is_paced_as_its_parent_as_keepalived() {
-    let Some(keepalived) = Daemon::keepalived_243() else {
-        return;
-    };
-    let Some(theirs) = macvlan_paced_as_parent("garp_mv0_keepalived", &keepalived) else {
-        return;
-    };
-    let ours = macvlan_paced_as_parent("garp_mv0_ours", &Daemon::ours()).expect("the lab ran");
-    for (name, gaps) in [("keepalived-2.4.3", theirs), ("vrrp-rs", ours)] {
+    let runs = theirs_then_ours("garp_mv0", macvlan_paced_as_parent);
+    for (name, gaps) in runs.into_iter().flatten() {
         for gap in &gaps {
             assert!(
                 *gap + Duration::from_millis(30) >= INTERVAL,

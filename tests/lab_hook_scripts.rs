@@ -9,7 +9,6 @@
 use vrrp_lab as lab;
 
 use std::net::IpAddr;
-use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use lab::keepalived::{Config, Instance, with_global};
@@ -28,17 +27,14 @@ fn run(test: &str, daemon: &Daemon) {
     };
     let a = lab.host("a", &["192.0.2.1/24"]);
     let dir = a.dir();
-    let hook = dir.join("hook.sh");
     // $1: the file for the addresses; $2: seconds to sleep, then a mark.
-    std::fs::write(
-        &hook,
-        format!(
+    let hook = a.script(
+        "hook.sh",
+        &format!(
             "#!/bin/sh\nip -o addr show > {0}/$1\nsleep $2\ntouch {0}/$1.late\n",
             dir.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let globals = format!(
         "startup_script \"{0} started 30\"\nstartup_script_timeout {1}\n\
          shutdown_script \"{0} stopped 0\"",

@@ -15,7 +15,6 @@
 use vrrp_lab as lab;
 
 use std::net::IpAddr;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -110,17 +109,14 @@ fn run(test: &str, daemon: &Daemon, globals: &str) -> Option<Run> {
     let lab = Lab::new(test)?;
     let a = lab.host("a", &["192.0.2.1/24"]);
     let dir = a.dir();
-    let notify = dir.join("notify.sh");
-    std::fs::write(
-        &notify,
-        format!(
+    let notify = a.script(
+        "notify.sh",
+        &format!(
             "#!/bin/sh\nfor f in stat status limits; do cat /proc/$$/$f > {0}/child.$f.tmp; \
              mv {0}/child.$f.tmp {0}/child.$f; done\n",
             dir.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&notify, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let config = Config::new("a")
         .instance(
             Instance::new("VI_1", 51)

@@ -31,14 +31,11 @@ fn vips() -> [IpAddr; 2] {
 
 /// G's check: fails while `fail` exists in G's directory.
 fn check_script(host: &Host<'_>) -> String {
-    let script = host.dir().join("chk.sh");
     let fail = host.dir().join("fail");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\ntest ! -e {}\n", fail.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let script = host.script(
+        "chk.sh",
+        &format!("#!/bin/sh\ntest ! -e {}\n", fail.display()),
+    );
     script.display().to_string()
 }
 

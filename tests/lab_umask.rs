@@ -38,16 +38,13 @@ fn run(test: &str, daemon: &Daemon, umask: Option<&str>) -> Option<Modes> {
     let lab = Lab::new(test)?;
     let a = lab.host("a", &["192.0.2.1/24"]);
     let dir = a.dir();
-    let notify = dir.join("notify.sh");
-    std::fs::write(
-        &notify,
-        format!(
+    let notify = a.script(
+        "notify.sh",
+        &format!(
             "#!/bin/sh\numask > {0}/script.tmp\nmv {0}/script.tmp {0}/script.umask\n",
             dir.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&notify, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let fifo = dir.join("notify.fifo");
     let mut globals = format!("global_defs {{\n    notify_fifo {}\n", fifo.display());
     if let Some(umask) = umask {

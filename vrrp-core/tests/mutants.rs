@@ -15,11 +15,7 @@ use vrrp_core::{Action, Command, Config, Instance, Reason, Received, State, Stat
 
 /// A backup (router 0) that has heard its master (router 1) for a while.
 fn converged() -> Lan {
-    let mut lan = Lan::new(vec![config(0, 100), config(1, 200)]);
-    lan.start_all();
-    lan.run_until(Instant::from_millis(10_000));
-    assert_eq!(lan.states(), [State::Backup, State::Master]);
-    lan
+    lan::converged(config(0, 100), config(1, 200))
 }
 
 /// What router 1 would send with priority 200.

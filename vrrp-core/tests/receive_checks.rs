@@ -8,19 +8,9 @@ mod lan;
 
 use std::net::IpAddr;
 
-use lan::{Lan, config, multicast, v4, vip4};
-use vrrp_core::time::Instant;
+use lan::{Lan, config, converged, multicast, v4, vip4};
 use vrrp_core::wire::{self, Auth, Packet, Version};
-use vrrp_core::{Config, Instance, Received, State, Statistics};
-
-/// A backup (router 0) that has heard its master (router 1) for a while.
-fn converged(c0: Config, c1: Config) -> Lan {
-    let mut lan = Lan::new(vec![c0, c1]);
-    lan.start_all();
-    lan.run_until(Instant::from_millis(10_000));
-    assert_eq!(lan.states(), [State::Backup, State::Master]);
-    lan
-}
+use vrrp_core::{Config, Instance, Received, Statistics};
 
 /// The bytes `config`'s instance would send with priority 0.
 fn advert_from(config: Config) -> Vec<u8> {

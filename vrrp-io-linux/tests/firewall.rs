@@ -11,6 +11,23 @@ use vrrp_lab::Lab;
 
 const TABLE: &str = "vrrp_rs_test";
 
+/// The rules made, or `None` after a loud SKIPPED line where `nft` is
+/// missing (under CI: a failure); any other error fails.
+fn or_skip(created: Result<DropRules, FirewallError>) -> Option<DropRules> {
+    match created {
+        Ok(rules) => Some(rules),
+        Err(error @ FirewallError::NftMissing(_)) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have nft: {error}"
+            );
+            eprintln!("SKIPPED: {error}");
+            None
+        }
+        Err(error) => panic!("{error}"),
+    }
+}
+
 #[test]
 fn dropped_addresses_stop_answering_until_allowed_and_the_table_goes() {
     let Some(lab) = Lab::new("fw") else {
@@ -23,17 +40,8 @@ fn dropped_addresses_stop_answering_until_allowed_and_the_table_goes() {
     assert!(client.ping(v4) && client.ping(v6), "reachable before");
 
     let rules = a.in_netns(|| DropRules::create(TABLE, ChainOptions::default()));
-    let mut rules = match rules {
-        Ok(rules) => rules,
-        Err(error @ FirewallError::NftMissing(_)) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must have nft: {error}"
-            );
-            eprintln!("SKIPPED: {error}");
-            return;
-        }
-        Err(error) => panic!("{error}"),
+    let Some(mut rules) = or_skip(rules) else {
+        return;
     };
     a.in_netns(|| rules.drop_traffic(&[v4, v6])).unwrap();
     assert!(!client.ping(v4), "IPv4 dropped");
@@ -101,17 +109,8 @@ fn chains_take_the_priority_and_count_only_when_asked() {
             false,
         ),
     ] {
-        let mut rules = match a.in_netns(|| DropRules::create(TABLE, options)) {
-            Ok(rules) => rules,
-            Err(error @ FirewallError::NftMissing(_)) => {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "CI must have nft: {error}"
-                );
-                eprintln!("SKIPPED: {error}");
-                return;
-            }
-            Err(error) => panic!("{error}"),
+        let Some(mut rules) = or_skip(a.in_netns(|| DropRules::create(TABLE, options))) else {
+            return;
         };
         a.in_netns(|| rules.drop_traffic(&[v4])).unwrap();
         assert!(!client.ping(v4), "{options:?}: dropped");

@@ -64,28 +64,25 @@ mod tests {
 
     #[test]
     fn the_instance_size_then_the_policy() {
-        assert_eq!(spec("", "").0, RxBufferShare::None);
-        assert_eq!(spec("", "kernel_rx_buf_size 0").0, RxBufferShare::None);
-        assert_eq!(
-            spec("", "kernel_rx_buf_size 9000").0,
-            RxBufferShare::Bytes(9000)
-        );
-        assert_eq!(
-            spec("vrrp_rx_bufs_policy MTU", "kernel_rx_buf_size 9000").0,
-            RxBufferShare::Bytes(9000)
-        );
-        assert_eq!(
-            spec("vrrp_rx_bufs_policy MTU", "").0,
-            RxBufferShare::Mtus(3)
-        );
-        assert_eq!(
-            spec("vrrp_rx_bufs_policy advert\nvrrp_rx_bufs_multiplier 7", "").0,
-            RxBufferShare::Adverts(7)
-        );
-        assert_eq!(
-            spec("vrrp_rx_bufs_policy 5000", "").0,
-            RxBufferShare::Bytes(5000)
-        );
+        for (global, instance, share) in [
+            ("", "", RxBufferShare::None),
+            ("", "kernel_rx_buf_size 0", RxBufferShare::None),
+            ("", "kernel_rx_buf_size 9000", RxBufferShare::Bytes(9000)),
+            (
+                "vrrp_rx_bufs_policy MTU",
+                "kernel_rx_buf_size 9000",
+                RxBufferShare::Bytes(9000),
+            ),
+            ("vrrp_rx_bufs_policy MTU", "", RxBufferShare::Mtus(3)),
+            (
+                "vrrp_rx_bufs_policy advert\nvrrp_rx_bufs_multiplier 7",
+                "",
+                RxBufferShare::Adverts(7),
+            ),
+            ("vrrp_rx_bufs_policy 5000", "", RxBufferShare::Bytes(5000)),
+        ] {
+            assert_eq!(spec(global, instance).0, share, "{global:?} / {instance:?}");
+        }
     }
 
     #[test]

@@ -268,12 +268,7 @@ fn keepalived_and_we_agree() {
             if ours.is_err() || old(&verdict.version) {
                 continue;
             }
-            parity.lines_covered(
-                case.name,
-                &verdict,
-                |line| warnings.iter().any(|w| w.at.line == line),
-                &warnings,
-            );
+            parity.warned_on(case.name, &verdict, &warnings);
             // Accepted by keepalived: silent in ours (the host's missing
             // interface aside, which `dynamic_interfaces` allows); not
             // accepted: warned.

@@ -16,7 +16,7 @@ use vrrp_keepalived::daemon::{Options, prepare};
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{Parity, host_interface};
+use keepalived_t::{Parity, host_interface_or_skip};
 
 /// An entry of the block (`IFACE`: an interface of this host), whether
 /// keepalived (both versions) and we run the file, and whether we warn
@@ -59,12 +59,7 @@ fn file(iface: &str, entry: &str, dynamic: bool) -> String {
 
 #[test]
 fn keepalived_and_we_agree() {
-    let Some(iface) = host_interface() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have an Ethernet interface"
-        );
-        eprintln!("SKIPPED: no Ethernet interface on this host");
+    let Some(iface) = host_interface_or_skip() else {
         return;
     };
     let mut parity = Parity::new("config_link_delays");

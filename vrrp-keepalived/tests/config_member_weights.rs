@@ -7,15 +7,14 @@
 //! line (or the flag's) saying what becomes of the weight, and the weight
 //! the driver gets.
 //!
-//! Needs the `keepalived` binary; without it the test says SKIPPED and passes.
-
-use std::fs;
+//! Without the `keepalived` binary only our side runs, and the test says
+//! SKIPPED for the comparison ([`Parity`]).
 
 use vrrp_keepalived::conf::load;
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{keepalived, keepalived_check, lines_named, version};
+use keepalived_t::Parity;
 
 /// Scripts run as root from a root-owned path: keepalived's `-t` then
 /// has nothing to say about script security.
@@ -214,29 +213,21 @@ fn line_of(text: &str, marker: &str, from: usize) -> u32 {
 
 #[test]
 fn keepalived_and_we_agree_on_member_weights() {
-    let binaries = keepalived();
-    if binaries.is_empty() {
-        eprintln!("SKIPPED: keepalived is not installed");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("vrrp-member-weights-t-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let mut wrong = Vec::new();
-    let mut compared = 0;
+    let mut parity = Parity::new("config_member_weights");
+    let wrong = &mut Vec::new();
     for (index, case) in CASES.iter().enumerate() {
         let group = match case.group {
             "NONE" => String::new(),
             flag => format!("vrrp_sync_group G {{\n group {{ V W }}\n{flag}}}\n"),
         };
-        let prelude = PRELUDE.replace("DIR", &dir.display().to_string());
+        let prelude = PRELUDE.replace("DIR", &parity.dir().display().to_string());
         let text = format!(
             "{prelude}vrrp_instance V {{\n interface sg13a\n virtual_router_id 1\n \
              virtual_ipaddress {{ 192.0.2.1 }}\n{}}}\nvrrp_instance W {{\n interface sg13a\n \
              virtual_router_id 2\n virtual_ipaddress {{ 192.0.2.2 }}\n}}\n{group}",
             case.v
         );
-        let path = dir.join(format!("case{index}.conf"));
-        fs::write(&path, &text).unwrap();
+        let path = parity.file(index, &text);
         let loaded = match load(&path) {
             Ok(loaded) => loaded,
             Err(error) => {
@@ -274,35 +265,18 @@ fn keepalived_and_we_agree_on_member_weights() {
                 case.name, driver.instances[0].track, case.weight
             ));
         }
-        for binary in &binaries {
-            let version = version(binary);
-            let (theirs, output) = keepalived_check(binary, &path);
-            compared += 1;
-            if theirs != case.keepalived_ok {
-                wrong.push(format!(
-                    "{} ({version}): keepalived accepts={theirs}, expected {}:\n{output}",
-                    case.name, case.keepalived_ok
-                ));
-            }
+        for verdict in parity.check(case.name, &path, |_| case.keepalived_ok) {
             if let Some(said) = case.theirs
-                && !output.contains(said)
+                && !verdict.output.contains(said)
             {
                 wrong.push(format!(
-                    "{} ({version}): keepalived does not say {said:?}:\n{output}",
-                    case.name
+                    "{} ({}): keepalived does not say {said:?}:\n{}",
+                    case.name, verdict.version, verdict.output
                 ));
             }
-            for line in lines_named(&output) {
-                if !loaded.warnings.iter().any(|w| w.at.line == line) {
-                    wrong.push(format!(
-                        "{} ({version}): keepalived names line {line}, we warn on {found:#?}:\n{output}",
-                        case.name
-                    ));
-                }
-            }
+            parity.warned_on(case.name, &verdict, &loaded.warnings);
         }
     }
-    let _ = fs::remove_dir_all(&dir);
-    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
-    eprintln!("{compared} verdicts compared");
+    parity.wrong.append(wrong);
+    parity.finish();
 }

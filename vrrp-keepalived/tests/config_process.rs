@@ -7,7 +7,8 @@
 //! and reads the value keepalived's daemon would use. What the daemon does
 //! with them is tested in the lab (`tests/lab_process.rs`).
 //!
-//! Needs the `keepalived` binary; without it the test says SKIPPED and passes.
+//! Without the `keepalived` binary only our side runs, and the test says
+//! SKIPPED for the comparison ([`Parity`]).
 
 use std::fs;
 
@@ -16,7 +17,7 @@ use vrrp_keepalived::daemon::{Options, prepare};
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{keepalived, keepalived_check, lines_named, version};
+use keepalived_t::{Parity, by_version};
 
 /// A case: lines of `global_defs` (`{n}`: the first CPU this host lacks,
 /// `{last}`: its last one), keepalived's `-t` verdict, and what we read
@@ -108,16 +109,9 @@ fn online_cpus() -> u16 {
 
 #[test]
 fn keepalived_and_we_agree() {
-    let binaries = keepalived();
-    if binaries.is_empty() {
-        eprintln!("SKIPPED: keepalived is not installed");
-        return;
-    }
     let online = online_cpus();
-    let dir = std::env::temp_dir().join(format!("config_process_{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let mut disagreements = Vec::new();
-    let mut compared = 0;
+    let mut parity = Parity::new("config_process");
+    let disagreements = &mut Vec::new();
     for (n, case) in cases().into_iter().enumerate() {
         let global = case
             .global
@@ -128,13 +122,7 @@ fn keepalived_and_we_agree() {
             _ => Vec::new(),
         };
         let expected = case.ours.clone();
-        let path = dir.join(format!("case{n}.conf"));
-        let text = format!(
-            "global_defs {{\n dynamic_interfaces\n {global}\n}}\nvrrp_instance V {{\n \
-             interface ens1\n virtual_router_id 1\n virtual_ipaddress {{\n  192.0.2.1/24\n \
-             }}\n}}\n"
-        );
-        fs::write(&path, text).unwrap();
+        let path = parity.file(n, &global_file(&global));
         let ours = prepare(&path, &Options::default());
         let prepared = match (ours, &expected) {
             (Err(_), None) => None,
@@ -182,32 +170,25 @@ fn keepalived_and_we_agree() {
         if case.accepted && !warned.is_empty() {
             disagreements.push(format!("{global}: we warn on lines {warned:?}"));
         }
-        for binary in &binaries {
-            compared += 1;
-            let (theirs, output) = keepalived_check(binary, &path);
-            if theirs != case.accepted {
-                disagreements.push(format!(
-                    "{global} ({}): keepalived accepts={theirs}, expected {}:\n{output}",
-                    binary.display(),
-                    case.accepted
-                ));
-            }
-            if prepared.is_none() {
-                continue;
-            }
-            for line in lines_named(&output) {
-                if !warned.contains(&line) {
-                    disagreements.push(format!(
-                        "{global} ({}): no warning of ours on line {line}:\n{output}",
-                        binary.display(),
-                    ));
-                }
+        let verdicts = parity.check(&global, &path, |_| case.accepted);
+        if prepared.is_some() {
+            for verdict in &verdicts {
+                parity.lines_covered(&global, verdict, |l| warned.contains(&l), &warned);
             }
         }
     }
-    let _ = fs::remove_dir_all(&dir);
-    assert!(compared > 0);
-    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+    parity.wrong.append(disagreements);
+    parity.finish();
+}
+
+/// A file of `global_defs` lines `global` and one instance (its interface
+/// absent: `dynamic_interfaces`).
+fn global_file(global: &str) -> String {
+    format!(
+        "global_defs {{\n dynamic_interfaces\n {global}\n}}\nvrrp_instance V {{\n \
+         interface ens1\n virtual_router_id 1\n virtual_ipaddress {{\n  192.0.2.1/24\n \
+         }}\n}}\n"
+    )
 }
 
 /// The file's process settings as the reader has them (before the host
@@ -248,26 +229,10 @@ const UMASKS: &[(&str, bool, bool, Option<u32>)] = &[
 
 #[test]
 fn keepalived_and_we_agree_on_umask() {
-    let binaries = keepalived();
-    if binaries.is_empty() {
-        eprintln!("SKIPPED: keepalived is not installed");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("config_umask_{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let mut disagreements = Vec::new();
-    let mut compared = 0;
+    let mut parity = Parity::new("config_umask");
+    let disagreements = &mut Vec::new();
     for (n, &(global, accepted_243, accepted_227, mask)) in UMASKS.iter().enumerate() {
-        let path = dir.join(format!("case{n}.conf"));
-        fs::write(
-            &path,
-            format!(
-                "global_defs {{\n dynamic_interfaces\n {global}\n}}\nvrrp_instance V {{\n \
-                 interface ens1\n virtual_router_id 1\n virtual_ipaddress {{\n  192.0.2.1/24\n \
-                 }}\n}}\n"
-            ),
-        )
-        .unwrap();
+        let path = parity.file(n, &global_file(global));
         let last_global_line = 2 + u32::try_from(global.lines().count()).unwrap();
         let warned: Vec<u32> = match (prepare(&path, &Options::default()), mask) {
             (Ok(prepared), Some(mask)) => {
@@ -291,37 +256,16 @@ fn keepalived_and_we_agree_on_umask() {
         if accepted_243 && !warned.is_empty() {
             disagreements.push(format!("{global}: we warn on lines {warned:?}"));
         }
-        for binary in &binaries {
-            compared += 1;
-            let (theirs, output) = keepalived_check(binary, &path);
-            let expected = if version(binary) == "2.2.7" {
-                accepted_227
-            } else {
-                accepted_243
-            };
-            if theirs != expected {
-                disagreements.push(format!(
-                    "{global} ({}): keepalived accepts={theirs}, expected {expected}:\n{output}",
-                    binary.display()
-                ));
-            }
+        let expected = by_version(accepted_227, accepted_243);
+        for verdict in parity.check(global, &path, &expected) {
             // Where 2.2.7 differs we follow 2.4.3.
-            if mask.is_none() || expected != accepted_243 {
-                continue;
-            }
-            for line in lines_named(&output) {
-                if !warned.contains(&line) {
-                    disagreements.push(format!(
-                        "{global} ({}): no warning of ours on line {line}:\n{output}",
-                        binary.display(),
-                    ));
-                }
+            if mask.is_some() && expected(&verdict.version) == accepted_243 {
+                parity.lines_covered(global, &verdict, |l| warned.contains(&l), &warned);
             }
         }
     }
-    let _ = fs::remove_dir_all(&dir);
-    assert!(compared > 0);
-    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+    parity.wrong.append(disagreements);
+    parity.finish();
 }
 
 /// Top-level lines, `global_defs` lines, keepalived's verdict (both
@@ -409,23 +353,11 @@ const IDENTITY: &[IdentityCase] = &[
 
 #[test]
 fn keepalived_and_we_agree_on_pid_files_and_names() {
-    let binaries = keepalived();
-    if binaries.is_empty() {
-        eprintln!("SKIPPED: keepalived is not installed");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("config_identity_{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let mut disagreements = Vec::new();
-    let mut compared = 0;
+    let mut parity = Parity::new("config_identity");
+    let disagreements = &mut Vec::new();
     for (n, &(top, global, accepted, pid_files, name)) in IDENTITY.iter().enumerate() {
-        let path = dir.join(format!("case{n}.conf"));
-        let text = format!(
-            "{top}\nglobal_defs {{\n dynamic_interfaces\n {global}\n}}\nvrrp_instance V {{\n \
-             interface ens1\n virtual_router_id 1\n virtual_ipaddress {{\n  192.0.2.1/24\n \
-             }}\n}}\n"
-        );
-        fs::write(&path, &text).unwrap();
+        let text = format!("{top}\n{}", global_file(global));
+        let path = parity.file(n, &text);
         let case = format!("{top:?} / {global:?}");
         let prepared = match prepare(&path, &Options::default()) {
             Ok(prepared) => prepared,
@@ -458,28 +390,12 @@ fn keepalived_and_we_agree_on_pid_files_and_names() {
         if accepted && !warned.is_empty() {
             disagreements.push(format!("{case}: we warn: {:?}", prepared.warnings));
         }
-        for binary in &binaries {
-            compared += 1;
-            let (theirs, output) = keepalived_check(binary, &path);
-            if theirs != accepted {
-                disagreements.push(format!(
-                    "{case} ({}): keepalived accepts={theirs}, expected {accepted}:\n{output}",
-                    binary.display()
-                ));
-            }
-            for line in lines_named(&output) {
-                if !warned.contains(&line) {
-                    disagreements.push(format!(
-                        "{case} ({}): no warning of ours on line {line}:\n{output}",
-                        binary.display(),
-                    ));
-                }
-            }
+        for verdict in parity.check(&case, &path, |_| accepted) {
+            parity.lines_covered(&case, &verdict, |l| warned.contains(&l), &warned);
         }
     }
-    let _ = fs::remove_dir_all(&dir);
-    assert!(compared > 0);
-    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+    parity.wrong.append(disagreements);
+    parity.finish();
 }
 
 /// `net_namespace` naming no namespace of this host: keepalived's `-t`
@@ -487,29 +403,18 @@ fn keepalived_and_we_agree_on_pid_files_and_names() {
 /// our `-t` passes it with a warning on that line, our daemon refuses it.
 #[test]
 fn a_missing_namespace_passes_t_with_a_warning_and_stops_the_daemon() {
-    let binaries = keepalived();
-    if binaries.is_empty() {
-        eprintln!("SKIPPED: keepalived is not installed");
-        return;
-    }
+    let mut parity = Parity::new("config_netns");
     let namespace = format!("pr13-missing-{}", std::process::id());
     assert!(!std::path::Path::new("/run/netns").join(&namespace).exists());
-    let dir = std::env::temp_dir().join(format!("config_netns_{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("netns.conf");
     // An interface no host has: keepalived checks nothing past the namespace.
-    fs::write(
-        &path,
-        format!(
+    let path = parity.file(
+        0,
+        &format!(
             "net_namespace {namespace}\nvrrp_instance V {{\n interface pr13nope\n \
              virtual_router_id 1\n virtual_ipaddress {{\n  192.0.2.1/24\n }}\n}}\n"
         ),
-    )
-    .unwrap();
-    for binary in &binaries {
-        let (theirs, output) = keepalived_check(binary, &path);
-        assert!(theirs, "{}: refuses it:\n{output}", binary.display());
-    }
+    );
+    parity.check("net_namespace", &path, |_| true);
     let prepared = prepare(&path, &Options::default()).expect("-t passes it");
     assert!(
         prepared
@@ -533,7 +438,7 @@ fn a_missing_namespace_passes_t_with_a_warning_and_stops_the_daemon() {
     };
     let refused = prepare(&path, &to_run).expect_err("the daemon cannot run it");
     assert!(refused.to_string().contains(&namespace), "{refused}");
-    let _ = fs::remove_dir_all(&dir);
+    parity.finish();
 }
 
 /// `random_seed` lines, keepalived's verdict (both versions), and the seed
@@ -556,25 +461,10 @@ const SEEDS: &[(&str, bool, Seed)] = &[
 
 #[test]
 fn keepalived_and_we_agree_on_random_seed() {
-    let binaries = keepalived();
-    if binaries.is_empty() {
-        eprintln!("SKIPPED: keepalived is not installed");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("config_seed_{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let mut disagreements = Vec::new();
+    let mut parity = Parity::new("config_seed");
+    let disagreements = &mut Vec::new();
     for (n, &(global, accepted, seed)) in SEEDS.iter().enumerate() {
-        let path = dir.join(format!("case{n}.conf"));
-        fs::write(
-            &path,
-            format!(
-                "global_defs {{\n dynamic_interfaces\n {global}\n}}\nvrrp_instance V {{\n \
-                 interface ens1\n virtual_router_id 1\n virtual_ipaddress {{\n  192.0.2.1/24\n \
-                 }}\n}}\n"
-            ),
-        )
-        .unwrap();
+        let path = parity.file(n, &global_file(global));
         let loaded = vrrp_keepalived::conf::load(&path);
         let ours = loaded
             .as_ref()
@@ -597,22 +487,12 @@ fn keepalived_and_we_agree_on_random_seed() {
         if accepted && !warned.is_empty() {
             disagreements.push(format!("{global}: we warn on {warned:?}"));
         }
-        for binary in &binaries {
-            let (theirs, output) = keepalived_check(binary, &path);
-            if theirs != accepted {
-                disagreements.push(format!(
-                    "{global} ({}): keepalived accepts={theirs}:\n{output}",
-                    binary.display()
-                ));
-            }
-            if seed.is_ok() && !lines_named(&output).iter().all(|l| warned.contains(l)) {
-                disagreements.push(format!(
-                    "{global} ({}): keepalived names lines we do not warn on:\n{output}",
-                    binary.display()
-                ));
+        for verdict in parity.check(global, &path, |_| accepted) {
+            if seed.is_ok() {
+                parity.lines_covered(global, &verdict, |l| warned.contains(&l), &warned);
             }
         }
     }
-    let _ = fs::remove_dir_all(&dir);
-    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+    parity.wrong.append(disagreements);
+    parity.finish();
 }

@@ -10,16 +10,14 @@
 //! it, with a warning that says so. Where a version and we both load a
 //! file, every line it names has a warning of ours.
 //!
-//! Needs the `keepalived` binary; without it the test says SKIPPED and
-//! passes (under CI it fails).
-
-use std::fs;
+//! Without the `keepalived` binary only our side runs and the comparison
+//! says SKIPPED (under CI it fails).
 
 use vrrp_keepalived::conf::load;
 
 #[path = "support/keepalived_t.rs"]
 mod keepalived_t;
-use keepalived_t::{host_interface, keepalived, keepalived_check, lines_named};
+use keepalived_t::{Parity, by_version, host_interface_or_skip};
 
 /// A file: `global` in global_defs, `instance` in the instance (`top`
 /// before it, at the top level, with `eth0` replaced by an interface of
@@ -216,27 +214,15 @@ const CASES: &[Case] = &[
 
 #[test]
 fn keepalived_and_we_agree() {
-    let binaries = keepalived();
-    if binaries.is_empty() {
-        eprintln!("SKIPPED: keepalived is not installed");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("config_socket_keywords_{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let mut disagreements = Vec::new();
+    let mut parity = Parity::new("config_socket_keywords");
+    let disagreements = &mut Vec::new();
     // The top-level cases name an interface of this host, without
     // `dynamic_interfaces` unless the case sets it; the others a missing
     // one, with it.
-    let Some(iface) = host_interface() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have an Ethernet interface"
-        );
-        eprintln!("SKIPPED: no Ethernet interface on this host");
+    let Some(iface) = host_interface_or_skip() else {
         return;
     };
     for (n, case) in CASES.iter().enumerate() {
-        let path = dir.join(format!("case{n}.conf"));
         let body = if !case.file.is_empty() {
             case.file.replace("IFACE", &iface)
         } else if case.top.is_empty() {
@@ -254,7 +240,7 @@ fn keepalived_and_we_agree() {
                 case.global
             )
         };
-        fs::write(&path, body).unwrap();
+        let path = parity.file(n, &body);
         let name = format!(
             "{:?} / {:?} / {:?} / {:?}",
             case.file, case.top, case.global, case.instance
@@ -280,29 +266,14 @@ fn keepalived_and_we_agree() {
                     .map_err(ToString::to_string)
             ));
         }
-        for binary in &binaries {
-            let (theirs, output) = keepalived_check(binary, &path);
-            if theirs != case.accepted {
-                disagreements.push(format!(
-                    "{name} ({}): keepalived accepts={theirs}, expected {}:\n{output}",
-                    binary.display(),
-                    case.accepted
-                ));
-            }
+        for verdict in parity.check(&name, &path, |_| case.accepted) {
             if let Ok(loaded) = &ours {
-                for line in lines_named(&output) {
-                    if !loaded.warnings.iter().any(|w| w.at.line == line) {
-                        disagreements.push(format!(
-                            "{name} ({}): no warning of ours on line {line}:\n{output}",
-                            binary.display()
-                        ));
-                    }
-                }
+                parity.warned_on(&name, &verdict, &loaded.warnings);
             }
         }
     }
-    let _ = fs::remove_dir_all(&dir);
-    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+    parity.wrong.append(disagreements);
+    parity.finish();
 }
 
 /// `promote_secondaries` reaches the driver's spec, except on a VMAC's
@@ -395,26 +366,14 @@ fn disable_local_igmp_reaches_the_driver() {
 /// refuses it, saying why, at the `vrf` line.
 #[test]
 fn a_vrf_instance_without_interface_is_refused_saying_why() {
-    let Some(iface) = host_interface() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have an Ethernet interface"
-        );
-        eprintln!("SKIPPED: no Ethernet interface on this host");
+    let Some(iface) = host_interface_or_skip() else {
         return;
     };
-    let dir = std::env::temp_dir().join(format!("config_vrf_{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("vrf.conf");
-    let text = unicast!(" vrf IFACE").replace("IFACE", &iface);
-    fs::write(&path, text).unwrap();
+    let mut parity = Parity::new("config_vrf");
+    let path = parity.file(0, &unicast!(" vrf IFACE").replace("IFACE", &iface));
     let error = load(&path).unwrap_err().to_string();
-    assert!(error.contains("vrf.conf:2:6"), "{error}");
+    assert!(error.contains("case0.conf:2:6"), "{error}");
     assert!(error.contains("does not run VRF instances"), "{error}");
-    for binary in keepalived() {
-        let is_243 = binary.to_string_lossy().contains("2.4.3");
-        let (theirs, output) = keepalived_check(&binary, &path);
-        assert_eq!(theirs, is_243, "{}:\n{output}", binary.display());
-    }
-    let _ = fs::remove_dir_all(&dir);
+    parity.check("vrf", &path, by_version(false, true));
+    parity.finish();
 }

@@ -262,12 +262,7 @@ fn keepalived_and_we_agree_on_strict_mode() {
                     case.name, verdict.version, verdict.output
                 ));
             }
-            parity.lines_covered(
-                case.name,
-                &verdict,
-                |line| loaded.warnings.iter().any(|w| w.at.line == line),
-                &loaded.warnings,
-            );
+            parity.warned_on(case.name, &verdict, &loaded.warnings);
         }
     }
     parity.finish();

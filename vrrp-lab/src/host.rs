@@ -3,6 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -179,6 +180,16 @@ impl<'lab> Host<'lab> {
     /// Its directory for configs and logs.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Writes `body` as the executable script `name` in [`Host::dir`]; its
+    /// path.
+    pub fn script(&self, name: &str, body: &str) -> PathBuf {
+        let path = self.dir.join(name);
+        std::fs::write(&path, body).expect("write a script");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("make a script executable");
+        path
     }
 
     /// Its port on the lab's bridge.

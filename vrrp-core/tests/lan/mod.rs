@@ -321,6 +321,15 @@ impl Lan {
     }
 }
 
+/// A Backup (router 0) that has heard its Master (router 1) for a while.
+pub fn converged(c0: Config, c1: Config) -> Lan {
+    let mut lan = Lan::new(vec![c0, c1]);
+    lan.start_all();
+    lan.run_until(Instant::from_millis(10_000));
+    assert_eq!(lan.states(), [State::Backup, State::Master]);
+    lan
+}
+
 pub fn multicast(family: Family) -> IpAddr {
     family.multicast()
 }

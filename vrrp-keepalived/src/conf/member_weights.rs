@@ -234,8 +234,29 @@ fn effective_weight(
 #[cfg(test)]
 mod test {
     use super::{Restriction, TrackerKind, WeightRule, weight_rule};
-    use crate::conf::parse_str;
     use crate::conf::test_support::{instance, messages};
+    use crate::conf::{Loaded, parse_str};
+
+    /// `found` is one message per prefix of `expect`, in order.
+    fn assert_said(found: &[String], expect: &[String]) {
+        assert_eq!(found.len(), expect.len(), "{found:#?}");
+        for (message, prefix) in found.iter().zip(expect) {
+            assert!(
+                message.starts_with(prefix.as_str()),
+                "{message}\n  expected {prefix}"
+            );
+        }
+    }
+
+    /// The weights the driver gets for the first instance's trackers.
+    fn driver_weights(loaded: &Loaded) -> Vec<i32> {
+        let driver = crate::driver_config(&loaded.config).unwrap();
+        driver.instances[0]
+            .track
+            .iter()
+            .map(|(_, w)| w.weight)
+            .collect()
+    }
 
     /// keepalived 2.4.3's table (vrrp.c), kind by kind.
     #[test]
@@ -309,13 +330,7 @@ mod test {
                 "f.conf:34:3: track_file `g` of vrrp_instance V has weight -20, {why}: ignored"
             ),
         ];
-        assert_eq!(found.len(), expect.len(), "{found:#?}");
-        for (message, prefix) in found.iter().zip(&expect) {
-            assert!(
-                message.starts_with(prefix.as_str()),
-                "{message}\n  expected {prefix}"
-            );
-        }
+        assert_said(&found, &expect);
         let v = &loaded.config.instances[0];
         let names = |list: &[crate::conf::Tracked]| -> Vec<(String, Option<i32>)> {
             list.iter()
@@ -330,13 +345,7 @@ mod test {
         assert_eq!(names(&v.track_processes), [("p".into(), None)]);
         assert_eq!(names(&v.track_files), [("f".into(), Some(0))]);
         // The driver: the process keeps its weight, the rest is unweighted.
-        let driver = crate::driver_config(&loaded.config).unwrap();
-        let weights: Vec<i32> = driver.instances[0]
-            .track
-            .iter()
-            .map(|(_, w)| w.weight)
-            .collect();
-        assert_eq!(weights, [-30, 0, 0, 0]);
+        assert_eq!(driver_weights(&loaded), [-30, 0, 0, 0]);
     }
 
     #[test]
@@ -353,20 +362,13 @@ mod test {
                 .into_iter()
                 .filter(|m| !m.contains("`s2` ignored"))
                 .collect();
-            match warned {
-                None => assert!(found.is_empty(), "{found:#?}"),
-                Some(prefix) => {
-                    assert_eq!(found.len(), 1, "{found:#?}");
-                    assert!(found[0].starts_with(prefix), "{}", found[0]);
-                }
-            }
-            let driver = crate::driver_config(&loaded.config).unwrap();
-            let weights: Vec<i32> = driver.instances[0]
-                .track
-                .iter()
-                .map(|(_, w)| w.weight)
-                .collect();
-            assert_eq!(weights, [-20, -30, 1, -20, -10, 0], "{flag}");
+            let expect: Vec<String> = warned.into_iter().map(String::from).collect();
+            assert_said(&found, &expect);
+            assert_eq!(
+                driver_weights(&loaded),
+                [-20, -30, 1, -20, -10, 0],
+                "{flag}"
+            );
         }
     }
 
@@ -385,15 +387,17 @@ mod test {
         let loaded = parse_str(&text, "f.conf").unwrap();
         let found = messages(&loaded);
         let why = "but it is the address owner (priority 255)";
-        assert_eq!(found.len(), 2, "{found:#?}");
-        assert!(
-            found[0].starts_with(&format!(
-                "f.conf:12:3: track_script `s` of vrrp_instance V has weight -20, {why}: ignored"
-            )),
-            "{}",
-            found[0]
+        assert_said(
+            &found,
+            &[
+                format!(
+                    "f.conf:12:3: track_script `s` of vrrp_instance V has weight -20, {why}: ignored"
+                ),
+                format!(
+                    "f.conf:15:3: track_interface `eth1` of vrrp_instance V has weight -10, {why}: ignored"
+                ),
+            ],
         );
-        assert!(found[1].starts_with(&format!("f.conf:15:3: track_interface `eth1` of vrrp_instance V has weight -10, {why}: ignored")), "{}", found[1]);
         let v = &loaded.config.instances[0];
         assert!(v.track_scripts.is_empty() && v.track_interfaces.is_empty());
     }
@@ -411,27 +415,15 @@ mod test {
         let loaded = parse_str(&text, "f.conf").unwrap();
         let found = messages(&loaded);
         let why = "but member V is the address owner (priority 255): tracked with weight 0";
-        assert_eq!(found.len(), 2, "{found:#?}");
-        assert!(
-            found[0].starts_with(&format!(
-                "f.conf:21:3: track_script `s` of vrrp_sync_group G has weight -20, {why}"
-            )),
-            "{}",
-            found[0]
+        assert_said(
+            &found,
+            &[
+                format!("f.conf:21:3: track_script `s` of vrrp_sync_group G has weight -20, {why}"),
+                format!(
+                    "f.conf:24:3: track_interface `eth1` of vrrp_sync_group G has weight 5, {why}"
+                ),
+            ],
         );
-        assert!(
-            found[1].starts_with(&format!(
-                "f.conf:24:3: track_interface `eth1` of vrrp_sync_group G has weight 5, {why}"
-            )),
-            "{}",
-            found[1]
-        );
-        let driver = crate::driver_config(&loaded.config).unwrap();
-        let weights: Vec<i32> = driver.instances[0]
-            .track
-            .iter()
-            .map(|(_, w)| w.weight)
-            .collect();
-        assert_eq!(weights, [0, 0]);
+        assert_eq!(driver_weights(&loaded), [0, 0]);
     }
 }

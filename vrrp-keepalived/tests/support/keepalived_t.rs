@@ -7,6 +7,8 @@ use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use vrrp_keepalived::conf::Warning;
+
 /// Debian's keepalived (2.2.7), then 2.4.3 where .ci/run built it; none
 /// is a failure under CI.
 pub(crate) fn keepalived() -> Vec<PathBuf> {
@@ -103,6 +105,20 @@ pub(crate) fn host_interface() -> Option<String> {
         .collect();
     names.sort();
     names.into_iter().next()
+}
+
+/// [`host_interface`], or `None` after a loud SKIPPED line (under CI: a
+/// failure) for the tests whose files must name one.
+pub(crate) fn host_interface_or_skip() -> Option<String> {
+    let found = host_interface();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have an Ethernet interface"
+        );
+        eprintln!("SKIPPED: no Ethernet interface on this host");
+    }
+    found
 }
 
 /// A case's verdicts by version, for [`Parity::check`].
@@ -225,6 +241,13 @@ impl Parity {
                 verdict.version, verdict.output
             ));
         }
+    }
+
+    /// [`Parity::lines_covered`] by our `warnings`: each line `verdict`
+    /// names carries one of them.
+    pub(crate) fn warned_on(&mut self, case: &str, verdict: &Verdict, warnings: &[Warning]) {
+        let ours = |line| warnings.iter().any(|w| w.at.line == line);
+        self.lines_covered(case, verdict, ours, &warnings);
     }
 
     /// Fails on any disagreement, and when keepalived is here but no verdict
