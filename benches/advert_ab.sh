@@ -79,4 +79,9 @@ print("|---|---|---|---|")
 for bench in sorted(rows):
     base, new = (statistics.median(rows[bench][s]) for s in ("base", "new"))
     print(f"| {bench} | {show(base)} | {show(new)} | {100 * (new - base) / base:+.0f} % |")
+# Each run's median, in run order: how far one binary moves between runs.
+print()
+for bench in sorted(rows):
+    for side, name in (("base", sys.argv[2]), ("new", sys.argv[3])):
+        print(f"{bench} {name}: " + ", ".join(show(ns) for ns in rows[bench][side]))
 PY
