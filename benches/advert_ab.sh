@@ -9,6 +9,7 @@
 # Usage: benches/advert_ab.sh BASE_REV [REV [ROUNDS]]   (default: HEAD, 7)
 #   BASE_EXE=/path/to/bench-binary or NEW_EXE=... skip the build of that side
 #   (the path cargo prints as "Executable benches/advert.rs (...)").
+#   FILTER=master/ runs only the benchmarks whose id contains it.
 # Needs: root (chrt), python3, git.
 set -euo pipefail
 shopt -s inherit_errexit
@@ -45,7 +46,7 @@ new_exe=${NEW_EXE:-$(build "$REV")}
 run() { # SIDE ROUND EXE: one full criterion run, its medians kept
     local home="$WORK/criterion-$1-$2"
     CRITERION_HOME="$home" chrt -f 50 taskset -c "$CORE" "$3" --bench \
-        --warm-up-time 1 --measurement-time 3 --noplot >/dev/null 2>&1
+        --warm-up-time 1 --measurement-time 3 --noplot ${FILTER:+"$FILTER"} >/dev/null 2>&1
     find "$home" -path '*/new/estimates.json' | while read -r file; do
         id=${file#"$home"/}
         id=${id%/new/estimates.json}
@@ -79,4 +80,9 @@ print("|---|---|---|---|")
 for bench in sorted(rows):
     base, new = (statistics.median(rows[bench][s]) for s in ("base", "new"))
     print(f"| {bench} | {show(base)} | {show(new)} | {100 * (new - base) / base:+.0f} % |")
+# Each run's median, in run order: how far one binary moves between runs.
+print()
+for bench in sorted(rows):
+    for side, name in (("base", sys.argv[2]), ("new", sys.argv[3])):
+        print(f"{bench} {name}: " + ", ".join(show(ns) for ns in rows[bench][side]))
 PY
