@@ -400,3 +400,49 @@ fn roll_out_and_rotation_one_router_at_a_time_lose_no_advert() {
         hmac(vec![key(2)], 2, Mode::Enforce)
     );
 }
+
+/// A repeat of the last advert accepted skips the checks
+/// (`instance/repeat.rs`), but never a signed one: the same signed advert
+/// twice, as it came, is a replay the second time.
+#[test]
+fn the_same_signed_advert_twice_is_a_replay() {
+    let wall = WallClock::from_secs(1_800_000_000);
+    let signed = |primary: &str, priority| {
+        let primary: IpAddr = primary.parse().unwrap();
+        let mut instance = Instance::new(Config {
+            priority,
+            auth_hmac: Some(hmac(1, Mode::Enforce)),
+            ..Config::new(50, primary, vec!["192.0.2.100".parse().unwrap()])
+        })
+        .unwrap();
+        instance.handle_wall_clock(wall);
+        instance.handle_startup(Instant::ZERO);
+        instance
+    };
+    let (mut master, mut backup) = (signed("192.0.2.1", 200), signed("192.0.2.2", 100));
+    drain(&mut backup, &mut Vec::new());
+    let mut sent = Vec::new();
+    drain(&mut master, &mut sent);
+    while sent.is_empty() {
+        let at = master.poll_timeout().expect("a timer").at;
+        master.handle_timeout(at);
+        drain(&mut master, &mut sent);
+    }
+    let (dst, bytes) = sent.pop().unwrap();
+    let rx = Received {
+        src: master.config().primary_address,
+        dst,
+        ttl: 255,
+    };
+    let now = Instant::ZERO + vrrp_core::time::Duration::from_millis(10);
+    assert!(
+        bytes.len() <= 48,
+        "short enough to be kept if it were plain"
+    );
+    assert!(backup.handle_advert(now, &rx, &bytes));
+    assert!(
+        !backup.handle_advert(now, &rx, &bytes),
+        "the second is a replay"
+    );
+    assert_eq!(hmac_drops(backup.stats()), [0, 0, 0, 0, 0, 1]);
+}
