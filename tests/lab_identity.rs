@@ -42,10 +42,7 @@ fn run(test: &str, daemon: &Daemon) {
     let path = daemon.config_path(&a);
     std::fs::write(&path, &config).unwrap();
     // The lab's own pid-file flags left out: the configuration decides.
-    let mut argv = daemon.argv(&path, a.dir());
-    if let Some(at) = argv.iter().position(|arg| arg == "-p") {
-        argv.truncate(at);
-    }
+    let argv = daemon.argv_without_pid_files(&path, a.dir());
     let mut env = vec!["env".to_owned(), lab::daemon::dumps_in(a.dir())];
     env.extend(argv);
     let argv: Vec<&str> = env.iter().map(String::as_str).collect();

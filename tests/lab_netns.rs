@@ -73,10 +73,9 @@ fn run(test: &str, peer: &Daemon, ours_master: bool) {
     let path = a.dir().join("ours.conf");
     std::fs::write(&path, config).unwrap();
     let log = a.dir().join("ours.log");
-    let mut argv = Daemon::ours().argv(&path, a.dir());
     // Without the lab's `-p`: the pid files are the namespace's own
     // (/run/keepalived/NAME/), which this test checks.
-    argv.truncate(argv.len() - 2);
+    let argv = Daemon::ours().argv_without_pid_files(&path, a.dir());
     let file = std::fs::File::create(&log).unwrap();
     let child = Command::new(&argv[0])
         .args(&argv[1..])

@@ -60,10 +60,8 @@ fn run_second(a: &Host<'_>, second: &Daemon) -> (Option<i32>, String) {
             pid,
         ]),
         _ => {
-            let mut theirs = second.argv(&path, dir);
             // The lab's keepalived pid files, with the first's main one.
-            let at = theirs.iter().position(|arg| arg == "-p").unwrap();
-            theirs.truncate(at);
+            let mut theirs = second.argv_without_pid_files(&path, dir);
             theirs.extend(["-p".into(), pid]);
             for (flag, file) in [("-r", "second_vrrp.pid"), ("-c", "second_checkers.pid")] {
                 theirs.extend([flag.into(), dir.join(file).display().to_string()]);

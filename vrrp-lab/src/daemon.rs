@@ -99,12 +99,11 @@ impl Daemon {
         let path = self.config_path(host);
         std::fs::write(&path, config).expect("write the daemon's config");
         let mut argv = vec!["env".to_owned(), dumps_in(host.dir())];
-        argv.extend(self.argv(&path, host.dir()));
         // A pid file in `extra` replaces ours.
         if extra.contains(&"-p") && !self.is_keepalived() {
-            if let Some(at) = argv.iter().position(|arg| arg == "-p") {
-                argv.drain(at..at + 2);
-            }
+            argv.extend(self.argv_without_pid_files(&path, host.dir()));
+        } else {
+            argv.extend(self.argv(&path, host.dir()));
         }
         argv.extend(extra.iter().map(|&arg| arg.to_owned()));
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
@@ -115,6 +114,15 @@ impl Daemon {
     /// `<host dir>/<name>.conf` (a reload test rewrites it there).
     pub fn config_path(&self, host: &Host<'_>) -> PathBuf {
         host.dir().join(format!("{}.conf", self.name()))
+    }
+
+    /// [`argv`](Self::argv) without the lab's own pid-file flags, which come
+    /// last: the configuration's pid files then, or the caller's.
+    pub fn argv_without_pid_files(&self, config: &Path, dir: &Path) -> Vec<String> {
+        let mut argv = self.argv(config, dir);
+        let at = (argv.iter().position(|arg| arg == "-p")).expect("the lab names a pid file");
+        argv.truncate(at);
+        argv
     }
 
     /// The command line for config file `config`, with state files in `dir`.
