@@ -23,11 +23,8 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
-if [ -z "${OURS:-}" ]; then
-    echo "building the daemon (release)..." >&2
-    cargo build -q --release --example keepalive-haproxy
-    OURS=$(realpath "${CARGO_TARGET_DIR:-target}")/release/examples/keepalive-haproxy
-fi
+# The daemon measured: OURS, or this tree's built (benches/ours.sh).
+. benches/ours.sh
 
 ip netns add "$PREFIX-a"
 ip netns add "$PREFIX-b"

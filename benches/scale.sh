@@ -47,13 +47,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# OURS=/path/to/keepalive-haproxy measures another build (say, the one
-# before a change) instead of building this tree's.
-if [ -z "${OURS:-}" ]; then
-    echo "building the daemon (release)..." >&2
-    cargo build -q --release --example keepalive-haproxy
-    OURS=$(realpath "${CARGO_TARGET_DIR:-target}")/release/examples/keepalive-haproxy
-fi
+# The daemon measured: OURS, or this tree's built (benches/ours.sh).
+. benches/ours.sh
 
 lab() {
     cleanup_ns() { for ns in $(ip netns list | awk '{print $1}' | grep "^$PREFIX-" || true); do ip netns pids "$ns" | xargs -r kill -9 2>/dev/null || true; ip netns del "$ns"; done; }
