@@ -539,3 +539,22 @@ fn advertisement<'a>(config: &Config, vips: &'a [u8], priority: u8) -> Advertise
         auth: config.auth,
     }
 }
+
+#[cfg(test)]
+mod test {
+    use super::Instance;
+
+    /// The layout's promise (see [`Instance`]): whole 64-byte lines, and
+    /// the size the README's scale section quotes. A router holds
+    /// thousands: growing it is a memory cost to measure and say.
+    #[test]
+    fn an_instance_is_whole_cache_lines_and_704_bytes() {
+        let size = size_of::<Instance>();
+        assert_eq!(align_of::<Instance>(), 64);
+        assert_eq!(size % 64, 0, "{size} bytes");
+        assert!(
+            size <= 704,
+            "{size} bytes: update the README's scale section"
+        );
+    }
+}
