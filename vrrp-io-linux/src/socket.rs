@@ -51,6 +51,9 @@ use vrrp_core::wire::{self, Ipv4Packet, Ipv4Repr};
 
 use crate::sys;
 
+/// How an unbound socket ([`VrrpSocket::open_unbound`]) names its interface.
+const NO_DEVICE: &str = "(no interface)";
+
 /// IP protocol number of VRRP.
 pub const IPPROTO_VRRP: i32 = wire::PROTOCOL as i32;
 /// IP protocol number of the IP Authentication Header.
@@ -183,7 +186,8 @@ fn setup(step: impl FnOnce() -> String) -> impl FnOnce(io::Error) -> SocketError
     }
 }
 
-fn open_raw(domain: Domain, ifname: &str, protocol: i32) -> Result<Socket, SocketError> {
+/// A raw socket for `protocol`, non-blocking, bound to `device` if given.
+fn open_raw(domain: Domain, device: Option<&str>, protocol: i32) -> Result<Socket, SocketError> {
     let socket = Socket::new(domain, Type::RAW, Some(Protocol::from(protocol))).map_err(
         |error| match error.kind() {
             io::ErrorKind::PermissionDenied => SocketError::PermissionDenied(error),
@@ -193,11 +197,13 @@ fn open_raw(domain: Domain, ifname: &str, protocol: i32) -> Result<Socket, Socke
             },
         },
     )?;
-    socket
-        .bind_device(Some(ifname.as_bytes()))
-        .map_err(setup(|| {
-            format!("binding the VRRP socket to interface {ifname}")
-        }))?;
+    if let Some(ifname) = device {
+        socket
+            .bind_device(Some(ifname.as_bytes()))
+            .map_err(setup(|| {
+                format!("binding the VRRP socket to interface {ifname}")
+            }))?;
+    }
     socket
         .set_nonblocking(true)
         .map_err(setup(|| "making the VRRP socket non-blocking".into()))?;
@@ -209,7 +215,7 @@ impl VrrpSocket {
     /// 224.0.0.18 there (other groups: [`join`](Self::join)), multicast loop off, TTL 255, TOS 0xc0; sends from
     /// `source` (the interface's primary address, or `unicast_src_ip`).
     pub fn open_ipv4(ifname: &str, ifindex: u32, source: Ipv4Addr) -> Result<Self, SocketError> {
-        Self::ipv4(ifname, ifindex, source, true)
+        Self::ipv4(Some(ifname), ifindex, source, true)
     }
 
     /// Opens a socket that only sends, out of `ifname`: no group joined, so
@@ -222,9 +228,9 @@ impl VrrpSocket {
     /// nothing of the kind: any of the host's addresses may be the source.)
     pub fn open_sender(ifname: &str, ifindex: u32, source: IpAddr) -> Result<Self, SocketError> {
         match source {
-            IpAddr::V4(source) => Self::ipv4(ifname, ifindex, source, false),
+            IpAddr::V4(source) => Self::ipv4(Some(ifname), ifindex, source, false),
             IpAddr::V6(source) => {
-                let sender = Self::ipv6(ifname, ifindex, source, false)?;
+                let sender = Self::ipv6(Some(ifname), ifindex, source, false)?;
                 sender
                     .socket
                     .set_freebind_v6(true)
@@ -240,7 +246,7 @@ impl VrrpSocket {
     /// (received datagrams keep theirs; [`send_datagram`](Self::send_datagram)
     /// sends the core's).
     pub fn open_ipv4_ah(ifname: &str, ifindex: u32, source: Ipv4Addr) -> Result<Self, SocketError> {
-        Self::ipv4_ah(ifname, ifindex, source, true)
+        Self::ipv4_ah(Some(ifname), ifindex, source, true)
     }
 
     /// [`open_ipv4_ah`](Self::open_ipv4_ah) that only sends (a VMAC's).
@@ -249,16 +255,16 @@ impl VrrpSocket {
         ifindex: u32,
         source: Ipv4Addr,
     ) -> Result<Self, SocketError> {
-        Self::ipv4_ah(ifname, ifindex, source, false)
+        Self::ipv4_ah(Some(ifname), ifindex, source, false)
     }
 
     fn ipv4_ah(
-        ifname: &str,
+        device: Option<&str>,
         ifindex: u32,
         source: Ipv4Addr,
         join: bool,
     ) -> Result<Self, SocketError> {
-        let mut socket = Self::ipv4_proto(ifname, ifindex, source, join, IPPROTO_AH)?;
+        let mut socket = Self::ipv4_proto(device, ifindex, source, join, IPPROTO_AH)?;
         socket
             .socket
             .set_header_included_v4(true)
@@ -267,18 +273,23 @@ impl VrrpSocket {
         Ok(socket)
     }
 
-    fn ipv4(ifname: &str, ifindex: u32, source: Ipv4Addr, join: bool) -> Result<Self, SocketError> {
-        Self::ipv4_proto(ifname, ifindex, source, join, IPPROTO_VRRP)
+    fn ipv4(
+        device: Option<&str>,
+        ifindex: u32,
+        source: Ipv4Addr,
+        join: bool,
+    ) -> Result<Self, SocketError> {
+        Self::ipv4_proto(device, ifindex, source, join, IPPROTO_VRRP)
     }
 
     fn ipv4_proto(
-        ifname: &str,
+        device: Option<&str>,
         ifindex: u32,
         source: Ipv4Addr,
         join: bool,
         protocol: i32,
     ) -> Result<Self, SocketError> {
-        let socket = open_raw(Domain::IPV4, ifname, protocol)?;
+        let socket = open_raw(Domain::IPV4, device, protocol)?;
         // Only the groups this socket joined, not every group any socket on
         // the host joined (Linux's default, IP_MULTICAST_ALL=1).
         socket
@@ -299,7 +310,7 @@ impl VrrpSocket {
             socket,
             family: Family::Ipv4,
             ifindex,
-            ifname: ifname.into(),
+            ifname: device.unwrap_or(NO_DEVICE).into(),
             source: source.into(),
             ah: false,
             groups: Vec::new(),
@@ -316,11 +327,31 @@ impl VrrpSocket {
     /// destination and traffic class; sends from `source` (the interface's
     /// link-local address).
     pub fn open_ipv6(ifname: &str, ifindex: u32, source: Ipv6Addr) -> Result<Self, SocketError> {
-        Self::ipv6(ifname, ifindex, source, true)
+        Self::ipv6(Some(ifname), ifindex, source, true)
     }
 
-    fn ipv6(ifname: &str, ifindex: u32, source: Ipv6Addr, join: bool) -> Result<Self, SocketError> {
-        let socket = open_raw(Domain::IPV6, ifname, IPPROTO_VRRP)?;
+    /// Opens the socket of a unicast instance bound to no interface
+    /// (keepalived 2.4.3 runs one that has `unicast_src_ip` and no
+    /// `interface`): it hears every VRRP packet (with `ah`, every AH
+    /// datagram) of `source`'s family that reaches the host, joins no
+    /// group, and its adverts leave from `source` by whichever interface
+    /// routing picks. Its datagrams carry interface index 0.
+    pub fn open_unbound(source: IpAddr, ah: bool) -> Result<Self, SocketError> {
+        match source {
+            IpAddr::V4(source) if ah => Self::ipv4_ah(None, 0, source, false),
+            IpAddr::V4(source) => Self::ipv4(None, 0, source, false),
+            IpAddr::V6(source) => Self::ipv6(None, 0, source, false),
+        }
+    }
+
+    fn ipv6(
+        device: Option<&str>,
+        ifindex: u32,
+        source: Ipv6Addr,
+        join: bool,
+    ) -> Result<Self, SocketError> {
+        let ifname = device.unwrap_or(NO_DEVICE);
+        let socket = open_raw(Domain::IPV6, device, IPPROTO_VRRP)?;
         socket
             .set_multicast_all_v6(false)
             .map_err(setup(|| "turning IPV6_MULTICAST_ALL off".into()))?;
@@ -678,7 +709,12 @@ impl VrrpSocket {
                 ttl: datagram.hop_limit.unwrap_or(0),
             },
             tos: datagram.traffic_class.unwrap_or(0),
-            ifindex: datagram.ifindex.unwrap_or(self.ifindex),
+            // An unbound socket's instances are found without the arrival
+            // interface ([`open_unbound`](Self::open_unbound)).
+            ifindex: match self.ifindex {
+                0 => 0,
+                own => datagram.ifindex.unwrap_or(own),
+            },
             len: datagram.datagram.len,
         })
     }

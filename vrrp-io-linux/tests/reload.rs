@@ -133,7 +133,7 @@ fn reload_keeps_unchanged_restarts_changed_releases_removed_starts_new() {
             .unwrap_err();
         assert!(error.to_string().contains("VRID 1"), "{error}");
         let mut missing = instance("M", 9, 100);
-        missing.interface = "nosuch0".into();
+        missing.interface = Some("nosuch0".into());
         assert!(
             driver
                 .reload(config(vec![missing]), &mut reload_events)

@@ -183,11 +183,13 @@ pub fn vip_address(v: &VipStatus) -> String {
 }
 
 /// keepalived's name of an instance's interface (`Interface = ` in
-/// keepalived.data): with `use_vmac`, `vrrp.51, vmac on eth0`.
+/// keepalived.data): with `use_vmac`, `vrrp.51, vmac on eth0`; without
+/// an interface, `not configured`.
 pub fn interface_text(i: &InstanceStatus) -> String {
+    let interface = i.interface.as_deref().unwrap_or("not configured");
     match &i.vmac {
-        Some(vmac) => format!("{vmac}, vmac on {}", i.interface),
-        None => i.interface.clone(),
+        Some(vmac) => format!("{vmac}, vmac on {interface}"),
+        None => interface.to_owned(),
     }
 }
 
@@ -195,7 +197,9 @@ pub fn interface_text(i: &InstanceStatus) -> String {
 /// `vrrp.51@eth0` for the addresses the VMAC carries.
 pub fn vip_dev(i: &InstanceStatus, v: &VipStatus) -> String {
     match &i.vmac {
-        Some(vmac) if *vmac == v.interface => format!("{vmac}@{}", i.interface),
+        Some(vmac) if *vmac == v.interface => {
+            format!("{vmac}@{}", i.interface.as_deref().unwrap_or_default())
+        }
         _ => v.interface.clone(),
     }
 }
@@ -339,7 +343,8 @@ fn json(snapshot: &Snapshot) -> Value {
             };
             let mut data = json!({
                 "iname": i.name,
-                "ifp_ifname": i.vmac.as_ref().unwrap_or(&i.interface),
+                // Removed below for an instance without one, as keepalived's.
+                "ifp_ifname": i.vmac.as_ref().or(i.interface.as_ref()),
                 "vmac_ifname": i.vmac.as_deref().unwrap_or_default(),
                 "last_transition": unix_time(i).as_secs_f64(),
                 "garp_delay": seconds(i.garp_delay),
@@ -380,6 +385,11 @@ fn json(snapshot: &Snapshot) -> Value {
             }
             if !track_script.is_empty() {
                 data["track_script"] = json!(track_script);
+            }
+            if data["ifp_ifname"].is_null()
+                && let Some(fields) = data.as_object_mut()
+            {
+                fields.remove("ifp_ifname");
             }
             let stats: serde_json::Map<String, Value> = keepalived_counters(i)
                 .into_iter()

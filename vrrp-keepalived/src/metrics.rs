@@ -133,7 +133,7 @@ pub fn render(snapshot: &Snapshot) -> String {
     let labels_of = |i: &InstanceStatus| -> [(&'static str, String); 3] {
         [
             ("instance", i.name.clone()),
-            ("interface", i.interface.clone()),
+            ("interface", i.interface.clone().unwrap_or_default()),
             ("vrid", i.config.vrid.to_string()),
         ]
     };

@@ -48,8 +48,9 @@ pub struct Snapshot {
 pub struct InstanceStatus {
     /// Its name (`vrrp_instance NAME`).
     pub name: String,
-    /// The interface it runs on.
-    pub interface: String,
+    /// The interface it runs on; `None` for a unicast instance bound to
+    /// none (its VIPs name theirs).
+    pub interface: Option<String>,
     /// Its VMAC (`use_vmac`), which carries the addresses meant for
     /// `interface` and sends the adverts.
     pub vmac: Option<String>,

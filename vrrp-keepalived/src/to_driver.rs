@@ -108,7 +108,7 @@ fn link_delays(config: &KeepalivedConfig, instances: &[InstanceSpec]) -> Vec<Lin
         .collect();
     for spec in instances {
         let Some(vmac) = &spec.vmac else { continue };
-        let parent = delays.iter().find(|d| d.interface == spec.interface);
+        let parent = (delays.iter()).find(|d| spec.interface.as_ref() == Some(&d.interface));
         if let Some(parent) = parent.filter(|_| !delays.iter().any(|d| &d.interface == vmac)) {
             let inherited = LinkDelay {
                 interface: vmac.clone(),
@@ -246,10 +246,7 @@ fn instance_spec(
 
     Ok(InstanceSpec {
         name: instance.name.clone(),
-        interface: instance
-            .interface
-            .as_ref()
-            .map_or_else(String::new, |i| i.value.clone()),
+        interface: instance.interface.as_ref().map(|i| i.value.clone()),
         vrrp,
         vips,
         excluded_vips: instance

@@ -32,10 +32,11 @@ pub(crate) fn add_address_vmacs(
         if !instance.has_own_vmac(address) {
             continue;
         }
-        let parent = vip
-            .interface
-            .clone()
-            .unwrap_or_else(|| spec.interface.clone());
+        // An instance without an interface has no VMAC: the driver
+        // refuses one (keepalived clears `use_vmac` there).
+        let parent = (vip.interface.clone())
+            .or_else(|| spec.interface.clone())
+            .unwrap_or_default();
         let family = Family::of(&address.addr);
         let existing = spec
             .addr_vmacs

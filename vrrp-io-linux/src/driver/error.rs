@@ -31,6 +31,14 @@ pub enum DriverError {
         /// What is wrong.
         error: vrrp_core::ConfigError,
     },
+    /// An instance without an interface that cannot run without one.
+    #[error("vrrp_instance {instance} has no interface, and {what}")]
+    Unbound {
+        /// The instance's name.
+        instance: String,
+        /// What it lacks.
+        what: String,
+    },
     /// Two instances share an interface, family and VRID.
     #[error("vrrp_instance {instance}: {error}")]
     Duplicate {

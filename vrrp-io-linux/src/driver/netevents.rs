@@ -220,7 +220,7 @@ impl Driver {
         }
         for (id, instance) in self.router.instances() {
             let spec = &self.specs[id.index()];
-            if spec.interface != name && spec.vmac.as_deref() != Some(name) {
+            if spec.interface.as_deref() != Some(name) && spec.vmac.as_deref() != Some(name) {
                 continue;
             }
             let advert = u64::from(instance.master_adver_interval()) * 10_000;

@@ -22,25 +22,67 @@ use crate::socket::VrrpSocket;
 /// up once: a look-up dumps the interface's addresses, and a Master's
 /// interface carries every VIP (255 instances, one look-up each: 255 dumps
 /// of 256 addresses, 0.8 s in which a reload kept the loop from sending).
-/// Returns each spec's interface.
-pub(super) fn resolve_all(specs: &mut [InstanceSpec]) -> Result<Vec<Interface>, DriverError> {
+/// Returns each spec's interface (`None` for one without).
+pub(super) fn resolve_all(
+    specs: &mut [InstanceSpec],
+) -> Result<Vec<Option<Interface>>, DriverError> {
     let mut looked_up: Vec<Interface> = Vec::new();
     let mut parents: HashMap<String, Option<String>> = HashMap::new();
     let mut ifaces = Vec::with_capacity(specs.len());
     for spec in specs {
-        let iface = match looked_up.iter().find(|i| i.name == spec.interface) {
+        let Some(name) = spec.interface.as_deref() else {
+            resolve_unbound(spec)?;
+            find_foreign_macvlans(spec, &mut parents);
+            ifaces.push(None);
+            continue;
+        };
+        let iface = match looked_up.iter().find(|i| i.name == name) {
             Some(iface) => iface.clone(),
             None => {
-                let iface = Interface::lookup(&spec.interface)?;
+                let iface = Interface::lookup(name)?;
                 looked_up.push(iface.clone());
                 iface
             }
         };
         resolve(spec, &iface)?;
         find_foreign_macvlans(spec, &mut parents);
-        ifaces.push(iface);
+        ifaces.push(Some(iface));
     }
     Ok(ifaces)
+}
+
+/// The interface key an instance is added to the router with: its
+/// interface's index, or 0 (no interface has it) for one bound to none,
+/// whose socket's datagrams carry 0 ([`VrrpSocket::open_unbound`]).
+pub(super) fn router_key(iface: Option<&Interface>) -> u32 {
+    iface.map_or(0, |i| i.ifindex)
+}
+
+/// Completes a spec without an interface (keepalived 2.4.3 runs a unicast
+/// instance without `interface` when it has `unicast_src_ip`; `vrrp.c`,
+/// `vrrp_complete_instance`): refused unless it is unicast, has its source
+/// address, names every VIP's interface and has no VMAC.
+fn resolve_unbound(spec: &mut InstanceSpec) -> Result<(), DriverError> {
+    let refuse = |what: &str| {
+        Err(DriverError::Unbound {
+            instance: spec.name.clone(),
+            what: what.to_owned(),
+        })
+    };
+    if spec.vrrp.unicast_peers.is_empty() {
+        return refuse("it has no unicast peer (a multicast instance needs an interface)");
+    }
+    if spec.vrrp.primary_address.is_unspecified() {
+        return refuse("its source address is not given (keepalived's unicast_src_ip)");
+    }
+    if let Some(vip) = spec.installed().find(|v| v.interface.is_none()) {
+        return refuse(&format!("VIP {} names no interface", vip.addr));
+    }
+    if spec.vmac.is_some() || !spec.addr_vmacs.is_empty() {
+        return refuse("a VMAC needs an interface");
+    }
+    spec.vrrp.virtual_addresses = spec.vips.iter().map(|v| v.addr).collect();
+    Ok(())
 }
 
 /// Fills `spec.foreign_macvlans`: the interfaces of its VIPs that are
@@ -52,7 +94,7 @@ fn find_foreign_macvlans(spec: &mut InstanceSpec, parents: &mut HashMap<String, 
     let mut found = Vec::new();
     for vip in spec.installed() {
         let name = spec.interface_of(vip);
-        if name == spec.interface || ours.contains(&name) {
+        if spec.interface.as_deref() == Some(name) || ours.contains(&name) {
             continue;
         }
         let parent = parents
@@ -77,7 +119,7 @@ fn resolve(spec: &mut InstanceSpec, iface: &Interface) -> Result<(), DriverError
     let macvlan = matches!(spec.vmac_kind, VmacKind::Macvlan);
     if let Some(vmac) = spec.vmac.clone().filter(|_| macvlan) {
         let parent = spec.interface.clone();
-        let on_parent = |v: &&mut Vip| v.interface.as_ref().is_none_or(|i| *i == parent);
+        let on_parent = |v: &&mut Vip| v.interface.is_none() || v.interface == parent;
         for vip in spec
             .vips
             .iter_mut()
@@ -118,15 +160,21 @@ impl Plumbing<'_> {
     /// Creates the VMAC (or ipvlan) of a resolved spec, looks up its
     /// links, and opens (or shares) its receive socket and its VMAC's send
     /// socket; returns their indices. An ipvlan the kernel refuses holds
-    /// the instance in Fault (`config_fault`), as keepalived does.
+    /// the instance in Fault (`config_fault`), as keepalived does. A spec
+    /// without an interface (`iface` `None`) gets the unbound socket of
+    /// its family ([`VrrpSocket::open_unbound`]).
     pub(super) fn plumb(
         &mut self,
         spec: &mut InstanceSpec,
-        iface: &Interface,
+        iface: Option<&Interface>,
     ) -> Result<(usize, Option<usize>), DriverError> {
-        self.host.link_index(&spec.interface)?;
+        let Some(iface) = iface else {
+            self.link_vips(spec, true)?;
+            return Ok((self.socket(spec, None)?, None));
+        };
+        self.host.link_index(&iface.name)?;
         if spec.promote_secondaries {
-            self.host.promote_secondaries(&spec.interface);
+            self.host.promote_secondaries(&iface.name);
         }
         let family = Family::of(&spec.vrrp.primary_address);
         let ah = spec.vrrp.auth.is_ah();
@@ -169,43 +217,8 @@ impl Plumbing<'_> {
                 carries_ipv6: addr_vmac.family == Family::Ipv6,
             })?;
         }
-        // The excluded VIPs' links too: one only they use was never looked
-        // up, and its addresses were skipped when the instance became Master.
-        for vip in spec.installed().filter(|_| vlan_up) {
-            self.host.link_index(spec.interface_of(vip))?;
-        }
-        // track_interface's links: their state comes with the same link
-        // events. One missing is counted as up (keepalived ignores it).
-        for (object, _) in &spec.track {
-            if let Tracked::Interface(name) = object
-                && let Err(error) = self.host.link_index(name)
-            {
-                tracing::warn!(instance = %spec.name, interface = %name, %error,
-                    "tracked interface not found: ignored, counted as up");
-            }
-        }
-        let socket =
-            match self.sockets.iter().position(|s| {
-                s.ifindex() == iface.ifindex && s.family() == family && s.is_ah() == ah
-            }) {
-                Some(i) => i,
-                None => {
-                    let mut socket = match spec.vrrp.primary_address {
-                        // `auth_type AH`: protocol 51, the IPv4 header included.
-                        IpAddr::V4(src) if ah => {
-                            VrrpSocket::open_ipv4_ah(&iface.name, iface.ifindex, src)?
-                        }
-                        IpAddr::V4(src) => VrrpSocket::open_ipv4(&iface.name, iface.ifindex, src)?,
-                        IpAddr::V6(src) => VrrpSocket::open_ipv6(&iface.name, iface.ifindex, src)?,
-                    };
-                    let token = Token(SOCKETS + self.sockets.len());
-                    self.registry
-                        .register(&mut socket, token, Interest::READABLE)
-                        .map_err(DriverError::Poll)?;
-                    self.sockets.push(socket);
-                    self.sockets.len() - 1
-                }
-            };
+        self.link_vips(spec, vlan_up)?;
+        let socket = self.socket(spec, Some(iface))?;
         // Its group (keepalived's `mcast_dst_ip`, `vrrp_mcast_group4/6`),
         // joined beside the others of this interface's instances.
         if spec.vrrp.unicast_peers.is_empty() {
@@ -228,6 +241,57 @@ impl Plumbing<'_> {
         };
         Ok((socket, sender))
     }
+
+    /// Looks up the links of `spec`'s addresses (with `vips`) and of its
+    /// `track_interface`s: their state comes with the link events.
+    fn link_vips(&mut self, spec: &InstanceSpec, vips: bool) -> Result<(), DriverError> {
+        // The excluded VIPs' links too: one only they use was never looked
+        // up, and its addresses were skipped when the instance became Master.
+        for vip in spec.installed().filter(|_| vips) {
+            self.host.link_index(spec.interface_of(vip))?;
+        }
+        // One tracked interface missing is counted as up (keepalived ignores it).
+        for (object, _) in &spec.track {
+            if let Tracked::Interface(name) = object
+                && let Err(error) = self.host.link_index(name)
+            {
+                tracing::warn!(instance = %spec.name, interface = %name, %error,
+                    "tracked interface not found: ignored, counted as up");
+            }
+        }
+        Ok(())
+    }
+
+    /// The receive socket of `spec` on `iface` (`None`: bound to no
+    /// interface), shared per interface, family and protocol: an existing
+    /// one, or one opened and registered now.
+    fn socket(
+        &mut self,
+        spec: &InstanceSpec,
+        iface: Option<&Interface>,
+    ) -> Result<usize, DriverError> {
+        let family = Family::of(&spec.vrrp.primary_address);
+        let ah = spec.vrrp.auth.is_ah();
+        let key = router_key(iface);
+        let shared = (self.sockets.iter())
+            .position(|s| s.ifindex() == key && s.family() == family && s.is_ah() == ah);
+        if let Some(index) = shared {
+            return Ok(index);
+        }
+        let mut socket = match (iface, spec.vrrp.primary_address) {
+            (None, src) => VrrpSocket::open_unbound(src, ah)?,
+            // `auth_type AH`: protocol 51, the IPv4 header included.
+            (Some(i), IpAddr::V4(src)) if ah => VrrpSocket::open_ipv4_ah(&i.name, i.ifindex, src)?,
+            (Some(i), IpAddr::V4(src)) => VrrpSocket::open_ipv4(&i.name, i.ifindex, src)?,
+            (Some(i), IpAddr::V6(src)) => VrrpSocket::open_ipv6(&i.name, i.ifindex, src)?,
+        };
+        let token = Token(SOCKETS + self.sockets.len());
+        self.registry
+            .register(&mut socket, token, Interest::READABLE)
+            .map_err(DriverError::Poll)?;
+        self.sockets.push(socket);
+        Ok(self.sockets.len() - 1)
+    }
 }
 
 /// Sizes each VRRP socket's receive buffer to the sum of its instances'
@@ -239,16 +303,23 @@ pub(super) fn size_receive_buffers(
     sockets: &[VrrpSocket],
     socket_of: &[usize],
     specs: &[InstanceSpec],
-    ifaces: &[Interface],
+    ifaces: &[Option<Interface>],
 ) {
     for (index, socket) in sockets.iter().enumerate() {
         let bytes: u64 = (0..specs.len())
             .filter(|&i| socket_of[i] == index)
-            .map(|i| specs[i].rx_buffer.bytes(&specs[i].vrrp, ifaces[i].mtu))
+            .map(|i| {
+                let mtu = ifaces[i].as_ref().map_or(UNBOUND_MTU, |i| i.mtu);
+                specs[i].rx_buffer.bytes(&specs[i].vrrp, mtu)
+            })
             .sum();
         size_receive_buffer(socket, bytes);
     }
 }
+
+/// The MTU an instance without an interface counts its receive buffer
+/// share in (keepalived has no interface's to take either): Ethernet's.
+const UNBOUND_MTU: u32 = 1500;
 
 /// Asks `socket` for a receive buffer of `bytes`, unless 0.
 fn size_receive_buffer(socket: &VrrpSocket, bytes: u64) {

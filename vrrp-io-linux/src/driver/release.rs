@@ -37,7 +37,7 @@ pub fn release_vips(config: &DriverConfig) -> Result<Vec<Released>, DriverError>
     for spec in config.instances.iter().filter(|s| !s.vrrp.is_owner()) {
         for vip in spec.installed() {
             // With use_vmac, addresses meant for the parent live on the VMAC.
-            let on_parent = vip.interface.as_ref().is_none_or(|i| *i == spec.interface);
+            let on_parent = vip.interface.is_none() || vip.interface == spec.interface;
             let on_vmac = on_parent && matches!(spec.vmac_kind, VmacKind::Macvlan);
             let name = match (&spec.vmac, on_vmac) {
                 (Some(vmac), true) => vmac.as_str(),

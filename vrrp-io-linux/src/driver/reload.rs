@@ -185,7 +185,10 @@ impl Driver {
                     }
                     (self.router.interface_of(id), instance)
                 }
-                None => (ifaces[i].ifindex, plumbing::instance(spec)?),
+                None => (
+                    plumbing::router_key(ifaces[i].as_ref()),
+                    plumbing::instance(spec)?,
+                ),
             };
             router
                 .add(interface, instance)
@@ -211,7 +214,7 @@ impl Driver {
         for (i, spec) in specs.iter_mut().enumerate() {
             let (socket, sender) = match kept_from[i] {
                 Some(j) => (self.adverts.socket_of[j], self.adverts.sender_of[j]),
-                None => plumbing.plumb(spec, &ifaces[i])?,
+                None => plumbing.plumb(spec, ifaces[i].as_ref())?,
             };
             socket_of.push(socket);
             sender_of.push(sender);
@@ -291,7 +294,9 @@ impl Driver {
             .reconfigure(&kept_from, config.notify, &by_name);
 
         // 5. Start the new and changed instances (Fault first if their link is down).
+        // (One without an interface: from its VIPs' links, as tracking.)
         for (i, iface) in ifaces.iter().enumerate() {
+            let Some(iface) = iface else { continue };
             let link_down = self
                 .host
                 .links()

@@ -403,7 +403,10 @@ impl Driver {
         let tracked: Vec<(u32, std::net::IpAddr)> = self
             .specs
             .iter()
-            .filter_map(|spec| Some((self.host.ifindex_of(&spec.interface)?, spec.track_source?)))
+            .filter_map(|spec| {
+                let interface = spec.interface.as_deref()?;
+                Some((self.host.ifindex_of(interface)?, spec.track_source?))
+            })
             .collect();
         self.trackers.recheck_sources(tracked);
     }
@@ -412,7 +415,7 @@ impl Driver {
         let core_now = self.clock.to_core(now);
         for (index, spec) in self.specs.iter().enumerate() {
             let id = self.router.id(index).expect("one instance per spec");
-            let ifindex = self.host.ifindex_of(&spec.interface);
+            let ifindex = (spec.interface.as_deref()).and_then(|i| self.host.ifindex_of(i));
             let tracking = self
                 .trackers
                 .tracking(spec, |name| self.host.link_up(name), ifindex);

@@ -59,9 +59,12 @@ impl Driver {
         };
         let ifaces = plumbing::resolve_all(&mut specs)?;
         for (spec, iface) in specs.iter_mut().zip(&ifaces) {
-            let (socket, sender) = plumbing.plumb(spec, iface)?;
+            let (socket, sender) = plumbing.plumb(spec, iface.as_ref())?;
             router
-                .add(iface.ifindex, plumbing::instance(spec)?)
+                .add(
+                    plumbing::router_key(iface.as_ref()),
+                    plumbing::instance(spec)?,
+                )
                 .map_err(|error| DriverError::Duplicate {
                     instance: spec.name.clone(),
                     error,

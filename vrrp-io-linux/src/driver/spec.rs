@@ -99,8 +99,12 @@ pub enum Tracked {
 pub struct InstanceSpec {
     /// Its name (keepalived's `vrrp_instance NAME`), for logs and notifications.
     pub name: String,
-    /// The interface it runs on.
-    pub interface: String,
+    /// The interface it runs on. `None`: a unicast instance bound to no
+    /// interface (keepalived 2.4.3 runs one without `interface`): its
+    /// adverts leave from `vrrp.primary_address`, which must be given, by
+    /// whichever interface routing picks; every VIP names its interface,
+    /// and a VIP's link down puts it in Fault. It has no VMAC.
+    pub interface: Option<String>,
     /// The protocol configuration. The driver overwrites
     /// `virtual_addresses` with the addresses of `vips`, and sets
     /// `primary_address` from the interface (primary IPv4, or IPv6
@@ -395,7 +399,7 @@ impl InstanceSpec {
         };
         Self {
             name: name.to_owned(),
-            interface: interface.to_owned(),
+            interface: Some(interface.to_owned()),
             vrrp: vrrp_core::Config::new(vrid, unspecified, vips.to_vec()),
             vips: vips.iter().copied().map(Vip::new).collect(),
             excluded_vips: Vec::new(),
@@ -425,7 +429,8 @@ impl InstanceSpec {
             IpAddr::V4(_) => Family::Ipv4,
             IpAddr::V6(_) => Family::Ipv6,
         };
-        own.map(|v| (v, self.interface.as_str(), family))
+        own.zip(self.interface.as_deref())
+            .map(|(v, parent)| (v, parent, family))
             .into_iter()
             .chain(
                 self.addr_vmacs
@@ -456,9 +461,12 @@ impl InstanceSpec {
         }
     }
 
-    /// The interface a VIP goes on.
+    /// The interface a VIP goes on (every VIP of an instance without an
+    /// interface names its own).
     pub fn interface_of<'a>(&'a self, vip: &'a Vip) -> &'a str {
-        vip.interface.as_deref().unwrap_or(&self.interface)
+        (vip.interface.as_deref())
+            .or(self.interface.as_deref())
+            .unwrap_or_default()
     }
 
     /// The physical interface under a VIP's: the instance's for a VIP on
@@ -466,7 +474,7 @@ impl InstanceSpec {
     /// `IF_BASE_IFP`, which its pacing is keyed by).
     pub fn base_interface_of<'a>(&'a self, vip: &'a Vip) -> &'a str {
         match self.interface_of(vip) {
-            name if self.vmac.as_deref() == Some(name) => &self.interface,
+            name if self.vmac.as_deref() == Some(name) => self.interface.as_deref().unwrap_or(name),
             name => (self.addr_vmacs.iter())
                 .map(|v| (&v.name, &v.parent))
                 .chain(self.foreign_macvlans.iter().map(|(m, p)| (m, p)))
@@ -475,8 +483,11 @@ impl InstanceSpec {
         }
     }
 
-    /// The interface the instance's own VIPs are on: its VMAC, else its own.
+    /// The interface the instance's own VIPs are on: its VMAC, else its
+    /// own; `""` for an instance without one (its VIPs name theirs).
     pub fn own_interface(&self) -> &str {
-        self.vmac.as_deref().unwrap_or(&self.interface)
+        (self.vmac.as_deref())
+            .or(self.interface.as_deref())
+            .unwrap_or_default()
     }
 }

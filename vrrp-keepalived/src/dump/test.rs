@@ -232,7 +232,7 @@ fn vip_lines_as_keepalived_prints_them() {
 #[test]
 fn a_vmac_is_named_as_keepalived_names_it() {
     let mut i = fixture::snapshot().instances.remove(0);
-    i.interface = "eth0".into();
+    i.interface = Some("eth0".into());
     i.vmac = Some("vrrp.51".into());
     let on_vmac = VipStatus {
         addr: "192.0.2.100".parse().unwrap(),

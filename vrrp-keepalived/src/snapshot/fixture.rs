@@ -27,7 +27,7 @@ fn vip(addr: IpAddr, prefix_len: u8, interface: &str, excluded: bool) -> VipStat
 fn instance(name: &str, interface: &str, config: Config, family: Family) -> InstanceStatus {
     InstanceStatus {
         name: name.into(),
-        interface: interface.into(),
+        interface: Some(interface.into()),
         vmac: None,
         config,
         family,
