@@ -76,7 +76,8 @@ pub enum State {
 #[derive(Debug, Clone)]
 pub struct Instance {
     name: String,
-    interface: String,
+    /// `None`: no `interface` line (a unicast instance of keepalived 2.4.3's).
+    interface: Option<String>,
     vrid: u8,
     priority: u8,
     advert: Duration,
@@ -99,7 +100,7 @@ impl Instance {
     pub fn new(name: &str, vrid: u8) -> Self {
         Self {
             name: name.to_owned(),
-            interface: "eth0".to_owned(),
+            interface: Some("eth0".to_owned()),
             vrid,
             priority: 100,
             advert: Duration::from_secs(1),
@@ -124,7 +125,15 @@ impl Instance {
 
     /// `interface` (default `eth0`).
     pub fn interface(mut self, interface: &str) -> Self {
-        interface.clone_into(&mut self.interface);
+        self.interface = Some(interface.to_owned());
+        self
+    }
+
+    /// No `interface` line: with [`unicast`](Self::unicast) and VIPs that
+    /// name their `dev`, keepalived 2.4.3 runs the instance bound to no
+    /// interface.
+    pub fn without_interface(mut self) -> Self {
+        self.interface = None;
         self
     }
 
@@ -217,7 +226,9 @@ impl Display for Instance {
             };
             writeln!(b, "    state {state}")?;
         }
-        writeln!(b, "    interface {}", self.interface)?;
+        if let Some(interface) = &self.interface {
+            writeln!(b, "    interface {interface}")?;
+        }
         writeln!(b, "    virtual_router_id {}", self.vrid)?;
         writeln!(b, "    priority {}", self.priority)?;
         writeln!(b, "    advert_int {}", seconds(self.advert))?;

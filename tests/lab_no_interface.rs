@@ -1,0 +1,142 @@
+//! A unicast `vrrp_instance` without `interface`, in the lab, against
+//! keepalived 2.4.3 (2.2.7 refuses the file: `tests/` of vrrp-keepalived
+//! compare the `-t` verdicts). keepalived 2.4.3 runs such an instance from
+//! its `unicast_src_ip`, bound to no interface, each VIP on its `dev`, in
+//! FAULT while a VIP's link is down; ours must do the same.
+//!
+//! A (150) and B (100) advertise to each other over unicast, neither with
+//! an `interface`; the VIP is `192.0.2.100/24 dev eth0`. Each pair, ours in
+//! each role:
+//! 1. A is Master and a client pings the VIP;
+//! 2. A's eth0 goes down: A is in FAULT (ours: its status; keepalived: its
+//!    log), B takes the VIP and the client pings it there;
+//! 3. A's eth0 comes back: A leaves FAULT, preempts and the client pings
+//!    the VIP on A again;
+//! 4. A is killed: B takes the VIP and the client pings it there.
+//!
+//! Needs root; keepalived 2.4.3 is built into `target/` (`.ci/run`).
+
+use vrrp_lab as lab;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use lab::keepalived::{Config, Instance};
+use lab::watch::wait_for;
+use lab::{Daemon, Host, Lab, Proc, Signal};
+
+const VIP: &str = "192.0.2.100";
+const WAIT: Duration = Duration::from_secs(10);
+
+/// keepalived.conf of a router at `source` advertising to `peer`.
+fn config(name: &str, source: &str, peer: &str, priority: u8) -> String {
+    let instance = Instance::new("VI_NOIF", 61)
+        .without_interface()
+        .priority(priority)
+        .unicast(source, &[peer])
+        .vip(&format!("{VIP}/24 dev eth0"));
+    Config::new(name).instance(instance).to_string()
+}
+
+/// Whether the router on `host` is in FAULT now.
+fn in_fault(daemon: &Daemon, host: &Host<'_>, proc: &Proc) -> bool {
+    if daemon.is_keepalived() {
+        let log = proc.log();
+        let entered = log.rfind("Entering FAULT STATE");
+        let left = log
+            .rfind("Entering BACKUP STATE")
+            .max(log.rfind("Entering MASTER STATE"));
+        return entered.is_some() && entered > left;
+    }
+    lab::daemon::status(host, proc)["instances"][0]["state"] == "FAULT"
+}
+
+fn scenario(test: &str, daemon_a: &Daemon, daemon_b: &Daemon) {
+    let Some(lab) = Lab::new(test) else {
+        return;
+    };
+    let a = lab.host("a", &["192.0.2.1/24"]);
+    let b = lab.host("b", &["192.0.2.2/24"]);
+    let client = lab.host("client", &["192.0.2.50/24"]);
+    let vip: IpAddr = VIP.parse().unwrap();
+    let names = lab::scenario::pair_name(daemon_a, daemon_b);
+    let on_a = daemon_a.start(&a, &config("a", "192.0.2.1", "192.0.2.2", 150));
+    let on_b = daemon_b.start(&b, &config("b", "192.0.2.2", "192.0.2.1", 100));
+    let logs = || format!("A:\n{}\nB:\n{}", on_a.log(), on_b.log());
+    let took = wait_for(WAIT, || a.has_address(vip) && !b.has_address(vip));
+    assert!(took.is_some(), "{names}: A is Master\n{}", logs());
+    assert!(
+        wait_for(WAIT, || client.ping(vip)).is_some(),
+        "{names}: the client reaches the VIP on A\n{}",
+        logs()
+    );
+
+    a.link_set(false);
+    let faulted = wait_for(WAIT, || in_fault(daemon_a, &a, &on_a));
+    assert!(
+        faulted.is_some(),
+        "{names}: A, its VIP's link down, is in FAULT\n{}",
+        logs()
+    );
+    let moved = wait_for(WAIT, || b.has_address(vip));
+    assert!(moved.is_some(), "{names}: B takes the VIP\n{}", logs());
+    assert!(
+        wait_for(WAIT, || client.ping(vip)).is_some(),
+        "{names}: the client reaches the VIP on B\n{}",
+        logs()
+    );
+
+    a.link_set(true);
+    let back = wait_for(WAIT, || {
+        !in_fault(daemon_a, &a, &on_a) && !b.has_address(vip)
+    });
+    assert!(
+        back.is_some(),
+        "{names}: A's link back, A leaves FAULT and preempts\n{}",
+        logs()
+    );
+    assert!(
+        wait_for(WAIT, || a.has_address(vip) && client.ping(vip)).is_some(),
+        "{names}: the client reaches the VIP on A again\n{}",
+        logs()
+    );
+    lab::say(&format!(
+        "MEASURED {test}: link down -> A in FAULT in {:.2} s, VIP on B in {:.2} s; \
+         link up -> VIP back on A alone in {:.2} s",
+        faulted.unwrap().as_secs_f64(),
+        moved.unwrap().as_secs_f64(),
+        back.unwrap().as_secs_f64()
+    ));
+
+    on_a.kill(Signal::SIGKILL);
+    let failover = wait_for(WAIT, || b.has_address(vip) && client.ping(vip));
+    assert!(
+        failover.is_some(),
+        "{names}: A killed, the client reaches the VIP on B\n{}",
+        logs()
+    );
+    lab::say(&format!(
+        "MEASURED {test}: A killed -> the client pings the VIP on B in {:.2} s",
+        failover.unwrap().as_secs_f64()
+    ));
+    on_b.kill(Signal::SIGTERM);
+}
+
+#[test]
+fn ours_as_master_keepalived_243_as_backup() {
+    if let Some(keepalived) = Daemon::keepalived_243() {
+        scenario("noif_ours_243", &Daemon::ours(), &keepalived);
+    }
+}
+
+#[test]
+fn keepalived_243_as_master_ours_as_backup() {
+    if let Some(keepalived) = Daemon::keepalived_243() {
+        scenario("noif_243_ours", &keepalived, &Daemon::ours());
+    }
+}
+
+#[test]
+fn ours_with_ours() {
+    scenario("noif_ours_ours", &Daemon::ours(), &Daemon::ours());
+}
