@@ -25,16 +25,45 @@ use lab::keepalived::{Config, Instance};
 use lab::watch::wait_for;
 use lab::{Daemon, Host, Lab, Proc, Signal};
 
-const VIP: &str = "192.0.2.100";
 const WAIT: Duration = Duration::from_secs(10);
 
+/// The addresses of a run: A's, B's, the client's, the VIP, their prefix
+/// length.
+struct Plan {
+    a: &'static str,
+    b: &'static str,
+    client: &'static str,
+    vip: &'static str,
+    prefix: u8,
+}
+
+const IPV4: Plan = Plan {
+    a: "192.0.2.1",
+    b: "192.0.2.2",
+    client: "192.0.2.50",
+    vip: "192.0.2.100",
+    prefix: 24,
+};
+
+/// IPv6 from global sources (keepalived refuses a link-local one there).
+const IPV6: Plan = Plan {
+    a: "2001:db8::1",
+    b: "2001:db8::2",
+    client: "2001:db8::50",
+    vip: "2001:db8::100",
+    prefix: 64,
+};
+
 /// keepalived.conf of a router at `source` advertising to `peer`.
-fn config(name: &str, source: &str, peer: &str, priority: u8) -> String {
-    let instance = Instance::new("VI_NOIF", 61)
+fn config(plan: &Plan, name: &str, source: &str, peer: &str, priority: u8) -> String {
+    let mut instance = Instance::new("VI_NOIF", 61)
         .without_interface()
         .priority(priority)
         .unicast(source, &[peer])
-        .vip(&format!("{VIP}/24 dev eth0"));
+        .vip(&format!("{}/{} dev eth0", plan.vip, plan.prefix));
+    if plan.vip.contains(':') {
+        instance = instance.version(3);
+    }
     Config::new(name).instance(instance).to_string()
 }
 
@@ -51,17 +80,18 @@ fn in_fault(daemon: &Daemon, host: &Host<'_>, proc: &Proc) -> bool {
     lab::daemon::status(host, proc)["instances"][0]["state"] == "FAULT"
 }
 
-fn scenario(test: &str, daemon_a: &Daemon, daemon_b: &Daemon) {
+fn scenario(test: &str, plan: &Plan, daemon_a: &Daemon, daemon_b: &Daemon) {
     let Some(lab) = Lab::new(test) else {
         return;
     };
-    let a = lab.host("a", &["192.0.2.1/24"]);
-    let b = lab.host("b", &["192.0.2.2/24"]);
-    let client = lab.host("client", &["192.0.2.50/24"]);
-    let vip: IpAddr = VIP.parse().unwrap();
+    let with_prefix = |addr: &str| format!("{addr}/{}", plan.prefix);
+    let a = lab.host("a", &[&with_prefix(plan.a)]);
+    let b = lab.host("b", &[&with_prefix(plan.b)]);
+    let client = lab.host("client", &[&with_prefix(plan.client)]);
+    let vip: IpAddr = plan.vip.parse().unwrap();
     let names = lab::scenario::pair_name(daemon_a, daemon_b);
-    let on_a = daemon_a.start(&a, &config("a", "192.0.2.1", "192.0.2.2", 150));
-    let on_b = daemon_b.start(&b, &config("b", "192.0.2.2", "192.0.2.1", 100));
+    let on_a = daemon_a.start(&a, &config(plan, "a", plan.a, plan.b, 150));
+    let on_b = daemon_b.start(&b, &config(plan, "b", plan.b, plan.a, 100));
     let logs = || format!("A:\n{}\nB:\n{}", on_a.log(), on_b.log());
     let took = wait_for(WAIT, || a.has_address(vip) && !b.has_address(vip));
     assert!(took.is_some(), "{names}: A is Master\n{}", logs());
@@ -71,6 +101,8 @@ fn scenario(test: &str, daemon_a: &Daemon, daemon_b: &Daemon) {
         logs()
     );
 
+    // IPv6 addresses would go with the link (keep_addr_on_down 0).
+    a.sysctl("net.ipv6.conf.eth0.keep_addr_on_down=1");
     a.link_set(false);
     let faulted = wait_for(WAIT, || in_fault(daemon_a, &a, &on_a));
     assert!(
@@ -125,18 +157,32 @@ fn scenario(test: &str, daemon_a: &Daemon, daemon_b: &Daemon) {
 #[test]
 fn ours_as_master_keepalived_243_as_backup() {
     if let Some(keepalived) = Daemon::keepalived_243() {
-        scenario("noif_ours_243", &Daemon::ours(), &keepalived);
+        scenario("noif_ours_243", &IPV4, &Daemon::ours(), &keepalived);
     }
 }
 
 #[test]
 fn keepalived_243_as_master_ours_as_backup() {
     if let Some(keepalived) = Daemon::keepalived_243() {
-        scenario("noif_243_ours", &keepalived, &Daemon::ours());
+        scenario("noif_243_ours", &IPV4, &keepalived, &Daemon::ours());
     }
 }
 
 #[test]
 fn ours_with_ours() {
-    scenario("noif_ours_ours", &Daemon::ours(), &Daemon::ours());
+    scenario("noif_ours_ours", &IPV4, &Daemon::ours(), &Daemon::ours());
+}
+
+#[test]
+fn ipv6_ours_as_master_keepalived_243_as_backup() {
+    if let Some(keepalived) = Daemon::keepalived_243() {
+        scenario("noif6_ours_243", &IPV6, &Daemon::ours(), &keepalived);
+    }
+}
+
+#[test]
+fn ipv6_keepalived_243_as_master_ours_as_backup() {
+    if let Some(keepalived) = Daemon::keepalived_243() {
+        scenario("noif6_243_ours", &IPV6, &keepalived, &Daemon::ours());
+    }
 }
