@@ -1,4 +1,6 @@
-//! Raw VRRP sockets (IP protocol 112), one per (interface, address family).
+//! Raw VRRP sockets (IP protocol 112), one per (interface, address family),
+//! and one per family for the unicast instances bound to no interface
+//! ([`VrrpSocket::open_unbound`]).
 //!
 //! A [`VrrpSocket`] receives every VRRP packet that reaches its interface,
 //! multicast (224.0.0.18 / ff02::12, and each group its instances were given
