@@ -4,6 +4,8 @@
 //! (SIGUSR1: 0666 less the mask), the notify FIFO (0644 less the mask),
 //! the pid file (0644 whatever the mask), the daemon's own mask
 //! (`/proc/PID/status`) and its `notify_master` script's (inherited).
+//! And `-u 0027` on the command line over `umask 0077` in the file: the
+//! command line wins, in both daemons.
 //! Needs root; keepalived 2.4.3 where it can be had.
 
 use vrrp_lab as lab;
@@ -34,7 +36,13 @@ fn mode(path: &Path) -> String {
     format!("{:04o}", meta.permissions().mode() & 0o7777)
 }
 
-fn run(test: &str, daemon: &Daemon, umask: Option<&str>) -> Option<Modes> {
+/// `umask`: the file's keyword; `command_line`: `-u`'s mask.
+fn run(
+    test: &str,
+    daemon: &Daemon,
+    umask: Option<&str>,
+    command_line: Option<&str>,
+) -> Option<Modes> {
     let lab = Lab::new(test)?;
     let a = lab.host("a", &["192.0.2.1/24"]);
     let dir = a.dir();
@@ -61,11 +69,15 @@ fn run(test: &str, daemon: &Daemon, umask: Option<&str>) -> Option<Modes> {
     let name = daemon.name();
     // keepalived's pid file is `keepalived.pid` in the host's directory.
     let pid_file = dir.join("keepalived.pid");
-    let mut proc = if daemon.is_keepalived() {
-        daemon.start(&a, &config)
-    } else {
-        daemon.start_with(&a, &config, &["-p", &pid_file.display().to_string()])
-    };
+    let pid_path = pid_file.display().to_string();
+    let mut extra = Vec::new();
+    if !daemon.is_keepalived() {
+        extra.extend(["-p", pid_path.as_str()]);
+    }
+    if let Some(mask) = command_line {
+        extra.extend(["-u", mask]);
+    }
+    let mut proc = daemon.start_with(&a, &config, &extra);
     let vip: IpAddr = VIP.parse().unwrap();
     let up = wait_for(Duration::from_secs(20), || {
         a.has_address(vip) && dir.join("script.umask").exists() && pid_file.exists()
@@ -120,15 +132,34 @@ fn configured(test: &str, daemon: &Daemon) {
     } else {
         "0027"
     };
-    if let Some(modes) = run(test, daemon, Some(umask)) {
+    if let Some(modes) = run(test, daemon, Some(umask), None) {
         assert_eq!(modes, expected("0027", "0640", "0640"), "{}", daemon.name());
     }
 }
 
 fn default(test: &str, daemon: &Daemon) {
-    if let Some(modes) = run(test, daemon, None) {
+    if let Some(modes) = run(test, daemon, None, None) {
         assert_eq!(modes, expected("0177", "0600", "0600"), "{}", daemon.name());
     }
+}
+
+fn command_line_wins(test: &str, daemon: &Daemon) {
+    if let Some(modes) = run(test, daemon, Some("0077"), Some("0027")) {
+        assert_eq!(modes, expected("0027", "0640", "0640"), "{}", daemon.name());
+    }
+}
+
+#[test]
+fn ours_takes_the_command_line_s_umask_over_the_file_s() {
+    command_line_wins("umask_cli_ours", &Daemon::ours());
+}
+
+#[test]
+fn keepalived_243_takes_it_too() {
+    let Some(daemon) = Daemon::keepalived_243() else {
+        return;
+    };
+    command_line_wins("umask_cli_keepalived_243", &daemon);
 }
 
 #[test]

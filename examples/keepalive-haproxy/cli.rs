@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
-use vrrp::keepalived::daemon;
+use vrrp::keepalived::{daemon, process};
 
 /// A keepalived-compatible VRRP daemon for HAProxy hosts
 ///
@@ -53,6 +53,11 @@ pub(crate) struct Args {
     /// `use_pid_dir` / `instance` say). A daemon running with it stops us.
     #[arg(short = 'p', long = "pid")]
     pub(crate) pid: Option<PathBuf>,
+    /// The file creation mask, in numeric form (e.g. 027); it wins over
+    /// the configuration's `umask` (keepalived's -u).
+    #[arg(short = 'u', long = "umask", value_name = "MASK",
+          value_parser = process::parse_umask)]
+    pub(crate) umask: Option<u32>,
     /// Where SIGUSR1 writes the JSON status.
     #[arg(long = "status-file", default_value = "/tmp/keepalive-haproxy.json")]
     pub(crate) status_file: PathBuf,
@@ -84,6 +89,7 @@ impl Args {
         let mut options = daemon::Options {
             host_checks: !self.no_host_checks,
             to_run: !self.config_test,
+            umask: self.umask,
             ..daemon::Options::default()
         };
         if let Some(id) = &self.config_id {

@@ -35,6 +35,8 @@ pub struct Options {
     /// Prepared to run, not `-t`: a `net_namespace` that does not exist is
     /// an error, not a warning.
     pub to_run: bool,
+    /// keepalived's `-u`: the file creation mask, over the file's `umask`.
+    pub umask: Option<u32>,
 }
 
 impl Default for Options {
@@ -44,6 +46,7 @@ impl Default for Options {
             read: conf::ReadOptions::this_host(),
             host_checks: true,
             to_run: false,
+            umask: None,
         }
     }
 }
@@ -154,7 +157,7 @@ pub fn prepare(path: &Path, options: &Options) -> Result<Prepared, PrepareError>
         startup,
         shutdown,
         tuning: crate::process::tuning(&loaded.config.global),
-        umask: crate::process::umask(&loaded.config.global),
+        umask: crate::process::umask(&loaded.config.global, options.umask),
         pid_files: crate::process::pid_files(&loaded.config.global),
         process_name: crate::process::process_name(&loaded.config.global),
     })

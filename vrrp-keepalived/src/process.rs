@@ -18,9 +18,25 @@ pub const DEFAULT_RLIMIT_RTTIME: u32 = 10_000;
 /// otherwise (pid files 0644).
 pub const DEFAULT_UMASK: u32 = 0o177;
 
-/// The file creation mask: `umask`, else keepalived's [`DEFAULT_UMASK`].
-pub fn umask(global: &GlobalDefs) -> u32 {
-    global.umask.as_ref().map_or(DEFAULT_UMASK, |m| m.value)
+/// The file creation mask: keepalived's `-u` (`command_line`), else
+/// `umask`, else keepalived's [`DEFAULT_UMASK`]. The command line wins, as
+/// keepalived's ("umask command line option specified, ignoring config
+/// option").
+pub fn umask(global: &GlobalDefs, command_line: Option<u32>) -> u32 {
+    if let (Some(_), Some(written)) = (command_line, &global.umask) {
+        tracing::info!(at = %written.at, "umask given on the command line: the file's umask is ignored");
+    }
+    (command_line)
+        .or(global.umask.as_ref().map(|m| m.value))
+        .unwrap_or(DEFAULT_UMASK)
+}
+
+/// keepalived's `-u MASK` / `--umask=MASK`: a number as C's `strtol` base
+/// 0 reads it (`027`, `0x17`, `23`), at most 0777.
+pub fn parse_umask(text: &str) -> Result<u32, String> {
+    crate::conf::c_unsigned(text)
+        .filter(|&mask| mask <= 0o777)
+        .ok_or_else(|| format!("{text:?} is not a umask: a number up to 0777, e.g. 027"))
 }
 
 /// keepalived's pid directory (`use_pid_dir`, `instance`).
@@ -99,5 +115,23 @@ pub fn tuning(global: &GlobalDefs) -> Tuning {
         rttime_limit: process.rlimit_rttime.unwrap_or(DEFAULT_RLIMIT_RTTIME),
         lock_memory: process.no_swap,
         cpus: process.cpus.iter().map(|c| usize::from(c.value)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_umask;
+
+    #[test]
+    fn a_command_line_umask_reads_as_c_s_strtol_base_0() {
+        assert_eq!(parse_umask("027"), Ok(0o27));
+        assert_eq!(parse_umask("0x17"), Ok(0o27));
+        assert_eq!(parse_umask("23"), Ok(0o27));
+        assert_eq!(parse_umask("0"), Ok(0));
+        assert_eq!(parse_umask("0777"), Ok(0o777));
+        for bad in ["01000", "08", "0x", "IRWXO", "-1", ""] {
+            let error = parse_umask(bad).expect_err(bad);
+            assert!(error.contains("not a umask"), "{bad}: {error}");
+        }
     }
 }

@@ -191,7 +191,7 @@ pub(crate) fn random_seed(
 
 /// C's `strtol(text, _, 0)` of a whole word of digits: hexadecimal after
 /// `0x`, octal after `0`, else decimal.
-fn c_unsigned(text: &str) -> Option<u32> {
+pub(crate) fn c_unsigned(text: &str) -> Option<u32> {
     if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
         return u32::from_str_radix(hex, 16).ok();
     }

@@ -81,6 +81,7 @@ mod values;
 
 use std::path::Path;
 
+pub(crate) use build_process::c_unsigned;
 pub use config::KeepalivedConfig;
 pub use error::{ConfigError, Severity, Span, Spanned, Warning};
 pub use instance::{DEFAULT_ADVERT_INT, VrrpInstance};
