@@ -613,6 +613,27 @@ pub(crate) fn set_round_robin(priority: i32) -> io::Result<()> {
     Ok(())
 }
 
+/// The calling thread's real-time priority (SCHED_RR or SCHED_FIFO); 0
+/// under another policy.
+pub(crate) fn realtime_priority() -> io::Result<i32> {
+    // SAFETY: no pointers.
+    let policy = unsafe { libc::sched_getscheduler(0) };
+    if policy == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    if policy & !libc::SCHED_RESET_ON_FORK != libc::SCHED_RR
+        && policy & !libc::SCHED_RESET_ON_FORK != libc::SCHED_FIFO
+    {
+        return Ok(0);
+    }
+    let mut param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: `param` is a valid sched_param the call writes to.
+    if unsafe { libc::sched_getparam(0, &raw mut param) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(param.sched_priority)
+}
+
 /// Locks every page of the process in memory, present and future, each
 /// as it is first touched (`mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)`).
 pub(crate) fn lock_all_memory() -> io::Result<()> {

@@ -13,6 +13,7 @@
 use std::io;
 use std::process::Command;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use nix::sched::{CpuSet, sched_setaffinity};
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
@@ -66,7 +67,7 @@ impl Tuning {
                 Ok(()) => {
                     tracing::info!(priority, "real-time scheduling (SCHED_RR)");
                     if self.rttime_limit > 0 {
-                        changed.rttime = self.limit_rttime();
+                        changed.rttime = limit_rttime(self.rttime_limit);
                     }
                 }
                 Err(error) => {
@@ -100,21 +101,85 @@ impl Tuning {
         let _ = CHANGED.set(changed);
     }
 
-    /// Sets RLIMIT_RTTIME, logs SIGXCPU (the soft limit reached) instead of
-    /// dying of it; returns the limit before, to give children back.
-    fn limit_rttime(&self) -> Option<(u64, u64)> {
-        let before = getrlimit(Resource::RLIMIT_RTTIME).ok()?;
-        let hard = u64::from(self.rttime_limit);
-        if let Err(error) = log_sigxcpu() {
-            tracing::warn!(%error, "cannot catch SIGXCPU");
+}
+
+/// Sets RLIMIT_RTTIME to `limit` microseconds (half of it the soft limit),
+/// logs SIGXCPU (the soft limit reached) instead of dying of it; returns
+/// the limit before, to give children back.
+fn limit_rttime(limit: u32) -> Option<(u64, u64)> {
+    let before = getrlimit(Resource::RLIMIT_RTTIME).ok()?;
+    let hard = u64::from(limit);
+    if let Err(error) = log_sigxcpu() {
+        tracing::warn!(%error, "cannot catch SIGXCPU");
+    }
+    match setrlimit(Resource::RLIMIT_RTTIME, hard / 2, hard) {
+        Ok(()) => Some(before),
+        Err(error) => {
+            tracing::warn!(limit = hard, %error, "cannot set the real-time CPU limit");
+            None
         }
-        match setrlimit(Resource::RLIMIT_RTTIME, hard / 2, hard) {
-            Ok(()) => Some(before),
+    }
+}
+
+/// keepalived's automatic real-time priority (`max_auto_priority`,
+/// `min_auto_priority_delay`; its lib/scheduler.c and lib/process.c): a
+/// loop that wakes more than `min_delay` after its earliest deadline says
+/// so and moves one SCHED_RR step up, from none to 1, up to `max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AutoPriority {
+    /// The highest priority it raises to; 0: it never raises.
+    pub max: u8,
+    /// How late a wake-up must be to count.
+    pub min_delay: Duration,
+    /// RLIMIT_RTTIME (microseconds, 0: none) set with the first step from
+    /// SCHED_OTHER, as [`Tuning::rttime_limit`].
+    pub rttime_limit: u32,
+}
+
+impl Default for AutoPriority {
+    /// keepalived's: no raising; a wake-up 1 s late is logged.
+    fn default() -> Self {
+        Self {
+            max: 0,
+            min_delay: Duration::from_secs(1),
+            rttime_limit: 0,
+        }
+    }
+}
+
+impl AutoPriority {
+    /// The priority one step above `current` (0: not real-time), if
+    /// `max` allows one.
+    pub fn next(&self, current: u8) -> Option<u8> {
+        (current < self.max).then_some(current + 1)
+    }
+
+    /// The loop woke `late` after its earliest deadline: past `min_delay`,
+    /// logged and the calling thread raised a step (keepalived: "A thread
+    /// timer expired ... ago", "Set realtime priority N"). Returns the
+    /// priority set.
+    pub fn handle_late(&self, late: Duration) -> Option<u8> {
+        if late <= self.min_delay {
+            return None;
+        }
+        tracing::warn!(late_ms = late.as_millis(), "the loop woke late: a timer expired that long ago");
+        let current = match sys::realtime_priority() {
+            Ok(current) => u8::try_from(current).unwrap_or(u8::MAX),
             Err(error) => {
-                tracing::warn!(limit = hard, %error, "cannot set the real-time CPU limit");
-                None
+                tracing::warn!(%error, "cannot read the scheduling priority");
+                return None;
             }
+        };
+        let next = self.next(current)?;
+        if let Err(error) = sys::set_round_robin(next.into()) {
+            tracing::warn!(priority = next, %error, "cannot raise the real-time priority");
+            return None;
         }
+        if current == 0 && self.rttime_limit > 0 {
+            limit_rttime(self.rttime_limit);
+        }
+        tracing::info!(priority = next, "real-time priority raised (SCHED_RR)");
+        Some(next)
     }
 }
 
@@ -182,4 +247,34 @@ fn log_sigxcpu() -> io::Result<()> {
             }
         })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AutoPriority;
+    use std::time::Duration;
+
+    #[test]
+    fn a_step_up_from_none_to_the_cap() {
+        let auto = AutoPriority {
+            max: 2,
+            ..AutoPriority::default()
+        };
+        assert_eq!(auto.next(0), Some(1));
+        assert_eq!(auto.next(1), Some(2));
+        assert_eq!(auto.next(2), None);
+        // Started higher by vrrp_rt_priority: never lowered.
+        assert_eq!(auto.next(20), None);
+        assert_eq!(AutoPriority::default().next(0), None);
+    }
+
+    #[test]
+    fn on_time_is_not_late() {
+        let auto = AutoPriority {
+            max: 99,
+            min_delay: Duration::from_millis(200),
+            rttime_limit: 0,
+        };
+        assert_eq!(auto.handle_late(Duration::from_millis(200)), None);
+    }
 }

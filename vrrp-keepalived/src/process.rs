@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use vrrp_io_linux::tuning::Tuning;
+use vrrp_io_linux::tuning::{AutoPriority, Tuning};
 
 use crate::conf::GlobalDefs;
 
@@ -102,6 +102,20 @@ pub fn rename(was: Option<&str>, name: Option<&str>) {
     match vrrp_io_linux::tuning::set_process_name(&target) {
         Ok(()) => tracing::info!(name = %target, "process renamed"),
         Err(error) => tracing::warn!(%error, name = %target, "cannot rename the process"),
+    }
+}
+
+/// What `max_auto_priority` and `min_auto_priority_delay` ask of the loop
+/// (-1, keepalived's "no warning", and 0 raise nothing), with
+/// `vrrp_rlimit_rttime`'s limit for the first step.
+pub fn auto_priority(global: &GlobalDefs) -> AutoPriority {
+    let default = AutoPriority::default();
+    AutoPriority {
+        max: (global.max_auto_priority)
+            .and_then(|max| u8::try_from(max).ok())
+            .unwrap_or(default.max),
+        min_delay: global.min_auto_priority_delay.unwrap_or(default.min_delay),
+        rttime_limit: (global.process.rlimit_rttime).unwrap_or(DEFAULT_RLIMIT_RTTIME),
     }
 }
 

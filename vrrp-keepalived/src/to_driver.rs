@@ -85,6 +85,7 @@ pub fn driver_config(config: &KeepalivedConfig) -> Result<DriverConfig, ConfigEr
         garp_groups: garp_spec::groups(config),
         netlink_buffer: buffer_spec::netlink(&config.global.buffers),
         link_delays,
+        auto_priority: crate::process::auto_priority(&config.global),
         disable_local_igmp: config.global.disable_local_igmp.is_some(),
         nft_chains: ChainOptions {
             priority: config.global.nftables_priority.unwrap_or(-1),

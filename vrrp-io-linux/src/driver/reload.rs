@@ -115,6 +115,7 @@ impl Driver {
         let core_now = self.clock.to_core(now);
         let config_delay = config.start_delay;
         let log_unknown_vrids = config.log_unknown_vrids;
+        let auto_priority = config.auto_priority;
         let link_delays = config.link_delays.clone();
 
         // 1. Resolve and compare, touching nothing (but a first drop table).
@@ -287,6 +288,7 @@ impl Driver {
         self.restorable = Restorable::new(&self.specs, &config.statics);
         self.statics = config.statics;
         self.log_unknown_vrids = log_unknown_vrids;
+        self.auto_priority = auto_priority;
         self.debounce.reconfigure(&link_delays);
         self.trackers
             .reconfigure(config.scripts, config.processes, config.files, now);

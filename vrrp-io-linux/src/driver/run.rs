@@ -114,6 +114,8 @@ pub struct Driver {
     /// The last netlink read stopped at its limit: read on next turn,
     /// without waiting for the socket to say so.
     pub(super) netlink_more: bool,
+    /// What a late wake-up does to the loop's scheduling.
+    pub(super) auto_priority: crate::tuning::AutoPriority,
     pub(super) scratch: Scratch,
 }
 
@@ -235,6 +237,9 @@ impl Driver {
             return Ok(());
         };
         let now = Instant::now();
+        if let Some(late) = deadline.and_then(|d| now.checked_duration_since(d)) {
+            self.auto_priority.handle_late(late);
+        }
         self.router.handle_wall_clock(Clock::wall_clock());
         let mut netlink_read = false;
         for token in events.iter().map(|e| e.token()) {

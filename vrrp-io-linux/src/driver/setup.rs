@@ -122,6 +122,7 @@ impl Driver {
             log_unknown_vrids: config.log_unknown_vrids,
             disable_local_igmp: config.disable_local_igmp,
             netlink_more: false,
+            auto_priority: config.auto_priority,
             scratch: Scratch::default(),
         };
         driver.install_vmac_rules(&config.drop_table, config.nft_chains);

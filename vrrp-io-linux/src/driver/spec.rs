@@ -316,6 +316,9 @@ pub struct DriverConfig {
     /// Interfaces whose link changes are acted on only after a delay
     /// (keepalived's `interface_up_down_delays`); the others at once.
     pub link_delays: Vec<LinkDelay>,
+    /// Whether a late wake-up raises the loop's thread to real-time
+    /// scheduling (keepalived's `max_auto_priority`).
+    pub auto_priority: crate::tuning::AutoPriority,
 }
 
 /// How long an interface's link must stay down (up) before its instances

@@ -38,7 +38,6 @@ const OTHER_DAEMONS: &[&str] = &[
     "snmp_socket",
     "enable_dbus",
     "enable_dbus_create_instance",
-    "min_auto_priority_delay",
 ];
 
 /// Reads the `global_defs` block at `node` into `global` (a second
@@ -157,6 +156,11 @@ pub(crate) fn build_global(
                 global.vrrp_delay_after_boot = global.vrrp_delay_after_boot.max(Some(delay));
             }
             "max_auto_priority" => global.max_auto_priority = Some(max_auto_priority(ctx, item)?),
+            "min_auto_priority_delay" => {
+                if let Some(delay) = min_auto_priority_delay(ctx, item)? {
+                    global.min_auto_priority_delay = Some(delay);
+                }
+            }
             "dynamic_interfaces" => {
                 ctx.no_block(item)?;
                 ctx.extra_args(item, 1);
@@ -440,6 +444,38 @@ fn startup_delay(ctx: &mut Ctx<'_>, node: &Node) -> Result<Duration, ConfigError
         );
     }
     Ok(delay)
+}
+
+/// `min_auto_priority_delay MICROSECONDS`, 1..10000000. Another number or
+/// none is warned and the line ignored (keepalived reports it and goes on
+/// with its 1 s).
+fn min_auto_priority_delay(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+) -> Result<Option<Duration>, ConfigError> {
+    ctx.no_block(node)?;
+    ctx.extra_args(node, 1);
+    let Some(arg) = node.args.first() else {
+        ctx.warn(
+            &node.at,
+            "min_auto_priority_delay needs a delay in microseconds; line ignored, the delay stays 1 s",
+        );
+        return Ok(None);
+    };
+    match arg.text.parse::<u64>() {
+        Ok(micros @ 1..=10_000_000) => Ok(Some(Duration::from_micros(micros))),
+        _ => {
+            ctx.warn(
+                &arg.at,
+                format!(
+                    "min_auto_priority_delay {} is not 1..10000000 microseconds; line ignored, \
+                     the delay stays 1 s",
+                    arg.text
+                ),
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// `max_auto_priority [-1..99]`; bare means the maximum, 99.

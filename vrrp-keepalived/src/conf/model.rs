@@ -135,6 +135,9 @@ pub struct GlobalDefs {
     pub vrrp_strict: bool,
     /// `max_auto_priority [N]`: realtime priority cap; a bare keyword means 99.
     pub max_auto_priority: Option<i32>,
+    /// `min_auto_priority_delay MICROSECONDS`: how late the loop's
+    /// earliest timer must be to count (keepalived's default 1 s).
+    pub min_auto_priority_delay: Option<Duration>,
     /// `dynamic_interfaces`: interfaces may be missing at startup.
     pub dynamic_interfaces: bool,
     /// `default_interface IF`: where a `static_ipaddress` without `dev`
