@@ -173,6 +173,32 @@ const CASES: &[Case] = &[
         diverges: None,
     },
     Case {
+        name: "two of one VRID, from one source to a shared peer",
+        text: concat!(
+            unbound!("", "  192.0.2.10/24 dev IF\n"),
+            "vrrp_instance B {\n virtual_router_id 1\n unicast_src_ip 192.0.2.1\n unicast_peer \
+             {\n  192.0.2.2\n }\n virtual_ipaddress {\n  192.0.2.11/24 dev IF\n }\n}\n"
+        ),
+        keepalived: (false, false),
+        says: Some("duplicate VRID conflict with"),
+        reported: false,
+        ours: Ours::Refused(12, 20, "is already used for IPv4 by vrrp_instance V"),
+        diverges: None,
+    },
+    Case {
+        name: "two of one VRID from two sources",
+        text: concat!(
+            unbound!("", "  192.0.2.10/24 dev IF\n"),
+            "vrrp_instance B {\n virtual_router_id 1\n unicast_src_ip 192.0.2.5\n unicast_peer \
+             {\n  192.0.2.2\n }\n virtual_ipaddress {\n  192.0.2.11/24 dev IF\n }\n}\n"
+        ),
+        keepalived: (false, true),
+        says: None,
+        reported: false,
+        ours: Ours::Runs(&[]),
+        diverges: None,
+    },
+    Case {
         name: "dont_track_primary",
         text: unbound!(" dont_track_primary\n", "  192.0.2.10/24 dev IF\n"),
         // 2.4.3's -t dies of SIGSEGV.

@@ -10,7 +10,7 @@
 
 use std::net::IpAddr;
 
-use super::error::{ConfigError, Span, Warning};
+use super::error::{ConfigError, Span, Spanned, Warning};
 use super::instance::VrrpInstance;
 
 /// What keepalived 2.4.3 changes in a unicast instance without
@@ -92,7 +92,7 @@ pub(crate) fn check(inst: &VrrpInstance) -> Result<(), ConfigError> {
             ),
         );
     }
-    let Some(src) = inst.unicast_src_ip.as_ref().or(inst.mcast_src_ip.as_ref()) else {
+    let Some(src) = source(inst) else {
         return refuse(
             &inst.at,
             format!(
@@ -144,6 +144,49 @@ pub(crate) fn check(inst: &VrrpInstance) -> Result<(), ConfigError> {
         );
     }
     Ok(())
+}
+
+/// keepalived 2.4.3 `check_vrid_conflicts`: two unicast instances of one
+/// VRID and family, one of them (at least) without `interface`, conflict
+/// when they send from the same address to a shared peer. (Both on one
+/// interface: `validate.rs`.) An instance whose source is its interface's
+/// address is not compared: that address is the host's, not the file's.
+pub(crate) fn check_vrid_conflicts(instances: &[VrrpInstance]) -> Result<(), ConfigError> {
+    for (n, later) in instances.iter().enumerate() {
+        let Some(vrid) = &later.virtual_router_id else {
+            continue;
+        };
+        let conflict = instances[..n].iter().find(|first| {
+            (first.interface.is_none() || later.interface.is_none())
+                && first.is_unicast()
+                && later.is_unicast()
+                && first.virtual_router_id.as_ref().map(|v| v.value) == Some(vrid.value)
+                && first.family() == later.family()
+                && source(first).is_some_and(|s| Some(s.value) == source(later).map(|l| l.value))
+                && (first.unicast_peers.iter())
+                    .any(|p| later.unicast_peers.iter().any(|q| q.addr == p.addr))
+        });
+        if let Some(first) = conflict {
+            return Err(ConfigError::invalid(
+                &vrid.at,
+                format!(
+                    "virtual_router_id {} is already used for {} by vrrp_instance {} ({}), from \
+                     the same source to a shared unicast peer: each virtual router needs its \
+                     own VRID there (keepalived 2.4.3: \"duplicate VRID conflict\")",
+                    vrid.value,
+                    later.family(),
+                    first.name,
+                    first.at
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The source address the file gives: `unicast_src_ip`, else `mcast_src_ip`.
+fn source(inst: &VrrpInstance) -> Option<&Spanned<IpAddr>> {
+    inst.unicast_src_ip.as_ref().or(inst.mcast_src_ip.as_ref())
 }
 
 #[cfg(test)]
@@ -278,6 +321,40 @@ mod tests {
                 said.starts_with(at) && said.contains(what),
                 "{text}: {said}"
             );
+        }
+    }
+
+    /// keepalived 2.4.3's rule: one VRID, one source, a shared peer, and
+    /// one of the two without `interface`: refused at the second's VRID.
+    #[test]
+    fn a_vrid_conflict_needs_a_shared_source_and_peer() {
+        let two = |a: &str, b: &str, peer: &str| {
+            format!(
+                "vrrp_instance A {{\n virtual_router_id 1\n{a} unicast_peer {{ 192.0.2.2 }}\n \
+                 virtual_ipaddress {{ 192.0.2.10/24 dev eth0 }}\n}}\nvrrp_instance B {{\n \
+                 virtual_router_id 1\n{b} unicast_peer {{ {peer} }}\n virtual_ipaddress {{ \
+                 192.0.2.11/24 dev eth0 }}\n}}\n"
+            )
+        };
+        let src = |ip: &str| format!(" unicast_src_ip {ip}\n");
+        let bound = " interface eth0\n unicast_src_ip 192.0.2.1\n";
+        for (a, b, peer) in [
+            (src("192.0.2.1"), src("192.0.2.1"), "192.0.2.2"),
+            (src("192.0.2.1"), bound.to_owned(), "192.0.2.2"),
+            (bound.to_owned(), src("192.0.2.1"), "192.0.2.2"),
+        ] {
+            let said = error(&two(&a, &b, peer));
+            assert!(
+                said.starts_with("u.conf:")
+                    && said.contains("is already used for IPv4 by vrrp_instance A"),
+                "{said}"
+            );
+        }
+        for (a, b, peer) in [
+            (src("192.0.2.1"), src("192.0.2.5"), "192.0.2.2"),
+            (src("192.0.2.1"), src("192.0.2.1"), "192.0.2.3"),
+        ] {
+            parse_str(&two(&a, &b, peer), "u.conf").unwrap();
         }
     }
 }

@@ -29,6 +29,7 @@ pub(crate) fn validate(
         check_instance(config, instance, warnings)?;
     }
     check_duplicate_vrids(&config.instances)?;
+    unbound::check_vrid_conflicts(&config.instances)?;
     check_sync_groups(config)?;
     advise(config, warnings);
     Ok(())
