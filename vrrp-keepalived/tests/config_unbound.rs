@@ -199,6 +199,26 @@ const CASES: &[Case] = &[
         diverges: None,
     },
     Case {
+        name: "unicast_fault_no_peer without a peer",
+        text: "vrrp_instance V {\n virtual_router_id 1\n unicast_src_ip 192.0.2.1\n \
+               unicast_fault_no_peer\n virtual_ipaddress {\n  192.0.2.10/24 dev IF\n }\n}\n",
+        keepalived: (false, true),
+        says: None,
+        reported: false,
+        ours: Ours::Refused(4, 2, "holds it in FAULT for good"),
+        diverges: Some("the driver runs an instance without interface only with a peer"),
+    },
+    Case {
+        name: "unicast_fault_no_peer without a peer or a source",
+        text: "vrrp_instance V {\n virtual_router_id 1\n unicast_fault_no_peer\n \
+               virtual_ipaddress {\n  192.0.2.10/24 dev IF\n }\n}\n",
+        keepalived: (false, false),
+        says: Some("Unicast instances must have unicast_src_ip or interface"),
+        reported: false,
+        ours: Ours::Refused(1, 1, "neither `interface` nor `unicast_src_ip`"),
+        diverges: None,
+    },
+    Case {
         name: "dont_track_primary",
         text: unbound!(" dont_track_primary\n", "  192.0.2.10/24 dev IF\n"),
         // 2.4.3's -t dies of SIGSEGV.

@@ -79,7 +79,11 @@ pub(crate) fn check(inst: &VrrpInstance) -> Result<(), ConfigError> {
     }
     let name = &inst.name;
     let refuse = |at: &Span, why: String| Err(ConfigError::invalid(at, why));
-    if !inst.is_unicast() {
+    let fault_no_peer = inst
+        .unicast_fault_no_peer
+        .as_ref()
+        .filter(|_| !inst.is_unicast());
+    if !inst.is_unicast() && fault_no_peer.is_none() {
         // chk_min_cfg: "Unknown interface!" (a unicast keyword without
         // peers passes it, and then falls back to multicast: refused too).
         return refuse(
@@ -110,6 +114,16 @@ pub(crate) fn check(inst: &VrrpInstance) -> Result<(), ConfigError> {
                  without `interface` it must be a global address, or name the interface \
                  (keepalived 2.4.3: \"Non link-local address required if interface omitted\")",
                 src.value
+            ),
+        );
+    }
+    if let Some(at) = fault_no_peer {
+        return refuse(
+            at,
+            format!(
+                "vrrp_instance {name} has neither `interface` nor a unicast_peer: keepalived \
+                 2.4.3 holds it in FAULT for good (unicast_fault_no_peer); this daemon runs an \
+                 instance without `interface` only with a peer: add one, or name the interface"
             ),
         );
     }
