@@ -362,8 +362,8 @@ fn disable_local_igmp_reaches_the_driver() {
 
 /// The one `vrf` keepalived acts on, a unicast instance without
 /// `interface` bound to an existing device, runs in keepalived 2.4.3
-/// (2.2.7: "Unknown interface!"); this daemon needs the interface and
-/// refuses it, saying why, at the `vrf` line.
+/// (2.2.7: "Unknown interface!"); this daemon runs such an instance
+/// unbound but binds to no VRF: refused, saying why, at the `vrf` line.
 #[test]
 fn a_vrf_instance_without_interface_is_refused_saying_why() {
     let Some(iface) = host_interface_or_skip() else {
@@ -373,7 +373,7 @@ fn a_vrf_instance_without_interface_is_refused_saying_why() {
     let path = parity.file(0, &unicast!(" vrf IFACE").replace("IFACE", &iface));
     let error = load(&path).unwrap_err().to_string();
     assert!(error.contains("case0.conf:2:6"), "{error}");
-    assert!(error.contains("does not run VRF instances"), "{error}");
+    assert!(error.contains("this daemon binds to no VRF"), "{error}");
     parity.check("vrf", &path, by_version(false, true));
     parity.finish();
 }

@@ -6,9 +6,10 @@
 //! or after), a multicast instance, a second `vrf`, a device that does not
 //! exist (unless `dynamic_interfaces`) or is a loopback (the host checks,
 //! `host.rs`). We ignore it there too, with a warning, and run the instance
-//! as keepalived then runs it. The one case keepalived acts on needs an
-//! instance without `interface`, which this daemon does not run: refused
-//! (`validate.rs`), saying so.
+//! as keepalived then runs it. The one case keepalived acts on, a unicast
+//! instance without `interface`, we run unbound (`unbound.rs`) but not in
+//! a VRF: the driver binds to no VRF device. Refused (`validate.rs`),
+//! saying so.
 
 use super::error::ConfigError;
 use super::error::{Spanned, Warning};
@@ -74,10 +75,11 @@ pub(crate) fn unsupported(inst: &VrrpInstance, vrf: &Spanned<String>) -> ConfigE
     ConfigError::invalid(
         &vrf.at,
         format!(
-            "vrrp_instance {} has no `interface` and binds to VRF {}: keepalived 2.4.3 runs \
-             such a unicast instance on the VRF device; this daemon needs the interface its \
-             adverts use and does not run VRF instances: name the interface (the VRF is then \
-             ignored, as keepalived ignores it beside an interface)",
+            "vrrp_instance {} has no `interface` and binds to VRF {}: keepalived 2.4.3 binds \
+             such a unicast instance's sockets to the VRF device; this daemon binds to no VRF \
+             (it runs an instance without `interface` only in the default VRF): drop `vrf`, or \
+             name the interface (the VRF is then ignored, as keepalived ignores it beside an \
+             interface)",
             inst.name, vrf.value
         ),
     )

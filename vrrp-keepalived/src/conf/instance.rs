@@ -147,7 +147,8 @@ pub struct VrrpInstance {
 
 impl VrrpInstance {
     /// The keywords whose position [`VrrpInstance::written`] keeps: those
-    /// strict mode rewrites, which it warns about where they were written.
+    /// strict mode rewrites, which it warns about where they were written,
+    /// and those an instance without `interface` refuses (`unbound.rs`).
     pub const POSITIONED: &[&'static str] = &[
         "unicast_peer",
         "vmac_xmit_base",
@@ -155,6 +156,8 @@ impl VrrpInstance {
         "higher_prio_send_advert",
         "garp_lower_prio_repeat",
         "garp_lower_prio_delay",
+        "dont_track_primary",
+        "use_vmac_addr",
     ];
 
     /// An instance with nothing configured.

@@ -76,6 +76,7 @@ mod strict;
 #[cfg(test)]
 mod test_support;
 mod to_core;
+mod unbound;
 mod validate;
 mod values;
 
@@ -216,6 +217,7 @@ fn read_seeded(
     let (mut config, built) = builder.finish()?;
     warnings.extend(built);
     for instance in &mut config.instances {
+        unbound::settle(instance, &mut warnings);
         build_vmac::settle(instance, &mut warnings);
     }
     strict::apply_strict_mode(&mut config, &mut warnings)?;

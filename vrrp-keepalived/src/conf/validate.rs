@@ -12,6 +12,7 @@ use super::error::{ConfigError, Span, Warning};
 use super::instance::VrrpInstance;
 use super::model::{AuthType, Family, InitialState, VrrpVersion};
 use super::to_core::vrrp_config;
+use super::unbound;
 
 /// The largest VRRPv3 interval: 12 bits of centiseconds.
 const V3_MAX_CENTIS: u32 = 4095;
@@ -28,6 +29,7 @@ pub(crate) fn validate(
         check_instance(config, instance, warnings)?;
     }
     check_duplicate_vrids(&config.instances)?;
+    unbound::check_vrid_conflicts(&config.instances)?;
     check_sync_groups(config)?;
     advise(config, warnings);
     Ok(())
@@ -45,9 +47,7 @@ fn check_instance(
         }
     }
     build_vrf::check(inst, warnings);
-    if inst.interface.is_none() {
-        return Err(ConfigError::invalid(&inst.at, missing_interface(inst)));
-    }
+    unbound::check(inst)?;
     if inst.virtual_router_id.is_none() {
         return Err(ConfigError::invalid(
             &inst.at,
@@ -352,25 +352,6 @@ fn check_authentication(
         ));
     }
     Ok(())
-}
-
-/// An instance without `interface` is refused. keepalived 2.2.7 refuses
-/// every one ("Unknown interface!"); 2.4.3 (vrrp.c `vrrp_complete_instance`)
-/// runs a unicast one with a `unicast_src_ip` that is not IPv6 link-local:
-/// the message says so where the file is such a one (issue 13).
-fn missing_interface(inst: &VrrpInstance) -> String {
-    let name = &inst.name;
-    let mut message =
-        format!("vrrp_instance {name} has no `interface`: name the interface its adverts use");
-    let src = inst.unicast_src_ip.as_ref().map(|s| s.value);
-    let link_local = matches!(src, Some(IpAddr::V6(v6)) if v6.is_unicast_link_local());
-    if inst.is_unicast() && src.is_some() && !link_local {
-        message.push_str(
-            " (keepalived 2.4.3 runs such a unicast instance, from its `unicast_src_ip` and \
-             with each VIP on its `dev`; keepalived 2.2.7 and this daemon do not)",
-        );
-    }
-    message
 }
 
 /// One (interface, VRID, family) per instance, unless both are unicast to
