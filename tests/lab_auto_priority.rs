@@ -68,7 +68,12 @@ fn run(test: &str, daemon: &Daemon, globals: &str) -> Option<Vec<(i64, i64)>> {
     let vrrp = vrrp_process(daemon, &proc);
     let vip = "192.0.2.100".parse().unwrap();
     let master = wait_for(Duration::from_secs(10), || a.has_address(vip));
-    assert!(master.is_some(), "{}: never Master\n{}", daemon.name(), proc.log());
+    assert!(
+        master.is_some(),
+        "{}: never Master\n{}",
+        daemon.name(),
+        proc.log()
+    );
     // Ours through the lab (its nsenter follows), keepalived's child directly.
     let signal = |proc: &lab::Proc, signal: Signal| {
         if daemon.is_keepalived() {

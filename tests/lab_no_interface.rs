@@ -186,3 +186,66 @@ fn ipv6_keepalived_243_as_master_ours_as_backup() {
         scenario("noif6_243_ours", &IPV6, &keepalived, &Daemon::ours());
     }
 }
+
+/// Two instances without interface on A share VRID 61, each unicast to
+/// its own peer: B (keepalived 2.4.3, or ours without it) outranks A for
+/// VI_B, A outranks C (ours) for VI_C. Each advert must reach the instance
+/// it is for: B's going to VI_C would make A give VI_C's address up to C.
+#[test]
+fn two_instances_share_a_vrid_by_their_peers() {
+    let Some(lab) = Lab::new("noif_shared") else {
+        return;
+    };
+    let daemon_b = Daemon::keepalived_243().unwrap_or_else(Daemon::ours);
+    let a = lab.host("a", &["192.0.2.1/24"]);
+    let b = lab.host("b", &["192.0.2.2/24"]);
+    let c = lab.host("c", &["192.0.2.3/24"]);
+    let instance = |name: &str, source: &str, peer: &str, priority: u8, vip: &str| {
+        Instance::new(name, 61)
+            .without_interface()
+            .priority(priority)
+            .unicast(source, &[peer])
+            .vip(&format!("{vip}/24 dev eth0"))
+    };
+    let (vip_b, vip_c) = ("192.0.2.101", "192.0.2.102");
+    let on_a = Daemon::ours().start(
+        &a,
+        &Config::new("a")
+            // VI_C first: the router's table has it, B's adverts must pass it by.
+            .instance(instance("VI_C", "192.0.2.1", "192.0.2.3", 150, vip_c))
+            .instance(instance("VI_B", "192.0.2.1", "192.0.2.2", 100, vip_b))
+            .to_string(),
+    );
+    let one = |name: &str, source: &str, priority: u8, vip: &str| {
+        Config::new(name)
+            .instance(instance(name, source, "192.0.2.1", priority, vip))
+            .to_string()
+    };
+    let on_b = daemon_b.start(&b, &one("VI_B", "192.0.2.2", 150, vip_b));
+    let on_c = Daemon::ours().start(&c, &one("VI_C", "192.0.2.3", 100, vip_c));
+    let logs = || format!("A:\n{}\nB:\n{}\nC:\n{}", on_a.log(), on_b.log(), on_c.log());
+    let (vip_b, vip_c): (IpAddr, IpAddr) = (vip_b.parse().unwrap(), vip_c.parse().unwrap());
+    let settled = wait_for(WAIT, || {
+        b.has_address(vip_b) && a.has_address(vip_c) && !a.has_address(vip_b)
+    });
+    assert!(settled.is_some(), "B holds VI_B, A holds VI_C\n{}", logs());
+    let steady = lab::watch::holds_for(Duration::from_secs(5), || {
+        b.has_address(vip_b)
+            && a.has_address(vip_c)
+            && !a.has_address(vip_b)
+            && !c.has_address(vip_c)
+    });
+    assert!(
+        steady,
+        "each advert reached its own instance for 5 s\n{}",
+        logs()
+    );
+    let status = lab::daemon::status(&a, &on_a);
+    let states: Vec<_> = (0..2)
+        .map(|i| status["instances"][i]["state"].clone())
+        .collect();
+    assert_eq!(states, ["MASTER", "BACKUP"], "VI_C, VI_B: {status:#}");
+    on_a.kill(Signal::SIGTERM);
+    on_b.kill(Signal::SIGTERM);
+    on_c.kill(Signal::SIGTERM);
+}

@@ -51,6 +51,27 @@ pub enum RouterError {
     Full,
 }
 
+/// Unicast instances that share an (interface, family, VRID), as keepalived
+/// allows when their peers, or their sources, differ: a packet goes to
+/// the one that has its source as a peer, sending from its destination.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct SharedVrid {
+    interface: u32,
+    family: Family,
+    vrid: u8,
+    /// In the order they were added; the first is the table's.
+    members: Vec<InstanceId>,
+}
+
+/// Whether `a` and `b` may share a VRID on an interface: both unicast,
+/// and no peer in common or not the same source.
+fn may_share(a: &Instance, b: &Instance) -> bool {
+    let (a, b) = (a.config(), b.config());
+    let unicast = !a.unicast_peers.is_empty() && !b.unicast_peers.is_empty();
+    let shared_peer = a.unicast_peers.iter().any(|p| b.unicast_peers.contains(p));
+    unicast && (!shared_peer || a.primary_address != b.primary_address)
+}
+
 /// One interface and family: the instance for each VRID, by index + 1 (0: none).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct VridTable {
@@ -70,6 +91,8 @@ pub struct Router {
     instances: Vec<Instance>,
     interface_of: Vec<u32>,
     tables: Vec<VridTable>,
+    /// VRIDs more than one instance has on an interface (rare).
+    shared: Vec<SharedVrid>,
     /// Sync group of each instance, by index into `groups`.
     group_of: Vec<Option<u16>>,
     groups: Vec<Vec<InstanceId>>,
@@ -98,10 +121,36 @@ impl Router {
     }
 
     /// Adds an instance that runs on `interface` (any key the caller
-    /// chooses, e.g. the ifindex).
+    /// chooses, e.g. the ifindex). A VRID already taken there is refused,
+    /// unless every instance with it is unicast and each pair differs in
+    /// peers (none shared) or in source address.
     pub fn add(&mut self, interface: u32, instance: Instance) -> Result<InstanceId, RouterError> {
         let index = u16::try_from(self.instances.len()).map_err(|_| RouterError::Full)?;
         let (family, vrid) = (instance.family(), instance.vrid());
+        if let Some(first) = self.find(interface, family, vrid) {
+            let members = self.members(interface, family, vrid, first);
+            if !members
+                .iter()
+                .all(|m| may_share(&self.instances[m.index()], &instance))
+            {
+                return Err(RouterError::Duplicate { interface, vrid });
+            }
+            let id = self.push(interface, instance, index);
+            match self
+                .shared
+                .iter_mut()
+                .find(|s| s.interface == interface && s.family == family && s.vrid == vrid)
+            {
+                Some(shared) => shared.members.push(id),
+                None => self.shared.push(SharedVrid {
+                    interface,
+                    family,
+                    vrid,
+                    members: vec![first, id],
+                }),
+            }
+            return Ok(id);
+        }
         let table = match self
             .tables
             .iter()
@@ -117,11 +166,26 @@ impl Router {
                 self.tables.last_mut().expect("just pushed")
             }
         };
-        let slot = &mut table.slots[usize::from(vrid)];
-        if *slot != 0 {
-            return Err(RouterError::Duplicate { interface, vrid });
-        }
-        *slot = index + 1;
+        table.slots[usize::from(vrid)] = index + 1;
+        Ok(self.push(interface, instance, index))
+    }
+
+    /// The instances with `vrid` on `interface` and `family`, `first` (the
+    /// table's) first.
+    fn members(
+        &self,
+        interface: u32,
+        family: Family,
+        vrid: u8,
+        first: InstanceId,
+    ) -> Vec<InstanceId> {
+        (self.shared.iter())
+            .find(|s| s.interface == interface && s.family == family && s.vrid == vrid)
+            .map_or_else(|| vec![first], |s| s.members.clone())
+    }
+
+    /// Appends `instance` (number `index`) and its bookkeeping.
+    fn push(&mut self, interface: u32, instance: Instance, index: u16) -> InstanceId {
         self.instances.push(instance);
         self.interface_of.push(interface);
         self.group_of.push(None);
@@ -132,7 +196,7 @@ impl Router {
         let want = self.timer_capacity() + 1;
         self.timers.reserve(want.saturating_sub(self.timers.len()));
         self.ready.reserve(1);
-        Ok(InstanceId(index))
+        InstanceId(index)
     }
 
     /// Makes `members` a sync group: when one becomes Master, Backup or
@@ -169,7 +233,9 @@ impl Router {
         self.interface_of[id.index()]
     }
 
-    /// The instance for a VRID on an interface and family.
+    /// The instance for a VRID on an interface and family (of several,
+    /// the first added: [`handle_packet`](Self::handle_packet) tells them
+    /// apart by the packet's addresses).
     pub fn find(&self, interface: u32, family: Family, vrid: u8) -> Option<InstanceId> {
         let table = self
             .tables
@@ -230,7 +296,7 @@ impl Router {
             self.stats.packet_length_errors += 1;
             return None;
         };
-        let Some(id) = self.find(interface, Family::of(&rx.src), packet.vrid()) else {
+        let Some(id) = self.find_for(interface, rx, packet.vrid()) else {
             self.stats.vrid_errors += 1;
             return None;
         };
@@ -258,7 +324,7 @@ impl Router {
             self.stats.packet_length_errors += 1;
             return None;
         };
-        let Some(id) = self.find(interface, Family::Ipv4, packet.vrid()) else {
+        let Some(id) = self.find_for(interface, &ah.rx, packet.vrid()) else {
             self.stats.vrid_errors += 1;
             return None;
         };
@@ -266,6 +332,30 @@ impl Router {
             inst.handle_packet(now, &ah.rx, Ok(packet), Some(&ah));
         });
         Some(id)
+    }
+
+    /// The instance a packet received on `interface` is for: among several
+    /// with its VRID, the one with its source as a peer, sending from its
+    /// destination, else with its source as a peer, else the first.
+    fn find_for(&self, interface: u32, rx: &Received, vrid: u8) -> Option<InstanceId> {
+        let family = Family::of(&rx.src);
+        let first = self.find(interface, family, vrid)?;
+        if self.shared.is_empty() {
+            return Some(first);
+        }
+        let Some(shared) = (self.shared.iter())
+            .find(|s| s.interface == interface && s.family == family && s.vrid == vrid)
+        else {
+            return Some(first);
+        };
+        let config = |m: &&InstanceId| self.instances[m.index()].config();
+        let from = |m: &&InstanceId| config(m).unicast_peers.contains(&rx.src);
+        let to = |m: &&InstanceId| config(m).primary_address == rx.dst;
+        let members = &shared.members;
+        (members.iter().find(|m| from(m) && to(m)))
+            .or_else(|| members.iter().find(from))
+            .copied()
+            .or(Some(first))
     }
 
     /// Fires every due timer; spurious calls are no-ops.

@@ -392,3 +392,67 @@ fn a_send_failure_moves_the_advert_from_sent_to_send_errors() {
         (0, 0, 2)
     );
 }
+
+/// Router `i` (address `v4(i)`), unicast to the routers `peers`.
+fn unicast(i: u8, peers: &[u8]) -> Config {
+    Config {
+        unicast_peers: peers.iter().map(|&p| v4(p)).collect(),
+        ..config(i, 100)
+    }
+}
+
+/// keepalived allows unicast instances of one VRID on one interface when
+/// their peers, or their sources, differ: each packet goes to the one it
+/// is for, by its source (a peer) and destination (the instance's source).
+#[test]
+fn unicast_instances_may_share_a_vrid() {
+    let mut router = Router::new();
+    // From router 0 to router 1, and from router 0 to router 2: disjoint peers.
+    let to_one = router
+        .add(1, Instance::new(unicast(0, &[1])).unwrap())
+        .unwrap();
+    let to_two = router
+        .add(1, Instance::new(unicast(0, &[2])).unwrap())
+        .unwrap();
+    // From router 3 to router 1: a shared peer, another source.
+    let from_three = router
+        .add(1, Instance::new(unicast(3, &[1])).unwrap())
+        .unwrap();
+    for (taken, why) in [
+        (unicast(0, &[2, 4]), "a shared peer from the same source"),
+        (config(5, 100), "multicast"),
+    ] {
+        let error = router.add(1, Instance::new(taken).unwrap());
+        assert!(error.is_err(), "{why}: {error:?}");
+    }
+    // Another interface has its own.
+    assert!(
+        router
+            .add(2, Instance::new(config(0, 100)).unwrap())
+            .is_ok()
+    );
+    router.handle_startup(Instant::ZERO);
+    let _ = drain(&mut router);
+
+    let now = Instant::from_millis(100);
+    let packet = |src: u8, dst: u8| {
+        let rx = Received {
+            src: v4(src),
+            dst: v4(dst),
+            ttl: 255,
+        };
+        let bytes = advert(unicast(src, &[dst]), 200);
+        (rx, bytes)
+    };
+    for (src, dst, to) in [(1, 0, to_one), (2, 0, to_two), (1, 3, from_three)] {
+        let (rx, bytes) = packet(src, dst);
+        assert_eq!(
+            router.handle_packet(now, 1, &rx, &bytes),
+            Some(to),
+            "{src} -> {dst}"
+        );
+    }
+    // From nobody's peer: the first instance, whose checks count it.
+    let (rx, bytes) = packet(9, 0);
+    assert_eq!(router.handle_packet(now, 1, &rx, &bytes), Some(to_one));
+}

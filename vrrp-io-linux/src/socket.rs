@@ -11,7 +11,8 @@
 //! interface's primary IPv4 or link-local IPv6 address. The traffic class is
 //! 0xc0 (precedence "internetwork control"), as keepalived sends.
 //!
-//! **Source address.** The socket is never bound to an address: binding a
+//! **Source address.** An interface's socket is never bound to an address
+//! (an unbound instance's is: it hears only what is sent to it): binding a
 //! raw IPv4 socket to one makes the kernel drop every datagram addressed to
 //! anything else, multicast included. Instead each datagram carries its
 //! source in an `IP_PKTINFO` / `IPV6_PKTINFO` control message
@@ -41,7 +42,7 @@
 //! until it returns `Ok(None)`.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use mio::event::Source;
@@ -334,16 +335,22 @@ impl VrrpSocket {
 
     /// Opens the socket of a unicast instance bound to no interface
     /// (keepalived 2.4.3 runs one that has `unicast_src_ip` and no
-    /// `interface`): it hears every VRRP packet (with `ah`, every AH
-    /// datagram) of `source`'s family that reaches the host, joins no
-    /// group, and its adverts leave from `source` by whichever interface
-    /// routing picks. Its datagrams carry interface index 0.
+    /// `interface`), bound to its `source` address instead, as
+    /// keepalived's: it hears the VRRP packets (with `ah`, the AH
+    /// datagrams) sent to `source` by whichever interface they come,
+    /// joins no group, and its adverts leave from `source` by whichever
+    /// interface routing picks. Its datagrams carry interface index 0.
     pub fn open_unbound(source: IpAddr, ah: bool) -> Result<Self, SocketError> {
-        match source {
+        let socket = match source {
             IpAddr::V4(source) if ah => Self::ipv4_ah(None, 0, source, false),
             IpAddr::V4(source) => Self::ipv4(None, 0, source, false),
             IpAddr::V6(source) => Self::ipv6(None, 0, source, false),
-        }
+        }?;
+        socket
+            .socket
+            .bind(&SockAddr::from(SocketAddr::new(source, 0)))
+            .map_err(setup(|| format!("binding the VRRP socket to {source}")))?;
+        Ok(socket)
     }
 
     fn ipv6(

@@ -100,7 +100,6 @@ impl Tuning {
         }
         let _ = CHANGED.set(changed);
     }
-
 }
 
 /// Sets RLIMIT_RTTIME to `limit` microseconds (half of it the soft limit),
@@ -162,7 +161,10 @@ impl AutoPriority {
         if late <= self.min_delay {
             return None;
         }
-        tracing::warn!(late_ms = late.as_millis(), "the loop woke late: a timer expired that long ago");
+        tracing::warn!(
+            late_ms = late.as_millis(),
+            "the loop woke late: a timer expired that long ago"
+        );
         let current = match sys::realtime_priority() {
             Ok(current) => u8::try_from(current).unwrap_or(u8::MAX),
             Err(error) => {

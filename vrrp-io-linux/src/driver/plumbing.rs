@@ -262,9 +262,10 @@ impl Plumbing<'_> {
         Ok(())
     }
 
-    /// The receive socket of `spec` on `iface` (`None`: bound to no
-    /// interface), shared per interface, family and protocol: an existing
-    /// one, or one opened and registered now.
+    /// The receive socket of `spec` on `iface`, shared per interface,
+    /// family and protocol (`None`: bound to no interface but to the
+    /// source address, shared per address and protocol): an existing one,
+    /// or one opened and registered now.
     fn socket(
         &mut self,
         spec: &InstanceSpec,
@@ -273,8 +274,13 @@ impl Plumbing<'_> {
         let family = Family::of(&spec.vrrp.primary_address);
         let ah = spec.vrrp.auth.is_ah();
         let key = router_key(iface);
-        let shared = (self.sockets.iter())
-            .position(|s| s.ifindex() == key && s.family() == family && s.is_ah() == ah);
+        let src = spec.vrrp.primary_address;
+        let shared = (self.sockets.iter()).position(|s| {
+            s.ifindex() == key
+                && s.family() == family
+                && s.is_ah() == ah
+                && (iface.is_some() || s.source() == src)
+        });
         if let Some(index) = shared {
             return Ok(index);
         }
