@@ -315,3 +315,21 @@ fn auth_failure_sums_the_ah_refusals_as_keepalived_does() {
     let failure = counters.iter().find(|(name, _)| *name == "auth_failure");
     assert_eq!(failure, Some(&("auth_failure", 321)));
 }
+
+#[test]
+fn an_instance_without_interface_is_not_configured_as_keepalived_says() {
+    let mut snapshot = fixture::snapshot();
+    snapshot.instances[0].interface = None;
+    assert_eq!(interface_text(&snapshot.instances[0]), "not configured");
+    assert!(
+        Dump::Data
+            .render(&snapshot)
+            .contains("   Interface = not configured\n")
+    );
+    let value: Value = serde_json::from_str(&Dump::Json.render(&snapshot)).unwrap();
+    assert!(
+        value[0]["data"].get("ifp_ifname").is_none(),
+        "no ifp_ifname, as keepalived writes none: {value:#}"
+    );
+    assert_eq!(value[1]["data"]["ifp_ifname"], "ens224");
+}
