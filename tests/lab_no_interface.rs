@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use lab::keepalived::{Config, Instance};
 use lab::watch::wait_for;
-use lab::{Daemon, Host, Lab, Proc, Signal};
+use lab::{Daemon, Lab, Signal};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -67,19 +67,6 @@ fn config(plan: &Plan, name: &str, source: &str, peer: &str, priority: u8) -> St
     Config::new(name).instance(instance).to_string()
 }
 
-/// Whether the router on `host` is in FAULT now.
-fn in_fault(daemon: &Daemon, host: &Host<'_>, proc: &Proc) -> bool {
-    if daemon.is_keepalived() {
-        let log = proc.log();
-        let entered = log.rfind("Entering FAULT STATE");
-        let left = log
-            .rfind("Entering BACKUP STATE")
-            .max(log.rfind("Entering MASTER STATE"));
-        return entered.is_some() && entered > left;
-    }
-    lab::daemon::status(host, proc)["instances"][0]["state"] == "FAULT"
-}
-
 fn scenario(test: &str, plan: &Plan, daemon_a: &Daemon, daemon_b: &Daemon) {
     let Some(lab) = Lab::new(test) else {
         return;
@@ -104,7 +91,7 @@ fn scenario(test: &str, plan: &Plan, daemon_a: &Daemon, daemon_b: &Daemon) {
     // IPv6 addresses would go with the link (keep_addr_on_down 0).
     a.sysctl("net.ipv6.conf.eth0.keep_addr_on_down=1");
     a.link_set(false);
-    let faulted = wait_for(WAIT, || in_fault(daemon_a, &a, &on_a));
+    let faulted = wait_for(WAIT, || daemon_a.in_fault(&a, &on_a));
     assert!(
         faulted.is_some(),
         "{names}: A, its VIP's link down, is in FAULT\n{}",
@@ -120,7 +107,7 @@ fn scenario(test: &str, plan: &Plan, daemon_a: &Daemon, daemon_b: &Daemon) {
 
     a.link_set(true);
     let back = wait_for(WAIT, || {
-        !in_fault(daemon_a, &a, &on_a) && !b.has_address(vip)
+        !daemon_a.in_fault(&a, &on_a) && !b.has_address(vip)
     });
     assert!(
         back.is_some(),

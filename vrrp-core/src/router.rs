@@ -380,6 +380,13 @@ impl Router {
         }
     }
 
+    /// Link state of one instance's interface
+    /// ([`Instance::handle_link`]), for a caller that tells its instances
+    /// apart (keepalived's `dont_track_primary`).
+    pub fn handle_instance_link(&mut self, now: Instant, id: InstanceId, up: bool) {
+        self.with(now, id, |inst| inst.handle_link(now, up));
+    }
+
     /// A new `auth_hmac` for one running instance
     /// ([`Instance::handle_auth_hmac`]).
     pub fn handle_auth_hmac(

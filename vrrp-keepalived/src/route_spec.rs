@@ -22,6 +22,8 @@ pub(crate) fn statics(config: &KeepalivedConfig) -> Result<Statics, ConfigError>
                 // The reader gave each its `dev` or the default_interface.
                 interface: address.dev.clone(),
                 label: address.label.clone(),
+                // Static addresses belong to no instance.
+                no_track: true,
             })
             .collect(),
         routes: config

@@ -290,6 +290,7 @@ fn instance_spec(
         },
         config_fault: instance.faults_without_peers() || instance.ipvlan_fault().is_some(),
         track_source: instance.tracked_source(),
+        dont_track_primary: instance.dont_track_primary,
         rx_buffer: buffer_spec::rx_buffer(&config.global.buffers, instance),
         promote_secondaries: instance.promotes_secondaries(),
         foreign_macvlans: Vec::new(),
@@ -330,6 +331,7 @@ fn vip(address: &VirtualAddress) -> Vip {
         prefix_len: address.prefix_len,
         interface: address.dev.clone(),
         label: address.label.clone(),
+        no_track: address.no_track,
     }
 }
 

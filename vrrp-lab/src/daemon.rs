@@ -209,6 +209,21 @@ pub fn status(host: &Host<'_>, daemon: &Proc) -> serde_json::Value {
     parsed.unwrap_or_else(|| panic!("no status in {} after SIGUSR1", path.display()))
 }
 
+impl Daemon {
+    /// Whether the (first) instance of this daemon, started as `proc` on
+    /// `host`, is in FAULT now: ours by its status, keepalived by its log
+    /// (entered FAULT last).
+    pub fn in_fault(&self, host: &Host<'_>, proc: &Proc) -> bool {
+        if !self.is_keepalived() {
+            return status(host, proc)["instances"][0]["state"] == "FAULT";
+        }
+        let log = proc.log();
+        let entered = log.rfind("Entering FAULT STATE");
+        let left = (log.rfind("Entering BACKUP STATE")).max(log.rfind("Entering MASTER STATE"));
+        entered.is_some() && entered > left
+    }
+}
+
 /// `target/<profile>/examples/keepalive-haproxy`, next to the running test
 /// binary (`target/<profile>/deps/`), built with the same profile once per
 /// test binary: `cargo test --test faults` alone does not rebuild examples,

@@ -243,9 +243,21 @@ impl Driver {
         }
         link.up = up;
         tracing::info!(interface = %link.name, up, "link changed");
-        self.router
-            .handle_link(self.clock.to_core(now), ifindex, up);
+        self.tell_link(self.clock.to_core(now), ifindex, up);
         self.update_all_tracking(now);
+    }
+
+    /// Link `ifindex` is `up` for each instance on it that tracks it: all
+    /// but those under `dont_track_primary`.
+    pub(super) fn tell_link(&mut self, now: vrrp_core::time::Instant, ifindex: u32, up: bool) {
+        for (index, spec) in self.specs.iter().enumerate() {
+            let Some(id) = self.router.id(index) else {
+                continue;
+            };
+            if self.router.interface_of(id) == ifindex && !spec.dont_track_primary {
+                self.router.handle_instance_link(now, id, up);
+            }
+        }
     }
 
     pub(super) fn read_signals(&mut self, now: Instant, out: &mut Vec<DriverEvent>) {

@@ -305,7 +305,7 @@ impl Driver {
                 .iter()
                 .any(|l| l.ifindex == iface.ifindex && !l.up);
             if kept_from[i].is_none() && link_down {
-                self.router.handle_link(core_now, iface.ifindex, false);
+                self.tell_link(core_now, iface.ifindex, false);
             }
         }
         self.recheck_sources();

@@ -150,11 +150,13 @@ impl Driver {
     /// tracked objects give their first weights; then every instance starts.
     pub(super) fn start(&mut self, now: Instant, out: &mut Vec<DriverEvent>) {
         let core_now = self.clock.to_core(now);
-        for link in self.host.links() {
-            if !link.up {
-                tracing::warn!(interface = %link.name, "interface is down: its instances start in Fault");
-                self.router.handle_link(core_now, link.ifindex, false);
-            }
+        let down: Vec<u32> = (self.host.links().iter())
+            .filter(|link| !link.up)
+            .inspect(|link| tracing::warn!(interface = %link.name, "interface is down: its instances start in Fault"))
+            .map(|link| link.ifindex)
+            .collect();
+        for ifindex in down {
+            self.tell_link(core_now, ifindex, false);
         }
         self.recheck_sources();
         self.update_all_tracking(now);

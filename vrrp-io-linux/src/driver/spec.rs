@@ -22,6 +22,9 @@ pub struct Vip {
     pub interface: Option<String>,
     /// IPv4 label (keepalived's `label`), e.g. `eth0:vip`.
     pub label: Option<String>,
+    /// keepalived's `no_track`: its link going down does not put the
+    /// instance in Fault.
+    pub no_track: bool,
 }
 
 /// Gratuitous ARP / unsolicited NA timing.
@@ -148,6 +151,9 @@ pub struct InstanceSpec {
     /// the interface's own) must be on the interface, or the instance is
     /// in Fault.
     pub track_source: Option<IpAddr>,
+    /// keepalived's `dont_track_primary`: its interface's link going down
+    /// (or that of a VIP on it) does not put it in Fault.
+    pub dont_track_primary: bool,
     /// Its share of its VRRP socket's receive buffer.
     pub rx_buffer: RxBufferShare,
     /// keepalived's `promote_secondaries`: the interface's
@@ -387,6 +393,7 @@ impl Vip {
             prefix_len,
             interface: None,
             label: None,
+            no_track: false,
         }
     }
 }
@@ -417,6 +424,7 @@ impl InstanceSpec {
             vip_traffic: VipTraffic::Accept,
             config_fault: false,
             track_source: None,
+            dont_track_primary: false,
             rx_buffer: RxBufferShare::None,
             promote_secondaries: false,
             foreign_macvlans: Vec::new(),
@@ -484,6 +492,24 @@ impl InstanceSpec {
                 .find(|(macvlan, _)| *macvlan == name)
                 .map_or(name, |(_, parent)| parent),
         }
+    }
+
+    /// The links whose going down puts the instance in Fault besides its
+    /// interface's (keepalived's `TRACK_ADDR`, vrrp.c): each VIP's, unless
+    /// `no_track`, or on its interface under `dont_track_primary`. A VIP
+    /// on one of its VMACs counts as on the VMAC's parent (a VMAC is down
+    /// while the instance is not Master).
+    pub fn vip_links(&self) -> impl Iterator<Item = &str> {
+        self.installed()
+            .filter(|vip| !vip.no_track)
+            .filter_map(|vip| {
+                let name = self.interface_of(vip);
+                let parent = (self.vmac_parents())
+                    .find(|(vmac, _, _)| *vmac == name)
+                    .map_or(name, |(_, parent, _)| parent);
+                let primary = self.interface.as_deref() == Some(parent);
+                (!(primary && self.dont_track_primary)).then_some(parent)
+            })
     }
 
     /// The interface the instance's own VIPs are on: its VMAC, else its

@@ -141,12 +141,9 @@ impl Trackers {
             weight.contribution(up)
         }));
         tracking.failed |= spec.config_fault;
-        // An instance bound to no interface is in Fault while a link of its
-        // VIPs is down (keepalived 2.4.3 tracks them in its interface's stead).
-        tracking.failed |= spec.interface.is_none()
-            && spec
-                .installed()
-                .any(|v| link_up(spec.interface_of(v)) == Some(false));
+        // In Fault while a link of its VIPs is down (keepalived's
+        // TRACK_ADDR; an instance bound to no interface has only those).
+        tracking.failed |= spec.vip_links().any(|link| link_up(link) == Some(false));
         tracking.failed |= spec
             .track_source
             .zip(ifindex)
