@@ -32,23 +32,6 @@ fn scheduling(pid: Pid) -> (i64, i64) {
     (fields[41 - 3], fields[40 - 3])
 }
 
-/// The VRRP process of `daemon` started as `proc`: ours is the daemon
-/// itself, keepalived's its one child under `-P`.
-fn vrrp_process(daemon: &Daemon, proc: &lab::Proc) -> Pid {
-    if !daemon.is_keepalived() {
-        return proc.pid();
-    }
-    let pid = proc.pid();
-    let children = format!("/proc/{pid}/task/{pid}/children");
-    let first = || {
-        let list = std::fs::read_to_string(&children).unwrap_or_default();
-        list.split_whitespace().next()?.parse::<i32>().ok()
-    };
-    let started = wait_for(Duration::from_secs(5), || first().is_some());
-    assert!(started.is_some(), "no VRRP process\n{}", proc.log());
-    Pid::from_raw(first().unwrap())
-}
-
 /// Runs `daemon` with `globals` until it is Master, then stops its VRRP
 /// process for 2.5 s three times (its adverts are due every second, so
 /// each stop leaves one at least 1.5 s overdue); returns its scheduling
@@ -65,7 +48,7 @@ fn run(test: &str, daemon: &Daemon, globals: &str) -> Option<Vec<(i64, i64)>> {
     } else {
         daemon.start(&a, &config)
     };
-    let vrrp = vrrp_process(daemon, &proc);
+    let vrrp = daemon.vrrp_process(&proc);
     let vip = "192.0.2.100".parse().unwrap();
     let master = wait_for(Duration::from_secs(10), || a.has_address(vip));
     assert!(

@@ -133,19 +133,7 @@ fn run(test: &str, daemon: &Daemon, globals: &str) -> Option<Run> {
         daemon.start(&a, &config)
     };
     let vip: IpAddr = VIP.parse().unwrap();
-    let pid = proc.pid().as_raw();
-    let vrrp = if daemon.is_keepalived() {
-        let children = format!("/proc/{pid}/task/{pid}/children");
-        let first = || {
-            let list = std::fs::read_to_string(&children).unwrap_or_default();
-            list.split_whitespace().next()?.parse::<i32>().ok()
-        };
-        let started = wait_for(Duration::from_secs(5), || first().is_some());
-        assert!(started.is_some(), "{name}: no VRRP process\n{}", proc.log());
-        first().unwrap()
-    } else {
-        pid
-    };
+    let vrrp = daemon.vrrp_process(&proc).as_raw();
     // Tuned by then, and not yet Master (the master-down interval is 3.6 s):
     // no script has run.
     std::thread::sleep(Duration::from_secs(1));

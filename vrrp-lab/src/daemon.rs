@@ -210,6 +210,29 @@ pub fn status(host: &Host<'_>, daemon: &Proc) -> serde_json::Value {
 }
 
 impl Daemon {
+    /// The process that runs VRRP for this daemon started as `proc`: ours
+    /// is the daemon itself; keepalived's its first child (started with
+    /// `-P`, its only one). Panics if keepalived forks none within 5 s.
+    pub fn vrrp_process(&self, proc: &Proc) -> nix::unistd::Pid {
+        let pid = proc.pid();
+        if !self.is_keepalived() {
+            return pid;
+        }
+        let children = format!("/proc/{pid}/task/{pid}/children");
+        let first = || {
+            let list = std::fs::read_to_string(&children).unwrap_or_default();
+            list.split_whitespace().next()?.parse::<i32>().ok()
+        };
+        let started = wait_for(Duration::from_secs(5), || first().is_some());
+        assert!(
+            started.is_some(),
+            "{}: no VRRP process\n{}",
+            self.name(),
+            proc.log()
+        );
+        nix::unistd::Pid::from_raw(first().expect("seen above"))
+    }
+
     /// Whether the (first) instance of this daemon, started as `proc` on
     /// `host`, is in FAULT now: ours by its status, keepalived by its log
     /// (entered FAULT last).
