@@ -60,8 +60,9 @@ pub(super) fn router_key(iface: Option<&Interface>) -> u32 {
 
 /// Completes a spec without an interface (keepalived 2.4.3 runs a unicast
 /// instance without `interface` when it has `unicast_src_ip`; `vrrp.c`,
-/// `vrrp_complete_instance`): refused unless it is unicast, has its source
-/// address, names every VIP's interface and has no VMAC.
+/// `vrrp_complete_instance`): refused unless it is unicast (or held in
+/// Fault for good: keepalived's `unicast_fault_no_peer` without peers), has
+/// its source address, names every VIP's interface and has no VMAC.
 fn resolve_unbound(spec: &mut InstanceSpec) -> Result<(), DriverError> {
     let refuse = |what: &str| {
         Err(DriverError::Unbound {
@@ -69,7 +70,7 @@ fn resolve_unbound(spec: &mut InstanceSpec) -> Result<(), DriverError> {
             what: what.to_owned(),
         })
     };
-    if spec.vrrp.unicast_peers.is_empty() {
+    if spec.vrrp.unicast_peers.is_empty() && !spec.config_fault {
         return refuse("it has no unicast peer (a multicast instance needs an interface)");
     }
     if spec.vrrp.primary_address.is_unspecified() {

@@ -21,7 +21,9 @@ use super::instance::VrrpInstance;
 /// them only `if (vrrp->ifp)`, without a word; a sync group's still
 /// counts). Each is warned at its line.
 pub(crate) fn settle(inst: &mut VrrpInstance, warnings: &mut Vec<Warning>) {
-    if inst.interface.is_some() || !inst.is_unicast() {
+    // Unicast, or held in FAULT for want of peers (unicast_fault_no_peer).
+    let runs = inst.is_unicast() || inst.unicast_fault_no_peer.is_some();
+    if inst.interface.is_some() || !runs {
         return;
     }
     let name = inst.name.clone();
@@ -114,16 +116,6 @@ pub(crate) fn check(inst: &VrrpInstance) -> Result<(), ConfigError> {
                  without `interface` it must be a global address, or name the interface \
                  (keepalived 2.4.3: \"Non link-local address required if interface omitted\")",
                 src.value
-            ),
-        );
-    }
-    if let Some(at) = fault_no_peer {
-        return refuse(
-            at,
-            format!(
-                "vrrp_instance {name} has neither `interface` nor a unicast_peer: keepalived \
-                 2.4.3 holds it in FAULT for good (unicast_fault_no_peer); this daemon runs an \
-                 instance without `interface` only with a peer: add one, or name the interface"
             ),
         );
     }

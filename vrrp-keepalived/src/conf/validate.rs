@@ -58,8 +58,9 @@ fn check_instance(
     }
     let version = config.effective_version(inst);
     check_core(config, inst, version)?;
+    // (With unicast_fault_no_peer it runs, held in FAULT: warned below.)
     if let Some(src) = &inst.unicast_src_ip {
-        if inst.unicast_peers.is_empty() {
+        if inst.unicast_peers.is_empty() && inst.unicast_fault_no_peer.is_none() {
             return Err(ConfigError::invalid(
                 &src.at,
                 format!(
