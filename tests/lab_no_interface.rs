@@ -236,3 +236,44 @@ fn two_instances_share_a_vrid_by_their_peers() {
     on_b.kill(Signal::SIGTERM);
     on_c.kill(Signal::SIGTERM);
 }
+
+/// The MAC a client reaches the VIP at, with a lone Master without
+/// interface whose VIP has a VMAC of its own link (`use_vmac_addr`).
+fn vip_mac_with_use_vmac_addr(test: &str, daemon: &Daemon) -> Option<String> {
+    let lab = Lab::new(test)?;
+    let a = lab.host("a", &["192.0.2.1/24"]);
+    let client = lab.host("client", &["192.0.2.50/24"]);
+    let instance = Instance::new("VI_NOIF", 61)
+        .without_interface()
+        .priority(150)
+        .unicast("192.0.2.1", &["192.0.2.2"])
+        .vip(&format!("{}/24 dev eth0", IPV4.vip))
+        .line("use_vmac_addr");
+    let on_a = daemon.start(&a, &Config::new("a").instance(instance).to_string());
+    let vip: IpAddr = IPV4.vip.parse().unwrap();
+    let answered = wait_for(WAIT, || client.ping(vip));
+    assert!(
+        answered.is_some(),
+        "{}: the VIP never answered\n{}",
+        daemon.name(),
+        on_a.log()
+    );
+    let mac = client.neighbour_mac(vip);
+    on_a.kill(Signal::SIGTERM);
+    mac
+}
+
+/// keepalived 2.4.3 gives the VIP of an instance without interface a VMAC
+/// on its `dev` under `use_vmac_addr`; ours does too: the client reaches
+/// the VIP at the virtual router MAC (VRID 61).
+#[test]
+fn use_vmac_addr_gives_the_vip_the_virtual_mac() {
+    let mut daemons = vec![Daemon::ours()];
+    daemons.extend(Daemon::keepalived_243());
+    for daemon in daemons {
+        let test = format!("noif_vmac_{}", daemon.name().replace(['.', '-'], "_"));
+        if let Some(mac) = vip_mac_with_use_vmac_addr(&test, &daemon) {
+            assert_eq!(mac, "00:00:5e:00:01:3d", "{}", daemon.name());
+        }
+    }
+}

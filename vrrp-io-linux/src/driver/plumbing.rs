@@ -62,7 +62,8 @@ pub(super) fn router_key(iface: Option<&Interface>) -> u32 {
 /// instance without `interface` when it has `unicast_src_ip`; `vrrp.c`,
 /// `vrrp_complete_instance`): refused unless it is unicast (or held in
 /// Fault for good: keepalived's `unicast_fault_no_peer` without peers), has
-/// its source address, names every VIP's interface and has no VMAC.
+/// its source address, names every VIP's interface and has no VMAC of its
+/// own (its addresses' VMACs, `use_vmac_addr`, it may have, as keepalived's).
 fn resolve_unbound(spec: &mut InstanceSpec) -> Result<(), DriverError> {
     let refuse = |what: &str| {
         Err(DriverError::Unbound {
@@ -79,8 +80,8 @@ fn resolve_unbound(spec: &mut InstanceSpec) -> Result<(), DriverError> {
     if let Some(vip) = spec.installed().find(|v| v.interface.is_none()) {
         return refuse(&format!("VIP {} names no interface", vip.addr));
     }
-    if spec.vmac.is_some() || !spec.addr_vmacs.is_empty() {
-        return refuse("a VMAC needs an interface");
+    if spec.vmac.is_some() {
+        return refuse("its own VMAC needs an interface (its addresses' may have theirs)");
     }
     spec.vrrp.virtual_addresses = spec.vips.iter().map(|v| v.addr).collect();
     Ok(())
@@ -170,6 +171,7 @@ impl Plumbing<'_> {
         iface: Option<&Interface>,
     ) -> Result<(usize, Option<usize>), DriverError> {
         let Some(iface) = iface else {
+            self.create_addr_vmacs(spec)?;
             self.link_vips(spec, true)?;
             return Ok((self.socket(spec, None)?, None));
         };
@@ -207,17 +209,7 @@ impl Plumbing<'_> {
         if !vlan_up {
             spec.config_fault = true;
         }
-        for addr_vmac in &spec.addr_vmacs {
-            let parent = Interface::lookup(&addr_vmac.parent)?;
-            self.host.create_vmac(&vmac::VmacSpec {
-                name: &addr_vmac.name,
-                parent: &parent.name,
-                parent_ifindex: parent.ifindex,
-                vrid: spec.vrrp.vrid,
-                family: addr_vmac.family,
-                carries_ipv6: addr_vmac.family == Family::Ipv6,
-            })?;
-        }
+        self.create_addr_vmacs(spec)?;
         self.link_vips(spec, vlan_up)?;
         let socket = self.socket(spec, Some(iface))?;
         // Its group (keepalived's `mcast_dst_ip`, `vrrp_mcast_group4/6`),
@@ -241,6 +233,23 @@ impl Plumbing<'_> {
             None => None,
         };
         Ok((socket, sender))
+    }
+
+    /// Creates the VMACs of `spec`'s addresses (`use_vmac_addr`, an
+    /// address's own `use_vmac`), each on its parent.
+    fn create_addr_vmacs(&mut self, spec: &InstanceSpec) -> Result<(), DriverError> {
+        for addr_vmac in &spec.addr_vmacs {
+            let parent = Interface::lookup(&addr_vmac.parent)?;
+            self.host.create_vmac(&vmac::VmacSpec {
+                name: &addr_vmac.name,
+                parent: &parent.name,
+                parent_ifindex: parent.ifindex,
+                vrid: spec.vrrp.vrid,
+                family: addr_vmac.family,
+                carries_ipv6: addr_vmac.family == Family::Ipv6,
+            })?;
+        }
+        Ok(())
     }
 
     /// Looks up the links of `spec`'s addresses (with `vips`) and of its

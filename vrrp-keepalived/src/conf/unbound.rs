@@ -6,7 +6,7 @@
 //! its socket is bound to that address and to no device, so routing picks
 //! the way out. We follow 2.4.3 (issue 13): [`settle`] does what it changes,
 //! [`check`] refuses what it refuses, and what it runs that this daemon
-//! cannot (per-address VMACs) is refused saying so.
+//! cannot (a VRF: `build_vrf.rs`) is refused saying so.
 
 use std::net::IpAddr;
 
@@ -130,25 +130,6 @@ pub(crate) fn check(inst: &VrrpInstance) -> Result<(), ConfigError> {
             ),
         );
     }
-    let own_vmac = (inst.virtual_ipaddress.iter())
-        .chain(&inst.virtual_ipaddress_excluded)
-        .find(|vip| inst.has_own_vmac(vip));
-    if let Some(vip) = own_vmac {
-        let (at, keyword) = match inst.written.get("use_vmac_addr") {
-            Some(at) if !vip.use_vmac => (at, "use_vmac_addr"),
-            _ => (&vip.at, "use_vmac"),
-        };
-        return refuse(
-            at,
-            format!(
-                "{keyword} gives {} a VMAC on {}, but vrrp_instance {name} has no `interface`: \
-                 keepalived 2.4.3 runs that, this daemon makes no VMAC for an instance without \
-                 one; name the interface, or drop {keyword}",
-                vip.addr,
-                vip.dev.as_deref().unwrap_or_default()
-            ),
-        );
-    }
     Ok(())
 }
 
@@ -269,6 +250,24 @@ mod tests {
         assert_eq!(tracked, [&Tracked::Interface("eth3".into())]);
     }
 
+    /// Its addresses' VMACs it has, as keepalived 2.4.3 makes them: with
+    /// `use_vmac_addr` each VIP's `dev` is "another interface", so each
+    /// VIP lives on a VMAC of its link.
+    #[test]
+    fn use_vmac_addr_puts_each_vip_on_a_vmac_of_its_link() {
+        let vip = " virtual_ipaddress {\n  192.0.2.10/24 dev eth1\n }\n";
+        let loaded = parse_str(&unbound(&format!(" use_vmac_addr\n{vip}")), "u.conf").unwrap();
+        let spec = &crate::driver_config(&loaded.config).unwrap().instances[0];
+        assert_eq!(spec.interface, None);
+        let vmacs: Vec<_> = spec
+            .addr_vmacs
+            .iter()
+            .map(|v| (&v.name, &v.parent))
+            .collect();
+        assert_eq!(vmacs, [(&"vrrp.1".to_owned(), &"eth1".to_owned())]);
+        assert_eq!(spec.vips[0].interface.as_deref(), Some("vrrp.1"));
+    }
+
     /// `mcast_src_ip` is a source as well (keepalived's handler is the
     /// same), and an IPv6 instance with a global one runs too.
     #[test]
@@ -282,8 +281,7 @@ mod tests {
         assert_eq!(spec.vrrp.primary_address.to_string(), "2001:db8::1");
     }
 
-    /// What 2.4.3 refuses (or crashes on), and the per-address VMACs it
-    /// runs that this daemon cannot: refused at the line at fault.
+    /// What 2.4.3 refuses (or crashes on): refused at the line at fault.
     #[test]
     fn what_cannot_run_unbound_is_refused_at_its_line() {
         let multicast = "vrrp_instance V {\n virtual_router_id 1\n virtual_ipaddress {\n  \
@@ -310,16 +308,6 @@ mod tests {
                 unbound(&format!(" dont_track_primary\n{vip}")),
                 "u.conf:7:2:",
                 "dont_track_primary needs an `interface`",
-            ),
-            (
-                unbound(&format!(" use_vmac_addr\n{vip}")),
-                "u.conf:7:2:",
-                "use_vmac_addr gives 192.0.2.10 a VMAC on eth1",
-            ),
-            (
-                unbound(" virtual_ipaddress {\n  192.0.2.10/24 dev eth1 use_vmac\n }\n"),
-                "u.conf:8:3:",
-                "use_vmac gives 192.0.2.10 a VMAC on eth1",
             ),
         ] {
             let said = error(&text);
