@@ -206,8 +206,9 @@ fn a_refused_advert_is_a_send_error_warned_once_not_sent() {
 }
 
 /// A Master with a second VIP on a macvlan `mv0` and a GARP refresh every
-/// second; `mv0` is set down while Master (its IPv4 VIP stays), so the
-/// kernel refuses each GARP for that VIP (ENETDOWN). Each is counted in
+/// second; `mv0` is set down while Master (its IPv4 VIP stays, and with
+/// `no_track` the instance stays Master, as keepalived's), so the kernel
+/// refuses each GARP for that VIP (ENETDOWN). Each is counted in
 /// `garp_send_errors` (status and metrics), nothing else moves, and the
 /// log has one warning for them in ten seconds.
 #[test]
@@ -221,7 +222,7 @@ fn a_refused_gratuitous_arp_is_a_send_error_warned_once() {
     let instance = Instance::new("VI_1", 51)
         .priority(100)
         .vip("192.0.2.100/24")
-        .vip("198.18.0.100/24 dev mv0")
+        .vip("198.18.0.100/24 dev mv0 no_track")
         .line("garp_master_delay 0")
         .line("garp_master_refresh 1");
     let config = Config::new("a").instance(instance).to_string();
