@@ -496,19 +496,17 @@ impl InstanceSpec {
 
     /// The links whose going down puts the instance in Fault besides its
     /// interface's (keepalived's `TRACK_ADDR`, vrrp.c): each VIP's, unless
-    /// `no_track`, or on its interface under `dont_track_primary`. A VIP
-    /// on one of its VMACs counts as on the VMAC's parent (a VMAC is down
-    /// while the instance is not Master).
+    /// `no_track`, or on its interface or its own VMAC under
+    /// `dont_track_primary`. (A VMAC is down while its instance is not
+    /// Master: the driver reads a VMAC's state as its parent's.)
     pub fn vip_links(&self) -> impl Iterator<Item = &str> {
         self.installed()
             .filter(|vip| !vip.no_track)
-            .filter_map(|vip| {
-                let name = self.interface_of(vip);
-                let parent = (self.vmac_parents())
-                    .find(|(vmac, _, _)| *vmac == name)
-                    .map_or(name, |(_, parent, _)| parent);
-                let primary = self.interface.as_deref() == Some(parent);
-                (!(primary && self.dont_track_primary)).then_some(parent)
+            .map(|vip| self.interface_of(vip))
+            .filter(|&name| {
+                let primary =
+                    self.interface.as_deref() == Some(name) || self.vmac.as_deref() == Some(name);
+                !(primary && self.dont_track_primary)
             })
     }
 
