@@ -80,8 +80,9 @@ pub(super) struct Host {
     requests: HashMap<Seq, Request>,
     /// Per instance: whether its VIPs are installed (we added them).
     installed: Vec<bool>,
-    /// VMAC interfaces we created, deleted when the driver is dropped.
-    vmacs: Vec<String>,
+    /// VMAC interfaces we created, deleted when the driver is dropped;
+    /// each macvlan with its parent (an ipvlan stays up: none).
+    vmacs: HashMap<String, Option<String>>,
     /// Sysctls to put back when the driver is dropped.
     restore: Vec<sysctl::Restore>,
     /// Route, rule and static address changes that failed: not sent, or
@@ -100,7 +101,7 @@ impl Host {
             netlink,
             requests: HashMap::new(),
             installed: vec![false; instances],
-            vmacs: Vec::new(),
+            vmacs: HashMap::new(),
             restore: Vec::new(),
             route_failures: 0,
             announce_warnings: LogLimit::new(SEND_WARN_EVERY),
@@ -199,6 +200,14 @@ impl Host {
         self.links.iter().find(|l| l.name == name).map(|l| l.up)
     }
 
+    /// Whether the link called `name` counts as up for tracking (a VIP's
+    /// link, a `track_interface`): a macvlan VMAC of ours is up only while
+    /// its instance is Master, so it counts as its parent.
+    pub(super) fn tracked_up(&self, name: &str) -> Option<bool> {
+        let parent = self.vmacs.get(name).and_then(Option::as_deref);
+        self.link_up(parent.unwrap_or(name))
+    }
+
     fn link_of(&self, name: &str) -> Option<&Link> {
         self.links.iter().find(|l| l.name == name)
     }
@@ -208,9 +217,8 @@ impl Host {
     /// Creates (or takes over) a VMAC interface; deleted on drop.
     pub(super) fn create_vmac(&mut self, spec: &vmac::VmacSpec<'_>) -> Result<(), DriverError> {
         vmac::create(&mut self.netlink, spec, &mut self.restore)?;
-        if !self.vmacs.iter().any(|v| v == spec.name) {
-            self.vmacs.push(spec.name.to_owned());
-        }
+        self.vmacs
+            .insert(spec.name.to_owned(), Some(spec.parent.to_owned()));
         Ok(())
     }
 
@@ -248,9 +256,7 @@ impl Host {
         ipvlan: &IpvlanSpec,
     ) -> Result<(), DriverError> {
         vmac::create_ipvlan(&mut self.netlink, spec, ipvlan)?;
-        if !self.vmacs.iter().any(|v| v == spec.name) {
-            self.vmacs.push(spec.name.to_owned());
-        }
+        self.vmacs.insert(spec.name.to_owned(), None);
         Ok(())
     }
 
@@ -547,7 +553,7 @@ impl Drop for Host {
     /// released by the driver's graceful stop; a driver dropped without it
     /// leaves them, as a crash would.)
     fn drop(&mut self) {
-        for name in &self.vmacs {
+        for name in self.vmacs.keys() {
             if let Err(error) = self.netlink.del_link_by_name(name) {
                 tracing::warn!(vmac = %name, %error, "cannot delete the virtual MAC interface");
             }

@@ -30,23 +30,20 @@ pub(super) fn resolve_all(
     let mut parents: HashMap<String, Option<String>> = HashMap::new();
     let mut ifaces = Vec::with_capacity(specs.len());
     for spec in specs {
-        let Some(name) = spec.interface.as_deref() else {
-            resolve_unbound(spec)?;
-            find_foreign_macvlans(spec, &mut parents);
-            ifaces.push(None);
-            continue;
+        let iface = match spec.interface.as_deref() {
+            None => None,
+            Some(name) => match looked_up.iter().find(|i| i.name == name) {
+                Some(iface) => Some(iface.clone()),
+                None => {
+                    let iface = Interface::lookup(name)?;
+                    looked_up.push(iface.clone());
+                    Some(iface)
+                }
+            },
         };
-        let iface = match looked_up.iter().find(|i| i.name == name) {
-            Some(iface) => iface.clone(),
-            None => {
-                let iface = Interface::lookup(name)?;
-                looked_up.push(iface.clone());
-                iface
-            }
-        };
-        resolve(spec, &iface)?;
+        resolve(spec, iface.as_ref())?;
         find_foreign_macvlans(spec, &mut parents);
-        ifaces.push(Some(iface));
+        ifaces.push(iface);
     }
     Ok(ifaces)
 }
@@ -58,13 +55,13 @@ pub(super) fn router_key(iface: Option<&Interface>) -> u32 {
     iface.map_or(0, |i| i.ifindex)
 }
 
-/// Completes a spec without an interface (keepalived 2.4.3 runs a unicast
+/// Checks a spec without an interface (keepalived 2.4.3 runs a unicast
 /// instance without `interface` when it has `unicast_src_ip`; `vrrp.c`,
 /// `vrrp_complete_instance`): refused unless it is unicast (or held in
 /// Fault for good: keepalived's `unicast_fault_no_peer` without peers), has
 /// its source address, names every VIP's interface and has no VMAC of its
 /// own (its addresses' VMACs, `use_vmac_addr`, it may have, as keepalived's).
-fn resolve_unbound(spec: &mut InstanceSpec) -> Result<(), DriverError> {
+fn check_unbound(spec: &InstanceSpec) -> Result<(), DriverError> {
     let refuse = |what: &str| {
         Err(DriverError::Unbound {
             instance: spec.name.clone(),
@@ -83,7 +80,6 @@ fn resolve_unbound(spec: &mut InstanceSpec) -> Result<(), DriverError> {
     if spec.vmac.is_some() {
         return refuse("its own VMAC needs an interface (its addresses' may have theirs)");
     }
-    spec.vrrp.virtual_addresses = spec.vips.iter().map(|v| v.addr).collect();
     Ok(())
 }
 
@@ -114,8 +110,13 @@ fn find_foreign_macvlans(spec: &mut InstanceSpec, parents: &mut HashMap<String, 
 /// Completes `spec` from its interface `iface` without changing anything on
 /// the host: VIPs meant for the parent move to the VMAC (as keepalived), the
 /// advertised addresses are the VIPs', and the primary address is the
-/// interface's unless configured.
-fn resolve(spec: &mut InstanceSpec, iface: &Interface) -> Result<(), DriverError> {
+/// interface's unless configured. A spec without an interface (`None`) is
+/// checked instead ([`check_unbound`]).
+fn resolve(spec: &mut InstanceSpec, iface: Option<&Interface>) -> Result<(), DriverError> {
+    spec.vrrp.virtual_addresses = spec.vips.iter().map(|v| v.addr).collect();
+    let Some(iface) = iface else {
+        return check_unbound(spec);
+    };
     // An ipvlan carries its own address only: the VIPs stay on the parent
     // (keepalived 2.4.3 vrrp.c puts them on the VMAC alone).
     let macvlan = matches!(spec.vmac_kind, VmacKind::Macvlan);
@@ -131,7 +132,6 @@ fn resolve(spec: &mut InstanceSpec, iface: &Interface) -> Result<(), DriverError
             vip.interface = Some(vmac.clone());
         }
     }
-    spec.vrrp.virtual_addresses = spec.vips.iter().map(|v| v.addr).collect();
     if spec.vrrp.primary_address.is_unspecified() {
         spec.vrrp.primary_address = match Family::of(&spec.vrrp.primary_address) {
             Family::Ipv4 => iface.require_ipv4()?.into(),

@@ -1,6 +1,5 @@
 //! The [`Driver`]: its parts, and the run loop that turns them.
 
-use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
@@ -419,16 +418,7 @@ impl Driver {
 
     pub(super) fn update_all_tracking(&mut self, now: Instant) {
         let core_now = self.clock.to_core(now);
-        // A VMAC of ours is up only while its instance is Master: tracked
-        // (a VIP on it, a track_interface), it is as up as its parent.
-        let parents: HashMap<&str, &str> = (self.specs.iter())
-            .flat_map(InstanceSpec::vmac_parents)
-            .map(|(vmac, parent, _)| (vmac, parent))
-            .collect();
-        let link_up = |name: &str| {
-            let name = parents.get(name).copied().unwrap_or(name);
-            self.host.link_up(name)
-        };
+        let link_up = |name: &str| self.host.tracked_up(name);
         for (index, spec) in self.specs.iter().enumerate() {
             let id = self.router.id(index).expect("one instance per spec");
             let ifindex = (spec.interface.as_deref()).and_then(|i| self.host.ifindex_of(i));
