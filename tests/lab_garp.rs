@@ -299,17 +299,25 @@ fn start_master(m: &Host<'_>, daemon: &Daemon, text: &str, vip: &str) -> Proc {
     on_m
 }
 
-/// Host m with a macvlan `mv0` on eth0 carrying [`EXTRA_VIP`]: the times of
-/// the GARPs for it in the first seven seconds of Master.
-fn extra_if(test: &str, daemon: &Daemon) -> Option<Vec<Duration>> {
-    let lab = Lab::new(test)?;
-    let m = lab.host("m", &["192.0.2.1/24"]);
+/// Host m (at `addresses`) with a macvlan `mv0` on eth0 (MAC
+/// [`MACVLAN_MAC`]), and its instance at priority 150: a VIP on eth0,
+/// [`EXTRA_VIP`] on mv0.
+fn with_mv0<'l>(lab: &'l Lab, addresses: &[&str]) -> (Host<'l>, Instance) {
+    let m = lab.host("m", addresses);
     m.add_macvlan("mv0", Some(MACVLAN_MAC));
     let instance = Instance::new("VI_1", 51)
         .priority(150)
         .vip("192.0.2.100/24")
-        .vip(&format!("{EXTRA_VIP}/24 dev mv0"))
-        .line(&format!("garp_extra_if all {}", EXTRA_PERIOD.as_secs()));
+        .vip(&format!("{EXTRA_VIP}/24 dev mv0"));
+    (m, instance)
+}
+
+/// Host m with a macvlan `mv0` on eth0 carrying [`EXTRA_VIP`]: the times of
+/// the GARPs for it in the first seven seconds of Master.
+fn extra_if(test: &str, daemon: &Daemon) -> Option<Vec<Duration>> {
+    let lab = Lab::new(test)?;
+    let (m, instance) = with_mv0(&lab, &["192.0.2.1/24"]);
+    let instance = instance.line(&format!("garp_extra_if all {}", EXTRA_PERIOD.as_secs()));
     let text = Config::new(m.name()).instance(instance).to_string();
     let text = with_global(&text, "vrrp_garp_master_repeat 1\nvrrp_garp_master_delay 0");
     let capture = lab.capture_frames_from(&m, MACVLAN_MAC);
@@ -384,12 +392,8 @@ const ADDR_VMAC_MAC: &str = "00:00:5e:00:02:33";
 /// the address VMAC, as times after the first of each.
 fn extra_if_vmacs_only(test: &str, daemon: &Daemon) -> Option<[Vec<Duration>; 2]> {
     let lab = Lab::new(test)?;
-    let m = lab.host("m", &["192.0.2.1/24", "2001:db8::1/64"]);
-    m.add_macvlan("mv0", Some(MACVLAN_MAC));
-    let instance = Instance::new("VI_1", 51)
-        .priority(150)
-        .vip("192.0.2.100/24")
-        .vip(&format!("{EXTRA_VIP}/24 dev mv0"))
+    let (m, instance) = with_mv0(&lab, &["192.0.2.1/24", "2001:db8::1/64"]);
+    let instance = instance
         .line(&format!(
             "virtual_ipaddress_excluded {{\n        {VMAC_EVIP}/64 dev eth0 use_vmac\n    }}"
         ))
@@ -517,12 +521,7 @@ fn a_garp_group_on_a_macvlan_is_refused_as_keepalived() {
 /// 0.25 s. The gaps between the GARPs of the first burst (3 each).
 fn macvlan_paced_as_parent(test: &str, daemon: &Daemon) -> Option<Vec<Duration>> {
     let lab = Lab::new(test)?;
-    let m = lab.host("m", &["192.0.2.1/24"]);
-    m.add_macvlan("mv0", Some(MACVLAN_MAC));
-    let instance = Instance::new("VI_1", 51)
-        .priority(150)
-        .vip("192.0.2.100/24")
-        .vip(&format!("{EXTRA_VIP}/24 dev mv0"));
+    let (m, instance) = with_mv0(&lab, &["192.0.2.1/24"]);
     let text = Config::new(m.name()).instance(instance).to_string();
     let text = with_global(
         &text,
