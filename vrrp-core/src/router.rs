@@ -63,6 +63,12 @@ struct SharedVrid {
     members: Vec<InstanceId>,
 }
 
+impl SharedVrid {
+    fn is(&self, interface: u32, family: Family, vrid: u8) -> bool {
+        (self.interface, self.family, self.vrid) == (interface, family, vrid)
+    }
+}
+
 /// Whether `a` and `b` may share a VRID on an interface: both unicast,
 /// and no peer in common or not the same source.
 fn may_share(a: &Instance, b: &Instance) -> bool {
@@ -128,7 +134,8 @@ impl Router {
         let index = u16::try_from(self.instances.len()).map_err(|_| RouterError::Full)?;
         let (family, vrid) = (instance.family(), instance.vrid());
         if let Some(first) = self.find(interface, family, vrid) {
-            let members = self.members(interface, family, vrid, first);
+            let shared = self.shared_vrid(interface, family, vrid);
+            let members = shared.map_or(std::slice::from_ref(&first), |s| &s.members[..]);
             if !members
                 .iter()
                 .all(|m| may_share(&self.instances[m.index()], &instance))
@@ -139,7 +146,7 @@ impl Router {
             match self
                 .shared
                 .iter_mut()
-                .find(|s| s.interface == interface && s.family == family && s.vrid == vrid)
+                .find(|s| s.is(interface, family, vrid))
             {
                 Some(shared) => shared.members.push(id),
                 None => self.shared.push(SharedVrid {
@@ -170,18 +177,9 @@ impl Router {
         Ok(self.push(interface, instance, index))
     }
 
-    /// The instances with `vrid` on `interface` and `family`, `first` (the
-    /// table's) first.
-    fn members(
-        &self,
-        interface: u32,
-        family: Family,
-        vrid: u8,
-        first: InstanceId,
-    ) -> Vec<InstanceId> {
-        (self.shared.iter())
-            .find(|s| s.interface == interface && s.family == family && s.vrid == vrid)
-            .map_or_else(|| vec![first], |s| s.members.clone())
+    /// The instances sharing `vrid` on `interface` and `family`, if several do.
+    fn shared_vrid(&self, interface: u32, family: Family, vrid: u8) -> Option<&SharedVrid> {
+        self.shared.iter().find(|s| s.is(interface, family, vrid))
     }
 
     /// Appends `instance` (number `index`) and its bookkeeping.
@@ -343,9 +341,7 @@ impl Router {
         if self.shared.is_empty() {
             return Some(first);
         }
-        let Some(shared) = (self.shared.iter())
-            .find(|s| s.interface == interface && s.family == family && s.vrid == vrid)
-        else {
+        let Some(shared) = self.shared_vrid(interface, family, vrid) else {
             return Some(first);
         };
         let config = |m: &&InstanceId| self.instances[m.index()].config();
